@@ -1,0 +1,1 @@
+"""The Siaga TPS domain: models, service functions and plain rules (no Flask in here)."""

@@ -1,0 +1,28 @@
+"""All models, importable from one place (and registered on the metadata by importing them)."""
+from logistics.models.audit import AuditEntry
+from logistics.models.base import Base
+from logistics.models.delivery import Delivery
+from logistics.models.enums import (
+    DeliveryKind,
+    DeliveryStatus,
+    FacilityKind,
+    IncidentStatus,
+    MealRound,
+    PatientKind,
+    PersonRole,
+    Role,
+    TpsKind,
+    TpsStatus,
+    Triage,
+)
+from logistics.models.health import HealthFacility, HealthIncident, MedicStation
+from logistics.models.people import Person
+from logistics.models.tps import Tps
+from logistics.models.user import User
+from logistics.models.wilayah import Kecamatan, Kelurahan, Kota
+
+__all__ = [
+    "AuditEntry", "Base", "Delivery", "DeliveryKind", "DeliveryStatus", "FacilityKind", "HealthFacility",
+    "HealthIncident", "IncidentStatus", "Kecamatan", "Kelurahan", "Kota", "MealRound", "MedicStation",
+    "PatientKind", "Person", "PersonRole", "Role", "Tps", "TpsKind", "TpsStatus", "Triage", "User",
+]

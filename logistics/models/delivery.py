@@ -1,0 +1,54 @@
+"""Meal rounds and logistics items delivered to a TPS."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from logistics.models.base import Base, TimestampMixin, UTCDateTime, str_enum
+from logistics.models.enums import DeliveryKind, DeliveryStatus, MealRound
+from logistics.models.people import Person
+from logistics.models.tps import Tps
+
+
+class Delivery(TimestampMixin, Base):
+    """One delivery to one TPS: a meal round (`meal_round`) or a logistics item (`item`).
+
+    Status runs planned > dispatched > delivered | failed; each step's time is kept.
+    """
+
+    __tablename__ = "delivery"
+    __table_args__ = (
+        CheckConstraint(
+            "(kind = 'meal' AND meal_round IS NOT NULL) OR (kind = 'logistics' AND item IS NOT NULL)",
+            name="kind_has_subject",
+        ),
+        CheckConstraint("quantity_planned > 0", name="quantity_planned_positive"),
+        CheckConstraint("quantity_received IS NULL OR quantity_received >= 0", name="quantity_received_valid"),
+        Index("ix_delivery_status_planned_at", "status", "planned_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(80), unique=True)  # stable external reference
+    tps_id: Mapped[int] = mapped_column(ForeignKey("tps.id"), index=True)
+    kind: Mapped[DeliveryKind] = mapped_column(str_enum(DeliveryKind, "delivery_kind"))
+    meal_round: Mapped[MealRound | None] = mapped_column(str_enum(MealRound, "meal_round"))
+    item: Mapped[str | None] = mapped_column(String(80))
+    unit: Mapped[str] = mapped_column(String(20), default="porsi")
+    quantity_planned: Mapped[int] = mapped_column(Integer)
+    planned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[DeliveryStatus] = mapped_column(
+        str_enum(DeliveryStatus, "delivery_status"), default=DeliveryStatus.PLANNED
+    )
+    courier_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    quantity_received: Mapped[int | None] = mapped_column(Integer)
+    received_by: Mapped[str | None] = mapped_column(String(160))
+    failure_reason: Mapped[str | None] = mapped_column(String(240))
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    tps: Mapped[Tps] = relationship()
+    courier: Mapped[Person | None] = relationship()

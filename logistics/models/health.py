@@ -1,0 +1,94 @@
+"""Health facilities, medic stations (pos kesehatan) and health incidents."""
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text, Time
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from logistics.models.base import Base, TimestampMixin, UTCDateTime, str_enum
+from logistics.models.enums import FacilityKind, IncidentStatus, PatientKind, Triage
+from logistics.models.tps import Tps
+from logistics.models.wilayah import Kecamatan, Kelurahan
+
+
+class HealthFacility(TimestampMixin, Base):
+    """A puskesmas or hospital: base of a medic station, or where a patient is referred to."""
+
+    __tablename__ = "health_facility"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)  # Kemenkes facility code
+    name: Mapped[str] = mapped_column(String(160))
+    kind: Mapped[FacilityKind] = mapped_column(str_enum(FacilityKind, "facility_kind"))
+    address: Mapped[str | None] = mapped_column(String(240))
+    kelurahan_id: Mapped[int | None] = mapped_column(ForeignKey("kelurahan.id"))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    position_approximate: Mapped[bool] = mapped_column(Boolean, default=False)
+    source_note: Mapped[str | None] = mapped_column(Text)
+
+    kelurahan: Mapped[Kelurahan | None] = relationship()
+
+
+class MedicStation(TimestampMixin, Base):
+    """A pos kesehatan on standby for a kecamatan on election day."""
+
+    __tablename__ = "medic_station"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(160))
+    kecamatan_id: Mapped[int] = mapped_column(ForeignKey("kecamatan.id"), index=True)
+    base_facility_id: Mapped[int | None] = mapped_column(ForeignKey("health_facility.id"))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    contact_phone: Mapped[str | None] = mapped_column(String(32))
+    ambulances: Mapped[int] = mapped_column(Integer, default=0)
+    # Opening hours in WIB; `hours_to` earlier than `hours_from` means the shift runs past midnight.
+    hours_from: Mapped[time] = mapped_column(Time)
+    hours_to: Mapped[time] = mapped_column(Time)
+
+    kecamatan: Mapped[Kecamatan] = relationship()
+    base_facility: Mapped[HealthFacility | None] = relationship()
+
+    @property
+    def has_ambulance(self) -> bool:
+        return self.ambulances > 0
+
+
+class HealthIncident(TimestampMixin, Base):
+    """A health incident at or near a TPS, from report to closure; each step is timestamped."""
+
+    __tablename__ = "health_incident"
+    __table_args__ = (
+        CheckConstraint("tps_id IS NOT NULL OR (lat IS NOT NULL AND lon IS NOT NULL)", name="has_place"),
+        Index("ix_health_incident_status_triage", "status", "triage"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    tps_id: Mapped[int | None] = mapped_column(ForeignKey("tps.id"), index=True)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    patient_kind: Mapped[PatientKind] = mapped_column(str_enum(PatientKind, "patient_kind"))
+    patient_name: Mapped[str | None] = mapped_column(String(160))  # personal data
+    complaint: Mapped[str] = mapped_column(String(160))
+    triage: Mapped[Triage] = mapped_column(str_enum(Triage, "triage"))
+    status: Mapped[IncidentStatus] = mapped_column(
+        str_enum(IncidentStatus, "incident_status"), default=IncidentStatus.REPORTED
+    )
+    medic_station_id: Mapped[int | None] = mapped_column(ForeignKey("medic_station.id"), index=True)
+    referral_facility_id: Mapped[int | None] = mapped_column(ForeignKey("health_facility.id"))
+    notes: Mapped[str | None] = mapped_column(Text)  # free text, personal data
+    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    responding_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    treated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    referred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    tps: Mapped[Tps | None] = relationship()
+    medic_station: Mapped[MedicStation | None] = relationship()
+    referral_facility: Mapped[HealthFacility | None] = relationship()

@@ -1,0 +1,37 @@
+"""Accounts: a role and the scope the role applies to."""
+from __future__ import annotations
+
+from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from logistics.models.base import Base, TimestampMixin, str_enum
+from logistics.models.enums import Role
+from logistics.models.health import MedicStation
+from logistics.models.people import Person
+from logistics.models.tps import Tps
+from logistics.models.wilayah import Kecamatan
+
+
+class User(TimestampMixin, Base):
+    """A login. Scope by role: coordinator -> a kecamatan or (none) the whole city;
+    field officer -> one TPS; courier -> their own deliveries (via `person`); medic -> one
+    station; partner -> one agency. The password is stored only as a salted hash."""
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    full_name: Mapped[str] = mapped_column(String(160))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[Role] = mapped_column(str_enum(Role, "user_role"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    kecamatan_id: Mapped[int | None] = mapped_column(ForeignKey("kecamatan.id"))
+    tps_id: Mapped[int | None] = mapped_column(ForeignKey("tps.id"))
+    medic_station_id: Mapped[int | None] = mapped_column(ForeignKey("medic_station.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    agency: Mapped[str | None] = mapped_column(String(60))
+
+    kecamatan: Mapped[Kecamatan | None] = relationship()
+    tps: Mapped[Tps | None] = relationship()
+    medic_station: Mapped[MedicStation | None] = relationship()
+    person: Mapped[Person | None] = relationship()

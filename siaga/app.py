@@ -1,0 +1,52 @@
+"""The application factory."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from siaga.config import load_settings
+from siaga.extensions import db, migrate
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Create the app from environment variables; `overrides` (tests) wins over them."""
+    app = Flask(__name__.split(".")[0], instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    settings = load_settings(app.instance_path)
+    app.config.from_mapping(settings.as_flask_config())
+    if overrides:
+        app.config.update(overrides)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    with app.app_context():
+        _tune_sqlite(db.engine)
+
+    from siaga import errors, health, templating
+    from siaga.cli import register_cli
+
+    errors.register(app)
+    templating.register(app)
+    app.register_blueprint(health.bp)
+    register_cli(app)
+    return app
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    """WAL + synchronous=NORMAL on a pooled connection: ~0.03 ms per insert instead of ~3 ms
+    (shared/notes/performance-facts.md); foreign keys on, and wait for a writer instead of failing."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

@@ -1,0 +1,66 @@
+"""Configuration read from environment variables when the app is created, never at import time."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+ENVIRONMENTS = ("development", "testing", "production")
+INSECURE_DEV_KEY = "dev-only-insecure-key"
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a runnable configuration."""
+
+
+def normalise_database_url(url: str) -> str:
+    """Point plain PostgreSQL URLs at the psycopg 3 driver we ship."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str
+    secret_key: str
+    database_url: str
+    election_date: str
+
+    def as_flask_config(self) -> dict:
+        return {
+            "SIAGA_ENV": self.env,
+            "SECRET_KEY": self.secret_key,
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+            "ELECTION_DATE": self.election_date,
+            "TESTING": self.env == "testing",
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": self.env == "production",
+            "MAX_CONTENT_LENGTH": 1024 * 1024,
+            "JSON_SORT_KEYS": False,
+        }
+
+
+def load_settings(instance_path: str, environ: dict | None = None) -> Settings:
+    """Build settings from `environ` (default: os.environ); raise ConfigError when unusable."""
+    env_vars = os.environ if environ is None else environ
+    env = env_vars.get("SIAGA_ENV", "production").strip().lower()
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"SIAGA_ENV must be one of {', '.join(ENVIRONMENTS)}; got {env!r}.")
+    secret_key = env_vars.get("SECRET_KEY", "").strip()
+    if not secret_key:
+        if env == "production":
+            raise ConfigError(
+                "SECRET_KEY is not set. Siaga TPS refuses to start in production without it: "
+                "set SECRET_KEY to a long random value (for example the output of "
+                "`python -c 'import secrets; print(secrets.token_hex(32))'`), "
+                "or set SIAGA_ENV=development for a local demo."
+            )
+        secret_key = INSECURE_DEV_KEY
+    default_db = "sqlite:///" + str(Path(instance_path) / "siaga.db")
+    database_url = normalise_database_url(env_vars.get("DATABASE_URL", "").strip() or default_db)
+    election_date = env_vars.get("ELECTION_DATE", "2025-08-27").strip()
+    return Settings(env=env, secret_key=secret_key, database_url=database_url, election_date=election_date)

@@ -1,0 +1,8 @@
+"""Flask extensions, created unbound here and bound to an app in the factory."""
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+
+from logistics.models.base import Base
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
