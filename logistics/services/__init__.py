@@ -1,0 +1,6 @@
+"""Service functions: the only code that changes domain records.
+
+Each takes a SQLAlchemy session, an Actor and plain values; checks permissions and rules;
+writes the audit trail; owns the commit; and raises a typed error from `logistics.errors`.
+The field pages and the JSON API both call these.
+"""

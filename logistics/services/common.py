@@ -1,0 +1,77 @@
+"""Helpers every service uses: loading, time checks, the audit trail and the commit."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, time, timedelta
+from typing import TypeVar
+
+from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from logistics.actor import Actor
+from logistics.errors import DomainError, NotFound, ValidationFailed
+from logistics.models.audit import AuditEntry
+from logistics.timeutil import as_utc, utcnow
+
+M = TypeVar("M")
+
+# Phones' clocks drift; a step stamped a little ahead of the server is still believed.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+class Conflict(DomainError):
+    http_status = 409
+    code = "conflict"
+
+
+def load(session: Session, model: type[M], record_id: int, what: str) -> M:
+    record = session.get(model, record_id)
+    if record is None:
+        raise NotFound(f"{what} {record_id} tidak ditemukan / not found")
+    return record
+
+
+def step_time(at: datetime | None, field: str = "at") -> datetime:
+    """When a step happened: now by default; an aware time no later than now (+ skew)."""
+    if at is None:
+        return utcnow()
+    try:
+        at = as_utc(at)
+    except ValueError:
+        raise ValidationFailed("Waktu tanpa zona waktu / time without a time zone", {field: "Sertakan zona waktu."})
+    if at > utcnow() + CLOCK_SKEW:
+        raise ValidationFailed("Waktu di masa depan / time in the future", {field: "Waktu tidak boleh di masa depan."})
+    return at
+
+
+def _plain(value):
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    return value
+
+
+def snapshot(record) -> dict:
+    """The record's column values as JSON-safe data, for the audit trail."""
+    mapper = inspect(record).mapper
+    return {attr.key: _plain(getattr(record, attr.key)) for attr in mapper.column_attrs
+            if attr.key not in ("created_at", "updated_at", "boundary")}
+
+
+def audit(session: Session, actor: Actor, action: str, record, before: dict | None) -> None:
+    """Append one audit entry; call after changing `record` and flushing it."""
+    session.flush()
+    session.add(AuditEntry(
+        at=utcnow(), actor_id=actor.user_id, actor_label=actor.label, action=action,
+        entity_type=record.__tablename__, entity_id=record.id, before=before, after=snapshot(record),
+    ))
+
+
+def commit(session: Session) -> None:
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict("Data bertentangan dengan data yang sudah ada / conflicts with stored data") from exc

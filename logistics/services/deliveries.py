@@ -1,0 +1,65 @@
+"""Delivery steps: dispatched, delivered (with the quantity received), failed."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from logistics.actor import Actor
+from logistics.errors import InvalidTransition, ValidationFailed
+from logistics.models import Delivery, DeliveryStatus
+from logistics.permissions import may_move_delivery, require
+from logistics.rules.transitions import delivery_may_move
+from logistics.services.common import audit, commit, load, snapshot, step_time
+
+S = DeliveryStatus
+
+
+def advance_delivery(
+    session: Session, actor: Actor, delivery_id: int, to_status: DeliveryStatus, *,
+    at: datetime | None = None, quantity_received: int | None = None, received_by: str | None = None,
+    reason: str | None = None,
+) -> Delivery:
+    delivery = load(session, Delivery, delivery_id, "Pengiriman")
+    tps = delivery.tps
+    require(
+        may_move_delivery(actor, tps.id, tps.kelurahan.kecamatan_id, delivery.courier_id),
+        "Anda tidak berwenang atas pengiriman ini / not your delivery",
+    )
+    to_status = S(to_status)
+    if not delivery_may_move(delivery.status, to_status):
+        raise InvalidTransition(
+            f"Status {delivery.status.label_id} tidak bisa diubah ke {to_status.label_id} / "
+            f"cannot go from {delivery.status.value} to {to_status.value}",
+            {"status": f"Tidak bisa dari {delivery.status.label_id} ke {to_status.label_id}."},
+        )
+    when = step_time(at)
+    before = snapshot(delivery)
+    if to_status == S.DISPATCHED:
+        delivery.dispatched_at = when
+    elif to_status == S.DELIVERED:
+        delivery.quantity_received, delivery.received_by = _receipt(delivery, quantity_received, received_by)
+        delivery.delivered_at = when
+    elif to_status == S.FAILED:
+        delivery.failed_at = when
+        delivery.failure_reason = (reason or "").strip() or None
+    delivery.status = to_status
+    audit(session, actor, f"delivery.{to_status.value}", delivery, before)
+    commit(session)
+    return delivery
+
+
+def _receipt(delivery: Delivery, quantity: int | None, received_by: str | None) -> tuple[int, str | None]:
+    errors = {}
+    if quantity is None:
+        quantity = delivery.quantity_planned
+    elif isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
+        errors["quantity_received"] = "Jumlah harus bilangan bulat 0 atau lebih."
+    elif quantity > delivery.quantity_planned * 10:
+        errors["quantity_received"] = "Jumlah jauh melebihi rencana; periksa kembali."
+    name = (received_by or "").strip() or None
+    if name and len(name) > 160:
+        errors["received_by"] = "Nama penerima paling banyak 160 huruf."
+    if errors:
+        raise ValidationFailed("Data penerimaan tidak valid / invalid receipt", errors)
+    return quantity, name

@@ -1,0 +1,148 @@
+"""Health incidents: report one (the nearest medic station is assigned), then the care steps."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from logistics.actor import Actor
+from logistics.errors import InvalidTransition, ValidationFailed
+from logistics.models import (
+    HealthFacility, HealthIncident, IncidentStatus, MedicStation, PatientKind, Role, Tps, Triage,
+)
+from logistics.permissions import may_handle_incident, may_report_incident, require
+from logistics.rules.geo import nearest
+from logistics.rules.transitions import incident_may_move
+from logistics.services.common import audit, commit, load, snapshot, step_time
+
+S = IncidentStatus
+STEP_TIME_FIELD = {S.RESPONDING: "responding_at", S.TREATED_ON_SITE: "treated_at",
+                   S.REFERRED: "referred_at", S.CLOSED: "closed_at"}
+# Search for the nearest station within this box first (degrees, ~55 km), so the national
+# table is not scanned for every report.
+NEAR_BOX_DEG = 0.5
+
+
+def nearest_station(session: Session, lat: float, lon: float) -> MedicStation | None:
+    box = select(MedicStation).where(
+        MedicStation.lat.between(lat - NEAR_BOX_DEG, lat + NEAR_BOX_DEG),
+        MedicStation.lon.between(lon - NEAR_BOX_DEG, lon + NEAR_BOX_DEG),
+    )
+    stations = session.scalars(box).all() or session.scalars(select(MedicStation)).all()
+    found = nearest(lat, lon, ((s, s.lat, s.lon) for s in stations))
+    return found[0] if found else None
+
+
+def _enum(enum_cls, value, field: str, errors: dict):
+    try:
+        return enum_cls(value)
+    except ValueError:
+        errors[field] = "Pilih salah satu: " + ", ".join(m.value for m in enum_cls)
+        return None
+
+
+def report_incident(
+    session: Session, actor: Actor, *, patient_kind: str, complaint: str, triage: str,
+    tps_id: int | None = None, lat: float | None = None, lon: float | None = None,
+    patient_name: str | None = None, notes: str | None = None, occurred_at: datetime | None = None,
+) -> HealthIncident:
+    errors: dict[str, str] = {}
+    kind = _enum(PatientKind, patient_kind, "patient_kind", errors)
+    level = _enum(Triage, triage, "triage", errors)
+    complaint = (complaint or "").strip()
+    if not complaint:
+        errors["complaint"] = "Keluhan wajib diisi."
+    elif len(complaint) > 160:
+        errors["complaint"] = "Keluhan paling banyak 160 huruf."
+    tps = session.get(Tps, tps_id) if tps_id is not None else None
+    if tps_id is not None and tps is None:
+        errors["tps_id"] = "TPS tidak ditemukan."
+    if tps is None and tps_id is None:
+        if lat is None or lon is None:
+            errors["place"] = "Pilih TPS atau isi posisi (lat, lon)."
+        elif not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            errors["place"] = "Posisi di luar jangkauan koordinat."
+    if patient_name and len(patient_name.strip()) > 160:
+        errors["patient_name"] = "Nama paling banyak 160 huruf."
+    if errors:
+        raise ValidationFailed("Laporan kejadian tidak lengkap / incomplete incident report", errors)
+
+    kecamatan_id = tps.kelurahan.kecamatan_id if tps else None
+    require(may_report_incident(actor, tps.id if tps else None, kecamatan_id),
+            "Anda tidak boleh melapor untuk tempat ini / you may not report for this place")
+    when = step_time(occurred_at, "occurred_at")
+    place_lat, place_lon = (tps.lat, tps.lon) if tps else (lat, lon)
+    station = nearest_station(session, place_lat, place_lon)
+    incident = HealthIncident(
+        occurred_at=when, reported_at=step_time(None), tps_id=tps.id if tps else None,
+        lat=None if tps else lat, lon=None if tps else lon, patient_kind=kind, complaint=complaint,
+        triage=level, status=S.REPORTED, medic_station_id=station.id if station else None,
+        patient_name=(patient_name or "").strip() or None, notes=(notes or "").strip() or None,
+        reported_by_id=actor.user_id,
+    )
+    session.add(incident)
+    audit(session, actor, "incident.reported", incident, None)
+    commit(session)
+    return incident
+
+
+def _incident_kecamatan_id(incident: HealthIncident) -> int | None:
+    if incident.tps is not None:
+        return incident.tps.kelurahan.kecamatan_id
+    return incident.medic_station.kecamatan_id if incident.medic_station else None
+
+
+def advance_incident(
+    session: Session, actor: Actor, incident_id: int, to_status: IncidentStatus, *,
+    referral_facility_id: int | None = None, notes: str | None = None, at: datetime | None = None,
+) -> HealthIncident:
+    incident = load(session, HealthIncident, incident_id, "Kejadian")
+    require(may_handle_incident(actor, incident.medic_station_id, _incident_kecamatan_id(incident)),
+            "Kejadian ini bukan wewenang pos Anda / not your station's incident")
+    to_status = S(to_status)
+    if not incident_may_move(incident.status, to_status):
+        raise InvalidTransition(
+            f"Kejadian berstatus {incident.status.label_id}; tidak bisa ke {to_status.label_id} / "
+            f"cannot go from {incident.status.value} to {to_status.value}",
+            {"status": f"Tidak bisa dari {incident.status.label_id} ke {to_status.label_id}."},
+        )
+    facility = None
+    if to_status == S.REFERRED:
+        if referral_facility_id is None:
+            raise ValidationFailed("Pilih fasilitas rujukan / choose a referral facility",
+                                   {"referral_facility_id": "Fasilitas rujukan wajib dipilih."})
+        facility = session.get(HealthFacility, referral_facility_id)
+        if facility is None:
+            raise ValidationFailed("Fasilitas rujukan tidak ditemukan / unknown facility",
+                                   {"referral_facility_id": "Fasilitas tidak ditemukan."})
+    before = snapshot(incident)
+    setattr(incident, STEP_TIME_FIELD[to_status], step_time(at))
+    incident.status = to_status
+    if facility is not None:
+        incident.referral_facility_id = facility.id
+    if notes and notes.strip():
+        incident.notes = (incident.notes + "\n" if incident.notes else "") + notes.strip()
+    audit(session, actor, f"incident.{to_status.value}", incident, before)
+    commit(session)
+    return incident
+
+
+def assign_medic_station(session: Session, actor: Actor, incident_id: int, station_id: int) -> HealthIncident:
+    """Hand an incident to another station: coordinators and admins only."""
+    incident = load(session, HealthIncident, incident_id, "Kejadian")
+    station = load(session, MedicStation, station_id, "Pos kesehatan")
+    require(actor.role in (Role.ADMIN, Role.COORDINATOR)
+            and may_handle_incident(actor, None, _incident_kecamatan_id(incident))
+            and may_handle_incident(actor, None, station.kecamatan_id),
+            "Hanya koordinator yang dapat memindahkan kejadian / coordinators only")
+    if incident.status == S.CLOSED:
+        raise InvalidTransition("Kejadian sudah selesai / incident already closed")
+    before = snapshot(incident)
+    incident.medic_station_id = station.id
+    audit(session, actor, "incident.assigned", incident, before)
+    commit(session)
+    return incident
+
+
+__all__ = ["advance_incident", "assign_medic_station", "nearest_station", "report_incident"]

@@ -1,0 +1,37 @@
+"""Demo accounts (README lists them). Password `siaga2025` unless DEMO_PASSWORD is set."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from logistics.models import Kecamatan, Kelurahan, MedicStation, Person, PersonRole, Role, Tps, User
+from logistics.services.accounts import hash_password
+from siaga.seeding.common import add_missing
+
+
+def seed(session: Session, password: str) -> dict[str, tuple[int, int]]:
+    have = set(session.scalars(select(User.username)))
+    gerunggang = session.scalar(select(Kecamatan).where(Kecamatan.nama == "Gerunggang"))
+    first_kelurahan = session.scalar(select(Kelurahan).order_by(Kelurahan.kode_kemendagri).limit(1))
+    petugas_tps = session.scalar(select(Tps).where(Tps.kelurahan_id == first_kelurahan.id, Tps.number == 1))
+    ketua = session.scalar(select(Person).where(Person.tps_id == petugas_tps.id, Person.role == PersonRole.KPPS_KETUA))
+    courier = session.scalar(select(Person).where(Person.role == PersonRole.COURIER, Person.kecamatan_id == gerunggang.id)
+                             .order_by(Person.code).limit(1))
+    station = session.scalar(select(MedicStation).where(MedicStation.kecamatan_id == gerunggang.id)
+                             .order_by(MedicStation.code).limit(1))
+    medic = session.scalar(select(Person).where(Person.medic_station_id == station.id).order_by(Person.code).limit(1))
+    accounts = [
+        dict(username="admin", full_name="Admin Siaga TPS", role=Role.ADMIN),
+        dict(username="koordinator", full_name="Koordinator Kota Pangkalpinang", role=Role.COORDINATOR),
+        dict(username="camat-gerunggang", full_name="Koordinator Kecamatan Gerunggang", role=Role.COORDINATOR,
+             kecamatan_id=gerunggang.id),
+        dict(username="petugas", full_name=ketua.name, role=Role.FIELD_OFFICER, tps_id=petugas_tps.id,
+             person_id=ketua.id),
+        dict(username="kurir", full_name=courier.name, role=Role.COURIER, person_id=courier.id,
+             kecamatan_id=gerunggang.id),
+        dict(username="medis", full_name=medic.name, role=Role.MEDIC, medic_station_id=station.id, person_id=medic.id),
+        dict(username="mitra", full_name="Dinas Kesehatan Kota Pangkalpinang", role=Role.PARTNER, agency="Dinkes"),
+    ]
+    # Hash only for the accounts about to be created: scrypt is slow on purpose.
+    records = [dict(a, password_hash=hash_password(password)) for a in accounts if a["username"] not in have]
+    return {"app_user": add_missing(session, User.username, records)}
