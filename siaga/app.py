@@ -37,12 +37,21 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def _tune_sqlite(engine: Engine) -> None:
     """WAL + synchronous=NORMAL on a pooled connection: ~0.03 ms per insert instead of ~3 ms
-    (shared/notes/performance-facts.md); foreign keys on, and wait for a writer instead of failing."""
+    (shared/notes/performance-facts.md); foreign keys on, and wait for a writer instead of failing.
+
+    pysqlite also defers BEGIN on its own, which breaks SAVEPOINTs; SQLAlchemy's documented fix
+    hands transaction control back to SQLAlchemy (autocommit driver mode + an explicit BEGIN).
+    """
     if engine.dialect.name != "sqlite":
         return
 
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN")
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")

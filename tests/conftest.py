@@ -1,0 +1,91 @@
+"""Test set-up: one migrated and seeded database per run, and a transaction rolled back per test.
+
+SQLite (a temporary file) by default; PostgreSQL when TEST_DATABASE_URL is set. The demo city is
+seeded once; every test runs inside an outer transaction that is rolled back afterwards, and the
+services' own commits become savepoints inside it (warehouse's pattern).
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import select, text
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from logistics.actor import Actor
+from logistics.models import User
+from siaga import create_app
+from siaga.config import normalise_database_url
+from siaga.extensions import db
+from siaga.seeding import seed_demo
+
+DEMO_PASSWORD = "test-password"
+
+
+def reset_database(url: str) -> None:
+    """Empty the test database, so migrations run from nothing."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return normalise_database_url(url)
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "siaga-test.db")
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    os.environ["SIAGA_ENV"] = "testing"
+    reset_database(database_url)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        upgrade()
+        seed_demo(db.session, demo_password=DEMO_PASSWORD)
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture()
+def session(app):
+    """A session whose every commit is undone after the test."""
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture()
+def client(app, session):
+    return app.test_client()
+
+
+@pytest.fixture()
+def actor_for(session):
+    """Actor of a demo account, by username."""
+
+    def build(username: str) -> Actor:
+        user = session.scalar(select(User).where(User.username == username))
+        assert user is not None, username
+        return Actor.from_user(user)
+
+    return build

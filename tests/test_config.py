@@ -1,0 +1,56 @@
+import pytest
+
+from siaga import create_app
+from siaga.config import INSECURE_DEV_KEY, ConfigError, load_settings, normalise_database_url
+
+
+def test_production_refuses_to_start_without_secret_key(monkeypatch, tmp_path):
+    monkeypatch.setenv("SIAGA_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.db")
+    with pytest.raises(ConfigError, match="SECRET_KEY is not set"):
+        create_app()
+
+
+def test_production_is_the_default_environment(tmp_path):
+    with pytest.raises(ConfigError):
+        load_settings(str(tmp_path), environ={})
+
+
+def test_production_with_secret_key_starts(tmp_path):
+    settings = load_settings(str(tmp_path), environ={"SECRET_KEY": "s3cret", "SIAGA_ENV": "production"})
+    config = settings.as_flask_config()
+    assert config["SECRET_KEY"] == "s3cret"
+    assert config["SESSION_COOKIE_SECURE"] is True
+    assert config["SESSION_COOKIE_HTTPONLY"] is True
+
+
+def test_development_defaults_to_sqlite_under_instance(tmp_path):
+    settings = load_settings(str(tmp_path), environ={"SIAGA_ENV": "development"})
+    assert settings.secret_key == INSECURE_DEV_KEY
+    assert settings.database_url == f"sqlite:///{tmp_path}/siaga.db"
+
+
+def test_unknown_environment_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="SIAGA_ENV"):
+        load_settings(str(tmp_path), environ={"SIAGA_ENV": "staging"})
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+    ("postgresql://postgres@127.0.0.1:5432/test", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
+    ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+    ("sqlite:////tmp/a.db", "sqlite:////tmp/a.db"),
+])
+def test_database_url_uses_psycopg3(url, expected):
+    assert normalise_database_url(url) == expected
+
+
+def test_environment_is_read_when_the_app_is_created_not_at_import(monkeypatch, tmp_path):
+    monkeypatch.setenv("SIAGA_ENV", "development")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/first.db")
+    first = create_app()
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/second.db")
+    second = create_app()
+    assert first.config["SQLALCHEMY_DATABASE_URI"].endswith("first.db")
+    assert second.config["SQLALCHEMY_DATABASE_URI"].endswith("second.db")

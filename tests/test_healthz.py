@@ -1,0 +1,31 @@
+from siaga import create_app
+
+
+def test_healthz_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_503_when_database_is_down(monkeypatch):
+    monkeypatch.setenv("SIAGA_ENV", "testing")
+    # Nothing listens on port 1: the connection is refused at once.
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://postgres@127.0.0.1:1/none"})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["status"] == "error"
+    assert body["database"] == "unavailable"
+    assert body["reason"]
+
+
+def test_unknown_url_is_a_json_404_for_api_clients(client):
+    response = client.get("/api/nothing-here")
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_unknown_url_is_an_html_page_for_browsers(client):
+    response = client.get("/nothing-here", headers={"Accept": "text/html"})
+    assert response.status_code == 404
+    assert b"<html" in response.data
