@@ -25,12 +25,16 @@ def create_app(overrides: dict | None = None) -> Flask:
     with app.app_context():
         _tune_sqlite(db.engine)
 
-    from siaga import errors, health, templating
+    from siaga import auth, errors, health, home, i18n, security, templating
     from siaga.cli import register_cli
 
+    security.register(app)
     errors.register(app)
     templating.register(app)
+    i18n.register(app)
+    auth.register(app)
     app.register_blueprint(health.bp)
+    app.register_blueprint(home.bp)
     register_cli(app)
     return app
 

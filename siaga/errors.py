@@ -5,9 +5,28 @@ Domain errors from the service layer become 4xx here, whoever called the service
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from logistics.errors import DomainError
+from siaga.i18n import _, register_english
+
+register_english({
+    "Formulir kedaluwarsa atau tidak sah. Muat ulang halaman, lalu kirim lagi.":
+        "The form has expired or is not valid. Reload the page and send it again.",
+    "Anda tidak berwenang membuka halaman ini.": "You are not allowed to open this page.",
+    "Silakan masuk terlebih dahulu.": "Please log in first.",
+    "Halaman tidak ditemukan.": "Page not found.",
+    "Kiriman terlalu besar (paling banyak 1 MB).": "The submission is too large (1 MB at most).",
+})
+
+# Bahasa Indonesia messages for the statuses people meet on the pages.
+FRIENDLY_MESSAGES = {
+    401: "Silakan masuk terlebih dahulu.",
+    403: "Anda tidak berwenang membuka halaman ini.",
+    404: "Halaman tidak ditemukan.",
+    413: "Kiriman terlalu besar (paling banyak 1 MB).",
+}
 
 
 def wants_json() -> bool:
@@ -29,6 +48,12 @@ def register(app: Flask) -> None:
     def _domain_error(exc: DomainError):
         return error_response(exc.http_status, exc.code, exc.message, exc.fields)
 
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc: CSRFError):
+        return error_response(400, "csrf_failed", _("Formulir kedaluwarsa atau tidak sah. Muat ulang halaman, lalu kirim lagi."))
+
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
-        return error_response(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), exc.description)
+        status = exc.code or 500
+        message = _(FRIENDLY_MESSAGES[status]) if status in FRIENDLY_MESSAGES else exc.description
+        return error_response(status, (exc.name or "error").lower().replace(" ", "_"), message)

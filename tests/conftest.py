@@ -57,21 +57,33 @@ def app(database_url):
         db.engine.dispose()
 
 
+class TestScopedSession(scoped_session):
+    """Flask-SQLAlchemy removes the session after each request; in a test the same session
+    (and the objects the test holds) must live on across requests until the test ends."""
+
+    def remove(self):
+        pass
+
+
 @pytest.fixture()
 def session(app):
-    """A session whose every commit is undone after the test."""
+    """A session whose every commit is undone after the test.
+
+    No app context stays pushed during the test: each test-client request gets its own, as in
+    production, so nothing leaks between requests through `g`.
+    """
     with app.app_context():
         connection = db.engine.connect()
-        outer = connection.begin()
-        original = db.session
-        db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
-        try:
-            yield db.session
-        finally:
-            db.session.remove()
-            db.session = original
-            outer.rollback()
-            connection.close()
+    outer = connection.begin()
+    original = db.session
+    db.session = TestScopedSession(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+    try:
+        yield db.session
+    finally:
+        db.session.registry().close()
+        db.session = original
+        outer.rollback()
+        connection.close()
 
 
 @pytest.fixture()

@@ -15,6 +15,7 @@ from logistics.models.enums import (
     TpsStatus,
     Triage,
 )
+from logistics.models.idempotency import IdempotencyRecord
 from logistics.models.health import HealthFacility, HealthIncident, MedicStation
 from logistics.models.people import Person
 from logistics.models.tps import Tps
@@ -23,6 +24,6 @@ from logistics.models.wilayah import Kecamatan, Kelurahan, Kota
 
 __all__ = [
     "AuditEntry", "Base", "Delivery", "DeliveryKind", "DeliveryStatus", "FacilityKind", "HealthFacility",
-    "HealthIncident", "IncidentStatus", "Kecamatan", "Kelurahan", "Kota", "MealRound", "MedicStation",
+    "HealthIncident", "IdempotencyRecord", "IncidentStatus", "Kecamatan", "Kelurahan", "Kota", "MealRound", "MedicStation",
     "PatientKind", "Person", "PersonRole", "Role", "Tps", "TpsKind", "TpsStatus", "Triage", "User",
 ]

@@ -1,0 +1,20 @@
+"""When a delivery counts as late."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+# A meal round not delivered 30 minutes after its planned time is late (dashboard alert rule).
+GRACE = timedelta(minutes=30)
+
+
+def deadline(planned_at: datetime, grace: timedelta = GRACE) -> datetime:
+    return planned_at + grace
+
+
+def is_overdue(planned_at: datetime, delivered_or_failed: bool, now: datetime, grace: timedelta = GRACE) -> bool:
+    """Still not delivered (nor reported failed) and past its deadline."""
+    return not delivered_or_failed and now > deadline(planned_at, grace)
+
+
+def arrived_late(planned_at: datetime, delivered_at: datetime | None, grace: timedelta = GRACE) -> bool:
+    return delivered_at is not None and delivered_at > deadline(planned_at, grace)

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Set up and run every test. SQLite by default; PostgreSQL too when TEST_DATABASE_URL is set,
+# e.g. TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test scripts/test.sh
+# Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup-venv.sh requirements-dev.txt
+# Browser tests drive Debian's Chromium (Playwright never downloads a browser of its own).
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "Installing Debian's chromium for the browser tests..."
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null
+fi
+echo "Running tests on ${TEST_DATABASE_URL:-SQLite}"
+exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,131 @@
+"""End-to-end harness: the real app served by a subprocess on its own seeded database, and
+Debian's Chromium driven by Playwright (`executable_path`, no downloaded browser).
+
+Screenshots go to test-artifacts/screenshots/ for a person to look at.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.conftest import DEMO_PASSWORD
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+E2E_SCHEMA = "siaga_e2e"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1366, "height": 768}}
+
+
+def chromium_path() -> str | None:
+    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def e2e_database_url(database_url, tmp_path_factory) -> str:
+    """A database of the suite's kind that the live server commits to for real."""
+    if database_url.startswith("sqlite"):
+        return "sqlite:///" + str(tmp_path_factory.mktemp("e2e") / "siaga-e2e.db")
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {E2E_SCHEMA} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {E2E_SCHEMA}"))
+    engine.dispose()
+    sep = "&" if "?" in database_url else "?"
+    return f"{database_url}{sep}options=-csearch_path%3D{E2E_SCHEMA}"
+
+
+@pytest.fixture(scope="session")
+def live_server(e2e_database_url, tmp_path_factory):
+    """Base URL of the app running in its own process, migrated and seeded like the demo."""
+    env = {**os.environ, "SIAGA_ENV": "testing", "SECRET_KEY": "e2e-secret", "DATABASE_URL": e2e_database_url,
+           "DEMO_PASSWORD": DEMO_PASSWORD, "FLASK_APP": "wsgi"}
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    for step in (["db", "upgrade"], ["seed-demo"]):
+        subprocess.run(flask + step, cwd=ROOT, env=env, check=True, capture_output=True)
+    port = free_port()
+    log = (tmp_path_factory.mktemp("e2e-log") / "server.log").open("w")
+    server = subprocess.Popen(flask + ["run", "--host", "127.0.0.1", "--port", str(port), "--no-reload"],
+                              cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(base_url + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"live server did not start; see {log.name}")
+            time.sleep(0.2)
+    yield base_url
+    server.terminate()
+    server.wait(timeout=10)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    path = chromium_path()
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is not installed: scripts/test.sh installs Debian's chromium package")
+        pytest.skip("Chromium not installed (apt-get install chromium) - skipping browser tests")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+def _page(browser, options):
+    context = browser.new_context(locale="id-ID", timezone_id="Asia/Jakarta", **options)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture()
+def phone(browser):
+    """A page in a 390x844 phone-sized, touch-enabled browser context."""
+    yield from _page(browser, PHONE)
+
+
+@pytest.fixture()
+def desktop(browser):
+    """A page in a 1366x768 command-post screen."""
+    yield from _page(browser, DESKTOP)
+
+
+def screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def log_in(page, base_url: str, username: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto(base_url + "/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
