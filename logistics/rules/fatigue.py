@@ -1,0 +1,31 @@
+"""Officer fatigue: hours on duty since the first post of the day."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timedelta
+
+ALERT_AFTER = timedelta(hours=16)
+ESCALATE_AFTER = timedelta(hours=20)
+
+
+class FatigueLevel(str, enum.Enum):
+    OK = "ok"
+    ALERT = "alert"  # 16 hours: check on the team, bring food and water, plan relief
+    ESCALATION = "escalation"  # 20 hours: a medic visits, the coordinator arranges relief now
+
+
+def hours_on_duty(first_post: datetime | None, now: datetime, off_duty_at: datetime | None = None) -> timedelta:
+    """Time on duty from the first post; it stops counting once the team went off duty
+    (the ballot box handed to the PPS)."""
+    if first_post is None:
+        return timedelta(0)
+    end = min(now, off_duty_at) if off_duty_at else now
+    return max(end - first_post, timedelta(0))
+
+
+def fatigue_level(on_duty: timedelta) -> FatigueLevel:
+    if on_duty >= ESCALATE_AFTER:
+        return FatigueLevel.ESCALATION
+    if on_duty >= ALERT_AFTER:
+        return FatigueLevel.ALERT
+    return FatigueLevel.OK
