@@ -46,3 +46,10 @@ def test_nearest_picks_the_closest_and_handles_none():
 def test_triage_order_puts_merah_first_and_hitam_last():
     ordered = sorted(Triage, key=urgency_rank)
     assert ordered[0] == Triage.MERAH and ordered[-1] == Triage.HITAM
+
+
+def test_quorum_is_a_majority_of_seven():
+    from logistics.rules.quorum import QUORUM, below_quorum
+
+    assert QUORUM == 4
+    assert below_quorum(3) and not below_quorum(4) and not below_quorum(None)

@@ -1,0 +1,2 @@
+"""Alert sources; importing this package registers each of them with `logistics.queries.alerts`."""
+from logistics.queries.alert_sources import fatigue  # noqa: F401

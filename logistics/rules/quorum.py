@@ -1,0 +1,10 @@
+"""KPPS quorum: a TPS needs a majority of its 7 KPPS officers present to run."""
+from __future__ import annotations
+
+KPPS_MEMBERS = 7
+QUORUM = KPPS_MEMBERS // 2 + 1  # 4 of 7
+
+
+def below_quorum(officers_present: int | None) -> bool:
+    """True when a count was posted and it is under the quorum (no count yet is not a warning)."""
+    return officers_present is not None and officers_present < QUORUM
