@@ -3,6 +3,7 @@ from logistics.models.audit import AuditEntry
 from logistics.models.base import Base
 from logistics.models.delivery import Delivery
 from logistics.models.enums import (
+    CheckinKind,
     DeliveryKind,
     DeliveryStatus,
     FacilityKind,
@@ -10,6 +11,7 @@ from logistics.models.enums import (
     MealRound,
     PatientKind,
     PersonRole,
+    RiskTier,
     Role,
     TpsKind,
     TpsStatus,
@@ -17,13 +19,14 @@ from logistics.models.enums import (
 )
 from logistics.models.idempotency import IdempotencyRecord
 from logistics.models.health import HealthFacility, HealthIncident, MedicStation
+from logistics.models.operations import HealthCheckin, HealthScreening, RosterShift, Vendor
 from logistics.models.people import Person
 from logistics.models.tps import Tps
 from logistics.models.user import User
 from logistics.models.wilayah import Kecamatan, Kelurahan, Kota
 
 __all__ = [
-    "AuditEntry", "Base", "Delivery", "DeliveryKind", "DeliveryStatus", "FacilityKind", "HealthFacility",
+    "AuditEntry", "Base", "CheckinKind", "HealthCheckin", "HealthScreening", "RiskTier", "RosterShift", "Vendor", "Delivery", "DeliveryKind", "DeliveryStatus", "FacilityKind", "HealthFacility",
     "HealthIncident", "IdempotencyRecord", "IncidentStatus", "Kecamatan", "Kelurahan", "Kota", "MealRound", "MedicStation",
     "PatientKind", "Person", "PersonRole", "Role", "Tps", "TpsKind", "TpsStatus", "Triage", "User",
 ]

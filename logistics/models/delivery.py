@@ -26,6 +26,8 @@ class Delivery(TimestampMixin, Base):
         ),
         CheckConstraint("quantity_planned > 0", name="quantity_planned_positive"),
         CheckConstraint("quantity_received IS NULL OR quantity_received >= 0", name="quantity_received_valid"),
+        CheckConstraint("quantity_damaged IS NULL OR (quantity_damaged >= 0 AND quantity_damaged <= quantity_received)",
+                        name="quantity_damaged_valid"),
         Index("ix_delivery_status_planned_at", "status", "planned_at"),
     )
 
@@ -42,10 +44,15 @@ class Delivery(TimestampMixin, Base):
         str_enum(DeliveryStatus, "delivery_status"), default=DeliveryStatus.PLANNED
     )
     courier_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    vendor_id: Mapped[int | None] = mapped_column(ForeignKey("vendor.id"), index=True)
+    # The courier's tour for this round (logistics.rules.routing), refreshed when the plan or a step changes.
+    route_seq: Mapped[int | None] = mapped_column(Integer)
+    eta_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     quantity_received: Mapped[int | None] = mapped_column(Integer)
+    quantity_damaged: Mapped[int | None] = mapped_column(Integer)  # logistics items received broken
     received_by: Mapped[str | None] = mapped_column(String(160))
     failure_reason: Mapped[str | None] = mapped_column(String(240))
     notes: Mapped[str | None] = mapped_column(Text)

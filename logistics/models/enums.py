@@ -99,3 +99,14 @@ class Role(LabelledEnum):
     COURIER = "courier", "Kurir", "Courier"
     MEDIC = "medic", "Tenaga kesehatan", "Medic"
     PARTNER = "partner", "Mitra", "Partner agency"
+
+
+class RiskTier(LabelledEnum):
+    RENDAH = "rendah", "Rendah", "Low"
+    SEDANG = "sedang", "Sedang", "Medium"
+    TINGGI = "tinggi", "Tinggi", "High"
+
+
+class CheckinKind(LabelledEnum):
+    ELECTION_DAY = "election_day", "Pemeriksaan hari H", "Election-day check"
+    FOLLOW_UP = "follow_up", "Pemantauan lanjutan", "Follow-up check"

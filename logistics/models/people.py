@@ -30,6 +30,7 @@ class Person(TimestampMixin, Base):
     kelurahan_id: Mapped[int | None] = mapped_column(ForeignKey("kelurahan.id"), index=True)
     kecamatan_id: Mapped[int | None] = mapped_column(ForeignKey("kecamatan.id"), index=True)
     medic_station_id: Mapped[int | None] = mapped_column(ForeignKey("medic_station.id"), index=True)
+    vendor_id: Mapped[int | None] = mapped_column(ForeignKey("vendor.id"), index=True)  # couriers
 
     tps: Mapped[Tps | None] = relationship()
     kelurahan: Mapped[Kelurahan | None] = relationship()

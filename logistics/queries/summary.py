@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from logistics.models import (
     Delivery, DeliveryKind, DeliveryStatus, HealthIncident, IncidentStatus, Kecamatan, Kelurahan, MealRound,
-    MedicStation, Person, PersonRole, Tps, TpsStatus, Triage,
+    MedicStation, RosterShift, Tps, TpsStatus, Triage,
 )
 from logistics.rules.lateness import GRACE
 
@@ -31,7 +31,7 @@ def kecamatan_summary(session: Session, now: datetime, day_start: datetime, day_
 
     Keys: kecamatan_id, kode, nama, tps_total, dpt, tps_opened, tps_closed, meals (per round:
     planned, delivered, failed, late), deliveries_late, incidents_open (per triage colour),
-    medic_stations, medic_stations_staffed.
+    medic_stations, medic_stations_staffed (someone on the roster at `now`).
     """
     kec_query = select(Kecamatan).order_by(Kecamatan.kode_kemendagri)
     if kecamatan_ids is not None:
@@ -79,7 +79,8 @@ def kecamatan_summary(session: Session, now: datetime, day_start: datetime, day_
     ):
         rows[kec_id]["incidents_open"][triage.value] = n
 
-    staffed = select(Person.medic_station_id).where(Person.role == PersonRole.MEDIC, Person.active.is_(True))
+    # Staffed: someone on the roster at this moment.
+    staffed = select(RosterShift.medic_station_id).where(RosterShift.starts_at <= now, RosterShift.ends_at > now)
     for kec_id, stations, staffed_n in session.execute(
         select(MedicStation.kecamatan_id, func.count(MedicStation.id), _count_if(MedicStation.id.in_(staffed)))
         .where(MedicStation.kecamatan_id.in_(ids)).group_by(MedicStation.kecamatan_id)

@@ -60,12 +60,13 @@ def snapshot(record) -> dict:
             if attr.key not in ("created_at", "updated_at", "boundary")}
 
 
-def audit(session: Session, actor: Actor, action: str, record, before: dict | None) -> None:
-    """Append one audit entry; call after changing `record` and flushing it."""
+def audit(session: Session, actor: Actor, action: str, record, before: dict | None, *, removed: bool = False) -> None:
+    """Append one audit entry; call after changing `record` (or before deleting it, `removed=True`)."""
     session.flush()
     session.add(AuditEntry(
         at=utcnow(), actor_id=actor.user_id, actor_label=actor.label, action=action,
-        entity_type=record.__tablename__, entity_id=record.id, before=before, after=snapshot(record),
+        entity_type=record.__tablename__, entity_id=record.id, before=before,
+        after=None if removed else snapshot(record),
     ))
 
 

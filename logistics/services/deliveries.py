@@ -7,10 +7,12 @@ from sqlalchemy.orm import Session
 
 from logistics.actor import Actor
 from logistics.errors import InvalidTransition, ValidationFailed
-from logistics.models import Delivery, DeliveryStatus
+from logistics.models import Delivery, DeliveryKind, DeliveryStatus
 from logistics.permissions import may_move_delivery, require
 from logistics.rules.transitions import delivery_may_move
 from logistics.services.common import audit, commit, load, snapshot, step_time
+from logistics.services.routes import refresh_route
+from logistics.timeutil import to_wib
 
 S = DeliveryStatus
 
@@ -44,6 +46,9 @@ def advance_delivery(
         delivery.failed_at = when
         delivery.failure_reason = (reason or "").strip() or None
     delivery.status = to_status
+    if delivery.kind == DeliveryKind.MEAL and delivery.courier_id is not None:
+        # Where the courier is now changes when the remaining stops will be reached.
+        refresh_route(session, delivery.courier_id, delivery.meal_round, to_wib(delivery.planned_at).date())
     audit(session, actor, f"delivery.{to_status.value}", delivery, before)
     commit(session)
     return delivery

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from siaga.seeding import accounts, plans, sites, staff, wilayah
+from siaga.seeding import accounts, health, plans, sites, staff, wilayah
 
 
 def seed_demo(session: Session, demo_password: str = "siaga2025") -> dict[str, tuple[int, int]]:
     """Seed everything; return {table: (rows now, rows added)}."""
     counts: dict[str, tuple[int, int]] = {}
-    for step in (wilayah.seed, sites.seed, staff.seed, plans.seed):
+    for step in (wilayah.seed, sites.seed, staff.seed, plans.seed, health.seed):
         counts.update(step(session))
     counts.update(accounts.seed(session, demo_password))
     session.commit()

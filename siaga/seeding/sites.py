@@ -1,12 +1,12 @@
-"""Health facilities (Kemenkes 2019 scrape), one medic station per kecamatan, and the
-synthetic TPS list (seed_data/tps_pangkalpinang_synthetic.csv)."""
+"""Health facilities (Kemenkes 2019 scrape), one medic station per kecamatan, a catering vendor
+per kecamatan, and the synthetic TPS list (seed_data/tps_pangkalpinang_synthetic.csv)."""
 from __future__ import annotations
 
 from datetime import time
 
 from sqlalchemy.orm import Session
 
-from logistics.models import FacilityKind, HealthFacility, Kecamatan, Kelurahan, MedicStation, Tps, TpsKind
+from logistics.models import FacilityKind, HealthFacility, Kecamatan, Kelurahan, MedicStation, Tps, TpsKind, Vendor
 from logistics.rules.geo import nearest
 from siaga.seeding.common import add_missing, existing, read_csv, read_geojson
 
@@ -52,6 +52,13 @@ def seed(session: Session) -> dict[str, tuple[int, int]]:
         base = facilities[base_code]
         stations.append(_station(f"POSKES-{kode}-{i}", name, kecamatan[kode], base, base.lat, base.lon, 0))
     counts["medic_station"] = add_missing(session, MedicStation.code, stations)
+
+    # One catering vendor per kecamatan; kitchens sit at the kecamatan's label point (synthetic).
+    counts["vendor"] = add_missing(session, Vendor.code, [dict(
+        code=f"VENDOR-{kec.kode_kemendagri}", name=f"Katering Kecamatan {kec.nama} (vendor sintetis)",
+        kecamatan_id=kec.id, kitchen_lat=kec.label_lat, kitchen_lon=kec.label_lon,
+        contact_phone=f"0800-2000-{int(kec.kode_kemendagri[-2:]):04d}",
+    ) for kec in kecamatan.values()])
 
     counts["tps"] = add_missing(session, Tps.code, [dict(
         code=r["code"], kelurahan_id=kelurahan[r["kelurahan_kode"]].id, number=int(r["number"]),

@@ -1,0 +1,54 @@
+"""Keep each courier's tour and ETAs current: after planning, and after every courier step."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from logistics.models import Delivery, DeliveryKind, DeliveryStatus, MealRound, Vendor
+from logistics.rules.routing import DISPATCH_LEAD, SERVICE_TIME, Stop, arrival_times, nearest_neighbour_tour
+from logistics.timeutil import WIB
+
+DONE = (DeliveryStatus.DELIVERED, DeliveryStatus.FAILED)
+
+
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(0), tzinfo=WIB)
+    return start, start + timedelta(days=1)
+
+
+def refresh_route(session: Session, courier_id: int, meal_round: MealRound, day: date) -> list[Delivery]:
+    """Re-order the courier's open stops of one round and re-estimate their arrival times.
+
+    Finished stops keep their place; the rest are toured nearest-neighbour from where the courier
+    last was (the last finished stop, or the vendor's kitchen) from when they were there.
+    Flushes, does not commit: callers own the transaction.
+    """
+    start, end = _day_bounds(day)
+    stops = session.scalars(select(Delivery).where(
+        Delivery.courier_id == courier_id, Delivery.kind == DeliveryKind.MEAL, Delivery.meal_round == meal_round,
+        Delivery.planned_at >= start, Delivery.planned_at < end)).all()
+    if not stops:
+        return []
+    finished = sorted((d for d in stops if d.status in DONE), key=lambda d: d.delivered_at or d.failed_at)
+    open_stops = [d for d in stops if d.status not in DONE]
+    vendor = session.get(Vendor, stops[0].vendor_id) if stops[0].vendor_id else None
+    if finished:
+        last = finished[-1]
+        origin = Stop("last", last.tps.lat, last.tps.lon)
+        depart = (last.delivered_at or last.failed_at) + SERVICE_TIME
+    else:
+        origin = Stop("kitchen", vendor.kitchen_lat, vendor.kitchen_lon) if vendor else \
+            Stop("first", open_stops[0].tps.lat, open_stops[0].tps.lon)
+        dispatched = [d.dispatched_at for d in open_stops if d.dispatched_at]
+        depart = min(dispatched) if dispatched else min(d.planned_at for d in open_stops) - DISPATCH_LEAD
+    for seq, delivery in enumerate(finished, start=1):
+        delivery.route_seq = seq
+    by_key = {d.id: d for d in open_stops}
+    tour = nearest_neighbour_tour(origin, [Stop(d.id, d.tps.lat, d.tps.lon) for d in open_stops])
+    for seq, (stop, eta) in enumerate(zip(tour, arrival_times(origin, tour, depart)), start=len(finished) + 1):
+        by_key[stop.key].route_seq = seq
+        by_key[stop.key].eta_at = eta
+    session.flush()
+    return sorted(stops, key=lambda d: d.route_seq)

@@ -1,0 +1,98 @@
+"""Officer health screening before the day, and the medics' check-ins that follow from it."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from logistics.actor import Actor
+from logistics.errors import InvalidTransition, ValidationFailed
+from logistics.models import HealthCheckin, HealthScreening, Person, PersonRole, Role
+from logistics.permissions import require
+from logistics.queries.coverage import nearest_station_by_tps
+from logistics.rules.checkins import schedule
+from logistics.rules.risk import CONDITIONS, assess
+from logistics.services.common import audit, commit, load, snapshot, step_time
+
+OFFICER_ROLES = (PersonRole.KPPS_KETUA, PersonRole.KPPS_ANGGOTA, PersonRole.LINMAS, PersonRole.PPS)
+OUTCOMES = {"baik": "Baik", "perlu_tindak_lanjut": "Perlu tindak lanjut", "dirujuk": "Dirujuk"}
+RANGES = {"systolic": (50, 300), "diastolic": (30, 200), "blood_sugar": (20, 1000), "age": (17, 100)}
+
+
+def _covering_station(session: Session, person: Person) -> int | None:
+    if person.tps_id is None:
+        return None
+    found = nearest_station_by_tps(session, [person.tps_id]).get(person.tps_id)
+    return found[0] if found else None
+
+
+def may_care_for(session: Session, actor: Actor, person: Person) -> bool:
+    """Medics of the station covering the officer's TPS; coordinators of its kecamatan; admins."""
+    if actor.role == Role.ADMIN:
+        return True
+    kecamatan_id = person.tps.kelurahan.kecamatan_id if person.tps else (
+        person.kelurahan.kecamatan_id if person.kelurahan else None)
+    if actor.role == Role.COORDINATOR:
+        return actor.kecamatan_id in (None, kecamatan_id)
+    if actor.role == Role.MEDIC:
+        return actor.medic_station_id is not None and actor.medic_station_id == _covering_station(session, person)
+    return False
+
+
+def record_screening(session: Session, actor: Actor, person_id: int, *, systolic: int, diastolic: int,
+                     blood_sugar: int | None, age: int, conditions: list[str] | tuple[str, ...] = (),
+                     notes: str | None = None, election_day: date, screened_at: datetime | None = None
+                     ) -> HealthScreening:
+    """Store a screening, compute the risk tier, and (re)schedule the officer's check-ins."""
+    person = load(session, Person, person_id, "Petugas")
+    require(may_care_for(session, actor, person), "Petugas ini di luar wilayah Anda / outside your area")
+    errors: dict[str, str] = {}
+    if person.role not in OFFICER_ROLES:
+        errors["person_id"] = "Skrining hanya untuk petugas KPPS, Linmas dan PPS."
+    values = {"systolic": systolic, "diastolic": diastolic, "blood_sugar": blood_sugar, "age": age}
+    for name, value in values.items():
+        low, high = RANGES[name]
+        if value is None and name == "blood_sugar":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            errors[name] = f"Isi angka {low} sampai {high}."
+    unknown = [c for c in conditions if c not in CONDITIONS]
+    if unknown:
+        errors["conditions"] = "Kondisi tidak dikenal: " + ", ".join(unknown)
+    if errors:
+        raise ValidationFailed("Data skrining tidak valid / invalid screening", errors)
+    result = assess(systolic, diastolic, blood_sugar, age, tuple(conditions))
+    screening = HealthScreening(person_id=person.id, screened_at=step_time(screened_at, "screened_at"),
+                                systolic=systolic, diastolic=diastolic, blood_sugar=blood_sugar, age=age,
+                                conditions=list(conditions), risk_tier=result.tier, risk_reasons=list(result.reasons),
+                                screened_by_id=actor.user_id, notes=(notes or "").strip() or None)
+    session.add(screening)
+    # A new screening replaces the plan: drop the check-ins not yet done, schedule afresh.
+    session.execute(delete(HealthCheckin).where(HealthCheckin.person_id == person.id, HealthCheckin.done_at.is_(None)))
+    done_times = set(session.scalars(select(HealthCheckin.due_at).where(HealthCheckin.person_id == person.id)))
+    for kind, due in schedule(result.tier, election_day):
+        if due not in done_times:
+            session.add(HealthCheckin(person_id=person.id, kind=kind, due_at=due))
+    audit(session, actor, "screening.recorded", screening, None)
+    commit(session)
+    return screening
+
+
+def complete_checkin(session: Session, actor: Actor, checkin_id: int, outcome: str, notes: str | None = None,
+                     at: datetime | None = None) -> HealthCheckin:
+    checkin = load(session, HealthCheckin, checkin_id, "Pemeriksaan")
+    require(may_care_for(session, actor, checkin.person), "Petugas ini di luar wilayah Anda / outside your area")
+    if checkin.done_at is not None:
+        raise InvalidTransition("Pemeriksaan ini sudah dicatat / already done", {"checkin": "Sudah dicatat."})
+    if outcome not in OUTCOMES:
+        raise ValidationFailed("Hasil pemeriksaan tidak valid / invalid outcome",
+                               {"outcome": "Pilih: " + ", ".join(OUTCOMES.values())})
+    before = snapshot(checkin)
+    checkin.done_at = step_time(at)
+    checkin.done_by_id = actor.user_id
+    checkin.outcome = outcome
+    checkin.notes = (notes or "").strip() or None
+    audit(session, actor, "checkin.done", checkin, before)
+    commit(session)
+    return checkin
