@@ -1,10 +1,46 @@
-"""Command-line tools: `flask --app wsgi seed-demo`, ..."""
+"""Command-line tools: `flask --app wsgi seed-demo | plan-meals | import-tps | import-officers`."""
 from __future__ import annotations
 
-import click
-from flask import Flask
+import sys
+from datetime import date
+from pathlib import Path
 
+import click
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from logistics.actor import Actor
+from logistics.models import Kecamatan, MealRound
 from siaga.extensions import db
+
+
+def _cli_actor() -> Actor:
+    return Actor.system("cli")
+
+
+def _print_import(report) -> None:
+    if report.errors:
+        click.echo(click.style(f"{len(report.errors)} kesalahan; tidak ada yang diimpor / nothing imported:", fg="red"))
+        click.echo(f"{'baris':>6}  {'kolom':<16} pesan")
+        for e in report.errors:
+            click.echo(f"{e.row:>6}  {e.column:<16} {e.message}")
+        raise SystemExit(1)
+    click.echo(f"{report.rows} baris: {report.created} baru, {report.updated} diperbarui, {report.unchanged} tetap")
+
+
+def _run_import(importer, path: Path) -> None:
+    total = _count_rows(path)
+    with click.progressbar(length=total, label=f"Memeriksa {path.name}", show_pos=True,
+                           file=sys.stderr) as bar:
+        report = importer(db.session, _cli_actor(), path, progress=bar.update)
+    _print_import(report)
+
+
+def _count_rows(path: Path) -> int:
+    if path.suffix.lower() == ".csv":
+        with path.open("rb") as fh:
+            return max(sum(1 for _ in fh) - 1, 0)
+    return 0  # XLSX: length unknown without reading it twice; the bar still counts
 
 
 def register_cli(app: Flask) -> None:
@@ -18,3 +54,48 @@ def register_cli(app: Flask) -> None:
         counts = seed_demo(db.session, demo_password=password)
         for name, (total, added) in counts.items():
             click.echo(f"{name:<22} {total:>7}  (+{added} new)")
+
+    @app.cli.command("plan-meals")
+    @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None,
+                  help="The day to plan (default: ELECTION_DATE).")
+    @click.option("--rounds", default=",".join(r.value for r in MealRound), show_default=True,
+                  help="Comma-separated meal rounds.")
+    @click.option("--kecamatan", "kecamatan_codes", multiple=True, help="Kemendagri code; repeat for several.")
+    def plan_meals_command(day, rounds: str, kecamatan_codes: tuple[str, ...]) -> None:
+        """Plan each TPS's meal rounds for its headcount, with couriers' routes and ETAs."""
+        from logistics.services.meal_plans import plan_meals
+
+        the_day = day.date() if day else date.fromisoformat(current_app.config["ELECTION_DATE"])
+        try:
+            chosen = [MealRound(r.strip()) for r in rounds.split(",") if r.strip()]
+        except ValueError:
+            raise click.BadParameter(f"pilih dari {', '.join(r.value for r in MealRound)}", param_hint="--rounds")
+        ids = None
+        if kecamatan_codes:
+            found = dict(db.session.execute(select(Kecamatan.kode_kemendagri, Kecamatan.id)
+                                            .where(Kecamatan.kode_kemendagri.in_(kecamatan_codes))).all())
+            unknown = set(kecamatan_codes) - set(found)
+            if unknown:
+                raise click.BadParameter(f"kecamatan tidak dikenal: {', '.join(sorted(unknown))}", param_hint="--kecamatan")
+            ids = list(found.values())
+        result = plan_meals(db.session, _cli_actor(), the_day, chosen, ids)
+        click.echo(f"{the_day}: {result.created} pengiriman baru, {result.updated} diperbarui, "
+                   f"{result.unchanged} tetap")
+        for name in result.without_vendor:
+            click.echo(click.style(f"Kecamatan {name} belum punya vendor: konsumsi tanpa kurir.", fg="yellow"))
+
+    @app.cli.command("import-tps")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def import_tps_command(path: Path) -> None:
+        """Import TPS from CSV or XLSX (KPU columns); nothing is imported if any row is wrong."""
+        from logistics.imports.tps_file import import_tps
+
+        _run_import(import_tps, path)
+
+    @app.cli.command("import-officers")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def import_officers_command(path: Path) -> None:
+        """Import KPPS, Linmas and PPS officers from CSV or XLSX; all rows or none."""
+        from logistics.imports.officers_file import import_officers
+
+        _run_import(import_officers, path)

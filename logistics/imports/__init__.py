@@ -1,0 +1,1 @@
+"""Bulk imports from KPU-style spreadsheets (CSV or XLSX): validate every row, then all or nothing."""

@@ -1,0 +1,120 @@
+"""Import officers from a KPU-style sheet: kode_kelurahan, no_tps, nama, jabatan (ketua / anggota /
+linmas / pps), optional no_hp and kode_petugas. The TPS must exist (import TPS first)."""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from logistics.actor import Actor
+from logistics.imports import fields as f
+from logistics.imports.table import RowError, UnreadableFile, read_rows
+from logistics.imports.tps_file import ImportReport
+from logistics.models import Kelurahan, Person, PersonRole, Role, Tps
+from logistics.permissions import require
+from logistics.services.common import audit, commit, snapshot
+
+COLUMNS = {
+    "kode_kelurahan": ("kode_wilayah", "kode_desa", "kd_kel", "kelurahan_kode", "kode_kel"),
+    "no_tps": ("tps", "nomor_tps", "no"),
+    "nama": ("nama_petugas", "name", "nama_lengkap"),
+    "jabatan": ("peran", "role", "posisi"),
+    "no_hp": ("hp", "telepon", "no_telp", "phone"),
+    "kode_petugas": ("kode", "id_petugas"),
+}
+REQUIRED = ("kode_kelurahan", "no_tps", "nama", "jabatan")
+ROLES = {"ketua": PersonRole.KPPS_KETUA, "ketua kpps": PersonRole.KPPS_KETUA,
+         "anggota": PersonRole.KPPS_ANGGOTA, "anggota kpps": PersonRole.KPPS_ANGGOTA,
+         "linmas": PersonRole.LINMAS, "pps": PersonRole.PPS, "anggota pps": PersonRole.PPS}
+
+
+def import_officers(session: Session, actor: Actor, path: Path,
+                    progress: Callable[[int], None] | None = None) -> ImportReport:
+    require(actor.role in (Role.ADMIN, Role.COORDINATOR), "Hanya admin dan koordinator yang dapat mengimpor petugas")
+    report = ImportReport()
+    try:
+        columns, rows = read_rows(Path(path), COLUMNS)
+    except (UnreadableFile, OSError) as exc:
+        report.errors.append(RowError(1, "-", str(exc)))
+        return report
+    missing = [c for c in REQUIRED if c not in columns]
+    if missing:
+        report.errors += [RowError(1, c, "kolom tidak ada di baris judul") for c in missing]
+        return report
+    tps_by_key = {(kode, t.number): t for t, kode in session.execute(
+        select(Tps, Kelurahan.kode_kemendagri).join(Kelurahan, Tps.kelurahan_id == Kelurahan.id))}
+    ketua_rows: dict[int, int] = {}
+    stored_ketua = {tps_id: code for tps_id, code in session.execute(
+        select(Person.tps_id, Person.code).where(Person.role == PersonRole.KPPS_KETUA, Person.active.is_(True)))}
+    parsed = []
+    for number, cells in rows:
+        report.rows += 1
+        errors_before = len(report.errors)
+
+        def cell(column, parse):
+            try:
+                return parse(cells.get(column, ""))
+            except f.CellError as exc:
+                report.errors.append(RowError(number, column, str(exc)))
+                return None
+
+        code = cell("kode_kelurahan", f.kelurahan_code)
+        tps_number = cell("no_tps", lambda v: f.integer(v, 1, 999))
+        name = cell("nama", lambda v: f.text(v, 160))
+        role = ROLES.get(cells.get("jabatan", "").strip().lower())
+        if role is None:
+            report.errors.append(RowError(number, "jabatan", "isi ketua, anggota, linmas atau pps"))
+        phone = cells.get("no_hp", "").strip() or None
+        if phone and (len(phone) > 32 or not phone.replace("+", "").replace("-", "").replace(" ", "").isdigit()):
+            report.errors.append(RowError(number, "no_hp", "nomor telepon tidak valid"))
+        tps = tps_by_key.get((code, tps_number)) if code and tps_number else None
+        if code and tps_number and tps is None:
+            report.errors.append(RowError(number, "no_tps", f"TPS {tps_number:03d} di {code} belum ada: impor TPS dulu"))
+        if tps is not None and role == PersonRole.KPPS_KETUA:
+            if tps.id in ketua_rows:
+                report.errors.append(RowError(number, "jabatan", f"TPS ini sudah punya ketua di baris {ketua_rows[tps.id]}"))
+            ketua_rows[tps.id] = number
+        if len(report.errors) == errors_before:
+            person_code = cells.get("kode_petugas", "").strip() or _derived_code(tps, role, name)
+            if role == PersonRole.KPPS_KETUA and stored_ketua.get(tps.id, person_code) != person_code:
+                report.errors.append(RowError(number, "jabatan", f"TPS ini sudah punya ketua ({stored_ketua[tps.id]})"))
+            else:
+                parsed.append((person_code, tps, role, name, phone))
+        if progress:
+            progress(1)
+    if report.errors or not report.rows:
+        if not report.rows:
+            report.errors.append(RowError(2, "-", "tidak ada baris data"))
+        return report
+    _apply(session, actor, parsed, report)
+    return report
+
+
+def _derived_code(tps: Tps, role: PersonRole, name: str) -> str:
+    """A stable code when the sheet has none, so importing the same sheet twice changes nothing."""
+    digest = hashlib.sha1(f"{tps.code}|{role.value}|{name.strip().lower()}".encode()).hexdigest()[:8]
+    return f"{tps.code}-{role.value}-{digest}"
+
+
+def _apply(session: Session, actor: Actor, parsed: list, report: ImportReport) -> None:
+    existing = {p.code: p for p in session.scalars(select(Person).where(Person.code.in_([r[0] for r in parsed])))}
+    for code, tps, role, name, phone in parsed:
+        new = dict(tps_id=tps.id, role=role, name=name, phone=phone, kelurahan_id=tps.kelurahan_id, active=True)
+        person = existing.get(code)
+        if person is None:
+            person = Person(code=code, **new)
+            session.add(person)
+            audit(session, actor, "person.imported", person, None)
+            report.created += 1
+        elif any(getattr(person, k) != v for k, v in new.items()):
+            before = snapshot(person)
+            for k, v in new.items():
+                setattr(person, k, v)
+            audit(session, actor, "person.imported", person, before)
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    commit(session)
