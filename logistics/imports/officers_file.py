@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import select
@@ -11,11 +12,11 @@ from sqlalchemy.orm import Session
 
 from logistics.actor import Actor
 from logistics.imports import fields as f
-from logistics.imports.table import RowError, UnreadableFile, read_rows
-from logistics.imports.tps_file import ImportReport
+from logistics.imports.report import ImportReport, no_rows_error, open_sheet, upsert
+from logistics.imports.table import RowError
 from logistics.models import Kelurahan, Person, PersonRole, Role, Tps
 from logistics.permissions import require
-from logistics.services.common import audit, commit, snapshot
+from logistics.services.common import commit
 
 COLUMNS = {
     "kode_kelurahan": ("kode_wilayah", "kode_desa", "kd_kel", "kelurahan_kode", "kode_kel"),
@@ -35,15 +36,10 @@ def import_officers(session: Session, actor: Actor, path: Path,
                     progress: Callable[[int], None] | None = None) -> ImportReport:
     require(actor.role in (Role.ADMIN, Role.COORDINATOR), "Hanya admin dan koordinator yang dapat mengimpor petugas")
     report = ImportReport()
-    try:
-        columns, rows = read_rows(Path(path), COLUMNS)
-    except (UnreadableFile, OSError) as exc:
-        report.errors.append(RowError(1, "-", str(exc)))
+    sheet = open_sheet(path, COLUMNS, REQUIRED, report)
+    if sheet is None:
         return report
-    missing = [c for c in REQUIRED if c not in columns]
-    if missing:
-        report.errors += [RowError(1, c, "kolom tidak ada di baris judul") for c in missing]
-        return report
+    _columns, rows = sheet
     tps_by_key = {(kode, t.number): t for t, kode in session.execute(
         select(Tps, Kelurahan.kode_kemendagri).join(Kelurahan, Tps.kelurahan_id == Kelurahan.id))}
     ketua_rows: dict[int, int] = {}
@@ -85,9 +81,8 @@ def import_officers(session: Session, actor: Actor, path: Path,
                 parsed.append((person_code, tps, role, name, phone))
         if progress:
             progress(1)
-    if report.errors or not report.rows:
-        if not report.rows:
-            report.errors.append(RowError(2, "-", "tidak ada baris data"))
+    no_rows_error(report)
+    if report.errors:
         return report
     _apply(session, actor, parsed, report)
     return report
@@ -102,19 +97,6 @@ def _derived_code(tps: Tps, role: PersonRole, name: str) -> str:
 def _apply(session: Session, actor: Actor, parsed: list, report: ImportReport) -> None:
     existing = {p.code: p for p in session.scalars(select(Person).where(Person.code.in_([r[0] for r in parsed])))}
     for code, tps, role, name, phone in parsed:
-        new = dict(tps_id=tps.id, role=role, name=name, phone=phone, kelurahan_id=tps.kelurahan_id, active=True)
-        person = existing.get(code)
-        if person is None:
-            person = Person(code=code, **new)
-            session.add(person)
-            audit(session, actor, "person.imported", person, None)
-            report.created += 1
-        elif any(getattr(person, k) != v for k, v in new.items()):
-            before = snapshot(person)
-            for k, v in new.items():
-                setattr(person, k, v)
-            audit(session, actor, "person.imported", person, before)
-            report.updated += 1
-        else:
-            report.unchanged += 1
+        values = dict(tps_id=tps.id, role=role, name=name, phone=phone, kelurahan_id=tps.kelurahan_id, active=True)
+        upsert(session, actor, "person.imported", existing.get(code), partial(Person, code=code), values, report)
     commit(session)

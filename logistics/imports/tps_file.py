@@ -3,7 +3,7 @@ optional jenis (reguler | khusus) and lokasi_khusus. Existing TPS (same keluraha
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from shapely.geometry import Point, shape
@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 
 from logistics.actor import Actor
 from logistics.imports import fields as f
-from logistics.imports.table import RowError, UnreadableFile, read_rows
+from logistics.imports.report import ImportReport, no_rows_error, open_sheet, upsert
+from logistics.imports.table import RowError
 from logistics.models import Kelurahan, Role, Tps, TpsKind
 from logistics.permissions import require
-from logistics.services.common import audit, commit, snapshot
+from logistics.services.common import commit
 
 COLUMNS = {
     "kode_kelurahan": ("kode_wilayah", "kode_desa", "kd_kel", "kelurahan_kode", "kode_kel"),
@@ -38,35 +39,15 @@ KINDS = {"": TpsKind.REGULAR, "reguler": TpsKind.REGULAR, "regular": TpsKind.REG
          "lokasi khusus": TpsKind.SPECIAL, "special": TpsKind.SPECIAL}
 
 
-@dataclass
-class ImportReport:
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
 def import_tps(session: Session, actor: Actor, path: Path,
                progress: Callable[[int], None] | None = None) -> ImportReport:
     """Validate every row; write nothing unless all rows are right."""
     require(actor.role in (Role.ADMIN, Role.COORDINATOR), "Hanya admin dan koordinator yang dapat mengimpor TPS")
     report = ImportReport()
-    try:
-        columns, rows = read_rows(Path(path), COLUMNS)
-    except (UnreadableFile, OSError) as exc:
-        report.errors.append(RowError(1, "-", str(exc)))
+    sheet = open_sheet(path, COLUMNS, REQUIRED, report, also_missing=_dpt_missing)
+    if sheet is None:
         return report
-    missing = [c for c in REQUIRED if c not in columns]
-    if "dpt" not in columns and not {"dpt_l", "dpt_p"} <= set(columns):
-        missing.append("dpt")
-    if missing:
-        report.errors += [RowError(1, c, "kolom tidak ada di baris judul") for c in missing]
-        return report
+    _columns, rows = sheet
 
     kelurahan = {k.kode_kemendagri: k for k in session.scalars(select(Kelurahan))}
     shapes: dict[int, object] = {}
@@ -91,12 +72,16 @@ def import_tps(session: Session, actor: Actor, path: Path,
             parsed.append((number, kel, values))
         if progress:
             progress(1)
-    if report.errors or not report.rows:
-        if not report.rows:
-            report.errors.append(RowError(2, "-", "tidak ada baris data"))
+    no_rows_error(report)
+    if report.errors:
         return report
     _apply(session, actor, parsed, report)
     return report
+
+
+def _dpt_missing(columns: list[str]) -> list[str]:
+    """DPT comes as one total, or as men and women."""
+    return [] if "dpt" in columns or {"dpt_l", "dpt_p"} <= set(columns) else ["dpt"]
 
 
 def _parse(cells: dict, kelurahan: dict, number: int, errors: list[RowError]) -> tuple[dict, Kelurahan | None]:
@@ -141,20 +126,8 @@ def _apply(session: Session, actor: Actor, parsed: list, report: ImportReport) -
     existing = {(t.kelurahan_id, t.number): t for t in session.scalars(
         select(Tps).where(Tps.kelurahan_id.in_({kel.id for _, kel, _ in parsed})))}
     for _number, kel, v in parsed:
-        tps = existing.get((kel.id, v["number"]))
-        new = dict(address=v["address"], lat=v["lat"], lon=v["lon"], dpt=v["dpt"], kind=v["kind"],
-                   special_location=v["special_location"], position_synthetic=False)
-        if tps is None:
-            tps = Tps(code=f"{kel.kode_kemendagri}-{v['number']:03d}", kelurahan_id=kel.id, number=v["number"], **new)
-            session.add(tps)
-            audit(session, actor, "tps.imported", tps, None)
-            report.created += 1
-        elif any(getattr(tps, k) != val for k, val in new.items()):
-            before = snapshot(tps)
-            for k, val in new.items():
-                setattr(tps, k, val)
-            audit(session, actor, "tps.imported", tps, before)
-            report.updated += 1
-        else:
-            report.unchanged += 1
+        values = dict(address=v["address"], lat=v["lat"], lon=v["lon"], dpt=v["dpt"], kind=v["kind"],
+                      special_location=v["special_location"], position_synthetic=False)
+        make = partial(Tps, code=f"{kel.kode_kemendagri}-{v['number']:03d}", kelurahan_id=kel.id, number=v["number"])
+        upsert(session, actor, "tps.imported", existing.get((kel.id, v["number"])), make, values, report)
     commit(session)
