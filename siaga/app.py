@@ -35,6 +35,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     auth.register(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(home.bp)
+    from field import health_checks
+    from maps import planning
+
+    app.register_blueprint(planning.bp)
+    app.register_blueprint(health_checks.bp)
     register_cli(app)
     return app
 

@@ -52,6 +52,12 @@ def current_actor() -> Actor | None:
     return Actor.from_user(user) if user else None
 
 
+def kecamatan_scope() -> list[int] | None:
+    """The kecamatan the current user may see: one for a kecamatan coordinator, None for the city."""
+    user = current_user()
+    return [user.kecamatan_id] if user is not None and user.kecamatan_id is not None else None
+
+
 def login_required(*roles: Role):
     """Require a logged-in user, and one of `roles` when given (admins always pass)."""
 

@@ -113,3 +113,19 @@ def test_every_step_is_audited_with_before_and_after(session, actor_for):
     assert entry.action == "delivery.delivered"
     assert entry.before["status"] == "planned" and entry.before["quantity_received"] is None
     assert entry.after["status"] == "delivered" and entry.after["quantity_received"] == 8
+
+
+def test_logistics_checklist_records_damaged_items(session, actor_for):
+    from logistics.models import DeliveryKind
+
+    petugas = actor_for("petugas")
+    ballots = session.scalar(select(Delivery).where(Delivery.tps_id == petugas.tps_id,
+                                                    Delivery.kind == DeliveryKind.LOGISTICS, Delivery.item == "surat_suara"))
+    with pytest.raises(ValidationFailed) as caught:
+        advance_delivery(session, petugas, ballots.id, S.DELIVERED, quantity_received=10, quantity_damaged=11)
+    assert "quantity_damaged" in caught.value.fields
+    advance_delivery(session, petugas, ballots.id, S.DELIVERED, quantity_received=ballots.quantity_planned,
+                     quantity_damaged=3, received_by="Ketua KPPS")
+    assert (ballots.quantity_received, ballots.quantity_damaged) == (ballots.quantity_planned, 3)
+    with pytest.raises(ValidationFailed):
+        advance_delivery(session, petugas, meal(session, petugas.tps_id).id, S.DELIVERED, quantity_damaged=1)

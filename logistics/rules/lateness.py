@@ -18,3 +18,8 @@ def is_overdue(planned_at: datetime, delivered_or_failed: bool, now: datetime, g
 
 def arrived_late(planned_at: datetime, delivered_at: datetime | None, grace: timedelta = GRACE) -> bool:
     return delivered_at is not None and delivered_at > deadline(planned_at, grace)
+
+
+def is_at_risk(planned_at: datetime, eta_at: datetime | None, delivered_or_failed: bool) -> bool:
+    """Still on its way, and the courier's estimated arrival is after the planned time."""
+    return not delivered_or_failed and eta_at is not None and eta_at > planned_at

@@ -20,8 +20,10 @@ S = DeliveryStatus
 def advance_delivery(
     session: Session, actor: Actor, delivery_id: int, to_status: DeliveryStatus, *,
     at: datetime | None = None, quantity_received: int | None = None, received_by: str | None = None,
-    reason: str | None = None,
+    reason: str | None = None, quantity_damaged: int | None = None,
 ) -> Delivery:
+    """Move a delivery one step. A receipt records the quantity received (default: as planned),
+    who received it, and for logistics items how many arrived damaged (the SILOG checklist)."""
     delivery = load(session, Delivery, delivery_id, "Pengiriman")
     tps = delivery.tps
     require(
@@ -41,6 +43,7 @@ def advance_delivery(
         delivery.dispatched_at = when
     elif to_status == S.DELIVERED:
         delivery.quantity_received, delivery.received_by = _receipt(delivery, quantity_received, received_by)
+        delivery.quantity_damaged = _damaged(delivery, quantity_damaged)
         delivery.delivered_at = when
     elif to_status == S.FAILED:
         delivery.failed_at = when
@@ -52,6 +55,18 @@ def advance_delivery(
     audit(session, actor, f"delivery.{to_status.value}", delivery, before)
     commit(session)
     return delivery
+
+
+def _damaged(delivery: Delivery, damaged: int | None) -> int | None:
+    if damaged is None:
+        return None
+    if delivery.kind != DeliveryKind.LOGISTICS:
+        raise ValidationFailed("Hanya logistik yang dicatat rusak / only logistics items",
+                               {"quantity_damaged": "Hanya untuk logistik pemilu."})
+    if isinstance(damaged, bool) or not isinstance(damaged, int) or not 0 <= damaged <= delivery.quantity_received:
+        raise ValidationFailed("Jumlah rusak tidak valid / invalid damaged count",
+                               {"quantity_damaged": "Jumlah rusak 0 sampai jumlah diterima."})
+    return damaged
 
 
 def _receipt(delivery: Delivery, quantity: int | None, received_by: str | None) -> tuple[int, str | None]:

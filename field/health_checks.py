@@ -1,0 +1,111 @@
+"""Medics' phone pages for officer health: high-risk officers per TPS of their station, check-ins to
+tick off during the day and on the follow-up days, and the screening form."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+
+from logistics.errors import DomainError
+from logistics.models import HealthCheckin, Person, RiskTier, Role
+from logistics.queries.operations import station_officers
+from logistics.rules.risk import CONDITIONS
+from logistics.services.screening import OUTCOMES, complete_checkin, may_care_for, record_screening
+from logistics.timeutil import to_wib, utcnow
+from siaga.auth import current_actor, current_user, login_required
+from siaga.extensions import db
+from siaga.i18n import _, register_english
+from siaga.idempotency import idempotent
+
+bp = Blueprint("health_checks", __name__, url_prefix="/lapangan/kesehatan", template_folder="templates")
+FOLLOW_UP_DAYS = 7
+
+register_english({
+    "Kesehatan petugas": "Officers' health", "Petugas risiko tinggi": "High-risk officers",
+    "Pemeriksaan": "Check-ins", "Belum diperiksa": "Not checked yet", "Terlambat": "Overdue", "Selesai": "Done",
+    "Catat": "Record", "Hasil": "Outcome", "Catatan": "Notes", "Pemeriksaan dicatat.": "Check-in recorded.",
+    "Skrining kesehatan": "Health screening", "Tekanan darah sistolik (mmHg)": "Systolic blood pressure (mmHg)",
+    "Tekanan darah diastolik (mmHg)": "Diastolic blood pressure (mmHg)",
+    "Gula darah sewaktu (mg/dL, boleh kosong)": "Random blood sugar (mg/dL, optional)", "Usia (tahun)": "Age (years)",
+    "Riwayat penyakit": "Known conditions", "Simpan skrining": "Save screening",
+    "Skrining disimpan: risiko {tier}.": "Screening saved: {tier} risk.", "Tidak ada petugas risiko tinggi.":
+        "No high-risk officers.", "Tanggal": "Date", "Hari H": "Election day", "Skrining ulang": "Screen again",
+    "Pos ini belum terhubung ke akun Anda.": "This account is not linked to a medic station.",
+    "Periksa isian:": "Check your input:", "Berikutnya": "Next",
+})
+register_english({label: label for label in OUTCOMES.values()})
+
+
+def _day() -> date:
+    """The day shown: ?tanggal=, else today when it falls within the follow-up week, else election day."""
+    election = date.fromisoformat(current_app.config["ELECTION_DATE"])
+    try:
+        if request.args.get("tanggal"):
+            return date.fromisoformat(request.args["tanggal"])
+    except ValueError:
+        pass
+    today = to_wib(utcnow()).date()
+    return today if 0 <= (today - election).days <= FOLLOW_UP_DAYS else election
+
+
+@bp.get("/")
+@login_required(Role.MEDIC)
+def index():
+    user = current_user()
+    if user.medic_station_id is None:
+        return render_template("error.html", status=403, message=_("Pos ini belum terhubung ke akun Anda."), fields={}), 403
+    election = date.fromisoformat(current_app.config["ELECTION_DATE"])
+    day = _day()
+    groups = station_officers(db.session, user.medic_station_id, (RiskTier.TINGGI,), day)
+    days = [election.fromordinal(election.toordinal() + n) for n in range(FOLLOW_UP_DAYS + 1)]
+    return render_template("health_checks/index.html", groups=groups, day=day, days=days, election=election,
+                           station=user.medic_station, outcomes=OUTCOMES, now=utcnow())
+
+
+@bp.post("/pemeriksaan/<int:checkin_id>")
+@login_required(Role.MEDIC, Role.COORDINATOR)
+@idempotent
+def record_checkin(checkin_id: int):
+    checkin = db.get_or_404(HealthCheckin, checkin_id)
+    try:
+        complete_checkin(db.session, current_actor(), checkin.id, request.form.get("hasil", ""),
+                         request.form.get("catatan"))
+        flash(_("Pemeriksaan dicatat."))
+    except DomainError as exc:
+        if exc.http_status == 403:
+            abort(403)
+        flash(exc.message)
+    return redirect(url_for(".index", tanggal=to_wib(checkin.due_at).date().isoformat()), 303)
+
+
+def _int_or_none(name: str):
+    raw = request.form.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        return raw  # the service names the field as wrong
+
+
+@bp.route("/skrining/<int:person_id>", methods=["GET", "POST"])
+@login_required(Role.MEDIC, Role.COORDINATOR)
+@idempotent
+def screening(person_id: int):
+    person = db.get_or_404(Person, person_id)
+    if not may_care_for(db.session, current_actor(), person):
+        abort(403)
+    errors = {}
+    if request.method == "POST":
+        try:
+            result = record_screening(
+                db.session, current_actor(), person.id, systolic=_int_or_none("sistolik"),
+                diastolic=_int_or_none("diastolik"), blood_sugar=_int_or_none("gula_darah"), age=_int_or_none("usia"),
+                conditions=request.form.getlist("kondisi"), notes=request.form.get("catatan"),
+                election_day=date.fromisoformat(current_app.config["ELECTION_DATE"]))
+            flash(_("Skrining disimpan: risiko {tier}.", tier=result.risk_tier.label_id.lower()))
+            return redirect(url_for(".index"), 303)
+        except DomainError as exc:
+            errors = exc.fields or {"-": exc.message}
+    return render_template("health_checks/screening.html", person=person, conditions=CONDITIONS,
+                           errors=errors), (422 if errors else 200)

@@ -1,0 +1,169 @@
+"""Coordinators' planning pages: the meal plan with couriers' ETAs, medic rosters, the logistics checklist."""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from logistics.errors import DomainError
+from logistics.models import Delivery, Kecamatan, MealRound, Role
+from logistics.rules.lateness import is_at_risk
+from logistics.services.routes import DONE
+from logistics.queries.operations import couriers, logistics_checklist, meal_plan, roster_board
+from logistics.services.meal_plans import plan_meals, update_meal_delivery
+from logistics.services.rosters import add_shift, remove_shift
+from logistics.timeutil import WIB, to_wib, wib
+from siaga.auth import current_actor, kecamatan_scope, login_required
+from siaga.extensions import db
+from siaga.i18n import _, register_english
+from siaga.idempotency import idempotent
+
+bp = Blueprint("planning", __name__, url_prefix="/rencana", template_folder="templates", static_folder="static",
+               static_url_path="/static")
+COORDINATORS = (Role.COORDINATOR,)
+
+register_english({
+    "Rencana konsumsi": "Meal plan", "Jadwal jaga medis": "Medic rosters", "Daftar periksa logistik": "Logistics checklist",
+    "Susun rencana konsumsi": "Plan the meals", "Tampilkan": "Show", "Semua kecamatan": "All kecamatan",
+    "Putaran": "Round", "Kurir": "Courier", "Urutan": "Stop", "Rencana": "Planned", "Perkiraan tiba": "ETA",
+    "Porsi": "Portions", "Status": "Status", "Berisiko terlambat": "At risk of being late", "Ubah": "Edit",
+    "Simpan": "Save", "Batal": "Cancel", "Waktu rencana (WIB)": "Planned time (WIB)", "Belum ada kurir": "No courier",
+    "Rencana konsumsi disusun: {created} baru, {updated} diperbarui.": "Meal plan made: {created} new, {updated} updated.",
+    "Perubahan disimpan.": "Changes saved.", "Tidak ada petugas jaga": "Nobody on duty",
+    "Tambah giliran jaga": "Add a shift", "Tenaga kesehatan": "Medic", "Mulai (WIB)": "Start (WIB)",
+    "Selesai (WIB)": "End (WIB)", "Hapus": "Remove", "Giliran jaga ditambahkan.": "Shift added.",
+    "Giliran jaga dihapus.": "Shift removed.", "Barang": "Item", "Dikirim": "Sent", "Diterima": "Received",
+    "Rusak": "Damaged", "Periksa isian:": "Check your input:", "Tanggal": "Date", "Waktu tidak valid.": "Invalid time.",
+    "Berisiko": "At risk",
+})
+
+
+def _day() -> date:
+    try:
+        return date.fromisoformat(request.args.get("tanggal") or current_app.config["ELECTION_DATE"])
+    except ValueError:
+        return date.fromisoformat(current_app.config["ELECTION_DATE"])
+
+
+def _kecamatan_filter() -> tuple[list[int] | None, list[Kecamatan]]:
+    """The kecamatan ids shown: the user's own, or the one chosen, or all (city coordinators)."""
+    scope = kecamatan_scope()
+    options = db.session.scalars(select(Kecamatan).order_by(Kecamatan.kode_kemendagri)).all()
+    if scope is not None:
+        return scope, [k for k in options if k.id in scope]
+    chosen = request.args.get("kecamatan", type=int)
+    return ([chosen] if chosen else None), options
+
+
+def _flash_error(exc: DomainError) -> None:
+    flash(exc.message + (" " + "; ".join(f"{k}: {v}" for k, v in exc.fields.items()) if exc.fields else ""))
+
+
+@bp.get("/konsumsi")
+@login_required(*COORDINATORS)
+def meals():
+    ids, options = _kecamatan_filter()
+    try:
+        meal_round = MealRound(request.args.get("putaran", MealRound.SIANG.value))
+    except ValueError:
+        meal_round = MealRound.SIANG
+    day = _day()
+    rows = meal_plan(db.session, day, meal_round, ids)
+    at_risk_ids = {d.id for d in rows if is_at_risk(d.planned_at, d.eta_at, d.status in DONE)}
+    return render_template("planning/meals.html", rows=rows, day=day, meal_round=meal_round, rounds=list(MealRound),
+                           at_risk_ids=at_risk_ids,
+                           kecamatan_options=options, chosen=request.args.get("kecamatan", type=int))
+
+
+@bp.post("/konsumsi/susun")
+@login_required(*COORDINATORS)
+@idempotent
+def make_meal_plan():
+    ids, _options = _kecamatan_filter()
+    day = _day()
+    try:
+        result = plan_meals(db.session, current_actor(), day, kecamatan_ids=ids)
+        flash(_("Rencana konsumsi disusun: {created} baru, {updated} diperbarui.", created=result.created,
+                updated=result.updated))
+    except DomainError as exc:
+        _flash_error(exc)
+    return redirect(url_for(".meals", tanggal=day.isoformat(), kecamatan=request.args.get("kecamatan")), 303)
+
+
+@bp.route("/konsumsi/<int:delivery_id>", methods=["GET", "POST"])
+@login_required(*COORDINATORS)
+@idempotent
+def edit_meal(delivery_id: int):
+    delivery = db.get_or_404(Delivery, delivery_id)
+    scope = kecamatan_scope()
+    if scope is not None and delivery.tps.kelurahan.kecamatan_id not in scope:
+        return render_template("error.html", status=403, message=_("Anda tidak berwenang membuka halaman ini."),
+                               fields={}), 403
+    errors = {}
+    if request.method == "POST":
+        try:
+            clock = time.fromisoformat(request.form.get("waktu", ""))
+            planned_at = wib(to_wib(delivery.planned_at).date(), clock)
+        except ValueError:
+            planned_at, errors = None, {"waktu": _("Waktu tidak valid.")}
+        if not errors:
+            try:
+                update_meal_delivery(db.session, current_actor(), delivery.id, planned_at=planned_at,
+                                     quantity=request.form.get("porsi", type=int),
+                                     courier_id=request.form.get("kurir", type=int))
+                flash(_("Perubahan disimpan."))
+                return redirect(url_for(".meals", putaran=delivery.meal_round.value,
+                                        tanggal=to_wib(delivery.planned_at).date().isoformat()), 303)
+            except DomainError as exc:
+                errors = exc.fields or {"-": exc.message}
+    return render_template("planning/meal_edit.html", delivery=delivery, errors=errors,
+                           couriers=couriers(db.session, [delivery.tps.kelurahan.kecamatan_id])), (422 if errors else 200)
+
+
+@bp.get("/jaga")
+@login_required(*COORDINATORS)
+def rosters():
+    ids, options = _kecamatan_filter()
+    day = _day()
+    return render_template("planning/rosters.html", board=roster_board(db.session, day, ids), day=day,
+                           kecamatan_options=options, chosen=request.args.get("kecamatan", type=int))
+
+
+@bp.post("/jaga")
+@login_required(*COORDINATORS)
+@idempotent
+def add_roster_shift():
+    day = _day()
+    try:
+        # <input type="datetime-local"> sends wall-clock time: it is WIB.
+        starts = datetime.fromisoformat(request.form.get("mulai", "")).replace(tzinfo=WIB)
+        ends = datetime.fromisoformat(request.form.get("selesai", "")).replace(tzinfo=WIB)
+        add_shift(db.session, current_actor(), request.form.get("pos", type=int) or 0,
+                  request.form.get("medis", type=int) or 0, starts, ends)
+        flash(_("Giliran jaga ditambahkan."))
+    except ValueError:
+        flash(_("Waktu tidak valid."))
+    except DomainError as exc:
+        _flash_error(exc)
+    return redirect(url_for(".rosters", tanggal=day.isoformat()), 303)
+
+
+@bp.post("/jaga/<int:shift_id>/hapus")
+@login_required(*COORDINATORS)
+@idempotent
+def delete_roster_shift(shift_id: int):
+    try:
+        remove_shift(db.session, current_actor(), shift_id)
+        flash(_("Giliran jaga dihapus."))
+    except DomainError as exc:
+        _flash_error(exc)
+    return redirect(url_for(".rosters", tanggal=_day().isoformat()), 303)
+
+
+@bp.get("/logistik")
+@login_required(*COORDINATORS)
+def logistics():
+    ids, options = _kecamatan_filter()
+    return render_template("planning/logistics.html", checklist=logistics_checklist(db.session, ids),
+                           kecamatan_options=options, chosen=request.args.get("kecamatan", type=int))
