@@ -31,7 +31,7 @@ register_english({
     "Skrining disimpan: risiko {tier}.": "Screening saved: {tier} risk.", "Tidak ada petugas risiko tinggi.":
         "No high-risk officers.", "Tanggal": "Date", "Hari H": "Election day", "Skrining ulang": "Screen again",
     "Pos ini belum terhubung ke akun Anda.": "This account is not linked to a medic station.",
-    "Periksa isian:": "Check your input:", "Berikutnya": "Next",
+    "Periksa isian:": "Check your input:", "Berikutnya": "Next", "Tampilkan": "Show",
 })
 register_english({label: label for label in OUTCOMES.values()})
 

@@ -96,3 +96,9 @@ def test_roster_gaps_and_on_duty():
     assert coverage_gaps(window, []) == [window]
     assert coverage_gaps(window, shifts + [(wib(day, time(18)), wib(day, time(23)))]) == []
     assert on_duty(shifts, wib(day, time(13, 30))) and not on_duty(shifts, wib(day, time(18)))
+
+
+def test_reasons_name_each_factor_once():
+    reasons = assess(151, 81, 157, 60, ("asma",)).reasons
+    assert len(reasons) == len(set(reasons))
+    assert "Usia 60 tahun dengan faktor risiko lain" in reasons and "Usia 60 tahun" not in reasons

@@ -55,6 +55,7 @@ def assess(systolic: int, diastolic: int, blood_sugar: int | None, age: int,
         label, serious = CONDITIONS[key]
         (high if serious else medium).append(label)
     if not high and age >= 60 and len(medium) >= 2:  # age itself is one of the medium factors
+        medium.remove(f"Usia {age} tahun")
         high.append(f"Usia {age} tahun dengan faktor risiko lain")
     if not high and len(medium) >= 3:
         high.append("Tiga faktor risiko atau lebih")
