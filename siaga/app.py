@@ -36,6 +36,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(home.bp)
     register_cli(app)
+    from api import register as register_api
+
+    register_api(app)
     return app
 
 
