@@ -29,9 +29,29 @@ def page_schema(item_schema: type[ma.Schema], name: str, example: dict) -> type[
         "count": ma.fields.Integer(required=True),
         "next_cursor": ma.fields.String(allow_none=True, required=True),
         "sync_cursor": ma.fields.String(allow_none=True, required=True),
-        "type": ma.fields.String(metadata={"description": "`FeatureCollection` with format=geojson"}),
-        "features": ma.fields.List(ma.fields.Dict(), metadata={"description": "GeoJSON features (format=geojson)"}),
     }, name=name)
+
+
+class FeatureSchema(ma.Schema):
+    type = ma.fields.String(required=True, metadata={"example": "Feature"})
+    id = ma.fields.Integer(required=True)
+    geometry = ma.fields.Dict(allow_none=True, required=True,
+                              metadata={"description": "GeoJSON Point (TPS) or Polygon/MultiPolygon (areas)"})
+    properties = ma.fields.Dict(required=True, metadata={"description": "The record, as in the JSON list"})
+
+
+class FeatureCollectionSchema(ma.Schema):
+    type = ma.fields.String(required=True, metadata={"example": "FeatureCollection"})
+    features = ma.fields.List(ma.fields.Nested(FeatureSchema), required=True)
+    count = ma.fields.Integer(required=True)
+    next_cursor = ma.fields.String(allow_none=True, required=True)
+    sync_cursor = ma.fields.String(allow_none=True, required=True)
+
+
+def geojson_doc(page: type[ma.Schema]) -> dict:
+    """For @blp.doc(**geojson_doc(Page)): the list's two 200 bodies, JSON and (format=geojson) GeoJSON."""
+    return {"responses": {"200": {"description": "OK", "content": {"application/json": {"schema": page},
+                                              GEOJSON: {"schema": FeatureCollectionSchema}}}}}
 
 
 def point_feature(record: dict, lon: float | None, lat: float | None) -> dict:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from api.auth import current_caller, requires
 from api.pagination import conditional_json, list_body, paginate
-from api.resources.common import GEOJSON, SyncFormatArgs, feature_collection, page_schema, point_feature
+from api.resources.common import GEOJSON, geojson_doc, SyncFormatArgs, feature_collection, page_schema, point_feature
 from logistics.errors import ValidationFailed
 from logistics.models import Kelurahan, Tps, TpsKind, TpsStatus
 from logistics.services.common import load
@@ -91,6 +91,7 @@ def tps_response(tps: Tps, status: int = 200):
 @requires("read:tps")
 @blp.arguments(TpsListArgs, location="query", as_kwargs=False)
 @blp.response(200, TpsPage)
+@blp.doc(**geojson_doc(TpsPage))
 def list_tps(args):
     """TPS with their status; filter by kecamatan, kelurahan, status, bbox; format=geojson for points."""
     query = select(Tps).options(joinedload(Tps.kelurahan))

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from api.auth import requires
 from api.pagination import conditional_json, list_body, paginate
-from api.resources.common import GEOJSON, ListFormatArgs, feature_collection, page_schema
+from api.resources.common import GEOJSON, geojson_doc, ListFormatArgs, feature_collection, page_schema
 from logistics.models import Kecamatan, Kelurahan
 from logistics.services.common import load
 from siaga.extensions import db
@@ -66,6 +66,7 @@ def _respond(rows, schema, args, next_cursor, sync_cursor):
 @requires("read:wilayah")
 @blp.arguments(ListFormatArgs, location="query", as_kwargs=False)
 @blp.response(200, KecamatanPage)
+@blp.doc(**geojson_doc(KecamatanPage))
 def list_kecamatan(args):
     """Kecamatan (format=geojson: with boundaries)."""
     rows, next_cursor, sync_cursor = paginate(select(Kecamatan), Kecamatan, args, synced=False)
@@ -83,6 +84,7 @@ def get_kecamatan(kecamatan_id):
 @requires("read:wilayah")
 @blp.arguments(KelurahanArgs, location="query", as_kwargs=False)
 @blp.response(200, KelurahanPage)
+@blp.doc(**geojson_doc(KelurahanPage))
 def list_kelurahan(args):
     """Kelurahan, optionally of one kecamatan (format=geojson: with boundaries)."""
     query = select(Kelurahan)
