@@ -9,6 +9,7 @@ from flask_limiter import Limiter
 from flask_smorest import Api
 
 from api.auth import rate_limit_key
+from api.body_guard import check_json_body
 from api.errors import ErrorSchema
 from logistics.services.api_tokens import SCOPES
 from siaga.extensions import csrf
@@ -57,6 +58,7 @@ def register(app: Flask) -> None:
         api.register_blueprint(blueprint)
     limiter = Limiter(rate_limit_key, app=app, default_limits=[rate_limit],
                       default_limits_exempt_when=lambda: not request.path.startswith("/api/v1/"))
+    app.before_request(check_json_body)
     app.extensions["siaga_api"] = api
     app.extensions["siaga_api_limiter"] = limiter
     docs.register(app)

@@ -63,7 +63,8 @@ def register(app: Flask) -> None:
         if data.get("messages"):
             fields = flatten_messages(data["messages"])
             message = _("Permintaan tidak valid; lihat fields.") if status == 422 else message
-        response = error_response(status, (exc.name or "error").lower().replace(" ", "_"), message, fields)
+        code = "validation_failed" if status == 422 else (exc.name or "error").lower().replace(" ", "_")
+        response = error_response(status, code, message, fields)
         headers = data.get("headers") or {}
         if headers:
             response = make_response(response)

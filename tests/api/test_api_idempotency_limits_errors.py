@@ -1,5 +1,8 @@
 """Idempotency-Key on POST, rate limits per token, and the one error shape for malformed requests."""
+import os
+
 import pytest
+import redis
 from sqlalchemy import func, select
 
 from logistics.models import HealthIncident
@@ -55,6 +58,21 @@ def test_rate_limit_per_token_gives_429_in_the_error_shape(limited_client, beare
     assert limited_client.get("/healthz").status_code == 200  # pages are not limited
 
 
+def test_rate_limits_can_be_shared_through_redis(database_url, session, bearer):
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        pytest.skip(f"no Redis at {url}")
+    config = {"SQLALCHEMY_DATABASE_URI": database_url, "API_RATE_LIMIT": "2 per minute",
+              "RATELIMIT_STORAGE_URI": url}
+    one, two = (create_app(config).test_client() for _ in range(2))  # two app servers
+    headers = bearer(["read:tps"])
+    assert one.get("/api/v1/tps?limit=1", headers=headers).status_code == 200
+    assert two.get("/api/v1/tps?limit=1", headers=headers).status_code == 200
+    assert_error(one.get("/api/v1/tps?limit=1", headers=headers), 429)
+
+
 def test_malformed_requests_get_a_clear_4xx(client, bearer):
     headers = bearer(["write:incidents", "read:incidents"], agency="TNI-Polri")
     assert_error(client.post("/api/v1/incidents", data="{", content_type="application/json", headers=headers), 400)
@@ -74,3 +92,26 @@ def test_malformed_requests_get_a_clear_4xx(client, bearer):
                                       headers=headers), 422)
     assert "occurred_at" in future["fields"]
     assert_error(client.post("/api/v1/incidents", json=REPORT, headers={**headers, "Idempotency-Key": "bad key"}), 400)
+
+
+VALID = '"patient_kind":"voter","triage":"merah","lat":-2.1,"lon":106.1'
+
+
+@pytest.mark.parametrize("body, status", [
+    ("null", 422), ('"text"', 422), ("[]", 422), ('{"a":' * 5000, 400),
+    ('{"complaint":"a\\u0000b",' + VALID + "}", 422),  # PostgreSQL text holds no NUL
+    ('{"complaint":"\\ud800",' + VALID + "}", 422),  # a lone surrogate cannot be stored as UTF-8
+    ('{"complaint":"a","tps_id":99999999999999999999,' + VALID + "}", 422),
+    ('{"complaint":"a","tps_id":1.5,"patient_kind":"voter","triage":"merah"}', 422),
+    ('{"complaint":"' + "a" * 5000 + '",' + VALID + "}", 422),
+    ('{"complaint":"a","occurred_at":"2025-08-27T07:00:00",' + VALID + "}", 422),  # no zone
+    ('{"complaint":"a","extra":1,' + VALID + "}", 422),
+])
+def test_hostile_bodies_get_a_4xx_in_the_shape(client, bearer, body, status):
+    headers = bearer(["write:incidents"], agency="Dinkes")
+    for url in ("/api/v1/incidents", "/api/v1/incidents/1/steps"):
+        response = client.post(url, data=body, content_type="application/json", headers=headers)
+        assert 400 <= response.status_code < 500
+        assert set(response.get_json()["error"]) == {"code", "message", "fields"}
+    assert client.post("/api/v1/incidents", data=body, content_type="application/json",
+                       headers=headers).status_code == status

@@ -72,11 +72,18 @@ def test_health_office_may_record_care_steps_other_partners_may_not(client, bear
                              headers=dinkes), 422)
 
 
-def test_medic_token_moves_own_station_incident(client, bearer, session):
-    officer = bearer(["write:incidents"], user="petugas")
-    incident = client.post("/api/v1/incidents", json={**REPORT, "tps_id": petugas_tps(session)}, headers=officer)
+def test_medic_token_moves_its_own_stations_incident_only(client, bearer, session):
     medic = session.scalar(select(User).where(User.username == "medis"))
-    step = client.post(f"/api/v1/incidents/{incident.get_json()['id']}/steps", json={"status": "responding"},
-                       headers=bearer(["write:incidents"], user="medis"))
-    own_station = incident.get_json()["medic_station_id"] == medic.medic_station_id
-    assert step.status_code == (200 if own_station else 403)
+    station = medic.medic_station
+    reporter = bearer(["write:incidents"], agency="TNI-Polri")
+    here = client.post("/api/v1/incidents", json={**REPORT, "lat": station.lat, "lon": station.lon},
+                       headers=reporter).get_json()
+    assert here["medic_station_id"] == station.id
+    elsewhere = client.post("/api/v1/incidents", json={**REPORT, "tps_id": petugas_tps(session)},
+                            headers=reporter).get_json()
+    assert elsewhere["medic_station_id"] != station.id
+    medis = bearer(["write:incidents"], user="medis")
+    assert client.post(f"/api/v1/incidents/{here['id']}/steps", json={"status": "responding"},
+                       headers=medis).status_code == 200
+    assert_error(client.post(f"/api/v1/incidents/{elsewhere['id']}/steps", json={"status": "responding"},
+                             headers=medis), 403)
