@@ -19,6 +19,9 @@ register_english({
     "Halaman tidak ditemukan.": "Page not found.",
     "Kiriman terlalu besar (paling banyak 1 MB).": "The submission is too large (1 MB at most).",
     "Permintaan tidak valid; lihat fields.": "Invalid request; see fields.",
+    "Isi kiriman bukan JSON yang sah.": "The body is not valid JSON.",
+    "Terlalu banyak permintaan; coba lagi setelah jeda di header Retry-After.":
+        "Too many requests; retry after the delay in the Retry-After header.",
 })
 
 # Bahasa Indonesia messages for the statuses people meet on the pages.
@@ -27,6 +30,7 @@ FRIENDLY_MESSAGES = {
     403: "Anda tidak berwenang membuka halaman ini.",
     404: "Halaman tidak ditemukan.",
     413: "Kiriman terlalu besar (paling banyak 1 MB).",
+    429: "Terlalu banyak permintaan; coba lagi setelah jeda di header Retry-After.",
 }
 
 
@@ -62,7 +66,10 @@ def register(app: Flask) -> None:
         fields = None
         if data.get("messages"):
             fields = flatten_messages(data["messages"])
-            message = _("Permintaan tidak valid; lihat fields.") if status == 422 else message
+            if status == 422:
+                message = _("Permintaan tidak valid; lihat fields.")
+            elif status == 400:
+                message = _("Isi kiriman bukan JSON yang sah.")
         code = "validation_failed" if status == 422 else (exc.name or "error").lower().replace(" ", "_")
         response = error_response(status, code, message, fields)
         headers = data.get("headers") or {}

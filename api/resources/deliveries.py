@@ -62,7 +62,8 @@ class DeliveryListArgs(SyncArgsSchema):
     status = ma.fields.Enum(DeliveryStatus, by_value=True)
     tps_id = Id()
     kecamatan_id = Id()
-    late = ma.fields.Boolean(metadata={"description": "true: overdue now or arrived late; false: neither."})
+    late = ma.fields.Boolean(metadata={"description": "true: overdue now or arrived late; false: neither. Applied per page: "
+                                               "a page may hold fewer than `limit`; follow the Link header."})
 
 
 class DeliveryStepBody(ma.Schema):
