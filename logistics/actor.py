@@ -16,6 +16,7 @@ class Actor:
     medic_station_id: int | None = None  # medic scope
     person_id: int | None = None  # the courier's, medic's or officer's own Person row
     agency: str | None = None  # partner scope
+    scopes: frozenset[str] = frozenset()  # API token scopes (e.g. "write:incidents"); empty for pages
 
     @classmethod
     def system(cls, label: str = "system") -> Actor:

@@ -5,6 +5,10 @@ from logistics.actor import Actor
 from logistics.errors import PermissionDenied
 from logistics.models.enums import Role
 
+# Partner agencies whose write:incidents token may also record care steps (the health office).
+HEALTH_AGENCIES = frozenset({"Dinkes"})
+WRITE_INCIDENTS = "write:incidents"
+
 
 def _coordinates(actor: Actor, kecamatan_id: int) -> bool:
     return actor.role == Role.ADMIN or (
@@ -28,15 +32,18 @@ def may_handle_incident(actor: Actor, station_id: int | None, kecamatan_id: int 
     """An incident's care steps: the medics of its station, or coordinators of its kecamatan."""
     if actor.role == Role.MEDIC:
         return station_id is not None and actor.medic_station_id == station_id
+    if actor.role == Role.PARTNER:
+        return actor.agency in HEALTH_AGENCIES and WRITE_INCIDENTS in actor.scopes
     if kecamatan_id is None:
         return actor.role == Role.ADMIN or (actor.role == Role.COORDINATOR and actor.kecamatan_id is None)
     return _coordinates(actor, kecamatan_id)
 
 
 def may_report_incident(actor: Actor, tps_id: int | None, kecamatan_id: int | None) -> bool:
-    """Anyone on duty may report what they see; a field officer only at their own TPS."""
+    """Anyone on duty may report what they see; a field officer only at their own TPS; a partner
+    agency only through an API token with the write:incidents scope."""
     if actor.role == Role.PARTNER:
-        return False
+        return WRITE_INCIDENTS in actor.scopes
     if actor.role == Role.FIELD_OFFICER:
         return tps_id is not None and actor.tps_id == tps_id
     if actor.role == Role.COORDINATOR and kecamatan_id is not None:

@@ -41,6 +41,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(planning.bp)
     app.register_blueprint(health_checks.bp)
     register_cli(app)
+    from api import register as register_api
+
+    register_api(app)
     return app
 
 

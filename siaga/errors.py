@@ -4,7 +4,7 @@ Domain errors from the service layer become 4xx here, whoever called the service
 """
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -18,6 +18,10 @@ register_english({
     "Silakan masuk terlebih dahulu.": "Please log in first.",
     "Halaman tidak ditemukan.": "Page not found.",
     "Kiriman terlalu besar (paling banyak 1 MB).": "The submission is too large (1 MB at most).",
+    "Permintaan tidak valid; lihat fields.": "Invalid request; see fields.",
+    "Isi kiriman bukan JSON yang sah.": "The body is not valid JSON.",
+    "Terlalu banyak permintaan; coba lagi setelah jeda di header Retry-After.":
+        "Too many requests; retry after the delay in the Retry-After header.",
 })
 
 # Bahasa Indonesia messages for the statuses people meet on the pages.
@@ -26,6 +30,7 @@ FRIENDLY_MESSAGES = {
     403: "Anda tidak berwenang membuka halaman ini.",
     404: "Halaman tidak ditemukan.",
     413: "Kiriman terlalu besar (paling banyak 1 MB).",
+    429: "Terlalu banyak permintaan; coba lagi setelah jeda di header Retry-After.",
 }
 
 
@@ -56,4 +61,41 @@ def register(app: Flask) -> None:
     def _http_error(exc: HTTPException):
         status = exc.code or 500
         message = _(FRIENDLY_MESSAGES[status]) if status in FRIENDLY_MESSAGES else exc.description
-        return error_response(status, (exc.name or "error").lower().replace(" ", "_"), message)
+        # Validation errors from webargs (the API's parsers) carry per-field messages and headers.
+        data = getattr(exc, "data", None) or {}
+        fields = None
+        if data.get("messages"):
+            fields = flatten_messages(data["messages"])
+            if status == 422:
+                message = _("Permintaan tidak valid; lihat fields.")
+            elif status == 400:
+                message = _("Isi kiriman bukan JSON yang sah.")
+        code = "validation_failed" if status == 422 else (exc.name or "error").lower().replace(" ", "_")
+        response = error_response(status, code, message, fields)
+        headers = data.get("headers") or {}
+        if headers:
+            response = make_response(response)
+            response.headers.update(headers)
+        return response
+
+
+def flatten_messages(messages) -> dict[str, str]:
+    """webargs' {location: {field: [messages]}} as the error shape's flat {field: message}."""
+    fields: dict[str, str] = {}
+
+    def walk(prefix: str, value) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), inner)
+        elif isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+            fields[prefix or "_body"] = " ".join(value)
+        elif isinstance(value, (list, tuple)):
+            for index, inner in enumerate(value):
+                walk(f"{prefix}.{index}", inner)
+        else:
+            fields[prefix or "_body"] = str(value)
+
+    for location, inner in (messages.items() if isinstance(messages, dict) else [("", messages)]):
+        # The location level (json, query, ...) is dropped: field names say enough.
+        walk("", inner)
+    return fields

@@ -1,4 +1,5 @@
 """All models, importable from one place (and registered on the metadata by importing them)."""
+from logistics.models.api_token import ApiToken
 from logistics.models.audit import AuditEntry
 from logistics.models.base import Base
 from logistics.models.delivery import Delivery
@@ -26,7 +27,8 @@ from logistics.models.user import User
 from logistics.models.wilayah import Kecamatan, Kelurahan, Kota
 
 __all__ = [
-    "AuditEntry", "Base", "CheckinKind", "HealthCheckin", "HealthScreening", "RiskTier", "RosterShift", "Vendor", "Delivery", "DeliveryKind", "DeliveryStatus", "FacilityKind", "HealthFacility",
+    "ApiToken", "AuditEntry", "Base", "CheckinKind", "Delivery", "DeliveryKind", "DeliveryStatus", "FacilityKind",
+    "HealthCheckin", "HealthFacility", "HealthScreening", "RiskTier", "RosterShift", "Vendor",
     "HealthIncident", "IdempotencyRecord", "IncidentStatus", "Kecamatan", "Kelurahan", "Kota", "MealRound", "MedicStation",
     "PatientKind", "Person", "PersonRole", "Role", "Tps", "TpsKind", "TpsStatus", "Triage", "User",
 ]

@@ -2,7 +2,7 @@
 delivery.vendor_id and quantity_damaged (SILOG checklist), person.vendor_id (couriers).
 
 Revision ID: 0006
-Revises: 0002
+Revises: 0004
 Create Date: 2026-11-22 11:20:52.032666
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0006'
-down_revision = '0002'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 

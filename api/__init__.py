@@ -1,0 +1,65 @@
+"""The partner JSON API (`/api/v1/`), its OpenAPI document (`/api/openapi.json`) and docs (`/api/docs`)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, request
+from flask_limiter import Limiter
+from flask_smorest import Api
+
+from api.auth import rate_limit_key
+from api.body_guard import check_json_body
+from api.errors import ErrorSchema
+from logistics.services.api_tokens import SCOPES
+from siaga.extensions import csrf
+
+API_VERSION = "1.0.0"
+DEFAULT_RATE_LIMIT = "600 per minute"
+
+
+class SiagaApi(Api):
+    """flask-smorest with the app's one error shape: siaga/errors.py renders every HTTP error."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self):
+        pass  # keep siaga/errors.py's handler, which renders {"error": {...}} for /api/
+
+
+def _description(rate_limit: str) -> str:
+    text = (Path(__file__).parent / "description.md").read_text(encoding="utf-8")
+    table = "\n".join(f"- `{name}`: {what}" for name, what in SCOPES.items())
+    return text.replace("SCOPES_TABLE", table).replace("RATE_LIMIT", rate_limit)
+
+
+def register(app: Flask) -> None:
+    from api import docs
+    from api.cli import register_cli
+    from api.resources import BLUEPRINTS
+
+    rate_limit = app.config.get("API_RATE_LIMIT") or os.environ.get("API_RATE_LIMIT") or DEFAULT_RATE_LIMIT
+    app.config.update({
+        "API_TITLE": "Siaga TPS API", "API_VERSION": API_VERSION, "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api", "OPENAPI_JSON_PATH": "openapi.json",
+        "API_SPEC_OPTIONS": {
+            "info": {"description": _description(rate_limit)},
+            "security": [{"bearerAuth": []}],
+            "servers": [{"url": "/"}],
+        },
+    })
+    app.config.setdefault("RATELIMIT_STORAGE_URI", os.environ.get("RATELIMIT_STORAGE_URI", "memory://"))
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    api = SiagaApi(app)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer",
+                                                       "description": "A token from `flask create-token`."})
+    for blueprint in BLUEPRINTS:
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint)
+    limiter = Limiter(rate_limit_key, app=app, default_limits=[rate_limit],
+                      default_limits_exempt_when=lambda: not request.path.startswith("/api/v1/"))
+    app.before_request(check_json_body)
+    app.extensions["siaga_api"] = api
+    app.extensions["siaga_api_limiter"] = limiter
+    docs.register(app)
+    register_cli(app)

@@ -1,0 +1,111 @@
+"""Who calls the API: a bearer token (partners, field apps) or a browser session (read only).
+
+A token bound to a user acts as that user; an agency token acts as a partner of its agency.
+Browser sessions may read with their role's scopes but never write here: the API is exempt from
+CSRF, so a cookie alone must not be able to change anything.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+from functools import wraps
+
+from flask import g, request
+
+from logistics.actor import Actor
+from logistics.errors import DomainError, PermissionDenied
+from logistics.models import ApiToken, Role
+from logistics.services.api_tokens import SCOPES, find_active_token
+from siaga.auth import current_user
+from siaga.extensions import db
+from siaga.i18n import _, register_english
+
+READ_SCOPES = frozenset(s for s in SCOPES if s.startswith("read:") and s != "read:health-pii")
+# Browser sessions: what each role may read through the API (coordinators and medics see names).
+SESSION_SCOPES = {
+    Role.ADMIN: READ_SCOPES | {"read:health-pii"},
+    Role.COORDINATOR: READ_SCOPES | {"read:health-pii"},
+    Role.MEDIC: READ_SCOPES | {"read:health-pii"},
+}
+
+register_english({
+    "Token API tidak ada atau tidak sah.": "The API token is missing or not valid.",
+    "Token ini tidak memiliki scope {scope}.": "This token lacks the {scope} scope.",
+    "Sesi peramban hanya boleh membaca API; gunakan token.":
+        "A browser session may only read the API; use a token.",
+})
+
+
+class Unauthorized(DomainError):
+    http_status = 401
+    code = "unauthorized"
+
+
+@dataclass(frozen=True)
+class Caller:
+    actor: Actor
+    scopes: frozenset[str]
+    token: ApiToken | None = None
+
+    @property
+    def sees_pii(self) -> bool:
+        return "read:health-pii" in self.scopes
+
+
+def bearer_secret() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def rate_limit_key() -> str:
+    """Per token (by its hash, no database needed) or, without one, per address."""
+    secret = bearer_secret()
+    if secret:
+        return "token:" + hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+    return "ip:" + (request.remote_addr or "unknown")
+
+
+def _from_token(secret: str) -> Caller:
+    token = find_active_token(db.session, secret)
+    if token is None:
+        raise Unauthorized(_("Token API tidak ada atau tidak sah."))
+    scopes = frozenset(token.scopes)
+    if token.user is not None:
+        actor = replace(Actor.from_user(token.user), scopes=scopes)
+    else:
+        actor = Actor(role=Role.PARTNER, label=f"token:{token.prefix}", agency=token.agency, scopes=scopes)
+    g.idempotency_scope = f"token:{token.id}"
+    return Caller(actor=actor, scopes=scopes, token=token)
+
+
+def current_caller() -> Caller:
+    if "api_caller" not in g:
+        secret = bearer_secret()
+        if secret is not None:
+            g.api_caller = _from_token(secret)
+        else:
+            user = current_user()
+            if user is None:
+                raise Unauthorized(_("Token API tidak ada atau tidak sah."))
+            g.api_caller = Caller(actor=Actor.from_user(user), scopes=SESSION_SCOPES.get(user.role, READ_SCOPES))
+    return g.api_caller
+
+
+def requires(scope: str):
+    """The caller must hold `scope`; writes also need a token (see the module docstring)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            caller = current_caller()
+            if scope.startswith("write:") and caller.token is None:
+                raise PermissionDenied(_("Sesi peramban hanya boleh membaca API; gunakan token."))
+            if scope not in caller.scopes:
+                raise PermissionDenied(_("Token ini tidak memiliki scope {scope}.", scope=scope))
+            return view(*args, **kwargs)
+
+        wrapped.required_scope = scope
+        return wrapped
+
+    return decorator

@@ -1,0 +1,48 @@
+"""`flask create-token`, `list-tokens`, `revoke-token`: manage the API's bearer tokens."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from logistics.actor import Actor
+from logistics.errors import DomainError
+from logistics.services.api_tokens import SCOPES, create_token, list_tokens, revoke_token
+from logistics.timeutil import format_wib
+from siaga.extensions import db
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("create-token")
+    @click.option("--agency", help="Partner agency, e.g. Dinkes, KPU, Bawaslu, TNI-Polri.")
+    @click.option("--scopes", required=True, help="Comma separated: " + ", ".join(SCOPES))
+    @click.option("--user", "username", help="Bind the token to this user (a field app acts as them).")
+    @click.option("--name", help="A label to recognise the token by.")
+    def create_token_command(agency, scopes, username, name):
+        """Create a token and print it once (only its hash is stored)."""
+        try:
+            token, secret = create_token(db.session, Actor.system("cli"), scopes=scopes, agency=agency,
+                                         username=username, name=name)
+        except DomainError as exc:
+            raise click.UsageError(f"{exc.message} {exc.fields}")
+        click.echo(f"Token {token.id} ({token.name}; {', '.join(token.scopes)}). Keep it now, it is not shown again:",
+                   err=True)
+        click.echo(secret)
+
+    @app.cli.command("list-tokens")
+    def list_tokens_command():
+        """List tokens: id, prefix, name, agency or user, scopes, last used, revoked."""
+        for t in list_tokens(db.session):
+            who = f"user:{t.user.username}" if t.user else (t.agency or "-")
+            state = f"revoked {format_wib(t.revoked_at)}" if t.revoked_at else "active"
+            click.echo(f"{t.id:>4}  {t.prefix}…  {t.name:<20} {who:<20} {','.join(t.scopes)}  "
+                       f"last used {format_wib(t.last_used_at)}  {state}")
+
+    @app.cli.command("revoke-token")
+    @click.argument("token_id", type=int)
+    def revoke_token_command(token_id):
+        """Revoke a token: it stops working at once."""
+        try:
+            token = revoke_token(db.session, Actor.system("cli"), token_id)
+        except DomainError as exc:
+            raise click.UsageError(exc.message)
+        click.echo(f"Token {token.id} ({token.prefix}…) revoked.")

@@ -1,0 +1,118 @@
+"""Meal and logistics deliveries: list (kind, status, TPS, late), one delivery, and delivery steps."""
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import jsonify
+from flask_smorest import Blueprint
+
+from api.fields import Id, Moment
+from sqlalchemy import select
+
+from api.auth import current_caller, requires
+from api.pagination import SyncArgsSchema, conditional_json, list_body, paginate
+from api.privacy import redact, redact_all
+from api.resources.common import page_schema
+from logistics.models import Delivery, DeliveryKind, DeliveryStatus, Kelurahan, MealRound, Tps
+from logistics.queries.summary import DONE
+from logistics.rules.lateness import arrived_late, is_overdue
+from logistics.services.common import load
+from logistics.services.deliveries import advance_delivery
+from logistics.timeutil import utcnow
+from siaga.extensions import db
+from siaga.idempotency import idempotent
+
+blp = Blueprint("api_deliveries", __name__, url_prefix="/api/v1", description="Meal and logistics deliveries")
+
+
+class DeliverySchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    ref = ma.fields.String(required=True)
+    tps_id = ma.fields.Integer(required=True)
+    kind = ma.fields.Enum(DeliveryKind, by_value=True, required=True)
+    meal_round = ma.fields.Enum(MealRound, by_value=True, allow_none=True)
+    item = ma.fields.String(allow_none=True)
+    unit = ma.fields.String(required=True)
+    quantity_planned = ma.fields.Integer(required=True)
+    planned_at = ma.fields.AwareDateTime(required=True)
+    status = ma.fields.Enum(DeliveryStatus, by_value=True, required=True)
+    courier_id = ma.fields.Integer(allow_none=True)
+    dispatched_at = ma.fields.AwareDateTime(allow_none=True)
+    delivered_at = ma.fields.AwareDateTime(allow_none=True)
+    failed_at = ma.fields.AwareDateTime(allow_none=True)
+    quantity_received = ma.fields.Integer(allow_none=True)
+    overdue = ma.fields.Function(lambda d: is_overdue(d.planned_at, d.status in DONE, utcnow()),
+                                 metadata={"type": "boolean", "description": "Not delivered 30 min after planned."})
+    arrived_late = ma.fields.Function(lambda d: arrived_late(d.planned_at, d.delivered_at), metadata={"type": "boolean"})
+    received_by = ma.fields.String(allow_none=True, metadata={"description": "Only with read:health-pii."})
+    failure_reason = ma.fields.String(allow_none=True, metadata={"description": "Only with read:health-pii."})
+    notes = ma.fields.String(allow_none=True, metadata={"description": "Only with read:health-pii."})
+    updated_at = ma.fields.AwareDateTime(required=True)
+
+
+DELIVERY_EXAMPLE = {"id": 12, "ref": "meal-19.71.01.1004-001-siang", "tps_id": 1, "kind": "meal", "meal_round": "siang",
+                    "item": None, "unit": "porsi", "quantity_planned": 9, "planned_at": "2025-08-27T05:00:00+00:00",
+                    "status": "delivered", "courier_id": 3, "dispatched_at": "2025-08-27T04:40:00+00:00",
+                    "delivered_at": "2025-08-27T05:05:00+00:00", "failed_at": None, "quantity_received": 9,
+                    "overdue": False, "arrived_late": False, "updated_at": "2025-08-27T05:05:00+00:00"}
+DeliveryPage = page_schema(DeliverySchema, "DeliveryPage", DELIVERY_EXAMPLE)
+
+
+class DeliveryListArgs(SyncArgsSchema):
+    kind = ma.fields.Enum(DeliveryKind, by_value=True)
+    status = ma.fields.Enum(DeliveryStatus, by_value=True)
+    tps_id = Id()
+    kecamatan_id = Id()
+    late = ma.fields.Boolean(metadata={"description": "true: overdue now or arrived late; false: neither. Applied per page: "
+                                               "a page may hold fewer than `limit`; follow the Link header."})
+
+
+class DeliveryStepBody(ma.Schema):
+    status = ma.fields.Enum(DeliveryStatus, by_value=True, required=True, metadata={"example": "delivered"})
+    at = Moment()
+    quantity_received = ma.fields.Integer(strict=True, validate=ma.validate.Range(0, 100000))
+    received_by = ma.fields.String(validate=ma.validate.Length(max=160))
+    reason = ma.fields.String(validate=ma.validate.Length(max=240), metadata={"description": "Why it failed."})
+
+
+@blp.route("/deliveries", methods=["GET"])
+@requires("read:deliveries")
+@blp.arguments(DeliveryListArgs, location="query", as_kwargs=False)
+@blp.response(200, DeliveryPage)
+def list_deliveries(args):
+    """Deliveries; filter by kind, status, TPS, kecamatan, late."""
+    query = select(Delivery)
+    for name in ("kind", "status", "tps_id"):
+        if args.get(name) is not None:
+            query = query.where(getattr(Delivery, name) == args[name])
+    if args.get("kecamatan_id") is not None:
+        query = (query.join(Tps, Delivery.tps_id == Tps.id).join(Kelurahan, Tps.kelurahan_id == Kelurahan.id)
+                 .where(Kelurahan.kecamatan_id == args["kecamatan_id"]))
+    late = args.get("late")
+    rows, next_cursor, sync_cursor = paginate(query, Delivery, args)
+    items = DeliverySchema(many=True).dump(rows)
+    if late is not None:
+        # Lateness is the rule module's decision (logistics.rules.lateness), applied to each page:
+        # a page may hold fewer than `limit` items; keep following the Link header.
+        items = [i for i in items if (i["overdue"] or i["arrived_late"]) == late]
+    body = list_body(redact_all("delivery", items), next_cursor, sync_cursor)
+    return conditional_json(body, next_cursor=next_cursor, sync_cursor=sync_cursor)
+
+
+@blp.route("/deliveries/<int(max=2147483647):delivery_id>", methods=["GET"])
+@requires("read:deliveries")
+@blp.response(200, DeliverySchema, example=DELIVERY_EXAMPLE)
+def get_delivery(delivery_id):
+    return jsonify(redact("delivery", DeliverySchema().dump(load(db.session, Delivery, delivery_id, "Pengiriman"))))
+
+
+@blp.route("/deliveries/<int(max=2147483647):delivery_id>/steps", methods=["POST"])
+@requires("write:deliveries")
+@blp.arguments(DeliveryStepBody, example={"status": "delivered", "quantity_received": 9, "received_by": "Ketua KPPS"})
+@blp.response(200, DeliverySchema, example=DELIVERY_EXAMPLE)
+@idempotent
+def post_delivery_step(body, delivery_id):
+    """Dispatched, delivered (with the receipt: quantity and receiver) or failed (with a reason)."""
+    delivery = advance_delivery(db.session, current_caller().actor, delivery_id, body["status"], at=body.get("at"),
+                                quantity_received=body.get("quantity_received"),
+                                received_by=body.get("received_by"), reason=body.get("reason"))
+    return jsonify(redact("delivery", DeliverySchema().dump(delivery))), 200

@@ -1,0 +1,129 @@
+"""Health incidents: list (triage, status, since), one incident, report one, and care steps."""
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import jsonify
+from flask_smorest import Blueprint
+
+from api.fields import Id, Moment
+from sqlalchemy import select
+
+from api.auth import current_caller, requires
+from api.pagination import SyncArgsSchema, conditional_json, list_body, paginate
+from api.privacy import redact, redact_all
+from api.resources.common import page_schema
+from logistics.models import HealthIncident, IncidentStatus, PatientKind, Triage
+from logistics.services.common import load
+from logistics.services.incidents import advance_incident, report_incident
+from logistics.timeutil import as_utc
+from siaga.extensions import db
+from siaga.idempotency import idempotent
+
+blp = Blueprint("api_incidents", __name__, url_prefix="/api/v1", description="Health incidents")
+PII = "Only with read:health-pii."
+
+
+class IncidentSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    occurred_at = ma.fields.AwareDateTime(required=True)
+    reported_at = ma.fields.AwareDateTime(required=True)
+    tps_id = ma.fields.Integer(allow_none=True)
+    lat = ma.fields.Float(allow_none=True, metadata={"description": "Position when not at a TPS."})
+    lon = ma.fields.Float(allow_none=True)
+    patient_kind = ma.fields.Enum(PatientKind, by_value=True, required=True)
+    patient_name = ma.fields.String(allow_none=True, metadata={"description": PII})
+    complaint = ma.fields.String(required=True)
+    triage = ma.fields.Enum(Triage, by_value=True, required=True)
+    status = ma.fields.Enum(IncidentStatus, by_value=True, required=True)
+    medic_station_id = ma.fields.Integer(allow_none=True)
+    referral_facility_id = ma.fields.Integer(allow_none=True)
+    notes = ma.fields.String(allow_none=True, metadata={"description": PII})
+    responding_at = ma.fields.AwareDateTime(allow_none=True)
+    treated_at = ma.fields.AwareDateTime(allow_none=True)
+    referred_at = ma.fields.AwareDateTime(allow_none=True)
+    closed_at = ma.fields.AwareDateTime(allow_none=True)
+    updated_at = ma.fields.AwareDateTime(required=True)
+
+
+INCIDENT_EXAMPLE = {"id": 3, "occurred_at": "2025-08-27T06:40:00+00:00", "reported_at": "2025-08-27T06:42:00+00:00",
+                    "tps_id": 1, "lat": None, "lon": None, "patient_kind": "officer", "complaint": "pingsan",
+                    "triage": "kuning", "status": "responding", "medic_station_id": 2, "referral_facility_id": None,
+                    "responding_at": "2025-08-27T06:50:00+00:00", "treated_at": None, "referred_at": None,
+                    "closed_at": None, "updated_at": "2025-08-27T06:50:00+00:00"}
+IncidentPage = page_schema(IncidentSchema, "IncidentPage", INCIDENT_EXAMPLE)
+
+
+class IncidentListArgs(SyncArgsSchema):
+    triage = ma.fields.Enum(Triage, by_value=True)
+    status = ma.fields.Enum(IncidentStatus, by_value=True)
+    since = Moment(metadata={"description": "Occurred at or after (ISO 8601 with a zone)."})
+    tps_id = Id()
+    medic_station_id = Id()
+
+
+class IncidentReportBody(ma.Schema):
+    patient_kind = ma.fields.Enum(PatientKind, by_value=True, required=True, metadata={"example": "officer"})
+    complaint = ma.fields.String(required=True, validate=ma.validate.Length(1, 160), metadata={"example": "pingsan"})
+    triage = ma.fields.Enum(Triage, by_value=True, required=True, metadata={"example": "kuning"})
+    tps_id = Id(strict=True, metadata={"description": "The TPS, or give lat and lon."})
+    lat = ma.fields.Float(validate=ma.validate.Range(-90, 90), allow_nan=False)
+    lon = ma.fields.Float(validate=ma.validate.Range(-180, 180), allow_nan=False)
+    patient_name = ma.fields.String(validate=ma.validate.Length(max=160))
+    notes = ma.fields.String(validate=ma.validate.Length(max=2000))
+    occurred_at = Moment()
+
+
+class IncidentStepBody(ma.Schema):
+    status = ma.fields.Enum(IncidentStatus, by_value=True, required=True, metadata={"example": "responding"})
+    referral_facility_id = Id(strict=True, metadata={"description": "Required for `referred`."})
+    notes = ma.fields.String(validate=ma.validate.Length(max=2000))
+    at = Moment()
+
+
+@blp.route("/incidents", methods=["GET"])
+@requires("read:incidents")
+@blp.arguments(IncidentListArgs, location="query", as_kwargs=False)
+@blp.response(200, IncidentPage)
+def list_incidents(args):
+    """Incidents, ordered by (updated_at, id) for incremental sync; filter by triage, status, since."""
+    query = select(HealthIncident)
+    for name in ("triage", "status", "tps_id", "medic_station_id"):
+        if args.get(name) is not None:
+            query = query.where(getattr(HealthIncident, name) == args[name])
+    if args.get("since") is not None:
+        query = query.where(HealthIncident.occurred_at >= as_utc(args["since"]))
+    rows, next_cursor, sync_cursor = paginate(query, HealthIncident, args)
+    items = redact_all("incident", IncidentSchema(many=True).dump(rows))
+    return conditional_json(list_body(items, next_cursor, sync_cursor), next_cursor=next_cursor, sync_cursor=sync_cursor)
+
+
+@blp.route("/incidents/<int(max=2147483647):incident_id>", methods=["GET"])
+@requires("read:incidents")
+@blp.response(200, IncidentSchema, example=INCIDENT_EXAMPLE)
+def get_incident(incident_id):
+    return jsonify(redact("incident", IncidentSchema().dump(load(db.session, HealthIncident, incident_id, "Kejadian"))))
+
+
+@blp.route("/incidents", methods=["POST"])
+@requires("write:incidents")
+@blp.arguments(IncidentReportBody, example={"patient_kind": "officer", "complaint": "pingsan", "triage": "kuning",
+                                            "tps_id": 1})
+@blp.response(201, IncidentSchema, example=INCIDENT_EXAMPLE)
+@idempotent
+def post_incident(body):
+    """Report an incident at a TPS or a position; the nearest medic station is assigned."""
+    incident = report_incident(db.session, current_caller().actor, **body)
+    return jsonify(redact("incident", IncidentSchema().dump(incident))), 201
+
+
+@blp.route("/incidents/<int(max=2147483647):incident_id>/steps", methods=["POST"])
+@requires("write:incidents")
+@blp.arguments(IncidentStepBody, example={"status": "responding"})
+@blp.response(200, IncidentSchema, example=INCIDENT_EXAMPLE)
+@idempotent
+def post_incident_step(body, incident_id):
+    """A care step: responding, treated_on_site, referred (with a facility) or closed."""
+    incident = advance_incident(db.session, current_caller().actor, incident_id, body["status"],
+                                referral_facility_id=body.get("referral_facility_id"), notes=body.get("notes"),
+                                at=body.get("at"))
+    return jsonify(redact("incident", IncidentSchema().dump(incident))), 200

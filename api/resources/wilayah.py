@@ -1,0 +1,94 @@
+"""Kecamatan and kelurahan, as JSON or GeoJSON (boundaries)."""
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import jsonify
+from flask_smorest import Blueprint
+
+from api.fields import Id
+from sqlalchemy import select
+
+from api.auth import requires
+from api.pagination import conditional_json, list_body, paginate
+from api.resources.common import GEOJSON, geojson_doc, ListFormatArgs, feature_collection, page_schema
+from logistics.models import Kecamatan, Kelurahan
+from logistics.services.common import load
+from siaga.extensions import db
+
+blp = Blueprint("api_wilayah", __name__, url_prefix="/api/v1", description="Wilayah: kecamatan and kelurahan")
+
+
+class AreaSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    kode_kemendagri = ma.fields.String(required=True)
+    kode_bps = ma.fields.String(allow_none=True)
+    nama = ma.fields.String(required=True)
+    bbox = ma.fields.Method("_bbox", metadata={"description": "[min_lon, min_lat, max_lon, max_lat]"})
+    label_point = ma.fields.Method("_label", metadata={"description": "{lat, lon} for a label"})
+
+    def _bbox(self, area):
+        return [area.min_lon, area.min_lat, area.max_lon, area.max_lat]
+
+    def _label(self, area):
+        return {"lat": area.label_lat, "lon": area.label_lon}
+
+
+class KecamatanSchema(AreaSchema):
+    kota_id = ma.fields.Integer(required=True)
+
+
+class KelurahanSchema(AreaSchema):
+    kecamatan_id = ma.fields.Integer(required=True)
+    jenis = ma.fields.String(required=True, metadata={"example": "kelurahan"})
+
+
+class KelurahanArgs(ListFormatArgs):
+    kecamatan_id = Id()
+
+
+KEC_EXAMPLE = {"id": 1, "kode_kemendagri": "19.71.01", "kode_bps": "1971010", "nama": "Bukit Intan", "kota_id": 1,
+               "bbox": [106.08, -2.17, 106.15, -2.10], "label_point": {"lat": -2.13, "lon": 106.11}}
+KecamatanPage = page_schema(KecamatanSchema, "KecamatanPage", KEC_EXAMPLE)
+KelurahanPage = page_schema(KelurahanSchema, "KelurahanPage", {**KEC_EXAMPLE, "kecamatan_id": 1, "jenis": "kelurahan"})
+
+
+def _respond(rows, schema, args, next_cursor, sync_cursor):
+    items = schema(many=True).dump(rows)
+    if args["format"] == "geojson":
+        features = [{"type": "Feature", "id": item["id"], "geometry": row.boundary, "properties": item}
+                    for row, item in zip(rows, items)]
+        return conditional_json(feature_collection(features, next_cursor, sync_cursor),
+                                next_cursor=next_cursor, mimetype=GEOJSON)
+    return conditional_json(list_body(items, next_cursor, sync_cursor), next_cursor=next_cursor)
+
+
+@blp.route("/kecamatan", methods=["GET"])
+@requires("read:wilayah")
+@blp.arguments(ListFormatArgs, location="query", as_kwargs=False)
+@blp.response(200, KecamatanPage)
+@blp.doc(**geojson_doc(KecamatanPage))
+def list_kecamatan(args):
+    """Kecamatan (format=geojson: with boundaries)."""
+    rows, next_cursor, sync_cursor = paginate(select(Kecamatan), Kecamatan, args, synced=False)
+    return _respond(rows, KecamatanSchema, args, next_cursor, sync_cursor)
+
+
+@blp.route("/kecamatan/<int(max=2147483647):kecamatan_id>", methods=["GET"])
+@requires("read:wilayah")
+@blp.response(200, KecamatanSchema, example=KEC_EXAMPLE)
+def get_kecamatan(kecamatan_id):
+    return jsonify(KecamatanSchema().dump(load(db.session, Kecamatan, kecamatan_id, "Kecamatan")))
+
+
+@blp.route("/kelurahan", methods=["GET"])
+@requires("read:wilayah")
+@blp.arguments(KelurahanArgs, location="query", as_kwargs=False)
+@blp.response(200, KelurahanPage)
+@blp.doc(**geojson_doc(KelurahanPage))
+def list_kelurahan(args):
+    """Kelurahan, optionally of one kecamatan (format=geojson: with boundaries)."""
+    query = select(Kelurahan)
+    if args.get("kecamatan_id") is not None:
+        query = query.where(Kelurahan.kecamatan_id == args["kecamatan_id"])
+    rows, next_cursor, sync_cursor = paginate(query, Kelurahan, args, synced=False)
+    return _respond(rows, KelurahanSchema, args, next_cursor, sync_cursor)

@@ -1,0 +1,99 @@
+"""API tokens: create one (the secret is shown once), list, revoke, and find the token of a request."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from logistics.actor import Actor
+from logistics.errors import NotFound, ValidationFailed
+from logistics.models import ApiToken, User
+from logistics.services.common import audit, commit, snapshot
+from logistics.timeutil import utcnow
+
+TOKEN_PREFIX = "siaga_"
+# What each scope allows; the OpenAPI description and README list the same.
+SCOPES: dict[str, str] = {
+    "read:wilayah": "kecamatan and kelurahan, with boundaries",
+    "read:tps": "TPS and their election-day status",
+    "read:deliveries": "meal and logistics deliveries",
+    "read:incidents": "health incidents, medic stations and health facilities",
+    "read:summary": "the dashboard's per-kecamatan figures",
+    "read:health-pii": "patient names, people's phones and free-text notes (otherwise left out)",
+    "write:tps-status": "TPS status steps and officers present (tokens bound to a user)",
+    "write:deliveries": "delivery steps and receipts (tokens bound to a user)",
+    "write:incidents": "report incidents; care steps for medics, coordinators and the health office",
+}
+LAST_USED_RESOLUTION = timedelta(minutes=1)  # do not write on every request
+
+
+def hash_token(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def parse_scopes(text: str | list[str]) -> list[str]:
+    scopes = [s.strip() for s in (text.split(",") if isinstance(text, str) else text) if s.strip()]
+    unknown = [s for s in scopes if s not in SCOPES]
+    if unknown or not scopes:
+        raise ValidationFailed("Scope tidak dikenal / unknown scope: " + ", ".join(unknown or ["(none)"]),
+                               {"scopes": "Pilih dari: " + ", ".join(SCOPES)})
+    return sorted(set(scopes))
+
+
+def create_token(session: Session, actor: Actor, *, scopes: str | list[str], agency: str | None = None,
+                 username: str | None = None, name: str | None = None) -> tuple[ApiToken, str]:
+    """A new token and its secret: the secret is not stored, show it to the person now."""
+    scope_list = parse_scopes(scopes)
+    agency = (agency or "").strip() or None
+    user = None
+    if username:
+        user = session.scalar(select(User).where(User.username == username.strip().lower()))
+        if user is None or not user.active:
+            raise ValidationFailed("Pengguna tidak ditemukan / unknown user", {"user": "Tidak ditemukan."})
+        agency = agency or user.agency
+    elif agency is None:
+        raise ValidationFailed("Isi --agency atau --user / give an agency or a user",
+                               {"agency": "Wajib diisi tanpa --user."})
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(name=(name or agency or user.username)[:120], agency=agency, scopes=scope_list,
+                     token_hash=hash_token(secret), prefix=secret[:12], user_id=user.id if user else None,
+                     created_at=utcnow())
+    session.add(token)
+    audit(session, actor, "api_token.created", token, None)
+    commit(session)
+    return token, secret
+
+
+def list_tokens(session: Session) -> list[ApiToken]:
+    return list(session.scalars(select(ApiToken).order_by(ApiToken.id)))
+
+
+def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"Token {token_id} tidak ditemukan / not found")
+    if token.revoked_at is None:
+        before = snapshot(token)
+        token.revoked_at = utcnow()
+        audit(session, actor, "api_token.revoked", token, before)
+        commit(session)
+    return token
+
+
+def find_active_token(session: Session, secret: str) -> ApiToken | None:
+    """The live token for `secret`, or None. A hash lookup: no secret is compared character by character."""
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+        return None
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    if token is None or token.revoked_at is not None:
+        return None
+    if token.user_id is not None and (token.user is None or not token.user.active):
+        return None
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+        token.last_used_at = now
+        session.commit()
+    return token
