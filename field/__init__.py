@@ -1,0 +1,20 @@
+"""The field pages (`/lapangan`): TPS officers, couriers and medics posting from a phone.
+
+Phone first, Bahasa Indonesia first, light, and usable on a bad connection: every form carries an
+idempotency key and `static/field.js` queues submissions made offline and sends them later.
+"""
+from __future__ import annotations
+
+from flask import Blueprint
+
+from logistics.models import Role
+from siaga.auth import register_home
+
+bp = Blueprint("field", __name__, url_prefix="/lapangan", template_folder="templates",
+               static_folder="static", static_url_path="/static")
+
+register_home(Role.FIELD_OFFICER, "field.my_tps")
+register_home(Role.COURIER, "field.route")
+register_home(Role.MEDIC, "field.my_station")
+
+from field import courier, incidents, officer  # noqa: E402,F401  (registers the views)

@@ -1,0 +1,61 @@
+"""What every field view shares: parsing form values, answering a post, the day being worked."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from flask import current_app, flash, jsonify, redirect, request
+
+from logistics.errors import ValidationFailed
+from logistics.timeutil import wib
+from siaga.errors import wants_json
+from siaga.i18n import _, register_english
+
+register_english({
+    "Isi dengan angka bulat.": "Enter a whole number.",
+    "Wajib diisi.": "Required.",
+    "Isian tidak valid.": "Invalid input.",
+    # The offline queue's texts (field/templates/field/_layout.html, read by static/field.js).
+    "Menunggu dikirim": "Waiting to be sent",
+    "Tidak ada sinyal: tersimpan di ponsel, akan dikirim otomatis saat sinyal kembali.":
+        "No connection: saved on the phone, sent automatically when the connection returns.",
+    "Terkirim": "Sent",
+    "Ditolak": "Refused",
+    "Kirim sekarang": "Send now",
+    "Tutup": "Close",
+    "Sedang offline": "Offline",
+})
+
+
+def form_int(name: str, required: bool = True, default: int | None = None) -> int | None:
+    """An integer form field, or a per-field ValidationFailed (never a 500)."""
+    raw = (request.form.get(name) or "").strip()
+    if not raw:
+        if required and default is None:
+            raise ValidationFailed(_("Isian tidak valid."), {name: _("Wajib diisi.")})
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValidationFailed(_("Isian tidak valid."), {name: _("Isi dengan angka bulat.")})
+
+
+def form_text(name: str) -> str:
+    return (request.form.get(name) or "").strip()
+
+
+def done(message: str, target: str):
+    """Answer a successful post: JSON for the offline queue's fetch, else flash and redirect."""
+    if wants_json():
+        return jsonify(ok=True, message=message, redirect=target)
+    flash(message)
+    return redirect(target, 303)
+
+
+def election_day() -> date:
+    return date.fromisoformat(current_app.config["ELECTION_DATE"])
+
+
+def day_window(day: date | None = None) -> tuple[datetime, datetime]:
+    """The election day in WIB, as aware UTC [start, end)."""
+    day = day or election_day()
+    return wib(day, time(0)), wib(day + timedelta(days=1), time(0))
