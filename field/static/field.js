@@ -20,7 +20,7 @@
   }
   function write(name, list) { localStorage.setItem(name, JSON.stringify(list)); render(); }
   function wib(ms) {
-    return new Date(ms).toLocaleTimeString("id-ID", {timeZone: "Asia/Jakarta", hour: "2-digit", minute: "2-digit"}) + " WIB";
+    return new Date(ms).toLocaleTimeString("en-GB", {timeZone: "Asia/Jakarta", hour: "2-digit", minute: "2-digit", hour12: false}) + " WIB";
   }
   function el(tag, cls, content) {
     var node = document.createElement(tag);
@@ -146,7 +146,8 @@
     if (!form.hasAttribute("data-queue")) { return; }
     event.preventDefault();
     form.querySelectorAll(".field-error, .error").forEach(function (n) { n.remove(); });
-    var entry = {key: form.querySelector("input[name=idempotency_key]").value, url: form.action,
+    var entry = {key: form.querySelector("input[name=idempotency_key]").value,
+                 url: form.getAttribute("action") || window.location.pathname,  // form.action is clobbered by a control named "action"
                  fields: formFields(form, event.submitter), label: form.dataset.label || document.title, at: Date.now()};
     var buttons = form.querySelectorAll("button");
     buttons.forEach(function (b) { b.disabled = true; });
