@@ -23,6 +23,8 @@ register_english({
     "Kirim sekarang": "Send now",
     "Tutup": "Close",
     "Sedang offline": "Offline",
+    "Sesi berakhir: silakan masuk lagi. Kiriman tetap tersimpan di ponsel.":
+        "Session ended: please log in again. The submissions stay saved on the phone.",
 })
 
 

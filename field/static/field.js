@@ -8,6 +8,7 @@
   var STORE = "siaga-outbox-v1", FAILED = "siaga-outbox-failed-v1", NOTE = "siaga-note";
   var box = document.getElementById("outbox");
   var text = box ? box.dataset : {};
+  var user = text.user || "";
   var flushing = false;
 
   function newKey() {
@@ -37,9 +38,11 @@
     return "";
   }
 
+  function mine(list) { return list.filter(function (e) { return e.user === user; }); }
+
   function render() {
     if (!box) { return; }
-    var queue = read(STORE), failed = read(FAILED);
+    var queue = mine(read(STORE)), failed = mine(read(FAILED));
     box.textContent = "";
     box.hidden = !queue.length && !failed.length;
     if (queue.length) {
@@ -52,12 +55,12 @@
       again.addEventListener("click", flush);
       box.appendChild(again);
     }
-    failed.forEach(function (entry, index) {
+    failed.forEach(function (entry) {
       var p = el("p", "error", text.rejected + ": " + entry.label + " · " + wib(entry.at) + " — " + entry.message);
       var close = el("button", "linkbutton", text.dismiss);
       close.type = "button";
       close.addEventListener("click", function () {
-        var rest = read(FAILED); rest.splice(index, 1); write(FAILED, rest);
+        write(FAILED, read(FAILED).filter(function (e) { return e.key !== entry.key; }));
       });
       p.appendChild(close);
       box.appendChild(p);
@@ -66,6 +69,8 @@
 
   function note(message, cls) {
     var main = document.querySelector("main");
+    var same = Array.prototype.some.call(main.children, function (n) { return n.textContent === message; });
+    if (same) { return; }
     var p = el("p", cls || "flash", message);
     p.setAttribute("role", cls === "error" ? "alert" : "status");
     main.insertBefore(p, main.firstChild);
@@ -83,8 +88,13 @@
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
         if (response.ok) { return {state: "sent", data: data}; }
-        var busy = response.status === 409 && data.error && data.error.code === "idempotency_in_progress";
-        if (response.status >= 400 && response.status < 500 && !busy) {
+        var code = data.error && data.error.code;
+        // Kept and retried: a twin still running, a lapsed login or form token (kept until the
+        // user logs in again: the resend takes the new page's token), timeouts and throttling.
+        var later = code === "idempotency_in_progress" || code === "csrf_failed" ||
+          [401, 408, 429].indexOf(response.status) >= 0;
+        if (later && (response.status === 401 || code === "csrf_failed")) { return {state: "login"}; }
+        if (response.status >= 400 && response.status < 500 && !later) {
           return {state: "rejected", data: data, status: response.status};
         }
         return {state: "retry"};
@@ -94,19 +104,21 @@
 
   function flush() {
     if (flushing || !navigator.onLine) { render(); return; }
-    var queue = read(STORE);
+    var queue = mine(read(STORE));
     if (!queue.length) { render(); return; }
     flushing = true;
     var entry = queue[0];
     send(entry).then(function (result) {
       flushing = false;
+      if (result.state === "login") { note(text.login, "error"); render(); return; }
       if (result.state === "retry") { render(); return; }
       write(STORE, read(STORE).filter(function (e) { return e.key !== entry.key; }));
       if (result.state === "sent") {
         note(text.sent + ": " + entry.label + (result.data.message ? " — " + result.data.message : ""));
       } else {
         var failed = read(FAILED);
-        failed.push({label: entry.label, at: entry.at, message: errorText(result.data) || String(result.status)});
+        failed.push({key: entry.key, user: user, label: entry.label, at: entry.at,
+                     message: errorText(result.data) || String(result.status)});
         write(FAILED, failed);
       }
       flush();
@@ -148,7 +160,8 @@
     form.querySelectorAll(".field-error, .error").forEach(function (n) { n.remove(); });
     var entry = {key: form.querySelector("input[name=idempotency_key]").value,
                  url: form.getAttribute("action") || window.location.pathname,  // form.action is clobbered by a control named "action"
-                 fields: formFields(form, event.submitter), label: form.dataset.label || document.title, at: Date.now()};
+                 fields: formFields(form, event.submitter), label: form.dataset.label || document.title, at: Date.now(),
+                 user: user};
     var buttons = form.querySelectorAll("button");
     buttons.forEach(function (b) { b.disabled = true; });
     function enqueue() {
@@ -166,7 +179,11 @@
       if (result.state === "sent") {
         sessionStorage.setItem(NOTE, result.data.message || text.sent);
         window.location.assign(result.data.redirect || window.location.href);
+      } else if (result.state === "login") {
+        enqueue();
+        note(text.login, "error");
       } else if (result.state === "rejected") {
+        renewKey(form);  // the server keeps its answer under the old key; a corrected form is a new submission
         buttons.forEach(function (b) { b.disabled = false; });
         showErrors(form, result.data);
       } else { enqueue(); }

@@ -41,6 +41,9 @@ def test_officer_lunch_offline_incident_then_medic_refers(phone, browser, live_s
     phone.click("text=Konsumsi & logistik")
     lunch = phone.locator(".delivery", has_text="Makan siang")
     planned = lunch.locator("input[name=quantity_received]").input_value()
+    lunch.locator("button[value=short]").click()  # "Kurang" but the full quantity: refused, said why
+    lunch.locator(".field-error").wait_for()
+    assert "kurang dari " + planned in lunch.locator(".field-error").inner_text()
     lunch.locator("button[value=delivered]").click()
     phone.wait_for_selector(".flash:has-text('Penerimaan tercatat')")
     lunch = phone.locator(".delivery", has_text="Makan siang")
@@ -105,6 +108,22 @@ def test_officer_lunch_offline_incident_then_medic_refers(phone, browser, live_s
     row = scalar(e2e_db, "SELECT status FROM health_incident WHERE id = :i", i=incident_id)
     assert row == "referred"
     assert scalar(e2e_db, "SELECT count(*) FROM health_incident WHERE tps_id = :t", t=tps_id) == before + 1
+
+
+def test_a_post_made_after_the_session_ended_is_kept_and_sent_after_logging_in(phone, live_server, e2e_db):
+    log_in(phone, live_server, "petugas")
+    tps_id = int(phone.url.split("/tps/")[1].split("/")[0])
+    count = scalar(e2e_db, "SELECT officers_present FROM tps WHERE id = :t", t=tps_id)
+    new_count = 5 if count != 5 else 6
+    phone.context.clear_cookies()  # the session lapsed while the page stayed open
+    phone.fill("#officers_present", str(new_count))
+    phone.click("button:has-text('Kirim jumlah petugas')")
+    phone.wait_for_selector("#outbox:has-text('Menunggu dikirim (1)')")
+    assert phone.locator(".error", has_text="silakan masuk lagi").count() == 1
+    assert scalar(e2e_db, "SELECT officers_present FROM tps WHERE id = :t", t=tps_id) == count
+    log_in(phone, live_server, "petugas")
+    phone.wait_for_function("() => window.siagaOutbox.pending() === 0")
+    assert scalar(e2e_db, "SELECT officers_present FROM tps WHERE id = :t", t=tps_id) == new_count
 
 
 FIELD_PAGES = {
