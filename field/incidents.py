@@ -15,7 +15,7 @@ from logistics.rules.complaints import COMPLAINT_VALUES, COMPLAINTS
 from logistics.rules.transitions import INCIDENT_FLOW
 from logistics.services.incidents import advance_incident, assign_medic_station, report_incident
 from field import bp
-from field.web import done, form_int, form_text
+from field.web import arg_int, done, form_int, form_text
 from siaga.auth import current_actor, login_required
 from siaga.extensions import db
 from siaga.i18n import _, label, register_english
@@ -91,7 +91,7 @@ def complaint_options() -> list[tuple[str, str]]:
 @login_required(*REPORT_ROLES)
 def incident_new():
     actor = current_actor()
-    tps_id = request.args.get("tps_id", type=int) or actor.tps_id
+    tps_id = arg_int("tps_id") or actor.tps_id
     tps = db.session.get(Tps, tps_id) if tps_id else None
     return render_template("field/incident_new.html", tps=tps, patient_kinds=list(PatientKind),
                            complaints=complaint_options(), triages=[(t, TRIAGE_HINTS[t]) for t in TRIAGE_ORDER])

@@ -14,6 +14,7 @@ register_english({
     "Isi dengan angka bulat.": "Enter a whole number.",
     "Wajib diisi.": "Required.",
     "Isian tidak valid.": "Invalid input.",
+    "Angka terlalu besar.": "The number is too large.",
     # The offline queue's texts (field/templates/field/_layout.html, read by static/field.js).
     "Menunggu dikirim": "Waiting to be sent",
     "Tidak ada sinyal: tersimpan di ponsel, akan dikirim otomatis saat sinyal kembali.":
@@ -36,9 +37,25 @@ def form_int(name: str, required: bool = True, default: int | None = None) -> in
             raise ValidationFailed(_("Isian tidak valid."), {name: _("Wajib diisi.")})
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise ValidationFailed(_("Isian tidak valid."), {name: _("Isi dengan angka bulat.")})
+    if not fits_id(value):
+        raise ValidationFailed(_("Isian tidak valid."), {name: _("Angka terlalu besar.")})
+    return value
+
+
+MAX_INT = 2**31 - 1  # INTEGER columns: larger numbers would overflow the database driver
+
+
+def fits_id(value: int | None) -> bool:
+    return value is None or -MAX_INT <= value <= MAX_INT
+
+
+def arg_int(name: str) -> int | None:
+    """An integer query-string value, or None when missing, malformed or out of range."""
+    value = request.args.get(name, type=int)
+    return value if fits_id(value) else None
 
 
 def form_text(name: str) -> str:

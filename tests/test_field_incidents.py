@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 
 from logistics.models import HealthFacility, HealthIncident, IncidentStatus, MedicStation
 from logistics.services.incidents import report_incident
+from logistics.timeutil import WIB
 from tests.factories import other_tps
 from tests.field_client import log_in_as, post_form
 
@@ -92,6 +93,7 @@ def test_station_lists_open_incidents_most_urgent_first(client, session, actor_f
     log_in_as(client, session, "medis")
     page = client.get("/lapangan/pos", follow_redirects=True).get_data(as_text=True)
     assert page.index(f'id="kejadian-{red.id}"') < page.index(f'id="kejadian-{yellow.id}"')
+    assert f"Dilaporkan {red.reported_at.astimezone(WIB):%H:%M} WIB ·" in page and "WIB WIB" not in page
 
 
 def test_medic_takes_an_incident_through_to_referral_with_times(client, session, actor_for):
