@@ -77,6 +77,7 @@ register_english({
     "Tindakan": "Actions",
     "Laporan kejadian": "Incident report",
     "Linimasa": "Timeline",
+    "Kembali ke daftar kejadian": "Back to the incident list",
 })
 
 

@@ -38,8 +38,8 @@ register_english({
     "Jumlah petugas hadir tercatat: {n}.": "Officers present recorded: {n}.",
     "Status tercatat: {status}.": "Status recorded: {status}.",
     "Koreksi tercatat.": "Correction recorded.",
-    "Di bawah kuorum: hanya {n} petugas hadir, minimal {q}. Koordinator sudah diberi tahu; hubungi PPS.":
-        "Below quorum: only {n} officers present, at least {q} needed. Coordinators see it; call the PPS.",
+    "Di bawah kuorum: hanya {n} petugas hadir, minimal {q}. Hubungi PPS untuk petugas pengganti.":
+        "Below quorum: only {n} officers present, at least {q} needed. Call the PPS for replacements.",
     "Linimasa hari ini": "Today's timeline",
     "Status sekarang": "Current status",
     "Belum dilaporkan": "Not reported yet",
@@ -141,8 +141,8 @@ def officers_present(tps_id: int):
     report_officers_present(db.session, current_actor(), tps.id, count)
     message = _("Jumlah petugas hadir tercatat: {n}.", n=count)
     if below_quorum(count):
-        message += " " + _("Di bawah kuorum: hanya {n} petugas hadir, minimal {q}. Koordinator sudah diberi tahu; "
-                           "hubungi PPS.", n=count, q=QUORUM)
+        message += " " + _("Di bawah kuorum: hanya {n} petugas hadir, minimal {q}. Hubungi PPS untuk petugas "
+                           "pengganti.", n=count, q=QUORUM)
     return done(message, url_for("field.tps_page", tps_id=tps.id))
 
 

@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 
 from logistics.models import AuditEntry, Delivery, DeliveryStatus, MealRound, Tps, TpsStatus
 from logistics.timeutil import WIB
+from logistics.services.deliveries import advance_delivery
 from logistics.services.incidents import report_incident
 from tests.factories import meal, other_tps
 from tests.field_client import log_in_as, post_form
@@ -131,6 +132,25 @@ def test_courier_route_and_steps(client, session):
     assert first.status == DeliveryStatus.DELIVERED and first.dispatched_at <= first.delivered_at
     page = client.get("/lapangan/rute").get_data(as_text=True)
     assert f"Sudah sampai {first.delivered_at.astimezone(WIB):%H:%M} WIB" in page and "WIB WIB" not in page
+
+
+def test_courier_sees_one_round_at_a_time_the_first_unfinished_by_default(client, session, actor_for):
+    user = log_in_as(client, session, "kurir")
+    stops = session.scalars(select(Delivery).join(Tps).where(Delivery.courier_id == user.person_id)
+                            .order_by(Delivery.planned_at, Tps.code)).all()
+    breakfast = [d for d in stops if d.planned_at == stops[0].planned_at]
+    lunch = [d for d in stops if d.meal_round == MealRound.SIANG]
+    page = client.get("/lapangan/rute").get_data(as_text=True)
+    assert page.count('class="card delivery"') == len(breakfast)
+    assert f"0 dari {len(stops)} perhentian selesai" in page and f"06:00 WIB · 0/{len(breakfast)}" in page
+    kurir = actor_for("kurir")
+    for delivery in breakfast:
+        advance_delivery(session, kurir, delivery.id, DeliveryStatus.DELIVERED)
+    page = client.get("/lapangan/rute").get_data(as_text=True)
+    assert f'id="kiriman-{lunch[0].id}"' in page and f'id="kiriman-{breakfast[0].id}"' not in page
+    assert f"{len(breakfast)} dari {len(stops)} perhentian selesai" in page
+    again = client.get("/lapangan/rute", query_string={"putaran": breakfast[0].planned_at.isoformat()})
+    assert f'id="kiriman-{breakfast[0].id}"' in again.get_data(as_text=True)
 
 
 # --- 403 outside one's own scope, for every role -------------------------------------------------
