@@ -30,4 +30,14 @@ def _ids_in_range(_endpoint, values):
         abort(404)
 
 
+@bp.get("/sw.js")
+def service_worker():
+    """The service worker, served from /lapangan/ so its scope covers every field page."""
+    from flask import send_from_directory
+
+    response = send_from_directory(bp.static_folder, "sw.js", mimetype="text/javascript", max_age=0)
+    response.headers["Service-Worker-Allowed"] = "/lapangan/"
+    return response
+
+
 from field import courier, incidents, officer  # noqa: E402,F401  (registers the views)

@@ -24,6 +24,8 @@ register_english({
     "Kirim sekarang": "Send now",
     "Tutup": "Close",
     "Sedang offline": "Offline",
+    "Sedang offline: halaman ini mungkin belum yang terbaru. Kiriman disimpan dan dikirim nanti.":
+        "Offline: this page may not be the latest. Submissions are saved and sent later.",
     "Sesi berakhir: silakan masuk lagi. Kiriman tetap tersimpan di ponsel.":
         "Session ended: please log in again. The submissions stay saved on the phone.",
 })

@@ -193,6 +193,16 @@
   document.querySelectorAll("form[data-queue]").forEach(renewKey);
   var pending = sessionStorage.getItem(NOTE);
   if (pending) { sessionStorage.removeItem(NOTE); note(pending); }
+  if ("serviceWorker" in navigator && window.isSecureContext) {
+    navigator.serviceWorker.register(text.sw, {scope: "/lapangan/"}).catch(function () {});
+    document.addEventListener("submit", function (event) {  // logging out: drop the cached pages
+      if (/\/logout$/.test(event.target.getAttribute("action") || "") && navigator.serviceWorker.controller) {
+        navigator.serviceWorker.controller.postMessage("logout");
+      }
+    });
+  }
+  if (!navigator.onLine) { note(text.stale, "warning"); }
+  window.addEventListener("offline", function () { note(text.stale, "warning"); });
   window.addEventListener("online", flush);
   window.addEventListener("offline", render);
   window.setInterval(flush, 20000);

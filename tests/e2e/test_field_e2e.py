@@ -25,6 +25,13 @@ def scalar(engine, sql: str, **params):
         return conn.execute(text(sql), params).scalar()
 
 
+def log_in_field(page, base_url: str, username: str) -> None:
+    """Log in and wait until the landing field page is loaded, its offline queue script included."""
+    log_in(page, base_url, username)
+    page.wait_for_url("**/lapangan/**")
+    page.wait_for_function("() => window.siagaOutbox !== undefined")
+
+
 def new_phone(browser):
     context = browser.new_context(locale="id-ID", timezone_id="Asia/Jakarta", **PHONE)
     context.set_default_timeout(10_000)
@@ -32,7 +39,7 @@ def new_phone(browser):
 
 
 def test_officer_lunch_offline_incident_then_medic_refers(phone, browser, live_server, e2e_db):
-    log_in(phone, live_server, "petugas")
+    log_in_field(phone, live_server, "petugas")
     assert "/lapangan/tps/" in phone.url
     assert "TPS 001 · Semabung Lama" in phone.locator("h1").inner_text()
     screenshot(phone, "field-officer-home-390x844")
@@ -91,7 +98,7 @@ def test_officer_lunch_offline_incident_then_medic_refers(phone, browser, live_s
 
     # The medic sees it, responds, then refers the patient to the hospital.
     context, medic = new_phone(browser)
-    log_in(medic, live_server, "medis")
+    log_in_field(medic, live_server, "medis")
     card = medic.locator(f"#kejadian-{incident_id}")
     assert "pingsan" in card.inner_text() and "Merah" in card.inner_text()
     screenshot(medic, "field-medic-station-390x844")
@@ -111,19 +118,32 @@ def test_officer_lunch_offline_incident_then_medic_refers(phone, browser, live_s
 
 
 def test_a_post_made_after_the_session_ended_is_kept_and_sent_after_logging_in(phone, live_server, e2e_db):
-    log_in(phone, live_server, "petugas")
+    log_in_field(phone, live_server, "petugas")
     tps_id = int(phone.url.split("/tps/")[1].split("/")[0])
     count = scalar(e2e_db, "SELECT officers_present FROM tps WHERE id = :t", t=tps_id)
     new_count = 5 if count != 5 else 6
     phone.context.clear_cookies()  # the session lapsed while the page stayed open
+    assert not [c for c in phone.context.cookies() if c["name"] == "session"]
     phone.fill("#officers_present", str(new_count))
     phone.click("button:has-text('Kirim jumlah petugas')")
     phone.wait_for_selector("#outbox:has-text('Menunggu dikirim (1)')")
     assert phone.locator(".error", has_text="silakan masuk lagi").count() == 1
     assert scalar(e2e_db, "SELECT officers_present FROM tps WHERE id = :t", t=tps_id) == count
-    log_in(phone, live_server, "petugas")
+    log_in_field(phone, live_server, "petugas")
     phone.wait_for_function("() => window.siagaOutbox.pending() === 0")
     assert scalar(e2e_db, "SELECT officers_present FROM tps WHERE id = :t", t=tps_id) == new_count
+
+
+def test_field_pages_open_without_a_connection_once_visited(phone, live_server):
+    log_in_field(phone, live_server, "petugas")
+    phone.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    phone.goto(live_server + "/lapangan/kejadian/baru")  # through the service worker: kept for later
+    phone.context.set_offline(True)
+    phone.goto(live_server + "/lapangan/kejadian/baru")
+    assert phone.locator("#incident-form").is_visible()
+    assert phone.locator(".warning", has_text="Sedang offline").count() == 1
+    screenshot(phone, "field-incident-form-offline-390x844")
+    phone.context.set_offline(False)
 
 
 FIELD_PAGES = {
@@ -137,7 +157,7 @@ FIELD_PAGES = {
 def test_field_pages_are_light_and_thumb_friendly(browser, live_server, username):
     context, page = new_phone(browser)
     context.route("**/*", lambda route: route.continue_())  # routing turns the HTTP cache off: first loads
-    log_in(page, live_server, username)
+    log_in_field(page, live_server, username)
     for path in FIELD_PAGES[username]:
         responses = []
 
