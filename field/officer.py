@@ -78,6 +78,7 @@ register_english({
     "Tidak ada pengiriman.": "No deliveries.",
     "Belum ada kejadian.": "No incidents yet.",
     "pemilih": "voters",
+    "Kecamatan {nama}": "{nama} district",
 })
 
 
