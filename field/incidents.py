@@ -13,12 +13,13 @@ from logistics.queries.field_lists import station_open_incidents
 from logistics.rules.care_times import time_to_care, time_to_response
 from logistics.rules.complaints import COMPLAINT_VALUES, COMPLAINTS
 from logistics.rules.transitions import INCIDENT_FLOW
+from logistics.services.incidents import _incident_kecamatan_id  # the same scope rule the services check
 from logistics.services.incidents import advance_incident, assign_medic_station, report_incident
 from field import bp
 from field.web import arg_int, done, form_int, form_text
 from siaga.auth import current_actor, login_required
 from siaga.extensions import db
-from siaga.i18n import _, label, register_english
+from siaga.i18n import _, current_language, label, register_english
 from siaga.idempotency import idempotent
 
 S = IncidentStatus
@@ -83,8 +84,6 @@ register_english({
 
 def complaint_options() -> list[tuple[str, str]]:
     """(value, label in the current language) of each complaint on the short list."""
-    from siaga.i18n import current_language
-
     return [(value, english if current_language() == "en" else value) for value, english in COMPLAINTS]
 
 
@@ -120,12 +119,6 @@ def incident_report():
     station = incident.medic_station.name if incident.medic_station else "-"
     return done(_("Laporan terkirim ke {station}.", station=station),
                 url_for("field.incident_detail", incident_id=incident.id))
-
-
-def _incident_kecamatan_id(incident: HealthIncident) -> int | None:
-    if incident.tps is not None:
-        return incident.tps.kelurahan.kecamatan_id
-    return incident.medic_station.kecamatan_id if incident.medic_station else None
 
 
 def _incident_or_404(incident_id: int) -> HealthIncident:
