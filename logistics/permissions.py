@@ -54,3 +54,10 @@ def may_report_incident(actor: Actor, tps_id: int | None, kecamatan_id: int | No
 def require(allowed: bool, message: str) -> None:
     if not allowed:
         raise PermissionDenied(message)
+
+
+def may_view_incident(actor: Actor, station_id: int | None, kecamatan_id: int | None, tps_id: int | None) -> bool:
+    """An incident's page: whoever may handle it, and the officer of the TPS it was reported at."""
+    if actor.role == Role.FIELD_OFFICER:
+        return tps_id is not None and actor.tps_id == tps_id
+    return may_handle_incident(actor, station_id, kecamatan_id)

@@ -25,7 +25,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     with app.app_context():
         _tune_sqlite(db.engine)
 
-    from siaga import auth, errors, health, home, i18n, security, templating
+    from siaga import auth, errors, i18n, security, templating
     from siaga.cli import register_cli
 
     security.register(app)
@@ -33,18 +33,22 @@ def create_app(overrides: dict | None = None) -> Flask:
     templating.register(app)
     i18n.register(app)
     auth.register(app)
-    app.register_blueprint(health.bp)
-    app.register_blueprint(home.bp)
+    _register_pages(app)
+    register_cli(app)
+    return app
+
+
+def _register_pages(app: Flask) -> None:
+    """Every blueprint: plumbing, field pages (phones), coordinators' pages, the partner API."""
+    import field
+    from api import register as register_api
     from field import health_checks
     from maps import planning
+    from siaga import health, home
 
-    app.register_blueprint(planning.bp)
-    app.register_blueprint(health_checks.bp)
-    register_cli(app)
-    from api import register as register_api
-
+    for blueprint in (health.bp, home.bp, field.bp, health_checks.bp, planning.bp):
+        app.register_blueprint(blueprint)
     register_api(app)
-    return app
 
 
 def _tune_sqlite(engine: Engine) -> None:

@@ -59,7 +59,7 @@ def test_next_only_redirects_within_the_site(client):
 
 def test_logout_clears_the_session(client):
     login(client, "petugas")
-    response = client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    response = client.post("/logout", data={"csrf_token": csrf_token(client, "/login")})
     assert response.status_code == 302
     with client.session_transaction() as s:
         assert "user_id" not in s

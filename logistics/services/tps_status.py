@@ -1,4 +1,5 @@
-"""Election-day posts from a TPS: officers present, opened, voting closed, counted, handed over."""
+"""Election-day posts from a TPS: officers present, opened, voting closed, counted, handed over;
+and corrections of a mistaken post."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -7,10 +8,11 @@ from sqlalchemy.orm import Session
 
 from logistics.actor import Actor
 from logistics.errors import InvalidTransition, ValidationFailed
-from logistics.models import Tps, TpsStatus
+from logistics.models import AuditEntry, Tps, TpsStatus
 from logistics.permissions import may_post_for_tps, require
 from logistics.rules.transitions import tps_may_move
 from logistics.services.common import audit, commit, load, snapshot, step_time
+from logistics.timeutil import utcnow
 
 STEP_TIME_FIELD = {
     TpsStatus.OPEN: "opened_at",
@@ -56,5 +58,52 @@ def report_officers_present(session: Session, actor: Actor, tps_id: int, count: 
     tps.officers_present = count
     tps.officers_reported_at = step_time(at)
     audit(session, actor, "tps.officers_present", tps, before)
+    commit(session)
+    return tps
+
+
+CORRECTION_REASON_MAX = 240
+
+
+def correct_tps_status(session: Session, actor: Actor, tps_id: int, to_status: TpsStatus | None, reason: str,
+                       officers_present: int | None = None) -> Tps:
+    """Fix a mistaken post: move the status back (clearing the later steps' times) and/or fix the
+    officer count. A reason is required; audited as `tps.corrected` with before/after and the reason."""
+    tps = _tps_for(session, actor, tps_id)
+    errors: dict[str, str] = {}
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = "Alasan koreksi wajib diisi."
+    elif len(reason) > CORRECTION_REASON_MAX:
+        errors["reason"] = f"Alasan paling banyak {CORRECTION_REASON_MAX} huruf."
+    target = None
+    if to_status is not None:
+        try:
+            target = TpsStatus(to_status)
+        except ValueError:
+            errors["to_status"] = "Pilih salah satu status."
+    if officers_present is not None and (isinstance(officers_present, bool) or not isinstance(officers_present, int)
+                                         or not 0 <= officers_present <= MAX_OFFICERS_ON_SITE):
+        errors["officers_present"] = f"Isi angka 0 sampai {MAX_OFFICERS_ON_SITE}."
+    if not errors and target is not None and tps_may_move(tps.status, target):
+        errors["to_status"] = "Koreksi hanya bisa mundur; untuk maju gunakan tombol status."
+    if not errors and (target is None or target == tps.status) and (
+            officers_present is None or officers_present == tps.officers_present):
+        errors["to_status"] = "Tidak ada yang dikoreksi: pilih status lain atau jumlah petugas lain."
+    if errors:
+        raise ValidationFailed("Koreksi tidak valid / invalid correction", errors)
+    before = snapshot(tps)
+    if target is not None and target != tps.status:
+        order = list(TpsStatus)
+        for later in order[order.index(target) + 1:]:
+            setattr(tps, STEP_TIME_FIELD[later], None)
+        tps.status = target
+    if officers_present is not None and officers_present != tps.officers_present:
+        tps.officers_present = officers_present
+        tps.officers_reported_at = step_time(None)
+    session.flush()
+    session.add(AuditEntry(at=utcnow(), actor_id=actor.user_id, actor_label=actor.label, action="tps.corrected",
+                           entity_type=tps.__tablename__, entity_id=tps.id, before=before,
+                           after={**snapshot(tps), "correction_reason": reason}))
     commit(session)
     return tps

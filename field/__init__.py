@@ -1,0 +1,43 @@
+"""The field pages (`/lapangan`): TPS officers, couriers and medics posting from a phone.
+
+Phone first, Bahasa Indonesia first, light, and usable on a bad connection: every form carries an
+idempotency key and `static/field.js` queues submissions made offline and sends them later.
+"""
+from __future__ import annotations
+
+from flask import Blueprint
+
+from logistics.models import Role
+from siaga.auth import register_home
+
+bp = Blueprint("field", __name__, url_prefix="/lapangan", template_folder="templates",
+               static_folder="static", static_url_path="/static")
+
+register_home(Role.FIELD_OFFICER, "field.my_tps")
+register_home(Role.COURIER, "field.route")
+register_home(Role.MEDIC, "field.my_station")
+
+
+
+@bp.url_value_preprocessor
+def _ids_in_range(_endpoint, values):
+    """A record id too large for the database is simply not found (never an overflow, never a 500)."""
+    from flask import abort
+
+    from field.web import fits_id
+
+    if values and not all(fits_id(v) for v in values.values() if isinstance(v, int)):
+        abort(404)
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The service worker, served from /lapangan/ so its scope covers every field page."""
+    from flask import send_from_directory
+
+    response = send_from_directory(bp.static_folder, "sw.js", mimetype="text/javascript", max_age=0)
+    response.headers["Service-Worker-Allowed"] = "/lapangan/"
+    return response
+
+
+from field import courier, incidents, officer  # noqa: E402,F401  (registers the views)

@@ -1,0 +1,48 @@
+"""Courier page: today's route in order, one meal round at a time; mark each stop dispatched and delivered."""
+from __future__ import annotations
+
+from flask import abort, render_template, request
+
+from logistics.models import Role
+from logistics.queries.courier_route import courier_route
+from field import bp
+from field.web import day_window, election_day
+from siaga.auth import current_actor, login_required
+from siaga.extensions import db
+from siaga.i18n import register_english
+
+register_english({
+    "Rute hari ini": "Today's route",
+    "Berangkat": "Dispatched",
+    "Sudah sampai": "Delivered",
+    "Berangkat ke sini": "Set off for this stop",
+    "Tandai sampai": "Mark delivered",
+    "Tidak ada pengiriman untuk Anda hari ini.": "No deliveries for you today.",
+    "{done} dari {total} perhentian selesai": "{done} of {total} stops done",
+    "Putaran": "Round",
+})
+
+
+def _is_done(delivery) -> bool:
+    return delivery.delivered_at is not None or delivery.failed_at is not None
+
+
+@bp.get("/rute")
+@login_required(Role.COURIER)
+def route():
+    """The stops of one round (planned time); by default the first round with stops still to do."""
+    actor = current_actor()
+    if actor.person_id is None:
+        abort(403)
+    start, end = day_window()
+    stops = courier_route(db.session, actor.person_id, start, end)
+    rounds: dict = {}
+    for delivery in stops:
+        rounds.setdefault(delivery.planned_at, []).append(delivery)
+    chosen = request.args.get("putaran", "")
+    keys = list(rounds)
+    current = next((k for k in keys if k.isoformat() == chosen), None) \
+        or next((k for k in keys if not all(_is_done(d) for d in rounds[k])), keys[-1] if keys else None)
+    tabs = [(k, sum(_is_done(d) for d in rounds[k]), len(rounds[k])) for k in keys]
+    return render_template("field/route.html", stops=rounds.get(current, []), tabs=tabs, current=current,
+                           finished=sum(_is_done(d) for d in stops), total=len(stops), day=election_day())

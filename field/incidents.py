@@ -1,0 +1,222 @@
+"""Health incidents on the phone: report one fast, a medic station's queue, an incident's page."""
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from logistics.errors import ValidationFailed
+from logistics.models import (
+    FacilityKind, HealthFacility, HealthIncident, IncidentStatus, MedicStation, PatientKind, Role, Tps, Triage,
+)
+from logistics.permissions import may_handle_incident, may_view_incident
+from logistics.queries.field_lists import station_open_incidents
+from logistics.rules.care_times import time_to_care, time_to_response
+from logistics.rules.complaints import COMPLAINT_VALUES, COMPLAINTS
+from logistics.rules.transitions import INCIDENT_FLOW
+from logistics.services.incidents import _incident_kecamatan_id  # the same scope rule the services check
+from logistics.services.incidents import advance_incident, assign_medic_station, report_incident
+from field import bp
+from field.web import arg_int, done, form_int, form_text
+from siaga.auth import current_actor, login_required
+from siaga.extensions import db
+from siaga.i18n import _, current_language, label, register_english
+from siaga.idempotency import idempotent
+
+S = IncidentStatus
+TRIAGE_HINTS = {
+    Triage.MERAH: "Gawat: tidak sadar, sesak berat, nyeri dada, perdarahan hebat",
+    Triage.KUNING: "Segera: sadar, tetapi tidak bisa berjalan atau keluhan berat",
+    Triage.HIJAU: "Ringan: bisa berjalan sendiri, keluhan ringan",
+    Triage.HITAM: "Tidak bernapas walau jalan napas dibuka",
+}
+TRIAGE_ORDER = (Triage.MERAH, Triage.KUNING, Triage.HIJAU, Triage.HITAM)
+STEP_BUTTONS = {S.RESPONDING: "Menuju / menangani", S.TREATED_ON_SITE: "Ditangani di tempat",
+                S.REFERRED: "Rujuk", S.CLOSED: "Selesai"}
+REPORT_ROLES = (Role.FIELD_OFFICER, Role.COORDINATOR, Role.MEDIC, Role.COURIER)
+
+register_english({
+    "Laporkan kejadian kesehatan": "Report a health incident",
+    "Pasien": "Patient",
+    "Keluhan": "Complaint",
+    "Triase": "Triage",
+    "Nama pasien (boleh kosong)": "Patient's name (optional)",
+    "Catatan (boleh kosong)": "Notes (optional)",
+    "Kirim laporan": "Send report",
+    "Tempat": "Place",
+    "Laporan terkirim ke {station}.": "Report sent to {station}.",
+    "Pilih keluhan dari daftar.": "Choose a complaint from the list.",
+    "Pilih TPS tempat kejadian.": "Choose the TPS where it happened.",
+    "Laporan tidak lengkap.": "The report is incomplete.",
+    "Gawat: tidak sadar, sesak berat, nyeri dada, perdarahan hebat":
+        "Critical: unconscious, severe breathlessness, chest pain, heavy bleeding",
+    "Segera: sadar, tetapi tidak bisa berjalan atau keluhan berat":
+        "Urgent: conscious, but cannot walk or has a serious complaint",
+    "Ringan: bisa berjalan sendiri, keluhan ringan": "Minor: walks unaided, mild complaint",
+    "Tidak bernapas walau jalan napas dibuka": "Not breathing even with the airway opened",
+    "Menuju / menangani": "Responding",
+    "Ditangani di tempat": "Treated on site",
+    "Rujuk": "Refer",
+    "Selesai": "Closed",
+    "Rujuk ke": "Refer to",
+    "Kejadian": "Incident",
+    "Kejadian terbuka": "Open incidents",
+    "Tidak ada kejadian terbuka.": "No open incidents.",
+    "Dilaporkan": "Reported",
+    "Waktu respons": "Time to response",
+    "Waktu sampai ditangani": "Time to care",
+    "{n} menit": "{n} min",
+    "Pindahkan ke pos kesehatan": "Reassign to a medic station",
+    "Pindahkan": "Reassign",
+    "Kejadian dipindahkan ke {station}.": "Incident reassigned to {station}.",
+    "Status kejadian: {status}.": "Incident status: {status}.",
+    "Pos kesehatan": "Medic station",
+    "Dirujuk ke": "Referred to",
+    "Catatan": "Notes",
+    "Pilih pos kesehatan.": "Choose a medic station.",
+    "Lihat": "Open",
+    "Kejadian ini sudah selesai.": "This incident is closed.",
+    "Tindakan": "Actions",
+    "Laporan kejadian": "Incident report",
+    "Linimasa": "Timeline",
+    "Kembali ke daftar kejadian": "Back to the incident list",
+})
+
+
+def complaint_options() -> list[tuple[str, str]]:
+    """(value, label in the current language) of each complaint on the short list."""
+    return [(value, english if current_language() == "en" else value) for value, english in COMPLAINTS]
+
+
+@bp.get("/kejadian/baru")
+@login_required(*REPORT_ROLES)
+def incident_new():
+    actor = current_actor()
+    tps_id = arg_int("tps_id") or actor.tps_id
+    tps = db.session.get(Tps, tps_id) if tps_id else None
+    return render_template("field/incident_new.html", tps=tps, patient_kinds=list(PatientKind),
+                           complaints=complaint_options(), triages=[(t, TRIAGE_HINTS[t]) for t in TRIAGE_ORDER])
+
+
+@bp.post("/kejadian")
+@login_required(*REPORT_ROLES)
+@idempotent
+def incident_report():
+    actor = current_actor()
+    tps_id = form_int("tps_id", required=False) or actor.tps_id
+    complaint = form_text("complaint")
+    errors = {}
+    if complaint not in COMPLAINT_VALUES:
+        errors["complaint"] = _("Pilih keluhan dari daftar.")
+    if tps_id is None:
+        errors["tps_id"] = _("Pilih TPS tempat kejadian.")
+    if errors:
+        raise ValidationFailed(_("Laporan tidak lengkap."), errors)
+    incident = report_incident(
+        db.session, actor, patient_kind=form_text("patient_kind"), complaint=complaint,
+        triage=form_text("triage"), tps_id=tps_id, patient_name=form_text("patient_name") or None,
+        notes=form_text("notes") or None,
+    )
+    station = incident.medic_station.name if incident.medic_station else "-"
+    return done(_("Laporan terkirim ke {station}.", station=station),
+                url_for("field.incident_detail", incident_id=incident.id))
+
+
+def _incident_or_404(incident_id: int) -> HealthIncident:
+    incident = db.session.get(HealthIncident, incident_id)
+    if incident is None:
+        abort(404)
+    return incident
+
+
+def next_steps(incident: HealthIncident) -> list[tuple[IncidentStatus, str]]:
+    return [(s, STEP_BUTTONS[s]) for s in STEP_BUTTONS if s in INCIDENT_FLOW[incident.status]]
+
+
+def referral_facilities() -> list[HealthFacility]:
+    """Hospitals first, then puskesmas, each by name."""
+    facilities = db.session.scalars(select(HealthFacility).order_by(HealthFacility.name)).all()
+    return sorted(facilities, key=lambda f: f.kind != FacilityKind.HOSPITAL)
+
+
+@bp.get("/kejadian/<int:incident_id>")
+@login_required(Role.FIELD_OFFICER, Role.MEDIC, Role.COORDINATOR)
+def incident_detail(incident_id: int):
+    incident = _incident_or_404(incident_id)
+    actor = current_actor()
+    kecamatan_id = _incident_kecamatan_id(incident)
+    if not may_view_incident(actor, incident.medic_station_id, kecamatan_id, incident.tps_id):
+        abort(403)
+    may_act = may_handle_incident(actor, incident.medic_station_id, kecamatan_id) and actor.role != Role.FIELD_OFFICER
+    may_reassign = actor.role in (Role.ADMIN, Role.COORDINATOR) and incident.status != S.CLOSED
+    stations = []
+    if may_reassign:
+        stations = [s for s in db.session.scalars(select(MedicStation).order_by(MedicStation.name))
+                    if may_handle_incident(actor, None, s.kecamatan_id)]
+    steps = [(_("Dilaporkan"), incident.reported_at)] + [
+        (label(s), getattr(incident, field)) for s, field in
+        ((S.RESPONDING, "responding_at"), (S.TREATED_ON_SITE, "treated_at"), (S.REFERRED, "referred_at"),
+         (S.CLOSED, "closed_at"))]
+    return render_template(
+        "field/incident.html", incident=incident, steps=steps, may_act=may_act,
+        actions=next_steps(incident) if may_act else [],
+        facilities=referral_facilities() if may_act and S.REFERRED in INCIDENT_FLOW[incident.status] else [],
+        stations=stations, triage_hint=TRIAGE_HINTS[incident.triage],
+        response_min=time_to_response(incident.reported_at, incident.responding_at),
+        care_min=time_to_care(incident.reported_at, incident.treated_at, incident.referred_at),
+    )
+
+
+@bp.post("/kejadian/<int:incident_id>/status")
+@login_required(Role.MEDIC, Role.COORDINATOR)
+@idempotent
+def incident_step(incident_id: int):
+    incident = _incident_or_404(incident_id)
+    actor = current_actor()
+    if not may_handle_incident(actor, incident.medic_station_id, _incident_kecamatan_id(incident)):
+        abort(403)
+    try:
+        to_status = IncidentStatus(form_text("to_status"))
+    except ValueError:
+        raise ValidationFailed(_("Tindakan tidak dikenal."), {"to_status": _("Tindakan tidak dikenal.")})
+    facility_id = form_int("referral_facility_id", required=False) if to_status == S.REFERRED else None
+    incident = advance_incident(db.session, actor, incident.id, to_status, referral_facility_id=facility_id,
+                                notes=form_text("notes") or None)
+    back = request.form.get("next") or ""
+    if not back.startswith("/lapangan/"):
+        back = url_for("field.incident_detail", incident_id=incident.id)
+    return done(_("Status kejadian: {status}.", status=label(incident.status)), back)
+
+
+@bp.post("/kejadian/<int:incident_id>/pos")
+@login_required(Role.COORDINATOR)
+@idempotent
+def incident_assign(incident_id: int):
+    incident = _incident_or_404(incident_id)
+    station_id = form_int("medic_station_id", required=False)
+    if station_id is None:
+        raise ValidationFailed(_("Pilih pos kesehatan."), {"medic_station_id": _("Pilih pos kesehatan.")})
+    incident = assign_medic_station(db.session, current_actor(), incident.id, station_id)
+    return done(_("Kejadian dipindahkan ke {station}.", station=incident.medic_station.name),
+                url_for("field.incident_detail", incident_id=incident.id))
+
+
+@bp.get("/pos")
+@login_required(Role.MEDIC)
+def my_station():
+    actor = current_actor()
+    if actor.medic_station_id is None:
+        abort(403)
+    return redirect(url_for("field.station", station_id=actor.medic_station_id))
+
+
+@bp.get("/pos/<int:station_id>")
+@login_required(Role.MEDIC, Role.COORDINATOR)
+def station(station_id: int):
+    medic_station = db.session.get(MedicStation, station_id)
+    if medic_station is None:
+        abort(404)
+    if not may_handle_incident(current_actor(), medic_station.id, medic_station.kecamatan_id):
+        abort(403)
+    incidents = station_open_incidents(db.session, medic_station.id)
+    return render_template("field/station.html", station=medic_station, incidents=incidents,
+                           actions={i.id: next_steps(i) for i in incidents})

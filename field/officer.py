@@ -1,0 +1,227 @@
+"""TPS officer pages: the TPS and its day, status posts and corrections, meal and logistics receipts."""
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, request, url_for
+
+from logistics.errors import ValidationFailed
+from logistics.models import Delivery, DeliveryKind, DeliveryStatus, Role, Tps, TpsStatus
+from logistics.permissions import may_move_delivery, may_post_for_tps
+from logistics.queries.field_lists import tps_deliveries, tps_incidents
+from logistics.rules.quorum import QUORUM, below_quorum
+from logistics.rules.transitions import TPS_ORDER
+from logistics.services.deliveries import advance_delivery
+from logistics.services.tps_status import STEP_TIME_FIELD, correct_tps_status, advance_tps_status, \
+    report_officers_present
+from field import bp
+from field.web import day_window, done, form_int, form_text
+from siaga.auth import current_actor, login_required
+from siaga.extensions import db
+from siaga.i18n import _, label, register_english
+from siaga.idempotency import idempotent
+
+OFFICER_ROLES = (Role.FIELD_OFFICER, Role.COORDINATOR)
+# The button text for posting each step.
+STEP_BUTTONS = {
+    TpsStatus.OPEN: "TPS dibuka",
+    TpsStatus.VOTING_CLOSED: "Pemungutan suara ditutup",
+    TpsStatus.COUNTED: "Penghitungan selesai",
+    TpsStatus.HANDED_OVER: "Kotak suara diserahkan ke PPS",
+}
+
+register_english({
+    "TPS dibuka": "TPS open",
+    "Pemungutan suara ditutup": "Voting closed",
+    "Penghitungan selesai": "Counting finished",
+    "Kotak suara diserahkan ke PPS": "Ballot box handed to the PPS",
+    "Petugas hadir": "Officers present",
+    "Kirim jumlah petugas": "Send officer count",
+    "Jumlah petugas hadir tercatat: {n}.": "Officers present recorded: {n}.",
+    "Status tercatat: {status}.": "Status recorded: {status}.",
+    "Koreksi tercatat.": "Correction recorded.",
+    "Di bawah kuorum: hanya {n} petugas hadir, minimal {q}. Hubungi PPS untuk petugas pengganti.":
+        "Below quorum: only {n} officers present, at least {q} needed. Call the PPS for replacements.",
+    "Linimasa hari ini": "Today's timeline",
+    "Status sekarang": "Current status",
+    "Belum dilaporkan": "Not reported yet",
+    "Kirim status": "Post status",
+    "Koreksi data yang salah": "Correct a mistaken post",
+    "Kembalikan status ke": "Set the status back to",
+    "Status tidak diubah": "Keep the status",
+    "Jumlah petugas yang benar (kosongkan jika tidak diubah)": "Correct officer count (leave empty to keep)",
+    "Alasan koreksi": "Reason for the correction",
+    "Kirim koreksi": "Send correction",
+    "Konsumsi & logistik": "Meals & logistics",
+    "Laporkan kejadian kesehatan": "Report a health incident",
+    "Kejadian kesehatan dari TPS ini": "Health incidents from this TPS",
+    "Pilih status.": "Choose a status.",
+    "Pengiriman ke TPS ini": "Deliveries to this TPS",
+    "Rencana": "Planned",
+    "Jumlah diterima": "Quantity received",
+    "Nama penerima": "Receiver's name",
+    "Diterima": "Received",
+    "Kurang": "Short",
+    "Tidak datang": "Did not arrive",
+    "Penerimaan tercatat: {n} dari {planned} {unit}.": "Receipt recorded: {n} of {planned} {unit}.",
+    "Kurang {n} {unit} dari jumlah orang di TPS. Koordinator sudah diberi tahu.":
+        "{n} {unit} short of the people at the TPS. Coordinators have been told.",
+    "Untuk \"Kurang\", isi jumlah yang benar-benar diterima (kurang dari {n}).":
+        "For \"Short\", enter the quantity actually received (less than {n}).",
+    "Kurang {n} {unit} dari rencana.": "{n} {unit} short of the plan.",
+    "Tercatat tidak datang.": "Recorded as not arrived.",
+    "Dikirim": "Dispatched",
+    "Tercatat dalam perjalanan.": "Recorded as dispatched.",
+    "Tindakan tidak dikenal.": "Unknown action.",
+    "Kiriman tidak datang": "Delivery did not arrive",
+    "Tiba": "Arrived",
+    "Jadwal": "Due",
+    "Kembali ke TPS": "Back to the TPS",
+    "Tidak ada pengiriman.": "No deliveries.",
+    "Belum ada kejadian.": "No incidents yet.",
+    "pemilih": "voters",
+    "Kecamatan {nama}": "{nama} district",
+})
+
+
+def _tps_or_403(tps_id: int) -> Tps:
+    tps = db.session.get(Tps, tps_id)
+    if tps is None:
+        abort(404)
+    if not may_post_for_tps(current_actor(), tps.id, tps.kelurahan.kecamatan_id):
+        abort(403)
+    return tps
+
+
+@bp.get("/")
+@login_required()
+def home():
+    """`/lapangan/`: each role to its own page."""
+    role = current_actor().role
+    if role == Role.COURIER:
+        return redirect(url_for("field.route"))
+    if role == Role.MEDIC:
+        return redirect(url_for("field.my_station"))
+    return redirect(url_for("field.my_tps"))
+
+
+@bp.get("/tps")
+@login_required(*OFFICER_ROLES)
+def my_tps():
+    actor = current_actor()
+    if actor.tps_id is None:
+        abort(403)
+    return redirect(url_for("field.tps_page", tps_id=actor.tps_id))
+
+
+def timeline(tps: Tps) -> list[tuple[str, object]]:
+    """(label, time) for each step of the day, in order; time None when not posted yet."""
+    steps = [(_("Petugas hadir"), tps.officers_reported_at)]
+    steps += [(_(STEP_BUTTONS[s]), getattr(tps, STEP_TIME_FIELD[s])) for s in TPS_ORDER if s in STEP_TIME_FIELD]
+    return steps
+
+
+@bp.get("/tps/<int:tps_id>")
+@login_required(*OFFICER_ROLES)
+def tps_page(tps_id: int):
+    tps = _tps_or_403(tps_id)
+    day_start, _end = day_window()
+    later = [s for s in TPS_ORDER if TPS_ORDER.index(s) > TPS_ORDER.index(tps.status)]
+    earlier = [s for s in TPS_ORDER if TPS_ORDER.index(s) < TPS_ORDER.index(tps.status)]
+    return render_template(
+        "field/tps.html", tps=tps, timeline=timeline(tps), next_steps=[(s, STEP_BUTTONS[s]) for s in later],
+        earlier=earlier, below_quorum=below_quorum(tps.officers_present), quorum=QUORUM,
+        incidents=tps_incidents(db.session, tps.id, day_start),
+    )
+
+
+@bp.post("/tps/<int:tps_id>/petugas")
+@login_required(*OFFICER_ROLES)
+@idempotent
+def officers_present(tps_id: int):
+    tps = _tps_or_403(tps_id)
+    count = form_int("officers_present")
+    report_officers_present(db.session, current_actor(), tps.id, count)
+    message = _("Jumlah petugas hadir tercatat: {n}.", n=count)
+    if below_quorum(count):
+        message += " " + _("Di bawah kuorum: hanya {n} petugas hadir, minimal {q}. Hubungi PPS untuk petugas "
+                           "pengganti.", n=count, q=QUORUM)
+    return done(message, url_for("field.tps_page", tps_id=tps.id))
+
+
+def _status_field(name: str, required: bool = True) -> TpsStatus | None:
+    raw = form_text(name)
+    if not raw and not required:
+        return None
+    try:
+        return TpsStatus(raw)
+    except ValueError:
+        raise ValidationFailed(_("Pilih status."), {name: _("Pilih status.")})
+
+
+@bp.post("/tps/<int:tps_id>/status")
+@login_required(*OFFICER_ROLES)
+@idempotent
+def tps_status(tps_id: int):
+    tps = _tps_or_403(tps_id)
+    tps = advance_tps_status(db.session, current_actor(), tps.id, _status_field("to_status"))
+    return done(_("Status tercatat: {status}.", status=label(tps.status)), url_for("field.tps_page", tps_id=tps.id))
+
+
+@bp.post("/tps/<int:tps_id>/koreksi")
+@login_required(*OFFICER_ROLES)
+@idempotent
+def tps_correct(tps_id: int):
+    tps = _tps_or_403(tps_id)
+    correct_tps_status(db.session, current_actor(), tps.id, _status_field("to_status", required=False),
+                       form_text("reason"), officers_present=form_int("officers_present", required=False))
+    return done(_("Koreksi tercatat."), url_for("field.tps_page", tps_id=tps.id))
+
+
+@bp.get("/tps/<int:tps_id>/kiriman")
+@login_required(*OFFICER_ROLES)
+def tps_deliveries_page(tps_id: int):
+    tps = _tps_or_403(tps_id)
+    return render_template("field/deliveries.html", tps=tps, deliveries=tps_deliveries(db.session, tps.id))
+
+
+@bp.post("/kiriman/<int:delivery_id>")
+@login_required(Role.FIELD_OFFICER, Role.COORDINATOR, Role.COURIER)
+@idempotent
+def delivery_update(delivery_id: int):
+    """One step of a delivery, from the TPS (received, short, did not arrive) or the courier."""
+    delivery = db.session.get(Delivery, delivery_id)
+    if delivery is None:
+        abort(404)
+    actor = current_actor()
+    if not may_move_delivery(actor, delivery.tps_id, delivery.tps.kelurahan.kecamatan_id, delivery.courier_id):
+        abort(403)
+    action = form_text("action")
+    back = request.form.get("next") or ""
+    if not back.startswith("/lapangan/"):
+        back = url_for("field.route") if actor.role == Role.COURIER else \
+            url_for("field.tps_deliveries_page", tps_id=delivery.tps_id)
+    if action in ("delivered", "short"):
+        quantity = form_int("quantity_received", required=False)
+        if action == "short" and (quantity is None or quantity >= delivery.quantity_planned):
+            message = _("Untuk \"Kurang\", isi jumlah yang benar-benar diterima (kurang dari {n}).",
+                        n=delivery.quantity_planned)
+            raise ValidationFailed(message, {"quantity_received": message})
+        delivery = advance_delivery(db.session, actor, delivery.id, DeliveryStatus.DELIVERED,
+                                    quantity_received=quantity, received_by=form_text("received_by") or None)
+        message = _("Penerimaan tercatat: {n} dari {planned} {unit}.", n=delivery.quantity_received,
+                    planned=delivery.quantity_planned, unit=delivery.unit)
+        if delivery.quantity_received < delivery.quantity_planned and delivery.kind == DeliveryKind.LOGISTICS:
+            message += " " + _("Kurang {n} {unit} dari rencana.",
+                               n=delivery.quantity_planned - delivery.quantity_received, unit=delivery.unit)
+        elif delivery.quantity_received < delivery.quantity_planned:
+            message += " " + _("Kurang {n} {unit} dari jumlah orang di TPS. Koordinator sudah diberi tahu.",
+                               n=delivery.quantity_planned - delivery.quantity_received, unit=delivery.unit)
+    elif action == "failed":
+        advance_delivery(db.session, actor, delivery.id, DeliveryStatus.FAILED,
+                         reason=form_text("reason") or _("Tidak datang"))
+        message = _("Tercatat tidak datang.")
+    elif action == "dispatched":
+        advance_delivery(db.session, actor, delivery.id, DeliveryStatus.DISPATCHED)
+        message = _("Tercatat dalam perjalanan.")
+    else:
+        raise ValidationFailed(_("Tindakan tidak dikenal."), {"action": _("Tindakan tidak dikenal.")})
+    return done(message, back)

@@ -1,0 +1,33 @@
+"""Read-side lists for the field pages: a TPS's deliveries and incidents, a station's open incidents."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import case, select
+from sqlalchemy.orm import Session, joinedload
+
+from logistics.models import Delivery, DeliveryKind, HealthIncident, IncidentStatus, Tps
+from logistics.rules.triage import URGENCY
+
+
+def tps_deliveries(session: Session, tps_id: int) -> list[Delivery]:
+    """Every delivery due at the TPS: meals first, then logistics, each by planned time."""
+    query = (select(Delivery).where(Delivery.tps_id == tps_id)
+             .order_by(case((Delivery.kind == DeliveryKind.MEAL, 0), else_=1), Delivery.planned_at, Delivery.id))
+    return list(session.scalars(query))
+
+
+def tps_incidents(session: Session, tps_id: int, since: datetime) -> list[HealthIncident]:
+    query = (select(HealthIncident).where(HealthIncident.tps_id == tps_id, HealthIncident.reported_at >= since)
+             .order_by(HealthIncident.reported_at.desc()))
+    return list(session.scalars(query))
+
+
+def station_open_incidents(session: Session, station_id: int) -> list[HealthIncident]:
+    """A medic station's incidents not yet closed: most urgent triage first, then the longest waiting."""
+    urgency = case(*((HealthIncident.triage == level, rank) for level, rank in URGENCY.items()), else_=99)
+    query = (select(HealthIncident)
+             .options(joinedload(HealthIncident.tps).joinedload(Tps.kelurahan))
+             .where(HealthIncident.medic_station_id == station_id, HealthIncident.status != IncidentStatus.CLOSED)
+             .order_by(urgency, HealthIncident.reported_at, HealthIncident.id))
+    return list(session.scalars(query))

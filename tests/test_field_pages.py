@@ -1,0 +1,235 @@
+"""The field pages for TPS officers and couriers: each role's home, posts, receipts, and 403 outside scope."""
+import pytest
+from sqlalchemy import func, select
+
+from logistics.models import AuditEntry, Delivery, DeliveryStatus, MealRound, Tps, TpsStatus
+from logistics.timeutil import WIB
+from logistics.services.deliveries import advance_delivery
+from logistics.services.incidents import report_incident
+from tests.factories import meal, other_tps
+from tests.field_client import log_in_as, post_form
+
+
+@pytest.mark.parametrize("username, home", [
+    ("petugas", "/lapangan/tps"), ("kurir", "/lapangan/rute"), ("medis", "/lapangan/pos"),
+])
+def test_each_field_role_lands_on_its_own_page(client, session, username, home):
+    log_in_as(client, session, username)
+    response = client.get("/")
+    assert response.status_code == 302 and response.headers["Location"].endswith(home)
+    assert client.get(home, follow_redirects=True).status_code == 200
+
+
+def test_officer_page_shows_the_tps_and_its_kelurahan(client, session):
+    user = log_in_as(client, session, "petugas")
+    page = client.get(f"/lapangan/tps/{user.tps_id}").get_data(as_text=True)
+    assert "TPS 001 · Semabung Lama" in page and "Bukit Intan" in page
+    assert "TPS dibuka" in page and "Linimasa hari ini" in page
+    client.get("/bahasa/en")
+    assert "Today&#39;s timeline" in client.get(f"/lapangan/tps/{user.tps_id}").get_data(as_text=True)
+
+
+def test_officer_posts_the_day_with_wib_times(client, session):
+    user = log_in_as(client, session, "petugas")
+    url = f"/lapangan/tps/{user.tps_id}"
+    response = post_form(client, url + "/status", {"to_status": "open"})
+    assert response.status_code == 303
+    tps = session.get(Tps, user.tps_id)
+    session.refresh(tps)
+    assert tps.status == TpsStatus.OPEN
+    page = client.get(url).get_data(as_text=True)
+    assert "Status tercatat: Dibuka." in page
+    assert f"<time>{tps.opened_at.astimezone(WIB):%H:%M} WIB</time>" in page
+
+
+def test_officer_count_below_quorum_warns(client, session):
+    user = log_in_as(client, session, "petugas")
+    response = post_form(client, f"/lapangan/tps/{user.tps_id}/petugas", {"officers_present": "3"}, json=True)
+    assert response.status_code == 200
+    assert "Di bawah kuorum" in response.get_json()["message"]
+    page = client.get(f"/lapangan/tps/{user.tps_id}").get_data(as_text=True)
+    assert "minimal 4" in page
+
+
+@pytest.mark.parametrize("value", ["", "tiga", "-1", "999", "1e9"])
+def test_bad_officer_count_is_a_message_per_field_not_a_500(client, session, value):
+    user = log_in_as(client, session, "petugas")
+    response = post_form(client, f"/lapangan/tps/{user.tps_id}/petugas", {"officers_present": value}, json=True)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"]["officers_present"]
+
+
+def test_correction_from_the_page_is_audited(client, session):
+    user = log_in_as(client, session, "petugas")
+    url = f"/lapangan/tps/{user.tps_id}"
+    post_form(client, url + "/status", {"to_status": "counted"})
+    missing_reason = post_form(client, url + "/koreksi", {"to_status": "open", "reason": ""}, json=True)
+    assert missing_reason.status_code == 422 and "reason" in missing_reason.get_json()["error"]["fields"]
+    response = post_form(client, url + "/koreksi", {"to_status": "open", "reason": "salah tekan"})
+    assert response.status_code == 303
+    assert session.get(Tps, user.tps_id).status == TpsStatus.OPEN
+    assert session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "tps.corrected", AuditEntry.entity_id == user.tps_id)) == 1
+
+
+def test_lunch_received_defaults_to_the_plan(client, session):
+    user = log_in_as(client, session, "petugas")
+    lunch = meal(session, user.tps_id)
+    page = client.get(f"/lapangan/tps/{user.tps_id}/kiriman").get_data(as_text=True)
+    assert "Makan siang" in page and f'value="{lunch.quantity_planned}"' in page
+    response = post_form(client, f"/lapangan/kiriman/{lunch.id}",
+                         {"action": "delivered", "quantity_received": "", "received_by": "Siti"})
+    assert response.status_code == 303
+    session.refresh(lunch)
+    assert lunch.status == DeliveryStatus.DELIVERED and lunch.quantity_received == lunch.quantity_planned
+    assert lunch.received_by == "Siti"
+    page = client.get(f"/lapangan/tps/{user.tps_id}/kiriman").get_data(as_text=True)
+    assert f"Tiba {lunch.delivered_at.astimezone(WIB):%H:%M} WIB · {lunch.quantity_planned} porsi · Siti" in page
+
+
+def test_short_receipt_is_flagged_to_the_officer(client, session):
+    user = log_in_as(client, session, "petugas")
+    lunch = meal(session, user.tps_id)
+    not_short = post_form(client, f"/lapangan/kiriman/{lunch.id}",
+                          {"action": "short", "quantity_received": str(lunch.quantity_planned)}, json=True)
+    assert not_short.status_code == 422 and "quantity_received" in not_short.get_json()["error"]["fields"]
+    response = post_form(client, f"/lapangan/kiriman/{lunch.id}",
+                         {"action": "short", "quantity_received": "5", "received_by": "Siti"}, json=True)
+    assert response.status_code == 200
+    assert f"Kurang {lunch.quantity_planned - 5} porsi" in response.get_json()["message"]
+    page = client.get(f"/lapangan/tps/{user.tps_id}/kiriman").get_data(as_text=True)
+    assert f"Kurang {lunch.quantity_planned - 5} porsi dari jumlah orang di TPS" in page
+
+
+def test_no_show_is_recorded_as_failed(client, session):
+    user = log_in_as(client, session, "petugas")
+    dinner = meal(session, user.tps_id, MealRound.MALAM)
+    post_form(client, f"/lapangan/kiriman/{dinner.id}", {"action": "failed", "reason": "tidak datang"})
+    session.refresh(dinner)
+    assert dinner.status == DeliveryStatus.FAILED and dinner.failure_reason == "tidak datang"
+
+
+def test_same_receipt_sent_several_times_is_recorded_once(client, session):
+    user = log_in_as(client, session, "petugas")
+    lunch = meal(session, user.tps_id)
+    answers = [post_form(client, f"/lapangan/kiriman/{lunch.id}", {"action": "delivered", "received_by": "Siti"},
+                         key="receipt-key-0001", json=True) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert answers[2].headers["Idempotent-Replayed"] == "true"
+    assert session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "delivery.delivered", AuditEntry.entity_id == lunch.id)) == 1
+
+
+def test_courier_route_and_steps(client, session):
+    user = log_in_as(client, session, "kurir")
+    page = client.get("/lapangan/rute").get_data(as_text=True)
+    first = session.scalars(select(Delivery).join(Tps).where(Delivery.courier_id == user.person_id)
+                            .order_by(Delivery.planned_at, Tps.code)).first()
+    assert f'id="kiriman-{first.id}"' in page and "06:00 WIB" in page
+    assert post_form(client, f"/lapangan/kiriman/{first.id}", {"action": "dispatched"}).status_code == 303
+    assert post_form(client, f"/lapangan/kiriman/{first.id}", {"action": "delivered"}).status_code == 303
+    session.refresh(first)
+    assert first.status == DeliveryStatus.DELIVERED and first.dispatched_at <= first.delivered_at
+    page = client.get("/lapangan/rute").get_data(as_text=True)
+    assert f"Sudah sampai {first.delivered_at.astimezone(WIB):%H:%M} WIB" in page and "WIB WIB" not in page
+
+
+def test_courier_sees_one_round_at_a_time_the_first_unfinished_by_default(client, session, actor_for):
+    user = log_in_as(client, session, "kurir")
+    stops = session.scalars(select(Delivery).join(Tps).where(Delivery.courier_id == user.person_id)
+                            .order_by(Delivery.planned_at, Tps.code)).all()
+    breakfast = [d for d in stops if d.planned_at == stops[0].planned_at]
+    lunch = [d for d in stops if d.meal_round == MealRound.SIANG]
+    page = client.get("/lapangan/rute").get_data(as_text=True)
+    assert page.count('class="card delivery"') == len(breakfast)
+    assert f"0 dari {len(stops)} perhentian selesai" in page and f"06:00 WIB · 0/{len(breakfast)}" in page
+    kurir = actor_for("kurir")
+    for delivery in breakfast:
+        advance_delivery(session, kurir, delivery.id, DeliveryStatus.DELIVERED)
+    page = client.get("/lapangan/rute").get_data(as_text=True)
+    assert f'id="kiriman-{lunch[0].id}"' in page and f'id="kiriman-{breakfast[0].id}"' not in page
+    assert f"{len(breakfast)} dari {len(stops)} perhentian selesai" in page
+    again = client.get("/lapangan/rute", query_string={"putaran": breakfast[0].planned_at.isoformat()})
+    assert f'id="kiriman-{breakfast[0].id}"' in again.get_data(as_text=True)
+
+
+# --- 403 outside one's own scope, for every role -------------------------------------------------
+
+def test_officer_cannot_reach_another_tps(client, session):
+    user = log_in_as(client, session, "petugas")
+    elsewhere = other_tps(session, user.tps_id)
+    lunch = meal(session, elsewhere.id)
+    assert client.get(f"/lapangan/tps/{elsewhere.id}").status_code == 403
+    assert client.get(f"/lapangan/tps/{elsewhere.id}/kiriman").status_code == 403
+    for path, data in ((f"/lapangan/tps/{elsewhere.id}/status", {"to_status": "open"}),
+                       (f"/lapangan/tps/{elsewhere.id}/petugas", {"officers_present": "5"}),
+                       (f"/lapangan/tps/{elsewhere.id}/koreksi", {"to_status": "setup", "reason": "x"}),
+                       (f"/lapangan/kiriman/{lunch.id}", {"action": "delivered"})):
+        assert post_form(client, path, data).status_code == 403, path
+    session.refresh(elsewhere)
+    assert elsewhere.status == TpsStatus.SETUP
+
+
+def test_courier_cannot_move_another_couriers_stop(client, session):
+    user = log_in_as(client, session, "kurir")
+    theirs = session.scalars(select(Delivery).where(Delivery.courier_id.is_not(None),
+                                                    Delivery.courier_id != user.person_id)).first()
+    for action in ("dispatched", "delivered", "short", "failed"):
+        assert post_form(client, f"/lapangan/kiriman/{theirs.id}", {"action": action}).status_code == 403
+    assert client.get(f"/lapangan/tps/{theirs.tps_id}").status_code == 403
+    session.refresh(theirs)
+    assert theirs.status == DeliveryStatus.PLANNED
+
+
+@pytest.mark.parametrize("path", ["/lapangan/tps", "/lapangan/tps/1", "/lapangan/tps/1/kiriman", "/lapangan/rute",
+                                  "/lapangan/pos", "/lapangan/kejadian/baru"])
+def test_partner_gets_403_on_field_pages(client, session, path):
+    log_in_as(client, session, "mitra")
+    assert client.get(path).status_code == 403
+
+
+def test_field_pages_need_a_login(client):
+    response = client.get("/lapangan/tps")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_post_without_csrf_is_refused(client, session):
+    user = log_in_as(client, session, "petugas")
+    response = client.post(f"/lapangan/tps/{user.tps_id}/status", data={"to_status": "open"})
+    assert response.status_code == 400
+    assert session.get(Tps, user.tps_id).status == TpsStatus.SETUP
+
+
+GARBAGE = ["", "abc", "-5", "9" * 30, "1.5", "<script>", "x" * 5000, "0"]
+FIELD_POSTS = [
+    ("petugas", "/lapangan/tps/{tps}/petugas", ["officers_present"]),
+    ("petugas", "/lapangan/tps/{tps}/status", ["to_status"]),
+    ("petugas", "/lapangan/tps/{tps}/koreksi", ["to_status", "officers_present", "reason"]),
+    ("petugas", "/lapangan/kiriman/{lunch}", ["action", "quantity_received", "received_by"]),
+    ("petugas", "/lapangan/kejadian", ["tps_id", "patient_kind", "complaint", "triage", "patient_name"]),
+    ("medis", "/lapangan/kejadian/{incident}/status", ["to_status", "referral_facility_id"]),
+    ("koordinator", "/lapangan/kejadian/{incident}/pos", ["medic_station_id"]),
+]
+
+
+@pytest.mark.parametrize("username, path, fields", FIELD_POSTS)
+def test_no_bad_input_gives_a_500(client, session, actor_for, username, path, fields):
+    medis = actor_for("medis")
+    incident = report_incident(session, actor_for("koordinator"), patient_kind="voter", complaint="cedera",
+                               triage="hijau", tps_id=other_tps(session, 0, "Gerunggang").id)
+    incident.medic_station_id = medis.medic_station_id
+    session.commit()
+    user = log_in_as(client, session, username)
+    tps_id = user.tps_id or 1
+    url = path.format(tps=tps_id, lunch=meal(session, tps_id).id, incident=incident.id)
+    for value in GARBAGE:
+        for json in (False, True):
+            response = post_form(client, url, {name: value for name in fields}, json=json)
+            assert response.status_code < 500, (url, value, response.status_code)
+    huge = "9" * 25
+    for bad_path in ("/lapangan/kiriman/999999", "/lapangan/kejadian/999999/status", "/lapangan/tps/999999/status",
+                     f"/lapangan/kiriman/{huge}", f"/lapangan/kejadian/{huge}/pos", f"/lapangan/tps/{huge}/status"):
+        assert post_form(client, bad_path, {"action": "delivered", "to_status": "open"}).status_code in (403, 404)
+    for bad_get in (f"/lapangan/tps/{huge}", f"/lapangan/kejadian/{huge}", f"/lapangan/pos/{huge}",
+                    f"/lapangan/kejadian/baru?tps_id={huge}", "/lapangan/kejadian/baru?tps_id=abc"):
+        assert client.get(bad_get).status_code in (200, 403, 404), bad_get
