@@ -5,6 +5,7 @@ from flask import abort, render_template, request
 
 from logistics.models import Role
 from logistics.queries.courier_route import courier_route
+from logistics.rules.lateness import is_at_risk
 from field import bp
 from field.web import day_window, election_day
 from siaga.auth import current_actor, login_required
@@ -20,6 +21,8 @@ register_english({
     "Tidak ada pengiriman untuk Anda hari ini.": "No deliveries for you today.",
     "{done} dari {total} perhentian selesai": "{done} of {total} stops done",
     "Putaran": "Round",
+    "Perkiraan tiba": "Expected arrival",
+    "Berisiko terlambat": "At risk of being late",
 })
 
 
@@ -44,5 +47,7 @@ def route():
     current = next((k for k in keys if k.isoformat() == chosen), None) \
         or next((k for k in keys if not all(_is_done(d) for d in rounds[k])), keys[-1] if keys else None)
     tabs = [(k, sum(_is_done(d) for d in rounds[k]), len(rounds[k])) for k in keys]
-    return render_template("field/route.html", stops=rounds.get(current, []), tabs=tabs, current=current,
+    shown = rounds.get(current, [])
+    at_risk_ids = {d.id for d in shown if is_at_risk(d.planned_at, d.eta_at, _is_done(d))}
+    return render_template("field/route.html", stops=shown, tabs=tabs, current=current, at_risk_ids=at_risk_ids,
                            finished=sum(_is_done(d) for d in stops), total=len(stops), day=election_day())

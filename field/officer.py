@@ -57,6 +57,9 @@ register_english({
     "Pengiriman ke TPS ini": "Deliveries to this TPS",
     "Rencana": "Planned",
     "Jumlah diterima": "Quantity received",
+    "Jumlah rusak": "Quantity damaged",
+    "{n} {unit} rusak.": "{n} {unit} damaged.",
+    "{n} rusak": "{n} damaged",
     "Nama penerima": "Receiver's name",
     "Diterima": "Received",
     "Kurang": "Short",
@@ -205,10 +208,14 @@ def delivery_update(delivery_id: int):
             message = _("Untuk \"Kurang\", isi jumlah yang benar-benar diterima (kurang dari {n}).",
                         n=delivery.quantity_planned)
             raise ValidationFailed(message, {"quantity_received": message})
+        damaged = form_int("quantity_damaged", required=False) if delivery.kind == DeliveryKind.LOGISTICS else None
         delivery = advance_delivery(db.session, actor, delivery.id, DeliveryStatus.DELIVERED,
-                                    quantity_received=quantity, received_by=form_text("received_by") or None)
+                                    quantity_received=quantity, received_by=form_text("received_by") or None,
+                                    quantity_damaged=damaged)
         message = _("Penerimaan tercatat: {n} dari {planned} {unit}.", n=delivery.quantity_received,
                     planned=delivery.quantity_planned, unit=delivery.unit)
+        if delivery.quantity_damaged:
+            message += " " + _("{n} {unit} rusak.", n=delivery.quantity_damaged, unit=delivery.unit)
         if delivery.quantity_received < delivery.quantity_planned and delivery.kind == DeliveryKind.LOGISTICS:
             message += " " + _("Kurang {n} {unit} dari rencana.",
                                n=delivery.quantity_planned - delivery.quantity_received, unit=delivery.unit)

@@ -233,3 +233,30 @@ def test_no_bad_input_gives_a_500(client, session, actor_for, username, path, fi
     for bad_get in (f"/lapangan/tps/{huge}", f"/lapangan/kejadian/{huge}", f"/lapangan/pos/{huge}",
                     f"/lapangan/kejadian/baru?tps_id={huge}", "/lapangan/kejadian/baru?tps_id=abc"):
         assert client.get(bad_get).status_code in (200, 403, 404), bad_get
+
+
+def test_courier_route_follows_the_tour_with_etas(client, session, actor_for):
+    kurir = actor_for("kurir")
+    tour = sorted(session.scalars(select(Delivery).where(Delivery.courier_id == kurir.person_id,
+                                                         Delivery.meal_round == MealRound.PAGI)),
+                  key=lambda d: d.route_seq)
+    log_in_as(client, session, "kurir")
+    page = client.get("/lapangan/rute").get_data(as_text=True)
+    positions = [page.index(f'id="kiriman-{d.id}"') for d in tour]
+    assert positions == sorted(positions), "stops are shown in tour order"
+    first_eta = tour[0].eta_at.astimezone(WIB).strftime("%H:%M")
+    assert f"Perkiraan tiba <strong>{first_eta} WIB</strong>" in page
+
+
+def test_logistics_receipt_records_damaged_items(client, session, actor_for):
+    petugas = actor_for("petugas")
+    ink = session.scalar(select(Delivery).where(Delivery.tps_id == petugas.tps_id, Delivery.item == "tinta"))
+    log_in_as(client, session, "petugas")
+    page = client.get(f"/lapangan/tps/{petugas.tps_id}/kiriman").get_data(as_text=True)
+    assert f'id="x{ink.id}" name="quantity_damaged"' in page
+    response = post_form(client, f"/lapangan/kiriman/{ink.id}",
+                         {"action": "delivered", "quantity_received": "2", "quantity_damaged": "1"}, json=True)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert (ink.quantity_received, ink.quantity_damaged) == (2, 1)
+    bad = post_form(client, f"/lapangan/kiriman/{ink.id}", {"action": "delivered", "quantity_damaged": "9"}, json=True)
+    assert bad.status_code in (409, 422)

@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from logistics.models import HealthCheckin, HealthScreening, Person, RiskTier
 from logistics.queries.coverage import tps_covered_by
-from tests.web import csrf, logged_in
+from tests.field_client import csrf_from as csrf, log_in_as as logged_in
 
 
 def covered_high_risk(session, station_id):

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from logistics.models import Delivery, DeliveryKind, DeliveryStatus, MealRound, RosterShift
 from logistics.services.deliveries import advance_delivery
-from tests.web import csrf, logged_in
+from tests.field_client import csrf_from as csrf, log_in_as as logged_in
 
 
 def lunch_of(session, tps_id):
