@@ -33,7 +33,7 @@ def test_alert_appears_at_the_right_hour(session, actor_for):
 
     def kinds(hours):
         return [a.kind for a in collect_alerts(session, first + timedelta(hours=hours), start, end)
-                if a.tps_id == petugas.tps_id]
+                if a.tps_id == petugas.tps_id and a.kind.startswith("fatigue")]  # other sources alert too
 
     assert kinds(15.9) == []
     assert kinds(16) == ["fatigue_alert"]
@@ -46,4 +46,5 @@ def test_handover_ends_the_count(session, actor_for):
     petugas = actor_for("petugas")
     advance_tps_status(session, petugas, petugas.tps_id, TpsStatus.HANDED_OVER)
     now = utcnow()
-    assert collect_alerts(session, now + timedelta(hours=21), now - timedelta(hours=1), now + timedelta(hours=30)) == []
+    alerts = collect_alerts(session, now + timedelta(hours=21), now - timedelta(hours=1), now + timedelta(hours=30))
+    assert [a for a in alerts if a.kind.startswith("fatigue")] == []
