@@ -27,6 +27,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from siaga import auth, errors, health, home, i18n, security, templating
     from siaga.cli import register_cli
+    from maps import register as register_maps
 
     security.register(app)
     errors.register(app)
@@ -35,6 +36,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     auth.register(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(home.bp)
+    register_maps(app)
     register_cli(app)
     return app
 

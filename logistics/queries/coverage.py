@@ -1,0 +1,99 @@
+"""Medic station coverage: each TPS's nearest station and its distance.
+
+Computed with geopandas `sjoin_nearest` in a projected CRS (UTM 48S, EPSG:32748, metres), once per
+change of the TPS or station data, never per request: the result is cached per process, keyed by a
+cheap fingerprint (row counts and highest ids of TPS; count and newest change of stations).
+UTM 48S fits Bangka-Belitung and Sumatra's south; a national deployment needs one zone per region
+(or geodesic distances): see docs/ARCHITECTURE.md.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from logistics.models import MedicStation, Tps
+
+PROJECTED_CRS = "EPSG:32748"
+RECHECK_SECONDS = 20  # how stale the fingerprint check itself may be
+
+
+@dataclass(frozen=True)
+class Coverage:
+    fingerprint: str
+    tps_ids: np.ndarray  # sorted
+    station_ids: np.ndarray  # nearest station of tps_ids[i]
+    distances_m: np.ndarray
+
+    def nearest(self, tps_id: int) -> tuple[int, float] | None:
+        i = int(np.searchsorted(self.tps_ids, tps_id))
+        if i < len(self.tps_ids) and self.tps_ids[i] == tps_id:
+            return int(self.station_ids[i]), float(self.distances_m[i])
+        return None
+
+    def per_station(self) -> dict[int, dict]:
+        """{station_id: {"tps": how many TPS it is nearest to, "max_m": the farthest of them}}."""
+        out: dict[int, dict] = {}
+        if len(self.station_ids) == 0:
+            return out
+        order = np.argsort(self.station_ids, kind="stable")
+        ids, starts, counts = np.unique(self.station_ids[order], return_index=True, return_counts=True)
+        for sid, start, n in zip(ids, starts, counts):
+            chunk = self.distances_m[order[start:start + n]]
+            out[int(sid)] = {"tps": int(n), "max_m": float(chunk.max()), "mean_m": float(chunk.mean())}
+        return out
+
+
+def fingerprint(session: Session) -> str:
+    tps = session.execute(select(func.count(Tps.id), func.max(Tps.id))).one()
+    stations = session.execute(select(func.count(MedicStation.id), func.max(MedicStation.updated_at))).one()
+    return f"{tps[0]}:{tps[1]}|{stations[0]}:{stations[1]}"
+
+
+def compute(session: Session, key: str) -> Coverage:
+    import geopandas as gpd
+
+    tps = session.execute(select(Tps.id, Tps.lon, Tps.lat).order_by(Tps.id)).all()
+    stations = session.execute(select(MedicStation.id, MedicStation.lon, MedicStation.lat)).all()
+    empty = np.array([], dtype=np.int64)
+    if not tps or not stations:
+        return Coverage(key, empty, empty, np.array([], dtype=float))
+    tps_arr, st_arr = np.array(tps, dtype=float), np.array(stations, dtype=float)
+    tps_gdf = gpd.GeoDataFrame({"tps_id": tps_arr[:, 0].astype(np.int64)},
+                               geometry=gpd.points_from_xy(tps_arr[:, 1], tps_arr[:, 2]), crs="EPSG:4326")
+    st_gdf = gpd.GeoDataFrame({"station_id": st_arr[:, 0].astype(np.int64)},
+                              geometry=gpd.points_from_xy(st_arr[:, 1], st_arr[:, 2]), crs="EPSG:4326")
+    joined = gpd.sjoin_nearest(tps_gdf.to_crs(PROJECTED_CRS), st_gdf.to_crs(PROJECTED_CRS),
+                               how="left", distance_col="distance_m")
+    joined = joined[~joined.index.duplicated(keep="first")].sort_values("tps_id")  # ties: keep one
+    return Coverage(key, joined["tps_id"].to_numpy(np.int64), joined["station_id"].to_numpy(np.int64),
+                    joined["distance_m"].to_numpy(float))
+
+
+_lock = threading.Lock()
+_cache: dict[str, object] = {"coverage": None, "checked": 0.0, "db": None}
+
+
+def current_coverage(session: Session) -> Coverage:
+    """The cached coverage, recomputed when the fingerprint changed (checked every ~20 s)."""
+    db_key = str(session.get_bind().engine.url)
+    with _lock:
+        cached = _cache["coverage"]
+        fresh = time.monotonic() - _cache["checked"] < RECHECK_SECONDS and _cache["db"] == db_key
+        if cached is not None and fresh:
+            return cached
+        key = fingerprint(session)
+        if cached is None or cached.fingerprint != key or _cache["db"] != db_key:
+            cached = compute(session, key)
+        _cache.update(coverage=cached, checked=time.monotonic(), db=db_key)
+        return cached
+
+
+def forget() -> None:
+    """Drop the cache (tests that change stations, the benchmark between cities)."""
+    with _lock:
+        _cache.update(coverage=None, checked=0.0, db=None)
