@@ -14,7 +14,7 @@ from maps import bp
 from maps.context import election_day, election_window, scope_kecamatan_ids
 from siaga.auth import login_required
 from siaga.extensions import db
-from siaga.i18n import _, register_english
+from siaga.i18n import _, label, register_english
 
 ALERTS_SHOWN = 100
 register_english({
@@ -85,6 +85,8 @@ def dashboard():
         kecamatan_choices=db.session.execute(choices_query).all(), chosen=request.args.get("kecamatan", type=int),
         status_filter=request.args.get("status", ""), day=election_day(), now=now,
         export_status=export_statuses(request.args.get("status", "")),
+        status_choices=[(_(title), [(m.value, label(m)) for m in STATUS_ENUMS[subject]])
+                        for subject, title in (("tps", "Status TPS"), ("deliveries", "Pengiriman"), ("incidents", "Kejadian"))],
     )
     template = "maps/_dashboard_body.html" if request.args.get("partial") else "maps/dashboard.html"
     return render_template(template, **context)

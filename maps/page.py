@@ -20,7 +20,7 @@ register_english({
     "Pos kesehatan & jangkauan": "Medic stations & coverage",
     "Fasilitas kesehatan": "Health facilities",
     "Keterangan": "Legend",
-    "Kumpulan TPS (diperbesar untuk rinciannya)": "Groups of TPS (zoom in for details)",
+    "Kumpulan TPS (perbesar peta untuk rinciannya)": "Groups of TPS (zoom in for details)",
     "Warna TPS": "Colour TPS by",
     "Status hari-H": "Election-day status",
     "Konsumsi hari ini": "Today's meals",
@@ -42,7 +42,7 @@ def live_map():
               "meals": [(m.value, _(text)) for m, text in MEAL_LABELS.items()],
               "triage": [(t.value, label(t)) for t in Triage],
               "station": _("Pos kesehatan & jangkauan"), "facility": _("Fasilitas kesehatan"),
-              "cell": _("Kumpulan TPS (diperbesar untuk rinciannya)")}
+              "cell": _("Kumpulan TPS (perbesar peta untuk rinciannya)")}
     parts = build_map(db.session, names, legend, scope[0] if scope else None)
     config = {"detailZoom": DETAIL_ZOOM, "pollMs": 10_000,
               "urls": {key: url_for(f"maps.{key}_geojson") for key in ("tps", "incidents", "stations", "facilities")},
