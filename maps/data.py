@@ -2,12 +2,16 @@
 
 /map/data/tps.geojson?bbox=minlon,minlat,maxlon,maxlat&zoom=Z&color=status|meals
   zoom >= DETAIL_ZOOM and at most MAX_POINTS TPS in view: one feature per TPS (clustered by the page);
-  otherwise: one feature per grid cell (`aggregate: true`, count, opened, closed).
+  otherwise: one feature per grid cell (`aggregate: true`, count, opened, closed), shared for GRID_TTL_S.
 /map/data/incidents.geojson, /map/data/stations.geojson, /map/data/facilities.geojson?bbox=...
 """
 from __future__ import annotations
 
 import hashlib
+import math
+import threading
+import time
+from collections import OrderedDict
 
 from flask import Response, abort, jsonify, request, url_for
 from sqlalchemy import select
@@ -28,6 +32,10 @@ from siaga.i18n import _, current_language, label, register_english
 DETAIL_ZOOM = 10  # below this, always grid cells
 MAX_POINTS = 2000  # more TPS than this in view: grid cells too
 GRID_PX = 64  # a grid cell is about this many screen pixels wide
+GRID_TTL_S = 15
+GRID_CACHE_SIZE = 512
+_grid_cache: OrderedDict = OrderedDict()
+_grid_lock = threading.Lock()
 
 MEAL_LABELS = {
     MealState.LATE: "Terlambat", MealState.SHORT: "Kurang", MealState.ARRIVED: "Sudah datang",
@@ -80,21 +88,43 @@ def _zoom() -> int:
 def tps_geojson():
     box, zoom = _bbox(required=True), _zoom()
     meals = request.args.get("color") == "meals"
+    if zoom < DETAIL_ZOOM:
+        # Counts per cell may be GRID_TTL_S old: at national scale the data changes every moment,
+        # and a zoomed-out view is where a query touches the most rows.
+        return _conditional(f"grid|{int(time.time() // GRID_TTL_S)}", lambda: _grid(box, zoom))
     version = mp.data_version(db.session, Tps, Delivery) if meals else mp.data_version(db.session, Tps)
     if meals:
         version += utcnow().strftime("|%Y%m%d%H%M")  # lateness moves with the clock
     return _conditional(version, lambda: _tps_features(box, zoom, meals))
 
 
+def _grid(box: mp.BBox, zoom: int) -> dict:
+    """Grid cells for the box, shared for GRID_TTL_S between everyone asking for the same cells:
+    the box is widened to whole cells, so nearby viewports ask the same question."""
+    cell = 360.0 / (2 ** zoom) * GRID_PX / 256
+    snapped = mp.BBox(max(-180.0, math.floor(box.min_lon / cell) * cell), max(-90.0, math.floor(box.min_lat / cell) * cell),
+                      min(180.0, math.ceil(box.max_lon / cell) * cell), min(90.0, math.ceil(box.max_lat / cell) * cell))
+    scope = scope_kecamatan_ids()
+    key = (int(time.time() // GRID_TTL_S), str(db.engine.url), snapped, zoom, tuple(scope or ()))
+    with _grid_lock:
+        if key in _grid_cache:
+            _grid_cache.move_to_end(key)
+            return _grid_cache[key]
+    cells = mp.tps_grid(db.session, snapped, cell, scope)
+    body = _collection([_point(c["lon"], c["lat"], {"aggregate": True, "count": c["count"], "opened": c["opened"],
+                                                     "closed": c["closed"]}) for c in cells], aggregate=True)
+    with _grid_lock:
+        _grid_cache[key] = body
+        while len(_grid_cache) > GRID_CACHE_SIZE:
+            _grid_cache.popitem(last=False)
+    return body
+
+
 def _tps_features(box: mp.BBox, zoom: int, meals: bool) -> dict:
     scope = scope_kecamatan_ids()
-    rows = mp.tps_in_box(db.session, box, scope, MAX_POINTS) if zoom >= DETAIL_ZOOM else None
+    rows = mp.tps_in_box(db.session, box, scope, MAX_POINTS)
     if rows is None:
-        cell = 360.0 / (2 ** zoom) * GRID_PX / 256
-        cells = mp.tps_grid(db.session, box, cell, scope)
-        return _collection([_point(c["lon"], c["lat"], {"aggregate": True, "count": c["count"],
-                                                         "opened": c["opened"], "closed": c["closed"]})
-                            for c in cells], aggregate=True)
+        return _grid(box, zoom)
     states = {}
     if meals:
         start, end = election_window()

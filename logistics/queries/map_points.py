@@ -123,6 +123,9 @@ def data_version(session: Session, *models) -> str:
     """A cheap fingerprint of tables (newest change, highest id): both are index look-ups."""
     parts = []
     for model in models:
-        newest, top = session.execute(select(func.max(model.updated_at), func.max(model.id))).one()
+        # Two scalar subqueries, not one SELECT with two aggregates: SQLite answers a lone MAX() from
+        # the index, but scans the table for MAX(a), MAX(b) together.
+        newest, top = session.execute(select(select(func.max(model.updated_at)).scalar_subquery(),
+                                             select(func.max(model.id)).scalar_subquery())).one()
         parts.append(f"{newest.isoformat() if newest else '-'}:{top or 0}")
     return "|".join(parts)
