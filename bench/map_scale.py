@@ -2,8 +2,8 @@
 
 For synthetic cities of 400, 10,000, 100,000 and 820,000 TPS, on SQLite and on PostgreSQL:
   * the real /map page (Folium + self-hosted Leaflet; points NOT in the page): build time and size,
-  * a naive Folium page with one folium.Marker per TPS, same data, same run (skipped once a size
-    took longer than --naive-limit seconds: the next size is ~10x more),
+  * a naive Folium page with one folium.Marker per TPS, same data, same run (not run at a size where
+    it would take longer than --naive-limit seconds, extrapolated linearly from the previous size),
   * the bounding-box endpoint /map/data/tps.geojson: p50 / p95 latency over random 1366x768
     viewports centred on random TPS at zoom 14 (detail) and zoom 9 (grid cells), cold (no ETag).
 
@@ -243,8 +243,10 @@ def run_backend(name: str, url: str, sizes: list[int], args, naive: dict) -> lis
         d50, d95, dn = endpoint_latency(app, client, 14, args.requests, rng)
         g50, g95, gn = endpoint_latency(app, client, 9, max(20, args.requests // 4), rng)
         if args.naive and n not in naive:
-            if any(isinstance(v, tuple) and v[0] > args.naive_limit for k, v in naive.items() if k < n):
-                naive[n] = f"not run (> {args.naive_limit:.0f} s at the previous size)"
+            measured = [(k, v[0]) for k, v in sorted(naive.items()) if isinstance(v, tuple)]
+            expected = measured[-1][1] * n / measured[-1][0] if measured else 0.0  # linear in N
+            if expected > args.naive_limit:
+                naive[n] = f"not run (~{expected:.0f} s expected, linear from {measured[-1][0]:,})"
             else:
                 naive[n] = naive_page(app)
         row = dict(backend=name, n=n, load_s=load_s, coverage_s=coverage_s, first_s=first_request_s, page_s=page_s, page_kb=page_size / 1024,

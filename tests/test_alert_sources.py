@@ -3,7 +3,7 @@ from datetime import date, time, timedelta
 
 from sqlalchemy import select
 
-from logistics.models import HealthIncident, IncidentStatus, Kecamatan, MealRound, Tps, TpsStatus
+from logistics.models import DeliveryStatus, HealthIncident, IncidentStatus, Kecamatan, MealRound, Tps, TpsStatus
 from logistics.queries.alerts import collect_alerts
 from logistics.queries.scope import day_window
 from logistics.rules.meal_state import MealRow, MealState, meal_state
@@ -11,7 +11,6 @@ from logistics.services.deliveries import advance_delivery
 from logistics.services.incidents import advance_incident, report_incident
 from logistics.services.tps_status import advance_tps_status, report_officers_present
 from logistics.timeutil import utcnow, wib
-from logistics.models import DeliveryStatus
 from tests.factories import meal
 
 DAY = date(2025, 8, 27)

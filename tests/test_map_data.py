@@ -104,3 +104,14 @@ def test_coverage_matches_a_brute_force_nearest_station(session):
         expected_id, expected_m = nearest(tps.lat, tps.lon, stations)
         assert station_id == expected_id
         assert abs(distance - expected_m) < 0.01 * expected_m + 5  # UTM vs great circle: well under 1%
+
+
+def test_country_scale_coverage_is_computed_in_the_background(session, monkeypatch):
+    coverage.forget()
+    monkeypatch.setattr(coverage, "SYNC_LIMIT", 0)  # as if the city were a country
+    first = coverage.current_coverage(session)
+    assert first.nearest(session.scalar(select(Tps.id).limit(1))) is None  # the request did not wait
+    coverage.wait_until_computed(60)
+    later = coverage.current_coverage(session)
+    assert later.nearest(session.scalar(select(Tps.id).limit(1))) is not None
+    coverage.forget()
