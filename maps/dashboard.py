@@ -39,6 +39,7 @@ register_english({
     "Hari pemungutan suara": "Election day",
     "Diperbarui otomatis setiap 30 detik.": "Refreshes itself every 30 seconds.",
     "Dihitung": "Computed",
+    "Status (untuk unduhan)": "Status (for downloads)",
 })
 
 
