@@ -19,8 +19,7 @@ from siaga.extensions import db
 from siaga.i18n import _, register_english
 from siaga.idempotency import idempotent
 
-bp = Blueprint("planning", __name__, url_prefix="/rencana", template_folder="templates", static_folder="static",
-               static_url_path="/static")
+bp = Blueprint("planning", __name__, url_prefix="/rencana", template_folder="templates")
 COORDINATORS = (Role.COORDINATOR,)
 
 register_english({

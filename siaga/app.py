@@ -44,10 +44,12 @@ def _register_pages(app: Flask) -> None:
     from api import register as register_api
     from field import health_checks
     from maps import planning
+    from maps import register as register_maps
     from siaga import health, home
 
     for blueprint in (health.bp, home.bp, field.bp, health_checks.bp, planning.bp):
         app.register_blueprint(blueprint)
+    register_maps(app)
     register_api(app)
 
 

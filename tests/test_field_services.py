@@ -66,14 +66,17 @@ def test_advance_stays_forward_only(session, actor_for):
         advance_tps_status(session, petugas, petugas.tps_id, TpsStatus.OPEN)
 
 
-def test_courier_route_is_ordered_by_planned_time_then_tps_code(session, actor_for):
+def test_courier_route_is_ordered_by_planned_time_then_the_tour(session, actor_for):
     kurir = actor_for("kurir")
     day = datetime(2025, 8, 27, tzinfo=timezone.utc)
     stops = courier_route(session, kurir.person_id, wib(day.date(), datetime.min.time()),
                           wib((day + timedelta(days=1)).date(), datetime.min.time()))
     assert stops and all(d.courier_id == kurir.person_id for d in stops)
-    keys = [(d.planned_at, d.tps.code) for d in stops]
+    keys = [(d.planned_at, d.route_seq) for d in stops]
     assert keys == sorted(keys)
+    for planned in {d.planned_at for d in stops}:  # each round is a whole tour, 1..n
+        assert sorted(d.route_seq for d in stops if d.planned_at == planned) == \
+            list(range(1, sum(d.planned_at == planned for d in stops) + 1))
     assert len({d.planned_at for d in stops}) == 3  # pagi, siang, malam
     other = session.scalar(select(Person).where(Person.role == "courier", Person.id != kurir.person_id))
     assert not {d.id for d in stops} & {d.id for d in courier_route(session, other.id, stops[0].planned_at,

@@ -10,7 +10,7 @@ from logistics.actor import Actor
 from logistics.errors import InvalidTransition, ValidationFailed
 from logistics.models import HealthCheckin, HealthScreening, Person, PersonRole, Role
 from logistics.permissions import require
-from logistics.queries.coverage import nearest_station_by_tps
+from logistics.queries.coverage import covering_station
 from logistics.rules.checkins import schedule
 from logistics.rules.risk import CONDITIONS, assess
 from logistics.services.common import audit, commit, load, snapshot, step_time
@@ -21,10 +21,7 @@ RANGES = {"systolic": (50, 300), "diastolic": (30, 200), "blood_sugar": (20, 100
 
 
 def _covering_station(session: Session, person: Person) -> int | None:
-    if person.tps_id is None:
-        return None
-    found = nearest_station_by_tps(session, [person.tps_id]).get(person.tps_id)
-    return found[0] if found else None
+    return covering_station(session, person.tps) if person.tps is not None else None
 
 
 def may_care_for(session: Session, actor: Actor, person: Person) -> bool:

@@ -1,0 +1,84 @@
+"""Rows for the coordinators' exports: TPS status, deliveries and incidents, filtered and scoped.
+
+Each function returns (header, rows iterator) of plain values; rows are streamed from the
+database in batches so an export of the whole country does not sit in memory.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from logistics.models import (
+    Delivery, DeliveryStatus, HealthIncident, IncidentStatus, Kecamatan, Kelurahan, Tps, TpsStatus,
+)
+from logistics.queries.scope import incident_kecamatan
+from logistics.timeutil import format_wib
+
+BATCH = 2000
+SUBJECTS = ("tps", "deliveries", "incidents")
+STATUS_ENUMS = {"tps": TpsStatus, "deliveries": DeliveryStatus, "incidents": IncidentStatus}
+
+
+def _t(value) -> str:
+    return "" if value is None else format_wib(value)
+
+
+def tps_rows(session: Session, kecamatan_ids=None, status: TpsStatus | None = None):
+    header = ["kode_tps", "tps", "kelurahan", "kecamatan", "dpt", "status", "petugas_hadir", "dibuka",
+              "pemungutan_ditutup", "penghitungan_selesai", "diserahkan"]
+    query = (select(Tps, Kelurahan.nama, Kecamatan.nama).join(Kelurahan, Tps.kelurahan_id == Kelurahan.id)
+             .join(Kecamatan, Kelurahan.kecamatan_id == Kecamatan.id).order_by(Tps.code))
+    if kecamatan_ids is not None:
+        query = query.where(Kecamatan.id.in_(list(kecamatan_ids)))
+    if status is not None:
+        query = query.where(Tps.status == status)
+
+    def rows() -> Iterator[list]:
+        for tps, kel, kec in session.execute(query.execution_options(yield_per=BATCH)):
+            yield [tps.code, tps.label, kel, kec, tps.dpt, tps.status.label_id, tps.officers_present,
+                   _t(tps.opened_at), _t(tps.voting_closed_at), _t(tps.counted_at), _t(tps.handed_over_at)]
+    return header, rows()
+
+
+def delivery_rows(session: Session, kecamatan_ids=None, status: DeliveryStatus | None = None):
+    header = ["ref", "kode_tps", "kelurahan", "kecamatan", "jenis", "putaran_makan", "barang", "jumlah_rencana",
+              "jumlah_diterima", "satuan", "status", "rencana", "berangkat", "diterima", "gagal", "alasan_gagal",
+              "penerima", "catatan"]
+    query = (select(Delivery, Tps.code, Kelurahan.nama, Kecamatan.nama).join(Tps, Delivery.tps_id == Tps.id)
+             .join(Kelurahan, Tps.kelurahan_id == Kelurahan.id).join(Kecamatan, Kelurahan.kecamatan_id == Kecamatan.id)
+             .order_by(Delivery.planned_at, Tps.code, Delivery.id))
+    if kecamatan_ids is not None:
+        query = query.where(Kecamatan.id.in_(list(kecamatan_ids)))
+    if status is not None:
+        query = query.where(Delivery.status == status)
+
+    def rows() -> Iterator[list]:
+        for d, code, kel, kec in session.execute(query.execution_options(yield_per=BATCH)):
+            yield [d.ref, code, kel, kec, d.kind.label_id, d.meal_round.label_id if d.meal_round else "",
+                   d.item or "", d.quantity_planned, d.quantity_received, d.unit, d.status.label_id,
+                   _t(d.planned_at), _t(d.dispatched_at), _t(d.delivered_at), _t(d.failed_at),
+                   d.failure_reason or "", d.received_by or "", d.notes or ""]
+    return header, rows()
+
+
+def incident_rows(session: Session, kecamatan_ids=None, status: IncidentStatus | None = None):
+    header = ["id", "terjadi", "kode_tps", "lat", "lon", "jenis_pasien", "nama_pasien", "keluhan", "triase",
+              "status", "pos_kesehatan_id", "dilaporkan", "ditangani", "dirawat", "dirujuk", "selesai", "catatan"]
+    query = (select(HealthIncident, Tps.code).outerjoin(Tps, HealthIncident.tps_id == Tps.id)
+             .order_by(HealthIncident.occurred_at, HealthIncident.id))
+    if kecamatan_ids is not None:
+        query = query.where(incident_kecamatan().in_(list(kecamatan_ids)))
+    if status is not None:
+        query = query.where(HealthIncident.status == status)
+
+    def rows() -> Iterator[list]:
+        for i, code in session.execute(query.execution_options(yield_per=BATCH)):
+            yield [i.id, _t(i.occurred_at), code or "", i.lat, i.lon, i.patient_kind.label_id, i.patient_name or "",
+                   i.complaint, i.triage.label_id, i.status.label_id, i.medic_station_id, _t(i.reported_at),
+                   _t(i.responding_at), _t(i.treated_at), _t(i.referred_at), _t(i.closed_at), i.notes or ""]
+    return header, rows()
+
+
+ROWS = {"tps": tps_rows, "deliveries": delivery_rows, "incidents": incident_rows}

@@ -1,0 +1,93 @@
+"""/dashboard: per-kecamatan figures, city totals, alerts (most urgent first), incidents per hour."""
+from __future__ import annotations
+
+from flask import abort, render_template, request
+from sqlalchemy import select
+
+from logistics.models import Kecamatan, MealRound, Role, Triage
+from logistics.queries.alerts import collect_alerts
+from logistics.queries.exports import STATUS_ENUMS
+from logistics.queries.incidents_per_hour import incidents_per_hour
+from logistics.queries.summary import city_totals, kecamatan_summary
+from logistics.timeutil import utcnow
+from maps import bp
+from maps.context import election_day, election_window, scope_kecamatan_ids
+from siaga.auth import login_required
+from siaga.extensions import db
+from siaga.i18n import _, label, register_english
+
+ALERTS_SHOWN = 100
+register_english({
+    "Dasbor komando": "Command dashboard",
+    "Semua kecamatan": "All kecamatan",
+    "Tampilkan": "Show",
+    "Kota": "City",
+    "Dibuka / ditutup": "Opened / closed",
+    "Konsumsi diterima / rencana": "Meals delivered / planned",
+    "Terlambat": "Late",
+    "Kejadian terbuka": "Open incidents",
+    "Pos kesehatan berpetugas": "Medic stations staffed",
+    "Peringatan": "Alerts",
+    "Tidak ada peringatan.": "No alerts.",
+    "dan {n} peringatan lain.": "and {n} more alerts.",
+    "Kejadian per jam (WIB)": "Incidents per hour (WIB)",
+    "Unduh": "Download",
+    "Status TPS": "TPS status",
+    "Pengiriman": "Deliveries",
+    "Kejadian": "Incidents",
+    "Peta": "Map",
+    "Hari pemungutan suara": "Election day",
+    "Diperbarui otomatis setiap 30 detik.": "Refreshes itself every 30 seconds.",
+    "Dihitung": "Computed",
+    "Status (untuk unduhan)": "Status (for downloads)",
+})
+
+
+def chosen_kecamatan_ids() -> list[int] | None:
+    """The user's scope, narrowed by `?kecamatan=` when given (never widened)."""
+    scope = scope_kecamatan_ids()
+    chosen = request.args.get("kecamatan", type=int)
+    if chosen is None:
+        return scope
+    if scope is not None and chosen not in scope:
+        abort(403)
+    return [chosen]
+
+
+def chart(counts: list[int]) -> dict:
+    """Bar geometry for the server-rendered SVG chart (no chart library, no inline script)."""
+    top = max(counts) or 1
+    height, bar_w = 120, 20
+    return {"width": 24 * bar_w + 30, "height": height + 30, "bars": [
+        {"hour": h, "n": n, "x": 25 + h * bar_w, "w": bar_w - 4, "h": round(n / top * height),
+         "y": 10 + height - round(n / top * height)} for h, n in enumerate(counts)], "base": 10 + height}
+
+
+def export_statuses(status: str) -> dict[str, str]:
+    """The status filter, for each export it applies to (TPS, delivery and incident statuses differ)."""
+    return {subject: status if status in {m.value for m in enum} else "" for subject, enum in STATUS_ENUMS.items()}
+
+
+@bp.get("/dashboard")
+@login_required(Role.COORDINATOR)
+def dashboard():
+    ids = chosen_kecamatan_ids()
+    now = utcnow()
+    start, end = election_window()
+    rows = kecamatan_summary(db.session, now, start, end, ids)
+    alerts = collect_alerts(db.session, now, start, end, ids)
+    scope = scope_kecamatan_ids()
+    choices_query = select(Kecamatan.id, Kecamatan.nama).order_by(Kecamatan.kode_kemendagri)
+    if scope is not None:
+        choices_query = choices_query.where(Kecamatan.id.in_(scope))
+    context = dict(
+        rows=rows, totals=city_totals(rows), alerts=alerts[:ALERTS_SHOWN], alerts_more=max(0, len(alerts) - ALERTS_SHOWN),
+        chart=chart(incidents_per_hour(db.session, start, end, ids)), rounds=list(MealRound), triage=list(Triage),
+        kecamatan_choices=db.session.execute(choices_query).all(), chosen=request.args.get("kecamatan", type=int),
+        status_filter=request.args.get("status", ""), day=election_day(), now=now,
+        export_status=export_statuses(request.args.get("status", "")),
+        status_choices=[(_(title), [(m.value, label(m)) for m in STATUS_ENUMS[subject]])
+                        for subject, title in (("tps", "Status TPS"), ("deliveries", "Pengiriman"), ("incidents", "Kejadian"))],
+    )
+    template = "maps/_dashboard_body.html" if request.args.get("partial") else "maps/dashboard.html"
+    return render_template(template, **context)

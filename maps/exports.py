@@ -1,0 +1,36 @@
+"""/dashboard/export/<subject>.<csv|xlsx>: TPS status, deliveries, incidents; filters and scope applied."""
+from __future__ import annotations
+
+from flask import Response, abort, request, stream_with_context
+
+from logistics.models import Role
+from logistics.queries.exports import ROWS, STATUS_ENUMS, SUBJECTS
+from maps import bp
+from maps.dashboard import chosen_kecamatan_ids
+from maps.spreadsheet import csv_chunks, xlsx_bytes
+from siaga.auth import login_required
+from siaga.extensions import db
+from siaga.i18n import _, register_english
+
+register_english({"Status tidak dikenal.": "Unknown status."})
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.get("/dashboard/export/<subject>.<fmt>")
+@login_required(Role.COORDINATOR)
+def export(subject: str, fmt: str):
+    if subject not in SUBJECTS or fmt not in ("csv", "xlsx"):
+        abort(404)
+    status = request.args.get("status") or None
+    if status is not None:
+        try:
+            status = STATUS_ENUMS[subject](status)
+        except ValueError:
+            abort(400, _("Status tidak dikenal."))
+    header, rows = ROWS[subject](db.session, chosen_kecamatan_ids(), status)
+    filename = f"siaga-{subject}.{fmt}"
+    disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    if fmt == "csv":
+        return Response(stream_with_context(csv_chunks(header, rows)), mimetype="text/csv",
+                        headers=disposition | {"Content-Type": "text/csv; charset=utf-8"})
+    return Response(xlsx_bytes(subject, header, rows), mimetype=XLSX_MIME, headers=disposition)

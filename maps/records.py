@@ -1,0 +1,44 @@
+"""/tps/<id>: a TPS's record for coordinators: status timeline, deliveries, incidents."""
+from __future__ import annotations
+
+from flask import abort, render_template
+from sqlalchemy import select
+
+from logistics.models import Delivery, HealthIncident, Role, Tps
+from logistics.services.tps_status import STEP_TIME_FIELD
+from maps import bp
+from maps.context import scope_kecamatan_ids
+from siaga.auth import login_required
+from siaga.extensions import db
+from siaga.i18n import register_english
+
+register_english({
+    "Riwayat status": "Status timeline",
+    "Petugas hadir": "Officers present",
+    "Belum ada kejadian.": "No incidents.",
+    "Langkah": "Step",
+    "Waktu": "Time",
+    "Jenis": "Kind",
+    "Jumlah": "Quantity",
+    "Rencana": "Planned",
+    "Diterima": "Received",
+    "Triase": "Triage",
+    "Keluhan": "Complaint",
+})
+
+
+@bp.get("/tps/<int:tps_id>")
+@login_required(Role.COORDINATOR)
+def tps_record(tps_id: int):
+    tps = db.session.get(Tps, tps_id)
+    if tps is None:
+        abort(404)
+    scope = scope_kecamatan_ids()
+    if scope is not None and tps.kelurahan.kecamatan_id not in scope:
+        abort(403)
+    deliveries = db.session.scalars(select(Delivery).where(Delivery.tps_id == tps.id)
+                                    .order_by(Delivery.planned_at, Delivery.id)).all()
+    incidents = db.session.scalars(select(HealthIncident).where(HealthIncident.tps_id == tps.id)
+                                   .order_by(HealthIncident.occurred_at.desc())).all()
+    steps = [(status, getattr(tps, field)) for status, field in STEP_TIME_FIELD.items()]
+    return render_template("maps/tps.html", tps=tps, steps=steps, deliveries=deliveries, incidents=incidents)

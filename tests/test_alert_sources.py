@@ -1,0 +1,95 @@
+"""The coordinators' alert sources: each fires exactly when its rule says, within scope, most urgent first."""
+from datetime import date, time, timedelta
+
+from sqlalchemy import select
+
+from logistics.models import DeliveryStatus, HealthIncident, IncidentStatus, Kecamatan, MealRound, Tps, TpsStatus
+from logistics.queries.alerts import collect_alerts
+from logistics.queries.scope import day_window
+from logistics.rules.meal_state import MealRow, MealState, meal_state
+from logistics.services.deliveries import advance_delivery
+from logistics.services.incidents import advance_incident, report_incident
+from logistics.services.tps_status import advance_tps_status, report_officers_present
+from logistics.timeutil import utcnow, wib
+from tests.factories import meal
+
+DAY = date(2025, 8, 27)
+START, END = day_window(DAY)
+
+
+def kinds(alerts, kind, tps_id=None):
+    return [a for a in alerts if a.kind == kind and (tps_id is None or a.tps_id == tps_id)]
+
+
+def test_tps_not_open_only_after_0730(session, actor_for):
+    petugas = actor_for("petugas")
+    before = collect_alerts(session, wib(DAY, time(7, 29)), START, END)
+    assert not kinds(before, "tps_not_open")
+    after = collect_alerts(session, wib(DAY, time(7, 31)), START, END)
+    assert len(kinds(after, "tps_not_open")) == session.query(Tps).count()
+    advance_tps_status(session, petugas, petugas.tps_id, TpsStatus.OPEN)
+    after = collect_alerts(session, wib(DAY, time(7, 31)), START, END)
+    assert not kinds(after, "tps_not_open", petugas.tps_id)
+    assert len(kinds(after, "tps_not_open")) == session.query(Tps).count() - 1
+
+
+def test_meal_late_after_30_minutes_until_delivered(session, actor_for):
+    petugas = actor_for("petugas")
+    breakfast = meal(session, petugas.tps_id, MealRound.PAGI)
+    assert not kinds(collect_alerts(session, wib(DAY, time(6, 30)), START, END), "meal_late", petugas.tps_id)
+    late = kinds(collect_alerts(session, wib(DAY, time(6, 31)), START, END), "meal_late", petugas.tps_id)
+    assert [a.refs["delivery_id"] for a in late] == [breakfast.id]
+    advance_delivery(session, petugas, breakfast.id, DeliveryStatus.DELIVERED)
+    assert not kinds(collect_alerts(session, wib(DAY, time(6, 31)), START, END), "meal_late", petugas.tps_id)
+
+
+def test_merah_without_response_after_10_minutes(session, actor_for):
+    petugas, medis = actor_for("petugas"), actor_for("medis")
+    incident = report_incident(session, petugas, patient_kind="officer", complaint="pingsan", triage="merah",
+                               tps_id=petugas.tps_id)
+    reported = incident.reported_at
+    alerts = collect_alerts(session, reported + timedelta(minutes=9), START, END)
+    assert not [a for a in kinds(alerts, "merah_no_response") if a.refs["incident_id"] == incident.id]
+    alerts = collect_alerts(session, reported + timedelta(minutes=11), START, END)
+    mine = [a for a in kinds(alerts, "merah_no_response") if a.refs["incident_id"] == incident.id]
+    assert len(mine) == 1 and mine[0].severity == "critical" and alerts[0].severity == "critical"
+    # Once someone responds, the alert is gone (the medic of the incident's station, or a coordinator).
+    incident = session.get(HealthIncident, incident.id)
+    actor = medis if incident.medic_station_id == medis.medic_station_id else actor_for("koordinator")
+    advance_incident(session, actor, incident.id, IncidentStatus.RESPONDING)
+    alerts = collect_alerts(session, reported + timedelta(minutes=11), START, END)
+    assert not [a for a in kinds(alerts, "merah_no_response") if a.refs["incident_id"] == incident.id]
+
+
+def test_below_quorum_and_scope(session, actor_for):
+    petugas = actor_for("petugas")  # Bukit Intan
+    report_officers_present(session, petugas, petugas.tps_id, 3)
+    now = utcnow()
+    assert len(kinds(collect_alerts(session, now, START, END), "below_quorum", petugas.tps_id)) == 1
+    gerunggang = session.scalar(select(Kecamatan.id).where(Kecamatan.nama == "Gerunggang"))
+    assert not kinds(collect_alerts(session, now, START, END, [gerunggang]), "below_quorum")
+    report_officers_present(session, petugas, petugas.tps_id, 4)
+    assert not kinds(collect_alerts(session, now, START, END), "below_quorum", petugas.tps_id)
+
+
+def test_alerts_are_sorted_most_urgent_first(session, actor_for):
+    petugas = actor_for("petugas")
+    report_officers_present(session, petugas, petugas.tps_id, 2)
+    report_incident(session, petugas, patient_kind="officer", complaint="sesak", triage="merah", tps_id=petugas.tps_id)
+    alerts = collect_alerts(session, utcnow() + timedelta(minutes=15), START, END)
+    ranks = [{"critical": 0, "high": 1, "medium": 2, "low": 3}[a.severity] for a in alerts]
+    assert ranks == sorted(ranks) and ranks[0] == 0
+
+
+def test_meal_state_rule():
+    planned = wib(DAY, time(12, 0))
+    row = dict(planned_at=planned, delivered=False, failed=False, delivered_at=None, quantity_planned=7,
+               quantity_received=None)
+    assert meal_state([], planned) == MealState.PENDING
+    assert meal_state([MealRow(**row)], planned + timedelta(minutes=10)) == MealState.PENDING
+    assert meal_state([MealRow(**row)], planned + timedelta(minutes=31)) == MealState.LATE
+    on_time = {**row, "delivered": True, "delivered_at": planned, "quantity_received": 7}
+    assert meal_state([MealRow(**on_time)], planned + timedelta(hours=3)) == MealState.ARRIVED
+    assert meal_state([MealRow(**{**on_time, "quantity_received": 5})], planned) == MealState.SHORT
+    assert meal_state([MealRow(**{**on_time, "delivered_at": planned + timedelta(minutes=45)})],
+                      planned + timedelta(hours=1)) == MealState.LATE

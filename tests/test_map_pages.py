@@ -1,0 +1,131 @@
+"""The /map page, the dashboard, the TPS record page and the exports."""
+import csv
+import io
+import re
+
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from logistics.models import Kecamatan, Kelurahan, Tps, TpsStatus
+from logistics.services.incidents import report_incident
+from logistics.services.tps_status import advance_tps_status
+from tests.test_auth import login
+
+XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=1">'
+
+
+def test_coordinators_land_on_the_dashboard(client):
+    assert login(client, "koordinator").headers["Location"] == "/dashboard"
+
+
+def test_map_page_is_self_hosted_and_csp_strict(client, session):
+    assert client.get("/map").status_code == 302
+    login(client, "koordinator")
+    response = client.get("/map")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    csp = response.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in csp and "https://tile.openstreetmap.org" in csp
+    nonce = re.search(r"'nonce-([^']+)'", csp).group(1)
+    sources = re.findall(r'<script[^>]*\bsrc="([^"]+)"', html) + re.findall(r'<link[^>]*\bhref="([^"]+)"', html)
+    assert sources and all(s.startswith("/") and not s.startswith("//") for s in sources), sources
+    assert "vendor/leaflet/leaflet.js" in html and "leaflet.markercluster.js" in html
+    for tag in re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html):
+        assert f'nonce="{nonce}"' in tag or 'type="application/json"' in tag, tag
+    assert "<style" not in html and not re.search(r"\sstyle=", html)
+    for layer in ("Batas kecamatan", "Batas kelurahan", "TPS", "Kejadian kesehatan terbuka",
+                  "Pos kesehatan \\u0026 jangkauan", "Fasilitas kesehatan"):
+        assert f'"{layer}" :' in html, layer  # in the layer control
+    assert 'class="map-legend"' in html and "Pos kesehatan &amp; jangkauan</li>" in html
+    # The TPS are not in the page: they come from the GeoJSON endpoints per viewport.
+    some_code = session.scalar(select(Tps.code).limit(1))
+    assert some_code not in html
+
+
+def test_vendored_files_are_served(client):
+    for path in ("vendor/leaflet/leaflet.js", "vendor/leaflet/leaflet.css", "vendor/markercluster/leaflet.markercluster.js",
+                 "js/siaga-map.js", "css/maps.css"):
+        assert client.get("/maps/static/" + path).status_code == 200, path
+
+
+def test_map_fits_a_kecamatan_coordinator_to_its_kecamatan(client, session):
+    login(client, "camat-gerunggang")
+    html = client.get("/map").get_data(as_text=True)
+    kec = session.scalar(select(Kecamatan).where(Kecamatan.nama == "Gerunggang"))
+    assert f"[[{kec.min_lat}, {kec.min_lon}], [{kec.max_lat}, {kec.max_lon}]]" in html
+
+
+def row_of(html, key):
+    match = re.search(rf'<tr data-kecamatan="{key}">(.*?)</tr>', html, re.S)
+    return {m[0]: m[1].strip() for m in re.findall(r'data-col="([^"]+)">([^<]*)<', match.group(1))}
+
+
+def test_dashboard_figures_match_the_database(client, session, actor_for):
+    petugas = actor_for("petugas")
+    advance_tps_status(session, petugas, petugas.tps_id, TpsStatus.OPEN)
+    login(client, "koordinator")
+    html = client.get("/dashboard").get_data(as_text=True)
+    total = row_of(html, "total")
+    opened = session.scalar(select(func.count(Tps.id)).where(Tps.status != TpsStatus.SETUP))
+    assert total["tps_total"] == str(session.scalar(select(func.count(Tps.id))))
+    assert total["opened_closed"] == f"{opened} / 0"
+    kec_id = session.get(Tps, petugas.tps_id).kelurahan.kecamatan_id
+    n_kec = session.scalar(select(func.count(Tps.id)).join(Kelurahan).where(Kelurahan.kecamatan_id == kec_id))
+    assert row_of(html, kec_id)["tps_total"] == str(n_kec)
+    assert 'id="alert-list"' in html and "<svg" in html
+    assert 'data-kind="tps_not_open"' in html  # the demo's election day is past
+    partial = client.get("/dashboard?partial=1").get_data(as_text=True)
+    assert "<html" not in partial and 'data-kecamatan="total"' in partial
+
+
+def test_dashboard_scope_for_a_kecamatan_coordinator(client, session):
+    login(client, "camat-gerunggang")
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert re.findall(r'<tr data-kecamatan="(\d+)">', html) == [str(session.scalar(
+        select(Kecamatan.id).where(Kecamatan.nama == "Gerunggang")))]
+    other = session.scalar(select(Kecamatan.id).where(Kecamatan.nama != "Gerunggang"))
+    assert client.get(f"/dashboard?kecamatan={other}").status_code == 403
+    assert client.get(f"/dashboard/export/tps.csv?kecamatan={other}").status_code == 403
+
+
+def test_user_text_is_escaped_on_pages(client, session, actor_for):
+    petugas = actor_for("petugas")
+    report_incident(session, petugas, patient_kind="officer", complaint="pusing", triage="merah",
+                    tps_id=petugas.tps_id, patient_name=XSS, notes=XSS)
+    login(client, "koordinator")
+    html = client.get(f"/tps/{petugas.tps_id}").get_data(as_text=True)
+    assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in html and "<script>window.__xss" not in html
+    assert "<img src=x" not in html
+
+
+def test_tps_record_scope(client, session, actor_for):
+    petugas = actor_for("petugas")  # Bukit Intan
+    login(client, "camat-gerunggang")
+    assert client.get(f"/tps/{petugas.tps_id}").status_code == 403
+    assert client.get("/tps/999999").status_code == 404
+
+
+def test_exports_filter_scope_and_neutralise_formulas(client, session, actor_for):
+    petugas = actor_for("petugas")
+    advance_tps_status(session, petugas, petugas.tps_id, TpsStatus.OPEN)
+    report_incident(session, petugas, patient_kind="officer", complaint="=HYPERLINK(\"http://x\")",
+                    triage="hijau", tps_id=petugas.tps_id, notes="+cmd|' /C calc'!A0")
+    login(client, "koordinator")
+    text = client.get("/dashboard/export/tps.csv?status=open").get_data(as_text=True).lstrip("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    opened = session.scalar(select(func.count(Tps.id)).where(Tps.status == TpsStatus.OPEN))
+    assert len(rows) == opened and rows[0]["status"] == "Dibuka"
+    incidents = list(csv.DictReader(io.StringIO(
+        client.get("/dashboard/export/incidents.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    mine = [r for r in incidents if r["keluhan"].startswith("'=HYPERLINK")]
+    assert mine and mine[0]["catatan"].startswith("'+cmd")
+    book = load_workbook(io.BytesIO(client.get("/dashboard/export/incidents.xlsx").data))
+    values = [c.value for row in book.active.iter_rows() for c in row]
+    assert "'=HYPERLINK(\"http://x\")" in values and not any(isinstance(v, str) and v.startswith("=") for v in values)
+    assert client.get("/dashboard/export/tps.csv?status=nonsense").status_code == 400
+    assert client.get("/dashboard/export/secrets.csv").status_code == 404
+    client.post("/logout")
+    login(client, "camat-gerunggang")
+    codes = {r["kecamatan"] for r in csv.DictReader(io.StringIO(
+        client.get("/dashboard/export/tps.csv").get_data(as_text=True).lstrip("\ufeff")))}
+    assert codes == {"Gerunggang"}
