@@ -34,7 +34,7 @@ register_english({
     "Selesai (WIB)": "End (WIB)", "Hapus": "Remove", "Giliran jaga ditambahkan.": "Shift added.",
     "Giliran jaga dihapus.": "Shift removed.", "Barang": "Item", "Dikirim": "Sent", "Diterima": "Received",
     "Rusak": "Damaged", "Periksa isian:": "Check your input:", "Tanggal": "Date", "Waktu tidak valid.": "Invalid time.",
-    "Berisiko": "At risk",
+    "Berisiko": "At risk", "Koordinator": "Coordinator",
 })
 
 

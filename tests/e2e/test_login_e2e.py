@@ -19,5 +19,5 @@ def test_login_at_phone_width(phone, live_server):
     assert "Nama pengguna atau kata sandi salah." in phone.locator(".error").inner_text()
 
     log_in(phone, live_server, "koordinator")
-    assert phone.locator("nav").inner_text().find("koordinator") >= 0
+    assert "koordinator" in phone.locator("nav.topbar").inner_text()
     screenshot(phone, "home-after-login-390x844")
