@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from logistics.actor import Actor
-from logistics.errors import DomainError, NotFound, ValidationFailed
+from logistics.errors import DomainError, InvalidTransition, NotFound, ValidationFailed
 from logistics.models.audit import AuditEntry
 from logistics.timeutil import as_utc, utcnow
 
@@ -30,6 +30,16 @@ def load(session: Session, model: type[M], record_id: int, what: str) -> M:
     if record is None:
         raise NotFound(f"{what} {record_id} tidak ditemukan / not found")
     return record
+
+
+def require_transition(allowed: bool, what: str, current, target) -> None:
+    """Refuse a status change the rules do not allow, naming both statuses (`what`: e.g. "Kejadian")."""
+    if not allowed:
+        raise InvalidTransition(
+            f"{what} berstatus {current.label_id}; tidak bisa ke {target.label_id} / "
+            f"cannot go from {current.value} to {target.value}",
+            {"status": f"Tidak bisa dari {current.label_id} ke {target.label_id}."},
+        )
 
 
 def step_time(at: datetime | None, field: str = "at") -> datetime:

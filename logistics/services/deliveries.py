@@ -6,11 +6,11 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from logistics.actor import Actor
-from logistics.errors import InvalidTransition, ValidationFailed
+from logistics.errors import ValidationFailed
 from logistics.models import Delivery, DeliveryKind, DeliveryStatus
 from logistics.permissions import may_move_delivery, require
 from logistics.rules.transitions import delivery_may_move
-from logistics.services.common import audit, commit, load, snapshot, step_time
+from logistics.services.common import audit, commit, load, require_transition, snapshot, step_time
 from logistics.services.routes import refresh_route
 from logistics.timeutil import to_wib
 
@@ -31,12 +31,7 @@ def advance_delivery(
         "Anda tidak berwenang atas pengiriman ini / not your delivery",
     )
     to_status = S(to_status)
-    if not delivery_may_move(delivery.status, to_status):
-        raise InvalidTransition(
-            f"Status {delivery.status.label_id} tidak bisa diubah ke {to_status.label_id} / "
-            f"cannot go from {delivery.status.value} to {to_status.value}",
-            {"status": f"Tidak bisa dari {delivery.status.label_id} ke {to_status.label_id}."},
-        )
+    require_transition(delivery_may_move(delivery.status, to_status), "Pengiriman", delivery.status, to_status)
     when = step_time(at)
     before = snapshot(delivery)
     if to_status == S.DISPATCHED:

@@ -14,7 +14,7 @@ from logistics.models import (
 from logistics.permissions import may_handle_incident, may_report_incident, require
 from logistics.rules.geo import nearest
 from logistics.rules.transitions import incident_may_move
-from logistics.services.common import audit, commit, load, snapshot, step_time
+from logistics.services.common import audit, commit, load, require_transition, snapshot, step_time
 
 S = IncidentStatus
 STEP_TIME_FIELD = {S.RESPONDING: "responding_at", S.TREATED_ON_SITE: "treated_at",
@@ -101,12 +101,7 @@ def advance_incident(
     require(may_handle_incident(actor, incident.medic_station_id, _incident_kecamatan_id(incident)),
             "Kejadian ini bukan wewenang pos Anda / not your station's incident")
     to_status = S(to_status)
-    if not incident_may_move(incident.status, to_status):
-        raise InvalidTransition(
-            f"Kejadian berstatus {incident.status.label_id}; tidak bisa ke {to_status.label_id} / "
-            f"cannot go from {incident.status.value} to {to_status.value}",
-            {"status": f"Tidak bisa dari {incident.status.label_id} ke {to_status.label_id}."},
-        )
+    require_transition(incident_may_move(incident.status, to_status), "Kejadian", incident.status, to_status)
     facility = None
     if to_status == S.REFERRED:
         if referral_facility_id is None:

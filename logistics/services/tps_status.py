@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from logistics.actor import Actor
-from logistics.errors import InvalidTransition, ValidationFailed
+from logistics.errors import ValidationFailed
 from logistics.models import AuditEntry, Tps, TpsStatus
 from logistics.permissions import may_post_for_tps, require
 from logistics.rules.transitions import tps_may_move
-from logistics.services.common import audit, commit, load, snapshot, step_time
+from logistics.services.common import audit, commit, load, require_transition, snapshot, step_time
 from logistics.timeutil import utcnow
 
 STEP_TIME_FIELD = {
@@ -34,12 +34,7 @@ def advance_tps_status(session: Session, actor: Actor, tps_id: int, to_status: T
                        at: datetime | None = None) -> Tps:
     tps = _tps_for(session, actor, tps_id)
     to_status = TpsStatus(to_status)
-    if not tps_may_move(tps.status, to_status):
-        raise InvalidTransition(
-            f"TPS sudah {tps.status.label_id}; tidak bisa kembali ke {to_status.label_id} / "
-            f"cannot go from {tps.status.value} back to {to_status.value}",
-            {"status": f"Status sekarang: {tps.status.label_id}."},
-        )
+    require_transition(tps_may_move(tps.status, to_status), "TPS", tps.status, to_status)
     before = snapshot(tps)
     setattr(tps, STEP_TIME_FIELD[to_status], step_time(at))
     tps.status = to_status
