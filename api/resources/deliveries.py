@@ -40,6 +40,10 @@ class DeliverySchema(ma.Schema):
     delivered_at = ma.fields.AwareDateTime(allow_none=True)
     failed_at = ma.fields.AwareDateTime(allow_none=True)
     quantity_received = ma.fields.Integer(allow_none=True)
+    quantity_damaged = ma.fields.Integer(allow_none=True, metadata={"description": "Logistics items received broken."})
+    vendor_id = ma.fields.Integer(allow_none=True)
+    route_seq = ma.fields.Integer(allow_none=True, metadata={"description": "Stop number on the courier's tour."})
+    eta_at = ma.fields.AwareDateTime(allow_none=True, metadata={"description": "The courier's estimated arrival."})
     overdue = ma.fields.Function(lambda d: is_overdue(d.planned_at, d.status in DONE, utcnow()),
                                  metadata={"type": "boolean", "description": "Not delivered 30 min after planned."})
     arrived_late = ma.fields.Function(lambda d: arrived_late(d.planned_at, d.delivered_at), metadata={"type": "boolean"})
@@ -70,6 +74,8 @@ class DeliveryStepBody(ma.Schema):
     status = ma.fields.Enum(DeliveryStatus, by_value=True, required=True, metadata={"example": "delivered"})
     at = Moment()
     quantity_received = ma.fields.Integer(strict=True, validate=ma.validate.Range(0, 100000))
+    quantity_damaged = ma.fields.Integer(strict=True, validate=ma.validate.Range(0, 100000),
+                                         metadata={"description": "Logistics items only: how many arrived broken."})
     received_by = ma.fields.String(validate=ma.validate.Length(max=160))
     reason = ma.fields.String(validate=ma.validate.Length(max=240), metadata={"description": "Why it failed."})
 
@@ -114,5 +120,6 @@ def post_delivery_step(body, delivery_id):
     """Dispatched, delivered (with the receipt: quantity and receiver) or failed (with a reason)."""
     delivery = advance_delivery(db.session, current_caller().actor, delivery_id, body["status"], at=body.get("at"),
                                 quantity_received=body.get("quantity_received"),
+                                quantity_damaged=body.get("quantity_damaged"),
                                 received_by=body.get("received_by"), reason=body.get("reason"))
     return jsonify(redact("delivery", DeliverySchema().dump(delivery))), 200

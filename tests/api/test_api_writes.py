@@ -87,3 +87,20 @@ def test_medic_token_moves_its_own_stations_incident_only(client, bearer, sessio
                        headers=medis).status_code == 200
     assert_error(client.post(f"/api/v1/incidents/{elsewhere['id']}/steps", json={"status": "responding"},
                              headers=medis), 403)
+
+
+def test_logistics_receipt_with_damaged_items_over_the_api(client, bearer, session):
+    headers = bearer(["write:deliveries"], user="petugas")
+    ballots = session.scalar(select(Delivery).where(Delivery.tps_id == petugas_tps(session),
+                                                    Delivery.kind == DeliveryKind.LOGISTICS, Delivery.item == "surat_suara"))
+    response = client.post(f"/api/v1/deliveries/{ballots.id}/steps", headers=headers, json={
+        "status": "delivered", "quantity_received": ballots.quantity_planned, "quantity_damaged": 4})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["quantity_damaged"] == 4
+    lunch = meal(session, petugas_tps(session))
+    assert_error(client.post(f"/api/v1/deliveries/{lunch.id}/steps", headers=headers,
+                             json={"status": "delivered", "quantity_damaged": 1}), 422)
+    listed = client.get(f"/api/v1/deliveries?tps_id={lunch.tps_id}&kind=meal",
+                        headers=bearer(["read:deliveries"])).get_json()["items"]
+    mine = next(d for d in listed if d["id"] == lunch.id)  # the courier's tour and ETA are readable too
+    assert mine["route_seq"] == lunch.route_seq and mine["eta_at"].startswith(lunch.eta_at.strftime("%Y-%m-%dT%H:%M"))
