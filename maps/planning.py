@@ -164,5 +164,7 @@ def delete_roster_shift(shift_id: int):
 @login_required(*COORDINATORS)
 def logistics():
     ids, options = _kecamatan_filter()
+    if ids is None:  # one kecamatan at a time: the whole city's checklist is ~2,000 rows
+        ids = [options[0].id]
     return render_template("planning/logistics.html", checklist=logistics_checklist(db.session, ids),
-                           kecamatan_options=options, chosen=request.args.get("kecamatan", type=int))
+                           kecamatan_options=options, chosen=ids[0], allow_all=False)

@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy import select
 
-from logistics.models import Delivery, DeliveryKind, DeliveryStatus, MealRound, RosterShift
+from logistics.models import Delivery, DeliveryKind, DeliveryStatus, Kecamatan, MealRound, RosterShift
 from logistics.services.deliveries import advance_delivery
 from tests.field_client import csrf_from as csrf, log_in_as as logged_in
 
@@ -83,3 +83,12 @@ def test_logistics_checklist_shows_damage(client, session, actor_for):
     logged_in(client, session, "koordinator")
     page = client.get("/rencana/logistik").get_data(as_text=True)
     assert '<span class="risk">1</span>' in page and "surat suara" in page
+
+
+def test_logistics_checklist_shows_one_kecamatan_at_a_time(client, session):
+    logged_in(client, session, "koordinator")
+    page = client.get("/rencana/logistik").get_data(as_text=True)
+    assert "Semabung Lama" in page and "Bukit Merapen" not in page  # Bukit Intan first
+    assert "Semua kecamatan" not in page and len(page.encode()) < 100_000
+    gerunggang = session.scalar(select(Kecamatan.id).where(Kecamatan.nama == "Gerunggang"))
+    assert "Bukit Merapen" in client.get(f"/rencana/logistik?kecamatan={gerunggang}").get_data(as_text=True)
