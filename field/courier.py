@@ -7,7 +7,7 @@ from logistics.models import Role
 from logistics.queries.courier_route import courier_route
 from logistics.rules.lateness import is_at_risk
 from field import bp
-from field.web import day_window, election_day
+from siaga.election import election_day, election_window
 from siaga.auth import current_actor, login_required
 from siaga.extensions import db
 from siaga.i18n import register_english
@@ -37,7 +37,7 @@ def route():
     actor = current_actor()
     if actor.person_id is None:
         abort(403)
-    start, end = day_window()
+    start, end = election_window()
     stops = courier_route(db.session, actor.person_id, start, end)
     rounds: dict = {}
     for delivery in stops:

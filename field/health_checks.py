@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from logistics.errors import DomainError
 from logistics.models import HealthCheckin, Person, RiskTier, Role
@@ -13,6 +13,7 @@ from logistics.rules.risk import CONDITIONS
 from logistics.services.screening import OUTCOMES, complete_checkin, may_care_for, record_screening
 from logistics.timeutil import to_wib, utcnow
 from siaga.auth import current_actor, current_user, login_required
+from siaga.election import election_day
 from siaga.extensions import db
 from siaga.i18n import _, register_english
 from siaga.idempotency import idempotent
@@ -38,7 +39,7 @@ register_english({label: label for label in OUTCOMES.values()})
 
 def _day() -> date:
     """The day shown: ?tanggal=, else today when it falls within the follow-up week, else election day."""
-    election = date.fromisoformat(current_app.config["ELECTION_DATE"])
+    election = election_day()
     try:
         if request.args.get("tanggal"):
             return date.fromisoformat(request.args["tanggal"])
@@ -54,7 +55,7 @@ def index():
     user = current_user()
     if user.medic_station_id is None:
         return render_template("error.html", status=403, message=_("Pos ini belum terhubung ke akun Anda."), fields={}), 403
-    election = date.fromisoformat(current_app.config["ELECTION_DATE"])
+    election = election_day()
     day = _day()
     groups = station_officers(db.session, user.medic_station_id, (RiskTier.TINGGI,), day)
     days = [election.fromordinal(election.toordinal() + n) for n in range(FOLLOW_UP_DAYS + 1)]
@@ -102,7 +103,7 @@ def screening(person_id: int):
                 db.session, current_actor(), person.id, systolic=_int_or_none("sistolik"),
                 diastolic=_int_or_none("diastolik"), blood_sugar=_int_or_none("gula_darah"), age=_int_or_none("usia"),
                 conditions=request.form.getlist("kondisi"), notes=request.form.get("catatan"),
-                election_day=date.fromisoformat(current_app.config["ELECTION_DATE"]))
+                election_day=election_day())
             flash(_("Skrining disimpan: risiko {tier}.", tier=result.risk_tier.label_id.lower()))
             return redirect(url_for(".index"), 303)
         except DomainError as exc:

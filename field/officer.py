@@ -13,7 +13,8 @@ from logistics.services.deliveries import advance_delivery
 from logistics.services.tps_status import STEP_TIME_FIELD, correct_tps_status, advance_tps_status, \
     report_officers_present
 from field import bp
-from field.web import day_window, done, form_int, form_text
+from field.web import done, form_int, form_text
+from siaga.election import election_window
 from siaga.auth import current_actor, login_required
 from siaga.extensions import db
 from siaga.i18n import _, label, register_english
@@ -126,7 +127,7 @@ def timeline(tps: Tps) -> list[tuple[str, object]]:
 @login_required(*OFFICER_ROLES)
 def tps_page(tps_id: int):
     tps = _tps_or_403(tps_id)
-    day_start, _end = day_window()
+    day_start, _end = election_window()
     later = [s for s in TPS_ORDER if TPS_ORDER.index(s) > TPS_ORDER.index(tps.status)]
     earlier = [s for s in TPS_ORDER if TPS_ORDER.index(s) < TPS_ORDER.index(tps.status)]
     return render_template(

@@ -1,12 +1,10 @@
 """What every field view shares: parsing form values, answering a post, the day being worked."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
 
-from flask import current_app, flash, jsonify, redirect, request
+from flask import flash, jsonify, redirect, request
 
 from logistics.errors import ValidationFailed
-from logistics.timeutil import wib
 from siaga.errors import wants_json
 from siaga.i18n import _, register_english
 
@@ -72,11 +70,3 @@ def done(message: str, target: str):
     return redirect(target, 303)
 
 
-def election_day() -> date:
-    return date.fromisoformat(current_app.config["ELECTION_DATE"])
-
-
-def day_window(day: date | None = None) -> tuple[datetime, datetime]:
-    """The election day in WIB, as aware UTC [start, end)."""
-    day = day or election_day()
-    return wib(day, time(0)), wib(day + timedelta(days=1), time(0))

@@ -1,7 +1,7 @@
 """Time helpers: everything is stored in UTC and shown in WIB (Asia/Jakarta)."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -25,6 +25,11 @@ def to_wib(value: datetime | None) -> datetime | None:
 def wib(day: date, at: time) -> datetime:
     """A wall-clock time in WIB on `day`, as an aware UTC datetime."""
     return datetime.combine(day, at, tzinfo=WIB).astimezone(timezone.utc)
+
+
+def wib_day(day: date) -> tuple[datetime, datetime]:
+    """The calendar day `day` in WIB, 00:00 to 24:00, as aware UTC [start, end)."""
+    return wib(day, time(0)), wib(day + timedelta(days=1), time(0))
 
 
 def format_wib(value: datetime | None, fmt: str = "%d-%m-%Y %H:%M") -> str:

@@ -11,7 +11,8 @@ from logistics.queries.incidents_per_hour import incidents_per_hour
 from logistics.queries.summary import city_totals, kecamatan_summary
 from logistics.timeutil import utcnow
 from maps import bp
-from maps.context import election_day, election_window, scope_kecamatan_ids
+from siaga.election import election_day, election_window
+from siaga.auth import kecamatan_scope
 from siaga.auth import login_required
 from siaga.extensions import db
 from siaga.i18n import _, label, register_english
@@ -45,7 +46,7 @@ register_english({
 
 def chosen_kecamatan_ids() -> list[int] | None:
     """The user's scope, narrowed by `?kecamatan=` when given (never widened)."""
-    scope = scope_kecamatan_ids()
+    scope = kecamatan_scope()
     chosen = request.args.get("kecamatan", type=int)
     if chosen is None:
         return scope
@@ -76,7 +77,7 @@ def dashboard():
     start, end = election_window()
     rows = kecamatan_summary(db.session, now, start, end, ids)
     alerts = collect_alerts(db.session, now, start, end, ids)
-    scope = scope_kecamatan_ids()
+    scope = kecamatan_scope()
     choices_query = select(Kecamatan.id, Kecamatan.nama).order_by(Kecamatan.kode_kemendagri)
     if scope is not None:
         choices_query = choices_query.where(Kecamatan.id.in_(scope))

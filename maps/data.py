@@ -24,7 +24,8 @@ from logistics.queries.coverage import current_coverage
 from logistics.rules.meal_state import MealState
 from logistics.timeutil import format_wib, utcnow
 from maps import bp
-from maps.context import election_window, scope_kecamatan_ids
+from siaga.election import election_window
+from siaga.auth import kecamatan_scope
 from siaga.auth import login_required
 from siaga.extensions import db
 from siaga.i18n import _, current_language, label, register_english
@@ -57,7 +58,7 @@ def _bbox(required: bool) -> mp.BBox | None:
 
 def _conditional(version: str, build) -> Response:
     """Answer 304 when the client already has this version; otherwise build the body."""
-    scope = scope_kecamatan_ids()
+    scope = kecamatan_scope()
     tag = hashlib.sha1(f"{version}|{request.full_path}|{scope}|{current_language()}".encode()).hexdigest()
     if tag in request.if_none_match:
         response = Response(status=304)
@@ -104,7 +105,7 @@ def _grid(box: mp.BBox, zoom: int) -> dict:
     cell = 360.0 / (2 ** zoom) * GRID_PX / 256
     snapped = mp.BBox(max(-180.0, math.floor(box.min_lon / cell) * cell), max(-90.0, math.floor(box.min_lat / cell) * cell),
                       min(180.0, math.ceil(box.max_lon / cell) * cell), min(90.0, math.ceil(box.max_lat / cell) * cell))
-    scope = scope_kecamatan_ids()
+    scope = kecamatan_scope()
     key = (int(time.time() // GRID_TTL_S), str(db.engine.url), snapped, zoom, tuple(scope or ()))
     with _grid_lock:
         if key in _grid_cache:
@@ -121,7 +122,7 @@ def _grid(box: mp.BBox, zoom: int) -> dict:
 
 
 def _tps_features(box: mp.BBox, zoom: int, meals: bool) -> dict:
-    scope = scope_kecamatan_ids()
+    scope = kecamatan_scope()
     rows = mp.tps_in_box(db.session, box, scope, MAX_POINTS)
     if rows is None:
         return _grid(box, zoom)
@@ -158,7 +159,7 @@ def incidents_geojson():
 
 def _incident_features(box) -> dict:
     features = []
-    for incident in mp.open_incidents(db.session, box, scope_kecamatan_ids()):
+    for incident in mp.open_incidents(db.session, box, kecamatan_scope()):
         lat = incident.lat if incident.lat is not None else incident.tps.lat
         lon = incident.lon if incident.lon is not None else incident.tps.lon
         features.append(_point(lon, lat, {

@@ -5,7 +5,7 @@ from flask import render_template, url_for
 
 from logistics.models import Role, TpsStatus, Triage
 from maps import bp
-from maps.context import scope_kecamatan_ids
+from siaga.auth import kecamatan_scope
 from maps.data import DETAIL_ZOOM, MEAL_LABELS
 from maps.folium_page import build_map
 from siaga.auth import login_required
@@ -34,7 +34,7 @@ register_english({
 @bp.get("/map")
 @login_required(Role.COORDINATOR)
 def live_map():
-    scope = scope_kecamatan_ids()
+    scope = kecamatan_scope()
     names = {"kecamatan": _("Batas kecamatan"), "kelurahan": _("Batas kelurahan"), "tps": _("TPS"),
              "incidents": _("Kejadian kesehatan terbuka"), "stations": _("Pos kesehatan & jangkauan"),
              "facilities": _("Fasilitas kesehatan")}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from logistics.errors import DomainError
@@ -15,6 +15,7 @@ from logistics.services.meal_plans import plan_meals, update_meal_delivery
 from logistics.services.rosters import add_shift, remove_shift
 from logistics.timeutil import WIB, to_wib, wib
 from siaga.auth import current_actor, kecamatan_scope, login_required
+from siaga.election import election_day
 from siaga.extensions import db
 from siaga.i18n import _, register_english
 from siaga.idempotency import idempotent
@@ -40,9 +41,9 @@ register_english({
 
 def _day() -> date:
     try:
-        return date.fromisoformat(request.args.get("tanggal") or current_app.config["ELECTION_DATE"])
+        return date.fromisoformat(request.args["tanggal"]) if request.args.get("tanggal") else election_day()
     except ValueError:
-        return date.fromisoformat(current_app.config["ELECTION_DATE"])
+        return election_day()
 
 
 def _kecamatan_filter() -> tuple[list[int] | None, list[Kecamatan]]:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from logistics.models import Delivery, HealthIncident, Role, Tps
 from logistics.services.tps_status import STEP_TIME_FIELD
 from maps import bp
-from maps.context import scope_kecamatan_ids
+from siaga.auth import kecamatan_scope
 from siaga.auth import login_required
 from siaga.extensions import db
 from siaga.i18n import register_english
@@ -33,7 +33,7 @@ def tps_record(tps_id: int):
     tps = db.session.get(Tps, tps_id)
     if tps is None:
         abort(404)
-    scope = scope_kecamatan_ids()
+    scope = kecamatan_scope()
     if scope is not None and tps.kelurahan.kecamatan_id not in scope:
         abort(403)
     deliveries = db.session.scalars(select(Delivery).where(Delivery.tps_id == tps.id)

@@ -10,5 +10,7 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
   echo "Installing Debian's chromium for the browser tests..."
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null
 fi
+# Undefined names and dead imports fail fast (pyflakes rules only; style is not enforced here).
+.venv/bin/ruff check --quiet --select F --exclude .venv,migrations .
 echo "Running tests on ${TEST_DATABASE_URL:-SQLite}"
 exec .venv/bin/python -m pytest "$@"

@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy import select
 
 from logistics.actor import Actor
 from logistics.models import Kecamatan, MealRound
+from siaga.election import election_day
 from siaga.extensions import db
 
 
@@ -65,7 +65,7 @@ def register_cli(app: Flask) -> None:
         """Plan each TPS's meal rounds for its headcount, with couriers' routes and ETAs."""
         from logistics.services.meal_plans import plan_meals
 
-        the_day = day.date() if day else date.fromisoformat(current_app.config["ELECTION_DATE"])
+        the_day = day.date() if day else election_day()
         try:
             chosen = [MealRound(r.strip()) for r in rounds.split(",") if r.strip()]
         except ValueError:

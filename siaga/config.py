@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 ENVIRONMENTS = ("development", "testing", "production")
@@ -63,4 +64,8 @@ def load_settings(instance_path: str, environ: dict | None = None) -> Settings:
     default_db = "sqlite:///" + str(Path(instance_path) / "siaga.db")
     database_url = normalise_database_url(env_vars.get("DATABASE_URL", "").strip() or default_db)
     election_date = env_vars.get("ELECTION_DATE", "2025-08-27").strip()
+    try:
+        date.fromisoformat(election_date)
+    except ValueError:
+        raise ConfigError(f"ELECTION_DATE must be a date like 2025-08-27; got {election_date!r}.") from None
     return Settings(env=env, secret_key=secret_key, database_url=database_url, election_date=election_date)

@@ -5,16 +5,15 @@ from sqlalchemy import select
 
 from logistics.models import DeliveryStatus, HealthIncident, IncidentStatus, Kecamatan, MealRound, Tps, TpsStatus
 from logistics.queries.alerts import collect_alerts
-from logistics.queries.scope import day_window
 from logistics.rules.meal_state import MealRow, MealState, meal_state
 from logistics.services.deliveries import advance_delivery
 from logistics.services.incidents import advance_incident, report_incident
 from logistics.services.tps_status import advance_tps_status, report_officers_present
-from logistics.timeutil import utcnow, wib
+from logistics.timeutil import utcnow, wib, wib_day
 from tests.factories import meal
 
 DAY = date(2025, 8, 27)
-START, END = day_window(DAY)
+START, END = wib_day(DAY)
 
 
 def kinds(alerts, kind, tps_id=None):

@@ -54,3 +54,8 @@ def test_environment_is_read_when_the_app_is_created_not_at_import(monkeypatch, 
     second = create_app()
     assert first.config["SQLALCHEMY_DATABASE_URI"].endswith("first.db")
     assert second.config["SQLALCHEMY_DATABASE_URI"].endswith("second.db")
+
+
+def test_bad_election_date_is_refused_at_start(tmp_path):
+    with pytest.raises(ConfigError, match="ELECTION_DATE"):
+        load_settings(str(tmp_path), environ={"SIAGA_ENV": "development", "ELECTION_DATE": "27/08/2025"})

@@ -91,7 +91,7 @@ def test_xlsx_with_kpu_style_headers(session, actor_for, tmp_path):
 
 
 def test_kecamatan_coordinator_imports_only_its_own(session, actor_for, tmp_path):
-    path = write(tmp_path, HEADER + f"19.71.01.1004,40,A,-2.131462,106.126418,300,reguler,\n")
+    path = write(tmp_path, HEADER + "19.71.01.1004,40,A,-2.131462,106.126418,300,reguler,\n")
     report = import_tps(session, actor_for("camat-gerunggang"), path)
     assert [(e.row, e.column) for e in report.errors] == [(2, "kode_kelurahan")]
 

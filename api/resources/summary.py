@@ -1,10 +1,9 @@
 """The dashboard's per-kecamatan figures (logistics.queries.summary), for one election day."""
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 
 import marshmallow as ma
-from flask import current_app
 from flask_smorest import Blueprint
 
 from api.fields import Id, Day
@@ -12,6 +11,7 @@ from api.fields import Id, Day
 from api.auth import requires
 from logistics.queries.summary import city_totals, kecamatan_summary
 from logistics.timeutil import utcnow, wib
+from siaga.election import election_day
 from siaga.extensions import db
 
 blp = Blueprint("api_summary", __name__, url_prefix="/api/v1", description="Dashboard figures")
@@ -58,7 +58,7 @@ class SummaryArgs(ma.Schema):
 @blp.response(200, SummarySchema)
 def summary(args):
     """Per-kecamatan figures of the day and the city's totals (the coordinators' dashboard)."""
-    day = args.get("date") or date.fromisoformat(current_app.config["ELECTION_DATE"])
+    day = args.get("date") or election_day()
     now = utcnow()
     ids = [args["kecamatan_id"]] if args.get("kecamatan_id") is not None else None
     rows = kecamatan_summary(db.session, now, wib(day, time(0)), wib(day + timedelta(days=1), time(0)), ids)

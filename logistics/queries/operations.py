@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased, joinedload
@@ -15,12 +15,7 @@ from logistics.models import (
 )
 from logistics.queries.coverage import tps_covered_by
 from logistics.rules.roster import coverage_gaps, opening_window
-from logistics.timeutil import wib
-
-
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """The WIB calendar day as a UTC [start, end)."""
-    return wib(day, time(0)), wib(day + timedelta(days=1), time(0))
+from logistics.timeutil import wib_day
 
 
 def _in_kecamatan(query, kecamatan_ids: Iterable[int] | None):
@@ -29,7 +24,7 @@ def _in_kecamatan(query, kecamatan_ids: Iterable[int] | None):
 
 def meal_plan(session: Session, day: date, meal_round: MealRound, kecamatan_ids: Iterable[int] | None) -> list[Delivery]:
     """The round's deliveries in courier and route order, with TPS and courier loaded."""
-    start, end = day_bounds(day)
+    start, end = wib_day(day)
     courier = aliased(Person)
     query = (select(Delivery).join(Tps, Delivery.tps_id == Tps.id).join(Kelurahan, Tps.kelurahan_id == Kelurahan.id)
              .outerjoin(courier, Delivery.courier_id == courier.id)
@@ -108,7 +103,7 @@ def station_officers(session: Session, station_id: int, tiers: Iterable[RiskTier
         return []
     checkin_query = select(HealthCheckin).where(HealthCheckin.person_id.in_(wanted)).order_by(HealthCheckin.due_at)
     if day is not None:
-        start, end = day_bounds(day)
+        start, end = wib_day(day)
         checkin_query = checkin_query.where(HealthCheckin.due_at >= start, HealthCheckin.due_at < end)
     checkins: dict[int, list[HealthCheckin]] = {}
     for checkin in session.scalars(checkin_query):
@@ -122,4 +117,4 @@ def station_officers(session: Session, station_id: int, tiers: Iterable[RiskTier
     return sorted(by_tps.values(), key=lambda item: item[0].code)
 
 
-__all__ = ["couriers", "day_bounds", "logistics_checklist", "meal_plan", "roster_board", "station_officers"]
+__all__ = ["couriers", "logistics_checklist", "meal_plan", "roster_board", "station_officers"]

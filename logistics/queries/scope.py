@@ -1,17 +1,10 @@
 """Which kecamatan a read query covers, and the election day's time window."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, func, select
 
 from logistics.models import HealthIncident, Kelurahan, MedicStation, Tps
-from logistics.timeutil import wib
-
-
-def day_window(day: date) -> tuple[datetime, datetime]:
-    """[00:00, 24:00) WIB of `day`, as aware UTC datetimes."""
-    return wib(day, time(0, 0)), wib(day + timedelta(days=1), time(0, 0))
 
 
 def tps_kecamatan():

@@ -1,21 +1,16 @@
 """Keep each courier's tour and ETAs current: after planning, and after every courier step."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from logistics.models import Delivery, DeliveryKind, DeliveryStatus, MealRound, Vendor
 from logistics.rules.routing import DISPATCH_LEAD, SERVICE_TIME, Stop, arrival_times, nearest_neighbour_tour
-from logistics.timeutil import WIB
+from logistics.timeutil import wib_day
 
 DONE = (DeliveryStatus.DELIVERED, DeliveryStatus.FAILED)
-
-
-def _day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time(0), tzinfo=WIB)
-    return start, start + timedelta(days=1)
 
 
 def refresh_route(session: Session, courier_id: int, meal_round: MealRound, day: date) -> list[Delivery]:
@@ -25,7 +20,7 @@ def refresh_route(session: Session, courier_id: int, meal_round: MealRound, day:
     last was (the last finished stop, or the vendor's kitchen) from when they were there.
     Flushes, does not commit: callers own the transaction.
     """
-    start, end = _day_bounds(day)
+    start, end = wib_day(day)
     stops = session.scalars(select(Delivery).where(
         Delivery.courier_id == courier_id, Delivery.kind == DeliveryKind.MEAL, Delivery.meal_round == meal_round,
         Delivery.planned_at >= start, Delivery.planned_at < end)).all()
