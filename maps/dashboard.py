@@ -5,7 +5,7 @@ from flask import abort, render_template, request
 from sqlalchemy import select
 
 from logistics.models import Kecamatan, MealRound, Role, Triage
-from logistics.queries.alerts import collect_alerts
+from logistics.queries.alerts import collect_alerts, group_alerts
 from logistics.queries.exports import STATUS_ENUMS
 from logistics.queries.incidents_per_hour import incidents_per_hour
 from logistics.queries.summary import city_totals, kecamatan_summary
@@ -77,6 +77,8 @@ def dashboard():
     start, end = election_window()
     rows = kecamatan_summary(db.session, now, start, end, ids)
     alerts = collect_alerts(db.session, now, start, end, ids)
+    if ids is None or len(ids) > 1:  # several kecamatan: one line per kind and kecamatan
+        alerts = group_alerts(alerts, {r["kecamatan_id"]: r["nama"] for r in rows})
     scope = kecamatan_scope()
     choices_query = select(Kecamatan.id, Kecamatan.nama).order_by(Kecamatan.kode_kemendagri)
     if scope is not None:

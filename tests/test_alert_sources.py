@@ -92,3 +92,17 @@ def test_meal_state_rule():
     assert meal_state([MealRow(**{**on_time, "quantity_received": 5})], planned) == MealState.SHORT
     assert meal_state([MealRow(**{**on_time, "delivered_at": planned + timedelta(minutes=45)})],
                       planned + timedelta(hours=1)) == MealState.LATE
+
+
+def test_city_view_groups_many_alerts_of_a_kind_per_kecamatan(session):
+    from logistics.queries.alerts import group_alerts
+
+    alerts = collect_alerts(session, wib(DAY, time(7, 31)), START, END)
+    names = dict(session.execute(select(Kecamatan.id, Kecamatan.nama)).all())
+    grouped = [a for a in group_alerts(alerts, names) if a.kind == "tps_not_open"]
+    assert len(grouped) == 7  # one per kecamatan instead of 319
+    assert sum(a.refs["count"] for a in grouped) == session.query(Tps).count()
+    bukit_intan = next(a for a in grouped if a.message_id.startswith("Kec. Bukit Intan:"))
+    assert "64 peringatan serupa" in bukit_intan.message_id and bukit_intan.tps_id is None
+    few = [a for a in alerts if a.kind == "tps_not_open"][:3]
+    assert group_alerts(few, names) == sorted(few, key=lambda a: a.sort_key())  # few stay as they are

@@ -6,6 +6,7 @@ the dashboard and the API call `collect_alerts`.
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -47,3 +48,32 @@ def collect_alerts(session: Session, now: datetime, day_start: datetime, day_end
     scope = None if kecamatan_ids is None else list(kecamatan_ids)
     alerts = [a for source in _SOURCES for a in source(session, now, day_start, day_end, scope)]
     return sorted(alerts, key=Alert.sort_key)
+
+
+# More alerts than this of one kind in one kecamatan read as a single line in a multi-kecamatan view.
+GROUP_AT = 6
+
+
+def group_alerts(alerts: list[Alert], kecamatan_names: dict[int, str], at_least: int = GROUP_AT) -> list[Alert]:
+    """For a view over several kecamatan: many alerts of one kind in one kecamatan become one line
+    (its most urgent member's severity and time, and how many). At 07:31 on election day a city has
+    hundreds of "not open yet" alerts and a province thousands; one line per kecamatan keeps the rest
+    of the list readable. The kecamatan's own view still lists every TPS."""
+    groups: dict[tuple[str, int | None], list[Alert]] = defaultdict(list)
+    for alert in alerts:
+        groups[(alert.kind, alert.kecamatan_id)].append(alert)
+    out: list[Alert] = []
+    for (kind, kecamatan_id), members in groups.items():
+        if kecamatan_id is None or len(members) < at_least:
+            out.extend(members)
+            continue
+        first = min(members, key=Alert.sort_key)
+        name = kecamatan_names.get(kecamatan_id, str(kecamatan_id))
+        out.append(Alert(
+            kind=kind, severity=first.severity, since=first.since, kecamatan_id=kecamatan_id,
+            refs={"count": len(members)},
+            message_id=f"Kec. {name}: {len(members)} peringatan serupa, mis. {first.message_id}",
+            message_en=f"Kec. {name}: {len(members)} similar alerts, e.g. {first.message_en}",
+        ))
+    return sorted(out, key=Alert.sort_key)
+
