@@ -13,7 +13,7 @@ from logistics.queries.field_lists import station_open_incidents
 from logistics.rules.care_times import time_to_care, time_to_response
 from logistics.rules.complaints import COMPLAINT_VALUES, COMPLAINTS
 from logistics.rules.transitions import INCIDENT_FLOW
-from logistics.services.incidents import _incident_kecamatan_id  # the same scope rule the services check
+from logistics.services.incidents import incident_kecamatan_id
 from logistics.services.incidents import advance_incident, assign_medic_station, report_incident
 from field import bp
 from field.web import arg_int, done, form_int, form_text
@@ -143,7 +143,7 @@ def referral_facilities() -> list[HealthFacility]:
 def incident_detail(incident_id: int):
     incident = _incident_or_404(incident_id)
     actor = current_actor()
-    kecamatan_id = _incident_kecamatan_id(incident)
+    kecamatan_id = incident_kecamatan_id(incident)
     if not may_view_incident(actor, incident.medic_station_id, kecamatan_id, incident.tps_id):
         abort(403)
     may_act = may_handle_incident(actor, incident.medic_station_id, kecamatan_id) and actor.role != Role.FIELD_OFFICER
@@ -172,7 +172,7 @@ def incident_detail(incident_id: int):
 def incident_step(incident_id: int):
     incident = _incident_or_404(incident_id)
     actor = current_actor()
-    if not may_handle_incident(actor, incident.medic_station_id, _incident_kecamatan_id(incident)):
+    if not may_handle_incident(actor, incident.medic_station_id, incident_kecamatan_id(incident)):
         abort(403)
     try:
         to_status = IncidentStatus(form_text("to_status"))

@@ -1,7 +1,7 @@
 """/dashboard: per-kecamatan figures, city totals, alerts (most urgent first), incidents per hour."""
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import render_template, request
 from sqlalchemy import select
 
 from logistics.models import Kecamatan, MealRound, Role, Triage
@@ -12,7 +12,7 @@ from logistics.queries.summary import city_totals, kecamatan_summary
 from logistics.timeutil import utcnow
 from maps import bp
 from siaga.election import election_day, election_window
-from siaga.auth import kecamatan_scope
+from siaga.auth import chosen_kecamatan_ids, kecamatan_scope
 from siaga.auth import login_required
 from siaga.extensions import db
 from siaga.i18n import _, label, register_english
@@ -42,17 +42,6 @@ register_english({
     "Dihitung": "Computed",
     "Status (untuk unduhan)": "Status (for downloads)",
 })
-
-
-def chosen_kecamatan_ids() -> list[int] | None:
-    """The user's scope, narrowed by `?kecamatan=` when given (never widened)."""
-    scope = kecamatan_scope()
-    chosen = request.args.get("kecamatan", type=int)
-    if chosen is None:
-        return scope
-    if scope is not None and chosen not in scope:
-        abort(403)
-    return [chosen]
 
 
 def chart(counts: list[int]) -> dict:

@@ -6,7 +6,7 @@ from flask import Response, abort, request, stream_with_context
 from logistics.models import Role
 from logistics.queries.exports import ROWS, STATUS_ENUMS, SUBJECTS
 from maps import bp
-from maps.dashboard import chosen_kecamatan_ids
+from siaga.auth import chosen_kecamatan_ids
 from maps.spreadsheet import csv_chunks, xlsx_bytes
 from siaga.auth import login_required
 from siaga.extensions import db

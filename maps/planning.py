@@ -14,7 +14,7 @@ from logistics.queries.operations import couriers, logistics_checklist, meal_pla
 from logistics.services.meal_plans import plan_meals, update_meal_delivery
 from logistics.services.rosters import add_shift, remove_shift
 from logistics.timeutil import WIB, to_wib, wib
-from siaga.auth import current_actor, kecamatan_scope, login_required
+from siaga.auth import chosen_kecamatan_ids, current_actor, kecamatan_scope, login_required
 from siaga.election import election_day
 from siaga.extensions import db
 from siaga.i18n import _, register_english
@@ -47,13 +47,10 @@ def _day() -> date:
 
 
 def _kecamatan_filter() -> tuple[list[int] | None, list[Kecamatan]]:
-    """The kecamatan ids shown: the user's own, or the one chosen, or all (city coordinators)."""
+    """The kecamatan ids shown (the user's scope, narrowed by ?kecamatan=) and the ones they may choose."""
     scope = kecamatan_scope()
     options = db.session.scalars(select(Kecamatan).order_by(Kecamatan.kode_kemendagri)).all()
-    if scope is not None:
-        return scope, [k for k in options if k.id in scope]
-    chosen = request.args.get("kecamatan", type=int)
-    return ([chosen] if chosen else None), options
+    return chosen_kecamatan_ids(), [k for k in options if scope is None or k.id in scope]
 
 
 def _flash_error(exc: DomainError) -> None:

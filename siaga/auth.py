@@ -58,6 +58,17 @@ def kecamatan_scope() -> list[int] | None:
     return [user.kecamatan_id] if user is not None and user.kecamatan_id is not None else None
 
 
+def chosen_kecamatan_ids() -> list[int] | None:
+    """The user's scope, narrowed by `?kecamatan=` when given (never widened: another kecamatan is a 403)."""
+    scope = kecamatan_scope()
+    chosen = request.args.get("kecamatan", type=int)
+    if chosen is None:
+        return scope
+    if scope is not None and chosen not in scope:
+        abort(403)
+    return [chosen]
+
+
 def login_required(*roles: Role):
     """Require a logged-in user, and one of `roles` when given (admins always pass)."""
 

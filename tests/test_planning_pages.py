@@ -92,3 +92,10 @@ def test_logistics_checklist_shows_one_kecamatan_at_a_time(client, session):
     assert "Semua kecamatan" not in page and len(page.encode()) < 100_000
     gerunggang = session.scalar(select(Kecamatan.id).where(Kecamatan.nama == "Gerunggang"))
     assert "Bukit Merapen" in client.get(f"/rencana/logistik?kecamatan={gerunggang}").get_data(as_text=True)
+
+
+def test_kecamatan_coordinator_cannot_ask_for_another_kecamatan(client, session):
+    other = session.scalar(select(Kecamatan.id).where(Kecamatan.nama == "Bukit Intan"))
+    logged_in(client, session, "camat-gerunggang")
+    for path in ("/rencana/konsumsi", "/rencana/jaga", "/rencana/logistik"):
+        assert client.get(f"{path}?kecamatan={other}").status_code == 403

@@ -14,6 +14,7 @@ from logistics.models import (
     Delivery, DeliveryKind, DeliveryStatus, HealthIncident, IncidentStatus, Kecamatan, Kelurahan, MealRound,
     MedicStation, RosterShift, Tps, TpsStatus, Triage,
 )
+from logistics.queries.scope import incident_kecamatan
 from logistics.rules.lateness import GRACE
 
 OPENED = (TpsStatus.OPEN, TpsStatus.VOTING_CLOSED, TpsStatus.COUNTED, TpsStatus.HANDED_OVER)
@@ -69,11 +70,9 @@ def kecamatan_summary(session: Session, now: datetime, day_start: datetime, day_
                                                    "failed": int(failed), "late": int(late)}
         rows[kec_id]["deliveries_late"] += int(late)
 
-    place_kecamatan = func.coalesce(Kelurahan.kecamatan_id, MedicStation.kecamatan_id)
+    place_kecamatan = incident_kecamatan()
     for kec_id, triage, n in session.execute(
         select(place_kecamatan, HealthIncident.triage, func.count(HealthIncident.id))
-        .outerjoin(Tps, HealthIncident.tps_id == Tps.id).outerjoin(Kelurahan, Tps.kelurahan_id == Kelurahan.id)
-        .outerjoin(MedicStation, HealthIncident.medic_station_id == MedicStation.id)
         .where(HealthIncident.status != IncidentStatus.CLOSED, place_kecamatan.in_(ids))
         .group_by(place_kecamatan, HealthIncident.triage)
     ):

@@ -87,7 +87,8 @@ def report_incident(
     return incident
 
 
-def _incident_kecamatan_id(incident: HealthIncident) -> int | None:
+def incident_kecamatan_id(incident: HealthIncident) -> int | None:
+    """Its TPS's kecamatan, else its medic station's (the rule `queries.scope.incident_kecamatan` is in SQL)."""
     if incident.tps is not None:
         return incident.tps.kelurahan.kecamatan_id
     return incident.medic_station.kecamatan_id if incident.medic_station else None
@@ -98,7 +99,7 @@ def advance_incident(
     referral_facility_id: int | None = None, notes: str | None = None, at: datetime | None = None,
 ) -> HealthIncident:
     incident = load(session, HealthIncident, incident_id, "Kejadian")
-    require(may_handle_incident(actor, incident.medic_station_id, _incident_kecamatan_id(incident)),
+    require(may_handle_incident(actor, incident.medic_station_id, incident_kecamatan_id(incident)),
             "Kejadian ini bukan wewenang pos Anda / not your station's incident")
     to_status = S(to_status)
     require_transition(incident_may_move(incident.status, to_status), "Kejadian", incident.status, to_status)
@@ -128,7 +129,7 @@ def assign_medic_station(session: Session, actor: Actor, incident_id: int, stati
     incident = load(session, HealthIncident, incident_id, "Kejadian")
     station = load(session, MedicStation, station_id, "Pos kesehatan")
     require(actor.role in (Role.ADMIN, Role.COORDINATOR)
-            and may_handle_incident(actor, None, _incident_kecamatan_id(incident))
+            and may_handle_incident(actor, None, incident_kecamatan_id(incident))
             and may_handle_incident(actor, None, station.kecamatan_id),
             "Hanya koordinator yang dapat memindahkan kejadian / coordinators only")
     if incident.status == S.CLOSED:
