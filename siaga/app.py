@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -59,13 +59,18 @@ def _tune_sqlite(engine: Engine) -> None:
 
     pysqlite also defers BEGIN on its own, which breaks SAVEPOINTs; SQLAlchemy's documented fix
     hands transaction control back to SQLAlchemy (autocommit driver mode + an explicit BEGIN).
+
+    A write request takes the write lock up front (BEGIN IMMEDIATE): a deferred transaction that
+    reads and then writes cannot wait for a concurrent writer (SQLite answers "database is locked"
+    at once to avoid a deadlock), whereas BEGIN IMMEDIATE waits up to busy_timeout. Reads keep a
+    deferred BEGIN and, under WAL, never wait.
     """
     if engine.dialect.name != "sqlite":
         return
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _is_write_request() else "BEGIN")
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -77,3 +82,10 @@ def _tune_sqlite(engine: Engine) -> None:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _is_write_request() -> bool:
+    return has_request_context() and request.method in WRITE_METHODS

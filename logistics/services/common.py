@@ -80,9 +80,18 @@ def audit(session: Session, actor: Actor, action: str, record, before: dict | No
     ))
 
 
+UNIT_OF_WORK = "unit_of_work"  # session.info flag: someone above the service commits once at the end
+
+
 def commit(session: Session) -> None:
+    """End the service's change: commit it, or inside a unit of work (an idempotent request, see
+    `siaga.idempotency`) only flush it, so the caller commits the change together with what else
+    belongs to the same submission (its idempotency record and stored response)."""
     try:
-        session.commit()
+        if session.info.get(UNIT_OF_WORK):
+            session.flush()
+        else:
+            session.commit()
     except IntegrityError as exc:
         session.rollback()
         raise Conflict("Data bertentangan dengan data yang sudah ada / conflicts with stored data") from exc
