@@ -25,8 +25,16 @@ class Conflict(DomainError):
     code = "conflict"
 
 
-def load(session: Session, model: type[M], record_id: int, what: str) -> M:
-    record = session.get(model, record_id)
+def load(session: Session, model: type[M], record_id: int, what: str, *, for_step: bool = False) -> M:
+    """The record, or NotFound. `for_step`: the caller changes its status from what it reads now,
+    so lock the row until the commit (SELECT ... FOR UPDATE on PostgreSQL, re-read even if the
+    session holds it; SQLite write requests already hold the database's write lock, BEGIN
+    IMMEDIATE). Two racing steps then run one after the other and the second sees the first's
+    status: one succeeds, the other is refused as an invalid transition (409)."""
+    if for_step:
+        record = session.get(model, record_id, with_for_update=True, populate_existing=True)
+    else:
+        record = session.get(model, record_id)
     if record is None:
         raise NotFound(f"{what} {record_id} tidak ditemukan / not found")
     return record
