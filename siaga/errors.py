@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from logistics.errors import DomainError
@@ -23,6 +23,8 @@ register_english({
     "Isi kiriman bukan JSON yang sah.": "The body is not valid JSON.",
     "Terlalu banyak permintaan; coba lagi setelah jeda di header Retry-After.":
         "Too many requests; retry after the delay in the Retry-After header.",
+    "Data bertentangan dengan data yang sudah ada; muat ulang lalu coba lagi.":
+        "This conflicts with stored data; reload and try again.",
     "Basis data sedang tidak bisa dihubungi; kiriman Anda belum tersimpan. Coba lagi sebentar.":
         "The database cannot be reached right now; your submission was not saved. Retry shortly.",
 })
@@ -74,6 +76,16 @@ def register(app: Flask) -> None:
             _("Basis data sedang tidak bisa dihubungi; kiriman Anda belum tersimpan. Coba lagi sebentar.")))
         response.headers["Retry-After"] = DATABASE_RETRY_AFTER
         return response
+
+    @app.errorhandler(IntegrityError)
+    def _conflict(exc):
+        # A constraint refused the change (e.g. a racing step made the row's state another one):
+        # nothing was stored; a 409 like the services' own Conflict, never a 500.
+        from siaga.extensions import db
+
+        app.logger.info("integrity conflict: %s", str(exc).splitlines()[0][:200])
+        db.session.rollback()
+        return error_response(409, "conflict", _("Data bertentangan dengan data yang sudah ada; muat ulang lalu coba lagi."))
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError):
