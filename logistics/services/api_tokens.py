@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from logistics.actor import Actor
 from logistics.errors import NotFound, ValidationFailed
@@ -91,7 +91,8 @@ def find_active_token(session: Session, secret: str) -> ApiToken | None:
     A read: it never writes (see `record_token_use` for `last_used_at`)."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    token = session.scalar(select(ApiToken).options(joinedload(ApiToken.user))  # one query, not two
+                           .where(ApiToken.token_hash == hash_token(secret)))
     if token is None or token.revoked_at is not None:
         return None
     if token.user_id is not None and (token.user is None or not token.user.active):

@@ -25,16 +25,19 @@ class Conflict(DomainError):
     code = "conflict"
 
 
-def load(session: Session, model: type[M], record_id: int, what: str, *, for_step: bool = False) -> M:
+def load(session: Session, model: type[M], record_id: int, what: str, *, for_step: bool = False,
+         options: tuple = ()) -> M:
     """The record, or NotFound. `for_step`: the caller changes its status from what it reads now,
     so lock the row until the commit (SELECT ... FOR UPDATE on PostgreSQL, re-read even if the
     session holds it; SQLite write requests already hold the database's write lock, BEGIN
     IMMEDIATE). Two racing steps then run one after the other and the second sees the first's
-    status: one succeeds, the other is refused as an invalid transition (409)."""
+    status: one succeeds, the other is refused as an invalid transition (409). `options`: loader
+    options, e.g. a joinedload of what the permission check reads, to save a query."""
     if for_step:
-        record = session.get(model, record_id, with_for_update=True, populate_existing=True)
+        record = session.get(model, record_id, options=options, with_for_update={"of": model},
+                             populate_existing=True)
     else:
-        record = session.get(model, record_id)
+        record = session.get(model, record_id, options=options)
     if record is None:
         raise NotFound(f"{what} {record_id} tidak ditemukan / not found")
     return record

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from logistics.actor import Actor
 from logistics.errors import ValidationFailed
@@ -20,7 +20,7 @@ MAX_OFFICERS_ON_SITE = 50
 
 
 def _tps_for(session: Session, actor: Actor, tps_id: int) -> Tps:
-    tps = load(session, Tps, tps_id, "TPS", for_step=True)
+    tps = load(session, Tps, tps_id, "TPS", for_step=True, options=(joinedload(Tps.kelurahan, innerjoin=True),))
     require(may_post_for_tps(actor, tps.id, tps.kelurahan.kecamatan_id),
             "Anda hanya boleh melapor untuk TPS Anda sendiri / not your TPS")
     return tps
