@@ -136,7 +136,7 @@ def idempotent(view):
             response = None
             refused = exc
         except Exception:
-            session.rollback()
+            _rollback_quietly()
             raise
         finally:
             session.info.pop(UNIT_OF_WORK, None)
@@ -146,14 +146,27 @@ def idempotent(view):
         elif response.status_code >= 400:
             session.rollback()
         else:
-            _remember(claimed, response)
-            session.commit()  # the change, its audit entry and the stored answer, at once
+            try:
+                _remember(claimed, response)
+                session.commit()  # the change, its audit entry and the stored answer, at once
+            except Exception:
+                _rollback_quietly()  # neither happened: a retry runs again
+                raise
             return response
         if response.status_code >= 500:
             return response  # ...and a failure on our side is not remembered: a retry runs again
         return _remember_refusal(scope, key, print_, response)
 
     return wrapped
+
+
+def _rollback_quietly() -> None:
+    """Undo the submission; if the database itself is gone, the pool replaces the connection and
+    the original error (e.g. a 503 for the client to retry) is what counts."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001
+        current_app.logger.warning("rollback failed", exc_info=True)
 
 
 def _remember_refusal(scope: str, key: str, print_: str, response: Response) -> Response:
