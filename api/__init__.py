@@ -8,6 +8,7 @@ from flask import Flask, request
 from flask_limiter import Limiter
 from flask_smorest import Api
 
+from api import ratelimit_storage  # noqa: F401 - registers siaga-memory://
 from api.auth import rate_limit_key
 from api.body_guard import check_json_body
 from api.errors import ErrorSchema
@@ -48,7 +49,7 @@ def register(app: Flask) -> None:
             "servers": [{"url": "/"}],
         },
     })
-    app.config.setdefault("RATELIMIT_STORAGE_URI", os.environ.get("RATELIMIT_STORAGE_URI", "memory://"))
+    app.config.setdefault("RATELIMIT_STORAGE_URI", os.environ.get("RATELIMIT_STORAGE_URI", "siaga-memory://"))
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     api = SiagaApi(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer",

@@ -10,12 +10,12 @@ import hashlib
 from dataclasses import dataclass, replace
 from functools import wraps
 
-from flask import g, request
+from flask import after_this_request, g, request
 
 from logistics.actor import Actor
 from logistics.errors import DomainError, PermissionDenied
 from logistics.models import ApiToken, Role
-from logistics.services.api_tokens import SCOPES, find_active_token
+from logistics.services.api_tokens import SCOPES, find_active_token, record_token_use, token_use_is_stale
 from siaga.auth import current_user
 from siaga.extensions import db
 from siaga.i18n import _, register_english
@@ -76,6 +76,13 @@ def _from_token(secret: str) -> Caller:
     else:
         actor = Actor(role=Role.PARTNER, label=f"token:{token.prefix}", agency=token.agency, scopes=scopes)
     g.idempotency_scope = f"token:{token.id}"
+    if token_use_is_stale(token):
+        token_id = token.id
+
+        @after_this_request
+        def _stamp(response):  # after the view: the request's reads never write
+            record_token_use(db.session, token_id)
+            return response
     return Caller(actor=actor, scopes=scopes, token=token)
 
 

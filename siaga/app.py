@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -59,21 +59,35 @@ def _tune_sqlite(engine: Engine) -> None:
 
     pysqlite also defers BEGIN on its own, which breaks SAVEPOINTs; SQLAlchemy's documented fix
     hands transaction control back to SQLAlchemy (autocommit driver mode + an explicit BEGIN).
+
+    A write request takes the write lock up front (BEGIN IMMEDIATE): a deferred transaction that
+    reads and then writes cannot wait for a concurrent writer (SQLite answers "database is locked"
+    at once to avoid a deadlock), whereas BEGIN IMMEDIATE waits up to busy_timeout. Reads keep a
+    deferred BEGIN and, under WAL, never wait. Writers take turns through a file lock first
+    (siaga/sqlite_writes.py), so the next one starts the moment the previous one commits.
     """
     if engine.dialect.name != "sqlite":
         return
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+    from siaga import sqlite_writes
+
+    sqlite_writes.install(engine, _is_write_request, timeout_seconds=BUSY_TIMEOUT_MS / 1000)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+
+BUSY_TIMEOUT_MS = 5000
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _is_write_request() -> bool:
+    return has_request_context() and request.method in WRITE_METHODS

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from logistics.errors import DomainError
@@ -22,7 +23,12 @@ register_english({
     "Isi kiriman bukan JSON yang sah.": "The body is not valid JSON.",
     "Terlalu banyak permintaan; coba lagi setelah jeda di header Retry-After.":
         "Too many requests; retry after the delay in the Retry-After header.",
+    "Data bertentangan dengan data yang sudah ada; muat ulang lalu coba lagi.":
+        "This conflicts with stored data; reload and try again.",
+    "Basis data sedang tidak bisa dihubungi; kiriman Anda belum tersimpan. Coba lagi sebentar.":
+        "The database cannot be reached right now; your submission was not saved. Retry shortly.",
 })
+DATABASE_RETRY_AFTER = "5"  # seconds; a restarting database or a long lock
 
 # Bahasa Indonesia messages for the statuses people meet on the pages.
 FRIENDLY_MESSAGES = {
@@ -52,6 +58,34 @@ def register(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain_error(exc: DomainError):
         return error_response(exc.http_status, exc.code, exc.message, exc.fields)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_unavailable(exc):
+        # The database is down, restarting, or locked past busy_timeout: nothing was stored (one
+        # transaction per submission), so the client may retry the same submission. No driver text.
+        from siaga.extensions import db
+
+        app.logger.warning("database unavailable: %s", str(exc).splitlines()[0][:200])
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the connection may be gone; the pool replaces it
+            pass
+        response = make_response(error_response(
+            503, "database_unavailable",
+            _("Basis data sedang tidak bisa dihubungi; kiriman Anda belum tersimpan. Coba lagi sebentar.")))
+        response.headers["Retry-After"] = DATABASE_RETRY_AFTER
+        return response
+
+    @app.errorhandler(IntegrityError)
+    def _conflict(exc):
+        # A constraint refused the change (e.g. a racing step made the row's state another one):
+        # nothing was stored; a 409 like the services' own Conflict, never a 500.
+        from siaga.extensions import db
+
+        app.logger.info("integrity conflict: %s", str(exc).splitlines()[0][:200])
+        db.session.rollback()
+        return error_response(409, "conflict", _("Data bertentangan dengan data yang sudah ada; muat ulang lalu coba lagi."))
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError):

@@ -16,7 +16,10 @@ def healthz():
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
         db.session.rollback()
+        # The details (host, port, driver's text) go to the log, never to whoever polls /healthz.
         current_app.logger.warning("health check: database unreachable: %s", exc)
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]
-        return jsonify(status="error", database="unavailable", reason=reason), 503
+        response = jsonify(status="error", database="unavailable", reason="the database did not answer")
+        response.status_code = 503
+        response.headers["Retry-After"] = "5"
+        return response
     return jsonify(status="ok", database="ok")

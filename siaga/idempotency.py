@@ -3,15 +3,22 @@
 A POST carrying a key (the `Idempotency-Key` header, or an `idempotency_key` form field from the
 field pages' offline queue) is run once per caller; any retry with the same key and the same
 body gets the first response again (marked `Idempotent-Replayed: true`); the same key with a
-different body gets 409. Keys live in `idempotency_record`, claimed before the view runs, so two
-copies racing each other cannot both get through.
+different body gets 409.
+
+One transaction per submission (a unit of work): the key's `idempotency_record` row is inserted
+first, the view's services only flush (`logistics.services.common.commit` inside a unit of work),
+and the decorator commits the change, its audit entry and the stored response together. So a
+submission either happened and has its answer stored, or did not happen at all: a retry of one
+whose commit failed (lock, database restart, killed worker) simply runs again, and no claim is
+ever left behind to be "taken over". A twin racing with the same key waits on the key's row (the
+unique index on PostgreSQL, the write lock that BEGIN IMMEDIATE takes on SQLite) and then gets the
+stored response; only if it cannot wait does it get 409 `idempotency_in_progress` + Retry-After.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import re
-from datetime import timedelta
 from functools import wraps
 
 from flask import Response, current_app, g, make_response, request
@@ -21,6 +28,7 @@ from werkzeug.exceptions import HTTPException
 
 from logistics.errors import DomainError
 from logistics.models import IdempotencyRecord
+from logistics.services.common import UNIT_OF_WORK
 from logistics.timeutil import utcnow
 from siaga.errors import error_response
 from siaga.extensions import db
@@ -30,7 +38,6 @@ KEY_HEADER = "Idempotency-Key"
 KEY_FIELD = "idempotency_key"
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{8,100}$")
 IGNORED_FORM_FIELDS = {"csrf_token", KEY_FIELD}
-STALE_AFTER = timedelta(seconds=60)  # a claim whose request died is taken over after this
 KEPT_HEADERS = ("Content-Type", "Location")
 
 register_english({
@@ -62,39 +69,51 @@ def fingerprint() -> str:
     return hashlib.sha256(request.method.encode() + b" " + request.path.encode() + b"\n" + body).hexdigest()
 
 
+def _stored_answer(scope: str, key: str, print_: str) -> Response:
+    """The answer to a key someone already used: its stored response, or a 409."""
+    record = db.session.scalar(select(IdempotencyRecord).where(
+        IdempotencyRecord.scope == scope, IdempotencyRecord.key == key))
+    if record is not None and record.fingerprint != print_:
+        return make_response(error_response(409, "idempotency_key_reused",
+                                            _("Kunci idempoten ini sudah dipakai untuk kiriman lain.")))
+    if record is not None and record.status_code is not None:
+        replay = Response(record.response_body, status=record.status_code, headers=record.response_headers or {})
+        replay.headers["Idempotent-Replayed"] = "true"
+        return replay
+    # Not visible yet (a twin's transaction is still open and we could not wait for it), or a
+    # record left without a response by an older version of this code.
+    response = make_response(error_response(409, "idempotency_in_progress",
+                                            _("Kiriman yang sama masih diproses; coba lagi sebentar.")))
+    response.headers["Retry-After"] = "1"
+    return response
+
+
 def _claim(scope: str, key: str, print_: str) -> IdempotencyRecord | Response:
-    """Our own new record, or the response to give instead of running the view."""
-    for _attempt in range(2):
-        record = db.session.scalar(select(IdempotencyRecord).where(
-            IdempotencyRecord.scope == scope, IdempotencyRecord.key == key))
-        if record is None:
-            record = IdempotencyRecord(scope=scope, key=key, fingerprint=print_, created_at=utcnow())
-            db.session.add(record)
-            try:
-                db.session.commit()
-                return record
-            except IntegrityError:
-                db.session.rollback()  # a twin claimed it first: read theirs
-                continue
-        if record.fingerprint != print_:
-            return error_response(409, "idempotency_key_reused", _("Kunci idempoten ini sudah dipakai untuk kiriman lain."))
-        if record.status_code is not None:
-            replay = Response(record.response_body, status=record.status_code, headers=record.response_headers or {})
-            replay.headers["Idempotent-Replayed"] = "true"
-            return replay
-        if utcnow() - record.created_at > STALE_AFTER:
-            record.created_at = utcnow()
-            db.session.commit()
-            return record
-        response = error_response(409, "idempotency_in_progress", _("Kiriman yang sama masih diproses; coba lagi sebentar."))
-        response = make_response(response)
-        response.headers["Retry-After"] = "1"
-        return response
-    raise RuntimeError("idempotency claim failed twice")  # pragma: no cover - needs three racing twins
+    """Insert the key's record in the request's transaction (not committed), or the answer to give
+    instead of running the view. The insert is the lock: a twin's insert of the same (scope, key)
+    waits for this transaction and then fails, and reads what this one stored."""
+    record = IdempotencyRecord(scope=scope, key=key, fingerprint=print_, created_at=utcnow())
+    db.session.add(record)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return _stored_answer(scope, key, print_)
+    return record
+
+
+def _remember(record: IdempotencyRecord, response: Response) -> None:
+    record.status_code = response.status_code
+    record.response_body = response.get_data(as_text=True)
+    record.response_headers = {h: response.headers[h] for h in KEPT_HEADERS if h in response.headers}
+
+
+def _refusal(exc: Exception) -> Response:
+    return make_response(current_app.handle_user_exception(exc))
 
 
 def idempotent(view):
-    """Run a POST view at most once per (caller, idempotency key)."""
+    """Run a POST view at most once per (caller, idempotency key), in one transaction."""
 
     @wraps(view)
     def wrapped(*args, **kwargs):
@@ -105,35 +124,56 @@ def idempotent(view):
             return error_response(400, "invalid_idempotency_key",
                                   _("Kunci idempoten tidak valid (8-100 huruf, angka, . _ : -)."),
                                   {KEY_FIELD: _("Kunci idempoten tidak valid (8-100 huruf, angka, . _ : -).")})
-        claimed = _claim(caller_scope(), key, fingerprint())
+        scope, print_ = caller_scope(), fingerprint()
+        claimed = _claim(scope, key, print_)
         if not isinstance(claimed, IdempotencyRecord):
             return claimed
-        record_id = claimed.id
+        session = db.session
+        session.info[UNIT_OF_WORK] = True
         try:
             response = make_response(view(*args, **kwargs))
         except (HTTPException, DomainError) as exc:
-            db.session.rollback()
-            response = make_response(current_app.handle_user_exception(exc))
+            response = None
+            refused = exc
         except Exception:
-            db.session.rollback()
-            _forget(record_id)
+            _rollback_quietly()
             raise
-        if response.status_code >= 500:
-            _forget(record_id)
+        finally:
+            session.info.pop(UNIT_OF_WORK, None)
+        if response is None:
+            session.rollback()  # nothing of a refused submission is kept...
+            response = _refusal(refused)
+        elif response.status_code >= 400:
+            session.rollback()
+        else:
+            try:
+                _remember(claimed, response)
+                session.commit()  # the change, its audit entry and the stored answer, at once
+            except Exception:
+                _rollback_quietly()  # neither happened: a retry runs again
+                raise
             return response
-        record = db.session.get(IdempotencyRecord, record_id)
-        record.status_code = response.status_code
-        record.response_body = response.get_data(as_text=True)
-        record.response_headers = {h: response.headers[h] for h in KEPT_HEADERS if h in response.headers}
-        db.session.commit()
-        return response
+        if response.status_code >= 500:
+            return response  # ...and a failure on our side is not remembered: a retry runs again
+        return _remember_refusal(scope, key, print_, response)
 
     return wrapped
 
 
-def _forget(record_id: int) -> None:
-    """Drop the claim of a request that failed on our side, so a retry can run."""
-    record = db.session.get(IdempotencyRecord, record_id)
-    if record is not None:
-        db.session.delete(record)
-        db.session.commit()
+def _rollback_quietly() -> None:
+    """Undo the submission; if the database itself is gone, the pool replaces the connection and
+    the original error (e.g. a 503 for the client to retry) is what counts."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001
+        current_app.logger.warning("rollback failed", exc_info=True)
+
+
+def _remember_refusal(scope: str, key: str, print_: str, response: Response) -> Response:
+    """Store a 4xx answer in its own transaction, so a retry gets the same refusal."""
+    claimed = _claim(scope, key, print_)
+    if not isinstance(claimed, IdempotencyRecord):
+        return claimed  # a twin answered meanwhile: give its answer
+    _remember(claimed, response)
+    db.session.commit()
+    return response

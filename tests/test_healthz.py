@@ -17,6 +17,22 @@ def test_healthz_503_when_database_is_down(monkeypatch):
     assert body["status"] == "error"
     assert body["database"] == "unavailable"
     assert body["reason"]
+    assert response.headers["Retry-After"]
+    text = response.get_data(as_text=True).lower()
+    for leak in ("127.0.0.1", ":1", "port", "psycopg", "connection refused", "postgres"):
+        assert leak not in text, leak
+
+
+def test_api_answers_503_with_retry_after_when_database_is_down(monkeypatch):
+    monkeypatch.setenv("SIAGA_ENV", "testing")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://postgres@127.0.0.1:1/none"})
+    response = app.test_client().post("/api/v1/incidents", json={"complaint": "x"},
+                                      headers={"Authorization": "Bearer siaga_x", "Idempotency-Key": "down-0001"})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    body = response.get_json()
+    assert body["error"]["code"] == "database_unavailable" and set(body["error"]) == {"code", "message", "fields"}
+    assert "127.0.0.1" not in response.get_data(as_text=True)
 
 
 def test_unknown_url_is_a_json_404_for_api_clients(client):

@@ -4,10 +4,11 @@ from flask import g, jsonify, request
 from sqlalchemy import func, select
 
 from logistics.actor import Actor
-from logistics.models import HealthIncident, User
+from logistics.models import HealthIncident, IdempotencyRecord, User
 from logistics.services.incidents import report_incident
 from siaga import create_app
 from siaga.extensions import csrf, db
+from siaga import idempotency
 from siaga.idempotency import idempotent
 
 
@@ -99,3 +100,37 @@ def test_an_error_response_is_remembered_too(probe_app, session):
     assert first.get_json()["error"]["fields"]["triage"]
     assert again.headers["Idempotent-Replayed"] == "true"
     assert incidents(session) == before
+
+
+# One transaction per submission: the change, its audit entry and the stored answer.
+
+def test_a_submission_whose_answer_cannot_be_stored_leaves_nothing_and_runs_again(probe_app, session, monkeypatch):
+    client = login(probe_app, session, "petugas")
+    before = incidents(session)
+    original = idempotency._remember
+
+    def broken(record, response):
+        raise RuntimeError("the database went away before the commit")
+
+    monkeypatch.setattr(idempotency, "_remember", broken)
+    probe_app.testing = False  # an unhandled error is a 500, as in production
+    failed = client.post("/_probe/incidents", json=BODY, headers={"Idempotency-Key": "uow-retry-0001"})
+    assert failed.status_code == 500
+    assert incidents(session) == before  # the service's own "commit" did not end the transaction
+    assert session.scalar(select(func.count()).select_from(IdempotencyRecord)
+                          .where(IdempotencyRecord.key == "uow-retry-0001")) == 0  # no claim left behind
+
+    monkeypatch.setattr(idempotency, "_remember", original)
+    retried = client.post("/_probe/incidents", json=BODY, headers={"Idempotency-Key": "uow-retry-0001"})
+    again = client.post("/_probe/incidents", json=BODY, headers={"Idempotency-Key": "uow-retry-0001"})
+    assert retried.status_code == again.status_code == 201
+    assert "Idempotent-Replayed" not in retried.headers and again.headers["Idempotent-Replayed"] == "true"
+    assert incidents(session) == before + 1
+
+
+def test_the_change_and_its_stored_answer_commit_together(probe_app, session):
+    client = login(probe_app, session, "petugas")
+    response = client.post("/_probe/incidents", json=BODY, headers={"Idempotency-Key": "uow-together-01"})
+    record = session.scalar(select(IdempotencyRecord).where(IdempotencyRecord.key == "uow-together-01"))
+    assert record.status_code == 201 and str(response.get_json()["id"]) in record.response_body
+    assert session.get(HealthIncident, response.get_json()["id"]) is not None

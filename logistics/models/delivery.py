@@ -10,6 +10,7 @@ from logistics.models.base import Base, TimestampMixin, UTCDateTime, str_enum
 from logistics.models.enums import DeliveryKind, DeliveryStatus, MealRound
 from logistics.models.people import Person
 from logistics.models.tps import Tps
+from logistics.rules.status_fields import DELIVERY_FIELDS
 
 
 class Delivery(TimestampMixin, Base):
@@ -28,6 +29,8 @@ class Delivery(TimestampMixin, Base):
         CheckConstraint("quantity_received IS NULL OR quantity_received >= 0", name="quantity_received_valid"),
         CheckConstraint("quantity_damaged IS NULL OR (quantity_damaged >= 0 AND quantity_damaged <= quantity_received)",
                         name="quantity_damaged_valid"),
+        # Never the fields of two end states (delivered and failed), whoever writes the row.
+        CheckConstraint(DELIVERY_FIELDS.sql(), name="fields_fit_status"),
         Index("ix_delivery_status_planned_at", "status", "planned_at"),
     )
 

@@ -10,6 +10,7 @@ from logistics.models.base import Base, TimestampMixin, UTCDateTime, str_enum
 from logistics.models.enums import FacilityKind, IncidentStatus, PatientKind, Triage
 from logistics.models.tps import Tps
 from logistics.models.wilayah import Kecamatan, Kelurahan
+from logistics.rules.status_fields import INCIDENT_FIELDS
 
 
 class HealthFacility(TimestampMixin, Base):
@@ -64,6 +65,7 @@ class HealthIncident(TimestampMixin, Base):
     __table_args__ = (
         CheckConstraint("tps_id IS NOT NULL OR (lat IS NOT NULL AND lon IS NOT NULL)", name="has_place"),
         Index("ix_health_incident_status_triage", "status", "triage"),
+        CheckConstraint(INCIDENT_FIELDS.sql(), name="step_times_fit_status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

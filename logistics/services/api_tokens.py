@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, joinedload
 
 from logistics.actor import Actor
 from logistics.errors import NotFound, ValidationFailed
@@ -28,6 +29,7 @@ SCOPES: dict[str, str] = {
     "write:incidents": "report incidents; care steps for medics, coordinators and the health office",
 }
 LAST_USED_RESOLUTION = timedelta(minutes=1)  # do not write on every request
+log = logging.getLogger(__name__)
 
 
 def hash_token(secret: str) -> str:
@@ -84,16 +86,47 @@ def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
 
 
 def find_active_token(session: Session, secret: str) -> ApiToken | None:
-    """The live token for `secret`, or None. A hash lookup: no secret is compared character by character."""
+    """The live token for `secret`, or None. A hash lookup: no secret is compared character by character.
+
+    A read: it never writes (see `record_token_use` for `last_used_at`)."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    token = session.scalar(select(ApiToken).options(joinedload(ApiToken.user))  # one query, not two
+                           .where(ApiToken.token_hash == hash_token(secret)))
     if token is None or token.revoked_at is not None:
         return None
     if token.user_id is not None and (token.user is None or not token.user.active):
         return None
-    now = utcnow()
-    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-        token.last_used_at = now
-        session.commit()
     return token
+
+
+def token_use_is_stale(token: ApiToken, now: datetime | None = None) -> bool:
+    """Whether `last_used_at` is old enough to be written again (at most once a minute)."""
+    now = now or utcnow()
+    return token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION
+
+
+def record_token_use(session: Session, token_id: int, now: datetime | None = None) -> bool:
+    """Stamp `last_used_at` in its own short transaction, after the request's own work is done.
+
+    Conditional, so several workers seeing the same stale value write it once; and it never
+    raises: a locked or unreachable database only means the stamp waits for the next use.
+    Returns whether the stamp was written."""
+    now = now or utcnow()
+    try:
+        session.rollback()  # end the request's transaction (already committed, or a read)
+        result = session.execute(
+            update(ApiToken)
+            .where(ApiToken.id == token_id,
+                   or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - LAST_USED_RESOLUTION))
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False))
+        session.commit()
+        return bool(result.rowcount)
+    except Exception:  # noqa: BLE001 - bookkeeping must never fail the request
+        log.warning("could not record the use of API token %s", token_id, exc_info=True)
+        try:
+            session.rollback()
+        except Exception:  # noqa: BLE001
+            pass
+        return False

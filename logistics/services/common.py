@@ -25,8 +25,19 @@ class Conflict(DomainError):
     code = "conflict"
 
 
-def load(session: Session, model: type[M], record_id: int, what: str) -> M:
-    record = session.get(model, record_id)
+def load(session: Session, model: type[M], record_id: int, what: str, *, for_step: bool = False,
+         options: tuple = ()) -> M:
+    """The record, or NotFound. `for_step`: the caller changes its status from what it reads now,
+    so lock the row until the commit (SELECT ... FOR UPDATE on PostgreSQL, re-read even if the
+    session holds it; SQLite write requests already hold the database's write lock, BEGIN
+    IMMEDIATE). Two racing steps then run one after the other and the second sees the first's
+    status: one succeeds, the other is refused as an invalid transition (409). `options`: loader
+    options, e.g. a joinedload of what the permission check reads, to save a query."""
+    if for_step:
+        record = session.get(model, record_id, options=options, with_for_update={"of": model},
+                             populate_existing=True)
+    else:
+        record = session.get(model, record_id, options=options)
     if record is None:
         raise NotFound(f"{what} {record_id} tidak ditemukan / not found")
     return record
@@ -80,9 +91,18 @@ def audit(session: Session, actor: Actor, action: str, record, before: dict | No
     ))
 
 
+UNIT_OF_WORK = "unit_of_work"  # session.info flag: someone above the service commits once at the end
+
+
 def commit(session: Session) -> None:
+    """End the service's change: commit it, or inside a unit of work (an idempotent request, see
+    `siaga.idempotency`) only flush it, so the caller commits the change together with what else
+    belongs to the same submission (its idempotency record and stored response)."""
     try:
-        session.commit()
+        if session.info.get(UNIT_OF_WORK):
+            session.flush()
+        else:
+            session.commit()
     except IntegrityError as exc:
         session.rollback()
         raise Conflict("Data bertentangan dengan data yang sudah ada / conflicts with stored data") from exc

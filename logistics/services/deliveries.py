@@ -24,7 +24,7 @@ def advance_delivery(
 ) -> Delivery:
     """Move a delivery one step. A receipt records the quantity received (default: as planned),
     who received it, and for logistics items how many arrived damaged (the SILOG checklist)."""
-    delivery = load(session, Delivery, delivery_id, "Pengiriman")
+    delivery = load(session, Delivery, delivery_id, "Pengiriman", for_step=True)
     tps = delivery.tps
     require(
         may_move_delivery(actor, tps.id, tps.kelurahan.kecamatan_id, delivery.courier_id),
@@ -37,8 +37,9 @@ def advance_delivery(
     if to_status == S.DISPATCHED:
         delivery.dispatched_at = when
     elif to_status == S.DELIVERED:
-        delivery.quantity_received, delivery.received_by = _receipt(delivery, quantity_received, received_by)
-        delivery.quantity_damaged = _damaged(delivery, quantity_damaged)
+        received, received_by = _receipt(delivery, quantity_received, received_by)
+        damaged = _damaged(delivery, quantity_damaged, received)  # check all before changing any
+        delivery.quantity_received, delivery.received_by, delivery.quantity_damaged = received, received_by, damaged
         delivery.delivered_at = when
     elif to_status == S.FAILED:
         delivery.failed_at = when
@@ -52,13 +53,13 @@ def advance_delivery(
     return delivery
 
 
-def _damaged(delivery: Delivery, damaged: int | None) -> int | None:
+def _damaged(delivery: Delivery, damaged: int | None, received: int) -> int | None:
     if damaged is None:
         return None
     if delivery.kind != DeliveryKind.LOGISTICS:
         raise ValidationFailed("Hanya logistik yang dicatat rusak / only logistics items",
                                {"quantity_damaged": "Hanya untuk logistik pemilu."})
-    if isinstance(damaged, bool) or not isinstance(damaged, int) or not 0 <= damaged <= delivery.quantity_received:
+    if isinstance(damaged, bool) or not isinstance(damaged, int) or not 0 <= damaged <= received:
         raise ValidationFailed("Jumlah rusak tidak valid / invalid damaged count",
                                {"quantity_damaged": "Jumlah rusak 0 sampai jumlah diterima."})
     return damaged

@@ -13,12 +13,12 @@ from logistics.models import (
 )
 from logistics.permissions import may_handle_incident, may_report_incident, require
 from logistics.rules.geo import nearest
+from logistics.rules.status_fields import INCIDENT_STEP_TIMES
 from logistics.rules.transitions import incident_may_move
 from logistics.services.common import audit, commit, load, require_transition, snapshot, step_time
 
 S = IncidentStatus
-STEP_TIME_FIELD = {S.RESPONDING: "responding_at", S.TREATED_ON_SITE: "treated_at",
-                   S.REFERRED: "referred_at", S.CLOSED: "closed_at"}
+STEP_TIME_FIELD = {S(step): column for step, column in INCIDENT_STEP_TIMES.items()}
 # Search for the nearest station within this box first (degrees, ~55 km), so the national
 # table is not scanned for every report.
 NEAR_BOX_DEG = 0.5
@@ -98,7 +98,7 @@ def advance_incident(
     session: Session, actor: Actor, incident_id: int, to_status: IncidentStatus, *,
     referral_facility_id: int | None = None, notes: str | None = None, at: datetime | None = None,
 ) -> HealthIncident:
-    incident = load(session, HealthIncident, incident_id, "Kejadian")
+    incident = load(session, HealthIncident, incident_id, "Kejadian", for_step=True)
     require(may_handle_incident(actor, incident.medic_station_id, incident_kecamatan_id(incident)),
             "Kejadian ini bukan wewenang pos Anda / not your station's incident")
     to_status = S(to_status)
@@ -126,7 +126,7 @@ def advance_incident(
 
 def assign_medic_station(session: Session, actor: Actor, incident_id: int, station_id: int) -> HealthIncident:
     """Hand an incident to another station: coordinators and admins only."""
-    incident = load(session, HealthIncident, incident_id, "Kejadian")
+    incident = load(session, HealthIncident, incident_id, "Kejadian", for_step=True)
     station = load(session, MedicStation, station_id, "Pos kesehatan")
     require(actor.role in (Role.ADMIN, Role.COORDINATOR)
             and may_handle_incident(actor, None, incident_kecamatan_id(incident))

@@ -4,27 +4,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from logistics.actor import Actor
 from logistics.errors import ValidationFailed
 from logistics.models import AuditEntry, Tps, TpsStatus
 from logistics.permissions import may_post_for_tps, require
+from logistics.rules.status_fields import TPS_STEP_TIMES
 from logistics.rules.transitions import tps_may_move
 from logistics.services.common import audit, commit, load, require_transition, snapshot, step_time
 from logistics.timeutil import utcnow
 
-STEP_TIME_FIELD = {
-    TpsStatus.OPEN: "opened_at",
-    TpsStatus.VOTING_CLOSED: "voting_closed_at",
-    TpsStatus.COUNTED: "counted_at",
-    TpsStatus.HANDED_OVER: "handed_over_at",
-}
+STEP_TIME_FIELD = {TpsStatus(step): column for step, column in TPS_STEP_TIMES.items()}
 MAX_OFFICERS_ON_SITE = 50
 
 
 def _tps_for(session: Session, actor: Actor, tps_id: int) -> Tps:
-    tps = load(session, Tps, tps_id, "TPS")
+    tps = load(session, Tps, tps_id, "TPS", for_step=True, options=(joinedload(Tps.kelurahan, innerjoin=True),))
     require(may_post_for_tps(actor, tps.id, tps.kelurahan.kecamatan_id),
             "Anda hanya boleh melapor untuk TPS Anda sendiri / not your TPS")
     return tps

@@ -1,0 +1,172 @@
+"""A real app server for benchmarks and live tests: a scratch database of either kind, migrated and
+seeded like the demo, a few API tokens, and gunicorn (sync workers) on a free loopback port.
+
+Used by bench/write_path.py, bench/load_faults.py and the live tests (tests/test_write_races.py,
+tests/test_load_short.py). Loopback only; everything it starts it stops.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+DEMO_PASSWORD = "bench-password"
+GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def scratch_postgres_url(base_url: str, suffix: str) -> str:
+    """A database next to `base_url`'s on the same server (created if missing): <name>_<suffix>."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from siaga.config import normalise_database_url
+
+    url = make_url(normalise_database_url(base_url))
+    name = f"{url.database}_{suffix}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar():
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@dataclass
+class Demo:
+    """What a client needs to act on the seeded database."""
+
+    database_url: str
+    tps_id: int = 0  # the "petugas" account's TPS
+    officer_token: str = ""  # bound to "petugas": write:tps-status
+    reporter_token: str = ""  # agency token: write:incidents, read:*
+    reader_token: str = ""  # agency token: read:*
+    coordinator_token: str = ""  # bound to "koordinator" (the whole city): every write scope
+    extra: dict = field(default_factory=dict)
+
+
+def prepare_database(database_url: str) -> Demo:
+    """Empty the database, run the migrations, seed the demo city, make tokens."""
+    from flask_migrate import upgrade
+    from sqlalchemy import create_engine, select, text
+
+    from logistics.actor import Actor
+    from logistics.models import User
+    from logistics.services.api_tokens import SCOPES, create_token
+    from siaga import create_app
+    from siaga.config import normalise_database_url
+    from siaga.extensions import db
+    from siaga.seeding import seed_demo
+
+    database_url = normalise_database_url(database_url)
+    if database_url.startswith("sqlite:///"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(database_url[len("sqlite:///"):] + suffix).unlink(missing_ok=True)
+    else:
+        engine = create_engine(database_url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    os.environ.setdefault("SIAGA_ENV", "testing")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    demo = Demo(database_url=database_url)
+    reads = [s for s in SCOPES if s.startswith("read:")]
+    with app.app_context():
+        upgrade()
+        seed_demo(db.session, demo_password=DEMO_PASSWORD)
+        system = Actor.system("bench")
+        demo.tps_id = db.session.scalar(select(User.tps_id).where(User.username == "petugas"))
+        _t, demo.officer_token = create_token(db.session, system, scopes=["write:tps-status", "read:tps"],
+                                              username="petugas", name="bench-officer")
+        _t, demo.reporter_token = create_token(db.session, system, scopes=["write:incidents", *reads],
+                                               agency="Dinkes", name="bench-reporter")
+        _t, demo.reader_token = create_token(db.session, system, scopes=reads, agency="Dinkes", name="bench-reader")
+        _t, demo.coordinator_token = create_token(
+            db.session, system, scopes=[s for s in SCOPES if s.startswith("write:")] + reads,
+            username="koordinator", name="bench-coordinator")
+        db.session.remove()
+        db.engine.dispose()
+    return demo
+
+
+class Server:
+    """gunicorn serving wsgi:app on 127.0.0.1 with `workers` sync workers."""
+
+    def __init__(self, database_url: str, workers: int = 2, log_path: str | None = None, env: dict | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "SIAGA_ENV": "testing", "SECRET_KEY": "bench-secret", "DATABASE_URL": database_url,
+                    # The limiter stays on (its cost is part of a post) but never refuses the load.
+                    "API_RATE_LIMIT": "1000000 per minute", **(env or {})}
+        self.workers = workers
+        self.log_path = log_path or os.devnull
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 30) -> Server:
+        self._log = open(self.log_path, "w")
+        self.process = subprocess.Popen(
+            [GUNICORN, "-w", str(self.workers), "-k", "sync", "-b", f"127.0.0.1:{self.port}",
+             "--graceful-timeout", "2", "--timeout", "30", "wsgi:app"],
+            cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"gunicorn did not start; see {self.log_path}")
+            time.sleep(0.2)
+
+    def worker_pids(self) -> list[int]:
+        """The worker processes (children of the gunicorn master)."""
+        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.process.pid)], capture_output=True, text=True)
+        return [int(p) for p in out.stdout.split()]
+
+    def kill_a_worker(self) -> int | None:
+        """kill -9 one worker (the master starts a new one), as a crash or the OOM killer would."""
+        pids = self.worker_pids()
+        if not pids:
+            return None
+        os.kill(pids[0], signal.SIGKILL)
+        return pids[0]
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if getattr(self, "_log", None):
+            self._log.close()
+
+
+@contextmanager
+def running(database_url: str, workers: int = 2, log_path: str | None = None, env: dict | None = None):
+    server = Server(database_url, workers, log_path, env).start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,0 +1,417 @@
+"""Load-and-fault harness: do election-day posts survive load, crashed workers and a database restart,
+each stored exactly once?
+
+N concurrent clients (threads, loopback only) for T seconds against gunicorn (2 sync workers) on a
+scratch database, mixing
+  * phone form posts: a logged-in field officer's session, the CSRF token from the field page, the
+    offline queue's hidden `idempotency_key` field (POST /lapangan/kejadian, plain form, 302),
+  * API token posts: POST /api/v1/incidents with an Idempotency-Key header,
+  * reads: /map, /dashboard, /map/data/tps.geojson, /api/v1/tps.
+Every post carries a unique marker (in the incident's notes) so it can be found in the database.
+Clients retry like the phones' queue: the same key again on a network error, a 5xx or a 409
+`idempotency_in_progress`, after Retry-After (capped). Afterwards the database is checked: every
+post acknowledged with 2xx/3xx is stored exactly once (0 lost), no marker is stored twice (0
+duplicated), and outside a database outage no request got a 5xx (during one: 503 + Retry-After).
+
+Phases, each on the same server and database:
+  steady    no faults
+  kill      kill -9 of a gunicorn worker at T/3 and 2T/3 (the master starts a new one)
+  db        PostgreSQL only: the database is stopped for 5 s at T/2 and started again. This uses a
+            throwaway cluster of the harness's own (initdb under /tmp, port --own-pg-port, run as the
+            `postgres` user), never a shared server.
+
+Needs: gunicorn and requests in the venv; for PostgreSQL Debian's postgresql server binaries
+(initdb, pg_ctl under /usr/lib/postgresql/<version>/bin) and root (to run them as `postgres`), or
+--pg URL of a server it may create a scratch database on (then no `db` phase). Installs nothing.
+
+Usage:  .venv/bin/python bench/load_faults.py [--db sqlite|postgresql|both] [--clients 150]
+          [--duration 60] [--phases steady,kill,db] [--own-pg-port 55432] [--pg URL]
+Exit status 1 if any check fails. Benchmarks are not tests: no time is asserted.
+"""
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.live_app import DEMO_PASSWORD, Demo, prepare_database, running, scratch_postgres_url  # noqa: E402
+
+MAX_BACKOFF = 2.0
+GIVE_UP_AFTER = 45.0  # seconds after the phase's end: a post still not acknowledged is abandoned
+CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+@dataclass
+class Stats:
+    latencies: list = field(default_factory=list)
+    statuses: Counter = field(default_factory=Counter)
+    five_xx: list = field(default_factory=list)  # (time, status, has Retry-After)
+    network_errors: int = 0
+    acked: dict = field(default_factory=dict)  # marker -> status
+    rejected: dict = field(default_factory=dict)  # marker -> (status, body)
+    abandoned: list = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def response(self, started: float, status: int, retry_after: bool) -> None:
+        with self.lock:
+            self.latencies.append(time.monotonic() - started)
+            self.statuses[status] += 1
+            if status >= 500:
+                self.five_xx.append((time.monotonic(), status, retry_after))
+
+
+@dataclass
+class Outage:
+    start: float = 0.0
+    end: float = 0.0
+
+    def covers(self, moment: float, grace: float = 3.0) -> bool:
+        return self.start and self.start <= moment <= (self.end or float("inf")) + grace
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_INPUT.search(html)
+    if not match:
+        raise RuntimeError("no csrf_token on the page")
+    return match.group(1) or match.group(2)
+
+
+def logged_in(base: str, username: str) -> requests.Session:
+    """A browser session of `username` (one scrypt check; clients share a few of these)."""
+    browser = requests.Session()
+    token = csrf_from(browser.get(base + "/login", timeout=30).text)
+    response = browser.post(base + "/login", data={"username": username, "password": DEMO_PASSWORD,
+                                                   "csrf_token": token}, allow_redirects=False, timeout=30)
+    if response.status_code != 302:
+        raise RuntimeError(f"login as {username} failed: {response.status_code}")
+    return browser
+
+
+class Client:
+    def __init__(self, number: int, base: str, demo: Demo, officer: requests.Session, coordinator: requests.Session,
+                 csrf: str, stats: Stats, run: str, end: float):
+        self.number, self.base, self.demo, self.stats, self.run, self.end = number, base, demo, stats, run, end
+        self.http = requests.Session()  # this client's own connection; cookies copied from a shared login
+        self.officer_cookies = officer.cookies.copy()
+        self.coordinator_cookies = coordinator.cookies.copy()
+        self.csrf = csrf
+        self.posts = 0
+        self.random = random.Random(number)
+
+    def loop(self) -> None:
+        while time.monotonic() < self.end:
+            choice = self.random.random()
+            if choice < 0.25:
+                self.api_post()
+            elif choice < 0.45:
+                self.form_post()
+            else:
+                self.read()
+
+    def _marker(self) -> str:
+        self.posts += 1
+        return f"{self.run}-{self.number}-{self.posts}"
+
+    def api_post(self) -> None:
+        marker = self._marker()
+        body = {"patient_kind": "voter", "complaint": "pingsan", "triage": "hijau", "tps_id": self.demo.tps_id,
+                "notes": marker}
+        headers = {"Authorization": f"Bearer {self.demo.reporter_token}", "Idempotency-Key": uuid.uuid4().hex}
+        self._post_until_answered(marker, lambda: self.http.post(self.base + "/api/v1/incidents", json=body,
+                                                                 headers=headers, timeout=30))
+
+    def form_post(self) -> None:
+        marker = self._marker()
+        form = {"csrf_token": self.csrf, "idempotency_key": uuid.uuid4().hex, "tps_id": str(self.demo.tps_id),
+                "patient_kind": "officer", "complaint": "kelelahan", "triage": "hijau", "notes": marker}
+        self._post_until_answered(marker, lambda: self.http.post(
+            self.base + "/lapangan/kejadian", data=form, cookies=self.officer_cookies, allow_redirects=False,
+            timeout=30))
+
+    def _post_until_answered(self, marker: str, send) -> None:
+        """Like the phones' queue: the same submission again until the server answers for it."""
+        give_up = self.end + GIVE_UP_AFTER
+        backoff = 0.1
+        while time.monotonic() < give_up:
+            started = time.monotonic()
+            try:
+                response = send()
+            except requests.RequestException:
+                with self.stats.lock:
+                    self.stats.network_errors += 1
+                time.sleep(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+                continue
+            status = response.status_code
+            retry_after = "Retry-After" in response.headers
+            self.stats.response(started, status, retry_after)
+            in_progress = status == 409 and "idempotency_in_progress" in response.text
+            if status >= 500 or in_progress:
+                wait = float(response.headers.get("Retry-After") or backoff)
+                time.sleep(min(wait, MAX_BACKOFF))
+                backoff = min(backoff * 2, MAX_BACKOFF)
+                continue
+            if status < 400 and "/login" not in response.headers.get("Location", ""):
+                with self.stats.lock:
+                    self.stats.acked[marker] = status
+            else:
+                with self.stats.lock:
+                    self.stats.rejected[marker] = (status, response.text[:300])
+            return
+        with self.stats.lock:
+            self.stats.abandoned.append(marker)
+
+    def read(self) -> None:
+        choice = self.random.random()
+        if choice < 0.3:
+            url, kwargs = "/api/v1/tps?limit=50", {"headers": {"Authorization": f"Bearer {self.demo.reader_token}"}}
+        elif choice < 0.6:
+            lat, lon = -2.13 + self.random.uniform(-0.02, 0.02), 106.11 + self.random.uniform(-0.02, 0.02)
+            bbox = f"{lon - 0.03},{lat - 0.02},{lon + 0.03},{lat + 0.02}"
+            url, kwargs = f"/map/data/tps.geojson?bbox={bbox}&zoom=14", {"cookies": self.coordinator_cookies}
+        elif choice < 0.8:
+            url, kwargs = "/dashboard", {"cookies": self.coordinator_cookies}
+        else:
+            url, kwargs = "/map", {"cookies": self.coordinator_cookies}
+        started = time.monotonic()
+        try:
+            response = self.http.get(self.base + url, timeout=30, allow_redirects=False, **kwargs)
+        except requests.RequestException:
+            with self.stats.lock:
+                self.stats.network_errors += 1
+            time.sleep(0.2)
+            return
+        self.stats.response(started, response.status_code, "Retry-After" in response.headers)
+        if response.status_code >= 500:
+            time.sleep(min(float(response.headers.get("Retry-After") or 0.5), MAX_BACKOFF))
+
+
+@dataclass
+class PhaseResult:
+    name: str
+    duration: float
+    stats: Stats
+    stored: dict  # marker -> rows
+    outage: Outage
+    faults: list
+
+    @property
+    def lost(self) -> list:
+        return [m for m in self.stats.acked if self.stored.get(m, 0) == 0]
+
+    @property
+    def duplicated(self) -> list:
+        return [m for m, n in self.stored.items() if n > 1]
+
+    @property
+    def five_xx_outside_outage(self) -> list:
+        return [x for x in self.stats.five_xx if not self.outage.covers(x[0])]
+
+    @property
+    def outage_answers_without_retry_after(self) -> list:
+        return [x for x in self.stats.five_xx if self.outage.covers(x[0]) and (x[1] != 503 or not x[2])]
+
+    @property
+    def ok(self) -> bool:
+        return not (self.lost or self.duplicated or self.five_xx_outside_outage
+                    or self.outage_answers_without_retry_after or self.stats.abandoned)
+
+    def report(self) -> str:
+        s = self.stats
+        ms = sorted(s.latencies)
+        p50 = statistics.median(ms) * 1000 if ms else 0
+        p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))] * 1000 if ms else 0
+        five = sum(n for code, n in s.statuses.items() if code >= 500)
+        lines = [
+            f"  phase {self.name}: {len(ms) / self.duration:.0f} req/s, p50 {p50:.0f} ms, p99 {p99:.0f} ms, "
+            f"{len(ms)} responses, statuses {dict(sorted(s.statuses.items()))}, network errors {s.network_errors}",
+            f"    faults: {', '.join(self.faults) or 'none'}",
+            f"    5xx: {five} (outside the outage: {len(self.five_xx_outside_outage)}; in it without 503 + "
+            f"Retry-After: {len(self.outage_answers_without_retry_after)})",
+            f"    posts acknowledged {len(s.acked)}, refused 4xx {len(s.rejected)}, abandoned {len(s.abandoned)}; "
+            f"stored markers {len(self.stored)}; lost {len(self.lost)}, duplicated {len(self.duplicated)}"
+            f"  -> {'OK' if self.ok else 'FAILED'}",
+        ]
+        if s.rejected:
+            lines.append(f"    e.g. refused: {next(iter(s.rejected.values()))}")
+        return "\n".join(lines)
+
+
+def stored_markers(database_url: str, run: str) -> dict:
+    from sqlalchemy import create_engine, func, select
+
+    from logistics.models import HealthIncident
+
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        rows = conn.execute(select(HealthIncident.notes, func.count()).where(HealthIncident.notes.like(run + "-%"))
+                            .group_by(HealthIncident.notes)).all()
+    engine.dispose()
+    return {notes: n for notes, n in rows}
+
+
+def run_phase(name: str, server, demo: Demo, clients: int, duration: float, faults=()) -> PhaseResult:
+    """`faults`: (seconds after the start, function(outage) -> label) to run during the phase."""
+    run = f"lf{uuid.uuid4().hex[:6]}-{name}"
+    officer, coordinator = logged_in(server.url, "petugas"), logged_in(server.url, "koordinator")
+    csrf = csrf_from(officer.get(server.url + "/lapangan/kejadian/baru", timeout=30).text)
+    stats, outage, labels = Stats(), Outage(), []
+    end = time.monotonic() + duration
+    workers = [threading.Thread(target=Client(i, server.url, demo, officer, coordinator, csrf, stats, run,
+                                              end).loop, daemon=True) for i in range(clients)]
+    started = time.monotonic()
+    for worker in workers:
+        worker.start()
+    for at, fault in sorted(faults, key=lambda f: f[0]):
+        time.sleep(max(0.0, started + at - time.monotonic()))
+        labels.append(fault(outage))
+    for worker in workers:
+        worker.join(duration + GIVE_UP_AFTER + 60)
+    elapsed = time.monotonic() - started
+    return PhaseResult(name, elapsed, stats, stored_markers(demo.database_url, run), outage, labels)
+
+
+def kill_worker(server):
+    def fault(_outage):
+        pid = server.kill_a_worker()
+        return f"kill -9 worker {pid} at {time.strftime('%H:%M:%S')}"
+    return fault
+
+
+# --- a throwaway PostgreSQL cluster of our own -------------------------------------------------------
+
+def _pg_bin(name: str) -> str:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    if not found:
+        raise RuntimeError(f"{name} not found: apt-get install -y postgresql")
+    return found[-1]
+
+
+def _as_postgres(command: list[str]) -> None:
+    subprocess.run(["runuser", "-u", "postgres", "--", *command], check=True, capture_output=True, timeout=60)
+
+
+class OwnPostgres:
+    """initdb + pg_ctl under /tmp on `port`; stop()/start() for the outage; removed at the end."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.dir = tempfile.mkdtemp(prefix="siaga-faults-pg-")
+        shutil.chown(self.dir, "postgres", "postgres")
+        self.data = os.path.join(self.dir, "data")
+        self.log = os.path.join(self.dir, "server.log")
+        _as_postgres([_pg_bin("initdb"), "-D", self.data, "-A", "trust", "-U", "postgres", "--no-sync"])
+        self.url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+
+    def start(self) -> None:
+        _as_postgres([_pg_bin("pg_ctl"), "-D", self.data, "-l", self.log, "-w", "-o",
+                      f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off", "start"])
+
+    def stop(self) -> None:
+        _as_postgres([_pg_bin("pg_ctl"), "-D", self.data, "-m", "fast", "-w", "stop"])
+
+    def remove(self) -> None:
+        try:
+            self.stop()
+        except subprocess.CalledProcessError:
+            pass
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@contextmanager
+def own_postgres(port: int):
+    cluster = OwnPostgres(port)
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.remove()
+
+
+def database_outage(cluster: OwnPostgres, seconds: float = 5.0):
+    def fault(outage: Outage):
+        outage.start = time.monotonic()
+        cluster.stop()
+        time.sleep(seconds)
+        cluster.start()
+        outage.end = time.monotonic()
+        return f"database stopped for {outage.end - outage.start:.1f} s (pg_ctl stop -m fast, start)"
+    return fault
+
+
+def run_database(kind: str, args, workdir: Path) -> list[PhaseResult]:
+    phases = [p for p in args.phases.split(",") if p]
+    results = []
+    with _database(kind, args, workdir) as (url, cluster):
+        demo = prepare_database(url)
+        with running(demo.database_url, workers=2, log_path=str(workdir / f"gunicorn-{kind}.log")) as server:
+            for phase in phases:
+                if phase == "steady":
+                    faults = []
+                elif phase == "kill":
+                    faults = [(args.duration / 3, kill_worker(server)), (2 * args.duration / 3, kill_worker(server))]
+                elif phase == "db":
+                    if cluster is None:
+                        print(f"  phase db skipped on {kind}: needs the harness's own PostgreSQL cluster")
+                        continue
+                    faults = [(args.duration / 2, database_outage(cluster))]
+                else:
+                    raise SystemExit(f"unknown phase {phase}")
+                result = run_phase(phase, server, demo, args.clients, args.duration, faults)
+                print(result.report(), flush=True)
+                results.append(result)
+    return results
+
+
+@contextmanager
+def _database(kind: str, args, workdir: Path):
+    if kind == "sqlite":
+        yield f"sqlite:///{workdir}/load.db", None
+    elif args.pg:
+        yield scratch_postgres_url(args.pg, "loadfaults"), None
+    else:
+        with own_postgres(args.own_pg_port) as cluster:
+            yield scratch_postgres_url(cluster.url, "load"), cluster
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--clients", type=int, default=150)
+    parser.add_argument("--duration", type=float, default=60)
+    parser.add_argument("--phases", default="steady,kill,db")
+    parser.add_argument("--own-pg-port", type=int, default=55432)
+    parser.add_argument("--pg", help="use a scratch database on this server instead of an own cluster (no db phase)")
+    args = parser.parse_args()
+    os.environ.setdefault("SIAGA_ENV", "testing")
+    workdir = Path(tempfile.mkdtemp(prefix="siaga-loadfaults-"))
+    ok = True
+    for kind in (["sqlite", "postgresql"] if args.db == "both" else [args.db]):
+        print(f"== {kind}: {args.clients} clients x {args.duration:.0f} s per phase, gunicorn 2 sync workers "
+              f"(logs in {workdir})", flush=True)
+        ok &= all(r.ok for r in run_database(kind, args, workdir))
+    print("ALL CHECKS PASSED" if ok else "SOME CHECKS FAILED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

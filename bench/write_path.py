@@ -1,0 +1,205 @@
+"""Benchmark: what does an election-day post cost, against a bare one-row insert?
+
+In one run per database (SQLite, PostgreSQL), with the same gunicorn (2 sync workers) and the same
+wrk load (2 threads, 8 connections, loopback):
+  * app:  POST /api/v1/tps/<id>/officers {"count": n} with a bearer token bound to the TPS's
+          officer, a fresh Idempotency-Key per request: token lookup, schema, idempotency record,
+          permission, row lock, change, audit entry and stored response, one commit.
+  * bare: a Flask endpoint inserting one row on a persistent connection per worker
+          (bench/bare_app.py), no ORM, no auth.
+Prints req/s, p50/p99, failed requests (non-2xx and socket errors) and the ratio app/bare.
+
+Needs: wrk on PATH (Debian: `apt-get install -y wrk`), gunicorn in the venv, and for PostgreSQL a
+server where it may create a scratch database (<name>_writebench next to --pg's). It installs
+nothing. Loopback only; bounded by --duration.
+
+Usage:  .venv/bin/python bench/write_path.py [--duration 10] [--connections 8] [--threads 2]
+          [--pg postgresql://postgres@127.0.0.1:5432/test_w] [--only sqlite|postgresql] [--profile]
+Benchmarks are not tests: nothing here asserts a time.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.live_app import GUNICORN, free_port, prepare_database, running, scratch_postgres_url  # noqa: E402
+
+# A fresh Idempotency-Key per request: wrk thread number + counter (+ the run's start time).
+WRK_SCRIPT = r"""
+local counter = 0
+local thread_no = 0
+local threads = {}
+function setup(thread)
+  thread:set("no", #threads + 1)
+  table.insert(threads, thread)
+end
+function init(args)
+  thread_no = tonumber(no) or 0
+  run = args[1] or tostring(os.time())
+end
+request = function()
+  counter = counter + 1
+  local key = "bench-" .. run .. "-" .. thread_no .. "-" .. counter
+  wrk.headers["Idempotency-Key"] = key
+  wrk.body = '{"count": ' .. (counter % 40 + 1) .. '}'
+  return wrk.format("POST")
+end
+"""
+
+
+def wrk(url: str, headers: dict, duration: int, threads: int, connections: int, body: str | None = None) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT)
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "-s", script.name]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    command += [url, "--", str(int(time.time() * 1000))]
+    out = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60).stdout
+    os.unlink(script.name)
+    return parse_wrk(out)
+
+
+def _ms(text: str) -> float:
+    value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def parse_wrk(out: str) -> dict:
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))
+    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))
+    non2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    socket_errors = sum(int(x) for x in sock.groups()) if sock else 0
+    return {"rps": rps, "requests": total, "p50": p50, "p99": p99, "failed": non2xx + socket_errors, "raw": out}
+
+
+def bench_database(kind: str, app_url: str, bare_url: str, args) -> tuple[dict, dict]:
+    demo = prepare_database(app_url)
+    env = {"BARE_DATABASE_URL": bare_url}
+    with running(demo.database_url, workers=2) as app_server, _bare_server(env) as bare_base:
+        target = f"{app_server.url}/api/v1/tps/{demo.tps_id}/officers"
+        headers = {"Authorization": f"Bearer {demo.officer_token}", "Content-Type": "application/json"}
+        # Warm both (imports, pools, first queries), then measure bare and app back to back.
+        wrk(target, headers, 2, args.threads, args.connections)
+        wrk(bare_base + "/bare", {"Content-Type": "application/json"}, 2, args.threads, args.connections)
+        bare = wrk(bare_base + "/bare", {"Content-Type": "application/json"}, args.duration, args.threads,
+                   args.connections)
+        app = wrk(target, headers, args.duration, args.threads, args.connections)
+        if args.profile:
+            profile_one_post(demo)
+    return app, bare
+
+
+class _bare_server:
+    def __init__(self, env: dict):
+        self.port = free_port()
+        self.env = {**os.environ, **env}
+
+    def __enter__(self) -> str:
+        import urllib.request
+
+        self.process = subprocess.Popen([GUNICORN, "-w", "2", "-k", "sync", "-b", f"127.0.0.1:{self.port}",
+                                         "bench.bare_app:app"], cwd=ROOT, env=self.env,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        url = f"http://127.0.0.1:{self.port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(urllib.request.Request(url + "/bare", data=b"{}", method="POST"), timeout=2)
+                return url
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("bare server did not start")
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def profile_one_post(demo, posts: int = 300) -> None:
+    """cProfile and a statement count of the app's post, in process (test client, same database)."""
+    import cProfile
+    import pstats
+
+    from sqlalchemy import event
+
+    from siaga import create_app
+    from siaga.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": demo.database_url, "API_RATE_LIMIT": "1000000 per minute"})
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {demo.officer_token}"}
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def post(i: int):
+        return client.post(f"/api/v1/tps/{demo.tps_id}/officers", json={"count": i % 40 + 1},
+                           headers={**headers, "Idempotency-Key": f"profile-{time.time_ns()}-{i}"})
+
+    for i in range(20):
+        post(i)  # warm
+    def count(_conn, _cursor, statement, *_rest):
+        statements.append(statement.split()[0])
+
+    event.listen(engine, "before_cursor_execute", count)
+    assert post(0).status_code == 200
+    event.remove(engine, "before_cursor_execute", count)
+    print(f"  statements per post: {len(statements)} ({', '.join(statements)})")
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for i in range(posts):
+        post(i)
+    profiler.disable()
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--pg", default=os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test_w"),
+                        help="a PostgreSQL URL; the bench uses a scratch database <name>_writebench beside it")
+    parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument("--profile", action="store_true", help="also cProfile the app's post in process")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is needed on PATH (Debian: apt-get install -y wrk)")
+    os.environ.setdefault("SIAGA_ENV", "testing")
+    workdir = Path(tempfile.mkdtemp(prefix="siaga-writebench-"))
+    rows = []
+    for kind in ("sqlite", "postgresql"):
+        if args.only and kind != args.only:
+            continue
+        if kind == "sqlite":
+            app_url, bare_url = f"sqlite:///{workdir}/app.db", f"sqlite:///{workdir}/bare.db"
+        else:
+            app_url = scratch_postgres_url(args.pg, "writebench")
+            bare_url = app_url
+        print(f"== {kind}: wrk -t{args.threads} -c{args.connections} -d{args.duration}s, gunicorn 2 sync workers")
+        app, bare = bench_database(kind, app_url, bare_url, args)
+        rows.append((kind, app, bare))
+    print()
+    print("| database | endpoint | req/s | p50 ms | p99 ms | failed | ratio app/bare |")
+    print("|---|---|---|---|---|---|---|")
+    for kind, app, bare in rows:
+        print(f"| {kind} | bare insert | {bare['rps']:.0f} | {bare['p50']:.1f} | {bare['p99']:.1f} | {bare['failed']} | |")
+        print(f"| {kind} | app post | {app['rps']:.0f} | {app['p50']:.1f} | {app['p99']:.1f} | {app['failed']} | "
+              f"{app['rps'] / bare['rps']:.2f}x |")
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
