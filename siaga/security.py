@@ -1,13 +1,16 @@
 """CSRF protection for every form, and security headers on every response.
 
 Pages get a strict Content-Security-Policy: scripts and styles only from this app, plus inline
-scripts carrying the per-request nonce (`{{ csp_nonce() }}` in templates).
+scripts carrying the per-request nonce (`{{ csp_nonce() }}` in templates). Nothing that may carry
+personal data is kept by a browser or proxy cache: every page, and every response to a logged-in user
+or an API caller, is `Cache-Control: no-store` (static files keep their caching). In production,
+HSTS tells browsers to use https only, for a year.
 """
 from __future__ import annotations
 
 import secrets
 
-from flask import Flask, g
+from flask import Flask, g, request
 
 from siaga.extensions import csrf
 
@@ -32,6 +35,22 @@ def content_security_policy(nonce: str, img_sources: str) -> str:
     ])
 
 
+HSTS = "max-age=31536000; includeSubDomains"  # one year (OWASP ASVS 14.4.5)
+
+
+def _is_static(endpoint: str | None) -> bool:
+    """Files that are the same for everyone: the app's and blueprints' static folders, the service worker."""
+    return endpoint is not None and (endpoint == "static" or endpoint.endswith(".static")
+                                     or endpoint == "field.service_worker")
+
+
+def may_carry_personal_data(response) -> bool:
+    if _is_static(request.endpoint):
+        return False
+    return (response.mimetype == "text/html" or g.get("user") is not None
+            or "Authorization" in request.headers)
+
+
 def register(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 30 * 3600)  # a form kept offline all day still posts
     # Extra image sources (map tiles) for the CSP, space separated.
@@ -43,6 +62,10 @@ def register(app: Flask) -> None:
     def _headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if app.config.get("SIAGA_ENV") == "production":
+            response.headers["Strict-Transport-Security"] = HSTS
+        if may_carry_personal_data(response):
+            response.headers["Cache-Control"] = "no-store"  # replaces a view's "private, no-cache" too
         if response.mimetype == "text/html":
             response.headers.setdefault("X-Frame-Options", "DENY")
             response.headers.setdefault(

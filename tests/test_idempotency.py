@@ -9,6 +9,7 @@ from logistics.services.incidents import report_incident
 from siaga import create_app
 from siaga.extensions import csrf, db
 from siaga.idempotency import idempotent
+from siaga.auth import new_session_values
 
 
 @pytest.fixture()
@@ -32,7 +33,7 @@ def login(app, session, username):
     client = app.test_client()
     user = session.scalar(select(User).where(User.username == username))
     with client.session_transaction() as s:
-        s["user_id"] = user.id
+        s.update(new_session_values(user))
     return client
 
 
