@@ -58,6 +58,16 @@ def _account_command(change, username: str, *args) -> None:
         raise click.UsageError(" ".join([exc.message, *exc.fields.values()]))
 
 
+def _add_account_command(app: Flask, name: str, service, help_text: str, done: str) -> None:
+    """`flask <name> USERNAME`: one account service applied to one user."""
+
+    @app.cli.command(name, help=help_text)
+    @click.argument("username")
+    def command(username: str) -> None:
+        _account_command(service, username)
+        click.echo(done.format(username=username))
+
+
 def register_cli(app: Flask) -> None:
     from logistics.services import accounts
 
@@ -69,26 +79,17 @@ def register_cli(app: Flask) -> None:
         _account_command(accounts.set_password, username, password)
         click.echo(f"Kata sandi {username} diganti; sesinya berakhir / password set, sessions ended.")
 
-    @app.cli.command("deactivate-user")
-    @click.argument("username")
-    def deactivate_user_command(username: str) -> None:
-        """Switch an account off: no login, its sessions end, its API tokens stop working."""
-        _account_command(accounts.deactivate_user, username)
-        click.echo(f"{username} dinonaktifkan / deactivated.")
-
-    @app.cli.command("reactivate-user")
-    @click.argument("username")
-    def reactivate_user_command(username: str) -> None:
-        """Switch an account back on (the user logs in again)."""
-        _account_command(accounts.reactivate_user, username)
-        click.echo(f"{username} aktif lagi / active again.")
-
-    @app.cli.command("revoke-sessions")
-    @click.argument("username")
-    def revoke_sessions_command(username: str) -> None:
-        """End every browser session of a user (a lost phone); the password stays."""
-        _account_command(accounts.revoke_sessions, username)
-        click.echo(f"Semua sesi {username} berakhir / every session ended.")
+    for name, (service, help_text, done) in {
+        "deactivate-user": (accounts.deactivate_user,
+                            "Switch an account off: no login, its sessions end, its API tokens stop working.",
+                            "{username} dinonaktifkan / deactivated."),
+        "reactivate-user": (accounts.reactivate_user, "Switch an account back on (the user logs in again).",
+                            "{username} aktif lagi / active again."),
+        "revoke-sessions": (accounts.revoke_sessions,
+                            "End every browser session of a user (a lost phone); the password stays.",
+                            "Semua sesi {username} berakhir / every session ended."),
+    }.items():
+        _add_account_command(app, name, service, help_text, done)
 
     @app.cli.command("seed-demo")
     @click.option("--password", envvar="DEMO_PASSWORD", default="siaga2025", show_default=True,

@@ -7,6 +7,7 @@ LOGIN_LIMIT_PER_USERNAME and LOGIN_LIMIT_PER_ADDRESS (limits' notation, e.g. "10
 """
 from __future__ import annotations
 
+import logging
 import math
 import time
 
@@ -15,6 +16,7 @@ from limits import RateLimitItem, parse
 
 DEFAULT_PER_USERNAME = "10 per 15 minutes"  # ASVS 2.2.1: far below 100 failures per hour per account
 DEFAULT_PER_ADDRESS = "50 per 15 minutes"
+log = logging.getLogger(__name__)
 
 
 def _limits(username: str) -> list[tuple[RateLimitItem, str]]:
@@ -32,17 +34,27 @@ def _strategy():
 
 
 def retry_after(username: str) -> int | None:
-    """Seconds until this username and address may try again, or None when they may now."""
-    strategy = _strategy()
+    """Seconds until this username and address may try again, or None when they may now.
+
+    When the storage (Redis) cannot be reached, logins go on unthrottled: on election day officers
+    must still get in; the outage is logged."""
     waits = []
-    for item, key in _limits(username):
-        if not strategy.test(item, key):
-            reset_at = strategy.get_window_stats(item, key).reset_time
-            waits.append(max(1, math.ceil(reset_at - time.time())))
+    try:
+        strategy = _strategy()
+        for item, key in _limits(username):
+            if not strategy.test(item, key):
+                reset_at = strategy.get_window_stats(item, key).reset_time
+                waits.append(max(1, math.ceil(reset_at - time.time())))
+    except Exception:  # noqa: BLE001  (any storage failure: redis, network)
+        log.exception("login throttle storage unavailable; not throttling")
+        return None
     return max(waits) if waits else None
 
 
 def count_failure(username: str) -> None:
-    strategy = _strategy()
-    for item, key in _limits(username):
-        strategy.hit(item, key)
+    try:
+        strategy = _strategy()
+        for item, key in _limits(username):
+            strategy.hit(item, key)
+    except Exception:  # noqa: BLE001
+        log.exception("login throttle storage unavailable; failure not counted")

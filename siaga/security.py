@@ -8,9 +8,11 @@ HSTS tells browsers to use https only, for a year.
 """
 from __future__ import annotations
 
+import os
 import secrets
 
 from flask import Flask, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from siaga.extensions import csrf
 
@@ -51,12 +53,28 @@ def may_carry_personal_data(response) -> bool:
             or "Authorization" in request.headers)
 
 
+def _trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies (TLS terminator, load balancer), take the client's address and
+    scheme from their X-Forwarded-For/-Proto: per-address login throttling and API limits count clients,
+    not the proxy. Never set it without such a proxy: clients could then choose their address."""
+    configured = app.config.get("TRUSTED_PROXIES", os.environ.get("TRUSTED_PROXIES", "0"))
+    try:
+        hops = int(configured or 0)
+    except ValueError:
+        from siaga.config import ConfigError
+
+        raise ConfigError(f"TRUSTED_PROXIES must be a number of proxies (0, 1, 2...); got {configured!r}.") from None
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+
 def register(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 30 * 3600)  # a form kept offline all day still posts
     # Extra image sources (map tiles) for the CSP, space separated.
     app.config.setdefault("CSP_IMG_SOURCES", "")
     csrf.init_app(app)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    _trust_proxies(app)
 
     @app.after_request
     def _headers(response):

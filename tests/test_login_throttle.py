@@ -96,3 +96,34 @@ def test_a_deactivated_user_costs_a_hash_too(session, monkeypatch):
     monkeypatch.setattr(accounts, "check_password_hash", lambda h, p: calls.append(h) or True)
     assert accounts.authenticate(session, "kurir", DEMO_PASSWORD) is None
     assert calls == [user.password_hash]
+
+
+def test_an_unreachable_throttle_storage_does_not_stop_logins(client, monkeypatch):
+    from siaga import login_throttle
+
+    def broken():
+        raise ConnectionError("redis down")
+
+    monkeypatch.setattr(login_throttle, "_strategy", broken)
+    assert login(client, "koordinator", "salah").status_code == 400
+    assert login(client, "koordinator").status_code == 302
+
+
+def test_behind_a_trusted_proxy_the_client_address_is_counted(monkeypatch, database_url):
+    from siaga import create_app
+
+    monkeypatch.setenv("SIAGA_ENV", "testing")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TRUSTED_PROXIES": 1,
+                      "LOGIN_LIMIT_PER_ADDRESS": "2 per hour"})
+    client = app.test_client()
+
+    def attempt(client_address):
+        return client.post("/login", data={"username": "tidak-ada", "password": "x", "csrf_token": csrf_token(client)},
+                           headers={"X-Forwarded-For": client_address}, environ_base={"REMOTE_ADDR": "10.0.0.1"})
+
+    assert [attempt("203.0.113.5").status_code for _ in range(3)] == [400, 400, 429]
+    assert attempt("203.0.113.6").status_code == 400  # another phone behind the same proxy
+    with app.app_context():
+        from siaga.extensions import db
+
+        db.engine.dispose()
