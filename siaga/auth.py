@@ -228,6 +228,8 @@ def change_own_password():
 
 
 def register(app: Flask) -> None:
+    login_throttle.configure(app)
+
     @app.before_request
     def _load_user():
         g.user = _session_user()

@@ -127,3 +127,16 @@ def test_behind_a_trusted_proxy_the_client_address_is_counted(monkeypatch, datab
         from siaga.extensions import db
 
         db.engine.dispose()
+
+
+def test_limits_are_read_from_the_environment_and_bad_ones_refused(monkeypatch, tmp_path):
+    from siaga import create_app
+    from siaga.config import ConfigError
+
+    monkeypatch.setenv("SIAGA_ENV", "testing")
+    monkeypatch.setenv("LOGIN_LIMIT_PER_USERNAME", "3 per hour")
+    url = f"sqlite:///{tmp_path}/x.db"
+    assert create_app({"SQLALCHEMY_DATABASE_URI": url}).config["LOGIN_LIMIT_PER_USERNAME"] == "3 per hour"
+    monkeypatch.setenv("LOGIN_LIMIT_PER_ADDRESS", "lots")
+    with pytest.raises(ConfigError):
+        create_app({"SQLALCHEMY_DATABASE_URI": url})

@@ -64,3 +64,43 @@ def test_logout_clears_the_browser_cache(client, session):
     log_in_as(client, session, "petugas")
     response = client.post("/logout", data={"csrf_token": csrf_token(client)})
     assert response.headers["Clear-Site-Data"] == '"cache"'
+
+
+@pytest.mark.parametrize("path", ["/login", "/healthz", "/api/v1/tps", "/static/css/base.css"])
+def test_every_response_is_nosniff_same_origin_referrer_and_without_cors(client, path):
+    headers = client.get(path, headers={"Origin": "https://evil.example"}).headers
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert "Access-Control-Allow-Origin" not in headers
+
+
+def test_pages_cannot_be_framed(client):
+    headers = client.get("/login").headers
+    assert headers["X-Frame-Options"] == "DENY" and "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+
+
+def test_production_session_cookie_is_host_prefixed_secure_httponly_lax(monkeypatch, database_url):
+    import re
+
+    from siaga import create_app
+    from siaga.extensions import db
+    from tests.conftest import DEMO_PASSWORD
+
+    monkeypatch.setenv("SIAGA_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "a-production-like-secret")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    assert not app.debug
+    client = app.test_client()
+    https = {"base_url": "https://localhost", "headers": {"Referer": "https://localhost/login"}}
+    page = client.get("/login", **https).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = client.post("/login", data={"username": "koordinator", "password": DEMO_PASSWORD,
+                                            "csrf_token": token}, **https)
+    assert response.status_code == 302
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("__Host-session=")
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
+    assert "Domain=" not in cookie
+    assert response.headers["Strict-Transport-Security"] == HSTS
+    with app.app_context():
+        db.engine.dispose()
