@@ -1,6 +1,9 @@
-"""Session login for the browser pages: log in, log out, who is acting, and role checks.
+"""Session login for the browser pages: log in (throttled), log out, change one's password, who is acting,
+and role checks.
 
-The JSON API authenticates separately (bearer tokens); browsers keep this cookie session.
+The JSON API authenticates separately (bearer tokens); browsers keep this cookie session, which ends
+for every copy of it on logout, password change, deactivation or revoke, and 30 h after login at most
+(docs/SECURITY.md).
 """
 from __future__ import annotations
 
@@ -26,9 +29,6 @@ from siaga.redirects import safe_next
 
 bp = Blueprint("auth", __name__)
 _HOME_ENDPOINTS: dict[Role, str] = {}
-# What a browser session holds (Flask's signed cookie). `session_version` must equal the user's current
-# one and `logged_in_at` be younger than PERMANENT_SESSION_LIFETIME (30 h), checked on every request;
-# `sid` names this login (the field service worker keys its cached pages to it).
 # Response header telling the field service worker which login a page belongs to: "<sid>.<expires epoch>".
 SESSION_HEADER = "X-Siaga-Session"
 
@@ -122,7 +122,10 @@ def login_required(*roles: Role):
 
 
 def new_session_values(user: User) -> dict:
-    """What a browser session holds for a login of `user` now (tests log in by writing these)."""
+    """What a browser session (Flask's signed cookie) holds for a login of `user` now; tests log in by
+    writing these. Checked on every request (`_session_user`): `session_version` must equal the user's,
+    `logged_in_at` be younger than PERMANENT_SESSION_LIFETIME (30 h); `sid` names this login (the field
+    service worker keys its cached pages to it)."""
     return {"user_id": user.id, "session_version": user.session_version, "logged_in_at": int(time.time()),
             "sid": secrets.token_urlsafe(12)}
 
