@@ -21,6 +21,7 @@ from siaga.auth import current_actor, login_required
 from siaga.extensions import db
 from siaga.i18n import _, current_language, label, register_english
 from siaga.idempotency import idempotent
+from siaga.redirects import is_safe_path
 
 S = IncidentStatus
 TRIAGE_HINTS = {
@@ -181,8 +182,8 @@ def incident_step(incident_id: int):
     facility_id = form_int("referral_facility_id", required=False) if to_status == S.REFERRED else None
     incident = advance_incident(db.session, actor, incident.id, to_status, referral_facility_id=facility_id,
                                 notes=form_text("notes") or None)
-    back = request.form.get("next") or ""
-    if not back.startswith("/lapangan/"):
+    back = request.form.get("next")
+    if not is_safe_path(back, within="/lapangan/"):
         back = url_for("field.incident_detail", incident_id=incident.id)
     return done(_("Status kejadian: {status}.", status=label(incident.status)), back)
 

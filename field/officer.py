@@ -19,6 +19,7 @@ from siaga.auth import current_actor, login_required
 from siaga.extensions import db
 from siaga.i18n import _, label, register_english
 from siaga.idempotency import idempotent
+from siaga.redirects import is_safe_path
 
 OFFICER_ROLES = (Role.FIELD_OFFICER, Role.COORDINATOR)
 # The button text for posting each step.
@@ -199,8 +200,8 @@ def delivery_update(delivery_id: int):
     if not may_move_delivery(actor, delivery.tps_id, delivery.tps.kelurahan.kecamatan_id, delivery.courier_id):
         abort(403)
     action = form_text("action")
-    back = request.form.get("next") or ""
-    if not back.startswith("/lapangan/"):
+    back = request.form.get("next")
+    if not is_safe_path(back, within="/lapangan/"):
         back = url_for("field.route") if actor.role == Role.COURIER else \
             url_for("field.tps_deliveries_page", tps_id=delivery.tps_id)
     if action in ("delivered", "short"):

@@ -1,25 +1,36 @@
-"""Session login for the browser pages: log in, log out, who is acting, and role checks.
+"""Session login for the browser pages: log in (throttled), log out, change one's password, who is acting,
+and role checks.
 
-The JSON API authenticates separately (bearer tokens); browsers keep this cookie session.
+The JSON API authenticates separately (bearer tokens); browsers keep this cookie session, which ends
+for every copy of it on logout, password change, deactivation or revoke, and 30 h after login at most
+(docs/SECURITY.md).
 """
 from __future__ import annotations
 
-from datetime import timedelta
+import math
+import secrets
+import time
 from functools import wraps
 
 from flask import (
-    Blueprint, Flask, abort, flash, g, redirect, render_template, request, session, url_for,
+    Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, session, url_for,
 )
 
 from logistics.actor import Actor
+from logistics.errors import ValidationFailed
 from logistics.models import Role, User
-from logistics.services.accounts import authenticate
+from logistics.services.accounts import (
+    PASSWORD_MIN_LENGTH, authenticate, change_password, log_out, normalise_username,
+)
+from siaga import login_throttle
 from siaga.extensions import db
 from siaga.i18n import _, register_english
+from siaga.redirects import safe_next
 
 bp = Blueprint("auth", __name__)
-SESSION_LIFETIME = timedelta(hours=30)  # an election-day shift, with margin
 _HOME_ENDPOINTS: dict[Role, str] = {}
+# Response header telling the field service worker which login a page belongs to: "<sid>.<expires epoch>".
+SESSION_HEADER = "X-Siaga-Session"
 
 register_english({
     "Masuk": "Log in",
@@ -30,6 +41,24 @@ register_english({
     "Isi nama pengguna dan kata sandi.": "Enter your username and password.",
     "Silakan masuk terlebih dahulu.": "Please log in first.",
     "Anda sudah keluar.": "You have logged out.",
+    "Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam {minutes} menit.":
+        "Too many failed login attempts. Try again in {minutes} minutes.",
+    "Sandi": "Password",
+    "Ganti kata sandi": "Change password",
+    "Kata sandi lama": "Current password",
+    "Kata sandi baru": "New password",
+    "Ulangi kata sandi baru": "Repeat the new password",
+    "Minimal {n} karakter. Setelah diganti, sesi di perangkat lain berakhir.":
+        "At least {n} characters. Once changed, sessions on other devices end.",
+    "Kata sandi diganti. Sesi di perangkat lain sudah berakhir.":
+        "Password changed. Sessions on other devices have ended.",
+    "Kata sandi baru tidak sama dengan ulangannya.": "The new password and its repetition differ.",
+    "Kata sandi lama salah.": "The current password is wrong.",
+    "Kata sandi baru harus berbeda dari yang lama.": "The new password must differ from the current one.",
+    "Kata sandi baru minimal 12 karakter.": "The new password needs at least 12 characters.",
+    "Kata sandi baru maksimal 128 karakter.": "The new password may have at most 128 characters.",
+    "Kata sandi baru tidak boleh sama dengan nama pengguna.": "The new password may not be the username.",
+    "Wajib diisi.": "Required.",
 })
 
 
@@ -92,49 +121,135 @@ def login_required(*roles: Role):
     return decorator
 
 
-def _safe_next(target: str | None) -> str | None:
-    return target if target and target.startswith("/") and not target.startswith("//") else None
+def new_session_values(user: User) -> dict:
+    """What a browser session (Flask's signed cookie) holds for a login of `user` now; tests log in by
+    writing these. Checked on every request (`_session_user`): `session_version` must equal the user's,
+    `logged_in_at` be younger than PERMANENT_SESSION_LIFETIME (30 h); `sid` names this login (the field
+    service worker keys its cached pages to it)."""
+    return {"user_id": user.id, "session_version": user.session_version, "logged_in_at": int(time.time()),
+            "sid": secrets.token_urlsafe(12)}
+
+
+def start_session(user: User) -> None:
+    """Log `user` in on this browser: a fresh session (no value of an earlier one survives)."""
+    session.clear()
+    session.permanent = True
+    session.update(new_session_values(user))
+
+
+def session_expires_at() -> int | None:
+    """When the current login ends (Unix time), however active the user stays."""
+    logged_in_at = session.get("logged_in_at")
+    if not isinstance(logged_in_at, int):
+        return None
+    return logged_in_at + int(current_app.permanent_session_lifetime.total_seconds())
+
+
+def _session_user() -> User | None:
+    """The user of this request's session, when that session is still valid; else the session is emptied."""
+    user_id = session.get("user_id")
+    if user_id is None:
+        return None
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    expires_at = session_expires_at()
+    valid = (user is not None and user.active
+             and session.get("session_version") == user.session_version
+             and expires_at is not None and time.time() < expires_at)
+    if not valid:
+        session.clear()
+        return None
+    return user
+
+
+def _too_many_attempts(wait: int) -> str:
+    return _("Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam {minutes} menit.",
+             minutes=math.ceil(wait / 60))
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    error = None
+    error, status, headers = None, 200, {}
     if request.method == "POST":
-        username = request.form.get("username", "").strip()
+        username = normalise_username(request.form.get("username"))
         password = request.form.get("password", "")
+        wait = login_throttle.retry_after(username) if username and password else None
         if not username or not password:
-            error = _("Isi nama pengguna dan kata sandi.")
+            error, status = _("Isi nama pengguna dan kata sandi."), 400
+        elif wait:
+            # Refused before the password is checked: a guess past the limit learns nothing.
+            error, status, headers = _too_many_attempts(wait), 429, {"Retry-After": str(wait)}
         else:
             user = authenticate(db.session, username, password)
             if user is None:
-                error = _("Nama pengguna atau kata sandi salah.")
+                login_throttle.count_failure(username)
+                error, status = _("Nama pengguna atau kata sandi salah."), 400
             else:
-                session.clear()
-                session.permanent = True
-                session["user_id"] = user.id
-                return redirect(_safe_next(request.args.get("next")) or home_url(user.role))
-    status = 400 if error else 200
-    return render_template("auth/login.html", error=error), status
+                start_session(user)
+                return redirect(safe_next(request.args.get("next"), home_url(user.role)))
+    return render_template("auth/login.html", error=error), status, headers
 
 
 @bp.post("/logout")
 def logout():
+    user = current_user()
+    if user is not None:
+        log_out(db.session, Actor.from_user(user))  # every copy of this user's session cookies stops working
     session.clear()
     flash(_("Anda sudah keluar."))
-    return redirect(url_for("auth.login"))
+    response = redirect(url_for("auth.login"))
+    response.headers["Clear-Site-Data"] = '"cache"'  # the browser's HTTP cache (the outbox in localStorage stays)
+    return response
+
+
+@bp.route("/akun/sandi", methods=["GET", "POST"])
+@login_required()
+def change_own_password():
+    """The logged-in user changes their password; their other sessions end, this one goes on."""
+    user = current_user()
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        old, new = request.form.get("old_password", ""), request.form.get("new_password", "")
+        wait = login_throttle.retry_after(user.username)
+        if wait:
+            errors["old_password"], status = _too_many_attempts(wait), 429
+        elif new != request.form.get("new_password_again", ""):
+            errors["new_password_again"], status = _("Kata sandi baru tidak sama dengan ulangannya."), 422
+        else:
+            try:
+                change_password(db.session, current_actor(), user.id, old, new)
+            except ValidationFailed as exc:
+                if "old_password" in exc.fields:
+                    login_throttle.count_failure(user.username)  # guessing through this form counts too
+                errors, status = {name: _(message) for name, message in exc.fields.items()}, 422
+            else:
+                start_session(user)
+                flash(_("Kata sandi diganti. Sesi di perangkat lain sudah berakhir."))
+                return redirect(home_url(user.role), 303)
+    headers = {"Retry-After": str(wait)} if status == 429 else {}
+    return render_template("auth/password.html", errors=errors, min_length=PASSWORD_MIN_LENGTH), status, headers
 
 
 def register(app: Flask) -> None:
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", SESSION_LIFETIME)
+    login_throttle.configure(app)
 
     @app.before_request
     def _load_user():
-        user_id = session.get("user_id")
-        user = db.session.get(User, user_id) if isinstance(user_id, int) else None
-        if user is not None and not user.active:
-            session.clear()
-            user = None
-        g.user = user
+        g.user = _session_user()
 
-    app.jinja_env.globals.update(current_user=current_user)
+    @app.after_request
+    def _tell_the_service_worker(response):
+        key = session_cache_key()
+        if key:
+            response.headers[SESSION_HEADER] = key
+        return response
+
+    app.jinja_env.globals.update(current_user=current_user, session_cache_key=session_cache_key)
     app.register_blueprint(bp)
+
+
+def session_cache_key() -> str:
+    """The login's key for the field service worker's cache, "<sid>.<expires epoch>" ("" when logged out)."""
+    expires_at = session_expires_at() if current_user() is not None else None
+    sid = session.get("sid")
+    return f"{sid}.{expires_at}" if expires_at is not None and isinstance(sid, str) else ""

@@ -1,4 +1,5 @@
-"""Command-line tools: `flask --app wsgi seed-demo | plan-meals | import-tps | import-officers`."""
+"""Command-line tools: `flask --app wsgi seed-demo | plan-meals | import-tps | import-officers`, and accounts:
+`set-password | deactivate-user | reactivate-user | revoke-sessions`."""
 from __future__ import annotations
 
 import sys
@@ -43,7 +44,53 @@ def _count_rows(path: Path) -> int:
     return 0  # XLSX: length unknown without reading it twice; the bar still counts
 
 
+def _account_command(change, username: str, *args) -> None:
+    """Run an account service on `username` as the CLI; a refusal is a usage error, not a traceback."""
+    from logistics.errors import DomainError
+    from logistics.services.accounts import find_user
+
+    user = find_user(db.session, username)
+    if user is None:
+        raise click.BadParameter(f"pengguna tidak dikenal / unknown user: {username}", param_hint="USERNAME")
+    try:
+        change(db.session, _cli_actor(), user.id, *args)
+    except DomainError as exc:
+        raise click.UsageError(" ".join([exc.message, *exc.fields.values()]))
+
+
+def _add_account_command(app: Flask, name: str, service, help_text: str, done: str) -> None:
+    """`flask <name> USERNAME`: one account service applied to one user."""
+
+    @app.cli.command(name, help=help_text)
+    @click.argument("username")
+    def command(username: str) -> None:
+        _account_command(service, username)
+        click.echo(done.format(username=username))
+
+
 def register_cli(app: Flask) -> None:
+    from logistics.services import accounts
+
+    @app.cli.command("set-password")
+    @click.argument("username")
+    @click.password_option("--password", help="The new password (asked for when not given).")
+    def set_password_command(username: str, password: str) -> None:
+        """Set a user's password; every session of theirs ends."""
+        _account_command(accounts.set_password, username, password)
+        click.echo(f"Kata sandi {username} diganti; sesinya berakhir / password set, sessions ended.")
+
+    for name, (service, help_text, done) in {
+        "deactivate-user": (accounts.deactivate_user,
+                            "Switch an account off: no login, its sessions end, its API tokens stop working.",
+                            "{username} dinonaktifkan / deactivated."),
+        "reactivate-user": (accounts.reactivate_user, "Switch an account back on (the user logs in again).",
+                            "{username} aktif lagi / active again."),
+        "revoke-sessions": (accounts.revoke_sessions,
+                            "End every browser session of a user (a lost phone); the password stays.",
+                            "Semua sesi {username} berakhir / every session ended."),
+    }.items():
+        _add_account_command(app, name, service, help_text, done)
+
     @app.cli.command("seed-demo")
     @click.option("--password", envvar="DEMO_PASSWORD", default="siaga2025", show_default=True,
                   help="Password of the demo accounts (or set DEMO_PASSWORD).")

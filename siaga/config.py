@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 ENVIRONMENTS = ("development", "testing", "production")
 INSECURE_DEV_KEY = "dev-only-insecure-key"
+SESSION_LIFETIME = timedelta(hours=30)  # an election-day shift, with margin; then log in again
 
 
 class ConfigError(RuntimeError):
@@ -40,6 +41,10 @@ class Settings:
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
             "SESSION_COOKIE_SECURE": self.env == "production",
+            # __Host-: the browser takes it only over https, for this host and path /, so no sibling
+            # subdomain can plant or overwrite it (OWASP ASVS 3.4.4).
+            "SESSION_COOKIE_NAME": "__Host-session" if self.env == "production" else "session",
+            "PERMANENT_SESSION_LIFETIME": SESSION_LIFETIME,
             "MAX_CONTENT_LENGTH": 1024 * 1024,
             "JSON_SORT_KEYS": False,
         }

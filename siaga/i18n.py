@@ -45,9 +45,9 @@ def label(member) -> str:
 
 @bp.get("/bahasa/<lang>")
 def switch_language(lang: str):
-    target = request.args.get("next") or request.referrer or "/"
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/"  # only same-site redirects
+    from siaga.redirects import safe_next, same_site_path
+
+    target = safe_next(request.args.get("next") or same_site_path(request.referrer, request.host), "/")
     response = redirect(target)
     if lang in LANGUAGES:
         response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)

@@ -101,3 +101,10 @@ def actor_for(session):
         return Actor.from_user(user)
 
     return build
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(request):
+    """Rate-limit counts (API, failed logins) start from zero in each test that uses the app."""
+    if "app" in request.fixturenames:
+        request.getfixturevalue("app").extensions["siaga_api_limiter"].reset()

@@ -4,12 +4,13 @@ import re
 from sqlalchemy import select
 
 from logistics.models import User
+from siaga.auth import new_session_values
 
 
 def log_in_as(client, session, username: str):
     user = session.scalar(select(User).where(User.username == username))
     with client.session_transaction() as s:
-        s["user_id"] = user.id
+        s.update(new_session_values(user))
     return user
 
 

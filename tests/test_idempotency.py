@@ -10,6 +10,7 @@ from siaga import create_app
 from siaga.extensions import csrf, db
 from siaga import idempotency
 from siaga.idempotency import idempotent
+from siaga.auth import new_session_values
 
 
 @pytest.fixture()
@@ -33,7 +34,7 @@ def login(app, session, username):
     client = app.test_client()
     user = session.scalar(select(User).where(User.username == username))
     with client.session_transaction() as s:
-        s["user_id"] = user.id
+        s.update(new_session_values(user))
     return client
 
 

@@ -194,12 +194,8 @@
   var pending = sessionStorage.getItem(NOTE);
   if (pending) { sessionStorage.removeItem(NOTE); note(pending); }
   if ("serviceWorker" in navigator && window.isSecureContext) {
+    // Which login the cached pages belong to, and dropping them on logout: siaga/static/js/session.js.
     navigator.serviceWorker.register(text.sw, {scope: "/lapangan/"}).catch(function () {});
-    document.addEventListener("submit", function (event) {  // logging out: drop the cached pages
-      if (/\/logout$/.test(event.target.getAttribute("action") || "") && navigator.serviceWorker.controller) {
-        navigator.serviceWorker.controller.postMessage("logout");
-      }
-    });
   }
   if (!navigator.onLine) { note(text.stale, "warning"); }
   window.addEventListener("offline", function () { note(text.stale, "warning"); });

@@ -1,7 +1,7 @@
 """Accounts: a role and the scope the role applies to."""
 from __future__ import annotations
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from logistics.models.base import Base, TimestampMixin, str_enum
@@ -25,6 +25,9 @@ class User(TimestampMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[Role] = mapped_column(str_enum(Role, "user_role"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Stored in each browser session at login; bumping it (logout, password change, deactivation,
+    # revoke) makes every copy of every earlier session cookie useless (siaga.auth checks it per request).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     kecamatan_id: Mapped[int | None] = mapped_column(ForeignKey("kecamatan.id"))
     tps_id: Mapped[int | None] = mapped_column(ForeignKey("tps.id"))
     medic_station_id: Mapped[int | None] = mapped_column(ForeignKey("medic_station.id"))

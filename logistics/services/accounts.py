@@ -1,16 +1,32 @@
-"""Accounts: create one, check a password."""
+"""Accounts: create one, check a password, change it, switch a user off and on, end their sessions.
+
+Every change that should end a user's browser sessions bumps `User.session_version`; `siaga.auth`
+compares it with the version stored in the session cookie on each request.
+"""
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from logistics.errors import ValidationFailed
+from logistics.actor import Actor
+from logistics.errors import PermissionDenied, ValidationFailed
 from logistics.models import Role, User
+from logistics.services.common import audit, commit, load, snapshot
 
 # Each role's scope column, which must be set (coordinators: optional, none = whole city).
 REQUIRED_SCOPE = {Role.FIELD_OFFICER: "tps_id", Role.MEDIC: "medic_station_id",
                   Role.COURIER: "person_id", Role.PARTNER: "agency"}
+
+# New passwords (OWASP ASVS 2.1.1 / 2.1.2): at least 12 characters, long passphrases allowed.
+PASSWORD_MIN_LENGTH = 12
+PASSWORD_MAX_LENGTH = 128
+
+# The hash of a random password nobody knows: an unknown username is checked against it, so a login
+# costs one scrypt whether or not the username exists (no timing difference to find usernames by).
+# Same method and parameters as hash_password(); tests/test_sessions.py checks they stay alike.
+_DUMMY_HASH = ("scrypt:32768:8:1$ISFHBgYcgjV9m56R$d4a7ec620d70ea07578378fe84170f6d510c3e33df6ee7a3df88f3e2504fb68"
+               "9977a730a0740d2721b61ee47c2b440b448ea818fe6eedfb69db31650f21e8f95")
 
 
 def hash_password(password: str) -> str:
@@ -23,8 +39,98 @@ def validate_scope(role: Role, **scope) -> None:
         raise ValidationFailed(f"Peran {Role(role).label_id} membutuhkan {field}", {field: "Wajib diisi."})
 
 
+def find_user(session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == normalise_username(username)))
+
+
+def normalise_username(username: str | None) -> str:
+    return (username or "").strip().lower()
+
+
 def authenticate(session: Session, username: str, password: str) -> User | None:
-    user = session.scalar(select(User).where(User.username == (username or "").strip().lower()))
-    if user is None or not user.active or not check_password_hash(user.password_hash, password or ""):
+    """The active user with this username and password, or None. Always runs one password hash."""
+    user = find_user(session, username)
+    matches = check_password_hash(user.password_hash if user is not None else _DUMMY_HASH, password or "")
+    if user is None or not user.active or not matches:
         return None
     return user
+
+
+def _require_account_admin(actor: Actor) -> None:
+    # Who manages accounts: admins (and the CLI, which acts as the system with admin rights).
+    if actor.role != Role.ADMIN:
+        raise PermissionDenied("Hanya admin yang boleh mengelola akun / only admins manage accounts")
+
+
+def check_new_password(user: User, new_password: str) -> None:
+    """Refuse a password that is too short, too long, or the username itself (field: new_password)."""
+    message = None
+    if len(new_password) < PASSWORD_MIN_LENGTH:
+        message = "Kata sandi baru minimal 12 karakter."
+    elif len(new_password) > PASSWORD_MAX_LENGTH:
+        message = "Kata sandi baru maksimal 128 karakter."
+    elif new_password.strip().lower() == user.username:
+        message = "Kata sandi baru tidak boleh sama dengan nama pengguna."
+    if message:
+        raise ValidationFailed(message, {"new_password": message})
+
+
+def _change(session: Session, actor: Actor, user: User, action: str, **changes) -> User:
+    """Apply `changes`, end every session of the user (a new session version), audit, commit.
+    (The audit snapshot never holds the password hash: services.common leaves it out.)"""
+    before = snapshot(user)
+    for name, value in changes.items():
+        setattr(user, name, value)
+    user.session_version += 1
+    audit(session, actor, action, user, before)
+    commit(session)
+    return user
+
+
+def change_password(session: Session, actor: Actor, user_id: int, old_password: str, new_password: str) -> User:
+    """The user changes their own password (the old one is required); their other sessions end."""
+    user = load(session, User, user_id, "Pengguna")
+    if actor.user_id != user.id:
+        raise PermissionDenied("Hanya pemilik akun yang boleh mengganti kata sandinya / only the owner")
+    if not check_password_hash(user.password_hash, old_password or ""):
+        message = "Kata sandi lama salah."
+        raise ValidationFailed(message, {"old_password": message})
+    if new_password == old_password:
+        message = "Kata sandi baru harus berbeda dari yang lama."
+        raise ValidationFailed(message, {"new_password": message})
+    check_new_password(user, new_password)
+    return _change(session, actor, user, "user.password_changed", password_hash=hash_password(new_password))
+
+
+def set_password(session: Session, actor: Actor, user_id: int, new_password: str) -> User:
+    """An admin sets a user's password (forgotten, or handed over); the user's sessions end."""
+    _require_account_admin(actor)
+    user = load(session, User, user_id, "Pengguna")
+    check_new_password(user, new_password)
+    return _change(session, actor, user, "user.password_set", password_hash=hash_password(new_password))
+
+
+def deactivate_user(session: Session, actor: Actor, user_id: int) -> User:
+    """Switch an account off: no login, its sessions end, API tokens bound to it stop working."""
+    _require_account_admin(actor)
+    user = load(session, User, user_id, "Pengguna")
+    return _change(session, actor, user, "user.deactivated", active=False)
+
+
+def reactivate_user(session: Session, actor: Actor, user_id: int) -> User:
+    _require_account_admin(actor)
+    user = load(session, User, user_id, "Pengguna")
+    return _change(session, actor, user, "user.reactivated", active=True)
+
+
+def revoke_sessions(session: Session, actor: Actor, user_id: int) -> User:
+    """End every browser session of a user (a lost phone) without changing anything else."""
+    _require_account_admin(actor)
+    user = load(session, User, user_id, "Pengguna")
+    return _change(session, actor, user, "user.sessions_revoked")
+
+
+def log_out(session: Session, actor: Actor) -> User:
+    """The user logs out: every copy of their session cookies, on every device, stops working."""
+    user = load(session, User, actor.user_id, "Pengguna")
+    return _change(session, actor, user, "user.logged_out")

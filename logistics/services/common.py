@@ -74,11 +74,15 @@ def _plain(value):
     return value
 
 
+# Never in the audit trail: bulky (boundary), redundant (timestamps) or secret (audit entries are kept forever).
+_NOT_AUDITED = ("created_at", "updated_at", "boundary", "password_hash")
+
+
 def snapshot(record) -> dict:
     """The record's column values as JSON-safe data, for the audit trail."""
     mapper = inspect(record).mapper
     return {attr.key: _plain(getattr(record, attr.key)) for attr in mapper.column_attrs
-            if attr.key not in ("created_at", "updated_at", "boundary")}
+            if attr.key not in _NOT_AUDITED}
 
 
 def audit(session: Session, actor: Actor, action: str, record, before: dict | None, *, removed: bool = False) -> None:

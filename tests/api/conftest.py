@@ -7,6 +7,7 @@ from sqlalchemy import select
 from logistics.actor import Actor
 from logistics.models import User
 from logistics.services.api_tokens import SCOPES, create_token
+from siaga.auth import new_session_values
 
 READ_ALL = [s for s in SCOPES if s.startswith("read:") and s != "read:health-pii"]
 
@@ -30,7 +31,7 @@ def logged_in(client, session):
     def log_in(username: str):
         user = session.scalar(select(User).where(User.username == username))
         with client.session_transaction() as browser:
-            browser["user_id"] = user.id
+            browser.update(new_session_values(user))
         return client
 
     return log_in

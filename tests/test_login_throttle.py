@@ -1,0 +1,142 @@
+"""Login throttling (per username and per address, 429 with Retry-After) and equal work for unknown users."""
+import pytest
+
+from logistics.services import accounts
+from tests.conftest import DEMO_PASSWORD
+from tests.test_auth import csrf_token, login
+
+PER_USERNAME = 10  # siaga.login_throttle.DEFAULT_PER_USERNAME: "10 per 15 minutes"
+PER_ADDRESS = 50
+
+
+def login_from(client, address, username, password="salah"):
+    return client.post("/login", data={"username": username, "password": password,
+                                       "csrf_token": csrf_token(client)},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+def test_the_attempt_after_the_limit_gets_429_with_retry_after(client):
+    for _ in range(PER_USERNAME):
+        assert login(client, "koordinator", "salah").status_code == 400
+    response = login(client, "koordinator", "salah")
+    assert response.status_code == 429
+    assert 0 < int(response.headers["Retry-After"]) <= 15 * 60
+    assert "Terlalu banyak percobaan masuk yang gagal" in response.get_data(as_text=True)
+
+
+def test_past_the_limit_even_the_right_password_is_refused_without_checking_it(client, monkeypatch):
+    for _ in range(PER_USERNAME):
+        login(client, "koordinator", "salah")
+    checked = []
+    monkeypatch.setattr(accounts, "check_password_hash", lambda *a: checked.append(a) or True)
+    assert login(client, "koordinator", DEMO_PASSWORD).status_code == 429
+    assert checked == []
+    with client.session_transaction() as s:
+        assert "user_id" not in s
+
+
+def test_the_limit_is_per_username_whatever_its_case_or_spaces(client):
+    for name in ["Koordinator", " koordinator", "KOORDINATOR "] * 4:
+        login(client, name, "salah")
+    assert login(client, "koordinator", "salah").status_code == 429
+    assert login(client, "petugas").status_code == 302  # another user is not locked out
+
+
+def test_the_message_is_english_when_switched(client):
+    client.get("/bahasa/en")
+    for _ in range(PER_USERNAME):
+        login(client, "koordinator", "salah")
+    assert "Too many failed login attempts" in login(client, "koordinator", "salah").get_data(as_text=True)
+
+
+def test_the_limit_is_per_address_across_usernames(client):
+    for i in range(PER_ADDRESS):
+        assert login_from(client, "10.9.8.7", f"tebakan-{i}").status_code == 400
+    response = login_from(client, "10.9.8.7", "koordinator", DEMO_PASSWORD)
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
+    assert login_from(client, "10.9.8.8", "koordinator", DEMO_PASSWORD).status_code == 302
+
+
+def test_successful_logins_do_not_count(client):
+    for _ in range(PER_USERNAME + 2):
+        assert login(client, "koordinator").status_code == 302
+
+
+def test_limits_come_from_the_config(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_USERNAME", "2 per hour")
+    login(client, "koordinator", "salah")
+    login(client, "koordinator", "salah")
+    response = login(client, "koordinator", "salah")
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) > 15 * 60
+
+
+@pytest.mark.parametrize("username", ["koordinator", "tidak-ada-orangnya"])
+def test_known_and_unknown_usernames_both_run_the_password_hash(client, monkeypatch, username):
+    calls = []
+    real = accounts.check_password_hash
+
+    def spy(stored_hash, password):
+        calls.append(stored_hash.split("$")[0])
+        return real(stored_hash, password)
+
+    monkeypatch.setattr(accounts, "check_password_hash", spy)
+    assert login(client, username, "salah").status_code == 400
+    assert calls == ["scrypt:32768:8:1"]
+
+
+def test_a_deactivated_user_costs_a_hash_too(session, monkeypatch):
+    from sqlalchemy import select
+
+    from logistics.actor import Actor
+    from logistics.models import User
+
+    user = session.scalar(select(User).where(User.username == "kurir"))
+    accounts.deactivate_user(session, Actor.system("test"), user.id)
+    calls = []
+    monkeypatch.setattr(accounts, "check_password_hash", lambda h, p: calls.append(h) or True)
+    assert accounts.authenticate(session, "kurir", DEMO_PASSWORD) is None
+    assert calls == [user.password_hash]
+
+
+def test_an_unreachable_throttle_storage_does_not_stop_logins(client, monkeypatch):
+    from siaga import login_throttle
+
+    def broken():
+        raise ConnectionError("redis down")
+
+    monkeypatch.setattr(login_throttle, "_strategy", broken)
+    assert login(client, "koordinator", "salah").status_code == 400
+    assert login(client, "koordinator").status_code == 302
+
+
+def test_behind_a_trusted_proxy_the_client_address_is_counted(monkeypatch, database_url):
+    from siaga import create_app
+
+    monkeypatch.setenv("SIAGA_ENV", "testing")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TRUSTED_PROXIES": 1,
+                      "LOGIN_LIMIT_PER_ADDRESS": "2 per hour"})
+    client = app.test_client()
+
+    def attempt(client_address):
+        return client.post("/login", data={"username": "tidak-ada", "password": "x", "csrf_token": csrf_token(client)},
+                           headers={"X-Forwarded-For": client_address}, environ_base={"REMOTE_ADDR": "10.0.0.1"})
+
+    assert [attempt("203.0.113.5").status_code for _ in range(3)] == [400, 400, 429]
+    assert attempt("203.0.113.6").status_code == 400  # another phone behind the same proxy
+    with app.app_context():
+        from siaga.extensions import db
+
+        db.engine.dispose()
+
+
+def test_limits_are_read_from_the_environment_and_bad_ones_refused(monkeypatch, tmp_path):
+    from siaga import create_app
+    from siaga.config import ConfigError
+
+    monkeypatch.setenv("SIAGA_ENV", "testing")
+    monkeypatch.setenv("LOGIN_LIMIT_PER_USERNAME", "3 per hour")
+    url = f"sqlite:///{tmp_path}/x.db"
+    assert create_app({"SQLALCHEMY_DATABASE_URI": url}).config["LOGIN_LIMIT_PER_USERNAME"] == "3 per hour"
+    monkeypatch.setenv("LOGIN_LIMIT_PER_ADDRESS", "lots")
+    with pytest.raises(ConfigError):
+        create_app({"SQLALCHEMY_DATABASE_URI": url})
