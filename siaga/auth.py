@@ -15,6 +15,7 @@ from logistics.actor import Actor
 from logistics.models import Role, User
 from logistics.services.accounts import authenticate
 from siaga.extensions import db
+from siaga.fields import MAX_ID
 from siaga.i18n import _, register_english
 
 bp = Blueprint("auth", __name__)
@@ -64,6 +65,8 @@ def chosen_kecamatan_ids() -> list[int] | None:
     chosen = request.args.get("kecamatan", type=int)
     if chosen is None:
         return scope
+    if not 1 <= chosen <= MAX_ID:  # an id the database cannot hold: no such kecamatan
+        abort(404)
     if scope is not None and chosen not in scope:
         abort(403)
     return [chosen]
