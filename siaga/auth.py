@@ -15,7 +15,7 @@ from logistics.actor import Actor
 from logistics.models import Role, User
 from logistics.services.accounts import authenticate
 from siaga.extensions import db
-from siaga.fields import MAX_ID
+from siaga.fields import MAX_ID, bad_text
 from siaga.i18n import _, register_english
 
 bp = Blueprint("auth", __name__)
@@ -108,7 +108,8 @@ def login():
         if not username or not password:
             error = _("Isi nama pengguna dan kata sandi.")
         else:
-            user = authenticate(db.session, username, password)
+            # A NUL cannot be in any username (and PostgreSQL refuses it even in a query).
+            user = None if bad_text(username) else authenticate(db.session, username, password)
             if user is None:
                 error = _("Nama pengguna atau kata sandi salah.")
             else:
