@@ -18,18 +18,6 @@ register_home(Role.COURIER, "field.route")
 register_home(Role.MEDIC, "field.my_station")
 
 
-
-@bp.url_value_preprocessor
-def _ids_in_range(_endpoint, values):
-    """A record id too large for the database is simply not found (never an overflow, never a 500)."""
-    from flask import abort
-
-    from field.web import fits_id
-
-    if values and not all(fits_id(v) for v in values.values() if isinstance(v, int)):
-        abort(404)
-
-
 @bp.get("/sw.js")
 def service_worker():
     """The service worker, served from /lapangan/ so its scope covers every field page."""

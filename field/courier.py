@@ -1,7 +1,7 @@
 """Courier page: today's route in order, one meal round at a time; mark each stop dispatched and delivered."""
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import abort, render_template
 
 from logistics.models import Role
 from logistics.queries.courier_route import courier_route
@@ -10,6 +10,8 @@ from field import bp
 from siaga.election import election_day, election_window
 from siaga.auth import current_actor, login_required
 from siaga.extensions import db
+from siaga.fields import FormText
+from siaga.forms import FormSchema, with_query
 from siaga.i18n import register_english
 
 register_english({
@@ -26,13 +28,18 @@ register_english({
 })
 
 
+class RouteQuery(FormSchema):
+    putaran = FormText(40)  # a round's planned time, as the tabs link it (ISO 8601)
+
+
 def _is_done(delivery) -> bool:
     return delivery.delivered_at is not None or delivery.failed_at is not None
 
 
 @bp.get("/rute")
 @login_required(Role.COURIER)
-def route():
+@with_query(RouteQuery)
+def route(query: dict):
     """The stops of one round (planned time); by default the first round with stops still to do."""
     actor = current_actor()
     if actor.person_id is None:
@@ -42,7 +49,7 @@ def route():
     rounds: dict = {}
     for delivery in stops:
         rounds.setdefault(delivery.planned_at, []).append(delivery)
-    chosen = request.args.get("putaran", "")
+    chosen = query.get("putaran", "")
     keys = list(rounds)
     current = next((k for k in keys if k.isoformat() == chosen), None) \
         or next((k for k in keys if not all(_is_done(d) for d in rounds[k])), keys[-1] if keys else None)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
 from logistics.errors import DomainError
-from logistics.models import HealthCheckin, Person, RiskTier, Role
+from logistics.models import HealthCheckin, HealthScreening, Person, RiskTier, Role
 from logistics.queries.operations import station_officers
 from logistics.rules.risk import CONDITIONS
 from logistics.services.screening import OUTCOMES, complete_checkin, may_care_for, record_screening
@@ -15,6 +15,8 @@ from logistics.timeutil import to_wib, utcnow
 from siaga.auth import current_actor, current_user, login_required
 from siaga.election import election_day
 from siaga.extensions import db
+from siaga.fields import ID_PATH, FormChoice, FormDay, FormInt, FormList, FormText
+from siaga.forms import FormSchema, with_form, with_query
 from siaga.i18n import _, register_english
 from siaga.idempotency import idempotent
 
@@ -37,40 +39,57 @@ register_english({
 register_english({label: label for label in OUTCOMES.values()})
 
 
-def _day() -> date:
+class DayQuery(FormSchema):
+    tanggal = FormDay()
+
+
+class CheckinForm(FormSchema):
+    hasil = FormChoice(tuple(OUTCOMES), required=True)
+    catatan = FormText(HealthCheckin.notes)
+
+
+class ScreeningForm(FormSchema):
+    """Numbers as typed; the service checks their plausible ranges and names the field."""
+    sistolik = FormInt()
+    diastolik = FormInt()
+    gula_darah = FormInt()
+    usia = FormInt()
+    kondisi = FormList(FormChoice(tuple(CONDITIONS)))
+    catatan = FormText(HealthScreening.notes)
+
+
+def _day(query: dict) -> date:
     """The day shown: ?tanggal=, else today when it falls within the follow-up week, else election day."""
     election = election_day()
-    try:
-        if request.args.get("tanggal"):
-            return date.fromisoformat(request.args["tanggal"])
-    except ValueError:
-        pass
+    if query.get("tanggal"):
+        return query["tanggal"]
     today = to_wib(utcnow()).date()
     return today if 0 <= (today - election).days <= FOLLOW_UP_DAYS else election
 
 
 @bp.get("/")
 @login_required(Role.MEDIC)
-def index():
+@with_query(DayQuery)
+def index(query: dict):
     user = current_user()
     if user.medic_station_id is None:
         return render_template("error.html", status=403, message=_("Pos ini belum terhubung ke akun Anda."), fields={}), 403
     election = election_day()
-    day = _day()
+    day = _day(query)
     groups = station_officers(db.session, user.medic_station_id, (RiskTier.TINGGI,), day)
     days = [election.fromordinal(election.toordinal() + n) for n in range(FOLLOW_UP_DAYS + 1)]
     return render_template("health_checks/index.html", groups=groups, day=day, days=days, election=election,
                            station=user.medic_station, outcomes=OUTCOMES, now=utcnow())
 
 
-@bp.post("/pemeriksaan/<int:checkin_id>")
+@bp.post(f"/pemeriksaan/<{ID_PATH}:checkin_id>")
 @login_required(Role.MEDIC, Role.COORDINATOR)
 @idempotent
-def record_checkin(checkin_id: int):
+@with_form(CheckinForm)
+def record_checkin(checkin_id: int, form: dict):
     checkin = db.get_or_404(HealthCheckin, checkin_id)
     try:
-        complete_checkin(db.session, current_actor(), checkin.id, request.form.get("hasil", ""),
-                         request.form.get("catatan"))
+        complete_checkin(db.session, current_actor(), checkin.id, form["hasil"], form.get("catatan"))
         flash(_("Pemeriksaan dicatat."))
     except DomainError as exc:
         if exc.http_status == 403:
@@ -79,31 +98,21 @@ def record_checkin(checkin_id: int):
     return redirect(url_for(".index", tanggal=to_wib(checkin.due_at).date().isoformat()), 303)
 
 
-def _int_or_none(name: str):
-    raw = request.form.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        return raw  # the service names the field as wrong
-
-
-@bp.route("/skrining/<int:person_id>", methods=["GET", "POST"])
+@bp.route(f"/skrining/<{ID_PATH}:person_id>", methods=["GET", "POST"])
 @login_required(Role.MEDIC, Role.COORDINATOR)
 @idempotent
-def screening(person_id: int):
+@with_form(ScreeningForm, inline_errors=True)
+def screening(person_id: int, form: dict | None, form_errors: dict):
     person = db.get_or_404(Person, person_id)
     if not may_care_for(db.session, current_actor(), person):
         abort(403)
-    errors = {}
-    if request.method == "POST":
+    errors = form_errors
+    if form is not None:
         try:
             result = record_screening(
-                db.session, current_actor(), person.id, systolic=_int_or_none("sistolik"),
-                diastolic=_int_or_none("diastolik"), blood_sugar=_int_or_none("gula_darah"), age=_int_or_none("usia"),
-                conditions=request.form.getlist("kondisi"), notes=request.form.get("catatan"),
-                election_day=election_day())
+                db.session, current_actor(), person.id, systolic=form.get("sistolik"),
+                diastolic=form.get("diastolik"), blood_sugar=form.get("gula_darah"), age=form.get("usia"),
+                conditions=form.get("kondisi", []), notes=form.get("catatan"), election_day=election_day())
             flash(_("Skrining disimpan: risiko {tier}.", tier=result.risk_tier.label_id.lower()))
             return redirect(url_for(".index"), 303)
         except DomainError as exc:

@@ -1,7 +1,7 @@
 """Health incidents on the phone: report one fast, a medic station's queue, an incident's page."""
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, url_for
 from sqlalchemy import select
 
 from logistics.errors import ValidationFailed
@@ -16,12 +16,13 @@ from logistics.rules.transitions import INCIDENT_FLOW
 from logistics.services.incidents import incident_kecamatan_id
 from logistics.services.incidents import advance_incident, assign_medic_station, report_incident
 from field import bp
-from field.web import arg_int, done, form_int, form_text
+from field.web import back_to, done
 from siaga.auth import current_actor, login_required
 from siaga.extensions import db
+from siaga.fields import ID_PATH, FormChoice, FormId, FormText
+from siaga.forms import FormSchema, with_form, with_query
 from siaga.i18n import _, current_language, label, register_english
 from siaga.idempotency import idempotent
-from siaga.redirects import is_safe_path
 
 S = IncidentStatus
 TRIAGE_HINTS = {
@@ -83,6 +84,30 @@ register_english({
 })
 
 
+class IncidentNewQuery(FormSchema):
+    tps_id = FormId()
+
+
+class IncidentReportForm(FormSchema):
+    tps_id = FormId()  # default: the reporter's own TPS
+    complaint = FormChoice(COMPLAINT_VALUES, required=True)
+    patient_kind = FormChoice(PatientKind, required=True)
+    triage = FormChoice(Triage, required=True)
+    patient_name = FormText(HealthIncident.patient_name)
+    notes = FormText(HealthIncident.notes)
+
+
+class IncidentStepForm(FormSchema):
+    to_status = FormChoice(IncidentStatus, required=True)
+    referral_facility_id = FormId()
+    notes = FormText(HealthIncident.notes)
+    next = FormText(500)
+
+
+class IncidentAssignForm(FormSchema):
+    medic_station_id = FormId(required=True)
+
+
 def complaint_options() -> list[tuple[str, str]]:
     """(value, label in the current language) of each complaint on the short list."""
     return [(value, english if current_language() == "en" else value) for value, english in COMPLAINTS]
@@ -90,9 +115,10 @@ def complaint_options() -> list[tuple[str, str]]:
 
 @bp.get("/kejadian/baru")
 @login_required(*REPORT_ROLES)
-def incident_new():
+@with_query(IncidentNewQuery)
+def incident_new(query: dict):
     actor = current_actor()
-    tps_id = arg_int("tps_id") or actor.tps_id
+    tps_id = query.get("tps_id") or actor.tps_id
     tps = db.session.get(Tps, tps_id) if tps_id else None
     return render_template("field/incident_new.html", tps=tps, patient_kinds=list(PatientKind),
                            complaints=complaint_options(), triages=[(t, TRIAGE_HINTS[t]) for t in TRIAGE_ORDER])
@@ -101,21 +127,15 @@ def incident_new():
 @bp.post("/kejadian")
 @login_required(*REPORT_ROLES)
 @idempotent
-def incident_report():
+@with_form(IncidentReportForm)
+def incident_report(form: dict):
     actor = current_actor()
-    tps_id = form_int("tps_id", required=False) or actor.tps_id
-    complaint = form_text("complaint")
-    errors = {}
-    if complaint not in COMPLAINT_VALUES:
-        errors["complaint"] = _("Pilih keluhan dari daftar.")
+    tps_id = form.get("tps_id") or actor.tps_id
     if tps_id is None:
-        errors["tps_id"] = _("Pilih TPS tempat kejadian.")
-    if errors:
-        raise ValidationFailed(_("Laporan tidak lengkap."), errors)
+        raise ValidationFailed(_("Laporan tidak lengkap."), {"tps_id": _("Pilih TPS tempat kejadian.")})
     incident = report_incident(
-        db.session, actor, patient_kind=form_text("patient_kind"), complaint=complaint,
-        triage=form_text("triage"), tps_id=tps_id, patient_name=form_text("patient_name") or None,
-        notes=form_text("notes") or None,
+        db.session, actor, patient_kind=form["patient_kind"], complaint=form["complaint"],
+        triage=form["triage"], tps_id=tps_id, patient_name=form.get("patient_name"), notes=form.get("notes"),
     )
     station = incident.medic_station.name if incident.medic_station else "-"
     return done(_("Laporan terkirim ke {station}.", station=station),
@@ -139,7 +159,7 @@ def referral_facilities() -> list[HealthFacility]:
     return sorted(facilities, key=lambda f: f.kind != FacilityKind.HOSPITAL)
 
 
-@bp.get("/kejadian/<int:incident_id>")
+@bp.get(f"/kejadian/<{ID_PATH}:incident_id>")
 @login_required(Role.FIELD_OFFICER, Role.MEDIC, Role.COORDINATOR)
 def incident_detail(incident_id: int):
     incident = _incident_or_404(incident_id)
@@ -167,36 +187,30 @@ def incident_detail(incident_id: int):
     )
 
 
-@bp.post("/kejadian/<int:incident_id>/status")
+@bp.post(f"/kejadian/<{ID_PATH}:incident_id>/status")
 @login_required(Role.MEDIC, Role.COORDINATOR)
 @idempotent
-def incident_step(incident_id: int):
+@with_form(IncidentStepForm)
+def incident_step(incident_id: int, form: dict):
     incident = _incident_or_404(incident_id)
     actor = current_actor()
     if not may_handle_incident(actor, incident.medic_station_id, incident_kecamatan_id(incident)):
         abort(403)
-    try:
-        to_status = IncidentStatus(form_text("to_status"))
-    except ValueError:
-        raise ValidationFailed(_("Tindakan tidak dikenal."), {"to_status": _("Tindakan tidak dikenal.")})
-    facility_id = form_int("referral_facility_id", required=False) if to_status == S.REFERRED else None
+    to_status = form["to_status"]
+    facility_id = form.get("referral_facility_id") if to_status == S.REFERRED else None
     incident = advance_incident(db.session, actor, incident.id, to_status, referral_facility_id=facility_id,
-                                notes=form_text("notes") or None)
-    back = request.form.get("next")
-    if not is_safe_path(back, within="/lapangan/"):
-        back = url_for("field.incident_detail", incident_id=incident.id)
+                                notes=form.get("notes"))
+    back = back_to(form, url_for("field.incident_detail", incident_id=incident.id))
     return done(_("Status kejadian: {status}.", status=label(incident.status)), back)
 
 
-@bp.post("/kejadian/<int:incident_id>/pos")
+@bp.post(f"/kejadian/<{ID_PATH}:incident_id>/pos")
 @login_required(Role.COORDINATOR)
 @idempotent
-def incident_assign(incident_id: int):
+@with_form(IncidentAssignForm)
+def incident_assign(incident_id: int, form: dict):
     incident = _incident_or_404(incident_id)
-    station_id = form_int("medic_station_id", required=False)
-    if station_id is None:
-        raise ValidationFailed(_("Pilih pos kesehatan."), {"medic_station_id": _("Pilih pos kesehatan.")})
-    incident = assign_medic_station(db.session, current_actor(), incident.id, station_id)
+    incident = assign_medic_station(db.session, current_actor(), incident.id, form["medic_station_id"])
     return done(_("Kejadian dipindahkan ke {station}.", station=incident.medic_station.name),
                 url_for("field.incident_detail", incident_id=incident.id))
 
@@ -210,7 +224,7 @@ def my_station():
     return redirect(url_for("field.station", station_id=actor.medic_station_id))
 
 
-@bp.get("/pos/<int:station_id>")
+@bp.get(f"/pos/<{ID_PATH}:station_id>")
 @login_required(Role.MEDIC, Role.COORDINATOR)
 def station(station_id: int):
     medic_station = db.session.get(MedicStation, station_id)

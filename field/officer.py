@@ -1,7 +1,7 @@
 """TPS officer pages: the TPS and its day, status posts and corrections, meal and logistics receipts."""
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, url_for
 
 from logistics.errors import ValidationFailed
 from logistics.models import Delivery, DeliveryKind, DeliveryStatus, Role, Tps, TpsStatus
@@ -10,16 +10,17 @@ from logistics.queries.field_lists import tps_deliveries, tps_incidents
 from logistics.rules.quorum import QUORUM, below_quorum
 from logistics.rules.transitions import TPS_ORDER
 from logistics.services.deliveries import advance_delivery
-from logistics.services.tps_status import STEP_TIME_FIELD, correct_tps_status, advance_tps_status, \
-    report_officers_present
+from logistics.services.tps_status import CORRECTION_REASON_MAX, STEP_TIME_FIELD, correct_tps_status, \
+    advance_tps_status, report_officers_present
 from field import bp
-from field.web import done, form_int, form_text
+from field.web import back_to, done
 from siaga.election import election_window
 from siaga.auth import current_actor, login_required
 from siaga.extensions import db
+from siaga.fields import ID_PATH, FormChoice, FormInt, FormText
+from siaga.forms import FormSchema, with_form
 from siaga.i18n import _, label, register_english
 from siaga.idempotency import idempotent
-from siaga.redirects import is_safe_path
 
 OFFICER_ROLES = (Role.FIELD_OFFICER, Role.COORDINATOR)
 # The button text for posting each step.
@@ -87,6 +88,30 @@ register_english({
 })
 
 
+class OfficersForm(FormSchema):
+    officers_present = FormInt(required=True)  # the service checks the plausible range
+
+
+class StatusForm(FormSchema):
+    to_status = FormChoice(TpsStatus, required=True)
+
+
+class CorrectionForm(FormSchema):
+    to_status = FormChoice(TpsStatus)
+    reason = FormText(CORRECTION_REASON_MAX)  # kept in the audit entry; the service requires it
+    officers_present = FormInt()
+
+
+class DeliveryStepForm(FormSchema):
+    """One step of a delivery from the TPS or the courier; `next` is the page to go back to."""
+    action = FormChoice(("delivered", "short", "failed", "dispatched"), required=True)
+    quantity_received = FormInt()
+    quantity_damaged = FormInt()
+    received_by = FormText(Delivery.received_by)
+    reason = FormText(Delivery.failure_reason)
+    next = FormText(500)
+
+
 def _tps_or_403(tps_id: int) -> Tps:
     tps = db.session.get(Tps, tps_id)
     if tps is None:
@@ -124,7 +149,7 @@ def timeline(tps: Tps) -> list[tuple[str, object]]:
     return steps
 
 
-@bp.get("/tps/<int:tps_id>")
+@bp.get(f"/tps/<{ID_PATH}:tps_id>")
 @login_required(*OFFICER_ROLES)
 def tps_page(tps_id: int):
     tps = _tps_or_403(tps_id)
@@ -138,12 +163,13 @@ def tps_page(tps_id: int):
     )
 
 
-@bp.post("/tps/<int:tps_id>/petugas")
+@bp.post(f"/tps/<{ID_PATH}:tps_id>/petugas")
 @login_required(*OFFICER_ROLES)
 @idempotent
-def officers_present(tps_id: int):
+@with_form(OfficersForm)
+def officers_present(tps_id: int, form: dict):
     tps = _tps_or_403(tps_id)
-    count = form_int("officers_present")
+    count = form["officers_present"]
     report_officers_present(db.session, current_actor(), tps.id, count)
     message = _("Jumlah petugas hadir tercatat: {n}.", n=count)
     if below_quorum(count):
@@ -152,46 +178,39 @@ def officers_present(tps_id: int):
     return done(message, url_for("field.tps_page", tps_id=tps.id))
 
 
-def _status_field(name: str, required: bool = True) -> TpsStatus | None:
-    raw = form_text(name)
-    if not raw and not required:
-        return None
-    try:
-        return TpsStatus(raw)
-    except ValueError:
-        raise ValidationFailed(_("Pilih status."), {name: _("Pilih status.")})
-
-
-@bp.post("/tps/<int:tps_id>/status")
+@bp.post(f"/tps/<{ID_PATH}:tps_id>/status")
 @login_required(*OFFICER_ROLES)
 @idempotent
-def tps_status(tps_id: int):
+@with_form(StatusForm)
+def tps_status(tps_id: int, form: dict):
     tps = _tps_or_403(tps_id)
-    tps = advance_tps_status(db.session, current_actor(), tps.id, _status_field("to_status"))
+    tps = advance_tps_status(db.session, current_actor(), tps.id, form["to_status"])
     return done(_("Status tercatat: {status}.", status=label(tps.status)), url_for("field.tps_page", tps_id=tps.id))
 
 
-@bp.post("/tps/<int:tps_id>/koreksi")
+@bp.post(f"/tps/<{ID_PATH}:tps_id>/koreksi")
 @login_required(*OFFICER_ROLES)
 @idempotent
-def tps_correct(tps_id: int):
+@with_form(CorrectionForm)
+def tps_correct(tps_id: int, form: dict):
     tps = _tps_or_403(tps_id)
-    correct_tps_status(db.session, current_actor(), tps.id, _status_field("to_status", required=False),
-                       form_text("reason"), officers_present=form_int("officers_present", required=False))
+    correct_tps_status(db.session, current_actor(), tps.id, form.get("to_status"), form.get("reason", ""),
+                       officers_present=form.get("officers_present"))
     return done(_("Koreksi tercatat."), url_for("field.tps_page", tps_id=tps.id))
 
 
-@bp.get("/tps/<int:tps_id>/kiriman")
+@bp.get(f"/tps/<{ID_PATH}:tps_id>/kiriman")
 @login_required(*OFFICER_ROLES)
 def tps_deliveries_page(tps_id: int):
     tps = _tps_or_403(tps_id)
     return render_template("field/deliveries.html", tps=tps, deliveries=tps_deliveries(db.session, tps.id))
 
 
-@bp.post("/kiriman/<int:delivery_id>")
+@bp.post(f"/kiriman/<{ID_PATH}:delivery_id>")
 @login_required(Role.FIELD_OFFICER, Role.COORDINATOR, Role.COURIER)
 @idempotent
-def delivery_update(delivery_id: int):
+@with_form(DeliveryStepForm)
+def delivery_update(delivery_id: int, form: dict):
     """One step of a delivery, from the TPS (received, short, did not arrive) or the courier."""
     delivery = db.session.get(Delivery, delivery_id)
     if delivery is None:
@@ -199,20 +218,18 @@ def delivery_update(delivery_id: int):
     actor = current_actor()
     if not may_move_delivery(actor, delivery.tps_id, delivery.tps.kelurahan.kecamatan_id, delivery.courier_id):
         abort(403)
-    action = form_text("action")
-    back = request.form.get("next")
-    if not is_safe_path(back, within="/lapangan/"):
-        back = url_for("field.route") if actor.role == Role.COURIER else \
-            url_for("field.tps_deliveries_page", tps_id=delivery.tps_id)
+    action = form["action"]
+    back = back_to(form, url_for("field.route") if actor.role == Role.COURIER else
+                   url_for("field.tps_deliveries_page", tps_id=delivery.tps_id))
     if action in ("delivered", "short"):
-        quantity = form_int("quantity_received", required=False)
+        quantity = form.get("quantity_received")
         if action == "short" and (quantity is None or quantity >= delivery.quantity_planned):
             message = _("Untuk \"Kurang\", isi jumlah yang benar-benar diterima (kurang dari {n}).",
                         n=delivery.quantity_planned)
             raise ValidationFailed(message, {"quantity_received": message})
-        damaged = form_int("quantity_damaged", required=False) if delivery.kind == DeliveryKind.LOGISTICS else None
+        damaged = form.get("quantity_damaged") if delivery.kind == DeliveryKind.LOGISTICS else None
         delivery = advance_delivery(db.session, actor, delivery.id, DeliveryStatus.DELIVERED,
-                                    quantity_received=quantity, received_by=form_text("received_by") or None,
+                                    quantity_received=quantity, received_by=form.get("received_by"),
                                     quantity_damaged=damaged)
         message = _("Penerimaan tercatat: {n} dari {planned} {unit}.", n=delivery.quantity_received,
                     planned=delivery.quantity_planned, unit=delivery.unit)
@@ -226,11 +243,9 @@ def delivery_update(delivery_id: int):
                                n=delivery.quantity_planned - delivery.quantity_received, unit=delivery.unit)
     elif action == "failed":
         advance_delivery(db.session, actor, delivery.id, DeliveryStatus.FAILED,
-                         reason=form_text("reason") or _("Tidak datang"))
+                         reason=form.get("reason") or _("Tidak datang"))
         message = _("Tercatat tidak datang.")
     elif action == "dispatched":
         advance_delivery(db.session, actor, delivery.id, DeliveryStatus.DISPATCHED)
         message = _("Tercatat dalam perjalanan.")
-    else:
-        raise ValidationFailed(_("Tindakan tidak dikenal."), {"action": _("Tindakan tidak dikenal.")})
     return done(message, back)

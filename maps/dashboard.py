@@ -1,7 +1,7 @@
 """/dashboard: per-kecamatan figures, city totals, alerts (most urgent first), incidents per hour."""
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import render_template
 from sqlalchemy import select
 
 from logistics.models import Kecamatan, MealRound, Role, Triage
@@ -15,6 +15,8 @@ from siaga.election import election_day, election_window
 from siaga.auth import chosen_kecamatan_ids, kecamatan_scope
 from siaga.auth import login_required
 from siaga.extensions import db
+from siaga.fields import FormChoice, FormFlag, FormId
+from siaga.forms import FormSchema, with_query
 from siaga.i18n import _, label, register_english
 
 ALERTS_SHOWN = 100
@@ -44,6 +46,15 @@ register_english({
 })
 
 
+STATUS_VALUES = tuple(dict.fromkeys(m.value for enum in STATUS_ENUMS.values() for m in enum))
+
+
+class DashboardQuery(FormSchema):
+    kecamatan = FormId()  # narrows the user's scope (siaga.auth.chosen_kecamatan_ids)
+    status = FormChoice(STATUS_VALUES)  # for the downloads: a TPS, delivery or incident status
+    partial = FormFlag()  # the body only, for the page's own refresh
+
+
 def chart(counts: list[int]) -> dict:
     """Bar geometry for the server-rendered SVG chart (no chart library, no inline script)."""
     top = max(counts) or 1
@@ -60,7 +71,8 @@ def export_statuses(status: str) -> dict[str, str]:
 
 @bp.get("/dashboard")
 @login_required(Role.COORDINATOR)
-def dashboard():
+@with_query(DashboardQuery)
+def dashboard(query: dict):
     ids = chosen_kecamatan_ids()
     now = utcnow()
     start, end = election_window()
@@ -75,11 +87,11 @@ def dashboard():
     context = dict(
         rows=rows, totals=city_totals(rows), alerts=alerts[:ALERTS_SHOWN], alerts_more=max(0, len(alerts) - ALERTS_SHOWN),
         chart=chart(incidents_per_hour(db.session, start, end, ids)), rounds=list(MealRound), triage=list(Triage),
-        kecamatan_choices=db.session.execute(choices_query).all(), chosen=request.args.get("kecamatan", type=int),
-        status_filter=request.args.get("status", ""), day=election_day(), now=now,
-        export_status=export_statuses(request.args.get("status", "")),
+        kecamatan_choices=db.session.execute(choices_query).all(), chosen=query.get("kecamatan"),
+        status_filter=query.get("status", ""), day=election_day(), now=now,
+        export_status=export_statuses(query.get("status", "")),
         status_choices=[(_(title), [(m.value, label(m)) for m in STATUS_ENUMS[subject]])
                         for subject, title in (("tps", "Status TPS"), ("deliveries", "Pengiriman"), ("incidents", "Kejadian"))],
     )
-    template = "maps/_dashboard_body.html" if request.args.get("partial") else "maps/dashboard.html"
+    template = "maps/_dashboard_body.html" if query.get("partial") else "maps/dashboard.html"
     return render_template(template, **context)

@@ -13,7 +13,8 @@ import threading
 import time
 from collections import OrderedDict
 
-from flask import Response, abort, jsonify, request, url_for
+import marshmallow as ma
+from flask import Response, jsonify, request, url_for
 from sqlalchemy import select
 
 from logistics.models import (
@@ -28,6 +29,8 @@ from siaga.election import election_window
 from siaga.auth import kecamatan_scope
 from siaga.auth import login_required
 from siaga.extensions import db
+from siaga.fields import FormChoice, FormInt, Translated, bad_text
+from siaga.forms import FormSchema, with_query
 from siaga.i18n import _, current_language, label, register_english
 
 DETAIL_ZOOM = 10  # below this, always grid cells
@@ -48,12 +51,24 @@ register_english({
 })
 
 
-def _bbox(required: bool) -> mp.BBox | None:
-    raw = request.args.get("bbox")
-    box = mp.BBox.parse(raw)
-    if box is None and (required or raw):
-        abort(400, _("Parameter bbox tidak valid (minlon,minlat,maxlon,maxlat)."))
-    return box
+class BBoxField(Translated, ma.fields.Field):
+    """`minlon,minlat,maxlon,maxlat` in degrees."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> mp.BBox:
+        box = mp.BBox.parse(value) if isinstance(value, str) and not bad_text(value) else None
+        if box is None:
+            raise ma.ValidationError(_("Parameter bbox tidak valid (minlon,minlat,maxlon,maxlat)."))
+        return box
+
+
+class BoxQuery(FormSchema):
+    bbox = BBoxField()
+
+
+class TpsQuery(FormSchema):
+    bbox = BBoxField(required=True)
+    zoom = FormInt(0, 22)
+    color = FormChoice(("status", "meals"))
 
 
 def _conditional(version: str, build) -> Response:
@@ -79,16 +94,12 @@ def _point(lon: float, lat: float, properties: dict) -> dict:
             "properties": properties}
 
 
-def _zoom() -> int:
-    zoom = request.args.get("zoom", type=int)
-    return max(0, min(zoom if zoom is not None else DETAIL_ZOOM, 22))
-
-
 @bp.get("/map/data/tps.geojson")
 @login_required(Role.COORDINATOR)
-def tps_geojson():
-    box, zoom = _bbox(required=True), _zoom()
-    meals = request.args.get("color") == "meals"
+@with_query(TpsQuery)
+def tps_geojson(query: dict):
+    box, zoom = query["bbox"], query.get("zoom", DETAIL_ZOOM)
+    meals = query.get("color") == "meals"
     if zoom < DETAIL_ZOOM:
         # Counts per cell may be GRID_TTL_S old: at national scale the data changes every moment,
         # and a zoomed-out view is where a query touches the most rows.
@@ -152,8 +163,9 @@ def _tps_features(box: mp.BBox, zoom: int, meals: bool) -> dict:
 
 @bp.get("/map/data/incidents.geojson")
 @login_required(Role.COORDINATOR)
-def incidents_geojson():
-    box = _bbox(required=False)
+@with_query(BoxQuery)
+def incidents_geojson(query: dict):
+    box = query.get("bbox")
     return _conditional(mp.data_version(db.session, HealthIncident), lambda: _incident_features(box))
 
 
@@ -176,8 +188,9 @@ def _incident_features(box) -> dict:
 
 @bp.get("/map/data/stations.geojson")
 @login_required(Role.COORDINATOR)
-def stations_geojson():
-    box = _bbox(required=False)
+@with_query(BoxQuery)
+def stations_geojson(query: dict):
+    box = query.get("bbox")
     version = mp.data_version(db.session, MedicStation, Person) + "|" + current_coverage(db.session).fingerprint
     return _conditional(version, lambda: _station_features(box))
 
@@ -199,10 +212,11 @@ def _station_features(box) -> dict:
 
 @bp.get("/map/data/facilities.geojson")
 @login_required(Role.COORDINATOR)
-def facilities_geojson():
+@with_query(BoxQuery)
+def facilities_geojson(query: dict):
     from logistics.models import HealthFacility
 
-    box = _bbox(required=False)
+    box = query.get("bbox")
     return _conditional(mp.data_version(db.session, HealthFacility), lambda: _collection([
         _point(f.lon, f.lat, {"id": f.id, "name": f.name, "kind": label(f.kind), "address": f.address or ""})
         for f in mp.facilities_in_box(db.session, box)]))

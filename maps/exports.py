@@ -1,15 +1,17 @@
 """/dashboard/export/<subject>.<csv|xlsx>: TPS status, deliveries, incidents; filters and scope applied."""
 from __future__ import annotations
 
-from flask import Response, abort, request, stream_with_context
+from flask import Response, abort, stream_with_context
 
 from logistics.models import Role
 from logistics.queries.exports import ROWS, STATUS_ENUMS, SUBJECTS
 from maps import bp
+from maps.dashboard import DashboardQuery
 from siaga.auth import chosen_kecamatan_ids
 from maps.spreadsheet import csv_chunks, xlsx_bytes
 from siaga.auth import login_required
 from siaga.extensions import db
+from siaga.forms import with_query
 from siaga.i18n import _, register_english
 
 register_english({"Status tidak dikenal.": "Unknown status."})
@@ -18,10 +20,11 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @bp.get("/dashboard/export/<subject>.<fmt>")
 @login_required(Role.COORDINATOR)
-def export(subject: str, fmt: str):
+@with_query(DashboardQuery)
+def export(subject: str, fmt: str, query: dict):
     if subject not in SUBJECTS or fmt not in ("csv", "xlsx"):
         abort(404)
-    status = request.args.get("status") or None
+    status = query.get("status")
     if status is not None:
         try:
             status = STATUS_ENUMS[subject](status)

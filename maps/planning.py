@@ -1,9 +1,9 @@
 """Coordinators' planning pages: the meal plan with couriers' ETAs, medic rosters, the logistics checklist."""
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
 from logistics.errors import DomainError
@@ -13,10 +13,12 @@ from logistics.services.routes import DONE
 from logistics.queries.operations import couriers, logistics_checklist, meal_plan, roster_board
 from logistics.services.meal_plans import plan_meals, update_meal_delivery
 from logistics.services.rosters import add_shift, remove_shift
-from logistics.timeutil import WIB, to_wib, wib
+from logistics.timeutil import to_wib, wib
 from siaga.auth import chosen_kecamatan_ids, current_actor, kecamatan_scope, login_required
 from siaga.election import election_day
 from siaga.extensions import db
+from siaga.fields import ID_PATH, FormChoice, FormClock, FormDay, FormId, FormInt, FormLocalMoment
+from siaga.forms import FormSchema, with_form, with_query
 from siaga.i18n import _, register_english
 from siaga.idempotency import idempotent
 
@@ -39,11 +41,29 @@ register_english({
 })
 
 
-def _day() -> date:
-    try:
-        return date.fromisoformat(request.args["tanggal"]) if request.args.get("tanggal") else election_day()
-    except ValueError:
-        return election_day()
+class PlanningQuery(FormSchema):
+    """The planning pages' filters: day, kecamatan (narrows the user's scope), meal round."""
+    tanggal = FormDay()
+    kecamatan = FormId()
+    putaran = FormChoice(MealRound)
+
+
+class MealEditForm(FormSchema):
+    waktu = FormClock(required=True)  # WIB, on the delivery's own day
+    porsi = FormInt()  # the service checks the plausible range
+    kurir = FormId()
+
+
+class ShiftForm(FormSchema):
+    """<input type="datetime-local"> sends wall-clock time: WIB."""
+    pos = FormId(required=True)
+    medis = FormId(required=True)
+    mulai = FormLocalMoment(required=True)
+    selesai = FormLocalMoment(required=True)
+
+
+def _day(query: dict) -> date:
+    return query.get("tanggal") or election_day()
 
 
 def _kecamatan_filter() -> tuple[list[int] | None, list[Kecamatan]]:
@@ -59,108 +79,101 @@ def _flash_error(exc: DomainError) -> None:
 
 @bp.get("/konsumsi")
 @login_required(*COORDINATORS)
-def meals():
+@with_query(PlanningQuery)
+def meals(query: dict):
     ids, options = _kecamatan_filter()
-    try:
-        meal_round = MealRound(request.args.get("putaran", MealRound.SIANG.value))
-    except ValueError:
-        meal_round = MealRound.SIANG
-    day = _day()
+    meal_round = query.get("putaran", MealRound.SIANG)
+    day = _day(query)
     rows = meal_plan(db.session, day, meal_round, ids)
     at_risk_ids = {d.id for d in rows if is_at_risk(d.planned_at, d.eta_at, d.status in DONE)}
     return render_template("planning/meals.html", rows=rows, day=day, meal_round=meal_round, rounds=list(MealRound),
                            at_risk_ids=at_risk_ids,
-                           kecamatan_options=options, chosen=request.args.get("kecamatan", type=int))
+                           kecamatan_options=options, chosen=query.get("kecamatan"))
 
 
 @bp.post("/konsumsi/susun")
 @login_required(*COORDINATORS)
 @idempotent
-def make_meal_plan():
+@with_query(PlanningQuery)
+def make_meal_plan(query: dict):
     ids, _options = _kecamatan_filter()
-    day = _day()
+    day = _day(query)
     try:
         result = plan_meals(db.session, current_actor(), day, kecamatan_ids=ids)
         flash(_("Rencana konsumsi disusun: {created} baru, {updated} diperbarui.", created=result.created,
                 updated=result.updated))
     except DomainError as exc:
         _flash_error(exc)
-    return redirect(url_for(".meals", tanggal=day.isoformat(), kecamatan=request.args.get("kecamatan")), 303)
+    return redirect(url_for(".meals", tanggal=day.isoformat(), kecamatan=query.get("kecamatan")), 303)
 
 
-@bp.route("/konsumsi/<int:delivery_id>", methods=["GET", "POST"])
+@bp.route(f"/konsumsi/<{ID_PATH}:delivery_id>", methods=["GET", "POST"])
 @login_required(*COORDINATORS)
 @idempotent
-def edit_meal(delivery_id: int):
+@with_form(MealEditForm, inline_errors=True)
+def edit_meal(delivery_id: int, form: dict | None, form_errors: dict):
     delivery = db.get_or_404(Delivery, delivery_id)
     scope = kecamatan_scope()
     if scope is not None and delivery.tps.kelurahan.kecamatan_id not in scope:
         return render_template("error.html", status=403, message=_("Anda tidak berwenang membuka halaman ini."),
                                fields={}), 403
-    errors = {}
-    if request.method == "POST":
+    errors = form_errors
+    if form is not None:
         try:
-            clock = time.fromisoformat(request.form.get("waktu", ""))
-            planned_at = wib(to_wib(delivery.planned_at).date(), clock)
-        except ValueError:
-            planned_at, errors = None, {"waktu": _("Waktu tidak valid.")}
-        if not errors:
-            try:
-                update_meal_delivery(db.session, current_actor(), delivery.id, planned_at=planned_at,
-                                     quantity=request.form.get("porsi", type=int),
-                                     courier_id=request.form.get("kurir", type=int))
-                flash(_("Perubahan disimpan."))
-                return redirect(url_for(".meals", putaran=delivery.meal_round.value,
-                                        tanggal=to_wib(delivery.planned_at).date().isoformat()), 303)
-            except DomainError as exc:
-                errors = exc.fields or {"-": exc.message}
+            update_meal_delivery(db.session, current_actor(), delivery.id,
+                                 planned_at=wib(to_wib(delivery.planned_at).date(), form["waktu"]),
+                                 quantity=form.get("porsi"), courier_id=form.get("kurir"))
+            flash(_("Perubahan disimpan."))
+            return redirect(url_for(".meals", putaran=delivery.meal_round.value,
+                                    tanggal=to_wib(delivery.planned_at).date().isoformat()), 303)
+        except DomainError as exc:
+            errors = exc.fields or {"-": exc.message}
     return render_template("planning/meal_edit.html", delivery=delivery, errors=errors,
                            couriers=couriers(db.session, [delivery.tps.kelurahan.kecamatan_id])), (422 if errors else 200)
 
 
 @bp.get("/jaga")
 @login_required(*COORDINATORS)
-def rosters():
+@with_query(PlanningQuery)
+def rosters(query: dict):
     ids, options = _kecamatan_filter()
-    day = _day()
+    day = _day(query)
     return render_template("planning/rosters.html", board=roster_board(db.session, day, ids), day=day,
-                           kecamatan_options=options, chosen=request.args.get("kecamatan", type=int))
+                           kecamatan_options=options, chosen=query.get("kecamatan"))
 
 
 @bp.post("/jaga")
 @login_required(*COORDINATORS)
 @idempotent
-def add_roster_shift():
-    day = _day()
+@with_query(PlanningQuery)
+@with_form(ShiftForm)
+def add_roster_shift(query: dict, form: dict):
+    day = _day(query)
     try:
-        # <input type="datetime-local"> sends wall-clock time: it is WIB.
-        starts = datetime.fromisoformat(request.form.get("mulai", "")).replace(tzinfo=WIB)
-        ends = datetime.fromisoformat(request.form.get("selesai", "")).replace(tzinfo=WIB)
-        add_shift(db.session, current_actor(), request.form.get("pos", type=int) or 0,
-                  request.form.get("medis", type=int) or 0, starts, ends)
+        add_shift(db.session, current_actor(), form["pos"], form["medis"], form["mulai"], form["selesai"])
         flash(_("Giliran jaga ditambahkan."))
-    except ValueError:
-        flash(_("Waktu tidak valid."))
     except DomainError as exc:
         _flash_error(exc)
     return redirect(url_for(".rosters", tanggal=day.isoformat()), 303)
 
 
-@bp.post("/jaga/<int:shift_id>/hapus")
+@bp.post(f"/jaga/<{ID_PATH}:shift_id>/hapus")
 @login_required(*COORDINATORS)
 @idempotent
-def delete_roster_shift(shift_id: int):
+@with_query(PlanningQuery)
+def delete_roster_shift(shift_id: int, query: dict):
     try:
         remove_shift(db.session, current_actor(), shift_id)
         flash(_("Giliran jaga dihapus."))
     except DomainError as exc:
         _flash_error(exc)
-    return redirect(url_for(".rosters", tanggal=_day().isoformat()), 303)
+    return redirect(url_for(".rosters", tanggal=_day(query).isoformat()), 303)
 
 
 @bp.get("/logistik")
 @login_required(*COORDINATORS)
-def logistics():
+@with_query(PlanningQuery)
+def logistics(query: dict):
     ids, options = _kecamatan_filter()
     if ids is None:  # one kecamatan at a time: the whole city's checklist is ~2,000 rows
         ids = [options[0].id]

@@ -10,6 +10,7 @@ from maps import bp
 from siaga.auth import kecamatan_scope
 from siaga.auth import login_required
 from siaga.extensions import db
+from siaga.fields import ID_PATH
 from siaga.i18n import register_english
 
 register_english({
@@ -27,7 +28,7 @@ register_english({
 })
 
 
-@bp.get("/tps/<int:tps_id>")
+@bp.get(f"/tps/<{ID_PATH}:tps_id>")
 @login_required(Role.COORDINATOR)
 def tps_record(tps_id: int):
     tps = db.session.get(Tps, tps_id)

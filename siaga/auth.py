@@ -24,6 +24,7 @@ from logistics.services.accounts import (
 )
 from siaga import login_throttle
 from siaga.extensions import db
+from siaga.fields import MAX_ID, bad_text
 from siaga.i18n import _, register_english
 from siaga.redirects import safe_next
 
@@ -93,6 +94,8 @@ def chosen_kecamatan_ids() -> list[int] | None:
     chosen = request.args.get("kecamatan", type=int)
     if chosen is None:
         return scope
+    if not 1 <= chosen <= MAX_ID:  # an id the database cannot hold: no such kecamatan
+        abort(404)
     if scope is not None and chosen not in scope:
         abort(403)
     return [chosen]
@@ -179,7 +182,8 @@ def login():
             # Refused before the password is checked: a guess past the limit learns nothing.
             error, status, headers = _too_many_attempts(wait), 429, {"Retry-After": str(wait)}
         else:
-            user = authenticate(db.session, username, password)
+            # A NUL cannot be in any username (and PostgreSQL refuses it even in a query).
+            user = None if bad_text(username) else authenticate(db.session, username, password)
             if user is None:
                 login_throttle.count_failure(username)
                 error, status = _("Nama pengguna atau kata sandi salah."), 400

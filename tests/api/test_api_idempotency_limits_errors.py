@@ -102,6 +102,7 @@ VALID = '"patient_kind":"voter","triage":"merah","lat":-2.1,"lon":106.1'
     ('{"complaint":"a\\u0000b",' + VALID + "}", 422),  # PostgreSQL text holds no NUL
     ('{"complaint":"\\ud800",' + VALID + "}", 422),  # a lone surrogate cannot be stored as UTF-8
     ('{"complaint":"a","tps_id":99999999999999999999,' + VALID + "}", 422),
+    ('{"complaint":"a","tps_id":' + "9" * 5000 + "," + VALID + "}", 422),  # more digits than Python makes an int of
     ('{"complaint":"a","tps_id":1.5,"patient_kind":"voter","triage":"merah"}', 422),
     ('{"complaint":"' + "a" * 5000 + '",' + VALID + "}", 422),
     ('{"complaint":"a","occurred_at":"2025-08-27T07:00:00",' + VALID + "}", 422),  # no zone
