@@ -9,6 +9,7 @@ from sqlalchemy import select
 from logistics.errors import DomainError
 from logistics.models import Delivery, Kecamatan, MealRound, Role
 from logistics.rules.lateness import is_at_risk
+from logistics.permissions.read_scope import can_see
 from logistics.services.routes import DONE
 from logistics.queries.operations import couriers, logistics_checklist, meal_plan, roster_board
 from logistics.services.meal_plans import plan_meals, update_meal_delivery
@@ -93,8 +94,7 @@ def make_meal_plan():
 @idempotent
 def edit_meal(delivery_id: int):
     delivery = db.get_or_404(Delivery, delivery_id)
-    scope = kecamatan_scope()
-    if scope is not None and delivery.tps.kelurahan.kecamatan_id not in scope:
+    if not can_see(db.session, current_actor(), delivery):
         return render_template("error.html", status=403, message=_("Anda tidak berwenang membuka halaman ini."),
                                fields={}), 403
     errors = {}
