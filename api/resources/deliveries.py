@@ -28,7 +28,7 @@ class DeliverySchema(ma.Schema):
     ref = ma.fields.String(required=True)
     tps_id = ma.fields.Integer(required=True)
     kind = ma.fields.Enum(DeliveryKind, by_value=True, required=True)
-    meal_round = ma.fields.Enum(MealRound, by_value=True, allow_none=True)
+    meal_round = ma.fields.Enum(MealRound, by_value=True, allow_none=True, metadata={"type": "string"})
     item = ma.fields.String(allow_none=True)
     unit = ma.fields.String(required=True)
     quantity_planned = ma.fields.Integer(required=True)

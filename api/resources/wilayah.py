@@ -48,7 +48,9 @@ class KelurahanArgs(ListFormatArgs):
 KEC_EXAMPLE = {"id": 1, "kode_kemendagri": "19.71.01", "kode_bps": "1971010", "nama": "Bukit Intan", "kota_id": 1,
                "bbox": [106.08, -2.17, 106.15, -2.10], "label_point": {"lat": -2.13, "lon": 106.11}}
 KecamatanPage = page_schema(KecamatanSchema, "KecamatanPage", KEC_EXAMPLE)
-KelurahanPage = page_schema(KelurahanSchema, "KelurahanPage", {**KEC_EXAMPLE, "kecamatan_id": 1, "jenis": "kelurahan"})
+KEL_EXAMPLE = {**{k: v for k, v in KEC_EXAMPLE.items() if k != "kota_id"}, "id": 4, "kode_kemendagri": "19.71.01.1004",
+               "kode_bps": "1971010004", "nama": "Semabung Lama", "kecamatan_id": 1, "jenis": "kelurahan"}
+KelurahanPage = page_schema(KelurahanSchema, "KelurahanPage", KEL_EXAMPLE)
 
 
 def _respond(rows, schema, args, next_cursor, sync_cursor):
