@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from logistics.errors import DomainError
-from logistics.models import Delivery, Kecamatan, MealRound, Role
+from logistics.models import Delivery, DeliveryKind, Kecamatan, MealRound, Role
 from logistics.rules.lateness import is_at_risk
 from logistics.permissions.read_scope import can_see
 from logistics.services.routes import DONE
@@ -94,6 +94,8 @@ def make_meal_plan():
 @idempotent
 def edit_meal(delivery_id: int):
     delivery = db.get_or_404(Delivery, delivery_id)
+    if delivery.kind != DeliveryKind.MEAL:
+        abort(404)  # the meal plan's page: logistics items are not planned here
     if not can_see(db.session, current_actor(), delivery):
         return render_template("error.html", status=403, message=_("Anda tidak berwenang membuka halaman ini."),
                                fields={}), 403
