@@ -359,3 +359,48 @@ def test_map_and_exports_of_a_kecamatan_coordinator_stay_in_it(client, session, 
     assert NAME in export and OUT_NOTE not in export
     out_code = session.get(Tps, objects["out"]["tps"]).code
     assert out_code not in client.get("/dashboard/export/tps.csv").get_data(as_text=True)
+
+
+# The write vocabulary, as a table: each named permission × role, on a Gerunggang target ("in", on the
+# courier's route, the medic's station) and on the officer's Bukit Intan TPS ("out").
+WRITE_TABLE = {
+    # admin, koordinator, camat-gerunggang, petugas, kurir, medis, mitra (a partner user, no scopes)
+    "TPS_POST_STATUS": (True, True, (True, False), (False, True), False, False, False),
+    "DELIVERY_MOVE": (True, True, (True, False), (False, True), (True, False), False, False),
+    "INCIDENT_REPORT": (True, True, (True, False), (False, True), True, True, False),
+    "INCIDENT_CARE": (True, True, (True, False), False, False, (True, False), False),
+    "INCIDENT_ASSIGN": (True, True, (True, False), False, False, False, False),
+    "MEAL_PLAN": (True, True, (True, False), False, False, False, False),
+    "ROSTER_EDIT": (True, True, (True, False), False, False, False, False),
+    "OFFICER_SCREEN": (True, True, (True, False), False, False, (True, False), False),
+    "IMPORT_TPS": (True, True, True, False, False, False, False),
+    "IMPORT_OFFICERS": (True, True, True, False, False, False, False),
+    "TOKEN_ADMIN": (True, False, False, False, False, False, False),
+}
+
+
+@pytest.mark.parametrize("name", sorted(WRITE_TABLE))
+def test_write_permission_table(session, actor_for, objects, name):
+    from logistics.permissions import Permission, Target, may
+
+    assert set(WRITE_TABLE) == {p.name for p in Permission}
+    courier_id = session.get(Delivery, objects["in"]["delivery"]).courier_id
+    targets = {side: Target(kecamatan_id=objects[side]["kec"], tps_id=objects[side]["tps"],
+                            courier_id=courier_id if side == "in" else None,
+                            medic_station_id=objects[side]["station"]) for side in ("in", "out")}
+    for username, want in zip(ROLES[:-1], WRITE_TABLE[name]):
+        actor = actor_for(username)
+        for side in ("in", "out"):
+            assert may(actor, Permission[name], targets[side]) is expectation(want, side), (name, username, side)
+
+
+def test_officers_seen_by_role(session, actor_for, objects):
+    """The read policy on people (officers' health pages): a kecamatan's, a station's covered TPS."""
+    from logistics.permissions.read_scope import can_see
+
+    inside, outside = session.get(Person, objects["in"]["person"]), session.get(Person, objects["out"]["person"])
+    seen = {u: (can_see(session, actor_for(u), inside), can_see(session, actor_for(u), outside))
+            for u in ROLES[:-1]}
+    assert seen == {"admin": (True, True), "koordinator": (True, True), "camat-gerunggang": (True, False),
+                    "petugas": (False, False), "kurir": (False, False), "medis": (True, False),
+                    "mitra": (False, False)}

@@ -124,8 +124,10 @@ def _covered_tps_ids(session: Session, station_id: int | None) -> list[int]:
 
 def visible(session: Session, actor: Actor, model) -> ColumnElement[bool]:
     """The rows of `model` that `actor` may see, as a where-clause."""
-    if is_city_wide(actor) or actor.role == Role.PARTNER:
-        return true()  # partners: their scopes decide which kinds (checked by the caller)
+    if is_city_wide(actor):
+        return true()
+    if actor.role == Role.PARTNER:  # the whole city; their scopes decide which kinds (checked by the caller)
+        return false() if model is Person else true()
     kec = actor.kecamatan_id if actor.role == Role.COORDINATOR else None
     role = actor.role
     if model in (Kecamatan, Kelurahan):
