@@ -31,8 +31,6 @@ NAME = "Pasien Rahasia"
 OUT_NOTE = "catatan di luar wilayah"
 PERSONAL = ("patient_name", "notes", "received_by", "failure_reason", "contact_phone")
 
-A, K, C, O, R, M, P, N = ROLES  # admin, city coord., camat, officer, courier, medic, partner, anonymous
-
 
 def row(*statuses):
     """One status (or (in, out) pair) per role, in ROLES order."""
@@ -302,11 +300,6 @@ def test_api_route_by_token(client, session, objects, tokens, endpoint):
 
 
 # Lists, GeoJSON and exports: never an out-of-scope row, never a personal field without the right.
-
-def _ids(client, url):
-    body = client.get(url).get_json()
-    return body["items"]
-
 
 @pytest.mark.parametrize("username", ["camat-gerunggang", "petugas", "kurir", "medis"])
 def test_api_lists_hold_only_rows_in_scope(client, session, objects, username):

@@ -54,7 +54,8 @@ def plan_meals(session: Session, actor: Actor, day: date, rounds: Iterable[MealR
     result = PlanResult()
     routes: set[tuple[int, MealRound]] = set()
     for kec in session.scalars(kec_query):
-        require(may(actor, Permission.MEAL_PLAN, Target(kecamatan_id=kec.id)), "Hanya koordinator yang dapat menyusun rencana konsumsi / coordinators only")
+        require(may(actor, Permission.MEAL_PLAN, Target(kecamatan_id=kec.id)),
+                "Hanya koordinator yang dapat menyusun rencana konsumsi / coordinators only")
         vendor = session.scalar(select(Vendor).where(Vendor.kecamatan_id == kec.id).order_by(Vendor.code).limit(1))
         if vendor is None:
             result.without_vendor.append(kec.nama)
