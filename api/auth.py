@@ -48,10 +48,6 @@ class Caller:
     scopes: frozenset[str]
     token: ApiToken | None = None
 
-    @property
-    def sees_pii(self) -> bool:
-        return "read:health-pii" in self.scopes
-
 
 def bearer_secret() -> str | None:
     header = request.headers.get("Authorization", "")
