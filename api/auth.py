@@ -3,6 +3,12 @@
 A token bound to a user acts as that user; an agency token acts as a partner of its agency.
 Browser sessions may read with their role's scopes but never write here: the API is exempt from
 CSRF, so a cookie alone must not be able to change anything.
+
+Which rows and which personal fields a caller sees is the read policy's
+(`logistics.permissions.read_scope`): a session and a token bound to a user see exactly what the user
+sees on the pages (a user token's read scopes are the intersection of the token's and the role's);
+an agency token sees the whole city for the kinds its `read:*` scopes name, personal fields only with
+`read:health-pii`. A partner user's session reads with its agency's token scopes.
 """
 from __future__ import annotations
 
@@ -14,19 +20,14 @@ from flask import after_this_request, g, request
 
 from logistics.actor import Actor
 from logistics.errors import DomainError, PermissionDenied
-from logistics.models import ApiToken, Role
+from logistics.models import ApiToken, Role, User
+from logistics.permissions.read_scope import ROLE_READ_SCOPES, agency_scopes
 from logistics.services.api_tokens import SCOPES, find_active_token, record_token_use, token_use_is_stale
 from siaga.auth import current_user
 from siaga.extensions import db
 from siaga.i18n import _, register_english
 
 READ_SCOPES = frozenset(s for s in SCOPES if s.startswith("read:") and s != "read:health-pii")
-# Browser sessions: what each role may read through the API (coordinators and medics see names).
-SESSION_SCOPES = {
-    Role.ADMIN: READ_SCOPES | {"read:health-pii"},
-    Role.COORDINATOR: READ_SCOPES | {"read:health-pii"},
-    Role.MEDIC: READ_SCOPES | {"read:health-pii"},
-}
 
 register_english({
     "Token API tidak ada atau tidak sah.": "The API token is missing or not valid.",
@@ -46,10 +47,6 @@ class Caller:
     actor: Actor
     scopes: frozenset[str]
     token: ApiToken | None = None
-
-    @property
-    def sees_pii(self) -> bool:
-        return "read:health-pii" in self.scopes
 
 
 def bearer_secret() -> str | None:
@@ -72,6 +69,8 @@ def _from_token(secret: str) -> Caller:
         raise Unauthorized(_("Token API tidak ada atau tidak sah."))
     scopes = frozenset(token.scopes)
     if token.user is not None:
+        if token.user.role != Role.PARTNER:  # never more than the user may read on the pages
+            scopes = frozenset(s for s in scopes if not s.startswith("read:") or s in ROLE_READ_SCOPES[token.user.role])
         actor = replace(Actor.from_user(token.user), scopes=scopes)
     else:
         actor = Actor(role=Role.PARTNER, label=f"token:{token.prefix}", agency=token.agency, scopes=scopes)
@@ -86,6 +85,13 @@ def _from_token(secret: str) -> Caller:
     return Caller(actor=actor, scopes=scopes, token=token)
 
 
+def session_scopes(user: User) -> frozenset[str]:
+    """What a browser session may read: its role's kinds; a partner user, its agency's token scopes."""
+    if user.role == Role.PARTNER:
+        return agency_scopes(db.session, user.agency)
+    return ROLE_READ_SCOPES[user.role]
+
+
 def current_caller() -> Caller:
     if "api_caller" not in g:
         secret = bearer_secret()
@@ -95,7 +101,8 @@ def current_caller() -> Caller:
             user = current_user()
             if user is None:
                 raise Unauthorized(_("Token API tidak ada atau tidak sah."))
-            g.api_caller = Caller(actor=Actor.from_user(user), scopes=SESSION_SCOPES.get(user.role, READ_SCOPES))
+            scopes = session_scopes(user)
+            g.api_caller = Caller(actor=replace(Actor.from_user(user), scopes=scopes), scopes=scopes)
     return g.api_caller
 
 

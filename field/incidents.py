@@ -8,7 +8,8 @@ from logistics.errors import ValidationFailed
 from logistics.models import (
     FacilityKind, HealthFacility, HealthIncident, IncidentStatus, MedicStation, PatientKind, Role, Tps, Triage,
 )
-from logistics.permissions import may_handle_incident, may_view_incident
+from logistics.permissions import Permission, Target, may, may_handle_incident
+from logistics.permissions.read_scope import can_see
 from logistics.queries.field_lists import station_open_incidents
 from logistics.rules.care_times import time_to_care, time_to_response
 from logistics.rules.complaints import COMPLAINT_VALUES, COMPLAINTS
@@ -165,14 +166,14 @@ def incident_detail(incident_id: int):
     incident = _incident_or_404(incident_id)
     actor = current_actor()
     kecamatan_id = incident_kecamatan_id(incident)
-    if not may_view_incident(actor, incident.medic_station_id, kecamatan_id, incident.tps_id):
+    if not can_see(db.session, actor, incident):
         abort(403)
-    may_act = may_handle_incident(actor, incident.medic_station_id, kecamatan_id) and actor.role != Role.FIELD_OFFICER
-    may_reassign = actor.role in (Role.ADMIN, Role.COORDINATOR) and incident.status != S.CLOSED
+    may_act = may_handle_incident(actor, incident.medic_station_id, kecamatan_id)
+    may_reassign = may(actor, Permission.INCIDENT_ASSIGN, Target(kecamatan_id=kecamatan_id)) and incident.status != S.CLOSED
     stations = []
     if may_reassign:
         stations = [s for s in db.session.scalars(select(MedicStation).order_by(MedicStation.name))
-                    if may_handle_incident(actor, None, s.kecamatan_id)]
+                    if may(actor, Permission.INCIDENT_ASSIGN, Target(kecamatan_id=s.kecamatan_id))]
     steps = [(_("Dilaporkan"), incident.reported_at)] + [
         (label(s), getattr(incident, field)) for s, field in
         ((S.RESPONDING, "responding_at"), (S.TREATED_ON_SITE, "treated_at"), (S.REFERRED, "referred_at"),

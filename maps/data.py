@@ -26,8 +26,8 @@ from logistics.rules.meal_state import MealState
 from logistics.timeutil import format_wib, utcnow
 from maps import bp
 from siaga.election import election_window
-from siaga.auth import kecamatan_scope
-from siaga.auth import login_required
+from logistics.permissions.read_scope import personal_visible, visible_ids
+from siaga.auth import current_actor, kecamatan_scope, login_required
 from siaga.extensions import db
 from siaga.fields import FormChoice, FormInt, Translated, bad_text
 from siaga.forms import FormSchema, with_query
@@ -199,11 +199,16 @@ def _station_features(box) -> dict:
     coverage = current_coverage(db.session).per_station()
     staffed = set(db.session.scalars(select(Person.medic_station_id).where(
         Person.role == PersonRole.MEDIC, Person.active.is_(True), Person.medic_station_id.is_not(None))))
+    stations = mp.stations_in_box(db.session, box)
+    # A station's phone is personal data: only for those who see its personal fields (its kecamatan).
+    with_phone = visible_ids(db.session, personal_visible(db.session, current_actor(), MedicStation), MedicStation,
+                             [s.id for s in stations])
     features = []
-    for s in mp.stations_in_box(db.session, box):
+    for s in stations:
         cov = coverage.get(s.id, {"tps": 0, "max_m": 0.0, "mean_m": 0.0})
         features.append(_point(s.lon, s.lat, {
-            "id": s.id, "name": s.name, "phone": s.contact_phone or "", "ambulances": s.ambulances,
+            "id": s.id, "name": s.name, "phone": (s.contact_phone or "") if s.id in with_phone else "",
+            "ambulances": s.ambulances,
             "hours": f"{s.hours_from:%H:%M}–{s.hours_to:%H:%M} WIB", "staffed": s.id in staffed,
             "tps": cov["tps"], "max_km": round(cov["max_m"] / 1000, 2), "mean_km": round(cov["mean_m"] / 1000, 2),
         }))

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
 from logistics.errors import DomainError
-from logistics.models import Delivery, Kecamatan, MealRound, Role
+from logistics.models import Delivery, DeliveryKind, Kecamatan, MealRound, Role
 from logistics.rules.lateness import is_at_risk
+from logistics.permissions.read_scope import can_see
 from logistics.services.routes import DONE
 from logistics.queries.operations import couriers, logistics_checklist, meal_plan, roster_board
 from logistics.services.meal_plans import plan_meals, update_meal_delivery
@@ -113,8 +114,9 @@ def make_meal_plan(query: dict):
 @with_form(MealEditForm, inline_errors=True)
 def edit_meal(delivery_id: int, form: dict | None, form_errors: dict):
     delivery = db.get_or_404(Delivery, delivery_id)
-    scope = kecamatan_scope()
-    if scope is not None and delivery.tps.kelurahan.kecamatan_id not in scope:
+    if delivery.kind != DeliveryKind.MEAL:
+        abort(404)  # the meal plan's page: logistics items are not planned here
+    if not can_see(db.session, current_actor(), delivery):
         return render_template("error.html", status=403, message=_("Anda tidak berwenang membuka halaman ini."),
                                fields={}), 403
     errors = form_errors

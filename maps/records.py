@@ -7,8 +7,8 @@ from sqlalchemy import select
 from logistics.models import Delivery, HealthIncident, Role, Tps
 from logistics.services.tps_status import STEP_TIME_FIELD
 from maps import bp
-from siaga.auth import kecamatan_scope
-from siaga.auth import login_required
+from logistics.permissions.read_scope import can_see
+from siaga.auth import current_actor, login_required
 from siaga.extensions import db
 from siaga.fields import ID_PATH
 from siaga.i18n import register_english
@@ -34,8 +34,7 @@ def tps_record(tps_id: int):
     tps = db.session.get(Tps, tps_id)
     if tps is None:
         abort(404)
-    scope = kecamatan_scope()
-    if scope is not None and tps.kelurahan.kecamatan_id not in scope:
+    if not can_see(db.session, current_actor(), tps):
         abort(403)
     deliveries = db.session.scalars(select(Delivery).where(Delivery.tps_id == tps.id)
                                     .order_by(Delivery.planned_at, Delivery.id)).all()

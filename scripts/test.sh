@@ -10,7 +10,13 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
   echo "Installing Debian's chromium for the browser tests..."
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null
 fi
+# Spectral lints the API contract (tests/api/test_api_contract.py): pinned in tools/spectral, installed
+# there from the npm registry once (node_modules is ignored by git).
+if command -v npm >/dev/null 2>&1 && [ ! -x tools/spectral/node_modules/.bin/spectral ]; then
+  echo "Installing Spectral (tools/spectral) for the API contract test..."
+  npm ci --prefix tools/spectral --no-audit --no-fund --loglevel=error >/dev/null
+fi
 # Undefined names and dead imports fail fast (pyflakes rules only; style is not enforced here).
-.venv/bin/ruff check --quiet --select F --exclude .venv,migrations .
+.venv/bin/ruff check --quiet --select F --exclude .venv,migrations,tools .
 echo "Running tests on ${TEST_DATABASE_URL:-SQLite}"
 exec .venv/bin/python -m pytest "$@"

@@ -83,9 +83,11 @@ def current_actor() -> Actor | None:
 
 
 def kecamatan_scope() -> list[int] | None:
-    """The kecamatan the current user may see: one for a kecamatan coordinator, None for the city."""
-    user = current_user()
-    return [user.kecamatan_id] if user is not None and user.kecamatan_id is not None else None
+    """The kecamatan the current user may see: one for a kecamatan coordinator, None for the city
+    (the read policy's `kecamatan_ids`)."""
+    from logistics.permissions.read_scope import kecamatan_ids
+
+    return kecamatan_ids(current_actor())
 
 
 def chosen_kecamatan_ids() -> list[int] | None:

@@ -10,12 +10,11 @@ from sqlalchemy import select
 
 from api.auth import current_caller, requires
 from api.pagination import SyncArgsSchema, conditional_json, list_body, paginate
-from api.privacy import redact, redact_all
+from api.privacy import load_in_scope, redact, redact_all, scoped
 from api.resources.common import page_schema
 from logistics.models import Delivery, DeliveryKind, DeliveryStatus, Kelurahan, MealRound, Tps
 from logistics.queries.summary import DONE
 from logistics.rules.lateness import arrived_late, is_overdue
-from logistics.services.common import load
 from logistics.services.deliveries import advance_delivery
 from logistics.timeutil import utcnow
 from siaga.extensions import db
@@ -29,7 +28,7 @@ class DeliverySchema(ma.Schema):
     ref = ma.fields.String(required=True)
     tps_id = ma.fields.Integer(required=True)
     kind = ma.fields.Enum(DeliveryKind, by_value=True, required=True)
-    meal_round = ma.fields.Enum(MealRound, by_value=True, allow_none=True)
+    meal_round = ma.fields.Enum(MealRound, by_value=True, allow_none=True, metadata={"type": "string"})
     item = ma.fields.String(allow_none=True)
     unit = ma.fields.String(required=True)
     quantity_planned = ma.fields.Integer(required=True)
@@ -86,7 +85,7 @@ class DeliveryStepBody(ma.Schema):
 @blp.response(200, DeliveryPage)
 def list_deliveries(args):
     """Deliveries; filter by kind, status, TPS, kecamatan, late."""
-    query = select(Delivery)
+    query = scoped(select(Delivery), Delivery)
     for name in ("kind", "status", "tps_id"):
         if args.get(name) is not None:
             query = query.where(getattr(Delivery, name) == args[name])
@@ -108,7 +107,7 @@ def list_deliveries(args):
 @requires("read:deliveries")
 @blp.response(200, DeliverySchema, example=DELIVERY_EXAMPLE)
 def get_delivery(delivery_id):
-    return jsonify(redact("delivery", DeliverySchema().dump(load(db.session, Delivery, delivery_id, "Pengiriman"))))
+    return jsonify(redact("delivery", DeliverySchema().dump(load_in_scope(Delivery, delivery_id, "Pengiriman"))))
 
 
 @blp.route("/deliveries/<int(max=2147483647):delivery_id>/steps", methods=["POST"])

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from api.auth import requires
 from api.pagination import ListArgsSchema, conditional_json, list_body, paginate
-from api.privacy import redact_all
+from api.privacy import redact_all, scoped
 from api.resources.common import page_schema
 from logistics.models import FacilityKind, HealthFacility, MedicStation
 
@@ -60,7 +60,7 @@ FacilityPage = page_schema(FacilitySchema, "HealthFacilityPage", {
 @blp.arguments(StationArgs, location="query", as_kwargs=False)
 @blp.response(200, StationPage)
 def list_medic_stations(args):
-    query = select(MedicStation)
+    query = scoped(select(MedicStation), MedicStation)
     if args.get("kecamatan_id") is not None:
         query = query.where(MedicStation.kecamatan_id == args["kecamatan_id"])
     rows, next_cursor, sync_cursor = paginate(query, MedicStation, args, synced=False)
@@ -73,6 +73,6 @@ def list_medic_stations(args):
 @blp.arguments(ListArgsSchema, location="query", as_kwargs=False)
 @blp.response(200, FacilityPage)
 def list_health_facilities(args):
-    rows, next_cursor, sync_cursor = paginate(select(HealthFacility), HealthFacility, args, synced=False)
+    rows, next_cursor, sync_cursor = paginate(scoped(select(HealthFacility), HealthFacility), HealthFacility, args, synced=False)
     return conditional_json(list_body(FacilitySchema(many=True).dump(rows), next_cursor, sync_cursor),
                             next_cursor=next_cursor)

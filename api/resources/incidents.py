@@ -10,10 +10,9 @@ from sqlalchemy import select
 
 from api.auth import current_caller, requires
 from api.pagination import SyncArgsSchema, conditional_json, list_body, paginate
-from api.privacy import redact, redact_all
+from api.privacy import load_in_scope, redact, redact_all, scoped
 from api.resources.common import page_schema
 from logistics.models import HealthIncident, IncidentStatus, PatientKind, Triage
-from logistics.services.common import load
 from logistics.services.incidents import advance_incident, report_incident
 from logistics.timeutil import as_utc
 from siaga.extensions import db
@@ -86,7 +85,7 @@ class IncidentStepBody(ma.Schema):
 @blp.response(200, IncidentPage)
 def list_incidents(args):
     """Incidents, ordered by (updated_at, id) for incremental sync; filter by triage, status, since."""
-    query = select(HealthIncident)
+    query = scoped(select(HealthIncident), HealthIncident)
     for name in ("triage", "status", "tps_id", "medic_station_id"):
         if args.get(name) is not None:
             query = query.where(getattr(HealthIncident, name) == args[name])
@@ -101,7 +100,7 @@ def list_incidents(args):
 @requires("read:incidents")
 @blp.response(200, IncidentSchema, example=INCIDENT_EXAMPLE)
 def get_incident(incident_id):
-    return jsonify(redact("incident", IncidentSchema().dump(load(db.session, HealthIncident, incident_id, "Kejadian"))))
+    return jsonify(redact("incident", IncidentSchema().dump(load_in_scope(HealthIncident, incident_id, "Kejadian"))))
 
 
 @blp.route("/incidents", methods=["POST"])

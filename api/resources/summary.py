@@ -8,7 +8,9 @@ from flask_smorest import Blueprint
 
 from api.fields import Id, Day
 
-from api.auth import requires
+from api.auth import current_caller, requires
+from logistics.errors import PermissionDenied
+from logistics.permissions.read_scope import kecamatan_ids, require_kecamatan_view
 from logistics.queries.summary import city_totals, kecamatan_summary
 from logistics.timeutil import utcnow, wib
 from siaga.election import election_day
@@ -60,6 +62,12 @@ def summary(args):
     """Per-kecamatan figures of the day and the city's totals (the coordinators' dashboard)."""
     day = args.get("date") or election_day()
     now = utcnow()
-    ids = [args["kecamatan_id"]] if args.get("kecamatan_id") is not None else None
+    actor = current_caller().actor
+    require_kecamatan_view(actor)
+    ids = kecamatan_ids(actor)
+    if args.get("kecamatan_id") is not None:
+        if ids is not None and args["kecamatan_id"] not in ids:
+            raise PermissionDenied("Kecamatan ini di luar wilayah Anda / outside your scope")
+        ids = [args["kecamatan_id"]]
     rows = kecamatan_summary(db.session, now, wib(day, time(0)), wib(day + timedelta(days=1), time(0)), ids)
     return {"date": day, "generated_at": now, "kecamatan": rows, "city": city_totals(rows)}

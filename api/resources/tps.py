@@ -11,10 +11,10 @@ from sqlalchemy.orm import joinedload
 
 from api.auth import current_caller, requires
 from api.pagination import conditional_json, list_body, paginate
+from api.privacy import load_in_scope, scoped
 from api.resources.common import GEOJSON, geojson_doc, SyncFormatArgs, feature_collection, page_schema, point_feature
 from logistics.errors import ValidationFailed
 from logistics.models import Kelurahan, Tps, TpsKind, TpsStatus
-from logistics.services.common import load
 from logistics.services.tps_status import advance_tps_status, report_officers_present
 from siaga.extensions import db
 from siaga.idempotency import idempotent
@@ -94,7 +94,7 @@ def tps_response(tps: Tps, status: int = 200):
 @blp.doc(**geojson_doc(TpsPage))
 def list_tps(args):
     """TPS with their status; filter by kecamatan, kelurahan, status, bbox; format=geojson for points."""
-    query = select(Tps).options(joinedload(Tps.kelurahan))
+    query = scoped(select(Tps).options(joinedload(Tps.kelurahan)), Tps)
     if args.get("kecamatan_id") is not None:
         query = query.join(Kelurahan, Tps.kelurahan_id == Kelurahan.id).where(Kelurahan.kecamatan_id == args["kecamatan_id"])
     if args.get("kelurahan_id") is not None:
@@ -117,7 +117,7 @@ def list_tps(args):
 @requires("read:tps")
 @blp.response(200, TpsSchema, example=TPS_EXAMPLE)
 def get_tps(tps_id):
-    return jsonify(TpsSchema().dump(load(db.session, Tps, tps_id, "TPS")))
+    return jsonify(TpsSchema().dump(load_in_scope(Tps, tps_id, "TPS")))
 
 
 @blp.route("/tps/<int(max=2147483647):tps_id>/status", methods=["POST"])

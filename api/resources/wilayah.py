@@ -10,10 +10,9 @@ from sqlalchemy import select
 
 from api.auth import requires
 from api.pagination import conditional_json, list_body, paginate
+from api.privacy import load_in_scope, scoped
 from api.resources.common import GEOJSON, geojson_doc, ListFormatArgs, feature_collection, page_schema
 from logistics.models import Kecamatan, Kelurahan
-from logistics.services.common import load
-from siaga.extensions import db
 
 blp = Blueprint("api_wilayah", __name__, url_prefix="/api/v1", description="Wilayah: kecamatan and kelurahan")
 
@@ -49,7 +48,9 @@ class KelurahanArgs(ListFormatArgs):
 KEC_EXAMPLE = {"id": 1, "kode_kemendagri": "19.71.01", "kode_bps": "1971010", "nama": "Bukit Intan", "kota_id": 1,
                "bbox": [106.08, -2.17, 106.15, -2.10], "label_point": {"lat": -2.13, "lon": 106.11}}
 KecamatanPage = page_schema(KecamatanSchema, "KecamatanPage", KEC_EXAMPLE)
-KelurahanPage = page_schema(KelurahanSchema, "KelurahanPage", {**KEC_EXAMPLE, "kecamatan_id": 1, "jenis": "kelurahan"})
+KEL_EXAMPLE = {**{k: v for k, v in KEC_EXAMPLE.items() if k != "kota_id"}, "id": 4, "kode_kemendagri": "19.71.01.1004",
+               "kode_bps": "1971010004", "nama": "Semabung Lama", "kecamatan_id": 1, "jenis": "kelurahan"}
+KelurahanPage = page_schema(KelurahanSchema, "KelurahanPage", KEL_EXAMPLE)
 
 
 def _respond(rows, schema, args, next_cursor, sync_cursor):
@@ -69,7 +70,7 @@ def _respond(rows, schema, args, next_cursor, sync_cursor):
 @blp.doc(**geojson_doc(KecamatanPage))
 def list_kecamatan(args):
     """Kecamatan (format=geojson: with boundaries)."""
-    rows, next_cursor, sync_cursor = paginate(select(Kecamatan), Kecamatan, args, synced=False)
+    rows, next_cursor, sync_cursor = paginate(scoped(select(Kecamatan), Kecamatan), Kecamatan, args, synced=False)
     return _respond(rows, KecamatanSchema, args, next_cursor, sync_cursor)
 
 
@@ -77,7 +78,7 @@ def list_kecamatan(args):
 @requires("read:wilayah")
 @blp.response(200, KecamatanSchema, example=KEC_EXAMPLE)
 def get_kecamatan(kecamatan_id):
-    return jsonify(KecamatanSchema().dump(load(db.session, Kecamatan, kecamatan_id, "Kecamatan")))
+    return jsonify(KecamatanSchema().dump(load_in_scope(Kecamatan, kecamatan_id, "Kecamatan")))
 
 
 @blp.route("/kelurahan", methods=["GET"])
@@ -87,7 +88,7 @@ def get_kecamatan(kecamatan_id):
 @blp.doc(**geojson_doc(KelurahanPage))
 def list_kelurahan(args):
     """Kelurahan, optionally of one kecamatan (format=geojson: with boundaries)."""
-    query = select(Kelurahan)
+    query = scoped(select(Kelurahan), Kelurahan)
     if args.get("kecamatan_id") is not None:
         query = query.where(Kelurahan.kecamatan_id == args["kecamatan_id"])
     rows, next_cursor, sync_cursor = paginate(query, Kelurahan, args, synced=False)

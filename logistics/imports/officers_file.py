@@ -14,8 +14,8 @@ from logistics.actor import Actor
 from logistics.imports import fields as f
 from logistics.imports.report import ImportReport, no_rows_error, open_sheet, upsert
 from logistics.imports.table import RowError
-from logistics.models import Kelurahan, Person, PersonRole, Role, Tps
-from logistics.permissions import require
+from logistics.models import Kelurahan, Person, PersonRole, Tps
+from logistics.permissions import Permission, may, require
 from logistics.services.common import commit
 
 COLUMNS = {
@@ -34,7 +34,7 @@ ROLES = {"ketua": PersonRole.KPPS_KETUA, "ketua kpps": PersonRole.KPPS_KETUA,
 
 def import_officers(session: Session, actor: Actor, path: Path,
                     progress: Callable[[int], None] | None = None) -> ImportReport:
-    require(actor.role in (Role.ADMIN, Role.COORDINATOR), "Hanya admin dan koordinator yang dapat mengimpor petugas")
+    require(may(actor, Permission.IMPORT_OFFICERS), "Hanya admin dan koordinator yang dapat mengimpor petugas")
     report = ImportReport()
     sheet = open_sheet(path, COLUMNS, REQUIRED, report)
     if sheet is None:

@@ -16,7 +16,7 @@ from logistics.imports import fields as f
 from logistics.imports.report import ImportReport, no_rows_error, open_sheet, upsert
 from logistics.imports.table import RowError
 from logistics.models import Kelurahan, Role, Tps, TpsKind
-from logistics.permissions import require
+from logistics.permissions import Permission, may, require
 from logistics.services.common import commit
 
 COLUMNS = {
@@ -42,7 +42,7 @@ KINDS = {"": TpsKind.REGULAR, "reguler": TpsKind.REGULAR, "regular": TpsKind.REG
 def import_tps(session: Session, actor: Actor, path: Path,
                progress: Callable[[int], None] | None = None) -> ImportReport:
     """Validate every row; write nothing unless all rows are right."""
-    require(actor.role in (Role.ADMIN, Role.COORDINATOR), "Hanya admin dan koordinator yang dapat mengimpor TPS")
+    require(may(actor, Permission.IMPORT_TPS), "Hanya admin dan koordinator yang dapat mengimpor TPS")
     report = ImportReport()
     sheet = open_sheet(path, COLUMNS, REQUIRED, report, also_missing=_dpt_missing)
     if sheet is None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 from logistics.actor import Actor
 from logistics.errors import NotFound, ValidationFailed
 from logistics.models import ApiToken, User
+from logistics.permissions import Permission, may, require
 from logistics.services.common import audit, commit, snapshot
 from logistics.timeutil import utcnow
 
@@ -48,6 +49,7 @@ def parse_scopes(text: str | list[str]) -> list[str]:
 def create_token(session: Session, actor: Actor, *, scopes: str | list[str], agency: str | None = None,
                  username: str | None = None, name: str | None = None) -> tuple[ApiToken, str]:
     """A new token and its secret: the secret is not stored, show it to the person now."""
+    require(may(actor, Permission.TOKEN_ADMIN), "Hanya admin yang dapat membuat token / admins only")
     scope_list = parse_scopes(scopes)
     agency = (agency or "").strip() or None
     user = None
@@ -74,6 +76,7 @@ def list_tokens(session: Session) -> list[ApiToken]:
 
 
 def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
+    require(may(actor, Permission.TOKEN_ADMIN), "Hanya admin yang dapat mencabut token / admins only")
     token = session.get(ApiToken, token_id)
     if token is None:
         raise NotFound(f"Token {token_id} tidak ditemukan / not found")

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 from logistics.actor import Actor
 from logistics.errors import InvalidTransition, ValidationFailed
 from logistics.models import (
-    HealthFacility, HealthIncident, IncidentStatus, MedicStation, PatientKind, Role, Tps, Triage,
+    HealthFacility, HealthIncident, IncidentStatus, MedicStation, PatientKind, Tps, Triage,
 )
-from logistics.permissions import may_handle_incident, may_report_incident, require
+from logistics.permissions import Permission, Target, may, may_handle_incident, may_report_incident, require
 from logistics.rules.geo import nearest
 from logistics.rules.status_fields import INCIDENT_STEP_TIMES
 from logistics.rules.transitions import incident_may_move
@@ -128,9 +128,8 @@ def assign_medic_station(session: Session, actor: Actor, incident_id: int, stati
     """Hand an incident to another station: coordinators and admins only."""
     incident = load(session, HealthIncident, incident_id, "Kejadian", for_step=True)
     station = load(session, MedicStation, station_id, "Pos kesehatan")
-    require(actor.role in (Role.ADMIN, Role.COORDINATOR)
-            and may_handle_incident(actor, None, incident_kecamatan_id(incident))
-            and may_handle_incident(actor, None, station.kecamatan_id),
+    require(may(actor, Permission.INCIDENT_ASSIGN, Target(kecamatan_id=incident_kecamatan_id(incident)))
+            and may(actor, Permission.INCIDENT_ASSIGN, Target(kecamatan_id=station.kecamatan_id)),
             "Hanya koordinator yang dapat memindahkan kejadian / coordinators only")
     if incident.status == S.CLOSED:
         raise InvalidTransition("Kejadian sudah selesai / incident already closed")

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 from logistics.actor import Actor
 from logistics.errors import InvalidTransition, ValidationFailed
 from logistics.models import (
-    AuditEntry, Delivery, DeliveryKind, DeliveryStatus, Kecamatan, Kelurahan, MealRound, Person, PersonRole, Role, Tps,
+    AuditEntry, Delivery, DeliveryKind, DeliveryStatus, Kecamatan, Kelurahan, MealRound, Person, PersonRole, Tps,
     Vendor,
 )
-from logistics.permissions import require
+from logistics.permissions import Permission, Target, may, require
 from logistics.rules.routing import Stop, sweep_split
 from logistics.services.common import audit, commit, load, snapshot
 from logistics.services.routes import refresh_route
@@ -43,10 +43,6 @@ def headcounts(session: Session, tps_ids: Iterable[int]) -> dict[int, int]:
         .group_by(Person.tps_id)).all())
 
 
-def _may_plan(actor: Actor, kecamatan_id: int) -> bool:
-    return actor.role == Role.ADMIN or (actor.role == Role.COORDINATOR and actor.kecamatan_id in (None, kecamatan_id))
-
-
 def plan_meals(session: Session, actor: Actor, day: date, rounds: Iterable[MealRound] = tuple(MealRound),
                kecamatan_ids: Iterable[int] | None = None) -> PlanResult:
     """Create or update the day's meal deliveries; idempotent. Deliveries already on their way
@@ -58,7 +54,8 @@ def plan_meals(session: Session, actor: Actor, day: date, rounds: Iterable[MealR
     result = PlanResult()
     routes: set[tuple[int, MealRound]] = set()
     for kec in session.scalars(kec_query):
-        require(_may_plan(actor, kec.id), "Hanya koordinator yang dapat menyusun rencana konsumsi / coordinators only")
+        require(may(actor, Permission.MEAL_PLAN, Target(kecamatan_id=kec.id)),
+                "Hanya koordinator yang dapat menyusun rencana konsumsi / coordinators only")
         vendor = session.scalar(select(Vendor).where(Vendor.kecamatan_id == kec.id).order_by(Vendor.code).limit(1))
         if vendor is None:
             result.without_vendor.append(kec.nama)
@@ -121,7 +118,7 @@ def update_meal_delivery(session: Session, actor: Actor, delivery_id: int, *, pl
                          quantity: int | None = None, courier_id: int | None = None) -> Delivery:
     """A coordinator's edit of one planned meal delivery: time, portions or courier."""
     delivery = load(session, Delivery, delivery_id, "Pengiriman")
-    require(_may_plan(actor, delivery.tps.kelurahan.kecamatan_id),
+    require(may(actor, Permission.MEAL_PLAN, Target(kecamatan_id=delivery.tps.kelurahan.kecamatan_id)),
             "Hanya koordinator yang dapat mengubah rencana konsumsi / coordinators only")
     if delivery.kind != DeliveryKind.MEAL:
         raise ValidationFailed("Bukan pengiriman konsumsi / not a meal delivery", {"delivery": "Bukan konsumsi."})

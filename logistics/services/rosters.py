@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 
 from logistics.actor import Actor
 from logistics.errors import ValidationFailed
-from logistics.models import MedicStation, Person, PersonRole, Role, RosterShift
-from logistics.permissions import require
+from logistics.models import MedicStation, Person, PersonRole, RosterShift
+from logistics.permissions import Permission, Target, may, require
 from logistics.services.common import audit, commit, load, snapshot
 from logistics.timeutil import as_utc
 
@@ -17,8 +17,7 @@ MAX_SHIFT = timedelta(hours=12)  # nobody is rostered for longer: medics get tir
 
 
 def _may_roster(actor: Actor, station: MedicStation) -> bool:
-    return actor.role == Role.ADMIN or (
-        actor.role == Role.COORDINATOR and actor.kecamatan_id in (None, station.kecamatan_id))
+    return may(actor, Permission.ROSTER_EDIT, Target(kecamatan_id=station.kecamatan_id))
 
 
 def add_shift(session: Session, actor: Actor, station_id: int, person_id: int, starts_at: datetime,

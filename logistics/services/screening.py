@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from logistics.actor import Actor
 from logistics.errors import InvalidTransition, ValidationFailed
 from logistics.models import HealthCheckin, HealthScreening, Person, PersonRole, Role
-from logistics.permissions import require
+from logistics.permissions import Permission, Target, may, require
 from logistics.queries.coverage import covering_station
 from logistics.rules.checkins import schedule
 from logistics.rules.risk import CONDITIONS, assess
@@ -25,16 +25,12 @@ def _covering_station(session: Session, person: Person) -> int | None:
 
 
 def may_care_for(session: Session, actor: Actor, person: Person) -> bool:
-    """Medics of the station covering the officer's TPS; coordinators of its kecamatan; admins."""
-    if actor.role == Role.ADMIN:
-        return True
+    """Permission.OFFICER_SCREEN on the officer: their kecamatan, and (for medics only, as it costs a
+    coverage look-up) the station covering their TPS."""
     kecamatan_id = person.tps.kelurahan.kecamatan_id if person.tps else (
         person.kelurahan.kecamatan_id if person.kelurahan else None)
-    if actor.role == Role.COORDINATOR:
-        return actor.kecamatan_id in (None, kecamatan_id)
-    if actor.role == Role.MEDIC:
-        return actor.medic_station_id is not None and actor.medic_station_id == _covering_station(session, person)
-    return False
+    station_id = _covering_station(session, person) if actor.role == Role.MEDIC else None
+    return may(actor, Permission.OFFICER_SCREEN, Target(kecamatan_id=kecamatan_id, medic_station_id=station_id))
 
 
 def record_screening(session: Session, actor: Actor, person_id: int, *, systolic: int, diastolic: int,

@@ -1,7 +1,9 @@
 """Patient names, people's phones and notes only for callers with read:health-pii."""
 import pytest
+from sqlalchemy import select
 
-from logistics.services.incidents import report_incident
+from logistics.models import Kecamatan, Kelurahan, Tps
+from logistics.services.incidents import assign_medic_station, report_incident
 from tests.api.conftest import READ_ALL
 
 NAME = "Siti Rahmawati"
@@ -48,7 +50,56 @@ def test_token_with_the_scope_sees_them(client, bearer, named_incident):
     assert all("contact_phone" in s for s in stations)
 
 
-@pytest.mark.parametrize("username, sees", [("mitra", False), ("koordinator", True), ("medis", True)])
-def test_browser_sessions_see_what_their_role_may(logged_in, named_incident, username, sees):
-    detail = logged_in(username).get(f"/api/v1/incidents/{named_incident.id}").get_json()
-    assert ("patient_name" in detail) is sees and (NAME in str(detail)) is sees
+@pytest.fixture()
+def station_incident(session, actor_for):
+    """A named incident at a Gerunggang TPS, handed to the `medis` account's station."""
+    medis = actor_for("medis")
+    tps = session.scalar(select(Tps).join(Kelurahan).join(Kecamatan).where(Kecamatan.nama == "Gerunggang")
+                         .order_by(Tps.code).limit(1))
+    incident = report_incident(session, actor_for("koordinator"), patient_kind="voter", complaint="pusing",
+                               triage="kuning", tps_id=tps.id, patient_name=NAME, notes=NOTE)
+    return assign_medic_station(session, actor_for("koordinator"), incident.id, medis.medic_station_id)
+
+
+def test_city_coordinator_sees_names(logged_in, named_incident):
+    detail = logged_in("koordinator").get(f"/api/v1/incidents/{named_incident.id}").get_json()
+    assert detail["patient_name"] == NAME and detail["notes"] == NOTE
+
+
+def test_medic_sees_names_of_their_station_only(logged_in, named_incident, station_incident):
+    client = logged_in("medis")
+    own = client.get(f"/api/v1/incidents/{station_incident.id}")
+    other = client.get(f"/api/v1/incidents/{named_incident.id}")
+    listed = client.get("/api/v1/incidents?limit=1000").get_json()["items"]
+    assert named_incident.medic_station_id != station_incident.medic_station_id
+    assert own.status_code == 200 and own.get_json()["patient_name"] == NAME
+    assert other.status_code == 403 and NAME not in other.get_data(as_text=True)
+    assert listed and {i["medic_station_id"] for i in listed} == {station_incident.medic_station_id}
+
+
+def test_kecamatan_coordinator_sees_only_their_kecamatan(logged_in, named_incident, station_incident):
+    client = logged_in("camat-gerunggang")
+    assert client.get(f"/api/v1/incidents/{named_incident.id}").status_code == 403
+    assert client.get(f"/api/v1/incidents/{station_incident.id}").get_json()["patient_name"] == NAME
+    listed = client.get("/api/v1/incidents?limit=1000").get_json()["items"]
+    assert named_incident.id not in {i["id"] for i in listed} and station_incident.id in {i["id"] for i in listed}
+
+
+def test_partner_user_without_agency_tokens_reads_nothing(logged_in, named_incident):
+    assert logged_in("mitra").get(f"/api/v1/incidents/{named_incident.id}").status_code == 403
+    assert logged_in("mitra").get("/api/v1/incidents").status_code == 403
+
+
+def test_partner_user_reads_with_its_agency_scopes(logged_in, bearer, named_incident):
+    bearer(["read:incidents"], agency="Dinkes")  # the agency's grant: incidents, without names
+    detail = logged_in("mitra").get(f"/api/v1/incidents/{named_incident.id}")
+    assert detail.status_code == 200 and "patient_name" not in detail.get_json()
+    assert logged_in("mitra").get("/api/v1/tps").status_code == 403
+
+
+def test_user_token_sees_no_more_than_the_user(client, bearer, named_incident, station_incident):
+    headers = bearer(["read:incidents", "read:health-pii", "read:summary"], user="camat-gerunggang")
+    assert client.get(f"/api/v1/incidents/{named_incident.id}", headers=headers).status_code == 403
+    assert client.get(f"/api/v1/incidents/{station_incident.id}", headers=headers).get_json()["notes"] == NOTE
+    officer = bearer(["read:incidents", "read:summary"], user="petugas")
+    assert client.get("/api/v1/summary", headers=officer).status_code == 403

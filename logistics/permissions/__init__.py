@@ -1,0 +1,163 @@
+"""Who may change what: one vocabulary of named permissions and one function, `may`.
+
+Every write in the system asks `may(actor, Permission.X, target)`: services before they change a
+record (`require`, raising PermissionDenied with the service's own message), importers, and the web
+views that hide a button or answer 403 before calling a service. `target` is a `Target` of the
+record's plain scope values (its kecamatan, TPS, courier, medic station), so this module needs no
+database and no Flask. Who may *see* what is the read side, `logistics.permissions.read_scope`.
+
+| Permission        | admin | city coord. | kecamatan coord. | field officer | courier          | medic              | partner (agency / user)        |
+|-------------------|-------|-------------|------------------|---------------|------------------|--------------------|--------------------------------|
+| TPS_POST_STATUS   | yes   | yes         | its kecamatan    | own TPS       | no               | no                 | no                             |
+| DELIVERY_MOVE     | yes   | yes         | its kecamatan    | own TPS       | assigned to them | no                 | no                             |
+| INCIDENT_REPORT   | yes   | yes         | its kecamatan*   | own TPS       | yes              | yes                | write:incidents scope          |
+| INCIDENT_CARE     | yes   | yes         | its kecamatan    | no            | no               | own station's      | Dinkes with write:incidents    |
+| INCIDENT_ASSIGN   | yes   | yes         | its kecamatan**  | no            | no               | no                 | no                             |
+| MEAL_PLAN         | yes   | yes         | its kecamatan    | no            | no               | no                 | no                             |
+| ROSTER_EDIT       | yes   | yes         | its kecamatan    | no            | no               | no                 | no                             |
+| OFFICER_SCREEN    | yes   | yes         | its kecamatan    | no            | no               | TPS their station covers | no                       |
+| IMPORT_TPS        | yes   | yes         | yes              | no            | no               | no                 | no                             |
+| IMPORT_OFFICERS   | yes   | yes         | yes              | no            | no               | no                 | no                             |
+| TOKEN_ADMIN       | yes   | no          | no               | no            | no               | no                 | no                             |
+
+\\* a kecamatan coordinator may report at a position (no TPS) anywhere: what they see on the road.
+\\*\\* both the incident's kecamatan and the receiving station's.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from logistics.actor import Actor
+from logistics.errors import PermissionDenied
+from logistics.models.enums import Role
+
+# Partner agencies whose write:incidents token may also record care steps (the health office).
+HEALTH_AGENCIES = frozenset({"Dinkes"})
+WRITE_INCIDENTS = "write:incidents"
+
+
+class Permission(enum.Enum):
+    TPS_POST_STATUS = "tps.post_status"  # status steps, officers present, corrections
+    DELIVERY_MOVE = "delivery.move"  # dispatched, delivered (receipt), failed
+    INCIDENT_REPORT = "incident.report"
+    INCIDENT_CARE = "incident.care"  # care steps; also a station's queue
+    INCIDENT_ASSIGN = "incident.assign"  # hand an incident to another station
+    MEAL_PLAN = "meal.plan"  # make the meal plan, edit a planned meal delivery
+    ROSTER_EDIT = "roster.edit"
+    OFFICER_SCREEN = "officer.screen"  # screening and check-ins of an officer
+    IMPORT_TPS = "import.tps"
+    IMPORT_OFFICERS = "import.officers"
+    TOKEN_ADMIN = "token.admin"
+
+
+@dataclass(frozen=True)
+class Target:
+    """The plain scope values of the record acted on (what `may` needs to know about it)."""
+
+    kecamatan_id: int | None = None
+    tps_id: int | None = None
+    courier_id: int | None = None  # a delivery's courier (Person id)
+    medic_station_id: int | None = None  # an incident's station, a station, or the station covering an officer
+
+
+def _coordinates(actor: Actor, kecamatan_id: int | None) -> bool:
+    """Admins; city coordinators; a kecamatan coordinator for a record of their kecamatan."""
+    if actor.role == Role.ADMIN:
+        return True
+    if actor.role != Role.COORDINATOR:
+        return False
+    return actor.kecamatan_id is None or (kecamatan_id is not None and actor.kecamatan_id == kecamatan_id)
+
+
+def _own_tps(actor: Actor, t: Target) -> bool:
+    return actor.role == Role.FIELD_OFFICER and t.tps_id is not None and actor.tps_id == t.tps_id
+
+
+def _tps_post(actor: Actor, t: Target) -> bool:
+    return _coordinates(actor, t.kecamatan_id) or _own_tps(actor, t)
+
+
+def _delivery_move(actor: Actor, t: Target) -> bool:
+    if actor.role == Role.COURIER:
+        return actor.person_id is not None and actor.person_id == t.courier_id
+    return _tps_post(actor, t)
+
+
+def _incident_report(actor: Actor, t: Target) -> bool:
+    if actor.role == Role.PARTNER:
+        return WRITE_INCIDENTS in actor.scopes
+    if actor.role == Role.FIELD_OFFICER:
+        return _own_tps(actor, t)
+    if actor.role == Role.COORDINATOR and t.kecamatan_id is not None:
+        return _coordinates(actor, t.kecamatan_id)
+    return True
+
+
+def _incident_care(actor: Actor, t: Target) -> bool:
+    if actor.role == Role.MEDIC:
+        return t.medic_station_id is not None and actor.medic_station_id == t.medic_station_id
+    if actor.role == Role.PARTNER:
+        return actor.agency in HEALTH_AGENCIES and WRITE_INCIDENTS in actor.scopes
+    return _coordinates(actor, t.kecamatan_id)
+
+
+def _officer_screen(actor: Actor, t: Target) -> bool:
+    if actor.role == Role.MEDIC:
+        return t.medic_station_id is not None and actor.medic_station_id == t.medic_station_id
+    return _coordinates(actor, t.kecamatan_id)
+
+
+def _coordinators_only(actor: Actor, t: Target) -> bool:
+    return _coordinates(actor, t.kecamatan_id)
+
+
+def _any_coordinator(actor: Actor, t: Target) -> bool:
+    return actor.role in (Role.ADMIN, Role.COORDINATOR)
+
+
+def _admin(actor: Actor, t: Target) -> bool:
+    return actor.role == Role.ADMIN
+
+
+RULES = {
+    Permission.TPS_POST_STATUS: _tps_post,
+    Permission.DELIVERY_MOVE: _delivery_move,
+    Permission.INCIDENT_REPORT: _incident_report,
+    Permission.INCIDENT_CARE: _incident_care,
+    Permission.INCIDENT_ASSIGN: _coordinators_only,
+    Permission.MEAL_PLAN: _coordinators_only,
+    Permission.ROSTER_EDIT: _coordinators_only,
+    Permission.OFFICER_SCREEN: _officer_screen,
+    Permission.IMPORT_TPS: _any_coordinator,
+    Permission.IMPORT_OFFICERS: _any_coordinator,
+    Permission.TOKEN_ADMIN: _admin,
+}
+
+
+def may(actor: Actor, permission: Permission, target: Target = Target()) -> bool:
+    """May `actor` do `permission` on the record described by `target`?"""
+    return RULES[permission](actor, target)
+
+
+def require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+# The names the services and views used before the vocabulary: thin spellings of `may`.
+
+def may_post_for_tps(actor: Actor, tps_id: int, kecamatan_id: int) -> bool:
+    return may(actor, Permission.TPS_POST_STATUS, Target(kecamatan_id=kecamatan_id, tps_id=tps_id))
+
+
+def may_move_delivery(actor: Actor, tps_id: int, kecamatan_id: int, courier_id: int | None) -> bool:
+    return may(actor, Permission.DELIVERY_MOVE, Target(kecamatan_id=kecamatan_id, tps_id=tps_id, courier_id=courier_id))
+
+
+def may_handle_incident(actor: Actor, station_id: int | None, kecamatan_id: int | None) -> bool:
+    return may(actor, Permission.INCIDENT_CARE, Target(kecamatan_id=kecamatan_id, medic_station_id=station_id))
+
+
+def may_report_incident(actor: Actor, tps_id: int | None, kecamatan_id: int | None) -> bool:
+    return may(actor, Permission.INCIDENT_REPORT, Target(kecamatan_id=kecamatan_id, tps_id=tps_id))

@@ -1,0 +1,230 @@
+"""Who may see what: the read policy, as SQL filters, for every page, export, map layer and API call.
+
+`visible(session, actor, Model)` is a where-clause over `Model` selecting the rows `actor` may see;
+`personal_visible(session, actor, Model)` selects the rows whose personal fields (patient names,
+receivers, phones, free-text notes) it may see too. Lists filter with the first; a detail is
+`load_visible` (missing: 404; there but out of scope: 403, as the pages have always answered);
+serialisers drop personal fields of rows outside the second. Aggregates over kecamatan (dashboard,
+exports, summary, planning) take `kecamatan_ids(actor)`. The Python twin of a rule is the same SQL
+run on one row (`can_see`), so a list and a detail can never disagree.
+
+What each role sees (derived from what the pages showed; sessions and tokens bound to a user act as
+that user, an agency token as a partner with its scopes):
+
+| Rows of              | admin, city coordinator | kecamatan coordinator | field officer        | courier                     | medic                                | partner (agency token or user)        |
+|----------------------|-------------------------|-----------------------|----------------------|-----------------------------|--------------------------------------|---------------------------------------|
+| kecamatan, kelurahan | all                     | all (the map's base)  | all                  | all                         | all                                  | all, with read:wilayah                |
+| TPS                  | all                     | its kecamatan         | own TPS              | TPS of their deliveries     | TPS their station covers (coverage)  | all, with read:tps                    |
+| deliveries           | all                     | to its kecamatan      | to own TPS           | assigned to them            | none                                 | all, with read:deliveries             |
+| incidents            | all                     | its kecamatan         | at own TPS           | none                        | their station's                      | all, with read:incidents              |
+| medic stations       | all                     | all (public posts)    | all                  | none                        | all                                  | all, with read:incidents              |
+| health facilities    | all                     | all                   | all                  | none                        | all                                  | all, with read:incidents              |
+| officers (person)    | all                     | its kecamatan         | none                 | none                        | at TPS their station covers          | none                                  |
+| summary / dashboard  | city                    | its kecamatan         | none (403)           | none (403)                  | none (403)                           | city, with read:summary               |
+| personal fields      | all rows                | its rows              | own TPS's rows       | none                        | own station's incidents and phone    | only with read:health-pii             |
+
+A partner *user* (a browser session of role partner, e.g. `mitra`) has no scopes of its own: it reads
+with the scopes its agency's active agency tokens hold (`agency_scopes`), so a session never sees
+more than the agency was given. Which kinds a role may read at all (`role_read_scopes`) gates the
+API's `read:*` scopes for sessions and user tokens (a user token gets the intersection with its own).
+"""
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, exists, false, func, select, true
+from sqlalchemy.orm import Session
+
+from logistics.actor import Actor
+from logistics.errors import NotFound, PermissionDenied
+from logistics.models import (
+    ApiToken, Delivery, HealthFacility, HealthIncident, Kecamatan, Kelurahan, MedicStation, Person, Role, Tps,
+)
+
+READ_KINDS = ("read:wilayah", "read:tps", "read:deliveries", "read:incidents", "read:summary")
+PII = "read:health-pii"
+# What each role may read at all (the API's read scopes for its sessions and user tokens).
+ROLE_READ_SCOPES: dict[Role, frozenset[str]] = {
+    Role.ADMIN: frozenset(READ_KINDS) | {PII},
+    Role.COORDINATOR: frozenset(READ_KINDS) | {PII},
+    Role.FIELD_OFFICER: frozenset({"read:wilayah", "read:tps", "read:deliveries", "read:incidents", PII}),
+    Role.COURIER: frozenset({"read:wilayah", "read:tps", "read:deliveries"}),
+    Role.MEDIC: frozenset({"read:wilayah", "read:tps", "read:incidents", PII}),
+    Role.PARTNER: frozenset(),  # a partner user: its agency's token scopes (agency_scopes)
+}
+
+
+# --- the kecamatan of a row, in SQL (the twins of the Python properties in services) ---
+
+def tps_kecamatan():
+    """A scalar subquery: the kecamatan of `Tps`'s kelurahan (for filters without joins)."""
+    return select(Kelurahan.kecamatan_id).where(Kelurahan.id == Tps.kelurahan_id).scalar_subquery()
+
+
+def tps_in_scope(kecamatan_ids) -> ColumnElement[bool] | None:
+    """Filter on `Tps` for a list of kecamatan (None: the whole city, no filter)."""
+    if kecamatan_ids is None:
+        return None
+    return Tps.kelurahan_id.in_(select(Kelurahan.id).where(Kelurahan.kecamatan_id.in_(list(kecamatan_ids))))
+
+
+def incident_kecamatan():
+    """The kecamatan an incident belongs to: its TPS's, else its medic station's."""
+    tps_kec = (select(Kelurahan.kecamatan_id).join(Tps, Tps.kelurahan_id == Kelurahan.id)
+               .where(Tps.id == HealthIncident.tps_id).scalar_subquery())
+    station_kec = (select(MedicStation.kecamatan_id).where(MedicStation.id == HealthIncident.medic_station_id)
+                   .scalar_subquery())
+    return func.coalesce(tps_kec, station_kec)
+
+
+def _person_kecamatan():
+    """An officer's kecamatan: their TPS's, else their kelurahan's, else their own."""
+    tps_kec = (select(Kelurahan.kecamatan_id).join(Tps, Tps.kelurahan_id == Kelurahan.id)
+               .where(Tps.id == Person.tps_id).scalar_subquery())
+    kel_kec = select(Kelurahan.kecamatan_id).where(Kelurahan.id == Person.kelurahan_id).scalar_subquery()
+    return func.coalesce(tps_kec, kel_kec, Person.kecamatan_id)
+
+
+# --- scopes ---
+
+def is_city_wide(actor: Actor) -> bool:
+    return actor.role == Role.ADMIN or (actor.role == Role.COORDINATOR and actor.kecamatan_id is None)
+
+
+def kecamatan_ids(actor: Actor | None) -> list[int] | None:
+    """The kecamatan whose figures the actor may see: None for the whole city (admins, city
+    coordinators, partners), one for a kecamatan coordinator. Field roles have no kecamatan view:
+    aggregate readers refuse them (`require_kecamatan_view`)."""
+    if actor is not None and actor.role == Role.COORDINATOR and actor.kecamatan_id is not None:
+        return [actor.kecamatan_id]
+    return None
+
+
+def may_view_kecamatan_figures(actor: Actor) -> bool:
+    """Dashboards, exports, summaries and planning: coordinators, admins, partners (by scope)."""
+    return actor.role in (Role.ADMIN, Role.COORDINATOR, Role.PARTNER)
+
+
+def agency_scopes(session: Session, agency: str | None) -> frozenset[str]:
+    """The read scopes an agency was given: the union over its active agency tokens."""
+    if not agency:
+        return frozenset()
+    scopes: set[str] = set()
+    for token in session.scalars(select(ApiToken).where(ApiToken.agency == agency, ApiToken.user_id.is_(None))):
+        if token.revoked_at is None:
+            scopes.update(s for s in token.scopes if s.startswith("read:"))
+    return frozenset(scopes)
+
+
+def _covered_tps_ids(session: Session, station_id: int | None) -> list[int]:
+    if station_id is None:
+        return []
+    from logistics.queries.coverage import tps_covered_by  # geopandas: imported when first needed
+
+    return tps_covered_by(session, station_id)
+
+
+def visible(session: Session, actor: Actor, model) -> ColumnElement[bool]:
+    """The rows of `model` that `actor` may see, as a where-clause."""
+    if is_city_wide(actor):
+        return true()
+    if actor.role == Role.PARTNER:  # the whole city; their scopes decide which kinds (checked by the caller)
+        return false() if model is Person else true()
+    kec = actor.kecamatan_id if actor.role == Role.COORDINATOR else None
+    role = actor.role
+    if model in (Kecamatan, Kelurahan):
+        return true()
+    if model in (MedicStation, HealthFacility):
+        return false() if role == Role.COURIER else true()
+    if model is Tps:
+        if role == Role.COORDINATOR:
+            return tps_in_scope([kec])
+        if role == Role.FIELD_OFFICER:
+            return Tps.id == actor.tps_id if actor.tps_id is not None else false()
+        if role == Role.COURIER:
+            return Tps.id.in_(select(Delivery.tps_id).where(Delivery.courier_id == actor.person_id)) \
+                if actor.person_id is not None else false()
+        if role == Role.MEDIC:
+            ids = _covered_tps_ids(session, actor.medic_station_id)
+            return Tps.id.in_(ids) if ids else false()
+    if model is Delivery:
+        if role == Role.COORDINATOR:
+            return Delivery.tps_id.in_(select(Tps.id).where(tps_in_scope([kec])))
+        if role == Role.FIELD_OFFICER:
+            return Delivery.tps_id == actor.tps_id if actor.tps_id is not None else false()
+        if role == Role.COURIER:
+            return Delivery.courier_id == actor.person_id if actor.person_id is not None else false()
+        return false()
+    if model is HealthIncident:
+        if role == Role.COORDINATOR:
+            return incident_kecamatan() == kec
+        if role == Role.FIELD_OFFICER:
+            return HealthIncident.tps_id == actor.tps_id if actor.tps_id is not None else false()
+        if role == Role.MEDIC:
+            return HealthIncident.medic_station_id == actor.medic_station_id \
+                if actor.medic_station_id is not None else false()
+        return false()
+    if model is Person:
+        if role == Role.COORDINATOR:
+            return _person_kecamatan() == kec
+        if role == Role.MEDIC:
+            ids = _covered_tps_ids(session, actor.medic_station_id)
+            return Person.tps_id.in_(ids) if ids else false()
+        return false()
+    return false()
+
+
+def personal_visible(session: Session, actor: Actor, model) -> ColumnElement[bool]:
+    """The rows of `model` whose personal fields `actor` may see (always within `visible`)."""
+    if actor.role == Role.PARTNER:
+        return true() if PII in actor.scopes else false()
+    if actor.role in (Role.ADMIN, Role.COORDINATOR, Role.FIELD_OFFICER):
+        return visible(session, actor, model) if model is not MedicStation else (
+            true() if is_city_wide(actor) else
+            MedicStation.kecamatan_id == actor.kecamatan_id if actor.role == Role.COORDINATOR else false())
+    if actor.role == Role.MEDIC:
+        if model is HealthIncident:
+            return visible(session, actor, model)
+        if model is MedicStation and actor.medic_station_id is not None:
+            return MedicStation.id == actor.medic_station_id
+    return false()
+
+
+def visible_ids(session: Session, clause: ColumnElement[bool], model, ids) -> set[int]:
+    """Of `ids`, those of rows matching `clause` (one query for a whole page)."""
+    ids = list(ids)
+    if not ids:
+        return set()
+    return set(session.scalars(select(model.id).where(model.id.in_(ids), clause)))
+
+
+def can_see(session: Session, actor: Actor, record) -> bool:
+    """The Python twin of `visible` for one loaded row: the same SQL, on its id."""
+    model = type(record)
+    return bool(session.scalar(select(exists().where(model.id == record.id, visible(session, actor, model)))))
+
+
+def sees_personal(session: Session, actor: Actor, record) -> bool:
+    model = type(record)
+    return bool(session.scalar(select(exists().where(model.id == record.id,
+                                                     personal_visible(session, actor, model)))))
+
+
+def load_visible(session: Session, actor: Actor, model, record_id: int, what: str):
+    """The row, if the actor may see it: NotFound when missing, PermissionDenied when out of scope."""
+    record = session.get(model, record_id)
+    if record is None:
+        raise NotFound(f"{what} {record_id} tidak ditemukan / not found")
+    if not can_see(session, actor, record):
+        raise PermissionDenied(f"{what} {record_id} di luar wilayah Anda / outside your scope")
+    return record
+
+
+def require_kecamatan_view(actor: Actor) -> None:
+    if not may_view_kecamatan_figures(actor):
+        raise PermissionDenied("Hanya koordinator / coordinators only")
+
+
+__all__ = [
+    "PII", "READ_KINDS", "ROLE_READ_SCOPES", "agency_scopes", "can_see", "incident_kecamatan",
+    "is_city_wide", "kecamatan_ids", "load_visible", "may_view_kecamatan_figures", "personal_visible",
+    "require_kecamatan_view", "sees_personal", "tps_in_scope", "tps_kecamatan", "visible", "visible_ids",
+]
