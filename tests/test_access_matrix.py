@@ -24,6 +24,7 @@ from logistics.models import (
 )
 from logistics.services.api_tokens import SCOPES, create_token
 from logistics.services.incidents import assign_medic_station, report_incident
+from siaga.auth import new_session_values
 
 ROLES = ("admin", "koordinator", "camat-gerunggang", "petugas", "kurir", "medis", "mitra", None)
 TOKEN_USERS = ("koordinator", "camat-gerunggang", "petugas", "kurir", "medis")
@@ -57,6 +58,7 @@ EXPECTED: dict[str, tuple[str, str, dict]] = {
     "i18n.switch_language": ("GET", "/bahasa/en", {role: 302 for role in ROLES}),
     "auth.login": ("GET", "/login", PUBLIC),
     "auth.logout": ("POST", "/logout", {role: "pass" for role in ROLES}),
+    "auth.change_own_password": ("GET", "/akun/sandi", ALL_OK),
     # Coordinators' pages.
     "maps.dashboard": ("GET", "/dashboard?kecamatan={kec}", COORD_SCOPED),
     "maps.export": ("GET", "/dashboard/export/incidents.csv?kecamatan={kec}", COORD_SCOPED),
@@ -218,7 +220,7 @@ def as_user(client, session, username):
     with client.session_transaction() as browser:
         browser.clear()
         if username:
-            browser["user_id"] = session.scalar(select(User.id).where(User.username == username))
+            browser.update(new_session_values(session.scalar(select(User).where(User.username == username))))
 
 
 def csrf_token(client) -> str:
