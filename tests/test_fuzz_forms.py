@@ -307,9 +307,10 @@ def test_form_errors_name_each_field(client, session):
                          {"to_status": "nope", "officers_present": "9" * 30, "reason": "a\x00b"}, json=True)
     assert response.status_code == 422
     assert response.get_json()["error"]["fields"] == {
-        "to_status": "Pilih salah satu dari daftar.", "officers_present": "Isi angka 0 sampai 2147483647.",
+        "to_status": "Pilih salah satu dari daftar.", "officers_present": "Isi angka 0 sampai 50.",
         "reason": "Teks berisi karakter yang tidak sah."}
-    page = post_form(client, f"/lapangan/tps/{user.tps_id}/koreksi", {"officers_present": "abc"})
+    page = post_form(client, f"/lapangan/kiriman/{meal(session, user.tps_id).id}",
+                     {"action": "delivered", "quantity_received": "abc"})
     assert page.status_code == 422 and "Isi dengan angka bulat." in page.get_data(as_text=True)
 
 
