@@ -10,7 +10,7 @@ from logistics.errors import DomainError
 from logistics.models import HealthCheckin, HealthScreening, Person, RiskTier, Role
 from logistics.queries.operations import station_officers
 from logistics.rules.risk import CONDITIONS
-from logistics.services.screening import OUTCOMES, complete_checkin, may_care_for, record_screening
+from logistics.services.screening import OUTCOMES, RANGES, complete_checkin, may_care_for, record_screening
 from logistics.timeutil import to_wib, utcnow
 from siaga.auth import current_actor, current_user, login_required
 from siaga.election import election_day
@@ -49,11 +49,11 @@ class CheckinForm(FormSchema):
 
 
 class ScreeningForm(FormSchema):
-    """Numbers as typed; the service checks their plausible ranges and names the field."""
-    sistolik = FormInt()
-    diastolik = FormInt()
-    gula_darah = FormInt()
-    usia = FormInt()
+    """The plausible ranges are the service's (it checks them again for other callers)."""
+    sistolik = FormInt(*RANGES["systolic"])
+    diastolik = FormInt(*RANGES["diastolic"])
+    gula_darah = FormInt(*RANGES["blood_sugar"])
+    usia = FormInt(*RANGES["age"])
     kondisi = FormList(FormChoice(tuple(CONDITIONS)))
     catatan = FormText(HealthScreening.notes)
 

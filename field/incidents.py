@@ -47,7 +47,6 @@ register_english({
     "Kirim laporan": "Send report",
     "Tempat": "Place",
     "Laporan terkirim ke {station}.": "Report sent to {station}.",
-    "Pilih keluhan dari daftar.": "Choose a complaint from the list.",
     "Pilih TPS tempat kejadian.": "Choose the TPS where it happened.",
     "Laporan tidak lengkap.": "The report is incomplete.",
     "Gawat: tidak sadar, sesak berat, nyeri dada, perdarahan hebat":
@@ -75,7 +74,6 @@ register_english({
     "Pos kesehatan": "Medic station",
     "Dirujuk ke": "Referred to",
     "Catatan": "Notes",
-    "Pilih pos kesehatan.": "Choose a medic station.",
     "Lihat": "Open",
     "Kejadian ini sudah selesai.": "This incident is closed.",
     "Tindakan": "Actions",

@@ -10,8 +10,8 @@ from logistics.queries.field_lists import tps_deliveries, tps_incidents
 from logistics.rules.quorum import QUORUM, below_quorum
 from logistics.rules.transitions import TPS_ORDER
 from logistics.services.deliveries import advance_delivery
-from logistics.services.tps_status import CORRECTION_REASON_MAX, STEP_TIME_FIELD, correct_tps_status, \
-    advance_tps_status, report_officers_present
+from logistics.services.tps_status import CORRECTION_REASON_MAX, MAX_OFFICERS_ON_SITE, STEP_TIME_FIELD, \
+    advance_tps_status, correct_tps_status, report_officers_present
 from field import bp
 from field.web import back_to, done
 from siaga.election import election_window
@@ -56,7 +56,6 @@ register_english({
     "Konsumsi & logistik": "Meals & logistics",
     "Laporkan kejadian kesehatan": "Report a health incident",
     "Kejadian kesehatan dari TPS ini": "Health incidents from this TPS",
-    "Pilih status.": "Choose a status.",
     "Pengiriman ke TPS ini": "Deliveries to this TPS",
     "Rencana": "Planned",
     "Jumlah diterima": "Quantity received",
@@ -76,7 +75,6 @@ register_english({
     "Tercatat tidak datang.": "Recorded as not arrived.",
     "Dikirim": "Dispatched",
     "Tercatat dalam perjalanan.": "Recorded as dispatched.",
-    "Tindakan tidak dikenal.": "Unknown action.",
     "Kiriman tidak datang": "Delivery did not arrive",
     "Tiba": "Arrived",
     "Jadwal": "Due",
@@ -89,7 +87,7 @@ register_english({
 
 
 class OfficersForm(FormSchema):
-    officers_present = FormInt(required=True)  # the service checks the plausible range
+    officers_present = FormInt(0, MAX_OFFICERS_ON_SITE, required=True)
 
 
 class StatusForm(FormSchema):
@@ -99,7 +97,7 @@ class StatusForm(FormSchema):
 class CorrectionForm(FormSchema):
     to_status = FormChoice(TpsStatus)
     reason = FormText(CORRECTION_REASON_MAX)  # kept in the audit entry; the service requires it
-    officers_present = FormInt()
+    officers_present = FormInt(0, MAX_OFFICERS_ON_SITE)
 
 
 class DeliveryStepForm(FormSchema):

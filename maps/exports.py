@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Response, abort, stream_with_context
 
+from logistics.errors import ValidationFailed
 from logistics.models import Role
 from logistics.queries.exports import ROWS, STATUS_ENUMS, SUBJECTS
 from maps import bp
@@ -29,7 +30,7 @@ def export(subject: str, fmt: str, query: dict):
         try:
             status = STATUS_ENUMS[subject](status)
         except ValueError:
-            abort(400, _("Status tidak dikenal."))
+            raise ValidationFailed(_("Status tidak dikenal."), {"status": _("Status tidak dikenal.")})
     header, rows = ROWS[subject](db.session, chosen_kecamatan_ids(), status)
     filename = f"siaga-{subject}.{fmt}"
     disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}

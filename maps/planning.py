@@ -37,7 +37,7 @@ register_english({
     "Tambah giliran jaga": "Add a shift", "Tenaga kesehatan": "Medic", "Mulai (WIB)": "Start (WIB)",
     "Selesai (WIB)": "End (WIB)", "Hapus": "Remove", "Giliran jaga ditambahkan.": "Shift added.",
     "Giliran jaga dihapus.": "Shift removed.", "Barang": "Item", "Dikirim": "Sent", "Diterima": "Received",
-    "Rusak": "Damaged", "Periksa isian:": "Check your input:", "Tanggal": "Date", "Waktu tidak valid.": "Invalid time.",
+    "Rusak": "Damaged", "Periksa isian:": "Check your input:", "Tanggal": "Date",
     "Berisiko": "At risk", "Koordinator": "Coordinator",
 })
 

@@ -96,12 +96,14 @@ class FormInt(Translated, ma.fields.Field):
 
     def _deserialize(self, value, attr, data, **kwargs) -> int:
         text = str(value).strip()
+        in_range = _("Isi angka {low} sampai {high}.", low=self.low, high=self.high)
         if not self.DIGITS.fullmatch(text):
-            raise ma.ValidationError(_("Isi dengan angka bulat."))
+            # "from 50 to 300" says more than "a whole number", unless the range is only the column's.
+            raise ma.ValidationError(_("Isi dengan angka bulat.") if self.high == MAX_ID else in_range)
         digits = text.lstrip("+-").lstrip("0")
         # Compare lengths first: int() of 4,300+ digits is a ValueError of its own.
         if len(digits) > len(str(MAX_ID)) or not self.low <= int(text) <= self.high:
-            raise ma.ValidationError(_("Isi angka {low} sampai {high}.", low=self.low, high=self.high))
+            raise ma.ValidationError(in_range)
         return int(text)
 
 

@@ -30,7 +30,8 @@ def test_requires_a_coordinator_and_a_valid_bbox(client):
     login(client, "koordinator")
     for bad in ("", "1,2,3", "a,b,c,d", "10,10,5,5", "nan,1,2,3", "0,-95,1,1"):
         response = client.get(f"/map/data/tps.geojson?bbox={bad}", headers={"Accept": "application/json"})
-        assert response.status_code == 400 and response.get_json()["error"]["code"] == "bad_request"
+        assert response.status_code == 422 and response.get_json()["error"]["code"] == "validation_failed"
+        assert "bbox" in response.get_json()["error"]["fields"]
 
 
 def test_detail_features_follow_the_bbox(coordinator, session):

@@ -122,7 +122,7 @@ def test_exports_filter_scope_and_neutralise_formulas(client, session, actor_for
     book = load_workbook(io.BytesIO(client.get("/dashboard/export/incidents.xlsx").data))
     values = [c.value for row in book.active.iter_rows() for c in row]
     assert "'=HYPERLINK(\"http://x\")" in values and not any(isinstance(v, str) and v.startswith("=") for v in values)
-    assert client.get("/dashboard/export/tps.csv?status=nonsense").status_code == 400
+    assert client.get("/dashboard/export/tps.csv?status=nonsense").status_code == 422
     assert client.get("/dashboard/export/secrets.csv").status_code == 404
     client.post("/logout")
     login(client, "camat-gerunggang")
