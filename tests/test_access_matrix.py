@@ -268,6 +268,7 @@ def test_route_by_role(client, session, objects, endpoint):
             as_user(client, session, role)
             url = template.format(**objects[side])
             response = call(client, method, url, endpoint, objects[side])
+            response.close()  # a streamed export ends its request context here, not at garbage collection
             want = expectation(expected[role], side)
             if not judge(response, want, url.startswith("/api/")):
                 failures.append(f"{role or 'anonymous'} {side}: {method} {url} -> {response.status_code}, want {want}")
