@@ -44,7 +44,6 @@ register_english({
     "Anda sudah keluar.": "You have logged out.",
     "Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam {minutes} menit.":
         "Too many failed login attempts. Try again in {minutes} minutes.",
-    "Sandi": "Password",
     "Ganti kata sandi": "Change password",
     "Kata sandi lama": "Current password",
     "Kata sandi baru": "New password",

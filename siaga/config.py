@@ -45,6 +45,9 @@ class Settings:
             # subdomain can plant or overwrite it (OWASP ASVS 3.4.4).
             "SESSION_COOKIE_NAME": "__Host-session" if self.env == "production" else "session",
             "PERMANENT_SESSION_LIFETIME": SESSION_LIFETIME,
+            # A login lasts 30 h from login however active (siaga.auth): re-sending the cookie on every
+            # response (static files included) would only move its Expires, and race a logout.
+            "SESSION_REFRESH_EACH_REQUEST": False,
             "MAX_CONTENT_LENGTH": 1024 * 1024,
             "JSON_SORT_KEYS": False,
         }

@@ -140,3 +140,27 @@ def test_limits_are_read_from_the_environment_and_bad_ones_refused(monkeypatch, 
     monkeypatch.setenv("LOGIN_LIMIT_PER_ADDRESS", "lots")
     with pytest.raises(ConfigError):
         create_app({"SQLALCHEMY_DATABASE_URI": url})
+
+
+def test_failed_logins_are_counted_across_app_servers_through_redis(database_url, session):
+    """Two app servers sharing Redis (RATELIMIT_STORAGE_URI) share the failed-login counts."""
+    import os
+    import uuid
+
+    import redis
+
+    from siaga import create_app
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        pytest.skip(f"no Redis at {url}")
+    config = {"SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_STORAGE_URI": url,
+              "LOGIN_LIMIT_PER_USERNAME": "2 per minute"}
+    one, two = (create_app(config).test_client() for _ in range(2))
+    username = "tebakan-" + uuid.uuid4().hex[:12]  # its own count, whatever else uses this Redis
+    address = "10.%d.%d.%d" % tuple(uuid.uuid4().bytes[:3])
+    assert login_from(one, address, username).status_code == 400
+    assert login_from(two, address, username).status_code == 400
+    assert login_from(one, address, username).status_code == 429

@@ -291,3 +291,10 @@ def test_cli_refuses_unknown_users_and_short_passwords_without_a_traceback(app):
     assert result.exit_code == 2 and "unknown user" in result.output
     result = runner.invoke(args=["set-password", "kurir", "--password", "pendek"])
     assert result.exit_code == 2 and "minimal 12 karakter" in result.output
+
+
+def test_the_cookie_is_not_sent_again_on_every_response(client):
+    login(client, "koordinator")
+    client.get("/dashboard")  # the page's form token is stored once
+    assert "Set-Cookie" not in client.get("/dashboard").headers
+    assert "Set-Cookie" not in client.get("/static/css/base.css").headers

@@ -21,3 +21,23 @@ def test_login_at_phone_width(phone, live_server):
     log_in(phone, live_server, "koordinator")
     assert "koordinator" in phone.locator("nav.topbar").inner_text()
     screenshot(phone, "home-after-login-390x844")
+
+
+def test_too_many_failed_logins_are_explained_in_bahasa(phone, live_server):
+    for _ in range(11):  # an unknown username: no demo account is locked for the other browser tests
+        log_in(phone, live_server, "belum-terdaftar", "tebakan")
+    assert "Terlalu banyak percobaan masuk yang gagal" in phone.locator(".error").inner_text()
+    screenshot(phone, "login-throttled-390x844")
+
+
+def test_password_page_at_phone_width(phone, live_server):
+    log_in(phone, live_server, "medis")
+    phone.click("nav.topbar a[title='Ganti kata sandi']")  # the username: one's account
+    assert phone.locator("h1").inner_text() == "Ganti kata sandi"
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.fill("#old_password", "salah-sekali")
+    phone.fill("#new_password", "sandi-baru-yang-panjang")
+    phone.fill("#new_password_again", "sandi-baru-yang-panjang")
+    phone.click("main button[type=submit]")
+    assert "Kata sandi lama salah." in phone.locator("#old_password-error").inner_text()
+    screenshot(phone, "password-change-390x844")
