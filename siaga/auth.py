@@ -20,11 +20,12 @@ from logistics.actor import Actor
 from logistics.errors import ValidationFailed
 from logistics.models import Role, User
 from logistics.services.accounts import (
-    PASSWORD_MIN_LENGTH, authenticate, change_password, log_out, normalise_username,
+    PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, authenticate, change_password, log_out, normalise_username,
 )
 from siaga import login_throttle
 from siaga.extensions import db
-from siaga.fields import MAX_ID, bad_text
+from siaga.fields import MAX_ID, FormSecret, bad_text
+from siaga.forms import FormSchema, with_form
 from siaga.i18n import _, register_english
 from siaga.redirects import safe_next
 
@@ -206,23 +207,30 @@ def logout():
     return response
 
 
+class PasswordForm(FormSchema):
+    old_password = FormSecret(PASSWORD_MAX_LENGTH, required=True)
+    new_password = FormSecret(PASSWORD_MAX_LENGTH, required=True)
+    new_password_again = FormSecret(PASSWORD_MAX_LENGTH, required=True)
+
+
 @bp.route("/akun/sandi", methods=["GET", "POST"])
 @login_required()
-def change_own_password():
+@with_form(PasswordForm, inline_errors=True)
+def change_own_password(form: dict | None, form_errors: dict):
     """The logged-in user changes their password; their other sessions end, this one goes on."""
     user = current_user()
-    errors: dict[str, str] = {}
-    status = 200
-    if request.method == "POST":
-        old, new = request.form.get("old_password", ""), request.form.get("new_password", "")
+    errors: dict[str, str] = form_errors
+    status = 422 if errors else 200
+    wait = None
+    if form is not None:
         wait = login_throttle.retry_after(user.username)
         if wait:
             errors["old_password"], status = _too_many_attempts(wait), 429
-        elif new != request.form.get("new_password_again", ""):
+        elif form["new_password"] != form["new_password_again"]:
             errors["new_password_again"], status = _("Kata sandi baru tidak sama dengan ulangannya."), 422
         else:
             try:
-                change_password(db.session, current_actor(), user.id, old, new)
+                change_password(db.session, current_actor(), user.id, form["old_password"], form["new_password"])
             except ValidationFailed as exc:
                 if "old_password" in exc.fields:
                     login_throttle.count_failure(user.username)  # guessing through this form counts too

@@ -138,6 +138,16 @@ class FormText(Translated, ma.fields.Field):
         return text
 
 
+class FormSecret(FormText):
+    """A password or PIN: like FormText, but kept as typed (spaces are part of a secret)."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        super()._deserialize(value, attr, data, **kwargs)  # the checks, on the stripped text
+        if len(value) > self.max_length:
+            raise ma.ValidationError(_("Paling banyak {n} karakter.", n=self.max_length))
+        return value
+
+
 class FormChoice(Translated, ma.fields.Field):
     """One of a fixed list: an Enum's values (loaded as the member) or plain strings."""
 
