@@ -23,7 +23,7 @@ HEADER = ["kecamatan", "peran", "tps", "pos_kesehatan", "nama", "telepon", "nama
 
 
 def _joined(kecamatan_ids):
-    kec = person_kecamatan().label("kecamatan_id")
+    kec = person_kecamatan().label("person_kecamatan_id")
     query = (select(Person, User, kec)
              .outerjoin(User, and_(User.person_id == Person.id, User.role.in_([r.value for r in PERSON_ROLE])))
              .where(Person.role.in_([p.value for p in PERSON_ROLE.values()]), Person.active.is_(True)))
