@@ -166,22 +166,25 @@ def reset(user_id: int, form: dict):
     return _pdf([card], f"kartu-masuk-{card.username}")
 
 
+def _switch(user_id: int, service, message: str):
+    """Revoke or reactivate an account (the service checks ACCOUNT_REVOKE), then back to the list."""
+    user = service(db.session, current_actor(), user_id)
+    flash(_(message, username=user.username))
+    return redirect(url_for("users.index"), 303)
+
+
 @bp.post(f"/<{ID_PATH}:user_id>/cabut")
 @login_required(Role.COORDINATOR)
 @with_form(NoFields)
 def revoke(user_id: int, form: dict):
-    user = accounts.deactivate_user(db.session, current_actor(), user_id)
-    flash(_("Akun {username} dicabut: sesinya dan tokennya berhenti.", username=user.username))
-    return redirect(url_for("users.index"), 303)
+    return _switch(user_id, accounts.deactivate_user, "Akun {username} dicabut: sesinya dan tokennya berhenti.")
 
 
 @bp.post(f"/<{ID_PATH}:user_id>/aktifkan")
 @login_required(Role.COORDINATOR)
 @with_form(NoFields)
 def reactivate(user_id: int, form: dict):
-    user = accounts.reactivate_user(db.session, current_actor(), user_id)
-    flash(_("Akun {username} aktif lagi.", username=user.username))
-    return redirect(url_for("users.index"), 303)
+    return _switch(user_id, accounts.reactivate_user, "Akun {username} aktif lagi.")
 
 
 def _scope_values(form: dict) -> dict:
