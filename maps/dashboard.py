@@ -8,6 +8,7 @@ from logistics.models import Kecamatan, MealRound, Role, Triage
 from logistics.queries.alerts import collect_alerts, group_alerts
 from logistics.queries.exports import STATUS_ENUMS
 from logistics.queries.incidents_per_hour import incidents_per_hour
+from logistics.queries.readiness import readiness_summary
 from logistics.queries.summary import city_totals, kecamatan_summary
 from logistics.timeutil import utcnow
 from maps import bp
@@ -43,6 +44,10 @@ register_english({
     "Diperbarui otomatis setiap 30 detik.": "Refreshes itself every 30 seconds.",
     "Dihitung": "Computed",
     "Status (untuk unduhan)": "Status (for downloads)",
+    "Kesiapan akun petugas (H-1)": "Field staff logins ready (H-1)",
+    "sudah masuk / punya akun / orang": "logged in / with an account / people",
+    "Daftar yang belum masuk (CSV)": "Who has not logged in (CSV)",
+    "Kelola akun": "Manage accounts",
 })
 
 
@@ -90,6 +95,7 @@ def dashboard(query: dict):
         kecamatan_choices=db.session.execute(choices_query).all(), chosen=query.get("kecamatan"),
         status_filter=query.get("status", ""), day=election_day(), now=now,
         export_status=export_statuses(query.get("status", "")),
+        readiness=readiness_summary(db.session, ids), readiness_roles=(Role.FIELD_OFFICER, Role.COURIER, Role.MEDIC),
         status_choices=[(_(title), [(m.value, label(m)) for m in STATUS_ENUMS[subject]])
                         for subject, title in (("tps", "Status TPS"), ("deliveries", "Pengiriman"), ("incidents", "Kejadian"))],
     )

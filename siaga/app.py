@@ -40,14 +40,16 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def _register_pages(app: Flask) -> None:
     """Every blueprint: plumbing, field pages (phones), coordinators' pages, the partner API."""
+    import admin
     import field
     from api import register as register_api
     from field import health_checks
     from maps import planning
     from maps import register as register_maps
-    from siaga import health, home
+    from siaga import first_login, health, home
 
-    for blueprint in (health.bp, home.bp, field.bp, health_checks.bp, planning.bp):
+    first_login.register(app)
+    for blueprint in (health.bp, home.bp, field.bp, health_checks.bp, planning.bp, *admin.BLUEPRINTS):
         app.register_blueprint(blueprint)
     register_maps(app)
     register_api(app)

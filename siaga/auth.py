@@ -21,6 +21,7 @@ from logistics.errors import ValidationFailed
 from logistics.models import Role, User
 from logistics.services.accounts import (
     PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, authenticate, change_password, log_out, normalise_username,
+    record_login,
 )
 from siaga import login_throttle
 from siaga.extensions import db
@@ -39,6 +40,7 @@ register_english({
     "Keluar": "Log out",
     "Nama pengguna": "Username",
     "Kata sandi": "Password",
+    "Kata sandi atau PIN": "Password or PIN",
     "Nama pengguna atau kata sandi salah.": "Wrong username or password.",
     "Isi nama pengguna dan kata sandi.": "Enter your username and password.",
     "Silakan masuk terlebih dahulu.": "Please log in first.",
@@ -191,8 +193,12 @@ def login():
                 error, status = _("Nama pengguna atau kata sandi salah."), 400
             else:
                 start_session(user)
+                record_login(db.session, user)
                 return redirect(safe_next(request.args.get("next"), home_url(user.role)))
-    return render_template("auth/login.html", error=error), status, headers
+    # /login?u=<username>: the QR code of a login card fills the username in.
+    prefill = normalise_username(request.args.get("u"))[:60]
+    return render_template("auth/login.html", error=error, prefill="" if bad_text(prefill) else prefill), \
+        status, headers
 
 
 @bp.post("/logout")

@@ -1,5 +1,5 @@
 """Command-line tools: `flask --app wsgi seed-demo | plan-meals | import-tps | import-officers`, and accounts:
-`set-password | deactivate-user | reactivate-user | revoke-sessions`."""
+`set-password | deactivate-user | reactivate-user | revoke-sessions | provision-accounts`."""
 from __future__ import annotations
 
 import sys
@@ -130,6 +130,51 @@ def register_cli(app: Flask) -> None:
                    f"{result.unchanged} tetap")
         for name in result.without_vendor:
             click.echo(click.style(f"Kecamatan {name} belum punya vendor: konsumsi tanpa kurir.", fg="yellow"))
+
+    @app.cli.command("provision-accounts")
+    @click.option("--role", "roles", multiple=True, show_default=True,
+                  type=click.Choice(["field_officer", "courier", "medic", "coordinator"]),
+                  default=("field_officer", "courier", "medic"),
+                  help="Whose logins: ketua KPPS (field_officer), courier, medic, coordinator; repeat for several.")
+    @click.option("--kecamatan", "kecamatan_keys", multiple=True,
+                  help="Kemendagri code or name (default: every kecamatan); repeat for several.")
+    @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+                  show_default=True, help="Folder for the cards: kartu-masuk-<kecamatan>.pdf, one per kecamatan.")
+    @click.option("--base-url", envvar="SIAGA_PUBLIC_URL", required=True,
+                  help="The site's address for the QR codes, e.g. https://siaga.example.go.id (or SIAGA_PUBLIC_URL).")
+    @click.option("--reprint", is_flag=True,
+                  help="Also new PINs (new cards) for the accounts that have not logged in yet.")
+    def provision_accounts_command(roles, kecamatan_keys, out_dir: Path, base_url: str, reprint: bool) -> None:
+        """Make the missing field staff logins from the imported people and write their login cards (PDF).
+        The PINs are only in the PDF: hand it to the PPK's printer, then delete it."""
+        from urllib.parse import urlencode
+
+        from admin.cards import cards_pdf
+        from logistics.services.field_accounts import provision
+        from logistics.services.field_accounts import reprint as reprint_cards
+
+        kecamatan = list(db.session.scalars(select(Kecamatan).order_by(Kecamatan.kode_kemendagri)))
+        if kecamatan_keys:
+            wanted = {k.strip().lower() for k in kecamatan_keys}
+            chosen = [k for k in kecamatan if k.kode_kemendagri in wanted or k.nama.lower() in wanted]
+            unknown = wanted - {k.kode_kemendagri for k in chosen} - {k.nama.lower() for k in chosen}
+            if unknown:
+                raise click.BadParameter(f"kecamatan tidak dikenal: {', '.join(sorted(unknown))}", param_hint="--kecamatan")
+            kecamatan = chosen
+        login = base_url.rstrip("/") + "/login?"
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for kec in kecamatan:
+            made, cards = provision(db.session, _cli_actor(), kec.id, roles)
+            if reprint:
+                new_ids = {u.username for u in made}
+                cards += [c for c in reprint_cards(db.session, _cli_actor(), kec.id, roles) if c.username not in new_ids]
+            line = f"{kec.nama:<16} {len(made):>5} akun baru"
+            if cards:
+                path = out_dir / f"kartu-masuk-{kec.kode_kemendagri.replace('.', '')}-{kec.nama.lower().replace(' ', '-')}.pdf"
+                path.write_bytes(cards_pdf(cards, lambda username: login + urlencode({"u": username})))
+                path.chmod(0o600)  # PINs inside: only the operator reads it
+                line += f", {len(cards)} kartu -> {path}"
+            click.echo(line)
 
     @app.cli.command("import-tps")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))

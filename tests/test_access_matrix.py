@@ -43,6 +43,7 @@ ALL_OK = row(*[200] * 7, L)
 COORD = row(200, 200, 200, 403, 403, 403, 403, L)  # coordinator pages without an object
 COORD_SCOPED = row(200, 200, (200, 403), 403, 403, 403, 403, L)
 PUBLIC = {role: 200 for role in ROLES}
+ACCOUNT_MANAGERS = row("pass", "deny", ("pass", "deny"), "deny", "deny", "deny", "deny", L)
 
 # endpoint -> (method, url with {placeholders} filled from the in/out objects, expected per role)
 EXPECTED: dict[str, tuple[str, str, dict]] = {
@@ -127,6 +128,17 @@ EXPECTED: dict[str, tuple[str, str, dict]] = {
                                           row(200, 200, 200, 200, 403, 200, 403, L)),
     "api_summary.summary": ("GET", "/api/v1/summary?kecamatan_id={kec}",
                             row(200, 200, (200, 403), 403, 403, 403, 403, L)),
+    # Accounts (admin/users.py): admins everywhere, a kecamatan coordinator for its kecamatan's field staff.
+    "first_login.set_password": ("GET", "/akun/sandi-baru", row(302, 302, 302, 302, 302, 302, 302, L)),
+    "users.index": ("GET", "/admin/pengguna", COORD),
+    "users.readiness_csv": ("GET", "/admin/pengguna/kesiapan.csv?kecamatan={kec}", COORD_SCOPED),
+    "users.create": ("GET", "/admin/pengguna/baru", row(200, 403, 403, 403, 403, 403, 403, L)),
+    "users.edit": ("GET", "/admin/pengguna/{account}", row(200, 403, 403, 403, 403, 403, 403, L)),
+    "users.provision": ("POST", "/admin/pengguna/provisi", ACCOUNT_MANAGERS),
+    "users.reprint": ("POST", "/admin/pengguna/cetak-ulang", ACCOUNT_MANAGERS),
+    "users.reset": ("POST", "/admin/pengguna/{account}/reset", ACCOUNT_MANAGERS),
+    "users.revoke": ("POST", "/admin/pengguna/{account}/cabut", ACCOUNT_MANAGERS),
+    "users.reactivate": ("POST", "/admin/pengguna/{account}/aktifkan", ACCOUNT_MANAGERS),
     "api_tps.post_tps_status": ("POST", "/api/v1/tps/{tps}/status", row(*["deny"] * 7, L)),
     "api_tps.post_officers": ("POST", "/api/v1/tps/{tps}/officers", row(*["deny"] * 7, L)),
     "api_deliveries.post_delivery_step": ("POST", "/api/v1/deliveries/{delivery}/steps", row(*["deny"] * 7, L)),
@@ -167,6 +179,8 @@ POST_BODIES = {
     "field.incident_step": {"to_status": "responding"},
     "field.incident_assign": {"medic_station_id": "{station}"},
     "health_checks.record_checkin": {"hasil": "baik"},
+    "users.provision": {"kecamatan": "{kec}", "roles": "medic"},
+    "users.reprint": {"kecamatan": "{kec}", "roles": "medic"},
 }
 
 
@@ -206,13 +220,22 @@ def objects(session, actor_for):
             session.add(HealthCheckin(person_id=person.id, due_at=incident_in.reported_at + timedelta(hours=1)))
     session.flush()
     shift_in = session.scalar(select(RosterShift).where(RosterShift.medic_station_id == medis.medic_station_id).limit(1))
+    # Field staff accounts that are not demo logins (a reset or a revoke must not lock a role of this table out):
+    # a Gerunggang ketua KPPS (provisioned by the seed) and a Bukit Intan courier.
+    account_in = session.scalar(select(User).where(User.username.like("tps-%")).order_by(User.username).limit(1))
+    courier_out = session.scalar(select(Person).where(Person.role == PersonRole.COURIER,
+                                                      Person.kecamatan_id == tps_out.kelurahan.kecamatan_id).limit(1))
+    account_out = User(username="kurir-luar", full_name=courier_out.name, role="courier", person_id=courier_out.id,
+                       kecamatan_id=courier_out.kecamatan_id, password_hash="!no-pin-yet", must_change_password=True)
+    session.add(account_out)
+    session.flush()
     return {
         "in": dict(tps=tps_in.id, kec=tps_in.kelurahan.kecamatan_id, delivery=delivery_in.id, incident=incident_in.id,
                    station=medis.medic_station_id, person=person_in.id, checkin=checkin_of(person_in).id,
-                   shift=shift_in.id),
+                   shift=shift_in.id, account=account_in.id),
         "out": dict(tps=tps_out.id, kec=tps_out.kelurahan.kecamatan_id, delivery=delivery_out.id,
                     incident=incident_out.id, station=station_out.id, person=person_out.id,
-                    checkin=checkin_of(person_out).id, shift=shift_in.id),
+                    checkin=checkin_of(person_out).id, shift=shift_in.id, account=account_out.id),
     }
 
 
@@ -372,6 +395,11 @@ WRITE_TABLE = {
     "IMPORT_TPS": (True, True, True, False, False, False, False),
     "IMPORT_OFFICERS": (True, True, True, False, False, False, False),
     "TOKEN_ADMIN": (True, False, False, False, False, False, False),
+    # Targets without an account role: only admins (tests/test_field_accounts.py covers the account targets).
+    "ACCOUNT_PROVISION": (True, False, False, False, False, False, False),
+    "ACCOUNT_RESET": (True, False, False, False, False, False, False),
+    "ACCOUNT_REVOKE": (True, False, False, False, False, False, False),
+    "ACCOUNT_ADMIN": (True, False, False, False, False, False, False),
 }
 
 

@@ -112,10 +112,14 @@ def test_meal_plan_and_logistics(session):
         assert ballots[tps.id] >= tps.dpt * 1.025
 
 
+DEMO_USERNAMES = {"admin", "koordinator", "camat-gerunggang", "petugas", "kurir", "medis", "mitra"}
+
+
 def test_demo_accounts(session):
-    users = {u.username: u for u in session.scalars(select(User))}
-    assert set(users) == {"admin", "koordinator", "camat-gerunggang", "petugas", "kurir", "medis", "mitra"}
+    users = {u.username: u for u in session.scalars(select(User).where(User.username.in_(DEMO_USERNAMES)))}
+    assert set(users) == DEMO_USERNAMES
     assert all(check_password_hash(u.password_hash, DEMO_PASSWORD) for u in users.values())
+    assert not any(u.must_change_password for u in users.values())
     assert users["koordinator"].role == Role.COORDINATOR and users["koordinator"].kecamatan_id is None
     assert users["camat-gerunggang"].kecamatan.nama == "Gerunggang"
     petugas = users["petugas"]
@@ -127,6 +131,25 @@ def test_demo_accounts(session):
     assert count(session, Delivery, Delivery.courier_id == kurir.person_id, Delivery.kind == DeliveryKind.MEAL) > 0
     assert users["medis"].medic_station.kecamatan.nama == "Gerunggang"
     assert users["mitra"].role == Role.PARTNER and users["mitra"].agency == "Dinkes"
+
+
+def test_gerunggang_field_staff_have_logins_waiting_for_their_cards(session):
+    """One login per ketua KPPS (52 TPS), courier and medic of Gerunggang; the demo's kurir and medis are
+    among those people and keep their accounts; no PIN is made until the cards are printed."""
+    gerunggang = session.scalar(select(Kecamatan).where(Kecamatan.nama == "Gerunggang"))
+    field = session.scalars(select(User).where(User.username.not_in(DEMO_USERNAMES))).all()
+    tps_in_gerunggang = count(session, Tps, Tps.kelurahan_id.in_(
+        select(Kelurahan.id).where(Kelurahan.kecamatan_id == gerunggang.id)))
+    assert sum(u.role == Role.FIELD_OFFICER for u in field) == tps_in_gerunggang == 52
+    couriers = count(session, Person, Person.role == PersonRole.COURIER, Person.kecamatan_id == gerunggang.id)
+    medics = count(session, Person, Person.role == PersonRole.MEDIC, Person.kecamatan_id == gerunggang.id)
+    assert sum(u.role == Role.COURIER for u in field) == couriers - 1  # the demo's kurir is one of them
+    assert sum(u.role == Role.MEDIC for u in field) == medics - 1  # and medis
+    assert all(u.must_change_password and u.pin_issued_at is None and u.last_login_at is None for u in field)
+    assert not any(check_password_hash(u.password_hash, "000000") for u in field[:3])
+    assert {u.username for u in field if u.role == Role.FIELD_OFFICER} >= {"tps-1971051001-001"}
+    people = [u.person_id for u in session.scalars(select(User).where(User.person_id.is_not(None)))]
+    assert len(people) == len(set(people))  # one login per person
 
 
 def test_seeding_twice_changes_nothing(session):

@@ -1,10 +1,12 @@
 """Accounts: a role and the scope the role applies to."""
 from __future__ import annotations
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from logistics.models.base import Base, TimestampMixin, str_enum
+from logistics.models.base import Base, TimestampMixin, UTCDateTime, str_enum
 from logistics.models.enums import Role
 from logistics.models.health import MedicStation
 from logistics.models.people import Person
@@ -28,6 +30,11 @@ class User(TimestampMixin, Base):
     # Stored in each browser session at login; bumping it (logout, password change, deactivation,
     # revoke) makes every copy of every earlier session cookie useless (siaga.auth checks it per request).
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A one-time PIN (a login card) was issued: the first login must set the user's own password, and
+    # until then every page leads to that (siaga/first_login.py).
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    pin_issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the newest login card
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # H-1 readiness: who never logged in
     kecamatan_id: Mapped[int | None] = mapped_column(ForeignKey("kecamatan.id"))
     tps_id: Mapped[int | None] = mapped_column(ForeignKey("tps.id"))
     medic_station_id: Mapped[int | None] = mapped_column(ForeignKey("medic_station.id"))

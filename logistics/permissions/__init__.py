@@ -19,6 +19,14 @@ database and no Flask. Who may *see* what is the read side, `logistics.permissio
 | IMPORT_TPS        | yes   | yes         | yes              | no            | no               | no                 | no                             |
 | IMPORT_OFFICERS   | yes   | yes         | yes              | no            | no               | no                 | no                             |
 | TOKEN_ADMIN       | yes   | no          | no               | no            | no               | no                 | no                             |
+| ACCOUNT_PROVISION | yes   | no          | field staff of its kecamatan | no | no            | no                 | no                             |
+| ACCOUNT_RESET     | yes   | no          | field staff of its kecamatan | no | no            | no                 | no                             |
+| ACCOUNT_REVOKE    | yes   | no          | field staff of its kecamatan | no | no            | no                 | no                             |
+| ACCOUNT_ADMIN     | yes   | no          | no               | no            | no               | no                 | no                             |
+
+Accounts: "field staff" are the logins of TPS officers, couriers and medics (`FIELD_ROLES`); the target
+of an account permission is the account's kecamatan and role (`Target.account_role`). Provisioning
+coordinators, creating arbitrary accounts and changing a role or scope is ACCOUNT_ADMIN.
 
 \\* a kecamatan coordinator may report at a position (no TPS) anywhere: what they see on the road.
 \\*\\* both the incident's kecamatan and the receiving station's.
@@ -49,6 +57,10 @@ class Permission(enum.Enum):
     IMPORT_TPS = "import.tps"
     IMPORT_OFFICERS = "import.officers"
     TOKEN_ADMIN = "token.admin"
+    ACCOUNT_PROVISION = "account.provision"  # make field staff logins (with their one-time PIN cards)
+    ACCOUNT_RESET = "account.reset"  # a new one-time PIN (a new card): the old PIN and every session end
+    ACCOUNT_REVOKE = "account.revoke"  # switch a login off (or on again): its sessions and tokens stop
+    ACCOUNT_ADMIN = "account.admin"  # any account: create, change role and scope
 
 
 @dataclass(frozen=True)
@@ -59,6 +71,11 @@ class Target:
     tps_id: int | None = None
     courier_id: int | None = None  # a delivery's courier (Person id)
     medic_station_id: int | None = None  # an incident's station, a station, or the station covering an officer
+    account_role: Role | None = None  # the role of the account acted on (account permissions)
+
+
+# The logins of people in the field, which a kecamatan coordinator manages for their kecamatan.
+FIELD_ROLES = frozenset({Role.FIELD_OFFICER, Role.COURIER, Role.MEDIC})
 
 
 def _coordinates(actor: Actor, kecamatan_id: int | None) -> bool:
@@ -120,6 +137,14 @@ def _admin(actor: Actor, t: Target) -> bool:
     return actor.role == Role.ADMIN
 
 
+def _field_accounts(actor: Actor, t: Target) -> bool:
+    """Admins; a kecamatan coordinator for the field staff logins of their kecamatan."""
+    if actor.role == Role.ADMIN:
+        return True
+    return (actor.role == Role.COORDINATOR and actor.kecamatan_id is not None
+            and t.account_role in FIELD_ROLES and t.kecamatan_id == actor.kecamatan_id)
+
+
 RULES = {
     Permission.TPS_POST_STATUS: _tps_post,
     Permission.DELIVERY_MOVE: _delivery_move,
@@ -132,6 +157,10 @@ RULES = {
     Permission.IMPORT_TPS: _any_coordinator,
     Permission.IMPORT_OFFICERS: _any_coordinator,
     Permission.TOKEN_ADMIN: _admin,
+    Permission.ACCOUNT_PROVISION: _field_accounts,
+    Permission.ACCOUNT_RESET: _field_accounts,
+    Permission.ACCOUNT_REVOKE: _field_accounts,
+    Permission.ACCOUNT_ADMIN: _admin,
 }
 
 

@@ -21,6 +21,7 @@ that user, an agency token as a partner with its scopes):
 | health facilities    | all                     | all                   | all                  | none                        | all                                  | all, with read:incidents              |
 | officers (person)    | all                     | its kecamatan         | none                 | none                        | at TPS their station covers          | none                                  |
 | summary / dashboard  | city                    | its kecamatan         | none (403)           | none (403)                  | none (403)                           | city, with read:summary               |
+| accounts (app_user)  | all                     | field staff of its kecamatan | own            | own                         | own                                  | none                                  |
 | personal fields      | all rows                | its rows              | own TPS's rows       | none                        | own station's incidents and phone    | only with read:health-pii             |
 
 A partner *user* (a browser session of role partner, e.g. `mitra`) has no scopes of its own: it reads
@@ -35,8 +36,9 @@ from sqlalchemy.orm import Session
 
 from logistics.actor import Actor
 from logistics.errors import NotFound, PermissionDenied
+from logistics.permissions import FIELD_ROLES
 from logistics.models import (
-    ApiToken, Delivery, HealthFacility, HealthIncident, Kecamatan, Kelurahan, MedicStation, Person, Role, Tps,
+    ApiToken, Delivery, HealthFacility, HealthIncident, Kecamatan, Kelurahan, MedicStation, Person, Role, Tps, User,
 )
 
 READ_KINDS = ("read:wilayah", "read:tps", "read:deliveries", "read:incidents", "read:summary")
@@ -75,12 +77,27 @@ def incident_kecamatan():
     return func.coalesce(tps_kec, station_kec)
 
 
-def _person_kecamatan():
+def person_kecamatan():
     """An officer's kecamatan: their TPS's, else their kelurahan's, else their own."""
     tps_kec = (select(Kelurahan.kecamatan_id).join(Tps, Tps.kelurahan_id == Kelurahan.id)
                .where(Tps.id == Person.tps_id).scalar_subquery())
     kel_kec = select(Kelurahan.kecamatan_id).where(Kelurahan.id == Person.kelurahan_id).scalar_subquery()
     return func.coalesce(tps_kec, kel_kec, Person.kecamatan_id)
+
+
+def account_kecamatan():
+    """The kecamatan of an account (`User`): its TPS's, its medic station's, its person's, else its own
+    kecamatan column (a coordinator's, a courier's). NULL for city-wide accounts."""
+    tps_kec = (select(Kelurahan.kecamatan_id).join(Tps, Tps.kelurahan_id == Kelurahan.id)
+               .where(Tps.id == User.tps_id).scalar_subquery())
+    station_kec = select(MedicStation.kecamatan_id).where(MedicStation.id == User.medic_station_id).scalar_subquery()
+    person_kec = select(person_kecamatan()).where(Person.id == User.person_id).scalar_subquery()
+    return func.coalesce(tps_kec, station_kec, person_kec, User.kecamatan_id)
+
+
+def account_kecamatan_id(session: Session, user) -> int | None:
+    """`account_kecamatan` of one account (the target of the account permissions)."""
+    return session.scalar(select(account_kecamatan()).where(User.id == user.id))
 
 
 # --- scopes ---
@@ -127,7 +144,7 @@ def visible(session: Session, actor: Actor, model) -> ColumnElement[bool]:
     if is_city_wide(actor):
         return true()
     if actor.role == Role.PARTNER:  # the whole city; their scopes decide which kinds (checked by the caller)
-        return false() if model is Person else true()
+        return false() if model in (Person, User) else true()
     kec = actor.kecamatan_id if actor.role == Role.COORDINATOR else None
     role = actor.role
     if model in (Kecamatan, Kelurahan):
@@ -162,9 +179,13 @@ def visible(session: Session, actor: Actor, model) -> ColumnElement[bool]:
             return HealthIncident.medic_station_id == actor.medic_station_id \
                 if actor.medic_station_id is not None else false()
         return false()
+    if model is User:
+        if role == Role.COORDINATOR:
+            return (account_kecamatan() == kec) & User.role.in_(sorted(FIELD_ROLES, key=lambda r: r.value))
+        return User.id == actor.user_id if actor.user_id is not None else false()
     if model is Person:
         if role == Role.COORDINATOR:
-            return _person_kecamatan() == kec
+            return person_kecamatan() == kec
         if role == Role.MEDIC:
             ids = _covered_tps_ids(session, actor.medic_station_id)
             return Person.tps_id.in_(ids) if ids else false()
@@ -224,7 +245,7 @@ def require_kecamatan_view(actor: Actor) -> None:
 
 
 __all__ = [
-    "PII", "READ_KINDS", "ROLE_READ_SCOPES", "agency_scopes", "can_see", "incident_kecamatan",
-    "is_city_wide", "kecamatan_ids", "load_visible", "may_view_kecamatan_figures", "personal_visible",
+    "PII", "READ_KINDS", "account_kecamatan", "account_kecamatan_id", "ROLE_READ_SCOPES", "agency_scopes", "can_see", "incident_kecamatan",
+    "is_city_wide", "kecamatan_ids", "person_kecamatan", "load_visible", "may_view_kecamatan_figures", "personal_visible",
     "require_kecamatan_view", "sees_personal", "tps_in_scope", "tps_kecamatan", "visible", "visible_ids",
 ]

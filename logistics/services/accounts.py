@@ -1,4 +1,5 @@
 """Accounts: create one, check a password, change it, switch a user off and on, end their sessions.
+(Field staff logins in bulk, with one-time PIN cards: `logistics.services.field_accounts`.)
 
 Every change that should end a user's browser sessions bumps `User.session_version`; `siaga.auth`
 compares it with the version stored in the session cookie on each request.
@@ -12,7 +13,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from logistics.actor import Actor
 from logistics.errors import PermissionDenied, ValidationFailed
 from logistics.models import Role, User
+from logistics.permissions import Permission, Target, may, require
+from logistics.permissions.read_scope import account_kecamatan_id
 from logistics.services.common import audit, commit, load, snapshot
+from logistics.timeutil import utcnow
 
 # Each role's scope column, which must be set (coordinators: optional, none = whole city).
 REQUIRED_SCOPE = {Role.FIELD_OFFICER: "tps_id", Role.MEDIC: "medic_station_id",
@@ -56,10 +60,16 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user
 
 
-def _require_account_admin(actor: Actor) -> None:
-    # Who manages accounts: admins (and the CLI, which acts as the system with admin rights).
-    if actor.role != Role.ADMIN:
-        raise PermissionDenied("Hanya admin yang boleh mengelola akun / only admins manage accounts")
+def account_target(session: Session, user: User) -> Target:
+    """What the account permissions need to know about an account: its kecamatan and role."""
+    return Target(kecamatan_id=account_kecamatan_id(session, user), account_role=user.role)
+
+
+def require_on_account(session: Session, actor: Actor, permission: Permission, user: User) -> None:
+    """Admins (and the CLI, which acts as the system with admin rights) manage every account; a
+    kecamatan coordinator the field staff of their kecamatan (`logistics.permissions`)."""
+    require(may(actor, permission, account_target(session, user)),
+            "Akun ini di luar kewenangan Anda / this account is outside your rights")
 
 
 def check_new_password(user: User, new_password: str) -> None:
@@ -99,35 +109,87 @@ def change_password(session: Session, actor: Actor, user_id: int, old_password: 
         message = "Kata sandi baru harus berbeda dari yang lama."
         raise ValidationFailed(message, {"new_password": message})
     check_new_password(user, new_password)
-    return _change(session, actor, user, "user.password_changed", password_hash=hash_password(new_password))
+    return _change(session, actor, user, "user.password_changed", password_hash=hash_password(new_password),
+                   must_change_password=False)
 
 
 def set_password(session: Session, actor: Actor, user_id: int, new_password: str) -> User:
     """An admin sets a user's password (forgotten, or handed over); the user's sessions end."""
-    _require_account_admin(actor)
     user = load(session, User, user_id, "Pengguna")
+    require_on_account(session, actor, Permission.ACCOUNT_ADMIN, user)
     check_new_password(user, new_password)
     return _change(session, actor, user, "user.password_set", password_hash=hash_password(new_password))
 
 
 def deactivate_user(session: Session, actor: Actor, user_id: int) -> User:
     """Switch an account off: no login, its sessions end, API tokens bound to it stop working."""
-    _require_account_admin(actor)
     user = load(session, User, user_id, "Pengguna")
+    require_on_account(session, actor, Permission.ACCOUNT_REVOKE, user)
     return _change(session, actor, user, "user.deactivated", active=False)
 
 
 def reactivate_user(session: Session, actor: Actor, user_id: int) -> User:
-    _require_account_admin(actor)
     user = load(session, User, user_id, "Pengguna")
+    require_on_account(session, actor, Permission.ACCOUNT_REVOKE, user)
     return _change(session, actor, user, "user.reactivated", active=True)
 
 
 def revoke_sessions(session: Session, actor: Actor, user_id: int) -> User:
     """End every browser session of a user (a lost phone) without changing anything else."""
-    _require_account_admin(actor)
     user = load(session, User, user_id, "Pengguna")
+    require_on_account(session, actor, Permission.ACCOUNT_REVOKE, user)
     return _change(session, actor, user, "user.sessions_revoked")
+
+
+SCOPE_FIELDS = ("kecamatan_id", "tps_id", "medic_station_id", "person_id", "agency")
+USERNAME_PATTERN = r"[a-z0-9][a-z0-9._-]{2,59}"
+
+
+def check_username(session: Session, username: str, user_id: int | None = None) -> str:
+    """A new username: 3-60 of a-z 0-9 . _ - (what a phone keyboard types), not taken."""
+    import re
+
+    name = normalise_username(username)
+    message = None
+    if not re.fullmatch(USERNAME_PATTERN, name):
+        message = "3-60 huruf kecil, angka, titik, garis bawah atau tanda hubung."
+    elif (other := find_user(session, name)) is not None and other.id != user_id:
+        message = "Nama pengguna sudah dipakai."
+    if message:
+        raise ValidationFailed(message, {"username": message})
+    return name
+
+
+def update_account(session: Session, actor: Actor, user_id: int, *, full_name: str, role: Role, **scope) -> User:
+    """An admin changes an account's name, role and scope (the scope columns the role does not use are
+    cleared). Its sessions end: the next login acts with the new rights."""
+    user = load(session, User, user_id, "Pengguna")
+    require_on_account(session, actor, Permission.ACCOUNT_ADMIN, user)
+    role = Role(role)
+    values = {name: scope.get(name) for name in SCOPE_FIELDS}
+    validate_scope(role, **values)
+    return _change(session, actor, user, "user.updated", full_name=full_name, role=role, **values)
+
+
+def set_first_password(session: Session, actor: Actor, user_id: int, new_password: str) -> User:
+    """The first login after a one-time PIN: the user picks their own password (no old one asked: they
+    have just logged in with the PIN). The PIN stops working; other sessions end."""
+    user = load(session, User, user_id, "Pengguna")
+    if actor.user_id != user.id or not user.must_change_password:
+        raise PermissionDenied("Hanya untuk masuk pertama dengan PIN / only for the first login with a PIN")
+    check_new_password(user, new_password)
+    if check_password_hash(user.password_hash, new_password):
+        message = "Kata sandi baru harus berbeda dari PIN."
+        raise ValidationFailed(message, {"new_password": message})
+    return _change(session, actor, user, "user.first_password_set", password_hash=hash_password(new_password),
+                   must_change_password=False)
+
+
+def record_login(session: Session, user: User) -> None:
+    """Remember when the user last logged in (the H-1 readiness list). Not audited: a login is not a
+    change of the account, and the audit trail would grow with every one."""
+    user.last_login_at = utcnow()
+    commit(session)
 
 
 def log_out(session: Session, actor: Actor) -> User:

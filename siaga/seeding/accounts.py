@@ -1,11 +1,17 @@
-"""Demo accounts (README lists them). Password `siaga2025` unless DEMO_PASSWORD is set."""
+"""Demo accounts (README lists them). Password `siaga2025` unless DEMO_PASSWORD is set.
+
+Then the field staff of Gerunggang get their logins (ketua KPPS per TPS, couriers, medics), as
+`provision-accounts` makes them but without PINs: their login cards are printed from /admin/pengguna
+("Cetak ulang"), which is when the PINs are made. People who already have a demo account keep it."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from logistics.actor import Actor
 from logistics.models import Kecamatan, Kelurahan, MedicStation, Person, PersonRole, Role, Tps, User
 from logistics.services.accounts import hash_password
+from logistics.services.field_accounts import provision
 from siaga.seeding.common import add_missing
 
 
@@ -34,4 +40,7 @@ def seed(session: Session, password: str) -> dict[str, tuple[int, int]]:
     ]
     # Hash only for the accounts about to be created: scrypt is slow on purpose.
     records = [dict(a, password_hash=hash_password(password)) for a in accounts if a["username"] not in have]
-    return {"app_user": add_missing(session, User.username, records)}
+    _total, added = add_missing(session, User.username, records)
+    field_staff, _cards = provision(session, Actor.system("seed"), gerunggang.id,
+                                    (Role.FIELD_OFFICER, Role.COURIER, Role.MEDIC), issue_pins=False)
+    return {"app_user": (session.scalar(select(func.count()).select_from(User)), added + len(field_staff))}

@@ -1,0 +1,84 @@
+"""H-1 readiness of the field logins: per kecamatan, which ketua KPPS, courier and medic has an account
+and has logged in at least once (so the PPK can phone those who have not, the day before).
+
+One row per person who should have a login (`logistics.services.field_accounts.PERSON_ROLE`), joined to
+their account if any; the summary is the same join counted per kecamatan and role in SQL.
+"""
+from __future__ import annotations
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from logistics.models import Kecamatan, MedicStation, Person, Tps, User
+from logistics.permissions.read_scope import person_kecamatan
+from logistics.services.field_accounts import PERSON_ROLE
+from logistics.timeutil import WIB
+
+NO_ACCOUNT, INACTIVE, NOT_LOGGED_IN, READY = "belum_ada_akun", "nonaktif", "belum_masuk", "sudah_masuk"
+STATUS_LABELS = {NO_ACCOUNT: "Belum ada akun", INACTIVE: "Akun nonaktif", NOT_LOGGED_IN: "Belum pernah masuk",
+                 READY: "Sudah masuk"}
+ROLE_OF_PERSON = {person_role: role for role, person_role in PERSON_ROLE.items()}
+HEADER = ["kecamatan", "peran", "tps", "pos_kesehatan", "nama", "telepon", "nama_pengguna", "status",
+          "kartu_dicetak", "terakhir_masuk"]
+
+
+def _joined(kecamatan_ids):
+    kec = person_kecamatan().label("person_kecamatan_id")
+    query = (select(Person, User, kec)
+             .outerjoin(User, and_(User.person_id == Person.id, User.role.in_([r.value for r in PERSON_ROLE])))
+             .where(Person.role.in_([p.value for p in PERSON_ROLE.values()]), Person.active.is_(True)))
+    if kecamatan_ids is not None:
+        query = query.where(kec.in_(list(kecamatan_ids)))
+    return query, kec
+
+
+def status_of(user: User | None) -> str:
+    if user is None:
+        return NO_ACCOUNT
+    if not user.active:
+        return INACTIVE
+    return READY if user.last_login_at is not None else NOT_LOGGED_IN
+
+
+def readiness_summary(session: Session, kecamatan_ids) -> list[dict]:
+    """Per kecamatan: {role: (people, with an active account, logged in)} for TPS officers, couriers, medics."""
+    kec = person_kecamatan()
+    active_user = and_(User.id.is_not(None), User.active.is_(True))
+    rows = session.execute(
+        select(kec.label("k"), Person.role, func.count(Person.id),
+               func.count(User.id).filter(active_user),
+               func.count(User.id).filter(active_user, User.last_login_at.is_not(None)))
+        .outerjoin(User, and_(User.person_id == Person.id, User.role.in_([r.value for r in PERSON_ROLE])))
+        .where(Person.role.in_([p.value for p in PERSON_ROLE.values()]), Person.active.is_(True),
+               *([kec.in_(list(kecamatan_ids))] if kecamatan_ids is not None else []))
+        .group_by(kec, Person.role)).all()
+    names = dict(session.execute(select(Kecamatan.id, Kecamatan.nama)).all())
+    order = [k for k in session.scalars(select(Kecamatan.id).order_by(Kecamatan.kode_kemendagri))]
+    by_kec: dict[int, dict] = {}
+    for kecamatan_id, person_role, people, accounts, logged_in in rows:
+        if kecamatan_id is None:
+            continue
+        entry = by_kec.setdefault(kecamatan_id, {"kecamatan_id": kecamatan_id, "nama": names.get(kecamatan_id, "?"),
+                                                 "roles": {}})
+        entry["roles"][ROLE_OF_PERSON[person_role]] = (people, accounts, logged_in)
+    return [by_kec[k] for k in order if k in by_kec]
+
+
+def readiness_rows(session: Session, kecamatan_ids, only_missing: bool = True):
+    """The CSV's rows: everyone (by default: everyone not yet logged in) who should have a field login."""
+    query, kec = _joined(kecamatan_ids)
+    names = dict(session.execute(select(Kecamatan.id, Kecamatan.nama)).all())
+    tps_codes = dict(session.execute(select(Tps.id, Tps.code)).all())
+    stations = dict(session.execute(select(MedicStation.id, MedicStation.name)).all())
+    for person, user, kecamatan_id in session.execute(query.order_by(kec, Person.role, Person.code)):
+        status = status_of(user)
+        if only_missing and status == READY:
+            continue
+        yield [names.get(kecamatan_id, ""), ROLE_OF_PERSON[person.role].label_id,
+               tps_codes.get(person.tps_id, ""), stations.get(person.medic_station_id, ""), person.name,
+               person.phone or "", user.username if user else "", STATUS_LABELS[status],
+               _wib(user.pin_issued_at if user else None), _wib(user.last_login_at if user else None)]
+
+
+def _wib(moment) -> str:
+    return moment.astimezone(WIB).strftime("%Y-%m-%d %H:%M WIB") if moment is not None else ""
