@@ -109,7 +109,9 @@ def prepare_database(database_url: str) -> Demo:
 class Server:
     """gunicorn serving wsgi:app on 127.0.0.1 with `workers` sync workers."""
 
-    def __init__(self, database_url: str, workers: int = 2, log_path: str | None = None, env: dict | None = None):
+    def __init__(self, database_url: str, workers: int = 2, log_path: str | None = None, env: dict | None = None,
+                 root: Path = ROOT):
+        self.root = root  # another checkout of the app (e.g. an older commit) to serve instead
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "SIAGA_ENV": "testing", "SECRET_KEY": "bench-secret", "DATABASE_URL": database_url,
@@ -124,7 +126,7 @@ class Server:
         self.process = subprocess.Popen(
             [GUNICORN, "-w", str(self.workers), "-k", "sync", "-b", f"127.0.0.1:{self.port}",
              "--graceful-timeout", "2", "--timeout", "30", "wsgi:app"],
-            cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
+            cwd=self.root, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -164,8 +166,9 @@ class Server:
 
 
 @contextmanager
-def running(database_url: str, workers: int = 2, log_path: str | None = None, env: dict | None = None):
-    server = Server(database_url, workers, log_path, env).start()
+def running(database_url: str, workers: int = 2, log_path: str | None = None, env: dict | None = None,
+            root: Path = ROOT):
+    server = Server(database_url, workers, log_path, env, root).start()
     try:
         yield server
     finally:
