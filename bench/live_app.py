@@ -48,6 +48,20 @@ def scratch_postgres_url(base_url: str, suffix: str) -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
+def drop_scratch_database(url: str) -> None:
+    """Remove a scratch database made by `scratch_postgres_url` (a SQLite file is left to its tmp dir)."""
+    if url.startswith("sqlite"):
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(url)
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @dataclass
 class Demo:
     """What a client needs to act on the seeded database."""

@@ -33,7 +33,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.live_app import GUNICORN, free_port, prepare_database, running, scratch_postgres_url  # noqa: E402
+from bench.live_app import (  # noqa: E402
+    GUNICORN, drop_scratch_database, free_port, prepare_database, running, scratch_postgres_url,
+)
 
 # A fresh Idempotency-Key per request: wrk thread number + counter (+ the run's start time).
 WRK_SCRIPT = r"""
@@ -211,7 +213,10 @@ def main() -> None:
             app_url = scratch_postgres_url(args.pg, "writebench")
             bare_url = app_url
         print(f"== {kind}: wrk -t{args.threads} -c{args.connections} -d{args.duration}s, gunicorn 2 sync workers")
-        app, bare = bench_database(kind, app_url, bare_url, args)
+        try:
+            app, bare = bench_database(kind, app_url, bare_url, args)
+        finally:
+            drop_scratch_database(app_url)
         rows.append((kind, app, bare))
     print()
     print("| database | endpoint | req/s | p50 ms | p99 ms | failed | ratio app/bare |")
