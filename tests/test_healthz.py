@@ -45,3 +45,21 @@ def test_unknown_url_is_an_html_page_for_browsers(client):
     response = client.get("/nothing-here", headers={"Accept": "text/html"})
     assert response.status_code == 404
     assert b"<html" in response.data
+
+
+def test_a_database_gone_after_the_response_is_built_does_not_make_it_a_500(monkeypatch, database_url):
+    """`pg_ctl stop` between the view and the teardown: the session's ROLLBACK fails; the answer stands."""
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    monkeypatch.setenv("SIAGA_ENV", "testing")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    real_close = Session.close
+
+    def dying_close(self):
+        real_close(self)
+        raise OperationalError("ROLLBACK", {}, Exception("terminating connection due to administrator command"))
+
+    monkeypatch.setattr(Session, "close", dying_close)
+    response = app.test_client().get("/healthz")  # TESTING: an error in the teardown would be raised here
+    assert response.status_code == 200
