@@ -48,6 +48,20 @@ def scratch_postgres_url(base_url: str, suffix: str) -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
+def drop_scratch_database(url: str) -> None:
+    """Remove a scratch database made by `scratch_postgres_url` (a SQLite file is left to its tmp dir)."""
+    if url.startswith("sqlite"):
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(url)
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @dataclass
 class Demo:
     """What a client needs to act on the seeded database."""
@@ -109,7 +123,9 @@ def prepare_database(database_url: str) -> Demo:
 class Server:
     """gunicorn serving wsgi:app on 127.0.0.1 with `workers` sync workers."""
 
-    def __init__(self, database_url: str, workers: int = 2, log_path: str | None = None, env: dict | None = None):
+    def __init__(self, database_url: str, workers: int = 2, log_path: str | None = None, env: dict | None = None,
+                 root: Path = ROOT):
+        self.root = root  # another checkout of the app (e.g. an older commit) to serve instead
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "SIAGA_ENV": "testing", "SECRET_KEY": "bench-secret", "DATABASE_URL": database_url,
@@ -124,7 +140,7 @@ class Server:
         self.process = subprocess.Popen(
             [GUNICORN, "-w", str(self.workers), "-k", "sync", "-b", f"127.0.0.1:{self.port}",
              "--graceful-timeout", "2", "--timeout", "30", "wsgi:app"],
-            cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
+            cwd=self.root, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -164,8 +180,9 @@ class Server:
 
 
 @contextmanager
-def running(database_url: str, workers: int = 2, log_path: str | None = None, env: dict | None = None):
-    server = Server(database_url, workers, log_path, env).start()
+def running(database_url: str, workers: int = 2, log_path: str | None = None, env: dict | None = None,
+            root: Path = ROOT):
+    server = Server(database_url, workers, log_path, env, root).start()
     try:
         yield server
     finally:

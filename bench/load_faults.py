@@ -53,7 +53,9 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.live_app import DEMO_PASSWORD, Demo, prepare_database, running, scratch_postgres_url  # noqa: E402
+from bench.live_app import (  # noqa: E402
+    DEMO_PASSWORD, Demo, drop_scratch_database, prepare_database, running, scratch_postgres_url,
+)
 
 MAX_BACKOFF = 2.0
 GIVE_UP_AFTER = 45.0  # seconds after the phase's end: a post still not acknowledged is abandoned
@@ -387,7 +389,11 @@ def _database(kind: str, args, workdir: Path):
     if kind == "sqlite":
         yield f"sqlite:///{workdir}/load.db", None
     elif args.pg:
-        yield scratch_postgres_url(args.pg, "loadfaults"), None
+        url = scratch_postgres_url(args.pg, "loadfaults")
+        try:
+            yield url, None
+        finally:
+            drop_scratch_database(url)
     else:
         with own_postgres(args.own_pg_port) as cluster:
             yield scratch_postgres_url(cluster.url, "load"), cluster

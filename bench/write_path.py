@@ -27,12 +27,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.live_app import GUNICORN, free_port, prepare_database, running, scratch_postgres_url  # noqa: E402
+from bench.live_app import (  # noqa: E402
+    GUNICORN, drop_scratch_database, free_port, prepare_database, running, scratch_postgres_url,
+)
 
 # A fresh Idempotency-Key per request: wrk thread number + counter (+ the run's start time).
 WRK_SCRIPT = r"""
@@ -75,10 +78,12 @@ def _ms(text: str) -> float:
 
 
 def parse_wrk(out: str) -> dict:
+    if "Requests/sec" not in out or not re.search(r"^\s+50%\s+[\d.]+(us|ms|s)", out, re.M):
+        raise RuntimeError("wrk gave no result:\n" + out)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
     non2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
     sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     socket_errors = sum(int(x) for x in sock.groups()) if sock else 0
@@ -88,7 +93,9 @@ def parse_wrk(out: str) -> dict:
 def bench_database(kind: str, app_url: str, bare_url: str, args) -> tuple[dict, dict]:
     demo = prepare_database(app_url)
     env = {"BARE_DATABASE_URL": bare_url}
-    with running(demo.database_url, workers=2) as app_server, _bare_server(env) as bare_base:
+    # Production settings (TESTING off); the bench's own SECRET_KEY.
+    with running(demo.database_url, workers=2, env={"SIAGA_ENV": "production"}) as app_server, \
+            _bare_server(env) as bare_base, _maybe_running(demo, args.compare_with) as old_server:
         target = f"{app_server.url}/api/v1/tps/{demo.tps_id}/officers"
         headers = {"Authorization": f"Bearer {demo.officer_token}", "Content-Type": "application/json"}
         # Warm both (imports, pools, first queries), then measure bare and app back to back.
@@ -97,9 +104,23 @@ def bench_database(kind: str, app_url: str, bare_url: str, args) -> tuple[dict, 
         bare = wrk(bare_base + "/bare", {"Content-Type": "application/json"}, args.duration, args.threads,
                    args.connections)
         app = wrk(target, headers, args.duration, args.threads, args.connections)
+        if old_server is not None:
+            old = wrk(f"{old_server.url}/api/v1/tps/{demo.tps_id}/officers", headers, args.duration, args.threads,
+                      args.connections)
+            app["before"] = old
         if args.profile:
             profile_one_post(demo)
     return app, bare
+
+
+@contextmanager
+def _maybe_running(demo, root: str | None):
+    """The same post served by another checkout (--compare-with), on the same database."""
+    if not root:
+        yield None
+        return
+    with running(demo.database_url, workers=2, env={"SIAGA_ENV": "production"}, root=Path(root)) as server:
+        yield server
 
 
 class _bare_server:
@@ -174,6 +195,9 @@ def main() -> None:
                         help="a PostgreSQL URL; the bench uses a scratch database <name>_writebench beside it")
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     parser.add_argument("--profile", action="store_true", help="also cProfile the app's post in process")
+    parser.add_argument("--compare-with", metavar="DIR",
+                        help="also measure the post served from another checkout, e.g. `mkdir /tmp/before && git archive "
+                             "<commit> | tar -x -C /tmp/before`, on the same database (run after the current app)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed on PATH (Debian: apt-get install -y wrk)")
@@ -189,7 +213,10 @@ def main() -> None:
             app_url = scratch_postgres_url(args.pg, "writebench")
             bare_url = app_url
         print(f"== {kind}: wrk -t{args.threads} -c{args.connections} -d{args.duration}s, gunicorn 2 sync workers")
-        app, bare = bench_database(kind, app_url, bare_url, args)
+        try:
+            app, bare = bench_database(kind, app_url, bare_url, args)
+        finally:
+            drop_scratch_database(app_url)
         rows.append((kind, app, bare))
     print()
     print("| database | endpoint | req/s | p50 ms | p99 ms | failed | ratio app/bare |")
@@ -198,6 +225,10 @@ def main() -> None:
         print(f"| {kind} | bare insert | {bare['rps']:.0f} | {bare['p50']:.1f} | {bare['p99']:.1f} | {bare['failed']} | |")
         print(f"| {kind} | app post | {app['rps']:.0f} | {app['p50']:.1f} | {app['p99']:.1f} | {app['failed']} | "
               f"{app['rps'] / bare['rps']:.2f}x |")
+        if "before" in app:
+            old = app["before"]
+            print(f"| {kind} | app post, --compare-with | {old['rps']:.0f} | {old['p50']:.1f} | {old['p99']:.1f} | "
+                  f"{old['failed']} | {old['rps'] / bare['rps']:.2f}x |")
     shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -35,9 +35,23 @@ def run_migrations_online() -> None:
             logger.info("No changes in schema detected.")
 
     with engine.connect() as connection:
-        context.configure(connection=connection, process_revision_directives=skip_empty, **_options())
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a table (copy, DROP, rename); with foreign keys on, dropping a table
+            # that others reference fails once it has rows. SQLite ignores this pragma inside a
+            # transaction, so it goes to the driver before Alembic's BEGIN, and back on afterwards.
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            context.configure(connection=connection, process_revision_directives=skip_empty, **_options())
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"foreign keys broken by the migration: {broken[:5]}")
+        finally:
+            if sqlite:
+                connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

@@ -1,11 +1,13 @@
 """The application factory."""
 from __future__ import annotations
 
+import logging
 import os
 
 from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from siaga.config import load_settings
 from siaga.extensions import db, migrate
@@ -21,6 +23,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.config.update(overrides)
 
     db.init_app(app)
+    app.teardown_appcontext(_close_session_quietly)  # runs before Flask-SQLAlchemy's own remove()
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     with app.app_context():
         _tune_sqlite(db.engine)
@@ -53,6 +56,24 @@ def _register_pages(app: Flask) -> None:
         app.register_blueprint(blueprint)
     register_maps(app)
     register_api(app)
+
+
+def _close_session_quietly(_exc) -> None:
+    """End the request's session without letting a dead database turn a finished response into a 500.
+
+    If the database went away after the response was built (a restart, `pg_ctl stop`), rolling back the
+    session's read transaction fails; Flask-SQLAlchemy's teardown would raise that past every error
+    handler. The response stands; the pool drops the broken connection."""
+    try:
+        db.session.remove()
+    except SQLAlchemyError:
+        logging.getLogger(__name__).warning("closing the session failed (database gone?)", exc_info=True)
+        try:
+            if db.session.registry.has():
+                db.session.registry().invalidate()  # drop its connections without another ROLLBACK
+        except SQLAlchemyError:
+            pass
+        db.session.registry.clear()
 
 
 def _tune_sqlite(engine: Engine) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -71,9 +72,15 @@ def register(app: Flask) -> None:
             db.session.rollback()
         except Exception:  # noqa: BLE001 - the connection may be gone; the pool replaces it
             pass
-        response = make_response(error_response(
-            503, "database_unavailable",
-            _("Basis data sedang tidak bisa dihubungi; kiriman Anda belum tersimpan. Coba lagi sebentar.")))
+        message = _("Basis data sedang tidak bisa dihubungi; kiriman Anda belum tersimpan. Coba lagi sebentar.")
+        if wants_json():
+            response = make_response(error_response(503, "database_unavailable", message))
+        else:
+            # Not the site's layout: it shows who is logged in, which would ask the database again.
+            response = make_response(
+                f'<!doctype html><html lang="id"><meta charset="utf-8"><title>503</title>'
+                f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+                f'<h1>503</h1><p class="error">{escape(message)}</p></html>', 503)
         response.headers["Retry-After"] = DATABASE_RETRY_AFTER
         return response
 

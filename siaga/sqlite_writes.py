@@ -56,7 +56,10 @@ def install(engine: Engine, is_write, timeout_seconds: float) -> None:
 def _take_turn(connection, lock_path: str, timeout_seconds: float) -> None:
     if LOCK_KEY in connection.info:  # the connection's info lives as long as its DBAPI connection
         return
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o660)
+    except OSError:  # e.g. made by another user: go without turns, SQLite's busy_timeout still applies
+        return
     deadline = time.monotonic() + timeout_seconds
     while True:
         try:

@@ -45,3 +45,58 @@ def test_unknown_url_is_an_html_page_for_browsers(client):
     response = client.get("/nothing-here", headers={"Accept": "text/html"})
     assert response.status_code == 404
     assert b"<html" in response.data
+
+
+def test_a_database_gone_after_the_response_is_built_does_not_make_it_a_500(monkeypatch, database_url):
+    """`pg_ctl stop` between the view and the teardown: the session's ROLLBACK fails; the answer stands."""
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    monkeypatch.setenv("SIAGA_ENV", "testing")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    real_close = Session.close
+
+    def dying_close(self):
+        real_close(self)
+        raise OperationalError("ROLLBACK", {}, Exception("terminating connection due to administrator command"))
+
+    monkeypatch.setattr(Session, "close", dying_close)
+    response = app.test_client().get("/healthz")  # TESTING: an error in the teardown would be raised here
+    assert response.status_code == 200
+
+
+def test_a_page_whose_database_dies_mid_request_is_a_503_page(monkeypatch, database_url):
+    """The user was loaded, then the database went away (the commit failed): the 503 page must not
+    ask the database again (the layout shows who is logged in)."""
+    from flask import g
+    from sqlalchemy import event, select
+    from sqlalchemy.exc import OperationalError
+
+    from logistics.models import User
+    from siaga.extensions import db
+
+    monkeypatch.setenv("SIAGA_ENV", "testing")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+
+    def refuse(*_args, **_kwargs):
+        raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+    @app.get("/_probe/database-dies")
+    def dies():
+        assert g.user is not None
+        db.session.expire_all()  # as the rollback after the failed commit does
+        event.listen(db.engine, "before_cursor_execute", refuse)
+        raise OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"))
+
+    client = app.test_client()
+    with app.app_context():
+        user_id = db.session.scalar(select(User.id).where(User.username == "petugas"))
+        engine = db.engine
+    with client.session_transaction() as browser:
+        browser["user_id"] = user_id
+    try:
+        response = client.get("/_probe/database-dies", headers={"Accept": "text/html"})
+    finally:
+        event.remove(engine, "before_cursor_execute", refuse)
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    assert "Coba lagi" in response.get_data(as_text=True)

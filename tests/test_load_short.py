@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.live_app import prepare_database, running, scratch_postgres_url
+from bench.live_app import drop_scratch_database, prepare_database, running, scratch_postgres_url
 from bench.load_faults import run_phase
 
 pytestmark = [pytest.mark.live, pytest.mark.load]
@@ -21,6 +21,7 @@ def test_short_load_stores_every_acknowledged_post_exactly_once(database_url, tm
     demo = prepare_database(url)
     with running(demo.database_url, workers=2, log_path=str(tmp_path / "gunicorn.log")) as server:
         result = run_phase("ci", server, demo, CLIENTS, SECONDS)
+    drop_scratch_database(demo.database_url)
     print(result.report())
     stats = result.stats
     assert len(stats.acked) > 20, result.report()  # the harness really posted

@@ -47,3 +47,27 @@ def test_migrations_from_empty_match_models_and_reverse(monkeypatch, empty_datab
         upgrade()
         assert set(Base.metadata.tables) <= set(inspect(db.engine).get_table_names())
         db.engine.dispose()
+
+
+def test_0007_repairs_rows_that_carry_two_end_states_before_adding_its_checks(monkeypatch, empty_database_url):
+    """A delivery both delivered and failed (two racing steps before 0007) must not stop the upgrade."""
+    from siaga.seeding import seed_demo
+
+    monkeypatch.setenv("SIAGA_ENV", "testing")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="0006")
+        seed_demo(db.session, demo_password="x")
+        db.session.remove()
+        with db.engine.begin() as conn:
+            delivery_id = conn.execute(text("SELECT min(id) FROM delivery")).scalar()
+            conn.execute(text("UPDATE delivery SET status = 'delivered', delivered_at = planned_at, "
+                              "quantity_received = 3, failed_at = planned_at, failure_reason = 'banjir' "
+                              "WHERE id = :i"), {"i": delivery_id})
+        upgrade()
+        with db.engine.connect() as conn:
+            row = conn.execute(text("SELECT status, delivered_at, quantity_received, failed_at, failure_reason "
+                                    "FROM delivery WHERE id = :i"), {"i": delivery_id}).mappings().one()
+        assert row["status"] == "delivered" and row["quantity_received"] == 3 and row["delivered_at"] is not None
+        assert row["failed_at"] is None and row["failure_reason"] is None
+        db.engine.dispose()

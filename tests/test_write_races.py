@@ -11,7 +11,7 @@ import pytest
 import requests
 from sqlalchemy import create_engine, func, select
 
-from bench.live_app import prepare_database, running, scratch_postgres_url
+from bench.live_app import drop_scratch_database, prepare_database, running, scratch_postgres_url
 from logistics.models import Delivery, DeliveryStatus, HealthIncident, Tps, TpsStatus
 from logistics.rules.status_fields import DELIVERY_FIELDS
 
@@ -29,6 +29,7 @@ def live(database_url, tmp_path_factory):
         engine = create_engine(demo.database_url)
         yield server, demo, engine
         engine.dispose()
+    drop_scratch_database(demo.database_url)
 
 
 def together(*calls):

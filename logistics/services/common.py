@@ -87,7 +87,8 @@ def snapshot(record) -> dict:
 
 def audit(session: Session, actor: Actor, action: str, record, before: dict | None, *, removed: bool = False) -> None:
     """Append one audit entry; call after changing `record` (or before deleting it, `removed=True`)."""
-    session.flush()
+    if record.id is None:
+        session.flush()  # a new record needs its id; a changed one is flushed with its entry
     session.add(AuditEntry(
         at=utcnow(), actor_id=actor.user_id, actor_label=actor.label, action=action,
         entity_type=record.__tablename__, entity_id=record.id, before=before,

@@ -19,8 +19,8 @@ STEP_TIME_FIELD = {TpsStatus(step): column for step, column in TPS_STEP_TIMES.it
 MAX_OFFICERS_ON_SITE = 50
 
 
-def _tps_for(session: Session, actor: Actor, tps_id: int) -> Tps:
-    tps = load(session, Tps, tps_id, "TPS", for_step=True, options=(joinedload(Tps.kelurahan, innerjoin=True),))
+def _tps_for(session: Session, actor: Actor, tps_id: int, *, for_step: bool = True) -> Tps:
+    tps = load(session, Tps, tps_id, "TPS", for_step=for_step, options=(joinedload(Tps.kelurahan, innerjoin=True),))
     require(may_post_for_tps(actor, tps.id, tps.kelurahan.kecamatan_id),
             "Anda hanya boleh melapor untuk TPS Anda sendiri / not your TPS")
     return tps
@@ -41,7 +41,7 @@ def advance_tps_status(session: Session, actor: Actor, tps_id: int, to_status: T
 
 def report_officers_present(session: Session, actor: Actor, tps_id: int, count: int,
                             at: datetime | None = None) -> Tps:
-    tps = _tps_for(session, actor, tps_id)
+    tps = _tps_for(session, actor, tps_id, for_step=False)  # a count, not a step: no lock
     if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_OFFICERS_ON_SITE:
         raise ValidationFailed("Jumlah petugas tidak valid / invalid officer count",
                                {"officers_present": f"Isi angka 0 sampai {MAX_OFFICERS_ON_SITE}."})

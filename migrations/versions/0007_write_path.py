@@ -45,6 +45,35 @@ INCIDENT_STEP_TIMES_FIT_STATUS = (
     "(status <> 'referred' OR referred_at IS NOT NULL) AND "
     "(status <> 'closed' OR closed_at IS NOT NULL)"
 )
+# Rows written before this migration may break the rule (two racing steps could both succeed): the
+# status column is what everyone saw last, so it stays, the other state's fields are cleared, and a
+# missing step time is taken from the row's last change. The audit trail keeps both steps as posted.
+REPAIRS = (
+    "UPDATE delivery SET dispatched_at = NULL WHERE status = 'planned' AND dispatched_at IS NOT NULL",
+    "UPDATE delivery SET delivered_at = NULL, quantity_received = NULL, received_by = NULL, quantity_damaged = NULL "
+    "WHERE status <> 'delivered' AND (delivered_at IS NOT NULL OR quantity_received IS NOT NULL "
+    "OR received_by IS NOT NULL OR quantity_damaged IS NOT NULL)",
+    "UPDATE delivery SET failed_at = NULL, failure_reason = NULL "
+    "WHERE status <> 'failed' AND (failed_at IS NOT NULL OR failure_reason IS NOT NULL)",
+    "UPDATE delivery SET dispatched_at = updated_at WHERE status = 'dispatched' AND dispatched_at IS NULL",
+    "UPDATE delivery SET delivered_at = updated_at WHERE status = 'delivered' AND delivered_at IS NULL",
+    "UPDATE delivery SET quantity_received = quantity_planned WHERE status = 'delivered' AND quantity_received IS NULL",
+    "UPDATE delivery SET quantity_damaged = NULL WHERE quantity_damaged > quantity_received",
+    "UPDATE delivery SET failed_at = updated_at WHERE status = 'failed' AND failed_at IS NULL",
+    "UPDATE tps SET opened_at = NULL WHERE status = 'setup' AND opened_at IS NOT NULL",
+    "UPDATE tps SET voting_closed_at = NULL WHERE status IN ('setup', 'open') AND voting_closed_at IS NOT NULL",
+    "UPDATE tps SET counted_at = NULL WHERE status IN ('setup', 'open', 'voting_closed') AND counted_at IS NOT NULL",
+    "UPDATE tps SET handed_over_at = NULL WHERE status <> 'handed_over' AND handed_over_at IS NOT NULL",
+    "UPDATE health_incident SET responding_at = NULL WHERE status = 'reported' AND responding_at IS NOT NULL",
+    "UPDATE health_incident SET treated_at = NULL WHERE status IN ('reported', 'responding') AND treated_at IS NOT NULL",
+    "UPDATE health_incident SET referred_at = NULL "
+    "WHERE status IN ('reported', 'responding', 'treated_on_site') AND referred_at IS NOT NULL",
+    "UPDATE health_incident SET closed_at = NULL WHERE status <> 'closed' AND closed_at IS NOT NULL",
+    "UPDATE health_incident SET responding_at = updated_at WHERE status = 'responding' AND responding_at IS NULL",
+    "UPDATE health_incident SET treated_at = updated_at WHERE status = 'treated_on_site' AND treated_at IS NULL",
+    "UPDATE health_incident SET referred_at = updated_at WHERE status = 'referred' AND referred_at IS NULL",
+    "UPDATE health_incident SET closed_at = updated_at WHERE status = 'closed' AND closed_at IS NULL",
+)
 CHECKS = (
     ('delivery', 'fields_fit_status', DELIVERY_FIELDS_FIT_STATUS),
     ('tps', 'step_times_fit_status', TPS_STEP_TIMES_FIT_STATUS),
@@ -53,6 +82,8 @@ CHECKS = (
 
 
 def upgrade():
+    for statement in REPAIRS:
+        op.execute(statement)
     for table, name, condition in CHECKS:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.create_check_constraint(name, condition)
