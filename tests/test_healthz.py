@@ -73,6 +73,7 @@ def test_a_page_whose_database_dies_mid_request_is_a_503_page(monkeypatch, datab
     from sqlalchemy.exc import OperationalError
 
     from logistics.models import User
+    from siaga.auth import new_session_values
     from siaga.extensions import db
 
     monkeypatch.setenv("SIAGA_ENV", "testing")
@@ -90,10 +91,10 @@ def test_a_page_whose_database_dies_mid_request_is_a_503_page(monkeypatch, datab
 
     client = app.test_client()
     with app.app_context():
-        user_id = db.session.scalar(select(User.id).where(User.username == "petugas"))
+        user = db.session.scalar(select(User).where(User.username == "petugas"))
         engine = db.engine
     with client.session_transaction() as browser:
-        browser["user_id"] = user_id
+        browser.update(new_session_values(user))
     try:
         response = client.get("/_probe/database-dies", headers={"Accept": "text/html"})
     finally:

@@ -56,9 +56,11 @@ def test_0007_repairs_rows_that_carry_two_end_states_before_adding_its_checks(mo
     monkeypatch.setenv("SIAGA_ENV", "testing")
     app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url})
     with app.app_context():
-        upgrade(revision="0006")
+        # Seed with today's models, then go back to before 0007 (its downgrade drops the CHECKs).
+        upgrade()
         seed_demo(db.session, demo_password="x")
         db.session.remove()
+        downgrade(revision="0006")
         with db.engine.begin() as conn:
             delivery_id = conn.execute(text("SELECT min(id) FROM delivery")).scalar()
             conn.execute(text("UPDATE delivery SET status = 'delivered', delivered_at = planned_at, "
