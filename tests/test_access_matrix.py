@@ -370,6 +370,7 @@ WRITE_TABLE = {
     "OFFICER_SCREEN": (True, True, (True, False), False, False, (True, False), False),
     "IMPORT_TPS": (True, True, True, False, False, False, False),
     "IMPORT_OFFICERS": (True, True, True, False, False, False, False),
+    "AREA_SETUP": (True, False, False, False, False, False, False),
     "TOKEN_ADMIN": (True, False, False, False, False, False, False),
 }
 
