@@ -54,6 +54,10 @@ def _run_import(importer, path: Path, **options) -> None:
     _print_import(report)
 
 
+def _sites(import_sites, kind, session, actor, path, **options):
+    return import_sites(session, actor, kind, path, **options)
+
+
 def _mapping(pairs: tuple[str, ...]) -> dict[str, str]:
     from logistics.imports.report import parse_mapping
 
@@ -188,6 +192,21 @@ def register_cli(app: Flask) -> None:
 
         _print_import(import_boundaries(db.session, _cli_actor(), path, kota_nama=kota_nama, provinsi=provinsi,
                                         jenis=jenis or "", mapping=_mapping(pairs), dry_run=dry_run))
+
+    @app.cli.command("import-sites")
+    @click.argument("kind", type=click.Choice(["faskes", "pos", "vendor", "kurir", "medis"]))
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--map", "pairs", multiple=True, help=MAP_HELP)
+    @click.option("--dry-run", is_flag=True, help=DRY_RUN_HELP)
+    def import_sites_command(kind: str, path: Path, pairs: tuple[str, ...], dry_run: bool) -> None:
+        """Import health facilities (faskes), medic stations (pos), catering vendors, couriers (kurir) or
+        medics (medis) from CSV or XLSX; all rows or none. Import faskes before pos, vendor before kurir,
+        pos before medis."""
+        from functools import partial
+
+        from logistics.imports.sites_file import import_sites
+
+        _run_import(partial(_sites, import_sites, kind), path, mapping=_mapping(pairs), dry_run=dry_run)
 
     @app.cli.command("import-officers")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))

@@ -235,3 +235,69 @@ def test_user_mapping_names_a_column_the_aliases_do_not_know(session, actor_for,
     assert report.ok and report.created == 1
     bad = import_tps(session, admin, path, mapping={"KD": "bukan_kolom"})
     assert [e.column for e in bad.errors] == ["bukan_kolom"]
+
+
+# Stations, facilities, vendors, couriers and medics.
+
+from datetime import time  # noqa: E402
+
+from logistics.imports.sites_file import import_sites  # noqa: E402
+from logistics.models import HealthFacility, MedicStation, Person, PersonRole, Vendor  # noqa: E402
+
+SITE_FILES = [("faskes", "faskes"), ("pos", "pos_kesehatan"), ("vendor", "vendor"), ("kurir", "kurir"),
+              ("medis", "tenaga_kesehatan")]
+
+
+def test_example_site_files_import_in_order_and_a_second_run_changes_nothing(session, actor_for):
+    admin = actor_for("admin")
+    for kind, name in SITE_FILES:
+        report = import_sites(session, admin, kind, SETUP / f"{name}_pangkalpinang.csv")
+        assert report.ok and report.rows == 3, (kind, report.errors)
+    rsud = session.scalar(select(HealthFacility).where(HealthFacility.code == "RSUD-DEPATI-HAMZAH"))
+    assert rsud.kind.value == "rumah_sakit" and rsud.position_approximate
+    assert (rsud.lat, rsud.lon) == (rsud.kelurahan.label_lat, rsud.kelurahan.label_lon)
+    taman_sari = session.scalar(select(MedicStation).where(MedicStation.code == "POS-TAMANSARI"))
+    assert taman_sari.kecamatan.nama == "Taman Sari" and taman_sari.hours_from == time(5, 30)
+    assert taman_sari.hours_to == time(3, 0) and taman_sari.base_facility.code == "P1971040201"
+    gerunggang = session.scalar(select(MedicStation).where(MedicStation.code == "POS-GERUNGGANG"))
+    assert (gerunggang.lat, gerunggang.lon) == (rsud.lat, rsud.lon) and gerunggang.ambulances == 2
+    kitchen = session.scalar(select(Vendor).where(Vendor.code == "KTR-GR"))
+    assert (kitchen.kitchen_lat, kitchen.kitchen_lon) == (kitchen.kecamatan.label_lat, kitchen.kecamatan.label_lon)
+    rudi = session.scalar(select(Person).where(Person.name == "Rudi Hartono"))
+    assert rudi.role == PersonRole.COURIER and rudi.vendor_id == session.scalar(
+        select(Vendor.id).where(Vendor.code == "KTR-BI")) and rudi.kecamatan.nama == "Bukit Intan"
+    lina = session.scalar(select(Person).where(Person.name == "Bidan Lina"))
+    assert lina.role == PersonRole.MEDIC and lina.medic_station_id == gerunggang.id
+    for kind, name in SITE_FILES:
+        again = import_sites(session, admin, kind, SETUP / f"{name}_pangkalpinang.csv")
+        assert (again.created, again.updated, again.unchanged) == (0, 0, 3), kind
+
+
+def test_site_rows_are_checked_and_nothing_is_written(session, actor_for, tmp_path):
+    path = tmp_path / "pos.csv"
+    path.write_text("kode,nama,kecamatan,lat,lon,jam_buka,ambulans,faskes\n"
+                    "A,Pos A,Bukit Intan,-2.13,106.13,5:30,1,\n"        # fine
+                    "B,Pos B,Kecamatan Entah,-2.13,106.13,,,\n"         # unknown kecamatan
+                    "C,Pos C,Gabek,-2.9,106.13,,,\n"                    # outside the kota
+                    "D,Pos D,Gabek,,,25:00,banyak,\n"                   # bad hours, bad count
+                    "A,Pos A lagi,Gabek,,,,,TIDAK-ADA\n",               # same code, unknown facility
+                    encoding="utf-8")
+    before = count(session, MedicStation), count(session, AuditEntry)
+    report = import_sites(session, actor_for("admin"), "pos", path)
+    assert {(e.row, e.column) for e in report.errors} == {
+        (3, "kecamatan"), (4, "lat/lon"), (5, "jam_buka"), (5, "ambulans"), (6, "kode"), (6, "faskes")}
+    assert (count(session, MedicStation), count(session, AuditEntry)) == before
+
+
+def test_site_dry_run_and_unknown_vendor(session, actor_for, tmp_path):
+    admin = actor_for("admin")
+    path = tmp_path / "kurir.csv"
+    path.write_text("nama,vendor\nKurir Baru,VENDOR-19.71.01\nKurir Lain,TIDAK-ADA\n", encoding="utf-8")
+    report = import_sites(session, admin, "kurir", path)
+    assert [(e.row, e.column) for e in report.errors] == [(3, "vendor")]
+    path.write_text("nama,vendor\nKurir Baru,VENDOR-19.71.01\n", encoding="utf-8")
+    before = count(session, Person)
+    assert import_sites(session, admin, "kurir", path, dry_run=True).created == 1
+    assert count(session, Person) == before
+    with pytest.raises(PermissionDenied):
+        import_sites(session, actor_for("koordinator"), "kurir", path)
