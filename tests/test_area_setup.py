@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from datetime import time
 from pathlib import Path
 
 import geopandas
@@ -13,9 +14,11 @@ from sqlalchemy import func, select
 
 from logistics.errors import PermissionDenied
 from logistics.imports.boundary_file import import_boundaries
+from logistics.imports.sites_file import import_sites
 from logistics.imports.tps_file import import_tps, tps_number
 from logistics.imports import fields as f
-from logistics.models import AuditEntry, Kecamatan, Kelurahan, Kota, Tps
+from logistics.models import (AuditEntry, HealthFacility, Kelurahan, Kota, MedicStation, Person, PersonRole, Tps,
+                              Vendor)
 
 SETUP = Path(__file__).resolve().parents[1] / "examples" / "setup"
 BOUNDARIES = SETUP / "pangkalpinang_kelurahan_utm48s.geojson"
@@ -238,11 +241,6 @@ def test_user_mapping_names_a_column_the_aliases_do_not_know(session, actor_for,
 
 
 # Stations, facilities, vendors, couriers and medics.
-
-from datetime import time  # noqa: E402
-
-from logistics.imports.sites_file import import_sites  # noqa: E402
-from logistics.models import HealthFacility, MedicStation, Person, PersonRole, Vendor  # noqa: E402
 
 SITE_FILES = [("faskes", "faskes"), ("pos", "pos_kesehatan"), ("vendor", "vendor"), ("kurir", "kurir"),
               ("medis", "tenaga_kesehatan")]
