@@ -57,7 +57,9 @@ def _register_pages(app: Flask) -> None:
     from maps import register as register_maps
     from siaga import health, home
 
-    for blueprint in (health.bp, home.bp, field.bp, health_checks.bp, planning.bp):
+    from admin import BLUEPRINTS as ADMIN_BLUEPRINTS
+
+    for blueprint in (health.bp, home.bp, field.bp, health_checks.bp, planning.bp, *ADMIN_BLUEPRINTS):
         app.register_blueprint(blueprint)
     register_maps(app)
     register_api(app)

@@ -90,6 +90,13 @@ def import_boundaries(session: Session, actor: Actor, path: Path, *, kota_nama: 
     return report
 
 
+def headers(path: Path) -> list[str]:
+    """The attribute names of the file's layer (for a column picker), without reading its geometries."""
+    import pyogrio
+
+    return [str(name) for name in pyogrio.read_info(path)["fields"]]
+
+
 def _read(path: Path, report: ImportReport):
     """The file as a GeoDataFrame in WGS 84, or None with the error added."""
     import geopandas
