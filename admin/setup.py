@@ -12,13 +12,14 @@ import secrets
 import time
 from pathlib import Path
 
+from sqlalchemy import select
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 
 from logistics.errors import DomainError, ValidationFailed
 from logistics.imports import boundary_file, sites_file, tps_file
 from logistics.imports.report import ImportReport
 from logistics.imports.table import RowError, UnreadableFile, header_lookup, read_header, squash
-from logistics.models import Role
+from logistics.models import Kecamatan, Role
 from logistics.queries.readiness import FAR_FROM_STATION_M, readiness
 from logistics.services.settings import update_settings
 from logistics.settings import FIELDS, settings_for
@@ -214,9 +215,11 @@ def preview():
     upload, path = pending
     report = _run(upload, path, dry_run=True)
     db.session.rollback()  # a dry run writes nothing; end its read transaction
+    # The map's outlines: the file's own kelurahan, or the stored kecamatan the rows fall in.
+    outlines = report.outlines or [k.boundary for k in db.session.scalars(select(Kecamatan))]
     return render_template("admin/preview.html", upload=upload, label=KINDS[upload["jenis"]][0], report=report,
                            headers=_headers(upload, path), columns=list(KINDS[upload["jenis"]][2]),
-                           points=report.points[:5000])
+                           preview={"points": report.points[:5000], "outlines": outlines})
 
 
 @bp.post("/wilayah/kolom")

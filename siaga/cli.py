@@ -92,6 +92,15 @@ def _account_command(change, username: str, *args) -> None:
         raise click.UsageError(" ".join([exc.message, *exc.fields.values()]))
 
 
+def _account_command_new(create, username: str, *args) -> None:
+    from logistics.errors import DomainError
+
+    try:
+        create(db.session, _cli_actor(), username, *args)
+    except DomainError as exc:
+        raise click.UsageError(" ".join([exc.message, *exc.fields.values()]))
+
+
 def _add_account_command(app: Flask, name: str, service, help_text: str, done: str) -> None:
     """`flask <name> USERNAME`: one account service applied to one user."""
 
@@ -124,6 +133,14 @@ def register_cli(app: Flask) -> None:
                             "Semua sesi {username} berakhir / every session ended."),
     }.items():
         _add_account_command(app, name, service, help_text, done)
+
+    @app.cli.command("create-admin")
+    @click.argument("username")
+    @click.password_option("--password", help="The admin's password (asked for when not given).")
+    def create_admin_command(username: str, password: str) -> None:
+        """Create an admin account on a new database (without the demo), to set up the area in the app."""
+        _account_command_new(accounts.create_admin, username, password)
+        click.echo(f"Admin {username} dibuat / created.")
 
     @app.cli.command("seed-demo")
     @click.option("--password", envvar="DEMO_PASSWORD", default="siaga2025", show_default=True,

@@ -5,8 +5,11 @@
   var holder = document.getElementById("preview-map");
   var data = document.getElementById("preview-points");
   if (!holder || !data || typeof L === "undefined") { return; }
-  var points = JSON.parse(data.textContent || "[]");
+  var preview = JSON.parse(data.textContent || "{}");
+  var points = preview.points || [];
   var map = L.map(holder, { preferCanvas: true, attributionControl: false });
+  var outlines = L.geoJSON((preview.outlines || []).map(function (g) { return { type: "Feature", geometry: g }; }),
+                           { style: { color: "#0a3a8c", weight: 1.5, fillOpacity: 0.04 }, interactive: false }).addTo(map);
   var layer = L.featureGroup().addTo(map);
   points.forEach(function (p) {
     var colour = p.flagged ? "#b00020" : (p.approximate ? "#f5a800" : "#0a3a8c");
@@ -17,5 +20,6 @@
     marker.bindTooltip(label);
     marker.addTo(layer);
   });
-  if (points.length) { map.fitBounds(layer.getBounds().pad(0.1)); } else { map.setView([-2.5, 118], 5); }
+  var bounds = points.length ? layer.getBounds() : outlines.getBounds();
+  if (bounds.isValid()) { map.fitBounds(bounds.pad(0.05)); } else { map.setView([-2.5, 118], 5); }
 }());

@@ -10,6 +10,7 @@ the union of their kelurahan. Every feature is checked before anything is writte
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from logistics.actor import Actor
-from logistics.imports.places import kelurahan_code, plain_name
+from logistics.imports.places import METRES_PER_DEGREE, kelurahan_code, plain_name
 from logistics.imports.report import ImportReport, orient_mapping, upsert
 from logistics.imports.table import RowError, header_lookup, squash
 from logistics.models import Kecamatan, Kelurahan, Kota
@@ -176,7 +177,17 @@ def _polygons(geometry) -> Polygon | MultiPolygon | None:
 
 
 def _union(geometries) -> Polygon | MultiPolygon:
-    return _polygons(make_valid(shapely.union_all(geometries)))
+    """Kelurahan polygons simplified one by one leave sliver gaps between neighbours: their union is filled
+    where a hole is smaller than a hectare, so a kecamatan has no specks of holes inside."""
+    union = _polygons(make_valid(shapely.union_all(geometries)))
+    filled = [Polygon(p.exterior, [ring for ring in p.interiors if _hectares(Polygon(ring)) >= 1])
+              for p in getattr(union, "geoms", [union])]
+    return filled[0] if len(filled) == 1 else MultiPolygon(filled)
+
+
+def _hectares(polygon: Polygon) -> float:
+    scale = math.cos(math.radians(polygon.centroid.y)) * METRES_PER_DEGREE ** 2
+    return polygon.area * scale / 10_000
 
 
 def _tidy(name: str) -> str:
@@ -218,6 +229,7 @@ def _write(session: Session, actor: Actor, report: ImportReport, kelurahan: list
             fields = _area_fields(k["geometry"])
             report.points.append(dict(lat=fields["label_lat"], lon=fields["label_lon"], label=f"Kel. {k['nama']}",
                                       approximate=False, flagged=False))
+            report.outlines.append(fields["boundary"])
             values = dict(nama=k["nama"], jenis=k["jenis"], **fields)
             if k["kode_bps"]:
                 values["kode_bps"] = k["kode_bps"]

@@ -35,6 +35,7 @@ class ImportReport:
     notes: list[str] = field(default_factory=list)  # whole-file remarks (e.g. how many rows lack DPT)
     per_group: Counter = field(default_factory=Counter)  # rows per kecamatan, for the preview
     points: list[dict] = field(default_factory=list)  # {lat, lon, label, approximate, flagged}, for the map
+    outlines: list[dict] = field(default_factory=list)  # GeoJSON polygons of a boundary file, for the map
 
     @property
     def ok(self) -> bool:
