@@ -69,7 +69,8 @@ register_english({
     "Diimpor: {created} baru, {updated} diperbarui, {unchanged} tetap.":
         "Imported: {created} new, {updated} updated, {unchanged} unchanged.",
     "Pilih berkas untuk diunggah.": "Choose a file to upload.", "Berkas kosong.": "The file is empty.",
-    "Format berkas ini tidak dipakai untuk {kind}: pakai {suffixes}.": "This file type is not used for {kind}: use {suffixes}.",
+    "Format berkas ini tidak dipakai untuk {kind}: pakai {suffixes}.":
+        "This file type is not used for {kind}: use {suffixes}.",
     "Tidak ada unggahan yang menunggu.": "No upload is waiting.", "Unggahan dibatalkan.": "Upload cancelled.",
     "Berkas tidak bisa dibaca.": "The file cannot be read.", "Urutan impor": "Import order",
     "Wilayah": "Areas", "belum ada": "none yet", "Titik di peta": "Points on the map",

@@ -103,7 +103,8 @@ def test_column_picker_names_an_unknown_column(admin, session):
 
 
 def test_a_boundary_file_through_the_page(admin, session, tmp_path):
-    text = (SETUP / "pangkalpinang_kelurahan_utm48s.geojson").read_text().replace('"KODE_DESA":"1971', '"KODE_DESA":"1996')
+    text = (SETUP / "pangkalpinang_kelurahan_utm48s.geojson").read_text()
+    text = text.replace('"KODE_DESA":"1971', '"KODE_DESA":"1996')
     text = text.replace("KOTA PANGKAL PINANG", "KOTA CONTOH")
     upload(admin, "batas", text.encode(), "batas.geojson")
     page = admin.get("/admin/wilayah/pratinjau").get_data(as_text=True)

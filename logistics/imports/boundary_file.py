@@ -138,8 +138,8 @@ def _kelurahan(frame, columns: dict, report: ImportReport) -> list[dict]:
         errors_before = len(report.errors)
         code = kelurahan_code(text("kode_kelurahan"))
         if code is None:
-            report.errors.append(RowError(i, "kode_kelurahan", f"kode Kemendagri tidak valid: {text('kode_kelurahan')!r}"
-                                                               " (contoh 19.71.01.1004 atau 1971011004)"))
+            report.errors.append(RowError(i, "kode_kelurahan", "kode Kemendagri tidak valid: "
+                                          f"{text('kode_kelurahan')!r} (contoh 19.71.01.1004 atau 1971011004)"))
         elif code in seen:
             report.errors.append(RowError(i, "kode_kelurahan", f"kode yang sama sudah ada di fitur {seen[code]}"))
         for column in ("kelurahan", "kecamatan"):

@@ -38,7 +38,8 @@ PLACE = {
     "telepon": ("no_hp", "hp", "no_telp", "phone", "kontak", "telp"),
 }
 FACILITY_KINDS = {"puskesmas": FacilityKind.PUSKESMAS, "pkm": FacilityKind.PUSKESMAS,
-                  "rumah sakit": FacilityKind.HOSPITAL, "rumah_sakit": FacilityKind.HOSPITAL, "rs": FacilityKind.HOSPITAL,
+                  "rumah sakit": FacilityKind.HOSPITAL, "rumah_sakit": FacilityKind.HOSPITAL,
+                  "rs": FacilityKind.HOSPITAL,
                   "rsud": FacilityKind.HOSPITAL, "hospital": FacilityKind.HOSPITAL, "rsu": FacilityKind.HOSPITAL}
 HOURS = re.compile(r"^(\d{1,2})[.:](\d{2})$")
 DEFAULT_HOURS = (time(5, 30), time(3, 0))  # election day 05:30 until 03:00 the next morning, WIB

@@ -189,7 +189,8 @@ def _dpt(cells: dict, cell, number: int, errors: list[RowError]) -> int | None:
     if cells.get("dpt"):
         return cell("dpt", lambda v: f.integer(v, 0, MAX_DPT))
     if cells.get("dpt_l") or cells.get("dpt_p"):
-        men, women = cell("dpt_l", lambda v: f.integer(v, 0, MAX_DPT)), cell("dpt_p", lambda v: f.integer(v, 0, MAX_DPT))
+        men = cell("dpt_l", lambda v: f.integer(v, 0, MAX_DPT))
+        women = cell("dpt_p", lambda v: f.integer(v, 0, MAX_DPT))
         total = None if men is None or women is None else men + women
         if total is not None and total > MAX_DPT:
             errors.append(RowError(number, "dpt", f"harus antara 0 dan {MAX_DPT}"))
