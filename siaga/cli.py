@@ -80,23 +80,20 @@ def _count_rows(path: Path) -> int:
 
 def _account_command(change, username: str, *args) -> None:
     """Run an account service on `username` as the CLI; a refusal is a usage error, not a traceback."""
-    from logistics.errors import DomainError
     from logistics.services.accounts import find_user
 
     user = find_user(db.session, username)
     if user is None:
         raise click.BadParameter(f"pengguna tidak dikenal / unknown user: {username}", param_hint="USERNAME")
-    try:
-        change(db.session, _cli_actor(), user.id, *args)
-    except DomainError as exc:
-        raise click.UsageError(" ".join([exc.message, *exc.fields.values()]))
+    _as_cli(change, user.id, *args)
 
 
-def _account_command_new(create, username: str, *args) -> None:
+def _as_cli(service, *args) -> None:
+    """Call a service as the CLI; its refusal (a DomainError) is a usage error with its messages."""
     from logistics.errors import DomainError
 
     try:
-        create(db.session, _cli_actor(), username, *args)
+        service(db.session, _cli_actor(), *args)
     except DomainError as exc:
         raise click.UsageError(" ".join([exc.message, *exc.fields.values()]))
 
@@ -139,7 +136,7 @@ def register_cli(app: Flask) -> None:
     @click.password_option("--password", help="The admin's password (asked for when not given).")
     def create_admin_command(username: str, password: str) -> None:
         """Create an admin account on a new database (without the demo), to set up the area in the app."""
-        _account_command_new(accounts.create_admin, username, password)
+        _as_cli(accounts.create_admin, username, password)
         click.echo(f"Admin {username} dibuat / created.")
 
     @app.cli.command("seed-demo")

@@ -271,26 +271,22 @@ def _vendor(context, cells, number, errors):
     return values, cells.get("kode", "").strip()[:40], kec
 
 
-def _courier(context, cells, number, errors):
-    name = _cell(cells, "nama", lambda v: f.text(v, 160), number, errors)
-    vendor = context.vendors.get(cells.get("vendor", "").strip())
-    if vendor is None:
-        errors.append(RowError(number, "vendor", f"vendor {cells.get('vendor', '')!r} belum ada: impor vendor dulu"))
-    values = dict(name=name, role=PersonRole.COURIER, phone=_phone(cells, number, errors), active=True,
-                  vendor_id=vendor.id if vendor else None, kecamatan_id=vendor.kecamatan_id if vendor else None)
-    code = _code(cells, "KURIR", name, vendor.code if vendor else "")
-    return values, code, context.kecamatan_by_id(vendor.kecamatan_id) if vendor else None
+def _person(role: PersonRole, column: str, what: str, places: str, link: str, prefix: str):
+    """A row parser for people posted at a place imported before them: couriers at a vendor (`vendor_id`),
+    medics at a medic station (`medic_station_id`); their kecamatan is the place's."""
+    def parse(context, cells, number, errors):
+        name = _cell(cells, "nama", lambda v: f.text(v, 160), number, errors)
+        place = getattr(context, places).get(cells.get(column, "").strip())
+        if place is None:
+            errors.append(RowError(number, column, f"{what} {cells.get(column, '')!r} belum ada: impor {column} dulu"))
+        values = {"name": name, "role": role, "phone": _phone(cells, number, errors), "active": True,
+                  link: place.id if place else None, "kecamatan_id": place.kecamatan_id if place else None}
+        code = _code(cells, prefix, name, place.code if place else "")
+        return values, code, context.kecamatan_by_id(place.kecamatan_id) if place else None
+    return parse
 
 
-def _medic(context, cells, number, errors):
-    name = _cell(cells, "nama", lambda v: f.text(v, 160), number, errors)
-    station = context.stations.get(cells.get("pos", "").strip())
-    if station is None:
-        errors.append(RowError(number, "pos", f"pos kesehatan {cells.get('pos', '')!r} belum ada: impor pos dulu"))
-    values = dict(name=name, role=PersonRole.MEDIC, phone=_phone(cells, number, errors), active=True,
-                  medic_station_id=station.id if station else None,
-                  kecamatan_id=station.kecamatan_id if station else None)
-    code = _code(cells, "MEDIS", name, station.code if station else "")
-    return values, code, context.kecamatan_by_id(station.kecamatan_id) if station else None
+_courier = _person(PersonRole.COURIER, "vendor", "vendor", "vendors", "vendor_id", "KURIR")
+_medic = _person(PersonRole.MEDIC, "pos", "pos kesehatan", "stations", "medic_station_id", "MEDIS")
 
 ROW_PARSERS = {"faskes": _facility, "pos": _station, "vendor": _vendor, "kurir": _courier, "medis": _medic}

@@ -5,15 +5,11 @@ map, a field page and the API then work for that kota. Chromium at 1366x768; scr
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.e2e.conftest import ROOT, free_port, log_in, screenshot
+from tests.e2e.conftest import ROOT, log_in, screenshot, serve
 
 pytestmark = pytest.mark.e2e
 SETUP = ROOT / "examples" / "setup"
@@ -41,28 +37,7 @@ def fresh_server(database_url, tmp_path_factory):
         engine.dispose()
         url = f"{database_url}{'&' if '?' in database_url else '?'}options=-csearch_path%3D{SCHEMA}"
     env = {**os.environ, "SIAGA_ENV": "testing", "SECRET_KEY": "e2e-secret", "DATABASE_URL": url, "FLASK_APP": "wsgi"}
-    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
-    for step in (["db", "upgrade"], ["create-admin", "admin", "--password", PASSWORD]):
-        subprocess.run(flask + step, cwd=ROOT, env=env, check=True, capture_output=True)
-    port = free_port()
-    log = (tmp_path_factory.mktemp("fresh-log") / "server.log").open("w")
-    server = subprocess.Popen(flask + ["run", "--host", "127.0.0.1", "--port", str(port), "--no-reload"],
-                              cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(base_url + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"fresh server did not start; see {log.name}")
-            time.sleep(0.2)
-    yield base_url
-    server.terminate()
-    server.wait(timeout=10)
-    log.close()
+    yield from serve(env, (["db", "upgrade"], ["create-admin", "admin", "--password", PASSWORD]), tmp_path_factory)
 
 
 def test_a_new_kota_set_up_in_the_browser(desktop, fresh_server):
