@@ -38,7 +38,8 @@ SESSION_KEY = "setup_upload"
 STALE_AFTER_S = 24 * 3600
 # What can be uploaded: the kind, its label, the file types it takes, and its columns (for the picker).
 KINDS = {
-    "batas": ("Batas wilayah (kelurahan/desa)", (".geojson", ".json", ".gpkg", ".zip"), boundary_file.COLUMNS),
+    "batas": ("Batas wilayah (kelurahan/desa)", (".geojson", ".json", ".gpkg", ".zip", ".csv", ".xlsx"),
+              boundary_file.CODE_COLUMNS),
     "tps": ("Daftar TPS", (".csv", ".xlsx", ".txt"), tps_file.COLUMNS),
     "faskes": ("Fasilitas kesehatan", (".csv", ".xlsx", ".txt"), sites_file.KINDS["faskes"].columns),
     "pos": ("Pos kesehatan", (".csv", ".xlsx", ".txt"), sites_file.KINDS["pos"].columns),

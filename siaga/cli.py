@@ -201,7 +201,8 @@ def register_cli(app: Flask) -> None:
     def import_boundaries_command(path: Path, kota_nama: str, provinsi: str, jenis: str | None,
                                   pairs: tuple[str, ...], dry_run: bool) -> None:
         """Set up a kota/kabupaten, its kecamatan and kelurahan from a kelurahan boundary file (GeoJSON,
-        GeoPackage, zipped Shapefile; any CRS). Areas already stored (same code) are updated."""
+        GeoPackage, zipped Shapefile; any CRS), or without boundaries from a CSV/XLSX of codes, names and one
+        point per kelurahan (drawn Voronoi areas). Areas already stored (same code) are updated."""
         from logistics.imports.boundary_file import import_boundaries
 
         _print_import(import_boundaries(db.session, _cli_actor(), path, kota_nama=kota_nama, provinsi=provinsi,

@@ -303,3 +303,34 @@ def test_site_dry_run_and_unknown_vendor(session, actor_for, tmp_path):
     assert count(session, Person) == before
     with pytest.raises(PermissionDenied):
         import_sites(session, actor_for("koordinator"), "kurir", path)
+
+
+def test_an_area_without_boundaries_from_codes_names_and_points(session, actor_for, tmp_path):
+    """No boundary file: a kelurahan list with one point each; drawn areas, said so; TPS then import."""
+    admin = actor_for("admin")
+    text = (SETUP / "wilayah_kode_pangkalpinang.csv").read_text().replace("19.71.", "1995").replace(
+        "Kota Pangkal Pinang", "Kota Tanpa Batas")
+    path = tmp_path / "kode.csv"
+    path.write_text(text, encoding="utf-8")  # codes without dots: 199501 1004 -> 19.95.01.1004
+    report = import_boundaries(session, admin, path)
+    assert report.ok, report.errors
+    assert any("Voronoi" in n for n in report.notes) and report.created == 1 + 7 + 42
+    kota = session.scalar(select(Kota).where(Kota.kode_kemendagri == "19.95"))
+    assert kota.nama == "Kota Tanpa Batas"
+    cells = session.scalars(select(Kelurahan).where(Kelurahan.kode_kemendagri.like("19.95.%"))).all()
+    assert len(cells) == 42
+    union = shape(kota.boundary)
+    for kel in cells:  # each cell holds its own point, and the cells tile the kota
+        assert shape(kel.boundary).contains(Point(kel.label_lon, kel.label_lat)), kel.nama
+        assert shape(kel.boundary).exterior.is_ccw
+    assert abs(sum(shape(k.boundary).area for k in cells) - union.area) < 1e-6
+    semabung = next(k for k in cells if k.nama == "Semabung Lama")
+    assert (semabung.label_lat, semabung.label_lon) == (-2.132953, 106.128586) and semabung.kode_bps == "1971020008"
+
+    tps = tmp_path / "tps.csv"
+    tps.write_text("kode_desa,tps\n1995011004,1\n", encoding="utf-8")
+    assert import_tps(session, admin, tps).created == 1
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("kode_kelurahan,kelurahan,kecamatan,lat,lon\n19.94.01.1001,A,B,,106.1\n", encoding="utf-8")
+    assert [(e.row, e.column) for e in import_boundaries(session, admin, bad).errors] == [(2, "lat/lon")]

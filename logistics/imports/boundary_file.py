@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import shapely
-from shapely.geometry import MultiPolygon, Polygon, mapping
+from shapely.geometry import MultiPoint, MultiPolygon, Point, Polygon, mapping
 from shapely.geometry.polygon import orient
 from shapely.validation import make_valid
 from sqlalchemy import select
@@ -24,8 +24,9 @@ from sqlalchemy.orm import Session
 
 from logistics.actor import Actor
 from logistics.imports.places import METRES_PER_DEGREE, kelurahan_code, plain_name
-from logistics.imports.report import ImportReport, orient_mapping, upsert
-from logistics.imports.table import RowError, header_lookup, squash
+from logistics.imports import fields as f
+from logistics.imports.report import ImportReport, no_rows_error, open_sheet, orient_mapping, upsert
+from logistics.imports.table import RowError, header_lookup, read_header, squash
 from logistics.models import Kecamatan, Kelurahan, Kota
 from logistics.permissions import Permission, may, require
 from logistics.services.common import commit
@@ -41,13 +42,19 @@ COLUMNS = {
     "provinsi": ("nama_provinsi", "propinsi", "wadmpr"),
 }
 REQUIRED = ("kode_kelurahan", "kelurahan", "kecamatan")
+CODE_COLUMNS = {**COLUMNS, "lat": ("latitude", "lintang"), "lon": ("longitude", "lng", "long", "bujur")}
 INDONESIA = (94.5, -11.5, 141.5, 6.5)  # lon/lat box: a layer outside it was read in the wrong CRS
 DECIMALS = 6  # ~0.1 m
 SUFFIXES = (".geojson", ".json", ".gpkg", ".zip", ".shp")
+SHEETS = (".csv", ".xlsx", ".txt")  # no boundaries: codes, names and a point per kelurahan
 
 
 def import_boundaries(session: Session, actor: Actor, path: Path, *, kota_nama: str = "", provinsi: str = "",
                       jenis: str = "", mapping: dict[str, str] | None = None, dry_run: bool = False) -> ImportReport:
+    """Boundaries from a GIS file; a CSV/XLSX sheet of codes, names and points goes to `import_codes`."""
+    if Path(path).suffix.lower() in SHEETS:
+        return import_codes(session, actor, path, kota_nama=kota_nama, provinsi=provinsi, jenis=jenis,
+                            mapping=mapping, dry_run=dry_run)
     require(may(actor, Permission.AREA_SETUP), "Hanya admin yang dapat menyiapkan wilayah")
     report = ImportReport(dry_run=dry_run)
     frame = _read(Path(path), report)
@@ -64,7 +71,56 @@ def import_boundaries(session: Session, actor: Actor, path: Path, *, kota_nama: 
     if missing:
         return report
 
-    kelurahan = _kelurahan(frame, columns, report)
+    records = [(i, {c: _text(row[h]) for c, h in columns.items()}, row.geometry)
+               for i, (_, row) in enumerate(frame.iterrows(), start=1)]
+    return _set_up(session, actor, report, _kelurahan(records, report), kota_nama, provinsi, jenis)
+
+
+def import_codes(session: Session, actor: Actor, path: Path, *, kota_nama: str = "", provinsi: str = "",
+                 jenis: str = "", mapping: dict[str, str] | None = None, dry_run: bool = False) -> ImportReport:
+    """Set up an area that has no boundary file, from a sheet of kelurahan codes and names with one point
+    each (`lat`/`lon`, e.g. the kantor lurah): each kelurahan gets the Voronoi cell of its point, clipped to
+    1 km around all the points. Those are drawn areas, not official boundaries (the report says so): they
+    let the map, the TPS checks and the coverage work until a real boundary file replaces them (re-import
+    the boundary file: same codes, updated in place)."""
+    require(may(actor, Permission.AREA_SETUP), "Hanya admin yang dapat menyiapkan wilayah")
+    report = ImportReport(dry_run=dry_run)
+    sheet = open_sheet(path, CODE_COLUMNS, (*REQUIRED, "lat", "lon"), report, mapping=mapping)
+    if sheet is None:
+        return report
+    _columns, rows = sheet
+    points = {}
+    for number, cells in rows:
+        try:
+            points[number] = Point(f.decimal(cells.get("lon", ""), INDONESIA[0], INDONESIA[2]),
+                                   f.decimal(cells.get("lat", ""), INDONESIA[1], INDONESIA[3]))
+        except f.CellError as exc:
+            report.errors.append(RowError(number, "lat/lon", f"titik kelurahan: {exc}"))
+    if not rows:
+        no_rows_error(report)
+    if report.errors:
+        return report
+    cells_by_row = _voronoi(points)
+    report.notes.append("batas kelurahan digambar dari titiknya (Voronoi), bukan batas resmi: ganti dengan "
+                        "berkas batas bila ada")
+    kelurahan = _kelurahan([(n, cells, cells_by_row[n]) for n, cells in rows], report,
+                           labels={n: (p.y, p.x) for n, p in points.items()})
+    return _set_up(session, actor, report, kelurahan, kota_nama, provinsi, jenis)
+
+
+def _voronoi(points: dict[int, Point]) -> dict[int, Polygon]:
+    """{row: the Voronoi cell of its point}, clipped to 1 km (~0.009 degree) around all the points."""
+    everything = MultiPoint(list(points.values()))
+    area = everything.convex_hull.buffer(0.009)
+    if len(points) == 1:
+        return {n: area for n in points}
+    cells = list(shapely.voronoi_polygons(everything, extend_to=area).geoms)
+    return {n: next(c for c in cells if c.intersects(p)).intersection(area) for n, p in points.items()}
+
+
+def _set_up(session: Session, actor: Actor, report: ImportReport, kelurahan: list[dict], kota_nama: str,
+            provinsi: str, jenis: str) -> ImportReport:
+    """The kota and its kecamatan around the checked kelurahan, then all of them written (or weighed)."""
     if not kelurahan:
         if not report.errors:
             report.errors.append(RowError(1, "-", "tidak ada fitur"))
@@ -95,6 +151,8 @@ def headers(path: Path) -> list[str]:
     """The attribute names of the file's layer (for a column picker), without reading its geometries."""
     import pyogrio
 
+    if Path(path).suffix.lower() in SHEETS:
+        return read_header(Path(path))
     return [str(name) for name in pyogrio.read_info(path)["fields"]]
 
 
@@ -105,7 +163,7 @@ def _read(path: Path, report: ImportReport):
 
     if path.suffix.lower() not in SUFFIXES:
         report.errors.append(RowError(1, "-", f"format {path.suffix or '(none)'} tidak didukung: pakai GeoJSON, "
-                                                 "GeoPackage atau Shapefile dalam .zip"))
+                                                 "GeoPackage, Shapefile dalam .zip, atau CSV/XLSX kode + titik"))
         return None
     try:
         frame = geopandas.read_file(path)
@@ -127,13 +185,17 @@ def _read(path: Path, report: ImportReport):
     return frame
 
 
-def _kelurahan(frame, columns: dict, report: ImportReport) -> list[dict]:
-    """One dict per good feature; errors by feature number (1 = the first feature)."""
+def _text(value) -> str:
+    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value).strip()
+
+
+def _kelurahan(records: list[tuple[int, dict, object]], report: ImportReport,
+               labels: dict[int, tuple[float, float]] | None = None) -> list[dict]:
+    """One dict per good (number, {column: text}, geometry); errors by feature or row number."""
     found, seen = [], {}
-    for i, (_, row) in enumerate(frame.iterrows(), start=1):
+    for i, values, raw_geometry in records:
         def text(column: str) -> str:
-            value = row[columns[column]] if column in columns else None
-            return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value).strip()
+            return values.get(column, "")
 
         errors_before = len(report.errors)
         code = kelurahan_code(text("kode_kelurahan"))
@@ -145,7 +207,7 @@ def _kelurahan(frame, columns: dict, report: ImportReport) -> list[dict]:
         for column in ("kelurahan", "kecamatan"):
             if not plain_name(text(column)):
                 report.errors.append(RowError(i, column, "wajib diisi"))
-        geometry = _polygons(row.geometry)
+        geometry = _polygons(raw_geometry)
         if geometry is None:
             report.errors.append(RowError(i, "geometry", "tidak ada poligon"))
         else:
@@ -158,7 +220,7 @@ def _kelurahan(frame, columns: dict, report: ImportReport) -> list[dict]:
             found.append(dict(kode=code, nama=_tidy(plain_name(text("kelurahan"))),
                               kecamatan=_tidy(plain_name(text("kecamatan"))), kode_bps=text("kode_bps") or None,
                               jenis="desa" if jenis == "desa" else "kelurahan", geometry=geometry,
-                              kota=text("kota"), provinsi=text("provinsi")))
+                              kota=text("kota"), provinsi=text("provinsi"), label=(labels or {}).get(i)))
     return found
 
 
@@ -195,11 +257,11 @@ def _tidy(name: str) -> str:
     return name.title() if name.isupper() else name
 
 
-def _area_fields(geometry) -> dict:
-    label = geometry.representative_point()
+def _area_fields(geometry, label: tuple[float, float] | None = None) -> dict:
+    lat, lon = label or (geometry.representative_point().y, geometry.representative_point().x)
     west, south, east, north = geometry.bounds
     return dict(boundary=json.loads(json.dumps(mapping(geometry))), min_lon=west, min_lat=south, max_lon=east,
-                max_lat=north, label_lat=round(label.y, DECIMALS), label_lon=round(label.x, DECIMALS))
+                max_lat=north, label_lat=round(lat, DECIMALS), label_lon=round(lon, DECIMALS))
 
 
 def _write(session: Session, actor: Actor, report: ImportReport, kelurahan: list[dict], kota_values: dict) -> None:
@@ -226,7 +288,7 @@ def _write(session: Session, actor: Actor, report: ImportReport, kelurahan: list
                            report, label=code)
         report.per_group[members[0]["kecamatan"]] += len(members)
         for i, k in enumerate(members):
-            fields = _area_fields(k["geometry"])
+            fields = _area_fields(k["geometry"], k["label"])
             report.points.append(dict(lat=fields["label_lat"], lon=fields["label_lon"], label=f"Kel. {k['nama']}",
                                       approximate=False, flagged=False))
             report.outlines.append(fields["boundary"])
