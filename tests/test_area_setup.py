@@ -334,3 +334,22 @@ def test_an_area_without_boundaries_from_codes_names_and_points(session, actor_f
     bad = tmp_path / "bad.csv"
     bad.write_text("kode_kelurahan,kelurahan,kecamatan,lat,lon\n19.94.01.1001,A,B,,106.1\n", encoding="utf-8")
     assert [(e.row, e.column) for e in import_boundaries(session, admin, bad).errors] == [(2, "lat/lon")]
+
+
+def test_cli_dry_run_and_column_map(app, session, tmp_path):
+    path = tmp_path / "tps.csv"
+    path.write_text("KD,URUT\n1971011004,45\n", encoding="utf-8")
+    runner = app.test_cli_runner()
+    before = count(session, Tps)
+    refused = runner.invoke(args=["import-tps", str(path), "--dry-run"])
+    assert refused.exit_code == 1 and "kolom tidak ada di baris judul" in refused.output
+    dry = runner.invoke(args=["import-tps", str(path), "--dry-run", "--map", "KD=kode_kelurahan",
+                              "--map", "no_tps=URUT"])
+    assert dry.exit_code == 0 and "1 akan dibuat" in dry.output and "tidak ada yang ditulis" in dry.output
+    assert count(session, Tps) == before
+    bad_map = runner.invoke(args=["import-tps", str(path), "--map", "KD"])
+    assert bad_map.exit_code == 2 and "KOLOM_BERKAS=kolom" in bad_map.output
+    sites = runner.invoke(args=["import-sites", "vendor", str(SETUP / "vendor_pangkalpinang.csv"), "--dry-run"])
+    assert sites.exit_code == 0 and "3 akan dibuat" in sites.output
+    boundaries = runner.invoke(args=["import-boundaries", str(BOUNDARIES), "--dry-run"])
+    assert boundaries.exit_code == 0 and "EPSG:32748" in boundaries.output
