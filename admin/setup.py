@@ -19,7 +19,7 @@ from logistics.errors import DomainError, ValidationFailed
 from logistics.imports import boundary_file, sites_file, tps_file
 from logistics.imports.report import ImportReport
 from logistics.imports.table import RowError, UnreadableFile, header_lookup, read_header, squash
-from logistics.models import Kecamatan, Role
+from logistics.models import Kecamatan, MealRound, Role
 from logistics.queries.readiness import FAR_FROM_STATION_M, readiness
 from logistics.services.settings import update_settings
 from logistics.settings import FIELDS, settings_for
@@ -55,7 +55,7 @@ register_english({
         "Province (if not in the file)", "Periksa (uji coba)": "Check (dry run)", "Pratinjau impor": "Import preview",
     "Simpan ke basis data": "Save to the database", "Batal": "Cancel", "Kolom": "Columns",
     "Kolom di berkas": "Column in the file", "Dibaca sebagai": "Read as", "otomatis": "automatic",
-    "abaikan": "ignore", "Terapkan kolom": "Apply columns", "Kesalahan": "Errors", "Peringatan": "Warnings",
+    "abaikan": "ignore", "Terapkan kolom": "Apply columns", "Kesalahan": "Errors", "Peringatan baris": "Row warnings",
     "Catatan": "Notes", "Baris": "Row", "Pesan": "Message", "Per kecamatan": "Per kecamatan",
     "Perubahan": "Changes", "akan dibuat": "to create", "akan diperbarui": "to update", "tetap": "unchanged",
     "Tidak ada yang disimpan: perbaiki berkas lalu unggah lagi.": "Nothing saved: fix the file and upload it again.",
@@ -76,6 +76,16 @@ register_english({
     "Berkas tidak bisa dibaca.": "The file cannot be read.", "Urutan impor": "Import order",
     "Wilayah": "Areas", "belum ada": "none yet", "Titik di peta": "Points on the map",
     "posisi perkiraan": "approximate position", "bermasalah": "with a problem",
+    "Batas wilayah (kelurahan/desa)": "Boundaries (kelurahan/desa)", "Daftar TPS": "TPS list",
+    "Vendor katering": "Catering vendors",
+    "Tanggal pemungutan suara": "Election day", "Porsi tambahan per TPS per ronde": "Extra portions per TPS and round",
+    "Kuorum KPPS (petugas hadir)": "KPPS quorum (officers present)",
+    "Konsumsi terlambat setelah (menit)": "Meal late after (minutes)",
+    "Kelelahan: peringatan setelah (jam)": "Fatigue: alert after (hours)",
+    "Kelelahan: eskalasi setelah (jam)": "Fatigue: escalation after (hours)",
+    "TPS belum buka: batas jam": "TPS not open: deadline",
+    "Kejadian merah tanpa respons setelah (menit)": "Merah incident without response after (minutes)",
+    **{f"Jam {r.label_id.lower()}": f"{r.label_en} time" for r in MealRound},
 })
 
 

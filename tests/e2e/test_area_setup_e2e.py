@@ -62,6 +62,18 @@ def test_a_new_kota_set_up_in_the_browser(desktop, fresh_server):
         desktop.wait_for_url("**/admin/wilayah")
         assert "Diimpor:" in desktop.locator(".flash").first.inner_text()
 
+    # A list with coordinates and mistakes: shown by row, on the map in red, and cannot be saved.
+    desktop.select_option("#jenis", "tps")
+    desktop.set_input_files("#berkas", str(SETUP / "tps_sirekap_pangkalpinang.csv"))
+    desktop.click("#upload-form button[type=submit]")
+    desktop.wait_for_url("**/admin/wilayah/pratinjau")
+    assert "m di luar Kel. Bacang" in desktop.locator("#errors").inner_text()
+    assert desktop.locator("#confirm").is_disabled()
+    desktop.wait_for_selector("#preview-map .leaflet-overlay-pane canvas")
+    screenshot(desktop, "setup-05-preview-errors", full_page=False)
+    desktop.click("text=Batal")
+    desktop.wait_for_url("**/admin/wilayah")
+
     ready = desktop.locator("#ready-title").locator("..").inner_text()
     assert "Kota Pangkal Pinang" in ready and "Kelurahan tanpa TPS: 0" in ready
     assert "Kecamatan tanpa pos kesehatan: 4" in ready  # 3 of 7 kecamatan have a station in the example files
