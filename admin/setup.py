@@ -78,6 +78,9 @@ register_english({
     "posisi perkiraan": "approximate position", "bermasalah": "with a problem",
     "Batas wilayah (kelurahan/desa)": "Boundaries (kelurahan/desa)", "Daftar TPS": "TPS list",
     "Vendor katering": "Catering vendors",
+    "Batas: GeoJSON, GeoPackage, Shapefile (.zip), atau CSV/XLSX kode + titik. Lainnya: CSV atau XLSX.":
+        "Boundaries: GeoJSON, GeoPackage, Shapefile (.zip), or CSV/XLSX of codes and points. Others: CSV or XLSX.",
+    "belum ada TPS.": "no TPS yet.",
     "Tanggal pemungutan suara": "Election day", "Porsi tambahan per TPS per ronde": "Extra portions per TPS and round",
     "Kuorum KPPS (petugas hadir)": "KPPS quorum (officers present)",
     "Konsumsi terlambat setelah (menit)": "Meal late after (minutes)",
