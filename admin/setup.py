@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 UPLOAD_LIMIT = 25 * 1024 * 1024  # a kabupaten's desa boundaries as GeoJSON can be ~20 MB
 SESSION_KEY = "setup_upload"
 STALE_AFTER_S = 24 * 3600
+# The hand-made mapping rides in the session cookie (4 KB): at most this many headers of at most this length.
+MAX_MAPPED, MAX_HEADER = 20, 60
 # What can be uploaded: the kind, its label, the file types it takes, and its columns (for the picker).
 KINDS = {
     "batas": ("Batas wilayah (kelurahan/desa)", (".geojson", ".json", ".gpkg", ".zip", ".csv", ".xlsx"),
@@ -244,12 +246,13 @@ def columns(form: dict):
     pending = _pending()
     if pending is None:
         abort(404)
-    upload, _path = pending
+    upload, path = pending
     known = KINDS[upload["jenis"]][2]
+    in_file = {h for h, _now in _headers(upload, path) if len(h) <= MAX_HEADER}
     mapping = {}
     for pair in form.get("kolom", []):
         header, _sep, column = pair.rpartition("=")
-        if header and column in known:
+        if header in in_file and column in known and len(mapping) < MAX_MAPPED:  # the file's own headers only
             mapping[header] = column
     session[SESSION_KEY] = {**upload, "mapping": mapping}
     return redirect(url_for(".preview"), 303)
