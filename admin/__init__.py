@@ -1,7 +1,7 @@
-"""Administration pages (blueprints per concern): accounts (`users`). `BLUEPRINTS` is registered by
-siaga/app.py `_register_pages`."""
+"""Administration pages, a blueprint per concern: accounts (`users`), setting up an area from its files and
+the election settings (`setup`). `BLUEPRINTS` is registered by siaga/app.py `_register_pages`."""
 from __future__ import annotations
 
-from admin import users
+from admin import setup, users
 
-BLUEPRINTS = (users.bp,)
+BLUEPRINTS = (users.bp, setup.bp)

@@ -17,7 +17,7 @@ from logistics.errors import ValidationFailed
 from logistics.models import Kecamatan, MedicStation, Role, Tps, User
 from logistics.permissions import Permission, Target, may
 from logistics.permissions.read_scope import account_kecamatan, load_visible, visible
-from logistics.queries.readiness import HEADER, readiness_rows
+from logistics.queries.login_readiness import HEADER, readiness_rows
 from logistics.services import accounts, field_accounts
 from logistics.services.field_accounts import PROVISIONED_ROLES
 from admin.cards import cards_pdf

@@ -7,14 +7,14 @@ from logistics.errors import ValidationFailed
 from logistics.models import Delivery, DeliveryKind, DeliveryStatus, Role, Tps, TpsStatus
 from logistics.permissions import may_move_delivery, may_post_for_tps
 from logistics.queries.field_lists import tps_deliveries, tps_incidents
-from logistics.rules.quorum import QUORUM, below_quorum
+from logistics.rules.quorum import below_quorum
 from logistics.rules.transitions import TPS_ORDER
 from logistics.services.deliveries import advance_delivery
 from logistics.services.tps_status import CORRECTION_REASON_MAX, MAX_OFFICERS_ON_SITE, STEP_TIME_FIELD, \
     advance_tps_status, correct_tps_status, report_officers_present
 from field import bp
 from field.web import back_to, done
-from siaga.election import election_window
+from siaga.election import election_settings, election_window
 from siaga.auth import current_actor, login_required
 from siaga.extensions import db
 from siaga.fields import ID_PATH, FormChoice, FormInt, FormText
@@ -156,7 +156,8 @@ def tps_page(tps_id: int):
     earlier = [s for s in TPS_ORDER if TPS_ORDER.index(s) < TPS_ORDER.index(tps.status)]
     return render_template(
         "field/tps.html", tps=tps, timeline=timeline(tps), next_steps=[(s, STEP_BUTTONS[s]) for s in later],
-        earlier=earlier, below_quorum=below_quorum(tps.officers_present), quorum=QUORUM,
+        earlier=earlier, below_quorum=below_quorum(tps.officers_present, election_settings().quorum),
+        quorum=election_settings().quorum,
         incidents=tps_incidents(db.session, tps.id, day_start),
     )
 
@@ -170,9 +171,10 @@ def officers_present(tps_id: int, form: dict):
     count = form["officers_present"]
     report_officers_present(db.session, current_actor(), tps.id, count)
     message = _("Jumlah petugas hadir tercatat: {n}.", n=count)
-    if below_quorum(count):
+    quorum = election_settings().quorum
+    if below_quorum(count, quorum):
         message += " " + _("Di bawah kuorum: hanya {n} petugas hadir, minimal {q}. Hubungi PPS untuk petugas "
-                           "pengganti.", n=count, q=QUORUM)
+                           "pengganti.", n=count, q=quorum)
     return done(message, url_for("field.tps_page", tps_id=tps.id))
 
 

@@ -8,7 +8,7 @@ from logistics.models import Kecamatan, MealRound, Role, Triage
 from logistics.queries.alerts import collect_alerts, group_alerts
 from logistics.queries.exports import STATUS_ENUMS
 from logistics.queries.incidents_per_hour import incidents_per_hour
-from logistics.queries.readiness import readiness_summary
+from logistics.queries.login_readiness import readiness_summary
 from logistics.queries.summary import city_totals, kecamatan_summary
 from logistics.timeutil import utcnow
 from maps import bp

@@ -38,7 +38,17 @@ def create_app(overrides: dict | None = None) -> Flask:
     auth.register(app)
     _register_pages(app)
     register_cli(app)
+    _election_defaults(app)
     return app
+
+
+def _election_defaults(app: Flask) -> None:
+    """ELECTION_DATE from the environment is the default the stored election settings start from."""
+    from datetime import date
+
+    from logistics.settings import set_defaults
+
+    set_defaults(date.fromisoformat(app.config["ELECTION_DATE"]))
 
 
 def _register_pages(app: Flask) -> None:

@@ -19,22 +19,56 @@ def _cli_actor() -> Actor:
     return Actor.system("cli")
 
 
+def _print_rows(title: str, rows, colour: str) -> None:
+    click.echo(click.style(title, fg=colour))
+    click.echo(f"{'baris':>6}  {'kolom':<16} pesan")
+    for e in rows:
+        click.echo(f"{e.row:>6}  {e.column:<16} {e.message}")
+
+
 def _print_import(report) -> None:
+    """The report as a person reads it: errors (nothing written), warnings, notes, counts, changes."""
+    if report.warnings:
+        _print_rows(f"{len(report.warnings)} peringatan / warnings:", report.warnings, "yellow")
+    for note in report.notes:
+        click.echo(click.style(f"catatan: {note}", fg="cyan"))
     if report.errors:
-        click.echo(click.style(f"{len(report.errors)} kesalahan; tidak ada yang diimpor / nothing imported:", fg="red"))
-        click.echo(f"{'baris':>6}  {'kolom':<16} pesan")
-        for e in report.errors:
-            click.echo(f"{e.row:>6}  {e.column:<16} {e.message}")
+        _print_rows(f"{len(report.errors)} kesalahan; tidak ada yang diimpor / nothing imported:", report.errors, "red")
         raise SystemExit(1)
-    click.echo(f"{report.rows} baris: {report.created} baru, {report.updated} diperbarui, {report.unchanged} tetap")
+    for group, count in sorted(report.per_group.items()):
+        click.echo(f"  {group:<28} {count:>6}")
+    for change in report.changes:
+        fields = "; ".join(f"{k}: {a} -> {b}" for k, (a, b) in change.fields.items())
+        click.echo(f"  baris {change.row} {change.label}: {fields}")
+    new, changed = ("akan dibuat", "akan diperbarui") if report.dry_run else ("baru", "diperbarui")
+    click.echo(f"{report.rows} baris: {report.created} {new}, {report.updated} {changed}, {report.unchanged} tetap")
+    if report.dry_run:
+        click.echo(click.style("Uji coba (--dry-run): tidak ada yang ditulis / nothing written.", fg="cyan"))
 
 
-def _run_import(importer, path: Path) -> None:
+def _run_import(importer, path: Path, **options) -> None:
     total = _count_rows(path)
     with click.progressbar(length=total, label=f"Memeriksa {path.name}", show_pos=True,
                            file=sys.stderr) as bar:
-        report = importer(db.session, _cli_actor(), path, progress=bar.update)
+        report = importer(db.session, _cli_actor(), path, progress=bar.update, **options)
     _print_import(report)
+
+
+def _sites(import_sites, kind, session, actor, path, **options):
+    return import_sites(session, actor, kind, path, **options)
+
+
+def _mapping(pairs: tuple[str, ...]) -> dict[str, str]:
+    from logistics.imports.report import parse_mapping
+
+    try:
+        return parse_mapping(pairs)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--map")
+
+
+MAP_HELP = "A column of the file under its own name: KOLOM_BERKAS=kolom (e.g. noTps=no_tps); repeat for several."
+DRY_RUN_HELP = "Check and report only; write nothing."
 
 
 def _count_rows(path: Path) -> int:
@@ -46,14 +80,20 @@ def _count_rows(path: Path) -> int:
 
 def _account_command(change, username: str, *args) -> None:
     """Run an account service on `username` as the CLI; a refusal is a usage error, not a traceback."""
-    from logistics.errors import DomainError
     from logistics.services.accounts import find_user
 
     user = find_user(db.session, username)
     if user is None:
         raise click.BadParameter(f"pengguna tidak dikenal / unknown user: {username}", param_hint="USERNAME")
+    _as_cli(change, user.id, *args)
+
+
+def _as_cli(service, *args) -> None:
+    """Call a service as the CLI; its refusal (a DomainError) is a usage error with its messages."""
+    from logistics.errors import DomainError
+
     try:
-        change(db.session, _cli_actor(), user.id, *args)
+        service(db.session, _cli_actor(), *args)
     except DomainError as exc:
         raise click.UsageError(" ".join([exc.message, *exc.fields.values()]))
 
@@ -90,6 +130,14 @@ def register_cli(app: Flask) -> None:
                             "Semua sesi {username} berakhir / every session ended."),
     }.items():
         _add_account_command(app, name, service, help_text, done)
+
+    @app.cli.command("create-admin")
+    @click.argument("username")
+    @click.password_option("--password", help="The admin's password (asked for when not given).")
+    def create_admin_command(username: str, password: str) -> None:
+        """Create an admin account on a new database (without the demo), to set up the area in the app."""
+        _as_cli(accounts.create_admin, username, password)
+        click.echo(f"Admin {username} dibuat / created.")
 
     @app.cli.command("seed-demo")
     @click.option("--password", envvar="DEMO_PASSWORD", default="siaga2025", show_default=True,
@@ -178,11 +226,47 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("import-tps")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-    def import_tps_command(path: Path) -> None:
-        """Import TPS from CSV or XLSX (KPU columns); nothing is imported if any row is wrong."""
+    @click.option("--map", "pairs", multiple=True, help=MAP_HELP)
+    @click.option("--dry-run", is_flag=True, help=DRY_RUN_HELP)
+    def import_tps_command(path: Path, pairs: tuple[str, ...], dry_run: bool) -> None:
+        """Import TPS from CSV or XLSX (KPU, SIREKAP, KawalPemilu or Kemendagri columns); nothing is
+        imported if any row is wrong. A TPS already stored (same kelurahan and number) is updated."""
         from logistics.imports.tps_file import import_tps
 
-        _run_import(import_tps, path)
+        _run_import(import_tps, path, mapping=_mapping(pairs), dry_run=dry_run)
+
+    @app.cli.command("import-boundaries")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--kota", "kota_nama", default="", help="Name of the kota/kabupaten, if the file has none.")
+    @click.option("--provinsi", default="", help="Name of the province, if the file has none.")
+    @click.option("--jenis", type=click.Choice(["kota", "kabupaten"]), default=None,
+                  help="Kota or kabupaten (default: from the name).")
+    @click.option("--map", "pairs", multiple=True, help=MAP_HELP)
+    @click.option("--dry-run", is_flag=True, help=DRY_RUN_HELP)
+    def import_boundaries_command(path: Path, kota_nama: str, provinsi: str, jenis: str | None,
+                                  pairs: tuple[str, ...], dry_run: bool) -> None:
+        """Set up a kota/kabupaten, its kecamatan and kelurahan from a kelurahan boundary file (GeoJSON,
+        GeoPackage, zipped Shapefile; any CRS), or without boundaries from a CSV/XLSX of codes, names and one
+        point per kelurahan (drawn Voronoi areas). Areas already stored (same code) are updated."""
+        from logistics.imports.boundary_file import import_boundaries
+
+        _print_import(import_boundaries(db.session, _cli_actor(), path, kota_nama=kota_nama, provinsi=provinsi,
+                                        jenis=jenis or "", mapping=_mapping(pairs), dry_run=dry_run))
+
+    @app.cli.command("import-sites")
+    @click.argument("kind", type=click.Choice(["faskes", "pos", "vendor", "kurir", "medis"]))
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--map", "pairs", multiple=True, help=MAP_HELP)
+    @click.option("--dry-run", is_flag=True, help=DRY_RUN_HELP)
+    def import_sites_command(kind: str, path: Path, pairs: tuple[str, ...], dry_run: bool) -> None:
+        """Import health facilities (faskes), medic stations (pos), catering vendors, couriers (kurir) or
+        medics (medis) from CSV or XLSX; all rows or none. Import faskes before pos, vendor before kurir,
+        pos before medis."""
+        from functools import partial
+
+        from logistics.imports.sites_file import import_sites
+
+        _run_import(partial(_sites, import_sites, kind), path, mapping=_mapping(pairs), dry_run=dry_run)
 
     @app.cli.command("import-officers")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))

@@ -78,6 +78,15 @@ EXPECTED: dict[str, tuple[str, str, dict]] = {
     "planning.add_roster_shift": ("POST", "/rencana/jaga", row("pass", "pass", "pass", "deny", "deny", "deny", "deny", L)),
     "planning.delete_roster_shift": ("POST", "/rencana/jaga/{shift}/hapus",
                                      row("pass", "pass", "pass", "deny", "deny", "deny", "deny", L)),
+    # Admin's setup pages (the admin alone; without a pending upload the preview sends back to the index).
+    "admin_setup.static": ("GET", "/admin/static/setup.css", PUBLIC),
+    "admin_setup.index": ("GET", "/admin/wilayah", row(200, 403, 403, 403, 403, 403, 403, L)),
+    "admin_setup.preview": ("GET", "/admin/wilayah/pratinjau", row(302, 403, 403, 403, 403, 403, 403, L)),
+    "admin_setup.settings": ("GET", "/admin/pengaturan", row(200, 403, 403, 403, 403, 403, 403, L)),
+    "admin_setup.upload": ("POST", "/admin/wilayah/unggah", row("pass", *["deny"] * 6, L)),
+    "admin_setup.columns": ("POST", "/admin/wilayah/kolom", row("pass", *["deny"] * 6, L)),
+    "admin_setup.confirm": ("POST", "/admin/wilayah/simpan", row("pass", *["deny"] * 6, L)),
+    "admin_setup.cancel": ("POST", "/admin/wilayah/batal", row("pass", *["deny"] * 6, L)),
     # Field pages.
     "field.home": ("GET", "/lapangan/", row(302, 302, 302, 302, 302, 302, 302, L)),
     "field.my_tps": ("GET", "/lapangan/tps", row(403, 403, 403, 302, 403, 403, 403, L)),
@@ -394,6 +403,7 @@ WRITE_TABLE = {
     "OFFICER_SCREEN": (True, True, (True, False), False, False, (True, False), False),
     "IMPORT_TPS": (True, True, True, False, False, False, False),
     "IMPORT_OFFICERS": (True, True, True, False, False, False, False),
+    "AREA_SETUP": (True, False, False, False, False, False, False),
     "TOKEN_ADMIN": (True, False, False, False, False, False, False),
     # Targets without an account role: only admins (tests/test_field_accounts.py covers the account targets).
     "ACCOUNT_PROVISION": (True, False, False, False, False, False, False),

@@ -41,7 +41,7 @@ def test_one_bad_row_means_nothing_is_imported(session, actor_for):
     report = import_tps(session, actor_for("admin"), EXAMPLES / "tps_import_with_errors.csv")
     assert not report.ok and report.rows == 4
     found = {(e.row, e.column) for e in report.errors}
-    assert found == {(3, "kode_kelurahan"), (4, "alamat"), (4, "dpt"), (4, "lokasi_khusus"), (5, "dpt"), (5, "lat/lon")}
+    assert found == {(3, "kode_kelurahan"), (4, "dpt"), (4, "lokasi_khusus"), (5, "dpt"), (5, "lat/lon")}
     assert tps_count(session) == before  # row 2 was fine, and still nothing was written
 
 
@@ -70,8 +70,9 @@ def test_cell_errors(session, actor_for, tmp_path, rows, expected):
 
 def test_missing_columns_and_bad_files(session, actor_for, tmp_path):
     admin = actor_for("admin")
-    report = import_tps(session, admin, write(tmp_path, "kode_kelurahan,no_tps\n19.71.05.1002,1\n"))
-    assert {e.column for e in report.errors} == {"alamat", "lat", "lon", "dpt"} and {e.row for e in report.errors} == {1}
+    report = import_tps(session, admin, write(tmp_path, "alamat,lat,dpt_l\nJl. A,-2.1,100\n"))
+    assert {e.column for e in report.errors} == {"no_tps", "kode_kelurahan", "lon", "dpt_p"}
+    assert {e.row for e in report.errors} == {1}
     assert not import_tps(session, admin, write(tmp_path, "", "empty.csv")).ok
     assert not import_tps(session, admin, write(tmp_path, "x", "tps.pdf")).ok
     assert not import_tps(session, admin, write(tmp_path, "not a zip", "broken.xlsx")).ok

@@ -17,10 +17,16 @@ from logistics.queries.summary import DONE
 from logistics.rules.lateness import arrived_late, is_overdue
 from logistics.services.deliveries import advance_delivery
 from logistics.timeutil import utcnow
+from logistics.settings import settings_for
 from siaga.extensions import db
 from siaga.idempotency import idempotent
 
 blp = Blueprint("api_deliveries", __name__, url_prefix="/api/v1", description="Meal and logistics deliveries")
+
+
+def _grace():
+    """How late is late: the election setting (read once per request)."""
+    return settings_for(db.session).meal_late
 
 
 class DeliverySchema(ma.Schema):
@@ -43,9 +49,11 @@ class DeliverySchema(ma.Schema):
     vendor_id = ma.fields.Integer(allow_none=True)
     route_seq = ma.fields.Integer(allow_none=True, metadata={"description": "Stop number on the courier's tour."})
     eta_at = ma.fields.AwareDateTime(allow_none=True, metadata={"description": "The courier's estimated arrival."})
-    overdue = ma.fields.Function(lambda d: is_overdue(d.planned_at, d.status in DONE, utcnow()),
-                                 metadata={"type": "boolean", "description": "Not delivered 30 min after planned."})
-    arrived_late = ma.fields.Function(lambda d: arrived_late(d.planned_at, d.delivered_at), metadata={"type": "boolean"})
+    overdue = ma.fields.Function(lambda d: is_overdue(d.planned_at, d.status in DONE, utcnow(), _grace()),
+                                 metadata={"type": "boolean", "description": "Not delivered in time: 30 min after "
+                                                                             "planned, or the election setting."})
+    arrived_late = ma.fields.Function(lambda d: arrived_late(d.planned_at, d.delivered_at, _grace()),
+                                      metadata={"type": "boolean"})
     received_by = ma.fields.String(allow_none=True, metadata={"description": "Only with read:health-pii."})
     failure_reason = ma.fields.String(allow_none=True, metadata={"description": "Only with read:health-pii."})
     notes = ma.fields.String(allow_none=True, metadata={"description": "Only with read:health-pii."})

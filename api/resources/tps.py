@@ -35,7 +35,8 @@ class TpsSchema(ma.Schema):
     lat = ma.fields.Float(required=True)
     lon = ma.fields.Float(required=True)
     position_synthetic = ma.fields.Boolean(required=True)
-    dpt = ma.fields.Integer(required=True)
+    position_approximate = ma.fields.Boolean(required=True)
+    dpt = ma.fields.Integer(required=True, allow_none=True)
     status = ma.fields.Enum(TpsStatus, by_value=True, required=True)
     officers_present = ma.fields.Integer(allow_none=True)
     officers_reported_at = ma.fields.AwareDateTime(allow_none=True)
@@ -48,7 +49,8 @@ class TpsSchema(ma.Schema):
 
 TPS_EXAMPLE = {"id": 1, "code": "19.71.01.1004-001", "label": "TPS 001", "number": 1, "kelurahan_id": 4,
                "kecamatan_id": 1, "kind": "regular", "special_location": None, "address": "Jl. Semabung Lama",
-               "lat": -2.131, "lon": 106.112, "position_synthetic": True, "dpt": 540, "status": "open",
+               "lat": -2.131, "lon": 106.112, "position_synthetic": True,
+               "position_approximate": False, "dpt": 540, "status": "open",
                "officers_present": 7, "officers_reported_at": "2025-08-26T23:10:00+00:00",
                "opened_at": "2025-08-27T00:02:00+00:00", "voting_closed_at": None, "counted_at": None,
                "handed_over_at": None, "updated_at": "2025-08-27T00:02:00+00:00"}

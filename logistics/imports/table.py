@@ -19,27 +19,60 @@ class UnreadableFile(ValueError):
     pass
 
 
-def _normalise(header: str) -> str:
-    return "_".join(str(header or "").strip().lower().replace("-", " ").replace(".", " ").split())
+def squash(header: str) -> str:
+    """A header as compared: case, spaces, dots, dashes and underscores ignored (`idDesa` = `id_desa`)."""
+    return "".join(ch for ch in str(header or "").lower() if ch.isalnum())
 
 
-def read_rows(path: Path, aliases: dict[str, tuple[str, ...]]) -> tuple[list[str], Iterator[tuple[int, dict]]]:
-    """(canonical columns found, iterator of (row number, {canonical column: stripped text}))."""
+def header_lookup(aliases: dict[str, tuple[str, ...]], mapping: dict[str, str] | None = None) -> dict[str, str]:
+    """{squashed header: canonical column}: the aliases, then the user's own `mapping` (file header ->
+    canonical column), which wins."""
+    lookup = {squash(alias): canon for canon, names in aliases.items() for alias in (canon, *names)}
+    lookup.update({squash(header): canon for header, canon in (mapping or {}).items()})
+    return lookup
+
+
+def read_header(path: Path) -> list[str]:
+    """The file's header row as written (for a column picker)."""
+    raw_rows = _raw_rows(path)
+    try:
+        return ["" if h is None else str(h).strip() for h in next(raw_rows)]
+    except StopIteration:
+        raise UnreadableFile("berkas kosong / empty file") from None
+
+
+def _raw_rows(path: Path):
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        raw_rows = _xlsx_rows(path)
-    elif suffix in (".csv", ".txt"):
-        raw_rows = _csv_rows(path)
-    else:
-        raise UnreadableFile(f"format {suffix or '(none)'} tidak didukung: pakai .csv atau .xlsx")
+        return _xlsx_rows(path)
+    if suffix in (".csv", ".txt"):
+        return _csv_rows(path)
+    raise UnreadableFile(f"format {suffix or '(none)'} tidak didukung: pakai .csv atau .xlsx")
+
+
+def read_rows(path: Path, aliases: dict[str, tuple[str, ...]], mapping: dict[str, str] | None = None,
+              ) -> tuple[list[str], Iterator[tuple[int, dict]]]:
+    """(canonical columns found, iterator of (row number, {canonical column: stripped text})).
+
+    `mapping` names the file's own headers for columns the aliases do not know: {file header: column}."""
+    raw_rows = _raw_rows(path)
     try:
         header = next(raw_rows)
     except StopIteration:
         raise UnreadableFile("berkas kosong / empty file") from None
-    lookup = {alias: canon for canon, names in aliases.items() for alias in (canon, *names)}
-    columns = [lookup.get(_normalise(h)) for h in header]
+    lookup = header_lookup(aliases, mapping)
+    columns: list[str | None] = []
+    for h in header:  # a column named twice: the first one counts
+        canon = lookup.get(squash(h))
+        columns.append(None if canon in columns else canon)
 
     def rows():
+        try:
+            yield from _numbered(raw_rows)
+        except (csv.Error, ValueError, KeyError, OSError) as exc:  # a broken line or sheet deep in the file
+            raise UnreadableFile(f"berkas rusak: {exc}") from exc
+
+    def _numbered(raw_rows):
         for number, values in enumerate(raw_rows, start=2):
             cells = ["" if v is None else str(v).strip() for v in values]
             if not any(cells):
@@ -51,13 +84,19 @@ def read_rows(path: Path, aliases: dict[str, tuple[str, ...]]) -> tuple[list[str
 
 def _csv_rows(path: Path):
     text = path.read_bytes()
-    for encoding in ("utf-8-sig", "cp1252"):  # Excel on Windows still writes cp1252 CSVs
+    if b"\x00" in text:
+        raise UnreadableFile("bukan berkas teks CSV (ada byte NUL) / not a CSV text file")
+    # Excel on Windows still writes cp1252 CSVs; latin-1 reads any byte, so something always decodes.
+    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
         try:
             decoded = text.decode(encoding)
             break
         except UnicodeDecodeError:
             continue
-    dialect = csv.Sniffer().sniff(decoded[:4096], delimiters=",;\t") if decoded.strip() else csv.excel
+    try:
+        dialect = csv.Sniffer().sniff(decoded[:4096], delimiters=",;\t") if decoded.strip() else csv.excel
+    except csv.Error:  # one column, or no delimiter the sniffer can be sure of
+        dialect = csv.excel
     return iter(csv.reader(io.StringIO(decoded), dialect))
 
 

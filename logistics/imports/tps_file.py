@@ -1,93 +1,137 @@
-"""Import TPS from a KPU-style sheet: kode_kelurahan, no_tps, alamat, lat, lon, dpt (or dpt_l + dpt_p),
-optional jenis (reguler | khusus) and lokasi_khusus. Existing TPS (same kelurahan and number) are updated."""
+"""Import TPS from the lists KPU, SIREKAP, KawalPemilu and Kemendagri really publish.
+
+Columns are recognised under their usual spellings (`idDesa`, `kode_desa`, `desa`, `noTps`, `latitude`,
+`jumlah_dpt`...) or named by the user (`mapping`: {file header: our column}). A row's kelurahan is found by
+its Kemendagri code, else by name within its kecamatan. Only a TPS number and a kelurahan are required:
+a row without coordinates is placed at its kelurahan's label point and marked approximate, a row without
+DPT is kept with DPT unknown. A re-import updates in place (same kelurahan and number), changing only
+what the file says, and reports each change. Every row is checked before anything is written.
+"""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 
-from shapely.geometry import Point, shape
-from shapely.prepared import prep
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from logistics.actor import Actor
 from logistics.imports import fields as f
+from logistics.imports.places import KelurahanFinder, Shapes, kelurahan_code, plain_name
 from logistics.imports.report import ImportReport, no_rows_error, open_sheet, upsert
 from logistics.imports.table import RowError
-from logistics.models import Kelurahan, Role, Tps, TpsKind
+from logistics.models import Kecamatan, Kelurahan, Role, Tps, TpsKind
 from logistics.permissions import Permission, may, require
 from logistics.services.common import commit
 
 COLUMNS = {
-    "kode_kelurahan": ("kode_wilayah", "kode_desa", "kd_kel", "kelurahan_kode", "kode_kel"),
-    "no_tps": ("tps", "nomor_tps", "no"),
-    "alamat": ("address", "alamat_tps", "lokasi"),
+    "kode_kelurahan": ("kode_wilayah", "kode_desa", "kd_kel", "kelurahan_kode", "kode_kel", "id_desa",
+                       "id_kelurahan", "kode_desa_kelurahan", "kode_kemendagri", "kdepum", "kode_kel_desa"),
+    "kelurahan": ("desa", "nama_kelurahan", "nama_desa", "desa_kelurahan", "kelurahan_desa", "nama_kel",
+                  "kel", "nama_desa_kelurahan"),
+    "kode_kecamatan": ("id_kecamatan", "kode_kec", "kd_kec", "kecamatan_kode"),
+    "kecamatan": ("nama_kecamatan", "nama_kec", "kec"),
+    "kode_kota": ("id_kabupaten", "kode_kabupaten", "kode_kab", "id_kota", "kode_kab_kota", "id_kab_kota"),
+    "kota": ("kabupaten", "nama_kabupaten", "kab_kota", "kabupaten_kota", "nama_kota", "kota_kabupaten"),
+    "no_tps": ("tps", "nomor_tps", "no", "tps_no", "nomor"),
+    "alamat": ("address", "alamat_tps", "lokasi", "lokasi_tps"),
     "lat": ("latitude", "lintang"),
     "lon": ("longitude", "lng", "long", "bujur"),
-    "dpt": ("jumlah_dpt", "dpt_total", "total_dpt"),
-    "dpt_l": ("dpt_laki_laki", "laki_laki"),
-    "dpt_p": ("dpt_perempuan", "perempuan"),
+    "dpt": ("jumlah_dpt", "dpt_total", "total_dpt", "jml_dpt", "dpt_jumlah", "total_pemilih"),
+    "dpt_l": ("dpt_laki_laki", "laki_laki", "dpt_lk", "jml_dpt_l"),
+    "dpt_p": ("dpt_perempuan", "perempuan", "dpt_pr", "jml_dpt_p"),
     "jenis": ("jenis_tps", "kind"),
     "lokasi_khusus": ("special_location", "nama_lokasi_khusus"),
 }
-REQUIRED = ("kode_kelurahan", "no_tps", "alamat", "lat", "lon")
+REQUIRED = ("no_tps",)
 MAX_DPT = 1000
-# Kelurahan polygons are simplified: accept a point up to ~200 m outside its own.
-BORDER_TOLERANCE_DEG = 0.002
-KINDS = {"": TpsKind.REGULAR, "reguler": TpsKind.REGULAR, "regular": TpsKind.REGULAR, "khusus": TpsKind.SPECIAL,
-         "lokasi khusus": TpsKind.SPECIAL, "special": TpsKind.SPECIAL}
+# Kelurahan polygons are simplified and neighbours overlap or leave gaps: a point up to this far outside
+# its own kelurahan is taken as in it; further is an error (a typo, lost digits, the wrong kelurahan).
+FAR_OUTSIDE_M = 250
+SAME_POINT_DECIMALS = 5  # ~1 m
+TPS_NUMBER = re.compile(r"^(?:\d+\s*-\s*)?(?:tps\s*)?0*(\d{1,4})$", re.IGNORECASE)  # 1658390001-TPS 001
+KINDS = {"": TpsKind.REGULAR, "reguler": TpsKind.REGULAR, "regular": TpsKind.REGULAR, "biasa": TpsKind.REGULAR,
+         "khusus": TpsKind.SPECIAL, "lokasi khusus": TpsKind.SPECIAL, "special": TpsKind.SPECIAL}
 
 
-def import_tps(session: Session, actor: Actor, path: Path,
-               progress: Callable[[int], None] | None = None) -> ImportReport:
-    """Validate every row; write nothing unless all rows are right."""
+def import_tps(session: Session, actor: Actor, path: Path, progress: Callable[[int], None] | None = None,
+               *, mapping: dict[str, str] | None = None, dry_run: bool = False) -> ImportReport:
+    """Check every row; write nothing unless all rows are right (and nothing at all in a dry run)."""
     require(may(actor, Permission.IMPORT_TPS), "Hanya admin dan koordinator yang dapat mengimpor TPS")
-    report = ImportReport()
-    sheet = open_sheet(path, COLUMNS, REQUIRED, report, also_missing=_dpt_missing)
+    report = ImportReport(dry_run=dry_run)
+    sheet = open_sheet(path, COLUMNS, REQUIRED, report, also_missing=_place_missing, mapping=mapping)
     if sheet is None:
         return report
-    _columns, rows = sheet
-
-    kelurahan = {k.kode_kemendagri: k for k in session.scalars(select(Kelurahan))}
-    shapes: dict[int, object] = {}
+    columns, rows = sheet
+    finder = KelurahanFinder(session.scalars(select(Kelurahan).options(
+        selectinload(Kelurahan.kecamatan).selectinload(Kecamatan.kota))).all())
+    shapes = Shapes()
     parsed: list[tuple[int, Kelurahan, dict]] = []
     seen: dict[tuple[int, int], int] = {}
+    points: dict[tuple[float, float], int] = {}
+    by_name = 0
     for number, cells in rows:
         report.rows += 1
-        values, kel = _parse(cells, kelurahan, number, report.errors)
+        errors_before = len(report.errors)
+        values, kel = _parse(cells, finder, number, report.errors)
+        if kel is not None and values.pop("matched_by_name"):
+            by_name += 1
         if kel is not None and actor.role == Role.COORDINATOR and actor.kecamatan_id not in (None, kel.kecamatan_id):
             report.errors.append(RowError(number, "kode_kelurahan", "di luar kecamatan Anda"))
         elif kel is not None:
-            if values["lat"] is not None and values["lon"] is not None:
-                if kel.id not in shapes:
-                    shapes[kel.id] = prep(shape(kel.boundary).buffer(BORDER_TOLERANCE_DEG))
-                if not shapes[kel.id].contains(Point(values["lon"], values["lat"])):
-                    report.errors.append(RowError(number, "lat/lon", f"posisi di luar Kel. {kel.nama}"))
+            label = f"Kel. {kel.nama} TPS {values['number']:03d}" if values["number"] else f"Kel. {kel.nama}"
+            if values["lat"] is not None:
+                _check_place(shapes, kel, values, number, report)
+                key = (round(values["lat"], SAME_POINT_DECIMALS), round(values["lon"], SAME_POINT_DECIMALS))
+                if key in points:
+                    report.warnings.append(RowError(number, "lat/lon", f"titik yang sama dengan baris {points[key]}"))
+                points.setdefault(key, number)
             if values["number"] is not None:
                 key = (kel.id, values["number"])
                 if key in seen:
                     report.errors.append(RowError(number, "no_tps", f"TPS yang sama sudah ada di baris {seen[key]}"))
                 seen[key] = number
+            report.per_group[kel.kecamatan.nama] += 1
+            lat, lon = (values["lat"], values["lon"]) if values["lat"] is not None else (kel.label_lat, kel.label_lon)
+            report.points.append(dict(lat=lat, lon=lon, label=label, approximate=values["lat"] is None,
+                                      flagged=len(report.errors) > errors_before))
             parsed.append((number, kel, values))
         if progress:
             progress(1)
     no_rows_error(report)
+    _notes(report, columns, parsed, by_name)
     if report.errors:
         return report
-    _apply(session, actor, parsed, report)
+    _apply(session, actor, parsed, set(columns), report)
     return report
 
 
-def _dpt_missing(columns: list[str]) -> list[str]:
-    """DPT comes as one total, or as men and women."""
-    return [] if "dpt" in columns or {"dpt_l", "dpt_p"} <= set(columns) else ["dpt"]
+def _place_missing(columns: list[str]) -> list[str]:
+    """A kelurahan is found by code or by name; coordinates come both or not at all; DPT as a total or
+    as men and women (or not at all)."""
+    missing = [] if {"kode_kelurahan", "kelurahan"} & set(columns) else ["kode_kelurahan"]
+    if ("lat" in columns) != ("lon" in columns):
+        missing.append("lon" if "lat" in columns else "lat")
+    if ("dpt_l" in columns) != ("dpt_p" in columns) and "dpt" not in columns:
+        missing.append("dpt_p" if "dpt_l" in columns else "dpt_l")
+    return missing
 
 
-def _parse(cells: dict, kelurahan: dict, number: int, errors: list[RowError]) -> tuple[dict, Kelurahan | None]:
-    """The row's values (None where a cell is wrong, with its error added) and its kelurahan."""
+def tps_number(value: str) -> int:
+    """`7`, `007`, `TPS 007`, `1658390001-TPS 007` -> 7."""
+    match = TPS_NUMBER.match(f.required(value).strip())
+    if not match:
+        raise f.CellError(f"nomor TPS tidak dikenali: {value!r} (contoh 7, 007, TPS 007)")
+    number = int(match.group(1))
+    if not 1 <= number <= 999:
+        raise f.CellError("harus antara 1 dan 999")
+    return number
+
+
+def _parse(cells: dict, finder: KelurahanFinder, number: int, errors: list[RowError]) -> tuple[dict, Kelurahan | None]:
+    """The row's values (None where a cell is wrong or empty, with any error added) and its kelurahan."""
     values: dict = {}
-    kel = None
 
     def cell(column: str, parse):
         try:
@@ -96,22 +140,34 @@ def _parse(cells: dict, kelurahan: dict, number: int, errors: list[RowError]) ->
             errors.append(RowError(number, column, str(exc)))
             return None
 
-    code = cell("kode_kelurahan", f.kelurahan_code)
-    if code is not None:
-        kel = kelurahan.get(code)
-        if kel is None:
-            errors.append(RowError(number, "kode_kelurahan", f"kelurahan {code} tidak dikenal"))
-    values["number"] = cell("no_tps", lambda v: f.integer(v, 1, 999))
-    values["address"] = cell("alamat", lambda v: f.text(v, 240))
-    values["lat"] = cell("lat", lambda v: f.decimal(v, -11.5, 6.5))  # Indonesia, south to north
-    values["lon"] = cell("lon", lambda v: f.decimal(v, 94.5, 141.5))
-    if cells.get("dpt"):
-        values["dpt"] = cell("dpt", lambda v: f.integer(v, 0, MAX_DPT))
+    raw_code, name = cells.get("kode_kelurahan", ""), cells.get("kelurahan", "")
+    code = kelurahan_code(raw_code) if raw_code else None
+    if raw_code and code is None and not name:
+        errors.append(RowError(number, "kode_kelurahan", f"kode Kemendagri tidak valid: {raw_code!r} "
+                                                         "(contoh 19.71.01.1004 atau 1971011004)"))
+        kel = None
     else:
-        men, women = cell("dpt_l", lambda v: f.integer(v, 0, MAX_DPT)), cell("dpt_p", lambda v: f.integer(v, 0, MAX_DPT))
-        values["dpt"] = None if men is None or women is None else men + women
-        if values["dpt"] is not None and values["dpt"] > MAX_DPT:
-            errors.append(RowError(number, "dpt", f"harus antara 0 dan {MAX_DPT}"))
+        kel, why = finder.find(code, name, cells.get("kecamatan", ""), cells.get("kode_kecamatan", ""),
+                               cells.get("kota", ""), cells.get("kode_kota", ""))
+        if kel is None:
+            errors.append(RowError(number, "kode_kelurahan" if code and not name else "kelurahan", why))
+    values["matched_by_name"] = kel is not None and kel.kode_kemendagri != code
+    values["number"] = cell("no_tps", tps_number)
+    values["address"] = cell("alamat", lambda v: f.text(v, 240)) if cells.get("alamat") else None
+    values["lat"] = values["lon"] = None
+    lat_text, lon_text = cells.get("lat", ""), cells.get("lon", "")
+    if lat_text and lon_text:
+        lat, lon = _coordinate(lat_text), _coordinate(lon_text)
+        if lat is not None and lon is not None and -11.5 <= lon <= 6.5 and 94.5 <= lat <= 141.5:
+            errors.append(RowError(number, "lat/lon", "lat dan lon tertukar?"))
+        else:
+            values["lat"] = cell("lat", lambda v: f.decimal(v, -11.5, 6.5))  # Indonesia, south to north
+            values["lon"] = cell("lon", lambda v: f.decimal(v, 94.5, 141.5))
+            if values["lat"] is None or values["lon"] is None:
+                values["lat"] = values["lon"] = None
+    elif lat_text or lon_text:
+        errors.append(RowError(number, "lat/lon", "isi lat dan lon, atau kosongkan keduanya"))
+    values["dpt"] = _dpt(cells, cell, number, errors)
     kind = cells.get("jenis", "").strip().lower()
     if kind not in KINDS:
         errors.append(RowError(number, "jenis", "isi 'reguler' atau 'khusus'"))
@@ -122,12 +178,78 @@ def _parse(cells: dict, kelurahan: dict, number: int, errors: list[RowError]) ->
     return values, kel
 
 
-def _apply(session: Session, actor: Actor, parsed: list, report: ImportReport) -> None:
+def _coordinate(text: str) -> float | None:
+    try:
+        return float(text.replace(",", "."))
+    except ValueError:
+        return None
+
+
+def _dpt(cells: dict, cell, number: int, errors: list[RowError]) -> int | None:
+    if cells.get("dpt"):
+        return cell("dpt", lambda v: f.integer(v, 0, MAX_DPT))
+    if cells.get("dpt_l") or cells.get("dpt_p"):
+        men = cell("dpt_l", lambda v: f.integer(v, 0, MAX_DPT))
+        women = cell("dpt_p", lambda v: f.integer(v, 0, MAX_DPT))
+        total = None if men is None or women is None else men + women
+        if total is not None and total > MAX_DPT:
+            errors.append(RowError(number, "dpt", f"harus antara 0 dan {MAX_DPT}"))
+        return total
+    return None
+
+
+def _check_place(shapes: Shapes, kel: Kelurahan, values: dict, number: int, report: ImportReport) -> None:
+    """A point outside the kota, or far outside its own kelurahan, is an error with the distance."""
+    lat, lon = values["lat"], values["lon"]
+    kota = kel.kecamatan.kota
+    outside_kota = shapes.of(kota).metres_outside(lat, lon)
+    if outside_kota > FAR_OUTSIDE_M:
+        report.errors.append(RowError(number, "lat/lon", f"di luar wilayah {kota.nama}: {outside_kota:,.0f} m dari "
+                                                         "batasnya (angka hilang? lat/lon tertukar?)"))
+        return
+    outside = shapes.of(kel).metres_outside(lat, lon)
+    if outside > FAR_OUTSIDE_M:
+        report.errors.append(RowError(number, "lat/lon", f"{outside:,.0f} m di luar Kel. {kel.nama}"))
+
+
+def _notes(report: ImportReport, columns: list[str], parsed: list, by_name: int) -> None:
+    approximate = sum(1 for _, _, v in parsed if v["lat"] is None)
+    no_dpt = sum(1 for _, _, v in parsed if v["dpt"] is None)
+    if by_name:
+        report.notes.append(f"{by_name} baris dicocokkan dengan nama kelurahan (kode tidak ada atau tidak dikenal)")
+    if approximate:
+        report.notes.append(f"{approximate} TPS tanpa koordinat: ditaruh di titik tengah kelurahannya "
+                            "(posisi perkiraan) sampai diperbaiki")
+    if no_dpt:
+        report.notes.append(f"{no_dpt} baris tanpa DPT: TPS baru ditandai DPT belum ada, DPT yang tersimpan tetap")
+
+
+def _apply(session: Session, actor: Actor, parsed: list, columns: set[str], report: ImportReport) -> None:
+    """Create new TPS with defaults for what the file lacks; on stored TPS change only what the file gives."""
     existing = {(t.kelurahan_id, t.number): t for t in session.scalars(
         select(Tps).where(Tps.kelurahan_id.in_({kel.id for _, kel, _ in parsed})))}
-    for _number, kel, v in parsed:
-        values = dict(address=v["address"], lat=v["lat"], lon=v["lon"], dpt=v["dpt"], kind=v["kind"],
-                      special_location=v["special_location"], position_synthetic=False)
-        make = partial(Tps, code=f"{kel.kode_kemendagri}-{v['number']:03d}", kelurahan_id=kel.id, number=v["number"])
-        upsert(session, actor, "tps.imported", existing.get((kel.id, v["number"])), make, values, report)
-    commit(session)
+    for number, kel, v in parsed:
+        given: dict = {}
+        if v["lat"] is not None:
+            given.update(lat=v["lat"], lon=v["lon"], position_approximate=False, position_synthetic=False)
+        if v["address"]:
+            given["address"] = v["address"]
+        if v["dpt"] is not None:
+            given["dpt"] = v["dpt"]
+        if "jenis" in columns:
+            given["kind"] = v["kind"]
+        if "lokasi_khusus" in columns or "jenis" in columns:
+            given["special_location"] = v["special_location"]
+        record = existing.get((kel.id, v["number"]))
+        label = f"{kel.kode_kemendagri}-{v['number']:03d}"
+        if record is None:
+            given = dict(lat=kel.label_lat, lon=kel.label_lon, position_approximate=True, position_synthetic=False,
+                         address=f"TPS {v['number']:03d}, Kel. {plain_name(kel.nama)}", dpt=None,
+                         kind=v["kind"], special_location=v["special_location"]) | given
+
+        def make(**values):
+            return Tps(code=label, kelurahan_id=kel.id, number=v["number"], **values)
+
+        upsert(session, actor, "tps.imported", record, make, given, report, row=number, label=label)
+    if not report.dry_run:
+        commit(session)

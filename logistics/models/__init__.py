@@ -22,12 +22,13 @@ from logistics.models.idempotency import IdempotencyRecord
 from logistics.models.health import HealthFacility, HealthIncident, MedicStation
 from logistics.models.operations import HealthCheckin, HealthScreening, RosterShift, Vendor
 from logistics.models.people import Person
+from logistics.models.settings import ElectionSetting
 from logistics.models.tps import Tps
 from logistics.models.user import User
 from logistics.models.wilayah import Kecamatan, Kelurahan, Kota
 
 __all__ = [
-    "ApiToken", "AuditEntry", "Base", "CheckinKind", "Delivery", "DeliveryKind", "DeliveryStatus", "FacilityKind",
+    "ApiToken", "AuditEntry", "Base", "CheckinKind", "Delivery", "DeliveryKind", "DeliveryStatus", "ElectionSetting", "FacilityKind",
     "HealthCheckin", "HealthFacility", "HealthScreening", "RiskTier", "RosterShift", "Vendor",
     "HealthIncident", "IdempotencyRecord", "IncidentStatus", "Kecamatan", "Kelurahan", "Kota", "MealRound", "MedicStation",
     "PatientKind", "Person", "PersonRole", "Role", "Tps", "TpsKind", "TpsStatus", "Triage", "User",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, false, CheckConstraint, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from logistics.models.base import Base, TimestampMixin, UTCDateTime, str_enum
@@ -34,7 +34,10 @@ class Tps(TimestampMixin, Base):
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
     position_synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
-    dpt: Mapped[int] = mapped_column(Integer)  # registered voters (Daftar Pemilih Tetap)
+    # Imported without coordinates: placed at its kelurahan's label point until someone fixes it.
+    position_approximate: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Registered voters (Daftar Pemilih Tetap); NULL when the imported list had none yet.
+    dpt: Mapped[int | None] = mapped_column(Integer)
 
     status: Mapped[TpsStatus] = mapped_column(str_enum(TpsStatus, "tps_status"), default=TpsStatus.SETUP, index=True)
     officers_present: Mapped[int | None] = mapped_column(Integer)

@@ -18,6 +18,7 @@ database and no Flask. Who may *see* what is the read side, `logistics.permissio
 | OFFICER_SCREEN    | yes   | yes         | its kecamatan    | no            | no               | TPS their station covers | no                       |
 | IMPORT_TPS        | yes   | yes         | yes              | no            | no               | no                 | no                             |
 | IMPORT_OFFICERS   | yes   | yes         | yes              | no            | no               | no                 | no                             |
+| AREA_SETUP        | yes   | no          | no               | no            | no               | no                 | no                             |
 | TOKEN_ADMIN       | yes   | no          | no               | no            | no               | no                 | no                             |
 | ACCOUNT_PROVISION | yes   | no          | field staff of its kecamatan | no | no            | no                 | no                             |
 | ACCOUNT_RESET     | yes   | no          | field staff of its kecamatan | no | no            | no                 | no                             |
@@ -56,6 +57,7 @@ class Permission(enum.Enum):
     OFFICER_SCREEN = "officer.screen"  # screening and check-ins of an officer
     IMPORT_TPS = "import.tps"
     IMPORT_OFFICERS = "import.officers"
+    AREA_SETUP = "area.setup"  # boundaries, stations, facilities, vendors, staff lists, election settings
     TOKEN_ADMIN = "token.admin"
     ACCOUNT_PROVISION = "account.provision"  # make field staff logins (with their one-time PIN cards)
     ACCOUNT_RESET = "account.reset"  # a new one-time PIN (a new card): the old PIN and every session end
@@ -156,6 +158,7 @@ RULES = {
     Permission.OFFICER_SCREEN: _officer_screen,
     Permission.IMPORT_TPS: _any_coordinator,
     Permission.IMPORT_OFFICERS: _any_coordinator,
+    Permission.AREA_SETUP: _admin,
     Permission.TOKEN_ADMIN: _admin,
     Permission.ACCOUNT_PROVISION: _field_accounts,
     Permission.ACCOUNT_RESET: _field_accounts,

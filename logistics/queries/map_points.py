@@ -18,6 +18,7 @@ from logistics.models import (
 )
 from logistics.queries.scope import incident_kecamatan, tps_in_scope
 from logistics.rules.meal_state import MealRow, MealState, meal_state
+from logistics.settings import settings_for
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,8 @@ def meal_states(session: Session, tps_ids: list[int], now: datetime, day_start: 
         ):
             rows[tps_id].append(MealRow(planned_at, status == DeliveryStatus.DELIVERED,
                                         status == DeliveryStatus.FAILED, delivered_at, planned, received))
-    return {tps_id: meal_state(rows.get(tps_id, []), now) for tps_id in tps_ids}
+    grace = settings_for(session).meal_late
+    return {tps_id: meal_state(rows.get(tps_id, []), now, grace) for tps_id in tps_ids}
 
 
 def open_incidents(session: Session, box: BBox | None, kecamatan_ids=None) -> list[HealthIncident]:

@@ -15,7 +15,7 @@ from logistics.models import (
     MedicStation, RosterShift, Tps, TpsStatus, Triage,
 )
 from logistics.queries.scope import incident_kecamatan
-from logistics.rules.lateness import GRACE
+from logistics.settings import settings_for
 
 OPENED = (TpsStatus.OPEN, TpsStatus.VOTING_CLOSED, TpsStatus.COUNTED, TpsStatus.HANDED_OVER)
 CLOSED = (TpsStatus.VOTING_CLOSED, TpsStatus.COUNTED, TpsStatus.HANDED_OVER)
@@ -56,7 +56,7 @@ def kecamatan_summary(session: Session, now: datetime, day_start: datetime, day_
     ):
         rows[kec_id].update(tps_total=total, dpt=int(dpt), tps_opened=int(opened), tps_closed=int(closed))
 
-    overdue = and_(Delivery.status.not_in(DONE), Delivery.planned_at < now - GRACE)
+    overdue = and_(Delivery.status.not_in(DONE), Delivery.planned_at < now - settings_for(session).meal_late)
     for kec_id, meal_round, planned, delivered, failed, late in session.execute(
         select(Kelurahan.kecamatan_id, Delivery.meal_round, func.count(Delivery.id),
                _count_if(Delivery.status == DeliveryStatus.DELIVERED),

@@ -23,9 +23,10 @@ def hours_on_duty(first_post: datetime | None, now: datetime, off_duty_at: datet
     return max(end - first_post, timedelta(0))
 
 
-def fatigue_level(on_duty: timedelta) -> FatigueLevel:
-    if on_duty >= ESCALATE_AFTER:
+def fatigue_level(on_duty: timedelta, alert_after: timedelta = ALERT_AFTER,
+                  escalate_after: timedelta = ESCALATE_AFTER) -> FatigueLevel:
+    if on_duty >= escalate_after:
         return FatigueLevel.ESCALATION
-    if on_duty >= ALERT_AFTER:
+    if on_duty >= alert_after:
         return FatigueLevel.ALERT
     return FatigueLevel.OK

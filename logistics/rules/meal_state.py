@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from logistics.rules.lateness import arrived_late, is_overdue
+from logistics.rules.lateness import GRACE, arrived_late, is_overdue
 
 
 class MealState(str, enum.Enum):
@@ -25,10 +25,10 @@ class MealRow:
     quantity_received: int | None
 
 
-def meal_state(rows: list[MealRow], now: datetime) -> MealState:
+def meal_state(rows: list[MealRow], now: datetime, grace: timedelta = GRACE) -> MealState:
     """Worst first: waiting past the deadline beats short, short beats on time."""
-    if any(is_overdue(r.planned_at, r.delivered or r.failed, now) or arrived_late(r.planned_at, r.delivered_at)
-           for r in rows):
+    if any(is_overdue(r.planned_at, r.delivered or r.failed, now, grace)
+           or arrived_late(r.planned_at, r.delivered_at, grace) for r in rows):
         return MealState.LATE
     if any(r.failed or (r.delivered and r.quantity_received is not None
                         and r.quantity_received < r.quantity_planned) for r in rows):

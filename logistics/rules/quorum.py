@@ -5,6 +5,6 @@ KPPS_MEMBERS = 7
 QUORUM = KPPS_MEMBERS // 2 + 1  # 4 of 7
 
 
-def below_quorum(officers_present: int | None) -> bool:
+def below_quorum(officers_present: int | None, quorum: int = QUORUM) -> bool:
     """True when a count was posted and it is under the quorum (no count yet is not a warning)."""
-    return officers_present is not None and officers_present < QUORUM
+    return officers_present is not None and officers_present < quorum

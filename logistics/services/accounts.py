@@ -196,3 +196,15 @@ def log_out(session: Session, actor: Actor) -> User:
     """The user logs out: every copy of their session cookies, on every device, stops working."""
     user = load(session, User, actor.user_id, "Pengguna")
     return _change(session, actor, user, "user.logged_out")
+
+
+def create_admin(session: Session, actor: Actor, username: str, password: str, full_name: str = "Admin") -> User:
+    """The first admin of a new deployment (no demo seed): who then sets the area up in the app."""
+    require(may(actor, Permission.ACCOUNT_ADMIN), "Hanya admin / admins only")
+    user = User(username=check_username(session, username), full_name=full_name, role=Role.ADMIN, password_hash="")
+    check_new_password(user, password)
+    user.password_hash = hash_password(password)
+    session.add(user)
+    audit(session, actor, "user.created", user, None)
+    commit(session)
+    return user

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -18,10 +18,9 @@ from logistics.permissions import Permission, Target, may, require
 from logistics.rules.routing import Stop, sweep_split
 from logistics.services.common import audit, commit, load, snapshot
 from logistics.services.routes import refresh_route
+from logistics.settings import MEAL_TIMES, settings_for
 from logistics.timeutil import to_wib, utcnow, wib
 
-MEAL_TIMES = {MealRound.PAGI: time(6, 0), MealRound.SIANG: time(12, 0), MealRound.MALAM: time(18, 30),
-              MealRound.SNACK: time(22, 0)}  # the late snack keeps the counting team going
 
 
 @dataclass
@@ -52,6 +51,7 @@ def plan_meals(session: Session, actor: Actor, day: date, rounds: Iterable[MealR
     if kecamatan_ids is not None:
         kec_query = kec_query.where(Kecamatan.id.in_(list(kecamatan_ids)))
     result = PlanResult()
+    settings = settings_for(session)  # meal round times and extra portions
     routes: set[tuple[int, MealRound]] = set()
     for kec in session.scalars(kec_query):
         require(may(actor, Permission.MEAL_PLAN, Target(kecamatan_id=kec.id)),
@@ -67,14 +67,14 @@ def plan_meals(session: Session, actor: Actor, day: date, rounds: Iterable[MealR
             Delivery.ref.in_([meal_ref(day, r, t.code) for r in rounds for t in tps_list])))}
         counts_before = (result.created, result.updated)
         for tps in tps_list:
-            quantity = heads.get(tps.id, 0) or 1
+            quantity = (heads.get(tps.id, 0) or 1) + settings.extra_portions
             for meal_round in rounds:
                 delivery = existing.get(meal_ref(day, meal_round, tps.code))
                 courier_id = courier_of.get(tps.id)
                 if delivery is None:
                     delivery = Delivery(ref=meal_ref(day, meal_round, tps.code), tps_id=tps.id, kind=DeliveryKind.MEAL,
                                         meal_round=meal_round, unit="porsi", quantity_planned=quantity,
-                                        planned_at=wib(day, MEAL_TIMES[meal_round]), status=DeliveryStatus.PLANNED,
+                                        planned_at=wib(day, settings.meal_times[meal_round]), status=DeliveryStatus.PLANNED,
                                         courier_id=courier_id, vendor_id=vendor.id if vendor else None)
                     session.add(delivery)
                     result.created += 1

@@ -57,8 +57,13 @@ def live_server(e2e_database_url, tmp_path_factory):
     """Base URL of the app running in its own process, migrated and seeded like the demo."""
     env = {**os.environ, "SIAGA_ENV": "testing", "SECRET_KEY": "e2e-secret", "DATABASE_URL": e2e_database_url,
            "DEMO_PASSWORD": DEMO_PASSWORD, "FLASK_APP": "wsgi"}
+    yield from serve(env, (["db", "upgrade"], ["seed-demo"]), tmp_path_factory)
+
+
+def serve(env: dict, steps, tmp_path_factory):
+    """Run the `flask` set-up steps, then the app in its own process until the fixture ends; yields its URL."""
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
-    for step in (["db", "upgrade"], ["seed-demo"]):
+    for step in steps:
         subprocess.run(flask + step, cwd=ROOT, env=env, check=True, capture_output=True)
     port = free_port()
     log = (tmp_path_factory.mktemp("e2e-log") / "server.log").open("w")

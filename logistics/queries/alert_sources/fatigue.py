@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from logistics.models import AuditEntry, Kelurahan, Role, Tps, User
 from logistics.queries.alerts import Alert, alert_source
 from logistics.rules.fatigue import FatigueLevel, fatigue_level, hours_on_duty
+from logistics.settings import settings_for
 
 
 def first_posts(session: Session, day_start: datetime, day_end: datetime,
@@ -32,12 +33,12 @@ def fatigue_alerts(session, now, day_start, day_end, kecamatan_ids) -> list[Aler
     first = first_posts(session, day_start, now, kecamatan_ids)
     if not first:
         return []
-    alerts = []
+    alerts, settings = [], settings_for(session)
     rows = session.execute(select(Tps.id, Tps.number, Tps.handed_over_at, Kelurahan.kecamatan_id, Kelurahan.nama)
                            .join(Kelurahan, Tps.kelurahan_id == Kelurahan.id).where(Tps.id.in_(list(first))))
     for tps_id, number, handed_over_at, kecamatan_id, kelurahan in rows:
         on_duty = hours_on_duty(first[tps_id], now, handed_over_at)
-        level = fatigue_level(on_duty)
+        level = fatigue_level(on_duty, settings.fatigue_alert, settings.fatigue_escalate)
         if level == FatigueLevel.OK:
             continue
         hours = int(on_duty.total_seconds() // 3600)

@@ -5,18 +5,19 @@ from sqlalchemy import select
 
 from logistics.models import Delivery, DeliveryKind, DeliveryStatus, Kelurahan, Tps
 from logistics.queries.alerts import Alert, alert_source
-from logistics.rules.lateness import GRACE
+from logistics.settings import settings_for
 from logistics.timeutil import format_wib
 
 
 @alert_source
 def meal_at_risk_alerts(session, now, day_start, day_end, kecamatan_ids) -> list[Alert]:
+    grace = settings_for(session).meal_late
     query = (select(Delivery, Tps.number, Kelurahan.nama, Kelurahan.kecamatan_id)
              .join(Tps, Delivery.tps_id == Tps.id).join(Kelurahan, Tps.kelurahan_id == Kelurahan.id)
              .where(Delivery.kind == DeliveryKind.MEAL,
                     Delivery.status.in_((DeliveryStatus.PLANNED, DeliveryStatus.DISPATCHED)),
                     Delivery.planned_at >= day_start, Delivery.planned_at < day_end,
-                    Delivery.planned_at >= now - GRACE,  # once late, the lateness alert takes over
+                    Delivery.planned_at >= now - grace,  # once late, the lateness alert takes over
                     Delivery.eta_at > Delivery.planned_at))
     if kecamatan_ids is not None:
         query = query.where(Kelurahan.kecamatan_id.in_(kecamatan_ids))

@@ -1,0 +1,300 @@
+"""The admin's setup pages: bring a kota in from its own files (upload, map columns, preview on a map,
+confirm), see what it still lacks (readiness), and change the election settings.
+
+The uploaded file waits server-side between the preview and the confirmation: in the instance folder under
+a random token kept in the session (never the file in the cookie), removed on confirm or cancel. Each
+preview runs the importer as a dry run; the confirmation runs it for real, all or nothing.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from pathlib import Path
+
+from sqlalchemy import select
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+
+from logistics.errors import DomainError, ValidationFailed
+from logistics.imports import boundary_file, sites_file, tps_file
+from logistics.imports.report import ImportReport
+from logistics.imports.table import RowError, UnreadableFile, header_lookup, read_header, squash
+from logistics.models import Kecamatan, MealRound, Role
+from logistics.queries.area_readiness import FAR_FROM_STATION_M, readiness
+from logistics.services.settings import update_settings
+from logistics.settings import FIELDS, settings_for
+from siaga.auth import current_actor, login_required
+from siaga.extensions import db
+from siaga.fields import FormChoice, FormList, FormText
+from siaga.forms import FormSchema, with_form
+from siaga.i18n import _, register_english
+from siaga.idempotency import idempotent
+
+bp = Blueprint("admin_setup", __name__, url_prefix="/admin", template_folder="templates",
+               static_folder="static", static_url_path="/static")
+log = logging.getLogger(__name__)
+UPLOAD_LIMIT = 25 * 1024 * 1024  # a kabupaten's desa boundaries as GeoJSON can be ~20 MB
+SESSION_KEY = "setup_upload"
+STALE_AFTER_S = 24 * 3600
+# The hand-made mapping rides in the session cookie (4 KB): at most this many headers of at most this length.
+MAX_MAPPED, MAX_HEADER = 20, 60
+# What can be uploaded: the kind, its label, the file types it takes, and its columns (for the picker).
+KINDS = {
+    "batas": ("Batas wilayah (kelurahan/desa)", (".geojson", ".json", ".gpkg", ".zip", ".csv", ".xlsx"),
+              boundary_file.CODE_COLUMNS),
+    "tps": ("Daftar TPS", (".csv", ".xlsx", ".txt"), tps_file.COLUMNS),
+    "faskes": ("Fasilitas kesehatan", (".csv", ".xlsx", ".txt"), sites_file.KINDS["faskes"].columns),
+    "pos": ("Pos kesehatan", (".csv", ".xlsx", ".txt"), sites_file.KINDS["pos"].columns),
+    "vendor": ("Vendor katering", (".csv", ".xlsx", ".txt"), sites_file.KINDS["vendor"].columns),
+    "kurir": ("Kurir", (".csv", ".xlsx", ".txt"), sites_file.KINDS["kurir"].columns),
+    "medis": ("Tenaga kesehatan", (".csv", ".xlsx", ".txt"), sites_file.KINDS["medis"].columns),
+}
+
+register_english({
+    "Siapkan wilayah": "Set up the area", "Kesiapan wilayah": "Area readiness", "Unggah berkas": "Upload a file",
+    "Jenis data": "Kind of data", "Berkas": "File", "Nama kota/kabupaten (jika tidak ada di berkas)":
+        "Name of the kota/kabupaten (if not in the file)", "Provinsi (jika tidak ada di berkas)":
+        "Province (if not in the file)", "Periksa (uji coba)": "Check (dry run)", "Pratinjau impor": "Import preview",
+    "Simpan ke basis data": "Save to the database", "Batal": "Cancel", "Kolom": "Columns",
+    "Kolom di berkas": "Column in the file", "Dibaca sebagai": "Read as", "otomatis": "automatic",
+    "abaikan": "ignore", "Terapkan kolom": "Apply columns", "Kesalahan": "Errors", "Peringatan baris": "Row warnings",
+    "Catatan": "Notes", "Baris": "Row", "Pesan": "Message", "Per kecamatan": "Per kecamatan",
+    "Perubahan": "Changes", "akan dibuat": "to create", "akan diperbarui": "to update", "tetap": "unchanged",
+    "Tidak ada yang disimpan: perbaiki berkas lalu unggah lagi.": "Nothing saved: fix the file and upload it again.",
+    "Kecamatan tanpa pos kesehatan": "Kecamatan without a medic station",
+    "Kecamatan tanpa vendor katering": "Kecamatan without a catering vendor",
+    "Kecamatan tanpa kurir": "Kecamatan without couriers", "Kelurahan tanpa TPS": "Kelurahan without TPS",
+    "TPS jauh dari pos kesehatan (lebih dari {km} km)": "TPS far from any medic station (more than {km} km)",
+    "TPS dengan posisi perkiraan": "TPS with an approximate position", "TPS tanpa DPT": "TPS without DPT",
+    "Siap untuk hari pemungutan suara.": "Ready for election day.", "Belum siap:": "Not ready yet:",
+    "Pengaturan pemilu": "Election settings", "Simpan pengaturan": "Save the settings",
+    "Pengaturan disimpan ({n} diubah).": "Settings saved ({n} changed).", "Tidak ada": "None",
+    "Diimpor: {created} baru, {updated} diperbarui, {unchanged} tetap.":
+        "Imported: {created} new, {updated} updated, {unchanged} unchanged.",
+    "Pilih berkas untuk diunggah.": "Choose a file to upload.", "Berkas kosong.": "The file is empty.",
+    "Format berkas ini tidak dipakai untuk {kind}: pakai {suffixes}.":
+        "This file type is not used for {kind}: use {suffixes}.",
+    "Tidak ada unggahan yang menunggu.": "No upload is waiting.", "Unggahan dibatalkan.": "Upload cancelled.",
+    "Berkas tidak bisa dibaca.": "The file cannot be read.", "Urutan impor": "Import order",
+    "Wilayah": "Areas", "belum ada": "none yet", "Titik di peta": "Points on the map",
+    "posisi perkiraan": "approximate position", "bermasalah": "with a problem",
+    "Batas wilayah (kelurahan/desa)": "Boundaries (kelurahan/desa)", "Daftar TPS": "TPS list",
+    "Vendor katering": "Catering vendors",
+    "Batas: GeoJSON, GeoPackage, Shapefile (.zip), atau CSV/XLSX kode + titik. Lainnya: CSV atau XLSX.":
+        "Boundaries: GeoJSON, GeoPackage, Shapefile (.zip), or CSV/XLSX of codes and points. Others: CSV or XLSX.",
+    "belum ada TPS.": "no TPS yet.",
+    "Tanggal pemungutan suara": "Election day", "Porsi tambahan per TPS per ronde": "Extra portions per TPS and round",
+    "Kuorum KPPS (petugas hadir)": "KPPS quorum (officers present)",
+    "Konsumsi terlambat setelah (menit)": "Meal late after (minutes)",
+    "Kelelahan: peringatan setelah (jam)": "Fatigue: alert after (hours)",
+    "Kelelahan: eskalasi setelah (jam)": "Fatigue: escalation after (hours)",
+    "TPS belum buka: batas jam": "TPS not open: deadline",
+    "Kejadian merah tanpa respons setelah (menit)": "Merah incident without response after (minutes)",
+    **{f"Jam {r.label_id.lower()}": f"{r.label_en} time" for r in MealRound},
+})
+
+
+class UploadForm(FormSchema):
+    jenis = FormChoice(KINDS, required=True)
+    kota = FormText(120)
+    provinsi = FormText(120)
+
+
+class ColumnsForm(FormSchema):
+    kolom = FormList(FormText(400))  # "file header=our column", one per changed picker
+
+
+# One text input per setting; the service parses and checks each (per-field messages).
+SettingsForm = type("SettingsForm", (FormSchema,), {f.key: FormText(40) for f in FIELDS})
+
+
+def _upload_dir() -> Path:
+    """SETUP_UPLOAD_FOLDER, or uploads/ in the instance folder."""
+    folder = Path(current_app.config.get("SETUP_UPLOAD_FOLDER") or Path(current_app.instance_path) / "uploads")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _forget_stale_uploads() -> None:
+    """Uploads never confirmed nor cancelled (a closed browser) are removed after a day."""
+    limit = time.time() - STALE_AFTER_S
+    for path in _upload_dir().iterdir():
+        if path.is_file() and path.stat().st_mtime < limit:
+            path.unlink(missing_ok=True)
+
+
+def _pending() -> tuple[dict, Path] | None:
+    upload = session.get(SESSION_KEY)
+    if not isinstance(upload, dict) or upload.get("jenis") not in KINDS:
+        return None
+    path = _upload_dir() / f"{upload['token']}{upload['suffix']}"
+    return (upload, path) if path.is_file() else None
+
+
+def _discard() -> None:
+    pending = _pending()
+    if pending:
+        pending[1].unlink(missing_ok=True)
+    session.pop(SESSION_KEY, None)
+
+
+@bp.url_value_preprocessor
+def _allow_large_uploads(endpoint, values) -> None:
+    """Boundary files are larger than the app's 1 MB form limit; runs before the CSRF check reads the form."""
+    if endpoint == "admin_setup.upload":
+        request.max_content_length = UPLOAD_LIMIT
+
+
+@bp.get("/wilayah")
+@login_required(Role.ADMIN)
+def index():
+    return render_template("admin/setup.html", kinds=KINDS, state=readiness(db.session),
+                           far_km=FAR_FROM_STATION_M // 1000, pending=_pending())
+
+
+@bp.post("/wilayah/unggah")
+@login_required(Role.ADMIN)
+@with_form(UploadForm)
+def upload(form: dict):
+    kind = form["jenis"]
+    label, suffixes, _columns = KINDS[kind]
+    sent = request.files.get("berkas")
+    if sent is None or not sent.filename:
+        raise ValidationFailed(_("Pilih berkas untuk diunggah."), {"berkas": _("Pilih berkas untuk diunggah.")})
+    suffix = Path(sent.filename).suffix.lower()
+    if suffix not in suffixes:
+        message = _("Format berkas ini tidak dipakai untuk {kind}: pakai {suffixes}.", kind=label,
+                    suffixes=", ".join(suffixes))
+        raise ValidationFailed(message, {"berkas": message})
+    _discard()
+    _forget_stale_uploads()
+    token = secrets.token_urlsafe(16)
+    path = _upload_dir() / f"{token}{suffix}"
+    sent.save(path)
+    if path.stat().st_size == 0:
+        path.unlink()
+        raise ValidationFailed(_("Berkas kosong."), {"berkas": _("Berkas kosong.")})
+    pending = dict(token=token, suffix=suffix, jenis=kind, name=Path(sent.filename).name[:120],
+                   kota=form.get("kota") or "", provinsi=form.get("provinsi") or "", mapping={})
+    report = _run(pending, path, dry_run=True)
+    db.session.rollback()
+    unreadable = [e.message for e in report.errors if e.column == "-"]
+    if unreadable:  # not a file of this kind at all: refuse it here; a readable file with bad rows is previewed
+        path.unlink(missing_ok=True)
+        raise ValidationFailed(unreadable[0], {"berkas": unreadable[0]})
+    session[SESSION_KEY] = pending
+    return redirect(url_for(".preview"), 303)
+
+
+def _run(upload: dict, path: Path, dry_run: bool) -> ImportReport:
+    """The importer of the upload's kind; a file a parser chokes on is a report with one error, not a 500."""
+    kind, mapping, actor = upload["jenis"], upload.get("mapping") or {}, current_actor()
+    try:
+        if kind == "batas":
+            return boundary_file.import_boundaries(db.session, actor, path, kota_nama=upload.get("kota", ""),
+                                                   provinsi=upload.get("provinsi", ""), mapping=mapping,
+                                                   dry_run=dry_run)
+        if kind == "tps":
+            return tps_file.import_tps(db.session, actor, path, mapping=mapping, dry_run=dry_run)
+        return sites_file.import_sites(db.session, actor, kind, path, mapping=mapping, dry_run=dry_run)
+    except DomainError:
+        raise
+    except Exception:  # GDAL, openpyxl and csv raise many kinds for a hostile file
+        log.exception("import of %s (%s) failed", upload.get("name"), kind)
+        db.session.rollback()
+        return ImportReport(dry_run=dry_run, errors=[RowError(1, "-", _("Berkas tidak bisa dibaca."))])
+
+
+def _headers(upload: dict, path: Path) -> list[tuple[str, str]]:
+    """(file header, the column it is read as now, '' if none) for the column picker."""
+    columns = KINDS[upload["jenis"]][2]
+    try:
+        if upload["jenis"] == "batas":
+            headers = boundary_file.headers(path)
+        else:
+            headers = read_header(path)
+    except (UnreadableFile, OSError, ValueError):
+        return []
+    except Exception:  # the same hostile files as in _run
+        log.exception("header of %s unreadable", upload.get("name"))
+        return []
+    lookup = header_lookup(columns, upload.get("mapping") or {})
+    return [(h, lookup.get(squash(h), "")) for h in headers if h][:80]
+
+
+@bp.get("/wilayah/pratinjau")
+@login_required(Role.ADMIN)
+def preview():
+    pending = _pending()
+    if pending is None:
+        flash(_("Tidak ada unggahan yang menunggu."))
+        return redirect(url_for(".index"))
+    upload, path = pending
+    report = _run(upload, path, dry_run=True)
+    db.session.rollback()  # a dry run writes nothing; end its read transaction
+    # The map's outlines: the file's own kelurahan, or the stored kecamatan the rows fall in.
+    outlines = report.outlines or [k.boundary for k in db.session.scalars(select(Kecamatan))]
+    return render_template("admin/preview.html", upload=upload, label=KINDS[upload["jenis"]][0], report=report,
+                           headers=_headers(upload, path), columns=list(KINDS[upload["jenis"]][2]),
+                           preview={"points": report.points[:5000], "outlines": outlines})
+
+
+@bp.post("/wilayah/kolom")
+@login_required(Role.ADMIN)
+@with_form(ColumnsForm)
+def columns(form: dict):
+    pending = _pending()
+    if pending is None:
+        abort(404)
+    upload, path = pending
+    known = KINDS[upload["jenis"]][2]
+    in_file = {h for h, _now in _headers(upload, path) if len(h) <= MAX_HEADER}
+    mapping = {}
+    for pair in form.get("kolom", []):
+        header, _sep, column = pair.rpartition("=")
+        if header in in_file and column in known and len(mapping) < MAX_MAPPED:  # the file's own headers only
+            mapping[header] = column
+    session[SESSION_KEY] = {**upload, "mapping": mapping}
+    return redirect(url_for(".preview"), 303)
+
+
+@bp.post("/wilayah/simpan")
+@login_required(Role.ADMIN)
+@idempotent
+@with_form(FormSchema)
+def confirm(form: dict):
+    pending = _pending()
+    if pending is None:
+        flash(_("Tidak ada unggahan yang menunggu."))
+        return redirect(url_for(".index"), 303)
+    upload, path = pending
+    report = _run(upload, path, dry_run=False)
+    if not report.ok:
+        flash(_("Tidak ada yang disimpan: perbaiki berkas lalu unggah lagi."))
+        return redirect(url_for(".preview"), 303)
+    _discard()
+    flash(_("Diimpor: {created} baru, {updated} diperbarui, {unchanged} tetap.", created=report.created,
+            updated=report.updated, unchanged=report.unchanged))
+    return redirect(url_for(".index"), 303)
+
+
+@bp.post("/wilayah/batal")
+@login_required(Role.ADMIN)
+@with_form(FormSchema)
+def cancel(form: dict):
+    _discard()
+    flash(_("Unggahan dibatalkan."))
+    return redirect(url_for(".index"), 303)
+
+
+@bp.route("/pengaturan", methods=["GET", "POST"])
+@login_required(Role.ADMIN)
+@idempotent
+@with_form(SettingsForm)
+def settings(form: dict | None):
+    if form is not None:
+        changed = update_settings(db.session, current_actor(), {k: v for k, v in form.items() if v})
+        flash(_("Pengaturan disimpan ({n} diubah).", n=changed))
+        return redirect(url_for(".settings"), 303)
+    current = settings_for(db.session)
+    return render_template("admin/settings.html", fields=[(f, f.get(current)) for f in FIELDS])

@@ -1,0 +1,71 @@
+"""Is the area ready for election day? What an admin setting up a kota still has to add: kecamatan without a
+medic station or a catering vendor, kelurahan without TPS, TPS far from every station, TPS whose position or
+DPT the imported list did not have."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from logistics.models import Kecamatan, Kelurahan, Kota, MedicStation, Person, PersonRole, Tps, Vendor
+from logistics.rules.geo import EARTH_RADIUS_M
+
+FAR_FROM_STATION_M = 5_000  # further than this by road is more than ~15 minutes for an ambulance in town
+
+
+@dataclass
+class Readiness:
+    kota: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    kecamatan_without_station: list[str] = field(default_factory=list)
+    kecamatan_without_vendor: list[str] = field(default_factory=list)
+    kecamatan_without_courier: list[str] = field(default_factory=list)
+    kelurahan_without_tps: list[str] = field(default_factory=list)
+    tps_far_from_station: list[tuple[str, int]] = field(default_factory=list)  # (TPS, metres to the nearest)
+    tps_approximate: int = 0
+    tps_without_dpt: int = 0
+
+    @property
+    def ready(self) -> bool:
+        return not (self.kecamatan_without_station or self.kecamatan_without_vendor or self.kelurahan_without_tps
+                    or self.tps_far_from_station) and self.counts.get("tps", 0) > 0
+
+
+def readiness(session: Session) -> Readiness:
+    result = Readiness(kota=list(session.scalars(select(Kota.nama).order_by(Kota.kode_kemendagri))))
+    for name, model in (("kecamatan", Kecamatan), ("kelurahan", Kelurahan), ("tps", Tps),
+                        ("pos_kesehatan", MedicStation), ("vendor", Vendor)):
+        result.counts[name] = session.scalar(select(func.count()).select_from(model))
+    kecamatan = session.execute(select(Kecamatan.id, Kecamatan.nama).order_by(Kecamatan.kode_kemendagri)).all()
+    with_station = set(session.scalars(select(MedicStation.kecamatan_id)))
+    with_vendor = set(session.scalars(select(Vendor.kecamatan_id)))
+    with_courier = set(session.scalars(select(Person.kecamatan_id).where(Person.role == PersonRole.COURIER,
+                                                                         Person.active.is_(True))))
+    result.kecamatan_without_station = [n for i, n in kecamatan if i not in with_station]
+    result.kecamatan_without_vendor = [n for i, n in kecamatan if i not in with_vendor]
+    result.kecamatan_without_courier = [n for i, n in kecamatan if i not in with_courier]
+    result.kelurahan_without_tps = list(session.scalars(
+        select(Kelurahan.nama).where(~select(Tps.id).where(Tps.kelurahan_id == Kelurahan.id).exists())
+        .order_by(Kelurahan.kode_kemendagri)))
+    result.tps_approximate = session.scalar(select(func.count()).select_from(Tps).where(Tps.position_approximate))
+    result.tps_without_dpt = session.scalar(select(func.count()).select_from(Tps).where(Tps.dpt.is_(None)))
+    result.tps_far_from_station = _far_from_station(session)
+    return result
+
+
+def _far_from_station(session: Session) -> list[tuple[str, int]]:
+    stations = np.array(session.execute(select(MedicStation.lat, MedicStation.lon)).all(), dtype=float)
+    tps = session.execute(select(Tps.code, Tps.lat, Tps.lon).order_by(Tps.code)).all()
+    if not tps:
+        return []
+    if not len(stations):
+        return [(code, -1) for code, _, _ in tps]
+    points = np.radians(np.array([(lat, lon) for _, lat, lon in tps], dtype=float))
+    s = np.radians(stations)
+    dlat = points[:, None, 0] - s[None, :, 0]
+    dlon = points[:, None, 1] - s[None, :, 1]
+    a = np.sin(dlat / 2) ** 2 + np.cos(points[:, None, 0]) * np.cos(s[None, :, 0]) * np.sin(dlon / 2) ** 2
+    nearest = (2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(a))).min(axis=1)
+    return [(tps[i][0], int(d)) for i, d in enumerate(nearest) if d > FAR_FROM_STATION_M]
