@@ -363,6 +363,7 @@ WRITE_TABLE = {
     # admin, koordinator, camat-gerunggang, petugas, kurir, medis, mitra (a partner user, no scopes)
     "TPS_POST_STATUS": (True, True, (True, False), (False, True), False, False, False),
     "DELIVERY_MOVE": (True, True, (True, False), (False, True), (True, False), False, False),
+    "DELIVERY_RECEIVE": (True, True, (True, False), (False, True), False, False, False),  # not the courier
     "INCIDENT_REPORT": (True, True, (True, False), (False, True), True, True, False),
     "INCIDENT_CARE": (True, True, (True, False), False, False, (True, False), False),
     "INCIDENT_ASSIGN": (True, True, (True, False), False, False, False, False),
