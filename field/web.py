@@ -6,7 +6,6 @@ from flask import flash, jsonify, redirect, render_template, request
 from logistics.errors import ValidationFailed
 from siaga.errors import wants_json
 from siaga.i18n import _, register_english
-from siaga.idempotency import IGNORED_FORM_FIELDS
 from siaga.redirects import safe_next
 
 register_english({
@@ -42,8 +41,8 @@ def ask_first(question: str, yes: str, form: dict, back: str, *, reason: str | N
         if reason:
             fields["reason"] = reason
         raise ValidationFailed(question, fields)
-    carried = [(name, value) for name, value in request.form.items(multi=True)
-               if name not in IGNORED_FORM_FIELDS and name not in ("confirm", "reason")]
+    carried = [(name, str(value)) for name, value in form.items()
+               if value is not None and name not in ("confirm", "reason")]
     return render_template("field/confirm.html", question=question, yes=yes, carried=carried, back=back,
                            action=request.path, reason_prompt=reason, reason=form.get("reason") or "",
                            reason_missing=bool(reason and form.get("confirm")))
