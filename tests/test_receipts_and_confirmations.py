@@ -58,7 +58,8 @@ def test_courier_arrival_waits_for_the_tps_and_coordinators_see_it(client, sessi
     log_in_as(client, session, "koordinator")
     record = client.get(f"/tps/{stop.tps_id}").get_data(as_text=True)
     assert "Sampai, belum dikonfirmasi" in record
-    assert "sampai, belum dikonfirmasi" in client.get("/dashboard").get_data(as_text=True)
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert "+1 sampai" in dashboard and "sampai, belum dikonfirmasi" in dashboard
     start, end = wib_day(to_wib(stop.planned_at).date())
     alerts = collect_alerts(session, arrived.arrived_at + timedelta(minutes=16), start, end)
     unconfirmed = [a for a in alerts if a.kind == "meal_unconfirmed" and a.refs["delivery_id"] == stop.id]
