@@ -170,12 +170,20 @@
     }
     event.preventDefault();
     event.stopImmediatePropagation();
-    if (typeof HTMLDialogElement === "undefined") {  // very old browsers: the server's confirm page asks
-      form.removeAttribute("data-confirm");
-      form.requestSubmit ? form.requestSubmit(event.submitter || undefined) : form.submit();
+    var submitter = event.submitter;
+    function go(reasonText) {
+      hidden(form, "confirm", "1");
+      if (reasonText !== null) { hidden(form, "reason", reasonText); }
+      form.dataset.confirmed = "1";
+      if (form.requestSubmit) { form.requestSubmit(submitter || undefined); } else { form.submit(); }
+    }
+    if (typeof HTMLDialogElement === "undefined") {  // old browsers: the browser's own boxes ask
+      if (!window.confirm(form.dataset.confirm)) { return; }
+      var typed = form.dataset.confirmReason ? window.prompt(form.dataset.confirmReason) : null;
+      if (form.dataset.confirmReason && !(typed && typed.trim())) { return; }
+      go(typed ? typed.trim() : null);
       return;
     }
-    var submitter = event.submitter;
     var dialog = el("dialog", "confirm");
     dialog.appendChild(el("p", "big", form.dataset.confirm));
     var reason = null;
@@ -195,11 +203,8 @@
     dialog.addEventListener("cancel", function () { dialog.remove(); });
     yes.addEventListener("click", function () {
       if (reason && !reason.value.trim()) { reason.focus(); reason.reportValidity(); return; }
-      hidden(form, "confirm", "1");
-      if (reason) { hidden(form, "reason", reason.value.trim()); }
       finish();
-      form.dataset.confirmed = "1";
-      if (form.requestSubmit) { form.requestSubmit(submitter || undefined); } else { form.submit(); }
+      go(reason ? reason.value.trim() : null);
     });
     dialog.showModal();
   }, true);
