@@ -1,4 +1,5 @@
-"""Courier page: today's route in order, one meal round at a time; mark each stop dispatched and delivered."""
+"""Courier page: today's route in order, one meal round at a time; mark each stop dispatched and arrived
+(the TPS officer confirms the receipt)."""
 from __future__ import annotations
 
 from flask import abort, render_template
@@ -19,7 +20,7 @@ register_english({
     "Berangkat": "Dispatched",
     "Sudah sampai": "Delivered",
     "Berangkat ke sini": "Set off for this stop",
-    "Tandai sampai": "Mark delivered",
+    "Tandai sampai": "Mark arrived",
     "Tidak ada pengiriman untuk Anda hari ini.": "No deliveries for you today.",
     "{done} dari {total} perhentian selesai": "{done} of {total} stops done",
     "Putaran": "Round",
@@ -33,7 +34,8 @@ class RouteQuery(FormSchema):
 
 
 def _is_done(delivery) -> bool:
-    return delivery.delivered_at is not None or delivery.failed_at is not None
+    """The courier's part is over: marked there (the TPS confirms the receipt), received or failed."""
+    return delivery.reached_at is not None
 
 
 @bp.get("/rute")

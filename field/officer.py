@@ -5,19 +5,20 @@ from flask import abort, redirect, render_template, url_for
 
 from logistics.errors import ValidationFailed
 from logistics.models import Delivery, DeliveryKind, DeliveryStatus, Role, Tps, TpsStatus
-from logistics.permissions import may_move_delivery, may_post_for_tps
+from logistics.permissions import may_move_delivery, may_post_for_tps, may_step_delivery
 from logistics.queries.field_lists import tps_deliveries, tps_incidents
 from logistics.rules.quorum import below_quorum
-from logistics.rules.transitions import TPS_ORDER
-from logistics.services.deliveries import advance_delivery
+from logistics.rules.transitions import DELIVERY_ORDER, TPS_ORDER, tps_skipped_steps
+from logistics.services.deliveries import CORRECTION_REASON_MAX as DELIVERY_REASON_MAX, advance_delivery, \
+    correct_delivery
 from logistics.services.tps_status import CORRECTION_REASON_MAX, MAX_OFFICERS_ON_SITE, STEP_TIME_FIELD, \
     advance_tps_status, correct_tps_status, report_officers_present
 from field import bp
-from field.web import back_to, done
+from field.web import ask_first, back_to, done
 from siaga.election import election_settings, election_window
 from siaga.auth import current_actor, login_required
 from siaga.extensions import db
-from siaga.fields import ID_PATH, FormChoice, FormInt, FormText
+from siaga.fields import ID_PATH, FormChoice, FormFlag, FormInt, FormText
 from siaga.forms import FormSchema, with_form
 from siaga.i18n import _, label, register_english
 from siaga.idempotency import idempotent
@@ -66,6 +67,22 @@ register_english({
     "Diterima": "Received",
     "Kurang": "Short",
     "Tidak datang": "Did not arrive",
+    "Ya, {step}": "Yes, {step}",
+    "Ya, tidak datang": "Yes, it did not arrive",
+    "Alasan langkah dilewati": "Why are steps skipped?",
+    "Langkah {steps} belum dilaporkan dan akan dilewati. Lanjut ke \"{target}\"?":
+        "Steps {steps} were not reported and will be skipped. Go on to \"{target}\"?",
+    "Kotak suara sudah benar-benar diserahkan ke PPS? Ini langkah terakhir hari ini.":
+        "Has the ballot box really been handed to the PPS? This is the day's last step.",
+    "Catat {what} tidak datang? Koordinator akan diberi tahu.":
+        "Record {what} as not arrived? Coordinators will be told.",
+    "Tercatat sampai. Petugas TPS mengonfirmasi jumlah dan penerimanya.":
+        "Recorded as arrived. The TPS officer confirms the quantity and receiver.",
+    "Kurir menandai sampai {at}: periksa jumlahnya lalu konfirmasi.":
+        "The courier marked it arrived at {at}: check the quantity, then confirm.",
+    "Koreksi": "Correct",
+    "Kembalikan ke": "Set back to",
+    "Konfirmasi diterima": "Confirm received",
     "Penerimaan tercatat: {n} dari {planned} {unit}.": "Receipt recorded: {n} of {planned} {unit}.",
     "Kurang {n} {unit} dari jumlah orang di TPS. Koordinator sudah diberi tahu.":
         "{n} {unit} short of the people at the TPS. Coordinators have been told.",
@@ -92,6 +109,8 @@ class OfficersForm(FormSchema):
 
 class StatusForm(FormSchema):
     to_status = FormChoice(TpsStatus, required=True)
+    confirm = FormFlag()  # the answer to "Yakin?" (field.web.ask_first)
+    reason = FormText(CORRECTION_REASON_MAX)  # why steps are skipped
 
 
 class CorrectionForm(FormSchema):
@@ -102,12 +121,18 @@ class CorrectionForm(FormSchema):
 
 class DeliveryStepForm(FormSchema):
     """One step of a delivery from the TPS or the courier; `next` is the page to go back to."""
-    action = FormChoice(("delivered", "short", "failed", "dispatched"), required=True)
+    action = FormChoice(("delivered", "short", "failed", "dispatched", "arrived"), required=True)
+    confirm = FormFlag()
     quantity_received = FormInt()
     quantity_damaged = FormInt()
     received_by = FormText(Delivery.received_by)
     reason = FormText(Delivery.failure_reason)
     next = FormText(500)
+
+
+class DeliveryCorrectionForm(FormSchema):
+    to_status = FormChoice(DELIVERY_ORDER, required=True)
+    reason = FormText(DELIVERY_REASON_MAX)  # kept in the audit entry; the service requires it
 
 
 def _tps_or_403(tps_id: int) -> Tps:
@@ -147,6 +172,18 @@ def timeline(tps: Tps) -> list[tuple[str, object]]:
     return steps
 
 
+def step_question(current: TpsStatus, target: TpsStatus) -> str | None:
+    """What to ask before a status step, or None when it is the plain next step. Skipping steps
+    asks for a reason; handing the ballot box over is the day's last, irreversible act."""
+    skipped = tps_skipped_steps(current, target)
+    if skipped:
+        return _("Langkah {steps} belum dilaporkan dan akan dilewati. Lanjut ke \"{target}\"?",
+                 steps=", ".join(label(s) for s in skipped), target=label(target))
+    if target == TpsStatus.HANDED_OVER:
+        return _("Kotak suara sudah benar-benar diserahkan ke PPS? Ini langkah terakhir hari ini.")
+    return None
+
+
 @bp.get(f"/tps/<{ID_PATH}:tps_id>")
 @login_required(*OFFICER_ROLES)
 def tps_page(tps_id: int):
@@ -155,7 +192,9 @@ def tps_page(tps_id: int):
     later = [s for s in TPS_ORDER if TPS_ORDER.index(s) > TPS_ORDER.index(tps.status)]
     earlier = [s for s in TPS_ORDER if TPS_ORDER.index(s) < TPS_ORDER.index(tps.status)]
     return render_template(
-        "field/tps.html", tps=tps, timeline=timeline(tps), next_steps=[(s, STEP_BUTTONS[s]) for s in later],
+        "field/tps.html", tps=tps, timeline=timeline(tps),
+        next_steps=[(s, STEP_BUTTONS[s], step_question(tps.status, s), bool(tps_skipped_steps(tps.status, s)))
+                    for s in later],
         earlier=earlier, below_quorum=below_quorum(tps.officers_present, election_settings().quorum),
         quorum=election_settings().quorum,
         incidents=tps_incidents(db.session, tps.id, day_start),
@@ -184,7 +223,14 @@ def officers_present(tps_id: int, form: dict):
 @with_form(StatusForm)
 def tps_status(tps_id: int, form: dict):
     tps = _tps_or_403(tps_id)
-    tps = advance_tps_status(db.session, current_actor(), tps.id, form["to_status"])
+    target = TpsStatus(form["to_status"])
+    question = step_question(tps.status, target)
+    skipped = tps_skipped_steps(tps.status, target)
+    if question and (not form.get("confirm") or (skipped and not (form.get("reason") or "").strip())):
+        return ask_first(question, _("Ya, {step}", step=_(STEP_BUTTONS.get(target, label(target)))), form,
+                         url_for("field.tps_page", tps_id=tps.id),
+                         reason=_("Alasan langkah dilewati") if skipped else None)
+    tps = advance_tps_status(db.session, current_actor(), tps.id, target, reason=form.get("reason"))
     return done(_("Status tercatat: {status}.", status=label(tps.status)), url_for("field.tps_page", tps_id=tps.id))
 
 
@@ -203,7 +249,8 @@ def tps_correct(tps_id: int, form: dict):
 @login_required(*OFFICER_ROLES)
 def tps_deliveries_page(tps_id: int):
     tps = _tps_or_403(tps_id)
-    return render_template("field/deliveries.html", tps=tps, deliveries=tps_deliveries(db.session, tps.id))
+    return render_template("field/deliveries.html", tps=tps, deliveries=tps_deliveries(db.session, tps.id),
+                           correction_targets=list(reversed(DELIVERY_ORDER)))
 
 
 @bp.post(f"/kiriman/<{ID_PATH}:delivery_id>")
@@ -216,11 +263,17 @@ def delivery_update(delivery_id: int, form: dict):
     if delivery is None:
         abort(404)
     actor = current_actor()
+    action = form["action"]
+    step = STEP_OF_ACTION[action]
     if not may_move_delivery(actor, delivery.tps_id, delivery.tps.kelurahan.kecamatan_id, delivery.courier_id):
         abort(403)
-    action = form["action"]
+    if not may_step_delivery(actor, step, delivery.tps_id, delivery.tps.kelurahan.kecamatan_id, delivery.courier_id):
+        abort(403)  # e.g. a courier confirming the receipt: that is the TPS's
     back = back_to(form, url_for("field.route") if actor.role == Role.COURIER else
                    url_for("field.tps_deliveries_page", tps_id=delivery.tps_id))
+    if action == "failed" and not form.get("confirm"):
+        return ask_first(_("Catat {what} tidak datang? Koordinator akan diberi tahu.", what=_delivery_name(delivery)),
+                         _("Ya, tidak datang"), form, back)
     if action in ("delivered", "short"):
         quantity = form.get("quantity_received")
         if action == "short" and (quantity is None or quantity >= delivery.quantity_planned):
@@ -248,4 +301,30 @@ def delivery_update(delivery_id: int, form: dict):
     elif action == "dispatched":
         advance_delivery(db.session, actor, delivery.id, DeliveryStatus.DISPATCHED)
         message = _("Tercatat dalam perjalanan.")
+    elif action == "arrived":
+        advance_delivery(db.session, actor, delivery.id, DeliveryStatus.ARRIVED)
+        message = _("Tercatat sampai. Petugas TPS mengonfirmasi jumlah dan penerimanya.")
     return done(message, back)
+
+
+STEP_OF_ACTION = {"delivered": DeliveryStatus.DELIVERED, "short": DeliveryStatus.DELIVERED,
+                  "failed": DeliveryStatus.FAILED, "dispatched": DeliveryStatus.DISPATCHED,
+                  "arrived": DeliveryStatus.ARRIVED}
+
+
+def _delivery_name(delivery: Delivery) -> str:
+    return label(delivery.meal_round) if delivery.meal_round else (delivery.item or "").replace("_", " ")
+
+
+@bp.post(f"/kiriman/<{ID_PATH}:delivery_id>/koreksi")
+@login_required(*OFFICER_ROLES)
+@idempotent
+@with_form(DeliveryCorrectionForm)
+def delivery_correct(delivery_id: int, form: dict):
+    """Put back a receipt or "did not come" posted by mistake, with a reason (audited)."""
+    delivery = db.session.get(Delivery, delivery_id)
+    if delivery is None:
+        abort(404)
+    _tps_or_403(delivery.tps_id)
+    correct_delivery(db.session, current_actor(), delivery.id, form["to_status"], form.get("reason", ""))
+    return done(_("Koreksi tercatat."), url_for("field.tps_deliveries_page", tps_id=delivery.tps_id))

@@ -29,6 +29,8 @@ register_english({
     "Dibuka / ditutup": "Opened / closed",
     "Konsumsi diterima / rencana": "Meals delivered / planned",
     "Terlambat": "Late",
+    "sampai": "arrived",
+    "sampai, belum dikonfirmasi": "arrived, not confirmed by the TPS",
     "Kejadian terbuka": "Open incidents",
     "Pos kesehatan berpetugas": "Medic stations staffed",
     "Peringatan": "Alerts",

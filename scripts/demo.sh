@@ -1,12 +1,29 @@
 #!/usr/bin/env bash
 # Set up and serve the Pangkalpinang demo on SQLite at http://127.0.0.1:5000
 # (creates .venv, installs, migrates, seeds; safe to run again).
+# The election day is today (ELECTION_DATE=today unless set) and a drill (gladi) plays it at 30x
+# alongside the server, so the map and dashboard are alive; `DRILL=0 ./scripts/demo.sh` or
+# `./scripts/demo.sh --no-drill` serves a quiet day. The drill stops with the server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+for arg in "$@"; do
+  case "$arg" in
+    --no-drill) DRILL=0 ;;
+    *) echo "usage: $0 [--no-drill]" >&2; exit 2 ;;
+  esac
+done
 bash scripts/setup-venv.sh requirements.txt
 export SIAGA_ENV="${SIAGA_ENV:-development}"
+export ELECTION_DATE="${ELECTION_DATE:-today}"
 export FLASK_APP=wsgi
 .venv/bin/flask db upgrade
 .venv/bin/flask seed-demo
+if [ "${DRILL:-1}" != "0" ]; then
+  .venv/bin/flask drill --wipe
+  .venv/bin/flask drill --speed "${DRILL_SPEED:-30}" --seed "${DRILL_SEED:-1}" &
+  drill_pid=$!
+  trap 'kill "$drill_pid" 2>/dev/null || true' EXIT INT TERM
+  echo "Gladi berjalan (pid $drill_pid): hari-H sintetis 30x lebih cepat / a drill is playing the day. Hapus: flask --app wsgi drill --wipe"
+fi
 echo "Siaga TPS: http://127.0.0.1:5000  (demo accounts: see README; password ${DEMO_PASSWORD:-siaga2025})"
-exec .venv/bin/flask run --host 127.0.0.1 --port "${PORT:-5000}"
+.venv/bin/flask run --host 127.0.0.1 --port "${PORT:-5000}"

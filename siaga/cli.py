@@ -1,4 +1,4 @@
-"""Command-line tools: `flask --app wsgi seed-demo | plan-meals | import-tps | import-officers`, and accounts:
+"""Command-line tools: `flask --app wsgi seed-demo | plan-meals | drill | import-tps | import-officers`, and accounts:
 `set-password | deactivate-user | reactivate-user | revoke-sessions | provision-accounts`."""
 from __future__ import annotations
 
@@ -146,7 +146,7 @@ def register_cli(app: Flask) -> None:
         """Load the Pangkalpinang demo city (idempotent: running it again changes nothing)."""
         from siaga.seeding import seed_demo
 
-        counts = seed_demo(db.session, demo_password=password)
+        counts = seed_demo(db.session, demo_password=password, election_day=election_day())
         for name, (total, added) in counts.items():
             click.echo(f"{name:<22} {total:>7}  (+{added} new)")
 
@@ -223,6 +223,31 @@ def register_cli(app: Flask) -> None:
                 path.chmod(0o600)  # PINs inside: only the operator reads it
                 line += f", {len(cards)} kartu -> {path}"
             click.echo(line)
+
+    @app.cli.command("drill")
+    @click.option("--speed", type=click.FloatRange(min=0.001), default=30.0, show_default=True,
+                  help="Time compression: 30 plays a 24-hour day in 48 minutes.")
+    @click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same day.")
+    @click.option("--minutes", type=click.FloatRange(min=0), default=None,
+                  help="Stop after this many wall-clock minutes (default: at the end of the day).")
+    @click.option("--tps", "tps_limit", type=click.IntRange(min=1), default=None, help="Only the first N TPS.")
+    @click.option("--wipe", is_flag=True, help="Reset what a drill moved and delete its incidents, then exit.")
+    def drill_command(speed: float, seed: int, minutes, tps_limit, wipe: bool) -> None:
+        """Gladi: play a synthetic election day (ELECTION_DATE) through the services, from now."""
+        from logistics.drill.runner import DrillRefused, run_drill, wipe_drill
+
+        if wipe:
+            counts = wipe_drill(db.session)
+            click.echo(f"Gladi dihapus / drill wiped: {counts['tps']} TPS, {counts['delivery']} pengiriman, "
+                       f"{counts['health_incident']} kejadian (catatan audit tetap, berlabel gladi).")
+            return
+        try:
+            report = run_drill(db.session, election_day(), seed=seed, speed=speed, minutes=minutes,
+                               tps_limit=tps_limit, log=lambda m: click.echo(m, err=True))
+        except DrillRefused as exc:
+            raise click.ClickException(str(exc))
+        click.echo(f"Gladi selesai / drill done: {report.applied} dari {report.events} kejadian, "
+                   f"{len(report.skipped)} dilewati" + (" (berhenti karena --minutes)" if report.stopped_early else ""))
 
     @app.cli.command("import-tps")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))

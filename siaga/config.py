@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from logistics.timeutil import to_wib, utcnow
+
 ENVIRONMENTS = ("development", "testing", "production")
 INSECURE_DEV_KEY = "dev-only-insecure-key"
 SESSION_LIFETIME = timedelta(hours=30)  # an election-day shift, with margin; then log in again
@@ -72,8 +74,11 @@ def load_settings(instance_path: str, environ: dict | None = None) -> Settings:
     default_db = "sqlite:///" + str(Path(instance_path) / "siaga.db")
     database_url = normalise_database_url(env_vars.get("DATABASE_URL", "").strip() or default_db)
     election_date = env_vars.get("ELECTION_DATE", "2025-08-27").strip()
+    if election_date.lower() == "today":
+        # The demo: the election day is today (WIB), so a drill plays a living day on the real clock.
+        election_date = to_wib(utcnow()).date().isoformat()
     try:
         date.fromisoformat(election_date)
     except ValueError:
-        raise ConfigError(f"ELECTION_DATE must be a date like 2025-08-27; got {election_date!r}.") from None
+        raise ConfigError(f"ELECTION_DATE must be a date like 2025-08-27 or 'today'; got {election_date!r}.") from None
     return Settings(env=env, secret_key=secret_key, database_url=database_url, election_date=election_date)

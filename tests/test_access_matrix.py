@@ -102,6 +102,8 @@ EXPECTED: dict[str, tuple[str, str, dict]] = {
                           row("pass", "pass", ("pass", "deny"), ("deny", "pass"), "deny", "deny", "deny", L)),
     "field.delivery_update": ("POST", "/lapangan/kiriman/{delivery}",
                               row("pass", "pass", ("pass", "deny"), ("deny", "pass"), ("pass", "deny"), "deny", "deny", L)),
+    "field.delivery_correct": ("POST", "/lapangan/kiriman/{delivery}/koreksi",  # the TPS side only, not the courier
+                               row("pass", "pass", ("pass", "deny"), ("deny", "pass"), "deny", "deny", "deny", L)),
     "field.route": ("GET", "/lapangan/rute", row(403, 403, 403, 403, 200, 403, 403, L)),
     "field.incident_new": ("GET", "/lapangan/kejadian/baru", row(200, 200, 200, 200, 200, 200, 403, L)),
     "field.incident_report": ("POST", "/lapangan/kejadian",
@@ -185,6 +187,7 @@ POST_BODIES = {
     "field.tps_status": {"to_status": "open"},
     "field.officers_present": {"officers_present": "7"},
     "field.tps_correct": {"reason": "salah ketik", "officers_present": "7"},
+    "field.delivery_correct": {"to_status": "planned", "reason": "salah tekan"},
     "field.incident_step": {"to_status": "responding"},
     "field.incident_assign": {"medic_station_id": "{station}"},
     "health_checks.record_checkin": {"hasil": "baik"},
@@ -395,6 +398,7 @@ WRITE_TABLE = {
     # admin, koordinator, camat-gerunggang, petugas, kurir, medis, mitra (a partner user, no scopes)
     "TPS_POST_STATUS": (True, True, (True, False), (False, True), False, False, False),
     "DELIVERY_MOVE": (True, True, (True, False), (False, True), (True, False), False, False),
+    "DELIVERY_RECEIVE": (True, True, (True, False), (False, True), False, False, False),  # not the courier
     "INCIDENT_REPORT": (True, True, (True, False), (False, True), True, True, False),
     "INCIDENT_CARE": (True, True, (True, False), False, False, (True, False), False),
     "INCIDENT_ASSIGN": (True, True, (True, False), False, False, False, False),

@@ -61,7 +61,7 @@ def test_bad_officer_count_is_a_message_per_field_not_a_500(client, session, val
 def test_correction_from_the_page_is_audited(client, session):
     user = log_in_as(client, session, "petugas")
     url = f"/lapangan/tps/{user.tps_id}"
-    post_form(client, url + "/status", {"to_status": "counted"})
+    post_form(client, url + "/status", {"to_status": "counted", "confirm": "1", "reason": "lupa melapor"})
     missing_reason = post_form(client, url + "/koreksi", {"to_status": "open", "reason": ""}, json=True)
     assert missing_reason.status_code == 422 and "reason" in missing_reason.get_json()["error"]["fields"]
     response = post_form(client, url + "/koreksi", {"to_status": "open", "reason": "salah tekan"})
@@ -103,7 +103,12 @@ def test_short_receipt_is_flagged_to_the_officer(client, session):
 def test_no_show_is_recorded_as_failed(client, session):
     user = log_in_as(client, session, "petugas")
     dinner = meal(session, user.tps_id, MealRound.MALAM)
-    post_form(client, f"/lapangan/kiriman/{dinner.id}", {"action": "failed", "reason": "tidak datang"})
+    first = post_form(client, f"/lapangan/kiriman/{dinner.id}", {"action": "failed", "reason": "tidak datang"})
+    page = first.get_data(as_text=True)  # without JavaScript the server asks first
+    assert first.status_code == 200 and "Ya, tidak datang" in page and 'name="confirm" value="1"' in page
+    session.refresh(dinner)
+    assert dinner.status == DeliveryStatus.PLANNED
+    post_form(client, f"/lapangan/kiriman/{dinner.id}", {"action": "failed", "reason": "tidak datang", "confirm": "1"})
     session.refresh(dinner)
     assert dinner.status == DeliveryStatus.FAILED and dinner.failure_reason == "tidak datang"
 
@@ -126,11 +131,14 @@ def test_courier_route_and_steps(client, session):
                             .order_by(Delivery.planned_at, Tps.code)).first()
     assert f'id="kiriman-{first.id}"' in page and "06:00 WIB" in page
     assert post_form(client, f"/lapangan/kiriman/{first.id}", {"action": "dispatched"}).status_code == 303
-    assert post_form(client, f"/lapangan/kiriman/{first.id}", {"action": "delivered"}).status_code == 303
+    # The receipt is the TPS's: the courier may not confirm it, only mark the meal there.
+    assert post_form(client, f"/lapangan/kiriman/{first.id}", {"action": "delivered"}).status_code == 403
+    assert post_form(client, f"/lapangan/kiriman/{first.id}", {"action": "arrived"}).status_code == 303
     session.refresh(first)
-    assert first.status == DeliveryStatus.DELIVERED and first.dispatched_at <= first.delivered_at
+    assert first.status == DeliveryStatus.ARRIVED and first.dispatched_at <= first.arrived_at
+    assert first.quantity_received is None and first.received_by is None
     page = client.get("/lapangan/rute").get_data(as_text=True)
-    assert f"Sudah sampai {first.delivered_at.astimezone(WIB):%H:%M} WIB" in page and "WIB WIB" not in page
+    assert f"Sudah sampai {first.arrived_at.astimezone(WIB):%H:%M} WIB" in page and "WIB WIB" not in page
 
 
 def test_courier_sees_one_round_at_a_time_the_first_unfinished_by_default(client, session, actor_for):
@@ -144,7 +152,7 @@ def test_courier_sees_one_round_at_a_time_the_first_unfinished_by_default(client
     assert f"0 dari {len(stops)} perhentian selesai" in page and f"06:00 WIB · 0/{len(breakfast)}" in page
     kurir = actor_for("kurir")
     for delivery in breakfast:
-        advance_delivery(session, kurir, delivery.id, DeliveryStatus.DELIVERED)
+        advance_delivery(session, kurir, delivery.id, DeliveryStatus.ARRIVED)
     page = client.get("/lapangan/rute").get_data(as_text=True)
     assert f'id="kiriman-{lunch[0].id}"' in page and f'id="kiriman-{breakfast[0].id}"' not in page
     assert f"{len(breakfast)} dari {len(stops)} perhentian selesai" in page
@@ -173,7 +181,7 @@ def test_courier_cannot_move_another_couriers_stop(client, session):
     user = log_in_as(client, session, "kurir")
     theirs = session.scalars(select(Delivery).where(Delivery.courier_id.is_not(None),
                                                     Delivery.courier_id != user.person_id)).first()
-    for action in ("dispatched", "delivered", "short", "failed"):
+    for action in ("dispatched", "arrived", "delivered", "short", "failed"):
         assert post_form(client, f"/lapangan/kiriman/{theirs.id}", {"action": action}).status_code == 403
     assert client.get(f"/lapangan/tps/{theirs.tps_id}").status_code == 403
     session.refresh(theirs)

@@ -309,7 +309,8 @@ def test_failure_reason_longer_than_its_column_is_refused(client, session):
     client.get("/bahasa/en")
     response = post_form(client, f"/lapangan/kiriman/{delivery.id}", {"action": "failed", "reason": "x" * 241})
     assert response.status_code == 422 and "240 characters at most." in response.get_data(as_text=True)
-    ok = post_form(client, f"/lapangan/kiriman/{delivery.id}", {"action": "failed", "reason": "x" * 240}, json=True)
+    ok = post_form(client, f"/lapangan/kiriman/{delivery.id}", {"action": "failed", "reason": "x" * 240, "confirm": "1"},
+                   json=True)
     assert ok.status_code == 200
     session.refresh(delivery)
     assert delivery.failure_reason == "x" * 240

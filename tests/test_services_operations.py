@@ -74,11 +74,11 @@ def test_delivering_a_stop_recomputes_the_rest_from_there(session, actor_for):
     kurir = actor_for("kurir")
     stops = sorted(meals(session, courier_id=kurir.person_id, meal_round=MealRound.SIANG), key=lambda d: d.route_seq)
     last = stops[-1]
-    advance_delivery(session, kurir, last.id, DeliveryStatus.DELIVERED)  # the courier went to the far end first
+    advance_delivery(session, kurir, last.id, DeliveryStatus.ARRIVED)  # the courier went to the far end first
     assert last.route_seq == 1
     rest = sorted((d for d in stops if d.id != last.id), key=lambda d: d.route_seq)
     assert [d.route_seq for d in rest] == list(range(2, len(stops) + 1))
-    assert all(d.eta_at > last.delivered_at for d in rest)
+    assert all(d.eta_at > last.arrived_at for d in rest)
 
 
 def test_courier_leaving_late_puts_stops_at_risk_before_they_are_late(session, actor_for):

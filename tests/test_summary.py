@@ -33,7 +33,8 @@ def test_figures_follow_the_posts(session, actor_for):
     n_tps = session.scalar(select(func.count(Tps.id)).join(Kelurahan).join(Kecamatan)
                            .where(Kecamatan.nama == "Bukit Intan"))
     assert bukit_intan["tps_total"] == n_tps and bukit_intan["tps_opened"] == 1
-    assert bukit_intan["meals"]["pagi"] == {"planned": n_tps, "delivered": 1, "failed": 0, "late": n_tps - 1}
+    assert bukit_intan["meals"]["pagi"] == {"planned": n_tps, "delivered": 1, "arrived": 0, "failed": 0,
+                                           "late": n_tps - 1}
     assert bukit_intan["meals"]["siang"]["late"] == n_tps  # 12:45 is past 12:00 + 30 min
     assert bukit_intan["meals"]["malam"]["late"] == 0
     assert bukit_intan["incidents_open"]["merah"] == 1

@@ -42,6 +42,9 @@ class DeliverySchema(ma.Schema):
     status = ma.fields.Enum(DeliveryStatus, by_value=True, required=True)
     courier_id = ma.fields.Integer(allow_none=True)
     dispatched_at = ma.fields.AwareDateTime(allow_none=True)
+    arrived_at = ma.fields.AwareDateTime(allow_none=True, metadata={
+        "description": "The courier's \"sampai\". Status `arrived` = there, not yet confirmed by the TPS "
+                       "(quantity and receiver come with `delivered`)."})
     delivered_at = ma.fields.AwareDateTime(allow_none=True)
     failed_at = ma.fields.AwareDateTime(allow_none=True)
     quantity_received = ma.fields.Integer(allow_none=True)
@@ -57,6 +60,7 @@ class DeliverySchema(ma.Schema):
     received_by = ma.fields.String(allow_none=True, metadata={"description": "Only with read:health-pii."})
     failure_reason = ma.fields.String(allow_none=True, metadata={"description": "Only with read:health-pii."})
     notes = ma.fields.String(allow_none=True, metadata={"description": "Only with read:health-pii."})
+    drill = ma.fields.Boolean(metadata={"description": "Moved by a training drill (gladi), not a real delivery."})
     updated_at = ma.fields.AwareDateTime(required=True)
 
 

@@ -41,6 +41,7 @@ class IncidentSchema(ma.Schema):
     treated_at = ma.fields.AwareDateTime(allow_none=True)
     referred_at = ma.fields.AwareDateTime(allow_none=True)
     closed_at = ma.fields.AwareDateTime(allow_none=True)
+    drill = ma.fields.Boolean(metadata={"description": "A training drill's (gladi) incident, not a real one."})
     updated_at = ma.fields.AwareDateTime(required=True)
 
 

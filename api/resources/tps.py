@@ -44,6 +44,7 @@ class TpsSchema(ma.Schema):
     voting_closed_at = ma.fields.AwareDateTime(allow_none=True)
     counted_at = ma.fields.AwareDateTime(allow_none=True)
     handed_over_at = ma.fields.AwareDateTime(allow_none=True)
+    drill = ma.fields.Boolean(metadata={"description": "A training drill's (gladi) TPS day state, not a real one."})
     updated_at = ma.fields.AwareDateTime(required=True)
 
 

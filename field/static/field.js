@@ -153,6 +153,62 @@
 
   function renewKey(form) { form.querySelector("input[name=idempotency_key]").value = newKey(); }
 
+  // A step that cannot simply be undone asks first (data-confirm: the question; -yes / -no: the
+  // buttons; -reason: a prompt for a required reason). Runs before the queue's handler (capture),
+  // and puts confirm=1 (and the reason) into the form, so the submission, queued offline too,
+  // carries its answer. Without JavaScript the server asks with a page instead (field/web.py).
+  function hidden(form, name, value) {
+    var input = form.querySelector("input[type=hidden][name=" + name + "]");
+    if (!input) { input = el("input"); input.type = "hidden"; input.name = name; form.appendChild(input); }
+    input.value = value;
+  }
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute("data-confirm") || form.dataset.confirmed === "1") {
+      delete form.dataset.confirmed;
+      return;
+    }
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    var submitter = event.submitter;
+    function go(reasonText) {
+      hidden(form, "confirm", "1");
+      if (reasonText !== null) { hidden(form, "reason", reasonText); }
+      form.dataset.confirmed = "1";
+      if (form.requestSubmit) { form.requestSubmit(submitter || undefined); } else { form.submit(); }
+    }
+    if (typeof HTMLDialogElement === "undefined") {  // old browsers: the browser's own boxes ask
+      if (!window.confirm(form.dataset.confirm)) { return; }
+      var typed = form.dataset.confirmReason ? window.prompt(form.dataset.confirmReason) : null;
+      if (form.dataset.confirmReason && !(typed && typed.trim())) { return; }
+      go(typed ? typed.trim() : null);
+      return;
+    }
+    var dialog = el("dialog", "confirm");
+    dialog.appendChild(el("p", "big", form.dataset.confirm));
+    var reason = null;
+    if (form.dataset.confirmReason) {
+      var label = el("label", "", form.dataset.confirmReason);
+      reason = el("input");
+      reason.id = "confirm-reason"; label.htmlFor = reason.id; reason.maxLength = 240; reason.required = true;
+      dialog.appendChild(label); dialog.appendChild(reason);
+    }
+    var yes = el("button", "button danger", form.dataset.confirmYes || "OK");
+    var no = el("button", "button secondary", form.dataset.confirmNo || "Batal");
+    yes.type = "button"; no.type = "button";
+    dialog.appendChild(yes); dialog.appendChild(no);
+    document.body.appendChild(dialog);
+    function finish() { dialog.close(); dialog.remove(); }
+    no.addEventListener("click", finish);
+    dialog.addEventListener("cancel", function () { dialog.remove(); });
+    yes.addEventListener("click", function () {
+      if (reason && !reason.value.trim()) { reason.focus(); reason.reportValidity(); return; }
+      finish();
+      go(reason ? reason.value.trim() : null);
+    });
+    dialog.showModal();
+  }, true);
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.hasAttribute("data-queue")) { return; }

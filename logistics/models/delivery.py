@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from logistics.models.base import Base, TimestampMixin, UTCDateTime, str_enum
@@ -16,7 +16,9 @@ from logistics.rules.status_fields import DELIVERY_FIELDS
 class Delivery(TimestampMixin, Base):
     """One delivery to one TPS: a meal round (`meal_round`) or a logistics item (`item`).
 
-    Status runs planned > dispatched > delivered | failed; each step's time is kept.
+    Status runs planned > dispatched > arrived > delivered | failed; each step's time is kept. The
+    courier marks dispatched and arrived; the receipt (delivered with quantity and receiver, or
+    failed) is the TPS's (logistics.permissions.delivery_step_permission).
     """
 
     __tablename__ = "delivery"
@@ -52,6 +54,7 @@ class Delivery(TimestampMixin, Base):
     route_seq: Mapped[int | None] = mapped_column(Integer)
     eta_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the courier's "sampai"
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     quantity_received: Mapped[int | None] = mapped_column(Integer)
@@ -59,6 +62,13 @@ class Delivery(TimestampMixin, Base):
     received_by: Mapped[str | None] = mapped_column(String(160))
     failure_reason: Mapped[str | None] = mapped_column(String(240))
     notes: Mapped[str | None] = mapped_column(Text)
+    # Moved by a drill (`flask drill`), so `drill --wipe` puts it back to planned.
+    drill: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     tps: Mapped[Tps] = relationship()
     courier: Mapped[Person | None] = relationship()
+
+    @property
+    def reached_at(self) -> datetime | None:
+        """When the courier's part ended: the "sampai", else the receipt or the failure report."""
+        return self.arrived_at or self.delivered_at or self.failed_at

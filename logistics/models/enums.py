@@ -65,6 +65,8 @@ class MealRound(LabelledEnum):
 class DeliveryStatus(LabelledEnum):
     PLANNED = "planned", "Direncanakan", "Planned"
     DISPATCHED = "dispatched", "Dalam perjalanan", "Dispatched"
+    # The courier says it is there; the TPS has not confirmed the quantity and receiver yet.
+    ARRIVED = "arrived", "Sampai, belum dikonfirmasi", "Arrived, not confirmed"
     DELIVERED = "delivered", "Diterima", "Delivered"
     FAILED = "failed", "Gagal / tidak datang", "Failed / no-show"
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text, Time
+from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text, Time, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from logistics.models.base import Base, TimestampMixin, UTCDateTime, str_enum
@@ -90,6 +90,8 @@ class HealthIncident(TimestampMixin, Base):
     treated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     referred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Made by a drill, or reported at a TPS in a drill: `drill --wipe` deletes it.
+    drill: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     tps: Mapped[Tps | None] = relationship()
     medic_station: Mapped[MedicStation | None] = relationship()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, false, CheckConstraint, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from logistics.models.base import Base, TimestampMixin, UTCDateTime, str_enum
@@ -46,6 +46,8 @@ class Tps(TimestampMixin, Base):
     voting_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     counted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The day's state belongs to a drill (`flask drill`): `drill --wipe` resets it to setup.
+    drill: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     kelurahan: Mapped[Kelurahan] = relationship()
 

@@ -10,6 +10,7 @@ database and no Flask. Who may *see* what is the read side, `logistics.permissio
 |-------------------|-------|-------------|------------------|---------------|------------------|--------------------|--------------------------------|
 | TPS_POST_STATUS   | yes   | yes         | its kecamatan    | own TPS       | no               | no                 | no                             |
 | DELIVERY_MOVE     | yes   | yes         | its kecamatan    | own TPS       | assigned to them | no                 | no                             |
+| DELIVERY_RECEIVE  | yes   | yes         | its kecamatan    | own TPS       | no               | no                 | no                             |
 | INCIDENT_REPORT   | yes   | yes         | its kecamatan*   | own TPS       | yes              | yes                | write:incidents scope          |
 | INCIDENT_CARE     | yes   | yes         | its kecamatan    | no            | no               | own station's      | Dinkes with write:incidents    |
 | INCIDENT_ASSIGN   | yes   | yes         | its kecamatan**  | no            | no               | no                 | no                             |
@@ -48,7 +49,8 @@ WRITE_INCIDENTS = "write:incidents"
 
 class Permission(enum.Enum):
     TPS_POST_STATUS = "tps.post_status"  # status steps, officers present, corrections
-    DELIVERY_MOVE = "delivery.move"  # dispatched, delivered (receipt), failed
+    DELIVERY_MOVE = "delivery.move"  # the courier's steps: dispatched, arrived ("sampai")
+    DELIVERY_RECEIVE = "delivery.receive"  # the TPS's receipt: delivered (quantity, receiver), failed; corrections
     INCIDENT_REPORT = "incident.report"
     INCIDENT_CARE = "incident.care"  # care steps; also a station's queue
     INCIDENT_ASSIGN = "incident.assign"  # hand an incident to another station
@@ -150,6 +152,7 @@ def _field_accounts(actor: Actor, t: Target) -> bool:
 RULES = {
     Permission.TPS_POST_STATUS: _tps_post,
     Permission.DELIVERY_MOVE: _delivery_move,
+    Permission.DELIVERY_RECEIVE: _tps_post,
     Permission.INCIDENT_REPORT: _incident_report,
     Permission.INCIDENT_CARE: _incident_care,
     Permission.INCIDENT_ASSIGN: _coordinators_only,
@@ -184,7 +187,21 @@ def may_post_for_tps(actor: Actor, tps_id: int, kecamatan_id: int) -> bool:
 
 
 def may_move_delivery(actor: Actor, tps_id: int, kecamatan_id: int, courier_id: int | None) -> bool:
-    return may(actor, Permission.DELIVERY_MOVE, Target(kecamatan_id=kecamatan_id, tps_id=tps_id, courier_id=courier_id))
+    """Any step of this delivery's (the courier's or the TPS's): who sees its buttons."""
+    target = Target(kecamatan_id=kecamatan_id, tps_id=tps_id, courier_id=courier_id)
+    return may(actor, Permission.DELIVERY_MOVE, target) or may(actor, Permission.DELIVERY_RECEIVE, target)
+
+
+def delivery_step_permission(to_status) -> Permission:
+    """The receipt (delivered, failed) is the TPS side's; the courier marks dispatched and arrived."""
+    from logistics.rules.transitions import DELIVERY_RECEIPT_STEPS
+
+    return Permission.DELIVERY_RECEIVE if to_status in DELIVERY_RECEIPT_STEPS else Permission.DELIVERY_MOVE
+
+
+def may_step_delivery(actor: Actor, to_status, tps_id: int, kecamatan_id: int, courier_id: int | None) -> bool:
+    return may(actor, delivery_step_permission(to_status),
+               Target(kecamatan_id=kecamatan_id, tps_id=tps_id, courier_id=courier_id))
 
 
 def may_handle_incident(actor: Actor, station_id: int | None, kecamatan_id: int | None) -> bool:

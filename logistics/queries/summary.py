@@ -15,11 +15,12 @@ from logistics.models import (
     MedicStation, RosterShift, Tps, TpsStatus, Triage,
 )
 from logistics.queries.scope import incident_kecamatan
+from logistics.rules.transitions import DELIVERY_REACHED
 from logistics.settings import settings_for
 
 OPENED = (TpsStatus.OPEN, TpsStatus.VOTING_CLOSED, TpsStatus.COUNTED, TpsStatus.HANDED_OVER)
 CLOSED = (TpsStatus.VOTING_CLOSED, TpsStatus.COUNTED, TpsStatus.HANDED_OVER)
-DONE = (DeliveryStatus.DELIVERED, DeliveryStatus.FAILED)
+DONE = DELIVERY_REACHED  # arrived, even unconfirmed, is not late
 
 
 def _count_if(condition):
@@ -31,7 +32,8 @@ def kecamatan_summary(session: Session, now: datetime, day_start: datetime, day_
     """One dict per kecamatan (by Kemendagri code), for meal rounds planned in [day_start, day_end).
 
     Keys: kecamatan_id, kode, nama, tps_total, dpt, tps_opened, tps_closed, meals (per round:
-    planned, delivered, failed, late), deliveries_late, incidents_open (per triage colour),
+    planned, delivered, arrived (the courier's "sampai", not confirmed by the TPS), failed,
+    late), deliveries_late, incidents_open (per triage colour),
     medic_stations, medic_stations_staffed (someone on the roster at `now`).
     """
     kec_query = select(Kecamatan).order_by(Kecamatan.kode_kemendagri)
@@ -40,7 +42,7 @@ def kecamatan_summary(session: Session, now: datetime, day_start: datetime, day_
     rows = {k.id: {
         "kecamatan_id": k.id, "kode": k.kode_kemendagri, "nama": k.nama, "tps_total": 0, "dpt": 0,
         "tps_opened": 0, "tps_closed": 0,
-        "meals": {r.value: {"planned": 0, "delivered": 0, "failed": 0, "late": 0} for r in MealRound},
+        "meals": {r.value: {"planned": 0, "delivered": 0, "arrived": 0, "failed": 0, "late": 0} for r in MealRound},
         "deliveries_late": 0, "incidents_open": {t.value: 0 for t in Triage},
         "medic_stations": 0, "medic_stations_staffed": 0,
     } for k in session.scalars(kec_query)}
@@ -57,9 +59,10 @@ def kecamatan_summary(session: Session, now: datetime, day_start: datetime, day_
         rows[kec_id].update(tps_total=total, dpt=int(dpt), tps_opened=int(opened), tps_closed=int(closed))
 
     overdue = and_(Delivery.status.not_in(DONE), Delivery.planned_at < now - settings_for(session).meal_late)
-    for kec_id, meal_round, planned, delivered, failed, late in session.execute(
+    for kec_id, meal_round, planned, delivered, arrived, failed, late in session.execute(
         select(Kelurahan.kecamatan_id, Delivery.meal_round, func.count(Delivery.id),
                _count_if(Delivery.status == DeliveryStatus.DELIVERED),
+               _count_if(Delivery.status == DeliveryStatus.ARRIVED),
                _count_if(Delivery.status == DeliveryStatus.FAILED), _count_if(overdue))
         .join(Tps, Delivery.tps_id == Tps.id).join(Kelurahan, Tps.kelurahan_id == Kelurahan.id)
         .where(Kelurahan.kecamatan_id.in_(ids), Delivery.kind == DeliveryKind.MEAL,
@@ -67,6 +70,7 @@ def kecamatan_summary(session: Session, now: datetime, day_start: datetime, day_
         .group_by(Kelurahan.kecamatan_id, Delivery.meal_round)
     ):
         rows[kec_id]["meals"][meal_round.value] = {"planned": planned, "delivered": int(delivered),
+                                                   "arrived": int(arrived),
                                                    "failed": int(failed), "late": int(late)}
         rows[kec_id]["deliveries_late"] += int(late)
 
@@ -92,7 +96,7 @@ def city_totals(rows: list[dict]) -> dict:
     """The sum of kecamatan rows, same shape (without the kecamatan's own keys)."""
     total = {"tps_total": 0, "dpt": 0, "tps_opened": 0, "tps_closed": 0, "deliveries_late": 0,
              "medic_stations": 0, "medic_stations_staffed": 0,
-             "meals": {r.value: {"planned": 0, "delivered": 0, "failed": 0, "late": 0} for r in MealRound},
+             "meals": {r.value: {"planned": 0, "delivered": 0, "arrived": 0, "failed": 0, "late": 0} for r in MealRound},
              "incidents_open": {t.value: 0 for t in Triage}}
     for row in rows:
         for key in ("tps_total", "dpt", "tps_opened", "tps_closed", "deliveries_late", "medic_stations",

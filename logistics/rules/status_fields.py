@@ -36,12 +36,13 @@ class StatusFields:
 
 DELIVERY_FIELDS = StatusFields(
     allowed_in={
-        "dispatched_at": ("dispatched", "delivered", "failed"),
+        "dispatched_at": ("dispatched", "arrived", "delivered", "failed"),
+        "arrived_at": ("arrived", "delivered", "failed"),
         "delivered_at": ("delivered",), "quantity_received": ("delivered",), "received_by": ("delivered",),
         "quantity_damaged": ("delivered",),
         "failed_at": ("failed",), "failure_reason": ("failed",),
     },
-    required_in={"dispatched": ("dispatched_at",), "delivered": ("delivered_at", "quantity_received"),
+    required_in={"dispatched": ("dispatched_at",), "arrived": ("arrived_at",), "delivered": ("delivered_at", "quantity_received"),
                  "failed": ("failed_at",)},
 )
 

@@ -85,14 +85,16 @@ def snapshot(record) -> dict:
             if attr.key not in _NOT_AUDITED}
 
 
-def audit(session: Session, actor: Actor, action: str, record, before: dict | None, *, removed: bool = False) -> None:
-    """Append one audit entry; call after changing `record` (or before deleting it, `removed=True`)."""
+def audit(session: Session, actor: Actor, action: str, record, before: dict | None, *, removed: bool = False,
+          extra: dict | None = None) -> None:
+    """Append one audit entry; call after changing `record` (or before deleting it, `removed=True`).
+    `extra`: what the change carried beyond the record's columns (a correction's reason), kept in `after`."""
     if record.id is None:
         session.flush()  # a new record needs its id; a changed one is flushed with its entry
     session.add(AuditEntry(
         at=utcnow(), actor_id=actor.user_id, actor_label=actor.label, action=action,
         entity_type=record.__tablename__, entity_id=record.id, before=before,
-        after=None if removed else snapshot(record),
+        after=None if removed else {**snapshot(record), **(extra or {})},
     ))
 
 

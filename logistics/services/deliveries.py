@@ -1,4 +1,5 @@
-"""Delivery steps: dispatched, delivered (with the quantity received), failed."""
+"""Delivery steps: dispatched and arrived (the courier's), delivered with the quantity received and
+failed (the TPS's receipt); and corrections of a mistaken receipt."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -8,8 +9,8 @@ from sqlalchemy.orm import Session
 from logistics.actor import Actor
 from logistics.errors import ValidationFailed
 from logistics.models import Delivery, DeliveryKind, DeliveryStatus
-from logistics.permissions import may_move_delivery, require
-from logistics.rules.transitions import delivery_may_move
+from logistics.permissions import may_step_delivery, require
+from logistics.rules.transitions import delivery_may_correct, delivery_may_move
 from logistics.services.common import audit, commit, load, require_transition, snapshot, step_time
 from logistics.services.routes import refresh_route
 from logistics.timeutil import to_wib
@@ -26,16 +27,19 @@ def advance_delivery(
     who received it, and for logistics items how many arrived damaged (the SILOG checklist)."""
     delivery = load(session, Delivery, delivery_id, "Pengiriman", for_step=True)
     tps = delivery.tps
-    require(
-        may_move_delivery(actor, tps.id, tps.kelurahan.kecamatan_id, delivery.courier_id),
-        "Anda tidak berwenang atas pengiriman ini / not your delivery",
-    )
     to_status = S(to_status)
+    require(
+        may_step_delivery(actor, to_status, tps.id, tps.kelurahan.kecamatan_id, delivery.courier_id),
+        "Penerimaan dikonfirmasi oleh TPS / the TPS confirms the receipt" if to_status in (S.DELIVERED, S.FAILED)
+        else "Anda tidak berwenang atas pengiriman ini / not your delivery",
+    )
     require_transition(delivery_may_move(delivery.status, to_status), "Pengiriman", delivery.status, to_status)
     when = step_time(at)
     before = snapshot(delivery)
     if to_status == S.DISPATCHED:
         delivery.dispatched_at = when
+    elif to_status == S.ARRIVED:
+        delivery.arrived_at = when
     elif to_status == S.DELIVERED:
         received, received_by = _receipt(delivery, quantity_received, received_by)
         damaged = _damaged(delivery, quantity_damaged, received)  # check all before changing any
@@ -45,10 +49,67 @@ def advance_delivery(
         delivery.failed_at = when
         delivery.failure_reason = (reason or "").strip() or None
     delivery.status = to_status
+    _refresh_route(session, delivery)
+    audit(session, actor, f"delivery.{to_status.value}", delivery, before)
+    commit(session)
+    return delivery
+
+
+def _refresh_route(session: Session, delivery: Delivery) -> None:
     if delivery.kind == DeliveryKind.MEAL and delivery.courier_id is not None:
         # Where the courier is now changes when the remaining stops will be reached.
         refresh_route(session, delivery.courier_id, delivery.meal_round, to_wib(delivery.planned_at).date())
-    audit(session, actor, f"delivery.{to_status.value}", delivery, before)
+
+
+CORRECTION_REASON_MAX = 240
+# The columns of each state a correction leaves behind (cleared when going back before it).
+_STATE_COLUMNS = {
+    S.DISPATCHED: ("dispatched_at",),
+    S.ARRIVED: ("arrived_at",),
+    S.DELIVERED: ("delivered_at", "quantity_received", "received_by", "quantity_damaged"),
+    S.FAILED: ("failed_at", "failure_reason"),
+}
+_BACK_TO_KEEPS = {S.PLANNED: (), S.DISPATCHED: (S.DISPATCHED,), S.ARRIVED: (S.DISPATCHED, S.ARRIVED)}
+
+
+def correct_delivery(session: Session, actor: Actor, delivery_id: int, to_status: DeliveryStatus | str,
+                     reason: str) -> Delivery:
+    """Fix a mistaken receipt or "did not come" (or a courier's step): move the delivery back to
+    planned, dispatched or arrived, clearing the later steps' fields. The TPS side and coordinators
+    only (a correction is a receipt matter); a reason is required; audited as `delivery.corrected`
+    with before/after and the reason, as `tps.corrected` is."""
+    delivery = load(session, Delivery, delivery_id, "Pengiriman", for_step=True)
+    tps = delivery.tps
+    require(may_step_delivery(actor, S.DELIVERED, tps.id, tps.kelurahan.kecamatan_id, delivery.courier_id),
+            "Koreksi penerimaan oleh TPS atau koordinator / the TPS or a coordinator corrects a receipt")
+    errors: dict[str, str] = {}
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = "Alasan koreksi wajib diisi."
+    elif len(reason) > CORRECTION_REASON_MAX:
+        errors["reason"] = f"Alasan paling banyak {CORRECTION_REASON_MAX} huruf."
+    try:
+        target = S(to_status)
+    except ValueError:
+        target = None
+        errors["to_status"] = "Pilih salah satu status."
+    if target is not None and not delivery_may_correct(delivery.status, target):
+        errors["to_status"] = (f"Dari {delivery.status.label_id} koreksi hanya bisa mundur "
+                               "(direncanakan, dalam perjalanan, sampai).")
+    if errors:
+        raise ValidationFailed("Koreksi tidak valid / invalid correction", errors)
+    before = snapshot(delivery)
+    receipt_time = delivery.delivered_at or delivery.failed_at
+    keeps = _BACK_TO_KEEPS[target]
+    for state, columns in _STATE_COLUMNS.items():
+        if state not in keeps:
+            for column in columns:
+                setattr(delivery, column, None)
+    if target == S.ARRIVED and delivery.arrived_at is None:
+        delivery.arrived_at = receipt_time or step_time(None)  # it was there when the receipt was posted
+    delivery.status = target
+    _refresh_route(session, delivery)
+    audit(session, actor, "delivery.corrected", delivery, before, extra={"correction_reason": reason})
     commit(session)
     return delivery
 

@@ -80,6 +80,7 @@ def report_incident(
         triage=level, status=S.REPORTED, medic_station_id=station.id if station else None,
         patient_name=(patient_name or "").strip() or None, notes=(notes or "").strip() or None,
         reported_by_id=actor.user_id,
+        drill=bool(tps and tps.drill),  # at a TPS in a drill, the incident is part of it
     )
     session.add(incident)
     audit(session, actor, "incident.reported", incident, None)

@@ -6,11 +6,12 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from logistics.models import Delivery, DeliveryKind, DeliveryStatus, MealRound, Vendor
+from logistics.models import Delivery, DeliveryKind, MealRound, Vendor
+from logistics.rules.transitions import DELIVERY_REACHED
 from logistics.rules.routing import DISPATCH_LEAD, SERVICE_TIME, Stop, arrival_times, nearest_neighbour_tour
 from logistics.timeutil import wib_day
 
-DONE = (DeliveryStatus.DELIVERED, DeliveryStatus.FAILED)
+DONE = DELIVERY_REACHED  # stops the courier has finished
 
 
 def refresh_route(session: Session, courier_id: int, meal_round: MealRound, day: date) -> list[Delivery]:
@@ -26,13 +27,13 @@ def refresh_route(session: Session, courier_id: int, meal_round: MealRound, day:
         Delivery.planned_at >= start, Delivery.planned_at < end)).all()
     if not stops:
         return []
-    finished = sorted((d for d in stops if d.status in DONE), key=lambda d: d.delivered_at or d.failed_at)
+    finished = sorted((d for d in stops if d.status in DONE), key=lambda d: d.reached_at)
     open_stops = [d for d in stops if d.status not in DONE]
     vendor = session.get(Vendor, stops[0].vendor_id) if stops[0].vendor_id else None
     if finished:
         last = finished[-1]
         origin = Stop("last", last.tps.lat, last.tps.lon)
-        depart = (last.delivered_at or last.failed_at) + SERVICE_TIME
+        depart = last.reached_at + SERVICE_TIME
     else:
         origin = Stop("kitchen", vendor.kitchen_lat, vendor.kitchen_lon) if vendor else \
             Stop("first", open_stops[0].tps.lat, open_stops[0].tps.lon)

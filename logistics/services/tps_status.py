@@ -8,15 +8,15 @@ from sqlalchemy.orm import Session, joinedload
 
 from logistics.actor import Actor
 from logistics.errors import ValidationFailed
-from logistics.models import AuditEntry, Tps, TpsStatus
+from logistics.models import Tps, TpsStatus
 from logistics.permissions import may_post_for_tps, require
 from logistics.rules.status_fields import TPS_STEP_TIMES
-from logistics.rules.transitions import tps_may_move
+from logistics.rules.transitions import tps_may_move, tps_skipped_steps
 from logistics.services.common import audit, commit, load, require_transition, snapshot, step_time
-from logistics.timeutil import utcnow
 
 STEP_TIME_FIELD = {TpsStatus(step): column for step, column in TPS_STEP_TIMES.items()}
 MAX_OFFICERS_ON_SITE = 50
+CORRECTION_REASON_MAX = 240
 
 
 def _tps_for(session: Session, actor: Actor, tps_id: int, *, for_step: bool = True) -> Tps:
@@ -27,14 +27,22 @@ def _tps_for(session: Session, actor: Actor, tps_id: int, *, for_step: bool = Tr
 
 
 def advance_tps_status(session: Session, actor: Actor, tps_id: int, to_status: TpsStatus,
-                       at: datetime | None = None) -> Tps:
+                       at: datetime | None = None, reason: str | None = None) -> Tps:
+    """Post the TPS's next step. A step that passes over others is allowed (an officer forgot to
+    post one); `reason` says why, and is kept in the audit entry (the field pages ask for it)."""
     tps = _tps_for(session, actor, tps_id)
     to_status = TpsStatus(to_status)
     require_transition(tps_may_move(tps.status, to_status), "TPS", tps.status, to_status)
+    reason = (reason or "").strip() or None
+    if reason and len(reason) > CORRECTION_REASON_MAX:
+        raise ValidationFailed("Alasan terlalu panjang / reason too long",
+                               {"reason": f"Alasan paling banyak {CORRECTION_REASON_MAX} huruf."})
+    skipped = tps_skipped_steps(tps.status, to_status)
     before = snapshot(tps)
     setattr(tps, STEP_TIME_FIELD[to_status], step_time(at))
     tps.status = to_status
-    audit(session, actor, f"tps.{to_status.value}", tps, before)
+    audit(session, actor, f"tps.{to_status.value}", tps, before,
+          extra={"skipped": [s.value for s in skipped], "reason": reason} if skipped else None)
     commit(session)
     return tps
 
@@ -52,8 +60,6 @@ def report_officers_present(session: Session, actor: Actor, tps_id: int, count: 
     commit(session)
     return tps
 
-
-CORRECTION_REASON_MAX = 240
 
 
 def correct_tps_status(session: Session, actor: Actor, tps_id: int, to_status: TpsStatus | None, reason: str,
@@ -92,9 +98,6 @@ def correct_tps_status(session: Session, actor: Actor, tps_id: int, to_status: T
     if officers_present is not None and officers_present != tps.officers_present:
         tps.officers_present = officers_present
         tps.officers_reported_at = step_time(None)
-    session.flush()
-    session.add(AuditEntry(at=utcnow(), actor_id=actor.user_id, actor_label=actor.label, action="tps.corrected",
-                           entity_type=tps.__tablename__, entity_id=tps.id, before=before,
-                           after={**snapshot(tps), "correction_reason": reason}))
+    audit(session, actor, "tps.corrected", tps, before, extra={"correction_reason": reason})
     commit(session)
     return tps

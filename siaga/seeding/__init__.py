@@ -3,16 +3,22 @@ natural codes, and only missing ones are inserted, so a second run adds nothing 
 overwrites what happened on election day."""
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy.orm import Session
 
 from siaga.seeding import accounts, health, plans, sites, staff, wilayah
 
 
-def seed_demo(session: Session, demo_password: str = "siaga2025") -> dict[str, tuple[int, int]]:
-    """Seed everything; return {table: (rows now, rows added)}."""
+def seed_demo(session: Session, demo_password: str = "siaga2025",
+              election_day: date = plans.ELECTION_DAY) -> dict[str, tuple[int, int]]:
+    """Seed everything for `election_day` (the configured ELECTION_DATE from the CLI: the day's
+    logistics the day before, meal rounds and medic rosters on it); return {table: (rows now, rows added)}."""
     counts: dict[str, tuple[int, int]] = {}
-    for step in (wilayah.seed, sites.seed, staff.seed, plans.seed, health.seed):
+    for step in (wilayah.seed, sites.seed, staff.seed):
         counts.update(step(session))
+    counts.update(plans.seed(session, election_day))
+    counts.update(health.seed(session, election_day))
     counts.update(accounts.seed(session, demo_password))
     session.commit()
     return counts

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import random
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -14,24 +14,26 @@ from logistics.rules.roster import opening_window
 from logistics.timeutil import wib
 from siaga.seeding.plans import ELECTION_DAY
 
-SCREENING_DAY = ELECTION_DAY - timedelta(days=7)
+SCREENING_BEFORE = timedelta(days=7)
 OFFICERS = (PersonRole.KPPS_KETUA, PersonRole.KPPS_ANGGOTA, PersonRole.LINMAS)
 
 
-def seed(session: Session) -> dict[str, tuple[int, int]]:
-    return {"roster_shift": _rosters(session), "health_screening": _screenings(session)}
+def seed(session: Session, election_day: date = ELECTION_DAY) -> dict[str, tuple[int, int]]:
+    return {"roster_shift": _rosters(session, election_day), "health_screening": _screenings(session, election_day)}
 
 
-def _rosters(session: Session) -> tuple[int, int]:
-    """Each station's medics split its election-day hours into consecutive shifts."""
+def _rosters(session: Session, election_day: date) -> tuple[int, int]:
+    """Each station's medics split its election-day hours into consecutive shifts (for a station
+    with no shift on that day yet: a demo re-seeded for a new ELECTION_DATE gets that day's roster)."""
     added = 0
-    rostered = set(session.scalars(select(RosterShift.medic_station_id)))
     for station in session.scalars(select(MedicStation).order_by(MedicStation.code)):
-        if station.id in rostered:
+        start, end = opening_window(election_day, station.hours_from, station.hours_to)
+        if session.scalar(select(RosterShift.id).where(RosterShift.medic_station_id == station.id,
+                                                       RosterShift.starts_at < end, RosterShift.ends_at > start)
+                          .limit(1)) is not None:
             continue
         medics = session.scalars(select(Person).where(Person.medic_station_id == station.id,
                                                       Person.role == PersonRole.MEDIC).order_by(Person.code)).all()
-        start, end = opening_window(ELECTION_DAY, station.hours_from, station.hours_to)
         step = (end - start) / max(len(medics), 1)
         for i, medic in enumerate(medics):
             session.add(RosterShift(medic_station_id=station.id, person_id=medic.id,
@@ -49,7 +51,7 @@ def _vitals(rng: random.Random) -> dict:
                 blood_sugar=int(rng.gauss(108, 25)), conditions=conditions)
 
 
-def _screenings(session: Session) -> tuple[int, int]:
+def _screenings(session: Session, election_day: date) -> tuple[int, int]:
     screened = set(session.scalars(select(HealthScreening.person_id)))
     added = 0
     officers = session.scalars(select(Person).where(Person.role.in_(OFFICERS)).order_by(Person.code))
@@ -59,10 +61,10 @@ def _screenings(session: Session) -> tuple[int, int]:
         rng = random.Random(f"siaga-screening-{officer.code}")
         v = _vitals(rng)
         result = assess(v["systolic"], v["diastolic"], v["blood_sugar"], v["age"], tuple(v["conditions"]))
-        session.add(HealthScreening(person_id=officer.id, screened_at=wib(SCREENING_DAY, time(9 + rng.randint(0, 6))),
+        session.add(HealthScreening(person_id=officer.id, screened_at=wib(election_day - SCREENING_BEFORE, time(9 + rng.randint(0, 6))),
                                     risk_tier=result.tier, risk_reasons=list(result.reasons), **v))
         session.add_all(HealthCheckin(person_id=officer.id, kind=kind, due_at=due)
-                        for kind, due in schedule(result.tier, ELECTION_DAY))
+                        for kind, due in schedule(result.tier, election_day))
         added += 1
     session.flush()
     return session.scalar(select(func.count()).select_from(HealthScreening)), added

@@ -1,5 +1,6 @@
-"""The demo's plans: logistics to every TPS on 26 Aug 2025; the pagi, siang and malam meal rounds on
-27 Aug 2025, through the same planner as `flask plan-meals` (which also adds the late snack)."""
+"""The demo's plans: logistics to every TPS the day before the election day; the pagi, siang and malam
+meal rounds on it (27 Aug 2025 unless ELECTION_DATE says otherwise), through the same planner as
+`flask plan-meals` (which also adds the late snack)."""
 from __future__ import annotations
 
 import math
@@ -14,8 +15,7 @@ from logistics.services.meal_plans import plan_meals
 from logistics.timeutil import wib
 from siaga.seeding.common import add_missing
 
-ELECTION_DAY = date(2025, 8, 27)
-LOGISTICS_DAY = ELECTION_DAY - timedelta(days=1)
+ELECTION_DAY = date(2025, 8, 27)  # the default election day of the demo city
 DEMO_ROUNDS = (MealRound.PAGI, MealRound.SIANG, MealRound.MALAM)
 SPARE_BALLOTS = 0.025  # 2.5% reserve ballots per TPS, as KPU rules set
 
@@ -26,19 +26,20 @@ def logistics_items(dpt: int) -> list[tuple[str, int, str]]:
             ("bilik_suara", 4, "unit"), ("tinta", 2, "botol"), ("segel", 1, "set"), ("formulir", 1, "set")]
 
 
-def seed(session: Session) -> dict[str, tuple[int, int]]:
+def seed(session: Session, election_day: date = ELECTION_DAY) -> dict[str, tuple[int, int]]:
+    logistics_day = election_day - timedelta(days=1)
     rows = session.execute(
         select(Tps, Kecamatan.kode_kemendagri).join(Kelurahan, Tps.kelurahan_id == Kelurahan.id)
         .join(Kecamatan, Kelurahan.kecamatan_id == Kecamatan.id).order_by(Tps.code)
     ).all()
     kecamatan_order = {kode: i for i, kode in enumerate(sorted({kode for _, kode in rows}))}
     records = [dict(
-        ref=f"LOG-{LOGISTICS_DAY.isoformat()}-{item}-{tps.code}", tps_id=tps.id, kind=DeliveryKind.LOGISTICS,
+        ref=f"LOG-{logistics_day.isoformat()}-{item}-{tps.code}", tps_id=tps.id, kind=DeliveryKind.LOGISTICS,
         item=item, unit=unit, quantity_planned=quantity,
-        planned_at=wib(LOGISTICS_DAY, time(8 + kecamatan_order[kode], 0)),  # one kecamatan per hour
+        planned_at=wib(logistics_day, time(8 + kecamatan_order[kode], 0)),  # one kecamatan per hour
     ) for tps, kode in rows for item, quantity, unit in logistics_items(tps.dpt)]
     before = session.scalar(select(func.count()).select_from(Delivery))
     add_missing(session, Delivery.ref, records)
-    plan_meals(session, Actor.system("seed"), ELECTION_DAY, DEMO_ROUNDS)
+    plan_meals(session, Actor.system("seed"), election_day, DEMO_ROUNDS)
     total = session.scalar(select(func.count()).select_from(Delivery))
     return {"delivery": (total, total - before)}

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from logistics.models import Delivery, DeliveryKind, DeliveryStatus, Kelurahan, Tps
+from logistics.models import Delivery, DeliveryKind, Kelurahan, Tps
+from logistics.rules.transitions import DELIVERY_REACHED
 from logistics.queries.alerts import Alert, alert_source
 from logistics.rules.lateness import deadline
 from logistics.settings import settings_for
 
-DONE = (DeliveryStatus.DELIVERED, DeliveryStatus.FAILED)
+DONE = DELIVERY_REACHED  # arrived, even unconfirmed, is not late
 
 
 @alert_source

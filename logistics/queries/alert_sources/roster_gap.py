@@ -1,8 +1,6 @@
 """Medic stations open with nobody on duty."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import select
 
 from logistics.models import MedicStation, RosterShift
@@ -17,12 +15,12 @@ def roster_gap_alerts(session, now, day_start, day_end, kecamatan_ids) -> list[A
     if kecamatan_ids is not None:
         query = query.where(MedicStation.kecamatan_id.in_(kecamatan_ids))
     stations = session.scalars(query).all()
-    day = to_wib(now).date()
+    # The election day's opening window (which may run past midnight), not the calendar day of
+    # `now`: on any other day nothing is rostered and every station would look unstaffed.
+    day = to_wib(day_start).date()
     alerts = []
     for station in stations:
-        # Today's window, or yesterday's when it runs past midnight into now.
-        for window in (opening_window(day - timedelta(days=1), station.hours_from, station.hours_to),
-                       opening_window(day, station.hours_from, station.hours_to)):
+        for window in (opening_window(day, station.hours_from, station.hours_to),):
             if not window[0] <= now < window[1]:
                 continue
             shifts = session.execute(select(RosterShift.starts_at, RosterShift.ends_at).where(

@@ -1,0 +1,236 @@
+"""Play a drill against the database, and wipe it afterwards.
+
+Marking: the drill claims the day it plays. At the start every TPS still in setup and every meal
+delivery of the day still planned gets `drill = true` (in scope); anything that then happens to
+them, whoever posts it (the drill or a trainee on a phone), is part of the drill, and an incident
+reported at a drill TPS is a drill incident (`report_incident`). `wipe_drill` puts claimed TPS and
+deliveries back to their pre-drill state (setup / planned, step fields cleared, routes re-estimated)
+and deletes drill incidents. The audit trail is append-only (a database trigger): the drill's
+entries stay, recognisable by their actor label (`gladi:...`), and the wipe adds one `drill.wiped`
+entry with what it reset.
+
+A drill never runs on a day with real records: TPS past setup, deliveries of the day past planned or
+incidents of the day that are not drill records make `start` refuse (`DrillRefused`).
+"""
+from __future__ import annotations
+
+import time as _time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from logistics.actor import Actor
+from logistics.drill.schedule import DAY_START, DrillEvent, DrillMeal, DrillTps, DrillWorld, drill_schedule
+from logistics.errors import DomainError
+from logistics.models import (
+    AuditEntry, Delivery, DeliveryKind, DeliveryStatus, HealthFacility, HealthIncident, Kelurahan, Role, Tps,
+    TpsStatus,
+)
+from logistics.services.common import UNIT_OF_WORK
+from logistics.services.deliveries import advance_delivery
+from logistics.services.incidents import advance_incident, report_incident
+from logistics.services.routes import refresh_route
+from logistics.services.tps_status import advance_tps_status, report_officers_present
+from logistics.timeutil import to_wib, utcnow, wib_day
+
+LABEL = "gladi"  # every drill actor's label starts with it (the audit trail's drill mark)
+DELIVERY_STEP_FIELDS = ("dispatched_at", "arrived_at", "delivered_at", "failed_at", "quantity_received",
+                        "quantity_damaged", "received_by", "failure_reason")
+TPS_DAY_FIELDS = ("officers_present", "officers_reported_at", "opened_at", "voting_closed_at", "counted_at",
+                  "handed_over_at")
+
+
+class DrillRefused(Exception):
+    """The database holds real election-day records (or a drill not wiped): no drill on it."""
+
+
+@dataclass
+class DrillReport:
+    events: int = 0  # events in the schedule
+    applied: int = 0
+    skipped: list[str] = field(default_factory=list)  # refused by a rule (e.g. a trainee posted first)
+    stopped_early: bool = False
+
+
+def _scope_tps(kecamatan_ids: Iterable[int] | None, tps_limit: int | None):
+    query = select(Tps.id).join(Kelurahan, Tps.kelurahan_id == Kelurahan.id).order_by(Tps.code)
+    if kecamatan_ids is not None:
+        query = query.where(Kelurahan.kecamatan_id.in_(list(kecamatan_ids)))
+    if tps_limit is not None:
+        query = query.limit(tps_limit)
+    return query
+
+
+def real_records(session: Session, day: date) -> list[str]:
+    """What makes this day not a drill's: descriptions of real (non-drill) records, empty if none."""
+    start, end = wib_day(day)
+    found = []
+    tps = session.scalar(select(func.count()).select_from(Tps).where(
+        Tps.drill.is_(False), Tps.status != TpsStatus.SETUP))
+    if tps:
+        found.append(f"{tps} TPS sudah melapor status / TPS have posted a status")
+    deliveries = session.scalar(select(func.count()).select_from(Delivery).where(
+        Delivery.drill.is_(False), Delivery.status != DeliveryStatus.PLANNED,
+        Delivery.planned_at >= start, Delivery.planned_at < end))
+    if deliveries:
+        found.append(f"{deliveries} pengiriman hari itu sudah bergerak / deliveries of the day have moved")
+    incidents = session.scalar(select(func.count()).select_from(HealthIncident).where(
+        HealthIncident.drill.is_(False), HealthIncident.reported_at >= start, HealthIncident.reported_at < end))
+    if incidents:
+        found.append(f"{incidents} kejadian kesehatan nyata hari itu / real incidents that day")
+    return found
+
+
+def leftover_drill(session: Session) -> bool:
+    """Records a previous drill moved and nobody wiped."""
+    return bool(session.scalar(select(func.count()).select_from(Tps).where(Tps.drill.is_(True)))
+                or session.scalar(select(func.count()).select_from(Delivery).where(Delivery.drill.is_(True)))
+                or session.scalar(select(func.count()).select_from(HealthIncident)
+                                  .where(HealthIncident.drill.is_(True))))
+
+
+def claim_day(session: Session, day: date, kecamatan_ids: Iterable[int] | None = None,
+              tps_limit: int | None = None) -> DrillWorld:
+    """Refuse a day with real records; mark the day's TPS and meal deliveries as the drill's and
+    return them as the schedule's world. Commits."""
+    problems = real_records(session, day)
+    if problems:
+        raise DrillRefused("Gladi ditolak: database berisi data hari-H yang nyata / refused: real election-day "
+                           "records: " + "; ".join(problems))
+    if leftover_drill(session):
+        raise DrillRefused("Sisa gladi sebelumnya belum dihapus: jalankan `flask drill --wipe` / "
+                           "a previous drill was not wiped: run `flask drill --wipe`")
+    start, end = wib_day(day)
+    tps_ids = session.scalars(_scope_tps(kecamatan_ids, tps_limit)).all()
+    meals = session.execute(select(Delivery.id, Delivery.tps_id, Delivery.planned_at, Delivery.quantity_planned).where(
+        Delivery.tps_id.in_(tps_ids), Delivery.kind == DeliveryKind.MEAL, Delivery.status == DeliveryStatus.PLANNED,
+        Delivery.planned_at >= start, Delivery.planned_at < end)).all()
+    session.execute(update(Tps).where(Tps.id.in_(tps_ids)).values(drill=True))
+    session.execute(update(Delivery).where(Delivery.id.in_([m.id for m in meals])).values(drill=True))
+    session.commit()
+    codes = dict(session.execute(select(Tps.id, Tps.code).where(Tps.id.in_(tps_ids))).all())
+    return DrillWorld(
+        tps=tuple(DrillTps(i, codes[i]) for i in tps_ids),
+        meals=tuple(DrillMeal(m.id, m.tps_id, m.planned_at - start, m.quantity_planned) for m in meals),
+        facility_ids=tuple(session.scalars(select(HealthFacility.id).order_by(HealthFacility.id))),
+    )
+
+
+def _officer(tps_id: int) -> Actor:
+    return Actor(role=Role.FIELD_OFFICER, label=f"{LABEL}:petugas-{tps_id}", tps_id=tps_id)
+
+
+def _courier_or_coordinator(delivery: Delivery) -> Actor:
+    if delivery.courier_id is None:  # no courier planned: the command post steps in
+        return Actor(role=Role.COORDINATOR, label=f"{LABEL}:koordinator")
+    return Actor(role=Role.COURIER, label=f"{LABEL}:kurir-{delivery.courier_id}", person_id=delivery.courier_id)
+
+
+class _Player:
+    """Applies one event through the service a phone would call, as the person who would call it."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.incidents: dict[str, int] = {}
+
+    def __call__(self, event: DrillEvent) -> None:
+        getattr(self, event.kind)(event.target, **event.params)
+
+    def officers(self, tps_id, count):
+        report_officers_present(self.session, _officer(tps_id), tps_id, count)
+
+    def tps_step(self, tps_id, status):
+        advance_tps_status(self.session, _officer(tps_id), tps_id, TpsStatus(status))
+
+    def _delivery(self, delivery_id) -> Delivery:
+        return self.session.get(Delivery, delivery_id)
+
+    def dispatch(self, delivery_id):
+        d = self._delivery(delivery_id)
+        advance_delivery(self.session, _courier_or_coordinator(d), d.id, DeliveryStatus.DISPATCHED)
+
+    def arrive(self, delivery_id):
+        d = self._delivery(delivery_id)
+        advance_delivery(self.session, _courier_or_coordinator(d), d.id, DeliveryStatus.ARRIVED)
+
+    def receive(self, delivery_id, quantity):
+        d = self._delivery(delivery_id)
+        advance_delivery(self.session, _officer(d.tps_id), d.id, DeliveryStatus.DELIVERED, quantity_received=quantity,
+                         received_by=f"Petugas TPS (gladi) {d.tps.code}")
+
+    def fail(self, delivery_id, reason):
+        d = self._delivery(delivery_id)
+        advance_delivery(self.session, _officer(d.tps_id), d.id, DeliveryStatus.FAILED, reason=reason)
+
+    def incident(self, key, tps_id, triage, complaint, patient_kind):
+        incident = report_incident(self.session, _officer(tps_id), patient_kind=patient_kind, complaint=complaint,
+                                   triage=triage, tps_id=tps_id, notes="Gladi / drill")
+        self.incidents[key] = incident.id
+
+    def care(self, key, status, facility_id=None):
+        incident = self.session.get(HealthIncident, self.incidents[key])
+        medic = Actor(role=Role.MEDIC, label=f"{LABEL}:medis-{incident.medic_station_id}",
+                      medic_station_id=incident.medic_station_id)
+        advance_incident(self.session, medic, incident.id, status, referral_facility_id=facility_id)
+
+
+def run_drill(session: Session, day: date, *, seed: int = 1, speed: float = 30.0, minutes: float | None = None,
+              kecamatan_ids: Iterable[int] | None = None, tps_limit: int | None = None,
+              clock: Callable[[], datetime] = utcnow, sleep: Callable[[float], None] = _time.sleep,
+              log: Callable[[str], None] = lambda message: None) -> DrillReport:
+    """Claim the day, then play its schedule from now: an event at simulated time t happens at
+    start + (t - 05:00) / speed. Each event is one service call and one commit; an event a rule
+    refuses (a trainee already posted that step) is skipped and logged. Ends with the day, or after
+    `minutes` of wall-clock time."""
+    if speed <= 0:
+        raise ValueError("speed must be positive")
+    world = claim_day(session, day, kecamatan_ids, tps_limit)
+    events = drill_schedule(world, seed)
+    report = DrillReport(events=len(events))
+    play = _Player(session)
+    started = clock()
+    stop_at = started + timedelta(minutes=minutes) if minutes is not None else None
+    for event in events:
+        due = started + (event.at - DAY_START) / speed
+        if stop_at is not None and due > stop_at:
+            report.stopped_early = True
+            break
+        wait = (due - clock()).total_seconds()
+        if wait > 0:
+            sleep(wait)
+        session.info[UNIT_OF_WORK] = True  # the services flush; the event commits once, here
+        try:
+            play(event)
+            session.commit()
+            report.applied += 1
+        except (DomainError, KeyError) as exc:
+            session.rollback()
+            report.skipped.append(f"{event.kind} {event.target}: {getattr(exc, 'message', exc)}")
+            log(f"lewati / skipped {event.kind} {event.target}: {getattr(exc, 'message', exc)}")
+        finally:
+            session.info.pop(UNIT_OF_WORK, None)
+    return report
+
+
+def wipe_drill(session: Session, actor: Actor | None = None) -> dict[str, int]:
+    """Put the drill's TPS and deliveries back to setup / planned and delete its incidents; the
+    audit entries stay (append-only) and one `drill.wiped` entry records the counts. Commits."""
+    actor = actor or Actor.system(f"{LABEL}:wipe")
+    tps_count = session.execute(update(Tps).where(Tps.drill.is_(True)).values(
+        status=TpsStatus.SETUP, drill=False, **{f: None for f in TPS_DAY_FIELDS})).rowcount
+    routes = session.execute(select(Delivery.courier_id, Delivery.meal_round, Delivery.planned_at).where(
+        Delivery.drill.is_(True), Delivery.kind == DeliveryKind.MEAL, Delivery.courier_id.is_not(None))).all()
+    delivery_count = session.execute(update(Delivery).where(Delivery.drill.is_(True)).values(
+        status=DeliveryStatus.PLANNED, drill=False, **{f: None for f in DELIVERY_STEP_FIELDS})).rowcount
+    incident_count = session.execute(delete(HealthIncident).where(HealthIncident.drill.is_(True))).rowcount
+    session.expire_all()
+    for courier_id, meal_round, day in {(c, r, to_wib(p).date()) for c, r, p in routes}:
+        refresh_route(session, courier_id, meal_round, day)
+    counts = {"tps": tps_count, "delivery": delivery_count, "health_incident": incident_count}
+    session.add(AuditEntry(at=utcnow(), actor_id=actor.user_id, actor_label=actor.label, action="drill.wiped",
+                           entity_type="drill", entity_id=0, before=None, after=counts))
+    session.commit()
+    return counts

@@ -1,0 +1,149 @@
+"""Drill mode (gladi): the pure schedule, a run at huge speed through the services, refusal, wipe."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from logistics.actor import Actor
+from logistics.drill.runner import DrillRefused, run_drill, wipe_drill
+from logistics.drill.schedule import DrillMeal, DrillTps, DrillWorld, drill_schedule
+from logistics.models import (
+    AuditEntry, Delivery, DeliveryKind, DeliveryStatus, HealthIncident, Kecamatan, Tps, TpsStatus, Triage,
+)
+from logistics.rules.quorum import below_quorum
+from logistics.services.meal_plans import plan_meals
+from logistics.services.tps_status import advance_tps_status
+from logistics.timeutil import to_wib, utcnow, wib_day
+
+WORLD = DrillWorld(
+    tps=tuple(DrillTps(i, f"T{i:03d}") for i in range(1, 61)),
+    meals=tuple(DrillMeal(1000 + i, 1 + i % 60, timedelta(hours=(6, 12, 18.5)[i % 3]), 9) for i in range(180)),
+    facility_ids=(1, 2, 3),
+)
+
+
+def test_schedule_is_a_day_with_everything_a_coordinator_trains_on():
+    events = drill_schedule(WORLD, seed=7)
+    assert events == drill_schedule(WORLD, seed=7)  # deterministic
+    assert events != drill_schedule(WORLD, seed=8)
+    assert [e.at for e in events] == sorted(e.at for e in events)
+    assert timedelta(hours=5) <= events[0].at and events[-1].at < timedelta(hours=29)
+    kinds = Counter(e.kind for e in events)
+    assert kinds["tps_step"] == 4 * 60 and kinds["incident"] >= 8
+    assert {e.params["triage"] for e in events if e.kind == "incident"} == {t.value for t in Triage}
+    openings = {e.target: e.at for e in events if e.kind == "tps_step" and e.params["status"] == "open"}
+    assert len(openings) == 60 and sum(at > timedelta(hours=7, minutes=30) for at in openings.values()) >= 2
+    assert any(below_quorum(e.params["count"]) for e in events if e.kind == "officers")
+    receipts = [e for e in events if e.kind == "receive"]
+    planned = {m.id: m.quantity for m in WORLD.meals}
+    assert any(e.params["quantity"] < planned[e.target] for e in receipts)  # some short
+    assert sum(e.kind == "fail" for e in events) == 1
+    arrivals = {e.target: e.at for e in events if e.kind == "arrive"}
+    plan_at = {m.id: m.planned for m in WORLD.meals}
+    assert any(at - plan_at[d] > timedelta(minutes=30) for d, at in arrivals.items())  # some late
+    # every courier arrival comes before the TPS's confirmation of it
+    assert all(arrivals[e.target] < e.at for e in receipts)
+    # every referral names a facility; every incident is closed by the end
+    cares = [e for e in events if e.kind == "care"]
+    assert all(e.params.get("facility_id") in WORLD.facility_ids for e in cares if e.params["status"] == "referred")
+    assert sum(e.params["status"] == "closed" for e in cares) == kinds["incident"]
+
+
+@pytest.fixture()
+def today_plan(session):
+    """Today's meal plan for Gerunggang (the drill plays today: its steps are stamped now)."""
+    day = to_wib(utcnow()).date()
+    kec = session.scalar(select(Kecamatan).where(Kecamatan.nama == "Gerunggang"))
+    plan_meals(session, Actor.system("test"), day, kecamatan_ids=[kec.id])
+    return day, kec.id
+
+
+def test_drill_runs_through_the_services_and_the_wipe_restores(session, today_plan):
+    day, kec_id = today_plan
+    audit_before = session.scalar(select(func.max(AuditEntry.id)))
+    slept = []
+    report = run_drill(session, day, seed=3, speed=1e9, kecamatan_ids=[kec_id], tps_limit=6, sleep=slept.append)
+    assert report.skipped == [] and report.applied == report.events > 6 * 5
+    drill_tps = session.scalars(select(Tps).where(Tps.drill.is_(True))).all()
+    assert len(drill_tps) == 6 and {t.status for t in drill_tps} == {TpsStatus.HANDED_OVER}
+    start, end = wib_day(day)
+    meals = session.scalars(select(Delivery).where(Delivery.drill.is_(True))).all()
+    assert len(meals) == 6 * 4 and {m.kind for m in meals} == {DeliveryKind.MEAL}
+    assert Counter(m.status for m in meals)[DeliveryStatus.DELIVERED] == len(meals) - 1
+    assert all(m.arrived_at is not None for m in meals if m.status == DeliveryStatus.DELIVERED)
+    incidents = session.scalars(select(HealthIncident).where(HealthIncident.drill.is_(True))).all()
+    assert {i.triage for i in incidents} == set(Triage) and all(i.closed_at for i in incidents)
+    # every event went through a service as a drill actor, and was audited
+    entries = session.scalars(select(AuditEntry).where(AuditEntry.id > (audit_before or 0))).all()
+    assert len(entries) == report.applied and all(e.actor_label.startswith("gladi:") for e in entries)
+    assert {e.action for e in entries} >= {"tps.open", "delivery.arrived", "delivery.delivered",
+                                           "incident.reported", "incident.referred"}
+    # a second drill on the same day is refused until the first is wiped
+    with pytest.raises(DrillRefused, match="drill --wipe"):
+        run_drill(session, day, speed=1e9, kecamatan_ids=[kec_id], tps_limit=6, sleep=slept.append)
+
+    counts = wipe_drill(session)
+    assert counts == {"tps": 6, "delivery": len(meals), "health_incident": len(incidents)}
+    for tps in drill_tps:
+        session.refresh(tps)
+        assert tps.status == TpsStatus.SETUP and tps.opened_at is None and tps.officers_present is None
+        assert not tps.drill
+    for meal in meals:
+        session.refresh(meal)
+        assert meal.status == DeliveryStatus.PLANNED and meal.arrived_at is None and meal.quantity_received is None
+        assert meal.eta_at is not None  # the route is re-estimated
+    assert session.scalar(select(func.count()).select_from(HealthIncident).where(
+        HealthIncident.id.in_([i.id for i in incidents]))) == 0
+    # the audit trail is append-only: the drill's entries stay, and the wipe is recorded
+    assert session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.id > (audit_before or 0), AuditEntry.actor_label.like("gladi:%"))) == report.applied + 1
+    assert session.scalar(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).action == "drill.wiped"
+
+
+def test_drill_is_bounded_by_minutes_and_paced_by_speed(session, today_plan):
+    day, kec_id = today_plan
+    now = [utcnow()]
+    waits = []
+
+    def sleep(seconds):  # a fake clock: sleeping moves it on
+        waits.append(seconds)
+        now[0] += timedelta(seconds=seconds)
+
+    report = run_drill(session, day, seed=3, speed=30, minutes=10, kecamatan_ids=[kec_id], tps_limit=3,
+                       clock=lambda: now[0], sleep=sleep)
+    assert report.stopped_early and 0 < report.applied < report.events
+    assert sum(waits) <= 10 * 60  # 10 wall-clock minutes = 5 hours of the day at 30x
+    wipe_drill(session)
+
+
+def test_drill_refuses_a_day_with_real_records(session, today_plan, actor_for):
+    day, kec_id = today_plan
+    petugas = actor_for("petugas")
+    advance_tps_status(session, petugas, petugas.tps_id, TpsStatus.OPEN)  # a real post
+    with pytest.raises(DrillRefused, match="TPS"):
+        run_drill(session, day, speed=1e9, kecamatan_ids=[kec_id], tps_limit=2, sleep=lambda s: None)
+    assert session.scalar(select(func.count()).select_from(Tps).where(Tps.drill.is_(True))) == 0
+
+
+def test_an_incident_at_a_drill_tps_is_a_drill_incident(session, today_plan):
+    from logistics.services.incidents import report_incident
+
+    tps = session.scalar(select(Tps).order_by(Tps.code).limit(1))
+    tps.drill = True
+    session.flush()
+    incident = report_incident(session, Actor.system("test"), patient_kind="officer", complaint="Pusing",
+                               triage="hijau", tps_id=tps.id)
+    assert incident.drill
+
+
+def test_cli_drill_wipe_and_refusal(app, session, actor_for):
+    petugas = actor_for("petugas")
+    advance_tps_status(session, petugas, petugas.tps_id, TpsStatus.OPEN)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["drill", "--speed", "1000000", "--tps", "1"])
+    assert result.exit_code != 0 and "Gladi ditolak" in result.output
+    result = runner.invoke(args=["drill", "--wipe"])
+    assert result.exit_code == 0 and "Gladi dihapus" in result.output
