@@ -26,4 +26,6 @@ if [ "${DRILL:-1}" != "0" ]; then
   echo "Gladi berjalan (pid $drill_pid): hari-H sintetis 30x lebih cepat / a drill is playing the day. Hapus: flask --app wsgi drill --wipe"
 fi
 echo "Siaga TPS: http://127.0.0.1:5000  (demo accounts: see README; password ${DEMO_PASSWORD:-siaga2025})"
-.venv/bin/flask run --host 127.0.0.1 --port "${PORT:-5000}"
+# gunicorn, as in production and in the load-and-fault harness (bench/load_faults.py): two worker
+# processes, so one slow request or a crashed worker does not stop the demo.
+.venv/bin/gunicorn --workers "${WORKERS:-2}" --bind "127.0.0.1:${PORT:-5000}" wsgi:app
