@@ -3,7 +3,11 @@ natural codes, and only missing ones are inserted, so a second run adds nothing 
 overwrites what happened on election day."""
 from __future__ import annotations
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+
+from logistics.models import TpsCoverage
+from logistics.services.coverage import recompute_all
 
 from siaga.seeding import accounts, health, plans, sites, staff, wilayah
 
@@ -14,5 +18,9 @@ def seed_demo(session: Session, demo_password: str = "siaga2025") -> dict[str, t
     for step in (wilayah.seed, sites.seed, staff.seed, plans.seed, health.seed):
         counts.update(step(session))
     counts.update(accounts.seed(session, demo_password))
+    # Kept current by the flush hook as rows are added; recomputed here too for a database seeded before
+    # tps_coverage existed (cheap at a city's scale, and writes nothing when it is already right).
+    written = recompute_all(session)
+    counts["tps_coverage"] = (session.scalar(select(func.count()).select_from(TpsCoverage)), written)
     session.commit()
     return counts
