@@ -105,5 +105,5 @@ class TpsCoverage(Base):
 
     tps_id: Mapped[int] = mapped_column(ForeignKey("tps.id", ondelete="CASCADE"), primary_key=True)
     medic_station_id: Mapped[int] = mapped_column(ForeignKey("medic_station.id", ondelete="CASCADE"), index=True)
-    distance_m: Mapped[float] = mapped_column(Float)  # great-circle
+    distance_m: Mapped[float] = mapped_column(Float, index=True)  # great-circle; max(): a new station's reach
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # newest: the coverage's version

@@ -84,27 +84,30 @@ def refresh_tps(session: Session, tps_ids) -> None:
 
 
 def station_placed(session: Session, station_id: int, lat: float, lon: float) -> None:
-    """A station was added or moved to (lat, lon): it takes over the TPS it is now nearer to, and the TPS
-    without any coverage yet (there was no station) get theirs."""
-    uncovered = session.scalars(select(Tps.id).where(~select(TpsCoverage.tps_id).where(
-        TpsCoverage.tps_id == Tps.id).exists())).all()
-    farthest = session.scalar(select(func.max(TpsCoverage.distance_m)))
-    if farthest is not None:
-        # No TPS farther from the station than the farthest current distance can switch to it: a box that
-        # size (its east-west side widened for the latitude) finds the candidates on the (lon, lat) index.
-        dlat = farthest / _METRES_PER_DEGREE
-        cos_lat = max(math.cos(math.radians(min(89.0, abs(lat) + dlat))), 0.01)
-        dlon = min(180.0, dlat / cos_lat)
-        candidates = session.execute(
-            select(Tps.id, Tps.lat, Tps.lon, TpsCoverage.distance_m).join(TpsCoverage, TpsCoverage.tps_id == Tps.id)
-            .where(Tps.lon.between(lon - dlon, lon + dlon), Tps.lat.between(lat - dlat, lat + dlat),
-                   TpsCoverage.medic_station_id != station_id)).all()
-        if candidates:
-            c = np.array(candidates, dtype=float)
-            _, distance = nearest_many(c[:, 1], c[:, 2], [lat], [lon])
-            nearer = distance < c[:, 3]
-            _upsert(session, [(int(t), station_id, float(d)) for t, d in zip(c[nearer, 0], distance[nearer])])
-    refresh_tps(session, uncovered)
+    """A station was added or moved to (lat, lon): it takes over the TPS it is now nearer to. (Every TPS
+    has a row whenever a station exists: none at all means this is the first station, which covers all.)"""
+    farthest = session.scalar(select(func.max(TpsCoverage.distance_m)))  # the index's last entry
+    if farthest is None:
+        recompute_all(session)
+        return
+    # No TPS farther from the station than the farthest current distance can switch to it: a box that size
+    # (its east-west side widened for the latitude) on the (lon, lat) index, and in SQL a flat-earth lower
+    # bound of the distance (1% slack) against each TPS's own; the few rows left are checked exactly.
+    dlat = farthest / _METRES_PER_DEGREE
+    cos_lat = max(math.cos(math.radians(min(89.0, abs(lat) + dlat))), 0.01)
+    dlon = min(180.0, dlat / cos_lat)
+    north = (Tps.lat - lat) * _METRES_PER_DEGREE
+    east = (Tps.lon - lon) * (_METRES_PER_DEGREE * cos_lat)
+    candidates = session.execute(
+        select(Tps.id, Tps.lat, Tps.lon, TpsCoverage.distance_m).join(TpsCoverage, TpsCoverage.tps_id == Tps.id)
+        .where(Tps.lon.between(lon - dlon, lon + dlon), Tps.lat.between(lat - dlat, lat + dlat),
+               TpsCoverage.medic_station_id != station_id,
+               north * north + east * east < TpsCoverage.distance_m * TpsCoverage.distance_m * 1.0201)).all()
+    if candidates:
+        c = np.array(candidates, dtype=float)
+        _, distance = nearest_many(c[:, 1], c[:, 2], [lat], [lon])
+        nearer = distance < c[:, 3]
+        _upsert(session, [(int(t), station_id, float(d)) for t, d in zip(c[nearer, 0], distance[nearer])])
 
 
 def covered_tps_ids(session: Session, station_ids) -> list[int]:

@@ -33,9 +33,11 @@ def upgrade():
     )
     op.create_index(op.f('ix_tps_coverage_medic_station_id'), 'tps_coverage', ['medic_station_id'], unique=False)
     op.create_index(op.f('ix_tps_coverage_computed_at'), 'tps_coverage', ['computed_at'], unique=False)
+    op.create_index(op.f('ix_tps_coverage_distance_m'), 'tps_coverage', ['distance_m'], unique=False)
 
 
 def downgrade():
+    op.drop_index(op.f('ix_tps_coverage_distance_m'), table_name='tps_coverage')
     op.drop_index(op.f('ix_tps_coverage_computed_at'), table_name='tps_coverage')
     op.drop_index(op.f('ix_tps_coverage_medic_station_id'), table_name='tps_coverage')
     op.drop_table('tps_coverage')
