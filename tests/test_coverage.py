@@ -169,3 +169,21 @@ def test_two_app_instances_read_the_same_answer_from_the_database(app, database_
     engine.dispose()
     with other.app_context():
         db.engine.dispose()
+
+
+def test_the_tps_importer_keeps_coverage_current(session, actor_for, tmp_path):
+    from logistics.imports.tps_file import import_tps
+
+    kel, lat, lon = "19.71.05.1002", -2.111704, 106.088938  # a point inside Kel. Bukit Merapen
+    path = tmp_path / "tps.csv"
+    path.write_text("kode_kelurahan,no_tps,alamat,lat,lon,dpt,jenis,lokasi_khusus\n"
+                    f"{kel},1,Jl. Pindah,{lat},{lon},300,reguler,\n"
+                    f"{kel},77,Jl. Baru,{lat},{lon},300,reguler,\n", encoding="utf-8")
+    report = import_tps(session, actor_for("admin"), path)
+    assert report.ok and (report.created, report.updated) == (1, 1)
+    stations = {s.id: s for s in session.scalars(select(MedicStation))}
+    for code in (f"{kel}-001", f"{kel}-077"):
+        tps = session.scalar(select(Tps).where(Tps.code == code))
+        station_id, distance = coverage.nearest(session, [tps.id])[tps.id]
+        assert distance == pytest.approx(haversine_m(lat, lon, stations[station_id].lat, stations[station_id].lon))
+    assert_matches_brute_force(session)
