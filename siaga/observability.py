@@ -29,7 +29,7 @@ import uuid
 from flask import Blueprint, Flask, Response, current_app, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
 from siaga.extensions import db
@@ -59,9 +59,12 @@ def _request_id() -> str:
 
 
 def _role() -> str:
+    if g.get("log_role"):
+        return g.log_role
     user = g.get("user")
-    if user is not None:
-        return g.get("log_role") or "unknown"
+    if user is not None:  # a before_request answered before `_note_role` ran: the role if loaded, no query
+        role = inspect(user).dict.get("role")
+        return role.value if role is not None else "unknown"
     caller = g.get("api_caller")
     if caller is not None:
         return caller.actor.role.value
@@ -71,6 +74,9 @@ def _role() -> str:
 def _start() -> None:
     g.request_started = time.perf_counter()
     g.request_id = _request_id()
+
+
+def _note_role() -> None:
     user = g.get("user")  # loaded by siaga.auth's before_request; read now, before a commit expires it
     g.log_role = user.role.value if user is not None else None
 
@@ -227,6 +233,9 @@ def register(app: Flask) -> None:
     _configure_log(app)
     with app.app_context():
         _instrument_pool(db.engine)
-    app.before_request(_start)
+    # First of all before_request functions (one may answer early: a redirect, a 429), so every request is
+    # timed and logged; the role once siaga.auth has loaded the user (register() is called after auth's).
+    app.before_request_funcs.setdefault(None, []).insert(0, _start)
+    app.before_request(_note_role)
     app.after_request(_finish)
     app.register_blueprint(bp)

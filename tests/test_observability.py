@@ -144,3 +144,10 @@ def test_multiprocess_mode_sums_the_workers(tmp_path, database_url):
                          text=True, timeout=120).stdout
     assert list(tmp_path.glob("*.db"))
     assert 'siaga_http_requests_total{endpoint="health.healthz",method="GET",status="200"} 6.0' in out
+
+
+def test_a_request_refused_before_the_view_is_logged_too(client, access_lines):
+    response = client.post("/lapangan/kejadian", data={"complaint": "x"})  # no CSRF token, no login
+    assert response.status_code in (302, 400, 401, 403)
+    assert access_lines[-1]["status"] == response.status_code
+    assert access_lines[-1]["endpoint"] == "field.incident_report"
