@@ -187,3 +187,20 @@ def test_the_tps_importer_keeps_coverage_current(session, actor_for, tmp_path):
         station_id, distance = coverage.nearest(session, [tps.id])[tps.id]
         assert distance == pytest.approx(haversine_m(lat, lon, stations[station_id].lat, stations[station_id].lon))
     assert_matches_brute_force(session)
+
+
+def test_a_large_recompute_copies_on_postgresql(session, monkeypatch):
+    """The national path (COPY into an empty table; else COPY into a temporary table and one upsert),
+    made to run at the city's size."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("COPY is PostgreSQL's")
+    from logistics.services import coverage as keeper
+
+    monkeypatch.setattr(keeper, "_IN_CHUNK", 10)
+    session.execute(delete(TpsCoverage))
+    assert recompute_all(session) == session.scalar(select(func.count(Tps.id)))
+    assert_matches_brute_force(session)
+    wrong = session.scalar(select(MedicStation.id).order_by(MedicStation.id).limit(1))
+    session.execute(update(TpsCoverage).values(medic_station_id=wrong, distance_m=1.0))
+    assert recompute_all(session) == session.scalar(select(func.count(Tps.id)))
+    assert_matches_brute_force(session)

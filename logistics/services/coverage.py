@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from sqlalchemy import and_, delete, event, func, inspect, select
+from sqlalchemy import delete, event, func, inspect, select
 from sqlalchemy.orm import Session
 
 from logistics.models import MedicStation, Tps, TpsCoverage
@@ -51,7 +51,7 @@ def recompute_all(session: Session) -> int:
     stale = have_tps[~np.isin(have_tps, new_tps)].tolist()  # safety net: deleted TPS' rows cascade anyway
     rows = (new_tps[changed], new_station[changed], distance[changed])
     if session.get_bind().dialect.name == "postgresql" and len(rows[0]) > _IN_CHUNK:
-        _copy_upsert_postgresql(session, *rows)
+        _copy_upsert_postgresql(session, *rows, into_empty=len(have_tps) == 0)
     else:
         _upsert(session, list(zip(*(r.tolist() for r in rows))))
     for chunk in _chunks(stale):
@@ -204,13 +204,21 @@ def _fetch(session: Session, sql: str) -> np.ndarray:
         cursor.close()
 
 
-def _copy_upsert_postgresql(session: Session, tps_ids, station_ids, distances) -> None:
-    """Many rows (a first fill, a national re-import): COPY into a temporary table, then one upsert."""
+def _copy_upsert_postgresql(session: Session, tps_ids, station_ids, distances, *, into_empty: bool) -> None:
+    """Many rows (a first fill, a national re-import): COPY straight into an empty table; else into a
+    temporary table, then one upsert."""
     import pandas as pd
 
-    text_rows = pd.DataFrame({"t": tps_ids, "s": station_ids, "d": np.round(distances, 3)}).to_csv(
-        sep="\t", header=False, index=False)
+    now = utcnow()
+    frame = pd.DataFrame({"t": tps_ids, "s": station_ids, "d": np.round(distances, 3)})
     raw = session.connection().connection.driver_connection
+    if into_empty:
+        frame["at"] = now.isoformat()
+        with raw.cursor() as cur, cur.copy(
+                "COPY tps_coverage (tps_id, medic_station_id, distance_m, computed_at) FROM STDIN") as copy:
+            copy.write(frame.to_csv(sep="\t", header=False, index=False))
+        return
+    text_rows = frame.to_csv(sep="\t", header=False, index=False)
     with raw.cursor() as cur:
         cur.execute("CREATE TEMP TABLE coverage_new (tps_id integer, medic_station_id integer,"
                     " distance_m double precision) ON COMMIT DROP")
@@ -219,5 +227,5 @@ def _copy_upsert_postgresql(session: Session, tps_ids, station_ids, distances) -
         cur.execute("INSERT INTO tps_coverage (tps_id, medic_station_id, distance_m, computed_at)"
                     " SELECT tps_id, medic_station_id, distance_m, %s FROM coverage_new"
                     " ON CONFLICT (tps_id) DO UPDATE SET medic_station_id = excluded.medic_station_id,"
-                    " distance_m = excluded.distance_m, computed_at = excluded.computed_at", (utcnow(),))
+                    " distance_m = excluded.distance_m, computed_at = excluded.computed_at", (now,))
         cur.execute("DROP TABLE coverage_new")
