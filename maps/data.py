@@ -21,7 +21,7 @@ from logistics.models import (
     Delivery, HealthIncident, MedicStation, Person, PersonRole, Role, Tps,
 )
 from logistics.queries import map_points as mp
-from logistics.queries.coverage import current_coverage
+from logistics.queries import coverage
 from logistics.rules.meal_state import MealState
 from logistics.timeutil import format_wib, utcnow
 from maps import bp
@@ -141,8 +141,7 @@ def _tps_features(box: mp.BBox, zoom: int, meals: bool) -> dict:
     if meals:
         start, end = election_window()
         states = mp.meal_states(db.session, [r["id"] for r in rows], utcnow(), start, end)
-    coverage = current_coverage(db.session)
-    nearest = {r["id"]: coverage.nearest(r["id"]) for r in rows}
+    nearest = coverage.nearest(db.session, [r["id"] for r in rows])
     station_ids = {n[0] for n in nearest.values() if n}
     names = dict(db.session.execute(select(MedicStation.id, MedicStation.name)
                                     .where(MedicStation.id.in_(station_ids))).all()) if station_ids else {}
@@ -154,7 +153,7 @@ def _tps_features(box: mp.BBox, zoom: int, meals: bool) -> dict:
                  "url": url_for("maps.tps_record", tps_id=r["id"])}
         if r["id"] in states:
             props.update(meal=states[r["id"]].value, meal_label=_(MEAL_LABELS[states[r["id"]]]))
-        near = nearest[r["id"]]
+        near = nearest.get(r["id"])
         if near:
             props.update(station=names.get(near[0], ""), station_km=round(near[1] / 1000, 2))
         features.append(_point(r["lon"], r["lat"], props))
@@ -191,21 +190,21 @@ def _incident_features(box) -> dict:
 @with_query(BoxQuery)
 def stations_geojson(query: dict):
     box = query.get("bbox")
-    version = mp.data_version(db.session, MedicStation, Person) + "|" + current_coverage(db.session).fingerprint
+    version = mp.data_version(db.session, MedicStation, Person) + "|" + coverage.version(db.session)
     return _conditional(version, lambda: _station_features(box))
 
 
 def _station_features(box) -> dict:
-    coverage = current_coverage(db.session).per_station()
     staffed = set(db.session.scalars(select(Person.medic_station_id).where(
         Person.role == PersonRole.MEDIC, Person.active.is_(True), Person.medic_station_id.is_not(None))))
     stations = mp.stations_in_box(db.session, box)
+    per_station = coverage.per_station(db.session, [s.id for s in stations])
     # A station's phone is personal data: only for those who see its personal fields (its kecamatan).
     with_phone = visible_ids(db.session, personal_visible(db.session, current_actor(), MedicStation), MedicStation,
                              [s.id for s in stations])
     features = []
     for s in stations:
-        cov = coverage.get(s.id, {"tps": 0, "max_m": 0.0, "mean_m": 0.0})
+        cov = per_station.get(s.id, {"tps": 0, "max_m": 0.0, "mean_m": 0.0})
         features.append(_point(s.lon, s.lat, {
             "id": s.id, "name": s.name, "phone": (s.contact_phone or "") if s.id in with_phone else "",
             "ambulances": s.ambulances,

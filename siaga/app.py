@@ -28,7 +28,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     with app.app_context():
         _tune_sqlite(db.engine)
 
-    from siaga import auth, errors, i18n, security, templating
+    from siaga import auth, errors, i18n, observability, security, templating
     from siaga.cli import register_cli
 
     security.register(app)
@@ -36,6 +36,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     templating.register(app)
     i18n.register(app)
     auth.register(app)
+    observability.register(app)  # after auth: its before_request reads the user auth loaded
     _register_pages(app)
     register_cli(app)
     _election_defaults(app)

@@ -1,5 +1,6 @@
 """Command-line tools: `flask --app wsgi seed-demo | plan-meals | drill | import-tps | import-officers`, and accounts:
-`set-password | deactivate-user | reactivate-user | revoke-sessions | provision-accounts`."""
+`set-password | deactivate-user | reactivate-user | revoke-sessions | provision-accounts`, and
+`recompute-coverage`."""
 from __future__ import annotations
 
 import sys
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from logistics.actor import Actor
 from logistics.models import Kecamatan, MealRound
@@ -149,6 +150,20 @@ def register_cli(app: Flask) -> None:
         counts = seed_demo(db.session, demo_password=password, election_day=election_day())
         for name, (total, added) in counts.items():
             click.echo(f"{name:<22} {total:>7}  (+{added} new)")
+
+    @app.cli.command("recompute-coverage")
+    def recompute_coverage_command() -> None:
+        """Recompute every TPS's nearest medic station (after a bulk load that bypassed the app, or an upgrade)."""
+        import time
+
+        from logistics.models import TpsCoverage
+        from logistics.services.coverage import recompute_all
+
+        started = time.perf_counter()
+        written = recompute_all(db.session)
+        db.session.commit()
+        rows = db.session.scalar(select(func.count()).select_from(TpsCoverage))
+        click.echo(f"tps_coverage {rows:>7}  ({written} changed, {time.perf_counter() - started:.1f} s)")
 
     @app.cli.command("plan-meals")
     @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None,

@@ -49,6 +49,8 @@ ACCOUNT_MANAGERS = row("pass", "deny", ("pass", "deny"), "deny", "deny", "deny",
 EXPECTED: dict[str, tuple[str, str, dict]] = {
     "home.index": ("GET", "/", {role: "pass" for role in ROLES}),
     "health.healthz": ("GET", "/healthz", PUBLIC),
+    # Loopback (the test client) or a METRICS_TOKEN bearer, whoever is logged in: tests/test_observability.py.
+    "metrics.metrics": ("GET", "/metrics", PUBLIC),
     "static": ("GET", "/static/css/base.css", PUBLIC),
     "maps.static": ("GET", "/maps/static/js/siaga-map.js", PUBLIC),
     "field.static": ("GET", "/lapangan/static/field.js", PUBLIC),

@@ -3,7 +3,6 @@ import pytest
 from sqlalchemy import func, select
 
 from logistics.models import Kecamatan, Kelurahan, MedicStation, Tps, TpsStatus
-from logistics.queries import coverage
 from logistics.rules.geo import nearest
 from logistics.services.incidents import report_incident
 from logistics.services.tps_status import advance_tps_status
@@ -96,23 +95,13 @@ def test_stations_and_facilities(coordinator, session):
     assert coordinator.get("/map/data/facilities.geojson").get_json()["features"]
 
 
-def test_coverage_matches_a_brute_force_nearest_station(session):
-    coverage.forget()
-    cov = coverage.current_coverage(session)
+def test_tps_popups_name_the_nearest_station(coordinator, session):
     stations = [(s.id, s.lat, s.lon) for s in session.scalars(select(MedicStation))]
-    for tps in session.scalars(select(Tps).order_by(Tps.id).limit(40)):
-        station_id, distance = cov.nearest(tps.id)
+    names = dict(session.execute(select(MedicStation.id, MedicStation.name)).all())
+    features = coordinator.get(tps_url(zoom=16)).get_json()["features"]
+    assert features
+    for feature in features[:40]:
+        tps = session.get(Tps, feature["properties"]["id"])
         expected_id, expected_m = nearest(tps.lat, tps.lon, stations)
-        assert station_id == expected_id
-        assert abs(distance - expected_m) < 0.01 * expected_m + 5  # UTM vs great circle: well under 1%
-
-
-def test_country_scale_coverage_is_computed_in_the_background(session, monkeypatch):
-    coverage.forget()
-    monkeypatch.setattr(coverage, "SYNC_LIMIT", 0)  # as if the city were a country
-    first = coverage.current_coverage(session)
-    assert first.nearest(session.scalar(select(Tps.id).limit(1))) is None  # the request did not wait
-    coverage.wait_until_computed(60)
-    later = coverage.current_coverage(session)
-    assert later.nearest(session.scalar(select(Tps.id).limit(1))) is not None
-    coverage.forget()
+        assert feature["properties"]["station"] == names[expected_id]
+        assert feature["properties"]["station_km"] == round(expected_m / 1000, 2)

@@ -19,7 +19,7 @@ from logistics.models.enums import (
     Triage,
 )
 from logistics.models.idempotency import IdempotencyRecord
-from logistics.models.health import HealthFacility, HealthIncident, MedicStation
+from logistics.models.health import HealthFacility, HealthIncident, MedicStation, TpsCoverage
 from logistics.models.operations import HealthCheckin, HealthScreening, RosterShift, Vendor
 from logistics.models.people import Person
 from logistics.models.settings import ElectionSetting
@@ -31,5 +31,5 @@ __all__ = [
     "ApiToken", "AuditEntry", "Base", "CheckinKind", "Delivery", "DeliveryKind", "DeliveryStatus", "ElectionSetting", "FacilityKind",
     "HealthCheckin", "HealthFacility", "HealthScreening", "RiskTier", "RosterShift", "Vendor",
     "HealthIncident", "IdempotencyRecord", "IncidentStatus", "Kecamatan", "Kelurahan", "Kota", "MealRound", "MedicStation",
-    "PatientKind", "Person", "PersonRole", "Role", "Tps", "TpsKind", "TpsStatus", "Triage", "User",
+    "PatientKind", "Person", "PersonRole", "Role", "Tps", "TpsCoverage", "TpsKind", "TpsStatus", "Triage", "User",
 ]

@@ -96,3 +96,16 @@ class HealthIncident(TimestampMixin, Base):
     tps: Mapped[Tps | None] = relationship()
     medic_station: Mapped[MedicStation | None] = relationship()
     referral_facility: Mapped[HealthFacility | None] = relationship()
+
+
+class TpsCoverage(Base):
+    """Each TPS's nearest medic station and the distance to it: derived data, kept current in the unit
+    of work whenever a TPS or a station is added, moved or removed (logistics/services/coverage.py), so
+    every app process reads the same answer. A TPS has no row only while there is no station at all."""
+
+    __tablename__ = "tps_coverage"
+
+    tps_id: Mapped[int] = mapped_column(ForeignKey("tps.id", ondelete="CASCADE"), primary_key=True)
+    medic_station_id: Mapped[int] = mapped_column(ForeignKey("medic_station.id", ondelete="CASCADE"), index=True)
+    distance_m: Mapped[float] = mapped_column(Float, index=True)  # great-circle; max(): a new station's reach
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # newest: the coverage's version

@@ -131,12 +131,11 @@ def agency_scopes(session: Session, agency: str | None) -> frozenset[str]:
     return frozenset(scopes)
 
 
-def _covered_tps_ids(session: Session, station_id: int | None) -> list[int]:
-    if station_id is None:
-        return []
-    from logistics.queries.coverage import tps_covered_by  # geopandas: imported when first needed
+def _covered_tps(station_id: int | None):
+    """The TPS a medic's station covers, as a subquery on `tps_coverage` (the same rows in every process)."""
+    from logistics.queries.coverage import covered_by
 
-    return tps_covered_by(session, station_id)
+    return covered_by(station_id) if station_id is not None else None
 
 
 def visible(session: Session, actor: Actor, model) -> ColumnElement[bool]:
@@ -160,8 +159,8 @@ def visible(session: Session, actor: Actor, model) -> ColumnElement[bool]:
             return Tps.id.in_(select(Delivery.tps_id).where(Delivery.courier_id == actor.person_id)) \
                 if actor.person_id is not None else false()
         if role == Role.MEDIC:
-            ids = _covered_tps_ids(session, actor.medic_station_id)
-            return Tps.id.in_(ids) if ids else false()
+            covered = _covered_tps(actor.medic_station_id)
+            return Tps.id.in_(covered) if covered is not None else false()
     if model is Delivery:
         if role == Role.COORDINATOR:
             return Delivery.tps_id.in_(select(Tps.id).where(tps_in_scope([kec])))
@@ -187,8 +186,8 @@ def visible(session: Session, actor: Actor, model) -> ColumnElement[bool]:
         if role == Role.COORDINATOR:
             return person_kecamatan() == kec
         if role == Role.MEDIC:
-            ids = _covered_tps_ids(session, actor.medic_station_id)
-            return Person.tps_id.in_(ids) if ids else false()
+            covered = _covered_tps(actor.medic_station_id)
+            return Person.tps_id.in_(covered) if covered is not None else false()
         return false()
     return false()
 

@@ -25,3 +25,26 @@ def nearest(lat: float, lon: float, candidates: Iterable[tuple[K, float, float]]
         if best is None or d < best[1]:
             best = (key, d)
     return best
+
+
+def nearest_many(lats, lons, site_lats, site_lons):
+    """For each point, the index of the nearest site and the great-circle distance to it in metres (numpy
+    arrays in, numpy arrays out). Points and sites become unit vectors in 3D and the sites a KD-tree: the
+    straight chord grows with the great-circle angle, so the nearest by chord is the nearest on the sphere,
+    anywhere on Earth (no projection, no UTM zone). Same metric as `haversine_m`."""
+    import numpy as np
+    from scipy.spatial import cKDTree
+
+    lats, lons = np.asarray(lats, dtype=float), np.asarray(lons, dtype=float)
+    if len(site_lats) == 0 or len(lats) == 0:
+        return np.zeros(len(lats), dtype=np.int64), np.full(len(lats), np.inf)
+    tree = cKDTree(_unit_vectors(np.asarray(site_lats, dtype=float), np.asarray(site_lons, dtype=float)))
+    chord, index = tree.query(_unit_vectors(lats, lons), k=1)
+    return index.astype(np.int64), 2 * EARTH_RADIUS_M * np.arcsin(np.minimum(chord / 2, 1.0))
+
+
+def _unit_vectors(lats, lons):
+    import numpy as np
+
+    phi, lam = np.radians(lats), np.radians(lons)
+    return np.column_stack((np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)))

@@ -4,3 +4,5 @@ Each takes a SQLAlchemy session, an Actor and plain values; checks permissions a
 writes the audit trail; owns the commit; and raises a typed error from `logistics.errors`.
 The field pages and the JSON API both call these.
 """
+
+from logistics.services import coverage as _coverage  # noqa: E402,F401 — registers the unit-of-work hook

@@ -96,6 +96,8 @@ def audit(session: Session, actor: Actor, action: str, record, before: dict | No
         entity_type=record.__tablename__, entity_id=record.id, before=before,
         after=None if removed else {**snapshot(record), **(extra or {})},
     ))
+    # Counted as a post (siaga.observability's posts per minute) only if the transaction commits.
+    session.info.setdefault("audited_actions", []).append(action)
 
 
 UNIT_OF_WORK = "unit_of_work"  # session.info flag: someone above the service commits once at the end

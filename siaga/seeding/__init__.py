@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+
+from logistics.models import TpsCoverage
+from logistics.services.coverage import recompute_all
 
 from siaga.seeding import accounts, health, plans, sites, staff, wilayah
 
@@ -20,5 +24,9 @@ def seed_demo(session: Session, demo_password: str = "siaga2025",
     counts.update(plans.seed(session, election_day))
     counts.update(health.seed(session, election_day))
     counts.update(accounts.seed(session, demo_password))
+    # Kept current by the flush hook as rows are added; recomputed here too for a database seeded before
+    # tps_coverage existed (cheap at a city's scale, and writes nothing when it is already right).
+    written = recompute_all(session)
+    counts["tps_coverage"] = (session.scalar(select(func.count()).select_from(TpsCoverage)), written)
     session.commit()
     return counts

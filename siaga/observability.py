@@ -1,0 +1,241 @@
+"""Seeing the system on the day: one JSON log line per request, and Prometheus metrics at `/metrics`.
+
+Log line (logger `siaga.access`, to stderr): request id (an incoming `X-Request-ID` when it looks like
+one, else a new one; sent back in the response), role, route (the endpoint and its URL rule, never the
+raw path with ids), method, status, duration in ms. Never a name, a query string or a form value.
+
+Metrics (prometheus_client): requests, latency histogram and 5xx per endpoint; the database pool's
+checked-out connections and capacity; committed posts per minute by kind (counted from the audit trail's
+actions when the transaction commits, so a refused or rolled-back post is not counted); and, computed at
+scrape time, open incidents by triage and open alerts by kind and severity. Under gunicorn with several
+workers set PROMETHEUS_MULTIPROC_DIR (an empty directory, emptied at each start) before the app is
+imported: each worker writes its counters there and any worker answers a scrape with the sum
+(docs/DEPLOY.md). `/metrics` holds no personal data, and answers only a `METRICS_TOKEN` bearer when that
+is set, else only direct requests from loopback (no X-Forwarded-For: not through a proxy).
+"""
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import json
+import logging
+import os
+import re
+import sys
+import threading
+import time
+import uuid
+
+from flask import Blueprint, Flask, Response, current_app, g, request
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from sqlalchemy import event, func, inspect, select
+from sqlalchemy.orm import Session
+
+from siaga.extensions import db
+
+access_log = logging.getLogger("siaga.access")
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+
+REQUESTS = Counter("siaga_http_requests_total", "HTTP requests answered", ["endpoint", "method", "status"])
+ERRORS = Counter("siaga_http_errors_total", "HTTP requests answered with a 5xx", ["endpoint"])
+LATENCY = Histogram("siaga_http_request_duration_seconds", "Time to answer a request", ["endpoint"],
+                    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0))
+POSTS = Counter("siaga_posts_total", "Committed changes by kind (audit actions: tps, delivery, incident...)",
+                ["kind", "action"])
+POOL_CHECKED_OUT = Gauge("siaga_db_connections_checked_out", "Database connections in use",
+                         multiprocess_mode="livesum")
+POOL_CAPACITY = Gauge("siaga_db_pool_capacity", "Database connections the pools may open (size + overflow)",
+                      multiprocess_mode="livesum")
+
+bp = Blueprint("metrics", __name__)
+
+
+# --- logs and request metrics ----------------------------------------------------------------------------
+
+def _request_id() -> str:
+    incoming = request.headers.get("X-Request-ID", "")
+    return incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
+def _role() -> str:
+    if g.get("log_role"):
+        return g.log_role
+    user = g.get("user")
+    if user is not None:  # a before_request answered before `_note_role` ran: the role if loaded, no query
+        role = inspect(user).dict.get("role")
+        return role.value if role is not None else "unknown"
+    caller = g.get("api_caller")
+    if caller is not None:
+        return caller.actor.role.value
+    return "anonymous"
+
+
+def _start() -> None:
+    g.request_started = time.perf_counter()
+    g.request_id = _request_id()
+
+
+def _note_role() -> None:
+    user = g.get("user")  # loaded by siaga.auth's before_request; read now, before a commit expires it
+    g.log_role = user.role.value if user is not None else None
+
+
+def _finish(response: Response) -> Response:
+    started = g.get("request_started")
+    if started is None:
+        return response
+    seconds = time.perf_counter() - started
+    endpoint = request.endpoint or "unmatched"
+    status = response.status_code
+    REQUESTS.labels(endpoint, request.method, str(status)).inc()
+    LATENCY.labels(endpoint).observe(seconds)
+    if status >= 500:
+        ERRORS.labels(endpoint).inc()
+    response.headers["X-Request-ID"] = g.request_id
+    access_log.info(json.dumps({
+        "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "request_id": g.request_id, "role": _role(),
+        "method": request.method, "endpoint": endpoint,
+        "route": request.url_rule.rule if request.url_rule is not None else None,
+        "status": status, "duration_ms": round(seconds * 1000, 1),
+    }, separators=(",", ":")))
+    return response
+
+
+def _configure_log(app: Flask) -> None:
+    if access_log.handlers or not app.config.get("ACCESS_LOG", True):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    access_log.addHandler(handler)
+    access_log.setLevel(logging.INFO)
+    access_log.propagate = False
+
+
+# --- posts and the pool ----------------------------------------------------------------------------------
+
+AUDITED = "audited_actions"  # session.info: actions audited in the open transaction (logistics.services.common)
+
+
+@event.listens_for(Session, "after_commit")
+def _count_posts(session: Session) -> None:
+    for action in session.info.pop(AUDITED, ()):
+        POSTS.labels(action.split(".", 1)[0], action).inc()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_posts(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(AUDITED, None)
+
+
+_instrumented: set[int] = set()
+
+
+def _instrument_pool(engine) -> None:
+    if id(engine.pool) in _instrumented:
+        return
+    _instrumented.add(id(engine.pool))
+    pool = engine.pool
+    size = getattr(pool, "size", None)
+    overflow = getattr(pool, "_max_overflow", 0)
+    if callable(size):
+        POOL_CAPACITY.inc(size() + max(overflow, 0))
+    event.listen(pool, "checkout", lambda *_: POOL_CHECKED_OUT.inc())
+    event.listen(pool, "checkin", lambda *_: POOL_CHECKED_OUT.dec())
+
+
+# --- state computed at scrape time -----------------------------------------------------------------------
+
+ALERTS_CACHE_SECONDS = 30
+_alerts_cache: dict[str, object] = {"at": 0.0, "counts": {}}
+_alerts_lock = threading.Lock()
+
+
+class StateCollector:
+    """Open incidents by triage (one indexed count) and open alerts by kind and severity (the dashboard's
+    alert sources, recomputed at most every 30 s per process). Counts only: no names, no places."""
+
+    def collect(self):
+        from logistics.models import HealthIncident, IncidentStatus
+
+        incidents = GaugeMetricFamily("siaga_open_incidents", "Health incidents not closed, by triage",
+                                      labels=["triage"])
+        for triage, count in db.session.execute(select(HealthIncident.triage, func.count()).where(
+                HealthIncident.status != IncidentStatus.CLOSED).group_by(HealthIncident.triage)):
+            incidents.add_metric([triage.value], count)
+        yield incidents
+        alerts = GaugeMetricFamily("siaga_open_alerts", "Open alerts on the coordinators' dashboard",
+                                   labels=["kind", "severity"])
+        for (kind, severity), count in sorted(_alert_counts().items()):
+            alerts.add_metric([kind, severity], count)
+        yield alerts
+
+
+def _alert_counts() -> dict[tuple[str, str], int]:
+    with _alerts_lock:
+        if time.monotonic() - _alerts_cache["at"] < ALERTS_CACHE_SECONDS:
+            return _alerts_cache["counts"]
+    from logistics.queries.alerts import collect_alerts
+    from logistics.timeutil import utcnow
+    from siaga.election import election_window
+
+    start, end = election_window()
+    counts: dict[tuple[str, str], int] = {}
+    for alert in collect_alerts(db.session, utcnow(), start, end):
+        counts[(alert.kind, alert.severity)] = counts.get((alert.kind, alert.severity), 0) + 1
+    with _alerts_lock:
+        _alerts_cache.update(at=time.monotonic(), counts=counts)
+    return counts
+
+
+def forget_alert_counts() -> None:
+    with _alerts_lock:
+        _alerts_cache.update(at=0.0, counts={})
+
+
+# --- /metrics --------------------------------------------------------------------------------------------
+
+def _allowed() -> tuple[bool, int]:
+    token = current_app.config.get("METRICS_TOKEN") or os.environ.get("METRICS_TOKEN")
+    if token:
+        sent = request.headers.get("Authorization", "")
+        return hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()), 401
+    try:
+        loopback = ipaddress.ip_address(request.remote_addr or "").is_loopback
+    except ValueError:
+        loopback = False
+    return loopback and "X-Forwarded-For" not in request.headers, 403
+
+
+@bp.get("/metrics")
+def metrics():
+    allowed, refusal = _allowed()
+    if not allowed:
+        response = Response("metrics: not for you\n", status=refusal, mimetype="text/plain")
+        if refusal == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        counters = CollectorRegistry()
+        multiprocess.MultiProcessCollector(counters)
+    else:
+        from prometheus_client import REGISTRY as counters
+    state = CollectorRegistry(auto_describe=False)
+    state.register(StateCollector())
+    body = generate_latest(counters) + generate_latest(state)
+    return Response(body, headers={"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"})
+
+
+def register(app: Flask) -> None:
+    _configure_log(app)
+    with app.app_context():
+        _instrument_pool(db.engine)
+    # First of all before_request functions (one may answer early: a redirect, a 429), so every request is
+    # timed and logged; the role once siaga.auth has loaded the user (register() is called after auth's).
+    app.before_request_funcs.setdefault(None, []).insert(0, _start)
+    app.before_request(_note_role)
+    app.after_request(_finish)
+    app.register_blueprint(bp)
