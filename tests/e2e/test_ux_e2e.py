@@ -52,3 +52,32 @@ def test_a_160_character_word_does_not_widen_phone_pages(phone, live_server, e2e
     log_in(phone, live_server, "medis")
     phone.goto(f"{live_server}/lapangan/pos")
     assert no_sideways_scroll(phone) <= 390
+
+
+def test_a_medic_picks_the_place_through_the_tps_search(phone, live_server, e2e_session):
+    from logistics.models import HealthIncident
+    from logistics.queries.coverage import tps_covered_by
+
+    medic = e2e_session.scalar(select(User).where(User.username == "medis"))
+    covered = sorted(tps_covered_by(e2e_session, medic.medic_station_id))
+    target = e2e_session.get(Tps, covered[len(covered) // 2])
+    log_in(phone, live_server, "medis")
+    phone.goto(live_server + "/lapangan/kejadian/baru")
+    phone.fill("#cari-tps", f"{target.number} {target.kelurahan.nama.lower()}")
+    phone.wait_for_function(f"""() => {{ var s = document.getElementById('tps_id');
+        return s.options.length === 2 && s.value === '{target.id}'; }}""")  # one match: chosen at once
+    assert f"TPS {target.number:03d} · {target.kelurahan.nama}" in phone.locator("#tps_id option:checked").inner_text()
+    assert "1 TPS ditemukan" in phone.locator("#tps-search-status").inner_text()
+    phone.check("input[name=patient_kind][value=voter]")
+    phone.click("label.choice:has-text('pingsan')")
+    phone.click("label.triage-choice.triage-kuning")
+    phone.fill("#notes", "Dibawa ke tenda")
+    assert phone.locator("#notes-count").inner_text() == "15 dari 2000 karakter"
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(phone, "field-medic-picks-tps-390x844")
+    phone.click("#incident-form button[type=submit]")
+    phone.wait_for_selector(".flash:has-text('Laporan terkirim')")
+    e2e_session.expire_all()
+    incident = e2e_session.scalar(select(HealthIncident).where(HealthIncident.notes == "Dibawa ke tenda")
+                                  .order_by(HealthIncident.id.desc()))
+    assert incident is not None and incident.tps_id == target.id
