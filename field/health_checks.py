@@ -42,7 +42,7 @@ register_english({
     "Petugas risiko {tier}": "{tier}-risk officers", "Risiko": "Risk", "Semua kelurahan": "All kelurahan",
     "Cari TPS (nomor atau nama kelurahan)": "Find a TPS (number or kelurahan name)",
     "{n} petugas · halaman {page} dari {pages}": "{n} officers · page {page} of {pages}",
-    "Sebelumnya": "Previous", "Halaman berikutnya": "Next page", "Halaman": "Pages", "Tidak ada petugas yang cocok.": "No matching officers.",
+    "Saring: risiko, kelurahan, TPS": "Filter: risk, kelurahan, TPS", "Sebelumnya": "Previous", "Halaman berikutnya": "Next page", "Halaman": "Pages", "Tidak ada petugas yang cocok.": "No matching officers.",
 })
 register_english({label: label for label in OUTCOMES.values()})
 
