@@ -4,7 +4,7 @@ import re
 
 from sqlalchemy import select
 
-from logistics.models import HealthIncident, Kecamatan, Kelurahan, Tps
+from logistics.models import HealthIncident, Tps
 from logistics.queries.coverage import tps_covered_by
 from tests.field_client import csrf_from as csrf, log_in_as as logged_in
 
