@@ -5,23 +5,27 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from sqlalchemy import select
 
 from logistics.errors import DomainError
-from logistics.models import HealthCheckin, HealthScreening, Person, RiskTier, Role
+from logistics.models import HealthCheckin, HealthScreening, Kelurahan, Person, RiskTier, Role, Tps
+from logistics.queries.coverage import tps_covered_by
 from logistics.queries.operations import station_officers
+from logistics.queries.tps_search import search_tps
 from logistics.rules.risk import CONDITIONS
 from logistics.services.screening import OUTCOMES, RANGES, complete_checkin, may_care_for, record_screening
 from logistics.timeutil import to_wib, utcnow
 from siaga.auth import current_actor, current_user, login_required
 from siaga.election import election_day
 from siaga.extensions import db
-from siaga.fields import ID_PATH, FormChoice, FormDay, FormInt, FormList, FormText
+from siaga.fields import ID_PATH, FormChoice, FormDay, FormId, FormInt, FormList, FormText
 from siaga.forms import FormSchema, with_form, with_query
 from siaga.i18n import _, register_english
 from siaga.idempotency import idempotent
 
 bp = Blueprint("health_checks", __name__, url_prefix="/lapangan/kesehatan", template_folder="templates")
 FOLLOW_UP_DAYS = 7
+PAGE_SIZE = 15  # officers per page: a station covers dozens of TPS, the whole list was 26,000 px tall
 
 register_english({
     "Kesehatan petugas": "Officers' health", "Petugas risiko tinggi": "High-risk officers",
@@ -35,12 +39,24 @@ register_english({
         "No high-risk officers.", "Tanggal": "Date", "Hari H": "Election day", "Skrining ulang": "Screen again",
     "Pos ini belum terhubung ke akun Anda.": "This account is not linked to a medic station.",
     "Periksa isian:": "Check your input:", "Berikutnya": "Next", "Tampilkan": "Show",
+    "Petugas risiko {tier}": "{tier}-risk officers", "Risiko": "Risk", "Semua kelurahan": "All kelurahan",
+    "Cari TPS (nomor atau nama kelurahan)": "Find a TPS (number or kelurahan name)",
+    "{n} petugas · halaman {page} dari {pages}": "{n} officers · page {page} of {pages}",
+    "Saring: risiko, kelurahan, TPS": "Filter: risk, kelurahan, TPS", "Sebelumnya": "Previous", "Halaman berikutnya": "Next page", "Halaman": "Pages", "Tidak ada petugas yang cocok.": "No matching officers.",
 })
 register_english({label: label for label in OUTCOMES.values()})
 
 
 class DayQuery(FormSchema):
     tanggal = FormDay()
+
+
+class OfficerListQuery(DayQuery):
+    """The high-risk list's filters: risk tier, kelurahan, a TPS search (number or kelurahan), page."""
+    risiko = FormChoice(RiskTier)
+    kelurahan = FormId()
+    cari = FormText(60)
+    hal = FormInt(1, 10_000)
 
 
 class CheckinForm(FormSchema):
@@ -67,19 +83,49 @@ def _day(query: dict) -> date:
     return today if 0 <= (today - election).days <= FOLLOW_UP_DAYS else election
 
 
+def _page(groups: list, number: int) -> tuple[list, int, int]:
+    """One page of PAGE_SIZE officers, still grouped per TPS; (groups of the page, officers, pages)."""
+    flat = [(tps, care) for tps, officers in groups for care in officers]
+    pages = max(1, -(-len(flat) // PAGE_SIZE))
+    number = min(number, pages)
+    shown: list[tuple[Tps, list]] = []
+    for tps, care in flat[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]:
+        if not shown or shown[-1][0].id != tps.id:
+            shown.append((tps, []))
+        shown[-1][1].append(care)
+    return shown, len(flat), pages
+
+
 @bp.get("/")
 @login_required(Role.MEDIC)
-@with_query(DayQuery)
+@with_query(OfficerListQuery)
 def index(query: dict):
     user = current_user()
     if user.medic_station_id is None:
         return render_template("error.html", status=403, message=_("Pos ini belum terhubung ke akun Anda."), fields={}), 403
     election = election_day()
     day = _day(query)
-    groups = station_officers(db.session, user.medic_station_id, (RiskTier.TINGGI,), day)
+    tier = query.get("risiko", RiskTier.TINGGI)
+    covered = tps_covered_by(db.session, user.medic_station_id)
+    kelurahan_choices = db.session.execute(
+        select(Kelurahan.id, Kelurahan.nama).join(Tps, Tps.kelurahan_id == Kelurahan.id)
+        .where(Tps.id.in_(covered)).distinct().order_by(Kelurahan.nama)).all()
+    within = None
+    if query.get("cari"):  # the same TPS search as the incident form's place picker (read scope: covered TPS)
+        within = {hit.id for hit in search_tps(db.session, current_actor(), query["cari"], limit=len(covered) or 1)}
+    if query.get("kelurahan"):
+        in_kelurahan = set(db.session.scalars(select(Tps.id).where(Tps.kelurahan_id == query["kelurahan"])))
+        within = in_kelurahan if within is None else within & in_kelurahan
+    groups = station_officers(db.session, user.medic_station_id, (tier,), day, within=within)
+    shown, total, pages = _page(groups, query.get("hal", 1))
+    page = min(query.get("hal", 1), pages)
+    filters = {"tanggal": day.isoformat(), "risiko": tier.value, "kelurahan": query.get("kelurahan") or "",
+               "cari": query.get("cari") or ""}
     days = [election.fromordinal(election.toordinal() + n) for n in range(FOLLOW_UP_DAYS + 1)]
-    return render_template("health_checks/index.html", groups=groups, day=day, days=days, election=election,
-                           station=user.medic_station, outcomes=OUTCOMES, now=utcnow())
+    return render_template("health_checks/index.html", groups=shown, day=day, days=days, election=election,
+                           station=user.medic_station, outcomes=OUTCOMES, now=utcnow(), tier=tier,
+                           tiers=list(RiskTier), kelurahan_choices=kelurahan_choices, filters=filters,
+                           total=total, page=page, pages=pages)
 
 
 @bp.post(f"/pemeriksaan/<{ID_PATH}:checkin_id>")

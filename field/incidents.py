@@ -1,7 +1,7 @@
 """Health incidents on the phone: report one fast, a medic station's queue, an incident's page."""
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, url_for
+from flask import abort, jsonify, redirect, render_template, url_for
 from sqlalchemy import select
 
 from logistics.errors import ValidationFailed
@@ -11,6 +11,7 @@ from logistics.models import (
 from logistics.permissions import Permission, Target, may, may_handle_incident
 from logistics.permissions.read_scope import can_see
 from logistics.queries.field_lists import station_open_incidents
+from logistics.queries.tps_search import TpsHit, search_tps
 from logistics.rules.care_times import time_to_care, time_to_response
 from logistics.rules.complaints import COMPLAINT_VALUES, COMPLAINTS
 from logistics.rules.transitions import INCIDENT_FLOW
@@ -38,6 +39,9 @@ STEP_BUTTONS = {S.RESPONDING: "Menuju / menangani", S.TREATED_ON_SITE: "Ditangan
 REPORT_ROLES = (Role.FIELD_OFFICER, Role.COORDINATOR, Role.MEDIC, Role.COURIER)
 
 register_english({
+    "Tempat kejadian (TPS)": "Where (TPS)", "Cari TPS (nomor atau nama kelurahan)": "Find a TPS (number or kelurahan name)",
+    "Cari": "Search", "— pilih TPS —": "— choose a TPS —", "Tidak ada TPS yang cocok.": "No matching TPS.",
+    "{n} TPS ditemukan": "{n} TPS found",
     "Laporkan kejadian kesehatan": "Report a health incident",
     "Pasien": "Patient",
     "Keluhan": "Complaint",
@@ -85,6 +89,11 @@ register_english({
 
 class IncidentNewQuery(FormSchema):
     tps_id = FormId()
+    cari = FormText(60)  # the place picker's search, for phones without JavaScript
+
+
+class TpsSearchQuery(FormSchema):
+    q = FormText(60)
 
 
 class IncidentReportForm(FormSchema):
@@ -119,8 +128,24 @@ def incident_new(query: dict):
     actor = current_actor()
     tps_id = query.get("tps_id") or actor.tps_id
     tps = db.session.get(Tps, tps_id) if tps_id else None
+    # Who has no TPS of their own (medics, couriers, coordinators) picks the place: a select of the TPS
+    # they may see, narrowed by a search (a GET of this page without JavaScript, /lapangan/tps/cari with it).
+    pick_place = actor.tps_id is None
+    choices = search_tps(db.session, actor, query.get("cari")) if pick_place else []
+    if pick_place and tps is not None and all(hit.id != tps.id for hit in choices):
+        choices = [TpsHit(tps.id, f"{tps.label} · {tps.kelurahan.nama}, {tps.kelurahan.kecamatan.nama}"), *choices]
     return render_template("field/incident_new.html", tps=tps, patient_kinds=list(PatientKind),
-                           complaints=complaint_options(), triages=[(t, TRIAGE_HINTS[t]) for t in TRIAGE_ORDER])
+                           complaints=complaint_options(), triages=[(t, TRIAGE_HINTS[t]) for t in TRIAGE_ORDER],
+                           pick_place=pick_place, tps_choices=choices, search_text=query.get("cari", ""))
+
+
+@bp.get("/tps/cari")
+@login_required(*REPORT_ROLES)
+@with_query(TpsSearchQuery)
+def tps_search(query: dict):
+    """The place picker's live search: TPS within the caller's read scope, by number and kelurahan name."""
+    hits = search_tps(db.session, current_actor(), query.get("q"))
+    return jsonify({"items": [{"id": hit.id, "label": hit.label} for hit in hits]})
 
 
 @bp.post("/kejadian")

@@ -171,8 +171,7 @@ def incidents_geojson(query: dict):
 def _incident_features(box) -> dict:
     features = []
     for incident in mp.open_incidents(db.session, box, kecamatan_scope()):
-        lat = incident.lat if incident.lat is not None else incident.tps.lat
-        lon = incident.lon if incident.lon is not None else incident.tps.lon
+        lat, lon = incident.effective_lat, incident.effective_lon
         features.append(_point(lon, lat, {
             "id": incident.id, "triage": incident.triage.value, "triage_label": label(incident.triage),
             "status_label": label(incident.status), "complaint": incident.complaint,

@@ -47,17 +47,22 @@ window.SIAGA_MAP = {map: {{ this._parent.get_name() }}, control: {{ this.control
 
 
 class Legend(MacroElement):
-    """The legend, as markup with classes (the CSP forbids inline styles); texts come translated."""
+    """The legend, as markup with classes (the CSP forbids inline styles); texts come translated.
+
+    Its title is a toggle button that folds the body away (siaga-map.js folds it from the start on
+    phone-sized screens); without JavaScript it simply stays open."""
 
     _template = Template("""
 {% macro html(this, kwargs) %}
-<div class="map-legend" id="map-legend" aria-label="{{ this.texts.title|e }}">
-  <strong>{{ this.texts.title|e }}</strong>
+<div class="map-legend" id="map-legend" role="region" aria-label="{{ this.texts.title|e }}">
+  <button type="button" class="legend-toggle" aria-expanded="true" aria-controls="legend-body">{{ this.texts.title|e }}</button>
+  <div class="legend-body" id="legend-body">
   <ul class="legend-status">{% for key, text in this.texts.status %}<li><span class="swatch s-{{ key }}"></span>{{ text|e }}</li>{% endfor %}</ul>
   <ul class="legend-meals" hidden>{% for key, text in this.texts.meals %}<li><span class="swatch m-{{ key }}"></span>{{ text|e }}</li>{% endfor %}</ul>
   <ul>{% for key, text in this.texts.triage %}<li><span class="swatch t-{{ key }}"></span>{{ text|e }}</li>{% endfor %}</ul>
   <ul><li><span class="swatch station"></span>{{ this.texts.station|e }}</li><li><span class="swatch facility"></span>{{ this.texts.facility|e }}</li>
   <li><span class="swatch cell"></span>{{ this.texts.cell|e }}</li></ul>
+  </div>
 </div>
 {% endmacro %}
 """)

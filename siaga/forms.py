@@ -19,14 +19,14 @@ from __future__ import annotations
 from functools import wraps
 
 import marshmallow as ma
-from flask import request
+from flask import current_app, request
 
 from logistics.errors import ValidationFailed
 from siaga.errors import flatten_messages
 from siaga.fields import FormList
 from siaga.i18n import _, register_english
 
-register_english({"Periksa isian.": "Check your input."})
+register_english({"Periksa isian.": "Check your input.", "{n} dari {max} karakter": "{n} of {max} characters"})
 
 
 class FormSchema(ma.Schema):
@@ -98,3 +98,10 @@ def with_query(schema_cls: type[ma.Schema]):
         return wrapped
 
     return decorator
+
+
+def text_limit(endpoint: str, name: str) -> int:
+    """The most characters the form field `name` of the view at `endpoint` accepts: its schema's
+    FormText limit, so a page's `maxlength` and counter never disagree with what the server takes."""
+    schema = current_app.view_functions[endpoint].form_schema
+    return schema._declared_fields[name].max_length

@@ -1,10 +1,12 @@
-"""Jinja filters shared by every page."""
+"""Jinja filters and helpers shared by every page."""
 from __future__ import annotations
 
 from flask import Flask
 
 from logistics.timeutil import format_wib
+from siaga.forms import text_limit
 
 
 def register(app: Flask) -> None:
     app.add_template_filter(format_wib, "wib")
+    app.add_template_global(text_limit, "text_limit")

@@ -108,6 +108,7 @@ EXPECTED: dict[str, tuple[str, str, dict]] = {
                                row("pass", "pass", ("pass", "deny"), ("deny", "pass"), "deny", "deny", "deny", L)),
     "field.route": ("GET", "/lapangan/rute", row(403, 403, 403, 403, 200, 403, 403, L)),
     "field.incident_new": ("GET", "/lapangan/kejadian/baru", row(200, 200, 200, 200, 200, 200, 403, L)),
+    "field.tps_search": ("GET", "/lapangan/tps/cari?q=1", row(200, 200, 200, 200, 200, 200, 403, L)),
     "field.incident_report": ("POST", "/lapangan/kejadian",
                               row("pass", "pass", ("pass", "deny"), ("deny", "pass"), "pass", "pass", "deny", L)),
     "field.incident_detail": ("GET", "/lapangan/kejadian/{incident}",

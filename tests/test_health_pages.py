@@ -1,8 +1,13 @@
 """Medics' officer-health pages: high-risk list, check-ins, screening."""
+import html
+import re
+from urllib.parse import urlencode
+
 from sqlalchemy import select
 
 from logistics.models import HealthCheckin, HealthScreening, Person, RiskTier
 from logistics.queries.coverage import tps_covered_by
+from field.health_checks import PAGE_SIZE
 from tests.field_client import csrf_from as csrf, log_in_as as logged_in
 
 
@@ -15,7 +20,8 @@ def covered_high_risk(session, station_id):
 def test_medic_sees_the_high_risk_officers_of_its_station(client, session, actor_for):
     medis = actor_for("medis")
     logged_in(client, session, "medis")
-    page = client.get("/lapangan/kesehatan/?tanggal=2025-08-27").get_data(as_text=True)
+    pages = all_pages(client, "/lapangan/kesehatan/?tanggal=2025-08-27")
+    page = "".join(pages)
     high = covered_high_risk(session, medis.medic_station_id)
     assert high, "the demo has high-risk officers near Gerunggang"
     for screening in high:
@@ -23,7 +29,42 @@ def test_medic_sees_the_high_risk_officers_of_its_station(client, session, actor
     # One form per officer: the next check due; the later ones of the day are listed by time.
     assert page.count('action="/lapangan/kesehatan/pemeriksaan/') == len(high)
     assert page.count("Berikutnya: 13:00, 17:00, 21:00 WIB") == len(high)
-    assert len(page.encode()) < 100_000
+    # Paged: never more than PAGE_SIZE officers on one page.
+    assert all(p.count('class="card"') <= PAGE_SIZE for p in pages) and len(pages) == -(-len(high) // PAGE_SIZE)
+    assert all(len(p.encode()) < 100_000 for p in pages)
+
+
+def all_pages(client, url: str) -> list[str]:
+    """The page at `url` and every page after it (following rel=next)."""
+    pages = []
+    while url:
+        pages.append(client.get(url).get_data(as_text=True))
+        found = re.search(r'rel="next" href="([^"]+)"', pages[-1])
+        url = html.unescape(found.group(1)) if found else None
+    return pages
+
+
+def test_high_risk_list_filters_by_tier_kelurahan_and_tps_search(client, session, actor_for):
+    medis = actor_for("medis")
+    logged_in(client, session, "medis")
+    high = covered_high_risk(session, medis.medic_station_id)
+    some = high[0].person
+    kelurahan = some.tps.kelurahan
+    in_kelurahan = [s for s in high if s.person.tps.kelurahan_id == kelurahan.id]
+    page = "".join(all_pages(client, f"/lapangan/kesehatan/?tanggal=2025-08-27&kelurahan={kelurahan.id}"))
+    assert page.count('class="card"') == len(in_kelurahan) and some.name in page
+    assert f"{len(in_kelurahan)} petugas" in page
+    at_tps = [s for s in high if s.person.tps_id == some.tps_id]
+    search = f"{some.tps.number} {kelurahan.nama}"
+    page = "".join(all_pages(client, "/lapangan/kesehatan/?" + urlencode({"tanggal": "2025-08-27", "cari": search})))
+    assert page.count('class="card"') == len(at_tps)
+    assert {s.person.name for s in at_tps} <= set(re.findall(r"<h3>([^<]+) <small>", page))
+    # Medium tier: a different list, and the heading says which.
+    medium = client.get("/lapangan/kesehatan/?tanggal=2025-08-27&risiko=sedang").get_data(as_text=True)
+    assert "Petugas risiko sedang" in medium and some.name not in medium
+    assert client.get("/lapangan/kesehatan/?risiko=parah").status_code == 422
+    nothing = client.get("/lapangan/kesehatan/?" + urlencode({"cari": "tidakadakelurahanini"})).get_data(as_text=True)
+    assert "Tidak ada petugas yang cocok." in nothing and "0 petugas" in nothing
 
 
 def test_ticking_a_checkin_once_even_when_sent_twice(client, session, actor_for):

@@ -129,3 +129,23 @@ def test_exports_filter_scope_and_neutralise_formulas(client, session, actor_for
     codes = {r["kecamatan"] for r in csv.DictReader(io.StringIO(
         client.get("/dashboard/export/tps.csv").get_data(as_text=True).lstrip("\ufeff")))}
     assert codes == {"Gerunggang"}
+
+
+def test_every_coordinator_page_has_the_tab_bar_with_the_current_tab(client, session):
+    login(client, "koordinator")
+    for url, current in [("/map", "Peta langsung"), ("/dashboard", "Dasbor"), ("/rencana/konsumsi", "Rencana konsumsi"),
+                         ("/admin/pengguna", "Pengguna")]:
+        html = client.get(url).get_data(as_text=True)
+        nav = html[html.index('<nav class="subnav"'):html.index("</nav>", html.index('<nav class="subnav"'))]
+        assert 'href="/map"' in nav and 'href="/admin/pengguna"' in nav, url
+        assert re.search(r'aria-current="page">\s*' + current, nav), url
+
+
+def test_map_legend_is_a_fold_with_a_toggle_and_groups_are_not_triage_coloured(client, session):
+    login(client, "koordinator")
+    html = client.get("/map").get_data(as_text=True)
+    assert 'class="legend-toggle" aria-expanded="true" aria-controls="legend-body"' in html
+    assert 'id="legend-body"' in html
+    css = client.get("/maps/static/css/maps.css").get_data(as_text=True)
+    assert ".map-legend.folded .legend-body" in css
+    assert re.search(r"\.cell-icon,\.marker-cluster\.tps-group\{background:rgba\(69,90,100", css)

@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 
 from api.fields import Id, Moment
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from api.auth import current_caller, requires
 from api.pagination import SyncArgsSchema, conditional_json, list_body, paginate
@@ -27,8 +28,12 @@ class IncidentSchema(ma.Schema):
     occurred_at = ma.fields.AwareDateTime(required=True)
     reported_at = ma.fields.AwareDateTime(required=True)
     tps_id = ma.fields.Integer(allow_none=True)
-    lat = ma.fields.Float(allow_none=True, metadata={"description": "Position when not at a TPS."})
+    lat = ma.fields.Float(allow_none=True, metadata={"description": "Position given with the report (null at a TPS)."})
     lon = ma.fields.Float(allow_none=True)
+    effective_lat = ma.fields.Float(allow_none=True, metadata={
+        "description": "Where the incident is: `lat` when given, else its TPS's latitude."})
+    effective_lon = ma.fields.Float(allow_none=True, metadata={
+        "description": "Where the incident is: `lon` when given, else its TPS's longitude."})
     patient_kind = ma.fields.Enum(PatientKind, by_value=True, required=True)
     patient_name = ma.fields.String(allow_none=True, metadata={"description": PII})
     complaint = ma.fields.String(required=True)
@@ -46,7 +51,8 @@ class IncidentSchema(ma.Schema):
 
 
 INCIDENT_EXAMPLE = {"id": 3, "occurred_at": "2025-08-27T06:40:00+00:00", "reported_at": "2025-08-27T06:42:00+00:00",
-                    "tps_id": 1, "lat": None, "lon": None, "patient_kind": "officer", "complaint": "pingsan",
+                    "tps_id": 1, "lat": None, "lon": None,
+                    "effective_lat": -2.1432, "effective_lon": 106.1175, "patient_kind": "officer", "complaint": "pingsan",
                     "triage": "kuning", "status": "responding", "medic_station_id": 2, "referral_facility_id": None,
                     "responding_at": "2025-08-27T06:50:00+00:00", "treated_at": None, "referred_at": None,
                     "closed_at": None, "updated_at": "2025-08-27T06:50:00+00:00"}
@@ -86,7 +92,7 @@ class IncidentStepBody(ma.Schema):
 @blp.response(200, IncidentPage)
 def list_incidents(args):
     """Incidents, ordered by (updated_at, id) for incremental sync; filter by triage, status, since."""
-    query = scoped(select(HealthIncident), HealthIncident)
+    query = scoped(select(HealthIncident).options(selectinload(HealthIncident.tps)), HealthIncident)
     for name in ("triage", "status", "tps_id", "medic_station_id"):
         if args.get(name) is not None:
             query = query.where(getattr(HealthIncident, name) == args[name])

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text, Time, false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text, Time, false, func, select
+from sqlalchemy.ext.hybrid import hybrid_property
+from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from logistics.models.base import Base, TimestampMixin, UTCDateTime, str_enum
 from logistics.models.enums import FacilityKind, IncidentStatus, PatientKind, Triage
@@ -58,6 +59,13 @@ class MedicStation(TimestampMixin, Base):
         return self.ambulances > 0
 
 
+def _tps_column(name: str, tps_id):
+    """A column of the incident's TPS as a scalar subquery on its own alias of `tps`, so that it still
+    works in a query that joins `tps` itself (it never correlates to the outer join)."""
+    tps = aliased(Tps)
+    return select(getattr(tps, name)).where(tps.id == tps_id).correlate_except(tps).scalar_subquery()
+
+
 class HealthIncident(TimestampMixin, Base):
     """A health incident at or near a TPS, from report to closure; each step is timestamped."""
 
@@ -96,6 +104,27 @@ class HealthIncident(TimestampMixin, Base):
     tps: Mapped[Tps | None] = relationship()
     medic_station: Mapped[MedicStation | None] = relationship()
     referral_facility: Mapped[HealthFacility | None] = relationship()
+
+    # Where the incident is: its own position when one was given (`lat`/`lon` keep meaning exactly that),
+    # else its TPS's. The Python side reads `self.tps` (eager-load it for lists); the SQL twin is a
+    # correlated subquery on the TPS, for filters such as the map's bounding box.
+    @hybrid_property
+    def effective_lat(self) -> float | None:
+        return self.lat if self.lat is not None else (self.tps.lat if self.tps is not None else None)
+
+    @effective_lat.inplace.expression
+    @classmethod
+    def _effective_lat_sql(cls):
+        return func.coalesce(cls.lat, _tps_column("lat", cls.tps_id))
+
+    @hybrid_property
+    def effective_lon(self) -> float | None:
+        return self.lon if self.lon is not None else (self.tps.lon if self.tps is not None else None)
+
+    @effective_lon.inplace.expression
+    @classmethod
+    def _effective_lon_sql(cls):
+        return func.coalesce(cls.lon, _tps_column("lon", cls.tps_id))
 
 
 class TpsCoverage(Base):

@@ -64,9 +64,11 @@ def delivery_rows(session: Session, kecamatan_ids=None, status: DeliveryStatus |
 
 
 def incident_rows(session: Session, kecamatan_ids=None, status: IncidentStatus | None = None):
-    header = ["id", "terjadi", "kode_tps", "lat", "lon", "jenis_pasien", "nama_pasien", "keluhan", "triase",
+    # lat/lon: the position given with the report (empty at a TPS); lat_efektif/lon_efektif: where it is (else the TPS's).
+    header = ["id", "terjadi", "kode_tps", "lat", "lon", "lat_efektif", "lon_efektif", "jenis_pasien", "nama_pasien", "keluhan", "triase",
               "status", "pos_kesehatan_id", "dilaporkan", "ditangani", "dirawat", "dirujuk", "selesai", "catatan"]
-    query = (select(HealthIncident, Tps.code).outerjoin(Tps, HealthIncident.tps_id == Tps.id)
+    query = (select(HealthIncident, Tps.code, HealthIncident.effective_lat, HealthIncident.effective_lon)
+             .outerjoin(Tps, HealthIncident.tps_id == Tps.id)
              .order_by(HealthIncident.occurred_at, HealthIncident.id))
     if kecamatan_ids is not None:
         query = query.where(incident_kecamatan().in_(list(kecamatan_ids)))
@@ -74,8 +76,8 @@ def incident_rows(session: Session, kecamatan_ids=None, status: IncidentStatus |
         query = query.where(HealthIncident.status == status)
 
     def rows() -> Iterator[list]:
-        for i, code in session.execute(query.execution_options(yield_per=BATCH)):
-            yield [i.id, _t(i.occurred_at), code or "", i.lat, i.lon, i.patient_kind.label_id, i.patient_name or "",
+        for i, code, lat, lon in session.execute(query.execution_options(yield_per=BATCH)):
+            yield [i.id, _t(i.occurred_at), code or "", i.lat, i.lon, lat, lon, i.patient_kind.label_id, i.patient_name or "",
                    i.complaint, i.triage.label_id, i.status.label_id, i.medic_station_id, _t(i.reported_at),
                    _t(i.responding_at), _t(i.treated_at), _t(i.referred_at), _t(i.closed_at), i.notes or ""]
     return header, rows()

@@ -102,9 +102,8 @@ def meal_states(session: Session, tps_ids: list[int], now: datetime, day_start: 
 
 def open_incidents(session: Session, box: BBox | None, kecamatan_ids=None) -> list[HealthIncident]:
     """Incidents not closed, placed at their TPS or their own position, in the box."""
-    lat = func.coalesce(HealthIncident.lat, select(Tps.lat).where(Tps.id == HealthIncident.tps_id).scalar_subquery())
-    lon = func.coalesce(HealthIncident.lon, select(Tps.lon).where(Tps.id == HealthIncident.tps_id).scalar_subquery())
-    query = (select(HealthIncident).where(HealthIncident.status != IncidentStatus.CLOSED, *_in_box(lon, lat, box))
+    query = (select(HealthIncident).where(HealthIncident.status != IncidentStatus.CLOSED,
+                                          *_in_box(HealthIncident.effective_lon, HealthIncident.effective_lat, box))
              .options(selectinload(HealthIncident.tps).selectinload(Tps.kelurahan),
                       selectinload(HealthIncident.medic_station))
              .order_by(HealthIncident.reported_at.desc()).limit(2000))

@@ -90,10 +90,13 @@ class OfficerCare:
 
 
 def station_officers(session: Session, station_id: int, tiers: Iterable[RiskTier] = (RiskTier.TINGGI,),
-                     day: date | None = None) -> list[tuple[Tps, list[OfficerCare]]]:
-    """Officers of the TPS this station covers whose latest screening is in `tiers`, per TPS,
-    with their check-ins (of `day` only, when given)."""
+                     day: date | None = None, within: Iterable[int] | None = None) -> list[tuple[Tps, list[OfficerCare]]]:
+    """Officers of the TPS this station covers (of those also in `within`, when given) whose latest
+    screening is in `tiers`, per TPS, with their check-ins (of `day` only, when given)."""
     tps_ids = tps_covered_by(session, station_id)
+    if within is not None:
+        narrowed = set(within)
+        tps_ids = [i for i in tps_ids if i in narrowed]
     screenings: dict[int, HealthScreening] = {}
     for screening in session.scalars(select(HealthScreening).join(Person).where(Person.tps_id.in_(tps_ids))
                                      .order_by(HealthScreening.screened_at, HealthScreening.id)):

@@ -11,6 +11,16 @@ from tests.e2e.conftest import log_in, screenshot
 
 pytestmark = pytest.mark.e2e
 XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=1">'
+# The centre of the first overlap of an incident's icon with a TPS group or station icon, and what is on top there.
+OVERLAP_JS = """(function () {
+    var under = document.querySelectorAll('.marker-cluster.tps-group, .cell-icon, .station-icon');
+    var over = document.querySelectorAll('.incident-icon');
+    for (var i = 0; i < over.length; i++) { var a = over[i].getBoundingClientRect();
+      for (var j = 0; j < under.length; j++) { var b = under[j].getBoundingClientRect();
+        var l = Math.max(a.left, b.left), r = Math.min(a.right, b.right), t = Math.max(a.top, b.top), d = Math.min(a.bottom, b.bottom);
+        if (r - l > 4 && d - t > 4) { var top = document.elementFromPoint((l + r) / 2, (t + d) / 2);
+          return {top: String(top && top.className), under: under[j].className}; } } }
+    return null; })()"""
 LAYERS = ["Batas kecamatan", "Batas kelurahan", "TPS", "Kejadian kesehatan terbuka", "Pos kesehatan & jangkauan",
           "Fasilitas kesehatan"]
 
@@ -44,7 +54,7 @@ def open_map(page, base_url, errors):
 
 def zoom_to(page, lat, lon, zoom=16):
     loads = page.evaluate("window.SIAGA_MAP.loads")
-    page.evaluate(f"window.SIAGA_MAP.map.setView([{lat}, {lon}], {zoom})")
+    page.evaluate(f"void window.SIAGA_MAP.map.setView([{lat}, {lon}], {zoom})")
     page.wait_for_function(f"() => window.SIAGA_MAP.loads > {loads}")
 
 
@@ -83,7 +93,7 @@ def test_user_text_never_runs_on_the_map_or_the_dashboard(desktop, live_server, 
     zoom_to(desktop, tps.lat, tps.lon, 17)
     desktop.wait_for_function(f"() => window.SIAGA_MAP.incidents && window.SIAGA_MAP.incidents[{incident.id}]")
     # The e2e database is shared: other tests' incidents may be on the map too. Open this one's popup.
-    desktop.evaluate(f"""window.SIAGA_MAP.layers.incidents.eachLayer(function (l) {{
+    desktop.evaluate(f"""void window.SIAGA_MAP.layers.incidents.eachLayer(function (l) {{
         if (l.incidentId === {incident.id}) {{ l.openPopup(); }} }})""")
     popup = desktop.locator(".leaflet-popup-content").last
     popup.wait_for()
@@ -110,3 +120,68 @@ def test_dashboard_at_command_post_size_refreshes_itself(desktop, live_server):
     desktop.wait_for_function("() => document.getElementById('dashboard-body').getAttribute('data-refreshes') === '1'")
     assert desktop.locator("#kecamatan-table tbody tr").count() == 7
     assert desktop.evaluate("typeof window.__xss") == "undefined"
+
+
+def test_incidents_sit_above_tps_groups_and_co_located_ones_fan_out(desktop, live_server, e2e_session):
+    tps = gerunggang_tps_in_setup(e2e_session, 2)
+    camat = actor(e2e_session, "camat-gerunggang")
+    triages = ["hijau", "kuning", "merah", "hijau", "kuning", "hitam"]
+    ids = [report_incident(e2e_session, camat, patient_kind="officer", complaint="pusing", triage=t, tps_id=tps.id).id
+           for t in triages]
+    errors: list[str] = []
+    open_map(desktop, live_server, errors)
+    zoom_to(desktop, tps.lat, tps.lon, 13)  # TPS still grouped at this zoom
+    desktop.wait_for_function(f"() => window.SIAGA_MAP.incidents && window.SIAGA_MAP.incidents[{ids[-1]}]")
+    fan = desktop.evaluate(f"""Object.values(window.SIAGA_MAP.incidentFans).find(
+        function (g) {{ return g.indexOf({ids[0]}) >= 0; }})""")
+    assert set(ids) <= set(fan) and fan[0] == ids[2]  # merah first on the ring
+    # Every incident of the fan has its own spot on the screen, and a badge says how many there are.
+    boxes = desktop.evaluate(f"""(function () {{
+        var out = {{}};
+        window.SIAGA_MAP.layers.incidents.eachLayer(function (l) {{
+            if ({ids}.indexOf(l.incidentId) >= 0) {{ var r = l.getElement().getBoundingClientRect();
+                out[l.incidentId] = [r.left + r.width / 2, r.top + r.height / 2]; }} }});
+        return out; }})()""")
+    centres = {tuple(round(v) for v in c) for c in boxes.values()}
+    assert len(boxes) == len(ids) and len(centres) == len(ids)
+    badge = desktop.locator(".incident-count").filter(has_text=str(len(fan)))
+    assert badge.count() >= 1
+    # Incidents are on top: where an incident's icon overlaps a TPS group or a station, the screen shows the incident.
+    overlap = None
+    for zoom in (12, 11, 13, 10):
+        zoom_to(desktop, tps.lat, tps.lon, zoom)
+        overlap = desktop.evaluate(OVERLAP_JS)
+        if overlap:
+            break
+    assert overlap, "no incident overlapped a TPS group or a station at any zoom tried"
+    assert "incident-" in overlap["top"] and overlap["under"], overlap
+    screenshot(desktop, "map-incident-over-group-1366x768", full_page=False)
+    zoom_to(desktop, tps.lat, tps.lon, 13)
+    assert desktop.locator(".leaflet-siaga-incidents-pane").evaluate("p => +getComputedStyle(p).zIndex") > 600
+    # A TPS group (cluster or cell) is drawn in the map's marker pane, below the incidents, in blue-grey.
+    group = desktop.locator(".marker-cluster.tps-group, .cell-icon").first
+    assert group.evaluate("g => getComputedStyle(g).backgroundColor") == "rgba(69, 90, 100, 0.85)"
+    assert desktop.locator(".marker-cluster-small, .marker-cluster-medium, .marker-cluster-large").count() == 0
+    assert desktop.locator("nav.subnav a[aria-current=page]").inner_text() == "Peta langsung"
+    screenshot(desktop, "map-incident-fan-1366x768", full_page=False)
+    desktop.evaluate(f"void window.SIAGA_MAP.map.setView([{tps.lat}, {tps.lon}], 18)")
+    desktop.wait_for_timeout(800)
+    screenshot(desktop, "map-incident-fan-zoomed-1366x768", full_page=False)
+    assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e], errors
+
+
+def test_legend_folds_on_a_phone(phone, live_server):
+    errors: list[str] = []
+    open_map(phone, live_server, errors)
+    toggle = phone.locator(".legend-toggle")
+    assert toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false"
+    assert not phone.locator(".legend-body").is_visible()
+    box = phone.locator(".map-legend").bounding_box()
+    shell = phone.locator(".map-shell").bounding_box()
+    assert box["width"] * box["height"] < 0.05 * shell["width"] * shell["height"]
+    screenshot(phone, "map-legend-folded-390x844", full_page=False)
+    toggle.click()
+    assert phone.locator(".legend-body").is_visible() and toggle.get_attribute("aria-expanded") == "true"
+    screenshot(phone, "map-legend-open-390x844", full_page=False)
+    toggle.click()
+    assert not phone.locator(".legend-body").is_visible()

@@ -14,7 +14,22 @@
   var MEAL_COLORS = {late: "#d32f2f", short: "#f9a825", arrived: "#2e7d32", pending: "#9e9e9e"};
   var TRIAGE_COLORS = {merah: "#d50000", kuning: "#ffd600", hijau: "#00c853", hitam: "#212121"};
 
-  var cluster = L.markerClusterGroup({chunkedLoading: true, disableClusteringAtZoom: 16, maxClusterRadius: 50});
+  var TRIAGE_ORDER = {merah: 0, kuning: 1, hijau: 2, hitam: 3};
+  var INCIDENT_SIZE = 22;  // px, an incident's icon
+
+  /* Incidents get their own pane above markers (600) and clusters, below tooltips (650) and popups
+   * (700): a merah incident is never hidden under a TPS group or a station icon. */
+  var incidentPane = map.createPane("siaga-incidents");
+  incidentPane.style.zIndex = 640;
+
+  /* TPS groups use the neutral blue-grey of the legend's "Kumpulan TPS" (see maps.css), never the
+   * plugin's green/yellow/orange, which read as triage colours. */
+  var cluster = L.markerClusterGroup({chunkedLoading: true, disableClusteringAtZoom: 16, maxClusterRadius: 50,
+                                      iconCreateFunction: function (c) {
+                                        return L.divIcon({className: "marker-cluster tps-group",
+                                                          html: el("span", null, c.getChildCount()).outerHTML,
+                                                          iconSize: [36, 36]});
+                                      }});
   var cells = L.layerGroup();
   S.layers.tps.addLayer(cluster).addLayer(cells);
   S.tps = {};  // id -> latest properties (read by the end-to-end tests too)
@@ -107,26 +122,65 @@
     cluster.addLayers(markers);
   }
 
+  /* Incidents at one point (an incident at a TPS sits on the TPS) are fanned out on a ring around it,
+   * most urgent first, with a badge in the middle giving their count. The offset is in screen pixels
+   * (the icon's anchor), so the fan keeps its shape at every zoom. */
+  function fanOffsets(n) {
+    if (n < 2) { return [[0, 0]]; }
+    // Far enough out that neighbours on the ring do not overlap, and clear of the count badge.
+    var radius = Math.max(INCIDENT_SIZE, (INCIDENT_SIZE + 3) / (2 * Math.sin(Math.PI / n))), out = [];
+    for (var i = 0; i < n; i++) {
+      var angle = -Math.PI / 2 + 2 * Math.PI * i / n;
+      out.push([Math.round(radius * Math.cos(angle)), Math.round(radius * Math.sin(angle))]);
+    }
+    return out;
+  }
+
+  function incidentMarker(p, ll, offset) {
+    var size = INCIDENT_SIZE;
+    var icon = L.divIcon({className: "incident-icon incident-" + p.triage, iconSize: [size, size],
+                          iconAnchor: [size / 2 - offset[0], size / 2 - offset[1]]});
+    var m = L.marker(ll, {icon: icon, pane: "siaga-incidents", title: "#" + p.id + " " + p.triage_label,
+                          riseOnHover: true});
+    m.incidentId = p.id;  // lets a popup be opened for one incident (links, tests)
+    m.bindPopup(function () {
+      return popup("#" + p.id + " " + p.triage_label + " · " + p.complaint, [
+        [p.patient_kind, p.patient_name],
+        [T.station, p.station],
+        [T.reported, p.reported_at + " · " + p.status_label],
+        ["TPS", p.tps],
+        [T.notes, p.notes, "notes"]
+      ], p.url);
+    });
+    return m;
+  }
+
   function drawIncidents(data) {
     var layer = S.layers.incidents;
     layer.clearLayers();
     S.incidents = {};
+    S.incidentFans = {};  // "lat,lon" -> incident ids at that point (read by the end-to-end tests too)
+    var points = {};
     data.features.forEach(function (f) {
-      var p = f.properties, ll = [f.geometry.coordinates[1], f.geometry.coordinates[0]];
-      S.incidents[p.id] = p;
-      var m = L.circleMarker(ll, {radius: 11, color: "#000", weight: 2, fillColor: TRIAGE_COLORS[p.triage] || "#000",
-                                  fillOpacity: 0.9, className: "incident-" + p.triage});
-      m.incidentId = p.id;  // lets a popup be opened for one incident (links, tests)
-      m.bindPopup(function () {
-        return popup("#" + p.id + " " + p.triage_label + " · " + p.complaint, [
-          [p.patient_kind, p.patient_name],
-          [T.station, p.station],
-          [T.reported, p.reported_at + " · " + p.status_label],
-          ["TPS", p.tps],
-          [T.notes, p.notes, "notes"]
-        ], p.url);
+      var key = f.geometry.coordinates[1].toFixed(6) + "," + f.geometry.coordinates[0].toFixed(6);
+      (points[key] = points[key] || []).push(f);
+      S.incidents[f.properties.id] = f.properties;
+    });
+    Object.keys(points).forEach(function (key) {
+      var group = points[key].sort(function (a, b) {
+        return (TRIAGE_ORDER[a.properties.triage] - TRIAGE_ORDER[b.properties.triage]) || (a.properties.id - b.properties.id);
       });
-      layer.addLayer(m);
+      var ll = [group[0].geometry.coordinates[1], group[0].geometry.coordinates[0]];
+      var offsets = fanOffsets(group.length);
+      S.incidentFans[key] = group.map(function (f) { return f.properties.id; });
+      if (group.length > 1) {
+        var badge = L.divIcon({className: "incident-count", html: el("span", null, group.length).outerHTML,
+                               iconSize: [20, 20]});
+        var b = L.marker(ll, {icon: badge, pane: "siaga-incidents", interactive: false, keyboard: false});
+        b.isFanCount = true;
+        layer.addLayer(b);
+      }
+      group.forEach(function (f, i) { layer.addLayer(incidentMarker(f.properties, ll, offsets[i])); });
     });
   }
 
@@ -183,6 +237,19 @@
     }, function () {
       setStatus(T.error, true);
     });
+  }
+
+  /* The legend folds: a toggle button, folded from the start on a phone-sized screen. */
+  var legend = document.getElementById("map-legend");
+  var toggle = legend && legend.querySelector(".legend-toggle");
+  function foldLegend(folded) {
+    legend.classList.toggle("folded", folded);
+    toggle.setAttribute("aria-expanded", folded ? "false" : "true");
+  }
+  if (toggle) {
+    foldLegend(window.matchMedia("(max-width: 700px)").matches);
+    toggle.addEventListener("click", function () { foldLegend(!legend.classList.contains("folded")); });
+    L.DomEvent.disableClickPropagation(legend);
   }
 
   var timer = null;
