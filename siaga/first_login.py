@@ -9,7 +9,7 @@ from logistics.services.accounts import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from logistics.errors import ValidationFailed
 from siaga.auth import current_actor, current_user, home_url, login_required, start_session
 from siaga.extensions import db
-from siaga.fields import FormText
+from siaga.fields import FormSecret
 from siaga.forms import FormSchema, with_form
 from siaga.i18n import _, register_english
 
@@ -35,8 +35,8 @@ register_english({
 
 
 class FirstPasswordForm(FormSchema):
-    new_password = FormText(PASSWORD_MAX_LENGTH, required=True)
-    new_password_again = FormText(PASSWORD_MAX_LENGTH, required=True)
+    new_password = FormSecret(PASSWORD_MAX_LENGTH, required=True)
+    new_password_again = FormSecret(PASSWORD_MAX_LENGTH, required=True)
 
 
 @bp.route("/akun/sandi-baru", methods=["GET", "POST"])

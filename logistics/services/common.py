@@ -115,3 +115,13 @@ def commit(session: Session) -> None:
     except IntegrityError as exc:
         session.rollback()
         raise Conflict("Data bertentangan dengan data yang sudah ada / conflicts with stored data") from exc
+
+
+def correction_reason(reason: str | None, limit: int, errors: dict[str, str]) -> str:
+    """A correction's reason, stripped; a missing or overlong one is recorded in `errors["reason"]`."""
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = "Alasan koreksi wajib diisi."
+    elif len(reason) > limit:
+        errors["reason"] = f"Alasan paling banyak {limit} huruf."
+    return reason

@@ -11,7 +11,9 @@ from logistics.errors import ValidationFailed
 from logistics.models import Delivery, DeliveryKind, DeliveryStatus
 from logistics.permissions import may_step_delivery, require
 from logistics.rules.transitions import delivery_may_correct, delivery_may_move
-from logistics.services.common import audit, commit, load, require_transition, snapshot, step_time
+from logistics.services.common import (
+    audit, commit, correction_reason, load, require_transition, snapshot, step_time,
+)
 from logistics.services.routes import refresh_route
 from logistics.timeutil import to_wib
 
@@ -83,11 +85,7 @@ def correct_delivery(session: Session, actor: Actor, delivery_id: int, to_status
     require(may_step_delivery(actor, S.DELIVERED, tps.id, tps.kelurahan.kecamatan_id, delivery.courier_id),
             "Koreksi penerimaan oleh TPS atau koordinator / the TPS or a coordinator corrects a receipt")
     errors: dict[str, str] = {}
-    reason = (reason or "").strip()
-    if not reason:
-        errors["reason"] = "Alasan koreksi wajib diisi."
-    elif len(reason) > CORRECTION_REASON_MAX:
-        errors["reason"] = f"Alasan paling banyak {CORRECTION_REASON_MAX} huruf."
+    reason = correction_reason(reason, CORRECTION_REASON_MAX, errors)
     try:
         target = S(to_status)
     except ValueError:

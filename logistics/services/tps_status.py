@@ -12,7 +12,9 @@ from logistics.models import Tps, TpsStatus
 from logistics.permissions import may_post_for_tps, require
 from logistics.rules.status_fields import TPS_STEP_TIMES
 from logistics.rules.transitions import tps_may_move, tps_skipped_steps
-from logistics.services.common import audit, commit, load, require_transition, snapshot, step_time
+from logistics.services.common import (
+    audit, commit, correction_reason, load, require_transition, snapshot, step_time,
+)
 
 STEP_TIME_FIELD = {TpsStatus(step): column for step, column in TPS_STEP_TIMES.items()}
 MAX_OFFICERS_ON_SITE = 50
@@ -68,11 +70,7 @@ def correct_tps_status(session: Session, actor: Actor, tps_id: int, to_status: T
     officer count. A reason is required; audited as `tps.corrected` with before/after and the reason."""
     tps = _tps_for(session, actor, tps_id)
     errors: dict[str, str] = {}
-    reason = (reason or "").strip()
-    if not reason:
-        errors["reason"] = "Alasan koreksi wajib diisi."
-    elif len(reason) > CORRECTION_REASON_MAX:
-        errors["reason"] = f"Alasan paling banyak {CORRECTION_REASON_MAX} huruf."
+    reason = correction_reason(reason, CORRECTION_REASON_MAX, errors)
     target = None
     if to_status is not None:
         try:
