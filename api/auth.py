@@ -20,21 +20,15 @@ from flask import after_this_request, g, request
 
 from logistics.actor import Actor
 from logistics.errors import DomainError, PermissionDenied
-from logistics.models import ApiToken, Role, User
+from logistics.models import Role, User
 from logistics.permissions.read_scope import ROLE_READ_SCOPES, agency_scopes
 from logistics.services.api_tokens import SCOPES, find_active_token, record_token_use, token_use_is_stale
 from siaga.auth import current_user
 from siaga.extensions import db
-from siaga.i18n import _, register_english
+from siaga.i18n import _
 
 READ_SCOPES = frozenset(s for s in SCOPES if s.startswith("read:") and s != "read:health-pii")
 
-register_english({
-    "Token API tidak ada atau tidak sah.": "The API token is missing or not valid.",
-    "Token ini tidak memiliki scope {scope}.": "This token lacks the {scope} scope.",
-    "Sesi peramban hanya boleh membaca API; gunakan token.":
-        "A browser session may only read the API; use a token.",
-})
 
 
 class Unauthorized(DomainError):
@@ -46,7 +40,7 @@ class Unauthorized(DomainError):
 class Caller:
     actor: Actor
     scopes: frozenset[str]
-    token: ApiToken | None = None
+    token_id: int | None = None  # the API token's, None for a browser session
 
 
 def bearer_secret() -> str | None:
@@ -74,15 +68,15 @@ def _from_token(secret: str) -> Caller:
         actor = replace(Actor.from_user(token.user), scopes=scopes)
     else:
         actor = Actor(role=Role.PARTNER, label=f"token:{token.prefix}", agency=token.agency, scopes=scopes)
-    g.idempotency_scope = f"token:{token.id}"
-    if token_use_is_stale(token):
-        token_id = token.id
+    token_id, stale = token.id, token_use_is_stale(token)
+    g.idempotency_scope = f"token:{token_id}"
+    if stale:
 
         @after_this_request
         def _stamp(response):  # after the view: the request's reads never write
             record_token_use(db.session, token_id)
             return response
-    return Caller(actor=actor, scopes=scopes, token=token)
+    return Caller(actor=actor, scopes=scopes, token_id=token_id)
 
 
 def session_scopes(user: User) -> frozenset[str]:
@@ -113,7 +107,7 @@ def requires(scope: str):
         @wraps(view)
         def wrapped(*args, **kwargs):
             caller = current_caller()
-            if scope.startswith("write:") and caller.token is None:
+            if scope.startswith("write:") and caller.token_id is None:
                 raise PermissionDenied(_("Sesi peramban hanya boleh membaca API; gunakan token."))
             if scope not in caller.scopes:
                 raise PermissionDenied(_("Token ini tidak memiliki scope {scope}.", scope=scope))

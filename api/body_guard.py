@@ -12,15 +12,10 @@ from flask import request
 
 from siaga.errors import error_response
 from siaga.fields import bad_text
-from siaga.i18n import _, register_english
+from siaga.i18n import _
 
 MAX_INT_DIGITS = 100
 
-register_english({
-    "Angka terlalu panjang.": "The number is too long.",
-    "JSON terlalu bertingkat.": "The JSON is nested too deeply.",
-    "Teks berisi karakter yang tidak sah.": "The text contains characters that are not allowed.",
-})
 
 
 def bad_string_paths(body) -> list[str]:

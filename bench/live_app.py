@@ -137,8 +137,10 @@ class Server:
 
     def start(self, timeout: float = 30) -> Server:
         self._log = open(self.log_path, "w")
+        # The shared settings (metrics across workers: gunicorn.conf.py) when that checkout has them.
+        config = ["-c", "gunicorn.conf.py"] if (self.root / "gunicorn.conf.py").exists() else []
         self.process = subprocess.Popen(
-            [GUNICORN, "-w", str(self.workers), "-k", "sync", "-b", f"127.0.0.1:{self.port}",
+            [GUNICORN, *config, "-w", str(self.workers), "-k", "sync", "-b", f"127.0.0.1:{self.port}",
              "--graceful-timeout", "2", "--timeout", "30", "wsgi:app"],
             cwd=self.root, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout

@@ -19,13 +19,22 @@ Phases, each on the same server and database:
   db        PostgreSQL only: the database is stopped for 5 s at T/2 and started again. This uses a
             throwaway cluster of the harness's own (initdb under /tmp, port --own-pg-port, run as the
             `postgres` user), never a shared server.
+  server    --servers 2 or more only: app server 1 is stopped as planned (out of nginx, drained,
+            SIGTERM) at T/4 and started again; app server 2 is killed -9 (master and workers) at 3T/4,
+            and at least 10 s after server 1 is back.
+
+--servers N (PostgreSQL only): instead of one gunicorn, N app servers behind nginx sharing the database
+and Redis (scripts/cluster.sh, bench/cluster.py); the clients post through nginx. nginx answers 502 for
+a request in flight on a killed server; clients retry it like any 5xx, and those 502s are reported
+apart (they are not the app's). --workers sets gunicorn's workers per server (default 2).
 
 Needs: gunicorn and requests in the venv; for PostgreSQL Debian's postgresql server binaries
 (initdb, pg_ctl under /usr/lib/postgresql/<version>/bin) and root (to run them as `postgres`), or
 --pg URL of a server it may create a scratch database on (then no `db` phase). Installs nothing.
 
 Usage:  .venv/bin/python bench/load_faults.py [--db sqlite|postgresql|both] [--clients 150]
-          [--duration 60] [--phases steady,kill,db] [--own-pg-port 55432] [--pg URL]
+          [--duration 60] [--phases steady,kill,db,server] [--own-pg-port 55432] [--pg URL]
+          [--servers 1] [--workers 2] [--redis redis://127.0.0.1:6379/0]
 Exit status 1 if any check fails. Benchmarks are not tests: no time is asserted.
 """
 from __future__ import annotations
@@ -226,11 +235,16 @@ class PhaseResult:
 
     @property
     def five_xx_outside_outage(self) -> list:
-        return [x for x in self.stats.five_xx if not self.outage.covers(x[0])]
+        return [x for x in self.stats.five_xx if not self.outage.covers(x[0]) and not self._balancer_502(x)]
+
+    def _balancer_502(self, answer) -> bool:
+        """nginx's 502 for a request in flight on an app server that was killed (retried by the client)."""
+        return self.name == "server" and answer[1] == 502
 
     @property
     def outage_answers_without_retry_after(self) -> list:
-        return [x for x in self.stats.five_xx if self.outage.covers(x[0]) and (x[1] != 503 or not x[2])]
+        return [x for x in self.stats.five_xx if self.outage.covers(x[0]) and (x[1] != 503 or not x[2])
+                and not self._balancer_502(x)]
 
     @property
     def ok(self) -> bool:
@@ -360,12 +374,47 @@ def database_outage(cluster: OwnPostgres, seconds: float = 5.0):
     return fault
 
 
+def stop_server(front, number: int, kill: bool):
+    def fault(_outage):
+        front.stop_server(number, kill=kill)
+        return f"{'kill -9' if kill else 'planned stop of'} app server {number} at {time.strftime('%H:%M:%S')}"
+    return fault
+
+
+def start_server(front, number: int, settle: float = 10.0):
+    def fault(_outage):
+        front.start_server(number)
+        label = f"app server {number} started at {time.strftime('%H:%M:%S')}"
+        # nginx's reload put it back in; the old nginx workers keep the old configuration (server out)
+        # for the requests they still hold. A fault right now would find no other server for those.
+        time.sleep(settle)
+        return label
+    return fault
+
+
+@contextmanager
+def _front(kind: str, demo: Demo, args, workdir: Path):
+    """One gunicorn, or --servers app servers behind nginx."""
+    if args.servers <= 1:
+        with running(demo.database_url, workers=args.workers, log_path=str(workdir / f"gunicorn-{kind}.log")) as one:
+            yield one
+        return
+    from bench.cluster import Cluster, missing_prerequisite
+
+    reason = missing_prerequisite(demo.database_url, args.redis)
+    if reason:
+        raise SystemExit(f"--servers {args.servers}: {reason}")
+    with Cluster(demo.database_url, servers=args.servers, workers=args.workers, redis_url=args.redis,
+                 run_dir=str(workdir / "cluster")) as cluster:
+        yield cluster
+
+
 def run_database(kind: str, args, workdir: Path) -> list[PhaseResult]:
     phases = [p for p in args.phases.split(",") if p]
     results = []
     with _database(kind, args, workdir) as (url, cluster):
         demo = prepare_database(url)
-        with running(demo.database_url, workers=2, log_path=str(workdir / f"gunicorn-{kind}.log")) as server:
+        with _front(kind, demo, args, workdir) as server:
             for phase in phases:
                 if phase == "steady":
                     faults = []
@@ -376,11 +425,20 @@ def run_database(kind: str, args, workdir: Path) -> list[PhaseResult]:
                         print(f"  phase db skipped on {kind}: needs the harness's own PostgreSQL cluster")
                         continue
                     faults = [(args.duration / 2, database_outage(cluster))]
+                elif phase == "server":
+                    if args.servers < 2:
+                        print(f"  phase server skipped on {kind}: needs --servers 2 or more")
+                        continue
+                    faults = [(args.duration / 4, stop_server(server, 1, kill=False)),
+                              (args.duration / 4 + 1, start_server(server, 1)),
+                              (3 * args.duration / 4, stop_server(server, 2, kill=True))]
                 else:
                     raise SystemExit(f"unknown phase {phase}")
                 result = run_phase(phase, server, demo, args.clients, args.duration, faults)
                 print(result.report(), flush=True)
                 results.append(result)
+                if phase == "server":
+                    server.start_server(2)  # whole again for the next phase
     return results
 
 
@@ -407,13 +465,21 @@ def main() -> int:
     parser.add_argument("--phases", default="steady,kill,db")
     parser.add_argument("--own-pg-port", type=int, default=55432)
     parser.add_argument("--pg", help="use a scratch database on this server instead of an own cluster (no db phase)")
+    parser.add_argument("--servers", type=int, default=1, help="app servers behind nginx (PostgreSQL only)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers per app server")
+    parser.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+                        help="shared rate-limit storage of the app servers (--servers 2 or more)")
     args = parser.parse_args()
+    if args.servers > 1 and args.db != "postgresql":
+        parser.error("--servers 2 or more needs --db postgresql (servers share one PostgreSQL database)")
     os.environ.setdefault("SIAGA_ENV", "testing")
     workdir = Path(tempfile.mkdtemp(prefix="siaga-loadfaults-"))
     ok = True
     for kind in (["sqlite", "postgresql"] if args.db == "both" else [args.db]):
-        print(f"== {kind}: {args.clients} clients x {args.duration:.0f} s per phase, gunicorn 2 sync workers "
-              f"(logs in {workdir})", flush=True)
+        front = (f"{args.servers} app servers behind nginx, " if args.servers > 1 else "") + \
+            f"gunicorn {args.workers} sync workers"
+        print(f"== {kind}: {args.clients} clients x {args.duration:.0f} s per phase, {front} (logs in {workdir})",
+              flush=True)
         ok &= all(r.ok for r in run_database(kind, args, workdir))
     print("ALL CHECKS PASSED" if ok else "SOME CHECKS FAILED")
     return 0 if ok else 1

@@ -10,6 +10,12 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
   echo "Installing Debian's chromium for the browser tests..."
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null
 fi
+# The several-servers test (tests/test_cluster.py, PostgreSQL runs) puts Debian's nginx in front of two app
+# servers; it runs from a config of its own (scripts/cluster.sh), the system's nginx is never started.
+if ! command -v nginx >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "Installing Debian's nginx for the several-servers test..."
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx) >/dev/null
+fi
 # Spectral lints the API contract (tests/api/test_api_contract.py): pinned in tools/spectral, installed
 # there from the npm registry once (node_modules is ignored by git).
 if command -v npm >/dev/null 2>&1 && [ ! -x tools/spectral/node_modules/.bin/spectral ]; then

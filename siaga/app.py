@@ -27,6 +27,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     with app.app_context():
         _tune_sqlite(db.engine)
+        _tune_postgresql(db.engine)
 
     from siaga import auth, errors, i18n, observability, security, templating
     from siaga.cli import register_cli
@@ -85,6 +86,15 @@ def _close_session_quietly(_exc) -> None:
         except SQLAlchemyError:
             pass
         db.session.registry.clear()
+
+
+def _tune_postgresql(engine: Engine) -> None:
+    """Pooled connections are checked for a server that left without a round trip (siaga/pg_liveness.py),
+    instead of pool_pre_ping's SELECT 1 per request."""
+    if engine.dialect.name == "postgresql":
+        from siaga import pg_liveness
+
+        pg_liveness.install(engine)
 
 
 def _tune_sqlite(engine: Engine) -> None:

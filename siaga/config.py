@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from logistics.timeutil import to_wib, utcnow
+from logistics.timeutil import as_utc, to_wib, utcnow
 
 ENVIRONMENTS = ("development", "testing", "production")
 INSECURE_DEV_KEY = "dev-only-insecure-key"
@@ -31,14 +31,22 @@ class Settings:
     secret_key: str
     database_url: str
     election_date: str
+    map_grid_refresh: str = "background"  # "off": only `flask refresh-map-grid` counts the map's cells
+    map_grid_refresh_s: float = 30.0
+    election_clock: str = ""
 
     def as_flask_config(self) -> dict:
         return {
             "SIAGA_ENV": self.env,
             "SECRET_KEY": self.secret_key,
             "SQLALCHEMY_DATABASE_URI": self.database_url,
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+            # No pool_pre_ping (a round trip per request): PostgreSQL connections are checked by
+            # siaga/pg_liveness.py on checkout; SQLite's are files.
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False},
             "ELECTION_DATE": self.election_date,
+            "MAP_GRID_REFRESH": self.map_grid_refresh,
+            "MAP_GRID_REFRESH_S": self.map_grid_refresh_s,
+            "ELECTION_CLOCK": self.election_clock,
             "TESTING": self.env == "testing",
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
@@ -81,4 +89,20 @@ def load_settings(instance_path: str, environ: dict | None = None) -> Settings:
         date.fromisoformat(election_date)
     except ValueError:
         raise ConfigError(f"ELECTION_DATE must be a date like 2025-08-27 or 'today'; got {election_date!r}.") from None
-    return Settings(env=env, secret_key=secret_key, database_url=database_url, election_date=election_date)
+    refresh = env_vars.get("MAP_GRID_REFRESH", "off" if env == "testing" else "background").strip().lower()
+    if refresh not in ("background", "off"):
+        raise ConfigError(f"MAP_GRID_REFRESH must be 'background' or 'off'; got {refresh!r}.")
+    try:
+        refresh_s = float(env_vars.get("MAP_GRID_REFRESH_S", "30"))
+    except ValueError:
+        raise ConfigError("MAP_GRID_REFRESH_S must be a number of seconds.") from None
+    # A frozen clock (benchmarks, screenshots): every alert and figure is judged at this moment.
+    election_clock = env_vars.get("ELECTION_CLOCK", "").strip()
+    if election_clock:
+        try:
+            as_utc(datetime.fromisoformat(election_clock))
+        except ValueError:
+            raise ConfigError(f"ELECTION_CLOCK must be a moment with a zone like 2025-08-27T14:00:00+07:00; "
+                              f"got {election_clock!r}.") from None
+    return Settings(env=env, secret_key=secret_key, database_url=database_url, election_date=election_date,
+                    map_grid_refresh=refresh, map_grid_refresh_s=refresh_s, election_clock=election_clock)

@@ -5,14 +5,17 @@ field pages' offline queue) is run once per caller; any retry with the same key 
 body gets the first response again (marked `Idempotent-Replayed: true`); the same key with a
 different body gets 409.
 
-One transaction per submission (a unit of work): the key's `idempotency_record` row is inserted
-first, the view's services only flush (`logistics.services.common.commit` inside a unit of work),
-and the decorator commits the change, its audit entry and the stored response together. So a
-submission either happened and has its answer stored, or did not happen at all: a retry of one
-whose commit failed (lock, database restart, killed worker) simply runs again, and no claim is
-ever left behind to be "taken over". A twin racing with the same key waits on the key's row (the
-unique index on PostgreSQL, the write lock that BEGIN IMMEDIATE takes on SQLite) and then gets the
-stored response; only if it cannot wait does it get 409 `idempotency_in_progress` + Retry-After.
+One transaction per submission (a unit of work): the view's services only flush
+(`logistics.services.common.commit` inside a unit of work), then the key's `idempotency_record` row is
+inserted complete, with the answer, and the change, its audit entry and the stored answer commit
+together. So a submission either happened and has its answer stored, or did not happen at all: a
+retry of one whose commit failed (lock, database restart, killed worker) simply runs again, and no
+claim is ever left behind to be "taken over". The key's row is written last (one INSERT, instead of
+an INSERT first and an UPDATE with the answer: a statement and a round trip less per post); the
+unique (scope, key) index decides: a replay of a committed submission, or a twin that lost the race
+(on PostgreSQL it waits on the index for the winner's transaction; on SQLite writers take turns),
+fails that INSERT, its own change is rolled back and it gets the stored answer. A twin that cannot
+see the winner's answer yet gets 409 `idempotency_in_progress` + Retry-After.
 """
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ import re
 from functools import wraps
 
 from flask import Response, current_app, g, make_response, request
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
@@ -32,7 +35,7 @@ from logistics.services.common import UNIT_OF_WORK
 from logistics.timeutil import utcnow
 from siaga.errors import error_response
 from siaga.extensions import db
-from siaga.i18n import _, register_english
+from siaga.i18n import _
 
 KEY_HEADER = "Idempotency-Key"
 KEY_FIELD = "idempotency_key"
@@ -40,12 +43,6 @@ KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{8,100}$")
 IGNORED_FORM_FIELDS = {"csrf_token", KEY_FIELD}
 KEPT_HEADERS = ("Content-Type", "Location")
 
-register_english({
-    "Kunci idempoten tidak valid (8-100 huruf, angka, . _ : -).":
-        "Invalid idempotency key (8-100 letters, digits, . _ : -).",
-    "Kunci idempoten ini sudah dipakai untuk kiriman lain.": "This idempotency key was used for a different submission.",
-    "Kiriman yang sama masih diproses; coba lagi sebentar.": "The same submission is still being processed; retry shortly.",
-})
 
 
 def caller_scope() -> str:
@@ -88,28 +85,31 @@ def _stored_answer(scope: str, key: str, print_: str) -> Response:
     return response
 
 
-def _claim(scope: str, key: str, print_: str) -> IdempotencyRecord | Response:
-    """Insert the key's record in the request's transaction (not committed), or the answer to give
-    instead of running the view. The insert is the lock: a twin's insert of the same (scope, key)
-    waits for this transaction and then fails, and reads what this one stored."""
-    record = IdempotencyRecord(scope=scope, key=key, fingerprint=print_, created_at=utcnow())
-    db.session.add(record)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        return _stored_answer(scope, key, print_)
-    return record
+# One Core INSERT on the model's table (compiled once, cached): the record is written complete, with its
+# answer, as the submission's last statement; no ORM object, no flush, no second UPDATE.
+_INSERT_RECORD = insert(IdempotencyRecord.__table__)
 
 
-def _remember(record: IdempotencyRecord, response: Response) -> None:
-    record.status_code = response.status_code
-    record.response_body = response.get_data(as_text=True)
-    record.response_headers = {h: response.headers[h] for h in KEPT_HEADERS if h in response.headers}
+def _remember(claim: dict, response: Response) -> None:
+    """Write the key's record with the answer, in the request's transaction. A twin that committed the
+    same (scope, key) first makes this INSERT fail (IntegrityError; on PostgreSQL after waiting for the
+    twin's transaction on the unique index)."""
+    db.session.execute(_INSERT_RECORD, {
+        **claim, "created_at": utcnow(), "status_code": response.status_code,
+        "response_body": response.get_data(as_text=True),
+        "response_headers": {h: response.headers[h] for h in KEPT_HEADERS if h in response.headers},
+    })
 
 
 def _refusal(exc: Exception) -> Response:
     return make_response(current_app.handle_user_exception(exc))
+
+
+def _already_answered(claim: dict) -> Response:
+    """The record's INSERT lost to a twin's (or an earlier submission's) committed one: this submission's
+    change is rolled back and the stored answer (or 409) is given instead."""
+    _rollback_quietly()
+    return _stored_answer(claim["scope"], claim["key"], claim["fingerprint"])
 
 
 def idempotent(view):
@@ -124,10 +124,7 @@ def idempotent(view):
             return error_response(400, "invalid_idempotency_key",
                                   _("Kunci idempoten tidak valid (8-100 huruf, angka, . _ : -)."),
                                   {KEY_FIELD: _("Kunci idempoten tidak valid (8-100 huruf, angka, . _ : -).")})
-        scope, print_ = caller_scope(), fingerprint()
-        claimed = _claim(scope, key, print_)
-        if not isinstance(claimed, IdempotencyRecord):
-            return claimed
+        claim = {"scope": caller_scope(), "key": key, "fingerprint": fingerprint()}
         session = db.session
         session.info[UNIT_OF_WORK] = True
         try:
@@ -147,15 +144,17 @@ def idempotent(view):
             session.rollback()
         else:
             try:
-                _remember(claimed, response)
+                _remember(claim, response)
                 session.commit()  # the change, its audit entry and the stored answer, at once
+            except IntegrityError:
+                return _already_answered(claim)  # a replay, or a twin was first: its answer
             except Exception:
                 _rollback_quietly()  # neither happened: a retry runs again
                 raise
             return response
         if response.status_code >= 500:
             return response  # ...and a failure on our side is not remembered: a retry runs again
-        return _remember_refusal(scope, key, print_, response)
+        return _remember_refusal(claim, response)
 
     return wrapped
 
@@ -169,11 +168,12 @@ def _rollback_quietly() -> None:
         current_app.logger.warning("rollback failed", exc_info=True)
 
 
-def _remember_refusal(scope: str, key: str, print_: str, response: Response) -> Response:
-    """Store a 4xx answer in its own transaction, so a retry gets the same refusal."""
-    claimed = _claim(scope, key, print_)
-    if not isinstance(claimed, IdempotencyRecord):
-        return claimed  # a twin answered meanwhile: give its answer
-    _remember(claimed, response)
-    db.session.commit()
+def _remember_refusal(claim: dict, response: Response) -> Response:
+    """Store a 4xx answer in its own transaction, so a retry gets the same refusal (unless the key
+    already has an answer: a replay, or a twin's, which is given instead)."""
+    try:
+        _remember(claim, response)
+        db.session.commit()
+    except IntegrityError:
+        return _already_answered(claim)
     return response

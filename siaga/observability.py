@@ -41,6 +41,8 @@ REQUESTS = Counter("siaga_http_requests_total", "HTTP requests answered", ["endp
 ERRORS = Counter("siaga_http_errors_total", "HTTP requests answered with a 5xx", ["endpoint"])
 LATENCY = Histogram("siaga_http_request_duration_seconds", "Time to answer a request", ["endpoint"],
                     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0))
+ALERT_SOURCE_FAILURES = Counter("siaga_alert_source_failures_total",
+                                "Alert sources that failed while /metrics counted alerts", ["source"])
 POSTS = Counter("siaga_posts_total", "Committed changes by kind (audit actions: tps, delivery, incident...)",
                 ["kind", "action"])
 POOL_CHECKED_OUT = Gauge("siaga_db_connections_checked_out", "Database connections in use",
@@ -176,14 +178,18 @@ def _alert_counts() -> dict[tuple[str, str], int]:
     with _alerts_lock:
         if time.monotonic() - _alerts_cache["at"] < ALERTS_CACHE_SECONDS:
             return _alerts_cache["counts"]
-    from logistics.queries.alerts import collect_alerts
-    from logistics.timeutil import utcnow
-    from siaga.election import election_window
+    from logistics.queries.alerts import alert_counts
+    from siaga.election import election_now, election_window
+
+    def failed(source: str, error: Exception) -> None:
+        # A broken source must not turn /metrics into a 500: the others are still counted.
+        logging.getLogger("siaga.metrics").error("alert source %s failed in /metrics: %r", source, error)
+        ALERT_SOURCE_FAILURES.labels(source=source).inc()
 
     start, end = election_window()
     counts: dict[tuple[str, str], int] = {}
-    for alert in collect_alerts(db.session, utcnow(), start, end):
-        counts[(alert.kind, alert.severity)] = counts.get((alert.kind, alert.severity), 0) + 1
+    for c in alert_counts(db.session, election_now(), start, end, on_error=failed):
+        counts[(c.kind, c.severity)] = counts.get((c.kind, c.severity), 0) + c.n
     with _alerts_lock:
         _alerts_cache.update(at=time.monotonic(), counts=counts)
     return counts

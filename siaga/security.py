@@ -47,7 +47,9 @@ def _is_static(endpoint: str | None) -> bool:
 
 
 def may_carry_personal_data(response) -> bool:
-    if _is_static(request.endpoint):
+    # Static files, and the few views that mark their answer as holding no personal data (the map's
+    # administrative boundaries: `response.no_personal_data = True`), keep their own caching.
+    if _is_static(request.endpoint) or getattr(response, "no_personal_data", False):
         return False
     return (response.mimetype == "text/html" or g.get("user") is not None
             or "Authorization" in request.headers)

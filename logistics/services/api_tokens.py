@@ -6,7 +6,7 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from logistics.actor import Actor
@@ -15,6 +15,7 @@ from logistics.models import ApiToken, User
 from logistics.permissions import Permission, may, require
 from logistics.services.common import audit, commit, snapshot
 from logistics.timeutil import utcnow
+from logistics.texts import lazy_gettext
 
 TOKEN_PREFIX = "siaga_"
 # What each scope allows; the OpenAPI description and README list the same.
@@ -41,26 +42,26 @@ def parse_scopes(text: str | list[str]) -> list[str]:
     scopes = [s.strip() for s in (text.split(",") if isinstance(text, str) else text) if s.strip()]
     unknown = [s for s in scopes if s not in SCOPES]
     if unknown or not scopes:
-        raise ValidationFailed("Scope tidak dikenal / unknown scope: " + ", ".join(unknown or ["(none)"]),
-                               {"scopes": "Pilih dari: " + ", ".join(SCOPES)})
+        raise ValidationFailed(lazy_gettext("Scope tidak dikenal: {names}", names=", ".join(unknown or ["(none)"])),
+                               {"scopes": lazy_gettext("Pilih dari: {choices}", choices=", ".join(SCOPES))})
     return sorted(set(scopes))
 
 
 def create_token(session: Session, actor: Actor, *, scopes: str | list[str], agency: str | None = None,
                  username: str | None = None, name: str | None = None) -> tuple[ApiToken, str]:
     """A new token and its secret: the secret is not stored, show it to the person now."""
-    require(may(actor, Permission.TOKEN_ADMIN), "Hanya admin yang dapat membuat token / admins only")
+    require(may(actor, Permission.TOKEN_ADMIN), lazy_gettext("Hanya admin yang dapat membuat token"))
     scope_list = parse_scopes(scopes)
     agency = (agency or "").strip() or None
     user = None
     if username:
         user = session.scalar(select(User).where(User.username == username.strip().lower()))
         if user is None or not user.active:
-            raise ValidationFailed("Pengguna tidak ditemukan / unknown user", {"user": "Tidak ditemukan."})
+            raise ValidationFailed(lazy_gettext("Pengguna tidak ditemukan"), {"user": lazy_gettext("Tidak ditemukan.")})
         agency = agency or user.agency
     elif agency is None:
-        raise ValidationFailed("Isi --agency atau --user / give an agency or a user",
-                               {"agency": "Wajib diisi tanpa --user."})
+        raise ValidationFailed(lazy_gettext("Isi --agency atau --user"),
+                               {"agency": lazy_gettext("Wajib diisi tanpa --user.")})
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(name=(name or agency or user.username)[:120], agency=agency, scopes=scope_list,
                      token_hash=hash_token(secret), prefix=secret[:12], user_id=user.id if user else None,
@@ -76,10 +77,10 @@ def list_tokens(session: Session) -> list[ApiToken]:
 
 
 def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
-    require(may(actor, Permission.TOKEN_ADMIN), "Hanya admin yang dapat mencabut token / admins only")
+    require(may(actor, Permission.TOKEN_ADMIN), lazy_gettext("Hanya admin yang dapat mencabut token"))
     token = session.get(ApiToken, token_id)
     if token is None:
-        raise NotFound(f"Token {token_id} tidak ditemukan / not found")
+        raise NotFound(lazy_gettext("{what} {id} tidak ditemukan", what="Token", id=token_id))
     if token.revoked_at is None:
         before = snapshot(token)
         token.revoked_at = utcnow()
@@ -88,14 +89,19 @@ def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
     return token
 
 
+# Built once: the token and its user in one query, every request that carries a token (SQLAlchemy keys its
+# compiled-statement cache on the statement; one statement object computes that key once).
+_TOKEN_BY_HASH = (select(ApiToken).options(joinedload(ApiToken.user))
+                  .where(ApiToken.token_hash == bindparam("token_hash")))
+
+
 def find_active_token(session: Session, secret: str) -> ApiToken | None:
     """The live token for `secret`, or None. A hash lookup: no secret is compared character by character.
 
     A read: it never writes (see `record_token_use` for `last_used_at`)."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
-    token = session.scalar(select(ApiToken).options(joinedload(ApiToken.user))  # one query, not two
-                           .where(ApiToken.token_hash == hash_token(secret)))
+    token = session.scalar(_TOKEN_BY_HASH, {"token_hash": hash_token(secret)})
     if token is None or token.revoked_at is not None:
         return None
     if token.user_id is not None and (token.user is None or not token.user.active):

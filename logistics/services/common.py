@@ -5,14 +5,15 @@ import enum
 from datetime import date, datetime, time, timedelta
 from typing import TypeVar
 
-from sqlalchemy import inspect
+from sqlalchemy import insert, inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from logistics.actor import Actor
-from logistics.errors import DomainError, InvalidTransition, NotFound, ValidationFailed
+from logistics.errors import DomainError, InvalidTransition, NotFound, ValidationFailed, record_name
 from logistics.models.audit import AuditEntry
 from logistics.timeutil import as_utc, utcnow
+from logistics.texts import lazy_gettext
 
 M = TypeVar("M")
 
@@ -39,7 +40,7 @@ def load(session: Session, model: type[M], record_id: int, what: str, *, for_ste
     else:
         record = session.get(model, record_id, options=options)
     if record is None:
-        raise NotFound(f"{what} {record_id} tidak ditemukan / not found")
+        raise NotFound(lazy_gettext("{what} {id} tidak ditemukan", what=record_name(what), id=record_id))
     return record
 
 
@@ -47,9 +48,10 @@ def require_transition(allowed: bool, what: str, current, target) -> None:
     """Refuse a status change the rules do not allow, naming both statuses (`what`: e.g. "Kejadian")."""
     if not allowed:
         raise InvalidTransition(
-            f"{what} berstatus {current.label_id}; tidak bisa ke {target.label_id} / "
-            f"cannot go from {current.value} to {target.value}",
-            {"status": f"Tidak bisa dari {current.label_id} ke {target.label_id}."},
+            lazy_gettext("{what} berstatus {current}; tidak bisa ke {target}", what=record_name(what),
+                         current=current.label, target=target.label),
+            {"status": lazy_gettext("Tidak bisa dari {current} ke {target}.", current=current.label,
+                                    target=target.label)},
         )
 
 
@@ -60,9 +62,10 @@ def step_time(at: datetime | None, field: str = "at") -> datetime:
     try:
         at = as_utc(at)
     except ValueError:
-        raise ValidationFailed("Waktu tanpa zona waktu / time without a time zone", {field: "Sertakan zona waktu."})
+        raise ValidationFailed(lazy_gettext("Waktu tanpa zona waktu"), {field: lazy_gettext("Sertakan zona waktu.")})
     if at > utcnow() + CLOCK_SKEW:
-        raise ValidationFailed("Waktu di masa depan / time in the future", {field: "Waktu tidak boleh di masa depan."})
+        raise ValidationFailed(lazy_gettext("Waktu di masa depan"),
+                               {field: lazy_gettext("Waktu tidak boleh di masa depan.")})
     return at
 
 
@@ -90,15 +93,20 @@ def audit(session: Session, actor: Actor, action: str, record, before: dict | No
     """Append one audit entry; call after changing `record` (or before deleting it, `removed=True`).
     `extra`: what the change carried beyond the record's columns (a correction's reason), kept in `after`."""
     if record.id is None:
-        session.flush()  # a new record needs its id; a changed one is flushed with its entry
-    session.add(AuditEntry(
-        at=utcnow(), actor_id=actor.user_id, actor_label=actor.label, action=action,
-        entity_type=record.__tablename__, entity_id=record.id, before=before,
-        after=None if removed else {**snapshot(record), **(extra or {})},
-    ))
+        session.flush()  # a new record needs its id; a changed one is flushed with the service's commit
+    # A Core INSERT on the model's table, in the session's transaction: an entry is never read back or
+    # changed, so it needs no ORM object, identity map or flush bookkeeping (part of every post's cost,
+    # docs/PERFORMANCE.md). It commits or rolls back with the change.
+    session.execute(_INSERT_AUDIT, {
+        "at": utcnow(), "actor_id": actor.user_id, "actor_label": actor.label, "action": action,
+        "entity_type": record.__tablename__, "entity_id": record.id, "before": before,
+        "after": None if removed else {**snapshot(record), **(extra or {})},
+    })
     # Counted as a post (siaga.observability's posts per minute) only if the transaction commits.
     session.info.setdefault("audited_actions", []).append(action)
 
+
+_INSERT_AUDIT = insert(AuditEntry.__table__)
 
 UNIT_OF_WORK = "unit_of_work"  # session.info flag: someone above the service commits once at the end
 
@@ -114,14 +122,14 @@ def commit(session: Session) -> None:
             session.commit()
     except IntegrityError as exc:
         session.rollback()
-        raise Conflict("Data bertentangan dengan data yang sudah ada / conflicts with stored data") from exc
+        raise Conflict(lazy_gettext("Data bertentangan dengan data yang sudah ada")) from exc
 
 
 def correction_reason(reason: str | None, limit: int, errors: dict[str, str]) -> str:
     """A correction's reason, stripped; a missing or overlong one is recorded in `errors["reason"]`."""
     reason = (reason or "").strip()
     if not reason:
-        errors["reason"] = "Alasan koreksi wajib diisi."
+        errors["reason"] = lazy_gettext("Alasan koreksi wajib diisi.")
     elif len(reason) > limit:
-        errors["reason"] = f"Alasan paling banyak {limit} huruf."
+        errors["reason"] = lazy_gettext("Alasan paling banyak {n} huruf.", n=limit)
     return reason
