@@ -1,14 +1,23 @@
 """Benchmark: does the live map scale with the number of TPS?
 
 For synthetic cities of 400, 10,000, 100,000 and 820,000 TPS, on SQLite and on PostgreSQL:
-  * the real /map page (Folium + self-hosted Leaflet; points NOT in the page): build time and size,
+  * the real /map page (Folium + self-hosted Leaflet; no points, no polygons in the page): build time
+    (through the Flask test client, in-process: median and slowest of --page-runs, after a first) and size,
   * a naive Folium page with one folium.Marker per TPS, same data, same run (not run at a size where
     it would take longer than --naive-limit seconds, extrapolated linearly from the previous size),
   * the bounding-box endpoint /map/data/tps.geojson: p50 / p95 latency over random 1366x768
-    viewports centred on random TPS at zoom 14 (detail) and zoom 9 (grid cells), cold (no ETag).
+    viewports centred on random TPS at zoom 14 (detail), and zoomed out — zoom 9 and the whole synthetic
+    region at zoom 6 — read from the stored grid counts (`map_grid_cell`), cold (no ETag),
+  * the grid refresh (`flask refresh-map-grid`): the first count, and again after 1% of TPS changed status,
+  * once per run: the boundary endpoint's size per level and zoom for the demo city's real polygons.
 
 Synthetic TPS are spread uniformly over a 4.5 x 4.5 degree area (south Sumatra / Bangka), on top
-of the Pangkalpinang demo; at 820,000 TPS that is ~3.3 TPS per km2, Pangkalpinang's own density.
+of the Pangkalpinang demo; at 820,000 TPS that is ~3.3 TPS per km2, Pangkalpinang's own density. The
+area is cut into 9 x 9 synthetic kecamatan of 0.5 degrees, each into 10 x 10 kelurahan, and a TPS
+belongs to the kelurahan it stands in (compact areas, as real ones are).
+
+The measuring functions (`measure_map_page`, `measure_endpoint`, `measure_grid`, `measure_refresh`,
+`measure_boundaries`) take an app (and a logged-in test client) and are reused by bench/national.py.
 
 Usage:  SIAGA_ENV=development .venv/bin/python bench/map_scale.py \
           [--sizes 400,10000,100000,820000] [--pg postgresql://postgres@127.0.0.1:5432/siaga_bench]
@@ -34,14 +43,17 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
 from logistics.models import Kecamatan, Kelurahan, Kota, Tps  # noqa: E402
+from logistics.services import map_grid  # noqa: E402
 from logistics.services.coverage import recompute_all  # noqa: E402
+from logistics.services.data_versions import bump  # noqa: E402
 from siaga import create_app  # noqa: E402
 from siaga.config import normalise_database_url  # noqa: E402
 from siaga.extensions import db  # noqa: E402
 from siaga.seeding import seed_demo  # noqa: E402
 
 REGION = (106.5, -5.75, 111.0, -1.25)  # min_lon, min_lat, max_lon, max_lat
-PER_KELURAHAN, PER_KECAMATAN = 100, 10_000
+KEC_DEG, KEL_PER_SIDE = 0.5, 10  # synthetic kecamatan: 0.5 degree squares of 10 x 10 kelurahan
+KEC_PER_SIDE = round((REGION[2] - REGION[0]) / KEC_DEG)
 STATUSES = ["open"] * 6 + ["setup", "voting_closed", "counted", "handed_over"]
 PASSWORD = "bench-password"
 VIEWPORT_PX = (1366, 768)
@@ -61,7 +73,9 @@ def reset(url: str) -> None:
 
 
 def make_app(url: str):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "TESTING": False})
+    # No background refresher: the benchmark counts the grid itself, and times it.
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "TESTING": False,
+                      "MAP_GRID_REFRESH": "off"})
     with app.app_context():
         upgrade()
         seed_demo(db.session, demo_password=PASSWORD)
@@ -69,47 +83,41 @@ def make_app(url: str):
     return app
 
 
-def synthetic_area(session) -> tuple[int, list[int]]:
-    """A synthetic kota (once); returns its id and the ids of its kelurahan so far."""
+def _square(min_lon: float, min_lat: float, size: float) -> dict:
+    max_lon, max_lat = min_lon + size, min_lat + size
+    ring = [[min_lon, min_lat], [max_lon, min_lat], [max_lon, max_lat], [min_lon, max_lat], [min_lon, min_lat]]
+    return dict(boundary={"type": "Polygon", "coordinates": [ring]}, min_lon=min_lon, min_lat=min_lat,
+                max_lon=max_lon, max_lat=max_lat, label_lat=min_lat + size / 2, label_lon=min_lon + size / 2)
+
+
+def synthetic_area(session) -> dict[tuple[int, int], int]:
+    """The synthetic kota, its 9 x 9 kecamatan and their kelurahan (once); returns kelurahan id by
+    (column, row) of its 0.05 degree square in the region."""
     kota = session.scalar(select(Kota).where(Kota.kode_kemendagri == "99.99"))
     if kota is None:
-        square = {"type": "Polygon", "coordinates": [[[REGION[0], REGION[1]], [REGION[2], REGION[1]],
-                                                      [REGION[2], REGION[3]], [REGION[0], REGION[3]],
-                                                      [REGION[0], REGION[1]]]]}
-        kota = Kota(kode_kemendagri="99.99", nama="Kota Sintetis", provinsi="Sintetis", boundary=square,
-                    min_lon=REGION[0], min_lat=REGION[1], max_lon=REGION[2], max_lat=REGION[3],
-                    label_lat=-3.5, label_lon=108.75)
+        kota = Kota(kode_kemendagri="99.99", nama="Kota Sintetis", provinsi="Sintetis",
+                    **_square(REGION[0], REGION[1], REGION[2] - REGION[0]))
         session.add(kota)
         session.flush()
-    return kota.id, square_of(kota)
-
-
-def square_of(area) -> dict:
-    return dict(boundary=area.boundary, min_lon=area.min_lon, min_lat=area.min_lat, max_lon=area.max_lon,
-                max_lat=area.max_lat, label_lat=area.label_lat, label_lon=area.label_lon)
-
-
-def ensure_kelurahan(session, kota_id: int, geometry: dict, needed: int) -> list[int]:
-    """At least `needed` synthetic kelurahan, 100 per synthetic kecamatan."""
-    have = list(session.scalars(select(Kelurahan.id).join(Kecamatan).where(Kecamatan.kota_id == kota_id)
-                                .order_by(Kelurahan.id)))
-    kec_ids = list(session.scalars(select(Kecamatan.id).where(Kecamatan.kota_id == kota_id).order_by(Kecamatan.id)))
-    per_kec = PER_KECAMATAN // PER_KELURAHAN
-    while len(have) < needed:
-        i = len(have)
-        if i // per_kec >= len(kec_ids):
-            kec = Kecamatan(kota_id=kota_id, kode_kemendagri=f"99.{len(kec_ids):03d}", nama=f"Kec Sintetis {len(kec_ids)}",
-                            **geometry)
-            session.add(kec)
-            session.flush()
-            kec_ids.append(kec.id)
-        kel = Kelurahan(kecamatan_id=kec_ids[i // per_kec], kode_kemendagri=f"99.{i // per_kec:03d}.{i % per_kec:04d}",
-                        nama=f"Kel Sintetis {i}", **geometry)
-        session.add(kel)
-        session.flush()
-        have.append(kel.id)
-    session.commit()
-    return have
+        kel_deg = KEC_DEG / KEL_PER_SIDE
+        for kx in range(KEC_PER_SIDE):
+            for ky in range(KEC_PER_SIDE):
+                kec = Kecamatan(kota=kota, kode_kemendagri=f"99.{kx}{ky}", nama=f"Kec Sintetis {kx}-{ky}",
+                                **_square(REGION[0] + kx * KEC_DEG, REGION[1] + ky * KEC_DEG, KEC_DEG))
+                session.add(kec)
+                for i in range(KEL_PER_SIDE):
+                    for j in range(KEL_PER_SIDE):
+                        session.add(Kelurahan(kecamatan=kec, kode_kemendagri=f"99.{kx}{ky}.{i}{j}",
+                                              nama=f"Kel Sintetis {kx}-{ky}-{i}-{j}",
+                                              **_square(kec.min_lon + i * kel_deg, kec.min_lat + j * kel_deg, kel_deg)))
+        session.commit()
+    ids = {}
+    side = KEC_PER_SIDE * KEL_PER_SIDE
+    for kel_id, lon, lat in session.execute(select(Kelurahan.id, Kelurahan.min_lon, Kelurahan.min_lat)
+                                            .where(Kelurahan.kode_kemendagri.like("99.%"))):
+        ids[(min(side - 1, round((lon - REGION[0]) / (KEC_DEG / KEL_PER_SIDE))),
+             min(side - 1, round((lat - REGION[1]) / (KEC_DEG / KEL_PER_SIDE))))] = kel_id
+    return ids
 
 
 def add_tps(app, target: int, rng: random.Random) -> float:
@@ -122,13 +130,18 @@ def add_tps(app, target: int, rng: random.Random) -> float:
         todo = target - current
         if todo <= 0:
             return 0.0
-        kota_id, geometry = synthetic_area(session)
-        kelurahan = ensure_kelurahan(session, kota_id, geometry, (synthetic + todo) // PER_KELURAHAN + 1)
+        kelurahan = synthetic_area(session)
+        numbers = dict(session.execute(select(Tps.kelurahan_id, func.max(Tps.number))
+                                       .where(Tps.code.like("SYN-%")).group_by(Tps.kelurahan_id)).all())
+        side = KEC_PER_SIDE * KEL_PER_SIDE
+        kel_deg = KEC_DEG / KEL_PER_SIDE
         now = datetime.now(timezone.utc)
         rows = []
         for i in range(synthetic, synthetic + todo):
-            rows.append((f"SYN-{i:08d}", kelurahan[i // PER_KELURAHAN], i % PER_KELURAHAN + 1, "regular",
-                         f"Jl. Sintetis {i}", rng.uniform(REGION[1], REGION[3]), rng.uniform(REGION[0], REGION[2]),
+            lat, lon = rng.uniform(REGION[1], REGION[3]), rng.uniform(REGION[0], REGION[2])
+            kel = kelurahan[(min(side - 1, int((lon - REGION[0]) / kel_deg)), min(side - 1, int((lat - REGION[1]) / kel_deg)))]
+            numbers[kel] = numbers.get(kel, 0) + 1
+            rows.append((f"SYN-{i:08d}", kel, numbers[kel], "regular", f"Jl. Sintetis {i}", lat, lon,
                          True, rng.randint(150, 600), rng.choice(STATUSES), now, now))
         columns = "code, kelurahan_id, number, kind, address, lat, lon, position_synthetic, dpt, status, created_at, updated_at"
         if db.engine.dialect.name == "postgresql":
@@ -157,6 +170,9 @@ def add_tps(app, target: int, rng: random.Random) -> float:
                 cur.execute("ANALYZE")
             finally:
                 raw.close()
+        session.rollback()  # end the read transaction begun before the bulk load (SQLite: stale snapshot)
+        bump(session, ["tps"])  # the bulk load bypassed the unit of work: say that TPS changed
+        session.commit()
         session.remove()
     return time.perf_counter() - started
 
@@ -168,14 +184,21 @@ def logged_in_client(app):
     return client
 
 
-def page_figures(client, runs: int = 3) -> tuple[float, int]:
-    times, size = [], 0
-    for _ in range(runs):
+def measure_map_page(app, client, runs: int = 10) -> dict:
+    """The /map page as a coordinator gets it: build time in-process (test client, ms: the first request,
+    then median and slowest of `runs`) and size (KB); `healthz_ms`: the median of the bare /healthz in the
+    same loop, i.e. what any request costs here (WSGI, logging, the machine's load)."""
+    times, bare = [], []
+    for _ in range(runs + 1):
         started = time.perf_counter()
         response = client.get("/map")
-        times.append(time.perf_counter() - started)
-        size = len(response.data)
-    return statistics.median(times), size
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.status_code
+        started = time.perf_counter()
+        client.get("/healthz")
+        bare.append((time.perf_counter() - started) * 1000)
+    return {"first_ms": times[0], "p50_ms": statistics.median(times[1:]), "max_ms": max(times[1:]),
+            "kb": len(response.data) / 1024, "healthz_ms": statistics.median(bare)}
 
 
 def naive_page(app) -> tuple[float, int]:
@@ -202,26 +225,85 @@ def viewport(lat: float, lon: float, zoom: int) -> str:
     return f"{lon - half_w:.5f},{lat - half_h:.5f},{lon + half_w:.5f},{lat + half_h:.5f}"
 
 
-def endpoint_latency(app, client, zoom: int, requests: int, rng: random.Random) -> tuple[float, float, float]:
-    """p50, p95 (ms) and mean features per answer, over random viewports centred on random TPS."""
+def _percentiles(times: list[float]) -> tuple[float, float]:
+    times = sorted(times)
+    return times[len(times) // 2], times[max(0, int(len(times) * 0.95) - 1)]
+
+
+def random_centres(app, count: int, rng: random.Random) -> list[tuple[float, float]]:
     with app.app_context():
         top = db.session.scalar(select(func.max(Tps.id)))
         centres = []
-        while len(centres) < requests:
+        while len(centres) < count:
             row = db.session.execute(select(Tps.lat, Tps.lon).where(Tps.id == rng.randint(1, top))).first()
             if row:
-                centres.append(row)
+                centres.append(tuple(row))
         db.session.remove()
-    client.get(f"/map/data/tps.geojson?bbox={viewport(*centres[0], zoom)}&zoom={zoom}")  # warm-up
-    times, counts = [], []
-    for lat, lon in centres:
-        url = f"/map/data/tps.geojson?bbox={viewport(lat, lon, zoom)}&zoom={zoom}"
+    return centres
+
+
+def measure_endpoint(client, boxes: list[str], zoom: int) -> dict:
+    """p50 / p95 (ms), mean features and mean KB of /map/data/tps.geojson over these boxes, cold (no ETag)."""
+    client.get(f"/map/data/tps.geojson?bbox={boxes[0]}&zoom={zoom}")  # warm-up
+    times, counts, sizes = [], [], []
+    for box in boxes:
         started = time.perf_counter()
-        response = client.get(url)
+        response = client.get(f"/map/data/tps.geojson?bbox={box}&zoom={zoom}")
         times.append((time.perf_counter() - started) * 1000)
-        counts.append(len(response.get_json()["features"]))
-    times.sort()
-    return times[len(times) // 2], times[int(len(times) * 0.95) - 1], statistics.mean(counts)
+        body = response.get_json()
+        counts.append(len(body["features"]))
+        sizes.append(len(response.data) / 1024)
+        if zoom < 10:
+            assert body.get("aggregate"), "a zoomed-out answer must be grid cells"
+    p50, p95 = _percentiles(times)
+    return {"p50": p50, "p95": p95, "features": statistics.mean(counts), "kb": statistics.mean(sizes)}
+
+
+def measure_grid(app, client, requests: int, rng: random.Random, zoom: int = 9) -> dict:
+    """The zoomed-out layer (stored grid counts) over random 1366x768 viewports at `zoom`."""
+    return measure_endpoint(client, [viewport(lat, lon, zoom) for lat, lon in random_centres(app, requests, rng)], zoom)
+
+
+def measure_refresh(app, change_share: float = 0.01, rng: random.Random | None = None) -> dict:
+    """The grid refresh (what `flask refresh-map-grid` and the background refresher run): a count from
+    scratch (table emptied), then again after `change_share` of the TPS changed status (bulk UPDATE)."""
+    from logistics.models import MapGridCell, MapGridState
+
+    rng = rng or random.Random(7)
+    with app.app_context():
+        session = db.session
+        session.query(MapGridCell).delete()
+        session.query(MapGridState).delete()
+        session.commit()
+        started = time.perf_counter()
+        first = map_grid.refresh(session)
+        session.commit()
+        first_s = time.perf_counter() - started
+        top = session.scalar(select(func.max(Tps.id)))
+        ids = rng.sample(range(1, top + 1), max(1, int(top * change_share)))
+        for start in range(0, len(ids), 5000):  # open <-> setup: no step times to keep consistent
+            session.execute(text("UPDATE tps SET status = CASE WHEN status = 'setup' THEN 'open' ELSE 'setup' END"
+                                 " WHERE status IN ('setup', 'open') AND id IN (" + ",".join(map(str, ids[start:start + 5000])) + ")"))
+        bump(session, ["tps"])
+        session.commit()
+        started = time.perf_counter()
+        again = map_grid.refresh(session)
+        session.commit()
+        again_s = time.perf_counter() - started
+        session.remove()
+    return {"first_s": first_s, "cells": first.cells, "again_s": again_s, "written": again.written,
+            "changed_tps": len(ids)}
+
+
+def measure_boundaries(client, bbox: str = "105.9,-2.4,106.4,-1.9", zooms=(8, 10, 12, 14)) -> list[dict]:
+    """Size (KB) and features of /map/data/boundaries/<level>.geojson per zoom (the demo city's polygons)."""
+    rows = []
+    for level in ("kota", "kecamatan", "kelurahan"):
+        for zoom in zooms:
+            response = client.get(f"/map/data/boundaries/{level}.geojson?bbox={bbox}&zoom={zoom}")
+            rows.append({"level": level, "zoom": zoom, "kb": len(response.data) / 1024,
+                         "features": len(response.get_json()["features"])})
+    return rows
 
 
 def run_backend(name: str, url: str, sizes: list[int], args, naive: dict) -> list[dict]:
@@ -238,13 +320,13 @@ def run_backend(name: str, url: str, sizes: list[int], args, naive: dict) -> lis
             db.session.commit()
             db.session.remove()
         coverage_s = time.perf_counter() - started
+        refresh = measure_refresh(app, rng=rng)
         client = logged_in_client(app)
-        started = time.perf_counter()
-        client.get(f"/map/data/tps.geojson?bbox={viewport(-2.13, 106.11, 14)}&zoom=14")
-        first_request_s = time.perf_counter() - started
-        page_s, page_size = page_figures(client)
-        d50, d95, dn = endpoint_latency(app, client, 14, args.requests, rng)
-        g50, g95, gn = endpoint_latency(app, client, 9, max(20, args.requests // 4), rng)
+        page = measure_map_page(app, client, args.page_runs)
+        detail = measure_endpoint(client, [viewport(lat, lon, 14) for lat, lon in random_centres(app, args.requests, rng)], 14)
+        grid9 = measure_grid(app, client, args.requests, rng, zoom=9)
+        centre = ((REGION[1] + REGION[3]) / 2, (REGION[0] + REGION[2]) / 2)
+        grid6 = measure_endpoint(client, [viewport(*centre, 6)] * max(20, args.requests // 4), 6)
         if args.naive and n not in naive:
             measured = [(k, v[0]) for k, v in sorted(naive.items()) if isinstance(v, tuple)]
             expected = measured[-1][1] * n / measured[-1][0] if measured else 0.0  # linear in N
@@ -252,25 +334,38 @@ def run_backend(name: str, url: str, sizes: list[int], args, naive: dict) -> lis
                 naive[n] = f"not run (~{expected:.0f} s expected, linear from {measured[-1][0]:,})"
             else:
                 naive[n] = naive_page(app)
-        row = dict(backend=name, n=n, load_s=load_s, coverage_s=coverage_s, first_s=first_request_s, page_s=page_s, page_kb=page_size / 1024,
-                   naive=naive.get(n), d50=d50, d95=d95, dn=dn, g50=g50, g95=g95, gn=gn)
+        row = dict(backend=name, n=n, load_s=load_s, coverage_s=coverage_s, page=page, naive=naive.get(n),
+                   detail=detail, grid9=grid9, grid6=grid6, refresh=refresh)
         results.append(row)
-        print(format_row(row, args.naive_limit), flush=True)
+        print(format_row(row), flush=True)
+    if args.boundaries:
+        print("\n| DB | level | " + " | ".join(f"zoom {z}" for z in (8, 10, 12, 14)) + " |\n|---|---|---|---|---|---|")
+        sizes_by_level: dict[str, list[str]] = {}
+        for b in measure_boundaries(logged_in_client(app)):
+            sizes_by_level.setdefault(b["level"], []).append(f"{b['kb']:.1f} KB ({b['features']})")
+        for level, cells in sizes_by_level.items():
+            print(f"| {name} | {level} | " + " | ".join(cells) + " |")
     return results
 
 
-def format_row(r: dict, limit: float) -> str:
+def format_row(r: dict) -> str:
     naive = r["naive"]
     naive_text = (f"{naive[0]:.2f} s, {naive[1] / 1024 / 1024:.1f} MB" if isinstance(naive, tuple)
                   else naive or "not run (--no-naive)")
-    return (f"| {r['backend']} | {r['n']:,} | {r['page_s'] * 1000:.0f} ms, {r['page_kb']:.0f} KB | {naive_text} | "
-            f"{r['d50']:.1f} / {r['d95']:.1f} ms ({r['dn']:.0f} TPS) | {r['g50']:.1f} / {r['g95']:.1f} ms ({r['gn']:.0f} cells) | "
-            f"{r['coverage_s']:.2f} s ({r['first_s']:.2f} s) | {r['load_s']:.1f} s |")
+    p, d, g9, g6, rf = r["page"], r["detail"], r["grid9"], r["grid6"], r["refresh"]
+    return (f"| {r['backend']} | {r['n']:,} | {p['p50_ms']:.1f} / {p['max_ms']:.1f} ms (first {p['first_ms']:.0f}; /healthz {p['healthz_ms']:.1f}), "
+            f"{p['kb']:.1f} KB | {naive_text} | "
+            f"{d['p50']:.1f} / {d['p95']:.1f} ms ({d['features']:.0f} TPS) | "
+            f"{g9['p50']:.1f} / {g9['p95']:.1f} ms ({g9['features']:.0f} cells) | "
+            f"{g6['p50']:.1f} / {g6['p95']:.1f} ms ({g6['features']:.0f} cells, {g6['kb']:.0f} KB) | "
+            f"{rf['first_s']:.2f} s ({rf['cells']:,} rows); {rf['again_s']:.2f} s ({rf['written']:,} written) | "
+            f"{r['coverage_s']:.2f} s | {r['load_s']:.1f} s |")
 
 
-HEADER = ("| DB | TPS | /map page: build, size | naive Folium (Marker per TPS): build, size | "
-          "bbox endpoint zoom 14: p50 / p95 (mean features) | zoom 9 grid: p50 / p95 (mean cells) | "
-          "coverage recomputed (then first request) | bulk insert |\n|---|---|---|---|---|---|---|---|")
+HEADER = ("| DB | TPS | /map page: build p50 / slowest (first; bare /healthz), size | naive Folium (Marker per TPS): build, size | "
+          "bbox endpoint zoom 14: p50 / p95 (mean features) | zoom 9 grid (stored): p50 / p95 (mean cells) | "
+          "whole region, zoom 6: p50 / p95 | grid refresh: from scratch; after 1% of TPS changed | "
+          "coverage recomputed | bulk insert |\n|---|---|---|---|---|---|---|---|---|---|")
 
 
 def main() -> None:
@@ -282,6 +377,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--naive-limit", type=float, default=120.0)
     parser.add_argument("--no-naive", dest="naive", action="store_false")
+    parser.add_argument("--page-runs", type=int, default=10)
+    parser.add_argument("--no-boundaries", dest="boundaries", action="store_false")
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(","))
     print(f"# map_scale {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC · {platform.node()} · "
@@ -293,7 +390,7 @@ def main() -> None:
         rows += run_backend(backend, url, sizes, args, naive)
     print("\n" + HEADER)
     for row in rows:
-        print(format_row(row, args.naive_limit))
+        print(format_row(row))
 
 
 if __name__ == "__main__":

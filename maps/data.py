@@ -2,53 +2,51 @@
 
 /map/data/tps.geojson?bbox=minlon,minlat,maxlon,maxlat&zoom=Z&color=status|meals
   zoom >= DETAIL_ZOOM and at most MAX_POINTS TPS in view: one feature per TPS (clustered by the page);
-  otherwise: one feature per grid cell (`aggregate: true`, count, opened, closed), shared for GRID_TTL_S.
+  otherwise: one feature per grid cell (`aggregate: true`, count, opened, closed), read from the stored
+  counts (`map_grid_cell`, refreshed in the background; counted live only for a zoom finer than stored).
 /map/data/incidents.geojson, /map/data/stations.geojson, /map/data/facilities.geojson?bbox=...
+/map/data/boundaries/<kota|kecamatan|kelurahan>.geojson?bbox=...&zoom=Z: outlines simplified for the zoom.
+
+ETags come from data versions (logistics/services/data_versions.py): counters every committed change
+bumps, kept in the database, so every process and app server gives the same tag for the same data.
 """
 from __future__ import annotations
 
 import hashlib
-import math
-import threading
-import time
-from collections import OrderedDict
 
 import marshmallow as ma
-from flask import Response, jsonify, request, url_for
+from flask import Response, current_app, jsonify, request, url_for
 from sqlalchemy import select
 
-from logistics.models import (
-    Delivery, HealthIncident, MedicStation, Person, PersonRole, Role, Tps,
-)
+from logistics.models import MedicStation, Person, PersonRole, Role
 from logistics.queries import map_points as mp
 from logistics.queries import coverage
+from logistics.queries.data_versions import versions
+from logistics.rules.map_cells import TOP_ZOOM
+from logistics.services.boundary_shapes import AREAS, column_for_zoom
+from logistics.services.map_grid import source_version
 from logistics.rules.meal_state import MealState
-from logistics.timeutil import format_wib, utcnow
+from logistics.timeutil import format_wib
 from maps import bp
-from siaga.election import election_window
+from siaga.election import election_now, election_window
 from logistics.permissions.read_scope import personal_visible, visible_ids
 from siaga.auth import current_actor, kecamatan_scope, login_required
 from siaga.extensions import db
 from siaga.fields import FormChoice, FormInt, Translated, bad_text
 from siaga.forms import FormSchema, with_query
-from siaga.i18n import _, current_language, label, register_english
+from siaga.i18n import _, current_language, label, lazy_gettext
 
 DETAIL_ZOOM = 10  # below this, always grid cells
 MAX_POINTS = 2000  # more TPS than this in view: grid cells too
-GRID_PX = 64  # a grid cell is about this many screen pixels wide
-GRID_TTL_S = 15
-GRID_CACHE_SIZE = 512
-_grid_cache: OrderedDict = OrderedDict()
-_grid_lock = threading.Lock()
+# Boundaries are drawn from this zoom on (a country's kelurahan at zoom 5 would be 80,000 outlines).
+BOUNDARY_MIN_ZOOM = {"kota": 0, "kecamatan": 8, "kelurahan": 11}
+BOUNDARY_MAX_AGE_S = 300  # boundaries change with an import; the browser may reuse one for 5 minutes
 
 MEAL_LABELS = {
-    MealState.LATE: "Terlambat", MealState.SHORT: "Kurang", MealState.ARRIVED: "Sudah datang",
-    MealState.PENDING: "Belum waktunya",
+    MealState.LATE: lazy_gettext("Terlambat"), MealState.SHORT: lazy_gettext("Kurang"),
+    MealState.ARRIVED: lazy_gettext("Sudah datang"),
+    MealState.PENDING: lazy_gettext("Belum waktunya"),
 }
-register_english({
-    "Terlambat": "Late", "Kurang": "Short", "Sudah datang": "Arrived", "Belum waktunya": "Not due yet",
-    "Parameter bbox tidak valid (minlon,minlat,maxlon,maxlat).": "Invalid bbox (minlon,minlat,maxlon,maxlat).",
-})
 
 
 class BBoxField(Translated, ma.fields.Field):
@@ -71,7 +69,12 @@ class TpsQuery(FormSchema):
     color = FormChoice(("status", "meals"))
 
 
-def _conditional(version: str, build) -> Response:
+class BoundaryQuery(FormSchema):
+    bbox = BBoxField()
+    zoom = FormInt(0, 22)
+
+
+def _conditional(version: str, build, cache_control: str = "private, no-cache") -> Response:
     """Answer 304 when the client already has this version; otherwise build the body."""
     scope = kecamatan_scope()
     tag = hashlib.sha1(f"{version}|{request.full_path}|{scope}|{current_language()}".encode()).hexdigest()
@@ -81,7 +84,7 @@ def _conditional(version: str, build) -> Response:
         response = jsonify(build())
         response.mimetype = "application/geo+json"
     response.set_etag(tag)
-    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["Cache-Control"] = cache_control
     return response
 
 
@@ -101,46 +104,49 @@ def tps_geojson(query: dict):
     box, zoom = query["bbox"], query.get("zoom", DETAIL_ZOOM)
     meals = query.get("color") == "meals"
     if zoom < DETAIL_ZOOM:
-        # Counts per cell may be GRID_TTL_S old: at national scale the data changes every moment,
-        # and a zoomed-out view is where a query touches the most rows.
-        return _conditional(f"grid|{int(time.time() // GRID_TTL_S)}", lambda: _grid(box, zoom))
-    version = mp.data_version(db.session, Tps, Delivery) if meals else mp.data_version(db.session, Tps)
+        return _grid(box, zoom)
+    version = versions(db.session, "tps", "delivery") if meals else versions(db.session, "tps")
+    state = mp.grid_state(db.session)  # a view with too many TPS shows the stored cells
+    version += f"|{state.refreshed_at.isoformat() if state else '-'}"
     if meals:
-        version += utcnow().strftime("|%Y%m%d%H%M")  # lateness moves with the clock
-    return _conditional(version, lambda: _tps_features(box, zoom, meals))
+        version += election_now().strftime("|%Y%m%d%H%M")  # lateness moves with the (election day's) clock
+    return _conditional(version, lambda: _tps_features(box, zoom, meals, counted=state is not None))
 
 
-def _grid(box: mp.BBox, zoom: int) -> dict:
-    """Grid cells for the box, shared for GRID_TTL_S between everyone asking for the same cells:
-    the box is widened to whole cells, so nearby viewports ask the same question."""
-    cell = 360.0 / (2 ** zoom) * GRID_PX / 256
-    snapped = mp.BBox(max(-180.0, math.floor(box.min_lon / cell) * cell), max(-90.0, math.floor(box.min_lat / cell) * cell),
-                      min(180.0, math.ceil(box.max_lon / cell) * cell), min(90.0, math.ceil(box.max_lat / cell) * cell))
+def _grid(box: mp.BBox, zoom: int) -> Response:
+    """Grid cells from the stored counts. They may be a refresh behind the data (seconds): a zoomed-out
+    view is where a live count would touch the most rows, and at national scale TPS change every moment.
+    When the counts are behind, the background refresher is woken (it runs at most every few seconds,
+    and only one process at a time does the work)."""
+    state = mp.grid_state(db.session)
+    if state is None or state.source != source_version(db.session):
+        refresher = current_app.extensions.get("siaga_grid_refresher")
+        if refresher is not None:
+            refresher.kick()
+    if state is None:  # never counted (a fresh database): count live until the first refresh
+        return _conditional(versions(db.session, "tps", "kelurahan"), lambda: _cells(box, zoom, live=True))
+    return _conditional(f"grid|{state.source}|{state.refreshed_at.isoformat()}", lambda: _cells(box, zoom))
+
+
+def _cells(box: mp.BBox, zoom: int, live: bool = False) -> dict:
     scope = kecamatan_scope()
-    key = (int(time.time() // GRID_TTL_S), str(db.engine.url), snapped, zoom, tuple(scope or ()))
-    with _grid_lock:
-        if key in _grid_cache:
-            _grid_cache.move_to_end(key)
-            return _grid_cache[key]
-    cells = mp.tps_grid(db.session, snapped, cell, scope)
-    body = _collection([_point(c["lon"], c["lat"], {"aggregate": True, "count": c["count"], "opened": c["opened"],
+    if live or zoom > TOP_ZOOM:
+        cells = mp.tps_grid(db.session, box, zoom, scope)
+    else:
+        cells = mp.stored_grid(db.session, box, zoom, scope)
+    return _collection([_point(c["lon"], c["lat"], {"aggregate": True, "count": c["count"], "opened": c["opened"],
                                                      "closed": c["closed"]}) for c in cells], aggregate=True)
-    with _grid_lock:
-        _grid_cache[key] = body
-        while len(_grid_cache) > GRID_CACHE_SIZE:
-            _grid_cache.popitem(last=False)
-    return body
 
 
-def _tps_features(box: mp.BBox, zoom: int, meals: bool) -> dict:
+def _tps_features(box: mp.BBox, zoom: int, meals: bool, counted: bool) -> dict:
     scope = kecamatan_scope()
     rows = mp.tps_in_box(db.session, box, scope, MAX_POINTS)
-    if rows is None:
-        return _grid(box, zoom)
+    if rows is None:  # too many to show one by one: cells
+        return _cells(box, zoom, live=not counted)
     states = {}
     if meals:
         start, end = election_window()
-        states = mp.meal_states(db.session, [r["id"] for r in rows], utcnow(), start, end)
+        states = mp.meal_states(db.session, [r["id"] for r in rows], election_now(), start, end)
     nearest = coverage.nearest(db.session, [r["id"] for r in rows])
     station_ids = {n[0] for n in nearest.values() if n}
     names = dict(db.session.execute(select(MedicStation.id, MedicStation.name)
@@ -152,7 +158,7 @@ def _tps_features(box: mp.BBox, zoom: int, meals: bool) -> dict:
                  "officers_present": r["officers_present"], "dpt": r["dpt"],
                  "url": url_for("maps.tps_record", tps_id=r["id"])}
         if r["id"] in states:
-            props.update(meal=states[r["id"]].value, meal_label=_(MEAL_LABELS[states[r["id"]]]))
+            props.update(meal=states[r["id"]].value, meal_label=str(MEAL_LABELS[states[r["id"]]]))
         near = nearest.get(r["id"])
         if near:
             props.update(station=names.get(near[0], ""), station_km=round(near[1] / 1000, 2))
@@ -165,7 +171,7 @@ def _tps_features(box: mp.BBox, zoom: int, meals: bool) -> dict:
 @with_query(BoxQuery)
 def incidents_geojson(query: dict):
     box = query.get("bbox")
-    return _conditional(mp.data_version(db.session, HealthIncident), lambda: _incident_features(box))
+    return _conditional(versions(db.session, "health_incident"), lambda: _incident_features(box))
 
 
 def _incident_features(box) -> dict:
@@ -189,7 +195,7 @@ def _incident_features(box) -> dict:
 @with_query(BoxQuery)
 def stations_geojson(query: dict):
     box = query.get("bbox")
-    version = mp.data_version(db.session, MedicStation, Person) + "|" + coverage.version(db.session)
+    version = versions(db.session, "medic_station", "person", "tps_coverage")
     return _conditional(version, lambda: _station_features(box))
 
 
@@ -217,9 +223,29 @@ def _station_features(box) -> dict:
 @login_required(Role.COORDINATOR)
 @with_query(BoxQuery)
 def facilities_geojson(query: dict):
-    from logistics.models import HealthFacility
-
     box = query.get("bbox")
-    return _conditional(mp.data_version(db.session, HealthFacility), lambda: _collection([
+    return _conditional(versions(db.session, "health_facility"), lambda: _collection([
         _point(f.lon, f.lat, {"id": f.id, "name": f.name, "kind": label(f.kind), "address": f.address or ""})
         for f in mp.facilities_in_box(db.session, box)]))
+
+
+@bp.get("/map/data/boundaries/<any(kota, kecamatan, kelurahan):level>.geojson")
+@login_required(Role.COORDINATOR)
+@with_query(BoundaryQuery)
+def boundaries_geojson(query: dict, level: str):
+    """One level's outlines in the box, simplified for the zoom (stored at import time). The same for
+    every coordinator (boundaries are the map's base), cached by the browser for a few minutes and then
+    revalidated with the ETag."""
+    box, zoom = query.get("bbox"), query.get("zoom", 12)
+    column = column_for_zoom(zoom)
+    version = f"{versions(db.session, level)}|{column}"
+
+    def build() -> dict:
+        if zoom < BOUNDARY_MIN_ZOOM[level]:
+            return _collection([], min_zoom=BOUNDARY_MIN_ZOOM[level])
+        return _collection([{"type": "Feature", "geometry": geometry, "properties": {"id": i, "nama": nama}}
+                            for i, nama, geometry in mp.boundaries_in_box(db.session, AREAS[level], column, box)])
+
+    response = _conditional(version, build, f"private, max-age={BOUNDARY_MAX_AGE_S}")
+    response.no_personal_data = True  # public outlines: the browser may keep them (siaga/security.py)
+    return response

@@ -1,24 +1,26 @@
-"""The /map page's Folium part: base map, boundary layers, empty overlay layers, layer control, legend.
+"""The /map page's Folium part: base map, empty layers, layer control, legend.
 
-TPS, incidents, stations and facilities are NOT in the page: static/js/siaga-map.js fills the
-overlay layers from the GeoJSON endpoints per viewport, so the page's size does not grow with the
-number of TPS. Only the map's own HTML and script are used from Folium's output; Leaflet and
-its plugins come from this app's static files (no CDN), and the script runs under the CSP nonce.
+Nothing of the data is in the page, boundaries included: static/js/siaga-map.js fills the layers from
+the GeoJSON endpoints per viewport (boundaries simplified for the zoom), so the page's size and build
+time do not grow with the number of TPS or areas. The Folium part depends only on the texts (the
+language), so it is built once per language and reused; what differs per user (the area to fit) is in
+the page's small JSON config. Only the map's own HTML and script are used from Folium's output; Leaflet
+and its plugins come from this app's static files (no CDN), and the script runs under the CSP nonce.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from functools import lru_cache
 
 import folium
 from branca.element import MacroElement
 from jinja2 import Template
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from logistics.models import Kecamatan, Kelurahan, Kota
 
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
+BOUNDARIES = ("kota", "kecamatan", "kelurahan")  # drawn under the overlays
+HIDDEN_AT_START = ("kelurahan",)
 OVERLAYS = ("tps", "incidents", "stations", "facilities")
 
 
@@ -73,31 +75,19 @@ class Legend(MacroElement):
         self.texts = texts
 
 
-def _collection(areas) -> dict:
-    return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": a.boundary, "properties": {"nama": a.nama, "id": a.id}} for a in areas]}
+def build_map(names: dict, legend: dict) -> MapParts:
+    """The page's map: layers named `names` (boundaries and overlays), the legend's texts `legend`."""
+    return _build(json.dumps(names, sort_keys=True), json.dumps(legend, sort_keys=True))
 
 
-def build_map(session: Session, names: dict, legend: dict, focus_kecamatan_id: int | None) -> MapParts:
-    """The page's map for the city of the focus kecamatan (or the first city), fitted to the focus."""
-    focus = session.get(Kecamatan, focus_kecamatan_id) if focus_kecamatan_id else None
-    kota = focus.kota if focus else session.scalar(select(Kota).order_by(Kota.id).limit(1))
+@lru_cache(maxsize=16)  # one per language (and per set of texts)
+def _build(names_json: str, legend_json: str) -> MapParts:
+    names, legend = json.loads(names_json), json.loads(legend_json)
     fmap = folium.Map(location=[-2.13, 106.11], zoom_start=12, tiles=None, control_scale=True,
                       prefer_canvas=True, width="100%", height="100%")
     folium.TileLayer(OSM_TILES, attr=OSM_ATTRIBUTION, name="OpenStreetMap", max_zoom=19).add_to(fmap)
-    if kota is not None:
-        kecamatan = list(session.scalars(select(Kecamatan).where(Kecamatan.kota_id == kota.id)))
-        kelurahan = list(session.scalars(select(Kelurahan).join(Kecamatan).where(Kecamatan.kota_id == kota.id)))
-        folium.GeoJson(_collection(kelurahan), name=names["kelurahan"], show=False,
-                       style_function=lambda _f: {"color": "#6b4fa0", "weight": 1, "fill": False, "dashArray": "4"},
-                       tooltip=folium.GeoJsonTooltip(fields=["nama"], labels=False)).add_to(fmap)
-        folium.GeoJson(_collection(kecamatan), name=names["kecamatan"],
-                       style_function=lambda _f: {"color": "#0a3a8c", "weight": 2.5, "fillOpacity": 0.03},
-                       highlight_function=lambda _f: {"weight": 4},
-                       tooltip=folium.GeoJsonTooltip(fields=["nama"], labels=False)).add_to(fmap)
-        area = focus or kota
-        fmap.fit_bounds([[area.min_lat, area.min_lon], [area.max_lat, area.max_lon]])
-    layers = {key: folium.FeatureGroup(name=names[key]).add_to(fmap) for key in OVERLAYS}
+    layers = {key: folium.FeatureGroup(name=names[key], show=key not in HIDDEN_AT_START).add_to(fmap)
+              for key in BOUNDARIES + OVERLAYS}
     control = folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.add_child(ExposeLayers(layers, control))
     fmap.add_child(Legend(legend))

@@ -96,7 +96,7 @@ def _as_cli(service, *args) -> None:
     try:
         service(db.session, _cli_actor(), *args)
     except DomainError as exc:
-        raise click.UsageError(" ".join([exc.message, *exc.fields.values()]))
+        raise click.UsageError(" ".join(map(str, [exc.message, *exc.fields.values()])))
 
 
 def _add_account_command(app: Flask, name: str, service, help_text: str, done: str) -> None:
@@ -164,6 +164,26 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         rows = db.session.scalar(select(func.count()).select_from(TpsCoverage))
         click.echo(f"tps_coverage {rows:>7}  ({written} changed, {time.perf_counter() - started:.1f} s)")
+
+    @app.cli.command("refresh-map-grid")
+    @click.option("--force", is_flag=True, help="Count again even if no TPS changed since the last count.")
+    def refresh_map_grid_command(force: bool) -> None:
+        """Count TPS per map grid cell (the zoomed-out map) and fill missing simplified boundaries.
+
+        The app does this in the background after changes; run it after an upgrade, a bulk load that
+        bypassed the app, or from cron on servers with MAP_GRID_REFRESH=off."""
+        from logistics.services.boundary_shapes import fill_missing
+        from logistics.services.map_grid import refresh
+
+        shapes = fill_missing(db.session)
+        db.session.commit()
+        result = refresh(db.session, force=force)
+        db.session.commit()
+        click.echo(f"boundaries simplified {shapes:>7}")
+        if result is None:
+            click.echo("map_grid_cell          up to date (or another process is counting)")
+        else:
+            click.echo(f"map_grid_cell {result.cells:>13}  ({result.written} written, {result.seconds:.2f} s)")
 
     @app.cli.command("plan-meals")
     @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None,

@@ -3,6 +3,9 @@ import pytest
 from sqlalchemy import func, select
 
 from logistics.models import Kecamatan, Kelurahan, MedicStation, Tps, TpsStatus
+from logistics.queries import map_points as mp
+from logistics.queries.map_points import BBox
+from logistics.rules.map_cells import TOP_ZOOM
 from logistics.rules.geo import nearest
 from logistics.services.incidents import report_incident
 from logistics.services.tps_status import advance_tps_status
@@ -105,3 +108,209 @@ def test_tps_popups_name_the_nearest_station(coordinator, session):
         expected_id, expected_m = nearest(tps.lat, tps.lon, stations)
         assert feature["properties"]["station"] == names[expected_id]
         assert feature["properties"]["station_km"] == round(expected_m / 1000, 2)
+
+
+# --- data versions: ETags that every change moves, deletions included ---
+
+def add_tps(session, number=990) -> Tps:
+    kel = session.scalars(select(Kelurahan).order_by(Kelurahan.id)).first()
+    tps = Tps(kelurahan_id=kel.id, number=number, code=f"TEST-{number}", address="Jl. Uji", lat=kel.label_lat,
+              lon=kel.label_lon, dpt=100)
+    session.add(tps)
+    session.commit()
+    return tps
+
+
+def test_etags_change_when_a_tps_is_added_and_deleted(coordinator, session):
+    def tags():
+        return (coordinator.get("/map/data/stations.geojson").headers["ETag"],
+                coordinator.get(tps_url()).headers["ETag"])
+
+    before = tags()
+    tps = add_tps(session)
+    added = tags()
+    assert added[0] != before[0] and added[1] != before[1]
+    session.delete(tps)
+    session.commit()
+    deleted = tags()
+    assert deleted[0] not in (before[0], added[0]) and deleted[1] not in (before[1], added[1])
+
+
+def test_versions_are_bumped_once_per_commit_for_what_changed(session, actor_for):
+    from logistics.queries.data_versions import versions
+    from logistics.services import data_versions
+
+    seen = []
+
+    def listener(_session, names):
+        seen.append(names)
+
+    data_versions.LISTENERS.append(listener)
+    try:
+        before = versions(session, "tps", "delivery", "health_incident")
+        petugas = actor_for("petugas")
+        advance_tps_status(session, petugas, petugas.tps_id, TpsStatus.OPEN)
+        after = versions(session, "tps", "delivery", "health_incident")
+    finally:
+        data_versions.LISTENERS.remove(listener)
+    old, new = (dict(p.split(":") for p in v.split("|")) for v in (before, after))
+    assert int(new["tps"]) == int(old["tps"]) + 1 and new["health_incident"] == old["health_incident"]
+    assert seen and "tps" in seen[-1]
+
+
+# --- the zoomed-out map: counts stored per cell, refreshed in the background ---
+
+def grid(client, zoom=8, bbox=CITY):
+    return client.get(tps_url(bbox, zoom))
+
+
+def cell_sums(response) -> tuple[int, int]:
+    features = response.get_json()["features"]
+    return sum(f["properties"]["count"] for f in features), sum(f["properties"]["opened"] for f in features)
+
+
+def test_grid_counts_come_from_the_table_and_follow_a_refresh(coordinator, session, actor_for):
+    from logistics.services.map_grid import refresh
+
+    refresh(session)  # other tests may have committed changes for real since the seed counted
+    assert refresh(session) is None  # nothing changed since
+    first = grid(coordinator)
+    total = session.scalar(select(func.count(Tps.id)))
+    opened = session.scalar(select(func.count(Tps.id)).where(Tps.status != TpsStatus.SETUP))
+    assert cell_sums(first) == (total, opened)
+    for zoom in (3, 6, 9):  # every level adds up to the same (zoomed in further, the city shows its TPS)
+        assert cell_sums(grid(coordinator, zoom))[0] == total, zoom
+    for zoom in range(0, TOP_ZOOM + 1):
+        assert sum(c["count"] for c in mp.stored_grid(session, BBox.parse(CITY), zoom)) == total, zoom
+    petugas = actor_for("petugas")
+    advance_tps_status(session, petugas, petugas.tps_id, TpsStatus.OPEN)
+    # Until the refresh, the stored counts (and their ETag) stay as they were.
+    assert grid(coordinator, bbox=CITY).headers["ETag"] == first.headers["ETag"]
+    result = refresh(session)
+    assert result is not None and 0 < result.written <= 2 * 12  # one cell per level, in total and per kecamatan
+    second = grid(coordinator)
+    assert second.headers["ETag"] != first.headers["ETag"]
+    assert cell_sums(second) == (total, opened + 1)
+    assert grid(coordinator).status_code == 200
+    assert coordinator.get(tps_url(zoom=8), headers={"If-None-Match": second.headers["ETag"]}).status_code == 304
+    assert refresh(session, force=True).written == 0  # idempotent: the same data, the same rows
+
+
+def test_grid_cells_are_where_their_tps_are(coordinator, session):
+    """A cell's point is the mean position of its TPS, inside the cell."""
+    from logistics.rules.map_cells import cell_degrees
+
+    size = cell_degrees(8)
+    for f in grid(coordinator).get_json()["features"]:
+        lon, lat = f["geometry"]["coordinates"]
+        box = f"{lon - 1e-9},{lat - 1e-9},{lon + 1e-9},{lat + 1e-9}"
+        assert len(grid(coordinator, 8, box).get_json()["features"]) == 1
+        assert int((lon + 180) // size) == int((lon + 180 - 1e-9) // size)
+
+
+def test_kecamatan_coordinator_grid_counts_only_its_kecamatan(client, session):
+    login(client, "camat-gerunggang")
+    expected = session.scalar(select(func.count(Tps.id)).join(Kelurahan).join(Kecamatan)
+                              .where(Kecamatan.nama == "Gerunggang"))
+    for zoom in (5, 8, 9):
+        assert cell_sums(grid(client, zoom))[0] == expected, zoom
+
+
+def test_grid_without_stored_counts_is_counted_live(coordinator, session):
+    from logistics.models import MapGridCell, MapGridState
+
+    session.query(MapGridCell).delete()
+    session.query(MapGridState).delete()
+    session.commit()
+    assert cell_sums(grid(coordinator))[0] == session.scalar(select(func.count(Tps.id)))
+
+
+def test_one_refresh_at_a_time_and_the_second_finds_nothing_to_do(app, session):
+    """Two processes refreshing at once: the second does not count the same data again (PostgreSQL:
+    the advisory lock is taken; SQLite: it waits for the first's write lock, then finds the counts
+    current). Run on the database's own committed data, in two connections."""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    from logistics.services.map_grid import refresh
+    from siaga.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    with Session(engine) as catch_up:  # other tests may have committed changes for real: count those first
+        refresh(catch_up)
+        catch_up.commit()
+    first, second_result = Session(engine), {}
+    try:
+        assert refresh(first, force=True) is not None  # holds its lock until it ends
+
+        def second():
+            with Session(engine) as other:
+                second_result["value"] = refresh(other)
+                other.rollback()
+
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(0.5)
+        first.rollback()
+        thread.join(10)
+        assert not thread.is_alive() and second_result == {"value": None}
+    finally:
+        first.close()
+
+
+def test_background_refresher_is_woken_by_commits_on_its_own_database_only(app, session, actor_for):
+    from maps.grid_refresher import GridRefresher
+
+    refresher = GridRefresher(app, 3600)
+    kicks = []
+    refresher.kick = lambda: kicks.append(1)
+    petugas = actor_for("petugas")
+    advance_tps_status(session, petugas, petugas.tps_id, TpsStatus.OPEN)
+    refresher.on_commit(session, frozenset({"tps"}))
+    refresher.on_commit(session, frozenset({"health_incident"}))  # not what the grid counts
+    other = GridRefresher(create_app_like(app), 3600)
+    other.kick = lambda: kicks.append(2)
+    other.on_commit(session, frozenset({"tps"}))  # another app's database (engine): not its business
+    assert kicks == [1]
+
+
+def create_app_like(app):
+    from siaga import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+
+
+# --- boundaries by URL, simplified for the zoom ---
+
+def test_boundaries_by_level_zoom_and_box_with_etag_and_cache(coordinator, session):
+    url = "/map/data/boundaries/kecamatan.geojson?bbox=" + CITY
+    fine = coordinator.get(url + "&zoom=14")
+    assert fine.status_code == 200 and "max-age" in fine.headers["Cache-Control"]
+    features = fine.get_json()["features"]
+    assert {f["properties"]["nama"] for f in features} == set(session.scalars(select(Kecamatan.nama)))
+    coarse = coordinator.get(url + "&zoom=8")
+    assert len(coarse.data) < len(fine.data)  # simplified for the zoom
+    assert coordinator.get(url + "&zoom=8", headers={"If-None-Match": coarse.headers["ETag"]}).status_code == 304
+    assert coordinator.get(url + "&zoom=5").get_json()["features"] == []  # too far out for kecamatan
+    assert coordinator.get("/map/data/boundaries/kota.geojson?zoom=5").get_json()["features"]
+    elsewhere = coordinator.get("/map/data/boundaries/kelurahan.geojson?zoom=14&bbox=120,0,121,1")
+    assert elsewhere.get_json()["features"] == []
+    assert coordinator.get("/map/data/boundaries/provinsi.geojson").status_code == 404
+    assert coordinator.get(url + "&zoom=99", headers={"Accept": "application/json"}).status_code == 422
+
+
+def test_boundary_etag_changes_when_an_area_changes(coordinator, session):
+    url = "/map/data/boundaries/kecamatan.geojson?zoom=12"
+    tag = coordinator.get(url).headers["ETag"]
+    kec = session.scalars(select(Kecamatan).order_by(Kecamatan.id)).first()
+    ring = [[kec.min_lon, kec.min_lat], [kec.max_lon, kec.min_lat], [kec.max_lon, kec.max_lat],
+            [kec.min_lon, kec.max_lat], [kec.min_lon, kec.min_lat]]
+    kec.boundary = {"type": "Polygon", "coordinates": [ring]}
+    session.commit()
+    assert kec.boundary_coarse["type"] == "Polygon"  # simplified when it was stored
+    changed = coordinator.get(url, headers={"If-None-Match": tag})
+    assert changed.status_code == 200
+    mine = next(f for f in changed.get_json()["features"] if f["properties"]["id"] == kec.id)
+    assert len(mine["geometry"]["coordinates"][0]) == 5

@@ -149,3 +149,21 @@ def test_map_legend_is_a_fold_with_a_toggle_and_groups_are_not_triage_coloured(c
     css = client.get("/maps/static/css/maps.css").get_data(as_text=True)
     assert ".map-legend.folded .legend-body" in css
     assert re.search(r"\.cell-icon,\.marker-cluster\.tps-group\{background:rgba\(69,90,100", css)
+
+
+def test_map_page_is_small_and_carries_no_boundaries(client, session):
+    """Boundaries come by URL (simplified for the zoom), so the page stays small at any size of area."""
+    import json
+
+    from logistics.models import Kelurahan as Kel
+
+    login(client, "koordinator")
+    response = client.get("/map")
+    html = response.get_data(as_text=True)
+    assert len(response.data) <= 60 * 1024
+    assert '"Polygon"' not in html and "MultiPolygon" not in html
+    assert session.scalar(select(Kel.nama).limit(1)) not in html  # no area names either
+    config = json.loads(re.search(r'<script type="application/json" id="map-config">(.*?)</script>', html, re.S).group(1))
+    assert config["boundaries"]["kecamatan"]["url"] == "/map/data/boundaries/kecamatan.geojson"
+    assert set(config["boundaries"]) == {"kota", "kecamatan", "kelurahan"}
+    assert '"Batas kota/kabupaten" :' in html

@@ -19,6 +19,7 @@ from logistics.models.enums import (
     Triage,
 )
 from logistics.models.idempotency import IdempotencyRecord
+from logistics.models.map_data import DataVersion, MapGridCell, MapGridState
 from logistics.models.health import HealthFacility, HealthIncident, MedicStation, TpsCoverage
 from logistics.models.operations import HealthCheckin, HealthScreening, RosterShift, Vendor
 from logistics.models.people import Person
@@ -28,8 +29,8 @@ from logistics.models.user import User
 from logistics.models.wilayah import Kecamatan, Kelurahan, Kota
 
 __all__ = [
-    "ApiToken", "AuditEntry", "Base", "CheckinKind", "Delivery", "DeliveryKind", "DeliveryStatus", "ElectionSetting", "FacilityKind",
+    "ApiToken", "AuditEntry", "Base", "CheckinKind", "DataVersion", "Delivery", "DeliveryKind", "DeliveryStatus", "ElectionSetting", "FacilityKind",
     "HealthCheckin", "HealthFacility", "HealthScreening", "RiskTier", "RosterShift", "Vendor",
-    "HealthIncident", "IdempotencyRecord", "IncidentStatus", "Kecamatan", "Kelurahan", "Kota", "MealRound", "MedicStation",
+    "HealthIncident", "IdempotencyRecord", "IncidentStatus", "Kecamatan", "Kelurahan", "Kota", "MapGridCell", "MapGridState", "MealRound", "MedicStation",
     "PatientKind", "Person", "PersonRole", "Role", "Tps", "TpsCoverage", "TpsKind", "TpsStatus", "Triage", "User",
 ]

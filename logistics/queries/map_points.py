@@ -1,7 +1,8 @@
 """Points for the live map, per viewport: TPS one by one when zoomed in, grid cells when zoomed out.
 
 Every query filters on the (lon, lat) index first, so its cost follows what is on screen, not
-how many TPS the country has.
+how many TPS the country has. Zoomed out, the cells are read from `map_grid_cell` (counted in the
+background, logistics/services/map_grid.py); a zoomed-in view with too many TPS counts finer cells live.
 """
 from __future__ import annotations
 
@@ -9,14 +10,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Integer, cast, func, select
+from sqlalchemy import Integer, case, cast, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from logistics.models import (
     Delivery, DeliveryKind, DeliveryStatus, HealthFacility, HealthIncident, IncidentStatus, Kelurahan,
-    MedicStation, Tps, TpsStatus,
+    MapGridCell, MapGridState, MedicStation, Tps,
 )
-from logistics.queries.scope import incident_kecamatan, tps_in_scope
+from logistics.rules.map_cells import CLOSED, NOT_OPENED, TOP_ZOOM, cell_degrees, cell_range
+from logistics.queries.scope import incident_in_kecamatan, tps_in_scope
 from logistics.rules.meal_state import MealRow, MealState, meal_state
 from logistics.settings import settings_for
 
@@ -65,13 +67,21 @@ def tps_in_box(session: Session, box: BBox, kecamatan_ids=None, limit: int = 500
              "officers_present": r[6], "dpt": r[7], "kelurahan": r[8], "kecamatan_id": r[9]} for r in rows]
 
 
-def tps_grid(session: Session, box: BBox, cell_deg: float, kecamatan_ids=None) -> list[dict]:
-    """TPS counted per grid cell of `cell_deg` degrees: centre of its TPS, total, opened, closed."""
-    col = cast((Tps.lon + 180.0) / cell_deg, Integer)  # shifted to positive: CAST truncates = floor
-    row = cast((Tps.lat + 90.0) / cell_deg, Integer)
-    opened = func.sum(cast(Tps.status != TpsStatus.SETUP, Integer))
-    closed = func.sum(cast(Tps.status.in_((TpsStatus.VOTING_CLOSED, TpsStatus.COUNTED, TpsStatus.HANDED_OVER)),
-                           Integer))
+def floor_int(expr, dialect: str):
+    """floor() as an integer on both databases (SQLite's CAST truncates, which is floor for the
+    non-negative values the grid uses; PostgreSQL's CAST rounds)."""
+    return cast(func.floor(expr), Integer) if dialect == "postgresql" else cast(expr, Integer)
+
+
+def tps_grid(session: Session, box: BBox, zoom: int, kecamatan_ids=None) -> list[dict]:
+    """TPS counted live per grid cell of `zoom` (logistics.rules.map_cells): centre of its TPS, total,
+    opened, closed. For zoomed-in views with too many TPS (the box is small); zoomed out, `stored_grid`."""
+    dialect = session.get_bind().dialect.name
+    size = cell_degrees(zoom)
+    col = floor_int((Tps.lon + 180.0) / size, dialect)
+    row = floor_int((Tps.lat + 90.0) / size, dialect)
+    opened = func.sum(case((Tps.status.in_(NOT_OPENED), 0), else_=1))
+    closed = func.sum(case((Tps.status.in_(CLOSED), 1), else_=0))
     query = (select(func.count(Tps.id), func.avg(Tps.lat), func.avg(Tps.lon), opened, closed)
              .where(*_in_box(Tps.lon, Tps.lat, box)).group_by(col, row))
     scope = tps_in_scope(kecamatan_ids)
@@ -79,6 +89,29 @@ def tps_grid(session: Session, box: BBox, cell_deg: float, kecamatan_ids=None) -
         query = query.where(scope)
     return [{"count": n, "lat": float(lat), "lon": float(lon), "opened": int(o or 0), "closed": int(c or 0)}
             for n, lat, lon, o, c in session.execute(query)]
+
+
+def grid_state(session: Session) -> MapGridState | None:
+    """When the stored cells were counted, and from which data versions (None: never)."""
+    return session.get(MapGridState, 1)
+
+
+def stored_grid(session: Session, box: BBox, zoom: int, kecamatan_ids=None) -> list[dict]:
+    """The stored cells of `zoom` (at most TOP_ZOOM) touching the box: one row per cell for the whole
+    area, the sum of the kecamatan's rows for a kecamatan coordinator."""
+    zoom = min(zoom, TOP_ZOOM)
+    x0, x1 = cell_range(box.min_lon, box.max_lon, zoom, 180.0)
+    y0, y1 = cell_range(box.min_lat, box.max_lat, zoom, 90.0)
+    c = MapGridCell
+    where = [c.zoom == zoom, c.cx.between(x0, x1), c.cy.between(y0, y1)]
+    if kecamatan_ids is None:
+        query = select(c.tps, c.sum_lat, c.sum_lon, c.opened, c.closed).where(c.kecamatan_id == 0, *where)
+    else:
+        query = (select(func.sum(c.tps), func.sum(c.sum_lat), func.sum(c.sum_lon), func.sum(c.opened),
+                        func.sum(c.closed)).where(c.kecamatan_id.in_(list(kecamatan_ids)), *where)
+                 .group_by(c.cx, c.cy))
+    return [{"count": int(n), "lat": float(slat) / n, "lon": float(slon) / n, "opened": int(o), "closed": int(cl)}
+            for n, slat, slon, o, cl in session.execute(query) if n]
 
 
 def meal_states(session: Session, tps_ids: list[int], now: datetime, day_start: datetime,
@@ -108,7 +141,7 @@ def open_incidents(session: Session, box: BBox | None, kecamatan_ids=None) -> li
                       selectinload(HealthIncident.medic_station))
              .order_by(HealthIncident.reported_at.desc()).limit(2000))
     if kecamatan_ids is not None:
-        query = query.where(incident_kecamatan().in_(list(kecamatan_ids)))
+        query = query.where(incident_in_kecamatan(kecamatan_ids))
     return list(session.scalars(query))
 
 
@@ -122,13 +155,15 @@ def facilities_in_box(session: Session, box: BBox | None) -> list[HealthFacility
                                 .order_by(HealthFacility.code).limit(5000)))
 
 
-def data_version(session: Session, *models) -> str:
-    """A cheap fingerprint of tables (newest change, highest id): both are index look-ups."""
-    parts = []
-    for model in models:
-        # Two scalar subqueries, not one SELECT with two aggregates: SQLite answers a lone MAX() from
-        # the index, but scans the table for MAX(a), MAX(b) together.
-        newest, top = session.execute(select(select(func.max(model.updated_at)).scalar_subquery(),
-                                             select(func.max(model.id)).scalar_subquery())).one()
-        parts.append(f"{newest.isoformat() if newest else '-'}:{top or 0}")
-    return "|".join(parts)
+
+def boundaries_in_box(session: Session, model, column: str, box: BBox | None, limit: int = 5000) -> list[tuple]:
+    """(id, nama, geometry) of the areas of `model` whose bounding box touches `box`, with the geometry
+    from `column` (a simplified one; the exact `boundary` for an area whose simplified one is not filled)."""
+    query = select(model.id, model.nama, getattr(model, column)).order_by(model.id).limit(limit)
+    if box is not None:
+        query = query.where(model.max_lon >= box.min_lon, model.min_lon <= box.max_lon,
+                            model.max_lat >= box.min_lat, model.min_lat <= box.max_lat)
+    rows = session.execute(query).all()
+    missing = [r[0] for r in rows if r[2] is None]
+    exact = dict(session.execute(select(model.id, model.boundary).where(model.id.in_(missing))).all()) if missing else {}
+    return [(i, nama, geometry if geometry is not None else exact[i]) for i, nama, geometry in rows]

@@ -1,6 +1,6 @@
 """The coordinators' map and dashboard in Chromium at 1366x768: every layer, live updates, no XSS."""
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from logistics.actor import Actor
@@ -21,7 +21,7 @@ OVERLAP_JS = """(function () {
         if (r - l > 4 && d - t > 4) { var top = document.elementFromPoint((l + r) / 2, (t + d) / 2);
           return {top: String(top && top.className), under: under[j].className}; } } }
     return null; })()"""
-LAYERS = ["Batas kecamatan", "Batas kelurahan", "TPS", "Kejadian kesehatan terbuka", "Pos kesehatan & jangkauan",
+LAYERS = ["Batas kota/kabupaten", "Batas kecamatan", "Batas kelurahan", "TPS", "Kejadian kesehatan terbuka", "Pos kesehatan & jangkauan",
           "Fasilitas kesehatan"]
 
 
@@ -185,3 +185,62 @@ def test_legend_folds_on_a_phone(phone, live_server):
     screenshot(phone, "map-legend-open-390x844", full_page=False)
     toggle.click()
     assert not phone.locator(".legend-body").is_visible()
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_boundaries_grid_bubbles_and_points_by_zoom(size, request, live_server, e2e_session):
+    """Boundaries come by URL (not in the page); zoomed out the TPS are counted per cell, from the stored
+    counts, which the server's background refresher brings up to date after a change made elsewhere;
+    zoomed in they are points."""
+    page = request.getfixturevalue(size)
+    name = "1366x768" if size == "desktop" else "390x844"
+    errors: list[str] = []
+    open_map(page, live_server, errors)
+    page.wait_for_function("() => (window.SIAGA_MAP.boundaryFeatures.kecamatan || 0) > 0")
+    assert page.evaluate("window.SIAGA_MAP.boundaryFeatures.kota") == 1
+    assert "Gerunggang" not in page.content().split("map-config")[0]  # no area names inlined in the page
+    screenshot(page, f"map-boundaries-{name}", full_page=False)
+
+    centre = e2e_session.execute(select(Kecamatan.label_lat, Kecamatan.label_lon).limit(1)).one()
+    zoom_to(page, centre[0], centre[1], 9)
+    page.wait_for_function("() => document.querySelectorAll('.cell-icon').length > 0")
+    assert page.evaluate("Object.keys(window.SIAGA_MAP.tps).length") == 0
+    assert page.evaluate("window.SIAGA_MAP.boundaryFeatures.kecamatan") > 0  # kecamatan from zoom 8 on
+    total = page.evaluate("window.SIAGA_MAP.cells.reduce(function (n, c) { return n + c.count; }, 0)")
+    assert total == e2e_session.scalar(select(func.count(Tps.id)))
+    screenshot(page, f"map-grid-bubbles-{name}", full_page=False)
+
+    if size == "desktop":  # a change committed by another process reaches the zoomed-out counts
+        def opened():
+            return page.evaluate("window.SIAGA_MAP.cells.reduce(function (n, c) { return n + c.opened; }, 0)")
+
+        before = opened()
+        tps = gerunggang_tps_in_setup(e2e_session, 3)
+        advance_tps_status(e2e_session, actor(e2e_session, "camat-gerunggang"), tps.id, TpsStatus.OPEN)
+        for _ in range(40):  # the first zoomed-out request after the change wakes the refresher
+            page.evaluate("void window.SIAGA_MAP.map.fire('moveend')")  # as the 10 s poll would, sooner
+            page.wait_for_timeout(500)
+            if opened() == before + 1:
+                break
+        assert opened() == before + 1
+
+    zoom_to(page, centre[0], centre[1], 16)
+    page.wait_for_function("() => Object.keys(window.SIAGA_MAP.tps).length > 0")
+    assert page.locator(".cell-icon").count() == 0
+    screenshot(page, f"map-points-{name}", full_page=False)
+    assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e], errors
+
+
+def test_dashboard_drills_down_from_the_city_to_a_kecamatan_and_back(desktop, live_server):
+    log_in(desktop, live_server, "koordinator")
+    assert desktop.locator("#kecamatan-table tbody tr").count() == 7
+    first = desktop.locator("#kecamatan-table tbody tr th a").first
+    name = first.inner_text()
+    first.click()
+    desktop.wait_for_url("**/dashboard?kecamatan=*")
+    assert desktop.locator("#kecamatan-table tbody tr").count() == 1
+    assert desktop.locator("#kecamatan-table tbody tr th").inner_text() == name
+    desktop.locator("a.up").click()  # up to its kota: all its kecamatan again
+    desktop.wait_for_url("**/dashboard?kota=*")
+    assert desktop.locator("#kecamatan-table tbody tr").count() == 7
+    assert desktop.evaluate("typeof window.__xss") == "undefined"

@@ -7,6 +7,7 @@
   var cfg = JSON.parse(document.getElementById("map-config").textContent);
   var T = cfg.texts;
   var map = S.map;
+  if (cfg.bounds) { map.fitBounds(cfg.bounds); }  // the coordinator's area (before moveend is listened to)
   var colorMode = "status";
   var etags = {};
   var STATUS_COLORS = {setup: "#9e9e9e", open: "#1e88e5", voting_closed: "#fb8c00", counted: "#8e24aa",
@@ -94,10 +95,12 @@
     cluster.clearLayers();
     cells.clearLayers();
     S.tps = {};
+    S.cells = [];  // the grid cells' properties (read by the end-to-end tests too)
     var markers = [];
     data.features.forEach(function (f) {
       var p = f.properties, ll = [f.geometry.coordinates[1], f.geometry.coordinates[0]];
       if (p.aggregate) {
+        S.cells.push(p);
         var icon = L.divIcon({className: "cell-icon", html: el("span", null, p.count), iconSize: [40, 40]});
         var m = L.marker(ll, {icon: icon, keyboard: false});
         m.bindTooltip(p.count + " " + T.tpsCount + " · " + T.opened + " " + p.opened + " · " + T.closed + " " + p.closed);
@@ -221,6 +224,66 @@
     });
   }
 
+  /* Boundaries: one GeoJSON layer per level inside its (Folium) layer group, fetched for the viewport
+   * when the group is on the map and the zoom is high enough. The box is snapped outwards to a coarse
+   * grid (about 1024 px), so panning nearby asks the same URL and the browser's cache answers
+   * (Cache-Control max-age, then a revalidation with the ETag). Names go in through textContent. */
+  var BOUNDARY_STYLES = {
+    kota: {color: "#0a3a8c", weight: 3, fill: false},
+    kecamatan: {color: "#0a3a8c", weight: 2.5, fillOpacity: 0.03},
+    kelurahan: {color: "#6b4fa0", weight: 1, fill: false, dashArray: "4"}
+  };
+  var boundaryShown = {};  // level -> URL drawn
+  S.boundaryFeatures = {};  // level -> features drawn (read by the end-to-end tests too)
+
+  function snappedBox(zoom) {
+    var step = 360 / Math.pow(2, zoom) * 4, b = map.getBounds();
+    var lo = function (v, min) { return Math.max(min, Math.floor(v / step) * step); };
+    var hi = function (v, max) { return Math.min(max, Math.ceil(v / step) * step); };
+    return [lo(b.getWest(), -180), lo(b.getSouth(), -90), hi(b.getEast(), 180), hi(b.getNorth(), 90)]
+      .map(function (v) { return v.toFixed(4); }).join(",");
+  }
+
+  function loadBoundaries() {
+    var zoom = map.getZoom();
+    Object.keys(cfg.boundaries).forEach(function (level) {
+      var group = S.layers[level], spec = cfg.boundaries[level];
+      if (!map.hasLayer(group)) { return; }
+      if (zoom < spec.minZoom) {
+        group.clearLayers();
+        boundaryShown[level] = null;
+        S.boundaryFeatures[level] = 0;
+        return;
+      }
+      var url = spec.url + "?bbox=" + snappedBox(zoom) + "&zoom=" + zoom;
+      if (boundaryShown[level] === url) { return; }
+      boundaryShown[level] = url;
+      fetch(url, {headers: {"Accept": "application/json"}, credentials: "same-origin"}).then(function (r) {
+        if (!r.ok) { throw new Error("HTTP " + r.status); }
+        return r.json();
+      }).then(function (data) {
+        if (boundaryShown[level] !== url) { return; }  // the view moved on meanwhile
+        group.clearLayers();
+        var style = BOUNDARY_STYLES[level];
+        group.addLayer(L.geoJSON(data, {
+          style: function () { return style; },
+          onEachFeature: function (f, layer) {
+            layer.bindTooltip(el("span", null, f.properties.nama), {sticky: true});
+            if (level === "kecamatan") {
+              layer.on("mouseover", function () { layer.setStyle({weight: 4}); });
+              layer.on("mouseout", function () { layer.setStyle(style); });
+            }
+          }
+        }));
+        S.boundaryFeatures[level] = data.features.length;
+      }).catch(function () {
+        boundaryShown[level] = null;
+        setStatus(T.error, true);
+      });
+    });
+  }
+  map.on("overlayadd", function () { loadBoundaries(); });
+
   function load(all) {
     var bbox = bboxParam(), zoom = map.getZoom();
     var jobs = [
@@ -255,7 +318,7 @@
   var timer = null;
   map.on("moveend", function () {
     clearTimeout(timer);
-    timer = setTimeout(function () { load(true); }, 300);
+    timer = setTimeout(function () { loadBoundaries(); load(true); }, 300);
   });
   document.querySelectorAll("input[name=color]").forEach(function (input) {
     input.addEventListener("change", function () {
@@ -271,5 +334,6 @@
     polls += 1;
     load(polls % 6 === 0);  // stations and facilities change rarely: once a minute
   }, cfg.pollMs);
+  loadBoundaries();
   load(true);
 })();
