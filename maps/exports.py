@@ -13,9 +13,8 @@ from maps.spreadsheet import csv_chunks, xlsx_bytes
 from siaga.auth import login_required
 from siaga.extensions import db
 from siaga.forms import with_query
-from siaga.i18n import _, register_english
+from siaga.i18n import _
 
-register_english({"Status tidak dikenal.": "Unknown status."})
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

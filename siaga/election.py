@@ -1,11 +1,12 @@
 """The election day this deployment serves, for views and commands: the admin's setting, else
-`ELECTION_DATE` (see `logistics.settings`)."""
+`ELECTION_DATE` (see `logistics.settings`), and the one clock every time-based alert and figure is
+judged on (`election_now`)."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from logistics.settings import ElectionSettings, settings_for
-from logistics.timeutil import wib_day
+from logistics.timeutil import as_utc, utcnow, wib_day
 
 
 def election_settings() -> ElectionSettings:
@@ -22,3 +23,30 @@ def election_day() -> date:
 def election_window() -> tuple[datetime, datetime]:
     """Election day, 00:00 to 24:00 WIB, as aware UTC [start, end)."""
     return wib_day(election_day())
+
+
+def on_election_day(now: datetime, start: datetime, end: datetime) -> datetime:
+    """`now` held within the election day [start, end): before the day nothing is due yet (its first
+    moment), after it the day is judged as it ended (its last moment). Judged on the real clock, a past
+    election day made every undelivered meal late and a station's shift "now" fall on another date."""
+    if now < start:
+        return start
+    if now >= end:
+        return end - timedelta(microseconds=1)
+    return now
+
+
+def election_now() -> datetime:
+    """The clock of the dashboard, the alerts, the summary API and /metrics: the real time (or the
+    frozen `ELECTION_CLOCK`, for benchmarks and screenshots) held within the election day. The drill
+    and the demo set the election day to today (ELECTION_DATE=today), so there it is the real clock."""
+    return clock_within(*election_window())
+
+
+def clock_within(start: datetime, end: datetime) -> datetime:
+    """The same clock held within another day [start, end) (the summary API's `date`)."""
+    from flask import current_app, has_app_context
+
+    frozen = current_app.config.get("ELECTION_CLOCK") if has_app_context() else None
+    now = as_utc(datetime.fromisoformat(frozen)) if frozen else utcnow()
+    return on_election_day(now, start, end)

@@ -94,15 +94,16 @@ def test_meal_state_rule():
                       planned + timedelta(hours=1)) == MealState.LATE
 
 
-def test_city_view_groups_many_alerts_of_a_kind_per_kecamatan(session):
-    from logistics.queries.alerts import group_alerts
+def test_city_view_counts_alerts_per_kecamatan_in_sql(session):
+    from logistics.queries.alerts import alert_counts, area_alerts
 
     alerts = collect_alerts(session, wib(DAY, time(7, 31)), START, END)
-    names = dict(session.execute(select(Kecamatan.id, Kecamatan.nama)).all())
-    grouped = [a for a in group_alerts(alerts, names) if a.kind == "tps_not_open"]
-    assert len(grouped) == 7  # one per kecamatan instead of 319
-    assert sum(a.refs["count"] for a in grouped) == session.query(Tps).count()
-    bukit_intan = next(a for a in grouped if a.message_id.startswith("Kec. Bukit Intan:"))
-    assert "64 peringatan serupa" in bukit_intan.message_id and bukit_intan.tps_id is None
-    few = [a for a in alerts if a.kind == "tps_not_open"][:3]
-    assert group_alerts(few, names) == sorted(few, key=lambda a: a.sort_key())  # few stay as they are
+    counts = [c for c in alert_counts(session, wib(DAY, time(7, 31)), START, END) if c.kind == "tps_not_open"]
+    assert len(counts) == 7  # one per kecamatan instead of 319
+    assert sum(c.n for c in counts) == session.query(Tps).count() == len(kinds(alerts, "tps_not_open"))
+    names = dict(session.execute(select(Kecamatan.nama, Kecamatan.id)).all())
+    assert next(c for c in counts if c.kecamatan_id == names["Bukit Intan"]).n == 64
+    worst = area_alerts(counts, {k: k for k in names.values()})
+    assert worst[0]["area_id"] == names["Bukit Intan"] and worst[0]["by_severity"]["high"] == 64
+    first = collect_alerts(session, wib(DAY, time(7, 31)), START, END, limit=3)
+    assert len(kinds(first, "tps_not_open")) == 3  # a national view never loads them all

@@ -59,3 +59,4 @@ def test_lateness_rule_edges():
     assert not is_overdue(planned, True, planned + timedelta(hours=5))
     assert arrived_late(planned, planned + timedelta(minutes=31))
     assert not arrived_late(planned, planned + timedelta(minutes=29)) and not arrived_late(planned, None)
+

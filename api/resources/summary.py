@@ -1,21 +1,30 @@
 """The dashboard's per-kecamatan figures (logistics.queries.summary), for one election day."""
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from datetime import time, timedelta
+from urllib.parse import urlencode
 
 import marshmallow as ma
+from flask import request
 from flask_smorest import Blueprint
+from sqlalchemy import select
 
 from api.fields import Id, Day
 
 from api.auth import current_caller, requires
-from logistics.errors import PermissionDenied
+from logistics.errors import PermissionDenied, ValidationFailed
+from logistics.models import Kecamatan
 from logistics.permissions.read_scope import kecamatan_ids, require_kecamatan_view
 from logistics.queries.summary import city_totals, kecamatan_summary
-from logistics.timeutil import utcnow, wib
-from siaga.election import election_day
+from logistics.timeutil import wib
+from siaga.election import clock_within, election_day
 from siaga.extensions import db
+from siaga.shared_figures import shared
 
+DEFAULT_PAGE, MAX_PAGE = 100, 1000
 blp = Blueprint("api_summary", __name__, url_prefix="/api/v1", description="Dashboard figures")
 
 MEALS = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer()),
@@ -44,24 +53,54 @@ class KecamatanFiguresSchema(FiguresSchema):
 
 class SummarySchema(ma.Schema):
     date = ma.fields.Date(required=True)
-    generated_at = ma.fields.AwareDateTime(required=True)
-    kecamatan = ma.fields.List(ma.fields.Nested(KecamatanFiguresSchema), required=True)
-    city = ma.fields.Nested(FiguresSchema, required=True)
+    generated_at = ma.fields.AwareDateTime(
+        required=True, metadata={"description": "The election day's clock the figures were judged at."})
+    kecamatan = ma.fields.List(ma.fields.Nested(KecamatanFiguresSchema), required=True,
+                               metadata={"description": "One page of kecamatan, by Kemendagri code."})
+    city = ma.fields.Nested(FiguresSchema, required=True,
+                            metadata={"description": "Totals over every kecamatan in scope (all pages)."})
+    count = ma.fields.Integer(required=True, metadata={"description": "Kecamatan on this page."})
+    next_cursor = ma.fields.String(allow_none=True, required=True,
+                                   metadata={"description": "Pass as `cursor` for the next page; null on the last."})
 
 
 class SummaryArgs(ma.Schema):
     date = Day(metadata={"description": "Election day (WIB), default the configured ELECTION_DATE."})
     kecamatan_id = Id()
+    kota_id = Id(metadata={"description": "Only the kecamatan of this kota."})
+    limit = ma.fields.Integer(load_default=DEFAULT_PAGE, validate=ma.validate.Range(1, MAX_PAGE),
+                              metadata={"description": f"Kecamatan per page, 1 to {MAX_PAGE}."})
+    cursor = ma.fields.String(validate=ma.validate.Length(max=200),
+                              metadata={"description": "Opaque cursor from `next_cursor` or the Link rel=next header."})
+
+
+def _after(cursor: str | None) -> str | None:
+    """The Kemendagri code a cursor points after."""
+    if not cursor:
+        return None
+    try:
+        (code,) = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(code, str) or len(code) > 13:
+            raise ValueError(code)
+        return code
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise ValidationFailed("Cursor tidak sah / invalid cursor", {"cursor": "Gunakan cursor dari respons sebelumnya."})
+
+
+def _cursor(code: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps([code]).encode()).decode().rstrip("=")
 
 
 @blp.route("/summary", methods=["GET"])
 @requires("read:summary")
 @blp.arguments(SummaryArgs, location="query", as_kwargs=False)
-@blp.response(200, SummarySchema)
+@blp.response(200, SummarySchema, headers={"Link": {"description": "rel=next: the next page", "schema": {"type": "string"}}})
 def summary(args):
-    """Per-kecamatan figures of the day and the city's totals (the coordinators' dashboard)."""
+    """Per-kecamatan figures of the day, a page at a time (by Kemendagri code), and the totals over the
+    whole scope (the coordinators' dashboard)."""
     day = args.get("date") or election_day()
-    now = utcnow()
+    start, end = wib(day, time(0)), wib(day + timedelta(days=1), time(0))
+    now = clock_within(start, end)
     actor = current_caller().actor
     require_kecamatan_view(actor)
     ids = kecamatan_ids(actor)
@@ -69,5 +108,34 @@ def summary(args):
         if ids is not None and args["kecamatan_id"] not in ids:
             raise PermissionDenied("Kecamatan ini di luar wilayah Anda / outside your scope")
         ids = [args["kecamatan_id"]]
-    rows = kecamatan_summary(db.session, now, wib(day, time(0)), wib(day + timedelta(days=1), time(0)), ids)
-    return {"date": day, "generated_at": now, "kecamatan": rows, "city": city_totals(rows)}
+    scope = select(Kecamatan.id, Kecamatan.kode_kemendagri).order_by(Kecamatan.kode_kemendagri)
+    if ids is not None:
+        scope = scope.where(Kecamatan.id.in_(ids))
+    if args.get("kota_id") is not None:
+        scope = scope.where(Kecamatan.kota_id == args["kota_id"])
+    after = _after(args.get("cursor"))
+
+    def page_of_figures():
+        page = db.session.execute(scope.where(Kecamatan.kode_kemendagri > after) if after else scope)
+        page = page.fetchmany(args["limit"] + 1)
+        rows = kecamatan_summary(db.session, now, start, end, [k_id for k_id, _ in page[:args["limit"]]]) if page else []
+        return page, rows
+
+    # Figures are shared for a few seconds (siaga.shared_figures), like the dashboard's; the totals cover
+    # every page, so they are computed once for all pages.
+    scope_key = None if ids is None else tuple(sorted(ids))
+    page, rows = shared(("summary-page", day, scope_key, args.get("kota_id"), after, args["limit"]), page_of_figures)
+    more = len(page) > args["limit"]
+    page = page[:args["limit"]]
+    in_scope = ids if args.get("kota_id") is None else [k_id for k_id, _ in db.session.execute(scope)]
+    city = shared(("summary-city", day, scope_key, args.get("kota_id")),
+                  lambda: city_totals(kecamatan_summary(db.session, now, start, end, in_scope)))
+    next_cursor = _cursor(page[-1][1]) if more else None
+    if next_cursor:
+        params = [(k, v) for k, v in request.args.items(multi=True) if k != "cursor"] + [("cursor", next_cursor)]
+        response_headers = {"Link": f'<{request.base_url}?{urlencode(params)}>; rel="next"'}
+    else:
+        response_headers = {}
+    body = {"date": day, "generated_at": now, "kecamatan": rows, "city": city, "count": len(rows),
+            "next_cursor": next_cursor}
+    return body, 200, response_headers

@@ -31,15 +31,16 @@ API's `read:*` scopes for sessions and user tokens (a user token gets the inters
 """
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, exists, false, func, select, true
+from sqlalchemy import ColumnElement, exists, false, func, select, true, union_all
 from sqlalchemy.orm import Session
 
 from logistics.actor import Actor
-from logistics.errors import NotFound, PermissionDenied
+from logistics.errors import NotFound, PermissionDenied, record_name
 from logistics.permissions import FIELD_ROLES
 from logistics.models import (
     ApiToken, Delivery, HealthFacility, HealthIncident, Kecamatan, Kelurahan, MedicStation, Person, Role, Tps, User,
 )
+from logistics.texts import lazy_gettext
 
 READ_KINDS = ("read:wilayah", "read:tps", "read:deliveries", "read:incidents", "read:summary")
 PII = "read:health-pii"
@@ -77,12 +78,42 @@ def incident_kecamatan():
     return func.coalesce(tps_kec, station_kec)
 
 
+def incident_in_kecamatan(kecamatan_ids) -> ColumnElement[bool] | None:
+    """`incident_kecamatan().in_(kecamatan_ids)` as a filter the database can answer from indexes: the
+    incident's TPS is in the kecamatan, or it has no TPS and its station is. (The coalesce form makes the
+    database evaluate both subqueries for every incident in the country before it can filter.)"""
+    if kecamatan_ids is None:
+        return None
+    # A UNION of two indexed look-ups, then the rows by primary key: an OR of two IN-subqueries is
+    # a scan of every incident on PostgreSQL.
+    ids = list(kecamatan_ids)
+    at_tps = select(HealthIncident.id).where(HealthIncident.tps_id.in_(select(Tps.id).where(tps_in_scope(ids))))
+    at_station = select(HealthIncident.id).where(
+        HealthIncident.tps_id.is_(None),
+        HealthIncident.medic_station_id.in_(select(MedicStation.id).where(MedicStation.kecamatan_id.in_(ids))))
+    return HealthIncident.id.in_(union_all(at_tps, at_station))
+
+
 def person_kecamatan():
     """An officer's kecamatan: their TPS's, else their kelurahan's, else their own."""
     tps_kec = (select(Kelurahan.kecamatan_id).join(Tps, Tps.kelurahan_id == Kelurahan.id)
                .where(Tps.id == Person.tps_id).scalar_subquery())
     kel_kec = select(Kelurahan.kecamatan_id).where(Kelurahan.id == Person.kelurahan_id).scalar_subquery()
     return func.coalesce(tps_kec, kel_kec, Person.kecamatan_id)
+
+
+def person_in_kecamatan(kecamatan_ids) -> ColumnElement[bool] | None:
+    """`person_kecamatan().in_(kecamatan_ids)` as a filter answered from indexes (its TPS in scope; else,
+    without a TPS, its kelurahan; else, without either, its own kecamatan), so a kecamatan's officers are
+    found without working out the kecamatan of millions of others first."""
+    if kecamatan_ids is None:
+        return None
+    ids = list(kecamatan_ids)  # a UNION of indexed look-ups (see incident_in_kecamatan)
+    return Person.id.in_(union_all(
+        select(Person.id).where(Person.tps_id.in_(select(Tps.id).where(tps_in_scope(ids)))),
+        select(Person.id).where(Person.tps_id.is_(None),
+                                Person.kelurahan_id.in_(select(Kelurahan.id).where(Kelurahan.kecamatan_id.in_(ids)))),
+        select(Person.id).where(Person.tps_id.is_(None), Person.kelurahan_id.is_(None), Person.kecamatan_id.in_(ids))))
 
 
 def account_kecamatan():
@@ -171,7 +202,7 @@ def visible(session: Session, actor: Actor, model) -> ColumnElement[bool]:
         return false()
     if model is HealthIncident:
         if role == Role.COORDINATOR:
-            return incident_kecamatan() == kec
+            return incident_in_kecamatan([kec])
         if role == Role.FIELD_OFFICER:
             return HealthIncident.tps_id == actor.tps_id if actor.tps_id is not None else false()
         if role == Role.MEDIC:
@@ -232,19 +263,19 @@ def load_visible(session: Session, actor: Actor, model, record_id: int, what: st
     """The row, if the actor may see it: NotFound when missing, PermissionDenied when out of scope."""
     record = session.get(model, record_id)
     if record is None:
-        raise NotFound(f"{what} {record_id} tidak ditemukan / not found")
+        raise NotFound(lazy_gettext("{what} {id} tidak ditemukan", what=record_name(what), id=record_id))
     if not can_see(session, actor, record):
-        raise PermissionDenied(f"{what} {record_id} di luar wilayah Anda / outside your scope")
+        raise PermissionDenied(lazy_gettext("{what} {id} di luar wilayah Anda", what=record_name(what), id=record_id))
     return record
 
 
 def require_kecamatan_view(actor: Actor) -> None:
     if not may_view_kecamatan_figures(actor):
-        raise PermissionDenied("Hanya koordinator / coordinators only")
+        raise PermissionDenied(lazy_gettext("Hanya koordinator"))
 
 
 __all__ = [
-    "PII", "READ_KINDS", "account_kecamatan", "account_kecamatan_id", "ROLE_READ_SCOPES", "agency_scopes", "can_see", "incident_kecamatan",
+    "PII", "READ_KINDS", "account_kecamatan", "account_kecamatan_id", "ROLE_READ_SCOPES", "agency_scopes", "can_see", "incident_kecamatan", "incident_in_kecamatan", "person_in_kecamatan",
     "is_city_wide", "kecamatan_ids", "person_kecamatan", "load_visible", "may_view_kecamatan_figures", "personal_visible",
     "require_kecamatan_view", "sees_personal", "tps_in_scope", "tps_kecamatan", "visible", "visible_ids",
 ]

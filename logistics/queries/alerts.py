@@ -1,17 +1,27 @@
-"""The coordinators' alert list: every alert source in one list, most urgent first.
+"""The coordinators' alerts: every alert source, computed by the database.
 
-An alert source is a function `(session, now, day_start, day_end, kecamatan_ids) -> list[Alert]`
-registered with `@alert_source`, one module per subject in `logistics/queries/alert_sources/`;
-the dashboard and the API call `collect_alerts`.
+An alert source is one module in `logistics/queries/alert_sources/` registered with `@alert_source`. It
+gives the *SQL twin* of its rule: a SELECT of the records in alert, with the labelled columns `kind`,
+`severity`, `since` and `kecamatan_id` (and whatever its message needs), already narrowed to a scope; and
+a function that turns one such row into an `Alert` (the message). So the database does the work at any
+scale:
+
+* `collect_alerts` — the alerts themselves (a kecamatan's view, tests), most urgent first; with `limit`,
+  at most that many of each source, so a national view never loads 220,000 rows to show 100;
+* `alert_counts` — per kind, severity and kecamatan: how many, and since when (GROUP BY in SQL);
+* `area_alerts` — the counts rolled up per area (kecamatan, or kota), worst first, for the national view.
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
+
+from logistics.texts import source as source_text
 
 # Lower is more urgent.
 SEVERITY = {"critical": 0, "high": 1, "medium": 2, "low": 3}
@@ -22,58 +32,139 @@ class Alert:
     kind: str  # e.g. fatigue_escalation, meal_late, tps_not_open
     severity: str  # a SEVERITY key
     since: datetime  # when the condition began (aware UTC)
-    message_id: str  # Bahasa Indonesia
-    message_en: str
+    message: object  # a lazy text (logistics.texts): shown in the reader's language
     kecamatan_id: int | None = None
     tps_id: int | None = None
     refs: dict = field(default_factory=dict)  # ids of related records (delivery_id, incident_id, ...)
+
+    @property
+    def message_id(self) -> str:
+        """The message in Bahasa Indonesia, whatever the request's language."""
+        return source_text(self.message)
 
     def sort_key(self):
         return (SEVERITY[self.severity], self.since)
 
 
-AlertSource = Callable[[Session, datetime, datetime, datetime, "Iterable[int] | None"], list[Alert]]
+@dataclass(frozen=True)
+class Moment:
+    """What every source is judged on: the election day's clock and the day [start, end)."""
+    now: datetime
+    day_start: datetime
+    day_end: datetime
+
+
+@dataclass(frozen=True)
+class AlertSource:
+    name: str
+    # (session, moment, kecamatan ids or None) -> the SQL twin of the rule, or None (nothing can be due)
+    query: Callable[[Session, Moment, "list[int] | None"], "Select | None"]
+    # (row mapping, moment, session) -> the alert for one row of that query
+    build: Callable[..., Alert]
+
+
 _SOURCES: list[AlertSource] = []
 
 
-def alert_source(fn: AlertSource) -> AlertSource:
-    _SOURCES.append(fn)
-    return fn
+def alert_source(build: Callable[..., Alert]):
+    """Register a source: decorate the query function with `@alert_source(build_function)`."""
+    def register(query):
+        _SOURCES.append(AlertSource(query.__module__.rsplit(".", 1)[-1], query, build))
+        return query
+    return register
+
+
+def sources() -> list[AlertSource]:
+    import logistics.queries.alert_sources  # noqa: F401  (registers every source)
+
+    return list(_SOURCES)
+
+
+def _scope(kecamatan_ids: Iterable[int] | None) -> list[int] | None:
+    return None if kecamatan_ids is None else list(kecamatan_ids)
 
 
 def collect_alerts(session: Session, now: datetime, day_start: datetime, day_end: datetime,
-                   kecamatan_ids: Iterable[int] | None = None) -> list[Alert]:
-    import logistics.queries.alert_sources  # noqa: F401  (registers every source)
-
-    scope = None if kecamatan_ids is None else list(kecamatan_ids)
-    alerts = [a for source in _SOURCES for a in source(session, now, day_start, day_end, scope)]
+                   kecamatan_ids: Iterable[int] | None = None, limit: int | None = None) -> list[Alert]:
+    """The alerts in scope, most urgent first; with `limit`, the first `limit` of each source (by time)."""
+    moment, scope, alerts = Moment(now, day_start, day_end), _scope(kecamatan_ids), []
+    for source in sources():
+        query = source.query(session, moment, scope)
+        if query is None:
+            continue
+        if limit is not None:
+            query = query.order_by(query.selected_columns.since).limit(limit)
+        alerts.extend(source.build(row, moment, session) for row in session.execute(query).mappings())
     return sorted(alerts, key=Alert.sort_key)
 
 
-# More alerts than this of one kind in one kecamatan read as a single line in a multi-kecamatan view.
-GROUP_AT = 6
+@dataclass(frozen=True)
+class AlertCount:
+    kind: str
+    severity: str
+    kecamatan_id: int | None
+    n: int
+    since: datetime
 
 
-def group_alerts(alerts: list[Alert], kecamatan_names: dict[int, str], at_least: int = GROUP_AT) -> list[Alert]:
-    """For a view over several kecamatan: many alerts of one kind in one kecamatan become one line
-    (its most urgent member's severity and time, and how many). At 07:31 on election day a city has
-    hundreds of "not open yet" alerts and a province thousands; one line per kecamatan keeps the rest
-    of the list readable. The kecamatan's own view still lists every TPS."""
-    groups: dict[tuple[str, int | None], list[Alert]] = defaultdict(list)
-    for alert in alerts:
-        groups[(alert.kind, alert.kecamatan_id)].append(alert)
-    out: list[Alert] = []
-    for (kind, kecamatan_id), members in groups.items():
-        if kecamatan_id is None or len(members) < at_least:
-            out.extend(members)
+def alert_counts(session: Session, now: datetime, day_start: datetime, day_end: datetime,
+                 kecamatan_ids: Iterable[int] | None = None,
+                 on_error: Callable[[str, Exception], None] | None = None) -> list[AlertCount]:
+    """How many alerts of each kind and severity per kecamatan, and the earliest: one GROUP BY per source.
+    With `on_error`, a source that fails is reported to it and left out (each runs in a savepoint, so the
+    others still count: /metrics), instead of failing the whole answer."""
+    moment, scope, counts = Moment(now, day_start, day_end), _scope(kecamatan_ids), []
+    for source in sources():
+        if on_error is None:
+            counts.extend(_count(session, source, moment, scope))
             continue
-        first = min(members, key=Alert.sort_key)
-        name = kecamatan_names.get(kecamatan_id, str(kecamatan_id))
-        out.append(Alert(
-            kind=kind, severity=first.severity, since=first.since, kecamatan_id=kecamatan_id,
-            refs={"count": len(members)},
-            message_id=f"Kec. {name}: {len(members)} peringatan serupa, mis. {first.message_id}",
-            message_en=f"Kec. {name}: {len(members)} similar alerts, e.g. {first.message_en}",
-        ))
-    return sorted(out, key=Alert.sort_key)
+        try:
+            with session.begin_nested():
+                counts.extend(_count(session, source, moment, scope))
+        except Exception as error:  # noqa: BLE001  (reported, and the other sources still count)
+            on_error(source.name, error)
+    return counts
 
+
+def _count(session: Session, source: AlertSource, moment: Moment, scope: list[int] | None) -> list[AlertCount]:
+    query = source.query(session, moment, scope)
+    if query is None:
+        return []
+    rows = query.subquery()
+    grouped = (select(rows.c.kind, rows.c.severity, rows.c.kecamatan_id, func.count(), func.min(rows.c.since))
+               .group_by(rows.c.kind, rows.c.severity, rows.c.kecamatan_id))
+    return [AlertCount(kind, severity, kec, n, _aware(since))
+            for kind, severity, kec, n, since in session.execute(grouped)]
+
+
+def _aware(value) -> datetime:
+    """A time from an aggregate, as aware UTC (SQLite hands back naive UTC or its text)."""
+    from datetime import timezone
+
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def kinds_by_severity(counts: Iterable[AlertCount]) -> list[tuple[str, str, int]]:
+    """(kind, severity, total) over `counts`, most urgent first: the totals a national view shows."""
+    totals: dict[tuple[str, str], int] = {}
+    for c in counts:
+        totals[(c.kind, c.severity)] = totals.get((c.kind, c.severity), 0) + c.n
+    return sorted(((k, s, n) for (k, s), n in totals.items()), key=lambda t: (SEVERITY[t[1]], -t[2], t[0]))
+
+
+def area_alerts(counts: Iterable[AlertCount], area_of: dict[int, int]) -> list[dict]:
+    """The counts per area (`area_of`: kecamatan id -> area id, itself for kecamatan rows, its kota for
+    kota rows), worst first: most critical, then most high, ... then the earliest.
+    Each: {"area_id", "by_severity": {severity: n}, "by_kind": {kind: n}, "total", "since"}."""
+    areas: dict[int | None, dict] = {}
+    for c in counts:
+        area = area_of.get(c.kecamatan_id) if c.kecamatan_id is not None else None
+        row = areas.setdefault(area, {"area_id": area, "by_severity": dict.fromkeys(SEVERITY, 0), "by_kind": {},
+                                      "total": 0, "since": c.since})
+        row["by_severity"][c.severity] += c.n
+        row["by_kind"][c.kind] = row["by_kind"].get(c.kind, 0) + c.n
+        row["total"] += c.n
+        row["since"] = min(row["since"], c.since)
+    return sorted(areas.values(), key=lambda r: (*(-r["by_severity"][s] for s in SEVERITY), r["since"]))

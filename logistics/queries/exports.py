@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from logistics.models import (
     Delivery, DeliveryStatus, HealthIncident, IncidentStatus, Kecamatan, Kelurahan, Tps, TpsStatus,
 )
-from logistics.queries.scope import incident_kecamatan
+from logistics.queries.scope import incident_in_kecamatan
 from logistics.timeutil import format_wib
 
 BATCH = 2000
@@ -71,7 +71,7 @@ def incident_rows(session: Session, kecamatan_ids=None, status: IncidentStatus |
              .outerjoin(Tps, HealthIncident.tps_id == Tps.id)
              .order_by(HealthIncident.occurred_at, HealthIncident.id))
     if kecamatan_ids is not None:
-        query = query.where(incident_kecamatan().in_(list(kecamatan_ids)))
+        query = query.where(incident_in_kecamatan(kecamatan_ids))
     if status is not None:
         query = query.where(HealthIncident.status == status)
 

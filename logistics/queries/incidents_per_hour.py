@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from logistics.models import HealthIncident
-from logistics.queries.scope import incident_kecamatan
+from logistics.queries.scope import incident_in_kecamatan
 from logistics.timeutil import to_wib
 
 
@@ -16,7 +16,7 @@ def incidents_per_hour(session: Session, day_start: datetime, day_end: datetime,
     query = select(HealthIncident.occurred_at).where(HealthIncident.occurred_at >= day_start,
                                                      HealthIncident.occurred_at < day_end)
     if kecamatan_ids is not None:
-        query = query.where(incident_kecamatan().in_(list(kecamatan_ids)))
+        query = query.where(incident_in_kecamatan(kecamatan_ids))
     counts = [0] * 24
     for occurred_at in session.scalars(query):
         counts[to_wib(occurred_at).hour] += 1

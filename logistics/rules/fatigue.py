@@ -30,3 +30,14 @@ def fatigue_level(on_duty: timedelta, alert_after: timedelta = ALERT_AFTER,
     if on_duty >= alert_after:
         return FatigueLevel.ALERT
     return FatigueLevel.OK
+
+
+def on_duty_at_least_sql(first_post, now: datetime, off_duty_at, length: timedelta):
+    """SQL twin of `hours_on_duty(first_post, now, off_duty_at) >= length` (length > 0): the first post is
+    `length` before now, and the team was not off duty before `length` had passed. `first_post` may be an
+    aggregate (MIN), so this goes in a HAVING; the column arithmetic is `logistics.queries.sql_time.plus`."""
+    from sqlalchemy import and_, or_
+
+    from logistics.queries.sql_time import plus
+
+    return and_(first_post <= now - length, or_(off_duty_at.is_(None), off_duty_at >= plus(first_post, length)))

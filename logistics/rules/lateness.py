@@ -23,3 +23,19 @@ def arrived_late(planned_at: datetime, delivered_at: datetime | None, grace: tim
 def is_at_risk(planned_at: datetime, eta_at: datetime | None, delivered_or_failed: bool) -> bool:
     """Still on its way, and the courier's estimated arrival is after the planned time."""
     return not delivered_or_failed and eta_at is not None and eta_at > planned_at
+
+
+# --- SQL twins (SQLAlchemy expressions over the caller's columns; `reached` is "delivered or failed") ---
+
+def is_overdue_sql(planned_at, reached, now: datetime, grace: timedelta = GRACE):
+    """`is_overdue` in SQL: not reached and now > planned_at + grace (i.e. planned_at < now - grace)."""
+    from sqlalchemy import and_, not_
+
+    return and_(not_(reached), planned_at < now - grace)
+
+
+def is_at_risk_sql(planned_at, eta_at, reached):
+    """`is_at_risk` in SQL."""
+    from sqlalchemy import and_, not_
+
+    return and_(not_(reached), eta_at.is_not(None), eta_at > planned_at)

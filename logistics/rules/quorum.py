@@ -8,3 +8,10 @@ QUORUM = KPPS_MEMBERS // 2 + 1  # 4 of 7
 def below_quorum(officers_present: int | None, quorum: int = QUORUM) -> bool:
     """True when a count was posted and it is under the quorum (no count yet is not a warning)."""
     return officers_present is not None and officers_present < quorum
+
+
+def below_quorum_sql(officers_present, quorum: int = QUORUM):
+    """`below_quorum` in SQL, over the caller's column."""
+    from sqlalchemy import and_
+
+    return and_(officers_present.is_not(None), officers_present < quorum)

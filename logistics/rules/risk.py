@@ -13,18 +13,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from logistics.models.enums import RiskTier
+from logistics.texts import lazy_gettext, source
 
-# Condition key -> (Bahasa Indonesia label, serious?)
-CONDITIONS: dict[str, tuple[str, bool]] = {
-    "penyakit_jantung": ("Penyakit jantung", True),
-    "stroke": ("Riwayat stroke", True),
-    "gagal_ginjal": ("Gagal ginjal", True),
-    "ppok": ("PPOK (paru obstruktif kronik)", True),
-    "hipertensi": ("Hipertensi (terdiagnosis)", False),
-    "diabetes": ("Diabetes", False),
-    "asma": ("Asma", False),
-    "obesitas": ("Obesitas", False),
-    "hamil": ("Hamil", False),
+# Condition key -> (label, a lazy text for the form; serious?). Reasons keep the Bahasa Indonesia.
+CONDITIONS: dict[str, tuple[object, bool]] = {
+    "penyakit_jantung": (lazy_gettext("Penyakit jantung"), True),
+    "stroke": (lazy_gettext("Riwayat stroke"), True),
+    "gagal_ginjal": (lazy_gettext("Gagal ginjal"), True),
+    "ppok": (lazy_gettext("PPOK (paru obstruktif kronik)"), True),
+    "hipertensi": (lazy_gettext("Hipertensi (terdiagnosis)"), False),
+    "diabetes": (lazy_gettext("Diabetes"), False),
+    "asma": (lazy_gettext("Asma"), False),
+    "obesitas": (lazy_gettext("Obesitas"), False),
+    "hamil": (lazy_gettext("Hamil"), False),
 }
 
 
@@ -53,7 +54,7 @@ def assess(systolic: int, diastolic: int, blood_sugar: int | None, age: int,
         medium.append(f"Usia {age} tahun")
     for key in conditions:
         label, serious = CONDITIONS[key]
-        (high if serious else medium).append(label)
+        (high if serious else medium).append(source(label))
     if not high and age >= 60 and len(medium) >= 2:  # age itself is one of the medium factors
         medium.remove(f"Usia {age} tahun")
         high.append(f"Usia {age} tahun dengan faktor risiko lain")

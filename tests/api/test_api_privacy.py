@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy import select
 
-from logistics.models import Kecamatan, Kelurahan, Tps
+from logistics.models import Kecamatan, Kelurahan, MedicStation, Tps
 from logistics.services.incidents import assign_medic_station, report_incident
 from tests.api.conftest import READ_ALL
 
@@ -13,9 +13,15 @@ PERSONAL = {"patient_name", "notes"}
 
 @pytest.fixture()
 def named_incident(session, actor_for):
+    """A named incident at the `petugas`'s TPS (Bukit Intan), handed to its kecamatan's station: not the
+    `medis`'s (the station nearest that TPS, where it would have gone by itself)."""
     petugas = actor_for("petugas")
-    return report_incident(session, petugas, patient_kind="officer", complaint="pingsan", triage="merah",
-                           tps_id=petugas.tps_id, patient_name=NAME, notes=NOTE)
+    incident = report_incident(session, petugas, patient_kind="officer", complaint="pingsan", triage="merah",
+                               tps_id=petugas.tps_id, patient_name=NAME, notes=NOTE)
+    tps = session.get(Tps, petugas.tps_id)
+    station = session.scalar(select(MedicStation).where(MedicStation.kecamatan_id == tps.kelurahan.kecamatan_id)
+                             .order_by(MedicStation.id).limit(1))
+    return assign_medic_station(session, actor_for("koordinator"), incident.id, station.id)
 
 
 def test_partner_without_the_scope_never_sees_a_name(client, bearer, named_incident):

@@ -159,3 +159,25 @@ def test_summary_is_the_dashboards_figures(client, headers, session, app):
     assert [(r["nama"], r["tps_total"], r["dpt"]) for r in body["kecamatan"]] == \
         [(r["nama"], r["tps_total"], r["dpt"]) for r in expected]
     assert body["city"]["dpt"] == sum(r["dpt"] for r in expected) == 169016
+
+
+def test_summary_api_is_paginated_with_totals_over_every_page(client, headers):
+    """GET /api/v1/summary: `limit` kecamatan per page by Kemendagri code, `next_cursor` and a Link rel=next,
+    the city totals over the whole scope on every page."""
+    first = client.get("/api/v1/summary?limit=3", headers=headers)
+    body = first.get_json()
+    assert first.status_code == 200 and body["count"] == 3 and body["next_cursor"]
+    assert 'rel="next"' in first.headers["Link"] and f"cursor={body['next_cursor']}" in first.headers["Link"]
+    seen, cursor = [r["kode"] for r in body["kecamatan"]], body["next_cursor"]
+    while cursor:
+        page = client.get(f"/api/v1/summary?limit=3&cursor={cursor}", headers=headers).get_json()
+        assert page["city"] == body["city"]
+        seen += [r["kode"] for r in page["kecamatan"]]
+        cursor = page["next_cursor"]
+    everything = client.get("/api/v1/summary?limit=1000", headers=headers).get_json()
+    assert seen == sorted(seen) == [r["kode"] for r in everything["kecamatan"]] and len(seen) == 7
+    assert everything["next_cursor"] is None and "Link" not in client.get("/api/v1/summary?limit=1000", headers=headers).headers
+    assert sum(r["tps_total"] for r in everything["kecamatan"]) == body["city"]["tps_total"]
+    bad = client.get("/api/v1/summary?cursor=%%%", headers=headers)
+    assert bad.status_code in (400, 422) and "cursor" in bad.get_data(as_text=True)
+    assert client.get("/api/v1/summary?limit=0", headers=headers).status_code in (400, 422)

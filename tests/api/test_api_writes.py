@@ -4,6 +4,7 @@ from sqlalchemy import select
 from logistics.models import Delivery, DeliveryKind, HealthIncident, Tps, User
 from tests.api.conftest import assert_error
 from tests.factories import meal, other_tps
+from tests.factories import tps_not_covered_by
 
 REPORT = {"patient_kind": "officer", "complaint": "pingsan", "triage": "merah"}
 
@@ -79,7 +80,7 @@ def test_medic_token_moves_its_own_stations_incident_only(client, bearer, sessio
     here = client.post("/api/v1/incidents", json={**REPORT, "lat": station.lat, "lon": station.lon},
                        headers=reporter).get_json()
     assert here["medic_station_id"] == station.id
-    elsewhere = client.post("/api/v1/incidents", json={**REPORT, "tps_id": petugas_tps(session)},
+    elsewhere = client.post("/api/v1/incidents", json={**REPORT, "tps_id": tps_not_covered_by(session, station.id).id},
                             headers=reporter).get_json()
     assert elsewhere["medic_station_id"] != station.id
     medis = bearer(["write:incidents"], user="medis")

@@ -1,35 +1,42 @@
 """Meals at risk: the courier's ETA is past the planned time, but the meal is not late yet."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 
 from logistics.models import Delivery, DeliveryKind, DeliveryStatus, Kelurahan, Tps
+from logistics.texts import lazy_gettext
 from logistics.queries.alerts import Alert, alert_source
+from logistics.rules.lateness import is_at_risk_sql
 from logistics.settings import settings_for
 from logistics.timeutil import format_wib
 
+ON_ITS_WAY = (DeliveryStatus.PLANNED, DeliveryStatus.DISPATCHED)
 
-@alert_source
-def meal_at_risk_alerts(session, now, day_start, day_end, kecamatan_ids) -> list[Alert]:
+
+def build(row, moment, session) -> Alert:
+    meal_round, number, kelurahan, eta_at = row["meal_round"], row["number"], row["kelurahan"], row["eta_at"]
+    minutes = int((eta_at - row["since"]).total_seconds() // 60)
+    return Alert(
+        kind="meal_at_risk", severity="medium", since=row["since"], kecamatan_id=row["kecamatan_id"],
+        tps_id=row["tps_id"], refs={"delivery_id": row["delivery_id"]},
+        message=lazy_gettext("{meal} TPS {number} {kelurahan} diperkirakan tiba {eta}, {minutes} menit setelah rencana",
+                             meal=meal_round.label, number=f"{number:03d}", kelurahan=kelurahan,
+                             eta=format_wib(eta_at, "%H:%M"), minutes=minutes),
+    )
+
+
+@alert_source(build)
+def meal_at_risk(session, moment, kecamatan_ids):
     grace = settings_for(session).meal_late
-    query = (select(Delivery, Tps.number, Kelurahan.nama, Kelurahan.kecamatan_id)
+    query = (select(literal("meal_at_risk").label("kind"), literal("medium").label("severity"),
+                    Delivery.planned_at.label("since"), Kelurahan.kecamatan_id.label("kecamatan_id"),
+                    Tps.id.label("tps_id"), Delivery.id.label("delivery_id"), Delivery.meal_round.label("meal_round"),
+                    Delivery.eta_at.label("eta_at"), Tps.number.label("number"), Kelurahan.nama.label("kelurahan"))
              .join(Tps, Delivery.tps_id == Tps.id).join(Kelurahan, Tps.kelurahan_id == Kelurahan.id)
-             .where(Delivery.kind == DeliveryKind.MEAL,
-                    Delivery.status.in_((DeliveryStatus.PLANNED, DeliveryStatus.DISPATCHED)),
-                    Delivery.planned_at >= day_start, Delivery.planned_at < day_end,
-                    Delivery.planned_at >= now - grace,  # once late, the lateness alert takes over
-                    Delivery.eta_at > Delivery.planned_at))
+             .where(Delivery.kind == DeliveryKind.MEAL, Delivery.status.in_(ON_ITS_WAY),
+                    Delivery.planned_at >= moment.day_start, Delivery.planned_at < moment.day_end,
+                    Delivery.planned_at >= moment.now - grace,  # once late, the lateness alert takes over
+                    is_at_risk_sql(Delivery.planned_at, Delivery.eta_at, Delivery.status.not_in(ON_ITS_WAY))))
     if kecamatan_ids is not None:
         query = query.where(Kelurahan.kecamatan_id.in_(kecamatan_ids))
-    alerts = []
-    for delivery, number, kelurahan, kecamatan_id in session.execute(query):
-        minutes = int((delivery.eta_at - delivery.planned_at).total_seconds() // 60)
-        alerts.append(Alert(
-            kind="meal_at_risk", severity="medium", since=delivery.planned_at, kecamatan_id=kecamatan_id,
-            tps_id=delivery.tps_id, refs={"delivery_id": delivery.id},
-            message_id=f"{delivery.meal_round.label_id} TPS {number:03d} {kelurahan} diperkirakan tiba "
-                       f"{format_wib(delivery.eta_at, '%H:%M')}, {minutes} menit setelah rencana",
-            message_en=f"{delivery.meal_round.label_en} for TPS {number:03d} {kelurahan} expected at "
-                       f"{format_wib(delivery.eta_at, '%H:%M')}, {minutes} min after plan",
-        ))
-    return alerts
+    return query

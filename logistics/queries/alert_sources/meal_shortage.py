@@ -4,31 +4,37 @@ The headcount is the delivery's `quantity_planned` (the plan sets it to the peop
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 
 from logistics.models import Delivery, DeliveryKind, DeliveryStatus, Kelurahan, Tps
+from logistics.texts import lazy_gettext
 from logistics.queries.alerts import Alert, alert_source
 
 
-@alert_source
-def meal_shortage_alerts(session, now, day_start, day_end, kecamatan_ids) -> list[Alert]:
-    query = (select(Delivery, Tps.number, Kelurahan.nama, Kelurahan.kecamatan_id)
+def build(row, moment, session) -> Alert:
+    meal, number, kelurahan = row["meal_round"], row["number"], row["kelurahan"]
+    received, planned = row["quantity_received"], row["quantity_planned"]
+    return Alert(
+        kind="meal_shortage", severity="high", since=row["since"], kecamatan_id=row["kecamatan_id"],
+        tps_id=row["tps_id"], refs={"delivery_id": row["delivery_id"]},
+        message=lazy_gettext("TPS {number} {kelurahan}: {meal} kurang {short} porsi (diterima {received} dari {planned}).",
+                             number=f"{number:03d}", kelurahan=kelurahan, meal=meal.label, short=planned - received,
+                             received=received, planned=planned),
+    )
+
+
+@alert_source(build)
+def meal_shortage(session, moment, kecamatan_ids):
+    query = (select(literal("meal_shortage").label("kind"), literal("high").label("severity"),
+                    Delivery.delivered_at.label("since"), Kelurahan.kecamatan_id.label("kecamatan_id"),
+                    Tps.id.label("tps_id"), Delivery.id.label("delivery_id"), Delivery.meal_round.label("meal_round"),
+                    Delivery.quantity_received.label("quantity_received"),
+                    Delivery.quantity_planned.label("quantity_planned"),
+                    Tps.number.label("number"), Kelurahan.nama.label("kelurahan"))
              .join(Tps, Delivery.tps_id == Tps.id).join(Kelurahan, Tps.kelurahan_id == Kelurahan.id)
              .where(Delivery.kind == DeliveryKind.MEAL, Delivery.status == DeliveryStatus.DELIVERED,
                     Delivery.quantity_received < Delivery.quantity_planned,
-                    Delivery.delivered_at >= day_start, Delivery.delivered_at < day_end))
+                    Delivery.delivered_at >= moment.day_start, Delivery.delivered_at < moment.day_end))
     if kecamatan_ids is not None:
-        query = query.where(Kelurahan.kecamatan_id.in_(list(kecamatan_ids)))
-    alerts = []
-    for delivery, number, kelurahan, kecamatan_id in session.execute(query):
-        short = delivery.quantity_planned - delivery.quantity_received
-        meal = delivery.meal_round
-        alerts.append(Alert(
-            kind="meal_shortage", severity="high", since=delivery.delivered_at,
-            kecamatan_id=kecamatan_id, tps_id=delivery.tps_id, refs={"delivery_id": delivery.id},
-            message_id=f"TPS {number:03d} {kelurahan}: {meal.label_id} kurang {short} porsi "
-                       f"(diterima {delivery.quantity_received} dari {delivery.quantity_planned}).",
-            message_en=f"TPS {number:03d} {kelurahan}: {meal.label_en} short by {short} portions "
-                       f"(received {delivery.quantity_received} of {delivery.quantity_planned}).",
-        ))
-    return alerts
+        query = query.where(Kelurahan.kecamatan_id.in_(kecamatan_ids))
+    return query

@@ -3,30 +3,38 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 
 from logistics.models import Delivery, DeliveryKind, DeliveryStatus, Kelurahan, Tps
+from logistics.texts import lazy_gettext
 from logistics.queries.alerts import Alert, alert_source
+from logistics.queries.sql_time import plus
 from logistics.timeutil import format_wib
 
 CONFIRM_WITHIN = timedelta(minutes=15)
 
 
-@alert_source
-def meal_unconfirmed_alerts(session, now, day_start, day_end, kecamatan_ids) -> list[Alert]:
-    query = (select(Delivery.id, Delivery.meal_round, Delivery.arrived_at, Tps.id, Tps.number,
-                    Kelurahan.kecamatan_id, Kelurahan.nama)
+def build(row, moment, session) -> Alert:
+    meal_round, number, kelurahan, arrived_at = row["meal_round"], row["number"], row["kelurahan"], row["arrived_at"]
+    return Alert(kind="meal_unconfirmed", severity="low", since=row["since"], kecamatan_id=row["kecamatan_id"],
+                 tps_id=row["tps_id"], refs={"delivery_id": row["delivery_id"]},
+                 message=lazy_gettext("{meal} TPS {number} {kelurahan}: sampai {at}, belum dikonfirmasi TPS.",
+                                      meal=meal_round.label, number=f"{number:03d}", kelurahan=kelurahan,
+                                      at=format_wib(arrived_at, "%H:%M")))
+
+
+@alert_source(build)
+def meal_unconfirmed(session, moment, kecamatan_ids):
+    query = (select(literal("meal_unconfirmed").label("kind"), literal("low").label("severity"),
+                    plus(Delivery.arrived_at, CONFIRM_WITHIN).label("since"),
+                    Kelurahan.kecamatan_id.label("kecamatan_id"), Tps.id.label("tps_id"),
+                    Delivery.id.label("delivery_id"), Delivery.meal_round.label("meal_round"),
+                    Delivery.arrived_at.label("arrived_at"), Tps.number.label("number"),
+                    Kelurahan.nama.label("kelurahan"))
              .join(Tps, Delivery.tps_id == Tps.id).join(Kelurahan, Tps.kelurahan_id == Kelurahan.id)
              .where(Delivery.kind == DeliveryKind.MEAL, Delivery.status == DeliveryStatus.ARRIVED,
-                    Delivery.planned_at >= day_start, Delivery.planned_at < day_end,
-                    Delivery.arrived_at <= now - CONFIRM_WITHIN)
-             .order_by(Delivery.arrived_at, Tps.code))
+                    Delivery.planned_at >= moment.day_start, Delivery.planned_at < moment.day_end,
+                    Delivery.arrived_at <= moment.now - CONFIRM_WITHIN))
     if kecamatan_ids is not None:
-        query = query.where(Kelurahan.kecamatan_id.in_(list(kecamatan_ids)))
-    return [Alert(kind="meal_unconfirmed", severity="low", since=arrived_at + CONFIRM_WITHIN, kecamatan_id=kec_id,
-                  tps_id=tps_id, refs={"delivery_id": delivery_id},
-                  message_id=f"{meal_round.label_id} TPS {number:03d} {kelurahan}: sampai "
-                             f"{format_wib(arrived_at, '%H:%M')}, belum dikonfirmasi TPS.",
-                  message_en=f"{meal_round.label_en} TPS {number:03d} {kelurahan}: arrived "
-                             f"{format_wib(arrived_at, '%H:%M')}, not confirmed by the TPS.")
-            for delivery_id, meal_round, arrived_at, tps_id, number, kec_id, kelurahan in session.execute(query)]
+        query = query.where(Kelurahan.kecamatan_id.in_(kecamatan_ids))
+    return query

@@ -1,30 +1,35 @@
 """A merah (immediate) incident nobody has responded to 10 minutes after it was reported."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 
 from logistics.models import HealthIncident, IncidentStatus, Triage
+from logistics.texts import lazy_gettext
 from logistics.queries.alerts import Alert, alert_source
-from logistics.queries.scope import incident_kecamatan
+from logistics.queries.scope import incident_in_kecamatan, incident_kecamatan
+from logistics.queries.sql_time import plus
 from logistics.settings import settings_for
 
 
-@alert_source
-def merah_no_response_alerts(session, now, day_start, day_end, kecamatan_ids) -> list[Alert]:
-    kecamatan, limit = incident_kecamatan(), settings_for(session).merah_response
-    query = (select(HealthIncident.id, HealthIncident.reported_at, HealthIncident.tps_id, kecamatan)
+def build(row, moment, session) -> Alert:
+    incident_id = row["incident_id"]
+    minutes = int((moment.now - row["reported_at"]).total_seconds() // 60)
+    return Alert(kind="merah_no_response", severity="critical", since=row["since"], kecamatan_id=row["kecamatan_id"],
+                 tps_id=row["tps_id"], refs={"incident_id": incident_id},
+                 message=lazy_gettext("Kejadian MERAH #{id} belum ditangani ({minutes} menit sejak dilaporkan).",
+                                      id=incident_id, minutes=minutes))
+
+
+@alert_source(build)
+def merah_no_response(session, moment, kecamatan_ids):
+    limit = settings_for(session).merah_response
+    # The scope filters first (indexes), so the kecamatan is worked out only for the incidents shown.
+    query = (select(literal("merah_no_response").label("kind"), literal("critical").label("severity"),
+                    plus(HealthIncident.reported_at, limit).label("since"),
+                    incident_kecamatan().label("kecamatan_id"), HealthIncident.tps_id.label("tps_id"),
+                    HealthIncident.id.label("incident_id"), HealthIncident.reported_at.label("reported_at"))
              .where(HealthIncident.triage == Triage.MERAH, HealthIncident.status == IncidentStatus.REPORTED,
-                    HealthIncident.reported_at <= now - limit)
-             .order_by(HealthIncident.reported_at))
+                    HealthIncident.reported_at <= moment.now - limit))
     if kecamatan_ids is not None:
-        query = query.where(kecamatan.in_(list(kecamatan_ids)))
-    alerts = []
-    for incident_id, reported_at, tps_id, kec_id in session.execute(query):
-        minutes = int((now - reported_at).total_seconds() // 60)
-        alerts.append(Alert(
-            kind="merah_no_response", severity="critical", since=reported_at + limit,
-            kecamatan_id=kec_id, tps_id=tps_id, refs={"incident_id": incident_id},
-            message_id=f"Kejadian MERAH #{incident_id} belum ditangani ({minutes} menit sejak dilaporkan).",
-            message_en=f"RED incident #{incident_id} has no response ({minutes} minutes since reported).",
-        ))
-    return alerts
+        query = query.where(incident_in_kecamatan(kecamatan_ids))
+    return query
