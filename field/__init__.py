@@ -28,4 +28,4 @@ def service_worker():
     return response
 
 
-from field import courier, incidents, officer  # noqa: E402,F401  (registers the views)
+from field import courier, incidents, offline, officer  # noqa: E402,F401  (registers the views)

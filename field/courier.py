@@ -13,20 +13,7 @@ from siaga.auth import current_actor, login_required
 from siaga.extensions import db
 from siaga.fields import FormText
 from siaga.forms import FormSchema, with_query
-from siaga.i18n import register_english
 
-register_english({
-    "Rute hari ini": "Today's route",
-    "Berangkat": "Dispatched",
-    "Sudah sampai": "Delivered",
-    "Berangkat ke sini": "Set off for this stop",
-    "Tandai sampai": "Mark arrived",
-    "Tidak ada pengiriman untuk Anda hari ini.": "No deliveries for you today.",
-    "{done} dari {total} perhentian selesai": "{done} of {total} stops done",
-    "Putaran": "Round",
-    "Perkiraan tiba": "Expected arrival",
-    "Berisiko terlambat": "At risk of being late",
-})
 
 
 class RouteQuery(FormSchema):
@@ -59,4 +46,5 @@ def route(query: dict):
     shown = rounds.get(current, [])
     at_risk_ids = {d.id for d in shown if is_at_risk(d.planned_at, d.eta_at, _is_done(d))}
     return render_template("field/route.html", stops=shown, tabs=tabs, current=current, at_risk_ids=at_risk_ids,
-                           finished=sum(_is_done(d) for d in stops), total=len(stops), day=election_day())
+                           finished=sum(_is_done(d) for d in stops), total=len(stops), day=election_day(),
+                           precache=True)  # the courier's landing page (field/offline.py)

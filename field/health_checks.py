@@ -20,31 +20,13 @@ from siaga.election import election_day
 from siaga.extensions import db
 from siaga.fields import ID_PATH, FormChoice, FormDay, FormId, FormInt, FormList, FormText
 from siaga.forms import FormSchema, with_form, with_query
-from siaga.i18n import _, register_english
+from siaga.i18n import _
 from siaga.idempotency import idempotent
 
 bp = Blueprint("health_checks", __name__, url_prefix="/lapangan/kesehatan", template_folder="templates")
 FOLLOW_UP_DAYS = 7
 PAGE_SIZE = 15  # officers per page: a station covers dozens of TPS, the whole list was 26,000 px tall
 
-register_english({
-    "Kesehatan petugas": "Officers' health", "Petugas risiko tinggi": "High-risk officers",
-    "Pemeriksaan": "Check-ins", "Belum diperiksa": "Not checked yet", "Terlambat": "Overdue", "Selesai": "Done",
-    "Catat": "Record", "Hasil": "Outcome", "Catatan": "Notes", "Pemeriksaan dicatat.": "Check-in recorded.",
-    "Skrining kesehatan": "Health screening", "Tekanan darah sistolik (mmHg)": "Systolic blood pressure (mmHg)",
-    "Tekanan darah diastolik (mmHg)": "Diastolic blood pressure (mmHg)",
-    "Gula darah sewaktu (mg/dL, boleh kosong)": "Random blood sugar (mg/dL, optional)", "Usia (tahun)": "Age (years)",
-    "Riwayat penyakit": "Known conditions", "Simpan skrining": "Save screening",
-    "Skrining disimpan: risiko {tier}.": "Screening saved: {tier} risk.", "Tidak ada petugas risiko tinggi.":
-        "No high-risk officers.", "Tanggal": "Date", "Hari H": "Election day", "Skrining ulang": "Screen again",
-    "Pos ini belum terhubung ke akun Anda.": "This account is not linked to a medic station.",
-    "Periksa isian:": "Check your input:", "Berikutnya": "Next", "Tampilkan": "Show",
-    "Petugas risiko {tier}": "{tier}-risk officers", "Risiko": "Risk", "Semua kelurahan": "All kelurahan",
-    "Cari TPS (nomor atau nama kelurahan)": "Find a TPS (number or kelurahan name)",
-    "{n} petugas · halaman {page} dari {pages}": "{n} officers · page {page} of {pages}",
-    "Saring: risiko, kelurahan, TPS": "Filter: risk, kelurahan, TPS", "Sebelumnya": "Previous", "Halaman berikutnya": "Next page", "Halaman": "Pages", "Tidak ada petugas yang cocok.": "No matching officers.",
-})
-register_english({label: label for label in OUTCOMES.values()})
 
 
 class DayQuery(FormSchema):
@@ -140,7 +122,7 @@ def record_checkin(checkin_id: int, form: dict):
     except DomainError as exc:
         if exc.http_status == 403:
             abort(403)
-        flash(exc.message)
+        flash(str(exc.message))
     return redirect(url_for(".index", tanggal=to_wib(checkin.due_at).date().isoformat()), 303)
 
 
@@ -159,7 +141,7 @@ def screening(person_id: int, form: dict | None, form_errors: dict):
                 db.session, current_actor(), person.id, systolic=form.get("sistolik"),
                 diastolic=form.get("diastolik"), blood_sugar=form.get("gula_darah"), age=form.get("usia"),
                 conditions=form.get("kondisi", []), notes=form.get("catatan"), election_day=election_day())
-            flash(_("Skrining disimpan: risiko {tier}.", tier=result.risk_tier.label_id.lower()))
+            flash(_("Skrining disimpan: risiko {tier}.", tier=str(result.risk_tier.label).lower()))
             return redirect(url_for(".index"), 303)
         except DomainError as exc:
             errors = exc.fields or {"-": exc.message}

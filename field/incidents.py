@@ -23,68 +23,25 @@ from siaga.auth import current_actor, login_required
 from siaga.extensions import db
 from siaga.fields import ID_PATH, FormChoice, FormId, FormText
 from siaga.forms import FormSchema, with_form, with_query
-from siaga.i18n import _, current_language, label, register_english
+from siaga.i18n import _, label, lazy_gettext, lazy_pgettext
 from siaga.idempotency import idempotent
 
 S = IncidentStatus
 TRIAGE_HINTS = {
-    Triage.MERAH: "Gawat: tidak sadar, sesak berat, nyeri dada, perdarahan hebat",
-    Triage.KUNING: "Segera: sadar, tetapi tidak bisa berjalan atau keluhan berat",
-    Triage.HIJAU: "Ringan: bisa berjalan sendiri, keluhan ringan",
-    Triage.HITAM: "Tidak bernapas walau jalan napas dibuka",
+    Triage.MERAH: lazy_gettext("Gawat: tidak sadar, sesak berat, nyeri dada, perdarahan hebat"),
+    Triage.KUNING: lazy_gettext("Segera: sadar, tetapi tidak bisa berjalan atau keluhan berat"),
+    Triage.HIJAU: lazy_gettext("Ringan: bisa berjalan sendiri, keluhan ringan"),
+    Triage.HITAM: lazy_gettext("Tidak bernapas walau jalan napas dibuka"),
 }
 TRIAGE_ORDER = (Triage.MERAH, Triage.KUNING, Triage.HIJAU, Triage.HITAM)
-STEP_BUTTONS = {S.RESPONDING: "Menuju / menangani", S.TREATED_ON_SITE: "Ditangani di tempat",
-                S.REFERRED: "Rujuk", S.CLOSED: "Selesai"}
+STEP_BUTTONS = {S.RESPONDING: lazy_gettext("Menuju / menangani"),
+                S.TREATED_ON_SITE: lazy_gettext("Ditangani di tempat"),
+                S.REFERRED: lazy_gettext("Rujuk"), S.CLOSED: lazy_pgettext("incident step", "Selesai")}
 REPORT_ROLES = (Role.FIELD_OFFICER, Role.COORDINATOR, Role.MEDIC, Role.COURIER)
+# How far along the care each step is: while one is waiting in the phone's queue, field.js holds the
+# buttons of steps not further along (data-rank), so "Menuju" cannot be queued twice.
+STEP_RANK = {S.RESPONDING: 1, S.TREATED_ON_SITE: 2, S.REFERRED: 2, S.CLOSED: 3}
 
-register_english({
-    "Tempat kejadian (TPS)": "Where (TPS)", "Cari TPS (nomor atau nama kelurahan)": "Find a TPS (number or kelurahan name)",
-    "Cari": "Search", "— pilih TPS —": "— choose a TPS —", "Tidak ada TPS yang cocok.": "No matching TPS.",
-    "{n} TPS ditemukan": "{n} TPS found",
-    "Laporkan kejadian kesehatan": "Report a health incident",
-    "Pasien": "Patient",
-    "Keluhan": "Complaint",
-    "Triase": "Triage",
-    "Nama pasien (boleh kosong)": "Patient's name (optional)",
-    "Catatan (boleh kosong)": "Notes (optional)",
-    "Kirim laporan": "Send report",
-    "Tempat": "Place",
-    "Laporan terkirim ke {station}.": "Report sent to {station}.",
-    "Pilih TPS tempat kejadian.": "Choose the TPS where it happened.",
-    "Laporan tidak lengkap.": "The report is incomplete.",
-    "Gawat: tidak sadar, sesak berat, nyeri dada, perdarahan hebat":
-        "Critical: unconscious, severe breathlessness, chest pain, heavy bleeding",
-    "Segera: sadar, tetapi tidak bisa berjalan atau keluhan berat":
-        "Urgent: conscious, but cannot walk or has a serious complaint",
-    "Ringan: bisa berjalan sendiri, keluhan ringan": "Minor: walks unaided, mild complaint",
-    "Tidak bernapas walau jalan napas dibuka": "Not breathing even with the airway opened",
-    "Menuju / menangani": "Responding",
-    "Ditangani di tempat": "Treated on site",
-    "Rujuk": "Refer",
-    "Selesai": "Closed",
-    "Rujuk ke": "Refer to",
-    "Kejadian": "Incident",
-    "Kejadian terbuka": "Open incidents",
-    "Tidak ada kejadian terbuka.": "No open incidents.",
-    "Dilaporkan": "Reported",
-    "Waktu respons": "Time to response",
-    "Waktu sampai ditangani": "Time to care",
-    "{n} menit": "{n} min",
-    "Pindahkan ke pos kesehatan": "Reassign to a medic station",
-    "Pindahkan": "Reassign",
-    "Kejadian dipindahkan ke {station}.": "Incident reassigned to {station}.",
-    "Status kejadian: {status}.": "Incident status: {status}.",
-    "Pos kesehatan": "Medic station",
-    "Dirujuk ke": "Referred to",
-    "Catatan": "Notes",
-    "Lihat": "Open",
-    "Kejadian ini sudah selesai.": "This incident is closed.",
-    "Tindakan": "Actions",
-    "Laporan kejadian": "Incident report",
-    "Linimasa": "Timeline",
-    "Kembali ke daftar kejadian": "Back to the incident list",
-})
 
 
 class IncidentNewQuery(FormSchema):
@@ -118,7 +75,7 @@ class IncidentAssignForm(FormSchema):
 
 def complaint_options() -> list[tuple[str, str]]:
     """(value, label in the current language) of each complaint on the short list."""
-    return [(value, english if current_language() == "en" else value) for value, english in COMPLAINTS]
+    return [(value, str(text)) for value, text in COMPLAINTS]
 
 
 @bp.get("/kejadian/baru")
@@ -205,7 +162,7 @@ def incident_detail(incident_id: int):
         "field/incident.html", incident=incident, steps=steps, may_act=may_act,
         actions=next_steps(incident) if may_act else [],
         facilities=referral_facilities() if may_act and S.REFERRED in INCIDENT_FLOW[incident.status] else [],
-        stations=stations, triage_hint=TRIAGE_HINTS[incident.triage],
+        stations=stations, triage_hint=TRIAGE_HINTS[incident.triage], step_rank=STEP_RANK,
         response_min=time_to_response(incident.reported_at, incident.responding_at),
         care_min=time_to_care(incident.reported_at, incident.treated_at, incident.referred_at),
     )
@@ -258,4 +215,5 @@ def station(station_id: int):
         abort(403)
     incidents = station_open_incidents(db.session, medic_station.id)
     return render_template("field/station.html", station=medic_station, incidents=incidents,
-                           actions={i.id: next_steps(i) for i in incidents})
+                           actions={i.id: next_steps(i) for i in incidents}, step_rank=STEP_RANK,
+                           precache=current_actor().role == Role.MEDIC)  # the medic's landing (field/offline.py)

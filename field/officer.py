@@ -20,87 +20,18 @@ from siaga.auth import current_actor, login_required
 from siaga.extensions import db
 from siaga.fields import ID_PATH, FormChoice, FormFlag, FormInt, FormText
 from siaga.forms import FormSchema, with_form
-from siaga.i18n import _, label, register_english
+from siaga.i18n import _, label, lazy_gettext
 from siaga.idempotency import idempotent
 
 OFFICER_ROLES = (Role.FIELD_OFFICER, Role.COORDINATOR)
 # The button text for posting each step.
 STEP_BUTTONS = {
-    TpsStatus.OPEN: "TPS dibuka",
-    TpsStatus.VOTING_CLOSED: "Pemungutan suara ditutup",
-    TpsStatus.COUNTED: "Penghitungan selesai",
-    TpsStatus.HANDED_OVER: "Kotak suara diserahkan ke PPS",
+    TpsStatus.OPEN: lazy_gettext("TPS dibuka"),
+    TpsStatus.VOTING_CLOSED: lazy_gettext("Pemungutan suara ditutup"),
+    TpsStatus.COUNTED: lazy_gettext("Penghitungan selesai"),
+    TpsStatus.HANDED_OVER: lazy_gettext("Kotak suara diserahkan ke PPS"),
 }
 
-register_english({
-    "TPS dibuka": "TPS open",
-    "Pemungutan suara ditutup": "Voting closed",
-    "Penghitungan selesai": "Counting finished",
-    "Kotak suara diserahkan ke PPS": "Ballot box handed to the PPS",
-    "Petugas hadir": "Officers present",
-    "Kirim jumlah petugas": "Send officer count",
-    "Jumlah petugas hadir tercatat: {n}.": "Officers present recorded: {n}.",
-    "Status tercatat: {status}.": "Status recorded: {status}.",
-    "Koreksi tercatat.": "Correction recorded.",
-    "Di bawah kuorum: hanya {n} petugas hadir, minimal {q}. Hubungi PPS untuk petugas pengganti.":
-        "Below quorum: only {n} officers present, at least {q} needed. Call the PPS for replacements.",
-    "Linimasa hari ini": "Today's timeline",
-    "Status sekarang": "Current status",
-    "Belum dilaporkan": "Not reported yet",
-    "Kirim status": "Post status",
-    "Koreksi data yang salah": "Correct a mistaken post",
-    "Kembalikan status ke": "Set the status back to",
-    "Status tidak diubah": "Keep the status",
-    "Jumlah petugas yang benar (kosongkan jika tidak diubah)": "Correct officer count (leave empty to keep)",
-    "Alasan koreksi": "Reason for the correction",
-    "Kirim koreksi": "Send correction",
-    "Konsumsi & logistik": "Meals & logistics",
-    "Laporkan kejadian kesehatan": "Report a health incident",
-    "Kejadian kesehatan dari TPS ini": "Health incidents from this TPS",
-    "Pengiriman ke TPS ini": "Deliveries to this TPS",
-    "Rencana": "Planned",
-    "Jumlah diterima": "Quantity received",
-    "Jumlah rusak": "Quantity damaged",
-    "{n} {unit} rusak.": "{n} {unit} damaged.",
-    "{n} rusak": "{n} damaged",
-    "Nama penerima": "Receiver's name",
-    "Diterima": "Received",
-    "Kurang": "Short",
-    "Tidak datang": "Did not arrive",
-    "Ya, {step}": "Yes, {step}",
-    "Ya, tidak datang": "Yes, it did not arrive",
-    "Alasan langkah dilewati": "Why are steps skipped?",
-    "Langkah {steps} belum dilaporkan dan akan dilewati. Lanjut ke \"{target}\"?":
-        "Steps {steps} were not reported and will be skipped. Go on to \"{target}\"?",
-    "Kotak suara sudah benar-benar diserahkan ke PPS? Ini langkah terakhir hari ini.":
-        "Has the ballot box really been handed to the PPS? This is the day's last step.",
-    "Catat {what} tidak datang? Koordinator akan diberi tahu.":
-        "Record {what} as not arrived? Coordinators will be told.",
-    "Tercatat sampai. Petugas TPS mengonfirmasi jumlah dan penerimanya.":
-        "Recorded as arrived. The TPS officer confirms the quantity and receiver.",
-    "Kurir menandai sampai {at}: periksa jumlahnya lalu konfirmasi.":
-        "The courier marked it arrived at {at}: check the quantity, then confirm.",
-    "Koreksi": "Correct",
-    "Kembalikan ke": "Set back to",
-    "Konfirmasi diterima": "Confirm received",
-    "Penerimaan tercatat: {n} dari {planned} {unit}.": "Receipt recorded: {n} of {planned} {unit}.",
-    "Kurang {n} {unit} dari jumlah orang di TPS. Koordinator sudah diberi tahu.":
-        "{n} {unit} short of the people at the TPS. Coordinators have been told.",
-    "Untuk \"Kurang\", isi jumlah yang benar-benar diterima (kurang dari {n}).":
-        "For \"Short\", enter the quantity actually received (less than {n}).",
-    "Kurang {n} {unit} dari rencana.": "{n} {unit} short of the plan.",
-    "Tercatat tidak datang.": "Recorded as not arrived.",
-    "Dikirim": "Dispatched",
-    "Tercatat dalam perjalanan.": "Recorded as dispatched.",
-    "Kiriman tidak datang": "Delivery did not arrive",
-    "Tiba": "Arrived",
-    "Jadwal": "Due",
-    "Kembali ke TPS": "Back to the TPS",
-    "Tidak ada pengiriman.": "No deliveries.",
-    "Belum ada kejadian.": "No incidents yet.",
-    "pemilih": "voters",
-    "Kecamatan {nama}": "{nama} district",
-})
 
 
 class OfficersForm(FormSchema):
@@ -193,11 +124,12 @@ def tps_page(tps_id: int):
     earlier = [s for s in TPS_ORDER if TPS_ORDER.index(s) < TPS_ORDER.index(tps.status)]
     return render_template(
         "field/tps.html", tps=tps, timeline=timeline(tps),
-        next_steps=[(s, STEP_BUTTONS[s], step_question(tps.status, s), bool(tps_skipped_steps(tps.status, s)))
-                    for s in later],
+        next_steps=[(s, STEP_BUTTONS[s], step_question(tps.status, s), bool(tps_skipped_steps(tps.status, s)),
+                     TPS_ORDER.index(s)) for s in later],  # the rank: field.js holds steps not further along
         earlier=earlier, below_quorum=below_quorum(tps.officers_present, election_settings().quorum),
         quorum=election_settings().quorum,
         incidents=tps_incidents(db.session, tps.id, day_start),
+        precache=current_actor().role == Role.FIELD_OFFICER,  # the officer's landing page (field/offline.py)
     )
 
 
@@ -285,15 +217,15 @@ def delivery_update(delivery_id: int, form: dict):
                                     quantity_received=quantity, received_by=form.get("received_by"),
                                     quantity_damaged=damaged)
         message = _("Penerimaan tercatat: {n} dari {planned} {unit}.", n=delivery.quantity_received,
-                    planned=delivery.quantity_planned, unit=delivery.unit)
+                    planned=delivery.quantity_planned, unit=delivery.unit_label)
         if delivery.quantity_damaged:
-            message += " " + _("{n} {unit} rusak.", n=delivery.quantity_damaged, unit=delivery.unit)
+            message += " " + _("{n} {unit} rusak.", n=delivery.quantity_damaged, unit=delivery.unit_label)
         if delivery.quantity_received < delivery.quantity_planned and delivery.kind == DeliveryKind.LOGISTICS:
             message += " " + _("Kurang {n} {unit} dari rencana.",
-                               n=delivery.quantity_planned - delivery.quantity_received, unit=delivery.unit)
+                               n=delivery.quantity_planned - delivery.quantity_received, unit=delivery.unit_label)
         elif delivery.quantity_received < delivery.quantity_planned:
             message += " " + _("Kurang {n} {unit} dari jumlah orang di TPS. Koordinator sudah diberi tahu.",
-                               n=delivery.quantity_planned - delivery.quantity_received, unit=delivery.unit)
+                               n=delivery.quantity_planned - delivery.quantity_received, unit=delivery.unit_label)
     elif action == "failed":
         advance_delivery(db.session, actor, delivery.id, DeliveryStatus.FAILED,
                          reason=form.get("reason") or _("Tidak datang"))
@@ -313,7 +245,7 @@ STEP_OF_ACTION = {"delivered": DeliveryStatus.DELIVERED, "short": DeliveryStatus
 
 
 def _delivery_name(delivery: Delivery) -> str:
-    return label(delivery.meal_round) if delivery.meal_round else (delivery.item or "").replace("_", " ")
+    return str(delivery.what)
 
 
 @bp.post(f"/kiriman/<{ID_PATH}:delivery_id>/koreksi")

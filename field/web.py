@@ -5,28 +5,8 @@ from flask import flash, jsonify, redirect, render_template, request
 
 from logistics.errors import ValidationFailed
 from siaga.errors import wants_json
-from siaga.i18n import register_english
 from siaga.redirects import safe_next
 
-register_english({
-    # The offline queue's texts (field/templates/field/_layout.html, read by static/field.js).
-    "Menunggu dikirim": "Waiting to be sent",
-    "Tidak ada sinyal: tersimpan di ponsel, akan dikirim otomatis saat sinyal kembali.":
-        "No connection: saved on the phone, sent automatically when the connection returns.",
-    "Terkirim": "Sent",
-    "Ditolak": "Refused",
-    "Kirim sekarang": "Send now",
-    "Tutup": "Close",
-    "Sedang offline": "Offline",
-    "Sedang offline: halaman ini mungkin belum yang terbaru. Kiriman disimpan dan dikirim nanti.":
-        "Offline: this page may not be the latest. Submissions are saved and sent later.",
-    "Sesi berakhir: silakan masuk lagi. Kiriman tetap tersimpan di ponsel.":
-        "Session ended: please log in again. The submissions stay saved on the phone.",
-    "Yakin?": "Are you sure?",
-    "Batal": "Cancel",
-    "Alasan": "Reason",
-    "Alasan wajib diisi.": "A reason is required.",
-})
 
 
 def ask_first(question: str, yes: str, form: dict, back: str, *, reason: str | None = None):
@@ -57,7 +37,7 @@ def done(message: str, target: str):
     """Answer a successful post: JSON for the offline queue's fetch, else flash and redirect."""
     if wants_json():
         return jsonify(ok=True, message=message, redirect=target)
-    flash(message)
+    flash(str(message))  # a lazy text does not go into the session cookie
     return redirect(target, 303)
 
 

@@ -1,7 +1,7 @@
 """Small look-ups the service tests share."""
 from sqlalchemy import select
 
-from logistics.models import Delivery, DeliveryKind, Kecamatan, Kelurahan, MealRound, Tps
+from logistics.models import Delivery, DeliveryKind, Kecamatan, Kelurahan, MealRound, Tps, TpsCoverage
 
 
 def tps_of(session, username_actor) -> Tps:
@@ -18,3 +18,10 @@ def other_tps(session, not_id: int, kecamatan_name: str | None = None) -> Tps:
 def meal(session, tps_id: int, meal_round: MealRound = MealRound.SIANG) -> Delivery:
     return session.scalar(select(Delivery).where(
         Delivery.tps_id == tps_id, Delivery.kind == DeliveryKind.MEAL, Delivery.meal_round == meal_round))
+
+
+def tps_not_covered_by(session, station_id: int) -> Tps:
+    """A TPS whose nearest medic station is not `station_id`: outside that station's medics' scope (the demo
+    officer's TPS is inside the demo medic's, siaga/seeding/accounts.py)."""
+    covered = select(TpsCoverage.tps_id).where(TpsCoverage.medic_station_id == station_id)
+    return session.scalar(select(Tps).where(Tps.id.not_in(covered)).order_by(Tps.code).limit(1))

@@ -6,9 +6,11 @@ Routes are enumerated from `app.url_map`: a new route without a line in EXPECTED
 422...), 403 out of scope, "login" (302 to /login for pages, 401 for the API). For POST routes only
 the permission outcome is checked: "deny" (403) or "pass" (anything but 401/403/500).
 
-The two objects of each kind: "in" sits in Kecamatan Gerunggang, on the `kurir`'s route, covered
-by the `medis`'s station (its incident handed to that station); "out" is the `petugas`'s TPS in
-Bukit Intan with its deliveries and an incident assigned to a Bukit Intan station.
+The two objects of each kind: "in" sits in Kecamatan Gerunggang (`camat-gerunggang`'s), on the `kurir`'s
+route, with its incident handed to the Gerunggang station; "out" is the `petugas`'s TPS in Bukit Intan with
+its deliveries and an incident assigned to the station nearest to it, the `medis`'s (the demo accounts meet:
+siaga/seeding/accounts.py). So every scoped role has an object of its own and one it must not touch: for
+camat-gerunggang and kurir "in" is theirs, for petugas and medis "out" is.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from logistics.actor import Actor
 from logistics.models import (
     Delivery, HealthCheckin, MedicStation, Person, PersonRole, RosterShift, Tps, User,
 )
+from logistics.queries.coverage import covering_station
 from logistics.services.api_tokens import SCOPES, create_token
 from logistics.services.incidents import assign_medic_station, report_incident
 from siaga.auth import new_session_values
@@ -70,6 +73,7 @@ EXPECTED: dict[str, tuple[str, str, dict]] = {
     "maps.incidents_geojson": ("GET", "/map/data/incidents.geojson", COORD),
     "maps.stations_geojson": ("GET", "/map/data/stations.geojson", COORD),
     "maps.facilities_geojson": ("GET", "/map/data/facilities.geojson", COORD),
+    "maps.boundaries_geojson": ("GET", "/map/data/boundaries/kecamatan.geojson?zoom=12", COORD),
     "maps.tps_record": ("GET", "/tps/{tps}", COORD_SCOPED),
     "planning.meals": ("GET", "/rencana/konsumsi?kecamatan={kec}", COORD_SCOPED),
     "planning.rosters": ("GET", "/rencana/jaga?kecamatan={kec}", COORD_SCOPED),
@@ -112,31 +116,32 @@ EXPECTED: dict[str, tuple[str, str, dict]] = {
     "field.incident_report": ("POST", "/lapangan/kejadian",
                               row("pass", "pass", ("pass", "deny"), ("deny", "pass"), "pass", "pass", "deny", L)),
     "field.incident_detail": ("GET", "/lapangan/kejadian/{incident}",
-                              row(200, 200, (200, 403), (403, 200), 403, (200, 403), 403, L)),
+                              row(200, 200, (200, 403), (403, 200), 403, (403, 200), 403, L)),
     "field.incident_step": ("POST", "/lapangan/kejadian/{incident}/status",
-                            row("pass", "pass", ("pass", "deny"), "deny", "deny", ("pass", "deny"), "deny", L)),
+                            row("pass", "pass", ("pass", "deny"), "deny", "deny", ("deny", "pass"), "deny", L)),
     "field.incident_assign": ("POST", "/lapangan/kejadian/{incident}/pos",
                               row("pass", "pass", ("pass", "deny"), "deny", "deny", "deny", "deny", L)),
+    "field.offline_manifest": ("GET", "/lapangan/offline.json", row(200, 403, 403, 200, 200, 200, 403, L)),
     "field.my_station": ("GET", "/lapangan/pos", row(403, 403, 403, 403, 403, 302, 403, L)),
-    "field.station": ("GET", "/lapangan/pos/{station}", row(200, 200, (200, 403), 403, 403, (200, 403), 403, L)),
+    "field.station": ("GET", "/lapangan/pos/{station}", row(200, 200, (200, 403), 403, 403, (403, 200), 403, L)),
     "health_checks.index": ("GET", "/lapangan/kesehatan/", row(403, 403, 403, 403, 403, 200, 403, L)),
     "health_checks.screening": ("GET", "/lapangan/kesehatan/skrining/{person}",
-                                row(200, 200, (200, 403), 403, 403, (200, 403), 403, L)),
+                                row(200, 200, (200, 403), 403, 403, (403, 200), 403, L)),
     "health_checks.record_checkin": ("POST", "/lapangan/kesehatan/pemeriksaan/{checkin}",
-                                     row("pass", "pass", ("pass", "deny"), "deny", "deny", ("pass", "deny"), "deny", L)),
+                                     row("pass", "pass", ("pass", "deny"), "deny", "deny", ("deny", "pass"), "deny", L)),
     # The API, for browser sessions (read only; writes need a token).
     "api_wilayah.list_kecamatan": ("GET", "/api/v1/kecamatan", row(200, 200, 200, 200, 200, 200, 403, L)),
     "api_wilayah.get_kecamatan": ("GET", "/api/v1/kecamatan/{kec}", row(200, 200, 200, 200, 200, 200, 403, L)),
     "api_wilayah.list_kelurahan": ("GET", "/api/v1/kelurahan", row(200, 200, 200, 200, 200, 200, 403, L)),
     "api_tps.list_tps": ("GET", "/api/v1/tps?limit=500", row(200, 200, 200, 200, 200, 200, 403, L)),
     "api_tps.get_tps": ("GET", "/api/v1/tps/{tps}",
-                        row(200, 200, (200, 403), (403, 200), (200, 403), (200, 403), 403, L)),
+                        row(200, 200, (200, 403), (403, 200), (200, 403), (403, 200), 403, L)),
     "api_deliveries.list_deliveries": ("GET", "/api/v1/deliveries?limit=500", row(200, 200, 200, 200, 200, 403, 403, L)),
     "api_deliveries.get_delivery": ("GET", "/api/v1/deliveries/{delivery}",
                                     row(200, 200, (200, 403), (403, 200), (200, 403), 403, 403, L)),
     "api_incidents.list_incidents": ("GET", "/api/v1/incidents?limit=500", row(200, 200, 200, 200, 403, 200, 403, L)),
     "api_incidents.get_incident": ("GET", "/api/v1/incidents/{incident}",
-                                   row(200, 200, (200, 403), (403, 200), 403, (200, 403), 403, L)),
+                                   row(200, 200, (200, 403), (403, 200), 403, (403, 200), 403, L)),
     "api_health.list_medic_stations": ("GET", "/api/v1/medic-stations", row(200, 200, 200, 200, 403, 200, 403, L)),
     "api_health.list_health_facilities": ("GET", "/api/v1/health-facilities",
                                           row(200, 200, 200, 200, 403, 200, 403, L)),
@@ -163,11 +168,11 @@ EXPECTED: dict[str, tuple[str, str, dict]] = {
 # The API with a token bound to each user (every scope: the user's rights decide) and an agency token.
 TOKEN_EXPECTED: dict[str, dict] = {
     # koordinator, camat-gerunggang, petugas, kurir, medis, agency (Dinkes, every scope)
-    "api_tps.get_tps": dict(zip(TOKEN_USERS + ("agency",), (200, (200, 403), (403, 200), (200, 403), (200, 403), 200))),
+    "api_tps.get_tps": dict(zip(TOKEN_USERS + ("agency",), (200, (200, 403), (403, 200), (200, 403), (403, 200), 200))),
     "api_deliveries.get_delivery": dict(zip(TOKEN_USERS + ("agency",),
                                             (200, (200, 403), (403, 200), (200, 403), 403, 200))),
     "api_incidents.get_incident": dict(zip(TOKEN_USERS + ("agency",),
-                                           (200, (200, 403), (403, 200), 403, (200, 403), 200))),
+                                           (200, (200, 403), (403, 200), 403, (403, 200), 200))),
     "api_summary.summary": dict(zip(TOKEN_USERS + ("agency",), (200, (200, 403), 403, 403, 403, 200))),
     "api_tps.post_officers": dict(zip(TOKEN_USERS + ("agency",),
                                       ("pass", ("pass", "deny"), ("deny", "pass"), "deny", "deny", "deny"))),
@@ -175,7 +180,7 @@ TOKEN_EXPECTED: dict[str, dict] = {
                                                   ("pass", ("pass", "deny"), ("deny", "pass"), ("pass", "deny"),
                                                    "deny", "deny"))),
     "api_incidents.post_incident_step": dict(zip(TOKEN_USERS + ("agency",),
-                                                 ("pass", ("pass", "deny"), "deny", "deny", ("pass", "deny"),
+                                                 ("pass", ("pass", "deny"), "deny", "deny", ("deny", "pass"),
                                                   "pass"))),
 }
 
@@ -215,12 +220,16 @@ def objects(session, actor_for):
                                   .order_by(Delivery.id).limit(1))
     incident_in = report_incident(session, coordinator, patient_kind="voter", complaint="pusing", triage="kuning",
                                   tps_id=tps_in.id, patient_name=NAME, notes=NAME)
-    assign_medic_station(session, coordinator, incident_in.id, medis.medic_station_id)
+    station_in = session.scalar(select(MedicStation).where(MedicStation.kecamatan_id == tps_in.kelurahan.kecamatan_id)
+                                .order_by(MedicStation.id).limit(1))
+    assign_medic_station(session, coordinator, incident_in.id, station_in.id)
+    # The officer's incident goes by itself to the station nearest their TPS: the demo medic's.
     incident_out = report_incident(session, coordinator, patient_kind="voter", complaint="pusing", triage="kuning",
                                    tps_id=tps_out.id, patient_name=NAME, notes=OUT_NOTE)
-    station_out = session.scalar(select(MedicStation).where(MedicStation.kecamatan_id == tps_out.kelurahan.kecamatan_id)
-                                 .order_by(MedicStation.id).limit(1))
-    assign_medic_station(session, coordinator, incident_out.id, station_out.id)
+    station_out = session.get(MedicStation, medis.medic_station_id)
+    assert incident_out.medic_station_id == station_out.id
+    assert station_in.id != station_out.id and covering_station(session, tps_in) != station_out.id
+    assert tps_out.kelurahan.kecamatan_id != tps_in.kelurahan.kecamatan_id != station_out.kecamatan_id
 
     def officer_at(tps):
         return session.scalar(select(Person).where(Person.tps_id == tps.id, Person.role == PersonRole.KPPS_ANGGOTA)
@@ -234,7 +243,7 @@ def objects(session, actor_for):
         if checkin_of(person) is None:
             session.add(HealthCheckin(person_id=person.id, due_at=incident_in.reported_at + timedelta(hours=1)))
     session.flush()
-    shift_in = session.scalar(select(RosterShift).where(RosterShift.medic_station_id == medis.medic_station_id).limit(1))
+    shift_in = session.scalar(select(RosterShift).where(RosterShift.medic_station_id == station_in.id).limit(1))
     # Field staff accounts that are not demo logins (a reset or a revoke must not lock a role of this table out):
     # a Gerunggang ketua KPPS (provisioned by the seed) and a Bukit Intan courier.
     account_in = session.scalar(select(User).where(User.username.like("tps-%")).order_by(User.username).limit(1))
@@ -246,7 +255,7 @@ def objects(session, actor_for):
     session.flush()
     return {
         "in": dict(tps=tps_in.id, kec=tps_in.kelurahan.kecamatan_id, delivery=delivery_in.id, incident=incident_in.id,
-                   station=medis.medic_station_id, person=person_in.id, checkin=checkin_of(person_in).id,
+                   station=station_in.id, person=person_in.id, checkin=checkin_of(person_in).id,
                    shift=shift_in.id, account=account_in.id),
         "out": dict(tps=tps_out.id, kec=tps_out.kelurahan.kecamatan_id, delivery=delivery_out.id,
                     incident=incident_out.id, station=station_out.id, person=person_out.id,
@@ -346,7 +355,7 @@ def test_api_route_by_token(client, session, objects, tokens, endpoint):
 def test_api_lists_hold_only_rows_in_scope(client, session, objects, username):
     as_user(client, session, username)
     inside, outside = objects["in"], objects["out"]
-    own = {"camat-gerunggang": inside, "petugas": outside, "kurir": inside, "medis": inside}[username]
+    own = {"camat-gerunggang": inside, "petugas": outside, "kurir": inside, "medis": outside}[username]
     other = outside if own is inside else inside
     for url, key in (("/api/v1/tps?limit=1000", "tps"), ("/api/v1/deliveries?limit=1000", "delivery"),
                      ("/api/v1/incidents?limit=1000", "incident")):
@@ -364,9 +373,10 @@ def test_api_lists_hold_only_rows_in_scope(client, session, objects, username):
 def test_personal_fields_only_with_the_right(client, session, objects, tokens):
     as_user(client, session, "medis")
     items = client.get("/api/v1/incidents?limit=1000").get_json()["items"]
-    assert [i["patient_name"] for i in items if i["id"] == objects["in"]["incident"]] == [NAME]
+    assert [i["patient_name"] for i in items if i["id"] == objects["out"]["incident"]] == [NAME]
+    assert objects["in"]["incident"] not in {i["id"] for i in items}
     stations = client.get("/api/v1/medic-stations").get_json()["items"]
-    assert {s["id"] for s in stations if "contact_phone" in s} == {objects["in"]["station"]}
+    assert {s["id"] for s in stations if "contact_phone" in s} == {objects["out"]["station"]}
     as_user(client, session, None)
     partner = create_token(session, Actor.system("test"), scopes=["read:incidents", "read:deliveries"],
                            agency="KPU")[1]
@@ -396,18 +406,18 @@ def test_map_and_exports_of_a_kecamatan_coordinator_stay_in_it(client, session, 
 
 
 # The write vocabulary, as a table: each named permission × role, on a Gerunggang target ("in", on the
-# courier's route, the medic's station) and on the officer's Bukit Intan TPS ("out").
+# courier's route, the Gerunggang station) and on the officer's Bukit Intan TPS ("out", the medic's station).
 WRITE_TABLE = {
     # admin, koordinator, camat-gerunggang, petugas, kurir, medis, mitra (a partner user, no scopes)
     "TPS_POST_STATUS": (True, True, (True, False), (False, True), False, False, False),
     "DELIVERY_MOVE": (True, True, (True, False), (False, True), (True, False), False, False),
     "DELIVERY_RECEIVE": (True, True, (True, False), (False, True), False, False, False),  # not the courier
     "INCIDENT_REPORT": (True, True, (True, False), (False, True), True, True, False),
-    "INCIDENT_CARE": (True, True, (True, False), False, False, (True, False), False),
+    "INCIDENT_CARE": (True, True, (True, False), False, False, (False, True), False),
     "INCIDENT_ASSIGN": (True, True, (True, False), False, False, False, False),
     "MEAL_PLAN": (True, True, (True, False), False, False, False, False),
     "ROSTER_EDIT": (True, True, (True, False), False, False, False, False),
-    "OFFICER_SCREEN": (True, True, (True, False), False, False, (True, False), False),
+    "OFFICER_SCREEN": (True, True, (True, False), False, False, (False, True), False),
     "IMPORT_TPS": (True, True, True, False, False, False, False),
     "IMPORT_OFFICERS": (True, True, True, False, False, False, False),
     "AREA_SETUP": (True, False, False, False, False, False, False),
@@ -443,5 +453,5 @@ def test_officers_seen_by_role(session, actor_for, objects):
     seen = {u: (can_see(session, actor_for(u), inside), can_see(session, actor_for(u), outside))
             for u in ROLES[:-1]}
     assert seen == {"admin": (True, True), "koordinator": (True, True), "camat-gerunggang": (True, False),
-                    "petugas": (False, False), "kurir": (False, False), "medis": (True, False),
+                    "petugas": (False, False), "kurir": (False, False), "medis": (False, True),
                     "mitra": (False, False)}

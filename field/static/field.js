@@ -2,14 +2,26 @@
    Each form carries a client-made idempotency key; it is posted with fetch. Offline, or when the
    request fails, the submission (URL, fields, key) is kept in localStorage, listed as "Menunggu
    dikirim (N)", and sent again on the `online` event and every 20 s. Any server answer (a replay
-   too) takes it off the queue; a 4xx is shown to the user, not retried. Without JS the forms post. */
+   too) takes it off the queue; a 4xx is shown to the user, not retried. Without JS the forms post.
+
+   A queued step shows on its card (forms with the same data-pending: "Menunggu dikirim", then
+   "Terkirim") and holds the buttons it makes invalid: every step of that object, or with data-rank only
+   those not further along. The banners follow the real state: "offline" while offline with nothing
+   waiting, else the outbox ("Menunggu dikirim", and "saved on the phone" while offline), "Terkirim" for a
+   while. A form keeps its key across Back: the page
+   reached by Back (or Forward) reuses the key last sent from the same form when its fields are the same,
+   so sending again replays the stored answer instead of making a second record. */
 (function () {
   "use strict";
-  var STORE = "siaga-outbox-v1", FAILED = "siaga-outbox-failed-v1", NOTE = "siaga-note";
+  var STORE = "siaga-outbox-v1", FAILED = "siaga-outbox-failed-v1", NOTE = "siaga-note", SLOT = "siaga-form-key:";
+  var SENT_FOR = 10000;  // how long "Terkirim" stays, ms
   var box = document.getElementById("outbox");
   var text = box ? box.dataset : {};
   var user = text.user || "";
   var flushing = false;
+  var sentHere = [];  // entries of this user sent while this page was open: their cards say "Terkirim"
+  var navigation = window.performance && performance.getEntriesByType ? performance.getEntriesByType("navigation")[0] : null;
+  var cameBack = !!navigation && navigation.type === "back_forward";
 
   function newKey() {
     var bytes = new Uint8Array(16);
@@ -40,13 +52,64 @@
 
   function mine(list) { return list.filter(function (e) { return e.user === user; }); }
 
+  /* Each queued (or just sent) step on its card: a line saying so, and its buttons held. */
+  function markCards(queue) {
+    document.querySelectorAll(".pending-note").forEach(function (n) { n.remove(); });
+    document.querySelectorAll(".card.pending").forEach(function (n) { n.classList.remove("pending"); });
+    document.querySelectorAll("button[data-held]").forEach(function (b) { b.disabled = false; delete b.dataset.held; });
+    var held = queue.map(function (e) { return [e, text.waiting]; })
+      .concat(sentHere.map(function (e) { return [e, text.sent]; }));
+    held.forEach(function (pair) {
+      var entry = pair[0];
+      if (!entry.group) { return; }
+      var forms = Array.prototype.filter.call(document.querySelectorAll("form[data-pending]"), function (f) {
+        return f.dataset.pending === entry.group;
+      });
+      forms.forEach(function (form) {
+        var rank = form.dataset.rank;
+        if (entry.rank != null && rank != null && rank !== "" && Number(rank) > Number(entry.rank)) { return; }
+        form.querySelectorAll("button").forEach(function (b) {
+          if (!b.disabled) { b.disabled = true; b.dataset.held = "1"; }
+        });
+      });
+      var card = forms.length ? (forms[0].closest(".card") || forms[0].parentNode) : null;
+      if (!card) { return; }
+      var line = el("p", "pending-note" + (pair[1] === text.sent ? " sent" : ""), pair[1] + ": " + entry.label);
+      line.setAttribute("role", "status");
+      var after = card.querySelector(".status");
+      after = after ? after.closest("p") : null;
+      if (after && after.parentNode === card) { card.insertBefore(line, after.nextSibling); } else { card.insertBefore(line, forms[0]); }
+      if (pair[1] === text.waiting) { card.classList.add("pending"); }
+    });
+  }
+
+  /* One banner per state, at the top of the page, gone when the state is over. */
+  function banner(id, message, cls) {
+    var node = document.getElementById(id);
+    if (!message) { if (node) { node.remove(); } return; }
+    if (!node) {
+      node = el("p", cls, message);
+      node.id = id;
+      node.setAttribute("role", "status");
+      var main = document.querySelector("main");
+      main.insertBefore(node, main.firstChild);
+    }
+    node.textContent = message;
+  }
+
   function render() {
-    if (!box) { return; }
     var queue = mine(read(STORE)), failed = mine(read(FAILED));
+    markCards(queue);
+    // One box at a time: offline with nothing waiting, the page may be old; with something waiting, the
+    // outbox says it all (what waits, and that it goes when the signal returns).
+    banner("banner-offline", navigator.onLine || queue.length ? "" : text.stale, "warning");
+    if (!queue.length) { banner("banner-login", ""); }
+    if (!box) { return; }
     box.textContent = "";
     box.hidden = !queue.length && !failed.length;
     if (queue.length) {
       box.appendChild(el("h2", "", text.waiting + " (" + queue.length + ")" + (navigator.onLine ? "" : " · " + text.offline)));
+      if (!navigator.onLine) { box.appendChild(el("p", "", text.saved)); }
       var list = el("ul");
       queue.forEach(function (entry) { list.appendChild(el("li", "", entry.label + " · " + wib(entry.at))); });
       box.appendChild(list);
@@ -67,13 +130,14 @@
     });
   }
 
-  function note(message, cls) {
+  function note(message, cls, lasts) {
     var main = document.querySelector("main");
     var same = Array.prototype.some.call(main.children, function (n) { return n.textContent === message; });
     if (same) { return; }
     var p = el("p", cls || "flash", message);
     p.setAttribute("role", cls === "error" ? "alert" : "status");
     main.insertBefore(p, main.firstChild);
+    if (lasts) { window.setTimeout(function () { p.remove(); }, lasts); }
   }
 
   /* One attempt: resolves to {state: "sent" | "rejected" | "retry", data}. */
@@ -110,11 +174,12 @@
     var entry = queue[0];
     send(entry).then(function (result) {
       flushing = false;
-      if (result.state === "login") { note(text.login, "error"); render(); return; }
+      if (result.state === "login") { banner("banner-login", text.login, "error"); render(); return; }
       if (result.state === "retry") { render(); return; }
+      if (result.state === "sent") { sentHere.push(entry); }  // its card keeps saying so: the page is older
       write(STORE, read(STORE).filter(function (e) { return e.key !== entry.key; }));
       if (result.state === "sent") {
-        note(text.sent + ": " + entry.label + (result.data.message ? " — " + result.data.message : ""));
+        note(text.sent + ": " + entry.label + (result.data.message ? " — " + result.data.message : ""), "flash", SENT_FOR);
       } else {
         var failed = read(FAILED);
         failed.push({key: entry.key, user: user, label: entry.label, at: entry.at,
@@ -152,6 +217,23 @@
   }
 
   function renewKey(form) { form.querySelector("input[name=idempotency_key]").value = newKey(); }
+
+  // The key last sent from a form, per page address and form, for this tab (sessionStorage): reached by
+  // Back, the page sends again under that key when the fields are the same, and the server replays.
+  function slotName(form) {
+    var forms = Array.prototype.slice.call(document.querySelectorAll("form[data-queue]"));
+    return SLOT + window.location.pathname + window.location.search + "|" + forms.indexOf(form);
+  }
+  function readSlot(form) {
+    try { return JSON.parse(sessionStorage.getItem(slotName(form))); } catch (e) { return null; }
+  }
+  function fieldsPrint(pairs) {
+    return JSON.stringify(pairs.filter(function (p) { return p[0] !== "csrf_token" && p[0] !== "idempotency_key"; }));
+  }
+  function prepare(form) {
+    var kept = cameBack ? readSlot(form) : null;
+    form.querySelector("input[name=idempotency_key]").value = kept && kept.key ? kept.key : newKey();
+  }
 
   // A step that cannot simply be undone asks first (data-confirm: the question; -yes / -no: the
   // buttons; -reason: a prompt for a required reason). Runs before the queue's handler (capture),
@@ -214,10 +296,19 @@
     if (!form.hasAttribute("data-queue")) { return; }
     event.preventDefault();
     form.querySelectorAll(".field-error, .error").forEach(function (n) { n.remove(); });
-    var entry = {key: form.querySelector("input[name=idempotency_key]").value,
+    var submitter = event.submitter;
+    var keyInput = form.querySelector("input[name=idempotency_key]");
+    var print = fieldsPrint(formFields(form, submitter));
+    var kept = readSlot(form);
+    if (kept && kept.key === keyInput.value && kept.print !== print) { keyInput.value = newKey(); }  // changed after Back: new
+    sessionStorage.setItem(slotName(form), JSON.stringify({key: keyInput.value, print: print}));
+    var label = form.dataset.label || document.title;
+    var step = submitter && submitter.textContent.trim();
+    if (step && submitter.name) { label += " · " + step; }  // which of the form's steps (Diterima, Kurang...)
+    var entry = {key: keyInput.value,
                  url: form.getAttribute("action") || window.location.pathname,  // form.action is clobbered by a control named "action"
-                 fields: formFields(form, event.submitter), label: form.dataset.label || document.title, at: Date.now(),
-                 user: user};
+                 fields: formFields(form, submitter), label: label, at: Date.now(), user: user,
+                 group: form.dataset.pending || null, rank: form.dataset.rank || null};
     var buttons = form.querySelectorAll("button");
     buttons.forEach(function (b) { b.disabled = true; });
     function enqueue() {
@@ -227,7 +318,7 @@
       renewKey(form);  // the next submission from this form is a new one
       if (form.hasAttribute("data-reset")) { form.reset(); }
       buttons.forEach(function (b) { b.disabled = false; });
-      note(text.saved, "warning");
+      render();  // the card says "Menunggu dikirim" and holds the steps this one makes invalid
       window.scrollTo(0, 0);
     }
     if (!navigator.onLine) { enqueue(); return; }
@@ -237,7 +328,7 @@
         window.location.assign(result.data.redirect || window.location.href);
       } else if (result.state === "login") {
         enqueue();
-        note(text.login, "error");
+        banner("banner-login", text.login, "error");
       } else if (result.state === "rejected") {
         renewKey(form);  // the server keeps its answer under the old key; a corrected form is a new submission
         buttons.forEach(function (b) { b.disabled = false; });
@@ -246,16 +337,36 @@
     });
   });
 
-  document.querySelectorAll("form[data-queue]").forEach(renewKey);
+  document.querySelectorAll("form[data-queue]").forEach(prepare);
   var pending = sessionStorage.getItem(NOTE);
   if (pending) { sessionStorage.removeItem(NOTE); note(pending); }
   if ("serviceWorker" in navigator && window.isSecureContext) {
     // Which login the cached pages belong to, and dropping them on logout: siaga/static/js/session.js.
     navigator.serviceWorker.register(text.sw, {scope: "/lapangan/"}).catch(function () {});
+    // The role's landing page (data-manifest): have every page the role needs copied for offline use.
+    if (text.manifest) {
+      window.addEventListener("load", function () {
+        if (!navigator.onLine) { return; }
+        navigator.serviceWorker.ready.then(function (registration) {
+          if (registration.active) {
+            registration.active.postMessage({type: "precache", manifest: text.manifest,
+                                             key: document.body.dataset.session || ""});
+          }
+        });
+      });
+      navigator.serviceWorker.addEventListener("message", function (event) {
+        if (event.data && event.data.type === "precached") { document.documentElement.dataset.precached = event.data.pages; }
+      });
+    }
   }
-  if (!navigator.onLine) { note(text.stale, "warning"); }
-  window.addEventListener("offline", function () { note(text.stale, "warning"); });
+  // Back to a page kept whole in memory (bfcache): what was in flight when it was left is over.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) { return; }
+    document.querySelectorAll("form[data-queue] button").forEach(function (b) { if (!b.dataset.held) { b.disabled = false; } });
+    render();
+  });
   window.addEventListener("online", flush);
+  window.addEventListener("online", render);
   window.addEventListener("offline", render);
   window.setInterval(flush, 20000);
   window.siagaOutbox = {flush: flush, pending: function () { return read(STORE).length; }};

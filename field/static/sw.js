@@ -9,7 +9,12 @@
      the message {type: "session", key: ""} that every page of the app sends when nobody is logged in
      and when logging out (siaga/static/js/session.js);
    - a cache past its expiry (30 h after login) is deleted, not served, even offline.
-   CSS and JS, the same for everyone, are kept apart in STATIC. */
+   CSS and JS, the same for everyone, are kept apart in STATIC.
+
+   At login and on each load of the role's landing page (online), field.js sends {type: "precache",
+   manifest: URL}: the worker reads the role's page list (field/offline.py) and fetches every page into the
+   login's cache, and the CSS/JS each page loads into STATIC, so the incident form opens offline even if
+   it was never opened before. */
 "use strict";
 var PAGES = "siaga-field-", STATIC = "siaga-static-v2";
 
@@ -31,7 +36,7 @@ function cachedPage(request) {
     var live = names.filter(function (n) { return isPageCache(n) && expiresAt(n) > Date.now(); });
     return keepOnly(live.length === 1 ? live[0].slice(PAGES.length) : "");
   }).then(function (name) {
-    return name ? caches.open(name).then(function (cache) { return cache.match(request); }) : undefined;
+    return name ? caches.open(name).then(function (cache) { return cache.match(request, {ignoreVary: true}); }) : undefined;
   });
 }
 
@@ -45,8 +50,68 @@ self.addEventListener("activate", function (event) {
 self.addEventListener("message", function (event) {
   var data = event.data || {};
   if (data === "logout") { data = {type: "session", key: ""}; }  // pages of the previous version
-  if (data.type === "session") { event.waitUntil(keepOnly(data.key || "")); }
+  if (data.type === "session") {
+    if (data.key !== precaching) { precaching = null; }  // a copy going on for another login stops
+    event.waitUntil(keepOnly(data.key || ""));
+  }
+  if (data.type === "precache" && data.manifest) {
+    precaching = data.key;
+    event.waitUntil(precache(data.manifest, data.key).then(function (count) {
+      return self.clients.matchAll().then(function (clients) {
+        clients.forEach(function (client) { client.postMessage({type: "precached", pages: count}); });
+      });
+    }));
+  }
 });
+
+/* A response as it can be served for a navigation: a redirect that was followed (/lapangan/tps to the
+   officer's TPS) becomes a plain copy of where it led, which a navigation may use. */
+function servable(response) {
+  if (!response.redirected) { return Promise.resolve(response); }
+  return response.blob().then(function (body) {
+    return new Response(body, {status: response.status, statusText: response.statusText, headers: response.headers});
+  });
+}
+
+var ASSET = /(?:src|href)="(\/[^"?#]+\.(?:css|js))"/g;
+var precaching = null;  // the login whose pages are being copied
+
+/* Fetch every page of the manifest into the login's cache, one at a time (a slow line is shared with
+   the officer's own taps), and the CSS/JS they load that STATIC does not hold yet; resolves to the number
+   of pages kept. It stops when the login ends (a page without the session header, a logout or another
+   login's message): a page asked for after that would only be a redirect to the login page. */
+function precache(manifest, key) {
+  var kept = 0;
+  return fetch(manifest, {credentials: "same-origin", headers: {"Accept": "application/json"}}).then(function (response) {
+    if (!response.ok) { return; }
+    return response.json().then(function (data) {
+      var assets = {};
+      return (data.pages || []).reduce(function (done, url) {
+        return done.then(function () {
+          if (precaching !== key) { return; }
+          return fetch(url, {credentials: "same-origin"}).then(function (response) {
+            if (response.headers.get("X-Siaga-Session") !== key) { precaching = null; return; }
+            if (!response.ok) { return; }
+            kept += 1;
+            return servable(response).then(function (copy) {
+              return copy.clone().text().then(function (html) {
+                var match;
+                while ((match = ASSET.exec(html)) !== null) { assets[match[1]] = true; }
+                return keepPage(new Request(url), copy);
+              });
+            });
+          }).catch(function () {});
+        });
+      }, Promise.resolve()).then(function () {
+        return caches.open(STATIC).then(function (cache) {
+          return Promise.all(Object.keys(assets).map(function (url) {
+            return cache.match(url).then(function (hit) { return hit || cache.add(url).catch(function () {}); });
+          }));
+        });
+      });
+    });
+  }).catch(function () {}).then(function () { return kept; });
+}
 
 function fromNetworkOrCache(request, store) {
   return fetch(request).then(function (response) {
@@ -66,15 +131,21 @@ function staticFile(request) {
   return fromNetworkOrCache(request, store);
 }
 
+/* Keep a page in its login's cache (and drop other logins' caches); no key: nobody is logged in any
+   more, nothing stays. */
+function keepPage(request, response) {
+  var key = response.headers.get("X-Siaga-Session") || "";
+  return keepOnly(key).then(function (name) {
+    if (!name || response.status !== 200 || (response.type !== "basic" && response.type !== "default")) { return; }
+    var copy = response.clone();
+    return caches.open(name).then(function (cache) { return cache.put(request, copy); });
+  });
+}
+
 function page(request) {
   var store = function (response) {
     if (response.type === "opaqueredirect") { return Promise.resolve(); }  // its headers are hidden
-    var key = response.headers.get("X-Siaga-Session") || "";
-    return keepOnly(key).then(function (name) {  // no key: nobody is logged in any more, nothing stays
-      if (!name || response.status !== 200 || response.type !== "basic") { return; }
-      var copy = response.clone();
-      return caches.open(name).then(function (cache) { return cache.put(request, copy); });
-    });
+    return keepPage(request, response);
   };
   store.offline = cachedPage;
   return fromNetworkOrCache(request, store);

@@ -8,7 +8,9 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from logistics.models import TpsCoverage
+from logistics.models import MapGridCell, TpsCoverage
+from logistics.services import map_grid
+from logistics.services.boundary_shapes import fill_missing
 from logistics.services.coverage import recompute_all
 
 from siaga.seeding import accounts, health, plans, sites, staff, wilayah
@@ -23,10 +25,16 @@ def seed_demo(session: Session, demo_password: str = "siaga2025",
         counts.update(step(session))
     counts.update(plans.seed(session, election_day))
     counts.update(health.seed(session, election_day))
-    counts.update(accounts.seed(session, demo_password))
     # Kept current by the flush hook as rows are added; recomputed here too for a database seeded before
-    # tps_coverage existed (cheap at a city's scale, and writes nothing when it is already right).
+    # tps_coverage existed (cheap at a city's scale, and writes nothing when it is already right). Before the
+    # accounts: the demo medic is posted at the demo officer's nearest station.
     written = recompute_all(session)
+    counts.update(accounts.seed(session, demo_password))
     counts["tps_coverage"] = (session.scalar(select(func.count()).select_from(TpsCoverage)), written)
+    fill_missing(session)  # simplified boundaries of areas seeded before they existed
+    session.commit()
+    grid = map_grid.refresh(session)  # the zoomed-out map's counts, at once rather than in the background
+    counts["map_grid_cell"] = (session.scalar(select(func.count()).select_from(MapGridCell)),
+                               grid.written if grid else 0)
     session.commit()
     return counts

@@ -1,6 +1,7 @@
 """Demo accounts (README lists them). Password `siaga2025` unless DEMO_PASSWORD is set.
 
-Then the field staff of Gerunggang get their logins (ketua KPPS per TPS, couriers, medics), as
+The demo accounts meet: `medis` is rostered at the station nearest to `petugas`'s TPS (tps_coverage),
+so an incident the officer reports lands in the medic's queue. Then the field staff of Gerunggang get their logins (ketua KPPS per TPS, couriers, medics), as
 `provision-accounts` makes them but without PINs: their login cards are printed from /admin/pengguna
 ("Cetak ulang"), which is when the PINs are made. People who already have a demo account keep it."""
 from __future__ import annotations
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from logistics.actor import Actor
 from logistics.models import Kecamatan, Kelurahan, MedicStation, Person, PersonRole, Role, Tps, User
+from logistics.queries.coverage import covering_station
 from logistics.services.accounts import hash_password
 from logistics.services.field_accounts import provision
 from siaga.seeding.common import add_missing
@@ -23,8 +25,9 @@ def seed(session: Session, password: str) -> dict[str, tuple[int, int]]:
     ketua = session.scalar(select(Person).where(Person.tps_id == petugas_tps.id, Person.role == PersonRole.KPPS_KETUA))
     courier = session.scalar(select(Person).where(Person.role == PersonRole.COURIER, Person.kecamatan_id == gerunggang.id)
                              .order_by(Person.code).limit(1))
-    station = session.scalar(select(MedicStation).where(MedicStation.kecamatan_id == gerunggang.id)
-                             .order_by(MedicStation.code).limit(1))
+    # The demo medic works at the station nearest to the demo officer's TPS, so the officer's incident
+    # reaches the medic (in Girimaya's post, across the kecamatan border from Semabung Lama).
+    station = session.get(MedicStation, covering_station(session, petugas_tps))
     medic = session.scalar(select(Person).where(Person.medic_station_id == station.id).order_by(Person.code).limit(1))
     accounts = [
         dict(username="admin", full_name="Admin Siaga TPS", role=Role.ADMIN),

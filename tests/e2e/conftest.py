@@ -56,7 +56,9 @@ def e2e_database_url(database_url, tmp_path_factory) -> str:
 def live_server(e2e_database_url, tmp_path_factory):
     """Base URL of the app running in its own process, migrated and seeded like the demo."""
     env = {**os.environ, "SIAGA_ENV": "testing", "SECRET_KEY": "e2e-secret", "DATABASE_URL": e2e_database_url,
-           "DEMO_PASSWORD": DEMO_PASSWORD, "FLASK_APP": "wsgi"}
+           "DEMO_PASSWORD": DEMO_PASSWORD, "FLASK_APP": "wsgi",
+           # The map's grid counts are refreshed in the background, as in production (at most every second).
+           "MAP_GRID_REFRESH": "background", "MAP_GRID_REFRESH_S": "1"}
     yield from serve(env, (["db", "upgrade"], ["seed-demo"]), tmp_path_factory)
 
 

@@ -33,6 +33,7 @@ def eventually(page, check: str, arg=None, seconds: float = 10) -> None:
 def cache_field_pages(phone, live_server):
     log_in_field(phone, live_server, "petugas")
     phone.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    phone.wait_for_function("() => document.documentElement.dataset.precached !== undefined")  # copied at login
     phone.goto(live_server + "/lapangan/kejadian/baru")
     eventually(phone, f"async () => (await ({CACHED_FIELD_PAGES})()).some(e => e.endsWith('/kejadian/baru'))")
     cached = phone.evaluate(CACHED_FIELD_PAGES)
