@@ -19,7 +19,7 @@ from logistics.errors import DomainError, ValidationFailed
 from logistics.imports import boundary_file, sites_file, tps_file
 from logistics.imports.report import ImportReport
 from logistics.imports.table import RowError, UnreadableFile, header_lookup, read_header, squash
-from logistics.models import Kecamatan, MealRound, Role
+from logistics.models import Kecamatan, Role
 from logistics.queries.area_readiness import FAR_FROM_STATION_M, readiness
 from logistics.services.settings import update_settings
 from logistics.settings import FIELDS, settings_for
@@ -27,7 +27,7 @@ from siaga.auth import current_actor, login_required
 from siaga.extensions import db
 from siaga.fields import FormChoice, FormList, FormText
 from siaga.forms import FormSchema, with_form
-from siaga.i18n import _, register_english
+from siaga.i18n import _
 from siaga.idempotency import idempotent
 
 bp = Blueprint("admin_setup", __name__, url_prefix="/admin", template_folder="templates",
@@ -50,48 +50,6 @@ KINDS = {
     "medis": ("Tenaga kesehatan", (".csv", ".xlsx", ".txt"), sites_file.KINDS["medis"].columns),
 }
 
-register_english({
-    "Siapkan wilayah": "Set up the area", "Kesiapan wilayah": "Area readiness", "Unggah berkas": "Upload a file",
-    "Jenis data": "Kind of data", "Berkas": "File", "Nama kota/kabupaten (jika tidak ada di berkas)":
-        "Name of the kota/kabupaten (if not in the file)", "Provinsi (jika tidak ada di berkas)":
-        "Province (if not in the file)", "Periksa (uji coba)": "Check (dry run)", "Pratinjau impor": "Import preview",
-    "Simpan ke basis data": "Save to the database", "Batal": "Cancel", "Kolom": "Columns",
-    "Kolom di berkas": "Column in the file", "Dibaca sebagai": "Read as", "otomatis": "automatic",
-    "abaikan": "ignore", "Terapkan kolom": "Apply columns", "Kesalahan": "Errors", "Peringatan baris": "Row warnings",
-    "Catatan": "Notes", "Baris": "Row", "Pesan": "Message", "Per kecamatan": "Per kecamatan",
-    "Perubahan": "Changes", "akan dibuat": "to create", "akan diperbarui": "to update", "tetap": "unchanged",
-    "Tidak ada yang disimpan: perbaiki berkas lalu unggah lagi.": "Nothing saved: fix the file and upload it again.",
-    "Kecamatan tanpa pos kesehatan": "Kecamatan without a medic station",
-    "Kecamatan tanpa vendor katering": "Kecamatan without a catering vendor",
-    "Kecamatan tanpa kurir": "Kecamatan without couriers", "Kelurahan tanpa TPS": "Kelurahan without TPS",
-    "TPS jauh dari pos kesehatan (lebih dari {km} km)": "TPS far from any medic station (more than {km} km)",
-    "TPS dengan posisi perkiraan": "TPS with an approximate position", "TPS tanpa DPT": "TPS without DPT",
-    "Siap untuk hari pemungutan suara.": "Ready for election day.", "Belum siap:": "Not ready yet:",
-    "Pengaturan pemilu": "Election settings", "Simpan pengaturan": "Save the settings",
-    "Pengaturan disimpan ({n} diubah).": "Settings saved ({n} changed).", "Tidak ada": "None",
-    "Diimpor: {created} baru, {updated} diperbarui, {unchanged} tetap.":
-        "Imported: {created} new, {updated} updated, {unchanged} unchanged.",
-    "Pilih berkas untuk diunggah.": "Choose a file to upload.", "Berkas kosong.": "The file is empty.",
-    "Format berkas ini tidak dipakai untuk {kind}: pakai {suffixes}.":
-        "This file type is not used for {kind}: use {suffixes}.",
-    "Tidak ada unggahan yang menunggu.": "No upload is waiting.", "Unggahan dibatalkan.": "Upload cancelled.",
-    "Berkas tidak bisa dibaca.": "The file cannot be read.", "Urutan impor": "Import order",
-    "Wilayah": "Areas", "belum ada": "none yet", "Titik di peta": "Points on the map",
-    "posisi perkiraan": "approximate position", "bermasalah": "with a problem",
-    "Batas wilayah (kelurahan/desa)": "Boundaries (kelurahan/desa)", "Daftar TPS": "TPS list",
-    "Vendor katering": "Catering vendors",
-    "Batas: GeoJSON, GeoPackage, Shapefile (.zip), atau CSV/XLSX kode + titik. Lainnya: CSV atau XLSX.":
-        "Boundaries: GeoJSON, GeoPackage, Shapefile (.zip), or CSV/XLSX of codes and points. Others: CSV or XLSX.",
-    "belum ada TPS.": "no TPS yet.",
-    "Tanggal pemungutan suara": "Election day", "Porsi tambahan per TPS per ronde": "Extra portions per TPS and round",
-    "Kuorum KPPS (petugas hadir)": "KPPS quorum (officers present)",
-    "Konsumsi terlambat setelah (menit)": "Meal late after (minutes)",
-    "Kelelahan: peringatan setelah (jam)": "Fatigue: alert after (hours)",
-    "Kelelahan: eskalasi setelah (jam)": "Fatigue: escalation after (hours)",
-    "TPS belum buka: batas jam": "TPS not open: deadline",
-    "Kejadian merah tanpa respons setelah (menit)": "Merah incident without response after (minutes)",
-    **{f"Jam {r.label_id.lower()}": f"{r.label_en} time" for r in MealRound},
-})
 
 
 class UploadForm(FormSchema):

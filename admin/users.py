@@ -26,36 +26,11 @@ from siaga.auth import chosen_kecamatan_ids, current_actor, kecamatan_scope, log
 from siaga.extensions import db
 from siaga.fields import ID_PATH, FormChoice, FormFlag, FormId, FormList, FormText
 from siaga.forms import FormSchema, with_form, with_query
-from siaga.i18n import _, register_english
+from siaga.i18n import _, lazy_gettext
 
 bp = Blueprint("users", __name__, url_prefix="/admin/pengguna", template_folder="templates")
 LIST_LIMIT = 500
 
-register_english({
-    "Pengguna": "Users", "Akun petugas lapangan": "Field staff accounts", "Peran": "Role", "Kecamatan": "Kecamatan",
-    "Aktif": "Active", "Nonaktif": "Inactive", "Sudah masuk": "Logged in", "Belum pernah masuk": "Never logged in",
-    "Semua": "All", "Tampilkan": "Show", "Nama pengguna": "Username", "Nama": "Name", "Tempat": "Post",
-    "Terakhir masuk": "Last login", "Kartu": "Card", "Menunggu masuk pertama": "Waiting for the first login",
-    "Buat akun dan cetak kartu": "Create accounts and print cards",
-    "Cetak ulang kartu yang belum dipakai": "Re-print the cards not used yet",
-    "Membuat akun untuk petugas yang belum punya, lalu mengunduh kartunya (PDF). PIN hanya tampil di kartu ini.":
-        "Creates accounts for the staff who have none, then downloads their cards (PDF). The PINs appear only on these cards.",
-    "PIN baru untuk akun yang belum pernah dipakai; kartu lama tidak berlaku lagi.":
-        "New PINs for the accounts never used yet; the earlier cards stop working.",
-    "Reset PIN": "Reset PIN", "Cabut": "Revoke", "Aktifkan": "Reactivate", "Ubah": "Edit", "Akun baru": "New account",
-    "Tidak ada akun baru: semua petugas sudah punya akun. Gunakan cetak ulang.":
-        "No new accounts: every staff member has one. Use re-print.",
-    "Tidak ada kartu untuk dicetak ulang: semua sudah masuk.": "No cards to re-print: everyone has logged in.",
-    "Akun {username} dicabut: sesinya dan tokennya berhenti.": "Account {username} revoked: its sessions and tokens stopped.",
-    "Akun {username} aktif lagi.": "Account {username} is active again.", "Akun disimpan.": "Account saved.",
-    "Menampilkan {shown} dari {total} akun.": "Showing {shown} of {total} accounts.",
-    "Unduh daftar yang belum siap (CSV)": "Download who is not ready (CSV)", "Simpan": "Save",
-    "Nama lengkap": "Full name", "TPS (id)": "TPS (id)", "Pos kesehatan": "Medic station", "Orang (id)": "Person (id)",
-    "Instansi": "Agency", "Ubah akun": "Edit account", "Buat": "Create", "Kota": "City",
-    "Reset PIN akun ini? PIN atau kata sandi lama dan semua sesinya berhenti.":
-        "Reset this account's PIN? Its old PIN or password and every session stop.",
-    "Cabut akun ini? Sesinya dan tokennya langsung berhenti.": "Revoke this account? Its sessions and tokens stop at once.",
-})
 
 
 class UsersQuery(FormSchema):
@@ -177,14 +152,15 @@ def _switch(user_id: int, service, message: str):
 @login_required(Role.COORDINATOR)
 @with_form(NoFields)
 def revoke(user_id: int, form: dict):
-    return _switch(user_id, accounts.deactivate_user, "Akun {username} dicabut: sesinya dan tokennya berhenti.")
+    return _switch(user_id, accounts.deactivate_user,
+                   lazy_gettext("Akun {username} dicabut: sesinya dan tokennya berhenti."))
 
 
 @bp.post(f"/<{ID_PATH}:user_id>/aktifkan")
 @login_required(Role.COORDINATOR)
 @with_form(NoFields)
 def reactivate(user_id: int, form: dict):
-    return _switch(user_id, accounts.reactivate_user, "Akun {username} aktif lagi.")
+    return _switch(user_id, accounts.reactivate_user, lazy_gettext("Akun {username} aktif lagi."))
 
 
 def _scope_values(form: dict) -> dict:

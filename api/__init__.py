@@ -51,6 +51,12 @@ def register(app: Flask) -> None:
     })
     app.config.setdefault("RATELIMIT_STORAGE_URI", os.environ.get("RATELIMIT_STORAGE_URI", "siaga-memory://"))
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # Redis down (several servers share it) must not stop the API: each worker counts in its own memory
+    # meanwhile (limits per worker, not per cluster) and goes back to Redis when it answers again; an
+    # error the fallback does not cover lets the request through. The login throttle fails open too
+    # (siaga.login_throttle). docs/DEPLOY.md, "Redis down".
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     api = SiagaApi(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer",
                                                        "description": "A token from `flask create-token`."})

@@ -1,6 +1,8 @@
 """Typed errors raised by the service layer; the web layers map them to HTTP statuses."""
 from __future__ import annotations
 
+from logistics.texts import lazy_pgettext
+
 
 class DomainError(Exception):
     http_status = 400
@@ -36,3 +38,18 @@ class ValidationFailed(DomainError):
 
     http_status = 422
     code = "validation_failed"
+
+
+# The names `load` and `require_transition` callers give their records, as lazy texts for the messages.
+RECORD_NAMES = {
+    "Giliran jaga": lazy_pgettext("record", "Giliran jaga"), "Kecamatan": lazy_pgettext("record", "Kecamatan"),
+    "Kejadian": lazy_pgettext("record", "Kejadian"), "Pemeriksaan": lazy_pgettext("record", "Pemeriksaan"),
+    "Pengguna": lazy_pgettext("record", "Pengguna"), "Pengiriman": lazy_pgettext("record", "Pengiriman"),
+    "Petugas": lazy_pgettext("record", "Petugas"), "Pos kesehatan": lazy_pgettext("record", "Pos kesehatan"),
+    "TPS": lazy_pgettext("record", "TPS"), "Token": lazy_pgettext("record", "Token"),
+}
+
+
+def record_name(what: str):
+    """`what` as a text people read in their language (a name not listed stays as given)."""
+    return RECORD_NAMES.get(what, what)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from logistics.models import ElectionSetting, MealRound
 from logistics.rules import fatigue, lateness, quorum
+from logistics.texts import lazy_gettext
 
 MEAL_TIMES = {MealRound.PAGI: time(6, 0), MealRound.SIANG: time(12, 0), MealRound.MALAM: time(18, 30),
               MealRound.SNACK: time(22, 0)}  # the late snack keeps the counting team going
@@ -64,7 +65,7 @@ def _day(text: str) -> date:
 @dataclass(frozen=True)
 class Field:
     key: str
-    label: str  # Bahasa Indonesia; the page registers English
+    label: object  # a lazy text (logistics.texts), shown in the reader's language
     parse: Callable[[str], object]
     get: Callable[[ElectionSettings], str]  # the value as the form shows it
     put: Callable[[dict, object], None]  # the parsed value into ElectionSettings' keyword arguments
@@ -84,19 +85,25 @@ def _meal(round_: MealRound) -> tuple:
     return (lambda s: s.meal_times[round_].strftime("%H:%M"), put)
 
 
+MEAL_TIME_LABELS = {
+    MealRound.PAGI: lazy_gettext("Jam makan pagi"), MealRound.SIANG: lazy_gettext("Jam makan siang"),
+    MealRound.MALAM: lazy_gettext("Jam makan malam"), MealRound.SNACK: lazy_gettext("Jam kudapan malam"),
+}
+
 FIELDS = (
-    Field("election_date", "Tanggal pemungutan suara", _day, *_attr("election_date", date.isoformat)),
-    *(Field(f"meal_{r.value}", f"Jam {r.label_id.lower()}", _clock, *_meal(r)) for r in MealRound),
-    Field("extra_portions", "Porsi tambahan per TPS per ronde", _whole(0, 20), *_attr("extra_portions")),
-    Field("quorum", "Kuorum KPPS (petugas hadir)", _whole(1, 7), *_attr("quorum")),
-    Field("meal_late_minutes", "Konsumsi terlambat setelah (menit)", _whole(5, 240),
+    Field("election_date", lazy_gettext("Tanggal pemungutan suara"), _day, *_attr("election_date", date.isoformat)),
+    *(Field(f"meal_{r.value}", MEAL_TIME_LABELS[r], _clock, *_meal(r)) for r in MealRound),
+    Field("extra_portions", lazy_gettext("Porsi tambahan per TPS per ronde"), _whole(0, 20), *_attr("extra_portions")),
+    Field("quorum", lazy_gettext("Kuorum KPPS (petugas hadir)"), _whole(1, 7), *_attr("quorum")),
+    Field("meal_late_minutes", lazy_gettext("Konsumsi terlambat setelah (menit)"), _whole(5, 240),
           *_attr("meal_late", _minutes, lambda v: timedelta(minutes=v))),
-    Field("fatigue_alert_hours", "Kelelahan: peringatan setelah (jam)", _whole(4, 48),
+    Field("fatigue_alert_hours", lazy_gettext("Kelelahan: peringatan setelah (jam)"), _whole(4, 48),
           *_attr("fatigue_alert", lambda td: str(int(td.total_seconds() // 3600)), lambda v: timedelta(hours=v))),
-    Field("fatigue_escalate_hours", "Kelelahan: eskalasi setelah (jam)", _whole(4, 48),
+    Field("fatigue_escalate_hours", lazy_gettext("Kelelahan: eskalasi setelah (jam)"), _whole(4, 48),
           *_attr("fatigue_escalate", lambda td: str(int(td.total_seconds() // 3600)), lambda v: timedelta(hours=v))),
-    Field("open_deadline", "TPS belum buka: batas jam", _clock, *_attr("open_deadline", lambda t: t.strftime("%H:%M"))),
-    Field("merah_response_minutes", "Kejadian merah tanpa respons setelah (menit)", _whole(1, 120),
+    Field("open_deadline", lazy_gettext("TPS belum buka: batas jam"), _clock,
+          *_attr("open_deadline", lambda t: t.strftime("%H:%M"))),
+    Field("merah_response_minutes", lazy_gettext("Kejadian merah tanpa respons setelah (menit)"), _whole(1, 120),
           *_attr("merah_response", _minutes, lambda v: timedelta(minutes=v))),
 )
 BY_KEY = {f.key: f for f in FIELDS}

@@ -20,26 +20,12 @@ from siaga.election import election_day
 from siaga.extensions import db
 from siaga.fields import ID_PATH, FormChoice, FormClock, FormDay, FormId, FormInt, FormLocalMoment
 from siaga.forms import FormSchema, with_form, with_query
-from siaga.i18n import _, register_english
+from siaga.i18n import _
 from siaga.idempotency import idempotent
 
 bp = Blueprint("planning", __name__, url_prefix="/rencana", template_folder="templates")
 COORDINATORS = (Role.COORDINATOR,)
 
-register_english({
-    "Rencana konsumsi": "Meal plan", "Jadwal jaga medis": "Medic rosters", "Daftar periksa logistik": "Logistics checklist",
-    "Susun rencana konsumsi": "Plan the meals", "Tampilkan": "Show", "Semua kecamatan": "All kecamatan",
-    "Putaran": "Round", "Kurir": "Courier", "Urutan": "Stop", "Rencana": "Planned", "Perkiraan tiba": "ETA",
-    "Porsi": "Portions", "Status": "Status", "Berisiko terlambat": "At risk of being late", "Ubah": "Edit",
-    "Simpan": "Save", "Batal": "Cancel", "Waktu rencana (WIB)": "Planned time (WIB)", "Belum ada kurir": "No courier",
-    "Rencana konsumsi disusun: {created} baru, {updated} diperbarui.": "Meal plan made: {created} new, {updated} updated.",
-    "Perubahan disimpan.": "Changes saved.", "Tidak ada petugas jaga": "Nobody on duty",
-    "Tambah giliran jaga": "Add a shift", "Tenaga kesehatan": "Medic", "Mulai (WIB)": "Start (WIB)",
-    "Selesai (WIB)": "End (WIB)", "Hapus": "Remove", "Giliran jaga ditambahkan.": "Shift added.",
-    "Giliran jaga dihapus.": "Shift removed.", "Barang": "Item", "Dikirim": "Sent", "Diterima": "Received",
-    "Rusak": "Damaged", "Periksa isian:": "Check your input:", "Tanggal": "Date",
-    "Berisiko": "At risk", "Koordinator": "Coordinator",
-})
 
 
 class PlanningQuery(FormSchema):
@@ -75,7 +61,7 @@ def _kecamatan_filter() -> tuple[list[int] | None, list[Kecamatan]]:
 
 
 def _flash_error(exc: DomainError) -> None:
-    flash(exc.message + (" " + "; ".join(f"{k}: {v}" for k, v in exc.fields.items()) if exc.fields else ""))
+    flash(str(exc.message) + (" " + "; ".join(f"{k}: {v}" for k, v in exc.fields.items()) if exc.fields else ""))
 
 
 @bp.get("/konsumsi")

@@ -11,21 +11,7 @@ from logistics.permissions.read_scope import can_see
 from siaga.auth import current_actor, login_required
 from siaga.extensions import db
 from siaga.fields import ID_PATH
-from siaga.i18n import register_english
 
-register_english({
-    "Riwayat status": "Status timeline",
-    "Petugas hadir": "Officers present",
-    "Belum ada kejadian.": "No incidents.",
-    "Langkah": "Step",
-    "Waktu": "Time",
-    "Jenis": "Kind",
-    "Jumlah": "Quantity",
-    "Rencana": "Planned",
-    "Diterima": "Received",
-    "Triase": "Triage",
-    "Keluhan": "Complaint",
-})
 
 
 @bp.get(f"/tps/<{ID_PATH}:tps_id>")

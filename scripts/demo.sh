@@ -27,5 +27,6 @@ if [ "${DRILL:-1}" != "0" ]; then
 fi
 echo "Siaga TPS: http://127.0.0.1:5000  (demo accounts: see README; password ${DEMO_PASSWORD:-siaga2025})"
 # gunicorn, as in production and in the load-and-fault harness (bench/load_faults.py): two worker
-# processes, so one slow request or a crashed worker does not stop the demo.
-.venv/bin/gunicorn --workers "${WORKERS:-2}" --bind "127.0.0.1:${PORT:-5000}" wsgi:app
+# processes, so one slow request or a crashed worker does not stop the demo. gunicorn.conf.py holds the
+# settings every start shares (metrics summed across the workers).
+.venv/bin/gunicorn -c gunicorn.conf.py --workers "${WORKERS:-2}" --bind "127.0.0.1:${PORT:-5000}" wsgi:app

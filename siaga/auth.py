@@ -27,7 +27,7 @@ from siaga import login_throttle
 from siaga.extensions import db
 from siaga.fields import MAX_ID, FormSecret, bad_text
 from siaga.forms import FormSchema, with_form
-from siaga.i18n import _, register_english
+from siaga.i18n import _
 from siaga.redirects import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -35,34 +35,6 @@ _HOME_ENDPOINTS: dict[Role, str] = {}
 # Response header telling the field service worker which login a page belongs to: "<sid>.<expires epoch>".
 SESSION_HEADER = "X-Siaga-Session"
 
-register_english({
-    "Masuk": "Log in",
-    "Keluar": "Log out",
-    "Nama pengguna": "Username",
-    "Kata sandi": "Password",
-    "Kata sandi atau PIN": "Password or PIN",
-    "Nama pengguna atau kata sandi salah.": "Wrong username or password.",
-    "Isi nama pengguna dan kata sandi.": "Enter your username and password.",
-    "Silakan masuk terlebih dahulu.": "Please log in first.",
-    "Anda sudah keluar.": "You have logged out.",
-    "Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam {minutes} menit.":
-        "Too many failed login attempts. Try again in {minutes} minutes.",
-    "Ganti kata sandi": "Change password",
-    "Kata sandi lama": "Current password",
-    "Kata sandi baru": "New password",
-    "Ulangi kata sandi baru": "Repeat the new password",
-    "Minimal {n} karakter. Setelah diganti, sesi di perangkat lain berakhir.":
-        "At least {n} characters. Once changed, sessions on other devices end.",
-    "Kata sandi diganti. Sesi di perangkat lain sudah berakhir.":
-        "Password changed. Sessions on other devices have ended.",
-    "Kata sandi baru tidak sama dengan ulangannya.": "The new password and its repetition differ.",
-    "Kata sandi lama salah.": "The current password is wrong.",
-    "Kata sandi baru harus berbeda dari yang lama.": "The new password must differ from the current one.",
-    "Kata sandi baru minimal 12 karakter.": "The new password needs at least 12 characters.",
-    "Kata sandi baru maksimal 128 karakter.": "The new password may have at most 128 characters.",
-    "Kata sandi baru tidak boleh sama dengan nama pengguna.": "The new password may not be the username.",
-    "Wajib diisi.": "Required.",
-})
 
 
 def register_home(role: Role, endpoint: str) -> None:

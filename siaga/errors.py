@@ -11,33 +11,17 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from logistics.errors import DomainError
-from siaga.i18n import _, register_english
+from siaga.i18n import _, lazy_gettext
 
-register_english({
-    "Formulir kedaluwarsa atau tidak sah. Muat ulang halaman, lalu kirim lagi.":
-        "The form has expired or is not valid. Reload the page and send it again.",
-    "Anda tidak berwenang membuka halaman ini.": "You are not allowed to open this page.",
-    "Silakan masuk terlebih dahulu.": "Please log in first.",
-    "Halaman tidak ditemukan.": "Page not found.",
-    "Kiriman terlalu besar (paling banyak 1 MB).": "The submission is too large (1 MB at most).",
-    "Permintaan tidak valid; lihat fields.": "Invalid request; see fields.",
-    "Isi kiriman bukan JSON yang sah.": "The body is not valid JSON.",
-    "Terlalu banyak permintaan; coba lagi setelah jeda di header Retry-After.":
-        "Too many requests; retry after the delay in the Retry-After header.",
-    "Data bertentangan dengan data yang sudah ada; muat ulang lalu coba lagi.":
-        "This conflicts with stored data; reload and try again.",
-    "Basis data sedang tidak bisa dihubungi; kiriman Anda belum tersimpan. Coba lagi sebentar.":
-        "The database cannot be reached right now; your submission was not saved. Retry shortly.",
-})
 DATABASE_RETRY_AFTER = "5"  # seconds; a restarting database or a long lock
 
 # Bahasa Indonesia messages for the statuses people meet on the pages.
 FRIENDLY_MESSAGES = {
-    401: "Silakan masuk terlebih dahulu.",
-    403: "Anda tidak berwenang membuka halaman ini.",
-    404: "Halaman tidak ditemukan.",
-    413: "Kiriman terlalu besar (paling banyak 1 MB).",
-    429: "Terlalu banyak permintaan; coba lagi setelah jeda di header Retry-After.",
+    401: lazy_gettext("Silakan masuk terlebih dahulu."),
+    403: lazy_gettext("Anda tidak berwenang membuka halaman ini."),
+    404: lazy_gettext("Halaman tidak ditemukan."),
+    413: lazy_gettext("Kiriman terlalu besar (paling banyak 1 MB)."),
+    429: lazy_gettext("Terlalu banyak permintaan; coba lagi setelah jeda di header Retry-After."),
 }
 
 

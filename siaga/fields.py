@@ -14,24 +14,13 @@ from enum import Enum
 import marshmallow as ma
 
 from logistics.timeutil import WIB, as_utc
-from siaga.i18n import _, register_english
+from siaga.i18n import _
 
 MAX_ID = 2**31 - 1  # PostgreSQL INTEGER; SQLite would take more, but then PostgreSQL would not
 ID_PATH = f"int(max={MAX_ID})"  # for URL rules: f"/tps/<{ID_PATH}:tps_id>" (a larger id is a 404)
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2200, 1, 1)  # dates and times outside are refused
 NOTES_MAX = 2000  # free text in Text columns (notes): as the API allows
 
-register_english({
-    "Wajib diisi.": "Required.",
-    "Isi dengan angka bulat.": "Enter a whole number.",
-    "Isi angka {low} sampai {high}.": "Enter a number from {low} to {high}.",
-    "Teks berisi karakter yang tidak sah.": "The text contains characters that are not allowed.",
-    "Paling banyak {n} karakter.": "{n} characters at most.",
-    "Pilih salah satu dari daftar.": "Choose one from the list.",
-    "Tanggal tidak valid (TTTT-BB-HH).": "Invalid date (YYYY-MM-DD).",
-    "Waktu tidak valid.": "Invalid time.",
-    "Isian tidak valid.": "Invalid input.",
-})
 
 
 # --- the API's field types (api.fields re-exports them) ---

@@ -11,27 +11,13 @@ from siaga.auth import current_actor, current_user, home_url, login_required, st
 from siaga.extensions import db
 from siaga.fields import FormSecret
 from siaga.forms import FormSchema, with_form
-from siaga.i18n import _, register_english
+from siaga.i18n import _
 
 bp = Blueprint("first_login", __name__)
 # What a user who must still replace their PIN may reach: this page, logging out, languages, files.
 OPEN_ENDPOINTS = {"first_login.set_password", "auth.logout", "auth.login", "i18n.switch_language", "health.healthz",
                   "field.service_worker"}
 
-register_english({
-    "Buat kata sandi baru": "Choose a new password",
-    "Anda masuk dengan PIN sekali pakai. Buat kata sandi Anda sendiri untuk melanjutkan.":
-        "You logged in with a one-time PIN. Choose your own password to continue.",
-    "Aturan kata sandi:": "Password rules:",
-    "minimal {n} karakter, paling banyak {m};": "at least {n} characters, at most {m};",
-    "tidak sama dengan nama pengguna atau PIN;": "not the username or the PIN;",
-    "boleh berupa kalimat yang mudah Anda ingat, misalnya \u201ckopi pagi di tps lima\u201d.":
-        "a sentence you remember easily is fine, e.g. \u201cmorning coffee at tps five\u201d.",
-    "Kata sandi disimpan. Selamat bertugas!": "Password saved. Have a good shift!",
-    "Buat kata sandi baru terlebih dahulu.": "Choose a new password first.",
-    "Kata sandi baru harus berbeda dari PIN.": "The new password must differ from the PIN.",
-    "Simpan kata sandi": "Save password",
-})
 
 
 class FirstPasswordForm(FormSchema):

@@ -24,9 +24,8 @@ from flask import current_app, request
 from logistics.errors import ValidationFailed
 from siaga.errors import flatten_messages
 from siaga.fields import FormList
-from siaga.i18n import _, register_english
+from siaga.i18n import _
 
-register_english({"Periksa isian.": "Check your input.", "{n} dari {max} karakter": "{n} of {max} characters"})
 
 
 class FormSchema(ma.Schema):

@@ -1,22 +1,41 @@
-"""Bahasa Indonesia first, English on request.
+"""Bahasa Indonesia first, English on request: one mechanism, Flask-Babel's gettext catalogues.
 
-Texts are written in Bahasa Indonesia in code and templates and wrapped in `_()`; each blueprint
-registers its English translations with `register_english({...})`. The chosen language lives in
-a `lang` cookie, switched by `/bahasa/<id|en>`.
+Texts are written in Bahasa Indonesia (the source language: the msgids) and wrapped where they are
+written: `_()`/`gettext()` and `pgettext()` in views and templates, `lazy_gettext()`/`lazy_pgettext()`
+(from `logistics.texts`) for texts defined at import time — enum labels, service errors, alert titles,
+units, item names. `{name}` placeholders are filled with `str.format` after translation, everywhere.
+A context (`pgettext`) separates one Indonesian word with two English meanings ("Selesai": a check-in
+is *Done*, an incident is *Closed*).
+
+The English lives in `siaga/translations/en/LC_MESSAGES/messages.po`; `scripts/i18n.sh` extracts the
+texts from code and templates (`babel.cfg`) into `messages.pot`, updates the .po and compiles the .mo.
+The .mo is not committed: the app compiles it at start when it is missing or older than the .po.
+Jinja has Flask-Babel's i18n extension, so `{% trans %}` blocks work too (their placeholders are
+Jinja's `%(name)s`, as the extension writes them); expressions use `_()` with `{name}`.
+
+The chosen language lives in a `lang` cookie, switched by `/bahasa/<id|en>`; `?lang=` overrides it.
 """
 from __future__ import annotations
 
+import logging
+import os
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import LazyProxy
 from flask import Blueprint, Flask, g, has_request_context, redirect, request
+from flask.json.provider import DefaultJSONProvider
+from flask_babel import Babel, get_translations
+
+from logistics import texts
+from logistics.texts import lazy_gettext, lazy_pgettext  # noqa: F401 - re-exported for the web layers
 
 LANGUAGES = ("id", "en")
-_ENGLISH: dict[str, str] = {}
+TRANSLATIONS = os.path.join(os.path.dirname(__file__), "translations")
+log = logging.getLogger(__name__)
 
 bp = Blueprint("i18n", __name__)
-
-
-def register_english(entries: dict[str, str]) -> None:
-    """Add Bahasa Indonesia -> English pairs to the catalogue."""
-    _ENGLISH.update(entries)
+babel = Babel()
 
 
 def current_language() -> str:
@@ -28,11 +47,22 @@ def current_language() -> str:
     return g.lang
 
 
-def gettext(text: str, **values) -> str:
-    """The text in the current language, with `{name}` placeholders filled in."""
-    if current_language() == "en":
-        text = _ENGLISH.get(text, text)
+def _fill(text: str, values: dict) -> str:
     return text.format(**values) if values else text
+
+
+def gettext(text, **values) -> str:
+    """The text in the current language, with `{name}` placeholders filled in.
+
+    A lazy text (already a msgid with its own values) is simply resolved."""
+    if isinstance(text, LazyProxy):
+        return _fill(str(text), values)
+    return _fill(get_translations().ugettext(text), values)
+
+
+def pgettext(context: str, text: str, **values) -> str:
+    """`gettext` for a word whose English depends on what it names."""
+    return _fill(get_translations().upgettext(context, text), values)
 
 
 _ = gettext
@@ -40,7 +70,42 @@ _ = gettext
 
 def label(member) -> str:
     """A LabelledEnum member's label in the current language."""
-    return member.label_en if current_language() == "en" else member.label_id
+    return str(member.label)
+
+
+def _translate(context: str | None, text: str) -> str:
+    return get_translations().upgettext(context, text) if context else get_translations().ugettext(text)
+
+
+class _JSONProvider(DefaultJSONProvider):
+    """jsonify() writes lazy texts as the strings they are in the request's language."""
+
+    @staticmethod
+    def default(o):
+        if isinstance(o, LazyProxy):
+            return str(o)
+        return DefaultJSONProvider.default(o)
+
+
+def compile_catalogues(directory: str = TRANSLATIONS) -> None:
+    """Write each language's messages.mo from its .po when missing or older (a clean clone has no .mo).
+
+    Written to a temporary file and renamed, so parallel workers never read half a file; a read-only
+    install that ships its .mo is left alone."""
+    for language in os.listdir(directory):
+        folder = os.path.join(directory, language, "LC_MESSAGES")
+        po, mo = os.path.join(folder, "messages.po"), os.path.join(folder, "messages.mo")
+        if not os.path.isfile(po) or (os.path.isfile(mo) and os.path.getmtime(mo) >= os.path.getmtime(po)):
+            continue
+        with open(po, "rb") as source:
+            catalogue = read_po(source, locale=language)
+        partial = f"{mo}.{os.getpid()}.tmp"
+        try:
+            with open(partial, "wb") as target:
+                write_mo(target, catalogue, use_fuzzy=False)
+            os.replace(partial, mo)
+        except OSError as exc:
+            log.warning("cannot write %s: %s", mo, exc)
 
 
 @bp.get("/bahasa/<lang>")
@@ -55,5 +120,13 @@ def switch_language(lang: str):
 
 
 def register(app: Flask) -> None:
+    compile_catalogues()
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "id")
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", TRANSLATIONS)
+    babel.init_app(app, locale_selector=current_language)
+    texts.use_translator(_translate)
+    app.json = _JSONProvider(app)
     app.register_blueprint(bp)
-    app.jinja_env.globals.update(_=gettext, label=label, current_language=current_language)
+    # Flask-Babel installed Jinja's i18n extension (gettext/ngettext/pgettext for `{% trans %}`);
+    # `_` in expressions is ours, with `{name}` placeholders like the Python code.
+    app.jinja_env.globals.update(_=gettext, label=label, current_language=current_language, _p=pgettext)

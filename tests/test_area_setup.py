@@ -69,6 +69,10 @@ def test_new_kota_from_a_boundary_file_in_another_crs(session, actor_for, tmp_pa
     demo = session.scalar(select(Kelurahan).where(Kelurahan.kode_kemendagri == "19.71.01.1004"))
     assert shape(demo.boundary).contains(Point(semabung.label_lon, semabung.label_lat))
     assert abs(semabung.min_lon - demo.min_lon) < 1e-5 and abs(semabung.max_lat - demo.max_lat) < 1e-5
+    # The map's simplified outlines are stored with the import (logistics/services/boundary_shapes.py).
+    for area in (kota, semabung):
+        coarse, medium = shape(area.boundary_coarse), shape(area.boundary_medium)
+        assert coarse.is_valid and medium.is_valid and abs(medium.area - shape(area.boundary).area) < 0.05 * medium.area
     # Every outer ring counter-clockwise on output (RFC 7946), the clockwise one included.
     for area in [kota, *kota.kecamatan, *(k for kec in kota.kecamatan for k in kec.kelurahan)]:
         geometry = shape(area.boundary)

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from logistics.models import HealthFacility, HealthIncident, IncidentStatus, MedicStation
 from logistics.services.incidents import report_incident
 from logistics.timeutil import WIB
-from tests.factories import other_tps
+from tests.factories import other_tps, tps_not_covered_by
 from tests.field_client import log_in_as, post_form
 
 REPORT = {"patient_kind": "officer", "complaint": "pingsan", "triage": "merah", "patient_name": "Budi",
@@ -132,9 +132,9 @@ def test_coordinator_reassigns_an_incident_to_another_station(client, session, a
 # --- 403 outside one's own scope ------------------------------------------------------------------
 
 def test_medic_cannot_see_or_act_on_another_stations_incident(client, session, actor_for):
-    incident = report_incident(session, actor_for("petugas"), patient_kind="officer", complaint="kelelahan",
-                               triage="hijau", tps_id=actor_for("petugas").tps_id)
     medis = actor_for("medis")
+    incident = report_incident(session, actor_for("koordinator"), patient_kind="officer", complaint="kelelahan",
+                               triage="hijau", tps_id=tps_not_covered_by(session, medis.medic_station_id).id)
     assert incident.medic_station_id != medis.medic_station_id
     log_in_as(client, session, "medis")
     assert client.get(f"/lapangan/kejadian/{incident.id}").status_code == 403

@@ -156,7 +156,11 @@ SENTINEL = 7654321  # an id placeholder in a built path, swapped for a huge numb
 
 
 def _path(rule, ids: dict) -> str:
-    return rule.build({name: ids.get(name, 1) for name in rule.arguments}, append_unknown=False)[1]
+    def value(name):  # an id, or the first of an `any(...)` converter's words
+        items = getattr(rule._converters.get(name), "items", None)
+        return ids.get(name, sorted(items)[0] if items else 1)
+
+    return rule.build({name: value(name) for name in rule.arguments}, append_unknown=False)[1]
 
 
 class Prober:

@@ -101,3 +101,37 @@ def test_a_page_whose_database_dies_mid_request_is_a_503_page(monkeypatch, datab
         event.remove(engine, "before_cursor_execute", refuse)
     assert response.status_code == 503 and response.headers["Retry-After"]
     assert "Coba lagi" in response.get_data(as_text=True)
+
+
+def test_a_pooled_connection_the_server_closed_is_replaced_before_use(monkeypatch, database_url):
+    """A database restart between two requests (here: the pooled connection's backend terminated, as a
+    restart does to every backend): the next request is answered, not a 503, with no pre-ping round trip
+    (siaga/pg_liveness.py)."""
+    import time
+
+    import pytest
+    from sqlalchemy import create_engine, text
+
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's pooled connections")
+    monkeypatch.setenv("SIAGA_ENV", "testing")
+    name = f"liveness-{time.time_ns()}"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url,
+                      "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"application_name": name}}})
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 200  # leaves its connection in the pool
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            assert conn.scalar(text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                    "WHERE application_name = :n"), {"n": name}) == 1
+            for _ in range(100):
+                if not conn.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :n"),
+                                   {"n": name}):
+                    break
+                time.sleep(0.05)
+    finally:
+        admin.dispose()
+    time.sleep(0.1)  # the goodbye reaches the pooled socket
+    response = client.get("/healthz")
+    assert response.status_code == 200, response.get_data(as_text=True)

@@ -154,3 +154,27 @@ def test_a_request_refused_before_the_view_is_logged_too(client, access_lines):
     assert response.status_code in (302, 400, 401, 403)
     assert access_lines[-1]["status"] == response.status_code
     assert access_lines[-1]["endpoint"] == "field.incident_report"
+
+
+def test_metrics_count_what_they_can_when_an_alert_source_fails(client, session, monkeypatch, caplog):
+    """A source that raises (here: SQL that cannot run) is logged and counted as failed; /metrics still
+    answers with the other sources' alerts."""
+    from sqlalchemy import literal_column
+
+    from logistics.queries import alerts
+
+    alerts.sources()  # registered
+
+    def broken(session, moment, scope):
+        return select(*(literal_column("no_such_column").label(c) for c in ("kind", "severity", "since", "kecamatan_id")))
+
+    monkeypatch.setattr(alerts, "_SOURCES", [alerts.AlertSource("broken", broken, None), *alerts._SOURCES])
+    observability.forget_alert_counts()
+    failed = REGISTRY.get_sample_value("siaga_alert_source_failures_total", {"source": "broken"}) or 0.0
+    with caplog.at_level("ERROR", logger="siaga.metrics"):
+        response = client.get("/metrics")
+    observability.forget_alert_counts()
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'siaga_open_alerts{kind="tps_not_open",severity="high"}' in body
+    assert REGISTRY.get_sample_value("siaga_alert_source_failures_total", {"source": "broken"}) == failed + 1
+    assert any("broken" in r.getMessage() for r in caplog.records)

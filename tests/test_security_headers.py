@@ -104,3 +104,9 @@ def test_production_session_cookie_is_host_prefixed_secure_httponly_lax(monkeypa
     assert response.headers["Strict-Transport-Security"] == HSTS
     with app.app_context():
         db.engine.dispose()
+
+
+def test_map_boundaries_hold_no_personal_data_and_may_be_kept_by_the_browser(client, session):
+    log_in_as(client, session, "koordinator")
+    response = client.get("/map/data/boundaries/kecamatan.geojson?zoom=12")
+    assert response.status_code == 200 and response.headers["Cache-Control"].startswith("private, max-age=")

@@ -11,6 +11,7 @@ from logistics.models import (
     Delivery, DeliveryKind, FacilityKind, HealthFacility, Kecamatan, Kelurahan, MealRound, MedicStation, Person,
     PersonRole, Role, Tps, TpsKind, User,
 )
+from logistics.queries.coverage import covering_station
 from logistics.timeutil import to_wib
 from siaga.seeding import seed_demo
 from tests.conftest import DEMO_PASSWORD
@@ -129,13 +130,16 @@ def test_demo_accounts(session):
     kurir = users["kurir"]
     assert kurir.person.role == PersonRole.COURIER
     assert count(session, Delivery, Delivery.courier_id == kurir.person_id, Delivery.kind == DeliveryKind.MEAL) > 0
-    assert users["medis"].medic_station.kecamatan.nama == "Gerunggang"
+    # The demo accounts meet: the officer's incidents go to the medic's station (the nearest to their TPS).
+    assert users["medis"].medic_station_id == covering_station(session, petugas.tps)
+    assert users["medis"].person.medic_station_id == users["medis"].medic_station_id
     assert users["mitra"].role == Role.PARTNER and users["mitra"].agency == "Dinkes"
 
 
 def test_gerunggang_field_staff_have_logins_waiting_for_their_cards(session):
-    """One login per ketua KPPS (52 TPS), courier and medic of Gerunggang; the demo's kurir and medis are
-    among those people and keep their accounts; no PIN is made until the cards are printed."""
+    """One login per ketua KPPS (52 TPS), courier and medic of Gerunggang; the demo's kurir is among those
+    people and keeps the account (medis works at the demo officer's nearest station, outside Gerunggang);
+    no PIN is made until the cards are printed."""
     gerunggang = session.scalar(select(Kecamatan).where(Kecamatan.nama == "Gerunggang"))
     field = session.scalars(select(User).where(User.username.not_in(DEMO_USERNAMES))).all()
     tps_in_gerunggang = count(session, Tps, Tps.kelurahan_id.in_(
@@ -144,7 +148,7 @@ def test_gerunggang_field_staff_have_logins_waiting_for_their_cards(session):
     couriers = count(session, Person, Person.role == PersonRole.COURIER, Person.kecamatan_id == gerunggang.id)
     medics = count(session, Person, Person.role == PersonRole.MEDIC, Person.kecamatan_id == gerunggang.id)
     assert sum(u.role == Role.COURIER for u in field) == couriers - 1  # the demo's kurir is one of them
-    assert sum(u.role == Role.MEDIC for u in field) == medics - 1  # and medis
+    assert sum(u.role == Role.MEDIC for u in field) == medics
     assert all(u.must_change_password and u.pin_issued_at is None and u.last_login_at is None for u in field)
     assert not any(check_password_hash(u.password_hash, "000000") for u in field[:3])
     assert {u.username for u in field if u.role == Role.FIELD_OFFICER} >= {"tps-1971051001-001"}

@@ -86,7 +86,8 @@ def test_only_the_assigned_stations_medics_handle_it(session, actor_for):
     gerunggang_tps = other_tps(session, 0, "Gerunggang")
     camat = actor_for("camat-gerunggang")
     incident = report(session, camat, tps_id=gerunggang_tps.id)
-    assign_medic_station(session, camat, incident.id, medis.medic_station_id)
+    # The demo medic's station is outside Gerunggang (the demo officer's nearest): the city coordinator hands it over.
+    assign_medic_station(session, actor_for("koordinator"), incident.id, medis.medic_station_id)
     advance_incident(session, medis, incident.id, S.RESPONDING)
 
     elsewhere = report(session, actor_for("koordinator"), tps_id=other_tps(session, 0, "Pangkal Balam").id)

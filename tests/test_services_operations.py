@@ -16,6 +16,7 @@ from logistics.services.meal_plans import plan_meals, update_meal_delivery
 from logistics.services.rosters import add_shift, remove_shift
 from logistics.services.screening import complete_checkin, record_screening
 from logistics.timeutil import to_wib, wib
+from tests.factories import tps_not_covered_by
 
 DAY = date(2025, 8, 27)
 
@@ -199,7 +200,8 @@ def test_screening_validation(session, actor_for, values, field):
 
 def test_medics_screen_only_officers_their_station_covers(session, actor_for):
     medis = actor_for("medis")
-    outside = session.scalar(select(Person).where(Person.tps_id == actor_for("petugas").tps_id))
+    outside = session.scalar(select(Person).where(
+        Person.tps_id == tps_not_covered_by(session, medis.medic_station_id).id))
     with pytest.raises(PermissionDenied):
         record_screening(session, medis, outside.id, systolic=120, diastolic=80, blood_sugar=None, age=40, election_day=DAY)
     with pytest.raises(PermissionDenied):

@@ -16,7 +16,7 @@ from logistics.models import Delivery, DeliveryKind, DeliveryStatus, Kelurahan, 
 from logistics.queries.summary import DONE
 from logistics.rules.lateness import arrived_late, is_overdue
 from logistics.services.deliveries import advance_delivery
-from logistics.timeutil import utcnow
+from siaga.election import election_now
 from logistics.settings import settings_for
 from siaga.extensions import db
 from siaga.idempotency import idempotent
@@ -52,7 +52,7 @@ class DeliverySchema(ma.Schema):
     vendor_id = ma.fields.Integer(allow_none=True)
     route_seq = ma.fields.Integer(allow_none=True, metadata={"description": "Stop number on the courier's tour."})
     eta_at = ma.fields.AwareDateTime(allow_none=True, metadata={"description": "The courier's estimated arrival."})
-    overdue = ma.fields.Function(lambda d: is_overdue(d.planned_at, d.status in DONE, utcnow(), _grace()),
+    overdue = ma.fields.Function(lambda d: is_overdue(d.planned_at, d.status in DONE, election_now(), _grace()),
                                  metadata={"type": "boolean", "description": "Not delivered in time: 30 min after "
                                                                              "planned, or the election setting."})
     arrived_late = ma.fields.Function(lambda d: arrived_late(d.planned_at, d.delivered_at, _grace()),

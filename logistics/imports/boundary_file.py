@@ -30,6 +30,7 @@ from logistics.imports.table import RowError, header_lookup, read_header, squash
 from logistics.models import Kecamatan, Kelurahan, Kota
 from logistics.permissions import Permission, may, require
 from logistics.services.common import commit
+from logistics.texts import lazy_gettext
 
 COLUMNS = {
     "kode_kelurahan": ("kode_kemendagri", "kode_desa", "kode", "kd_kel", "id_desa", "kode_wilayah", "kode_kel",
@@ -55,7 +56,7 @@ def import_boundaries(session: Session, actor: Actor, path: Path, *, kota_nama: 
     if Path(path).suffix.lower() in SHEETS:
         return import_codes(session, actor, path, kota_nama=kota_nama, provinsi=provinsi, jenis=jenis,
                             mapping=mapping, dry_run=dry_run)
-    require(may(actor, Permission.AREA_SETUP), "Hanya admin yang dapat menyiapkan wilayah")
+    require(may(actor, Permission.AREA_SETUP), lazy_gettext("Hanya admin yang dapat menyiapkan wilayah"))
     report = ImportReport(dry_run=dry_run)
     frame = _read(Path(path), report)
     if frame is None:
@@ -67,7 +68,7 @@ def import_boundaries(session: Session, actor: Actor, path: Path, *, kota_nama: 
         if canon and canon not in columns and header != frame.geometry.name:
             columns[canon] = header
     missing = [c for c in REQUIRED if c not in columns]
-    report.errors += [RowError(1, c, "kolom tidak ada di berkas batas wilayah") for c in missing]
+    report.errors += [RowError(1, c, lazy_gettext("kolom tidak ada di berkas batas wilayah")) for c in missing]
     if missing:
         return report
 
@@ -83,7 +84,7 @@ def import_codes(session: Session, actor: Actor, path: Path, *, kota_nama: str =
     1 km around all the points. Those are drawn areas, not official boundaries (the report says so): they
     let the map, the TPS checks and the coverage work until a real boundary file replaces them (re-import
     the boundary file: same codes, updated in place)."""
-    require(may(actor, Permission.AREA_SETUP), "Hanya admin yang dapat menyiapkan wilayah")
+    require(may(actor, Permission.AREA_SETUP), lazy_gettext("Hanya admin yang dapat menyiapkan wilayah"))
     report = ImportReport(dry_run=dry_run)
     sheet = open_sheet(path, CODE_COLUMNS, (*REQUIRED, "lat", "lon"), report, mapping=mapping)
     if sheet is None:
@@ -95,7 +96,7 @@ def import_codes(session: Session, actor: Actor, path: Path, *, kota_nama: str =
             points[number] = Point(f.decimal(cells.get("lon", ""), INDONESIA[0], INDONESIA[2]),
                                    f.decimal(cells.get("lat", ""), INDONESIA[1], INDONESIA[3]))
         except f.CellError as exc:
-            report.errors.append(RowError(number, "lat/lon", f"titik kelurahan: {exc}"))
+            report.errors.append(RowError(number, "lat/lon", lazy_gettext("titik kelurahan: {error}", error=str(exc))))
     if not rows:
         no_rows_error(report)
     if report.errors:
@@ -123,19 +124,19 @@ def _set_up(session: Session, actor: Actor, report: ImportReport, kelurahan: lis
     """The kota and its kecamatan around the checked kelurahan, then all of them written (or weighed)."""
     if not kelurahan:
         if not report.errors:
-            report.errors.append(RowError(1, "-", "tidak ada fitur"))
+            report.errors.append(RowError(1, "-", lazy_gettext("tidak ada fitur")))
         return report
     kota_codes = {k["kode"][:5] for k in kelurahan}
     if len(kota_codes) > 1:
-        report.errors.append(RowError(1, "kode_kelurahan", "satu berkas untuk satu kota/kabupaten, bukan "
-                                                           + ", ".join(sorted(kota_codes))))
+        report.errors.append(RowError(1, "kode_kelurahan", lazy_gettext("satu berkas untuk satu kota/kabupaten, bukan {codes}",
+                                                                        codes=", ".join(sorted(kota_codes)))))
     first = kelurahan[0]
     kota_nama = plain_name(kota_nama or first["kota"]) or ""
     provinsi = plain_name(provinsi or first["provinsi"]) or ""
     if not kota_nama:
-        report.errors.append(RowError(1, "kota", "isi nama kota/kabupaten (tidak ada di berkas)"))
+        report.errors.append(RowError(1, "kota", lazy_gettext("isi nama kota/kabupaten (tidak ada di berkas)")))
     if not provinsi:
-        report.errors.append(RowError(1, "provinsi", "isi nama provinsi (tidak ada di berkas)"))
+        report.errors.append(RowError(1, "provinsi", lazy_gettext("isi nama provinsi (tidak ada di berkas)")))
     if report.errors:
         return report
     kota_nama = _tidy(kota_nama)
@@ -162,16 +163,17 @@ def _read(path: Path, report: ImportReport):
     from pyogrio.errors import DataSourceError
 
     if path.suffix.lower() not in SUFFIXES:
-        report.errors.append(RowError(1, "-", f"format {path.suffix or '(none)'} tidak didukung: pakai GeoJSON, "
-                                                 "GeoPackage, Shapefile dalam .zip, atau CSV/XLSX kode + titik"))
+        report.errors.append(RowError(1, "-", lazy_gettext("format {suffix} tidak didukung: pakai GeoJSON, GeoPackage, Shapefile dalam .zip, "
+                                                              "atau CSV/XLSX kode + titik", suffix=path.suffix or "(none)")))
         return None
     try:
         frame = geopandas.read_file(path)
     except (DataSourceError, OSError, ValueError, RuntimeError) as exc:
-        report.errors.append(RowError(1, "-", f"berkas batas wilayah tidak bisa dibaca: {str(exc)[:200]}"))
+        report.errors.append(RowError(1, "-", lazy_gettext("berkas batas wilayah tidak bisa dibaca: {error}",
+                                                           error=str(exc)[:200])))
         return None
     if frame.empty:
-        report.errors.append(RowError(1, "-", "tidak ada fitur / no features"))
+        report.errors.append(RowError(1, "-", lazy_gettext("tidak ada fitur")))
         return None
     if frame.crs is None:
         report.notes.append("berkas tanpa CRS: dianggap WGS 84 (EPSG:4326)")
@@ -180,7 +182,8 @@ def _read(path: Path, report: ImportReport):
         try:
             frame = frame.to_crs(4326)
         except Exception as exc:  # pyproj raises its own kinds for an unusable CRS
-            report.errors.append(RowError(1, "-", f"CRS tidak bisa diproyeksikan: {str(exc)[:200]}"))
+            report.errors.append(RowError(1, "-", lazy_gettext("CRS tidak bisa diproyeksikan: {error}",
+                                                               error=str(exc)[:200])))
             return None
     return frame
 
@@ -200,20 +203,21 @@ def _kelurahan(records: list[tuple[int, dict, object]], report: ImportReport,
         errors_before = len(report.errors)
         code = kelurahan_code(text("kode_kelurahan"))
         if code is None:
-            report.errors.append(RowError(i, "kode_kelurahan", "kode Kemendagri tidak valid: "
-                                          f"{text('kode_kelurahan')!r} (contoh 19.71.01.1004 atau 1971011004)"))
+            report.errors.append(RowError(i, "kode_kelurahan", lazy_gettext("kode Kemendagri tidak valid: {value} (contoh 19.71.01.1004 atau 1971011004)",
+                                                       value=repr(text('kode_kelurahan')))))
         elif code in seen:
-            report.errors.append(RowError(i, "kode_kelurahan", f"kode yang sama sudah ada di fitur {seen[code]}"))
+            report.errors.append(RowError(i, "kode_kelurahan", lazy_gettext("kode yang sama sudah ada di fitur {row}",
+                                                                            row=seen[code])))
         for column in ("kelurahan", "kecamatan"):
             if not plain_name(text(column)):
-                report.errors.append(RowError(i, column, "wajib diisi"))
+                report.errors.append(RowError(i, column, lazy_gettext("wajib diisi")))
         geometry = _polygons(raw_geometry)
         if geometry is None:
-            report.errors.append(RowError(i, "geometry", "tidak ada poligon"))
+            report.errors.append(RowError(i, "geometry", lazy_gettext("tidak ada poligon")))
         else:
             west, south, east, north = geometry.bounds
             if west < INDONESIA[0] or south < INDONESIA[1] or east > INDONESIA[2] or north > INDONESIA[3]:
-                report.errors.append(RowError(i, "geometry", "di luar Indonesia: CRS berkas salah?"))
+                report.errors.append(RowError(i, "geometry", lazy_gettext("di luar Indonesia: CRS berkas salah?")))
         if len(report.errors) == errors_before:
             seen[code] = i
             jenis = text("jenis").lower()
@@ -270,8 +274,8 @@ def _write(session: Session, actor: Actor, report: ImportReport, kelurahan: list
         by_kecamatan[k["kode"][:8]].append(k)
     for code, members in by_kecamatan.items():
         if len({m["kecamatan"] for m in members}) > 1:
-            report.warnings.append(RowError(1, "kecamatan", f"kecamatan {code} punya beberapa nama: "
-                                                            + ", ".join(sorted({m['kecamatan'] for m in members}))))
+            report.warnings.append(RowError(1, "kecamatan", lazy_gettext("kecamatan {code} punya beberapa nama: {names}", code=code,
+                                                                         names=", ".join(sorted({m['kecamatan'] for m in members})))))
     report.rows = len(kelurahan)
     stored = {(type(a).__name__, a.kode_kemendagri): a for model in (Kota, Kecamatan, Kelurahan)
               for a in session.scalars(select(model).where(model.kode_kemendagri.like(kota_values["kode"] + "%")))}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from logistics.texts import lazy_gettext
 
 KELURAHAN_CODE = re.compile(r"^(\d{2})\.?(\d{2})\.?(\d{2})\.?(\d{4})$")
 THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")  # 1.234 is one thousand two hundred and thirty-four
@@ -13,7 +14,7 @@ class CellError(ValueError):
 
 def required(value: str) -> str:
     if not value:
-        raise CellError("wajib diisi")
+        raise CellError(lazy_gettext("wajib diisi"))
     return value
 
 
@@ -22,9 +23,9 @@ def integer(value: str, low: int, high: int) -> int:
     try:
         number = int(value.replace(".", "") if THOUSANDS.match(value) else value)
     except ValueError:
-        raise CellError(f"harus bilangan bulat, bukan {value!r}") from None
+        raise CellError(lazy_gettext("harus bilangan bulat, bukan {value}", value=repr(value))) from None
     if not low <= number <= high:
-        raise CellError(f"harus antara {low} dan {high}")
+        raise CellError(lazy_gettext("harus antara {low} dan {high}", low=low, high=high))
     return number
 
 
@@ -32,9 +33,9 @@ def decimal(value: str, low: float, high: float) -> float:
     try:
         number = float(required(value).replace(",", "."))
     except ValueError:
-        raise CellError(f"harus angka desimal, bukan {value!r}") from None
+        raise CellError(lazy_gettext("harus angka desimal, bukan {value}", value=repr(value))) from None
     if not low <= number <= high:
-        raise CellError(f"harus antara {low} dan {high}")
+        raise CellError(lazy_gettext("harus antara {low} dan {high}", low=low, high=high))
     return number
 
 
@@ -42,11 +43,11 @@ def kelurahan_code(value: str) -> str:
     """Kemendagri code, with or without dots: 19.71.01.1004 or 1971011004."""
     match = KELURAHAN_CODE.match(required(value).replace(" ", ""))
     if not match:
-        raise CellError(f"kode Kemendagri tidak valid: {value!r} (contoh 19.71.01.1004)")
+        raise CellError(lazy_gettext("kode Kemendagri tidak valid: {value} (contoh 19.71.01.1004)", value=repr(value)))
     return ".".join(match.groups())
 
 
 def text(value: str, max_length: int) -> str:
     if len(required(value)) > max_length:
-        raise CellError(f"paling banyak {max_length} huruf")
+        raise CellError(lazy_gettext("paling banyak {n} huruf", n=max_length))
     return value

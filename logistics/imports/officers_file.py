@@ -17,6 +17,7 @@ from logistics.imports.table import RowError
 from logistics.models import Kelurahan, Person, PersonRole, Tps
 from logistics.permissions import Permission, may, require
 from logistics.services.common import commit
+from logistics.texts import lazy_gettext
 
 COLUMNS = {
     "kode_kelurahan": ("kode_wilayah", "kode_desa", "kd_kel", "kelurahan_kode", "kode_kel"),
@@ -34,7 +35,8 @@ ROLES = {"ketua": PersonRole.KPPS_KETUA, "ketua kpps": PersonRole.KPPS_KETUA,
 
 def import_officers(session: Session, actor: Actor, path: Path,
                     progress: Callable[[int], None] | None = None) -> ImportReport:
-    require(may(actor, Permission.IMPORT_OFFICERS), "Hanya admin dan koordinator yang dapat mengimpor petugas")
+    require(may(actor, Permission.IMPORT_OFFICERS),
+            lazy_gettext("Hanya admin dan koordinator yang dapat mengimpor petugas"))
     report = ImportReport()
     sheet = open_sheet(path, COLUMNS, REQUIRED, report)
     if sheet is None:
@@ -62,21 +64,24 @@ def import_officers(session: Session, actor: Actor, path: Path,
         name = cell("nama", lambda v: f.text(v, 160))
         role = ROLES.get(cells.get("jabatan", "").strip().lower())
         if role is None:
-            report.errors.append(RowError(number, "jabatan", "isi ketua, anggota, linmas atau pps"))
+            report.errors.append(RowError(number, "jabatan", lazy_gettext("isi ketua, anggota, linmas atau pps")))
         phone = cells.get("no_hp", "").strip() or None
         if phone and (len(phone) > 32 or not phone.replace("+", "").replace("-", "").replace(" ", "").isdigit()):
-            report.errors.append(RowError(number, "no_hp", "nomor telepon tidak valid"))
+            report.errors.append(RowError(number, "no_hp", lazy_gettext("nomor telepon tidak valid")))
         tps = tps_by_key.get((code, tps_number)) if code and tps_number else None
         if code and tps_number and tps is None:
-            report.errors.append(RowError(number, "no_tps", f"TPS {tps_number:03d} di {code} belum ada: impor TPS dulu"))
+            report.errors.append(RowError(number, "no_tps", lazy_gettext(
+                "TPS {number} di {code} belum ada: impor TPS dulu", number=f"{tps_number:03d}", code=code)))
         if tps is not None and role == PersonRole.KPPS_KETUA:
             if tps.id in ketua_rows:
-                report.errors.append(RowError(number, "jabatan", f"TPS ini sudah punya ketua di baris {ketua_rows[tps.id]}"))
+                report.errors.append(RowError(number, "jabatan", lazy_gettext(
+                    "TPS ini sudah punya ketua di baris {row}", row=ketua_rows[tps.id])))
             ketua_rows[tps.id] = number
         if len(report.errors) == errors_before:
             person_code = cells.get("kode_petugas", "").strip() or _derived_code(tps, role, name)
             if role == PersonRole.KPPS_KETUA and stored_ketua.get(tps.id, person_code) != person_code:
-                report.errors.append(RowError(number, "jabatan", f"TPS ini sudah punya ketua ({stored_ketua[tps.id]})"))
+                report.errors.append(RowError(number, "jabatan", lazy_gettext("TPS ini sudah punya ketua ({name})",
+                                                                              name=stored_ketua[tps.id])))
             else:
                 parsed.append((person_code, tps, role, name, phone))
         if progress:

@@ -13,6 +13,7 @@ from shapely.prepared import prep
 from logistics.imports import fields as f
 from logistics.models import Kecamatan, Kelurahan, Kota
 from logistics.rules.geo import EARTH_RADIUS_M
+from logistics.texts import lazy_gettext
 
 CODE_PREFIX = re.compile(r"^\s*\d+\s*[-–:]\s*")  # SIREKAP: "58390-SUKARASA", "4631-TANGERANG"
 AREA_WORD = re.compile(r"^(kelurahan|desa|kecamatan|kabupaten|kota)\s+|^(kel|kec|kab|ds)(\.\s*|\s+)")
@@ -68,7 +69,8 @@ class KelurahanFinder:
             return self.by_code[code], None
         key = name_key(name)
         if not key:
-            return None, f"kelurahan {code} tidak dikenal" if code else "isi kode atau nama kelurahan"
+            return None, (lazy_gettext("kelurahan {code} tidak dikenal",
+                                       code=code) if code else lazy_gettext("isi kode atau nama kelurahan"))
         candidates = self.by_name.get(key, [])
         in_kota, kota_key = kota_code(kota_kode), name_key(kota_name)
         # Codes narrow only when they fit: some exports carry their own ids in these columns, not Kemendagri's.
@@ -81,12 +83,15 @@ class KelurahanFinder:
             candidates = [k for k in candidates if k.kode_kemendagri.startswith(kec_code + ".")]
         elif kec_key:
             candidates = [k for k in candidates if name_key(k.kecamatan.nama) == kec_key]
-        where = f" di Kec. {plain_name(kecamatan_name) or kec_code}" if kec_code or kec_key else ""
         if not candidates:
-            return None, f"kelurahan {plain_name(name)!r} tidak dikenal{where}"
+            if kec_code or kec_key:
+                return None, lazy_gettext("kelurahan {name} tidak dikenal di Kec. {kecamatan}",
+                                          name=repr(plain_name(name)),
+                                          kecamatan=plain_name(kecamatan_name) or kec_code)
+            return None, lazy_gettext("kelurahan {name} tidak dikenal", name=repr(plain_name(name)))
         if len(candidates) > 1:
-            return None, (f"nama kelurahan {plain_name(name)!r} ada di beberapa kecamatan "
-                          f"({', '.join(k.kecamatan.nama for k in candidates)}): isi kolom kecamatan")
+            return None, lazy_gettext("nama kelurahan {name} ada di beberapa kecamatan ({kecamatan}): isi kolom kecamatan",
+                                      name=repr(plain_name(name)), kecamatan=", ".join(k.kecamatan.nama for k in candidates))
         return candidates[0], None
 
 

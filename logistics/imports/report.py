@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from logistics.actor import Actor
 from logistics.imports.table import RowError, UnreadableFile, read_rows
 from logistics.services.common import audit, snapshot
+from logistics.texts import lazy_gettext
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,8 @@ def open_sheet(path: Path, aliases: dict, required: tuple[str, ...], report: Imp
     broken halfway is refused before any row is checked."""
     mapping = orient_mapping(mapping or {}, aliases)
     unknown = sorted({c for c in mapping.values() if c not in aliases})
-    report.errors += [RowError(1, c, "bukan kolom yang dikenal: " + ", ".join(aliases)) for c in unknown]
+    report.errors += [RowError(1, c, lazy_gettext("bukan kolom yang dikenal: {names}",
+                                                  names=", ".join(aliases))) for c in unknown]
     if unknown:
         return None
     try:
@@ -84,13 +86,13 @@ def open_sheet(path: Path, aliases: dict, required: tuple[str, ...], report: Imp
         report.errors.append(RowError(1, "-", str(exc)))
         return None
     missing = [c for c in required if c not in columns] + also_missing(columns)
-    report.errors += [RowError(1, c, "kolom tidak ada di baris judul") for c in missing]
+    report.errors += [RowError(1, c, lazy_gettext("kolom tidak ada di baris judul")) for c in missing]
     return None if missing else (columns, rows)
 
 
 def no_rows_error(report: ImportReport) -> None:
     if not report.rows:
-        report.errors.append(RowError(2, "-", "tidak ada baris data"))
+        report.errors.append(RowError(2, "-", lazy_gettext("tidak ada baris data")))
 
 
 def upsert(session: Session, actor: Actor, action: str, record, make_new, values: dict, report: ImportReport,

@@ -24,6 +24,7 @@ from logistics.models import (FacilityKind, HealthFacility, Kecamatan, Kelurahan
                               Vendor)
 from logistics.permissions import Permission, may, require
 from logistics.services.common import commit
+from logistics.texts import lazy_gettext
 
 FAR_OUTSIDE_M = 250
 CODE = ("kode_faskes", "id", "kode_pos", "kode_vendor", "kode_petugas", "kode_kurir", "kode_medis")
@@ -77,7 +78,7 @@ KINDS = {
 def import_sites(session: Session, actor: Actor, kind: str, path: Path,
                  progress: Callable[[int], None] | None = None, *, mapping: dict[str, str] | None = None,
                  dry_run: bool = False) -> ImportReport:
-    require(may(actor, Permission.AREA_SETUP), "Hanya admin yang dapat menyiapkan wilayah")
+    require(may(actor, Permission.AREA_SETUP), lazy_gettext("Hanya admin yang dapat menyiapkan wilayah"))
     spec = KINDS[kind]
     report = ImportReport(dry_run=dry_run)
     sheet = open_sheet(path, spec.columns, spec.required, report, also_missing=_place_missing(kind), mapping=mapping)
@@ -91,7 +92,8 @@ def import_sites(session: Session, actor: Actor, kind: str, path: Path,
         errors = []
         values, code, kec = ROW_PARSERS[kind](context, cells, number, errors)
         if code and code in seen:
-            errors.append(RowError(number, "kode", f"kode yang sama sudah ada di baris {seen[code]}"))
+            errors.append(RowError(number, "kode", lazy_gettext("kode yang sama sudah ada di baris {row}",
+                                                                row=seen[code])))
         report.errors += errors
         if code:
             seen.setdefault(code, number)
@@ -159,7 +161,7 @@ def _cell(cells: dict, column: str, parse, number: int, errors: list):
 def _phone(cells: dict, number: int, errors: list) -> str | None:
     phone = cells.get("telepon", "").strip() or None
     if phone and (len(phone) > 32 or not phone.replace("+", "").replace("-", "").replace(" ", "").isdigit()):
-        errors.append(RowError(number, "telepon", "nomor telepon tidak valid"))
+        errors.append(RowError(number, "telepon", lazy_gettext("nomor telepon tidak valid")))
     return phone
 
 
@@ -171,9 +173,10 @@ def _kecamatan(context: _Context, cells: dict, number: int, errors: list, requir
     if len(candidates) == 1:
         return candidates[0]
     if required or code or name:
-        why = ("isi kode atau nama kecamatan" if not (code or name) else
-               f"nama kecamatan {plain_name(name)!r} ada di beberapa kota: isi kode_kecamatan" if candidates else
-               f"kecamatan {plain_name(name) or code!r} tidak dikenal")
+        why = (lazy_gettext("isi kode atau nama kecamatan") if not (code or name) else
+               lazy_gettext("nama kecamatan {name} ada di beberapa kota: isi kode_kecamatan",
+                            name=repr(plain_name(name)))
+               if candidates else lazy_gettext("kecamatan {name} tidak dikenal", name=repr(plain_name(name) or code)))
         errors.append(RowError(number, "kecamatan", why))
     return None
 
@@ -202,7 +205,8 @@ def _position(context: _Context, cells: dict, number: int, errors: list, area) -
         kota = area.kota if isinstance(area, Kecamatan) else area.kecamatan.kota
         outside = context.shapes.of(kota).metres_outside(lat, lon)
         if outside > FAR_OUTSIDE_M:
-            errors.append(RowError(number, "lat/lon", f"di luar wilayah {kota.nama}: {outside:,.0f} m dari batasnya"))
+            errors.append(RowError(number, "lat/lon", lazy_gettext("di luar wilayah {area}: {metres} m dari batasnya",
+                                                                   area=kota.nama, metres=f"{outside:,.0f}")))
             return None
     return lat, lon
 
@@ -211,7 +215,8 @@ def _hours(cells: dict, column: str, default: time, number: int, errors: list) -
     text = cells.get(column, "").strip()
     match = HOURS.match(text) if text else None
     if text and (not match or int(match.group(1)) > 23 or int(match.group(2)) > 59):
-        errors.append(RowError(number, column, f"jam tidak dikenali: {text!r} (contoh 05:30)"))
+        errors.append(RowError(number, column, lazy_gettext("jam tidak dikenali: {value} (contoh 05:30)",
+                                                            value=repr(text))))
         return default
     return time(int(match.group(1)), int(match.group(2))) if match else default
 
@@ -229,11 +234,12 @@ def _facility(context, cells, number, errors):
     name = _cell(cells, "nama", lambda v: f.text(v, 160), number, errors)
     kind = FACILITY_KINDS.get(cells.get("jenis", "").strip().lower())
     if kind is None:
-        errors.append(RowError(number, "jenis", "isi puskesmas atau rumah sakit"))
+        errors.append(RowError(number, "jenis", lazy_gettext("isi puskesmas atau rumah sakit")))
     kel = _kelurahan(context, cells, number, errors)
     position = _position(context, cells, number, errors, kel)
     if position is None and kel is None and not errors:
-        errors.append(RowError(number, "lat/lon", "isi lat dan lon, atau kelurahannya (posisi perkiraan)"))
+        errors.append(RowError(number, "lat/lon",
+                               lazy_gettext("isi lat dan lon, atau kelurahannya (posisi perkiraan)")))
     lat, lon = position or ((kel.label_lat, kel.label_lon) if kel else (None, None))
     values = dict(name=name, kind=kind, address=cells.get("alamat", "").strip()[:240] or None,
                   kelurahan_id=kel.id if kel else None, lat=lat, lon=lon, position_approximate=position is None)
@@ -247,7 +253,8 @@ def _station(context, cells, number, errors):
     if cells.get("faskes"):
         base = context.facilities.get(cells["faskes"].strip())
         if base is None:
-            errors.append(RowError(number, "faskes", f"faskes {cells['faskes']!r} belum ada: impor faskes dulu"))
+            errors.append(RowError(number, "faskes", lazy_gettext("faskes {name} belum ada: impor faskes dulu",
+                                                                  name=repr(cells['faskes']))))
     position = _position(context, cells, number, errors, kec)
     if position is None and base is not None:
         position = (base.lat, base.lon)
@@ -278,7 +285,8 @@ def _person(role: PersonRole, column: str, what: str, places: str, link: str, pr
         name = _cell(cells, "nama", lambda v: f.text(v, 160), number, errors)
         place = getattr(context, places).get(cells.get(column, "").strip())
         if place is None:
-            errors.append(RowError(number, column, f"{what} {cells.get(column, '')!r} belum ada: impor {column} dulu"))
+            errors.append(RowError(number, column, lazy_gettext("{what} {name} belum ada: impor {column} dulu",
+                                                                what=what, name=repr(cells.get(column, "")), column=column)))
         values = {"name": name, "role": role, "phone": _phone(cells, number, errors), "active": True,
                   link: place.id if place else None, "kecamatan_id": place.kecamatan_id if place else None}
         code = _code(cells, prefix, name, place.code if place else "")

@@ -6,13 +6,14 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from logistics.texts import lazy_gettext
 
 
 @dataclass(frozen=True)
 class RowError:
     row: int  # as the user sees it in the file: the header is row 1
     column: str
-    message: str
+    message: object  # a text (lazy: shown in the reader's language)
 
 
 class UnreadableFile(ValueError):
@@ -38,7 +39,7 @@ def read_header(path: Path) -> list[str]:
     try:
         return ["" if h is None else str(h).strip() for h in next(raw_rows)]
     except StopIteration:
-        raise UnreadableFile("berkas kosong / empty file") from None
+        raise UnreadableFile(lazy_gettext("berkas kosong")) from None
 
 
 def _raw_rows(path: Path):
@@ -47,7 +48,8 @@ def _raw_rows(path: Path):
         return _xlsx_rows(path)
     if suffix in (".csv", ".txt"):
         return _csv_rows(path)
-    raise UnreadableFile(f"format {suffix or '(none)'} tidak didukung: pakai .csv atau .xlsx")
+    raise UnreadableFile(lazy_gettext("format {suffix} tidak didukung: pakai .csv atau .xlsx",
+                                      suffix=suffix or "(none)"))
 
 
 def read_rows(path: Path, aliases: dict[str, tuple[str, ...]], mapping: dict[str, str] | None = None,
@@ -59,7 +61,7 @@ def read_rows(path: Path, aliases: dict[str, tuple[str, ...]], mapping: dict[str
     try:
         header = next(raw_rows)
     except StopIteration:
-        raise UnreadableFile("berkas kosong / empty file") from None
+        raise UnreadableFile(lazy_gettext("berkas kosong")) from None
     lookup = header_lookup(aliases, mapping)
     columns: list[str | None] = []
     for h in header:  # a column named twice: the first one counts
@@ -70,7 +72,7 @@ def read_rows(path: Path, aliases: dict[str, tuple[str, ...]], mapping: dict[str
         try:
             yield from _numbered(raw_rows)
         except (csv.Error, ValueError, KeyError, OSError) as exc:  # a broken line or sheet deep in the file
-            raise UnreadableFile(f"berkas rusak: {exc}") from exc
+            raise UnreadableFile(lazy_gettext("berkas rusak: {error}", error=str(exc))) from exc
 
     def _numbered(raw_rows):
         for number, values in enumerate(raw_rows, start=2):
@@ -85,7 +87,7 @@ def read_rows(path: Path, aliases: dict[str, tuple[str, ...]], mapping: dict[str
 def _csv_rows(path: Path):
     text = path.read_bytes()
     if b"\x00" in text:
-        raise UnreadableFile("bukan berkas teks CSV (ada byte NUL) / not a CSV text file")
+        raise UnreadableFile(lazy_gettext("bukan berkas teks CSV (ada byte NUL)"))
     # Excel on Windows still writes cp1252 CSVs; latin-1 reads any byte, so something always decodes.
     for encoding in ("utf-8-sig", "cp1252", "latin-1"):
         try:
@@ -106,7 +108,7 @@ def _xlsx_rows(path: Path):
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise UnreadableFile(f"XLSX tidak bisa dibaca: {exc}") from exc
+        raise UnreadableFile(lazy_gettext("XLSX tidak bisa dibaca: {error}", error=str(exc))) from exc
     sheet = book.worksheets[0]
     return (tuple(_cell_text(v) for v in row) for row in sheet.iter_rows(values_only=True))
 

@@ -24,6 +24,7 @@ from logistics.imports.table import RowError
 from logistics.models import Kecamatan, Kelurahan, Role, Tps, TpsKind
 from logistics.permissions import Permission, may, require
 from logistics.services.common import commit
+from logistics.texts import lazy_gettext
 
 COLUMNS = {
     "kode_kelurahan": ("kode_wilayah", "kode_desa", "kd_kel", "kelurahan_kode", "kode_kel", "id_desa",
@@ -58,7 +59,7 @@ KINDS = {"": TpsKind.REGULAR, "reguler": TpsKind.REGULAR, "regular": TpsKind.REG
 def import_tps(session: Session, actor: Actor, path: Path, progress: Callable[[int], None] | None = None,
                *, mapping: dict[str, str] | None = None, dry_run: bool = False) -> ImportReport:
     """Check every row; write nothing unless all rows are right (and nothing at all in a dry run)."""
-    require(may(actor, Permission.IMPORT_TPS), "Hanya admin dan koordinator yang dapat mengimpor TPS")
+    require(may(actor, Permission.IMPORT_TPS), lazy_gettext("Hanya admin dan koordinator yang dapat mengimpor TPS"))
     report = ImportReport(dry_run=dry_run)
     sheet = open_sheet(path, COLUMNS, REQUIRED, report, also_missing=_place_missing, mapping=mapping)
     if sheet is None:
@@ -78,19 +79,21 @@ def import_tps(session: Session, actor: Actor, path: Path, progress: Callable[[i
         if kel is not None and values.pop("matched_by_name"):
             by_name += 1
         if kel is not None and actor.role == Role.COORDINATOR and actor.kecamatan_id not in (None, kel.kecamatan_id):
-            report.errors.append(RowError(number, "kode_kelurahan", "di luar kecamatan Anda"))
+            report.errors.append(RowError(number, "kode_kelurahan", lazy_gettext("di luar kecamatan Anda")))
         elif kel is not None:
             label = f"Kel. {kel.nama} TPS {values['number']:03d}" if values["number"] else f"Kel. {kel.nama}"
             if values["lat"] is not None:
                 _check_place(shapes, kel, values, number, report)
                 key = (round(values["lat"], SAME_POINT_DECIMALS), round(values["lon"], SAME_POINT_DECIMALS))
                 if key in points:
-                    report.warnings.append(RowError(number, "lat/lon", f"titik yang sama dengan baris {points[key]}"))
+                    report.warnings.append(RowError(number, "lat/lon", lazy_gettext(
+                        "titik yang sama dengan baris {row}", row=points[key])))
                 points.setdefault(key, number)
             if values["number"] is not None:
                 key = (kel.id, values["number"])
                 if key in seen:
-                    report.errors.append(RowError(number, "no_tps", f"TPS yang sama sudah ada di baris {seen[key]}"))
+                    report.errors.append(RowError(number, "no_tps", lazy_gettext(
+                        "TPS yang sama sudah ada di baris {row}", row=seen[key])))
                 seen[key] = number
             report.per_group[kel.kecamatan.nama] += 1
             lat, lon = (values["lat"], values["lon"]) if values["lat"] is not None else (kel.label_lat, kel.label_lon)
@@ -122,10 +125,10 @@ def tps_number(value: str) -> int:
     """`7`, `007`, `TPS 007`, `1658390001-TPS 007` -> 7."""
     match = TPS_NUMBER.match(f.required(value).strip())
     if not match:
-        raise f.CellError(f"nomor TPS tidak dikenali: {value!r} (contoh 7, 007, TPS 007)")
+        raise f.CellError(lazy_gettext("nomor TPS tidak dikenali: {value} (contoh 7, 007, TPS 007)", value=repr(value)))
     number = int(match.group(1))
     if not 1 <= number <= 999:
-        raise f.CellError("harus antara 1 dan 999")
+        raise f.CellError(lazy_gettext("harus antara {low} dan {high}", low=1, high=999))
     return number
 
 
@@ -143,8 +146,8 @@ def _parse(cells: dict, finder: KelurahanFinder, number: int, errors: list[RowEr
     raw_code, name = cells.get("kode_kelurahan", ""), cells.get("kelurahan", "")
     code = kelurahan_code(raw_code) if raw_code else None
     if raw_code and code is None and not name:
-        errors.append(RowError(number, "kode_kelurahan", f"kode Kemendagri tidak valid: {raw_code!r} "
-                                                         "(contoh 19.71.01.1004 atau 1971011004)"))
+        errors.append(RowError(number, "kode_kelurahan", lazy_gettext("kode Kemendagri tidak valid: {value} (contoh 19.71.01.1004 atau 1971011004)",
+                                                                      value=repr(raw_code))))
         kel = None
     else:
         kel, why = finder.find(code, name, cells.get("kecamatan", ""), cells.get("kode_kecamatan", ""),
@@ -159,22 +162,22 @@ def _parse(cells: dict, finder: KelurahanFinder, number: int, errors: list[RowEr
     if lat_text and lon_text:
         lat, lon = _coordinate(lat_text), _coordinate(lon_text)
         if lat is not None and lon is not None and -11.5 <= lon <= 6.5 and 94.5 <= lat <= 141.5:
-            errors.append(RowError(number, "lat/lon", "lat dan lon tertukar?"))
+            errors.append(RowError(number, "lat/lon", lazy_gettext("lat dan lon tertukar?")))
         else:
             values["lat"] = cell("lat", lambda v: f.decimal(v, -11.5, 6.5))  # Indonesia, south to north
             values["lon"] = cell("lon", lambda v: f.decimal(v, 94.5, 141.5))
             if values["lat"] is None or values["lon"] is None:
                 values["lat"] = values["lon"] = None
     elif lat_text or lon_text:
-        errors.append(RowError(number, "lat/lon", "isi lat dan lon, atau kosongkan keduanya"))
+        errors.append(RowError(number, "lat/lon", lazy_gettext("isi lat dan lon, atau kosongkan keduanya")))
     values["dpt"] = _dpt(cells, cell, number, errors)
     kind = cells.get("jenis", "").strip().lower()
     if kind not in KINDS:
-        errors.append(RowError(number, "jenis", "isi 'reguler' atau 'khusus'"))
+        errors.append(RowError(number, "jenis", lazy_gettext("isi 'reguler' atau 'khusus'")))
     values["kind"] = KINDS.get(kind, TpsKind.REGULAR)
     values["special_location"] = cells.get("lokasi_khusus", "").strip() or None
     if values["kind"] == TpsKind.SPECIAL and not values["special_location"]:
-        errors.append(RowError(number, "lokasi_khusus", "wajib untuk TPS lokasi khusus"))
+        errors.append(RowError(number, "lokasi_khusus", lazy_gettext("wajib untuk TPS lokasi khusus")))
     return values, kel
 
 
@@ -193,7 +196,7 @@ def _dpt(cells: dict, cell, number: int, errors: list[RowError]) -> int | None:
         women = cell("dpt_p", lambda v: f.integer(v, 0, MAX_DPT))
         total = None if men is None or women is None else men + women
         if total is not None and total > MAX_DPT:
-            errors.append(RowError(number, "dpt", f"harus antara 0 dan {MAX_DPT}"))
+            errors.append(RowError(number, "dpt", lazy_gettext("harus antara {low} dan {high}", low=0, high=MAX_DPT)))
         return total
     return None
 
@@ -204,12 +207,13 @@ def _check_place(shapes: Shapes, kel: Kelurahan, values: dict, number: int, repo
     kota = kel.kecamatan.kota
     outside_kota = shapes.of(kota).metres_outside(lat, lon)
     if outside_kota > FAR_OUTSIDE_M:
-        report.errors.append(RowError(number, "lat/lon", f"di luar wilayah {kota.nama}: {outside_kota:,.0f} m dari "
-                                                         "batasnya (angka hilang? lat/lon tertukar?)"))
+        report.errors.append(RowError(number, "lat/lon", lazy_gettext("di luar wilayah {area}: {metres} m dari batasnya (angka hilang? lat/lon tertukar?)",
+                                                                      area=kota.nama, metres=f"{outside_kota:,.0f}")))
         return
     outside = shapes.of(kel).metres_outside(lat, lon)
     if outside > FAR_OUTSIDE_M:
-        report.errors.append(RowError(number, "lat/lon", f"{outside:,.0f} m di luar Kel. {kel.nama}"))
+        report.errors.append(RowError(number, "lat/lon", lazy_gettext("{metres} m di luar Kel. {kelurahan}",
+                                                                      metres=f"{outside:,.0f}", kelurahan=kel.nama)))
 
 
 def _notes(report: ImportReport, columns: list[str], parsed: list, by_name: int) -> None:

@@ -82,3 +82,7 @@ class BoundaryMixin:
     max_lat: Mapped[float] = mapped_column(Float)
     label_lat: Mapped[float] = mapped_column(Float)
     label_lon: Mapped[float] = mapped_column(Float)
+    # The polygon simplified for the zoomed-out map (logistics/services/boundary_shapes.py): filled from
+    # `boundary` whenever it is set, so the map never simplifies per request. NULL: not filled yet.
+    boundary_coarse: Mapped[dict | None] = mapped_column(JSON)
+    boundary_medium: Mapped[dict | None] = mapped_column(JSON)

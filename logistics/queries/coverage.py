@@ -43,9 +43,3 @@ def per_station(session: Session, station_ids=None) -> dict[int, dict]:
     if station_ids is not None:
         query = query.where(TpsCoverage.medic_station_id.in_(list(station_ids)))
     return {s: {"tps": n, "max_m": float(m), "mean_m": float(a)} for s, n, m, a in session.execute(query)}
-
-
-def version(session: Session) -> str:
-    """Changes whenever a coverage row is written (an index look-up): part of the map layers' ETag."""
-    newest = session.scalar(select(func.max(TpsCoverage.computed_at)))
-    return newest.isoformat() if newest else "-"

@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from logistics.models import Kecamatan, MedicStation, Person, Tps, User
-from logistics.permissions.read_scope import person_kecamatan
+from logistics.permissions.read_scope import person_in_kecamatan, person_kecamatan
 from logistics.services.field_accounts import PERSON_ROLE
 from logistics.timeutil import WIB
 
@@ -28,7 +28,7 @@ def _joined(kecamatan_ids):
              .outerjoin(User, and_(User.person_id == Person.id, User.role.in_([r.value for r in PERSON_ROLE])))
              .where(Person.role.in_([p.value for p in PERSON_ROLE.values()]), Person.active.is_(True)))
     if kecamatan_ids is not None:
-        query = query.where(kec.in_(list(kecamatan_ids)))
+        query = query.where(person_in_kecamatan(kecamatan_ids))
     return query, kec
 
 
@@ -50,16 +50,21 @@ def readiness_summary(session: Session, kecamatan_ids) -> list[dict]:
                func.count(User.id).filter(active_user, User.last_login_at.is_not(None)))
         .outerjoin(User, and_(User.person_id == Person.id, User.role.in_([r.value for r in PERSON_ROLE])))
         .where(Person.role.in_([p.value for p in PERSON_ROLE.values()]), Person.active.is_(True),
-               *([kec.in_(list(kecamatan_ids))] if kecamatan_ids is not None else []))
+               *([person_in_kecamatan(kecamatan_ids)] if kecamatan_ids is not None else []))
         .group_by(kec, Person.role)).all()
-    names = dict(session.execute(select(Kecamatan.id, Kecamatan.nama)).all())
-    order = [k for k in session.scalars(select(Kecamatan.id).order_by(Kecamatan.kode_kemendagri))]
+    kec_rows = select(Kecamatan.id, Kecamatan.nama, Kecamatan.kota_id).order_by(Kecamatan.kode_kemendagri)
+    if kecamatan_ids is not None:
+        kec_rows = kec_rows.where(Kecamatan.id.in_(list(kecamatan_ids)))
+    kecamatan = session.execute(kec_rows).all()
+    names = {k_id: nama for k_id, nama, _ in kecamatan}
+    kota_of = {k_id: kota_id for k_id, _, kota_id in kecamatan}
+    order = [k_id for k_id, _, _ in kecamatan]
     by_kec: dict[int, dict] = {}
     for kecamatan_id, person_role, people, accounts, logged_in in rows:
         if kecamatan_id is None:
             continue
         entry = by_kec.setdefault(kecamatan_id, {"kecamatan_id": kecamatan_id, "nama": names.get(kecamatan_id, "?"),
-                                                 "roles": {}})
+                                                 "kota_id": kota_of.get(kecamatan_id), "roles": {}})
         entry["roles"][ROLE_OF_PERSON[person_role]] = (people, accounts, logged_in)
     return [by_kec[k] for k in order if k in by_kec]
 

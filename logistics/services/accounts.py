@@ -17,6 +17,7 @@ from logistics.permissions import Permission, Target, may, require
 from logistics.permissions.read_scope import account_kecamatan_id
 from logistics.services.common import audit, commit, load, snapshot
 from logistics.timeutil import utcnow
+from logistics.texts import lazy_gettext
 
 # Each role's scope column, which must be set (coordinators: optional, none = whole city).
 REQUIRED_SCOPE = {Role.FIELD_OFFICER: "tps_id", Role.MEDIC: "medic_station_id",
@@ -40,7 +41,8 @@ def hash_password(password: str) -> str:
 def validate_scope(role: Role, **scope) -> None:
     field = REQUIRED_SCOPE.get(Role(role))
     if field and not scope.get(field):
-        raise ValidationFailed(f"Peran {Role(role).label_id} membutuhkan {field}", {field: "Wajib diisi."})
+        raise ValidationFailed(lazy_gettext("Peran {role} membutuhkan {field}", role=Role(role).label, field=field),
+                               {field: lazy_gettext("Wajib diisi.")})
 
 
 def find_user(session: Session, username: str) -> User | None:
@@ -76,11 +78,11 @@ def check_new_password(user: User, new_password: str) -> None:
     """Refuse a password that is too short, too long, or the username itself (field: new_password)."""
     message = None
     if len(new_password) < PASSWORD_MIN_LENGTH:
-        message = "Kata sandi baru minimal 12 karakter."
+        message = lazy_gettext("Kata sandi baru minimal 12 karakter.")
     elif len(new_password) > PASSWORD_MAX_LENGTH:
-        message = "Kata sandi baru maksimal 128 karakter."
+        message = lazy_gettext("Kata sandi baru maksimal 128 karakter.")
     elif new_password.strip().lower() == user.username:
-        message = "Kata sandi baru tidak boleh sama dengan nama pengguna."
+        message = lazy_gettext("Kata sandi baru tidak boleh sama dengan nama pengguna.")
     if message:
         raise ValidationFailed(message, {"new_password": message})
 
@@ -101,12 +103,12 @@ def change_password(session: Session, actor: Actor, user_id: int, old_password: 
     """The user changes their own password (the old one is required); their other sessions end."""
     user = load(session, User, user_id, "Pengguna")
     if actor.user_id != user.id:
-        raise PermissionDenied("Hanya pemilik akun yang boleh mengganti kata sandinya / only the owner")
+        raise PermissionDenied(lazy_gettext("Hanya pemilik akun yang boleh mengganti kata sandinya"))
     if not check_password_hash(user.password_hash, old_password or ""):
-        message = "Kata sandi lama salah."
+        message = lazy_gettext("Kata sandi lama salah.")
         raise ValidationFailed(message, {"old_password": message})
     if new_password == old_password:
-        message = "Kata sandi baru harus berbeda dari yang lama."
+        message = lazy_gettext("Kata sandi baru harus berbeda dari yang lama.")
         raise ValidationFailed(message, {"new_password": message})
     check_new_password(user, new_password)
     return _change(session, actor, user, "user.password_changed", password_hash=hash_password(new_password),
@@ -152,9 +154,9 @@ def check_username(session: Session, username: str, user_id: int | None = None) 
     name = normalise_username(username)
     message = None
     if not re.fullmatch(USERNAME_PATTERN, name):
-        message = "3-60 huruf kecil, angka, titik, garis bawah atau tanda hubung."
+        message = lazy_gettext("3-60 huruf kecil, angka, titik, garis bawah atau tanda hubung.")
     elif (other := find_user(session, name)) is not None and other.id != user_id:
-        message = "Nama pengguna sudah dipakai."
+        message = lazy_gettext("Nama pengguna sudah dipakai.")
     if message:
         raise ValidationFailed(message, {"username": message})
     return name
@@ -176,10 +178,10 @@ def set_first_password(session: Session, actor: Actor, user_id: int, new_passwor
     have just logged in with the PIN). The PIN stops working; other sessions end."""
     user = load(session, User, user_id, "Pengguna")
     if actor.user_id != user.id or not user.must_change_password:
-        raise PermissionDenied("Hanya untuk masuk pertama dengan PIN / only for the first login with a PIN")
+        raise PermissionDenied(lazy_gettext("Hanya untuk masuk pertama dengan PIN"))
     check_new_password(user, new_password)
     if check_password_hash(user.password_hash, new_password):
-        message = "Kata sandi baru harus berbeda dari PIN."
+        message = lazy_gettext("Kata sandi baru harus berbeda dari PIN.")
         raise ValidationFailed(message, {"new_password": message})
     return _change(session, actor, user, "user.first_password_set", password_hash=hash_password(new_password),
                    must_change_password=False)
@@ -200,7 +202,7 @@ def log_out(session: Session, actor: Actor) -> User:
 
 def create_admin(session: Session, actor: Actor, username: str, password: str, full_name: str = "Admin") -> User:
     """The first admin of a new deployment (no demo seed): who then sets the area up in the app."""
-    require(may(actor, Permission.ACCOUNT_ADMIN), "Hanya admin / admins only")
+    require(may(actor, Permission.ACCOUNT_ADMIN), lazy_gettext("Hanya admin"))
     user = User(username=check_username(session, username), full_name=full_name, role=Role.ADMIN, password_hash="")
     check_new_password(user, password)
     user.password_hash = hash_password(password)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from logistics.models import MedicStation, Tps, TpsCoverage
 from logistics.rules.geo import EARTH_RADIUS_M, nearest_many
+from logistics.services.data_versions import touch
 from logistics.timeutil import utcnow
 
 # Above this many TPS to refresh at once (an import of a province), one full recompute is cheaper.
@@ -37,7 +38,10 @@ def recompute_all(session: Session) -> int:
     tps = _fetch(session, "SELECT id, lat, lon FROM tps ORDER BY id")
     stations = _stations(session)
     if len(stations) == 0 or len(tps) == 0:
-        return session.execute(delete(TpsCoverage)).rowcount or 0
+        removed = session.execute(delete(TpsCoverage)).rowcount or 0
+        if removed:
+            touch(session, "tps_coverage")
+        return removed
     index, distance = nearest_many(tps[:, 1], tps[:, 2], stations[:, 1], stations[:, 2])
     new_tps, new_station = tps[:, 0].astype(np.int64), stations[index, 0].astype(np.int64)
     have = _fetch(session, "SELECT tps_id, medic_station_id, distance_m FROM tps_coverage ORDER BY tps_id")
@@ -56,7 +60,10 @@ def recompute_all(session: Session) -> int:
         _upsert(session, list(zip(*(r.tolist() for r in rows))))
     for chunk in _chunks(stale):
         session.execute(delete(TpsCoverage).where(TpsCoverage.tps_id.in_(chunk)))
-    return int(changed.sum()) + len(stale)
+    written = int(changed.sum()) + len(stale)
+    if written:
+        touch(session, "tps_coverage")
+    return written
 
 
 def refresh_tps(session: Session, tps_ids) -> None:
@@ -147,6 +154,7 @@ def _keep_current(session: Session, _flush_context) -> None:
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
+    touch(session, "tps_coverage")  # bumped with the commit (Core writes are not seen by the flush hook)
     gone = {o for o in session.deleted}
     tps_ids = {o.id for o in pending["tps"] if o not in gone} | pending["orphans"]
     if len(tps_ids) >= FULL_RECOMPUTE_FROM:

@@ -16,6 +16,7 @@ from logistics.services.common import (
 )
 from logistics.services.routes import refresh_route
 from logistics.timeutil import to_wib
+from logistics.texts import lazy_gettext
 
 S = DeliveryStatus
 
@@ -90,12 +91,12 @@ def correct_delivery(session: Session, actor: Actor, delivery_id: int, to_status
         target = S(to_status)
     except ValueError:
         target = None
-        errors["to_status"] = "Pilih salah satu status."
+        errors["to_status"] = lazy_gettext("Pilih salah satu status.")
     if target is not None and not delivery_may_correct(delivery.status, target):
-        errors["to_status"] = (f"Dari {delivery.status.label_id} koreksi hanya bisa mundur "
-                               "(direncanakan, dalam perjalanan, sampai).")
+        errors["to_status"] = lazy_gettext("Dari {status} koreksi hanya bisa mundur (direncanakan, dalam perjalanan, "
+                                            "sampai).", status=delivery.status.label)
     if errors:
-        raise ValidationFailed("Koreksi tidak valid / invalid correction", errors)
+        raise ValidationFailed(lazy_gettext("Koreksi tidak valid"), errors)
     before = snapshot(delivery)
     receipt_time = delivery.delivered_at or delivery.failed_at
     keeps = _BACK_TO_KEEPS[target]
@@ -116,11 +117,11 @@ def _damaged(delivery: Delivery, damaged: int | None, received: int) -> int | No
     if damaged is None:
         return None
     if delivery.kind != DeliveryKind.LOGISTICS:
-        raise ValidationFailed("Hanya logistik yang dicatat rusak / only logistics items",
-                               {"quantity_damaged": "Hanya untuk logistik pemilu."})
+        raise ValidationFailed(lazy_gettext("Hanya logistik yang dicatat rusak"),
+                               {"quantity_damaged": lazy_gettext("Hanya untuk logistik pemilu.")})
     if isinstance(damaged, bool) or not isinstance(damaged, int) or not 0 <= damaged <= received:
-        raise ValidationFailed("Jumlah rusak tidak valid / invalid damaged count",
-                               {"quantity_damaged": "Jumlah rusak 0 sampai jumlah diterima."})
+        raise ValidationFailed(lazy_gettext("Jumlah rusak tidak valid"),
+                               {"quantity_damaged": lazy_gettext("Jumlah rusak 0 sampai jumlah diterima.")})
     return damaged
 
 
@@ -129,12 +130,12 @@ def _receipt(delivery: Delivery, quantity: int | None, received_by: str | None) 
     if quantity is None:
         quantity = delivery.quantity_planned
     elif isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
-        errors["quantity_received"] = "Jumlah harus bilangan bulat 0 atau lebih."
+        errors["quantity_received"] = lazy_gettext("Jumlah harus bilangan bulat 0 atau lebih.")
     elif quantity > delivery.quantity_planned * 10:
-        errors["quantity_received"] = "Jumlah jauh melebihi rencana; periksa kembali."
+        errors["quantity_received"] = lazy_gettext("Jumlah jauh melebihi rencana; periksa kembali.")
     name = (received_by or "").strip() or None
     if name and len(name) > 160:
-        errors["received_by"] = "Nama penerima paling banyak 160 huruf."
+        errors["received_by"] = lazy_gettext("Nama penerima paling banyak 160 huruf.")
     if errors:
-        raise ValidationFailed("Data penerimaan tidak valid / invalid receipt", errors)
+        raise ValidationFailed(lazy_gettext("Data penerimaan tidak valid"), errors)
     return quantity, name

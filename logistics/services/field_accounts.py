@@ -29,6 +29,7 @@ from logistics.services.accounts import (
 )
 from logistics.services.common import audit, commit, load, snapshot
 from logistics.timeutil import utcnow
+from logistics.texts import lazy_gettext
 
 PIN_DIGITS = 6
 # The roles provisioned from people, in the order cards are printed; coordinators: one per kecamatan.
@@ -104,7 +105,8 @@ def provision(session: Session, actor: Actor, kecamatan_id: int, roles=PROVISION
     roles = [Role(r) for r in roles]
     for role in roles:
         if role not in PROVISIONED_ROLES:
-            raise ValidationFailed("Peran ini tidak dibuat dari data petugas", {"role": "Pilih salah satu dari daftar."})
+            raise ValidationFailed(lazy_gettext("Peran ini tidak dibuat dari data petugas"),
+                                   {"role": lazy_gettext("Pilih salah satu dari daftar.")})
         require(may(actor, Permission.ACCOUNT_PROVISION, Target(kecamatan_id=kecamatan_id, account_role=role)),
                 "Anda tidak boleh membuat akun ini / you may not provision these accounts")
     have_people = set(session.scalars(select(User.person_id).where(User.person_id.is_not(None))))
@@ -152,7 +154,7 @@ def reset_pin(session: Session, actor: Actor, user_id: int) -> Card:
 
 def create_account(session: Session, actor: Actor, *, username: str, full_name: str, role: Role, **scope) -> Card:
     """An admin makes one account of any role, with a one-time PIN: its card."""
-    require(may(actor, Permission.ACCOUNT_ADMIN), "Hanya admin / admins only")
+    require(may(actor, Permission.ACCOUNT_ADMIN), lazy_gettext("Hanya admin"))
     role = Role(role)
     values = {name: scope.get(name) for name in SCOPE_FIELDS}
     validate_scope(role, **values)

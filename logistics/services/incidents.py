@@ -16,6 +16,7 @@ from logistics.rules.geo import nearest
 from logistics.rules.status_fields import INCIDENT_STEP_TIMES
 from logistics.rules.transitions import incident_may_move
 from logistics.services.common import audit, commit, load, require_transition, snapshot, step_time
+from logistics.texts import lazy_gettext
 
 S = IncidentStatus
 STEP_TIME_FIELD = {S(step): column for step, column in INCIDENT_STEP_TIMES.items()}
@@ -38,7 +39,7 @@ def _enum(enum_cls, value, field: str, errors: dict):
     try:
         return enum_cls(value)
     except ValueError:
-        errors[field] = "Pilih salah satu: " + ", ".join(m.value for m in enum_cls)
+        errors[field] = lazy_gettext("Pilih salah satu: {choices}", choices=", ".join(m.value for m in enum_cls))
         return None
 
 
@@ -52,21 +53,21 @@ def report_incident(
     level = _enum(Triage, triage, "triage", errors)
     complaint = (complaint or "").strip()
     if not complaint:
-        errors["complaint"] = "Keluhan wajib diisi."
+        errors["complaint"] = lazy_gettext("Keluhan wajib diisi.")
     elif len(complaint) > 160:
-        errors["complaint"] = "Keluhan paling banyak 160 huruf."
+        errors["complaint"] = lazy_gettext("Keluhan paling banyak 160 huruf.")
     tps = session.get(Tps, tps_id) if tps_id is not None else None
     if tps_id is not None and tps is None:
-        errors["tps_id"] = "TPS tidak ditemukan."
+        errors["tps_id"] = lazy_gettext("TPS tidak ditemukan.")
     if tps is None and tps_id is None:
         if lat is None or lon is None:
-            errors["place"] = "Pilih TPS atau isi posisi (lat, lon)."
+            errors["place"] = lazy_gettext("Pilih TPS atau isi posisi (lat, lon).")
         elif not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            errors["place"] = "Posisi di luar jangkauan koordinat."
+            errors["place"] = lazy_gettext("Posisi di luar jangkauan koordinat.")
     if patient_name and len(patient_name.strip()) > 160:
-        errors["patient_name"] = "Nama paling banyak 160 huruf."
+        errors["patient_name"] = lazy_gettext("Nama paling banyak 160 huruf.")
     if errors:
-        raise ValidationFailed("Laporan kejadian tidak lengkap / incomplete incident report", errors)
+        raise ValidationFailed(lazy_gettext("Laporan kejadian tidak lengkap"), errors)
 
     kecamatan_id = tps.kelurahan.kecamatan_id if tps else None
     require(may_report_incident(actor, tps.id if tps else None, kecamatan_id),
@@ -107,12 +108,12 @@ def advance_incident(
     facility = None
     if to_status == S.REFERRED:
         if referral_facility_id is None:
-            raise ValidationFailed("Pilih fasilitas rujukan / choose a referral facility",
-                                   {"referral_facility_id": "Fasilitas rujukan wajib dipilih."})
+            raise ValidationFailed(lazy_gettext("Pilih fasilitas rujukan"),
+                                   {"referral_facility_id": lazy_gettext("Fasilitas rujukan wajib dipilih.")})
         facility = session.get(HealthFacility, referral_facility_id)
         if facility is None:
-            raise ValidationFailed("Fasilitas rujukan tidak ditemukan / unknown facility",
-                                   {"referral_facility_id": "Fasilitas tidak ditemukan."})
+            raise ValidationFailed(lazy_gettext("Fasilitas rujukan tidak ditemukan"),
+                                   {"referral_facility_id": lazy_gettext("Fasilitas tidak ditemukan.")})
     before = snapshot(incident)
     setattr(incident, STEP_TIME_FIELD[to_status], step_time(at))
     incident.status = to_status
@@ -133,7 +134,7 @@ def assign_medic_station(session: Session, actor: Actor, incident_id: int, stati
             and may(actor, Permission.INCIDENT_ASSIGN, Target(kecamatan_id=station.kecamatan_id)),
             "Hanya koordinator yang dapat memindahkan kejadian / coordinators only")
     if incident.status == S.CLOSED:
-        raise InvalidTransition("Kejadian sudah selesai / incident already closed")
+        raise InvalidTransition(lazy_gettext("Kejadian sudah selesai"))
     before = snapshot(incident)
     incident.medic_station_id = station.id
     audit(session, actor, "incident.assigned", incident, before)

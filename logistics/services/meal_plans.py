@@ -20,6 +20,7 @@ from logistics.services.common import audit, commit, load, snapshot
 from logistics.services.routes import refresh_route
 from logistics.settings import MEAL_TIMES, settings_for
 from logistics.timeutil import to_wib, utcnow, wib
+from logistics.texts import lazy_gettext
 
 
 
@@ -121,20 +122,20 @@ def update_meal_delivery(session: Session, actor: Actor, delivery_id: int, *, pl
     require(may(actor, Permission.MEAL_PLAN, Target(kecamatan_id=delivery.tps.kelurahan.kecamatan_id)),
             "Hanya koordinator yang dapat mengubah rencana konsumsi / coordinators only")
     if delivery.kind != DeliveryKind.MEAL:
-        raise ValidationFailed("Bukan pengiriman konsumsi / not a meal delivery", {"delivery": "Bukan konsumsi."})
+        raise ValidationFailed(lazy_gettext("Bukan pengiriman konsumsi"), {"delivery": lazy_gettext("Bukan konsumsi.")})
     if delivery.status != DeliveryStatus.PLANNED:
-        raise InvalidTransition("Pengiriman sudah berjalan; rencana tidak bisa diubah / already under way",
-                                {"status": "Hanya rencana yang belum berangkat yang bisa diubah."})
+        raise InvalidTransition(lazy_gettext("Pengiriman sudah berjalan; rencana tidak bisa diubah"),
+                                {"status": lazy_gettext("Hanya rencana yang belum berangkat yang bisa diubah.")})
     errors = {}
     if quantity is not None and (isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= 500):
-        errors["quantity"] = "Jumlah porsi 1 sampai 500."
+        errors["quantity"] = lazy_gettext("Jumlah porsi 1 sampai 500.")
     courier = session.get(Person, courier_id) if courier_id is not None else None
     if courier_id is not None and (courier is None or courier.role != PersonRole.COURIER):
-        errors["courier_id"] = "Kurir tidak ditemukan."
+        errors["courier_id"] = lazy_gettext("Kurir tidak ditemukan.")
     if planned_at is not None and to_wib(planned_at).date() != to_wib(delivery.planned_at).date():
-        errors["planned_at"] = "Waktu harus pada hari yang sama."
+        errors["planned_at"] = lazy_gettext("Waktu harus pada hari yang sama.")
     if errors:
-        raise ValidationFailed("Perubahan rencana tidak valid / invalid plan change", errors)
+        raise ValidationFailed(lazy_gettext("Perubahan rencana tidak valid"), errors)
     before = snapshot(delivery)
     old_courier = delivery.courier_id
     if planned_at is not None:

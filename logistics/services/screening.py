@@ -14,9 +14,11 @@ from logistics.queries.coverage import covering_station
 from logistics.rules.checkins import schedule
 from logistics.rules.risk import CONDITIONS, assess
 from logistics.services.common import audit, commit, load, snapshot, step_time
+from logistics.texts import lazy_gettext, lazy_pgettext
 
 OFFICER_ROLES = (PersonRole.KPPS_KETUA, PersonRole.KPPS_ANGGOTA, PersonRole.LINMAS, PersonRole.PPS)
-OUTCOMES = {"baik": "Baik", "perlu_tindak_lanjut": "Perlu tindak lanjut", "dirujuk": "Dirujuk"}
+OUTCOMES = {"baik": lazy_gettext("Baik"), "perlu_tindak_lanjut": lazy_gettext("Perlu tindak lanjut"),
+            "dirujuk": lazy_pgettext("check-in outcome", "Dirujuk")}
 RANGES = {"systolic": (50, 300), "diastolic": (30, 200), "blood_sugar": (20, 1000), "age": (17, 100)}
 
 
@@ -39,22 +41,22 @@ def record_screening(session: Session, actor: Actor, person_id: int, *, systolic
                      ) -> HealthScreening:
     """Store a screening, compute the risk tier, and (re)schedule the officer's check-ins."""
     person = load(session, Person, person_id, "Petugas")
-    require(may_care_for(session, actor, person), "Petugas ini di luar wilayah Anda / outside your area")
+    require(may_care_for(session, actor, person), lazy_gettext("Petugas ini di luar wilayah Anda"))
     errors: dict[str, str] = {}
     if person.role not in OFFICER_ROLES:
-        errors["person_id"] = "Skrining hanya untuk petugas KPPS, Linmas dan PPS."
+        errors["person_id"] = lazy_gettext("Skrining hanya untuk petugas KPPS, Linmas dan PPS.")
     values = {"systolic": systolic, "diastolic": diastolic, "blood_sugar": blood_sugar, "age": age}
     for name, value in values.items():
         low, high = RANGES[name]
         if value is None and name == "blood_sugar":
             continue
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            errors[name] = f"Isi angka {low} sampai {high}."
+            errors[name] = lazy_gettext("Isi angka {low} sampai {high}.", low=low, high=high)
     unknown = [c for c in conditions if c not in CONDITIONS]
     if unknown:
-        errors["conditions"] = "Kondisi tidak dikenal: " + ", ".join(unknown)
+        errors["conditions"] = lazy_gettext("Kondisi tidak dikenal: {names}", names=", ".join(unknown))
     if errors:
-        raise ValidationFailed("Data skrining tidak valid / invalid screening", errors)
+        raise ValidationFailed(lazy_gettext("Data skrining tidak valid"), errors)
     result = assess(systolic, diastolic, blood_sugar, age, tuple(conditions))
     screening = HealthScreening(person_id=person.id, screened_at=step_time(screened_at, "screened_at"),
                                 systolic=systolic, diastolic=diastolic, blood_sugar=blood_sugar, age=age,
@@ -75,12 +77,13 @@ def record_screening(session: Session, actor: Actor, person_id: int, *, systolic
 def complete_checkin(session: Session, actor: Actor, checkin_id: int, outcome: str, notes: str | None = None,
                      at: datetime | None = None) -> HealthCheckin:
     checkin = load(session, HealthCheckin, checkin_id, "Pemeriksaan")
-    require(may_care_for(session, actor, checkin.person), "Petugas ini di luar wilayah Anda / outside your area")
+    require(may_care_for(session, actor, checkin.person), lazy_gettext("Petugas ini di luar wilayah Anda"))
     if checkin.done_at is not None:
-        raise InvalidTransition("Pemeriksaan ini sudah dicatat / already done", {"checkin": "Sudah dicatat."})
+        raise InvalidTransition(lazy_gettext("Pemeriksaan ini sudah dicatat"),
+                                {"checkin": lazy_gettext("Sudah dicatat.")})
     if outcome not in OUTCOMES:
-        raise ValidationFailed("Hasil pemeriksaan tidak valid / invalid outcome",
-                               {"outcome": "Pilih: " + ", ".join(OUTCOMES.values())})
+        raise ValidationFailed(lazy_gettext("Hasil pemeriksaan tidak valid"),
+                               {"outcome": lazy_gettext("Pilih salah satu: {choices}", choices=", ".join(OUTCOMES))})
     before = snapshot(checkin)
     checkin.done_at = step_time(at)
     checkin.done_by_id = actor.user_id

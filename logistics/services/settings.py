@@ -10,16 +10,17 @@ from logistics.models import ElectionSetting
 from logistics.permissions import Permission, may, require
 from logistics.services.common import audit, commit, snapshot
 from logistics.settings import BY_KEY, FIELDS, SettingError, build, forget, settings_for
+from logistics.texts import lazy_gettext
 
 
 def update_settings(session: Session, actor: Actor, values: dict[str, str]) -> int:
     """Store the values that differ from the current settings; returns how many changed."""
-    require(may(actor, Permission.AREA_SETUP), "Hanya admin yang dapat mengubah pengaturan pemilu")
+    require(may(actor, Permission.AREA_SETUP), lazy_gettext("Hanya admin yang dapat mengubah pengaturan pemilu"))
     errors, parsed = {}, {}
     for key, text in values.items():
         spec = BY_KEY.get(key)
         if spec is None:
-            errors[key] = "pengaturan tidak dikenal"
+            errors[key] = lazy_gettext("pengaturan tidak dikenal")
             continue
         try:
             spec.parse(text)
@@ -29,9 +30,9 @@ def update_settings(session: Session, actor: Actor, values: dict[str, str]) -> i
     current = settings_for(session)
     after = build({**{f.key: f.get(current) for f in FIELDS}, **parsed}, current)
     if after.fatigue_escalate <= after.fatigue_alert:
-        errors["fatigue_escalate_hours"] = "harus lebih lama dari batas peringatan"
+        errors["fatigue_escalate_hours"] = lazy_gettext("harus lebih lama dari batas peringatan")
     if errors:
-        raise ValidationFailed("Pengaturan tidak valid / invalid settings", fields=errors)
+        raise ValidationFailed(lazy_gettext("Pengaturan tidak valid"), fields=errors)
     stored = {s.key: s for s in session.scalars(select(ElectionSetting))}
     changed = 0
     for key, text in parsed.items():

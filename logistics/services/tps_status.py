@@ -15,6 +15,7 @@ from logistics.rules.transitions import tps_may_move, tps_skipped_steps
 from logistics.services.common import (
     audit, commit, correction_reason, load, require_transition, snapshot, step_time,
 )
+from logistics.texts import lazy_gettext
 
 STEP_TIME_FIELD = {TpsStatus(step): column for step, column in TPS_STEP_TIMES.items()}
 MAX_OFFICERS_ON_SITE = 50
@@ -37,8 +38,8 @@ def advance_tps_status(session: Session, actor: Actor, tps_id: int, to_status: T
     require_transition(tps_may_move(tps.status, to_status), "TPS", tps.status, to_status)
     reason = (reason or "").strip() or None
     if reason and len(reason) > CORRECTION_REASON_MAX:
-        raise ValidationFailed("Alasan terlalu panjang / reason too long",
-                               {"reason": f"Alasan paling banyak {CORRECTION_REASON_MAX} huruf."})
+        raise ValidationFailed(lazy_gettext("Alasan terlalu panjang"),
+                               {"reason": lazy_gettext("Alasan paling banyak {n} huruf.", n=CORRECTION_REASON_MAX)})
     skipped = tps_skipped_steps(tps.status, to_status)
     before = snapshot(tps)
     setattr(tps, STEP_TIME_FIELD[to_status], step_time(at))
@@ -53,8 +54,9 @@ def report_officers_present(session: Session, actor: Actor, tps_id: int, count: 
                             at: datetime | None = None) -> Tps:
     tps = _tps_for(session, actor, tps_id, for_step=False)  # a count, not a step: no lock
     if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_OFFICERS_ON_SITE:
-        raise ValidationFailed("Jumlah petugas tidak valid / invalid officer count",
-                               {"officers_present": f"Isi angka 0 sampai {MAX_OFFICERS_ON_SITE}."})
+        raise ValidationFailed(lazy_gettext("Jumlah petugas tidak valid"),
+                               {"officers_present": lazy_gettext("Isi angka {low} sampai {high}.",
+                                                                 low=0, high=MAX_OFFICERS_ON_SITE)})
     before = snapshot(tps)
     tps.officers_present = count
     tps.officers_reported_at = step_time(at)
@@ -76,17 +78,17 @@ def correct_tps_status(session: Session, actor: Actor, tps_id: int, to_status: T
         try:
             target = TpsStatus(to_status)
         except ValueError:
-            errors["to_status"] = "Pilih salah satu status."
+            errors["to_status"] = lazy_gettext("Pilih salah satu status.")
     if officers_present is not None and (isinstance(officers_present, bool) or not isinstance(officers_present, int)
                                          or not 0 <= officers_present <= MAX_OFFICERS_ON_SITE):
-        errors["officers_present"] = f"Isi angka 0 sampai {MAX_OFFICERS_ON_SITE}."
+        errors["officers_present"] = lazy_gettext("Isi angka {low} sampai {high}.", low=0, high=MAX_OFFICERS_ON_SITE)
     if not errors and target is not None and tps_may_move(tps.status, target):
-        errors["to_status"] = "Koreksi hanya bisa mundur; untuk maju gunakan tombol status."
+        errors["to_status"] = lazy_gettext("Koreksi hanya bisa mundur; untuk maju gunakan tombol status.")
     if not errors and (target is None or target == tps.status) and (
             officers_present is None or officers_present == tps.officers_present):
-        errors["to_status"] = "Tidak ada yang dikoreksi: pilih status lain atau jumlah petugas lain."
+        errors["to_status"] = lazy_gettext("Tidak ada yang dikoreksi: pilih status lain atau jumlah petugas lain.")
     if errors:
-        raise ValidationFailed("Koreksi tidak valid / invalid correction", errors)
+        raise ValidationFailed(lazy_gettext("Koreksi tidak valid"), errors)
     before = snapshot(tps)
     if target is not None and target != tps.status:
         order = list(TpsStatus)
