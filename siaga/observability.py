@@ -22,7 +22,6 @@ import logging
 import os
 import re
 import sys
-import threading
 import time
 import uuid
 
@@ -149,14 +148,10 @@ def _instrument_pool(engine) -> None:
 
 # --- state computed at scrape time -----------------------------------------------------------------------
 
-ALERTS_CACHE_SECONDS = 30
-_alerts_cache: dict[str, object] = {"at": 0.0, "counts": {}}
-_alerts_lock = threading.Lock()
-
-
 class StateCollector:
     """Open incidents by triage (one indexed count) and open alerts by kind and severity (the dashboard's
-    alert sources, recomputed at most every 30 s per process). Counts only: no names, no places."""
+    alert sources, counted once for every process and server: siaga/shared_figures.py). Counts only: no
+    names, no places."""
 
     def collect(self):
         from logistics.models import HealthIncident, IncidentStatus
@@ -175,9 +170,13 @@ class StateCollector:
 
 
 def _alert_counts() -> dict[tuple[str, str], int]:
-    with _alerts_lock:
-        if time.monotonic() - _alerts_cache["at"] < ALERTS_CACHE_SECONDS:
-            return _alerts_cache["counts"]
+    from siaga.election import election_day
+    from siaga.shared_figures import shared
+
+    return shared(("metrics-open-alerts", election_day()), _count_alerts)
+
+
+def _count_alerts() -> dict[tuple[str, str], int]:
     from logistics.queries.alerts import alert_counts
     from siaga.election import election_now, election_window
 
@@ -190,14 +189,7 @@ def _alert_counts() -> dict[tuple[str, str], int]:
     counts: dict[tuple[str, str], int] = {}
     for c in alert_counts(db.session, election_now(), start, end, on_error=failed):
         counts[(c.kind, c.severity)] = counts.get((c.kind, c.severity), 0) + c.n
-    with _alerts_lock:
-        _alerts_cache.update(at=time.monotonic(), counts=counts)
     return counts
-
-
-def forget_alert_counts() -> None:
-    with _alerts_lock:
-        _alerts_cache.update(at=0.0, counts={})
 
 
 # --- /metrics --------------------------------------------------------------------------------------------

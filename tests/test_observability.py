@@ -84,7 +84,6 @@ def test_metrics_count_requests_latency_posts_and_state(client, session, actor_f
     assert value("siaga_posts_total", kind="tps", action="tps.open") == posts + 1
     report_incident(session, petugas, patient_kind="voter", complaint="Pingsan", triage="merah",
                     tps_id=tps.id, patient_name="Pasien Rahasia Sekali")
-    observability.forget_alert_counts()
 
     body = client.get("/metrics").get_data(as_text=True)
     assert 'siaga_http_requests_total{endpoint="health.healthz",method="GET",status="200"}' in body
@@ -169,11 +168,9 @@ def test_metrics_count_what_they_can_when_an_alert_source_fails(client, session,
         return select(*(literal_column("no_such_column").label(c) for c in ("kind", "severity", "since", "kecamatan_id")))
 
     monkeypatch.setattr(alerts, "_SOURCES", [alerts.AlertSource("broken", broken, None), *alerts._SOURCES])
-    observability.forget_alert_counts()
     failed = REGISTRY.get_sample_value("siaga_alert_source_failures_total", {"source": "broken"}) or 0.0
     with caplog.at_level("ERROR", logger="siaga.metrics"):
         response = client.get("/metrics")
-    observability.forget_alert_counts()
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and 'siaga_open_alerts{kind="tps_not_open",severity="high"}' in body
     assert REGISTRY.get_sample_value("siaga_alert_source_failures_total", {"source": "broken"}) == failed + 1

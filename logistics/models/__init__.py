@@ -19,6 +19,7 @@ from logistics.models.enums import (
     Triage,
 )
 from logistics.models.idempotency import IdempotencyRecord
+from logistics.models.figures import FigureSnapshot
 from logistics.models.map_data import DataVersion, MapGridCell, MapGridState
 from logistics.models.health import HealthFacility, HealthIncident, MedicStation, TpsCoverage
 from logistics.models.operations import HealthCheckin, HealthScreening, RosterShift, Vendor
@@ -31,6 +32,6 @@ from logistics.models.wilayah import Kecamatan, Kelurahan, Kota
 __all__ = [
     "ApiToken", "AuditEntry", "Base", "CheckinKind", "DataVersion", "Delivery", "DeliveryKind", "DeliveryStatus", "ElectionSetting", "FacilityKind",
     "HealthCheckin", "HealthFacility", "HealthScreening", "RiskTier", "RosterShift", "Vendor",
-    "HealthIncident", "IdempotencyRecord", "IncidentStatus", "Kecamatan", "Kelurahan", "Kota", "MapGridCell", "MapGridState", "MealRound", "MedicStation",
+    "FigureSnapshot", "HealthIncident", "IdempotencyRecord", "IncidentStatus", "Kecamatan", "Kelurahan", "Kota", "MapGridCell", "MapGridState", "MealRound", "MedicStation",
     "PatientKind", "Person", "PersonRole", "Role", "Tps", "TpsCoverage", "TpsKind", "TpsStatus", "Triage", "User",
 ]
