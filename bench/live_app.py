@@ -75,8 +75,9 @@ class Demo:
     extra: dict = field(default_factory=dict)
 
 
-def prepare_database(database_url: str) -> Demo:
-    """Empty the database, run the migrations, seed the demo city, make tokens."""
+def prepare_database(database_url: str, election_day=None) -> Demo:
+    """Empty the database, run the migrations, seed the demo city (for `election_day`, by default the
+    demo's 27 Aug 2025), make tokens."""
     from flask_migrate import upgrade
     from sqlalchemy import create_engine, select, text
 
@@ -104,7 +105,8 @@ def prepare_database(database_url: str) -> Demo:
     reads = [s for s in SCOPES if s.startswith("read:")]
     with app.app_context():
         upgrade()
-        seed_demo(db.session, demo_password=DEMO_PASSWORD)
+        seed_demo(db.session, demo_password=DEMO_PASSWORD,
+                  **({"election_day": election_day} if election_day is not None else {}))
         system = Actor.system("bench")
         demo.tps_id = db.session.scalar(select(User.tps_id).where(User.username == "petugas"))
         _t, demo.officer_token = create_token(db.session, system, scopes=["write:tps-status", "read:tps"],

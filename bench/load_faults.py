@@ -19,6 +19,9 @@ Phases, each on the same server and database:
   db        PostgreSQL only: the database is stopped for 5 s at T/2 and started again. This uses a
             throwaway cluster of the harness's own (initdb under /tmp, port --own-pg-port, run as the
             `postgres` user), never a shared server.
+  (any)     with --drill, the README's demo as it serves: the election day is today and a drill (gladi,
+            `flask drill --speed 30`) plays it beside the clients, through the same faults; the drill
+            must still be running (or done) after each phase, its events applied.
   server    --servers 2 or more only: app server 1 is stopped as planned (out of nginx, drained,
             SIGTERM) at T/4 and started again; app server 2 is killed -9 (master and workers) at 3T/4,
             and at least 10 s after server 1 is back.
@@ -34,7 +37,7 @@ Needs: gunicorn and requests in the venv; for PostgreSQL Debian's postgresql ser
 
 Usage:  .venv/bin/python bench/load_faults.py [--db sqlite|postgresql|both] [--clients 150]
           [--duration 60] [--phases steady,kill,db,server] [--own-pg-port 55432] [--pg URL]
-          [--servers 1] [--workers 2] [--redis redis://127.0.0.1:6379/0]
+          [--servers 1] [--workers 2] [--redis redis://127.0.0.1:6379/0] [--drill]
 Exit status 1 if any check fails. Benchmarks are not tests: no time is asserted.
 """
 from __future__ import annotations
@@ -224,6 +227,8 @@ class PhaseResult:
     stored: dict  # marker -> rows
     outage: Outage
     faults: list
+    drill: str | None = None  # with --drill: how it fared (None without)
+    drill_ok: bool = True
 
     @property
     def lost(self) -> list:
@@ -248,8 +253,8 @@ class PhaseResult:
 
     @property
     def ok(self) -> bool:
-        return not (self.lost or self.duplicated or self.five_xx_outside_outage
-                    or self.outage_answers_without_retry_after or self.stats.abandoned)
+        return self.drill_ok and not (self.lost or self.duplicated or self.five_xx_outside_outage
+                                      or self.outage_answers_without_retry_after or self.stats.abandoned)
 
     def report(self) -> str:
         s = self.stats
@@ -267,6 +272,8 @@ class PhaseResult:
             f"stored markers {len(self.stored)}; lost {len(self.lost)}, duplicated {len(self.duplicated)}"
             f"  -> {'OK' if self.ok else 'FAILED'}",
         ]
+        if self.drill is not None:
+            lines.append(f"    drill: {self.drill}")
         if s.rejected:
             lines.append(f"    e.g. refused: {next(iter(s.rejected.values()))}")
         return "\n".join(lines)
@@ -304,6 +311,53 @@ def run_phase(name: str, server, demo: Demo, clients: int, duration: float, faul
         worker.join(duration + GIVE_UP_AFTER + 60)
     elapsed = time.monotonic() - started
     return PhaseResult(name, elapsed, stats, stored_markers(demo.database_url, run), outage, labels)
+
+
+class Drill:
+    """`flask drill` beside the server, as ./scripts/demo.sh runs it: the demo's living day."""
+
+    def __init__(self, database_url: str, log_path: Path, speed: float = 30.0):
+        self.database_url, self.log_path = database_url, log_path
+        env = {**os.environ, "DATABASE_URL": database_url, "ELECTION_DATE": "today", "SIAGA_ENV": "testing",
+               "SECRET_KEY": "bench-secret"}
+        self._log = open(log_path, "w")
+        self.process = subprocess.Popen([str(ROOT / ".venv/bin/flask"), "--app", "wsgi", "drill", "--speed", str(speed),
+                                         "--seed", "1"], cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+
+    def wait_until_it_plays(self, timeout: float = 120) -> None:
+        """Until the drill has claimed the day and played its first event (a drill refuses a day that
+        already has real records, so the clients start after it)."""
+        deadline = time.monotonic() + timeout
+        while self.applied() == 0:
+            if self.process.poll() not in (None, 0) or time.monotonic() > deadline:
+                raise SystemExit(f"the drill did not start; see {self.log_path}")
+            time.sleep(0.5)
+
+    def applied(self) -> int:
+        """Drill events committed so far (each is one audit entry of a `gladi:` actor)."""
+        from sqlalchemy import create_engine, func, select
+
+        from logistics.models import AuditEntry
+
+        engine = create_engine(self.database_url)
+        with engine.connect() as conn:
+            n = conn.execute(select(func.count()).select_from(AuditEntry)
+                             .where(AuditEntry.actor_label.like("gladi:%"))).scalar_one()
+        engine.dispose()
+        return n
+
+    def check(self, before: int) -> tuple[str, bool]:
+        code, applied = self.process.poll(), self.applied()
+        alive = code is None or code == 0
+        state = "running" if code is None else f"exited with {code}"
+        return (f"{state}, {applied - before} events applied in the phase ({applied} in all); "
+                f"log {self.log_path}", alive and applied > before)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self._log.close()
 
 
 def kill_worker(server):
@@ -413,32 +467,54 @@ def run_database(kind: str, args, workdir: Path) -> list[PhaseResult]:
     phases = [p for p in args.phases.split(",") if p]
     results = []
     with _database(kind, args, workdir) as (url, cluster):
-        demo = prepare_database(url)
+        if args.drill:  # the demo's day: today, with a drill playing it (scripts/demo.sh)
+            from logistics.timeutil import to_wib, utcnow
+
+            os.environ["ELECTION_DATE"] = "today"  # the servers' setting (they inherit the environment)
+            demo = prepare_database(url, election_day=to_wib(utcnow()).date())
+        else:
+            demo = prepare_database(url)
         with _front(kind, demo, args, workdir) as server:
-            for phase in phases:
-                if phase == "steady":
-                    faults = []
-                elif phase == "kill":
-                    faults = [(args.duration / 3, kill_worker(server)), (2 * args.duration / 3, kill_worker(server))]
-                elif phase == "db":
-                    if cluster is None:
-                        print(f"  phase db skipped on {kind}: needs the harness's own PostgreSQL cluster")
-                        continue
-                    faults = [(args.duration / 2, database_outage(cluster))]
-                elif phase == "server":
-                    if args.servers < 2:
-                        print(f"  phase server skipped on {kind}: needs --servers 2 or more")
-                        continue
-                    faults = [(args.duration / 4, stop_server(server, 1, kill=False)),
-                              (args.duration / 4 + 1, start_server(server, 1)),
-                              (3 * args.duration / 4, stop_server(server, 2, kill=True))]
-                else:
-                    raise SystemExit(f"unknown phase {phase}")
-                result = run_phase(phase, server, demo, args.clients, args.duration, faults)
-                print(result.report(), flush=True)
-                results.append(result)
-                if phase == "server":
-                    server.start_server(2)  # whole again for the next phase
+            drill = Drill(demo.database_url, workdir / f"drill-{kind}.log") if args.drill else None
+            try:
+                if drill is not None:
+                    drill.wait_until_it_plays()
+                results += _phases(kind, phases, server, demo, cluster, drill, args)
+            finally:
+                if drill is not None:
+                    drill.stop()
+    return results
+
+
+def _phases(kind: str, phases: list[str], server, demo: Demo, cluster, drill, args) -> list[PhaseResult]:
+    results = []
+    for phase in phases:
+        if phase == "steady":
+            faults = []
+        elif phase == "kill":
+            faults = [(args.duration / 3, kill_worker(server)), (2 * args.duration / 3, kill_worker(server))]
+        elif phase == "db":
+            if cluster is None:
+                print(f"  phase db skipped on {kind}: needs the harness's own PostgreSQL cluster")
+                continue
+            faults = [(args.duration / 2, database_outage(cluster))]
+        elif phase == "server":
+            if args.servers < 2:
+                print(f"  phase server skipped on {kind}: needs --servers 2 or more")
+                continue
+            faults = [(args.duration / 4, stop_server(server, 1, kill=False)),
+                      (args.duration / 4 + 1, start_server(server, 1)),
+                      (3 * args.duration / 4, stop_server(server, 2, kill=True))]
+        else:
+            raise SystemExit(f"unknown phase {phase}")
+        before = drill.applied() if drill is not None else 0
+        result = run_phase(phase, server, demo, args.clients, args.duration, faults)
+        if drill is not None:
+            result.drill, result.drill_ok = drill.check(before)
+        print(result.report(), flush=True)
+        results.append(result)
+        if phase == "server":
+            server.start_server(2)  # whole again for the next phase
     return results
 
 
@@ -467,6 +543,8 @@ def main() -> int:
     parser.add_argument("--pg", help="use a scratch database on this server instead of an own cluster (no db phase)")
     parser.add_argument("--servers", type=int, default=1, help="app servers behind nginx (PostgreSQL only)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers per app server")
+    parser.add_argument("--drill", action="store_true",
+                        help="the README's demo as it serves: election day today, a drill playing it beside the clients")
     parser.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
                         help="shared rate-limit storage of the app servers (--servers 2 or more)")
     args = parser.parse_args()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import os
 
+import click
 from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -134,4 +135,10 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def _is_write_request() -> bool:
-    return has_request_context() and request.method in WRITE_METHODS
+    if has_request_context():
+        return request.method in WRITE_METHODS
+    # A command (flask drill, the importers, recompute-coverage) writes while the server serves: it takes
+    # its turn as a write request does, since a deferred transaction that reads and then writes fails at
+    # once ("database is locked") when a request wrote in between. Background threads (map grid, shared
+    # figures) have no command and keep a deferred BEGIN: they mostly read.
+    return click.get_current_context(silent=True) is not None

@@ -147,3 +147,47 @@ def test_cli_drill_wipe_and_refusal(app, session, actor_for):
     assert result.exit_code != 0 and "Gladi ditolak" in result.output
     result = runner.invoke(args=["drill", "--wipe"])
     assert result.exit_code == 0 and "Gladi dihapus" in result.output
+
+
+def test_a_database_that_stops_answering_for_a_while_does_not_end_the_drill(session, today_plan, monkeypatch):
+    """The demo's day must outlive a restarted database: the event is played again once it answers."""
+    from sqlalchemy.exc import OperationalError
+
+    day, kec_id = today_plan
+    real_commit, commits, logged, slept = session.commit, [0], [], []
+
+    def flaky_commit():  # the claim and the first event commit; the second event's commit fails twice
+        commits[0] += 1
+        if commits[0] in (3, 4):
+            raise OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"))
+        real_commit()
+
+    monkeypatch.setattr(session, "commit", flaky_commit)
+    report = run_drill(session, day, seed=3, speed=1e9, kecamatan_ids=[kec_id], tps_limit=2,
+                       sleep=slept.append, log=logged.append)
+    assert report.skipped == [] and report.applied == report.events  # the failed event was played again
+    assert [s for s in slept if s >= 0.5][:2] == [0.5, 1.0]  # backing off
+    assert sum("retrying" in m for m in logged) == 2
+    audited = session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.actor_label.like("gladi:%")))
+    assert audited >= report.applied
+    monkeypatch.undo()
+    wipe_drill(session)
+
+
+def test_a_database_down_for_good_ends_the_drill(session, today_plan, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    day, kec_id = today_plan
+    now = [utcnow()]
+
+    def sleep(seconds):
+        now[0] += timedelta(seconds=seconds)
+
+    def down():
+        raise OperationalError("COMMIT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(session, "commit", down)
+    with pytest.raises(OperationalError):
+        run_drill(session, day, seed=3, speed=1e9, kecamatan_ids=[kec_id], tps_limit=2, clock=lambda: now[0], sleep=sleep)
+    monkeypatch.undo()
+    session.rollback()

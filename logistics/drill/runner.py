@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from logistics.actor import Actor
@@ -36,6 +37,7 @@ from logistics.services.routes import refresh_route
 from logistics.services.tps_status import advance_tps_status, report_officers_present
 from logistics.timeutil import to_wib, utcnow, wib_day
 
+DATABASE_PATIENCE = timedelta(minutes=2)  # a database down longer than this ends the drill
 LABEL = "gladi"  # every drill actor's label starts with it (the audit trail's drill mark)
 DELIVERY_STEP_FIELDS = ("dispatched_at", "arrived_at", "delivered_at", "failed_at", "quantity_received",
                         "quantity_damaged", "received_by", "failure_reason")
@@ -201,18 +203,37 @@ def run_drill(session: Session, day: date, *, seed: int = 1, speed: float = 30.0
         wait = (due - clock()).total_seconds()
         if wait > 0:
             sleep(wait)
+        _play_one(session, play, event, report, log, sleep, clock)
+    return report
+
+
+def _play_one(session: Session, play, event, report: DrillReport, log, sleep, clock) -> None:
+    """One event, one commit. A database that is restarting or busy does not end the drill (the demo's
+    day would die with it): the event is played again once it answers, for up to DATABASE_PATIENCE."""
+    give_up = clock() + DATABASE_PATIENCE
+    pause = 0.5
+    while True:
         session.info[UNIT_OF_WORK] = True  # the services flush; the event commits once, here
         try:
             play(event)
             session.commit()
             report.applied += 1
+            return
         except (DomainError, KeyError) as exc:
             session.rollback()
             report.skipped.append(f"{event.kind} {event.target}: {getattr(exc, 'message', exc)}")
             log(f"lewati / skipped {event.kind} {event.target}: {getattr(exc, 'message', exc)}")
+            return
+        except OperationalError as exc:
+            session.rollback()
+            if clock() >= give_up:
+                raise
+            log(f"database belum menjawab, diulang / database not answering, retrying {event.kind}: "
+                f"{str(exc.orig).splitlines()[0] if exc.orig else exc}")
+            sleep(pause)
+            pause = min(pause * 2, 5.0)
         finally:
             session.info.pop(UNIT_OF_WORK, None)
-    return report
 
 
 def wipe_drill(session: Session, actor: Actor | None = None) -> dict[str, int]:
