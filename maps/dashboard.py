@@ -98,7 +98,9 @@ def _figures(ids: list[int] | None, examples: int) -> dict:
     counts = alert_counts(db.session, now, start, end, ids)
     return {
         "now": now,
-        "rows": rows,
+        # Several kota: the page lists kota, so the 7,007 kecamatan lines of the nation are not kept (they
+        # were the bulk of the stored figures, read back on every request).
+        "rows": [] if several_kota else rows,
         "kota_rows": kota_rows,
         "totals": city_totals(rows),
         "alerts_total": sum(c.n for c in counts),

@@ -53,4 +53,8 @@ class Tps(TimestampMixin, Base):
 
     @property
     def label(self) -> str:
-        return f"TPS {self.number:03d}"
+        return self.label_of(self.number)
+
+    @staticmethod
+    def label_of(number: int) -> str:
+        return f"TPS {number:03d}"
