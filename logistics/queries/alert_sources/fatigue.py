@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
@@ -12,6 +12,9 @@ from logistics.texts import lazy_gettext
 from logistics.queries.alerts import Alert, alert_source
 from logistics.rules.fatigue import hours_on_duty, on_duty_at_least_sql
 from logistics.settings import settings_for
+
+
+_INSTANT = timedelta(microseconds=1)  # _first_posts' end is exclusive; the rule's bound is inclusive
 
 
 def _first_posts(day_start: datetime, day_end: datetime):
@@ -53,7 +56,12 @@ def fatigue(session, moment, kecamatan_ids):
     """Officers on duty 16 hours (alert) or 20 hours (escalation) since their TPS's first post
     (logistics.rules.fatigue: `fatigue_level` and its SQL twin `on_duty_at_least_sql`)."""
     settings = settings_for(session)
-    first = _first_posts(moment.day_start, moment.now).subquery()
+    # Only a first post at least `fatigue_alert` (16 h) before now can alert, so only the audit entries up to
+    # then are read: the TPS whose first post is later have no entry there and would be left out anyway,
+    # and for the others the earliest entry is the same. Before 16:00 WIB that is no entry at all; in the
+    # evening, the early morning's (the index on audit_entry.at). Reading the whole day's trail made this
+    # the dashboard's costliest query at national scale (docs/SCALING.md).
+    first = _first_posts(moment.day_start, moment.now - settings.fatigue_alert + _INSTANT).subquery()
     escalated = on_duty_at_least_sql(first.c.first, moment.now, Tps.handed_over_at, settings.fatigue_escalate)
     query = (select(case((escalated, literal("fatigue_escalation")), else_=literal("fatigue_alert")).label("kind"),
                     case((escalated, literal("critical")), else_=literal("high")).label("severity"),
