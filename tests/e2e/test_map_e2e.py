@@ -122,6 +122,20 @@ def test_dashboard_at_command_post_size_refreshes_itself(desktop, live_server):
     assert desktop.evaluate("typeof window.__xss") == "undefined"
 
 
+def test_dashboard_on_a_phone_is_one_readable_column(phone, live_server):
+    """A coordinator away from the command post (390x844): the alerts, the chart and the table stack; no
+    column is squeezed to a strip and the page does not scroll sideways (only the wide table does, inside
+    its own box)."""
+    log_in(phone, live_server, "koordinator")
+    assert phone.url.endswith("/dashboard")
+    alerts = phone.locator(".alerts-section").bounding_box()
+    chart = phone.locator(".chart-section").bounding_box()
+    assert alerts["width"] > 300 and chart["width"] > 300
+    assert chart["y"] >= alerts["y"] + alerts["height"] - 1  # below, not beside
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(phone, "dashboard-390x844")
+
+
 def test_incidents_sit_above_tps_groups_and_co_located_ones_fan_out(desktop, live_server, e2e_session):
     tps = gerunggang_tps_in_setup(e2e_session, 2)
     camat = actor(e2e_session, "camat-gerunggang")
