@@ -34,6 +34,7 @@ class Settings:
     map_grid_refresh: str = "background"  # "off": only `flask refresh-map-grid` counts the map's cells
     map_grid_refresh_s: float = 30.0
     election_clock: str = ""
+    figures_share_s: float = 15.0  # siaga/shared_figures.py; 0: every request computes its own
 
     def as_flask_config(self) -> dict:
         return {
@@ -47,6 +48,7 @@ class Settings:
             "MAP_GRID_REFRESH": self.map_grid_refresh,
             "MAP_GRID_REFRESH_S": self.map_grid_refresh_s,
             "ELECTION_CLOCK": self.election_clock,
+            "FIGURES_SHARE_S": self.figures_share_s,
             "TESTING": self.env == "testing",
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
@@ -96,6 +98,10 @@ def load_settings(instance_path: str, environ: dict | None = None) -> Settings:
         refresh_s = float(env_vars.get("MAP_GRID_REFRESH_S", "30"))
     except ValueError:
         raise ConfigError("MAP_GRID_REFRESH_S must be a number of seconds.") from None
+    try:
+        share_s = float(env_vars.get("FIGURES_SHARE_S", "0" if env == "testing" else "15"))
+    except ValueError:
+        raise ConfigError("FIGURES_SHARE_S must be a number of seconds.") from None
     # A frozen clock (benchmarks, screenshots): every alert and figure is judged at this moment.
     election_clock = env_vars.get("ELECTION_CLOCK", "").strip()
     if election_clock:
@@ -105,4 +111,5 @@ def load_settings(instance_path: str, environ: dict | None = None) -> Settings:
             raise ConfigError(f"ELECTION_CLOCK must be a moment with a zone like 2025-08-27T14:00:00+07:00; "
                               f"got {election_clock!r}.") from None
     return Settings(env=env, secret_key=secret_key, database_url=database_url, election_date=election_date,
-                    map_grid_refresh=refresh, map_grid_refresh_s=refresh_s, election_clock=election_clock)
+                    map_grid_refresh=refresh, map_grid_refresh_s=refresh_s, election_clock=election_clock,
+                    figures_share_s=share_s)

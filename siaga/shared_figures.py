@@ -43,7 +43,7 @@ log = logging.getLogger("siaga.shared_figures")
 
 
 def share_seconds() -> float:
-    return current_app.config.get("FIGURES_SHARE_S", 0 if current_app.testing else SHARE_S)
+    return float(current_app.config.get("FIGURES_SHARE_S", 0 if current_app.testing else SHARE_S))
 
 
 def shared(key: tuple, compute: Callable[[], T]) -> T:

@@ -59,3 +59,12 @@ def test_environment_is_read_when_the_app_is_created_not_at_import(monkeypatch, 
 def test_bad_election_date_is_refused_at_start(tmp_path):
     with pytest.raises(ConfigError, match="ELECTION_DATE"):
         load_settings(str(tmp_path), environ={"SIAGA_ENV": "development", "ELECTION_DATE": "27/08/2025"})
+
+
+def test_figures_are_shared_15_s_by_default_and_not_under_testing(tmp_path):
+    production = load_settings(str(tmp_path), environ={"SECRET_KEY": "s3cret"})
+    assert production.as_flask_config()["FIGURES_SHARE_S"] == 15
+    assert load_settings(str(tmp_path), environ={"SIAGA_ENV": "testing"}).figures_share_s == 0
+    assert load_settings(str(tmp_path), environ={"SECRET_KEY": "s", "FIGURES_SHARE_S": "60"}).figures_share_s == 60
+    with pytest.raises(ConfigError, match="FIGURES_SHARE_S"):
+        load_settings(str(tmp_path), environ={"SECRET_KEY": "s", "FIGURES_SHARE_S": "soon"})
