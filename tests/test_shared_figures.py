@@ -40,6 +40,17 @@ def sharing(app):
         db.session.remove()
 
 
+def coordinator_client(app):
+    """A test client logged in as `koordinator`, outside the rolled-back `session` fixture."""
+    with app.app_context():
+        values = new_session_values(db.session.scalar(select(User).where(User.username == "koordinator")))
+        db.session.remove()
+    client = app.test_client()
+    with client.session_transaction() as s:
+        s.update(values)
+    return client
+
+
 def counting(value):
     calls = []
 
@@ -137,13 +148,7 @@ def test_figures_nobody_asked_for_in_a_while_are_computed_in_the_request(sharing
 
 
 def test_the_dashboard_served_from_stored_figures_in_both_languages(sharing):
-    with sharing.app_context():
-        user = db.session.scalar(select(User).where(User.username == "koordinator"))
-        values = new_session_values(user)
-        db.session.remove()
-    client = sharing.test_client()
-    with client.session_transaction() as s:
-        s.update(values)
+    client = coordinator_client(sharing)
     first = client.get("/dashboard")
     assert first.status_code == 200
     with sharing.app_context():
@@ -163,13 +168,7 @@ def without_nonces(html: str) -> str:
 
 
 def test_the_summary_api_pages_from_stored_figures(sharing):
-    with sharing.app_context():
-        user = db.session.scalar(select(User).where(User.username == "koordinator"))
-        values = new_session_values(user)
-        db.session.remove()
-    client = sharing.test_client()
-    with client.session_transaction() as s:
-        s.update(values)
+    client = coordinator_client(sharing)
     first = client.get("/api/v1/summary?limit=3")
     again = client.get("/api/v1/summary?limit=3")
     assert first.status_code == again.status_code == 200
