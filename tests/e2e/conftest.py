@@ -137,3 +137,23 @@ def log_in(page, base_url: str, username: str, password: str = DEMO_PASSWORD) ->
     page.fill("#password", password)
     page.click("button[type=submit]")
     page.wait_for_load_state()
+
+
+def log_in_field(page, base_url: str, username: str) -> None:
+    """Log in and wait until the landing field page is loaded, its offline queue script included."""
+    log_in(page, base_url, username)
+    page.wait_for_url("**/lapangan/**")
+    page.wait_for_function("() => window.siagaOutbox !== undefined")
+
+
+@pytest.fixture(scope="session")
+def e2e_db(e2e_database_url):
+    """The live server's database, for checking what the browser's taps stored."""
+    engine = create_engine(e2e_database_url)
+    yield engine
+    engine.dispose()
+
+
+def scalar(engine, sql: str, **params):
+    with engine.connect() as conn:
+        return conn.execute(text(sql), params).scalar()

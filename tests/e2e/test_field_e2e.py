@@ -5,31 +5,11 @@ exactly once (even when the queued submission is replayed) at the station neares
 medic's; `medis` responds and refers the patient to RSUD Depati Hamzah.
 """
 import pytest
-from sqlalchemy import create_engine, text
 
-from tests.e2e.conftest import PHONE, log_in, screenshot
+from tests.e2e.conftest import PHONE, log_in_field, scalar, screenshot
 
 pytestmark = pytest.mark.e2e
 PAGE_BUDGET = 100 * 1024
-
-
-@pytest.fixture(scope="module")
-def e2e_db(e2e_database_url):
-    engine = create_engine(e2e_database_url)
-    yield engine
-    engine.dispose()
-
-
-def scalar(engine, sql: str, **params):
-    with engine.connect() as conn:
-        return conn.execute(text(sql), params).scalar()
-
-
-def log_in_field(page, base_url: str, username: str) -> None:
-    """Log in and wait until the landing field page is loaded, its offline queue script included."""
-    log_in(page, base_url, username)
-    page.wait_for_url("**/lapangan/**")
-    page.wait_for_function("() => window.siagaOutbox !== undefined")
 
 
 def new_phone(browser):

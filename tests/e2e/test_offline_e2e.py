@@ -4,25 +4,12 @@ makes invalid; the banners follow the real state; Back then send replays instead
 import re
 
 import pytest
-from sqlalchemy import create_engine, text
 
-from tests.e2e.conftest import PHONE, screenshot
-from tests.e2e.test_field_e2e import log_in_field
+from tests.e2e.conftest import PHONE, scalar, screenshot
+from tests.e2e.conftest import log_in_field
 from tests.e2e.test_session_cache_e2e import CACHED_FIELD_PAGES, eventually
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def e2e_db(e2e_database_url):
-    engine = create_engine(e2e_database_url)
-    yield engine
-    engine.dispose()
-
-
-def scalar(engine, sql: str, **params):
-    with engine.connect() as conn:
-        return conn.execute(text(sql), params).scalar()
 
 
 @pytest.fixture()

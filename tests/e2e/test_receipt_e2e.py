@@ -1,29 +1,16 @@
 """The courier marks "sampai", the TPS officer confirms quantity and receiver; irreversible steps ask
 first in a <dialog> (phone 390x844, JavaScript on)."""
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
-from tests.e2e.conftest import log_in, screenshot
+from tests.e2e.conftest import log_in_field, screenshot
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def e2e_db(e2e_database_url):
-    engine = create_engine(e2e_database_url)
-    yield engine
-    engine.dispose()
 
 
 def one(engine, sql: str, **params):
     with engine.connect() as conn:
         return conn.execute(text(sql), params).one()
-
-
-def log_in_field(page, base_url: str, username: str) -> None:
-    log_in(page, base_url, username)
-    page.wait_for_url("**/lapangan/**")
-    page.wait_for_function("() => window.siagaOutbox !== undefined")
 
 
 def test_courier_arrives_then_the_officer_confirms(phone, browser, live_server, e2e_db):

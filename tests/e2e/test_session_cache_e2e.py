@@ -2,7 +2,7 @@
 that fetched them: after logout, after the session lapsed, or past the login's 30 h, none is left or served."""
 import pytest
 
-from tests.e2e.test_field_e2e import log_in_field
+from tests.e2e.conftest import log_in_field
 
 pytestmark = pytest.mark.e2e
 
