@@ -30,8 +30,10 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from logistics.models import FigureSnapshot
+from logistics.queries.sql_upsert import upsert_insert
 from logistics.timeutil import utcnow
 from siaga import figure_codec
+from siaga.extensions import db
 
 T = TypeVar("T")
 SHARE_S = 15
@@ -70,15 +72,7 @@ def shared(key: tuple, compute: Callable[[], T]) -> T:
     return value
 
 
-def _engine():
-    from siaga.extensions import db
-
-    return db.engine
-
-
 def _read(digest: str):
-    from siaga.extensions import db
-
     return db.session.execute(select(TABLE.c.computed_at, TABLE.c.body).where(TABLE.c.key == digest)).first()
 
 
@@ -86,7 +80,7 @@ def _claim(digest: str, seen_computed_at) -> bool:
     """Whether this process refreshes the snapshot: only if nobody else is, and nobody has since."""
     now = utcnow()
     try:
-        with _engine().begin() as connection:
+        with db.engine.begin() as connection:
             return connection.execute(
                 update(TABLE).where(TABLE.c.key == digest, TABLE.c.computed_at == seen_computed_at,
                                     or_(TABLE.c.refresh_claimed_until.is_(None), TABLE.c.refresh_claimed_until < now))
@@ -97,27 +91,19 @@ def _claim(digest: str, seen_computed_at) -> bool:
 
 
 def _store(digest: str, value) -> None:
+    """Insert or replace the snapshot (two processes storing a new scope at once both succeed), and drop
+    those of scopes nobody asked for in a day."""
     body = figure_codec.dumps(value)
     now = utcnow()
     try:
-        with _engine().begin() as connection:
-            values = {"computed_at": now, "refresh_claimed_until": None, "body": body}
-            if not connection.execute(update(TABLE).where(TABLE.c.key == digest).values(**values)).rowcount:
-                connection.execute(_insert_or_replace(connection, {"key": digest, **values}))
-                connection.execute(delete(TABLE).where(TABLE.c.computed_at < now - KEEP))
+        with db.engine.begin() as connection:
+            statement = upsert_insert(connection)(TABLE).values(key=digest, computed_at=now, refresh_claimed_until=None,
+                                                                 body=body)
+            connection.execute(statement.on_conflict_do_update(index_elements=[TABLE.c.key], set_={
+                name: statement.excluded[name] for name in ("computed_at", "refresh_claimed_until", "body")}))
+            connection.execute(delete(TABLE).where(TABLE.c.computed_at < now - KEEP))
     except SQLAlchemyError:
         log.warning("could not store figures", exc_info=True)
-
-
-def _insert_or_replace(connection, values: dict):
-    """INSERT ... ON CONFLICT (key) DO UPDATE: two processes storing a new scope at once both succeed."""
-    if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(TABLE).values(**values)
-    return statement.on_conflict_do_update(index_elements=[TABLE.c.key],
-                                           set_={k: statement.excluded[k] for k in values if k != "key"})
 
 
 def _refresh(app, digest: str, compute: Callable) -> None:
@@ -130,5 +116,5 @@ def _refresh(app, digest: str, compute: Callable) -> None:
 
 def forget() -> None:
     """Delete every stored snapshot (the benchmark, before measuring the computed path)."""
-    with _engine().begin() as connection:
+    with db.engine.begin() as connection:
         connection.execute(delete(TABLE))

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from logistics.models import MedicStation, Tps, TpsCoverage
 from logistics.rules.geo import EARTH_RADIUS_M, nearest_many
 from logistics.services.data_versions import touch
+from logistics.queries.sql_upsert import upsert_insert
 from logistics.timeutil import utcnow
 
 # Above this many TPS to refresh at once (an import of a province), one full recompute is cheaper.
@@ -188,11 +189,7 @@ def _chunks(ids: list) -> list[list]:
 def _upsert(session: Session, rows: list[tuple[int, int, float]]) -> None:
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = upsert_insert(session)
     now = utcnow()
     for i in range(0, len(rows), _IN_CHUNK):
         stmt = insert(TpsCoverage).values([dict(tps_id=t, medic_station_id=s, distance_m=d, computed_at=now)

@@ -21,6 +21,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from logistics.models import DataVersion, MedicStation, Tps
+from logistics.queries.sql_upsert import upsert_insert
 
 # The tables whose changes the map's layers show (and what a change implies for derived tables).
 VERSIONED = frozenset({"tps", "delivery", "health_incident", "medic_station", "person", "health_facility",
@@ -41,10 +42,7 @@ def bump(session: Session, names: Iterable[str]) -> None:
     names = sorted(set(names))
     if not names:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = upsert_insert(session)
     shard = random.randrange(SHARDS)
     stmt = insert(DataVersion).values([{"name": n, "shard": shard, "version": 1} for n in names])
     session.execute(stmt.on_conflict_do_update(index_elements=[DataVersion.name, DataVersion.shard],

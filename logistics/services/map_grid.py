@@ -25,6 +25,7 @@ from logistics.models import Kelurahan, MapGridCell, MapGridState, Tps
 from logistics.queries.data_versions import versions
 from logistics.queries.map_points import floor_int
 from logistics.rules.map_cells import CLOSED, NOT_OPENED, TOP_ZOOM, cell_degrees
+from logistics.queries.sql_upsert import upsert_insert
 from logistics.timeutil import utcnow
 
 SOURCE_TABLES = ("tps", "kelurahan")
@@ -117,11 +118,7 @@ def _write_changes(session: Session, dialect: str) -> int:
     tolerance = 1e-6 * case((n.tps > 1, n.tps), else_=1)
     unchanged = exists().where(same_key, c.tps == n.tps, c.opened == n.opened, c.closed == n.closed,
                                func.abs(c.sum_lat - n.sum_lat) <= tolerance, func.abs(c.sum_lon - n.sum_lon) <= tolerance)
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    statement = upsert(MapGridCell).from_select([c[name] for name in _KEY + _FIGURES],
+    statement = upsert_insert(dialect)(MapGridCell).from_select([c[name] for name in _KEY + _FIGURES],
                                                 select(*(n[name] for name in _KEY + _FIGURES)).where(~unchanged))
     statement = statement.on_conflict_do_update(index_elements=[c[name] for name in _KEY],
                                                 set_={name: statement.excluded[name] for name in _FIGURES})
