@@ -158,6 +158,25 @@ def test_versions_are_bumped_once_per_commit_for_what_changed(session, actor_for
     assert seen and "tps" in seen[-1]
 
 
+
+def test_one_commit_bumps_every_table_it_changed_each_time(session):
+    """The bump is one statement for several names (built once per count of names): each commit adds one to
+    every counter named, whichever shard it lands on."""
+    from logistics.queries.data_versions import versions
+    from logistics.services.data_versions import bump
+
+    def counts():
+        return dict(p.split(":") for p in versions(session, "tps", "delivery", "medic_station").split("|"))
+
+    before = counts()
+    for _ in range(3):
+        bump(session, ["delivery", "tps", "tps"])
+        session.commit()
+    after = counts()
+    assert int(after["tps"]) == int(before["tps"]) + 3
+    assert int(after["delivery"]) == int(before["delivery"]) + 3
+    assert after["medic_station"] == before["medic_station"]
+
 # --- the zoomed-out map: counts stored per cell, refreshed in the background ---
 
 def grid(client, zoom=8, bbox=CITY):

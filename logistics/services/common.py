@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import enum
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta
 from typing import TypeVar
 
-from sqlalchemy import insert, inspect
+from sqlalchemy import bindparam, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from logistics.actor import Actor
 from logistics.errors import DomainError, InvalidTransition, NotFound, ValidationFailed, record_name
@@ -27,21 +28,29 @@ class Conflict(DomainError):
 
 
 def load(session: Session, model: type[M], record_id: int, what: str, *, for_step: bool = False,
-         options: tuple = ()) -> M:
+         joined: tuple[str, ...] = ()) -> M:
     """The record, or NotFound. `for_step`: the caller changes its status from what it reads now,
     so lock the row until the commit (SELECT ... FOR UPDATE on PostgreSQL, re-read even if the
     session holds it; SQLite write requests already hold the database's write lock, BEGIN
     IMMEDIATE). Two racing steps then run one after the other and the second sees the first's
-    status: one succeeds, the other is refused as an invalid transition (409). `options`: loader
-    options, e.g. a joinedload of what the permission check reads, to save a query."""
-    if for_step:
-        record = session.get(model, record_id, options=options, with_for_update={"of": model},
-                             populate_existing=True)
-    else:
-        record = session.get(model, record_id, options=options)
+    status: one succeeds, the other is refused as an invalid transition (409). `joined`: relationships
+    loaded in the same query (inner join), e.g. what the permission check reads, to save a query."""
+    record = session.scalar(_load_statement(model, for_step, joined), {"record_id": record_id})
     if record is None:
         raise NotFound(lazy_gettext("{what} {id} tidak ditemukan", what=record_name(what), id=record_id))
     return record
+
+
+@lru_cache(maxsize=None)
+def _load_statement(model: type, for_step: bool, joined: tuple[str, ...]):
+    """Built once per kind of load: SQLAlchemy computes a statement's cache key once per statement object,
+    and `session.get(..., options=...)` built a new statement, with its key, on every call (every post)."""
+    statement = select(model).where(inspect(model).primary_key[0] == bindparam("record_id"))
+    for name in joined:
+        statement = statement.options(joinedload(getattr(model, name), innerjoin=True))
+    if for_step:
+        statement = statement.with_for_update(of=model).execution_options(populate_existing=True)
+    return statement
 
 
 def require_transition(allowed: bool, what: str, current, target) -> None:

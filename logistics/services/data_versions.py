@@ -15,13 +15,13 @@ that writes around the ORM (bulk COPY in the benchmark, Core upserts of derived 
 from __future__ import annotations
 
 import random
+from functools import lru_cache
 from typing import Callable, Iterable
 
-from sqlalchemy import event
+from sqlalchemy import TextClause, event, text
 from sqlalchemy.orm import Session
 
 from logistics.models import DataVersion, MedicStation, Tps
-from logistics.queries.sql_upsert import upsert_insert
 
 # The tables whose changes the map's layers show (and what a change implies for derived tables).
 VERSIONED = frozenset({"tps", "delivery", "health_incident", "medic_station", "person", "health_facility",
@@ -42,11 +42,19 @@ def bump(session: Session, names: Iterable[str]) -> None:
     names = sorted(set(names))
     if not names:
         return
-    insert = upsert_insert(session)
-    shard = random.randrange(SHARDS)
-    stmt = insert(DataVersion).values([{"name": n, "shard": shard, "version": 1} for n in names])
-    session.execute(stmt.on_conflict_do_update(index_elements=[DataVersion.name, DataVersion.shard],
-                                               set_={"version": DataVersion.version + 1}))
+    session.execute(_bump_statement(len(names)),
+                    {**{f"name_{i}": name for i, name in enumerate(names)}, "shard": random.randrange(SHARDS)})
+
+
+@lru_cache(maxsize=None)
+def _bump_statement(rows: int) -> TextClause:
+    """The upsert for `rows` names, written once per size with bind parameters: every post runs it. The
+    dialects' `insert(...).on_conflict_do_update()` constructs have no cache key, so SQLAlchemy compiled
+    them anew for every post, about a third of a post's CPU before this (docs/PERFORMANCE.md); the text,
+    the same on PostgreSQL and SQLite, is compiled once."""
+    values = ", ".join(f"(:name_{i}, :shard, 1)" for i in range(rows))
+    return text(f"INSERT INTO {DataVersion.__tablename__} (name, shard, version) VALUES {values} "
+                f"ON CONFLICT (name, shard) DO UPDATE SET version = {DataVersion.__tablename__}.version + 1")
 
 
 @event.listens_for(Session, "before_flush")

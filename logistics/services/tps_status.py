@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from logistics.actor import Actor
 from logistics.errors import ValidationFailed
@@ -23,7 +23,7 @@ CORRECTION_REASON_MAX = 240
 
 
 def _tps_for(session: Session, actor: Actor, tps_id: int, *, for_step: bool = True) -> Tps:
-    tps = load(session, Tps, tps_id, "TPS", for_step=for_step, options=(joinedload(Tps.kelurahan, innerjoin=True),))
+    tps = load(session, Tps, tps_id, "TPS", for_step=for_step, joined=("kelurahan",))
     require(may_post_for_tps(actor, tps.id, tps.kelurahan.kecamatan_id),
             "Anda hanya boleh melapor untuk TPS Anda sendiri / not your TPS")
     return tps
