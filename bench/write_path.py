@@ -7,6 +7,8 @@ wrk load (2 threads, 8 connections, loopback):
           permission, row lock, change, audit entry and stored response, one commit.
   * bare: a Flask endpoint inserting one row on a persistent connection per worker
           (bench/bare_app.py), no ORM, no auth.
+  * floor: the same POST to an endpoint that does not exist: every hook and the JSON 404, no view, no
+          database; what the app's framework costs before a post does anything.
 Prints req/s, p50/p99, failed requests (non-2xx and socket errors) and the ratio app/bare.
 
 Needs: wrk on PATH (Debian: `apt-get install -y wrk`), gunicorn in the venv, and for PostgreSQL a
@@ -104,6 +106,10 @@ def bench_database(kind: str, app_url: str, bare_url: str, args) -> tuple[dict, 
         bare = wrk(bare_base + "/bare", {"Content-Type": "application/json"}, args.duration, args.threads,
                    args.connections)
         app = wrk(target, headers, args.duration, args.threads, args.connections)
+        # The app's floor: a request that runs every hook (request id, limiter, body guard, log line,
+        # metrics, security headers) and the JSON 404, but no view and no database: no post can cost less.
+        app["floor"] = wrk(f"{app_server.url}/api/v1/no-such-endpoint", headers, args.duration, args.threads,
+                           args.connections)
         if old_server is not None:
             old = wrk(f"{old_server.url}/api/v1/tps/{demo.tps_id}/officers", headers, args.duration, args.threads,
                       args.connections)
@@ -225,6 +231,9 @@ def main() -> None:
         print(f"| {kind} | bare insert | {bare['rps']:.0f} | {bare['p50']:.1f} | {bare['p99']:.1f} | {bare['failed']} | |")
         print(f"| {kind} | app post | {app['rps']:.0f} | {app['p50']:.1f} | {app['p99']:.1f} | {app['failed']} | "
               f"{app['rps'] / bare['rps']:.2f}x |")
+        floor = app["floor"]
+        print(f"| {kind} | app, no view (JSON 404 through every hook) | {floor['rps']:.0f} | {floor['p50']:.1f} | "
+              f"{floor['p99']:.1f} | (404s) | {floor['rps'] / bare['rps']:.2f}x |")
         if "before" in app:
             old = app["before"]
             print(f"| {kind} | app post, --compare-with | {old['rps']:.0f} | {old['p50']:.1f} | {old['p99']:.1f} | "
