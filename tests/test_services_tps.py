@@ -71,3 +71,33 @@ def test_audit_trail_is_append_only_in_the_database(session, actor_for, statemen
         with session.begin_nested():
             session.execute(text(statement))
     assert session.scalar(select(AuditEntry.actor_label).order_by(AuditEntry.id.desc()).limit(1)) == "petugas"
+
+
+def test_a_post_writes_the_row_and_the_returned_record_alike(session, actor_for):
+    """The count and the steps are written with one UPDATE (services.common.change), not the unit of work:
+    the row, the record the service returns and the map's data version must all say the same."""
+    from logistics.queries.data_versions import versions
+
+    def tps_version() -> int:
+        return int(versions(session, "tps").split(":")[1])
+
+    from logistics.services.common import UNIT_OF_WORK
+
+    petugas = actor_for("petugas")
+    version, was_updated = tps_version(), session.get(Tps, petugas.tps_id).updated_at
+    session.info[UNIT_OF_WORK] = True  # as in an idempotent request: flushed, committed by the caller...
+    try:
+        tps = report_officers_present(session, petugas, petugas.tps_id, 6)
+        # ...so nothing was expired: the record itself must carry what was written (the API answers with it)
+        assert tps.officers_present == 6 and tps.officers_reported_at is not None
+        assert tps.updated_at >= was_updated and not session.is_modified(tps)
+    finally:
+        session.info.pop(UNIT_OF_WORK)
+    session.commit()
+    tps = advance_tps_status(session, petugas, petugas.tps_id, S.OPEN)
+    assert tps.status == S.OPEN and tps.opened_at is not None
+    session.expire_all()  # read the row itself
+    row = session.get(Tps, petugas.tps_id)
+    assert (row.officers_present, row.status, row.opened_at) == (6, S.OPEN, tps.opened_at)
+    assert row.updated_at == tps.updated_at
+    assert tps_version() == version + 2  # one bump per commit, as for a flushed change

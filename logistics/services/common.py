@@ -6,13 +6,15 @@ from functools import lru_cache
 from datetime import date, datetime, time, timedelta
 from typing import TypeVar
 
-from sqlalchemy import bindparam, insert, inspect, select
+from sqlalchemy import bindparam, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from logistics.actor import Actor
 from logistics.errors import DomainError, InvalidTransition, NotFound, ValidationFailed, record_name
 from logistics.models.audit import AuditEntry
+from logistics.services import data_versions
 from logistics.timeutil import as_utc, utcnow
 from logistics.texts import lazy_gettext
 
@@ -51,6 +53,33 @@ def _load_statement(model: type, for_step: bool, joined: tuple[str, ...]):
     if for_step:
         statement = statement.with_for_update(of=model).execution_options(populate_existing=True)
     return statement
+
+
+def change(session: Session, record, **values) -> None:
+    """Write `values` to the record's row with one UPDATE, and into the loaded record as its stored state.
+
+    For the election-day posts that change one row (a TPS's officer count and steps): the ORM's unit of
+    work for one changed row cost 0.37 ms of a post of about 3.8 ms of CPU, a Core UPDATE 0.05 ms
+    (docs/PERFORMANCE.md). The record is not dirty afterwards (nothing is flushed twice), `updated_at` is
+    set as the model's `onupdate` would, and the table's data version is bumped at the commit as for a
+    flushed change. No flush hook sees it: use it for columns that no hook watches (`coverage` watches
+    positions)."""
+    mapper = inspect(record).mapper
+    if "updated_at" in mapper.columns:
+        values.setdefault("updated_at", utcnow())
+    session.execute(_update_statement(mapper.local_table, tuple(sorted(values))),
+                    {**values, "_record_id": record.id})
+    for key, value in values.items():
+        set_committed_value(record, key, value)
+    if mapper.local_table.name in data_versions.VERSIONED:
+        data_versions.touch(session, mapper.local_table.name)
+
+
+@lru_cache(maxsize=None)
+def _update_statement(table, columns: tuple[str, ...]):
+    """One UPDATE per table and set of columns, built once (its cache key computed once)."""
+    return (update(table).where(table.primary_key.columns[0] == bindparam("_record_id"))
+            .values({table.c[name]: bindparam(name, type_=table.c[name].type) for name in columns}))
 
 
 def require_transition(allowed: bool, what: str, current, target) -> None:

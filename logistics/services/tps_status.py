@@ -13,7 +13,7 @@ from logistics.permissions import may_post_for_tps, require
 from logistics.rules.status_fields import TPS_STEP_TIMES
 from logistics.rules.transitions import tps_may_move, tps_skipped_steps
 from logistics.services.common import (
-    audit, commit, correction_reason, load, require_transition, snapshot, step_time,
+    audit, change, commit, correction_reason, load, require_transition, snapshot, step_time,
 )
 from logistics.texts import lazy_gettext
 
@@ -42,8 +42,7 @@ def advance_tps_status(session: Session, actor: Actor, tps_id: int, to_status: T
                                {"reason": lazy_gettext("Alasan paling banyak {n} huruf.", n=CORRECTION_REASON_MAX)})
     skipped = tps_skipped_steps(tps.status, to_status)
     before = snapshot(tps)
-    setattr(tps, STEP_TIME_FIELD[to_status], step_time(at))
-    tps.status = to_status
+    change(session, tps, **{STEP_TIME_FIELD[to_status]: step_time(at), "status": to_status})
     audit(session, actor, f"tps.{to_status.value}", tps, before,
           extra={"skipped": [s.value for s in skipped], "reason": reason} if skipped else None)
     commit(session)
@@ -58,8 +57,7 @@ def report_officers_present(session: Session, actor: Actor, tps_id: int, count: 
                                {"officers_present": lazy_gettext("Isi angka {low} sampai {high}.",
                                                                  low=0, high=MAX_OFFICERS_ON_SITE)})
     before = snapshot(tps)
-    tps.officers_present = count
-    tps.officers_reported_at = step_time(at)
+    change(session, tps, officers_present=count, officers_reported_at=step_time(at))
     audit(session, actor, "tps.officers_present", tps, before)
     commit(session)
     return tps
