@@ -71,8 +71,7 @@ def change(session: Session, record, **values) -> None:
                     {**values, "_record_id": record.id})
     for key, value in values.items():
         set_committed_value(record, key, value)
-    if mapper.local_table.name in data_versions.VERSIONED:
-        data_versions.touch(session, mapper.local_table.name)
+    data_versions.touch(session, mapper.local_table.name)
 
 
 @lru_cache(maxsize=None)

@@ -33,8 +33,9 @@ LISTENERS: list[Callable[[Session, frozenset[str]], None]] = []
 
 
 def touch(session: Session, *names: str) -> None:
-    """Note that these tables changed in the session's transaction (bumped when it commits)."""
-    session.info.setdefault(_TOUCHED, set()).update(names)
+    """Note that these tables changed in the session's transaction (bumped when it commits); a table that is
+    not VERSIONED has no counter and is left out."""
+    session.info.setdefault(_TOUCHED, set()).update(VERSIONED.intersection(names))
 
 
 def bump(session: Session, names: Iterable[str]) -> None:
@@ -69,7 +70,6 @@ def _note(session: Session, _flush_context, _instances) -> None:
     for obj in session.dirty:
         if session.is_modified(obj, include_collections=False):
             names.add(obj.__table__.name)
-    names &= VERSIONED
     if names:
         touch(session, *names)
 

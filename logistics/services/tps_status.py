@@ -88,14 +88,13 @@ def correct_tps_status(session: Session, actor: Actor, tps_id: int, to_status: T
     if errors:
         raise ValidationFailed(lazy_gettext("Koreksi tidak valid"), errors)
     before = snapshot(tps)
+    values = {}
     if target is not None and target != tps.status:
         order = list(TpsStatus)
-        for later in order[order.index(target) + 1:]:
-            setattr(tps, STEP_TIME_FIELD[later], None)
-        tps.status = target
+        values = {STEP_TIME_FIELD[later]: None for later in order[order.index(target) + 1:]} | {"status": target}
     if officers_present is not None and officers_present != tps.officers_present:
-        tps.officers_present = officers_present
-        tps.officers_reported_at = step_time(None)
+        values |= {"officers_present": officers_present, "officers_reported_at": step_time(None)}
+    change(session, tps, **values)
     audit(session, actor, "tps.corrected", tps, before, extra={"correction_reason": reason})
     commit(session)
     return tps
