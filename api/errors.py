@@ -6,7 +6,9 @@ import marshmallow as ma
 
 class ErrorBodySchema(ma.Schema):
     code = ma.fields.String(required=True, metadata={"example": "validation_failed"})
-    message = ma.fields.String(required=True, metadata={"example": "Laporan kejadian tidak lengkap / incomplete incident report"})
+    message = ma.fields.String(required=True, metadata={
+        "example": "Laporan kejadian tidak lengkap",
+        "description": "In Bahasa Indonesia; in English with ?lang=en (or the lang cookie). Programs read `code`."})
     fields = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(), required=True,
                             metadata={"example": {"triage": "Must be one of: hijau, kuning, merah, hitam."}})
 

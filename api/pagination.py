@@ -22,6 +22,7 @@ from api.fields import MAX_ID, Moment
 from logistics.errors import ValidationFailed
 from logistics.timeutil import as_utc
 from siaga.extensions import db
+from siaga.i18n import _
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -40,13 +41,27 @@ class SyncArgsSchema(ListArgsSchema):
                   "example": "2025-08-27T07:00:00+07:00"})
 
 
-def _encode(values: list) -> str:
+def encode_cursor(values: list) -> str:
+    """An opaque cursor: the values the next page starts after, as unpadded URL-safe base64 JSON."""
     return base64.urlsafe_b64encode(json.dumps(values, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def invalid_cursor() -> ValidationFailed:
+    return ValidationFailed(_("Cursor tidak sah"), {"cursor": _("Gunakan cursor dari respons sebelumnya.")})
+
+
+def decode_cursor(cursor: str):
+    """The values `encode_cursor` was given. Raises one of CURSOR_ERRORS for anything else; the caller
+    checks the values' shape and answers `invalid_cursor()`."""
+    return json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+
+
+CURSOR_ERRORS = (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError)
 
 
 def _decode(cursor: str, synced: bool) -> tuple[datetime | None, int]:
     try:
-        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        values = decode_cursor(cursor)
         if synced:
             moment, row_id = values
             moment = as_utc(datetime.fromisoformat(moment))
@@ -56,12 +71,12 @@ def _decode(cursor: str, synced: bool) -> tuple[datetime | None, int]:
         if isinstance(row_id, bool) or not isinstance(row_id, int) or not 0 <= row_id <= MAX_ID:
             raise ValueError(row_id)
         return moment, row_id
-    except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError):
-        raise ValidationFailed("Cursor tidak sah / invalid cursor", {"cursor": "Gunakan cursor dari respons sebelumnya."})
+    except CURSOR_ERRORS:
+        raise invalid_cursor()
 
 
 def cursor_of(row, synced: bool) -> str:
-    return _encode([row.updated_at.isoformat(), row.id] if synced else [row.id])
+    return encode_cursor([row.updated_at.isoformat(), row.id] if synced else [row.id])
 
 
 def paginate(query: Select, model, args: dict, *, synced: bool = True) -> tuple[list, str | None, str | None]:

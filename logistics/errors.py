@@ -1,7 +1,7 @@
 """Typed errors raised by the service layer; the web layers map them to HTTP statuses."""
 from __future__ import annotations
 
-from logistics.texts import lazy_pgettext
+from logistics.texts import lazy_gettext, lazy_pgettext
 
 
 class DomainError(Exception):
@@ -53,3 +53,13 @@ RECORD_NAMES = {
 def record_name(what: str):
     """`what` as a text people read in their language (a name not listed stays as given)."""
     return RECORD_NAMES.get(what, what)
+
+
+def not_found(what: str, record_id) -> NotFound:
+    """"TPS 7 tidak ditemukan": the one message for a record that does not exist."""
+    return NotFound(lazy_gettext("{what} {id} tidak ditemukan", what=record_name(what), id=record_id))
+
+
+def out_of_scope(what: str, record_id) -> PermissionDenied:
+    """"TPS 7 di luar wilayah Anda": the one message for a record outside the actor's area."""
+    return PermissionDenied(lazy_gettext("{what} {id} di luar wilayah Anda", what=record_name(what), id=record_id))

@@ -39,9 +39,9 @@ class Moment(ma.fields.AwareDateTime):
         try:
             utc = as_utc(moment)
         except (OverflowError, ValueError):
-            raise ma.ValidationError("Waktu di luar jangkauan / time out of range.")
+            raise ma.ValidationError(_("Waktu di luar jangkauan."))
         if not FIRST_DAY.year <= utc.year <= LAST_DAY.year:
-            raise ma.ValidationError("Waktu di luar jangkauan / time out of range.")
+            raise ma.ValidationError(_("Waktu di luar jangkauan."))
         return moment
 
 

@@ -202,6 +202,9 @@ def test_api_errors_follow_the_language_and_keep_codes(client, session, objects)
     missing = client.get("/api/v1/tps/2147483000?lang=en").get_json()["error"]
     assert missing["code"] == "not_found" and missing["message"] == "TPS 2147483000 not found"
     assert client.get("/api/v1/tps/2147483000").get_json()["error"]["message"] == "TPS 2147483000 tidak ditemukan"
+    summary = client.get("/api/v1/summary?cursor=%25%25&lang=en").get_json()["error"]
+    assert summary["message"] == "Invalid cursor" and summary["fields"]["cursor"].startswith("Use a cursor")
     delivery = client.get(f"/api/v1/deliveries/{objects['in']['delivery']}?lang=en").get_json()
     assert delivery["status"] == "planned" and delivery["unit"] == "porsi"  # machine codes stay codes
     assert session.get(Delivery, objects["in"]["delivery"]).unit == "porsi"
+

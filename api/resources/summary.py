@@ -1,9 +1,6 @@
 """The dashboard's per-kecamatan figures (logistics.queries.summary), for one election day."""
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from datetime import time, timedelta
 from urllib.parse import urlencode
 
@@ -15,7 +12,8 @@ from sqlalchemy import select
 from api.fields import Id, Day
 
 from api.auth import current_caller, requires
-from logistics.errors import PermissionDenied, ValidationFailed
+from api.pagination import CURSOR_ERRORS, decode_cursor, encode_cursor, invalid_cursor
+from logistics.errors import out_of_scope
 from logistics.models import Kecamatan
 from logistics.permissions.read_scope import kecamatan_ids, require_kecamatan_view
 from logistics.queries.summary import city_totals, kecamatan_summary
@@ -79,16 +77,12 @@ def _after(cursor: str | None) -> str | None:
     if not cursor:
         return None
     try:
-        (code,) = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        (code,) = decode_cursor(cursor)
         if not isinstance(code, str) or len(code) > 13:
             raise ValueError(code)
         return code
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise ValidationFailed("Cursor tidak sah / invalid cursor", {"cursor": "Gunakan cursor dari respons sebelumnya."})
-
-
-def _cursor(code: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps([code]).encode()).decode().rstrip("=")
+    except CURSOR_ERRORS:
+        raise invalid_cursor()
 
 
 @blp.route("/summary", methods=["GET"])
@@ -106,7 +100,7 @@ def summary(args):
     ids = kecamatan_ids(actor)
     if args.get("kecamatan_id") is not None:
         if ids is not None and args["kecamatan_id"] not in ids:
-            raise PermissionDenied("Kecamatan ini di luar wilayah Anda / outside your scope")
+            raise out_of_scope("Kecamatan", args["kecamatan_id"])
         ids = [args["kecamatan_id"]]
     scope = select(Kecamatan.id, Kecamatan.kode_kemendagri).order_by(Kecamatan.kode_kemendagri)
     if ids is not None:
@@ -130,7 +124,7 @@ def summary(args):
     in_scope = ids if args.get("kota_id") is None else [k_id for k_id, _ in db.session.execute(scope)]
     city = shared(("summary-city", day, scope_key, args.get("kota_id")),
                   lambda: city_totals(kecamatan_summary(db.session, now, start, end, in_scope)))
-    next_cursor = _cursor(page[-1][1]) if more else None
+    next_cursor = encode_cursor([page[-1][1]]) if more else None
     if next_cursor:
         params = [(k, v) for k, v in request.args.items(multi=True) if k != "cursor"] + [("cursor", next_cursor)]
         response_headers = {"Link": f'<{request.base_url}?{urlencode(params)}>; rel="next"'}

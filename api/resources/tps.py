@@ -17,6 +17,7 @@ from logistics.errors import ValidationFailed
 from logistics.models import Kelurahan, Tps, TpsKind, TpsStatus
 from logistics.services.tps_status import advance_tps_status, report_officers_present
 from siaga.extensions import db
+from siaga.i18n import _
 from siaga.idempotency import idempotent
 
 blp = Blueprint("api_tps", __name__, url_prefix="/api/v1", description="Polling stations (TPS)")
@@ -84,9 +85,9 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
     try:
         min_lon, min_lat, max_lon, max_lat = (float(part) for part in text.split(","))
     except ValueError:
-        raise ValidationFailed("bbox tidak sah / invalid bbox", {"bbox": "Empat angka: min_lon,min_lat,max_lon,max_lat."})
+        raise ValidationFailed(_("bbox tidak sah"), {"bbox": _("Empat angka: min_lon,min_lat,max_lon,max_lat.")})
     if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):
-        raise ValidationFailed("bbox tidak sah / invalid bbox", {"bbox": "Urutan atau rentang koordinat salah."})
+        raise ValidationFailed(_("bbox tidak sah"), {"bbox": _("Urutan atau rentang koordinat salah.")})
     return min_lon, min_lat, max_lon, max_lat
 
 

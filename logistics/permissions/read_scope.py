@@ -35,7 +35,7 @@ from sqlalchemy import ColumnElement, exists, false, func, select, true, union_a
 from sqlalchemy.orm import Session
 
 from logistics.actor import Actor
-from logistics.errors import NotFound, PermissionDenied, record_name
+from logistics.errors import PermissionDenied, not_found, out_of_scope
 from logistics.permissions import FIELD_ROLES
 from logistics.models import (
     ApiToken, Delivery, HealthFacility, HealthIncident, Kecamatan, Kelurahan, MedicStation, Person, Role, Tps, User,
@@ -263,9 +263,9 @@ def load_visible(session: Session, actor: Actor, model, record_id: int, what: st
     """The row, if the actor may see it: NotFound when missing, PermissionDenied when out of scope."""
     record = session.get(model, record_id)
     if record is None:
-        raise NotFound(lazy_gettext("{what} {id} tidak ditemukan", what=record_name(what), id=record_id))
+        raise not_found(what, record_id)
     if not can_see(session, actor, record):
-        raise PermissionDenied(lazy_gettext("{what} {id} di luar wilayah Anda", what=record_name(what), id=record_id))
+        raise out_of_scope(what, record_id)
     return record
 
 

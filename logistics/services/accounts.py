@@ -71,7 +71,7 @@ def require_on_account(session: Session, actor: Actor, permission: Permission, u
     """Admins (and the CLI, which acts as the system with admin rights) manage every account; a
     kecamatan coordinator the field staff of their kecamatan (`logistics.permissions`)."""
     require(may(actor, permission, account_target(session, user)),
-            "Akun ini di luar kewenangan Anda / this account is outside your rights")
+            lazy_gettext("Akun ini di luar kewenangan Anda"))
 
 
 def check_new_password(user: User, new_password: str) -> None:

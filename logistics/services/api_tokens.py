@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from logistics.actor import Actor
-from logistics.errors import NotFound, ValidationFailed
+from logistics.errors import ValidationFailed, not_found
 from logistics.models import ApiToken, User
 from logistics.permissions import Permission, may, require
 from logistics.services.common import audit, commit, snapshot
@@ -80,7 +80,7 @@ def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
     require(may(actor, Permission.TOKEN_ADMIN), lazy_gettext("Hanya admin yang dapat mencabut token"))
     token = session.get(ApiToken, token_id)
     if token is None:
-        raise NotFound(lazy_gettext("{what} {id} tidak ditemukan", what="Token", id=token_id))
+        raise not_found("Token", token_id)
     if token.revoked_at is None:
         before = snapshot(token)
         token.revoked_at = utcnow()

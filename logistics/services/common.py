@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from logistics.actor import Actor
-from logistics.errors import DomainError, InvalidTransition, NotFound, ValidationFailed, record_name
+from logistics.errors import DomainError, InvalidTransition, ValidationFailed, not_found, record_name
 from logistics.models.audit import AuditEntry
 from logistics.services import data_versions
 from logistics.timeutil import as_utc, utcnow
@@ -39,7 +39,7 @@ def load(session: Session, model: type[M], record_id: int, what: str, *, for_ste
     loaded in the same query (inner join), e.g. what the permission check reads, to save a query."""
     record = session.scalar(_load_statement(model, for_step, joined), {"record_id": record_id})
     if record is None:
-        raise NotFound(lazy_gettext("{what} {id} tidak ditemukan", what=record_name(what), id=record_id))
+        raise not_found(what, record_id)
     return record
 
 

@@ -33,8 +33,8 @@ def advance_delivery(
     to_status = S(to_status)
     require(
         may_step_delivery(actor, to_status, tps.id, tps.kelurahan.kecamatan_id, delivery.courier_id),
-        "Penerimaan dikonfirmasi oleh TPS / the TPS confirms the receipt" if to_status in (S.DELIVERED, S.FAILED)
-        else "Anda tidak berwenang atas pengiriman ini / not your delivery",
+        lazy_gettext("Penerimaan dikonfirmasi oleh TPS") if to_status in (S.DELIVERED, S.FAILED)
+        else lazy_gettext("Anda tidak berwenang atas pengiriman ini"),
     )
     require_transition(delivery_may_move(delivery.status, to_status), "Pengiriman", delivery.status, to_status)
     when = step_time(at)
@@ -84,7 +84,7 @@ def correct_delivery(session: Session, actor: Actor, delivery_id: int, to_status
     delivery = load(session, Delivery, delivery_id, "Pengiriman", for_step=True)
     tps = delivery.tps
     require(may_step_delivery(actor, S.DELIVERED, tps.id, tps.kelurahan.kecamatan_id, delivery.courier_id),
-            "Koreksi penerimaan oleh TPS atau koordinator / the TPS or a coordinator corrects a receipt")
+            lazy_gettext("Koreksi penerimaan oleh TPS atau koordinator"))
     errors: dict[str, str] = {}
     reason = correction_reason(reason, CORRECTION_REASON_MAX, errors)
     try:

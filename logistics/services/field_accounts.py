@@ -108,7 +108,7 @@ def provision(session: Session, actor: Actor, kecamatan_id: int, roles=PROVISION
             raise ValidationFailed(lazy_gettext("Peran ini tidak dibuat dari data petugas"),
                                    {"role": lazy_gettext("Pilih salah satu dari daftar.")})
         require(may(actor, Permission.ACCOUNT_PROVISION, Target(kecamatan_id=kecamatan_id, account_role=role)),
-                "Anda tidak boleh membuat akun ini / you may not provision these accounts")
+                lazy_gettext("Anda tidak boleh membuat akun ini"))
     have_people = set(session.scalars(select(User.person_id).where(User.person_id.is_not(None))))
     have_coordinators = set(session.scalars(select(User.kecamatan_id).where(
         User.role == Role.COORDINATOR, User.kecamatan_id.is_not(None))))
@@ -183,7 +183,7 @@ def reprint(session: Session, actor: Actor, kecamatan_id: int, roles=PROVISIONED
     load(session, Kecamatan, kecamatan_id, "Kecamatan")
     for role in roles:
         require(may(actor, Permission.ACCOUNT_RESET, Target(kecamatan_id=kecamatan_id, account_role=Role(role))),
-                "Anda tidak boleh mencetak kartu ini / you may not print these cards")
+                lazy_gettext("Anda tidak boleh mencetak kartu ini"))
     users = list(session.scalars(pending_cards_query(session, actor, kecamatan_id, roles)))
     for user in users:
         require_on_account(session, actor, Permission.ACCOUNT_RESET, user)

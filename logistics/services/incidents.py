@@ -71,7 +71,7 @@ def report_incident(
 
     kecamatan_id = tps.kelurahan.kecamatan_id if tps else None
     require(may_report_incident(actor, tps.id if tps else None, kecamatan_id),
-            "Anda tidak boleh melapor untuk tempat ini / you may not report for this place")
+            lazy_gettext("Anda tidak boleh melapor untuk tempat ini"))
     when = step_time(occurred_at, "occurred_at")
     place_lat, place_lon = (tps.lat, tps.lon) if tps else (lat, lon)
     station = nearest_station(session, place_lat, place_lon)
@@ -102,7 +102,7 @@ def advance_incident(
 ) -> HealthIncident:
     incident = load(session, HealthIncident, incident_id, "Kejadian", for_step=True)
     require(may_handle_incident(actor, incident.medic_station_id, incident_kecamatan_id(incident)),
-            "Kejadian ini bukan wewenang pos Anda / not your station's incident")
+            lazy_gettext("Kejadian ini bukan wewenang pos Anda"))
     to_status = S(to_status)
     require_transition(incident_may_move(incident.status, to_status), "Kejadian", incident.status, to_status)
     facility = None
@@ -132,7 +132,7 @@ def assign_medic_station(session: Session, actor: Actor, incident_id: int, stati
     station = load(session, MedicStation, station_id, "Pos kesehatan")
     require(may(actor, Permission.INCIDENT_ASSIGN, Target(kecamatan_id=incident_kecamatan_id(incident)))
             and may(actor, Permission.INCIDENT_ASSIGN, Target(kecamatan_id=station.kecamatan_id)),
-            "Hanya koordinator yang dapat memindahkan kejadian / coordinators only")
+            lazy_gettext("Hanya koordinator yang dapat memindahkan kejadian"))
     if incident.status == S.CLOSED:
         raise InvalidTransition(lazy_gettext("Kejadian sudah selesai"))
     before = snapshot(incident)

@@ -56,7 +56,7 @@ def plan_meals(session: Session, actor: Actor, day: date, rounds: Iterable[MealR
     routes: set[tuple[int, MealRound]] = set()
     for kec in session.scalars(kec_query):
         require(may(actor, Permission.MEAL_PLAN, Target(kecamatan_id=kec.id)),
-                "Hanya koordinator yang dapat menyusun rencana konsumsi / coordinators only")
+                lazy_gettext("Hanya koordinator yang dapat menyusun rencana konsumsi"))
         vendor = session.scalar(select(Vendor).where(Vendor.kecamatan_id == kec.id).order_by(Vendor.code).limit(1))
         if vendor is None:
             result.without_vendor.append(kec.nama)
@@ -120,7 +120,7 @@ def update_meal_delivery(session: Session, actor: Actor, delivery_id: int, *, pl
     """A coordinator's edit of one planned meal delivery: time, portions or courier."""
     delivery = load(session, Delivery, delivery_id, "Pengiriman")
     require(may(actor, Permission.MEAL_PLAN, Target(kecamatan_id=delivery.tps.kelurahan.kecamatan_id)),
-            "Hanya koordinator yang dapat mengubah rencana konsumsi / coordinators only")
+            lazy_gettext("Hanya koordinator yang dapat mengubah rencana konsumsi"))
     if delivery.kind != DeliveryKind.MEAL:
         raise ValidationFailed(lazy_gettext("Bukan pengiriman konsumsi"), {"delivery": lazy_gettext("Bukan konsumsi.")})
     if delivery.status != DeliveryStatus.PLANNED:

@@ -25,7 +25,7 @@ CORRECTION_REASON_MAX = 240
 def _tps_for(session: Session, actor: Actor, tps_id: int, *, for_step: bool = True) -> Tps:
     tps = load(session, Tps, tps_id, "TPS", for_step=for_step, joined=("kelurahan",))
     require(may_post_for_tps(actor, tps.id, tps.kelurahan.kecamatan_id),
-            "Anda hanya boleh melapor untuk TPS Anda sendiri / not your TPS")
+            lazy_gettext("Anda hanya boleh melapor untuk TPS Anda sendiri"))
     return tps
 
 

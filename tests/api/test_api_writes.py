@@ -27,6 +27,16 @@ def test_field_app_token_posts_its_own_tps_status(client, bearer, session):
     assert_error(client.post(f"/api/v1/tps/{elsewhere.id}/status", json={"status": "open"}, headers=headers), 403)
 
 
+def test_a_refusal_follows_the_language(client, bearer, session):
+    """A service's refusal is a catalogue text like every other message, not a fixed two-language string."""
+    headers = bearer(["write:tps-status"], user="petugas")
+    elsewhere = f"/api/v1/tps/{other_tps(session, petugas_tps(session)).id}/status"
+    english = client.post(elsewhere + "?lang=en", json={"status": "open"}, headers=headers).get_json()["error"]
+    assert english["code"] == "forbidden" and english["message"] == "You may only report for your own TPS"
+    indonesian = client.post(elsewhere, json={"status": "open"}, headers=headers).get_json()["error"]
+    assert indonesian["message"] == "Anda hanya boleh melapor untuk TPS Anda sendiri"
+
+
 def test_write_needs_the_write_scope(client, bearer, session):
     headers = bearer(["read:tps"], user="petugas")
     assert_error(client.post(f"/api/v1/tps/{petugas_tps(session)}/status", json={"status": "open"},
