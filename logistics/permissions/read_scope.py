@@ -260,13 +260,16 @@ def sees_personal(session: Session, actor: Actor, record) -> bool:
 
 
 def load_visible(session: Session, actor: Actor, model, record_id: int, what: str):
-    """The row, if the actor may see it: NotFound when missing, PermissionDenied when out of scope."""
-    record = session.get(model, record_id)
-    if record is None:
+    """The row, if the actor may see it: NotFound when missing, PermissionDenied when out of scope.
+
+    One query when it is seen (the row with `visible` in its where-clause), a second only to tell a
+    missing row from one out of scope."""
+    record = session.scalar(select(model).where(model.id == record_id, visible(session, actor, model)))
+    if record is not None:
+        return record
+    if session.get(model, record_id) is None:
         raise not_found(what, record_id)
-    if not can_see(session, actor, record):
-        raise out_of_scope(what, record_id)
-    return record
+    raise out_of_scope(what, record_id)
 
 
 def require_kecamatan_view(actor: Actor) -> None:
