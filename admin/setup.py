@@ -24,6 +24,7 @@ from logistics.queries.area_readiness import FAR_FROM_STATION_M, readiness
 from logistics.services.settings import update_settings
 from logistics.settings import FIELDS, settings_for
 from siaga.auth import current_actor, login_required
+from siaga.errors import wants_json
 from siaga.extensions import db
 from siaga.fields import FormChoice, FormList, FormText
 from siaga.forms import FormSchema, with_form
@@ -248,11 +249,23 @@ def cancel(form: dict):
 @bp.route("/pengaturan", methods=["GET", "POST"])
 @login_required(Role.ADMIN)
 @idempotent
-@with_form(SettingsForm)
-def settings(form: dict | None):
+@with_form(SettingsForm, inline_errors=True)
+def settings(form: dict | None, form_errors: dict):
+    """A refused value is shown next to its field, with what the admin typed kept in every field."""
+    if form_errors and wants_json():
+        raise ValidationFailed(_("Periksa isian."), form_errors)
+    errors = form_errors
     if form is not None:
-        changed = update_settings(db.session, current_actor(), {k: v for k, v in form.items() if v})
-        flash(_("Pengaturan disimpan ({n} diubah).", n=changed))
-        return redirect(url_for(".settings"), 303)
+        try:
+            changed = update_settings(db.session, current_actor(), {k: v for k, v in form.items() if v})
+        except ValidationFailed as exc:
+            if wants_json():
+                raise  # a program gets the one error shape, as from every other form
+            errors = exc.fields or {"-": exc.message}
+        else:
+            flash(_("Pengaturan disimpan ({n} diubah).", n=changed))
+            return redirect(url_for(".settings"), 303)
     current = settings_for(db.session)
-    return render_template("admin/settings.html", fields=[(f, f.get(current)) for f in FIELDS])
+    typed = {k: v for k, v in (form or {}).items() if v} if errors else {}
+    fields = [(f, typed.get(f.key, f.get(current))) for f in FIELDS]
+    return render_template("admin/settings.html", fields=fields, errors=errors), (422 if errors else 200)

@@ -154,3 +154,19 @@ def test_settings_form(admin, session):
     bad = admin.post("/admin/pengaturan", data={"csrf_token": csrf_from(admin, "/admin/wilayah"), "quorum": "99"},
                      headers={"Accept": "application/json"})
     assert bad.status_code == 422 and "quorum" in bad.get_json()["error"]["fields"]
+
+
+def test_settings_form_shows_a_refused_value_next_to_its_field(admin, session):
+    """On the page, not on an error page: the field's message beside it, what was typed kept in every field,
+    nothing stored."""
+    token = csrf_from(admin, "/admin/pengaturan")
+    response = admin.post("/admin/pengaturan", data={"csrf_token": token, "quorum": "99", "open_deadline": "07:50"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'name="quorum" value="99"' in page and 'name="open_deadline" value="07:50"' in page
+    assert 'aria-invalid="true" aria-describedby="quorum-error"' in page
+    assert '<p class="field-error" id="quorum-error">' in page and 'id="open_deadline-error"' not in page
+    assert session.scalar(select(ElectionSetting.value).where(ElectionSetting.key == "open_deadline")) is None
+    too_short = admin.post("/admin/pengaturan", data={"csrf_token": token, "fatigue_alert_hours": "12",
+                                                      "fatigue_escalate_hours": "10"})
+    assert too_short.status_code == 422 and 'id="fatigue_escalate_hours-error"' in too_short.get_data(as_text=True)
