@@ -120,6 +120,11 @@ def test_dashboard_at_command_post_size_refreshes_itself(desktop, live_server):
     desktop.wait_for_function("() => document.getElementById('dashboard-body').getAttribute('data-refreshes') === '1'")
     assert desktop.locator("#kecamatan-table tbody tr").count() == 7
     assert desktop.evaluate("typeof window.__xss") == "undefined"
+    # The kecamatan table fits the screen (its column heads wrap), in both languages: no sideways scrolling.
+    fits = "() => { const s = document.querySelector('.table-section'); return s.scrollWidth <= s.clientWidth; }"
+    assert desktop.evaluate(fits)
+    desktop.goto(live_server + "/dashboard?lang=en")
+    assert desktop.evaluate(fits)
 
 
 def test_dashboard_on_a_phone_is_one_readable_column(phone, live_server):
