@@ -8,6 +8,7 @@ from sqlalchemy import select
 from logistics.models import Kecamatan, Kota, MealRound, Role, Triage
 from logistics.queries.alerts import SEVERITY, alert_counts, area_alerts, collect_alerts, kinds_by_severity
 from logistics.queries.exports import STATUS_ENUMS
+from logistics.queries.drill_clock import playing_drill
 from logistics.queries.incidents_per_hour import incidents_per_hour
 from logistics.queries.login_readiness import readiness_summary
 from logistics.queries.summary import city_totals, kecamatan_summary, kota_summary
@@ -96,6 +97,7 @@ def _figures(ids: list[int] | None, examples: int) -> dict:
         area_of = {r["kecamatan_id"]: r["kecamatan_id"] for r in rows}
         names = {r["kecamatan_id"]: r["nama"] for r in rows}
     counts = alert_counts(db.session, now, start, end, ids)
+    drill = playing_drill(db.session, election_day())
     return {
         "now": now,
         # Several kota: the page lists kota, so the 7,007 kecamatan lines of the nation are not kept (they
@@ -108,7 +110,8 @@ def _figures(ids: list[int] | None, examples: int) -> dict:
         "alert_areas": [a | {"nama": names.get(a["area_id"], "—")}
                         for a in area_alerts(counts, area_of)][:AREAS_SHOWN],
         "examples": collect_alerts(db.session, now, start, end, ids, limit=examples),
-        "per_hour": incidents_per_hour(db.session, start, end, ids),
+        "per_hour": incidents_per_hour(db.session, start, end, ids, drill),
+        "drill_speed": drill.speed if drill is not None else None,  # the chart is by the drill's simulated hour
         # H-1 login readiness is a worklist per kota and kecamatan (who to phone): not for the
         # whole country at once, where it would count millions of officers on every refresh.
         "readiness": None if several_kota else readiness_summary(db.session, ids),
@@ -157,7 +160,7 @@ def dashboard(query: dict):
         rows=rows, by_kota=by_kota, totals=figures["totals"], single=single,
         alerts=examples, alerts_total=alerts_total, alerts_more=max(0, alerts_total - len(examples)),
         alert_kinds=figures["alert_kinds"], alert_areas=figures["alert_areas"], severities=list(SEVERITY),
-        kind_label=kind_label, severity_label=severity_label, chart=chart(figures["per_hour"]), rounds=list(MealRound), triage=list(Triage),
+        kind_label=kind_label, severity_label=severity_label, chart=chart(figures["per_hour"]), drill_speed=figures.get("drill_speed"), rounds=list(MealRound), triage=list(Triage),
         kecamatan_choices=kecamatan_choices, kota_choices=kota_choices, chosen_kota=kota_id, up=up,
         kota_name=db.session.get(Kota, in_kota).nama if in_kota is not None else None,
         chosen=query.get("kecamatan"), status_filter=query.get("status", ""), day=election_day(), now=figures["now"],

@@ -11,7 +11,7 @@ from logistics.actor import Actor
 from logistics.drill.runner import DrillRefused, run_drill, wipe_drill
 from logistics.drill.schedule import DrillMeal, DrillTps, DrillWorld, drill_schedule
 from logistics.models import (
-    AuditEntry, Delivery, DeliveryKind, DeliveryStatus, HealthIncident, Kecamatan, Tps, TpsStatus, Triage,
+    AuditEntry, Delivery, DeliveryKind, DeliveryStatus, DrillClock, HealthIncident, Kecamatan, Tps, TpsStatus, Triage,
 )
 from logistics.rules.quorum import below_quorum
 from logistics.services.meal_plans import plan_meals
@@ -67,6 +67,8 @@ def test_drill_runs_through_the_services_and_the_wipe_restores(session, today_pl
     slept = []
     report = run_drill(session, day, seed=3, speed=1e9, kecamatan_ids=[kec_id], tps_limit=6, sleep=slept.append)
     assert report.skipped == [] and report.applied == report.events > 6 * 5
+    clock = session.scalar(select(DrillClock))  # every process reads the drill's day through it
+    assert (clock.day, clock.speed) == (day, 1e9)
     drill_tps = session.scalars(select(Tps).where(Tps.drill.is_(True))).all()
     assert len(drill_tps) == 6 and {t.status for t in drill_tps} == {TpsStatus.HANDED_OVER}
     start, end = wib_day(day)
@@ -87,6 +89,7 @@ def test_drill_runs_through_the_services_and_the_wipe_restores(session, today_pl
 
     counts = wipe_drill(session)
     assert counts == {"tps": 6, "delivery": len(meals), "health_incident": len(incidents)}
+    assert session.scalar(select(func.count()).select_from(DrillClock)) == 0
     for tps in drill_tps:
         session.refresh(tps)
         assert tps.status == TpsStatus.SETUP and tps.opened_at is None and tps.officers_present is None
@@ -117,6 +120,18 @@ def test_drill_is_bounded_by_minutes_and_paced_by_speed(session, today_plan):
     assert report.stopped_early and 0 < report.applied < report.events
     assert sum(waits) <= 10 * 60  # 10 wall-clock minutes = 5 hours of the day at 30x
     wipe_drill(session)
+
+
+def test_the_drill_clock_maps_the_wall_clock_to_the_simulated_day():
+    started = utcnow()
+    clock = DrillClock(day=to_wib(started).date(), started_at=started, speed=30.0)
+    assert clock.wall_time(timedelta(hours=5)) == started  # 05:00, the drill's first moment, is now
+    assert clock.wall_time(timedelta(hours=11)) == started + timedelta(minutes=12)
+    assert clock.simulated(started + timedelta(minutes=12)) == timedelta(hours=11)
+    assert clock.simulated_hour(started + timedelta(minutes=12, seconds=59)) == 11
+    assert clock.simulated_hour(started + timedelta(minutes=40)) == 1  # 01:00 of the night after: counting
+    assert clock.simulated_hour(started - timedelta(seconds=1)) is None  # before the drill began
+    assert clock.simulated_hour(started + timedelta(minutes=48)) is None  # after its 24 hours
 
 
 def test_drill_refuses_a_day_with_real_records(session, today_plan, actor_for):

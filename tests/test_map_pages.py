@@ -4,7 +4,7 @@ import io
 import re
 
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from logistics.models import Kecamatan, Kelurahan, Tps, TpsStatus
 from logistics.services.incidents import report_incident
@@ -76,6 +76,37 @@ def test_dashboard_figures_match_the_database(client, session, actor_for):
     assert 'data-kind="tps_not_open"' in html  # the demo's election day is past
     partial = client.get("/dashboard?partial=1").get_data(as_text=True)
     assert "<html" not in partial and 'data-kecamatan="total"' in partial
+
+
+def _chart(html: str) -> dict[int, int]:
+    """The chart's bars: hour -> count, from each bar's title ("06:00 — 2")."""
+    return {int(h): int(n) for h, n in re.findall(r"<title>(\d\d):00 — (\d+)</title>", html)}
+
+
+def test_dashboard_charts_a_drill_by_its_simulated_hours(client, session, actor_for):
+    """A drill plays the day 30 times faster: by the wall clock its incidents would all be one bar, so
+    while it plays (its clock is stored) the chart is by the drill day's hours, and says so."""
+    from datetime import datetime, timedelta
+
+    from logistics.models import DrillClock
+    from logistics.timeutil import WIB
+
+    started = datetime(2025, 8, 27, 10, 0, tzinfo=WIB)  # the test app's election day
+    session.add(DrillClock(day=started.date(), started_at=started, speed=30.0))
+    session.commit()
+    petugas = actor_for("petugas")
+    for minutes in (2, 10, 11, 20):  # simulated 06:00, 10:00, 10:30, 15:00
+        report_incident(session, petugas, patient_kind="officer", complaint="pusing", triage="hijau",
+                        tps_id=petugas.tps_id, occurred_at=started + timedelta(minutes=minutes))
+    login(client, "koordinator")
+    html = client.get("/dashboard").get_data(as_text=True)
+    bars = _chart(html)
+    assert (bars[6], bars[10], bars[15], sum(bars.values())) == (1, 2, 1, 4)
+    assert 'id="drill-note"' in html and "30×" in html
+    session.execute(delete(DrillClock))  # wiped: the same incidents by the wall clock, all at 10:00
+    session.commit()
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert _chart(html)[10] == 4 and 'id="drill-note"' not in html
 
 
 def test_dashboard_scope_for_a_kecamatan_coordinator(client, session):

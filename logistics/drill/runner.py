@@ -24,10 +24,10 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from logistics.actor import Actor
-from logistics.drill.schedule import DAY_START, DrillEvent, DrillMeal, DrillTps, DrillWorld, drill_schedule
+from logistics.drill.schedule import DrillEvent, DrillMeal, DrillTps, DrillWorld, drill_schedule
 from logistics.errors import DomainError
 from logistics.models import (
-    AuditEntry, Delivery, DeliveryKind, DeliveryStatus, HealthFacility, HealthIncident, Kelurahan, Role, Tps,
+    AuditEntry, Delivery, DeliveryKind, DeliveryStatus, DrillClock, HealthFacility, HealthIncident, Kelurahan, Role, Tps,
     TpsStatus,
 )
 from logistics.services.common import UNIT_OF_WORK
@@ -194,9 +194,12 @@ def run_drill(session: Session, day: date, *, seed: int = 1, speed: float = 30.0
     report = DrillReport(events=len(events))
     play = _Player(session)
     started = clock()
+    drill_clock = DrillClock(day=day, started_at=started, speed=speed)  # for the dashboard's simulated hours
+    session.add(drill_clock)
+    session.commit()
     stop_at = started + timedelta(minutes=minutes) if minutes is not None else None
     for event in events:
-        due = started + (event.at - DAY_START) / speed
+        due = drill_clock.wall_time(event.at)
         if stop_at is not None and due > stop_at:
             report.stopped_early = True
             break
@@ -247,6 +250,7 @@ def wipe_drill(session: Session, actor: Actor | None = None) -> dict[str, int]:
     delivery_count = session.execute(update(Delivery).where(Delivery.drill.is_(True)).values(
         status=DeliveryStatus.PLANNED, drill=False, **{f: None for f in DELIVERY_STEP_FIELDS})).rowcount
     incident_count = session.execute(delete(HealthIncident).where(HealthIncident.drill.is_(True))).rowcount
+    session.execute(delete(DrillClock))
     session.expire_all()
     for courier_id, meal_round, day in {(c, r, to_wib(p).date()) for c, r, p in routes}:
         refresh_route(session, courier_id, meal_round, day)

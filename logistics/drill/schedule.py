@@ -1,8 +1,8 @@
 """The drill's election day as data: a list of timed events made from a seed, no database.
 
-Times are offsets into the simulated day from 00:00 WIB (`DAY_START` 05:00 is when the drill begins:
-officers arriving); the runner maps them to wall-clock time at its speed. Same world + same seed =
-same events.
+Times are offsets into the simulated day from 00:00 WIB (`logistics.models.drill.DAY_START`, 05:00, is
+when the drill begins: officers arriving); the runner maps them to wall-clock time at its speed
+(`DrillClock`). Same world + same seed = same events.
 """
 from __future__ import annotations
 
@@ -12,8 +12,6 @@ from datetime import timedelta
 
 from logistics.models.enums import IncidentStatus, PatientKind, TpsStatus, Triage
 
-DAY_START = timedelta(hours=5)
-DAY_END = timedelta(hours=29)  # 05:00 the next morning: a 24-hour day
 FULL_CREW = 7  # KPPS officers per TPS
 LATE_OPENING_SHARE = 0.05
 LATE_MEAL_SHARE = 0.10

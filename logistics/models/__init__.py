@@ -3,6 +3,7 @@ from logistics.models.api_token import ApiToken
 from logistics.models.audit import AuditEntry
 from logistics.models.base import Base
 from logistics.models.delivery import Delivery
+from logistics.models.drill import DrillClock
 from logistics.models.enums import (
     CheckinKind,
     DeliveryKind,
@@ -30,7 +31,7 @@ from logistics.models.user import User
 from logistics.models.wilayah import Kecamatan, Kelurahan, Kota
 
 __all__ = [
-    "ApiToken", "AuditEntry", "Base", "CheckinKind", "DataVersion", "Delivery", "DeliveryKind", "DeliveryStatus", "ElectionSetting", "FacilityKind",
+    "ApiToken", "AuditEntry", "Base", "CheckinKind", "DataVersion", "Delivery", "DeliveryKind", "DeliveryStatus", "DrillClock", "ElectionSetting", "FacilityKind",
     "HealthCheckin", "HealthFacility", "HealthScreening", "RiskTier", "RosterShift", "Vendor",
     "FigureSnapshot", "HealthIncident", "IdempotencyRecord", "IncidentStatus", "Kecamatan", "Kelurahan", "Kota", "MapGridCell", "MapGridState", "MealRound", "MedicStation",
     "PatientKind", "Person", "PersonRole", "Role", "Tps", "TpsCoverage", "TpsKind", "TpsStatus", "Triage", "User",

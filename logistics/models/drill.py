@@ -1,0 +1,39 @@
+"""A drill's clock: when it began playing and how fast, so every process can read drill records on the
+drill's own day (the dashboard's chart by simulated hour) rather than by the compressed wall clock."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Date, Float
+from sqlalchemy.orm import Mapped, mapped_column
+
+from logistics.models.base import Base, UTCDateTime
+
+DAY_START = timedelta(hours=5)  # the simulated day begins at 05:00 WIB (officers arriving)
+DAY_END = timedelta(hours=29)  # 05:00 the next morning: a 24-hour day
+
+
+class DrillClock(Base):
+    """One playing drill (`flask drill`): written when it starts, deleted by `drill --wipe`."""
+
+    __tablename__ = "drill_clock"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)  # the election day the drill plays
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)  # wall clock at DAY_START of the simulated day
+    speed: Mapped[float] = mapped_column(Float)  # simulated seconds per wall-clock second
+
+    def wall_time(self, simulated: timedelta) -> datetime:
+        """When an event at `simulated` (offset from 00:00 of the simulated day) is played."""
+        return self.started_at + (simulated - DAY_START) / self.speed
+
+    def simulated(self, wall: datetime) -> timedelta:
+        """The simulated offset from 00:00 that the wall-clock moment `wall` stands for."""
+        return DAY_START + (wall - self.started_at) * self.speed
+
+    def simulated_hour(self, wall: datetime) -> int | None:
+        """The hour of the simulated day (0-23 on its clock face) for `wall`; None outside the drill's day."""
+        offset = self.simulated(wall)
+        if not DAY_START <= offset < DAY_END:
+            return None
+        return int(offset.total_seconds() // 3600) % 24
