@@ -255,9 +255,10 @@ def settings(form: dict | None, form_errors: dict):
     if form_errors and wants_json():
         raise ValidationFailed(_("Periksa isian."), form_errors)
     errors = form_errors
+    typed = {k: v for k, v in (form or {}).items() if v}  # an empty field keeps its setting
     if form is not None:
         try:
-            changed = update_settings(db.session, current_actor(), {k: v for k, v in form.items() if v})
+            changed = update_settings(db.session, current_actor(), typed)
         except ValidationFailed as exc:
             if wants_json():
                 raise  # a program gets the one error shape, as from every other form
@@ -266,6 +267,5 @@ def settings(form: dict | None, form_errors: dict):
             flash(_("Pengaturan disimpan ({n} diubah).", n=changed))
             return redirect(url_for(".settings"), 303)
     current = settings_for(db.session)
-    typed = {k: v for k, v in (form or {}).items() if v} if errors else {}
     fields = [(f, typed.get(f.key, f.get(current))) for f in FIELDS]
     return render_template("admin/settings.html", fields=fields, errors=errors), (422 if errors else 200)

@@ -56,10 +56,10 @@ def record_name(what: str):
 
 
 def not_found(what: str, record_id) -> NotFound:
-    """"TPS 7 tidak ditemukan": the one message for a record that does not exist."""
+    """The one message for a record that does not exist ("TPS 7 tidak ditemukan")."""
     return NotFound(lazy_gettext("{what} {id} tidak ditemukan", what=record_name(what), id=record_id))
 
 
 def out_of_scope(what: str, record_id) -> PermissionDenied:
-    """"TPS 7 di luar wilayah Anda": the one message for a record outside the actor's area."""
+    """The one message for a record outside the actor's area ("TPS 7 di luar wilayah Anda")."""
     return PermissionDenied(lazy_gettext("{what} {id} di luar wilayah Anda", what=record_name(what), id=record_id))
