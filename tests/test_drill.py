@@ -112,6 +112,9 @@ def test_drill_is_bounded_by_minutes_and_paced_by_speed(session, today_plan):
     waits = []
 
     def sleep(seconds):  # a fake clock: sleeping moves it on
+        # No transaction stays open while the drill waits: on SQLite it would hold the write turn, and
+        # every login and post of the demo would wait for it, then fail.
+        assert not session().in_transaction()
         waits.append(seconds)
         now[0] += timedelta(seconds=seconds)
 

@@ -194,12 +194,15 @@ def run_drill(session: Session, day: date, *, seed: int = 1, speed: float = 30.0
     report = DrillReport(events=len(events))
     play = _Player(session)
     started = clock()
-    drill_clock = DrillClock(day=day, started_at=started, speed=speed)  # for the dashboard's simulated hours
-    session.add(drill_clock)
+    # The stored clock is for the dashboard (simulated hours); the runner paces by a copy that is not in
+    # the session: reading the stored row after each event's commit would reload it, opening a
+    # transaction that stays open while the runner sleeps (on SQLite: holding the write turn).
+    session.add(DrillClock(day=day, started_at=started, speed=speed))
     session.commit()
+    pace = DrillClock(day=day, started_at=started, speed=speed)
     stop_at = started + timedelta(minutes=minutes) if minutes is not None else None
     for event in events:
-        due = drill_clock.wall_time(event.at)
+        due = pace.wall_time(event.at)
         if stop_at is not None and due > stop_at:
             report.stopped_early = True
             break
