@@ -2,13 +2,15 @@
 import csv
 import io
 import re
+from datetime import datetime, timedelta
 
 from openpyxl import load_workbook
 from sqlalchemy import delete, func, select
 
-from logistics.models import Kecamatan, Kelurahan, Tps, TpsStatus
+from logistics.models import DrillClock, Kecamatan, Kelurahan, Tps, TpsStatus
 from logistics.services.incidents import report_incident
 from logistics.services.tps_status import advance_tps_status
+from logistics.timeutil import WIB
 from tests.test_auth import login
 
 XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=1">'
@@ -86,11 +88,6 @@ def _chart(html: str) -> dict[int, int]:
 def test_dashboard_charts_a_drill_by_its_simulated_hours(client, session, actor_for):
     """A drill plays the day 30 times faster: by the wall clock its incidents would all be one bar, so
     while it plays (its clock is stored) the chart is by the drill day's hours, and says so."""
-    from datetime import datetime, timedelta
-
-    from logistics.models import DrillClock
-    from logistics.timeutil import WIB
-
     started = datetime(2025, 8, 27, 10, 0, tzinfo=WIB)  # the test app's election day
     session.add(DrillClock(day=started.date(), started_at=started, speed=30.0))
     session.commit()
