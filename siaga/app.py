@@ -135,6 +135,10 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def _is_write_request() -> bool:
+    from siaga.sqlite_writes import is_writer
+
+    if is_writer():
+        return True
     if has_request_context():
         return request.method in WRITE_METHODS
     # A command (flask drill, the importers, recompute-coverage) writes while the server serves: it takes

@@ -284,6 +284,13 @@ def register_cli(app: Flask) -> None:
         click.echo(f"Gladi selesai / drill done: {report.applied} dari {report.events} kejadian, "
                    f"{len(report.skipped)} dilewati" + (" (berhenti karena --minutes)" if report.stopped_early else ""))
 
+    @app.cli.command("worker")
+    def worker_command() -> None:
+        """The one worker process: delivers events (Web Push, ...) and runs the scheduled work."""
+        from siaga.worker import run_worker
+
+        run_worker(app)
+
     @app.cli.command("import-tps")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--map", "pairs", multiple=True, help=MAP_HELP)

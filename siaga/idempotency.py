@@ -31,7 +31,7 @@ from werkzeug.exceptions import HTTPException
 
 from logistics.errors import DomainError
 from logistics.models import IdempotencyRecord
-from logistics.services.common import UNIT_OF_WORK
+from logistics.services.unit_of_work import UnitOfWork
 from logistics.timeutil import utcnow
 from siaga.errors import error_response
 from siaga.extensions import db
@@ -125,33 +125,21 @@ def idempotent(view):
                                   _("Kunci idempoten tidak valid (8-100 huruf, angka, . _ : -)."),
                                   {KEY_FIELD: _("Kunci idempoten tidak valid (8-100 huruf, angka, . _ : -).")})
         claim = {"scope": caller_scope(), "key": key, "fingerprint": fingerprint()}
-        session = db.session
-        session.info[UNIT_OF_WORK] = True
-        try:
-            response = make_response(view(*args, **kwargs))
-        except (HTTPException, DomainError) as exc:
-            response = None
-            refused = exc
-        except Exception:
-            _rollback_quietly()
-            raise
-        finally:
-            session.info.pop(UNIT_OF_WORK, None)
-        if response is None:
-            session.rollback()  # nothing of a refused submission is kept...
-            response = _refusal(refused)
-        elif response.status_code >= 400:
-            session.rollback()
-        else:
+        refused = None
+        with UnitOfWork(db.session) as uow:  # left uncommitted, it rolls back: nothing of a refusal is kept
             try:
-                _remember(claim, response)
-                session.commit()  # the change, its audit entry and the stored answer, at once
-            except IntegrityError:
-                return _already_answered(claim)  # a replay, or a twin was first: its answer
-            except Exception:
-                _rollback_quietly()  # neither happened: a retry runs again
-                raise
-            return response
+                response = make_response(view(*args, **kwargs))
+            except (HTTPException, DomainError) as exc:
+                response, refused = None, exc
+            if response is not None and response.status_code < 400:
+                try:
+                    _remember(claim, response)
+                    uow.commit()  # the change, its audit entry, its events and the stored answer, at once
+                except IntegrityError:
+                    return _already_answered(claim)  # a replay, or a twin was first: its answer
+                return response
+        if response is None:
+            response = _refusal(refused)
         if response.status_code >= 500:
             return response  # ...and a failure on our side is not remembered: a retry runs again
         return _remember_refusal(claim, response)

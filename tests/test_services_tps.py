@@ -81,19 +81,16 @@ def test_a_post_writes_the_row_and_the_returned_record_alike(session, actor_for)
     def tps_version() -> int:
         return int(versions(session, "tps").split(":")[1])
 
-    from logistics.services.common import UNIT_OF_WORK
+    from logistics.services.unit_of_work import UnitOfWork
 
     petugas = actor_for("petugas")
     version, was_updated = tps_version(), session.get(Tps, petugas.tps_id).updated_at
-    session.info[UNIT_OF_WORK] = True  # as in an idempotent request: flushed, committed by the caller...
-    try:
+    with UnitOfWork(session) as uow:  # as in an idempotent request: flushed, committed by the caller...
         tps = report_officers_present(session, petugas, petugas.tps_id, 6)
         # ...so nothing was expired: the record itself must carry what was written (the API answers with it)
         assert tps.officers_present == 6 and tps.officers_reported_at is not None
         assert tps.updated_at >= was_updated and not session.is_modified(tps)
-    finally:
-        session.info.pop(UNIT_OF_WORK)
-    session.commit()
+        uow.commit()
     tps = advance_tps_status(session, petugas, petugas.tps_id, S.OPEN)
     assert tps.status == S.OPEN and tps.opened_at is not None
     session.expire_all()  # read the row itself

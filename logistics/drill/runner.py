@@ -30,7 +30,7 @@ from logistics.models import (
     AuditEntry, Delivery, DeliveryKind, DeliveryStatus, DrillClock, HealthFacility, HealthIncident, Kelurahan, Role, Tps,
     TpsStatus,
 )
-from logistics.services.common import UNIT_OF_WORK
+from logistics.services.unit_of_work import UnitOfWork
 from logistics.services.deliveries import advance_delivery
 from logistics.services.incidents import advance_incident, report_incident
 from logistics.services.routes import refresh_route
@@ -219,27 +219,23 @@ def _play_one(session: Session, play, event, report: DrillReport, log, sleep, cl
     give_up = clock() + DATABASE_PATIENCE
     pause = 0.5
     while True:
-        session.info[UNIT_OF_WORK] = True  # the services flush; the event commits once, here
         try:
-            play(event)
-            session.commit()
+            with UnitOfWork(session) as uow:  # the services flush; the event commits once, here
+                play(event)
+                uow.commit()
             report.applied += 1
             return
         except (DomainError, KeyError) as exc:
-            session.rollback()
             report.skipped.append(f"{event.kind} {event.target}: {getattr(exc, 'message', exc)}")
             log(f"lewati / skipped {event.kind} {event.target}: {getattr(exc, 'message', exc)}")
             return
         except OperationalError as exc:
-            session.rollback()
             if clock() >= give_up:
                 raise
             log(f"database belum menjawab, diulang / database not answering, retrying {event.kind}: "
                 f"{str(exc.orig).splitlines()[0] if exc.orig else exc}")
             sleep(pause)
             pause = min(pause * 2, 5.0)
-        finally:
-            session.info.pop(UNIT_OF_WORK, None)
 
 
 def wipe_drill(session: Session, actor: Actor | None = None) -> dict[str, int]:

@@ -23,6 +23,7 @@ from logistics.models.idempotency import IdempotencyRecord
 from logistics.models.figures import FigureSnapshot
 from logistics.models.map_data import DataVersion, MapGridCell, MapGridState
 from logistics.models.health import HealthFacility, HealthIncident, MedicStation, TpsCoverage
+from logistics.models.outbox import EventDelivery, OutboxEvent, WorkerHeartbeat
 from logistics.models.operations import HealthCheckin, HealthScreening, RosterShift, Vendor
 from logistics.models.people import Person
 from logistics.models.settings import ElectionSetting
@@ -31,8 +32,8 @@ from logistics.models.user import User
 from logistics.models.wilayah import Kecamatan, Kelurahan, Kota
 
 __all__ = [
-    "ApiToken", "AuditEntry", "Base", "CheckinKind", "DataVersion", "Delivery", "DeliveryKind", "DeliveryStatus", "DrillClock", "ElectionSetting", "FacilityKind",
+    "ApiToken", "AuditEntry", "Base", "CheckinKind", "DataVersion", "Delivery", "DeliveryKind", "DeliveryStatus", "DrillClock", "ElectionSetting", "EventDelivery", "OutboxEvent", "FacilityKind",
     "HealthCheckin", "HealthFacility", "HealthScreening", "RiskTier", "RosterShift", "Vendor",
     "FigureSnapshot", "HealthIncident", "IdempotencyRecord", "IncidentStatus", "Kecamatan", "Kelurahan", "Kota", "MapGridCell", "MapGridState", "MealRound", "MedicStation",
-    "PatientKind", "Person", "PersonRole", "Role", "Tps", "TpsCoverage", "TpsKind", "TpsStatus", "Triage", "User",
+    "PatientKind", "Person", "PersonRole", "Role", "Tps", "TpsCoverage", "TpsKind", "TpsStatus", "Triage", "User", "WorkerHeartbeat",
 ]

@@ -14,7 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from logistics.actor import Actor
 from logistics.errors import DomainError, InvalidTransition, ValidationFailed, not_found, record_name
 from logistics.models.audit import AuditEntry
-from logistics.services import data_versions
+from logistics.services import data_versions, unit_of_work
 from logistics.timeutil import as_utc, utcnow
 from logistics.texts import lazy_gettext
 
@@ -145,15 +145,12 @@ def audit(session: Session, actor: Actor, action: str, record, before: dict | No
 
 _INSERT_AUDIT = insert(AuditEntry.__table__)
 
-UNIT_OF_WORK = "unit_of_work"  # session.info flag: someone above the service commits once at the end
-
-
 def commit(session: Session) -> None:
-    """End the service's change: commit it, or inside a unit of work (an idempotent request, see
-    `siaga.idempotency`) only flush it, so the caller commits the change together with what else
-    belongs to the same submission (its idempotency record and stored response)."""
+    """End the service's change: commit it, or inside a unit of work (`logistics.services.unit_of_work`:
+    an idempotent request, a drill event) only flush it, so the unit of work commits the change together
+    with what else belongs to the same submission (its events, idempotency record and stored response)."""
     try:
-        if session.info.get(UNIT_OF_WORK):
+        if unit_of_work.active(session) is not None:
             session.flush()
         else:
             session.commit()

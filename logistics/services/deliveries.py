@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from logistics.actor import Actor
 from logistics.errors import ValidationFailed
+from logistics.events import Event, EventKind, raise_event
 from logistics.models import Delivery, DeliveryKind, DeliveryStatus
 from logistics.permissions import may_step_delivery, require
 from logistics.rules.transitions import delivery_may_correct, delivery_may_move
@@ -54,8 +55,32 @@ def advance_delivery(
     delivery.status = to_status
     _refresh_route(session, delivery)
     audit(session, actor, f"delivery.{to_status.value}", delivery, before)
+    raise_event(session, delivery_event(_STEP_EVENT[to_status](delivery), delivery))
     commit(session)
     return delivery
+
+
+def _received_event(delivery: Delivery) -> EventKind:
+    short = (delivery.quantity_received or 0) < delivery.quantity_planned
+    return EventKind.DELIVERY_SHORT if short else EventKind.DELIVERY_RECEIVED
+
+
+# The event each step raises (a receipt's depends on the quantity received).
+_STEP_EVENT = {
+    S.DISPATCHED: lambda d: EventKind.DELIVERY_DISPATCHED,
+    S.ARRIVED: lambda d: EventKind.DELIVERY_ARRIVED,
+    S.DELIVERED: _received_event,
+    S.FAILED: lambda d: EventKind.DELIVERY_NOT_COMING,
+}
+
+
+def delivery_event(kind: EventKind, delivery: Delivery) -> Event:
+    """The event of a change to a delivery: ids and codes only."""
+    tps = delivery.tps
+    return Event(kind, "delivery", delivery.id, tps.kelurahan.kecamatan_id, {
+        "tps_id": tps.id, "courier_id": delivery.courier_id, "status": delivery.status.value,
+        "kind": delivery.kind.value, "meal_round": delivery.meal_round.value if delivery.meal_round else None,
+        "item": delivery.item, "drill": delivery.drill})
 
 
 def _refresh_route(session: Session, delivery: Delivery) -> None:
@@ -109,6 +134,8 @@ def correct_delivery(session: Session, actor: Actor, delivery_id: int, to_status
     delivery.status = target
     _refresh_route(session, delivery)
     audit(session, actor, "delivery.corrected", delivery, before, extra={"correction_reason": reason})
+    if delivery.courier_id is not None:
+        raise_event(session, delivery_event(EventKind.ROUTE_CHANGED, delivery))
     commit(session)
     return delivery
 

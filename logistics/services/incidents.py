@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from logistics.actor import Actor
 from logistics.errors import InvalidTransition, ValidationFailed
+from logistics.events import Event, EventKind, raise_event
 from logistics.models import (
     HealthFacility, HealthIncident, IncidentStatus, MedicStation, PatientKind, Tps, Triage,
 )
@@ -85,8 +86,17 @@ def report_incident(
     )
     session.add(incident)
     audit(session, actor, "incident.reported", incident, None)
+    raise_event(session, _incident_event(EventKind.INCIDENT_REPORTED, incident, kecamatan_id))
     commit(session)
     return incident
+
+
+def _incident_event(kind: EventKind, incident: HealthIncident, kecamatan_id: int | None, **extra) -> Event:
+    """The event of a change to an incident: ids and codes only (no patient, no complaint)."""
+    return Event(kind, "health_incident", incident.id, kecamatan_id, {
+        "triage": incident.triage.value, "status": incident.status.value, "tps_id": incident.tps_id,
+        "medic_station_id": incident.medic_station_id, "reported_by_id": incident.reported_by_id,
+        "referral_facility_id": incident.referral_facility_id, "drill": incident.drill, **extra})
 
 
 def incident_kecamatan_id(incident: HealthIncident) -> int | None:
@@ -122,6 +132,8 @@ def advance_incident(
     if notes and notes.strip():
         incident.notes = (incident.notes + "\n" if incident.notes else "") + notes.strip()
     audit(session, actor, f"incident.{to_status.value}", incident, before)
+    kind = EventKind.INCIDENT_CLOSED if to_status == S.CLOSED else EventKind.INCIDENT_STEPPED
+    raise_event(session, _incident_event(kind, incident, incident_kecamatan_id(incident)))
     commit(session)
     return incident
 
@@ -136,8 +148,11 @@ def assign_medic_station(session: Session, actor: Actor, incident_id: int, stati
     if incident.status == S.CLOSED:
         raise InvalidTransition(lazy_gettext("Kejadian sudah selesai"))
     before = snapshot(incident)
+    previous = incident.medic_station_id
     incident.medic_station_id = station.id
     audit(session, actor, "incident.assigned", incident, before)
+    raise_event(session, _incident_event(EventKind.INCIDENT_REASSIGNED, incident, incident_kecamatan_id(incident),
+                                         previous_station_id=previous))
     commit(session)
     return incident
 

@@ -8,9 +8,12 @@ from sqlalchemy.orm import Session
 
 from logistics.actor import Actor
 from logistics.errors import ValidationFailed
+from logistics.events import Event, EventKind, raise_event
 from logistics.models import Tps, TpsStatus
 from logistics.permissions import may_post_for_tps, require
+from logistics.rules.quorum import below_quorum
 from logistics.rules.status_fields import TPS_STEP_TIMES
+from logistics.settings import settings_for
 from logistics.rules.transitions import tps_may_move, tps_skipped_steps
 from logistics.services.common import (
     audit, change, commit, correction_reason, load, require_transition, snapshot, step_time,
@@ -20,6 +23,12 @@ from logistics.texts import lazy_gettext
 STEP_TIME_FIELD = {TpsStatus(step): column for step, column in TPS_STEP_TIMES.items()}
 MAX_OFFICERS_ON_SITE = 50
 CORRECTION_REASON_MAX = 240
+
+
+def tps_event(kind: EventKind, tps: Tps, **extra) -> Event:
+    """The event of a change to a TPS: ids and codes only."""
+    return Event(kind, "tps", tps.id, tps.kelurahan.kecamatan_id, {
+        "status": tps.status.value, "officers_present": tps.officers_present, "drill": tps.drill, **extra})
 
 
 def _tps_for(session: Session, actor: Actor, tps_id: int, *, for_step: bool = True) -> Tps:
@@ -45,6 +54,7 @@ def advance_tps_status(session: Session, actor: Actor, tps_id: int, to_status: T
     change(session, tps, **{STEP_TIME_FIELD[to_status]: step_time(at), "status": to_status})
     audit(session, actor, f"tps.{to_status.value}", tps, before,
           extra={"skipped": [s.value for s in skipped], "reason": reason} if skipped else None)
+    raise_event(session, tps_event(EventKind.TPS_STEPPED, tps))
     commit(session)
     return tps
 
@@ -59,6 +69,9 @@ def report_officers_present(session: Session, actor: Actor, tps_id: int, count: 
     before = snapshot(tps)
     change(session, tps, officers_present=count, officers_reported_at=step_time(at))
     audit(session, actor, "tps.officers_present", tps, before)
+    quorum = settings_for(session).quorum
+    if below_quorum(count, quorum):
+        raise_event(session, tps_event(EventKind.BELOW_QUORUM, tps, quorum=quorum))
     commit(session)
     return tps
 

@@ -1,0 +1,56 @@
+"""The unit of work: one submission's changes, their audit entries and their events, committed once.
+
+    with UnitOfWork(session) as uow:
+        advance_incident(session, actor, ...)   # services flush instead of committing
+        uow.commit()                            # the change, its audit entry and its outbox events
+
+Inside it, `logistics.services.common.commit` only flushes, so several services, the idempotency record
+and the stored answer (siaga/idempotency.py) commit together; the events the services raised are outbox
+rows in the same transaction (logistics/events.py). Leaving the block without `commit()` rolls back.
+Outside any unit of work (the CLI, importers, the seeder) a service commits its own change.
+"""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.orm import Session
+
+KEY = "unit_of_work"  # session.info: the unit of work the session's services are inside
+
+
+class UnitOfWork:
+    def __init__(self, session: Session):
+        self.session = session
+        self.committed = False
+        self._outer = None
+
+    def __enter__(self) -> "UnitOfWork":
+        self._outer = self.session.info.get(KEY)
+        self.session.info[KEY] = self
+        self.committed = False
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if not self.committed:
+            self.rollback()
+        if self._outer is None:
+            self.session.info.pop(KEY, None)
+        else:
+            self.session.info[KEY] = self._outer
+
+    def commit(self) -> None:
+        """Commit everything the block did (IntegrityError is the caller's: a replayed key, a conflict)."""
+        self.session.commit()
+        self.committed = True
+
+    def rollback(self) -> None:
+        """Undo what was not committed; if the database itself is gone the pool replaces the connection,
+        and the error that ended the block (e.g. a 503 for the client to retry) is what counts."""
+        try:
+            self.session.rollback()
+        except Exception:  # noqa: BLE001
+            logging.getLogger(__name__).warning("rollback failed", exc_info=True)
+
+
+def active(session: Session) -> UnitOfWork | None:
+    return session.info.get(KEY)

@@ -1,0 +1,148 @@
+"""Delivering the outbox: each event to each recipient of each channel, at most once, nothing lost.
+
+One pass (`deliver_pending`) reads the events not yet dispatched, oldest first. For each recipient a
+channel names, it first *claims* the (event, channel, recipient) by inserting an `event_delivery` row and
+committing; only the inserter sends, and then records `sent`, `gone` or `failed`. So:
+- a pass that is killed (kill -9) and started again never sends a claimed delivery a second time, except
+  one claimed but not yet recorded when the process died (the send may or may not have happened): that
+  one is sent again after CLAIM_TIMEOUT; push payloads carry the event id as their tag, so the phone
+  shows it once even then;
+- a failed send is retried up to MAX_ATTEMPTS times, RETRY_AFTER × attempts apart;
+- two workers (one per app server by mistake) cannot both claim the same delivery: the unique key decides.
+An event is dispatched (`dispatched_at`) once every delivery it has is in an end state (sent, gone, or
+failed MAX_ATTEMPTS times); until then each pass looks at it again, and its recipients are named again
+(a phone subscribed meanwhile hears of it too).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import and_, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from logistics.models import EventDelivery, OutboxEvent
+from logistics.timeutil import utcnow
+from siaga.worker.channels import Channel, Gone
+
+log = logging.getLogger("siaga.worker.outbox")
+BATCH = 200
+MAX_ATTEMPTS = 5
+RETRY_AFTER = timedelta(seconds=5)
+CLAIM_TIMEOUT = timedelta(seconds=60)  # a claim older than this without a result: its sender died
+END_STATES = frozenset({"sent", "gone"})
+DELIVERIES = EventDelivery.__table__
+
+
+@dataclass
+class PassReport:
+    events: int = 0
+    sent: int = 0
+    gone: int = 0
+    failed: int = 0
+    dispatched: int = 0
+
+
+def deliver_pending(session: Session, channels: list[Channel], *, batch: int = BATCH) -> PassReport:
+    report = PassReport()
+    events = session.scalars(select(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None))
+                             .order_by(OutboxEvent.id).limit(batch)).all()
+    session.commit()  # read, then each claim is a transaction of its own
+    done: list[int] = []
+    for event in events:
+        report.events += 1
+        settled = True
+        for channel in channels:
+            for recipient in list(channel.recipients(session, event)):
+                settled &= _deliver_one(session, channel, event, recipient, report)
+            session.commit()
+        if settled:
+            done.append(event.id)
+    if done:  # one UPDATE for the pass; killed before it, the next pass finds them settled and sends nothing
+        session.execute(update(OutboxEvent).where(OutboxEvent.id.in_(done)).values(dispatched_at=utcnow()))
+        session.commit()
+        report.dispatched = len(done)
+    return report
+
+
+def _deliver_one(session: Session, channel: Channel, event: OutboxEvent, recipient: str, report: PassReport) -> bool:
+    """Claim, send and record one delivery; True when it needs nothing more (in an end state)."""
+    attempt = _claim(session, channel.name, event.id, recipient)
+    if attempt is None:
+        return _settled(session, channel.name, event.id, recipient)
+    try:
+        channel.send(session, event, recipient)
+    except Gone:
+        session.rollback()
+        channel.drop(session, recipient)
+        _record(session, channel.name, event.id, recipient, "gone")
+        report.gone += 1
+        return True
+    except Exception as exc:  # noqa: BLE001 - any failure of a send is retried later
+        session.rollback()
+        log.warning("delivery of event %s on %s failed: %s", event.id, channel.name, exc)
+        _record(session, channel.name, event.id, recipient, "failed", error=str(exc)[:200])
+        report.failed += 1
+        return attempt >= MAX_ATTEMPTS
+    _record(session, channel.name, event.id, recipient, "sent")
+    report.sent += 1
+    return True
+
+
+def _claim(session: Session, channel: str, event_id: int, recipient: str) -> int | None:
+    """Claim the delivery (committed before any send); its attempt number, or None if it is not ours to send
+    now (sent, gone, being sent, failed too often or too recently)."""
+    now = utcnow()
+    try:
+        session.execute(insert(DELIVERIES).values(event_id=event_id, channel=channel, recipient=recipient,
+                                                  status="claimed", attempts=1, claimed_at=now))
+        session.commit()
+        return 1
+    except IntegrityError:
+        session.rollback()
+    row = session.execute(select(DELIVERIES.c.status, DELIVERIES.c.attempts, DELIVERIES.c.claimed_at).where(
+        _key(channel, event_id, recipient))).one()
+    due = (row.status == "failed" and row.attempts < MAX_ATTEMPTS
+           and row.claimed_at <= now - RETRY_AFTER * row.attempts) or (
+        row.status == "claimed" and row.claimed_at <= now - CLAIM_TIMEOUT and row.attempts < MAX_ATTEMPTS)
+    if not due:
+        session.rollback()
+        return None
+    # Conditional on what was read: of two workers retrying at once, one wins.
+    taken = session.execute(update(DELIVERIES).where(
+        _key(channel, event_id, recipient), DELIVERIES.c.attempts == row.attempts, DELIVERIES.c.status == row.status)
+        .values(status="claimed", attempts=row.attempts + 1, claimed_at=now)).rowcount
+    session.commit()
+    return row.attempts + 1 if taken == 1 else None
+
+
+def _settled(session: Session, channel: str, event_id: int, recipient: str) -> bool:
+    row = session.execute(select(DELIVERIES.c.status, DELIVERIES.c.attempts).where(
+        _key(channel, event_id, recipient))).one()
+    session.rollback()
+    return row.status in END_STATES or (row.status == "failed" and row.attempts >= MAX_ATTEMPTS)
+
+
+def _record(session: Session, channel: str, event_id: int, recipient: str, status: str, error: str | None = None):
+    values = {"status": status, "last_error": error}
+    if status == "sent":
+        values["sent_at"] = utcnow()
+    session.execute(update(DELIVERIES).where(_key(channel, event_id, recipient)).values(**values))
+    session.commit()
+
+
+def _key(channel: str, event_id: int, recipient: str):
+    return and_(DELIVERIES.c.event_id == event_id, DELIVERIES.c.channel == channel,
+                DELIVERIES.c.recipient == recipient)
+
+
+def backlog(session: Session) -> int:
+    """Events not yet dispatched (for /healthz and /metrics)."""
+    from sqlalchemy import func
+
+    return session.scalar(select(func.count()).select_from(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None)))
+
+
+__all__ = ["BATCH", "CLAIM_TIMEOUT", "MAX_ATTEMPTS", "PassReport", "backlog", "deliver_pending"]
