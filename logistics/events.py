@@ -57,8 +57,10 @@ def raise_event(session: Session, event: Event) -> None:
 
 def dedup_insert(session: Session, event: Event) -> int:
     """Record an event that carries a dedup key unless one with that key exists; 1 if it was new."""
-    statement = upsert_insert(session)(OutboxEvent.__table__).values(_row(event))
-    return session.execute(statement.on_conflict_do_nothing(index_elements=["dedup_key"])).rowcount
+    statement = (upsert_insert(session)(OutboxEvent.__table__).values(_row(event))
+                 .on_conflict_do_nothing(index_elements=["dedup_key"]).returning(OutboxEvent.id))
+    # RETURNING rather than rowcount: the drivers disagree on rowcount for an INSERT that did nothing.
+    return len(session.execute(statement).all())
 
 
 def _row(event: Event) -> dict:
