@@ -62,10 +62,10 @@ def _register_pages(app: Flask) -> None:
     from field import health_checks
     from maps import planning
     from maps import register as register_maps
-    from siaga import first_login, health, home
+    from siaga import first_login, health, home, push
 
     first_login.register(app)
-    for blueprint in (health.bp, home.bp, field.bp, health_checks.bp, planning.bp, *admin.BLUEPRINTS):
+    for blueprint in (health.bp, home.bp, push.bp, field.bp, health_checks.bp, planning.bp, *admin.BLUEPRINTS):
         app.register_blueprint(blueprint)
     register_maps(app)
     register_api(app)

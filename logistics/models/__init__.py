@@ -26,6 +26,7 @@ from logistics.models.health import HealthFacility, HealthIncident, MedicStation
 from logistics.models.outbox import EventDelivery, OutboxEvent, WorkerHeartbeat
 from logistics.models.operations import HealthCheckin, HealthScreening, RosterShift, Vendor
 from logistics.models.people import Person
+from logistics.models.push import PushSubscription
 from logistics.models.settings import ElectionSetting
 from logistics.models.tps import Tps
 from logistics.models.user import User
@@ -35,5 +36,5 @@ __all__ = [
     "ApiToken", "AuditEntry", "Base", "CheckinKind", "DataVersion", "Delivery", "DeliveryKind", "DeliveryStatus", "DrillClock", "ElectionSetting", "EventDelivery", "OutboxEvent", "FacilityKind",
     "HealthCheckin", "HealthFacility", "HealthScreening", "RiskTier", "RosterShift", "Vendor",
     "FigureSnapshot", "HealthIncident", "IdempotencyRecord", "IncidentStatus", "Kecamatan", "Kelurahan", "Kota", "MapGridCell", "MapGridState", "MealRound", "MedicStation",
-    "PatientKind", "Person", "PersonRole", "Role", "Tps", "TpsCoverage", "TpsKind", "TpsStatus", "Triage", "User", "WorkerHeartbeat",
+    "PatientKind", "Person", "PersonRole", "PushSubscription", "Role", "Tps", "TpsCoverage", "TpsKind", "TpsStatus", "Triage", "User", "WorkerHeartbeat",
 ]

@@ -1,8 +1,9 @@
 """Accounts: create one, check a password, change it, switch a user off and on, end their sessions.
 (Field staff logins in bulk, with one-time PIN cards: `logistics.services.field_accounts`.)
 
-Every change that should end a user's browser sessions bumps `User.session_version`; `siaga.auth`
-compares it with the version stored in the session cookie on each request.
+Every change that should end a user's browser sessions goes through `end_sessions`: it bumps
+`User.session_version` (`siaga.auth` compares it with the version stored in the session cookie on each
+request) and deletes the user's Web Push subscriptions, in the same transaction.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from logistics.models import Role, User
 from logistics.permissions import Permission, Target, may, require
 from logistics.permissions.read_scope import account_kecamatan_id
 from logistics.services.common import audit, commit, load, snapshot
+from logistics.services.push_subscriptions import end_subscriptions
 from logistics.timeutil import utcnow
 from logistics.texts import lazy_gettext
 
@@ -87,13 +89,19 @@ def check_new_password(user: User, new_password: str) -> None:
         raise ValidationFailed(message, {"new_password": message})
 
 
+def end_sessions(session: Session, user: User) -> None:
+    """Every session of the user ends, on every device, and so do their push notifications."""
+    user.session_version += 1
+    end_subscriptions(session, user.id)
+
+
 def _change(session: Session, actor: Actor, user: User, action: str, **changes) -> User:
     """Apply `changes`, end every session of the user (a new session version), audit, commit.
     (The audit snapshot never holds the password hash: services.common leaves it out.)"""
     before = snapshot(user)
     for name, value in changes.items():
         setattr(user, name, value)
-    user.session_version += 1
+    end_sessions(session, user)
     audit(session, actor, action, user, before)
     commit(session)
     return user

@@ -25,7 +25,7 @@ from logistics.models import Kecamatan, Kelurahan, MedicStation, Person, PersonR
 from logistics.permissions import Permission, Target, may, require
 from logistics.permissions.read_scope import person_kecamatan, account_kecamatan, visible
 from logistics.services.accounts import (
-    SCOPE_FIELDS, check_username, hash_password, require_on_account, validate_scope,
+    SCOPE_FIELDS, check_username, end_sessions, hash_password, require_on_account, validate_scope,
 )
 from logistics.services.common import audit, commit, load, snapshot
 from logistics.timeutil import utcnow
@@ -137,7 +137,7 @@ def _issue_pin(session: Session, actor: Actor, user: User, action: str) -> Card:
     user.password_hash = hash_password(pin)
     user.must_change_password = True
     user.pin_issued_at = utcnow()
-    user.session_version += 1  # the old PIN's sessions end with it
+    end_sessions(session, user)  # the old PIN's sessions end with it
     audit(session, actor, action, user, before)
     return card(session, user, pin)
 

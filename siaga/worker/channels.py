@@ -49,3 +49,6 @@ def channels_for(app: Flask) -> list[Channel]:
 
 def all_of(kinds: Iterable) -> frozenset[str]:
     return frozenset(getattr(k, "value", k) for k in kinds)
+
+
+from siaga.worker import webpush  # noqa: E402,F401  (registers the channel)
