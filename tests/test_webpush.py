@@ -1,0 +1,276 @@
+"""Web Push end to end against a local push service that verifies VAPID and decrypts (tests/push_service.py).
+
+An event raised by a real service call is delivered by a real worker pass (`deliver_pending` with the
+registered channels) through pywebpush over HTTP; the push service holds the devices' private keys, as the
+browsers would, and records what it could decrypt.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+from py_vapid import Vapid
+from sqlalchemy import func, select, update
+
+from logistics.models import EventDelivery, HealthIncident, OutboxEvent, PushSubscription, User
+from logistics.services.accounts import change_password, revoke_sessions
+from logistics.services.incidents import report_incident
+from logistics.timeutil import utcnow
+from siaga.vapid import VapidKeys, _instance_key, vapid_keys
+from siaga.worker.channels import channels_for
+from siaga.worker.outbox import deliver_pending
+from tests import push_service as push
+from tests.conftest import DEMO_PASSWORD
+from tests.field_client import csrf_from, log_in_as
+
+PATIENT, COMPLAINT = "Siti Rahayu", "sesak napas berat setelah pingsan"
+PAYLOAD_KEYS = {"kind", "event_id", "tag", "title", "body", "url"}
+
+
+@pytest.fixture()
+def push_service():
+    service, server = push.start()
+    yield service
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture()
+def vapid(app, monkeypatch):
+    """A fresh VAPID pair for the test (the app's would be generated into the instance folder)."""
+    key = Vapid()
+    key.generate_keys()
+    point = key.public_key.public_bytes(push.serialization.Encoding.X962,
+                                        push.serialization.PublicFormat.UncompressedPoint)
+    keys = VapidKeys(key, push.b64url(point), "mailto:ops@siaga-tps.invalid")
+    monkeypatch.setitem(app.extensions, "siaga_vapid", keys)
+    return keys
+
+
+@pytest.fixture()
+def outbox(app, session, vapid):
+    """The outbox with the seed's events already dispatched; `outbox()` runs one worker pass."""
+    session.execute(update(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None)).values(dispatched_at=utcnow()))
+    session.commit()
+
+    def run_pass():
+        with app.app_context():
+            return deliver_pending(session, channels_for(app))
+
+    return run_pass
+
+
+def user(session, username: str) -> User:
+    return session.scalar(select(User).where(User.username == username))
+
+
+def browser(app, session, username: str):
+    """A logged-in browser of `username` (its own cookie jar)."""
+    client = app.test_client()
+    log_in_as(client, session, username)
+    return client
+
+
+def subscribe(client, device: push.Device, **changes):
+    body = {**device.subscription_json(), **changes}
+    return client.post("/notifikasi/langganan", json=body,
+                       headers={"X-CSRFToken": csrf_from(client), "User-Agent": "Mozilla/5.0 (Linux; Android 10)"})
+
+
+def report_merah(session, actor_for) -> HealthIncident:
+    """The officer reports a merah at their TPS; the demo medic is made one of the receiving station's."""
+    officer = actor_for("petugas")
+    incident = report_incident(session, officer, patient_kind="officer", complaint=COMPLAINT, triage="merah",
+                               tps_id=officer.tps_id, patient_name=PATIENT)
+    medic = user(session, "medis")
+    medic.medic_station_id = incident.medic_station_id
+    session.commit()
+    return incident
+
+
+def test_a_merah_reaches_each_of_the_medics_devices_once_decrypted_and_without_personal_data(
+        app, session, actor_for, push_service, outbox):
+    phone, tablet, officer_phone = push_service.subscribe(), push_service.subscribe(), push_service.subscribe()
+    medic_browser = browser(app, session, "medis")
+    assert subscribe(medic_browser, phone).status_code == 201
+    assert subscribe(browser(app, session, "medis"), tablet).status_code == 201
+    assert subscribe(browser(app, session, "petugas"), officer_phone).status_code == 201
+
+    incident = report_merah(session, actor_for)
+    event = session.scalar(select(OutboxEvent).where(OutboxEvent.entity_type == "health_incident",
+                                                     OutboxEvent.entity_id == incident.id))
+    report = outbox()
+
+    assert push_service.rejected == []
+    assert report.sent == 2 and report.failed == 0
+    for device in (phone, tablet):
+        [got] = push_service.to(device)
+        assert set(got.payload) == PAYLOAD_KEYS
+        assert got.payload["event_id"] == event.id and got.payload["tag"] == f"siaga-{event.id}"
+        assert got.payload["kind"] == "incident.reported"
+        assert "MERAH" in got.payload["title"]
+        assert got.payload["url"] == f"/lapangan/kejadian/{incident.id}"
+        assert got.urgency == "high" and got.ttl > 0
+        text = json.dumps(got.payload, ensure_ascii=False).lower()
+        medic, officer = user(session, "medis"), user(session, "petugas")
+        for personal in (PATIENT, COMPLAINT, medic.full_name, officer.full_name, medic.username, officer.username):
+            assert personal.lower() not in text
+    assert push_service.to(officer_phone) == []  # the officer is not the audience of a report
+
+    assert outbox().sent == 0  # a second pass sends nothing more
+    assert len(push_service.all()) == 2
+    assert session.scalar(select(OutboxEvent.dispatched_at).where(OutboxEvent.id == event.id)) is not None
+
+
+def test_an_endpoint_answering_410_is_dropped_and_the_others_still_hear(app, session, actor_for, push_service,
+                                                                          outbox):
+    kept, dropped = push_service.subscribe(), push_service.subscribe()
+    for device in (kept, dropped):
+        assert subscribe(browser(app, session, "medis"), device).status_code == 201
+    push_service.gone(dropped.endpoint)
+    report_merah(session, actor_for)
+
+    report = outbox()
+
+    assert report.sent == 1 and report.gone == 1
+    assert len(push_service.to(kept)) == 1 and push_service.to(dropped) == []
+    endpoints = set(session.scalars(select(PushSubscription.endpoint)))
+    assert kept.endpoint in endpoints and dropped.endpoint not in endpoints
+    assert set(session.scalars(select(EventDelivery.status).where(EventDelivery.channel == "webpush"))) == {"sent", "gone"}
+    assert outbox().sent == 0 and len(push_service.all()) == 1
+
+
+def test_a_revoked_users_devices_receive_nothing(app, session, actor_for, push_service, outbox):
+    device = push_service.subscribe()
+    assert subscribe(browser(app, session, "medis"), device).status_code == 201
+    revoke_sessions(session, actor_for("admin"), user(session, "medis").id)
+    assert session.scalar(select(func.count()).select_from(PushSubscription)) == 0
+
+    report_merah(session, actor_for)
+    outbox()
+
+    assert push_service.all() == [] and push_service.rejected == []
+
+
+def test_logging_out_ends_that_users_subscriptions(app, session, actor_for, push_service, outbox):
+    device, other_medic_device = push_service.subscribe(), push_service.subscribe()
+    medic_browser = browser(app, session, "medis")
+    assert subscribe(medic_browser, device).status_code == 201
+    officer_browser = browser(app, session, "petugas")
+    assert subscribe(officer_browser, other_medic_device).status_code == 201
+
+    medic_browser.post("/logout", data={"csrf_token": csrf_from(medic_browser)})
+
+    assert set(session.scalars(select(PushSubscription.endpoint))) == {other_medic_device.endpoint}
+    report_merah(session, actor_for)
+    outbox()
+    assert push_service.to(device) == []
+
+
+def test_a_password_change_ends_the_subscriptions(app, session, actor_for, push_service, outbox):
+    device = push_service.subscribe()
+    assert subscribe(browser(app, session, "medis"), device).status_code == 201
+    change_password(session, actor_for("medis"), user(session, "medis").id, DEMO_PASSWORD, "a-new-long-passphrase")
+    assert session.scalar(select(func.count()).select_from(PushSubscription)) == 0
+
+
+def test_a_subscription_from_an_earlier_login_is_never_sent_to(app, session, actor_for, push_service, outbox):
+    """Even if a session ended without the service that deletes (a row written by hand), the worker sends only
+    to subscriptions of the owner's current login."""
+    device = push_service.subscribe()
+    assert subscribe(browser(app, session, "medis"), device).status_code == 201
+    session.execute(update(User).where(User.username == "medis").values(session_version=User.session_version + 1))
+    session.commit()
+    report_merah(session, actor_for)
+    outbox()
+    assert push_service.all() == []
+
+
+def test_subscribing_again_keeps_one_row_owned_by_the_last_subscriber_and_unsubscribe_removes_it(
+        app, session, push_service):
+    device = push_service.subscribe()
+    assert subscribe(browser(app, session, "medis"), device).status_code == 201
+    assert subscribe(browser(app, session, "medis"), device).status_code == 201
+    officer = browser(app, session, "petugas")
+    assert subscribe(officer, device).status_code == 201  # the phone handed over
+    rows = session.scalars(select(PushSubscription)).all()
+    assert [(r.endpoint, r.user_id) for r in rows] == [(device.endpoint, user(session, "petugas").id)]
+    assert rows[0].device.startswith("Mozilla/5.0")
+
+    answer = officer.post("/notifikasi/berhenti", json={"endpoint": device.endpoint},
+                          headers={"X-CSRFToken": csrf_from(officer)})
+    assert answer.status_code == 200 and answer.get_json() == {"subscribed": False}
+    assert session.scalar(select(func.count()).select_from(PushSubscription)) == 0
+
+
+def test_the_public_key_is_the_apps_vapid_key(app, session, vapid):
+    answer = browser(app, session, "kurir").get("/notifikasi/kunci")
+    assert answer.status_code == 200 and answer.get_json() == {"public_key": vapid.public_key}
+    assert len(push.unb64url(vapid.public_key)) == 65
+
+
+LONG = "https://push.example.org/" + "a" * 1000
+
+
+@pytest.mark.parametrize("changes, field", [
+    ({"endpoint": "ftp://push.example.org/x"}, "endpoint"),
+    ({"endpoint": "http://push.example.org/x"}, "endpoint"),  # plain http only to this machine
+    ({"endpoint": LONG}, "endpoint"),
+    ({"endpoint": "https://push.example.org/a b"}, "endpoint"),
+    ({"endpoint": 12}, "endpoint"),
+    ({"endpoint": None}, "endpoint"),
+    ({"keys": {"auth": "A" * 22}}, "keys.p256dh"),
+    ({"keys": {"p256dh": "B" * 86, "auth": "A" * 22}}, "keys.p256dh"),
+    ({"keys": {"p256dh": push.b64url(b"\x04" + bytes(64)), "auth": "A" * 22}}, "keys.p256dh"),  # not on P-256
+    ({"keys": {"p256dh": "!" * 87, "auth": "A" * 22}}, "keys.p256dh"),
+    ("p256dh-ok", "keys.auth"),
+    ({"keys": "none"}, "keys.p256dh"),
+])
+def test_subscribe_refuses_bad_input_with_a_message_per_field(app, session, push_service, changes, field):
+    device = push_service.subscribe()
+    if changes == "p256dh-ok":
+        changes = {"keys": {**device.subscription_json()["keys"], "auth": "A" * 21}}
+    answer = subscribe(browser(app, session, "medis"), device, **changes)
+    assert answer.status_code == 422
+    assert field in answer.get_json()["error"]["fields"]
+    assert session.scalar(select(func.count()).select_from(PushSubscription)) == 0
+
+
+def test_subscribe_refuses_what_is_not_a_json_object_without_csrf_or_login(app, session, push_service):
+    medic = browser(app, session, "medis")
+    token = csrf_from(medic)
+    not_json = medic.post("/notifikasi/langganan", data="[1]", content_type="application/json",
+                          headers={"X-CSRFToken": token})
+    assert not_json.status_code == 422 and "_body" in not_json.get_json()["error"]["fields"]
+    body = push_service.subscribe().subscription_json()
+    assert medic.post("/notifikasi/langganan", json=body).status_code == 400  # no CSRF token
+    assert app.test_client().post("/notifikasi/langganan", json=body).status_code in (400, 401)
+    partner = browser(app, session, "mitra")
+    assert partner.post("/notifikasi/langganan", json=body,
+                        headers={"X-CSRFToken": csrf_from(partner)}).status_code == 403
+    assert session.scalar(select(func.count()).select_from(PushSubscription)) == 0
+
+
+def test_the_instance_key_is_made_once_and_shared(tmp_path, app, monkeypatch):
+    first = _instance_key(str(tmp_path))
+    assert _instance_key(str(tmp_path)) == first and b"PRIVATE KEY" in first
+    assert oct((tmp_path / "vapid_private.pem").stat().st_mode & 0o777) == "0o600"
+    monkeypatch.delitem(app.extensions, "siaga_vapid", raising=False)
+    monkeypatch.setitem(app.config, "VAPID_PRIVATE_KEY", first.decode())
+    monkeypatch.setitem(app.config, "VAPID_SUBJECT", "mailto:ops@example.org")
+    keys = vapid_keys(app)
+    assert keys.subject == "mailto:ops@example.org"
+    assert Vapid.from_pem(first).public_key.public_numbers() == keys.vapid.public_key.public_numbers()
+
+
+def test_a_merah_and_the_critical_alerts_are_high_urgency_the_rest_normal(session):
+    from siaga.worker.webpush import urgency
+
+    def event(kind, **data):
+        return OutboxEvent(kind=kind, entity_type="x", entity_id=1, data=data)
+
+    assert urgency(event("incident.reported", triage="kuning")) == "normal"
+    assert urgency(event("incident.reported", triage="merah")) == "high"
+    assert urgency(event("alert.raised", alert="merah_no_response")) == "high"
+    assert urgency(event("delivery.arrived")) == "normal"
+    assert urgency(event("incident.stepped", triage="merah", status="responding")) == "normal"
