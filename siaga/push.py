@@ -150,3 +150,12 @@ def unsubscribe_view():
     body = _body(EndpointSchema)
     unsubscribe(db.session, current_actor(), body["endpoint"])
     return jsonify(subscribed=False)
+
+
+@bp.app_template_global()
+def push_offered() -> bool:
+    """Whether the page offers "Aktifkan notifikasi" (siaga/templates/_push_toggle.html)."""
+    from siaga.auth import current_user
+
+    user = current_user()
+    return user is not None and user.role in PUSH_ROLES

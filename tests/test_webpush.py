@@ -274,3 +274,11 @@ def test_a_merah_and_the_critical_alerts_are_high_urgency_the_rest_normal(sessio
     assert urgency(event("alert.raised", alert="merah_no_response")) == "high"
     assert urgency(event("delivery.arrived")) == "normal"
     assert urgency(event("incident.stepped", triage="merah", status="responding")) == "normal"
+
+
+def test_field_pages_and_the_dashboard_offer_notifications_to_the_roles_that_get_them(app, session):
+    for username, page in (("medis", "/lapangan/pos"), ("petugas", "/lapangan/tps"), ("kurir", "/lapangan/rute"),
+                           ("koordinator", "/dashboard")):
+        html = browser(app, session, username).get(page, follow_redirects=True).get_data(as_text=True)
+        assert 'id="push-toggle"' in html and "Aktifkan notifikasi" in html, username
+    assert 'id="push-toggle"' not in browser(app, session, "admin").get("/dashboard").get_data(as_text=True)

@@ -52,7 +52,7 @@ self.addEventListener("message", function (event) {
   if (data === "logout") { data = {type: "session", key: ""}; }  // pages of the previous version
   if (data.type === "session") {
     if (data.key !== precaching) { precaching = null; }  // a copy going on for another login stops
-    event.waitUntil(keepOnly(data.key || ""));
+    event.waitUntil(Promise.all([keepOnly(data.key || ""), data.key ? null : endPush()]));
   }
   if (data.type === "precache" && data.manifest) {
     precaching = data.key;
@@ -161,3 +161,38 @@ self.addEventListener("fetch", function (event) {
     event.respondWith(page(request));
   }
 });
+
+/* Web Push (siaga/worker/webpush.py, siaga/static/js/push.js). The payload says what happened and what to
+   open, never a name. Its tag is the event's id: an event pushed twice (the worker killed between sending
+   and recording it) replaces its own notification quietly instead of showing a second one. */
+self.addEventListener("push", function (event) {
+  var data = {};
+  try { data = event.data ? event.data.json() : {}; } catch (e) { data = {}; }
+  var tag = data.tag || "siaga";
+  event.waitUntil(self.registration.getNotifications({tag: tag}).then(function (shown) {
+    var options = {body: data.body || "", tag: tag, renotify: false, data: {url: data.url || "/"},
+                   requireInteraction: /merah/i.test(data.title || "")};
+    if (shown.length) { options.silent = true; }  // already on screen: no second sound
+    return self.registration.showNotification(data.title || "Siaga TPS", options);
+  }));
+});
+
+/* Open what the notification is about: an open tab of this app showing it is focused, else a new one. */
+self.addEventListener("notificationclick", function (event) {
+  event.notification.close();
+  var wanted = new URL((event.notification.data && event.notification.data.url) || "/", self.location.origin);
+  var url = wanted.origin === self.location.origin ? wanted.href : self.location.origin + "/";
+  event.waitUntil(self.clients.matchAll({type: "window", includeUncontrolled: true}).then(function (windows) {
+    var open = windows.filter(function (w) { return w.url === url && "focus" in w; })[0];
+    return open ? open.focus() : self.clients.openWindow(url);
+  }));
+});
+
+/* The login ended (logout, or a page of nobody's): this browser stops receiving its pushes. The server has
+   deleted the subscription already (logistics/services/push_subscriptions.py); this forgets it here too. */
+function endPush() {
+  if (!self.registration.pushManager) { return Promise.resolve(); }
+  return self.registration.pushManager.getSubscription().then(function (subscription) {
+    return subscription && subscription.unsubscribe();
+  }).then(function () {}, function () {});
+}

@@ -1,0 +1,63 @@
+/* "Aktifkan notifikasi" (siaga/templates/_push_toggle.html): asks the browser's permission, subscribes its
+   PushManager with the server's VAPID key and posts the subscription (siaga/push.py); "Matikan" undoes it.
+   The subscription lives in the field pages' service worker (field/static/sw.js, scope /lapangan/), which
+   shows the notifications and forgets the subscription when the login ends. A browser already subscribed
+   posts it again once per login (a password change on this phone deleted it on the server). */
+(function () {
+  "use strict";
+  var box = document.getElementById("push-toggle");
+  if (!box || !("serviceWorker" in navigator) || !("PushManager" in window) || !window.isSecureContext) { return; }
+  var text = box.dataset, button = box.querySelector("button"), state = box.querySelector(".push-state");
+  var login = document.body.dataset.session || "", REGISTERED = "siaga-push-login";
+
+  function csrf() { var input = document.querySelector("input[name=csrf_token]"); return input ? input.value : ""; }
+  function post(url, body) {
+    return fetch(url, {method: "POST", credentials: "same-origin", body: JSON.stringify(body),
+                       headers: {"Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf()}})
+      .then(function (response) { if (!response.ok) { throw new Error(response.status); } return response; });
+  }
+  function applicationServerKey(base64url) {
+    var raw = atob(base64url.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((base64url.length + 3) % 4));
+    return Uint8Array.from(raw, function (c) { return c.charCodeAt(0); });
+  }
+  function show(subscribed, message) {
+    box.hidden = false;
+    box.dataset.subscribed = subscribed ? "1" : "";
+    button.textContent = subscribed ? text.disable : text.enable;
+    button.disabled = Notification.permission === "denied";
+    state.textContent = message || (subscribed ? text.on : (Notification.permission === "denied" ? text.denied : ""));
+  }
+  function registration() {
+    return navigator.serviceWorker.register(text.sw, {scope: "/lapangan/"}).then(function () {
+      return navigator.serviceWorker.getRegistration("/lapangan/");
+    });
+  }
+  function register(subscription) {
+    return post(text.subscribe, subscription.toJSON()).then(function () { localStorage.setItem(REGISTERED, login); });
+  }
+  function enable() {
+    return Notification.requestPermission().then(function (permission) {
+      if (permission !== "granted") { show(false); return; }
+      return Promise.all([registration(), fetch(text.key, {credentials: "same-origin"}).then(function (r) { return r.json(); })])
+        .then(function (both) {
+          return both[0].pushManager.subscribe({userVisibleOnly: true,
+                                                applicationServerKey: applicationServerKey(both[1].public_key)});
+        }).then(register).then(function () { show(true); });
+    });
+  }
+  function disable() {
+    return registration().then(function (reg) { return reg.pushManager.getSubscription(); }).then(function (subscription) {
+      if (!subscription) { return; }
+      return post(text.unsubscribe, {endpoint: subscription.endpoint}).then(function () { return subscription.unsubscribe(); });
+    }).then(function () { localStorage.removeItem(REGISTERED); show(false); });
+  }
+  button.addEventListener("click", function () {
+    button.disabled = true;
+    (box.dataset.subscribed ? disable() : enable()).catch(function () { show(!!box.dataset.subscribed, text.failed); });
+  });
+  registration().then(function (reg) { return reg && reg.pushManager.getSubscription(); }).then(function (subscription) {
+    if (!subscription || Notification.permission !== "granted") { show(false); return; }
+    show(true);
+    if (localStorage.getItem(REGISTERED) !== login && navigator.onLine) { return register(subscription); }
+  }).catch(function () { show(false); });
+})();
