@@ -10,6 +10,7 @@ their JSON to the app. For each push it:
 - decrypts the body with the subscription's private key and auth secret (RFC 8291, http_ece) and records
   the plaintext, with the endpoint and the Urgency/Topic/TTL headers.
 A push that fails a check is answered 400/401 and recorded in `rejected` (a test asserts there are none).
+`delay_s` holds each accepted push's answer back, as a slow line would.
 `gone(endpoint)` makes an endpoint answer 410 from then on, as for a subscription the browser dropped.
 """
 from __future__ import annotations
@@ -71,6 +72,7 @@ class PushService:
     received: list[Push] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
     gone_endpoints: set[str] = field(default_factory=set)
+    delay_s: float = 0.0  # how long an accepted push takes to answer (a slow line: kills land mid-send)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def subscribe(self) -> Device:
@@ -114,6 +116,8 @@ class PushService:
         with self.lock:
             self.received.append(Push(endpoint, payload, int(headers["TTL"]), headers.get("Urgency"),
                                       headers.get("Topic")))
+        if self.delay_s:
+            time.sleep(self.delay_s)  # accepted (and recorded) before the sender hears so
         return 201, "created"
 
     def _check_vapid(self, authorization: str) -> str | None:

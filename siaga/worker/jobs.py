@@ -1,12 +1,15 @@
 """The worker's jobs: each `@job(seconds)` runs on its interval in the one worker process."""
 from __future__ import annotations
 
+import os
+from datetime import timedelta
+
 from flask import Flask
 
 from siaga.extensions import db
 from siaga.worker import heartbeat, job
 from siaga.worker.channels import channels_for
-from siaga.worker.outbox import deliver_pending
+from siaga.worker.outbox import CLAIM_TIMEOUT, deliver_pending
 
 OUTBOX_POLL_S = 0.5  # commit -> the push service: well within the 2 s asked (docs/PERFORMANCE.md)
 
@@ -21,8 +24,13 @@ def deliver_outbox(app: Flask):
     channels = app.extensions.get("siaga_channels")
     if channels is None:
         channels = app.extensions["siaga_channels"] = channels_for(app)
-    report = deliver_pending(db.session, channels)
+    report = deliver_pending(db.session, channels, claim_timeout=claim_timeout(app))
     return report
+
+
+def claim_timeout(app: Flask) -> timedelta:
+    seconds = app.config.get("OUTBOX_CLAIM_TIMEOUT_S") or os.environ.get("OUTBOX_CLAIM_TIMEOUT_S")
+    return timedelta(seconds=float(seconds)) if seconds else CLAIM_TIMEOUT
 
 
 @job(15)

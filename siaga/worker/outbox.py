@@ -31,7 +31,9 @@ log = logging.getLogger("siaga.worker.outbox")
 BATCH = 200
 MAX_ATTEMPTS = 5
 RETRY_AFTER = timedelta(seconds=5)
-CLAIM_TIMEOUT = timedelta(seconds=60)  # a claim older than this without a result: its sender died
+# A claim older than this without a result: its sender died (longer than any send, siaga/worker/webpush.py's
+# SEND_TIMEOUT_S; OUTBOX_CLAIM_TIMEOUT_S sets it, e.g. shorter for the worker-kill test).
+CLAIM_TIMEOUT = timedelta(seconds=60)
 END_STATES = frozenset({"sent", "gone"})
 DELIVERIES = EventDelivery.__table__
 
@@ -45,7 +47,8 @@ class PassReport:
     dispatched: int = 0
 
 
-def deliver_pending(session: Session, channels: list[Channel], *, batch: int = BATCH) -> PassReport:
+def deliver_pending(session: Session, channels: list[Channel], *, batch: int = BATCH,
+                    claim_timeout: timedelta = CLAIM_TIMEOUT) -> PassReport:
     report = PassReport()
     events = session.scalars(select(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None))
                              .order_by(OutboxEvent.id).limit(batch)).all()
@@ -56,7 +59,7 @@ def deliver_pending(session: Session, channels: list[Channel], *, batch: int = B
         settled = True
         for channel in channels:
             for recipient in list(channel.recipients(session, event)):
-                settled &= _deliver_one(session, channel, event, recipient, report)
+                settled &= _deliver_one(session, channel, event, recipient, report, claim_timeout)
             session.commit()
         if settled:
             done.append(event.id)
@@ -67,9 +70,10 @@ def deliver_pending(session: Session, channels: list[Channel], *, batch: int = B
     return report
 
 
-def _deliver_one(session: Session, channel: Channel, event: OutboxEvent, recipient: str, report: PassReport) -> bool:
+def _deliver_one(session: Session, channel: Channel, event: OutboxEvent, recipient: str, report: PassReport,
+                 claim_timeout: timedelta) -> bool:
     """Claim, send and record one delivery; True when it needs nothing more (in an end state)."""
-    attempt = _claim(session, channel.name, event.id, recipient)
+    attempt = _claim(session, channel.name, event.id, recipient, claim_timeout)
     if attempt is None:
         return _settled(session, channel.name, event.id, recipient)
     try:
@@ -91,7 +95,7 @@ def _deliver_one(session: Session, channel: Channel, event: OutboxEvent, recipie
     return True
 
 
-def _claim(session: Session, channel: str, event_id: int, recipient: str) -> int | None:
+def _claim(session: Session, channel: str, event_id: int, recipient: str, claim_timeout: timedelta) -> int | None:
     """Claim the delivery (committed before any send); its attempt number, or None if it is not ours to send
     now (sent, gone, being sent, failed too often or too recently)."""
     now = utcnow()
@@ -106,7 +110,7 @@ def _claim(session: Session, channel: str, event_id: int, recipient: str) -> int
         _key(channel, event_id, recipient))).one()
     due = (row.status == "failed" and row.attempts < MAX_ATTEMPTS
            and row.claimed_at <= now - RETRY_AFTER * row.attempts) or (
-        row.status == "claimed" and row.claimed_at <= now - CLAIM_TIMEOUT and row.attempts < MAX_ATTEMPTS)
+        row.status == "claimed" and row.claimed_at <= now - claim_timeout and row.attempts < MAX_ATTEMPTS)
     if not due:
         session.rollback()
         return None

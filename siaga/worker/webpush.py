@@ -75,8 +75,9 @@ class WebPushChannel:
             raise Gone(recipient)  # unsubscribed, or its login ended, since it was named
         body = payload(session, event)
         headers = {"Urgency": urgency(event)}
-        if event.kind == K.ROUTE_CHANGED.value:
-            headers["Topic"] = "route"  # a newer route change replaces one the phone has not fetched yet
+        # A push service keeps one undelivered message per topic: a newer route change replaces one the phone
+        # has not fetched yet, and an event sent twice (killed between sending and recording) waits once.
+        headers["Topic"] = "route" if event.kind == K.ROUTE_CHANGED.value else f"event-{event.id}"
         try:
             webpush({"endpoint": subscription.endpoint, "keys": {"p256dh": subscription.p256dh,
                                                                   "auth": subscription.auth}},

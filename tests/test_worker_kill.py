@@ -1,0 +1,166 @@
+"""The worker killed with -9 twice mid-delivery and started again: every event reaches every device, and a
+(event, device) pair reaches the push service twice at most once per kill.
+
+`flask --app wsgi worker` runs as a subprocess against its own database (a SQLite file, or a schema of
+TEST_DATABASE_URL's PostgreSQL) and the local push service (tests/push_service.py), which verifies and
+decrypts each push. What the design guarantees (siaga/worker/outbox.py): a delivery is claimed (committed)
+before it is sent and recorded after, so
+- nothing is lost: a claim whose sender died is retried after the claim timeout (OUTBOX_CLAIM_TIMEOUT_S,
+  2 s here), and events stay pending until each of their deliveries is recorded;
+- a recorded delivery is never sent again; only the one send in flight when the process dies (the push
+  service accepted it, the worker had not recorded it) can be sent a second time: at most one duplicate per
+  kill, carrying the same tag (the event id), so the phone shows it once (field/static/sw.js).
+Exactly-once at the push service cannot hold at that point: RFC 8030 has no idempotency key.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from py_vapid import Vapid
+from py_vapid.utils import b64urlencode
+from sqlalchemy import create_engine, func, select, text, update
+
+from logistics.actor import Actor
+from logistics.events import Event, EventKind, raise_event
+from logistics.models import EventDelivery, OutboxEvent, Tps, User
+from logistics.services.push_subscriptions import subscribe
+from logistics.timeutil import utcnow
+from siaga import create_app
+from siaga.extensions import db
+from tests import push_service as push
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = "siaga_worker_kill"
+EVENTS, DEVICES, KILLS = 60, 3, 2
+DEADLINE_S = 240  # a guard against a hung worker, not a measured bound
+
+
+@pytest.fixture()
+def worker_database(tmp_path):
+    """A database of the suite's kind, of its own: the worker process must see committed rows."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        yield f"sqlite:///{tmp_path}/worker.db"
+        return
+    from siaga.config import normalise_database_url
+
+    url = normalise_database_url(url)
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
+    sep = "&" if "?" in url else "?"
+    yield f"{url}{sep}options=-csearch_path%3D{SCHEMA}"
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture()
+def push_service():
+    service, server = push.start()
+    service.delay_s = 0.01
+    yield service
+    server.shutdown()
+    server.server_close()
+
+
+def prepare(url: str, service: push.PushService) -> tuple[list[int], list[push.Device]]:
+    """Seed, subscribe the medic's devices, raise the events (the seed's own are marked dispatched)."""
+    from flask_migrate import upgrade
+
+    from siaga.seeding import seed_demo
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        seed_demo(db.session, demo_password="worker-kill-test")
+        session = db.session
+        session.execute(update(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None)).values(dispatched_at=utcnow()))
+        medic = session.scalar(select(User).where(User.username == "medis"))
+        devices = [service.subscribe() for _ in range(DEVICES)]
+        for device in devices:
+            keys = device.subscription_json()["keys"]
+            subscribe(session, Actor.from_user(medic), device.endpoint, keys["p256dh"], keys["auth"], "test")
+        tps_id = session.scalar(select(Tps.id).order_by(Tps.id))
+        for number in range(EVENTS):
+            raise_event(session, Event(EventKind.INCIDENT_REPORTED, "health_incident", number + 1, None,
+                                       {"triage": "merah", "status": "reported", "tps_id": tps_id,
+                                        "medic_station_id": medic.medic_station_id}))
+        session.commit()
+        events = list(session.scalars(select(OutboxEvent.id).where(OutboxEvent.dispatched_at.is_(None))))
+        db.session.remove()
+        db.engine.dispose()
+    return events, devices
+
+
+def start_worker(url: str, vapid_key: str, log: Path) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": url, "SIAGA_ENV": "testing", "VAPID_PRIVATE_KEY": vapid_key,
+           "VAPID_SUBJECT": "mailto:ops@siaga-tps.invalid", "OUTBOX_CLAIM_TIMEOUT_S": "2",
+           "MAP_GRID_REFRESH": "off"}
+    env.pop("TEST_DATABASE_URL", None)
+    with open(log, "ab") as out:
+        return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], cwd=ROOT, env=env,
+                                stdout=out, stderr=subprocess.STDOUT)
+
+
+def wait_for(condition, what: str, worker: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + DEADLINE_S
+    while not condition():
+        if worker.poll() is not None:
+            pytest.fail(f"the worker exited ({worker.returncode}) waiting for {what}:\n{log.read_text()[-3000:]}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up waiting for {what}:\n{log.read_text()[-3000:]}")
+        time.sleep(0.05)
+
+
+@pytest.mark.live
+def test_worker_killed_twice_delivers_every_event_to_every_device_at_most_one_repeat_per_kill(
+        worker_database, push_service, tmp_path, monkeypatch):
+    monkeypatch.setenv("SIAGA_ENV", "testing")
+    events, devices = prepare(worker_database, push_service)
+    total = len(events) * DEVICES
+    assert len(events) == EVENTS
+    key = Vapid()
+    key.generate_keys()
+    vapid_key = b64urlencode(key.private_key.private_numbers().private_value.to_bytes(32, "big"))
+    log = tmp_path / "worker.log"
+    engine = create_engine(worker_database)
+
+    def pending() -> int:
+        with engine.connect() as conn:
+            return conn.scalar(select(func.count()).select_from(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None)))
+
+    worker = start_worker(worker_database, vapid_key, log)
+    try:
+        for kill in range(1, KILLS + 1):
+            # Kill it while it sends: after a part of the pushes, before the last.
+            wait_for(lambda: len(push_service.all()) >= total * kill // (KILLS + 1), f"pushes before kill {kill}",
+                     worker, log)
+            worker.send_signal(signal.SIGKILL)
+            worker.wait()
+            assert len(push_service.all()) < total, "the kill came too late to land mid-delivery"
+            worker = start_worker(worker_database, vapid_key, log)
+        wait_for(lambda: pending() == 0, "every event dispatched", worker, log)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+
+    assert push_service.rejected == []
+    seen = Counter((p.payload["event_id"], p.endpoint) for p in push_service.all())
+    expected = {(event, device.endpoint) for event in events for device in devices}
+    assert set(seen) == expected  # every event reached every device, and nothing else was sent
+    repeats = {pair: count for pair, count in seen.items() if count > 1}
+    assert len(repeats) <= KILLS and all(count == 2 for count in repeats.values()), repeats
+    assert all(p.payload["tag"] == f"siaga-{p.payload['event_id']}" for p in push_service.all())
+    with engine.connect() as conn:
+        statuses = Counter(conn.scalars(select(EventDelivery.status).where(EventDelivery.channel == "webpush")))
+    assert statuses == {"sent": total}
+    engine.dispose()
