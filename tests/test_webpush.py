@@ -12,6 +12,7 @@ import pytest
 from py_vapid import Vapid
 from sqlalchemy import func, select, update
 
+from logistics.actor import Actor
 from logistics.models import EventDelivery, HealthIncident, OutboxEvent, PushSubscription, User
 from logistics.services.accounts import change_password, revoke_sessions
 from logistics.services.incidents import report_incident
@@ -282,3 +283,24 @@ def test_field_pages_and_the_dashboard_offer_notifications_to_the_roles_that_get
         html = browser(app, session, username).get(page, follow_redirects=True).get_data(as_text=True)
         assert 'id="push-toggle"' in html and "Aktifkan notifikasi" in html, username
     assert 'id="push-toggle"' not in browser(app, session, "admin").get("/dashboard").get_data(as_text=True)
+
+
+def test_the_officer_hears_the_meal_arrived_and_nobody_else(app, session, actor_for, push_service, outbox):
+    from logistics.models import DeliveryStatus as S
+    from logistics.services.deliveries import advance_delivery
+    from tests.factories import meal
+
+    officer_phone, medic_phone = push_service.subscribe(), push_service.subscribe()
+    assert subscribe(browser(app, session, "petugas"), officer_phone).status_code == 201
+    assert subscribe(browser(app, session, "medis"), medic_phone).status_code == 201
+    lunch = meal(session, actor_for("petugas").tps_id)
+    advance_delivery(session, Actor.system(), lunch.id, S.DISPATCHED)
+    advance_delivery(session, Actor.system(), lunch.id, S.ARRIVED)
+
+    outbox()
+
+    assert push_service.rejected == [] and push_service.to(medic_phone) == []
+    [got] = push_service.to(officer_phone)
+    assert got.payload["kind"] == "delivery.arrived" and got.payload["title"] == "Makanan sampai — konfirmasi"
+    assert got.payload["url"] == f"/lapangan/tps/{lunch.tps_id}/kiriman" and got.urgency == "normal"
+    assert got.payload["body"] == f"TPS {lunch.tps.code}"
