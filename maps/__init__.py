@@ -9,11 +9,10 @@ bp = Blueprint("maps", __name__, template_folder="templates", static_folder="sta
 
 def register(app: Flask) -> None:
     from logistics.models import Role
-    from maps import dashboard, data, exports, grid_refresher, page, records  # noqa: F401  (routes)
+    from maps import dashboard, data, exports, page, records  # noqa: F401  (routes)
     from siaga.auth import register_home
 
     app.register_blueprint(bp)
-    grid_refresher.install(app)
     register_home(Role.COORDINATOR, "maps.dashboard")
     tiles = "https://tile.openstreetmap.org"
     sources = app.config.get("CSP_IMG_SOURCES", "")

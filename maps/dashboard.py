@@ -14,7 +14,7 @@ from logistics.queries.login_readiness import readiness_summary
 from logistics.queries.summary import city_totals, kecamatan_summary, kota_summary
 from maps import bp
 from siaga.election import election_day, election_now, election_window
-from siaga.shared_figures import shared
+from siaga.shared_figures import figure, shared
 from siaga.auth import chosen_kecamatan_ids, kecamatan_scope
 from siaga.auth import login_required
 from siaga.extensions import db
@@ -81,9 +81,10 @@ def _kecamatan_in_kota(kota_id: int, scope: list[int] | None) -> list[int]:
     return ids
 
 
-def _figures(ids: list[int] | None, examples: int) -> dict:
+@figure("dashboard")
+def _figures(ids: tuple[int, ...] | None, examples: int) -> dict:
     """Everything the page shows that the database computes, for one scope; shared between requests
-    for a few seconds (siaga.shared_figures)."""
+    for a few seconds and kept fresh by the worker (siaga.shared_figures)."""
     now = election_now()
     start, end = election_window()
     rows = kecamatan_summary(db.session, now, start, end, ids)
@@ -128,8 +129,8 @@ def dashboard(query: dict):
     if kota_id is not None:
         ids = _kecamatan_in_kota(kota_id, scope)
     single = ids is not None and len(ids) == 1
-    key = ("dashboard", None if ids is None else tuple(sorted(ids)), single)
-    figures = shared(key, lambda: _figures(ids, ALERTS_SHOWN if single else EXAMPLES_PER_SOURCE))
+    figures = shared("dashboard", ids=None if ids is None else tuple(sorted(ids)),
+                     examples=ALERTS_SHOWN if single else EXAMPLES_PER_SOURCE)
     kec_rows = figures["rows"]
     by_kota = figures["kota_rows"] is not None
     rows = figures["kota_rows"] if by_kota else kec_rows

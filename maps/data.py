@@ -3,7 +3,8 @@
 /map/data/tps.geojson?bbox=minlon,minlat,maxlon,maxlat&zoom=Z&color=status|meals
   zoom >= DETAIL_ZOOM and at most MAX_POINTS TPS in view: one feature per TPS (clustered by the page);
   otherwise: one feature per grid cell (`aggregate: true`, count, opened, closed), read from the stored
-  counts (`map_grid_cell`, refreshed in the background; counted live only for a zoom finer than stored).
+  counts (`map_grid_cell`, refreshed by the worker; counted live for a zoom finer than stored, and while
+  the counts are behind with the worker down).
 /map/data/incidents.geojson, /map/data/stations.geojson, /map/data/facilities.geojson?bbox=...
 /map/data/boundaries/<kota|kecamatan|kelurahan>.geojson?bbox=...&zoom=Z: outlines simplified for the zoom.
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 import hashlib
 
 import marshmallow as ma
-from flask import Response, current_app, jsonify, request, url_for
+from flask import Response, jsonify, request, url_for
 from sqlalchemy import select
 
 from logistics.models import MedicStation, Person, PersonRole, Role
@@ -35,6 +36,7 @@ from siaga.extensions import db
 from siaga.fields import FormChoice, FormInt, Translated, bad_text
 from siaga.forms import FormSchema, with_query
 from siaga.i18n import _, current_language, label, lazy_gettext
+from siaga.worker.heartbeat import worker_alive
 
 DETAIL_ZOOM = 10  # below this, always grid cells
 MAX_POINTS = 2000  # more TPS than this in view: grid cells too
@@ -116,14 +118,11 @@ def tps_geojson(query: dict):
 def _grid(box: mp.BBox, zoom: int) -> Response:
     """Grid cells from the stored counts. They may be a refresh behind the data (seconds): a zoomed-out
     view is where a live count would touch the most rows, and at national scale TPS change every moment.
-    When the counts are behind, the background refresher is woken (it runs at most every few seconds,
-    and only one process at a time does the work)."""
+    The worker counts them again after a change (siaga/worker/jobs.py, `refresh_map_grid`); counts behind
+    the data while the worker is down would never catch up, so then the request counts live (slower)."""
     state = mp.grid_state(db.session)
-    if state is None or state.source != source_version(db.session):
-        refresher = current_app.extensions.get("siaga_grid_refresher")
-        if refresher is not None:
-            refresher.kick()
-    if state is None:  # never counted (a fresh database): count live until the first refresh
+    if state is None or (state.source != source_version(db.session) and not worker_alive(db.session)):
+        # never counted (a fresh database), or nobody counting: count live
         return _conditional(versions(db.session, "tps", "kelurahan"), lambda: _cells(box, zoom, live=True))
     return _conditional(f"grid|{state.source}|{state.refreshed_at.isoformat()}", lambda: _cells(box, zoom))
 

@@ -32,6 +32,7 @@ from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
 from siaga.extensions import db
+from siaga.shared_figures import figure, shared
 
 access_log = logging.getLogger("siaga.access")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
@@ -171,23 +172,24 @@ class StateCollector:
 
 def _alert_counts() -> dict[tuple[str, str], int]:
     from siaga.election import election_day
-    from siaga.shared_figures import shared
 
-    return shared(("metrics-open-alerts", election_day()), _count_alerts)
+    return shared("metrics-open-alerts", day=election_day())
 
 
-def _count_alerts() -> dict[tuple[str, str], int]:
+@figure("metrics-open-alerts")
+def _count_alerts(day) -> dict[tuple[str, str], int]:
     from logistics.queries.alerts import alert_counts
-    from siaga.election import election_now, election_window
+    from logistics.timeutil import wib_day
+    from siaga.election import clock_within
 
     def failed(source: str, error: Exception) -> None:
         # A broken source must not turn /metrics into a 500: the others are still counted.
         logging.getLogger("siaga.metrics").error("alert source %s failed in /metrics: %r", source, error)
         ALERT_SOURCE_FAILURES.labels(source=source).inc()
 
-    start, end = election_window()
+    start, end = wib_day(day)
     counts: dict[tuple[str, str], int] = {}
-    for c in alert_counts(db.session, election_now(), start, end, on_error=failed):
+    for c in alert_counts(db.session, clock_within(start, end), start, end, on_error=failed):
         counts[(c.kind, c.severity)] = counts.get((c.kind, c.severity), 0) + c.n
     return counts
 

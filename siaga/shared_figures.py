@@ -1,29 +1,31 @@
-"""Figures computed once and stored for every process and app server, refreshed in the background.
+"""Figures computed once and stored for every process and app server; the worker keeps them fresh.
 
 At national scale one dashboard's aggregates read millions of rows (seconds of database time); the page
-refreshes itself every 30 s and many coordinators, on many app servers, watch the same areas. So the
-figures of a scope are computed by one process and stored in `figure_snapshot` (as JSON,
-siaga/figure_codec.py), and every process serves that one snapshot:
+refreshes itself every 30 s and many coordinators, on many app servers, watch the same areas. So each
+figure is a function registered by name (`@figure("dashboard")`), asked for with keyword arguments
+(`shared("dashboard", ids=..., examples=...)`); its value for those arguments is stored in
+`figure_snapshot` (as JSON, siaga/figure_codec.py, with the name and arguments), and every process
+serves that one snapshot:
 
-* younger than `FIGURES_SHARE_S` (default 15 s): served as they are;
-* older: still served at once, while the one process that claims the refresh (a conditional UPDATE of
-  `refresh_claimed_until`, so one claimant across all servers) computes them again in a background
-  thread; the page shows when they were computed;
-* missing, or older than `MAX_AGE_FACTOR` times the share time (nobody asked for a while, or refreshes
-  keep failing): computed in the request and stored.
+* younger than `FIGURES_SHARE_S` (default 15 s): served as it is;
+* older: still served at once, and marked wanted (`wanted_at`, one conditional UPDATE per staleness, so
+  many readers cost one write); the worker (`refresh_wanted_figures` in siaga/worker/jobs.py) computes
+  the wanted ones again by name and stores them. Web workers start no threads;
+* missing, or older than `MAX_AGE_FACTOR` times the share time (a scope nobody asked for a while, or the
+  worker down): computed in the request, synchronously, and stored. So the pages work without a worker
+  (the e2e live server, a worker outage), their figures at most that old.
 
-0 turns sharing off, as the tests do. The snapshot is read in the request's own transaction; claims and
+0 turns sharing off, as the tests do. The snapshot is read in the request's own transaction; marks and
 stores commit on a connection of their own, and if one fails (the database busy) the request still gets
-its figures, computed.
+its figures.
 """
 from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import delete, or_, select, update
@@ -35,40 +37,50 @@ from logistics.timeutil import utcnow
 from siaga import figure_codec
 from siaga.extensions import db
 
-T = TypeVar("T")
 SHARE_S = 15
 MAX_AGE_FACTOR = 8
-CLAIM_S = 120  # a refresh not stored by then is taken as dead: another process may claim it
 KEEP = timedelta(days=1)  # snapshots of scopes nobody asked for since are deleted
 TABLE = FigureSnapshot.__table__
+FIGURES: dict[str, Callable[..., Any]] = {}
 log = logging.getLogger("siaga.shared_figures")
+
+
+def figure(name: str):
+    """Register `function(**params)` as the figure `name`: what the worker calls to compute it again. It
+    runs in an app context without a request, so everything it depends on comes in its params."""
+    def register(function):
+        if FIGURES.get(name, function) is not function:
+            raise ValueError(f"figure {name!r} is registered twice")
+        FIGURES[name] = function
+        return function
+    return register
 
 
 def share_seconds() -> float:
     return float(current_app.config.get("FIGURES_SHARE_S", 0 if current_app.testing else SHARE_S))
 
 
-def shared(key: tuple, compute: Callable[[], T]) -> T:
-    """The figures `compute()` returns for `key` (what they are for: view, day, scope...), shared."""
+def shared(name: str, **params):
+    """The figure `name` for `params` (JSON-able by siaga/figure_codec.py: numbers, strings, dates, tuples)."""
+    compute = FIGURES[name]
     ttl = share_seconds()
     if not ttl:
-        return compute()
-    digest = hashlib.sha256(repr(key).encode()).hexdigest()
+        return compute(**params)
+    encoded = figure_codec.dumps(params)
+    digest = hashlib.sha256(f"{name}\n{encoded}".encode()).hexdigest()
     stored = _read(digest)
     if stored is not None:
         computed_at, body = stored
         age = (utcnow() - computed_at).total_seconds()
         if age < ttl * MAX_AGE_FACTOR:
-            if age >= ttl and _claim(digest, computed_at):
-                app = current_app._get_current_object()
-                threading.Thread(target=_refresh, args=(app, digest, compute), daemon=True,
-                                 name="shared-figures").start()
+            if age >= ttl:
+                _want(digest, computed_at)
             try:
                 return figure_codec.loads(body)
             except (ValueError, TypeError, KeyError):
                 log.warning("stored figures unreadable; computing them", exc_info=True)
-    value = compute()
-    _store(digest, value)
+    value = compute(**params)
+    _store(digest, name, encoded, value)
     return value
 
 
@@ -76,42 +88,58 @@ def _read(digest: str):
     return db.session.execute(select(TABLE.c.computed_at, TABLE.c.body).where(TABLE.c.key == digest)).first()
 
 
-def _claim(digest: str, seen_computed_at) -> bool:
-    """Whether this process refreshes the snapshot: only if nobody else is, and nobody has since."""
-    now = utcnow()
+def _want(digest: str, seen_computed_at) -> None:
+    """Ask the worker for them again, once per staleness (not on every reader's request)."""
     try:
         with db.engine.begin() as connection:
-            return connection.execute(
-                update(TABLE).where(TABLE.c.key == digest, TABLE.c.computed_at == seen_computed_at,
-                                    or_(TABLE.c.refresh_claimed_until.is_(None), TABLE.c.refresh_claimed_until < now))
-                .values(refresh_claimed_until=now + timedelta(seconds=CLAIM_S))).rowcount == 1
+            connection.execute(update(TABLE).where(
+                TABLE.c.key == digest, TABLE.c.computed_at == seen_computed_at,
+                or_(TABLE.c.wanted_at.is_(None), TABLE.c.wanted_at < TABLE.c.computed_at)).values(wanted_at=utcnow()))
     except SQLAlchemyError:
-        log.warning("could not claim a refresh of stored figures", exc_info=True)
-        return False
+        log.warning("could not mark stored figures wanted", exc_info=True)
 
 
-def _store(digest: str, value) -> None:
+def _store(digest: str, name: str, params: str, value) -> None:
     """Insert or replace the snapshot (two processes storing a new scope at once both succeed), and drop
     those of scopes nobody asked for in a day."""
     body = figure_codec.dumps(value)
     now = utcnow()
     try:
         with db.engine.begin() as connection:
-            statement = upsert_insert(connection)(TABLE).values(key=digest, computed_at=now, refresh_claimed_until=None,
-                                                                 body=body)
+            statement = upsert_insert(connection)(TABLE).values(key=digest, figure=name, params=params,
+                                                                 computed_at=now, wanted_at=None, body=body)
             connection.execute(statement.on_conflict_do_update(index_elements=[TABLE.c.key], set_={
-                name: statement.excluded[name] for name in ("computed_at", "refresh_claimed_until", "body")}))
+                column: statement.excluded[column] for column in ("computed_at", "wanted_at", "body")}))
             connection.execute(delete(TABLE).where(TABLE.c.computed_at < now - KEEP))
     except SQLAlchemyError:
         log.warning("could not store figures", exc_info=True)
 
 
-def _refresh(app, digest: str, compute: Callable) -> None:
-    try:
-        with app.app_context():
-            _store(digest, compute())
-    except Exception:  # noqa: BLE001  (the claim lapses after CLAIM_S; the last figures stay meanwhile)
-        log.exception("refreshing shared figures failed")
+def refresh_wanted() -> int:
+    """Compute again every stored figure a reader found stale since it was computed (the worker's job).
+    A figure that fails stays wanted and is tried on the next run; one whose name is no longer registered
+    is deleted. Returns how many were stored."""
+    wanted = db.session.execute(select(TABLE.c.key, TABLE.c.figure, TABLE.c.params)
+                                .where(TABLE.c.wanted_at >= TABLE.c.computed_at)).all()
+    db.session.rollback()  # no transaction held open while computing
+    stored = 0
+    for key, name, params in wanted:
+        compute = FIGURES.get(name)
+        if compute is None:
+            with db.engine.begin() as connection:
+                connection.execute(delete(TABLE).where(TABLE.c.key == key))
+            continue
+        try:
+            value = compute(**figure_codec.loads(params))
+        except Exception:  # noqa: BLE001 - one figure's failure must not keep the others stale
+            log.exception("computing figure %s failed", name)
+            db.session.rollback()
+            continue
+        finally:
+            db.session.rollback()  # each figure reads its own consistent view
+        _store(key, name, params, value)
+        stored += 1
+    return stored
 
 
 def forget() -> None:

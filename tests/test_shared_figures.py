@@ -6,12 +6,11 @@ production) and empty that table afterwards; they do not use the rolled-back `se
 from __future__ import annotations
 
 import re
-import threading
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from logistics.models import FigureSnapshot, Role, User
 from logistics.queries.alerts import Alert
@@ -20,6 +19,7 @@ from maps.dashboard import _figures
 from siaga import create_app, figure_codec, shared_figures
 from siaga.auth import new_session_values
 from siaga.extensions import db
+from siaga.worker import run_job
 
 TABLE = FigureSnapshot.__table__
 
@@ -32,9 +32,6 @@ def sharing(app):
         shared_figures.forget()
     yield app
     app.config.pop("FIGURES_SHARE_S")
-    for thread in threading.enumerate():
-        if thread.name == "shared-figures":
-            thread.join(10)
     with app.app_context():
         shared_figures.forget()
         db.session.remove()
@@ -51,14 +48,28 @@ def coordinator_client(app):
     return client
 
 
-def counting(value):
-    calls = []
+CALLS: list[tuple] = []
+ANSWER = {"n": 1}
 
-    def compute():
-        calls.append(1)
-        return value
 
-    return compute, calls
+@shared_figures.figure("test-view")
+def view_figures(scope: int, day=None):
+    """A registered figure whose answer the test sets, counting its computations."""
+    CALLS.append((scope, day))
+    return {"n": ANSWER["n"], "scope": scope}
+
+
+@pytest.fixture()
+def counting():
+    CALLS.clear()
+    ANSWER["n"] = 1
+    return CALLS
+
+
+def age_all(seconds: float) -> None:
+    with db.engine.begin() as connection:
+        connection.execute(update(TABLE).values(computed_at=datetime.now(timezone.utc) - timedelta(seconds=seconds)))
+    db.session.rollback()  # the next read sees it, as the next request would
 
 
 def test_the_dashboards_figures_come_back_from_json_as_they_were(app):
@@ -94,56 +105,81 @@ def test_a_type_the_codec_does_not_know_is_refused_when_stored():
         figure_codec.loads('{"$enum": ["os", "name", "posix"]}')  # never code named by the snapshot
 
 
-def test_figures_computed_by_one_process_are_served_by_another(sharing, database_url):
-    compute, calls = counting({"n": 1})
+def test_figures_computed_by_one_process_are_served_by_another(sharing, database_url, counting):
     with sharing.test_request_context("/"):
-        assert shared_figures.shared(("view", 1), compute) == {"n": 1}
+        assert shared_figures.shared("test-view", scope=1) == {"n": 1, "scope": 1}
         db.session.remove()
+    ANSWER["n"] = 2
     other = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "FIGURES_SHARE_S": 15})  # another worker
     with other.test_request_context("/"):
-        compute_there, calls_there = counting({"n": 2})
-        assert shared_figures.shared(("view", 1), compute_there) == {"n": 1}
-        assert shared_figures.shared(("view", 2), compute_there) == {"n": 2}  # another scope: its own
+        assert shared_figures.shared("test-view", scope=1) == {"n": 1, "scope": 1}
+        assert shared_figures.shared("test-view", scope=2) == {"n": 2, "scope": 2}  # another scope: its own
         db.session.remove()
         db.engine.dispose()
-    assert (len(calls), len(calls_there)) == (1, 1)
+    assert counting == [(1, None), (2, None)]
 
 
-def test_stale_figures_are_served_at_once_while_one_process_refreshes_them(sharing):
+def test_stale_figures_are_served_at_once_and_the_worker_computes_them_again(sharing, counting):
+    day = date(2025, 8, 27)
     with sharing.test_request_context("/"):
-        shared_figures.shared(("view",), lambda: {"n": 1})
-        with db.engine.begin() as connection:  # computed a minute ago: stale, not too old
-            connection.execute(update(TABLE).values(computed_at=datetime.now(timezone.utc) - timedelta(seconds=60)))
-            seen = connection.execute(select(TABLE.c.key, TABLE.c.computed_at)).one()
-        assert shared_figures._claim(seen.key, seen.computed_at)
-        assert not shared_figures._claim(seen.key, seen.computed_at)  # one claimant, whatever the server
+        shared_figures.shared("test-view", scope=1, day=day)
+        shared_figures.shared("test-view", scope=2, day=day)
+        age_all(60)  # computed a minute ago: stale, not too old
+        ANSWER["n"] = 2
+        assert shared_figures.refresh_wanted() == 0  # nobody asked since: nothing computed
+        assert shared_figures.shared("test-view", scope=1, day=day) == {"n": 1, "scope": 1}  # the old ones, at once
+        assert shared_figures.shared("test-view", scope=1, day=day) == {"n": 1, "scope": 1}
+        assert len(counting) == 2  # not computed by the requests
+        db.session.rollback()  # a new transaction: see what the marks committed
+        wanted = db.session.execute(select(TABLE.c.figure, TABLE.c.wanted_at).where(TABLE.c.wanted_at.is_not(None))).all()
+        assert [w.figure for w in wanted] == ["test-view"]  # marked once for the worker
+        db.session.remove()
+    with sharing.app_context():  # the worker: no request
+        assert shared_figures.refresh_wanted() == 1
+        assert counting[-1] == (1, day)  # by name, with the reader's params (the date came back a date)
+        assert shared_figures.refresh_wanted() == 0  # done: no longer wanted
+        db.session.remove()
+    with sharing.test_request_context("/"):
+        assert shared_figures.shared("test-view", scope=1, day=day) == {"n": 2, "scope": 1}  # the refreshed ones
+        assert shared_figures.shared("test-view", scope=2, day=day) == {"n": 1, "scope": 2}  # not asked: as it was
+        db.session.remove()
+
+
+def test_the_worker_job_refreshes_wanted_figures(sharing, counting):
+    from siaga.worker import JOBS, jobs  # noqa: F401  (registers the jobs)
+
+    refresh_job = next(j for j in JOBS if j.name == "refresh_wanted_figures")
+    assert refresh_job.enabled(sharing)
+    with sharing.test_request_context("/"):
+        shared_figures.shared("test-view", scope=1)
+        age_all(60)
+        ANSWER["n"] = 3
+        shared_figures.shared("test-view", scope=1)
+        db.session.remove()
+    assert run_job(sharing, refresh_job) == 1
+    with sharing.test_request_context("/"):
+        assert shared_figures.shared("test-view", scope=1)["n"] == 3
+        db.session.remove()
+
+
+def test_a_figure_no_longer_registered_is_dropped_not_computed(sharing, counting):
+    with sharing.test_request_context("/"):
+        shared_figures.shared("test-view", scope=1)
         with db.engine.begin() as connection:
-            connection.execute(update(TABLE).values(refresh_claimed_until=None))
-        db.session.remove()
-    started = threading.Event()
-
-    def slow_compute():
-        started.set()
-        return {"n": 2}
-
-    with sharing.test_request_context("/"):
-        assert shared_figures.shared(("view",), slow_compute) == {"n": 1}  # the old ones, at once
-        db.session.remove()
-    assert started.wait(10)
-    for thread in threading.enumerate():
-        if thread.name == "shared-figures":
-            thread.join(10)
-    with sharing.test_request_context("/"):
-        assert shared_figures.shared(("view",), lambda: {"n": 3}) == {"n": 2}  # the refreshed ones
+            connection.execute(update(TABLE).values(figure="gone", wanted_at=datetime.now(timezone.utc)))
+        db.session.rollback()
+        assert shared_figures.refresh_wanted() == 0
+        assert db.session.scalar(select(func.count()).select_from(TABLE)) == 0
         db.session.remove()
 
 
-def test_figures_nobody_asked_for_in_a_while_are_computed_in_the_request(sharing):
+def test_figures_nobody_asked_for_in_a_while_are_computed_in_the_request(sharing, counting):
+    """Also what happens with no worker (the e2e live server, an outage): the pages still work."""
     with sharing.test_request_context("/"):
-        shared_figures.shared(("view",), lambda: {"n": 1})
-        with db.engine.begin() as connection:
-            connection.execute(update(TABLE).values(computed_at=datetime.now(timezone.utc) - timedelta(hours=1)))
-        assert shared_figures.shared(("view",), lambda: {"n": 2}) == {"n": 2}
+        shared_figures.shared("test-view", scope=1)
+        age_all(3600)
+        ANSWER["n"] = 2
+        assert shared_figures.shared("test-view", scope=1)["n"] == 2
         db.session.remove()
 
 

@@ -1,7 +1,6 @@
 """The dashboard's per-kecamatan figures (logistics.queries.summary), for one election day."""
 from __future__ import annotations
 
-from datetime import time, timedelta
 from urllib.parse import urlencode
 
 import marshmallow as ma
@@ -17,10 +16,10 @@ from logistics.errors import out_of_scope
 from logistics.models import Kecamatan
 from logistics.permissions.read_scope import kecamatan_ids, require_kecamatan_view
 from logistics.queries.summary import city_totals, kecamatan_summary
-from logistics.timeutil import wib
+from logistics.timeutil import wib_day
 from siaga.election import clock_within, election_day
 from siaga.extensions import db
-from siaga.shared_figures import shared
+from siaga.shared_figures import figure, shared
 
 DEFAULT_PAGE, MAX_PAGE = 100, 1000
 blp = Blueprint("api_summary", __name__, url_prefix="/api/v1", description="Dashboard figures")
@@ -85,6 +84,33 @@ def _after(cursor: str | None) -> str | None:
         raise invalid_cursor()
 
 
+def _scope(ids: tuple[int, ...] | None, kota_id: int | None):
+    scope = select(Kecamatan.id, Kecamatan.kode_kemendagri).order_by(Kecamatan.kode_kemendagri)
+    if ids is not None:
+        scope = scope.where(Kecamatan.id.in_(ids))
+    if kota_id is not None:
+        scope = scope.where(Kecamatan.kota_id == kota_id)
+    return scope
+
+
+@figure("summary-page")
+def _page_of_figures(day, ids: tuple[int, ...] | None, kota_id: int | None, after: str | None, limit: int):
+    """One page of kecamatan (one more than `limit`: is there a next?) and the figures of the page's."""
+    start, end = wib_day(day)
+    scope = _scope(ids, kota_id)
+    page = db.session.execute(scope.where(Kecamatan.kode_kemendagri > after) if after else scope).fetchmany(limit + 1)
+    rows = kecamatan_summary(db.session, clock_within(start, end), start, end,
+                             [k_id for k_id, _ in page[:limit]]) if page else []
+    return page, rows
+
+
+@figure("summary-city")
+def _city_figures(day, ids: tuple[int, ...] | None, kota_id: int | None):
+    start, end = wib_day(day)
+    in_scope = ids if kota_id is None else [k_id for k_id, _ in db.session.execute(_scope(ids, kota_id))]
+    return city_totals(kecamatan_summary(db.session, clock_within(start, end), start, end, in_scope))
+
+
 @blp.route("/summary", methods=["GET"])
 @requires("read:summary")
 @blp.arguments(SummaryArgs, location="query", as_kwargs=False)
@@ -93,8 +119,6 @@ def summary(args):
     """Per-kecamatan figures of the day, a page at a time (by Kemendagri code), and the totals over the
     whole scope (the coordinators' dashboard)."""
     day = args.get("date") or election_day()
-    start, end = wib(day, time(0)), wib(day + timedelta(days=1), time(0))
-    now = clock_within(start, end)
     actor = current_caller().actor
     require_kecamatan_view(actor)
     ids = kecamatan_ids(actor)
@@ -102,28 +126,16 @@ def summary(args):
         if ids is not None and args["kecamatan_id"] not in ids:
             raise out_of_scope("Kecamatan", args["kecamatan_id"])
         ids = [args["kecamatan_id"]]
-    scope = select(Kecamatan.id, Kecamatan.kode_kemendagri).order_by(Kecamatan.kode_kemendagri)
-    if ids is not None:
-        scope = scope.where(Kecamatan.id.in_(ids))
-    if args.get("kota_id") is not None:
-        scope = scope.where(Kecamatan.kota_id == args["kota_id"])
+    # Figures are shared for a few seconds and kept fresh by the worker (siaga.shared_figures), like the
+    # dashboard's; the totals cover every page, so they are computed once for all pages.
+    scope = None if ids is None else tuple(sorted(ids))
     after = _after(args.get("cursor"))
-
-    def page_of_figures():
-        page = db.session.execute(scope.where(Kecamatan.kode_kemendagri > after) if after else scope)
-        page = page.fetchmany(args["limit"] + 1)
-        rows = kecamatan_summary(db.session, now, start, end, [k_id for k_id, _ in page[:args["limit"]]]) if page else []
-        return page, rows
-
-    # Figures are shared for a few seconds (siaga.shared_figures), like the dashboard's; the totals cover
-    # every page, so they are computed once for all pages.
-    scope_key = None if ids is None else tuple(sorted(ids))
-    page, rows = shared(("summary-page", day, scope_key, args.get("kota_id"), after, args["limit"]), page_of_figures)
+    page, rows = shared("summary-page", day=day, ids=scope, kota_id=args.get("kota_id"), after=after,
+                        limit=args["limit"])
+    city = shared("summary-city", day=day, ids=scope, kota_id=args.get("kota_id"))
+    now = clock_within(*wib_day(day))
     more = len(page) > args["limit"]
     page = page[:args["limit"]]
-    in_scope = ids if args.get("kota_id") is None else [k_id for k_id, _ in db.session.execute(scope)]
-    city = shared(("summary-city", day, scope_key, args.get("kota_id")),
-                  lambda: city_totals(kecamatan_summary(db.session, now, start, end, in_scope)))
     next_cursor = encode_cursor([page[-1][1]]) if more else None
     if next_cursor:
         params = [(k, v) for k, v in request.args.items(multi=True) if k != "cursor"] + [("cursor", next_cursor)]

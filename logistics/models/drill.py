@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Date, Float
+from sqlalchemy import Date, Float, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
 from logistics.models.base import Base, UTCDateTime
@@ -14,7 +14,8 @@ DAY_END = timedelta(hours=29)  # 05:00 the next morning: a 24-hour day
 
 
 class DrillClock(Base):
-    """One playing drill (`flask drill`): written when it starts, deleted by `drill --wipe`."""
+    """One drill (`flask drill`): its plan, written when it starts; the worker plays it and records its
+    progress here; deleted by `drill --wipe`."""
 
     __tablename__ = "drill_clock"
 
@@ -22,6 +23,10 @@ class DrillClock(Base):
     day: Mapped[date] = mapped_column(Date, index=True)  # the election day the drill plays
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)  # wall clock at DAY_START of the simulated day
     speed: Mapped[float] = mapped_column(Float)  # simulated seconds per wall-clock second
+    seed: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # the schedule's (same seed, same day)
+    stop_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # wall clock: no event due later is played
+    played: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # schedule events done (or skipped)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # nothing more to play
 
     def wall_time(self, simulated: timedelta) -> datetime:
         """When an event at `simulated` (offset from 00:00 of the simulated day) is played."""

@@ -15,12 +15,14 @@ from logistics.models.base import Base, UTCDateTime
 
 
 class FigureSnapshot(Base):
-    """One scope's figures (`key`: a digest of what they are for), as JSON (siaga/figure_codec.py)."""
+    """One registered figure for some params (`key`: a digest of both), as JSON (siaga/figure_codec.py)."""
 
     __tablename__ = "figure_snapshot"
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    # A process recomputing them holds this until it stores them (or the time passes: it died).
-    refresh_claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    figure: Mapped[str] = mapped_column(String(60))  # the registered compute function's name
+    params: Mapped[str] = mapped_column(Text)  # its keyword arguments, as JSON
+    # A reader found them stale at this time: the worker recomputes them when this is after computed_at.
+    wanted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     body: Mapped[str] = mapped_column(Text)

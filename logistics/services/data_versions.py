@@ -10,13 +10,12 @@ before the commit the noted counters are bumped — one upsert, names in sorted 
 between two transactions), at the very end of the transaction (the row lock is held only for the
 commit itself), on one of SHARDS rows picked at random (two writers seldom wait on the same row). Code
 that writes around the ORM (bulk COPY in the benchmark, Core upserts of derived tables) calls `touch`.
-`after_commit` hands the bumped names to LISTENERS (the map grid's background refresher).
 """
 from __future__ import annotations
 
 import random
 from functools import lru_cache
-from typing import Callable, Iterable
+from typing import Iterable
 
 from sqlalchemy import TextClause, event, text
 from sqlalchemy.orm import Session
@@ -28,8 +27,6 @@ VERSIONED = frozenset({"tps", "delivery", "health_incident", "medic_station", "p
                        "kota", "kecamatan", "kelurahan", "tps_coverage"})
 SHARDS = 8
 _TOUCHED = "data_versions_touched"
-_BUMPED = "data_versions_bumped"
-LISTENERS: list[Callable[[Session, frozenset[str]], None]] = []
 
 
 def touch(session: Session, *names: str) -> None:
@@ -82,15 +79,6 @@ def _bump_before_commit(session: Session) -> None:
     names = session.info.pop(_TOUCHED, None)
     if names:
         bump(session, names)
-        session.info[_BUMPED] = frozenset(names)
-
-
-@event.listens_for(Session, "after_commit")
-def _tell_listeners(session: Session) -> None:
-    names = session.info.pop(_BUMPED, None)
-    if names:
-        for listener in LISTENERS:
-            listener(session, names)
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -1,6 +1,7 @@
 """The worker's jobs: each `@job(seconds)` runs on its interval in the one worker process."""
 from __future__ import annotations
 
+import logging
 import os
 from datetime import timedelta
 
@@ -11,6 +12,7 @@ from siaga.worker import heartbeat, job
 from siaga.worker.channels import channels_for
 from siaga.worker.outbox import CLAIM_TIMEOUT, deliver_pending
 
+log = logging.getLogger("siaga.worker")
 OUTBOX_POLL_S = 0.5  # commit -> the push service: well within the 2 s asked (docs/PERFORMANCE.md)
 
 
@@ -39,3 +41,36 @@ def raise_due_alerts(app: Flask) -> int:
     from siaga.election import election_now, election_window
 
     return scan(db.session, election_now(), *election_window())
+
+
+@job(1, enabled=lambda app: bool(app.config.get("FIGURES_SHARE_S", 0)))
+def refresh_wanted_figures(app: Flask) -> int:
+    """Stored figures a reader found stale (siaga/shared_figures.py), computed again."""
+    from siaga.shared_figures import refresh_wanted
+
+    return refresh_wanted()
+
+
+@job(1, enabled=lambda app: app.config.get("MAP_GRID_REFRESH") == "background")
+def refresh_map_grid(app: Flask):
+    """The zoomed-out map's stored counts (logistics/services/map_grid.py), counted again when TPS changed
+    (a cheap version check otherwise), at most every MAP_GRID_REFRESH_S."""
+    import time
+
+    from logistics.models import MapGridState
+    from logistics.services.map_grid import refresh, source_version
+
+    state = app.extensions.setdefault("siaga_grid_refresh", {"last": float("-inf")})
+    if time.monotonic() - state["last"] < float(app.config.get("MAP_GRID_REFRESH_S", 30)):
+        return None
+    stored = db.session.get(MapGridState, 1)
+    current = stored is not None and stored.source == source_version(db.session)
+    db.session.rollback()  # read only: on SQLite `refresh` would take the write lock even to find nothing to do
+    if current:
+        return None
+    result = refresh(db.session)
+    db.session.commit()
+    if result is not None:
+        state["last"] = time.monotonic()
+        log.info("map grid refreshed: %d cells, %d written, %.2f s", result.cells, result.written, result.seconds)
+    return result
