@@ -52,10 +52,9 @@ def register(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", os.environ.get("RATELIMIT_STORAGE_URI", "siaga-memory://"))
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     # Redis down (several servers share it) must not stop the API: each worker counts in its own memory
-    # meanwhile (limits per worker, not per cluster) and goes back to Redis when it answers again; an
-    # error the fallback does not cover lets the request through. The login throttle fails open too
-    # (siaga.login_throttle). docs/DEPLOY.md, "Redis down".
-    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    # meanwhile (limits per worker, not per cluster: ratelimit_storage.use_as_fallback) and goes back to
+    # Redis when it answers again; an error the fallback does not cover lets the request through. The
+    # login throttle fails open too (siaga.login_throttle). docs/DEPLOY.md, "Redis down".
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     api = SiagaApi(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer",
@@ -66,6 +65,7 @@ def register(app: Flask) -> None:
     docs.document_access(app, api.spec._paths)  # apispec keeps its paths there; no public accessor
     limiter = Limiter(rate_limit_key, app=app, default_limits=[rate_limit],
                       default_limits_exempt_when=lambda: not request.path.startswith("/api/v1/"))
+    ratelimit_storage.use_as_fallback(limiter, app.config["RATELIMIT_STORAGE_URI"])
     app.before_request(check_json_body)
     app.extensions["siaga_api"] = api
     app.extensions["siaga_api_limiter"] = limiter

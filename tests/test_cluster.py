@@ -185,7 +185,7 @@ def test_a_server_stopped_mid_run_loses_nothing_acknowledged(cluster):
 
 def test_with_redis_down_the_api_and_logins_go_on(app, database_url):
     """Redis (rate limits, login throttle) unreachable: no 500s. The API limiter counts in each worker's
-    memory meanwhile (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED); the login throttle lets logins through."""
+    memory meanwhile (api/ratelimit_storage.use_as_fallback); the login throttle lets logins through."""
     from siaga import create_app
     from tests.test_auth import csrf_token
 
