@@ -15,6 +15,7 @@ from logistics.queries.summary import city_totals, kecamatan_summary, kota_summa
 from maps import bp
 from siaga.election import election_day, election_now, election_window
 from siaga.shared_figures import figure, shared
+from siaga.worker.heartbeat import worker_alive
 from siaga.auth import chosen_kecamatan_ids, kecamatan_scope
 from siaga.auth import login_required
 from siaga.extensions import db
@@ -167,6 +168,8 @@ def dashboard(query: dict):
         chosen=query.get("kecamatan"), status_filter=query.get("status", ""), day=election_day(), now=figures["now"],
         export_status=export_statuses(query.get("status", "")),
         readiness=readiness, readiness_roles=(Role.FIELD_OFFICER, Role.COURIER, Role.MEDIC),
+        # Read on every refresh (not stored with the figures): the banner comes and goes with the worker.
+        worker_down=not worker_alive(db.session),
         status_choices=[(title, [(m.value, label(m)) for m in STATUS_ENUMS[subject]])
                         for subject, title in (("tps", _("Status TPS")), ("deliveries", _("Pengiriman")),
                                                ("incidents", pgettext("list", "Kejadian")))],

@@ -1,10 +1,37 @@
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from logistics.models import WorkerHeartbeat
+from logistics.timeutil import utcnow
 from siaga import create_app
+from siaga.worker import heartbeat
 
 
-def test_healthz_ok(client):
+def test_healthz_ok(client, session):
+    heartbeat.beat(session)  # the worker beat just now
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json() == {"status": "ok", "database": "ok", "worker": "ok"}
+
+
+def test_healthz_says_degraded_without_a_worker_and_stays_200(client, session):
+    """The load balancer keeps the server (it can serve pages); monitoring reads why it is degraded."""
+    session.query(WorkerHeartbeat).delete()
+    session.commit()
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert (body["status"], body["database"], body["worker"]) == ("degraded", "ok", "down")
+    assert "no worker heartbeat recorded" in body["reason"]
+    heartbeat.beat(session)
+    session.execute(update(WorkerHeartbeat).values(beat_at=utcnow() - heartbeat.STALE_AFTER - timedelta(seconds=30)))
+    session.commit()
+    body = client.get("/healthz").get_json()
+    assert body["status"] == "degraded" and body["worker"] == "down"
+    assert f"no worker heartbeat for {int(heartbeat.STALE_AFTER.total_seconds()) + 30} s" in body["reason"]
+    heartbeat.beat(session)
+    assert client.get("/healthz").get_json()["status"] == "ok"
 
 
 def test_healthz_503_when_database_is_down(monkeypatch):

@@ -106,6 +106,22 @@ def test_dashboard_charts_a_drill_by_its_simulated_hours(client, session, actor_
     assert _chart(html)[10] == 4 and 'id="drill-note"' not in html
 
 
+def test_dashboard_shows_a_banner_while_the_worker_is_down(client, session):
+    from logistics.models import WorkerHeartbeat
+    from siaga.worker import heartbeat
+
+    login(client, "koordinator")
+    heartbeat.beat(session)
+    assert 'id="worker-down"' not in client.get("/dashboard").get_data(as_text=True)
+    session.query(WorkerHeartbeat).delete()
+    session.commit()
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert 'id="worker-down"' in page and "Pekerja latar mati: notifikasi &amp; peringatan tertunda." in page
+    assert 'id="worker-down"' in client.get("/dashboard?partial=1").get_data(as_text=True)  # the 30 s refresh
+    client.get("/bahasa/en")
+    assert "Background worker down: notifications and alerts delayed." in client.get("/dashboard").get_data(as_text=True)
+
+
 def test_dashboard_scope_for_a_kecamatan_coordinator(client, session):
     login(client, "camat-gerunggang")
     html = client.get("/dashboard").get_data(as_text=True)

@@ -30,6 +30,10 @@ def last_beat(session: Session) -> datetime | None:
     return session.scalar(select(TABLE.c.beat_at).where(TABLE.c.name == NAME))
 
 
+def fresh(seen: datetime | None, now: datetime) -> bool:
+    """Whether a beat last seen at `seen` means the worker is alive at `now`."""
+    return seen is not None and seen >= now - STALE_AFTER
+
+
 def worker_alive(session: Session, now: datetime | None = None) -> bool:
-    seen = last_beat(session)
-    return seen is not None and seen >= (now or utcnow()) - STALE_AFTER
+    return fresh(last_beat(session), now or utcnow())
