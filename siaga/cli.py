@@ -268,8 +268,9 @@ def register_cli(app: Flask) -> None:
     @click.option("--tps", "tps_limit", type=click.IntRange(min=1), default=None, help="Only the first N TPS.")
     @click.option("--wipe", is_flag=True, help="Reset what a drill moved and delete its incidents, then exit.")
     def drill_command(speed: float, seed: int, minutes, tps_limit, wipe: bool) -> None:
-        """Gladi: play a synthetic election day (ELECTION_DATE) through the services, from now."""
-        from logistics.drill.runner import DrillRefused, run_drill, wipe_drill
+        """Gladi: claim a synthetic election day (ELECTION_DATE) for a drill that the worker plays through
+        the services, from now (`flask --app wsgi worker` must run)."""
+        from logistics.drill.runner import DrillRefused, start_drill, wipe_drill
 
         if wipe:
             counts = wipe_drill(db.session)
@@ -277,12 +278,12 @@ def register_cli(app: Flask) -> None:
                        f"{counts['health_incident']} kejadian (catatan audit tetap, berlabel gladi).")
             return
         try:
-            report = run_drill(db.session, election_day(), seed=seed, speed=speed, minutes=minutes,
-                               tps_limit=tps_limit, log=lambda m: click.echo(m, err=True))
+            drill = start_drill(db.session, election_day(), seed=seed, speed=speed, minutes=minutes,
+                                tps_limit=tps_limit)
         except DrillRefused as exc:
             raise click.ClickException(str(exc))
-        click.echo(f"Gladi selesai / drill done: {report.applied} dari {report.events} kejadian, "
-                   f"{len(report.skipped)} dilewati" + (" (berhenti karena --minutes)" if report.stopped_early else ""))
+        click.echo(f"Gladi dicatat / drill recorded (hari {drill.day:%d-%m-%Y}, {speed:g}x, seed {seed}): pekerja latar "
+                   "memainkannya / the worker plays it (flask --app wsgi worker). Hapus / wipe: flask --app wsgi drill --wipe")
 
     @app.cli.command("worker")
     def worker_command() -> None:

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from logistics.actor import Actor
-from logistics.drill.runner import DrillRefused, run_drill, wipe_drill
+from logistics.drill.runner import DrillRefused, play_drills, run_drill, start_drill, wipe_drill
 from logistics.drill.schedule import DrillMeal, DrillTps, DrillWorld, drill_schedule
 from logistics.models import (
     AuditEntry, Delivery, DeliveryKind, DeliveryStatus, DrillClock, HealthIncident, Kecamatan, Tps, TpsStatus, Triage,
@@ -122,6 +122,45 @@ def test_drill_is_bounded_by_minutes_and_paced_by_speed(session, today_plan):
                        clock=lambda: now[0], sleep=sleep)
     assert report.stopped_early and 0 < report.applied < report.events
     assert sum(waits) <= 10 * 60  # 10 wall-clock minutes = 5 hours of the day at 30x
+    wipe_drill(session)
+
+
+def test_the_worker_plays_a_recorded_drill_tick_by_tick_and_survives_a_restart(session, today_plan):
+    """`flask drill` only records the plan; the worker's job (`play_drills`, every second) plays what is
+    due. Killed and started again (its players forgotten), it goes on from the next event."""
+    day, kec_id = today_plan
+    started = utcnow()
+    drill = start_drill(session, day, seed=3, speed=3600, kecamatan_ids=[kec_id], tps_limit=4, clock=lambda: started)
+    assert (drill.played, drill.finished_at) == (0, None)  # recorded, nothing played yet
+
+    def drill_audit() -> int:
+        return session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.actor_label.like("gladi:%")))
+
+    plays: dict = {}
+    assert play_drills(session, started - timedelta(seconds=1), plays) == 0  # nothing due before it starts
+    first = play_drills(session, started + timedelta(seconds=6), plays)  # 11:00 of the drill's day
+    assert not session().in_transaction()  # nothing held open between ticks (SQLite's write turn)
+    session.expire_all()
+    assert 0 < first == session.get(type(drill), drill.id).played == drill_audit()
+    rest = play_drills(session, started + timedelta(seconds=30), {})  # a new worker process, the day over
+    session.expire_all()
+    stored = session.get(type(drill), drill.id)
+    assert stored.finished_at is not None and stored.played == first + rest
+    assert drill_audit() == stored.played  # none played twice, none skipped
+    incidents = session.scalars(select(HealthIncident).where(HealthIncident.drill.is_(True))).all()
+    assert incidents and all(i.closed_at for i in incidents)  # cared for by the restarted player too
+    assert play_drills(session, started + timedelta(seconds=60), plays) == 0  # finished: nothing more
+    wipe_drill(session)
+
+
+def test_cli_drill_records_the_plan_for_the_worker(app, session, today_plan):
+    result = app.test_cli_runner().invoke(args=["drill", "--speed", "30", "--seed", "2", "--tps", "2", "--minutes", "5"])
+    assert result.exit_code == 0, result.output
+    assert "flask --app wsgi worker" in result.output
+    drill = session.scalar(select(DrillClock))
+    assert (drill.speed, drill.seed, drill.played) == (30, 2, 0)
+    assert drill.stop_at - drill.started_at == timedelta(minutes=5)
+    assert session.scalar(select(func.count()).select_from(Tps).where(Tps.drill.is_(True))) == 2
     wipe_drill(session)
 
 

@@ -113,9 +113,19 @@ def claim_day(session: Session, day: date, kecamatan_ids: Iterable[int] | None =
     session.execute(update(Tps).where(Tps.id.in_(tps_ids)).values(drill=True))
     session.execute(update(Delivery).where(Delivery.id.in_([m.id for m in meals])).values(drill=True))
     session.commit()
-    codes = dict(session.execute(select(Tps.id, Tps.code).where(Tps.id.in_(tps_ids))).all())
+    return drill_world(session, day)
+
+
+def drill_world(session: Session, day: date) -> DrillWorld:
+    """The claimed TPS and meal deliveries of `day`, in a fixed order: the schedule is made again from them
+    and the seed whenever the drill's player starts (the worker restarted, say), so it is the same day."""
+    start, end = wib_day(day)
+    tps = session.execute(select(Tps.id, Tps.code).where(Tps.drill.is_(True)).order_by(Tps.code, Tps.id)).all()
+    meals = session.execute(select(Delivery.id, Delivery.tps_id, Delivery.planned_at, Delivery.quantity_planned).where(
+        Delivery.drill.is_(True), Delivery.kind == DeliveryKind.MEAL, Delivery.planned_at >= start,
+        Delivery.planned_at < end).order_by(Delivery.id)).all()
     return DrillWorld(
-        tps=tuple(DrillTps(i, codes[i]) for i in tps_ids),
+        tps=tuple(DrillTps(t.id, t.code) for t in tps),
         meals=tuple(DrillMeal(m.id, m.tps_id, m.planned_at - start, m.quantity_planned) for m in meals),
         facility_ids=tuple(session.scalars(select(HealthFacility.id).order_by(HealthFacility.id))),
     )
@@ -169,73 +179,166 @@ class _Player:
 
     def incident(self, key, tps_id, triage, complaint, patient_kind):
         incident = report_incident(self.session, _officer(tps_id), patient_kind=patient_kind, complaint=complaint,
-                                   triage=triage, tps_id=tps_id, notes="Gladi / drill")
+                                   triage=triage, tps_id=tps_id, notes=_incident_note(key))
         self.incidents[key] = incident.id
 
+    def _incident_id(self, key) -> int:
+        """The drill's incident `key`, reported by this player or by an earlier one (before a restart)."""
+        if key not in self.incidents:
+            found = self.session.scalar(select(HealthIncident.id).where(
+                HealthIncident.drill.is_(True), HealthIncident.notes == _incident_note(key)))
+            if found is None:
+                raise KeyError(key)
+            self.incidents[key] = found
+        return self.incidents[key]
+
     def care(self, key, status, facility_id=None):
-        incident = self.session.get(HealthIncident, self.incidents[key])
+        incident = self.session.get(HealthIncident, self._incident_id(key))
         medic = Actor(role=Role.MEDIC, label=f"{LABEL}:medis-{incident.medic_station_id}",
                       medic_station_id=incident.medic_station_id)
         advance_incident(self.session, medic, incident.id, status, referral_facility_id=facility_id)
+
+
+def _incident_note(key: str) -> str:
+    return f"Gladi / drill ({key})"
+
+
+def start_drill(session: Session, day: date, *, seed: int = 1, speed: float = 30.0, minutes: float | None = None,
+                kecamatan_ids: Iterable[int] | None = None, tps_limit: int | None = None,
+                clock: Callable[[], datetime] = utcnow) -> DrillClock:
+    """Claim the day and record the drill's plan (`drill_clock`): the worker plays it from now
+    (`play_drills`), an event at simulated time t at start + (t - 05:00) / speed, until the day ends or
+    `minutes` of wall-clock time have passed. Commits."""
+    if speed <= 0:
+        raise ValueError("speed must be positive")
+    claim_day(session, day, kecamatan_ids, tps_limit)
+    started = clock()
+    drill = DrillClock(day=day, started_at=started, speed=speed, seed=seed, played=0,
+                       stop_at=started + timedelta(minutes=minutes) if minutes is not None else None)
+    session.add(drill)
+    session.commit()
+    return drill
+
+
+class DrillPlay:
+    """A drill being played: its schedule (made again from the claimed records and the seed) and how far
+    it got. Each event is one service call and one commit, which records the progress with it: a player
+    killed and started again (the worker) goes on from the next event, never plays one twice. It paces
+    itself by in-memory copies of the stored clock: reading the stored row after each event's commit
+    would reload it, opening a transaction that stays open while the player waits (on SQLite: holding
+    the write turn)."""
+
+    def __init__(self, session: Session, drill: DrillClock):
+        self.session, self.id, self.played, self.stop_at = session, drill.id, drill.played, drill.stop_at
+        self.pace = DrillClock(day=drill.day, started_at=drill.started_at, speed=drill.speed)
+        self.events = drill_schedule(drill_world(session, drill.day), drill.seed)
+        self.report = DrillReport(events=len(self.events))
+        self.player = _Player(session)
+        session.rollback()  # read only: no transaction left open
+
+    def next_due(self) -> datetime | None:
+        """When the next event is due; None when the drill has nothing more to play."""
+        if self.played >= len(self.events):
+            return None
+        due = self.pace.wall_time(self.events[self.played].at)
+        if self.stop_at is not None and due > self.stop_at:
+            self.report.stopped_early = True
+            return None
+        return due
+
+    def play_due(self, now: datetime, *, log: Callable[[str], None] = lambda message: None,
+                 sleep: Callable[[float], None] | None = None, clock: Callable[[], datetime] = utcnow) -> int:
+        """Play every event due by `now`; returns how many. With `sleep`, a database that does not answer is
+        waited for (DATABASE_PATIENCE); without, the next call tries again."""
+        done = 0
+        while (due := self.next_due()) is not None and due <= now:
+            if not self._play_one(self.events[self.played], log, sleep, clock):
+                break
+            done += 1
+        return done
+
+    def finish(self, now: datetime) -> None:
+        self.session.execute(update(DrillClock).where(DrillClock.id == self.id).values(finished_at=now))
+        self.session.commit()
+
+    def _advance(self) -> None:
+        self.played += 1
+        self.session.execute(update(DrillClock).where(DrillClock.id == self.id).values(played=self.played))
+
+    def _play_one(self, event: DrillEvent, log, sleep, clock) -> bool:
+        """One event, one commit; an event a rule refuses (a trainee posted that step first) is skipped and
+        logged. A database that is restarting or busy does not end the drill (the demo's day would die with
+        it): the event is played again once it answers."""
+        give_up = clock() + DATABASE_PATIENCE
+        pause = 0.5
+        before = self.played
+        while True:
+            try:
+                try:
+                    with UnitOfWork(self.session) as uow:  # the services flush; the event commits once, here
+                        self.player(event)
+                        self._advance()
+                        uow.commit()
+                    self.report.applied += 1
+                except (DomainError, KeyError) as exc:
+                    self.played = before  # rolled back with the event
+                    reason = getattr(exc, "message", exc)
+                    self.report.skipped.append(f"{event.kind} {event.target}: {reason}")
+                    log(f"lewati / skipped {event.kind} {event.target}: {reason}")
+                    self._advance()
+                    self.session.commit()
+                return True
+            except OperationalError as exc:
+                self.played = before
+                self.session.rollback()
+                if sleep is None:
+                    return False
+                if clock() >= give_up:
+                    raise
+                log(f"database belum menjawab, diulang / database not answering, retrying {event.kind}: "
+                    f"{str(exc.orig).splitlines()[0] if exc.orig else exc}")
+                sleep(pause)
+                pause = min(pause * 2, 5.0)
 
 
 def run_drill(session: Session, day: date, *, seed: int = 1, speed: float = 30.0, minutes: float | None = None,
               kecamatan_ids: Iterable[int] | None = None, tps_limit: int | None = None,
               clock: Callable[[], datetime] = utcnow, sleep: Callable[[float], None] = _time.sleep,
               log: Callable[[str], None] = lambda message: None) -> DrillReport:
-    """Claim the day, then play its schedule from now: an event at simulated time t happens at
-    start + (t - 05:00) / speed. Each event is one service call and one commit; an event a rule
-    refuses (a trainee already posted that step) is skipped and logged. Ends with the day, or after
-    `minutes` of wall-clock time."""
-    if speed <= 0:
-        raise ValueError("speed must be positive")
-    world = claim_day(session, day, kecamatan_ids, tps_limit)
-    events = drill_schedule(world, seed)
-    report = DrillReport(events=len(events))
-    play = _Player(session)
-    started = clock()
-    # The stored clock is for the dashboard (simulated hours); the runner paces by a copy that is not in
-    # the session: reading the stored row after each event's commit would reload it, opening a
-    # transaction that stays open while the runner sleeps (on SQLite: holding the write turn).
-    session.add(DrillClock(day=day, started_at=started, speed=speed))
-    session.commit()
-    pace = DrillClock(day=day, started_at=started, speed=speed)
-    stop_at = started + timedelta(minutes=minutes) if minutes is not None else None
-    for event in events:
-        due = pace.wall_time(event.at)
-        if stop_at is not None and due > stop_at:
-            report.stopped_early = True
-            break
+    """Start a drill and play it to its end in this process, sleeping between events (the tests; the
+    worker plays drills by `play_drills`)."""
+    play = DrillPlay(session, start_drill(session, day, seed=seed, speed=speed, minutes=minutes,
+                                          kecamatan_ids=kecamatan_ids, tps_limit=tps_limit, clock=clock))
+    while (due := play.next_due()) is not None:
         wait = (due - clock()).total_seconds()
         if wait > 0:
             sleep(wait)
-        _play_one(session, play, event, report, log, sleep, clock)
-    return report
+        play.play_due(max(clock(), due), log=log, sleep=sleep, clock=clock)
+    play.finish(clock())
+    return play.report
 
 
-def _play_one(session: Session, play, event, report: DrillReport, log, sleep, clock) -> None:
-    """One event, one commit. A database that is restarting or busy does not end the drill (the demo's
-    day would die with it): the event is played again once it answers, for up to DATABASE_PATIENCE."""
-    give_up = clock() + DATABASE_PATIENCE
-    pause = 0.5
-    while True:
-        try:
-            with UnitOfWork(session) as uow:  # the services flush; the event commits once, here
-                play(event)
-                uow.commit()
-            report.applied += 1
-            return
-        except (DomainError, KeyError) as exc:
-            report.skipped.append(f"{event.kind} {event.target}: {getattr(exc, 'message', exc)}")
-            log(f"lewati / skipped {event.kind} {event.target}: {getattr(exc, 'message', exc)}")
-            return
-        except OperationalError as exc:
-            if clock() >= give_up:
-                raise
-            log(f"database belum menjawab, diulang / database not answering, retrying {event.kind}: "
-                f"{str(exc.orig).splitlines()[0] if exc.orig else exc}")
-            sleep(pause)
-            pause = min(pause * 2, 5.0)
+def play_drills(session: Session, now: datetime, plays: dict[int, DrillPlay],
+                log: Callable[[str], None] = lambda message: None) -> int:
+    """The worker's tick: play what is due of the drill not yet finished (if any), and mark it finished
+    after its last event. `plays` keeps the player between ticks (its schedule is made once). Returns the
+    events played."""
+    drill = session.scalar(select(DrillClock).where(DrillClock.finished_at.is_(None))
+                           .order_by(DrillClock.id.desc()).limit(1))
+    if drill is None or drill.id not in plays:
+        plays.clear()  # wiped, finished, or a new drill
+    if drill is None:
+        session.rollback()
+        return 0
+    play = plays.get(drill.id)
+    if play is None:
+        play = plays[drill.id] = DrillPlay(session, drill)
+    session.rollback()
+    done = play.play_due(now, log=log)
+    if play.next_due() is None:
+        play.finish(now)
+        plays.pop(drill.id, None)
+    return done
 
 
 def wipe_drill(session: Session, actor: Actor | None = None) -> dict[str, int]:

@@ -74,3 +74,13 @@ def refresh_map_grid(app: Flask):
         state["last"] = time.monotonic()
         log.info("map grid refreshed: %d cells, %d written, %.2f s", result.cells, result.written, result.seconds)
     return result
+
+
+@job(1)
+def play_drill(app: Flask) -> int:
+    """The drill `flask drill` recorded, if any: the events due by now (logistics/drill/runner.py)."""
+    from logistics.drill.runner import play_drills
+    from logistics.timeutil import utcnow
+
+    plays = app.extensions.setdefault("siaga_drill_plays", {})
+    return play_drills(db.session, utcnow(), plays, log=log.info)
