@@ -183,6 +183,38 @@ class Server:
             self._log.close()
 
 
+class Worker:
+    """The one worker process (`flask worker`) beside the server(s), with the server's settings: events,
+    alerts, stored figures, the map's counts and a recorded drill (docs/DEPLOY.md, "The worker")."""
+
+    def __init__(self, database_url: str, log_path: str | None = None, env: dict | None = None, root: Path = ROOT):
+        self.root = root
+        self.env = {**os.environ, "SIAGA_ENV": "testing", "SECRET_KEY": "bench-secret", "DATABASE_URL": database_url,
+                    **(env or {})}
+        self.log_path = log_path or os.devnull
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> Worker:
+        self._log = open(self.log_path, "w")
+        self.process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], cwd=self.root,
+                                        env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
+        return self
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self) -> None:
+        if self.alive():
+            self.process.terminate()  # SIGTERM: the runs in progress finish
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if getattr(self, "_log", None):
+            self._log.close()
+
+
 @contextmanager
 def running(database_url: str, workers: int = 2, log_path: str | None = None, env: dict | None = None,
             root: Path = ROOT):

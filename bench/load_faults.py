@@ -19,9 +19,10 @@ Phases, each on the same server and database:
   db        PostgreSQL only: the database is stopped for 5 s at T/2 and started again. This uses a
             throwaway cluster of the harness's own (initdb under /tmp, port --own-pg-port, run as the
             `postgres` user), never a shared server.
-  (any)     with --drill, the README's demo as it serves: the election day is today and a drill (gladi,
-            `flask drill --speed 30`) plays it beside the clients, through the same faults; the drill
-            must still be running (or done) after each phase, its events applied.
+  (any)     the worker (`flask worker`) runs beside the server(s), as in production; with --drill, the
+            README's demo as it serves: the election day is today and a drill (gladi, `flask drill
+            --speed 30`, played by the worker) plays it beside the clients, through the same faults; the
+            worker must still be running after each phase, the drill's events applied.
   server    --servers 2 or more only: app server 1 is stopped as planned (out of nginx, drained,
             SIGTERM) at T/4 and started again; app server 2 is killed -9 (master and workers) at 3T/4,
             and at least 10 s after server 1 is back.
@@ -66,7 +67,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.live_app import (  # noqa: E402
-    DEMO_PASSWORD, Demo, drop_scratch_database, prepare_database, running, scratch_postgres_url,
+    DEMO_PASSWORD, Demo, Worker, drop_scratch_database, prepare_database, running, scratch_postgres_url,
 )
 
 MAX_BACKOFF = 2.0
@@ -314,23 +315,24 @@ def run_phase(name: str, server, demo: Demo, clients: int, duration: float, faul
 
 
 class Drill:
-    """`flask drill` beside the server, as ./scripts/demo.sh runs it: the demo's living day."""
+    """A drill as ./scripts/demo.sh plays it: `flask drill` records it, the worker plays it (the demo's
+    living day)."""
 
-    def __init__(self, database_url: str, log_path: Path, speed: float = 30.0):
-        self.database_url, self.log_path = database_url, log_path
+    def __init__(self, database_url: str, log_path: Path, worker, speed: float = 30.0):
+        self.database_url, self.log_path, self.worker = database_url, log_path, worker
         env = {**os.environ, "DATABASE_URL": database_url, "ELECTION_DATE": "today", "SIAGA_ENV": "testing",
                "SECRET_KEY": "bench-secret"}
-        self._log = open(log_path, "w")
-        self.process = subprocess.Popen([str(ROOT / ".venv/bin/flask"), "--app", "wsgi", "drill", "--speed", str(speed),
-                                         "--seed", "1"], cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        with open(log_path, "w") as log:
+            subprocess.run([str(ROOT / ".venv/bin/flask"), "--app", "wsgi", "drill", "--speed", str(speed), "--seed", "1"],
+                           cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, check=True)
 
     def wait_until_it_plays(self, timeout: float = 120) -> None:
-        """Until the drill has claimed the day and played its first event (a drill refuses a day that
-        already has real records, so the clients start after it)."""
+        """Until the worker has played the drill's first event (a drill refuses a day that already has real
+        records, so the clients start after it)."""
         deadline = time.monotonic() + timeout
         while self.applied() == 0:
-            if self.process.poll() not in (None, 0) or time.monotonic() > deadline:
-                raise SystemExit(f"the drill did not start; see {self.log_path}")
+            if not self.worker.alive() or time.monotonic() > deadline:
+                raise SystemExit(f"the drill did not start; see {self.log_path} and the worker's log")
             time.sleep(0.5)
 
     def applied(self) -> int:
@@ -347,17 +349,24 @@ class Drill:
         return n
 
     def check(self, before: int) -> tuple[str, bool]:
-        code, applied = self.process.poll(), self.applied()
-        alive = code is None or code == 0
-        state = "running" if code is None else f"exited with {code}"
+        applied, alive = self.applied(), self.worker.alive()
+        state = "worker running" if alive else "worker gone"
         return (f"{state}, {applied - before} events applied in the phase ({applied} in all); "
                 f"log {self.log_path}", alive and applied > before)
 
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-        self._log.close()
+
+class ClusterWorker:
+    """The worker scripts/cluster.sh started for the cluster."""
+
+    def __init__(self, cluster):
+        self.pid_file = cluster.dir / "worker.pid"
+
+    def alive(self) -> bool:
+        try:
+            os.kill(int(self.pid_file.read_text()), 0)
+            return True
+        except (OSError, ValueError):
+            return False
 
 
 def kill_worker(server):
@@ -448,10 +457,16 @@ def start_server(front, number: int, settle: float = 10.0):
 
 @contextmanager
 def _front(kind: str, demo: Demo, args, workdir: Path):
-    """One gunicorn, or --servers app servers behind nginx."""
+    """One gunicorn and the worker, or --servers app servers behind nginx (and the cluster's one worker);
+    yields the front and the worker."""
     if args.servers <= 1:
-        with running(demo.database_url, workers=args.workers, log_path=str(workdir / f"gunicorn-{kind}.log")) as one:
-            yield one
+        worker = Worker(demo.database_url, log_path=str(workdir / f"worker-{kind}.log")).start()
+        try:
+            with running(demo.database_url, workers=args.workers,
+                         log_path=str(workdir / f"gunicorn-{kind}.log")) as one:
+                yield one, worker
+        finally:
+            worker.stop()
         return
     from bench.cluster import Cluster, missing_prerequisite
 
@@ -460,7 +475,7 @@ def _front(kind: str, demo: Demo, args, workdir: Path):
         raise SystemExit(f"--servers {args.servers}: {reason}")
     with Cluster(demo.database_url, servers=args.servers, workers=args.workers, redis_url=args.redis,
                  run_dir=str(workdir / "cluster")) as cluster:
-        yield cluster
+        yield cluster, ClusterWorker(cluster)
 
 
 def run_database(kind: str, args, workdir: Path) -> list[PhaseResult]:
@@ -474,15 +489,11 @@ def run_database(kind: str, args, workdir: Path) -> list[PhaseResult]:
             demo = prepare_database(url, election_day=to_wib(utcnow()).date())
         else:
             demo = prepare_database(url)
-        with _front(kind, demo, args, workdir) as server:
-            drill = Drill(demo.database_url, workdir / f"drill-{kind}.log") if args.drill else None
-            try:
-                if drill is not None:
-                    drill.wait_until_it_plays()
-                results += _phases(kind, phases, server, demo, cluster, drill, args)
-            finally:
-                if drill is not None:
-                    drill.stop()
+        with _front(kind, demo, args, workdir) as (server, worker):
+            drill = Drill(demo.database_url, workdir / f"drill-{kind}.log", worker) if args.drill else None
+            if drill is not None:
+                drill.wait_until_it_plays()
+            results += _phases(kind, phases, server, demo, cluster, drill, args)
     return results
 
 

@@ -10,7 +10,12 @@
 #                                       drained, SIGTERM), or kill -9 of its master and workers (a
 #                                       machine that dies)
 #   scripts/cluster.sh app-start N      start app server N again (and back into the balancer)
+#   scripts/cluster.sh worker-stop [kill]  stop the worker (SIGTERM: it finishes the runs in progress),
+#                                       or kill -9 it; worker-start starts it again
 #   scripts/cluster.sh status
+#
+# One worker (`flask worker`: events, alerts, stored figures, the map's counts, the drill) for the
+# whole cluster, beside app server 1 (docs/DEPLOY.md, "The worker"); `start` starts it, `stop` stops it.
 #
 # Settings (environment; `start` records them in $CLUSTER_DIR/cluster.env for the other commands):
 #   DATABASE_URL      PostgreSQL (required; SQLite cannot be shared by servers on several machines)
@@ -89,6 +94,31 @@ app_stop() {
   fi
   rm -f "$dir/gunicorn.pid"
   echo "app server $n stopped ($how)"
+}
+
+worker_start() {
+  if [ -f "$CLUSTER_DIR/worker.pid" ] && kill -0 "$(cat "$CLUSTER_DIR/worker.pid")" 2>/dev/null; then
+    echo "worker already running (pid $(cat "$CLUSTER_DIR/worker.pid"))"; return 0
+  fi
+  # Its own session, so it outlives this script (as gunicorn's --daemon does).
+  setsid "$ROOT/.venv/bin/flask" --app wsgi worker >>"$CLUSTER_DIR/worker.log" 2>&1 </dev/null &
+  echo $! >"$CLUSTER_DIR/worker.pid"
+  echo "worker: pid $(cat "$CLUSTER_DIR/worker.pid") (log $CLUSTER_DIR/worker.log)"
+}
+
+worker_stop() {
+  local how=${1:-term} pid
+  [ -f "$CLUSTER_DIR/worker.pid" ] || { echo "the worker is not running"; return 0; }
+  pid=$(cat "$CLUSTER_DIR/worker.pid")
+  if [ "$how" = kill ]; then
+    kill -9 "$pid" 2>/dev/null || true
+  else
+    kill -TERM "$pid" 2>/dev/null || true  # finishes the job runs in progress, then exits
+    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$CLUSTER_DIR/worker.pid"
+  echo "worker stopped ($how)"
 }
 
 mark_down() {  # N add|remove: the balancer leaves server N out (or takes it back) from now on
@@ -191,6 +221,7 @@ EOF
     if [ "${MIGRATE:-1}" = 1 ]; then .venv/bin/flask --app wsgi db upgrade; fi
     if [ "${SEED:-0}" = 1 ]; then .venv/bin/flask --app wsgi seed-demo; fi
     for n in $(seq 1 ${#ports[@]}); do app_launch "$n"; done  # they boot side by side
+    worker_start
     for n in $(seq 1 ${#ports[@]}); do app_wait "$n"; done
     write_nginx_conf
     nginx -p "$CLUSTER_DIR/nginx" -c "$CLUSTER_DIR/nginx/nginx.conf"
@@ -205,9 +236,12 @@ EOF
       echo "nginx stopped"
     fi
     for n in $(seq 1 ${#ports[@]}); do app_stop "$n"; done
+    worker_stop
     ;;
   app-start) app_launch "${2:?which server: 1, 2...}" && app_wait "$2" && mark_down "$2" remove ;;
   app-stop) app_stop "${2:?which server: 1, 2...}" "${3:-term}" ;;
+  worker-start) worker_start ;;
+  worker-stop) worker_stop "${2:-term}" ;;
   status)
     for n in $(seq 1 ${#ports[@]}); do
       if curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:${ports[$((n - 1))]}/healthz"; then s=up; else s=down; fi
@@ -215,6 +249,8 @@ EOF
     done
     if curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:$LB_PORT/healthz"; then s=up; else s=down; fi
     echo "load balancer (port $LB_PORT): $s"
+    if [ -f "$CLUSTER_DIR/worker.pid" ] && kill -0 "$(cat "$CLUSTER_DIR/worker.pid")" 2>/dev/null; then s=up; else s=down; fi
+    echo "worker: $s ($(curl -fs --max-time 2 "http://127.0.0.1:$LB_PORT/healthz" || echo 'no answer'))"
     ;;
-  *) echo "usage: $0 start|stop|status|app-start N|app-stop N [kill]" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|app-start N|app-stop N [kill]|worker-start|worker-stop [kill]" >&2; exit 2 ;;
 esac

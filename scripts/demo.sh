@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Set up and serve the Pangkalpinang demo on SQLite at http://127.0.0.1:5000
 # (creates .venv, installs, migrates, seeds; safe to run again).
-# The election day is today (ELECTION_DATE=today unless set) and a drill (gladi) plays it at 30x
-# alongside the server, so the map and dashboard are alive; `DRILL=0 ./scripts/demo.sh` or
-# `./scripts/demo.sh --no-drill` serves a quiet day. The drill stops with the server.
+# The election day is today (ELECTION_DATE=today unless set) and a drill (gladi) plays it at 30x, so the
+# map and dashboard are alive; `DRILL=0 ./scripts/demo.sh` or `./scripts/demo.sh --no-drill` serves a
+# quiet day. The worker (`flask worker`: events, alerts, stored figures, the map's counts, the drill)
+# runs beside gunicorn and stops with it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for arg in "$@"; do
@@ -20,11 +21,14 @@ export FLASK_APP=wsgi
 .venv/bin/flask seed-demo
 if [ "${DRILL:-1}" != "0" ]; then
   .venv/bin/flask drill --wipe
-  .venv/bin/flask drill --speed "${DRILL_SPEED:-30}" --seed "${DRILL_SEED:-1}" &
-  drill_pid=$!
-  trap 'kill "$drill_pid" 2>/dev/null || true' EXIT INT TERM
-  echo "Gladi berjalan (pid $drill_pid): hari-H sintetis 30x lebih cepat / a drill is playing the day. Hapus: flask --app wsgi drill --wipe"
+  # Records the drill's plan; the worker plays it.
+  .venv/bin/flask drill --speed "${DRILL_SPEED:-30}" --seed "${DRILL_SEED:-1}"
 fi
+# The one worker process of this deployment (docs/DEPLOY.md, "The worker").
+.venv/bin/flask worker &
+worker_pid=$!
+trap 'kill "$worker_pid" 2>/dev/null || true; wait "$worker_pid" 2>/dev/null || true' EXIT INT TERM
+echo "Pekerja latar berjalan (pid $worker_pid) / the worker is running."
 echo "Siaga TPS: http://127.0.0.1:5000  (demo accounts: see README; password ${DEMO_PASSWORD:-siaga2025})"
 # gunicorn, as in production and in the load-and-fault harness (bench/load_faults.py): two worker
 # processes, so one slow request or a crashed worker does not stop the demo. gunicorn.conf.py holds the
