@@ -36,6 +36,7 @@ from logistics.queries.sql_upsert import upsert_insert
 from logistics.timeutil import utcnow
 from siaga import figure_codec
 from siaga.extensions import db
+from siaga.sqlite_writes import as_reader
 
 SHARE_S = 15
 MAX_AGE_FACTOR = 8
@@ -119,9 +120,10 @@ def refresh_wanted() -> int:
     """Compute again every stored figure a reader found stale since it was computed (the worker's job).
     A figure that fails stays wanted and is tried on the next run; one whose name is no longer registered
     is deleted. Returns how many were stored."""
-    wanted = db.session.execute(select(TABLE.c.key, TABLE.c.figure, TABLE.c.params)
-                                .where(TABLE.c.wanted_at >= TABLE.c.computed_at)).all()
-    db.session.rollback()  # no transaction held open while computing
+    with as_reader():  # reads: on SQLite the write turn is not held while computing
+        wanted = db.session.execute(select(TABLE.c.key, TABLE.c.figure, TABLE.c.params)
+                                    .where(TABLE.c.wanted_at >= TABLE.c.computed_at)).all()
+        db.session.rollback()
     stored = 0
     for key, name, params in wanted:
         compute = FIGURES.get(name)
@@ -130,10 +132,10 @@ def refresh_wanted() -> int:
                 connection.execute(delete(TABLE).where(TABLE.c.key == key))
             continue
         try:
-            value = compute(**figure_codec.loads(params))
+            with as_reader():
+                value = compute(**figure_codec.loads(params))
         except Exception:  # noqa: BLE001 - one figure's failure must not keep the others stale
             log.exception("computing figure %s failed", name)
-            db.session.rollback()
             continue
         finally:
             db.session.rollback()  # each figure reads its own consistent view

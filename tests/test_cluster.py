@@ -60,6 +60,19 @@ def _metric(base: str, name: str, labels: str = "") -> float:
 
 
 @live
+def test_the_cluster_runs_its_one_worker(cluster):
+    """scripts/cluster.sh starts one worker beside the servers: /healthz, on either server, finds its beat."""
+    deadline = time.monotonic() + 60  # its first beat: once the worker process has started
+    while (body := requests.get(cluster.url + "/healthz", timeout=30).json())["status"] != "ok":
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert body == {"status": "ok", "database": "ok", "worker": "ok"}
+    assert all(requests.get(url + "/healthz", timeout=30).json()["worker"] == "ok" for url in cluster.server_urls)
+    assert int((cluster.dir / "worker.pid").read_text()) > 0
+
+
+@live
 def test_a_login_made_on_one_server_works_on_the_other(cluster):
     a, b = cluster.server_urls
     browser = logged_in(a, "koordinator")

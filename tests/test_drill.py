@@ -153,6 +153,25 @@ def test_the_worker_plays_a_recorded_drill_tick_by_tick_and_survives_a_restart(s
     wipe_drill(session)
 
 
+def test_the_worker_job_plays_the_recorded_drill(app, session, today_plan):
+    from siaga.worker import JOBS, jobs, run_job  # noqa: F401  (registers the jobs)
+
+    day, kec_id = today_plan
+    play = next(j for j in JOBS if j.name == "play_drill")
+    assert run_job(app, play) == 0  # nothing recorded: nothing to do
+    drill = start_drill(session, day, seed=3, speed=30, kecamatan_ids=[kec_id], tps_limit=2,
+                        clock=lambda: utcnow() - timedelta(minutes=2))  # 05:00-06:00 of the day due by now
+    assert run_job(app, play) > 0
+    session.expire_all()
+    assert session.get(DrillClock, drill.id).finished_at is None  # the rest of the day to come
+    wipe_drill(session)
+    again = start_drill(session, day, seed=4, speed=1e9, kecamatan_ids=[kec_id], tps_limit=1)  # at once, no tick between
+    assert run_job(app, play) > 0  # the new drill (its id may be the wiped one's), not the wiped one's player
+    session.expire_all()
+    assert session.get(DrillClock, again.id).finished_at is not None
+    wipe_drill(session)
+
+
 def test_cli_drill_records_the_plan_for_the_worker(app, session, today_plan):
     result = app.test_cli_runner().invoke(args=["drill", "--speed", "30", "--seed", "2", "--tps", "2", "--minutes", "5"])
     assert result.exit_code == 0, result.output

@@ -318,26 +318,28 @@ def run_drill(session: Session, day: date, *, seed: int = 1, speed: float = 30.0
     return play.report
 
 
-def play_drills(session: Session, now: datetime, plays: dict[int, DrillPlay],
+def play_drills(session: Session, now: datetime, plays: dict[tuple, DrillPlay],
                 log: Callable[[str], None] = lambda message: None) -> int:
     """The worker's tick: play what is due of the drill not yet finished (if any), and mark it finished
     after its last event. `plays` keeps the player between ticks (its schedule is made once). Returns the
     events played."""
     drill = session.scalar(select(DrillClock).where(DrillClock.finished_at.is_(None))
                            .order_by(DrillClock.id.desc()).limit(1))
-    if drill is None or drill.id not in plays:
+    # A wiped drill's id may be reused by the next one (SQLite): the start time tells them apart.
+    key = (drill.id, drill.started_at) if drill is not None else None
+    if key not in plays:
         plays.clear()  # wiped, finished, or a new drill
     if drill is None:
         session.rollback()
         return 0
-    play = plays.get(drill.id)
+    play = plays.get(key)
     if play is None:
-        play = plays[drill.id] = DrillPlay(session, drill)
+        play = plays[key] = DrillPlay(session, drill)
     session.rollback()
     done = play.play_due(now, log=log)
     if play.next_due() is None:
         play.finish(now)
-        plays.pop(drill.id, None)
+        plays.pop(key, None)
     return done
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from flask import Flask
 
 from siaga.extensions import db
+from siaga.sqlite_writes import as_reader
 from siaga.worker import heartbeat, job
 from siaga.worker.channels import channels_for
 from siaga.worker.outbox import CLAIM_TIMEOUT, deliver_pending
@@ -63,9 +64,10 @@ def refresh_map_grid(app: Flask):
     state = app.extensions.setdefault("siaga_grid_refresh", {"last": float("-inf")})
     if time.monotonic() - state["last"] < float(app.config.get("MAP_GRID_REFRESH_S", 30)):
         return None
-    stored = db.session.get(MapGridState, 1)
-    current = stored is not None and stored.source == source_version(db.session)
-    db.session.rollback()  # read only: on SQLite `refresh` would take the write lock even to find nothing to do
+    with as_reader():  # on SQLite `refresh` takes the write lock first, even to find nothing to do
+        stored = db.session.get(MapGridState, 1)
+        current = stored is not None and stored.source == source_version(db.session)
+        db.session.rollback()
     if current:
         return None
     result = refresh(db.session)
@@ -79,8 +81,17 @@ def refresh_map_grid(app: Flask):
 @job(1)
 def play_drill(app: Flask) -> int:
     """The drill `flask drill` recorded, if any: the events due by now (logistics/drill/runner.py)."""
+    from sqlalchemy import select
+
     from logistics.drill.runner import play_drills
+    from logistics.models import DrillClock
     from logistics.timeutil import utcnow
 
     plays = app.extensions.setdefault("siaga_drill_plays", {})
+    with as_reader():  # most seconds there is no drill: find out without SQLite's write turn
+        playing = db.session.scalar(select(DrillClock.id).where(DrillClock.finished_at.is_(None)).limit(1))
+        db.session.rollback()
+    if playing is None:
+        plays.clear()
+        return 0
     return play_drills(db.session, utcnow(), plays, log=log.info)

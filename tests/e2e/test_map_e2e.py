@@ -209,8 +209,8 @@ def test_legend_folds_on_a_phone(phone, live_server):
 @pytest.mark.parametrize("size", ["desktop", "phone"])
 def test_boundaries_grid_bubbles_and_points_by_zoom(size, request, live_server, e2e_session):
     """Boundaries come by URL (not in the page); zoomed out the TPS are counted per cell, from the stored
-    counts, which the server's background refresher brings up to date after a change made elsewhere;
-    zoomed in they are points."""
+    counts, and a change made elsewhere reaches them (counted live while no worker refreshes them); zoomed
+    in they are points."""
     page = request.getfixturevalue(size)
     name = "1366x768" if size == "desktop" else "390x844"
     errors: list[str] = []
@@ -236,7 +236,7 @@ def test_boundaries_grid_bubbles_and_points_by_zoom(size, request, live_server, 
         before = opened()
         tps = gerunggang_tps_in_setup(e2e_session, 3)
         advance_tps_status(e2e_session, actor(e2e_session, "camat-gerunggang"), tps.id, TpsStatus.OPEN)
-        for _ in range(40):  # the first zoomed-out request after the change wakes the refresher
+        for _ in range(40):
             page.evaluate("void window.SIAGA_MAP.map.fire('moveend')")  # as the 10 s poll would, sooner
             page.wait_for_timeout(500)
             if opened() == before + 1:
