@@ -73,7 +73,7 @@ def reset(url: str) -> None:
 
 
 def make_app(url: str):
-    # No background refresher: the benchmark counts the grid itself, and times it.
+    # No worker refresh: the benchmark counts the grid itself, and times it.
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "TESTING": False,
                       "MAP_GRID_REFRESH": "off"})
     with app.app_context():
@@ -265,7 +265,7 @@ def measure_grid(app, client, requests: int, rng: random.Random, zoom: int = 9) 
 
 
 def measure_refresh(app, change_share: float = 0.01, rng: random.Random | None = None) -> dict:
-    """The grid refresh (what `flask refresh-map-grid` and the background refresher run): a count from
+    """The grid refresh (what `flask refresh-map-grid` and the worker run): a count from
     scratch (table emptied), then again after `change_share` of the TPS changed status (bulk UPDATE)."""
     from logistics.models import MapGridCell, MapGridState
 

@@ -431,7 +431,7 @@ def measure(url: str, args, build_s: float | None) -> None:
         from logistics.services.map_grid import refresh as refresh_grid
         started = time.perf_counter()
         # The build's bulk INSERTs bypass the services, so no data version moved: count regardless, as
-        # `flask refresh-map-grid --force` does after a bulk load (the background refresher in production).
+        # `flask refresh-map-grid --force` does after a bulk load (the worker in production).
         refresh_grid(db.session, force=True)
         db.session.commit()
         print(f"map grid counted in {time.perf_counter() - started:.1f} s", flush=True)

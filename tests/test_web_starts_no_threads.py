@@ -2,8 +2,8 @@
 
 A thread in a gunicorn worker does not survive a fork, holds SQLite's write lock at random moments and
 runs once per process on every app server; so the app is made as gunicorn makes it (`import wsgi`), with
-the production modes that used to start threads (figures shared and refreshed, the map grid refreshed
-in the background), and serves the requests that used to start them.
+the production modes that have background work (figures shared and refreshed, the map grid refreshed),
+and serves the requests that lead to it.
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def new_threads(before: set[int]) -> list[str]:
 
 @pytest.fixture()
 def web(app, database_url, monkeypatch):
-    """`wsgi.app` made afresh, as gunicorn makes it, with the modes that used to start threads; and the
+    """`wsgi.app` made afresh, as gunicorn makes it, with sharing and the background grid refresh on; and the
     threads alive before it was."""
     before = {t.ident for t in threading.enumerate()}
     for name, value in {"DATABASE_URL": database_url, "FIGURES_SHARE_S": "15", "MAP_GRID_REFRESH": "background",
@@ -58,7 +58,7 @@ def logged_in(web_app, username: str):
 
 
 def test_pages_and_stale_figures_start_no_thread(web):
-    """Figures are stored, then found stale (they were computed again in a thread of the web worker)."""
+    """Figures are stored, then found stale (the worker, not the request, computes them again)."""
     web_app, before = web
     coordinator = logged_in(web_app, "koordinator")
     pages = ["/dashboard", "/dashboard?kecamatan=1", "/api/v1/summary?limit=3", "/metrics", "/map",
@@ -77,8 +77,8 @@ def test_pages_and_stale_figures_start_no_thread(web):
 
 
 def test_posts_and_a_map_behind_the_data_start_no_thread(web, session):
-    """A change to TPS (it woke a refresher thread), a zoomed-out map that finds its counts behind (it
-    kicked that thread), and an officer's posts."""
+    """A change to TPS and a zoomed-out map that finds its counts behind (where a refresh could be tempting
+    to start in the background), and an officer's posts."""
     web_app, before = web
     coordinator = web_app.test_client()
     log_in_as(coordinator, session, "koordinator")

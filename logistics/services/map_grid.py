@@ -8,8 +8,8 @@ read before counting (stored in `map_grid_state.source`): a refresh is skipped w
 Several processes and app servers share the table: a refresh is idempotent (it writes what the data
 says, whoever runs it) and one runs at a time — PostgreSQL: a transaction-level advisory lock, tried
 without waiting (someone else is already counting the same data); SQLite: the database's write lock,
-taken first. Run by `flask --app wsgi refresh-map-grid` and by the app's background refresher
-(maps/grid_refresher.py) after changes to TPS.
+taken first. Run by `flask --app wsgi refresh-map-grid`, by the seeder and by the worker
+(`refresh_map_grid` in siaga/worker/jobs.py) after changes to TPS.
 """
 from __future__ import annotations
 
