@@ -172,15 +172,20 @@ class Server:
         return pids[0]
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        if getattr(self, "_log", None):
-            self._log.close()
+        _stop(self.process, getattr(self, "_log", None), timeout=10)
+
+
+def _stop(process: subprocess.Popen | None, log, timeout: float) -> None:
+    """SIGTERM (a graceful stop), SIGKILL after `timeout` seconds; then close its log."""
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    if log is not None:
+        log.close()
 
 
 class Worker:
@@ -204,15 +209,7 @@ class Worker:
         return self.process is not None and self.process.poll() is None
 
     def stop(self) -> None:
-        if self.alive():
-            self.process.terminate()  # SIGTERM: the runs in progress finish
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        if getattr(self, "_log", None):
-            self._log.close()
+        _stop(self.process, getattr(self, "_log", None), timeout=30)  # the job runs in progress finish
 
 
 @contextmanager
