@@ -2,8 +2,8 @@
 fresh, so the worker recomputes it (siaga/shared_figures.py); drill_clock holds the drill's plan and
 progress, so the worker plays it (logistics/drill/runner.py).
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-07 02:30:00
 
 """
