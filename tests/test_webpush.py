@@ -304,3 +304,9 @@ def test_the_officer_hears_the_meal_arrived_and_nobody_else(app, session, actor_
     assert got.payload["kind"] == "delivery.arrived" and got.payload["title"] == "Makanan sampai — konfirmasi"
     assert got.payload["url"] == f"/lapangan/tps/{lunch.tps_id}/kiriman" and got.urgency == "normal"
     assert got.payload["body"] == f"TPS {lunch.tps.code}"
+
+
+def test_in_production_even_this_machine_must_be_https(app, session, push_service, monkeypatch):
+    monkeypatch.setitem(app.config, "SIAGA_ENV", "production")
+    answer = subscribe(browser(app, session, "medis"), push_service.subscribe())  # http://127.0.0.1:...
+    assert answer.status_code == 422 and "endpoint" in answer.get_json()["error"]["fields"]
