@@ -310,3 +310,20 @@ def test_in_production_even_this_machine_must_be_https(app, session, push_servic
     monkeypatch.setitem(app.config, "SIAGA_ENV", "production")
     answer = subscribe(browser(app, session, "medis"), push_service.subscribe())  # http://127.0.0.1:...
     assert answer.status_code == 422 and "endpoint" in answer.get_json()["error"]["fields"]
+
+
+def test_coordinators_hear_officers_below_quorum_at_high_urgency(app, session, actor_for, push_service, outbox):
+    from logistics.services.tps_status import report_officers_present
+
+    city, officer_phone = push_service.subscribe(), push_service.subscribe()
+    assert subscribe(browser(app, session, "koordinator"), city).status_code == 201
+    assert subscribe(browser(app, session, "petugas"), officer_phone).status_code == 201
+    petugas = actor_for("petugas")
+    report_officers_present(session, petugas, petugas.tps_id, 1)
+
+    outbox()
+
+    [got] = push_service.to(city)
+    assert got.payload["kind"] == "tps.below_quorum" and got.urgency == "high"
+    assert got.payload["url"] == "/dashboard" and "TPS " in got.payload["body"]
+    assert push_service.to(officer_phone) == [] and push_service.rejected == []
