@@ -63,6 +63,7 @@ class Push:
     ttl: int
     urgency: str | None
     topic: str | None
+    at: float = field(default_factory=time.time)  # when it arrived (bench/event_latency.py)
 
 
 @dataclass
