@@ -5,14 +5,17 @@
    too) takes it off the queue; a 4xx is shown to the user, not retried. Without JS the forms post.
 
    A queued step shows on its card (forms with the same data-pending: "Menunggu dikirim", then
-   "Terkirim") and holds the buttons it makes invalid: every step of that object, or with data-rank only
-   those not further along. The banners follow the real state: "offline" while offline with nothing
+   "Terkirim"; the card's .status reads the step's data-status-label, on the button or the form) and holds
+   the buttons it makes invalid: every step of that object, or with data-rank only those not further
+   along. Each submission carries `tapped_at`, the moment it was tapped. The banners follow the real state: "offline" while offline with nothing
    waiting, else the outbox ("Menunggu dikirim", and "saved on the phone" while offline), "Terkirim" for a
    while. A form keeps its key across Back: the page
    reached by Back (or Forward) reuses the key last sent from the same form when its fields are the same,
    so sending again replays the stored answer instead of making a second record. */
 (function () {
   "use strict";
+  // Fields that do not make two submissions different (the server's fingerprint leaves them out too).
+  var NOT_PRINTED = ["csrf_token", "idempotency_key", "tapped_at"];
   var STORE = "siaga-outbox-v1", FAILED = "siaga-outbox-failed-v1", NOTE = "siaga-note", SLOT = "siaga-form-key:";
   var SENT_FOR = 10000;  // how long "Terkirim" stays, ms
   var box = document.getElementById("outbox");
@@ -56,6 +59,9 @@
   function markCards(queue) {
     document.querySelectorAll(".pending-note").forEach(function (n) { n.remove(); });
     document.querySelectorAll(".card.pending").forEach(function (n) { n.classList.remove("pending"); });
+    document.querySelectorAll(".status[data-shown]").forEach(function (n) {
+      n.textContent = n.dataset.shown; delete n.dataset.shown; n.classList.remove("pending");
+    });
     document.querySelectorAll("button[data-held]").forEach(function (b) { b.disabled = false; delete b.dataset.held; });
     var held = queue.map(function (e) { return [e, text.waiting]; })
       .concat(sentHere.map(function (e) { return [e, text.sent]; }));
@@ -76,9 +82,19 @@
       if (!card) { return; }
       var line = el("p", "pending-note" + (pair[1] === text.sent ? " sent" : ""), pair[1] + ": " + entry.label);
       line.setAttribute("role", "status");
-      var after = card.querySelector(".status");
-      after = after ? after.closest("p") : null;
-      if (after && after.parentNode === card) { card.insertBefore(line, after.nextSibling); } else { card.insertBefore(line, forms[0]); }
+      var status = card.querySelector(".status");
+      // The card's status follows the step at once (queued or just sent: the page itself is older).
+      if (status && entry.status) {
+        if (status.dataset.shown == null) { status.dataset.shown = status.textContent; }
+        status.textContent = entry.status;
+        if (pair[1] === text.waiting) { status.classList.add("pending"); }
+      }
+      var after = status ? status.closest("p") : null;
+      // The line goes right after the status line, else before the card's child holding the form (a form
+      // may sit inside a wrapper: insertBefore takes a direct child only).
+      var anchor = forms[0];
+      while (anchor.parentNode && anchor.parentNode !== card) { anchor = anchor.parentNode; }
+      if (after && after.parentNode === card) { card.insertBefore(line, after.nextSibling); } else { card.insertBefore(line, anchor); }
       if (pair[1] === text.waiting) { card.classList.add("pending"); }
     });
   }
@@ -228,7 +244,7 @@
     try { return JSON.parse(sessionStorage.getItem(slotName(form))); } catch (e) { return null; }
   }
   function fieldsPrint(pairs) {
-    return JSON.stringify(pairs.filter(function (p) { return p[0] !== "csrf_token" && p[0] !== "idempotency_key"; }));
+    return JSON.stringify(pairs.filter(function (p) { return NOT_PRINTED.indexOf(p[0]) < 0; }));
   }
   function prepare(form) {
     var kept = cameBack ? readSlot(form) : null;
@@ -297,6 +313,9 @@
     event.preventDefault();
     form.querySelectorAll(".field-error, .error").forEach(function (n) { n.remove(); });
     var submitter = event.submitter;
+    // The moment it was tapped travels with the submission (queued too): the server records the step
+    // then, not when the signal came back (bounded there: logistics/rules/tapped.py).
+    hidden(form, "tapped_at", new Date().toISOString());
     var keyInput = form.querySelector("input[name=idempotency_key]");
     var print = fieldsPrint(formFields(form, submitter));
     var kept = readSlot(form);
@@ -308,7 +327,8 @@
     var entry = {key: keyInput.value,
                  url: form.getAttribute("action") || window.location.pathname,  // form.action is clobbered by a control named "action"
                  fields: formFields(form, submitter), label: label, at: Date.now(), user: user,
-                 group: form.dataset.pending || null, rank: form.dataset.rank || null};
+                 group: form.dataset.pending || null, rank: form.dataset.rank || null,
+                 status: (submitter && submitter.dataset.statusLabel) || form.dataset.statusLabel || null};
     var buttons = form.querySelectorAll("button");
     buttons.forEach(function (b) { b.disabled = true; });
     function enqueue() {
