@@ -36,11 +36,14 @@ from logistics.timeutil import utcnow
 from siaga.errors import error_response
 from siaga.extensions import db
 from siaga.i18n import _
+from siaga.tapped import TAPPED_FIELD, request_tapped
 
 KEY_HEADER = "Idempotency-Key"
 KEY_FIELD = "idempotency_key"
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{8,100}$")
-IGNORED_FORM_FIELDS = {"csrf_token", KEY_FIELD}
+# Not part of what a submission is: the form's token, its key, and the moment it was tapped (a Back and
+# tap again with the same key replays, it is not another submission).
+IGNORED_FORM_FIELDS = {"csrf_token", KEY_FIELD, TAPPED_FIELD}
 KEPT_HEADERS = ("Content-Type", "Location")
 
 
@@ -128,6 +131,7 @@ def idempotent(view):
         refused = None
         with UnitOfWork(db.session) as uow:  # left uncommitted, it rolls back: nothing of a refusal is kept
             try:
+                uow.tapped = request_tapped()  # the submission's steps happened when it was tapped
                 response = make_response(view(*args, **kwargs))
             except (HTTPException, DomainError) as exc:
                 response, refused = None, exc

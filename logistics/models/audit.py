@@ -17,7 +17,11 @@ class AuditEntry(Base):
     __table_args__ = (Index("ix_audit_entry_entity", "entity_type", "entity_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)  # received
+    # When the phone says the post was tapped (logistics/rules/tapped.py), and why that was not used as
+    # the step's time ("future", "too_old"; None: it was).
+    tapped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    tapped_note: Mapped[str | None] = mapped_column(String(16))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     actor_label: Mapped[str] = mapped_column(String(80))  # username, or "system" / "seed"
     action: Mapped[str] = mapped_column(String(60))  # e.g. delivery.delivered

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import enum
 from functools import lru_cache
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import TypeVar
 
 from sqlalchemy import bindparam, insert, inspect, select, update
@@ -14,14 +14,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 from logistics.actor import Actor
 from logistics.errors import DomainError, InvalidTransition, ValidationFailed, not_found, record_name
 from logistics.models.audit import AuditEntry
+from logistics.rules.tapped import MAX_SKEW
 from logistics.services import data_versions, unit_of_work
 from logistics.timeutil import as_utc, utcnow
 from logistics.texts import lazy_gettext
 
 M = TypeVar("M")
 
-# Phones' clocks drift; a step stamped a little ahead of the server is still believed.
-CLOCK_SKEW = timedelta(minutes=5)
 
 
 class Conflict(DomainError):
@@ -92,15 +91,17 @@ def require_transition(allowed: bool, what: str, current, target) -> None:
         )
 
 
-def step_time(at: datetime | None, field: str = "at") -> datetime:
-    """When a step happened: now by default; an aware time no later than now (+ skew)."""
+def step_time(at: datetime | None, field: str = "at", *, session: Session | None = None) -> datetime:
+    """When a step happened: an aware time no later than now (+ skew) when given; else, with `session`,
+    the moment the submission was tapped (bounded, logistics/rules/tapped.py); else now."""
     if at is None:
-        return utcnow()
+        tapped = unit_of_work.tapped(session) if session is not None else None
+        return tapped.at if tapped is not None else utcnow()
     try:
         at = as_utc(at)
     except ValueError:
         raise ValidationFailed(lazy_gettext("Waktu tanpa zona waktu"), {field: lazy_gettext("Sertakan zona waktu.")})
-    if at > utcnow() + CLOCK_SKEW:
+    if at > utcnow() + MAX_SKEW:  # phones' clocks drift a little
         raise ValidationFailed(lazy_gettext("Waktu di masa depan"),
                                {field: lazy_gettext("Waktu tidak boleh di masa depan.")})
     return at
@@ -134,8 +135,10 @@ def audit(session: Session, actor: Actor, action: str, record, before: dict | No
     # A Core INSERT on the model's table, in the session's transaction: an entry is never read back or
     # changed, so it needs no ORM object, identity map or flush bookkeeping (part of every post's cost,
     # docs/PERFORMANCE.md). It commits or rolls back with the change.
+    tapped = unit_of_work.tapped(session)
     session.execute(_INSERT_AUDIT, {
-        "at": utcnow(), "actor_id": actor.user_id, "actor_label": actor.label, "action": action,
+        "at": utcnow(), "tapped_at": tapped.claimed if tapped else None, "tapped_note": tapped.note if tapped else None,
+        "actor_id": actor.user_id, "actor_label": actor.label, "action": action,
         "entity_type": record.__tablename__, "entity_id": record.id, "before": before,
         "after": None if removed else {**snapshot(record), **(extra or {})},
     })

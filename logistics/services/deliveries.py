@@ -38,7 +38,7 @@ def advance_delivery(
         else lazy_gettext("Anda tidak berwenang atas pengiriman ini"),
     )
     require_transition(delivery_may_move(delivery.status, to_status), "Pengiriman", delivery.status, to_status)
-    when = step_time(at)
+    when = step_time(at, session=session)
     before = snapshot(delivery)
     if to_status == S.DISPATCHED:
         delivery.dispatched_at = when
@@ -130,7 +130,7 @@ def correct_delivery(session: Session, actor: Actor, delivery_id: int, to_status
             for column in columns:
                 setattr(delivery, column, None)
     if target == S.ARRIVED and delivery.arrived_at is None:
-        delivery.arrived_at = receipt_time or step_time(None)  # it was there when the receipt was posted
+        delivery.arrived_at = receipt_time or step_time(None, session=session)  # it was there when the receipt was posted
     delivery.status = target
     _refresh_route(session, delivery)
     audit(session, actor, "delivery.corrected", delivery, before, extra={"correction_reason": reason})

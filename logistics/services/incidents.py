@@ -73,11 +73,11 @@ def report_incident(
     kecamatan_id = tps.kelurahan.kecamatan_id if tps else None
     require(may_report_incident(actor, tps.id if tps else None, kecamatan_id),
             lazy_gettext("Anda tidak boleh melapor untuk tempat ini"))
-    when = step_time(occurred_at, "occurred_at")
+    when = step_time(occurred_at, "occurred_at", session=session)
     place_lat, place_lon = (tps.lat, tps.lon) if tps else (lat, lon)
     station = nearest_station(session, place_lat, place_lon)
     incident = HealthIncident(
-        occurred_at=when, reported_at=step_time(None), tps_id=tps.id if tps else None,
+        occurred_at=when, reported_at=step_time(None, session=session), tps_id=tps.id if tps else None,
         lat=None if tps else lat, lon=None if tps else lon, patient_kind=kind, complaint=complaint,
         triage=level, status=S.REPORTED, medic_station_id=station.id if station else None,
         patient_name=(patient_name or "").strip() or None, notes=(notes or "").strip() or None,
@@ -125,7 +125,7 @@ def advance_incident(
             raise ValidationFailed(lazy_gettext("Fasilitas rujukan tidak ditemukan"),
                                    {"referral_facility_id": lazy_gettext("Fasilitas tidak ditemukan.")})
     before = snapshot(incident)
-    setattr(incident, STEP_TIME_FIELD[to_status], step_time(at))
+    setattr(incident, STEP_TIME_FIELD[to_status], step_time(at, session=session))
     incident.status = to_status
     if facility is not None:
         incident.referral_facility_id = facility.id

@@ -58,7 +58,7 @@ def record_screening(session: Session, actor: Actor, person_id: int, *, systolic
     if errors:
         raise ValidationFailed(lazy_gettext("Data skrining tidak valid"), errors)
     result = assess(systolic, diastolic, blood_sugar, age, tuple(conditions))
-    screening = HealthScreening(person_id=person.id, screened_at=step_time(screened_at, "screened_at"),
+    screening = HealthScreening(person_id=person.id, screened_at=step_time(screened_at, "screened_at", session=session),
                                 systolic=systolic, diastolic=diastolic, blood_sugar=blood_sugar, age=age,
                                 conditions=list(conditions), risk_tier=result.tier, risk_reasons=list(result.reasons),
                                 screened_by_id=actor.user_id, notes=(notes or "").strip() or None)
@@ -85,7 +85,7 @@ def complete_checkin(session: Session, actor: Actor, checkin_id: int, outcome: s
         raise ValidationFailed(lazy_gettext("Hasil pemeriksaan tidak valid"),
                                {"outcome": lazy_gettext("Pilih salah satu: {choices}", choices=", ".join(OUTCOMES))})
     before = snapshot(checkin)
-    checkin.done_at = step_time(at)
+    checkin.done_at = step_time(at, session=session)
     checkin.done_by_id = actor.user_id
     checkin.outcome = outcome
     checkin.notes = (notes or "").strip() or None

@@ -51,7 +51,7 @@ def advance_tps_status(session: Session, actor: Actor, tps_id: int, to_status: T
                                {"reason": lazy_gettext("Alasan paling banyak {n} huruf.", n=CORRECTION_REASON_MAX)})
     skipped = tps_skipped_steps(tps.status, to_status)
     before = snapshot(tps)
-    change(session, tps, **{STEP_TIME_FIELD[to_status]: step_time(at), "status": to_status})
+    change(session, tps, **{STEP_TIME_FIELD[to_status]: step_time(at, session=session), "status": to_status})
     audit(session, actor, f"tps.{to_status.value}", tps, before,
           extra={"skipped": [s.value for s in skipped], "reason": reason} if skipped else None)
     raise_event(session, tps_event(EventKind.TPS_STEPPED, tps))
@@ -67,7 +67,7 @@ def report_officers_present(session: Session, actor: Actor, tps_id: int, count: 
                                {"officers_present": lazy_gettext("Isi angka {low} sampai {high}.",
                                                                  low=0, high=MAX_OFFICERS_ON_SITE)})
     before = snapshot(tps)
-    change(session, tps, officers_present=count, officers_reported_at=step_time(at))
+    change(session, tps, officers_present=count, officers_reported_at=step_time(at, session=session))
     audit(session, actor, "tps.officers_present", tps, before)
     quorum = settings_for(session).quorum
     if below_quorum(count, quorum):
@@ -106,7 +106,7 @@ def correct_tps_status(session: Session, actor: Actor, tps_id: int, to_status: T
         order = list(TpsStatus)
         values = {STEP_TIME_FIELD[later]: None for later in order[order.index(target) + 1:]} | {"status": target}
     if officers_present is not None and officers_present != tps.officers_present:
-        values |= {"officers_present": officers_present, "officers_reported_at": step_time(None)}
+        values |= {"officers_present": officers_present, "officers_reported_at": step_time(None, session=session)}
     change(session, tps, **values)
     audit(session, actor, "tps.corrected", tps, before, extra={"correction_reason": reason})
     commit(session)

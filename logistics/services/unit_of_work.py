@@ -15,14 +15,19 @@ import logging
 
 from sqlalchemy.orm import Session
 
+from logistics.rules.tapped import Tapped
+
 KEY = "unit_of_work"  # session.info: the unit of work the session's services are inside
 
 
 class UnitOfWork:
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, tapped: Tapped | None = None):
         self.session = session
         self.committed = False
         self._outer = None
+        # When the submission was tapped on the phone (logistics/rules/tapped.py): its steps' time, and
+        # what its audit entries keep beside the time received.
+        self.tapped = tapped
 
     def __enter__(self) -> "UnitOfWork":
         self._outer = self.session.info.get(KEY)
@@ -54,3 +59,9 @@ class UnitOfWork:
 
 def active(session: Session) -> UnitOfWork | None:
     return session.info.get(KEY)
+
+
+def tapped(session: Session) -> Tapped | None:
+    """The moment the session's submission was tapped, if it said (None outside a unit of work)."""
+    uow = active(session)
+    return uow.tapped if uow is not None else None
