@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from flask import abort, render_template
 
-from logistics.models import Role
+from logistics.models import DeliveryStatus, Role
 from logistics.queries.courier_route import courier_route
-from logistics.rules.lateness import is_at_risk
+from logistics.rules.lateness import eta_from_now, is_at_risk, is_overdue
+from logistics.settings import settings_for
 from field import bp
-from siaga.election import election_day, election_window
+from siaga.election import election_day, election_now, election_window
+from siaga.i18n import label
 from siaga.auth import current_actor, login_required
 from siaga.extensions import db
 from siaga.fields import FormText
@@ -44,7 +46,12 @@ def route(query: dict):
         or next((k for k in keys if not all(_is_done(d) for d in rounds[k])), keys[-1] if keys else None)
     tabs = [(k, sum(_is_done(d) for d in rounds[k]), len(rounds[k])) for k in keys]
     shown = rounds.get(current, [])
-    at_risk_ids = {d.id for d in shown if is_at_risk(d.planned_at, d.eta_at, _is_done(d))}
+    now, grace = election_now(), settings_for(db.session).meal_late
+    # A stop not reached yet: its estimate from now on, and late (the dashboard's rule) past its deadline.
+    etas = {d.id: eta_from_now(d.eta_at, now) for d in shown if not _is_done(d)}
+    late_ids = {d.id for d in shown if is_overdue(d.planned_at, _is_done(d), now, grace)}
+    at_risk_ids = {d.id for d in shown if is_at_risk(d.planned_at, etas.get(d.id), _is_done(d))} - late_ids
     return render_template("field/route.html", stops=shown, tabs=tabs, current=current, at_risk_ids=at_risk_ids,
+                           etas=etas, late_ids=late_ids, step_labels={s.value: label(s) for s in DeliveryStatus},
                            finished=sum(_is_done(d) for d in stops), total=len(stops), day=election_day(),
                            precache=True)  # the courier's landing page (field/offline.py)

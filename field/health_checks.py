@@ -15,8 +15,10 @@ from logistics.queries.tps_search import search_tps
 from logistics.rules.risk import CONDITIONS
 from logistics.services.screening import OUTCOMES, RANGES, complete_checkin, may_care_for, record_screening
 from logistics.timeutil import to_wib, utcnow
+from field.web import done
 from siaga.auth import current_actor, current_user, login_required
 from siaga.election import election_day
+from siaga.errors import wants_json
 from siaga.extensions import db
 from siaga.fields import ID_PATH, FormChoice, FormDay, FormId, FormInt, FormList, FormText
 from siaga.forms import FormSchema, with_form, with_query
@@ -116,14 +118,17 @@ def index(query: dict):
 @with_form(CheckinForm)
 def record_checkin(checkin_id: int, form: dict):
     checkin = db.get_or_404(HealthCheckin, checkin_id)
+    back = url_for(".index", tanggal=to_wib(checkin.due_at).date().isoformat())
     try:
         complete_checkin(db.session, current_actor(), checkin.id, form["hasil"], form.get("catatan"))
-        flash(_("Pemeriksaan dicatat."))
     except DomainError as exc:
         if exc.http_status == 403:
             abort(403)
+        if wants_json():
+            raise  # the offline queue shows the refusal (and does not retry it)
         flash(str(exc.message))
-    return redirect(url_for(".index", tanggal=to_wib(checkin.due_at).date().isoformat()), 303)
+        return redirect(back, 303)
+    return done(_("Pemeriksaan dicatat."), back)
 
 
 @bp.route(f"/skrining/<{ID_PATH}:person_id>", methods=["GET", "POST"])

@@ -10,18 +10,21 @@ from logistics.models import (
 )
 from logistics.permissions import Permission, Target, may, may_handle_incident
 from logistics.permissions.read_scope import can_see
-from logistics.queries.field_lists import station_open_incidents
+from logistics.queries.field_lists import station_open_incidents, station_recently_closed
 from logistics.queries.tps_search import TpsHit, search_tps
 from logistics.rules.care_times import time_to_care, time_to_response
 from logistics.rules.complaints import COMPLAINT_VALUES, COMPLAINTS
-from logistics.rules.transitions import INCIDENT_FLOW
 from logistics.services.incidents import incident_kecamatan_id
-from logistics.services.incidents import advance_incident, assign_medic_station, report_incident
+from logistics.rules.transitions import INCIDENT_FLOW, INCIDENT_REOPEN_WINDOW, incident_may_reopen
+from logistics.services.incidents import (
+    CORRECTION_REASON_MAX, advance_incident, assign_medic_station, correct_incident, report_incident,
+)
+from logistics.timeutil import utcnow
 from field import bp
-from field.web import back_to, done
+from field.web import ask_first, back_to, done
 from siaga.auth import current_actor, login_required
 from siaga.extensions import db
-from siaga.fields import ID_PATH, FormChoice, FormId, FormText
+from siaga.fields import ID_PATH, FormChoice, FormFlag, FormId, FormText
 from siaga.forms import FormSchema, with_form, with_query
 from siaga.i18n import _, label, lazy_gettext, lazy_pgettext
 from siaga.idempotency import idempotent
@@ -67,6 +70,11 @@ class IncidentStepForm(FormSchema):
     referral_facility_id = FormId()
     notes = FormText(HealthIncident.notes)
     next = FormText(500)
+    confirm = FormFlag()  # the answer to "Selesai?" (field.web.ask_first)
+
+
+class IncidentCorrectionForm(FormSchema):
+    reason = FormText(CORRECTION_REASON_MAX)  # kept in the audit entry; the service requires it
 
 
 class IncidentAssignForm(FormSchema):
@@ -163,6 +171,8 @@ def incident_detail(incident_id: int):
         actions=next_steps(incident) if may_act else [],
         facilities=referral_facilities() if may_act and S.REFERRED in INCIDENT_FLOW[incident.status] else [],
         stations=stations, triage_hint=TRIAGE_HINTS[incident.triage], step_rank=STEP_RANK,
+        close_question=close_question(incident),
+        may_reopen=may_act and incident_may_reopen(incident.status, incident.closed_at, utcnow()),
         response_min=time_to_response(incident.reported_at, incident.responding_at),
         care_min=time_to_care(incident.reported_at, incident.treated_at, incident.referred_at),
     )
@@ -178,11 +188,33 @@ def incident_step(incident_id: int, form: dict):
     if not may_handle_incident(actor, incident.medic_station_id, incident_kecamatan_id(incident)):
         abort(403)
     to_status = form["to_status"]
+    back = back_to(form, url_for("field.incident_detail", incident_id=incident.id))
+    if to_status == S.CLOSED and not form.get("confirm"):
+        return ask_first(close_question(incident), _("Ya, selesai"), form, back)
     facility_id = form.get("referral_facility_id") if to_status == S.REFERRED else None
     incident = advance_incident(db.session, actor, incident.id, to_status, referral_facility_id=facility_id,
                                 notes=form.get("notes"))
-    back = back_to(form, url_for("field.incident_detail", incident_id=incident.id))
     return done(_("Status kejadian: {status}.", status=label(incident.status)), back)
+
+
+def close_question(incident: HealthIncident) -> str:
+    """What "Selesai" asks first (the page's dialog, or the page without JavaScript)."""
+    return _("Tutup kejadian #{id}? Kejadian hilang dari daftar pos; bisa dibuka lagi dalam {n} jam.",
+             id=incident.id, n=int(INCIDENT_REOPEN_WINDOW.total_seconds() // 3600))
+
+
+@bp.post(f"/kejadian/<{ID_PATH}:incident_id>/koreksi")
+@login_required(Role.MEDIC, Role.COORDINATOR)
+@idempotent
+@with_form(IncidentCorrectionForm)
+def incident_correct(incident_id: int, form: dict):
+    """Reopen an incident closed by mistake, with a reason (audited), within the window after closing."""
+    incident = _incident_or_404(incident_id)
+    if not may_handle_incident(current_actor(), incident.medic_station_id, incident_kecamatan_id(incident)):
+        abort(403)
+    incident = correct_incident(db.session, current_actor(), incident.id, form.get("reason", ""))
+    return done(_("Kejadian dibuka lagi: {status}.", status=label(incident.status)),
+                url_for("field.incident_detail", incident_id=incident.id))
 
 
 @bp.post(f"/kejadian/<{ID_PATH}:incident_id>/pos")
@@ -216,4 +248,7 @@ def station(station_id: int):
     incidents = station_open_incidents(db.session, medic_station.id)
     return render_template("field/station.html", station=medic_station, incidents=incidents,
                            actions={i.id: next_steps(i) for i in incidents}, step_rank=STEP_RANK,
+                           close_questions={i.id: close_question(i) for i in incidents},
+                           reopenable=station_recently_closed(db.session, medic_station.id,
+                                                              utcnow() - INCIDENT_REOPEN_WINDOW),
                            precache=current_actor().role == Role.MEDIC)  # the medic's landing (field/offline.py)

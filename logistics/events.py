@@ -26,6 +26,7 @@ class EventKind(str, enum.Enum):
     INCIDENT_STEPPED = "incident.stepped"        # data: status (responding, treated_on_site, referred), ...
     INCIDENT_REASSIGNED = "incident.reassigned"  # data: medic_station_id (the new one), previous_station_id
     INCIDENT_CLOSED = "incident.closed"
+    INCIDENT_REOPENED = "incident.reopened"      # a closing corrected: data: status (the step it is back at)
     DELIVERY_DISPATCHED = "delivery.dispatched"  # data: tps_id, courier_id, kind, round
     DELIVERY_ARRIVED = "delivery.arrived"        # the courier's "sampai": the TPS is asked to confirm
     DELIVERY_RECEIVED = "delivery.received"

@@ -1,8 +1,11 @@
 """The field pages for TPS officers and couriers: each role's home, posts, receipts, and 403 outside scope."""
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
 from logistics.models import AuditEntry, Delivery, DeliveryStatus, MealRound, Tps, TpsStatus
+from logistics.rules.lateness import GRACE
 from logistics.timeutil import WIB
 from logistics.services.deliveries import advance_delivery
 from tests.factories import meal, other_tps
@@ -207,17 +210,34 @@ def test_post_without_csrf_is_refused(client, session):
     assert session.get(Tps, user.tps_id).status == TpsStatus.SETUP
 
 
-def test_courier_route_follows_the_tour_with_etas(client, session, actor_for):
+def test_courier_route_follows_the_tour_with_etas(app, client, session, actor_for):
     kurir = actor_for("kurir")
     tour = sorted(session.scalars(select(Delivery).where(Delivery.courier_id == kurir.person_id,
                                                          Delivery.meal_round == MealRound.PAGI)),
                   key=lambda d: d.route_seq)
     log_in_as(client, session, "kurir")
-    page = client.get("/lapangan/rute").get_data(as_text=True)
-    positions = [page.index(f'id="kiriman-{d.id}"') for d in tour]
-    assert positions == sorted(positions), "stops are shown in tour order"
-    first_eta = tour[0].eta_at.astimezone(WIB).strftime("%H:%M")
-    assert f"Perkiraan tiba <strong>{first_eta} WIB</strong>" in page
+    # Before the round: each stop's stored estimate.
+    app.config["ELECTION_CLOCK"] = (tour[0].eta_at - timedelta(hours=1)).isoformat()
+    try:
+        page = client.get("/lapangan/rute").get_data(as_text=True)
+        positions = [page.index(f'id="kiriman-{d.id}"') for d in tour]
+        assert positions == sorted(positions), "stops are shown in tour order"
+        first_eta = tour[0].eta_at.astimezone(WIB).strftime("%H:%M")
+        assert f"Perkiraan tiba <strong>{first_eta} WIB</strong>" in page
+        # Past the estimates, nothing departed: no stop shows a time already gone; past the deadline
+        # (planned + the late rule's grace) it says late.
+        later = max(d.eta_at for d in tour) + timedelta(minutes=1)
+        app.config["ELECTION_CLOCK"] = later.isoformat()
+        page = client.get("/lapangan/rute").get_data(as_text=True)
+        for d in tour:
+            card = page[page.index(f'id="kiriman-{d.id}"'):]
+            card = card[:card.index("</form>")]
+            if d.eta_at < later - timedelta(minutes=1):
+                assert f"<strong>{d.eta_at.astimezone(WIB):%H:%M} WIB</strong>" not in card
+            assert f"<strong>{later.astimezone(WIB):%H:%M} WIB</strong>" in card
+            assert ("Terlambat" in card) == (later > d.planned_at + GRACE)
+    finally:
+        app.config["ELECTION_CLOCK"] = ""
 
 
 def test_logistics_receipt_records_damaged_items(client, session, actor_for):

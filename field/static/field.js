@@ -93,7 +93,8 @@
       // The line goes right after the status line, else before the card's child holding the form (a form
       // may sit inside a wrapper: insertBefore takes a direct child only).
       var anchor = forms[0];
-      while (anchor.parentNode && anchor.parentNode !== card) { anchor = anchor.parentNode; }
+      while (anchor !== card && anchor.parentNode !== card) { anchor = anchor.parentNode; }
+      if (anchor === card) { anchor = card.firstChild; }  // the form is the card itself
       if (after && after.parentNode === card) { card.insertBefore(line, after.nextSibling); } else { card.insertBefore(line, anchor); }
       if (pair[1] === text.waiting) { card.classList.add("pending"); }
     });

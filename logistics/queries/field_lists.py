@@ -31,3 +31,13 @@ def station_open_incidents(session: Session, station_id: int) -> list[HealthInci
              .where(HealthIncident.medic_station_id == station_id, HealthIncident.status != IncidentStatus.CLOSED)
              .order_by(urgency, HealthIncident.reported_at, HealthIncident.id))
     return list(session.scalars(query))
+
+
+def station_recently_closed(session: Session, station_id: int, since: datetime) -> list[HealthIncident]:
+    """A station's incidents closed since `since` (those whose closing may still be corrected), newest first."""
+    query = (select(HealthIncident)
+             .options(joinedload(HealthIncident.tps).joinedload(Tps.kelurahan))
+             .where(HealthIncident.medic_station_id == station_id, HealthIncident.status == IncidentStatus.CLOSED,
+                    HealthIncident.closed_at >= since)
+             .order_by(HealthIncident.closed_at.desc(), HealthIncident.id.desc()))
+    return list(session.scalars(query))

@@ -25,6 +25,12 @@ def is_at_risk(planned_at: datetime, eta_at: datetime | None, delivered_or_faile
     return not delivered_or_failed and eta_at is not None and eta_at > planned_at
 
 
+def eta_from_now(eta_at: datetime | None, now: datetime) -> datetime | None:
+    """The estimate a courier is shown for a stop not reached yet: never in the past (a stop not reached
+    is reached now at the earliest; whether that is late is `is_overdue`'s, at the planned time + grace)."""
+    return None if eta_at is None else max(eta_at, now)
+
+
 # --- SQL twins (SQLAlchemy expressions over the caller's columns; `reached` is "delivered or failed") ---
 
 def is_overdue_sql(planned_at, reached, now: datetime, grace: timedelta = GRACE):

@@ -1,6 +1,8 @@
 """Which status changes are legal, for deliveries, incidents and TPS."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from logistics.models.enums import DeliveryStatus, IncidentStatus, TpsStatus
 
 D, I = DeliveryStatus, IncidentStatus
@@ -61,3 +63,19 @@ def delivery_may_correct(current: DeliveryStatus, target: DeliveryStatus) -> boo
     return current in DELIVERY_RECEIPT_STEPS and target in DELIVERY_ORDER or (
         current in DELIVERY_ORDER and target in DELIVERY_ORDER
         and DELIVERY_ORDER.index(target) < DELIVERY_ORDER.index(current))
+
+
+# A closing ("Selesai") tapped by mistake may be undone this long after it (the time it was closed);
+# later, the incident stays closed and a new one is reported.
+INCIDENT_REOPEN_WINDOW = timedelta(hours=2)
+
+
+def incident_may_reopen(current: IncidentStatus, closed_at: datetime | None, now: datetime,
+                        window: timedelta = INCIDENT_REOPEN_WINDOW) -> bool:
+    """A closed incident may be reopened (its closing corrected) within the window after it was closed."""
+    return current == I.CLOSED and closed_at is not None and now - closed_at <= window
+
+
+def incident_status_before_close(treated: bool, referred: bool) -> IncidentStatus:
+    """What a reopened incident goes back to: the furthest care step it had reached."""
+    return I.REFERRED if referred else I.TREATED_ON_SITE if treated else I.RESPONDING

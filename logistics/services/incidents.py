@@ -15,8 +15,13 @@ from logistics.models import (
 from logistics.permissions import Permission, Target, may, may_handle_incident, may_report_incident, require
 from logistics.rules.geo import nearest
 from logistics.rules.status_fields import INCIDENT_STEP_TIMES
-from logistics.rules.transitions import incident_may_move
-from logistics.services.common import audit, commit, load, require_transition, snapshot, step_time
+from logistics.rules.transitions import (
+    INCIDENT_REOPEN_WINDOW, incident_may_move, incident_may_reopen, incident_status_before_close,
+)
+from logistics.services.common import (
+    audit, commit, correction_reason, load, require_transition, snapshot, step_time,
+)
+from logistics.timeutil import utcnow
 from logistics.texts import lazy_gettext
 
 S = IncidentStatus
@@ -138,6 +143,36 @@ def advance_incident(
     return incident
 
 
+CORRECTION_REASON_MAX = 240
+
+
+def correct_incident(session: Session, actor: Actor, incident_id: int, reason: str) -> HealthIncident:
+    """Undo a closing ("Selesai" tapped by mistake) within INCIDENT_REOPEN_WINDOW of it: the incident goes
+    back to the care step it had reached and its closing time is cleared. Who may close it may correct it;
+    a reason is required; audited as `incident.corrected` with before/after and the reason, as
+    `delivery.corrected` is, and the station hears of it again (`incident.reopened`)."""
+    incident = load(session, HealthIncident, incident_id, "Kejadian", for_step=True)
+    kecamatan_id = incident_kecamatan_id(incident)
+    require(may_handle_incident(actor, incident.medic_station_id, kecamatan_id),
+            lazy_gettext("Kejadian ini bukan wewenang pos Anda"))
+    errors: dict[str, str] = {}
+    reason = correction_reason(reason, CORRECTION_REASON_MAX, errors)
+    if errors:
+        raise ValidationFailed(lazy_gettext("Koreksi tidak valid"), errors)
+    if not incident_may_reopen(incident.status, incident.closed_at, utcnow()):
+        hours = int(INCIDENT_REOPEN_WINDOW.total_seconds() // 3600)
+        raise InvalidTransition(
+            lazy_gettext("Hanya kejadian yang selesai kurang dari {n} jam lalu yang bisa dibuka lagi", n=hours),
+            {"status": lazy_gettext("Kejadian berstatus {status}.", status=incident.status.label)})
+    before = snapshot(incident)
+    incident.status = incident_status_before_close(incident.treated_at is not None, incident.referred_at is not None)
+    incident.closed_at = None
+    audit(session, actor, "incident.corrected", incident, before, extra={"correction_reason": reason})
+    raise_event(session, _incident_event(EventKind.INCIDENT_REOPENED, incident, kecamatan_id))
+    commit(session)
+    return incident
+
+
 def assign_medic_station(session: Session, actor: Actor, incident_id: int, station_id: int) -> HealthIncident:
     """Hand an incident to another station: coordinators and admins only."""
     incident = load(session, HealthIncident, incident_id, "Kejadian", for_step=True)
@@ -157,4 +192,4 @@ def assign_medic_station(session: Session, actor: Actor, incident_id: int, stati
     return incident
 
 
-__all__ = ["advance_incident", "assign_medic_station", "nearest_station", "report_incident"]
+__all__ = ["advance_incident", "assign_medic_station", "correct_incident", "nearest_station", "report_incident"]
