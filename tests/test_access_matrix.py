@@ -122,6 +122,8 @@ EXPECTED: dict[str, tuple[str, str, dict]] = {
                               row(200, 200, (200, 403), (403, 200), 403, (403, 200), 403, L)),
     "field.incident_step": ("POST", "/lapangan/kejadian/{incident}/status",
                             row("pass", "pass", ("pass", "deny"), "deny", "deny", ("deny", "pass"), "deny", L)),
+    "field.incident_correct": ("POST", "/lapangan/kejadian/{incident}/koreksi",  # as closing: the station's
+                               row("pass", "pass", ("pass", "deny"), "deny", "deny", ("deny", "pass"), "deny", L)),
     "field.incident_assign": ("POST", "/lapangan/kejadian/{incident}/pos",
                               row("pass", "pass", ("pass", "deny"), "deny", "deny", "deny", "deny", L)),
     "field.offline_manifest": ("GET", "/lapangan/offline.json", row(200, 403, 403, 200, 200, 200, 403, L)),
@@ -200,6 +202,7 @@ POST_BODIES = {
     "field.tps_correct": {"reason": "salah ketik", "officers_present": "7"},
     "field.delivery_correct": {"to_status": "planned", "reason": "salah tekan"},
     "field.incident_step": {"to_status": "responding"},
+    "field.incident_correct": {"reason": "salah tekan"},
     "field.incident_assign": {"medic_station_id": "{station}"},
     "health_checks.record_checkin": {"hasil": "baik"},
     "users.provision": {"kecamatan": "{kec}", "roles": "medic"},
