@@ -138,6 +138,14 @@ def _incident_or_404(incident_id: int) -> HealthIncident:
     return incident
 
 
+def _handled_incident(incident_id: int) -> HealthIncident:
+    """The incident, if the caller's station (or coordinator's area) handles it: else 404 / 403."""
+    incident = _incident_or_404(incident_id)
+    if not may_handle_incident(current_actor(), incident.medic_station_id, incident_kecamatan_id(incident)):
+        abort(403)
+    return incident
+
+
 def next_steps(incident: HealthIncident) -> list[tuple[IncidentStatus, str]]:
     return [(s, STEP_BUTTONS[s]) for s in STEP_BUTTONS if s in INCIDENT_FLOW[incident.status]]
 
@@ -183,10 +191,8 @@ def incident_detail(incident_id: int):
 @idempotent
 @with_form(IncidentStepForm)
 def incident_step(incident_id: int, form: dict):
-    incident = _incident_or_404(incident_id)
+    incident = _handled_incident(incident_id)
     actor = current_actor()
-    if not may_handle_incident(actor, incident.medic_station_id, incident_kecamatan_id(incident)):
-        abort(403)
     to_status = form["to_status"]
     back = back_to(form, url_for("field.incident_detail", incident_id=incident.id))
     if to_status == S.CLOSED and not form.get("confirm"):
@@ -209,9 +215,7 @@ def close_question(incident: HealthIncident) -> str:
 @with_form(IncidentCorrectionForm)
 def incident_correct(incident_id: int, form: dict):
     """Reopen an incident closed by mistake, with a reason (audited), within the window after closing."""
-    incident = _incident_or_404(incident_id)
-    if not may_handle_incident(current_actor(), incident.medic_station_id, incident_kecamatan_id(incident)):
-        abort(403)
+    incident = _handled_incident(incident_id)
     incident = correct_incident(db.session, current_actor(), incident.id, form.get("reason", ""))
     return done(_("Kejadian dibuka lagi: {status}.", status=label(incident.status)),
                 url_for("field.incident_detail", incident_id=incident.id))

@@ -3,21 +3,32 @@ is queued, shows pending on its card and is stored once on reconnect; a check-in
 the browser's offline page; a courier's card follows a queued "Berangkat" at once. No JavaScript error."""
 import pytest
 
-from tests.e2e.conftest import PHONE, log_in_field, scalar, screenshot
+from tests.e2e.conftest import log_in_field, scalar, screenshot
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture()
-def field_phone(browser):
+def field_phone(phone):
     """A fresh phone whose page errors (uncaught exceptions) are collected in `page.errors`."""
-    context = browser.new_context(locale="id-ID", timezone_id="Asia/Jakarta", **PHONE)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    yield page
-    context.close()
+    phone.set_default_timeout(15_000)
+    phone.errors = []
+    phone.on("pageerror", lambda error: phone.errors.append(str(error)))
+    return phone
+
+
+def open_as(page, base_url: str, username: str, path: str) -> None:
+    log_in_field(page, base_url, username)
+    page.goto(base_url + path)
+    page.wait_for_function("() => window.siagaOutbox !== undefined")
+
+
+def reconnect(page) -> None:
+    """Signal again: the queue sends what waits, with no JavaScript error on the way."""
+    page.context.set_offline(False)
+    page.wait_for_function("() => window.siagaOutbox.pending() === 0")
+    page.wait_for_selector(".flash:has-text('Terkirim')")
+    assert page.errors == []
 
 
 def closable_card(page, base_url: str, engine):
@@ -65,11 +76,8 @@ def test_the_medic_closes_an_incident_offline_once(field_phone, live_server, e2e
     assert medic.errors == []
     assert scalar(e2e_db, "SELECT status FROM health_incident WHERE id = :i", i=incident_id) != "closed"
 
-    medic.context.set_offline(False)
-    medic.wait_for_function("() => window.siagaOutbox.pending() === 0")
-    medic.wait_for_selector(".flash:has-text('Terkirim')")
+    reconnect(medic)
     assert card.locator(".pending-note").inner_text() == f"Terkirim: #{incident_id} Selesai"
-    assert medic.errors == []
     assert scalar(e2e_db, "SELECT status FROM health_incident WHERE id = :i", i=incident_id) == "closed"
     assert scalar(e2e_db, "SELECT count(*) FROM audit_entry WHERE entity_type = 'health_incident' "
                           "AND entity_id = :i AND action = 'incident.closed'", i=incident_id) == 1
@@ -81,9 +89,7 @@ def test_the_medic_closes_an_incident_offline_once(field_phone, live_server, e2e
 
 def test_a_check_in_queued_offline_is_stored_once(field_phone, live_server, e2e_db):
     medic = field_phone
-    log_in_field(medic, live_server, "medis")
-    medic.goto(live_server + "/lapangan/kesehatan/")
-    medic.wait_for_function("() => window.siagaOutbox !== undefined")
+    open_as(medic, live_server, "medis", "/lapangan/kesehatan/")
     form = medic.locator("form.checkin").first
     checkin_id = int(form.get_attribute("action").rstrip("/").split("/")[-1])
     medic.context.set_offline(True)
@@ -98,10 +104,7 @@ def test_a_check_in_queued_offline_is_stored_once(field_phone, live_server, e2e_
     screenshot(medic, "field-medic-checkin-pending-390x844", full_page=False)
     assert medic.errors == []
 
-    medic.context.set_offline(False)
-    medic.wait_for_function("() => window.siagaOutbox.pending() === 0")
-    medic.wait_for_selector(".flash:has-text('Terkirim')")
-    assert medic.errors == []
+    reconnect(medic)
     assert scalar(e2e_db, "SELECT notes FROM health_checkin WHERE id = :c AND done_at IS NOT NULL",
                   c=checkin_id) == "Tensi turun, minum cukup (e2e)"
     assert scalar(e2e_db, "SELECT count(*) FROM audit_entry WHERE entity_type = 'health_checkin' "
@@ -110,9 +113,7 @@ def test_a_check_in_queued_offline_is_stored_once(field_phone, live_server, e2e_
 
 def test_the_couriers_card_follows_an_offline_departure_at_once(field_phone, live_server, e2e_db):
     courier = field_phone
-    log_in_field(courier, live_server, "kurir")
-    courier.goto(live_server + "/lapangan/rute")
-    courier.wait_for_function("() => window.siagaOutbox !== undefined")
+    open_as(courier, live_server, "kurir", "/lapangan/rute")
     card = courier.locator(".card.delivery:has(button[value=dispatched])").first
     delivery_id = int(card.get_attribute("id").split("-")[1])
     assert card.locator(".status").inner_text() == "Direncanakan"
@@ -127,9 +128,7 @@ def test_the_couriers_card_follows_an_offline_departure_at_once(field_phone, liv
     screenshot(courier, "field-courier-departure-pending-390x844", full_page=False)
     assert courier.errors == []
 
-    courier.context.set_offline(False)
-    courier.wait_for_function("() => window.siagaOutbox.pending() === 0")
-    assert courier.errors == []
+    reconnect(courier)
     assert scalar(e2e_db, "SELECT status FROM delivery WHERE id = :d", d=delivery_id) == "dispatched"
     assert scalar(e2e_db, "SELECT count(*) FROM audit_entry WHERE entity_type = 'delivery' AND entity_id = :d "
                           "AND action = 'delivery.dispatched'", d=delivery_id) == 1
