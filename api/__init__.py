@@ -12,6 +12,7 @@ from api import ratelimit_storage  # noqa: F401 - registers siaga-memory://
 from api.auth import rate_limit_key
 from api.body_guard import check_json_body
 from api.errors import ErrorSchema
+from logistics.rules.tapped import MAX_AGE, MAX_SKEW
 from logistics.services.api_tokens import SCOPES
 from siaga.extensions import csrf
 
@@ -31,7 +32,9 @@ class SiagaApi(Api):
 def _description(rate_limit: str) -> str:
     text = (Path(__file__).parent / "description.md").read_text(encoding="utf-8")
     table = "\n".join(f"- `{name}`: {what}" for name, what in SCOPES.items())
-    return text.replace("SCOPES_TABLE", table).replace("RATE_LIMIT", rate_limit)
+    return (text.replace("SCOPES_TABLE", table).replace("RATE_LIMIT", rate_limit)
+            .replace("TAPPED_MAX_SKEW", f"{int(MAX_SKEW.total_seconds() // 60)} minutes")
+            .replace("TAPPED_MAX_AGE", f"{int(MAX_AGE.total_seconds() // 3600)} hours"))
 
 
 def register(app: Flask) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from logistics.models import Role
+from logistics.rules.tapped import MAX_AGE
 from siaga.auth import register_home
 
 bp = Blueprint("field", __name__, url_prefix="/lapangan", template_folder="templates",
@@ -16,6 +17,8 @@ bp = Blueprint("field", __name__, url_prefix="/lapangan", template_folder="templ
 register_home(Role.FIELD_OFFICER, "field.my_tps")
 register_home(Role.COURIER, "field.route")
 register_home(Role.MEDIC, "field.my_station")
+# How old a queued tap may be and still be its step's time (the rule's bound), for the outbox's list.
+bp.add_app_template_global(lambda: int(MAX_AGE.total_seconds() * 1000), "tap_max_age_ms")
 
 
 @bp.get("/sw.js")

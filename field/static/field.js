@@ -128,7 +128,11 @@
       box.appendChild(el("h2", "", text.waiting + " (" + queue.length + ")" + (navigator.onLine ? "" : " · " + text.offline)));
       if (!navigator.onLine) { box.appendChild(el("p", "", text.saved)); }
       var list = el("ul");
-      queue.forEach(function (entry) { list.appendChild(el("li", "", entry.label + " · " + wib(entry.at))); });
+      queue.forEach(function (entry) {
+        // Past the rule's age (logistics/rules/tapped.py) the server records it when it arrives: say so.
+        var tooOld = Date.now() - entry.at > Number(text.tapMaxAge || Infinity);
+        list.appendChild(el("li", "", entry.label + " · " + wib(entry.at) + (tooOld ? " · " + text.tapTooOld : "")));
+      });
       box.appendChild(list);
       var again = el("button", "button secondary", text.sendNow);
       again.type = "button";

@@ -41,3 +41,8 @@ def test_a_day_old_tap_is_the_time_received(client, bearer, session):
     assert entry.tapped_note == TOO_OLD
     assert_error(client.post(f"/api/v1/tps/{tps_id}/officers", json={"count": 7},
                              headers={**headers, "Idempotency-Key": "api-tap-00003", "Tapped-At": "tadi"}), 422)
+
+
+def test_the_description_states_the_rules_bounds(client):
+    description = client.get("/api/openapi.json").get_json()["info"]["description"]
+    assert "Tapped-At" in description and "2 minutes ahead" in description and "24 hours back" in description
