@@ -7,7 +7,7 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
-from logistics.errors import DomainError
+from logistics.errors import DomainError, ValidationFailed
 from logistics.models import HealthCheckin, HealthScreening, Kelurahan, Person, RiskTier, Role, Tps
 from logistics.queries.coverage import tps_covered_by
 from logistics.queries.operations import station_officers
@@ -140,15 +140,19 @@ def screening(person_id: int, form: dict | None, form_errors: dict):
     if not may_care_for(db.session, current_actor(), person):
         abort(403)
     errors = form_errors
+    if errors and wants_json():  # the offline queue's post: the error shape, shown beside its fields
+        raise ValidationFailed(_("Periksa isian."), errors)
     if form is not None:
         try:
             result = record_screening(
                 db.session, current_actor(), person.id, systolic=form.get("sistolik"),
                 diastolic=form.get("diastolik"), blood_sugar=form.get("gula_darah"), age=form.get("usia"),
                 conditions=form.get("kondisi", []), notes=form.get("catatan"), election_day=election_day())
-            flash(_("Skrining disimpan: risiko {tier}.", tier=str(result.risk_tier.label).lower()))
-            return redirect(url_for(".index"), 303)
+            return done(_("Skrining disimpan: risiko {tier}.", tier=str(result.risk_tier.label).lower()),
+                        url_for(".index"))
         except DomainError as exc:
+            if wants_json():
+                raise
             errors = exc.fields or {"-": exc.message}
     return render_template("health_checks/screening.html", person=person, conditions=CONDITIONS,
                            errors=errors), (422 if errors else 200)

@@ -3,7 +3,7 @@ import html
 import re
 from urllib.parse import urlencode
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from logistics.models import HealthCheckin, HealthScreening, Person, RiskTier
 from logistics.queries.coverage import tps_covered_by
@@ -108,6 +108,15 @@ def test_screening_form(client, session, actor_for):
     ok = client.post(path, data={"csrf_token": token, "sistolik": "170", "diastolik": "100", "gula_darah": "",
                                  "usia": "58", "kondisi": ["diabetes"]}, follow_redirects=True)
     assert "Skrining disimpan: risiko tinggi." in ok.get_data(as_text=True)
+    # As the offline queue sends it (JSON answer, idempotency key): errors per field, then once only.
+    queued = {"csrf_token": token, "sistolik": "150", "diastolik": "95", "usia": "50", "idempotency_key": "scr-q-0001"}
+    refused = client.post(path, data={**queued, "sistolik": "abc", "idempotency_key": "scr-q-0000"},
+                          headers={"Accept": "application/json"})
+    assert refused.status_code == 422 and "sistolik" in refused.get_json()["error"]["fields"]
+    answers = [client.post(path, data=queued, headers={"Accept": "application/json"}) for _ in range(3)]
+    assert {a.status_code for a in answers} == {200} and answers[0].get_json()["redirect"] == "/lapangan/kesehatan/"
+    assert session.scalar(select(func.count()).select_from(HealthScreening)
+                          .where(HealthScreening.person_id == officer.id, HealthScreening.systolic == 150)) == 1
 
 
 def test_other_roles_are_kept_out(client, session):
