@@ -5,7 +5,8 @@
    too) takes it off the queue; a 4xx is shown to the user, not retried. Without JS the forms post.
 
    A queued step shows on its card (forms with the same data-pending: "Menunggu dikirim", then
-   "Terkirim"; the card's .status reads the step's data-status-label, on the button or the form) and holds
+   "Terkirim"; the card's .status, or the page's .status[data-status-of=<that data-pending>], reads the
+   step's data-status-label, on the button or the form) and holds
    the buttons it makes invalid: every step of that object, or with data-rank only those not further
    along. Each submission carries `tapped_at`, the moment it was tapped. The banners follow the real state: "offline" while offline with nothing
    waiting, else the outbox ("Menunggu dikirim", and "saved on the phone" while offline), "Terkirim" for a
@@ -82,7 +83,8 @@
       if (!card) { return; }
       var line = el("p", "pending-note" + (pair[1] === text.sent ? " sent" : ""), pair[1] + ": " + entry.label);
       line.setAttribute("role", "status");
-      var status = card.querySelector(".status");
+      // The card's own status, else one the page marks as this object's (data-status-of: the group).
+      var status = card.querySelector(".status") || document.querySelector(".status[data-status-of='" + entry.group + "']");
       // The card's status follows the step at once (queued or just sent: the page itself is older).
       if (status && entry.status) {
         if (status.dataset.shown == null) { status.dataset.shown = status.textContent; }

@@ -87,6 +87,26 @@ def test_the_medic_closes_an_incident_offline_once(field_phone, live_server, e2e
                   i=incident_id) == 1
 
 
+def test_a_step_on_the_incident_page_offline_shows_in_its_status(field_phone, live_server, e2e_db):
+    medic = field_phone
+    log_in_field(medic, live_server, "medis")
+    incident_id = int(closable_card(medic, live_server, e2e_db).get_attribute("id").split("-")[1])
+    medic.goto(f"{live_server}/lapangan/kejadian/{incident_id}")
+    medic.wait_for_function("() => window.siagaOutbox !== undefined")
+    medic.context.set_offline(True)
+    medic.wait_for_function("() => navigator.onLine === false")
+    medic.locator("form:has(input[name=to_status][value=treated_on_site]) button").click()
+    medic.wait_for_selector("#outbox:has-text('Menunggu dikirim (1)')")
+    status = medic.locator(f".status[data-status-of=kejadian-{incident_id}]")
+    assert status.inner_text() == "Ditangani di tempat" and "pending" in status.get_attribute("class")
+    assert medic.locator(".pending-note").inner_text() == f"Menunggu dikirim: #{incident_id} Ditangani di tempat"
+    assert medic.errors == []
+    reconnect(medic)
+    assert scalar(e2e_db, "SELECT status FROM health_incident WHERE id = :i", i=incident_id) == "treated_on_site"
+    assert scalar(e2e_db, "SELECT count(*) FROM audit_entry WHERE entity_type = 'health_incident' "
+                          "AND entity_id = :i AND action = 'incident.treated_on_site'", i=incident_id) == 1
+
+
 def test_a_check_in_queued_offline_is_stored_once(field_phone, live_server, e2e_db):
     medic = field_phone
     open_as(medic, live_server, "medis", "/lapangan/kesehatan/")
