@@ -1,7 +1,7 @@
 """audit_entry.tapped_at and tapped_note: when the phone says a post was tapped, beside the time received.
 
-Revision ID: 0020
-Revises: 0018 (0019 once push subscriptions land)
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-07 02:30:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0020'
-down_revision = '0018'  # TEMPORARY: '0019' (push subscriptions) once it lands
+revision = '0021'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 
