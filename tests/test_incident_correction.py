@@ -8,6 +8,7 @@ from sqlalchemy import select
 from logistics.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from logistics.events import EventKind
 from logistics.models import AuditEntry, HealthFacility, IncidentStatus as S, OutboxEvent
+from logistics.queries.audience import audience
 from logistics.rules.transitions import INCIDENT_REOPEN_WINDOW, incident_may_reopen, incident_status_before_close
 from logistics.services.incidents import advance_incident, correct_incident
 from logistics.timeutil import utcnow
@@ -50,6 +51,7 @@ def test_a_closing_is_reopened_back_to_the_step_reached(session, actor_for, refe
                                                       OutboxEvent.entity_id == incident.id)
                             .order_by(OutboxEvent.id.desc())).first()
     assert event.kind == EventKind.INCIDENT_REOPENED.value and event.data["status"] == back_to.value
+    assert actor_for("medis").user_id in audience(session, event)  # the station's medics hear of it
     # Reopened, it can be closed again.
     assert advance_incident(session, actor_for("medis"), incident.id, S.CLOSED).status == S.CLOSED
 

@@ -1,7 +1,7 @@
 """Who is told of an event: the one rule for every channel (Web Push now, SMS next).
 
 Each event kind names the people it concerns, from the ids the event carries:
-- medics of the receiving station: an incident reported at or reassigned to their station;
+- medics of the receiving station: an incident reported at, reassigned to or reopened at their station;
 - the TPS's officers: a meal or item marked arrived (confirm it), their incident responded to or referred;
 - the courier: their route changed (a receipt corrected back, a stop re-planned);
 - coordinators of the kecamatan (and the city-wide ones): the critical alerts, officers below quorum, a
@@ -27,7 +27,7 @@ def audience(session: Session, event: OutboxEvent) -> list[int]:
     """The ids of the active users to tell of `event`, in id order (none: nobody needs to know)."""
     kind, data = EventKind(event.kind), event.data or {}
     who = None
-    if kind in (K.INCIDENT_REPORTED, K.INCIDENT_REASSIGNED) and data.get("medic_station_id"):
+    if kind in (K.INCIDENT_REPORTED, K.INCIDENT_REASSIGNED, K.INCIDENT_REOPENED) and data.get("medic_station_id"):
         who = (User.role == Role.MEDIC) & (User.medic_station_id == data["medic_station_id"])
     elif kind == K.INCIDENT_STEPPED and data.get("status") in TPS_HEARS_INCIDENT_STEPS and data.get("tps_id"):
         who = (User.role == Role.FIELD_OFFICER) & (User.tps_id == data["tps_id"])

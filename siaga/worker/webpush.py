@@ -37,6 +37,7 @@ GONE_STATUSES = frozenset({404, 410})
 _TITLES = {
     K.INCIDENT_REPORTED: lazy_gettext("Kejadian {triage} baru"),
     K.INCIDENT_REASSIGNED: lazy_gettext("Kejadian {triage} dialihkan ke pos Anda"),
+    K.INCIDENT_REOPENED: lazy_gettext("Kejadian {triage} dibuka lagi"),
     K.INCIDENT_STEPPED: lazy_gettext("Kejadian {status}"),
     K.DELIVERY_ARRIVED: lazy_gettext("Kiriman sampai — konfirmasi"),
     K.ROUTE_CHANGED: lazy_gettext("Rute Anda berubah"),
