@@ -68,9 +68,10 @@ def change(session: Session, record, **values) -> None:
         values.setdefault("updated_at", utcnow())
     session.execute(_update_statement(mapper.local_table, tuple(sorted(values))),
                     {**values, "_record_id": record.id})
+    before = {key: record.__dict__.get(key) for key in values}  # as loaded (no SELECT)
     for key, value in values.items():
         set_committed_value(record, key, value)
-    data_versions.touch(session, mapper.local_table.name)
+    data_versions.touch_record(session, record, before)
 
 
 @lru_cache(maxsize=None)

@@ -10,6 +10,14 @@ before the commit the noted counters are bumped — one upsert, names in sorted 
 between two transactions), at the very end of the transaction (the row lock is held only for the
 commit itself), on one of SHARDS rows picked at random (two writers seldom wait on the same row). Code
 that writes around the ORM (bulk COPY in the benchmark, Core upserts of derived tables) calls `touch`.
+
+Scoped versions: a field page shows one owner's rows (a station's incidents, a TPS's deliveries, a
+courier's route), and at national scale some row of every table changes every second, so a table's
+counter would make every open page download itself again on every poll. A change of a row in
+SCOPED therefore also bumps one counter per owner it belongs to, before and after the change
+(`scoped(table, key, id)`, "health_incident@s12": station 12), on a fixed shard (one row per owner: its
+writers are few). A write whose rows are unknown (`touch` with a table's name: Core bulk updates, the
+drill's wipe) bumps "<table>@*" as well, which every scoped reader reads too (`scoped_names`).
 """
 from __future__ import annotations
 
@@ -17,7 +25,7 @@ import random
 from functools import lru_cache
 from typing import Iterable
 
-from sqlalchemy import TextClause, event, text
+from sqlalchemy import TextClause, event, inspect, text
 from sqlalchemy.orm import Session
 
 from logistics.models import DataVersion, MedicStation, Tps
@@ -26,22 +34,81 @@ from logistics.models import DataVersion, MedicStation, Tps
 VERSIONED = frozenset({"tps", "delivery", "health_incident", "medic_station", "person", "health_facility",
                        "kota", "kecamatan", "kelurahan", "tps_coverage"})
 SHARDS = 8
+# Per table, the columns naming the owners a page is scoped to, and each owner kind's letter.
+SCOPED: dict[str, tuple[tuple[str, str], ...]] = {
+    "tps": (("id", "t"),),
+    "delivery": (("tps_id", "t"), ("courier_id", "c")),
+    "health_incident": (("tps_id", "t"), ("medic_station_id", "s")),
+}
+ANY_ROW = "*"
 _TOUCHED = "data_versions_touched"
+
+
+def scoped(table: str, key: str, owner_id: int | str) -> str:
+    """The name of the counter of `table`'s rows owned by `owner_id` (key: "t" TPS, "s" station, "c" courier)."""
+    return f"{table}@{key}{owner_id}"
+
+
+def scoped_names(table: str, key: str, owner_id: int | None) -> tuple[str, ...]:
+    """What a reader of one owner's rows of `table` reads: the owner's counter and the unknown-rows one
+    (no owner: the table's)."""
+    if owner_id is None:
+        return (table,)
+    return (scoped(table, ANY_ROW, ""), scoped(table, key, owner_id))
 
 
 def touch(session: Session, *names: str) -> None:
     """Note that these tables changed in the session's transaction (bumped when it commits); a table that is
-    not VERSIONED has no counter and is left out."""
-    session.info.setdefault(_TOUCHED, set()).update(VERSIONED.intersection(names))
+    not VERSIONED has no counter and is left out. Which rows is not known here: scoped readers of the
+    table are told too."""
+    names = VERSIONED.intersection(names)
+    _noted(session).update(names, (scoped(n, ANY_ROW, "") for n in names if n in SCOPED))
+
+
+def touch_record(session: Session, record, before: dict | None = None) -> None:
+    """Note a change of one row written around the flush (`common.change`): its table and its owners'
+    counters, as they are and as they were (`before`: the changed columns' old values)."""
+    table = record.__table__.name
+    if table in VERSIONED:
+        _noted(session).update((table,), _owner_names(table, record, before or {}))
+
+
+def _noted(session: Session) -> set[str]:
+    return session.info.setdefault(_TOUCHED, set())
+
+
+def _owner_names(table: str, record, before: dict) -> set[str]:
+    names = set()
+    for column, key in SCOPED.get(table, ()):
+        for value in (getattr(record, column, None), before.get(column)):
+            if value is not None:
+                names.add(scoped(table, key, value))
+    return names
+
+
+def _history_before(record) -> dict:
+    """The old values of the owner columns a flush is about to change."""
+    state = inspect(record)
+    before = {}
+    for column, _key in SCOPED.get(record.__table__.name, ()):
+        deleted = state.attrs[column].history.deleted
+        if deleted:
+            before[column] = deleted[0]
+    return before
 
 
 def bump(session: Session, names: Iterable[str]) -> None:
-    """Bump the counters now, in the session's transaction."""
+    """Bump the counters now, in the session's transaction: a table's on a random shard, an owner's on
+    shard 0."""
     names = sorted(set(names))
     if not names:
         return
-    session.execute(_bump_statement(len(names)),
-                    {**{f"name_{i}": name for i, name in enumerate(names)}, "shard": random.randrange(SHARDS)})
+    shard = random.randrange(SHARDS)
+    params = {}
+    for i, name in enumerate(names):
+        params[f"name_{i}"] = name
+        params[f"shard_{i}"] = 0 if "@" in name else shard
+    session.execute(_bump_statement(len(names)), params)
 
 
 @lru_cache(maxsize=None)
@@ -50,7 +117,7 @@ def _bump_statement(rows: int) -> TextClause:
     dialects' `insert(...).on_conflict_do_update()` constructs have no cache key, so SQLAlchemy compiled
     them anew for every post, about a third of a post's CPU before this (docs/PERFORMANCE.md); the text,
     the same on PostgreSQL and SQLite, is compiled once."""
-    values = ", ".join(f"(:name_{i}, :shard, 1)" for i in range(rows))
+    values = ", ".join(f"(:name_{i}, :shard_{i}, 1)" for i in range(rows))
     return text(f"INSERT INTO {DataVersion.__tablename__} (name, shard, version) VALUES {values} "
                 f"ON CONFLICT (name, shard) DO UPDATE SET version = {DataVersion.__tablename__}.version + 1")
 
@@ -60,15 +127,19 @@ def _note(session: Session, _flush_context, _instances) -> None:
     names = set()
     for obj in session.new:
         names.add(obj.__table__.name)
+        names |= _owner_names(obj.__table__.name, obj, {})
     for obj in session.deleted:
         names.add(obj.__table__.name)
+        names |= _owner_names(obj.__table__.name, obj, {})
         if isinstance(obj, (Tps, MedicStation)):
             names.add("tps_coverage")  # its rows go with it (ON DELETE CASCADE)
     for obj in session.dirty:
         if session.is_modified(obj, include_collections=False):
             names.add(obj.__table__.name)
+            names |= _owner_names(obj.__table__.name, obj, _history_before(obj))
+    names = {n for n in names if n.partition("@")[0] in VERSIONED}
     if names:
-        touch(session, *names)
+        _noted(session).update(names)
 
 
 @event.listens_for(Session, "before_commit")
