@@ -15,6 +15,8 @@ from siaga.auth import current_actor, login_required
 from siaga.extensions import db
 from siaga.fields import FormText
 from siaga.forms import FormSchema, with_query
+from siaga.live import live_page
+from logistics.services.data_versions import scoped_names
 
 
 
@@ -27,8 +29,14 @@ def _is_done(delivery) -> bool:
     return delivery.reached_at is not None
 
 
+def route_versions(**_kwargs) -> tuple[str, ...]:
+    """What a courier's route shows: their deliveries (stops, steps, ETAs)."""
+    return scoped_names("delivery", "c", current_actor().person_id)
+
+
 @bp.get("/rute")
 @login_required(Role.COURIER)
+@live_page(route_versions)
 @with_query(RouteQuery)
 def route(query: dict):
     """The stops of one round (planned time); by default the first round with stops still to do."""

@@ -9,11 +9,12 @@ from logistics.models import (
     FacilityKind, HealthFacility, HealthIncident, IncidentStatus, MedicStation, PatientKind, Role, Tps, Triage,
 )
 from logistics.permissions import Permission, Target, may, may_handle_incident
-from logistics.permissions.read_scope import can_see
+from logistics.permissions.read_scope import can_see, sees_personal
 from logistics.queries.field_lists import station_open_incidents, station_recently_closed
 from logistics.queries.tps_search import TpsHit, search_tps
 from logistics.rules.care_times import time_to_care, time_to_response
 from logistics.rules.complaints import COMPLAINT_VALUES, COMPLAINTS
+from logistics.rules.triage import while_waiting
 from logistics.services.incidents import incident_kecamatan_id
 from logistics.rules.transitions import INCIDENT_FLOW, INCIDENT_REOPEN_WINDOW, incident_may_reopen
 from logistics.services.incidents import (
@@ -28,6 +29,8 @@ from siaga.fields import ID_PATH, FormChoice, FormFlag, FormId, FormText
 from siaga.forms import FormSchema, with_form, with_query
 from siaga.i18n import _, label, lazy_gettext, lazy_pgettext
 from siaga.idempotency import idempotent
+from siaga.live import live_page
+from logistics.services.data_versions import scoped_names
 
 S = IncidentStatus
 TRIAGE_HINTS = {
@@ -44,6 +47,7 @@ REPORT_ROLES = (Role.FIELD_OFFICER, Role.COORDINATOR, Role.MEDIC, Role.COURIER)
 # How far along the care each step is: while one is waiting in the phone's queue, field.js holds the
 # buttons of steps not further along (data-rank), so "Menuju" cannot be queued twice.
 STEP_RANK = {S.RESPONDING: 1, S.TREATED_ON_SITE: 2, S.REFERRED: 2, S.CLOSED: 3}
+WAITING = (S.REPORTED, S.RESPONDING)  # the patient is with the reporter until the medic treats or refers
 
 
 
@@ -156,8 +160,17 @@ def referral_facilities() -> list[HealthFacility]:
     return sorted(facilities, key=lambda f: f.kind != FacilityKind.HOSPITAL)
 
 
+def incident_versions(incident_id: int) -> tuple[str, ...]:
+    """What an incident's page shows: its station's incidents (a reassignment moves both stations'), the
+    stations and facilities named on it."""
+    incident = db.session.get(HealthIncident, incident_id)
+    station_id = incident.medic_station_id if incident is not None else None
+    return (*scoped_names("health_incident", "s", station_id), "medic_station", "health_facility")
+
+
 @bp.get(f"/kejadian/<{ID_PATH}:incident_id>")
 @login_required(Role.FIELD_OFFICER, Role.MEDIC, Role.COORDINATOR)
+@live_page(incident_versions)
 def incident_detail(incident_id: int):
     incident = _incident_or_404(incident_id)
     actor = current_actor()
@@ -174,8 +187,13 @@ def incident_detail(incident_id: int):
         (label(s), getattr(incident, field)) for s, field in
         ((S.RESPONDING, "responding_at"), (S.TREATED_ON_SITE, "treated_at"), (S.REFERRED, "referred_at"),
          (S.CLOSED, "closed_at"))]
+    station = incident.medic_station
     return render_template(
         "field/incident.html", incident=incident, steps=steps, may_act=may_act,
+        station_phone=station.contact_phone if station and sees_personal(db.session, actor, station) else None,
+        # The reporter's side: what to do until the medic comes, while nobody is treating the patient yet.
+        guidance=while_waiting(incident.triage) if actor.role == Role.FIELD_OFFICER and incident.status in WAITING
+        else (),
         actions=next_steps(incident) if may_act else [],
         facilities=referral_facilities() if may_act and S.REFERRED in INCIDENT_FLOW[incident.status] else [],
         stations=stations, triage_hint=TRIAGE_HINTS[incident.triage], step_rank=STEP_RANK,
@@ -243,6 +261,7 @@ def my_station():
 
 @bp.get(f"/pos/<{ID_PATH}:station_id>")
 @login_required(Role.MEDIC, Role.COORDINATOR)
+@live_page(lambda station_id: (*scoped_names("health_incident", "s", station_id), "medic_station", "health_facility"))
 def station(station_id: int):
     medic_station = db.session.get(MedicStation, station_id)
     if medic_station is None:
@@ -250,9 +269,12 @@ def station(station_id: int):
     if not may_handle_incident(current_actor(), medic_station.id, medic_station.kecamatan_id):
         abort(403)
     incidents = station_open_incidents(db.session, medic_station.id)
+    referable = {i.id: S.REFERRED in INCIDENT_FLOW[i.status] for i in incidents}
     return render_template("field/station.html", station=medic_station, incidents=incidents,
                            actions={i.id: next_steps(i) for i in incidents}, step_rank=STEP_RANK,
                            close_questions={i.id: close_question(i) for i in incidents},
                            reopenable=station_recently_closed(db.session, medic_station.id,
                                                               utcnow() - INCIDENT_REOPEN_WINDOW),
+                           referable=referable, referred=S.REFERRED, respond_label=STEP_BUTTONS[S.RESPONDING],
+                           facilities=referral_facilities() if any(referable.values()) else [],
                            precache=current_actor().role == Role.MEDIC)  # the medic's landing (field/offline.py)

@@ -4,8 +4,9 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, url_for
 
 from logistics.errors import ValidationFailed
-from logistics.models import Delivery, DeliveryKind, DeliveryStatus, Role, Tps, TpsStatus
+from logistics.models import Delivery, DeliveryKind, DeliveryStatus, IncidentStatus, Role, Tps, TpsStatus
 from logistics.permissions import may_move_delivery, may_post_for_tps, may_step_delivery
+from logistics.permissions.read_scope import sees_personal
 from logistics.queries.field_lists import tps_deliveries, tps_incidents
 from logistics.rules.quorum import below_quorum
 from logistics.rules.transitions import DELIVERY_ORDER, TPS_ORDER, tps_skipped_steps
@@ -22,6 +23,8 @@ from siaga.fields import ID_PATH, FormChoice, FormFlag, FormInt, FormText
 from siaga.forms import FormSchema, with_form
 from siaga.i18n import _, label, lazy_gettext
 from siaga.idempotency import idempotent
+from siaga.live import live_page
+from logistics.services.data_versions import scoped_names
 
 OFFICER_ROLES = (Role.FIELD_OFFICER, Role.COORDINATOR)
 # The button text for posting each step.
@@ -115,11 +118,19 @@ def step_question(current: TpsStatus, target: TpsStatus) -> str | None:
     return None
 
 
+def tps_versions(tps_id: int) -> tuple[str, ...]:
+    """What a TPS's pages show: the TPS, its deliveries and incidents, and the stations they go to."""
+    return (*scoped_names("tps", "t", tps_id), *scoped_names("delivery", "t", tps_id),
+            *scoped_names("health_incident", "t", tps_id), "medic_station")
+
+
 @bp.get(f"/tps/<{ID_PATH}:tps_id>")
 @login_required(*OFFICER_ROLES)
+@live_page(tps_versions)
 def tps_page(tps_id: int):
     tps = _tps_or_403(tps_id)
     day_start, _end = election_window()
+    incidents = tps_incidents(db.session, tps.id, day_start)
     later = [s for s in TPS_ORDER if TPS_ORDER.index(s) > TPS_ORDER.index(tps.status)]
     earlier = [s for s in TPS_ORDER if TPS_ORDER.index(s) < TPS_ORDER.index(tps.status)]
     return render_template(
@@ -128,9 +139,18 @@ def tps_page(tps_id: int):
                      TPS_ORDER.index(s)) for s in later],  # the rank: field.js holds steps not further along
         earlier=earlier, below_quorum=below_quorum(tps.officers_present, election_settings().quorum),
         quorum=election_settings().quorum,
-        incidents=tps_incidents(db.session, tps.id, day_start),
+        incidents=incidents, open_incidents=[i for i in incidents if i.status != IncidentStatus.CLOSED],
+        phones=_station_phones({i.medic_station for i in incidents if i.medic_station}),
+        arrived=[d for d in tps_deliveries(db.session, tps.id) if d.status == DeliveryStatus.ARRIVED],
         precache=current_actor().role == Role.FIELD_OFFICER,  # the officer's landing page (field/offline.py)
     )
+
+
+def _station_phones(stations) -> dict[int, str]:
+    """The phones of these stations that the user may see (an officer: the stations their TPS calls)."""
+    actor = current_actor()
+    return {s.id: s.contact_phone for s in stations
+            if s.contact_phone and sees_personal(db.session, actor, s)}
 
 
 @bp.post(f"/tps/<{ID_PATH}:tps_id>/petugas")
@@ -179,6 +199,7 @@ def tps_correct(tps_id: int, form: dict):
 
 @bp.get(f"/tps/<{ID_PATH}:tps_id>/kiriman")
 @login_required(*OFFICER_ROLES)
+@live_page(tps_versions)
 def tps_deliveries_page(tps_id: int):
     tps = _tps_or_403(tps_id)
     return render_template("field/deliveries.html", tps=tps, deliveries=tps_deliveries(db.session, tps.id),

@@ -2,6 +2,8 @@
 per area (worst first) with the most urgent examples, incidents per hour; all computed by the database."""
 from __future__ import annotations
 
+import time
+
 from flask import abort, render_template, url_for
 from sqlalchemy import select
 
@@ -14,7 +16,8 @@ from logistics.queries.login_readiness import readiness_summary
 from logistics.queries.summary import city_totals, kecamatan_summary, kota_summary
 from maps import bp
 from siaga.election import election_day, election_now, election_window
-from siaga.shared_figures import figure, shared
+from siaga.live import live_page
+from siaga.shared_figures import figure, share_seconds, shared
 from siaga.worker.heartbeat import worker_alive
 from siaga.auth import chosen_kecamatan_ids, kecamatan_scope
 from siaga.auth import login_required
@@ -120,8 +123,19 @@ def _figures(ids: tuple[int, ...] | None, examples: int) -> dict:
     }
 
 
+# What the dashboard's figures count (time-based alerts move with the clock: `by_minute`).
+DASHBOARD_VERSIONS = ("tps", "delivery", "health_incident", "medic_station", "person", "kecamatan", "kota")
+
+
+def _shared_period() -> str:
+    """Stored figures are refreshed every few seconds after the data changed: the page asks again then."""
+    period = share_seconds()
+    return str(int(time.time() // period)) if period else ""
+
+
 @bp.get("/dashboard")
 @login_required(Role.COORDINATOR)
+@live_page(lambda: DASHBOARD_VERSIONS, by_minute=True, extra=_shared_period)
 @with_query(DashboardQuery)
 def dashboard(query: dict):
     scope = kecamatan_scope()

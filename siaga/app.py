@@ -30,7 +30,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         _tune_sqlite(db.engine)
         _tune_postgresql(db.engine)
 
-    from siaga import auth, errors, i18n, observability, security, templating
+    from siaga import auth, errors, i18n, live, observability, security, templating
     from siaga.cli import register_cli
 
     security.register(app)
@@ -38,6 +38,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     templating.register(app)
     i18n.register(app)
     auth.register(app)
+    live.register(app)
     observability.register(app)  # after auth: its before_request reads the user auth loaded
     _register_pages(app)
     register_cli(app)

@@ -392,6 +392,15 @@
     document.querySelectorAll("form[data-queue] button").forEach(function (b) { if (!b.dataset.held) { b.disabled = false; } });
     render();
   });
+  // A live page swapped fresh cards in (siaga/static/js/live.js): new forms get their keys, and the steps
+  // waiting in the queue are marked on the new cards again.
+  document.addEventListener("siaga:live", function () {
+    document.querySelectorAll("form[data-queue]").forEach(function (form) {
+      var key = form.querySelector("input[name=idempotency_key]");
+      if (key && !key.value) { key.value = newKey(); }
+    });
+    render();
+  });
   window.addEventListener("online", flush);
   window.addEventListener("online", render);
   window.addEventListener("offline", render);

@@ -155,6 +155,9 @@ self.addEventListener("fetch", function (event) {
   var request = event.request;
   var url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin || url.pathname === "/lapangan/sw.js") { return; }
+  // A live page's check (If-None-Match, siaga/static/js/live.js) wants the server's answer or none: a
+  // stored copy would put an older page over the one shown.
+  if (request.headers.has("If-None-Match")) { return; }
   if (url.pathname.indexOf("/lapangan/static/") === 0 || url.pathname.indexOf("/static/") === 0) {
     event.respondWith(staticFile(request));
   } else if (url.pathname.indexOf("/lapangan/") === 0) {

@@ -22,7 +22,7 @@ that user, an agency token as a partner with its scopes):
 | officers (person)    | all                     | its kecamatan         | none                 | none                        | at TPS their station covers          | none                                  |
 | summary / dashboard  | city                    | its kecamatan         | none (403)           | none (403)                  | none (403)                           | city, with read:summary               |
 | accounts (app_user)  | all                     | field staff of its kecamatan | own            | own                         | own                                  | none                                  |
-| personal fields      | all rows                | its rows              | own TPS's rows       | none                        | own station's incidents and phone    | only with read:health-pii             |
+| personal fields      | all rows                | its rows              | own TPS's rows; the phone of the station covering it or holding its incidents | none | own station's incidents and phone | only with read:health-pii |
 
 A partner *user* (a browser session of role partner, e.g. `mitra`) has no scopes of its own: it reads
 with the scopes its agency's active agency tokens hold (`agency_scopes`), so a session never sees
@@ -38,7 +38,8 @@ from logistics.actor import Actor
 from logistics.errors import PermissionDenied, not_found, out_of_scope
 from logistics.permissions import FIELD_ROLES
 from logistics.models import (
-    ApiToken, Delivery, HealthFacility, HealthIncident, Kecamatan, Kelurahan, MedicStation, Person, Role, Tps, User,
+    ApiToken, Delivery, HealthFacility, HealthIncident, Kecamatan, Kelurahan, MedicStation, Person, Role, Tps,
+    TpsCoverage, User,
 )
 from logistics.texts import lazy_gettext
 
@@ -227,6 +228,8 @@ def personal_visible(session: Session, actor: Actor, model) -> ColumnElement[boo
     """The rows of `model` whose personal fields `actor` may see (always within `visible`)."""
     if actor.role == Role.PARTNER:
         return true() if PII in actor.scopes else false()
+    if actor.role == Role.FIELD_OFFICER and model is MedicStation:
+        return _stations_for_tps(actor.tps_id)
     if actor.role in (Role.ADMIN, Role.COORDINATOR, Role.FIELD_OFFICER):
         return visible(session, actor, model) if model is not MedicStation else (
             true() if is_city_wide(actor) else
@@ -237,6 +240,17 @@ def personal_visible(session: Session, actor: Actor, model) -> ColumnElement[boo
         if model is MedicStation and actor.medic_station_id is not None:
             return MedicStation.id == actor.medic_station_id
     return false()
+
+
+def _stations_for_tps(tps_id: int | None) -> ColumnElement[bool]:
+    """The stations an officer calls: the one covering their TPS and any holding one of its incidents
+    (a reassigned one too), so the officer who reported sees whom to phone."""
+    if tps_id is None:
+        return false()
+    return MedicStation.id.in_(union_all(
+        select(TpsCoverage.medic_station_id).where(TpsCoverage.tps_id == tps_id),
+        select(HealthIncident.medic_station_id).where(HealthIncident.tps_id == tps_id,
+                                                      HealthIncident.medic_station_id.is_not(None))))
 
 
 def visible_ids(session: Session, clause: ColumnElement[bool], model, ids) -> set[int]:

@@ -7,11 +7,18 @@
     out.textContent = out.getAttribute("data-template").replace("{n}", n).replace("{max}", max);
     out.classList.toggle("near-limit", n >= max * 0.9);
   }
-  document.querySelectorAll("[data-counter]").forEach(function (field) {
-    var out = document.getElementById(field.getAttribute("data-counter"));
-    if (!out) { return; }
-    field.addEventListener("input", function () { update(field, out); });
-    field.form && field.form.addEventListener("reset", function () { setTimeout(function () { update(field, out); }, 0); });
-    update(field, out);
+  function counter(field) { return document.getElementById(field.getAttribute("data-counter")); }
+  function all() {
+    document.querySelectorAll("[data-counter]").forEach(function (field) {
+      if (counter(field)) { update(field, counter(field)); }
+    });
+  }
+  // Listened to on the document, so fields a live page swapped in (siaga:live, js/live.js) count too.
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    if (field.hasAttribute && field.hasAttribute("data-counter") && counter(field)) { update(field, counter(field)); }
   });
+  document.addEventListener("reset", function () { setTimeout(all, 0); });
+  document.addEventListener("siaga:live", all);
+  all();
 })();

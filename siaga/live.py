@@ -1,0 +1,78 @@
+"""Pages that stay current: the cheap change check behind `static/js/live.js`.
+
+A live page polls its own address every few seconds with `If-None-Match`. The view is decorated with
+`@live_page(names)`: `names(**view_args)` says which data versions the page shows
+(logistics/services/data_versions.py; one owner's rows: `scoped_names`), and before the view runs the
+page's ETag is computed from them — with the address, the user and their `session_version` (a change of
+role, scope or a revoke bumps it, so the tag changes with what the user may see), the language, and the
+election clock's minute where the page shows time-based things (`by_minute`). A poll that finds the same
+tag is answered 304 with no body and no session change (no Set-Cookie), after one index range scan; any
+other answer is the view's, carrying the new tag (also on the page itself, `<body data-live-etag>`,
+for the first poll). live.js then swaps the page's `data-live` regions.
+
+The tag is keyed with the app's secret, so it says nothing to anyone but the page it was made for; a
+poll answered 304 skips the view, which is safe because the tag was given by a full answer of that view
+to that user, at that session version, for that address.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from functools import wraps
+from typing import Callable, Iterable
+
+from flask import Response, current_app, g, request
+
+from logistics.queries.data_versions import versions
+from siaga.auth import current_user
+from siaga.election import election_now
+from siaga.extensions import db
+from siaga.i18n import current_language
+
+
+
+def page_etag(names: Iterable[str], by_minute: bool = False, extra: str = "") -> str:
+    user = current_user()
+    who = f"{user.id}.{user.session_version}" if user is not None else "-"
+    minute = election_now().strftime("%Y%m%d%H%M") if by_minute else ""
+    basis = "|".join((versions(db.session, *names), request.full_path, who, current_language(), minute, extra))
+    key = str(current_app.config.get("SECRET_KEY") or "").encode()
+    return hmac.new(key, basis.encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def not_modified(tag: str) -> Response:
+    """A 304 as small as it can be: no body, no content type (so no page-only headers: CSP, frame options)."""
+    response = Response(status=304)
+    response.headers.pop("Content-Type", None)
+    response.set_etag(tag)
+    return response
+
+
+def live_page(names: Callable[..., Iterable[str]], *, by_minute: bool = False,
+              extra: Callable[..., str] | None = None):
+    """Make a GET view a live page: 304 when nothing it shows has changed since the client's copy."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            tag = page_etag(tuple(names(**kwargs)), by_minute, extra(**kwargs) if extra else "")
+            if tag in request.if_none_match:
+                return not_modified(tag)
+            g.live_etag = tag
+            response = current_app.make_response(view(*args, **kwargs))
+            if response.status_code == 200:
+                response.set_etag(tag)
+            return response
+
+        return wrapped
+
+    return decorator
+
+
+def live_etag() -> str:
+    """The tag of the page being rendered ("" for a page that is not live)."""
+    return g.get("live_etag", "")
+
+
+def register(app) -> None:
+    app.jinja_env.globals["live_etag"] = live_etag
