@@ -22,7 +22,7 @@ from siaga.worker.heartbeat import worker_alive
 from siaga.auth import chosen_kecamatan_ids, kecamatan_scope
 from siaga.auth import login_required
 from siaga.extensions import db
-from siaga.fields import FormChoice, FormFlag, FormId
+from siaga.fields import FormChoice, FormId
 from siaga.forms import FormSchema, with_query
 from logistics.texts import lazy_gettext
 from siaga.i18n import _, label, pgettext
@@ -55,7 +55,6 @@ class DashboardQuery(FormSchema):
     kecamatan = FormId()  # narrows the user's scope (siaga.auth.chosen_kecamatan_ids)
     kota = FormId()  # the kecamatan of one kota (the national view's drill-down)
     status = FormChoice(STATUS_VALUES)  # for the downloads: a TPS, delivery or incident status
-    partial = FormFlag()  # the body only, for the page's own refresh
 
 
 def chart(counts: list[int]) -> dict:
@@ -188,5 +187,4 @@ def dashboard(query: dict):
                         for subject, title in (("tps", _("Status TPS")), ("deliveries", _("Pengiriman")),
                                                ("incidents", pgettext("list", "Kejadian")))],
     )
-    template = "maps/_dashboard_body.html" if query.get("partial") else "maps/dashboard.html"
-    return render_template(template, **context)
+    return render_template("maps/dashboard.html", **context)

@@ -28,7 +28,8 @@ def live_map():
               "station": _("Pos kesehatan & jangkauan"), "facility": _("Fasilitas kesehatan"),
               "cell": _("Kumpulan TPS (perbesar peta untuk rinciannya)")}
     parts = build_map(names, legend)
-    config = {"detailZoom": DETAIL_ZOOM, "pollMs": 10_000, "bounds": _bounds(scope[0] if scope else None),
+    # pollsAll: the layers that change rarely (stations, facilities) are asked every 12th check, about a minute.
+    config = {"detailZoom": DETAIL_ZOOM, "pollsAll": 12, "bounds": _bounds(scope[0] if scope else None),
               "urls": {key: url_for(f"maps.{key}_geojson") for key in ("tps", "incidents", "stations", "facilities")},
               "boundaries": {level: {"url": url_for("maps.boundaries_geojson", level=level),
                                      "minZoom": BOUNDARY_MIN_ZOOM[level]} for level in BOUNDARIES},

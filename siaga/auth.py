@@ -231,7 +231,7 @@ def register(app: Flask) -> None:
     @app.after_request
     def _tell_the_service_worker(response):
         key = session_cache_key()
-        if key:
+        if key and response.status_code != 304:  # a live page's check: the worker never sees it (sw.js)
             response.headers[SESSION_HEADER] = key
         return response
 

@@ -16,6 +16,7 @@ to that user, at that session version, for that address.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 from functools import wraps
@@ -37,7 +38,7 @@ def page_etag(names: Iterable[str], by_minute: bool = False, extra: str = "") ->
     minute = election_now().strftime("%Y%m%d%H%M") if by_minute else ""
     basis = "|".join((versions(db.session, *names), request.full_path, who, current_language(), minute, extra))
     key = str(current_app.config.get("SECRET_KEY") or "").encode()
-    return hmac.new(key, basis.encode(), hashlib.sha256).hexdigest()[:24]
+    return base64.urlsafe_b64encode(hmac.new(key, basis.encode(), hashlib.sha256).digest()[:12]).decode()
 
 
 def not_modified(tag: str) -> Response:

@@ -80,6 +80,12 @@ def register(app: Flask) -> None:
 
     @app.after_request
     def _headers(response):
+        if response.status_code == 304:
+            # No body: nothing to sniff, store or refer from, and a live page's idle check must stay under
+            # 1 KB on a phone (siaga/live.py). HSTS still goes on it (it is about the connection).
+            if app.config.get("SIAGA_ENV") == "production":
+                response.headers["Strict-Transport-Security"] = HSTS
+            return response
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if app.config.get("SIAGA_ENV") == "production":

@@ -1,5 +1,7 @@
 /* Siaga TPS live map: fills the Folium page's empty overlay layers from the GeoJSON endpoints,
- * per viewport (debounced on moveend) and again every few seconds (ETag: an unchanged poll is a 304).
+ * per viewport (debounced on moveend) and again every few seconds (ETag: an unchanged poll is a 304), on
+ * the live pages' clock (siaga/static/js/live.js: slower while the tab is hidden or the server fails).
+ * A popup open when its layer is redrawn opens again on the same TPS, incident or station.
  * User-typed text only ever goes into the page through textContent, never innerHTML. */
 (function () {
   "use strict";
@@ -35,6 +37,32 @@
   S.layers.tps.addLayer(cluster).addLayer(cells);
   S.tps = {};  // id -> latest properties (read by the end-to-end tests too)
   S.loads = 0;
+
+  /* The open popup's marker, by what it shows ("incident:12"), so a redraw can open it again. */
+  var openKey = null;
+  map.on("popupopen", function (e) { openKey = (e.popup._source && e.popup._source.siagaKey) || null; });
+  map.on("popupclose", function (e) {
+    if (e.popup._source && e.popup._source.siagaKey === openKey) { openKey = null; }
+  });
+  function keyed(marker, key, reopen) {
+    marker.siagaKey = key;
+    if (reopen === key) { reopenLater.push(marker); }
+    return marker;
+  }
+  var reopenLater = [];
+  /* After a layer is drawn: the popup that was open opens again where it was (no pan, so no reload). */
+  function reopen(key) {
+    var markers = reopenLater;
+    reopenLater = [];
+    markers.forEach(function (marker) {
+      if (!map.hasLayer(marker)) { return; }  // inside a TPS group at this zoom
+      var popup = marker.getPopup(), pan = popup.options.autoPan;
+      popup.options.autoPan = false;
+      marker.openPopup();
+      popup.options.autoPan = pan;
+      openKey = key;
+    });
+  }
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -92,6 +120,7 @@
   }
 
   function drawTps(data) {
+    var keep = openKey;
     cluster.clearLayers();
     cells.clearLayers();
     S.tps = {};
@@ -120,9 +149,10 @@
         ], p.url);
       });
       marker.bindTooltip(p.label + " " + p.kelurahan);
-      markers.push(marker);
+      markers.push(keyed(marker, "tps:" + p.id, keep));
     });
     cluster.addLayers(markers);
+    reopen(keep);
   }
 
   /* Incidents at one point (an incident at a TPS sits on the TPS) are fanned out on a ring around it,
@@ -139,7 +169,7 @@
     return out;
   }
 
-  function incidentMarker(p, ll, offset) {
+  function incidentMarker(p, ll, offset, keep) {
     var size = INCIDENT_SIZE;
     var icon = L.divIcon({className: "incident-icon incident-" + p.triage, iconSize: [size, size],
                           iconAnchor: [size / 2 - offset[0], size / 2 - offset[1]]});
@@ -155,11 +185,11 @@
         [T.notes, p.notes, "notes"]
       ], p.url);
     });
-    return m;
+    return keyed(m, "incident:" + p.id, keep);
   }
 
   function drawIncidents(data) {
-    var layer = S.layers.incidents;
+    var layer = S.layers.incidents, keep = openKey;
     layer.clearLayers();
     S.incidents = {};
     S.incidentFans = {};  // "lat,lon" -> incident ids at that point (read by the end-to-end tests too)
@@ -183,12 +213,13 @@
         b.isFanCount = true;
         layer.addLayer(b);
       }
-      group.forEach(function (f, i) { layer.addLayer(incidentMarker(f.properties, ll, offsets[i])); });
+      group.forEach(function (f, i) { layer.addLayer(incidentMarker(f.properties, ll, offsets[i], keep)); });
     });
+    reopen(keep);
   }
 
   function drawStations(data) {
-    var layer = S.layers.stations;
+    var layer = S.layers.stations, keep = openKey;
     layer.clearLayers();
     data.features.forEach(function (f) {
       var p = f.properties, ll = [f.geometry.coordinates[1], f.geometry.coordinates[0]];
@@ -208,8 +239,9 @@
           ["☎", p.phone]
         ]);
       });
-      layer.addLayer(m);
+      layer.addLayer(keyed(m, "station:" + p.id, keep));
     });
+    reopen(keep);
   }
 
   function drawFacilities(data) {
@@ -297,8 +329,10 @@
     return Promise.all(jobs).then(function () {
       S.loads += 1;
       setStatus(T.updated + " " + new Date().toLocaleTimeString("id-ID"));
+      return true;
     }, function () {
       setStatus(T.error, true);
+      return false;
     });
   }
 
@@ -329,11 +363,11 @@
     });
   });
   var polls = 0;
-  setInterval(function () {
-    if (document.hidden) { return; }
+  window.siagaLive.every(function () {
     polls += 1;
-    load(polls % 6 === 0);  // stations and facilities change rarely: once a minute
-  }, cfg.pollMs);
+    // Stations and facilities change rarely: every POLLS_ALL checks (about a minute).
+    return load(polls % cfg.pollsAll === 0).then(function (ok) { if (!ok) { throw new Error("map data"); } });
+  });
   loadBoundaries();
   load(true);
 })();
