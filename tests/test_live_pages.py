@@ -182,3 +182,14 @@ def test_live_page_script_and_regions_are_on_every_live_page(client, session):
     log_in_as(client, session, "kurir")
     page = client.get("/lapangan/rute").get_data(as_text=True)
     assert 'data-live="route"' in page and "data-live-etag" in page
+
+
+def test_wiping_the_drill_moves_the_open_field_pages(client, session):
+    """The drill's wipe resets rows with bulk writes: every live field page must download itself again."""
+    from logistics.drill.runner import wipe_drill
+
+    user = log_in_as(client, session, "petugas")
+    url = f"/lapangan/tps/{user.tps_id}"
+    tag = client.get(url).headers["ETag"]
+    wipe_drill(session)
+    assert poll(client, url, tag).status_code == 200

@@ -30,6 +30,7 @@ from logistics.models import (
     AuditEntry, Delivery, DeliveryKind, DeliveryStatus, DrillClock, HealthFacility, HealthIncident, Kelurahan, Role, Tps,
     TpsStatus,
 )
+from logistics.services.data_versions import touch
 from logistics.services.unit_of_work import UnitOfWork
 from logistics.services.deliveries import advance_delivery
 from logistics.services.incidents import advance_incident, report_incident
@@ -355,6 +356,7 @@ def wipe_drill(session: Session, actor: Actor | None = None) -> dict[str, int]:
         status=DeliveryStatus.PLANNED, drill=False, **{f: None for f in DELIVERY_STEP_FIELDS})).rowcount
     incident_count = session.execute(delete(HealthIncident).where(HealthIncident.drill.is_(True))).rowcount
     session.execute(delete(DrillClock))
+    touch(session, "tps", "delivery", "health_incident")  # bulk writes: no flush hook saw which rows
     session.expire_all()
     for courier_id, meal_round, day in {(c, r, to_wib(p).date()) for c, r, p in routes}:
         refresh_route(session, courier_id, meal_round, day)

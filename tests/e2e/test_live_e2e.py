@@ -206,3 +206,32 @@ def test_map_keeps_an_open_popup_while_its_layer_refreshes(browser, live_server,
     finally:
         context.close()
     assert errors == []
+
+
+def test_a_step_waiting_in_the_queue_stays_marked_across_a_swap(phone, live_server, e2e_session):
+    """field.js marks a card whose step waits in the phone's queue; a live swap brings a fresh card, and
+    the mark (and the held buttons) must be on it again."""
+    officer = e2e_session.scalar(select(User).where(User.username == "petugas"))
+    coordinator = actor(e2e_session, "koordinator")
+    waiting = report_incident(e2e_session, coordinator, patient_kind="voter", complaint="kelelahan", triage="hijau",
+                              tps_id=officer.tps_id)
+    log_in_field(phone, live_server, "medis")
+    phone.wait_for_function("() => window.siagaLive !== undefined")
+    # The step cannot reach the server (a post that never gets through): it stays queued, retried.
+    phone.route("**/lapangan/kejadian/*/status", lambda route: route.abort())
+    card = phone.locator(f"#kejadian-{waiting.id}")
+    card.locator("button", has_text="Menuju").click()
+    expect(card).to_have_class(re.compile(r"\bpending\b"))
+    swaps = int(phone.evaluate("document.body.dataset.liveSwaps || '0'"))
+
+    report_incident(e2e_session, coordinator, patient_kind="voter", complaint="pingsan", triage="merah",
+                    tps_id=officer.tps_id)
+    phone.wait_for_function(f"() => Number(document.body.dataset.liveSwaps || 0) > {swaps}", timeout=SHOWN_WITHIN_MS)
+    card = phone.locator(f"#kejadian-{waiting.id}")
+    expect(card).to_have_class(re.compile(r"\bpending\b"))
+    assert "Menunggu dikirim" in card.locator(".pending-note").inner_text()
+    assert card.locator("button", has_text="Menuju").is_disabled()
+    screenshot(phone, "live-station-pending-kept-390x844")
+    phone.unroute("**/lapangan/kejadian/*/status")
+    phone.evaluate("window.siagaOutbox.flush()")
+    phone.wait_for_function("() => window.siagaOutbox.pending() === 0", timeout=30_000)
