@@ -155,6 +155,34 @@ def e2e_db(e2e_database_url):
     engine.dispose()
 
 
+@pytest.fixture()
+def e2e_session(e2e_database_url):
+    """A session on the live server's own database: posts made here are what a phone would post."""
+    from sqlalchemy.orm import Session
+
+    engine = create_engine(e2e_database_url)
+    with Session(engine) as session:
+        yield session
+    engine.dispose()
+
+
+def actor(session, username: str):
+    """The Actor of a demo account, for calling the services as that user would."""
+    from sqlalchemy import select
+
+    from logistics.actor import Actor
+    from logistics.models import User
+
+    return Actor.from_user(session.scalar(select(User).where(User.username == username)))
+
+
+def new_phone(browser):
+    """A second phone-sized context (another person's phone): (context, page); close the context after."""
+    context = browser.new_context(locale="id-ID", timezone_id="Asia/Jakarta", **PHONE)
+    context.set_default_timeout(10_000)
+    return context, context.new_page()
+
+
 def scalar(engine, sql: str, **params):
     with engine.connect() as conn:
         return conn.execute(text(sql), params).scalar()

@@ -6,16 +6,10 @@ medic's; `medis` responds and refers the patient to RSUD Depati Hamzah.
 """
 import pytest
 
-from tests.e2e.conftest import PHONE, log_in_field, scalar, screenshot
+from tests.e2e.conftest import log_in_field, new_phone, scalar, screenshot
 
 pytestmark = pytest.mark.e2e
 PAGE_BUDGET = 100 * 1024
-
-
-def new_phone(browser):
-    context = browser.new_context(locale="id-ID", timezone_id="Asia/Jakarta", **PHONE)
-    context.set_default_timeout(10_000)
-    return context, context.new_page()
 
 
 def test_officer_lunch_offline_incident_then_medic_refers(phone, browser, live_server, e2e_db):

@@ -9,35 +9,17 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import create_engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
-from logistics.actor import Actor
-from logistics.models import Delivery, DeliveryKind, DeliveryStatus, IncidentStatus, User
+from logistics.models import (
+    Delivery, DeliveryKind, DeliveryStatus, IncidentStatus, Kecamatan, Kelurahan, Tps, TpsStatus, User,
+)
 from logistics.services.deliveries import advance_delivery
 from logistics.services.incidents import advance_incident, report_incident
-from tests.e2e.conftest import DESKTOP, PHONE, log_in, log_in_field, screenshot
+from tests.e2e.conftest import actor, log_in, log_in_field, new_phone, screenshot
 
 pytestmark = pytest.mark.e2e
 SHOWN_WITHIN_MS = 10_000  # the issue's deadline for a change to reach an open page
-
-
-@pytest.fixture()
-def e2e_session(e2e_database_url):
-    engine = create_engine(e2e_database_url)
-    with Session(engine) as session:
-        yield session
-    engine.dispose()
-
-
-def actor(session, username) -> Actor:
-    return Actor.from_user(session.scalar(select(User).where(User.username == username)))
-
-
-def second_phone(browser):
-    context = browser.new_context(locale="id-ID", timezone_id="Asia/Jakarta", **PHONE)
-    context.set_default_timeout(10_000)
-    return context, context.new_page()
 
 
 def test_new_merah_reaches_the_open_station_page_and_typed_note_survives(phone, browser, live_server, e2e_session):
@@ -59,7 +41,7 @@ def test_new_merah_reaches_the_open_station_page_and_typed_note_survives(phone, 
     note.focus()
 
     # Another phone: the officer reports a merah at their TPS.
-    context, officer_phone = second_phone(browser)
+    context, officer_phone = new_phone(browser)
     try:
         log_in_field(officer_phone, live_server, "petugas")
         officer_phone.goto(live_server + "/lapangan/kejadian/baru")
@@ -142,69 +124,55 @@ def test_idle_check_is_small_on_the_wire(phone, live_server):
     assert head <= 1024, (head, response.request.all_headers(), response.all_headers())
 
 
-def test_dashboard_follows_a_report_on_a_command_post_screen(browser, live_server, e2e_session):
-    context = browser.new_context(locale="id-ID", timezone_id="Asia/Jakarta", **DESKTOP)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    try:
-        log_in(page, live_server, "koordinator")
-        page.wait_for_function("() => window.siagaLive !== undefined")
-        page.evaluate("window.__samePage = true")
-        swaps = int(page.evaluate("document.body.dataset.liveSwaps || '0'"))
-        officer = e2e_session.scalar(select(User).where(User.username == "petugas"))
-        report_incident(e2e_session, actor(e2e_session, "koordinator"), patient_kind="voter", complaint="pingsan",
-                        triage="merah", tps_id=officer.tps_id)
-        page.wait_for_function(f"() => Number(document.body.dataset.liveSwaps || 0) > {swaps}",
-                               timeout=SHOWN_WITHIN_MS)
-        assert page.evaluate("window.__samePage") is True
-        screenshot(page, "live-dashboard-1366x768")
-    finally:
-        context.close()
+def test_dashboard_follows_a_report_on_a_command_post_screen(desktop, live_server, e2e_session):
+    log_in(desktop, live_server, "koordinator")
+    desktop.wait_for_function("() => window.siagaLive !== undefined")
+    desktop.evaluate("window.__samePage = true")
+    swaps = int(desktop.evaluate("document.body.dataset.liveSwaps || '0'"))
+    officer = e2e_session.scalar(select(User).where(User.username == "petugas"))
+    report_incident(e2e_session, actor(e2e_session, "koordinator"), patient_kind="voter", complaint="pingsan",
+                    triage="merah", tps_id=officer.tps_id)
+    desktop.wait_for_function(f"() => Number(document.body.dataset.liveSwaps || 0) > {swaps}",
+                              timeout=SHOWN_WITHIN_MS)
+    assert desktop.evaluate("window.__samePage") is True
+    screenshot(desktop, "live-dashboard-1366x768")
 
 
-def test_map_keeps_an_open_popup_while_its_layer_refreshes(browser, live_server, e2e_session):
+def test_map_keeps_an_open_popup_while_its_layer_refreshes(desktop, live_server, e2e_session):
     """A new incident redraws the incidents layer; the popup the coordinator had open stays open."""
-    from logistics.models import Kecamatan, Kelurahan, Tps, TpsStatus
-
     tps = e2e_session.scalars(select(Tps).join(Kelurahan).join(Kecamatan).where(
         Kecamatan.nama == "Gerunggang", Tps.status == TpsStatus.SETUP).order_by(Tps.code).limit(1)).one()
     camat = actor(e2e_session, "camat-gerunggang")
     first = report_incident(e2e_session, camat, patient_kind="voter", complaint="kelelahan", triage="kuning",
                             tps_id=tps.id)
-    context = browser.new_context(locale="id-ID", timezone_id="Asia/Jakarta", **DESKTOP)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    errors = []
+    page, errors = desktop, []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    try:
-        log_in(page, live_server, "koordinator")
-        page.goto(live_server + "/map")
-        page.wait_for_function("() => window.SIAGA_MAP && window.SIAGA_MAP.loads > 0")
-        loads = page.evaluate("window.SIAGA_MAP.loads")
-        page.evaluate(f"void window.SIAGA_MAP.map.setView([{tps.lat}, {tps.lon}], 17)")
-        page.wait_for_function(f"() => window.SIAGA_MAP.loads > {loads} && window.SIAGA_MAP.incidents"
-                               f" && window.SIAGA_MAP.incidents[{first.id}]")
-        page.evaluate(f"""void window.SIAGA_MAP.layers.incidents.eachLayer(function (l) {{
-            if (l.incidentId === {first.id}) {{ l.openPopup(); }} }})""")
-        popup = page.locator(".leaflet-popup-content")
-        expect(popup).to_contain_text(f"#{first.id}")
-        page.evaluate("window.__samePage = true")
+    log_in(page, live_server, "koordinator")
+    page.goto(live_server + "/map")
+    page.wait_for_function("() => window.SIAGA_MAP && window.SIAGA_MAP.loads > 0")
+    loads = page.evaluate("window.SIAGA_MAP.loads")
+    page.evaluate(f"void window.SIAGA_MAP.map.setView([{tps.lat}, {tps.lon}], 17)")
+    page.wait_for_function(f"() => window.SIAGA_MAP.loads > {loads} && window.SIAGA_MAP.incidents"
+                           f" && window.SIAGA_MAP.incidents[{first.id}]")
+    page.evaluate(f"""void window.SIAGA_MAP.layers.incidents.eachLayer(function (l) {{
+        if (l.incidentId === {first.id}) {{ l.openPopup(); }} }})""")
+    popup = page.locator(".leaflet-popup-content")
+    expect(popup).to_contain_text(f"#{first.id}")
+    page.evaluate("window.__samePage = true")
 
-        second = report_incident(e2e_session, camat, patient_kind="officer", complaint="pingsan", triage="merah",
-                                 tps_id=tps.id)
-        page.wait_for_function(f"() => !!window.SIAGA_MAP.incidents[{second.id}]", timeout=SHOWN_WITHIN_MS)
-        # The redrawn layer's marker of that incident has the popup open (the old marker's fades out).
-        still_open = page.evaluate(f"""() => {{ let open = false;
-            window.SIAGA_MAP.layers.incidents.eachLayer(function (l) {{
-                if (l.incidentId === {first.id} && l.isPopupOpen()) {{ open = true; }} }});
-            return open; }}""")
-        assert still_open
-        expect(page.locator(".leaflet-popup")).to_have_count(1)
-        expect(popup).to_contain_text(f"#{first.id}")
-        assert page.evaluate("window.__samePage") is True
-        screenshot(page, "live-map-popup-kept-1366x768")
-    finally:
-        context.close()
+    second = report_incident(e2e_session, camat, patient_kind="officer", complaint="pingsan", triage="merah",
+                             tps_id=tps.id)
+    page.wait_for_function(f"() => !!window.SIAGA_MAP.incidents[{second.id}]", timeout=SHOWN_WITHIN_MS)
+    # The redrawn layer's marker of that incident has the popup open (the old marker's fades out).
+    still_open = page.evaluate(f"""() => {{ let open = false;
+        window.SIAGA_MAP.layers.incidents.eachLayer(function (l) {{
+            if (l.incidentId === {first.id} && l.isPopupOpen()) {{ open = true; }} }});
+        return open; }}""")
+    assert still_open
+    expect(page.locator(".leaflet-popup")).to_have_count(1)
+    expect(popup).to_contain_text(f"#{first.id}")
+    assert page.evaluate("window.__samePage") is True
+    screenshot(page, "live-map-popup-kept-1366x768")
     assert errors == []
 
 

@@ -1,13 +1,11 @@
 """The coordinators' map and dashboard in Chromium at 1366x768: every layer, live updates, no XSS."""
 import pytest
-from sqlalchemy import create_engine, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
-from logistics.actor import Actor
-from logistics.models import Kecamatan, Kelurahan, Tps, TpsStatus, User
+from logistics.models import Kecamatan, Kelurahan, Tps, TpsStatus
 from logistics.services.incidents import report_incident
 from logistics.services.tps_status import advance_tps_status
-from tests.e2e.conftest import log_in, screenshot
+from tests.e2e.conftest import actor, log_in, screenshot
 
 pytestmark = pytest.mark.e2e
 XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=1">'
@@ -23,19 +21,6 @@ OVERLAP_JS = """(function () {
     return null; })()"""
 LAYERS = ["Batas kota/kabupaten", "Batas kecamatan", "Batas kelurahan", "TPS", "Kejadian kesehatan terbuka", "Pos kesehatan & jangkauan",
           "Fasilitas kesehatan"]
-
-
-@pytest.fixture()
-def e2e_session(e2e_database_url):
-    """A session on the live server's own database: posts made here are what a phone would post."""
-    engine = create_engine(e2e_database_url)
-    with Session(engine) as session:
-        yield session
-    engine.dispose()
-
-
-def actor(session, username) -> Actor:
-    return Actor.from_user(session.scalar(select(User).where(User.username == username)))
 
 
 def gerunggang_tps_in_setup(session, offset: int) -> Tps:

@@ -1,28 +1,14 @@
 """Phone-sized pages against long typed text, and the medic's place picker (issue 13, item 7)."""
 import pytest
-from sqlalchemy import create_engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
-from logistics.actor import Actor
 from logistics.models import Delivery, DeliveryStatus, Tps, User
 from logistics.services.deliveries import advance_delivery
 from logistics.services.incidents import report_incident
-from tests.e2e.conftest import log_in, screenshot
+from tests.e2e.conftest import actor, log_in, screenshot
 
 pytestmark = pytest.mark.e2e
 LONG_WORD = "Sangatpanjang" * 12 + "abcd"  # 160 characters, no space to break at
-
-
-@pytest.fixture()
-def e2e_session(e2e_database_url):
-    engine = create_engine(e2e_database_url)
-    with Session(engine) as session:
-        yield session
-    engine.dispose()
-
-
-def actor(session, username) -> Actor:
-    return Actor.from_user(session.scalar(select(User).where(User.username == username)))
 
 
 def no_sideways_scroll(page) -> int:
