@@ -61,6 +61,7 @@ class WebPushChannel:
     def __init__(self, keys: VapidKeys):
         self.keys = keys
         self.http = requests.Session()  # one connection per push service, kept between sends
+        self._payload: tuple[int, str] | None = None  # the last event's, sent to each of its devices in turn
 
     def recipients(self, session: Session, event: OutboxEvent) -> list[str]:
         users = audience(session, event)
@@ -74,7 +75,8 @@ class WebPushChannel:
         subscription = session.scalar(_current(select(PushSubscription)).where(PushSubscription.id == int(recipient)))
         if subscription is None:
             raise Gone(recipient)  # unsubscribed, or its login ended, since it was named
-        body = payload(session, event)
+        if self._payload is None or self._payload[0] != event.id:
+            self._payload = (event.id, json.dumps(payload(session, event), ensure_ascii=False))
         headers = {"Urgency": urgency(event)}
         # A push service keeps one undelivered message per topic: a newer route change replaces one the phone
         # has not fetched yet, and an event sent twice (killed between sending and recording) waits once.
@@ -82,7 +84,7 @@ class WebPushChannel:
         try:
             webpush({"endpoint": subscription.endpoint, "keys": {"p256dh": subscription.p256dh,
                                                                   "auth": subscription.auth}},
-                    data=json.dumps(body, ensure_ascii=False), vapid_private_key=self.keys.vapid,
+                    data=self._payload[1], vapid_private_key=self.keys.vapid,
                     vapid_claims={"sub": self.keys.subject}, ttl=TTL_S, headers=headers,
                     timeout=SEND_TIMEOUT_S, requests_session=self.http)
         except WebPushException as exc:
@@ -115,10 +117,8 @@ def payload(session: Session, event: OutboxEvent) -> dict:
     kind, data = EventKind(event.kind), event.data or {}
     tps_id = data.get("tps_id") or (event.entity_id if event.entity_type == "tps" else None)
     code = session.scalar(select(Tps.code).where(Tps.id == tps_id)) if tps_id else None
-    triage = data.get("triage")
-    status = data.get("status")
-    values = {"triage": Triage(triage).label.upper() if triage in Triage._value2member_map_ else "",
-              "status": IncidentStatus(status).label.lower() if status in IncidentStatus._value2member_map_ else ""}
+    triage, status = data.get("triage"), data.get("status")
+    values = {"triage": _label(Triage, triage).upper(), "status": _label(IncidentStatus, status).lower()}
     if kind == K.ALERT_RAISED:
         title = str(_ALERT_TITLES.get(data.get("alert"), lazy_gettext("Peringatan baru")))
     elif kind == K.DELIVERY_ARRIVED and data.get("kind") == "meal":
@@ -129,6 +129,13 @@ def payload(session: Session, event: OutboxEvent) -> dict:
         title = str(_DRILL).format(title=title)
     return {"kind": event.kind, "event_id": event.id, "tag": f"siaga-{event.id}", "title": title,
             "body": str(_AT_TPS).format(code=code) if code else str(_OPEN), "url": _url(kind, event, tps_id)}
+
+
+def _label(enum_cls, value) -> str:
+    try:
+        return str(enum_cls(value).label)
+    except ValueError:
+        return ""
 
 
 def _url(kind: EventKind, event: OutboxEvent, tps_id: int | None) -> str:
