@@ -327,3 +327,15 @@ def test_coordinators_hear_officers_below_quorum_at_high_urgency(app, session, a
     assert got.payload["kind"] == "tps.below_quorum" and got.urgency == "high"
     assert got.payload["url"] == "/dashboard" and "TPS " in got.payload["body"]
     assert push_service.to(officer_phone) == [] and push_service.rejected == []
+
+
+def test_a_drill_event_says_it_is_a_drill(app, session, actor_for):
+    from siaga.worker.webpush import payload
+
+    tps_id = actor_for("petugas").tps_id
+    event = OutboxEvent(id=1, kind="incident.reassigned", entity_type="health_incident", entity_id=5,
+                        data={"triage": "kuning", "tps_id": tps_id, "drill": True})
+    with app.app_context():
+        body = payload(session, event)
+    assert body["title"] == "Latihan: Kejadian KUNING dialihkan ke pos Anda"
+    assert body["url"] == "/lapangan/kejadian/5" and body["tag"] == "siaga-1"

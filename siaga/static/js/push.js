@@ -2,7 +2,8 @@
    PushManager with the server's VAPID key and posts the subscription (siaga/push.py); "Matikan" undoes it.
    The subscription lives in the field pages' service worker (field/static/sw.js, scope /lapangan/), which
    shows the notifications and forgets the subscription when the login ends. A browser already subscribed
-   posts it again once per login (a password change on this phone deleted it on the server). */
+   posts it again once per login (a password change on this phone deleted it on the server) and when its
+   endpoint changed. */
 (function () {
   "use strict";
   var box = document.getElementById("push-toggle");
@@ -33,7 +34,9 @@
     });
   }
   function register(subscription) {
-    return post(text.subscribe, subscription.toJSON()).then(function () { localStorage.setItem(REGISTERED, login); });
+    return post(text.subscribe, subscription.toJSON()).then(function () {
+      localStorage.setItem(REGISTERED, login + " " + subscription.endpoint);
+    });
   }
   function enable() {
     return Notification.requestPermission().then(function (permission) {
@@ -58,6 +61,9 @@
   registration().then(function (reg) { return reg && reg.pushManager.getSubscription(); }).then(function (subscription) {
     if (!subscription || Notification.permission !== "granted") { show(false); return; }
     show(true);
-    if (localStorage.getItem(REGISTERED) !== login && navigator.onLine) { return register(subscription); }
+    // Posted again once per login, and when the browser changed the subscription (pushsubscriptionchange).
+    if (localStorage.getItem(REGISTERED) !== login + " " + subscription.endpoint && navigator.onLine) {
+      return register(subscription);
+    }
   }).catch(function () { show(false); });
 })();
