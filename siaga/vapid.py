@@ -8,6 +8,7 @@ subscribed with one public key only accepts pushes signed by its private key.
 """
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from dataclasses import dataclass
@@ -50,6 +51,10 @@ def _load(app: Flask) -> VapidKeys:
         elif configured:
             vapid = Vapid.from_string(configured)
         else:
+            if app.config.get("SIAGA_ENV") == "production":
+                logging.getLogger(__name__).warning(
+                    "VAPID_PRIVATE_KEY is not set: using %s; several app servers need the same key (docs/DEPLOY.md)",
+                    os.path.join(app.instance_path, KEY_FILE))
             vapid = Vapid.from_pem(_instance_key(app.instance_path))
     except Exception as exc:  # noqa: BLE001 - whatever py_vapid could not read
         raise ConfigError(f"VAPID_PRIVATE_KEY is not a P-256 private key ({exc.__class__.__name__}).") from None
