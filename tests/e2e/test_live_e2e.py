@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from logistics.models import (
-    Delivery, DeliveryKind, DeliveryStatus, IncidentStatus, Kecamatan, Kelurahan, Tps, TpsStatus, User,
+    Delivery, DeliveryKind, DeliveryStatus, IncidentStatus, Kecamatan, Kelurahan, MealRound, Tps, TpsStatus, User,
 )
 from logistics.services.deliveries import advance_delivery
 from logistics.services.incidents import advance_incident, report_incident
@@ -85,9 +85,10 @@ def test_new_merah_reaches_the_open_station_page_and_typed_note_survives(phone, 
 
 def test_officer_sees_meal_arrived_without_reloading(phone, live_server, e2e_session):
     officer = e2e_session.scalar(select(User).where(User.username == "petugas"))
+    # The lunch: the receipt tests (test_receipt_e2e.py) walk the breakfast and the dinner of this TPS.
     meal = e2e_session.scalars(select(Delivery).where(
-        Delivery.tps_id == officer.tps_id, Delivery.kind == DeliveryKind.MEAL,
-        Delivery.status == DeliveryStatus.PLANNED).order_by(Delivery.planned_at)).first()
+        Delivery.tps_id == officer.tps_id, Delivery.kind == DeliveryKind.MEAL, Delivery.meal_round == MealRound.SIANG,
+        Delivery.status == DeliveryStatus.PLANNED)).first()
     assert meal is not None
     log_in_field(phone, live_server, "petugas")
     phone.wait_for_function("() => window.siagaLive !== undefined")
