@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from bench.live_app import ROOT, free_port
+from bench.live_app import ROOT, free_ports
 
 SCRIPT = ROOT / "scripts" / "cluster.sh"
 
@@ -38,7 +38,7 @@ def missing_prerequisite(database_url: str, redis_url: str) -> str | None:
 class Cluster:
     def __init__(self, database_url: str, servers: int = 2, workers: int = 2, redis_url: str | None = None,
                  env: dict | None = None, ports: list[int] | None = None, run_dir: str | None = None):
-        ports = ports or [free_port() for _ in range(servers + 1)]
+        ports = ports or free_ports(servers + 1)
         self.lb_port, self.app_ports = ports[0], ports[1:servers + 1]
         self.url = f"http://127.0.0.1:{self.lb_port}"
         self.server_urls = [f"http://127.0.0.1:{p}" for p in self.app_ports]

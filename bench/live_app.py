@@ -26,9 +26,20 @@ GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` different free ports: each socket stays bound until all are picked (closed one by one, the
+    kernel may hand the same port out twice)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
 
 
 def scratch_postgres_url(base_url: str, suffix: str) -> str:

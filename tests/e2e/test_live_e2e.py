@@ -12,9 +12,9 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from logistics.models import (
-    Delivery, DeliveryKind, DeliveryStatus, IncidentStatus, Kecamatan, Kelurahan, MealRound, Tps, TpsStatus, User,
+    Delivery, DeliveryKind, DeliveryStatus, IncidentStatus, Kecamatan, Kelurahan, Tps, TpsStatus, User,
 )
-from logistics.services.deliveries import advance_delivery
+from logistics.services.deliveries import advance_delivery, correct_delivery
 from logistics.services.incidents import advance_incident, report_incident
 from tests.e2e.conftest import actor, log_in, log_in_field, new_phone, screenshot
 
@@ -85,10 +85,10 @@ def test_new_merah_reaches_the_open_station_page_and_typed_note_survives(phone, 
 
 def test_officer_sees_meal_arrived_without_reloading(phone, live_server, e2e_session):
     officer = e2e_session.scalar(select(User).where(User.username == "petugas"))
-    # The lunch: the receipt tests (test_receipt_e2e.py) walk the breakfast and the dinner of this TPS.
+    # Any meal of the TPS still planned (other tests walk its rounds), put back as planned at the end.
     meal = e2e_session.scalars(select(Delivery).where(
-        Delivery.tps_id == officer.tps_id, Delivery.kind == DeliveryKind.MEAL, Delivery.meal_round == MealRound.SIANG,
-        Delivery.status == DeliveryStatus.PLANNED)).first()
+        Delivery.tps_id == officer.tps_id, Delivery.kind == DeliveryKind.MEAL,
+        Delivery.status == DeliveryStatus.PLANNED).order_by(Delivery.planned_at.desc())).first()
     assert meal is not None
     log_in_field(phone, live_server, "petugas")
     phone.wait_for_function("() => window.siagaLive !== undefined")
@@ -98,14 +98,16 @@ def test_officer_sees_meal_arrived_without_reloading(phone, live_server, e2e_ses
     coordinator = actor(e2e_session, "koordinator")  # stands in for the courier's phone
     advance_delivery(e2e_session, coordinator, meal.id, DeliveryStatus.DISPATCHED)
     advance_delivery(e2e_session, coordinator, meal.id, DeliveryStatus.ARRIVED)
-
-    banner = phone.locator(f"#sampai-{meal.id}")
-    expect(banner).to_contain_text("Makanan sampai — konfirmasi", timeout=SHOWN_WITHIN_MS)
-    assert phone.evaluate("window.__samePage") is True
-    screenshot(phone, "live-officer-meal-arrived-390x844")
-    banner.locator("a.button").click()
-    phone.wait_for_url(f"**/kiriman#kiriman-{meal.id}")
-    assert "Konfirmasi diterima" in phone.locator(f"#kiriman-{meal.id}").inner_text()
+    try:
+        banner = phone.locator(f"#sampai-{meal.id}")
+        expect(banner).to_contain_text("Makanan sampai — konfirmasi", timeout=SHOWN_WITHIN_MS)
+        assert phone.evaluate("window.__samePage") is True
+        screenshot(phone, "live-officer-meal-arrived-390x844")
+        banner.locator("a.button").click()
+        phone.wait_for_url(f"**/kiriman#kiriman-{meal.id}")
+        assert "Konfirmasi diterima" in phone.locator(f"#kiriman-{meal.id}").inner_text()
+    finally:
+        correct_delivery(e2e_session, coordinator, meal.id, DeliveryStatus.PLANNED, "e2e: kembali direncanakan")
 
 
 def test_idle_check_is_small_on_the_wire(phone, live_server):
