@@ -38,6 +38,21 @@ class EventKind(str, enum.Enum):
     ALERT_RAISED = "alert.raised"                # data: alert (its kind), severity; raised by the worker's scan
 
 
+# Alerts that wake a coordinator (the rest stay on the dashboard).
+CRITICAL_ALERTS = frozenset({"merah_no_response", "below_quorum", "meal_not_coming"})
+
+
+def is_urgent(kind: EventKind | str, data: dict) -> bool:
+    """An event someone must act on now: a merah reported or sent to another station, a merah without
+    response, officers below quorum, a meal not coming. The worker delivers these first, and a push of one
+    asks the phone to wake (RFC 8030 Urgency: high)."""
+    kind = EventKind(kind)
+    return (data.get("triage") == "merah" and kind in (EventKind.INCIDENT_REPORTED, EventKind.INCIDENT_REASSIGNED,
+                                                        EventKind.INCIDENT_REOPENED)) or \
+        kind in (EventKind.BELOW_QUORUM, EventKind.DELIVERY_NOT_COMING) or \
+        (kind == EventKind.ALERT_RAISED and data.get("alert") in CRITICAL_ALERTS)
+
+
 @dataclass(frozen=True)
 class Event:
     kind: EventKind
@@ -67,4 +82,4 @@ def dedup_insert(session: Session, event: Event) -> int:
 def _row(event: Event) -> dict:
     return {"kind": event.kind.value, "entity_type": event.entity_type, "entity_id": event.entity_id,
             "kecamatan_id": event.kecamatan_id, "data": dict(event.data), "dedup_key": event.dedup_key,
-            "occurred_at": utcnow(), "dispatched_at": None}
+            "urgent": is_urgent(event.kind, event.data), "occurred_at": utcnow(), "dispatched_at": None}

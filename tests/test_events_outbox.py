@@ -183,3 +183,17 @@ def test_a_merah_nobody_answers_raises_one_alert(session, actor_for):
     assert alert.data["alert"] == "merah_no_response" and alert.dedup_key == f"alert:merah_no_response:{incident.id}"
     coordinators = audience(session, alert)
     assert coordinators and set(session.scalars(select(User.role).where(User.id.in_(coordinators)))) == {Role.COORDINATOR}
+
+
+def test_an_urgent_event_is_delivered_before_a_backlog_of_routine_ones(session, actor_for, pending_only_new):
+    petugas = actor_for("petugas")
+    with UnitOfWork(session) as uow:
+        routine = [report_merah(session, petugas, triage="hijau") for _ in range(3)]
+        merah = report_merah(session, petugas)
+        uow.commit()
+    [urgent] = events_of(session, merah.id, EventKind.INCIDENT_REPORTED)
+    assert urgent.urgent and not any(e.urgent for r in routine for e in events_of(session, r.id))
+    channel = Recording()
+    outbox.deliver_pending(session, [channel], batch=2)  # room for two: the merah, then the oldest routine one
+    assert channel.sent[0][0] == urgent.id
+    assert {event_id for event_id, _ in channel.sent} == {urgent.id, events_of(session, routine[0].id)[0].id}

@@ -265,16 +265,20 @@ def test_the_instance_key_is_made_once_and_shared(tmp_path, app, monkeypatch):
 
 
 def test_a_merah_and_the_critical_alerts_are_high_urgency_the_rest_normal(session):
+    from logistics.events import is_urgent
     from siaga.worker.webpush import urgency
 
-    def event(kind, **data):
-        return OutboxEvent(kind=kind, entity_type="x", entity_id=1, data=data)
-
-    assert urgency(event("incident.reported", triage="kuning")) == "normal"
-    assert urgency(event("incident.reported", triage="merah")) == "high"
-    assert urgency(event("alert.raised", alert="merah_no_response")) == "high"
-    assert urgency(event("delivery.arrived")) == "normal"
-    assert urgency(event("incident.stepped", triage="merah", status="responding")) == "normal"
+    assert not is_urgent("incident.reported", {"triage": "kuning"})
+    assert is_urgent("incident.reported", {"triage": "merah"})
+    assert is_urgent("incident.reassigned", {"triage": "merah"})
+    assert is_urgent("alert.raised", {"alert": "merah_no_response"})
+    assert not is_urgent("alert.raised", {"alert": "meal_late"})
+    assert is_urgent("tps.below_quorum", {}) and is_urgent("delivery.not_coming", {})
+    assert not is_urgent("delivery.arrived", {})
+    assert not is_urgent("incident.stepped", {"triage": "merah", "status": "responding"})
+    urgent = OutboxEvent(kind="incident.reported", entity_type="x", entity_id=1, data={}, urgent=True)
+    assert urgency(urgent) == "high"
+    assert urgency(OutboxEvent(kind="delivery.arrived", entity_type="x", entity_id=1, data={}, urgent=False)) == "normal"
 
 
 def test_field_pages_and_the_dashboard_offer_notifications_to_the_roles_that_get_them(app, session):

@@ -2,7 +2,7 @@
 
 A service raises a domain event (`logistics.events.raise_event`); it is one row here, inserted with the
 change, so a committed post always has its events and a rolled-back one has none. The one worker process
-(`flask --app wsgi worker`, siaga/worker.py) reads the rows not yet dispatched, in id order, hands each to
+(`flask --app wsgi worker`, siaga/worker.py) reads the rows not yet dispatched, the urgent ones first, in id order, hands each to
 every channel (Web Push, ...), and records each (event, channel, recipient) it hands one to in
 `event_delivery`, whose unique key is what makes a delivery happen at most once per recipient.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from logistics.models.base import Base, UTCDateTime
@@ -30,11 +30,13 @@ class OutboxEvent(Base):
     data: Mapped[dict] = mapped_column(JSON)
     # Raised at most once per key (time-based alerts found again on every scan); NULL for changes.
     dedup_key: Mapped[str | None] = mapped_column(String(120), unique=True, nullable=True)
+    # Someone must act on it now (`logistics.events.is_urgent`): delivered before the others.
+    urgent: Mapped[bool] = mapped_column(Boolean, server_default=false())
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Set by the worker once every channel has been handed the event (its deliveries are recorded).
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
-    __table_args__ = (Index("ix_outbox_event_pending", "dispatched_at", "id"),)
+    __table_args__ = (Index("ix_outbox_event_pending", "dispatched_at", "urgent", "id"),)
 
 
 class EventDelivery(Base):

@@ -13,14 +13,12 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from logistics.events import EventKind
+from logistics.events import CRITICAL_ALERTS, EventKind
 from logistics.models import OutboxEvent, Role, User
 
 K = EventKind
 # Incident steps the reporting TPS hears of (a closed one it saw happen; treated-on-site is the medic there).
 TPS_HEARS_INCIDENT_STEPS = frozenset({"responding", "referred"})
-# Alerts that wake a coordinator (the rest stay on the dashboard).
-CRITICAL_ALERTS = frozenset({"merah_no_response", "below_quorum", "meal_not_coming"})
 
 
 def audience(session: Session, event: OutboxEvent) -> list[int]:

@@ -26,12 +26,13 @@ def upgrade():
         sa.Column('kecamatan_id', sa.Integer(), nullable=True),
         sa.Column('data', sa.JSON(), nullable=False),
         sa.Column('dedup_key', sa.String(length=120), nullable=True),
+        sa.Column('urgent', sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column('occurred_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('dispatched_at', sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_event')),
         sa.UniqueConstraint('dedup_key', name=op.f('uq_outbox_event_dedup_key')),
     )
-    op.create_index('ix_outbox_event_pending', 'outbox_event', ['dispatched_at', 'id'], unique=False)
+    op.create_index('ix_outbox_event_pending', 'outbox_event', ['dispatched_at', 'urgent', 'id'], unique=False)
     op.create_table(
         'event_delivery',
         sa.Column('id', sa.Integer(), nullable=False),

@@ -1,6 +1,6 @@
 """Delivering the outbox: each event to each recipient of each channel, at most once, nothing lost.
 
-One pass (`deliver_pending`) reads the events not yet dispatched, oldest first. For each recipient a
+One pass (`deliver_pending`) reads the events not yet dispatched, urgent ones first, oldest first. For each recipient a
 channel names, it first *claims* the (event, channel, recipient) by inserting an `event_delivery` row and
 committing; only the inserter sends, and then records `sent`, `gone` or `failed`. So:
 - a pass that is killed (kill -9) and started again never sends a claimed delivery a second time, except
@@ -50,8 +50,7 @@ class PassReport:
 def deliver_pending(session: Session, channels: list[Channel], *, batch: int = BATCH,
                     claim_timeout: timedelta = CLAIM_TIMEOUT) -> PassReport:
     report = PassReport()
-    events = session.scalars(select(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None))
-                             .order_by(OutboxEvent.id).limit(batch)).all()
+    events = _pending(session, batch)
     session.commit()  # read, then each claim is a transaction of its own
     done: list[int] = []
     for event in events:
@@ -68,6 +67,18 @@ def deliver_pending(session: Session, channels: list[Channel], *, batch: int = B
         session.commit()
         report.dispatched = len(done)
     return report
+
+
+def _pending(session: Session, batch: int) -> list[OutboxEvent]:
+    """Up to `batch` events not yet dispatched: the urgent ones first (a merah waits behind no backlog of
+    routine steps), each kind oldest first; two index range scans (ix_outbox_event_pending)."""
+    pending = OutboxEvent.dispatched_at.is_(None)
+    urgent = list(session.scalars(select(OutboxEvent).where(pending, OutboxEvent.urgent.is_(True))
+                                  .order_by(OutboxEvent.id).limit(batch)))
+    if len(urgent) < batch:
+        urgent += session.scalars(select(OutboxEvent).where(pending, OutboxEvent.urgent.is_(False))
+                                  .order_by(OutboxEvent.id).limit(batch - len(urgent)))
+    return urgent
 
 
 def _deliver_one(session: Session, channel: Channel, event: OutboxEvent, recipient: str, report: PassReport,

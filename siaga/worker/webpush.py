@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from logistics.events import EventKind
 from logistics.models import OutboxEvent, PushSubscription, Tps, User
 from logistics.models.enums import IncidentStatus, Triage
-from logistics.queries.audience import CRITICAL_ALERTS, audience
+from logistics.queries.audience import audience
 from logistics.texts import lazy_gettext
 from siaga.vapid import VapidKeys, vapid_keys
 from siaga.worker.channels import Gone, register
@@ -104,12 +104,8 @@ def _current(statement):
 
 
 def urgency(event: OutboxEvent) -> str:
-    """RFC 8030 Urgency: a merah, and the alerts that wake a coordinator, go through a phone's power saving."""
-    data = event.data or {}
-    critical = (data.get("triage") == Triage.MERAH.value and event.kind != K.INCIDENT_STEPPED.value) or \
-        event.kind in (K.BELOW_QUORUM.value, K.DELIVERY_NOT_COMING.value) or \
-        (event.kind == K.ALERT_RAISED.value and data.get("alert") in CRITICAL_ALERTS)
-    return "high" if critical else "normal"
+    """RFC 8030 Urgency: an urgent event (`logistics.events.is_urgent`) goes through a phone's power saving."""
+    return "high" if event.urgent else "normal"
 
 
 def payload(session: Session, event: OutboxEvent) -> dict:
