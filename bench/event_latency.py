@@ -7,8 +7,8 @@ One run per database:
   decrypts every push with the device's keys) holds DEVICES subscriptions of the medic `medis`;
 - `medis` is moved to a station B other than the one the load's TPS reports to, so the probes are what B
   sees: the load (N clients: API and form posts of hijau incidents at the `petugas` TPS, reads of the map,
-  dashboard and API, as load_faults.py) runs for T seconds, and a prober reports a merah at a TPS of B
-  every PROBE_EVERY_S through the API;
+  dashboard and API, as load_faults.py) runs for T seconds, and PROBERS report a merah at a TPS of B, each
+  every PROBE_EVERY_S after its last answer, through the API;
 - PAGES open station pages of B poll as static/js/live.js does (every POLL_S, If-None-Match; a 304 or the
   fresh page), each with its own login;
 - at T/3 and 2T/3 the worker is killed with -9 and started again (the claim timeout is set to 5 s).
@@ -53,6 +53,7 @@ DEVICES = 2
 PAGES = 3
 POLL_S = 5.0  # static/js/live.js POLL_MS
 PROBE_EVERY_S = 2.0
+PROBERS = 3  # each waits for its answer (seconds under the load), so three keep probes coming
 DRAIN_S = 90.0  # after the load: until the outbox is empty (a killed worker's claims wait CLAIM_TIMEOUT)
 CARD = re.compile(r'data-incident="(\d+)"')
 
@@ -214,9 +215,9 @@ def run(kind: str, url: str, args, workdir: Path) -> bool:
 
     try:
         end = time.monotonic() + args.duration
-        prober = Prober(server.url, demo.reporter_token, arranged["tps"], end)
+        probers = [Prober(server.url, demo.reporter_token, arranged["tps"], end) for _ in range(PROBERS)]
         pages = [StationPage(server.url, arranged["station"], end + 2 * POLL_S) for _ in range(PAGES)]
-        threads = [threading.Thread(target=t.loop, daemon=True) for t in (prober, *pages)]
+        threads = [threading.Thread(target=t.loop, daemon=True) for t in (*probers, *pages)]
         for thread in threads:
             thread.start()
         faults = [] if args.no_kill else [(args.duration / 3, kill_worker), (2 * args.duration / 3, kill_worker)]
@@ -232,7 +233,8 @@ def run(kind: str, url: str, args, workdir: Path) -> bool:
         server.stop()
         http_server.shutdown()
 
-    events = committed_at(demo.database_url, prober.ids)
+    probe_ids = [incident for prober in probers for incident in prober.ids]
+    events = committed_at(demo.database_url, probe_ids)
     devices = [d.endpoint for d in arranged["devices"]]
     first_push: dict[tuple[int, str], float] = {}
     pairs = Counter()
@@ -257,7 +259,7 @@ def run(kind: str, url: str, args, workdir: Path) -> bool:
     repeats = {pair: n for pair, n in pairs.items() if n > 1}
     answers = sum((page.answers for page in pages), Counter())
     print(f"== {kind}: {args.clients} clients, {args.duration:.0f} s, worker killed -9 "
-          f"{0 if args.no_kill else 2} times; {len(prober.ids)} merah probes, {DEVICES} devices, {PAGES} open pages")
+          f"{0 if args.no_kill else 2} times; {len(probe_ids)} merah probes, {DEVICES} devices, {PAGES} open pages")
     print(f"  load: {load.report().strip()}")
     print(f"  commit -> push service: {describe(push_latency)}")
     print(f"  commit -> visible on an open station page: {describe(visible)} (polls: {dict(answers)})")
@@ -265,7 +267,7 @@ def run(kind: str, url: str, args, workdir: Path) -> bool:
           f"pushes rejected by the push service: {len(service.rejected)}; outbox left after {DRAIN_S:.0f} s: {left}")
     if unseen:
         print(f"  probes never seen by some page (closed before the page's next poll?): {dict(unseen)}")
-    ok = load.ok and not missing and not service.rejected and left == 0 and prober.failed == 0
+    ok = load.ok and not missing and not service.rejected and left == 0 and not any(p.failed for p in probers)
     drop_scratch_database(demo.database_url)
     return ok
 

@@ -16,6 +16,7 @@ failed MAX_ATTEMPTS times); until then each pass looks at it again, and its reci
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -29,6 +30,9 @@ from siaga.worker.channels import Channel, Gone
 
 log = logging.getLogger("siaga.worker.outbox")
 BATCH = 200
+# A pass stops taking routine events after this long, so a merah raised meanwhile waits at most about this
+# (plus the job's interval) behind a backlog, not a whole batch's worth (bench/event_latency.py).
+ROUTINE_BUDGET_S = 0.25
 MAX_ATTEMPTS = 5
 RETRY_AFTER = timedelta(seconds=5)
 # A claim older than this without a result: its sender died (longer than any send, siaga/worker/webpush.py's
@@ -53,7 +57,10 @@ def deliver_pending(session: Session, channels: list[Channel], *, batch: int = B
     events = _pending(session, batch)
     session.commit()  # read, then each claim is a transaction of its own
     done: list[int] = []
+    started = time.monotonic()
     for event in events:
+        if not event.urgent and done and time.monotonic() - started > ROUTINE_BUDGET_S:
+            break  # the rest wait for the next pass, which looks for urgent events first
         report.events += 1
         settled = True
         for channel in channels:
