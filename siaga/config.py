@@ -35,6 +35,14 @@ class Settings:
     map_grid_refresh_s: float = 30.0
     election_clock: str = ""
     figures_share_s: float = 15.0  # siaga/shared_figures.py; 0: every request computes its own
+    # SMS through a self-hosted gateway (siaga/sms/): "" off, "smsgate" (SMS Gateway for Android), "fake"
+    # (the local stand-in, siaga/sms/fake_gateway.py: the demo and the tests).
+    sms_gateway: str = ""
+    sms_gateway_url: str = ""
+    sms_username: str = ""
+    sms_password: str = ""
+    sms_signing_key: str = ""
+    sms_number: str = ""  # the gateway phone's own number, printed on the command card
 
     def as_flask_config(self) -> dict:
         return {
@@ -49,6 +57,12 @@ class Settings:
             "MAP_GRID_REFRESH_S": self.map_grid_refresh_s,
             "ELECTION_CLOCK": self.election_clock,
             "FIGURES_SHARE_S": self.figures_share_s,
+            "SMS_GATEWAY": self.sms_gateway,
+            "SMS_GATEWAY_URL": self.sms_gateway_url,
+            "SMS_USERNAME": self.sms_username,
+            "SMS_PASSWORD": self.sms_password,
+            "SMS_SIGNING_KEY": self.sms_signing_key,
+            "SMS_NUMBER": self.sms_number,
             "TESTING": self.env == "testing",
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
@@ -112,4 +126,24 @@ def load_settings(instance_path: str, environ: dict | None = None) -> Settings:
                               f"got {election_clock!r}.") from None
     return Settings(env=env, secret_key=secret_key, database_url=database_url, election_date=election_date,
                     map_grid_refresh=refresh, map_grid_refresh_s=refresh_s, election_clock=election_clock,
-                    figures_share_s=share_s)
+                    figures_share_s=share_s, **_sms_settings(env_vars))
+
+
+SMS_GATEWAYS = ("", "smsgate", "fake")
+FAKE_SMS = {"sms_gateway_url": "http://fake-sms-gateway", "sms_username": "siaga", "sms_password": "fake",
+            "sms_signing_key": "fake-signing-key", "sms_number": "+6281100000000"}
+
+
+def _sms_settings(env_vars) -> dict:
+    kind = env_vars.get("SMS_GATEWAY", "").strip().lower()
+    if kind not in SMS_GATEWAYS:
+        raise ConfigError(f"SMS_GATEWAY must be 'smsgate', 'fake' or empty; got {kind!r}.")
+    values = {"sms_gateway": kind} | {name: env_vars.get(name.upper(), "").strip() for name in FAKE_SMS}
+    if kind == "fake":
+        return values | {name: values[name] or default for name, default in FAKE_SMS.items()}
+    if kind == "smsgate":
+        missing = [name.upper() for name in ("sms_gateway_url", "sms_username", "sms_password", "sms_signing_key")
+                   if not values[name]]
+        if missing:
+            raise ConfigError(f"SMS_GATEWAY=smsgate needs {', '.join(missing)} (docs/DEPLOY.md, 'SMS').")
+    return values
