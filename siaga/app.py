@@ -64,9 +64,10 @@ def _register_pages(app: Flask) -> None:
     from maps import planning
     from maps import register as register_maps
     from siaga import first_login, health, home, push
+    from siaga.sms import web as sms_web
 
     first_login.register(app)
-    for blueprint in (health.bp, home.bp, push.bp, field.bp, health_checks.bp, planning.bp, *admin.BLUEPRINTS):
+    for blueprint in (health.bp, home.bp, push.bp, sms_web.bp, field.bp, health_checks.bp, planning.bp, *admin.BLUEPRINTS):
         app.register_blueprint(blueprint)
     register_maps(app)
     register_api(app)

@@ -36,6 +36,15 @@ def claim_timeout(app: Flask) -> timedelta:
     return timedelta(seconds=float(seconds)) if seconds else CLAIM_TIMEOUT
 
 
+@job(1, enabled=lambda app: bool(app.config.get("SMS_GATEWAY")))
+def send_sms_replies(app: Flask) -> int:
+    """Replies to SMS commands (logistics/services/sms_inbound.py queued them) to the gateway."""
+    from siaga.sms.gateway import gateway_for
+    from siaga.worker.sms import send_queued_replies
+
+    return send_queued_replies(db.session, gateway_for(app))
+
+
 @job(15)
 def raise_due_alerts(app: Flask) -> int:
     from logistics.services.alert_events import raise_due_alerts as scan

@@ -1,0 +1,247 @@
+"""SMS in and out through the fake gateway, end to end: a signed webhook → the same services as the forms
+(permission, audit, events) → the stored SMS and its reply → the worker hands the reply to the gateway;
+a merah's notice to the station's phone through a real `deliver_pending` pass; status callbacks."""
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import func, select, update
+
+from logistics.models import (
+    AuditEntry, DeliveryStatus, EventDelivery, HealthIncident, MedicStation, OutboxEvent, Person,
+    SmsInbound, SmsOutbound, Tps, TpsStatus, User,
+)
+from logistics.rules.sms_commands import normalise_phone
+from logistics.timeutil import utcnow
+from siaga.config import FAKE_SMS
+from siaga.sms.fake_gateway import fake_for
+from siaga.sms.gateway import gateway_for
+from siaga.worker.channels import channels_for
+from siaga.worker.outbox import deliver_pending
+from siaga.worker.sms import send_queued_replies
+from tests.factories import meal, other_tps
+
+UNKNOWN = "+6289999999999"
+
+
+@pytest.fixture()
+def sms(app, session):
+    """SMS on (the fake gateway, in process) for this test only; the fake, with nothing sent yet."""
+    saved = {name.upper(): app.config.get(name.upper()) for name in ("sms_gateway", *FAKE_SMS)}
+    app.config.update({"SMS_GATEWAY": "fake", **{k.upper(): v for k, v in FAKE_SMS.items()}})
+    for key in ("siaga_sms_gateway", "siaga_fake_sms"):
+        app.extensions.pop(key, None)
+    session.execute(update(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None)).values(dispatched_at=utcnow()))
+    session.commit()
+    yield fake_for(app)
+    app.config.update(saved)
+    for key in ("siaga_sms_gateway", "siaga_fake_sms"):
+        app.extensions.pop(key, None)
+
+
+def officer(session, username="petugas") -> User:
+    return session.scalar(select(User).where(User.username == username))
+
+
+def phone_of(user: User) -> str:
+    return user.person.phone
+
+
+def text_in(client, sms, phone, text, message_id=None):
+    body, headers = sms.received(phone, text, message_id=message_id)
+    return client.post("/sms/webhook", data=body, headers=headers)
+
+
+def replies(session, number):
+    return [r.text for r in session.scalars(select(SmsOutbound).where(SmsOutbound.phone == number)
+                                            .order_by(SmsOutbound.id))]
+
+
+def test_an_officer_posts_present_by_sms_with_the_forms_audit_and_a_reply(app, client, session, sms):
+    user = officer(session)
+    answer = text_in(client, sms, phone_of(user), "hadir  6")
+    assert answer.status_code == 200 and answer.get_json()["result"] == "stored"
+    tps = session.get(Tps, user.tps_id)
+    session.refresh(tps)
+    assert tps.officers_present == 6
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "tps.officers_present")
+                            .order_by(AuditEntry.id.desc())).first()
+    assert entry.actor_label == "petugas"
+    number = normalise_phone(phone_of(user))
+    assert replies(session, number) == [f"Tercatat {tps.label}: 6 petugas hadir."]
+    with app.app_context():  # the worker's job hands it to the gateway
+        assert send_queued_replies(session, gateway_for(app)) == 1
+    assert sms.sent[-1]["phoneNumbers"] == [number] and "6 petugas hadir" in sms.sent[-1]["text"]
+    assert session.scalar(select(SmsOutbound.status).where(SmsOutbound.phone == number)) == "pending"
+
+
+def test_the_same_sms_three_times_is_stored_once_and_answered_once(client, session, sms):
+    user = officer(session)
+    for _ in range(3):
+        assert text_in(client, sms, phone_of(user), "HADIR 7", message_id="same-sms-1").status_code == 200
+    assert session.scalar(select(func.count()).select_from(SmsInbound).where(SmsInbound.message_id == "same-sms-1")) == 1
+    assert len(replies(session, normalise_phone(phone_of(user)))) == 1
+    assert session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "tps.officers_present", AuditEntry.actor_label == "petugas")) == 1
+
+
+def test_an_unknown_number_gets_one_polite_reply_and_changes_nothing(client, session, sms):
+    before = session.scalar(select(func.count()).select_from(AuditEntry))
+    for text in ("BUKA", "HADIR 3"):
+        assert text_in(client, sms, UNKNOWN, text).get_json()["result"] == "unknown_number"
+    assert session.scalar(select(func.count()).select_from(AuditEntry)) == before
+    [reply] = replies(session, UNKNOWN)
+    assert "belum terdaftar" in reply and len(reply) <= 160
+
+
+@pytest.mark.parametrize("how", ["bare", "wrong key", "stale", "tampered"])
+def test_only_the_gateways_signed_webhook_is_read(client, session, sms, how):
+    user = officer(session)
+    if how == "bare":
+        answer = client.post("/sms/webhook", json={"event": "sms:received", "payload": {
+            "messageId": "x1", "message": "BUKA", "phoneNumber": phone_of(user)}})
+    else:
+        body, headers = sms.received(phone_of(user), "BUKA", message_id="x1", key="other" if how == "wrong key" else None,
+                                     timestamp=int(time.time()) - 600 if how == "stale" else None)
+        if how == "tampered":
+            body = body.replace(b"BUKA", b"SERAH")
+        answer = client.post("/sms/webhook", data=body, headers=headers)
+    assert answer.status_code == 401
+    assert session.scalar(select(func.count()).select_from(SmsInbound)) == 0
+
+
+def test_the_webhook_is_a_404_where_sms_is_off(client, session):
+    assert client.post("/sms/webhook", data=b"{}").status_code == 404
+
+
+def test_an_officer_changes_only_their_own_tps(client, session, sms):
+    user = officer(session)
+    other = other_tps(session, user.tps_id)
+    status_before = other.status
+    answer = text_in(client, sms, phone_of(user), f"BUKA TPS {user.tps.number + 1}")
+    assert answer.get_json()["result"] == "refused"
+    session.refresh(other)
+    assert other.status == status_before
+    assert "tidak terdaftar untuk TPS" in replies(session, normalise_phone(phone_of(user)))[-1]
+
+
+def test_one_phone_for_two_tps_must_name_the_tps(client, session, sms):
+    user = officer(session)
+    second_tps = session.scalar(select(Tps).where(Tps.kelurahan_id == user.tps.kelurahan_id, Tps.id != user.tps_id))
+    second = User(username="petugas-2", full_name="Dua", password_hash="x", role=user.role, tps_id=second_tps.id,
+                  person_id=user.person_id)
+    session.add(second)
+    session.execute(update(Tps).where(Tps.id.in_([user.tps_id, second_tps.id])).values(status=TpsStatus.SETUP))
+    session.commit()
+    number = normalise_phone(phone_of(user))
+    assert text_in(client, sms, phone_of(user), "BUKA").get_json()["result"] == "ambiguous"
+    assert "beberapa TPS" in replies(session, number)[-1]
+    assert text_in(client, sms, phone_of(user), f"buka tps {second_tps.number}").get_json()["result"] == "stored"
+    session.refresh(second_tps)
+    assert second_tps.status == TpsStatus.OPEN
+    assert session.get(Tps, user.tps_id).status == TpsStatus.SETUP
+
+
+def test_a_step_out_of_order_is_refused_with_the_reason(client, session, sms):
+    user = officer(session)
+    session.execute(update(Tps).where(Tps.id == user.tps_id).values(status=TpsStatus.SETUP))
+    session.commit()
+    assert text_in(client, sms, phone_of(user), "Buka").get_json()["result"] == "stored"
+    assert text_in(client, sms, phone_of(user), "BUKA").get_json()["result"] == "refused"
+    number = normalise_phone(phone_of(user))
+    assert replies(session, number)[-1].startswith("Tidak disimpan")
+    assert "dibuka pukul" in replies(session, number)[-2]
+
+
+def test_a_bad_command_gets_how_to_write_it_and_bantuan_lists_them(client, session, sms):
+    user = officer(session)
+    number = normalise_phone(phone_of(user))
+    assert text_in(client, sms, phone_of(user), "HADIR banyak").get_json()["result"] == "invalid"
+    assert "HADIR 6" in replies(session, number)[-1]
+    assert text_in(client, sms, phone_of(user), "bantuan").get_json()["result"] == "help"
+    assert "MAKAN TERIMA 9" in replies(session, number)[-1] and len(replies(session, number)[-1]) <= 160
+
+
+def test_meal_received_by_sms(client, session, sms, actor_for):
+    from logistics.actor import Actor
+    from logistics.services.deliveries import advance_delivery
+
+    user = officer(session)
+    delivery = meal(session, user.tps_id)
+    if delivery.status != DeliveryStatus.ARRIVED:  # the courier says it is there: the one to confirm
+        advance_delivery(session, Actor.system("test"), delivery.id, DeliveryStatus.ARRIVED)
+    assert text_in(client, sms, phone_of(user), f"makan trima {delivery.quantity_planned - 1}").get_json()["result"] == "stored"
+    session.refresh(delivery)
+    assert delivery.status == DeliveryStatus.DELIVERED and delivery.quantity_received == delivery.quantity_planned - 1
+
+
+def test_replies_are_rate_limited_per_number(client, session, sms):
+    user = officer(session)
+    for i in range(8):
+        text_in(client, sms, phone_of(user), "apa")
+    assert len(replies(session, normalise_phone(phone_of(user)))) == 5
+    assert session.scalar(select(func.count()).select_from(SmsInbound)) == 8
+
+
+def test_a_merah_by_sms_reaches_the_station_phone_once_and_the_status_comes_back(app, client, session, sms):
+    user = officer(session)
+    assert text_in(client, sms, phone_of(user), "SAKIT MERAH PINGSAN").get_json()["result"] == "stored"
+    incident = session.scalars(select(HealthIncident).order_by(HealthIncident.id.desc())).first()
+    assert incident.triage.value == "merah" and incident.complaint == "Pingsan" and incident.tps_id == user.tps_id
+    station_phone = normalise_phone(session.get(MedicStation, incident.medic_station_id).contact_phone)
+    with app.app_context():
+        channels = [c for c in channels_for(app) if c.name == "sms"]
+        deliver_pending(session, channels)
+        deliver_pending(session, channels)  # a second pass sends nothing again
+    to_station = [m for m in sms.sent if m["phoneNumbers"] == [station_phone]]
+    assert len(to_station) == 1
+    text = to_station[0]["text"]
+    assert "MERAH" in text and user.tps.code in text and "Pingsan" not in text and len(text) <= 160
+    assert session.scalar(select(EventDelivery.status).where(EventDelivery.channel == "sms",
+                                                            EventDelivery.recipient == station_phone)) == "sent"
+    row = session.scalar(select(SmsOutbound).where(SmsOutbound.phone == station_phone, SmsOutbound.event_id.is_not(None)))
+    body, headers = sms.status("sms:delivered", row.gateway_id, station_phone)
+    assert client.post("/sms/webhook", data=body, headers=headers).status_code == 200
+    body, headers = sms.status("sms:sent", row.gateway_id, station_phone)  # late, out of order
+    client.post("/sms/webhook", data=body, headers=headers)
+    session.refresh(row)
+    assert row.status == "delivered"
+
+
+def test_a_person_with_a_push_subscription_gets_no_sms(app, session, sms, actor_for):
+    from logistics.models import PushSubscription
+    from logistics.services.incidents import report_incident
+
+    medic = officer(session, "medis")
+    incident = report_incident(session, actor_for("petugas"), patient_kind="voter", complaint="x", triage="merah",
+                               tps_id=actor_for("petugas").tps_id)
+    medic.medic_station_id = incident.medic_station_id
+    session.commit()
+    event = session.scalars(select(OutboxEvent).order_by(OutboxEvent.id.desc())).first()
+    channel = next(c for c in channels_for(app) if c.name == "sms")
+    medic_phone = normalise_phone(medic.person.phone)
+    with app.app_context():
+        assert medic_phone in channel.recipients(session, event)
+        session.add(PushSubscription(user_id=medic.id, endpoint="https://push.example/x", p256dh="p" * 87,
+                                     auth="a" * 22, device="", session_version=medic.session_version))
+        session.commit()
+        assert medic_phone not in channel.recipients(session, event)
+
+
+def test_a_failed_send_is_retried_by_the_outbox(app, session, sms, actor_for):
+    from logistics.services.incidents import report_incident
+
+    report_incident(session, actor_for("petugas"), patient_kind="voter", complaint="x", triage="merah",
+                    tps_id=actor_for("petugas").tps_id)
+    session.commit()
+    sms.fail_next = 100
+    with app.app_context():
+        channels = [c for c in channels_for(app) if c.name == "sms"]
+        report = deliver_pending(session, channels)
+        assert report.failed >= 1 and report.sent == 0
+        sms.fail_next = 0
+        session.execute(update(EventDelivery).values(claimed_at=utcnow().replace(year=2000)))
+        session.commit()
+        assert deliver_pending(session, channels).sent == report.failed
+    assert session.scalar(select(func.count()).select_from(Person)) > 0
