@@ -45,12 +45,13 @@ def test_tps_number_anywhere():
     assert parse("TPS 3 BUKA") == Command("open", tps_number=3)
     assert parse("hadir 6 tps03") == Command("present", count=6, tps_number=3)
     assert parse("TPS 0 BUKA") == Problem("tps")
+    assert parse("BUKA TPS-3") == Command("open", tps_number=3)
 
 
 @pytest.mark.parametrize("text,problem", [
     ("", Problem("empty")), ("   ", Problem("empty")), ("?!", Problem("empty")), ("halo pak", Problem("unknown")),
     ("HADIR", Problem("count", "present")), ("HADIR enam", Problem("count", "present")),
-    ("HADIR 99999", Problem("count", "present")), ("BUKA SEKARANG", Problem("unknown", "open")),
+    ("HADIR 99999", Problem("count", "present")), ("HADIR -1", Problem("count", "present")), ("BUKA SEKARANG", Problem("unknown", "open")),
     ("x" * 5000, Problem("unknown")), ("'; DROP TABLE tps; --", Problem("unknown")), ("\x00\x01", Problem("empty")),
 ])
 def test_bad_commands_say_what_is_wrong(text, problem):

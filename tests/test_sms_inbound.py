@@ -245,3 +245,58 @@ def test_a_failed_send_is_retried_by_the_outbox(app, session, sms, actor_for):
         session.commit()
         assert deliver_pending(session, channels).sent == report.failed
     assert session.scalar(select(func.count()).select_from(Person)) > 0
+
+
+HOSTILE_TEXTS = ["", " ", "\x00", "a\x00b", "x" * 5000, "9" * 400, "HADIR 6; DROP TABLE tps; --", "' OR 1=1 --",
+                 "<script>alert(1)</script>", "BUKA TPS 99", "BUKA TPS 999999", "HADIR -1", "HADIR 1e9", "HADIR ٣",
+                 "SAKIT MERAH", "SAKIT 頭痛", "MAKAN", "MAKAN KURANG", "\ud800", "🙂🙂🙂", "HADIR 6 7 8", "TPS",
+                 "SERAH SEKARANG JUGA", "hitung belum", "B U K A", "MAKAN TERIMA 99999", "SAKIT UNGU PINGSAN",
+                 "\\N{RIGHT-TO-LEFT OVERRIDE}BUKA", "%s%s%n", "{tps}{0}"]
+HOSTILE_PHONES = ["", "abc", "+62" + "9" * 40, "\x00", "0"]
+
+
+def test_hostile_bodies_never_5xx_and_change_nothing(client, session, sms):
+    user = officer(session)
+    audits = session.scalar(select(func.count()).select_from(AuditEntry))
+    statuses = []
+    for i, text in enumerate(HOSTILE_TEXTS):
+        for phone in [phone_of(user), UNKNOWN, *HOSTILE_PHONES]:
+            body, headers = sms.received(phone, text, message_id=f"hostile-{i}-{phone[:8]!r}")
+            statuses.append(client.post("/sms/webhook", data=body, headers=headers).status_code)
+    for raw in (b"", b"not json", b"[]", b"null", b'{"event": 5}', b'{"event": "sms:received", "payload": "x"}',
+                b'{"event": "sms:received", "payload": {"messageId": null, "message": "BUKA"}}',
+                b'{"event": "sms:received", "payload": {"messageId": "m", "phoneNumber": ["a"], "message": {}}}',
+                b"\xff\xfe" * 100):
+        import time as clock
+
+        from siaga.sms.smsgate import signature
+
+        stamp = str(int(clock.time()))
+        statuses.append(client.post("/sms/webhook", data=raw, headers={
+            "X-Timestamp": stamp, "X-Signature": signature(sms.signing_key, raw, stamp)}).status_code)
+    assert len(statuses) > 200 and max(statuses) < 500 and set(statuses) <= {200, 400}
+    assert session.scalar(select(func.count()).select_from(AuditEntry)) == audits
+    for reply in session.scalars(select(SmsOutbound.text)):
+        assert len(reply) <= 160
+
+
+def test_meal_not_coming_reaches_the_ketua_and_the_coordinators_without_push(app, session, sms, actor_for):
+    from logistics.actor import Actor
+    from logistics.models import PersonRole
+    from logistics.services.deliveries import advance_delivery
+
+    user = officer(session)
+    delivery = meal(session, user.tps_id)
+    advance_delivery(session, Actor.system("test"), delivery.id, DeliveryStatus.FAILED, reason="vendor")
+    event = session.scalars(select(OutboxEvent).order_by(OutboxEvent.id.desc())).first()
+    ketua = session.scalar(select(Person).where(Person.tps_id == user.tps_id, Person.role == PersonRole.KPPS_KETUA))
+    channel = next(c for c in channels_for(app) if c.name == "sms")
+    with app.app_context():
+        numbers = channel.recipients(session, event)
+        assert normalise_phone(ketua.phone) in numbers
+        coordinator = officer(session, "koordinator")
+        if coordinator.person is not None and coordinator.person.phone:
+            assert normalise_phone(coordinator.person.phone) in numbers
+        deliver_pending(session, [channel])
+    [notice] = [m for m in sms.sent if m["phoneNumbers"] == [normalise_phone(ketua.phone)]]
+    assert "tidak datang" in notice["text"] and user.tps.code in notice["text"]

@@ -64,10 +64,11 @@ class Problem:
 
 
 def _words(text: str) -> list[str]:
-    """Upper-case ASCII words; digits split from letters (`HADIR6` → HADIR 6, `TPS03` → TPS 03)."""
+    """Upper-case ASCII words and numbers; digits split from letters (`HADIR6` → HADIR 6, `TPS03` → TPS 03)."""
     plain = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode().upper()
     plain = re.sub(r"(?<=[A-Z])(?=\d)|(?<=\d)(?=[A-Z])", " ", plain)
-    return re.findall(r"[A-Z]+|\d+", plain)
+    # A minus before a number is kept (`HADIR -1` is refused, not read as 1); `TPS-3` is TPS 3.
+    return re.findall(r"[A-Z]+|(?<![A-Z0-9])-\d+|\d+", plain)
 
 
 def _closest(word: str, choices) -> str | None:

@@ -79,12 +79,13 @@ def handle_inbound(session: Session, message_id: str, phone: str, text: str, *,
     if session.scalar(select(SmsInbound.id).where(SmsInbound.message_id == message_id)) is not None:
         return Outcome(None, None)
     now = now or utcnow()
-    number = normalise_phone(phone) or phone.strip()[:PHONE_MAX]
-    users = accounts_for(session, number)
+    number = normalise_phone(phone)
+    users = accounts_for(session, number) if number else []
     user, result, reply = None, "invalid", None
     if not users:
-        result = "unknown_number"
-        reply = str(UNKNOWN_NUMBER) if not _told_unknown(session, number, now) else None
+        result = "unknown_number"  # a number we cannot write to (none, a short code) is not answered
+        reply = str(UNKNOWN_NUMBER) if number and not _told_unknown(session, number, now) else None
+        number = number or (phone or "").strip()[:PHONE_MAX]
     else:
         command = parse(text)
         if isinstance(command, Problem):

@@ -51,7 +51,8 @@ def _inbound(message: Inbound):
     session = db.session
     try:
         with UnitOfWork(session) as uow:
-            outcome = handle_inbound(session, message.message_id[:64], message.phone, message.text)
+            outcome = handle_inbound(session, _clean(message.message_id, 64), _clean(message.phone, 64),
+                                     _clean(message.text, 2000))
             uow.commit()
     except IntegrityError:  # the same SMS handled by a concurrent delivery: its change was rolled back
         return jsonify({"ok": True, "duplicate": True})
@@ -60,10 +61,15 @@ def _inbound(message: Inbound):
     return jsonify({"ok": True, "result": outcome.inbound.result})
 
 
+def _clean(value: str, limit: int) -> str:
+    """Text a database column takes: no NUL (PostgreSQL refuses it), no lone surrogates, bounded."""
+    return value[:limit].replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
 def _status(message: StatusUpdate):
     session = db.session
     row = session.execute(select(SmsOutbound.id, SmsOutbound.status).where(
-        SmsOutbound.gateway_id == message.message_id[:64])).first()
+        SmsOutbound.gateway_id == _clean(message.message_id, 64))).first()
     if row is None:
         return jsonify({"ok": True, "unknown": True})  # not ours (another app on the same gateway)
     if STATUS_ORDER.get(message.status, 0) >= STATUS_ORDER.get(row.status, 0):
