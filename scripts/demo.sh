@@ -17,6 +17,9 @@ bash scripts/setup-venv.sh requirements.txt
 export SIAGA_ENV="${SIAGA_ENV:-development}"
 export ELECTION_DATE="${ELECTION_DATE:-today}"
 export FLASK_APP=wsgi
+# SMS in and out through the local fake gateway (siaga/sms/fake_gateway.py): the worker's notices and
+# replies are logged; `flask sms-simulate "<phone>" "HADIR 6"` texts Siaga as a field phone would.
+export SMS_GATEWAY="${SMS_GATEWAY:-fake}"
 .venv/bin/flask db upgrade
 .venv/bin/flask seed-demo
 if [ "${DRILL:-1}" != "0" ]; then

@@ -343,3 +343,7 @@ def register_cli(app: Flask) -> None:
         from logistics.imports.officers_file import import_officers
 
         _run_import(import_officers, path)
+
+    from siaga.sms.cli import register as register_sms
+
+    register_sms(app)

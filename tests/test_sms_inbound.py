@@ -300,3 +300,10 @@ def test_meal_not_coming_reaches_the_ketua_and_the_coordinators_without_push(app
         deliver_pending(session, [channel])
     [notice] = [m for m in sms.sent if m["phoneNumbers"] == [normalise_phone(ketua.phone)]]
     assert "tidak datang" in notice["text"] and user.tps.code in notice["text"]
+
+
+def test_sms_simulate_posts_a_signed_webhook_and_prints_the_reply(app, session, sms):
+    user = officer(session)
+    result = app.test_cli_runner().invoke(args=["sms-simulate", phone_of(user), "HADIR 4"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("stored: Tercatat") and "4 petugas hadir" in result.output

@@ -14,6 +14,7 @@ import base64
 import binascii
 import io
 import json
+import logging
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from werkzeug.wrappers import Request, Response
 from siaga.sms.smsgate import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
 
 DEVICE_ID = "fake0000siaga0000device"
+log = logging.getLogger("siaga.sms.fake")
 
 
 @dataclass
@@ -61,6 +63,7 @@ class FakeGateway:
             return _json({"message": "bad request"}, 400)
         message_id = str(body.get("id") or secrets.token_urlsafe(15))
         self.sent.append({"id": message_id, "text": text, "phoneNumbers": numbers})
+        log.info("fake SMS gateway sends to %s: %s", ", ".join(map(str, numbers)), text)
         return _json({"id": message_id, "deviceId": DEVICE_ID, "state": "Pending", "isHashed": False,
                       "isEncrypted": False, "recipients": [{"phoneNumber": n, "state": "Pending"} for n in numbers]},
                      202)

@@ -1,0 +1,32 @@
+"""`flask sms-simulate PHONE TEXT`: an SMS as if the gateway's phone had received it (the demo, a drill).
+
+It posts the webhook the fake gateway signs (siaga/sms/fake_gateway.py) to this app, in process, and prints
+what was stored and the reply the worker hands to the gateway. Only with SMS_GATEWAY=fake: against a real
+gateway, text the gateway's phone.
+"""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("sms-simulate")
+    @click.argument("phone")
+    @click.argument("text")
+    def sms_simulate(phone: str, text: str) -> None:
+        """Send TEXT from PHONE to Siaga through the fake SMS gateway (SMS_GATEWAY=fake)."""
+        from logistics.models import SmsInbound
+        from siaga.extensions import db
+        from siaga.sms.fake_gateway import fake_for
+
+        if app.config.get("SMS_GATEWAY") != "fake":
+            raise click.ClickException("sms-simulate needs SMS_GATEWAY=fake (the local fake gateway).")
+        body, headers = fake_for(app).received(phone, text)
+        answer = app.test_client().post("/sms/webhook", data=body, headers=headers)
+        if answer.status_code != 200:
+            raise click.ClickException(f"the webhook answered {answer.status_code}: {answer.get_data(as_text=True)}")
+        result = answer.get_json()
+        stored = db.session.scalar(select(SmsInbound).order_by(SmsInbound.id.desc()))
+        click.echo(f"{result.get('result', 'duplicate')}: {stored.reply if stored else ''}")
