@@ -1,7 +1,7 @@
 """Administration pages, a blueprint per concern: accounts (`users`), setting up an area from its files and
-the election settings (`setup`). `BLUEPRINTS` is registered by siaga/app.py `_register_pages`."""
+the election settings (`setup`), the SMS log (`sms`). `BLUEPRINTS` is registered by siaga/app.py `_register_pages`."""
 from __future__ import annotations
 
-from admin import setup, users
+from admin import setup, sms, users
 
-BLUEPRINTS = (users.bp, setup.bp)
+BLUEPRINTS = (users.bp, setup.bp, sms.bp)

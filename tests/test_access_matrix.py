@@ -94,6 +94,7 @@ EXPECTED: dict[str, tuple[str, str, dict]] = {
     "admin_setup.index": ("GET", "/admin/wilayah", row(200, 403, 403, 403, 403, 403, 403, L)),
     "admin_setup.preview": ("GET", "/admin/wilayah/pratinjau", row(302, 403, 403, 403, 403, 403, 403, L)),
     "admin_setup.settings": ("GET", "/admin/pengaturan", row(200, 403, 403, 403, 403, 403, 403, L)),
+    "admin_sms.index": ("GET", "/admin/sms", row(200, 403, 403, 403, 403, 403, 403, L)),
     "admin_setup.upload": ("POST", "/admin/wilayah/unggah", row("pass", *["deny"] * 6, L)),
     "admin_setup.columns": ("POST", "/admin/wilayah/kolom", row("pass", *["deny"] * 6, L)),
     "admin_setup.confirm": ("POST", "/admin/wilayah/simpan", row("pass", *["deny"] * 6, L)),

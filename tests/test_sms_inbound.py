@@ -307,3 +307,18 @@ def test_sms_simulate_posts_a_signed_webhook_and_prints_the_reply(app, session, 
     result = app.test_cli_runner().invoke(args=["sms-simulate", phone_of(user), "HADIR 4"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("stored: Tercatat") and "4 petugas hadir" in result.output
+
+
+def test_the_admin_sees_conversations_failures_and_unknown_senders(app, client, session, sms):
+    from tests.field_client import log_in_as
+
+    user = officer(session)
+    text_in(client, sms, phone_of(user), "HADIR 5")
+    text_in(client, sms, UNKNOWN, "halo")
+    sms.fail_next = 1
+    with app.app_context():
+        send_queued_replies(session, gateway_for(app))
+    log_in_as(client, session, "admin")
+    page = client.get("/admin/sms").get_data(as_text=True)
+    assert "HADIR 5" in page and "petugas" in page and UNKNOWN in page and "device offline" not in page
+    assert "500" in page  # the failed reply and the gateway's answer
