@@ -322,3 +322,29 @@ def test_the_admin_sees_conversations_failures_and_unknown_senders(app, client, 
     page = client.get("/admin/sms").get_data(as_text=True)
     assert "HADIR 5" in page and "petugas" in page and UNKNOWN in page and "device offline" not in page
     assert "500" in page  # the failed reply and the gateway's answer
+
+
+def test_a_merah_without_response_reaches_the_kecamatan_coordinators_phone(app, session, sms):
+    from logistics.events import Event, EventKind, raise_event
+
+    camat = officer(session, "camat-gerunggang")
+    tps = session.scalar(select(Tps).join(Tps.kelurahan).where(Tps.kelurahan.has(kecamatan_id=camat.kecamatan_id)))
+    raise_event(session, Event(EventKind.ALERT_RAISED, "health_incident", 1, camat.kecamatan_id,
+                               {"alert": "merah_no_response", "severity": "critical", "tps_id": tps.id}))
+    session.commit()
+    event = session.scalars(select(OutboxEvent).order_by(OutboxEvent.id.desc())).first()
+    channel = next(c for c in channels_for(app) if c.name == "sms")
+    with app.app_context():
+        assert camat.phone and normalise_phone(camat.phone) in channel.recipients(session, event)
+        deliver_pending(session, [channel])
+    [notice] = [m for m in sms.sent if m["phoneNumbers"] == [camat.phone]]
+    assert "belum ditangani" in notice["text"] and tps.code in notice["text"]
+
+
+def test_set_phone_is_audited_and_a_coordinator_can_then_text_bantuan(app, client, session, sms):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["set-phone", "koordinator", "0812 1111 2222"]).output.strip() == "koordinator: +6281211112222"
+    assert runner.invoke(args=["set-phone", "koordinator", "xyz"]).exit_code != 0
+    assert session.scalar(select(AuditEntry.actor_label).where(AuditEntry.action == "user.phone")) == "cli"
+    assert text_in(client, sms, "6281211112222", "BANTUAN").get_json()["result"] == "help"
+    assert text_in(client, sms, "6281211112222", "BUKA").get_json()["result"] == "refused"  # not an officer

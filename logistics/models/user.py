@@ -40,6 +40,9 @@ class User(TimestampMixin, Base):
     medic_station_id: Mapped[int | None] = mapped_column(ForeignKey("medic_station.id"))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     agency: Mapped[str | None] = mapped_column(String(60))
+    # For SMS (siaga/sms/): an account without a person record (a coordinator) is reached and recognised by
+    # this number; field staff by their person's. Personal data, like Person.phone.
+    phone: Mapped[str | None] = mapped_column(String(32))
 
     kecamatan: Mapped[Kecamatan | None] = relationship()
     tps: Mapped[Tps | None] = relationship()

@@ -1,7 +1,7 @@
 """An SMS command from a field phone: who sent it, what it asks, the same service a form calls, and the reply.
 
-The sender is the account whose person (`User.person` → `Person.phone`) has the sender's number, in any
-way it is written (logistics/rules/sms_commands.py `normalise_phone`); several accounts on one number
+The sender is the account whose person (`User.person` → `Person.phone`), or whose own `User.phone`, has the
+sender's number, in any way it is written (logistics/rules/sms_commands.py `normalise_phone`); several accounts on one number
 (one officer for several TPS) choose with `TPS <number>`. The change is made by the same service function,
 as that account (`Actor.from_user`): the same permission, audit entry and event as the form. The SMS is
 stored once (`SmsInbound.message_id` unique: the caller commits it with the change, so a second delivery
@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from logistics.actor import Actor
@@ -122,11 +122,13 @@ def accounts_for(session: Session, number: str) -> list[User]:
     if len(tail) < 4:
         return []
     people = session.execute(select(Person.id, Person.phone).where(Person.phone.like(f"%{tail}"))).all()
-    ids = [pid for pid, stored in people if normalise_phone(stored) == number]
-    if not ids:
+    person_ids = [pid for pid, stored in people if normalise_phone(stored) == number]
+    own = session.execute(select(User.id, User.phone).where(User.phone.like(f"%{tail}"))).all()
+    user_ids = [uid for uid, stored in own if normalise_phone(stored) == number]
+    if not person_ids and not user_ids:
         return []
-    return list(session.scalars(select(User).where(User.person_id.in_(ids), User.active.is_(True))
-                                .order_by(User.id)))
+    return list(session.scalars(select(User).where(
+        or_(User.person_id.in_(person_ids), User.id.in_(user_ids)), User.active.is_(True)).order_by(User.id)))
 
 
 def _choose(users: list[User], command: Command) -> tuple[User | None, tuple[str, str] | None]:

@@ -1,4 +1,5 @@
-"""sms_inbound and sms_outbound: SMS received from and handed to the SMS gateway (issue 21).
+"""sms_inbound and sms_outbound: SMS received from and handed to the SMS gateway (issue 21); app_user.phone
+for accounts without a person record (coordinators) to be reached by SMS.
 
 Revision ID: 0022
 Revises: 0021
@@ -17,6 +18,7 @@ depends_on = None
 
 
 def upgrade():
+    op.add_column('app_user', sa.Column('phone', sa.String(length=32), nullable=True))
     op.create_table(
         'sms_inbound',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -63,3 +65,5 @@ def downgrade():
     op.drop_index(op.f('ix_sms_inbound_received_at'), table_name='sms_inbound')
     op.drop_index(op.f('ix_sms_inbound_phone'), table_name='sms_inbound')
     op.drop_table('sms_inbound')
+    with op.batch_alter_table('app_user', schema=None) as batch_op:
+        batch_op.drop_column('phone')

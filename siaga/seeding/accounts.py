@@ -31,9 +31,11 @@ def seed(session: Session, password: str) -> dict[str, tuple[int, int]]:
     medic = session.scalar(select(Person).where(Person.medic_station_id == station.id).order_by(Person.code).limit(1))
     accounts = [
         dict(username="admin", full_name="Admin Siaga TPS", role=Role.ADMIN),
-        dict(username="koordinator", full_name="Koordinator Kota Pangkalpinang", role=Role.COORDINATOR),
+        # Synthetic numbers (0800: not a mobile range) so the demo's SMS notices reach the coordinators.
+        dict(username="koordinator", full_name="Koordinator Kota Pangkalpinang", role=Role.COORDINATOR,
+             phone="+628009000001"),
         dict(username="camat-gerunggang", full_name="Koordinator Kecamatan Gerunggang", role=Role.COORDINATOR,
-             kecamatan_id=gerunggang.id),
+             kecamatan_id=gerunggang.id, phone="+628009000002"),
         dict(username="petugas", full_name=ketua.name, role=Role.FIELD_OFFICER, tps_id=petugas_tps.id,
              person_id=ketua.id),
         dict(username="kurir", full_name=courier.name, role=Role.COURIER, person_id=courier.id,

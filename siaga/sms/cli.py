@@ -1,4 +1,6 @@
-"""`flask sms-simulate PHONE TEXT`: an SMS as if the gateway's phone had received it (the demo, a drill).
+"""`flask set-phone USERNAME PHONE`: an account's own number for SMS (a coordinator's).
+
+`flask sms-simulate PHONE TEXT`: an SMS as if the gateway's phone had received it (the demo, a drill).
 
 It posts the webhook the fake gateway signs (siaga/sms/fake_gateway.py) to this app, in process, and prints
 what was stored and the reply the worker hands to the gateway. Only with SMS_GATEWAY=fake: against a real
@@ -30,3 +32,19 @@ def register(app: Flask) -> None:
         result = answer.get_json()
         stored = db.session.scalar(select(SmsInbound).order_by(SmsInbound.id.desc()))
         click.echo(f"{result.get('result', 'duplicate')}: {stored.reply if stored else ''}")
+
+    @app.cli.command("set-phone")
+    @click.argument("username")
+    @click.argument("phone", required=False, default="")
+    def set_phone(username: str, phone: str) -> None:
+        """Set the account's own phone for SMS (coordinators); no PHONE clears it. Audited."""
+        from logistics.actor import Actor
+        from logistics.errors import DomainError
+        from logistics.services.sms_phones import set_account_phone
+        from siaga.extensions import db
+
+        try:
+            user = set_account_phone(db.session, Actor.system("cli"), username, phone)
+        except DomainError as exc:
+            raise click.ClickException(f"{exc.message} {'; '.join(map(str, exc.fields.values()))}".strip()) from None
+        click.echo(f"{user.username}: {user.phone or '-'}")

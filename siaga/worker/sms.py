@@ -5,7 +5,8 @@ Notices go out by SMS only for the critical events, and only to people who would
   (`MedicStation.contact_phone`) and its medics;
 - a merah without response (the worker's alert): the kecamatan's and the city's coordinators;
 - a delivery not coming: the TPS's ketua (the KPPS_KETUA person of the TPS) and the coordinators.
-A person is sent an SMS when they have a phone number and no push subscription of their current login
+A person is sent an SMS when they have a phone number (their person record's, or their account's own
+`User.phone`: coordinators) and no push subscription of their current login
 (siaga/worker/webpush.py would reach them); a station's phone is always sent to. The recipient is the
 number in one form (+62…): the outbox's ledger sends each (event, number) once, and retries a failed one
 (siaga/worker/outbox.py). At most NOTICE_LIMIT notices per number per NOTICE_WINDOW: past that a send
@@ -110,6 +111,7 @@ class SmsChannel:
                                             Person.active.is_(True))
             numbers += _unpushed_phones(session, person_ids=list(session.scalars(ketua)))
         numbers += _unpushed_phones(session, user_ids=people)
+        numbers += _unpushed_account_phones(session, people)
         found = []
         for number in numbers:
             number = normalise_phone(number)
@@ -155,6 +157,17 @@ def _unpushed_phones(session: Session, *, user_ids: list[int] | None = None,
             return []
         query = query.where(Person.id.in_(person_ids))
     return list(session.scalars(query.order_by(Person.id)))
+
+
+def _unpushed_account_phones(session: Session, user_ids: list[int]) -> list[str]:
+    """The accounts' own phones (coordinators: no person record), where the account has no push subscription
+    of its current login."""
+    if not user_ids:
+        return []
+    subscribed = select(PushSubscription.id).where(
+        PushSubscription.user_id == User.id, PushSubscription.session_version == User.session_version).exists()
+    return list(session.scalars(select(User.phone).where(User.id.in_(user_ids), User.phone.is_not(None),
+                                                         User.active.is_(True), ~subscribed).order_by(User.id)))
 
 
 def send_queued_replies(session: Session, gateway: SmsGateway, *, batch: int = 50) -> int:
