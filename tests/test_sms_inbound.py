@@ -69,7 +69,7 @@ def test_an_officer_posts_present_by_sms_with_the_forms_audit_and_a_reply(app, c
                             .order_by(AuditEntry.id.desc())).first()
     assert entry.actor_label == "petugas"
     number = normalise_phone(phone_of(user))
-    assert replies(session, number) == [f"Tercatat {tps.label}: 6 petugas hadir."]
+    assert replies(session, number) == [f"Tercatat {tps.label} ({tps.code}): 6 petugas hadir."]
     with app.app_context():  # the worker's job hands it to the gateway
         assert send_queued_replies(session, gateway_for(app)) == 1
     assert sms.sent[-1]["phoneNumbers"] == [number] and "6 petugas hadir" in sms.sent[-1]["text"]
@@ -348,3 +348,33 @@ def test_set_phone_is_audited_and_a_coordinator_can_then_text_bantuan(app, clien
     assert session.scalar(select(AuditEntry.actor_label).where(AuditEntry.action == "user.phone")) == "cli"
     assert text_in(client, sms, "6281211112222", "BANTUAN").get_json()["result"] == "help"
     assert text_in(client, sms, "6281211112222", "BUKA").get_json()["result"] == "refused"  # not an officer
+
+
+def test_a_day_by_sms_shows_on_the_coordinators_tps_page(app, client, session, sms):
+    """Done when: the officer opens the TPS, confirms a meal and reports a merah by SMS; the station's phone
+    gets the notice; the coordinator's TPS page shows all of it."""
+    from logistics.actor import Actor
+    from logistics.services.deliveries import advance_delivery
+    from logistics.models import Triage
+    from tests.field_client import log_in_as
+
+    user = officer(session)
+    session.execute(update(Tps).where(Tps.id == user.tps_id).values(status=TpsStatus.SETUP))
+    delivery = meal(session, user.tps_id)
+    advance_delivery(session, Actor.system("test"), delivery.id, DeliveryStatus.ARRIVED)
+    session.commit()
+    coordinator = app.test_client()
+    log_in_as(coordinator, session, "koordinator")
+    opened, merah = str(TpsStatus.OPEN.label), str(Triage.MERAH.label)
+    before = coordinator.get(f"/tps/{user.tps_id}").get_data(as_text=True)
+    for text in ("BUKA", f"MAKAN TERIMA {delivery.quantity_planned}", "SAKIT MERAH PINGSAN"):
+        assert text_in(client, sms, phone_of(user), text).get_json()["result"] == "stored", text
+    incident = session.scalars(select(HealthIncident).order_by(HealthIncident.id.desc())).first()
+    station_phone = normalise_phone(session.get(MedicStation, incident.medic_station_id).contact_phone)
+    with app.app_context():
+        deliver_pending(session, [c for c in channels_for(app) if c.name == "sms"])
+    assert any(m["phoneNumbers"] == [station_phone] for m in sms.sent)
+    page = coordinator.get(f"/tps/{user.tps_id}").get_data(as_text=True)
+    session.refresh(delivery)
+    assert delivery.status == DeliveryStatus.DELIVERED
+    assert page.count(opened) > before.count(opened) and page.count(merah) > before.count(merah)

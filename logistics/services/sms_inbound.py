@@ -149,7 +149,7 @@ def _choose(users: list[User], command: Command) -> tuple[User | None, tuple[str
 
 def _act(session: Session, actor: Actor, user: User, command: Command) -> str:
     tps = user.tps
-    label = tps.label
+    label = _where(tps)
     if command.action == "present":
         tps_status.report_officers_present(session, actor, tps.id, command.count)
         return str(STORED["present"]).format(tps=label, count=command.count)
@@ -170,18 +170,23 @@ def _meal(session: Session, actor: Actor, tps: Tps, command: Command) -> str:
         Delivery.tps_id == tps.id, Delivery.kind == DeliveryKind.MEAL, Delivery.status.in_(OPEN_MEAL))
         .order_by(Delivery.planned_at, Delivery.id)).all()
     if not open_meals:
-        return str(NO_MEAL).format(tps=tps.label)
+        return str(NO_MEAL).format(tps=_where(tps))
     meal = min(open_meals, key=lambda d: order[d.status])  # stable: the earliest planned of the most advanced
     name = str(meal.meal_round.label) if meal.meal_round else str(DeliveryKind.MEAL.label)
     if command.meal == "not_coming":
         deliveries.advance_delivery(session, actor, meal.id, DeliveryStatus.FAILED, reason="SMS: MAKAN TIDAK")
-        return str(STORED["not_coming"]).format(tps=tps.label, meal=name)
+        return str(STORED["not_coming"]).format(tps=_where(tps), meal=name)
     if command.meal == "short" and command.count >= meal.quantity_planned:
         return str(SHORT_NOT_SHORT).format(planned=meal.quantity_planned)
     deliveries.advance_delivery(session, actor, meal.id, DeliveryStatus.DELIVERED, quantity_received=command.count,
                                 received_by=actor.label)
-    return str(STORED["received"]).format(tps=tps.label, meal=name, count=command.count,
+    return str(STORED["received"]).format(tps=_where(tps), meal=name, count=command.count,
                                           planned=meal.quantity_planned)
+
+
+def _where(tps: Tps) -> str:
+    """The TPS as the reply names it: its number and its code (numbers repeat across kelurahan)."""
+    return f"{tps.label} ({tps.code})"
 
 
 def _hhmm(tps: Tps, step) -> str:
