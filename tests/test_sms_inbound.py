@@ -378,3 +378,20 @@ def test_a_day_by_sms_shows_on_the_coordinators_tps_page(app, client, session, s
     session.refresh(delivery)
     assert delivery.status == DeliveryStatus.DELIVERED
     assert page.count(opened) > before.count(opened) and page.count(merah) > before.count(merah)
+
+
+def test_the_worker_job_sends_replies_only_where_sms_is_on(app, client, session, sms):
+    from siaga.worker import JOBS, jobs, run_job  # noqa: F401  (registers the jobs)
+
+    found = next(j for j in JOBS if j.name == "send_sms_replies")
+    assert found.enabled(app) and not found.enabled(type("App", (), {"config": {}})())
+    text_in(client, sms, UNKNOWN, "halo")
+    sms.fail_next = 1
+    assert run_job(app, found) == 0  # the gateway is down: kept queued, tried again later
+    row = session.scalar(select(SmsOutbound).where(SmsOutbound.phone == UNKNOWN))
+    assert (row.status, row.attempts) == ("queued", 1)
+    session.execute(update(SmsOutbound).where(SmsOutbound.id == row.id).values(status_at=utcnow().replace(year=2000)))
+    session.commit()
+    assert run_job(app, found) == 1
+    assert run_job(app, found) == 0  # sent once
+    assert [m["phoneNumbers"] for m in sms.sent] == [[UNKNOWN]]
