@@ -34,6 +34,15 @@ def test_send_posts_the_gateways_body_with_basic_auth(fake_app):
     assert fake_for(fake_app).sent == [{"id": "abc12345", "text": "Halo", "phoneNumbers": ["+6281234567890"]}]
 
 
+def test_a_send_repeated_with_the_same_id_is_taken_once(fake_app):
+    from siaga.sms.fake_gateway import fake_for
+
+    gate = _gate(fake_app)
+    gate.send("+62812", "Halo", message_id="same-id-1")
+    assert gate.send("+62812", "Halo", message_id="same-id-1").gateway_id == "same-id-1"
+    assert len(fake_for(fake_app).sent) == 1
+
+
 def test_a_wrong_login_or_a_down_gateway_raises(fake_app):
     from siaga.sms.fake_gateway import fake_for
 

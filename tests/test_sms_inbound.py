@@ -395,3 +395,24 @@ def test_the_worker_job_sends_replies_only_where_sms_is_on(app, client, session,
     assert run_job(app, found) == 1
     assert run_job(app, found) == 0  # sent once
     assert [m["phoneNumbers"] for m in sms.sent] == [[UNKNOWN]]
+
+
+def test_a_worker_killed_between_sending_and_recording_does_not_send_twice(app, session, sms, actor_for):
+    from logistics.services.incidents import report_incident
+
+    report_incident(session, actor_for("petugas"), patient_kind="voter", complaint="x", triage="merah",
+                    tps_id=actor_for("petugas").tps_id)
+    session.commit()
+    with app.app_context():
+        channels = [c for c in channels_for(app) if c.name == "sms"]
+        first = deliver_pending(session, channels)
+        sent = len(sms.sent)
+        assert first.sent == sent > 0
+        # As if killed after the gateway took them but before `sent` was recorded: claimed long ago.
+        session.execute(update(EventDelivery).where(EventDelivery.channel == "sms").values(
+            status="claimed", claimed_at=utcnow().replace(year=2000)))
+        session.execute(update(OutboxEvent).values(dispatched_at=None).where(OutboxEvent.id.in_(
+            select(EventDelivery.event_id).where(EventDelivery.channel == "sms"))))
+        session.commit()
+        again = deliver_pending(session, channels)
+    assert again.sent == sent and len(sms.sent) == sent  # taken over, and the gateway keeps the first

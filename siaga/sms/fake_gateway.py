@@ -62,6 +62,8 @@ class FakeGateway:
         if not text or not isinstance(numbers, list) or not numbers:
             return _json({"message": "bad request"}, 400)
         message_id = str(body.get("id") or secrets.token_urlsafe(15))
+        if any(m["id"] == message_id for m in self.sent):
+            return _json({"message": "message with this id already exists"}, 409)
         self.sent.append({"id": message_id, "text": text, "phoneNumbers": numbers})
         log.info("fake SMS gateway sends to %s: %s", ", ".join(map(str, numbers)), text)
         return _json({"id": message_id, "deviceId": DEVICE_ID, "state": "Pending", "isHashed": False,

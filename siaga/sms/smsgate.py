@@ -70,6 +70,10 @@ class SmsGate:
         if message_id:
             body["id"] = message_id
         answer = self.http.post(f"{self.url}/message", json=body, auth=self.auth, timeout=SEND_TIMEOUT_S)
+        if answer.status_code == 409 and message_id:
+            # The gateway already holds a message with our id: this is a send repeated after a crash
+            # between sending and recording; the first one stands.
+            return Sent(gateway_id=message_id, state="Duplicate")
         if answer.status_code not in (200, 201, 202):
             raise RuntimeError(f"SMS gateway answered {answer.status_code}")
         data = answer.json()

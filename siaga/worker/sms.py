@@ -9,7 +9,9 @@ A person is sent an SMS when they have a phone number (their person record's, or
 `User.phone`: coordinators) and no push subscription of their current login
 (siaga/worker/webpush.py would reach them); a station's phone is always sent to. The recipient is the
 number in one form (+62…): the outbox's ledger sends each (event, number) once, and retries a failed one
-(siaga/worker/outbox.py). At most NOTICE_LIMIT notices per number per NOTICE_WINDOW: past that a send
+(siaga/worker/outbox.py); the gateway message id is derived from (event, number), so a send repeated after
+the worker died between sending and recording is refused by the gateway as a duplicate (409) and counted
+as sent. At most NOTICE_LIMIT notices per number per NOTICE_WINDOW: past that a send
 fails and is retried later by the outbox (and ends failed if the number stays that busy). The text names
 the TPS (its code is public), the triage and what to do; never a patient, a complaint or a name.
 
