@@ -5,7 +5,9 @@ local SIM that sends and receives SMS for us.
   `{"id", "textMessage": {"text"}, "phoneNumbers": [...], "withDeliveryReport": true}`; it answers 202 with
   `{"id", "state": "Pending", "recipients": [{"phoneNumber", "state"}]}`. `{url}` is the phone itself in
   Local mode (`http://192.168.1.10:8080`) or the server in Private/Cloud mode
-  (`https://api.sms-gate.app/3rdparty/v1`); both take the same body.
+  (`https://api.sms-gate.app/3rdparty/v1`); both take the same body. A message id the gateway already
+  holds is refused with 409 Conflict (its server's "duplicate id"): our ids are derived from what is
+  sent, so a repeated send is not sent twice.
 - Webhooks (registered on the gateway for `sms:received`, `sms:sent`, `sms:delivered`, `sms:failed`, each
   pointing at /sms/webhook): `{"deviceId", "event", "id", "webhookId", "payload": {"messageId",
   "phoneNumber", "message" | "sentAt" | "deliveredAt" | "failedAt" + "reason", ...}}`.
