@@ -136,6 +136,11 @@ def fake_for(app: Flask) -> FakeGateway:
     """The app's one fake gateway (its login and key from the SMS_* settings)."""
     found = app.extensions.get("siaga_fake_sms")
     if found is None:
+        if not log.handlers:  # the demo shows what "went out" on the worker's console
+            handler = logging.StreamHandler()
+            handler.setFormatter(logging.Formatter("%(message)s"))
+            log.addHandler(handler)
+            log.setLevel(logging.INFO)
         found = app.extensions["siaga_fake_sms"] = FakeGateway(
             app.config["SMS_USERNAME"], app.config["SMS_PASSWORD"], app.config["SMS_SIGNING_KEY"])
     return found
