@@ -98,6 +98,7 @@ def test_irreversible_steps_ask_first_in_a_dialog(phone, live_server, e2e_db):
 
     # "Tidak datang" asks too; cancelling leaves the delivery as it was.
     phone.click("text=Konsumsi & logistik")
+    phone.wait_for_function("() => window.siagaOutbox !== undefined")  # the dialog is field.js's
     card = phone.locator(".delivery", has_text="Makan malam")
     card.locator("button[value=failed]").click()
     dialog = phone.locator("dialog.confirm")
