@@ -32,7 +32,7 @@ fi
 worker_pid=$!
 trap 'kill "$worker_pid" 2>/dev/null || true; wait "$worker_pid" 2>/dev/null || true' EXIT INT TERM
 echo "Pekerja latar berjalan (pid $worker_pid) / the worker is running."
-echo "Siaga TPS: http://127.0.0.1:5000  (demo accounts: see README; password ${DEMO_PASSWORD:-siaga2025})"
+echo "Siaga TPS: http://127.0.0.1:${PORT:-5000}  (demo accounts: see README; password ${DEMO_PASSWORD:-siaga2025})"
 # gunicorn, as in production and in the load-and-fault harness (bench/load_faults.py): two worker
 # processes, so one slow request or a crashed worker does not stop the demo. gunicorn.conf.py holds the
 # settings every start shares (metrics summed across the workers).
