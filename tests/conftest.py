@@ -7,6 +7,7 @@ services' own commits become savepoints inside it (warehouse's pattern).
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 import pytest
 from flask_migrate import upgrade
@@ -33,6 +34,29 @@ def reset_database(url: str) -> None:
             conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
+
+
+@contextmanager
+def database_of_its_own(database_url: str, tmp_path, name: str):
+    """An empty database of the suite's kind for a test that commits for real or runs migrations: a new
+    SQLite file, or a fresh PostgreSQL schema `name` next to the suite's (selected through search_path),
+    dropped afterwards."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path}/{name}.db"
+        return
+    from sqlalchemy import create_engine
+
+    admin = create_engine(database_url)
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {name} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {name}"))
+    sep = "&" if "?" in database_url else "?"
+    try:
+        yield f"{database_url}{sep}options=-csearch_path%3D{name}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {name} CASCADE"))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -3,31 +3,20 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
 from logistics.models import Base
 from siaga import create_app
 from siaga.extensions import db
+from tests.conftest import database_of_its_own
 
 SCHEMA = "siaga_migration_check"
 
 
 @pytest.fixture()
 def empty_database_url(database_url, tmp_path):
-    """An empty database of the same kind as the suite's: a new SQLite file, or a fresh
-    PostgreSQL schema (selected through search_path) next to the suite's."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path}/empty.db"
-        return
-    admin = create_engine(database_url)
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    sep = "&" if "?" in database_url else "?"
-    yield f"{database_url}{sep}options=-csearch_path%3D{SCHEMA}"
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-    admin.dispose()
+    with database_of_its_own(database_url, tmp_path, SCHEMA) as url:
+        yield url
 
 
 def test_migrations_from_empty_match_models_and_reverse(monkeypatch, empty_database_url):

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from py_vapid import Vapid
 from py_vapid.utils import b64urlencode
-from sqlalchemy import create_engine, func, select, text, update
+from sqlalchemy import create_engine, func, select, update
 
 from logistics.actor import Actor
 from logistics.events import Event, EventKind, raise_event
@@ -35,6 +35,7 @@ from logistics.timeutil import utcnow
 from siaga import create_app
 from siaga.extensions import db
 from tests import push_service as push
+from tests.conftest import database_of_its_own
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = "siaga_worker_kill"
@@ -43,24 +44,10 @@ DEADLINE_S = 240  # a guard against a hung worker, not a measured bound
 
 
 @pytest.fixture()
-def worker_database(tmp_path):
+def worker_database(database_url, tmp_path):
     """A database of the suite's kind, of its own: the worker process must see committed rows."""
-    url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
-        yield f"sqlite:///{tmp_path}/worker.db"
-        return
-    from siaga.config import normalise_database_url
-
-    url = normalise_database_url(url)
-    admin = create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    sep = "&" if "?" in url else "?"
-    yield f"{url}{sep}options=-csearch_path%3D{SCHEMA}"
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-    admin.dispose()
+    with database_of_its_own(database_url, tmp_path, SCHEMA) as url:
+        yield url
 
 
 @pytest.fixture()
