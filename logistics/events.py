@@ -38,6 +38,8 @@ class EventKind(str, enum.Enum):
     ALERT_RAISED = "alert.raised"                # data: alert (its kind), severity; raised by the worker's scan
 
 
+# Events that put an incident on a medic station's list (its medics are told; a merah one is urgent).
+TO_STATION = frozenset({EventKind.INCIDENT_REPORTED, EventKind.INCIDENT_REASSIGNED, EventKind.INCIDENT_REOPENED})
 # Alerts that wake a coordinator (the rest stay on the dashboard).
 CRITICAL_ALERTS = frozenset({"merah_no_response", "below_quorum", "meal_not_coming"})
 
@@ -47,8 +49,7 @@ def is_urgent(kind: EventKind | str, data: dict) -> bool:
     response, officers below quorum, a meal not coming. The worker delivers these first, and a push of one
     asks the phone to wake (RFC 8030 Urgency: high)."""
     kind = EventKind(kind)
-    return (data.get("triage") == "merah" and kind in (EventKind.INCIDENT_REPORTED, EventKind.INCIDENT_REASSIGNED,
-                                                        EventKind.INCIDENT_REOPENED)) or \
+    return (data.get("triage") == "merah" and kind in TO_STATION) or \
         kind in (EventKind.BELOW_QUORUM, EventKind.DELIVERY_NOT_COMING) or \
         (kind == EventKind.ALERT_RAISED and data.get("alert") in CRITICAL_ALERTS)
 

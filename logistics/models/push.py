@@ -35,3 +35,10 @@ class PushSubscription(Base):
     # The user's session_version when subscribing: a later logout/revoke/password change ends it.
     session_version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @classmethod
+    def of_current_login(cls, user):
+        """SQL: the subscription is `user`'s (the User entity or an alias) and made in their current login;
+        the one condition for "this person's phone hears pushes" (the push channel, and SMS for those
+        without)."""
+        return (cls.user_id == user.id) & (cls.session_version == user.session_version)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from logistics.events import CRITICAL_ALERTS, EventKind
+from logistics.events import CRITICAL_ALERTS, TO_STATION, EventKind
 from logistics.models import OutboxEvent, Role, User
 
 K = EventKind
@@ -25,7 +25,7 @@ def audience(session: Session, event: OutboxEvent) -> list[int]:
     """The ids of the active users to tell of `event`, in id order (none: nobody needs to know)."""
     kind, data = EventKind(event.kind), event.data or {}
     who = None
-    if kind in (K.INCIDENT_REPORTED, K.INCIDENT_REASSIGNED, K.INCIDENT_REOPENED) and data.get("medic_station_id"):
+    if kind in TO_STATION and data.get("medic_station_id"):
         who = (User.role == Role.MEDIC) & (User.medic_station_id == data["medic_station_id"])
     elif kind == K.INCIDENT_STEPPED and data.get("status") in TPS_HEARS_INCIDENT_STEPS and data.get("tps_id"):
         who = (User.role == Role.FIELD_OFFICER) & (User.tps_id == data["tps_id"])

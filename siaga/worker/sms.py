@@ -29,7 +29,7 @@ from flask import Flask
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from logistics.events import EventKind
+from logistics.events import TO_STATION, EventKind
 from logistics.models import (
     DeliveryKind, MealRound, MedicStation, OutboxEvent, Person, PersonRole, PushSubscription, SmsOutbound, Tps, User,
 )
@@ -47,7 +47,6 @@ NOTICE_LIMIT = 10
 NOTICE_WINDOW = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
 RETRY_AFTER = timedelta(seconds=5)
-MERAH_AT_STATION = frozenset({K.INCIDENT_REPORTED.value, K.INCIDENT_REASSIGNED.value, K.INCIDENT_REOPENED.value})
 
 _MERAH = lazy_gettext("SIAGA: kejadian MERAH di {tps} ({code}). Segera kirim tenaga kesehatan; buka Siaga bila "
                       "ada data.")
@@ -61,7 +60,7 @@ _DRILL = lazy_gettext("LATIHAN. {text}")
 def critical(event: OutboxEvent) -> bool:
     """The events worth an SMS."""
     data = event.data or {}
-    if event.kind in MERAH_AT_STATION:
+    if event.kind in TO_STATION:
         return data.get("triage") == Triage.MERAH.value
     if event.kind == K.ALERT_RAISED.value:
         return data.get("alert") == "merah_no_response"
@@ -104,7 +103,7 @@ class SmsChannel:
             return []
         data = event.data or {}
         numbers: list[str | None] = []
-        if event.kind in MERAH_AT_STATION and data.get("medic_station_id"):
+        if event.kind in TO_STATION and data.get("medic_station_id"):
             numbers.append(session.scalar(select(MedicStation.contact_phone)
                                           .where(MedicStation.id == data["medic_station_id"])))
         people = list(audience(session, event))
@@ -146,8 +145,7 @@ def _unpushed_phones(session: Session, *, user_ids: list[int] | None = None,
                      person_ids: list[int] | None = None) -> list[str]:
     """The phones of these people (by account or person) who have no push subscription of their current login
     (an account-less person has none)."""
-    subscribed = select(PushSubscription.id).join(User, User.id == PushSubscription.user_id).where(
-        PushSubscription.user_id == User.id, PushSubscription.session_version == User.session_version,
+    subscribed = select(PushSubscription.id).join(User, PushSubscription.of_current_login(User)).where(
         User.person_id == Person.id, User.active.is_(True)).exists()
     query = select(Person.phone).where(Person.phone.is_not(None), Person.active.is_(True), ~subscribed)
     if user_ids is not None:
@@ -166,8 +164,7 @@ def _unpushed_account_phones(session: Session, user_ids: list[int]) -> list[str]
     of its current login."""
     if not user_ids:
         return []
-    subscribed = select(PushSubscription.id).where(
-        PushSubscription.user_id == User.id, PushSubscription.session_version == User.session_version).exists()
+    subscribed = select(PushSubscription.id).where(PushSubscription.of_current_login(User)).exists()
     return list(session.scalars(select(User.phone).where(User.id.in_(user_ids), User.phone.is_not(None),
                                                          User.active.is_(True), ~subscribed).order_by(User.id)))
 

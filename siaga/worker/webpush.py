@@ -99,8 +99,7 @@ class WebPushChannel:
 
 def _current(statement):
     """Subscriptions made in their owner's current login, of an active account."""
-    return statement.join(User, User.id == PushSubscription.user_id).where(
-        PushSubscription.session_version == User.session_version, User.active.is_(True))
+    return statement.join(User, PushSubscription.of_current_login(User)).where(User.active.is_(True))
 
 
 def urgency(event: OutboxEvent) -> str:
