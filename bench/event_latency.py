@@ -180,13 +180,15 @@ def committed_at(url: str, incident_ids: list[int]) -> dict[int, tuple[int, floa
 
 
 def backlog(url: str) -> int:
-    from sqlalchemy import create_engine, func, select
+    """Events not yet dispatched (the worker's own count, siaga/worker/outbox.py)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
 
-    from logistics.models import OutboxEvent
+    from siaga.worker import outbox
 
     engine = create_engine(url)
-    with engine.connect() as conn:
-        n = conn.scalar(select(func.count()).select_from(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None)))
+    with Session(engine) as session:
+        n = outbox.backlog(session)
     engine.dispose()
     return n
 
