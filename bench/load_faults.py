@@ -82,6 +82,7 @@ class Stats:
     five_xx: list = field(default_factory=list)  # (time, status, has Retry-After)
     network_errors: int = 0
     acked: dict = field(default_factory=dict)  # marker -> status
+    acked_at: dict = field(default_factory=dict)  # marker -> time.monotonic() of the acknowledgement
     rejected: dict = field(default_factory=dict)  # marker -> (status, body)
     abandoned: list = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -188,6 +189,7 @@ class Client:
             if status < 400 and "/login" not in response.headers.get("Location", ""):
                 with self.stats.lock:
                     self.stats.acked[marker] = status
+                    self.stats.acked_at[marker] = time.monotonic()
             else:
                 with self.stats.lock:
                     self.stats.rejected[marker] = (status, response.text[:300])
@@ -230,6 +232,7 @@ class PhaseResult:
     faults: list
     drill: str | None = None  # with --drill: how it fared (None without)
     drill_ok: bool = True
+    run: str = ""  # the prefix of this phase's markers (stored_markers)
 
     @property
     def lost(self) -> list:
@@ -311,7 +314,7 @@ def run_phase(name: str, server, demo: Demo, clients: int, duration: float, faul
     for worker in workers:
         worker.join(duration + GIVE_UP_AFTER + 60)
     elapsed = time.monotonic() - started
-    return PhaseResult(name, elapsed, stats, stored_markers(demo.database_url, run), outage, labels)
+    return PhaseResult(name, elapsed, stats, stored_markers(demo.database_url, run), outage, labels, run=run)
 
 
 class Drill:
@@ -385,8 +388,10 @@ def _pg_bin(name: str) -> str:
     return found[-1]
 
 
-def _as_postgres(command: list[str]) -> None:
-    subprocess.run(["runuser", "-u", "postgres", "--", *command], check=True, capture_output=True, timeout=60)
+def _as_postgres(command: list[str], timeout: float = 60) -> str:
+    """A PostgreSQL program as the `postgres` user when we are root (initdb refuses root), else as us."""
+    prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    return subprocess.run([*prefix, *command], check=True, capture_output=True, text=True, timeout=timeout).stdout
 
 
 class OwnPostgres:
@@ -395,7 +400,8 @@ class OwnPostgres:
     def __init__(self, port: int):
         self.port = port
         self.dir = tempfile.mkdtemp(prefix="siaga-faults-pg-")
-        shutil.chown(self.dir, "postgres", "postgres")
+        if os.geteuid() == 0:  # the cluster runs as `postgres` (_as_postgres)
+            shutil.chown(self.dir, "postgres", "postgres")
         self.data = os.path.join(self.dir, "data")
         self.log = os.path.join(self.dir, "server.log")
         _as_postgres([_pg_bin("initdb"), "-D", self.data, "-A", "trust", "-U", "postgres", "--no-sync"])

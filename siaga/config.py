@@ -11,6 +11,9 @@ from logistics.timeutil import as_utc, to_wib, utcnow
 ENVIRONMENTS = ("development", "testing", "production")
 INSECURE_DEV_KEY = "dev-only-insecure-key"
 SESSION_LIFETIME = timedelta(hours=30)  # an election-day shift, with margin; then log in again
+# The largest request body the app accepts (Flask's MAX_CONTENT_LENGTH). Stated only here: the load
+# balancer's cap (client_max_body_size) is rendered from it by deploy/render.py and scripts/cluster.sh.
+MAX_CONTENT_LENGTH = 1024 * 1024
 
 
 class ConfigError(RuntimeError):
@@ -18,11 +21,26 @@ class ConfigError(RuntimeError):
 
 
 def normalise_database_url(url: str) -> str:
-    """Point plain PostgreSQL URLs at the psycopg 3 driver we ship."""
+    """Point plain PostgreSQL URLs at the psycopg 3 driver we ship; a libpq multi-host URL
+    (`postgresql://u@db1:5432,db2:5432/siaga?target_session_attrs=read-write`, docs/DEPLOY.md "Failover")
+    becomes SQLAlchemy's spelling of the same (`...@/siaga?host=db1:5432&host=db2:5432&...`)."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + _hosts_as_query(url[len(prefix):])
     return url
+
+
+def _hosts_as_query(rest: str) -> str:
+    """`user@h1:p1,h2:p2/db?q` -> `user@/db?host=h1:p1&host=h2:p2&q` (one host: unchanged)."""
+    authority, slash, tail = rest.partition("/")
+    userinfo, at, hosts = authority.rpartition("@")
+    if "," not in hosts:
+        return rest
+    database, _q, query = tail.partition("?")
+    # SQLAlchemy wants a port on every host when several are given; libpq's default is 5432.
+    listed = [h if ":" in h else f"{h}:5432" for h in hosts.split(",") if h]
+    params = "&".join([*(f"host={h}" for h in listed), *([query] if query else [])])
+    return f"{userinfo}{at}/{database}?{params}"
 
 
 @dataclass(frozen=True)
@@ -74,7 +92,7 @@ class Settings:
             # A login lasts 30 h from login however active (siaga.auth): re-sending the cookie on every
             # response (static files included) would only move its Expires, and race a logout.
             "SESSION_REFRESH_EACH_REQUEST": False,
-            "MAX_CONTENT_LENGTH": 1024 * 1024,
+            "MAX_CONTENT_LENGTH": MAX_CONTENT_LENGTH,
             "JSON_SORT_KEYS": False,
         }
 

@@ -41,9 +41,22 @@ def test_unknown_environment_is_refused(tmp_path):
     ("postgresql://postgres@127.0.0.1:5432/test", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
     ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
     ("sqlite:////tmp/a.db", "sqlite:////tmp/a.db"),
+    # libpq's multi-host URL (the failover setting, docs/DEPLOY.md) in SQLAlchemy's spelling
+    ("postgresql://siaga:pw@db1:5433,db2/siaga?target_session_attrs=read-write",
+     "postgresql+psycopg://siaga:pw@/siaga?host=db1:5433&host=db2:5432&target_session_attrs=read-write"),
 ])
 def test_database_url_uses_psycopg3(url, expected):
     assert normalise_database_url(url) == expected
+
+
+def test_a_multi_host_url_connects_with_every_host_in_order():
+    from sqlalchemy import create_engine
+
+    engine = create_engine(normalise_database_url(
+        "postgresql://siaga@db1:5433,db2:5434/siaga?target_session_attrs=read-write"))
+    _args, kwargs = engine.dialect.create_connect_args(engine.url)
+    assert (kwargs["host"], kwargs["port"], kwargs["dbname"]) == ("db1,db2", "5433,5434", "siaga")
+    assert kwargs["target_session_attrs"] == "read-write"
 
 
 def test_environment_is_read_when_the_app_is_created_not_at_import(monkeypatch, tmp_path):
