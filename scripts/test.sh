@@ -16,6 +16,16 @@ if ! command -v nginx >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-ge
   echo "Installing Debian's nginx for the several-servers test..."
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx) >/dev/null
 fi
+# The Prometheus alert rules are checked with promtool (tests/test_deploy_files.py): only that binary is
+# taken from Debian's prometheus package, unpacked into tools/promtool (ignored by git), so no Prometheus
+# server is installed or started.
+if ! command -v promtool >/dev/null 2>&1 && [ ! -x tools/promtool/usr/bin/promtool ] && command -v apt-get >/dev/null 2>&1; then
+  echo "Fetching promtool (Debian's prometheus package) into tools/promtool for the alert rules test..."
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq >/dev/null; fi
+  (mkdir -p tools/promtool && cd tools/promtool && apt-get download -q prometheus >/dev/null 2>&1 \
+    && dpkg-deb --fsys-tarfile prometheus_*.deb | tar -x ./usr/bin/promtool && rm -f prometheus_*.deb) \
+    || echo "promtool unavailable: the alert rules test will be skipped"
+fi
 # Spectral lints the API contract (tests/api/test_api_contract.py): pinned in tools/spectral, installed
 # there from the npm registry once (node_modules is ignored by git).
 if command -v npm >/dev/null 2>&1 && [ ! -x tools/spectral/node_modules/.bin/spectral ]; then

@@ -168,6 +168,17 @@ class StateCollector:
         for (kind, severity), count in sorted(_alert_counts().items()):
             alerts.add_metric([kind, severity], count)
         yield alerts
+        yield GaugeMetricFamily("siaga_worker_heartbeat_age_seconds", "Seconds since the worker's last heartbeat "
+                                "(+Inf: none ever); over 30 s /healthz says the worker is down",
+                                value=_heartbeat_age())
+
+
+def _heartbeat_age() -> float:
+    from logistics.timeutil import utcnow
+    from siaga.worker import heartbeat
+
+    seen = heartbeat.last_beat(db.session)
+    return float("inf") if seen is None else max(0.0, (utcnow() - seen).total_seconds())
 
 
 def _alert_counts() -> dict[tuple[str, str], int]:

@@ -175,3 +175,21 @@ def test_metrics_count_what_they_can_when_an_alert_source_fails(client, session,
     assert response.status_code == 200 and 'siaga_open_alerts{kind="tps_not_open",severity="high"}' in body
     assert REGISTRY.get_sample_value("siaga_alert_source_failures_total", {"source": "broken"}) == failed + 1
     assert any("broken" in r.getMessage() for r in caplog.records)
+
+
+def test_metrics_give_the_age_of_the_workers_heartbeat(client, session):
+    """What /healthz judges "worker down" by (over 30 s), for an alert rule (deploy/prometheus)."""
+    import re
+
+    from logistics.models import WorkerHeartbeat
+    from siaga.worker import heartbeat
+
+    def age() -> float:
+        body = client.get("/metrics").get_data(as_text=True)
+        return float(re.search(r"^siaga_worker_heartbeat_age_seconds (\S+)$", body, re.MULTILINE).group(1))
+
+    session.query(WorkerHeartbeat).delete()
+    session.commit()
+    assert age() == float("inf")  # none ever
+    heartbeat.beat(session)
+    assert 0 <= age() < 30
