@@ -134,7 +134,8 @@ mark_down() {  # N add|remove: the balancer leaves server N out (or takes it bac
 }
 
 write_nginx_conf() {
-  local user_line="" upstreams=""
+  local user_line="" upstreams="" max_body
+  max_body=$("$ROOT/.venv/bin/python" "$ROOT/deploy/render.py" max-body)  # the app's, never a copy
   [ "$(id -u)" = 0 ] && user_line="user www-data;"
   local n=0 down
   for port in "${ports[@]}"; do
@@ -166,7 +167,7 @@ http {
         '"method":"\$request_method","uri":"\$uri","status":\$status,"upstream":"\$upstream_addr",'
         '"upstream_status":"\$upstream_status","duration_s":\$request_time}';
     access_log $CLUSTER_DIR/nginx/access.log siaga;
-    client_max_body_size 1m;  # the app's MAX_CONTENT_LENGTH
+    client_max_body_size $max_body;  # the app's MAX_CONTENT_LENGTH (siaga/config.py)
     client_body_buffer_size 1m;
     upstream siaga_app {
 $upstreams    }
