@@ -30,6 +30,8 @@ from logistics.models import (
     AuditEntry, Delivery, DeliveryKind, DeliveryStatus, DrillClock, HealthFacility, HealthIncident, Kelurahan, Role, Tps,
     TpsStatus,
 )
+from logistics.rules.lifecycles import tps_day
+from logistics.rules.lifecycles.delivery import DELIVERY
 from logistics.services.data_versions import touch
 from logistics.services.unit_of_work import UnitOfWork
 from logistics.services.deliveries import advance_delivery
@@ -40,10 +42,6 @@ from logistics.timeutil import to_wib, utcnow, wib_day
 
 DATABASE_PATIENCE = timedelta(minutes=2)  # a database down longer than this ends the drill
 LABEL = "gladi"  # every drill actor's label starts with it (the audit trail's drill mark)
-DELIVERY_STEP_FIELDS = ("dispatched_at", "arrived_at", "delivered_at", "failed_at", "quantity_received",
-                        "quantity_damaged", "received_by", "failure_reason")
-TPS_DAY_FIELDS = ("officers_present", "officers_reported_at", "opened_at", "voting_closed_at", "counted_at",
-                  "handed_over_at")
 
 
 class DrillRefused(Exception):
@@ -349,11 +347,11 @@ def wipe_drill(session: Session, actor: Actor | None = None) -> dict[str, int]:
     audit entries stay (append-only) and one `drill.wiped` entry records the counts. Commits."""
     actor = actor or Actor.system(f"{LABEL}:wipe")
     tps_count = session.execute(update(Tps).where(Tps.drill.is_(True)).values(
-        status=TpsStatus.SETUP, drill=False, **{f: None for f in TPS_DAY_FIELDS})).rowcount
+        status=TpsStatus.SETUP, drill=False, **{f: None for f in tps_day.DAY_COLUMNS})).rowcount
     routes = session.execute(select(Delivery.courier_id, Delivery.meal_round, Delivery.planned_at).where(
         Delivery.drill.is_(True), Delivery.kind == DeliveryKind.MEAL, Delivery.courier_id.is_not(None))).all()
     delivery_count = session.execute(update(Delivery).where(Delivery.drill.is_(True)).values(
-        status=DeliveryStatus.PLANNED, drill=False, **{f: None for f in DELIVERY_STEP_FIELDS})).rowcount
+        status=DeliveryStatus.PLANNED, drill=False, **{f: None for f in DELIVERY.columns})).rowcount
     incident_count = session.execute(delete(HealthIncident).where(HealthIncident.drill.is_(True))).rowcount
     session.execute(delete(DrillClock))
     touch(session, "tps", "delivery", "health_incident")  # bulk writes: no flush hook saw which rows
