@@ -15,10 +15,11 @@ from logistics.queries.tps_search import TpsHit, search_tps
 from logistics.rules.care_times import time_to_care, time_to_response
 from logistics.rules.complaints import COMPLAINT_VALUES, COMPLAINTS
 from logistics.rules.triage import while_waiting
+from logistics.services.common import CORRECTION_REASON_MAX
 from logistics.services.incidents import incident_kecamatan_id
 from logistics.rules.lifecycles.incident import INCIDENT, REOPEN_WINDOW, may_reopen
 from logistics.services.incidents import (
-    CORRECTION_REASON_MAX, advance_incident, assign_medic_station, correct_incident, report_incident,
+    advance_incident, assign_medic_station, correct_incident, report_incident,
 )
 from logistics.timeutil import utcnow
 from field import bp

@@ -10,9 +10,10 @@ from logistics.queries.field_lists import tps_deliveries, tps_incidents
 from logistics.rules.quorum import below_quorum
 from logistics.rules.lifecycles import delivery as delivery_lifecycle
 from logistics.rules.lifecycles.tps_day import ORDER as TPS_ORDER, skipped_steps as tps_skipped_steps
-from logistics.services.deliveries import CORRECTION_REASON_MAX as DELIVERY_REASON_MAX, advance_delivery, \
+from logistics.services.deliveries import advance_delivery, \
     correct_delivery
-from logistics.services.tps_status import CORRECTION_REASON_MAX, MAX_OFFICERS_ON_SITE, STEP_TIME_FIELD, \
+from logistics.services.common import CORRECTION_REASON_MAX
+from logistics.services.tps_status import MAX_OFFICERS_ON_SITE, STEP_TIME_FIELD, \
     advance_tps_status, correct_tps_status, report_officers_present
 from field import bp
 from field.web import ask_first, back_to, done
@@ -66,7 +67,7 @@ class DeliveryStepForm(FormSchema):
 
 class DeliveryCorrectionForm(FormSchema):
     to_status = FormChoice(delivery_lifecycle.CORRECTABLE_TO, required=True)
-    reason = FormText(DELIVERY_REASON_MAX)  # kept in the audit entry; the service requires it
+    reason = FormText(CORRECTION_REASON_MAX)  # kept in the audit entry; the service requires it
 
 
 def _tps_or_403(tps_id: int) -> Tps:

@@ -5,7 +5,7 @@ import marshmallow as ma
 from flask import jsonify
 from flask_smorest import Blueprint
 
-from api.fields import Id, Moment
+from api.fields import Id, Moment, Text
 from sqlalchemy import not_, or_, select
 
 from api.auth import current_caller, requires
@@ -86,8 +86,8 @@ class DeliveryStepBody(ma.Schema):
     quantity_received = ma.fields.Integer(strict=True, validate=ma.validate.Range(0, 100000))
     quantity_damaged = ma.fields.Integer(strict=True, validate=ma.validate.Range(0, 100000),
                                          metadata={"description": "Logistics items only: how many arrived broken."})
-    received_by = ma.fields.String(validate=ma.validate.Length(max=160))
-    reason = ma.fields.String(validate=ma.validate.Length(max=240), metadata={"description": "Why it failed."})
+    received_by = Text(Delivery.received_by)
+    reason = Text(Delivery.failure_reason, metadata={"description": "Why it failed."})
 
 
 @blp.route("/deliveries", methods=["GET"])

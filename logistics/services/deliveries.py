@@ -10,6 +10,7 @@ from logistics.actor import Actor
 from logistics.errors import ValidationFailed
 from logistics.events import Event, EventKind, raise_event
 from logistics.models import Delivery, DeliveryKind, DeliveryStatus
+from logistics.models.base import max_length
 from logistics.permissions import may_step_delivery, require
 from logistics.rules.lifecycles import delivery as lifecycle
 from logistics.services.common import (
@@ -85,7 +86,6 @@ def _refresh_route(session: Session, delivery: Delivery) -> None:
         refresh_route(session, delivery.courier_id, delivery.meal_round, to_wib(delivery.planned_at).date())
 
 
-CORRECTION_REASON_MAX = 240
 
 
 def correct_delivery(session: Session, actor: Actor, delivery_id: int, to_status: DeliveryStatus | str,
@@ -99,7 +99,7 @@ def correct_delivery(session: Session, actor: Actor, delivery_id: int, to_status
     require(may_step_delivery(actor, S.DELIVERED, tps.id, tps.kelurahan.kecamatan_id, delivery.courier_id),
             lazy_gettext("Koreksi penerimaan oleh TPS atau koordinator"))
     errors: dict[str, str] = {}
-    reason = correction_reason(reason, CORRECTION_REASON_MAX, errors)
+    reason = correction_reason(reason, errors)
     try:
         target = S(to_status)
     except ValueError:
@@ -151,8 +151,8 @@ def _receipt(delivery: Delivery, quantity: int | None, received_by: str | None,
     elif quantity > delivery.quantity_planned * 10:
         errors["quantity_received"] = lazy_gettext("Jumlah jauh melebihi rencana; periksa kembali.")
     name = (received_by or "").strip() or None
-    if name and len(name) > 160:
-        errors["received_by"] = lazy_gettext("Nama penerima paling banyak 160 huruf.")
+    if name and len(name) > (limit := max_length(Delivery.received_by)):
+        errors["received_by"] = lazy_gettext("Nama penerima paling banyak {n} huruf.", n=limit)
     if errors:
         raise ValidationFailed(lazy_gettext("Data penerimaan tidak valid"), errors)
     return quantity, name

@@ -12,6 +12,7 @@ from logistics.events import Event, EventKind, raise_event
 from logistics.models import (
     HealthFacility, HealthIncident, IncidentStatus, MedicStation, PatientKind, Tps, Triage,
 )
+from logistics.models.base import max_length
 from logistics.permissions import Permission, Target, may, may_handle_incident, may_report_incident, require
 from logistics.rules.geo import nearest
 from logistics.rules.lifecycles import incident as lifecycle
@@ -57,8 +58,8 @@ def report_incident(
     complaint = (complaint or "").strip()
     if not complaint:
         errors["complaint"] = lazy_gettext("Keluhan wajib diisi.")
-    elif len(complaint) > 160:
-        errors["complaint"] = lazy_gettext("Keluhan paling banyak 160 huruf.")
+    elif len(complaint) > (limit := max_length(HealthIncident.complaint)):
+        errors["complaint"] = lazy_gettext("Keluhan paling banyak {n} huruf.", n=limit)
     tps = session.get(Tps, tps_id) if tps_id is not None else None
     if tps_id is not None and tps is None:
         errors["tps_id"] = lazy_gettext("TPS tidak ditemukan.")
@@ -67,8 +68,8 @@ def report_incident(
             errors["place"] = lazy_gettext("Pilih TPS atau isi posisi (lat, lon).")
         elif not (-90 <= lat <= 90 and -180 <= lon <= 180):
             errors["place"] = lazy_gettext("Posisi di luar jangkauan koordinat.")
-    if patient_name and len(patient_name.strip()) > 160:
-        errors["patient_name"] = lazy_gettext("Nama paling banyak 160 huruf.")
+    if patient_name and len(patient_name.strip()) > (limit := max_length(HealthIncident.patient_name)):
+        errors["patient_name"] = lazy_gettext("Nama paling banyak {n} huruf.", n=limit)
     if errors:
         raise ValidationFailed(lazy_gettext("Laporan kejadian tidak lengkap"), errors)
 
@@ -140,7 +141,6 @@ def advance_incident(
     return incident
 
 
-CORRECTION_REASON_MAX = 240
 
 
 def correct_incident(session: Session, actor: Actor, incident_id: int, reason: str) -> HealthIncident:
@@ -153,7 +153,7 @@ def correct_incident(session: Session, actor: Actor, incident_id: int, reason: s
     require(may_handle_incident(actor, incident.medic_station_id, kecamatan_id),
             lazy_gettext("Kejadian ini bukan wewenang pos Anda"))
     errors: dict[str, str] = {}
-    reason = correction_reason(reason, CORRECTION_REASON_MAX, errors)
+    reason = correction_reason(reason, errors)
     if errors:
         raise ValidationFailed(lazy_gettext("Koreksi tidak valid"), errors)
     if not lifecycle.may_reopen(incident.status, incident.closed_at, utcnow()):

@@ -15,13 +15,12 @@ from logistics.rules.quorum import below_quorum
 from logistics.rules.lifecycles import tps_day
 from logistics.settings import settings_for
 from logistics.services.common import (
-    audit, change, commit, correction_reason, load, require_transition, snapshot, step_time,
+    CORRECTION_REASON_MAX, audit, change, commit, correction_reason, load, require_transition, snapshot, step_time,
 )
 from logistics.texts import lazy_gettext
 
 STEP_TIME_FIELD = tps_day.TPS_DAY.step_times
 MAX_OFFICERS_ON_SITE = 50
-CORRECTION_REASON_MAX = 240
 
 
 def tps_event(kind: EventKind, tps: Tps, **extra) -> Event:
@@ -82,7 +81,7 @@ def correct_tps_status(session: Session, actor: Actor, tps_id: int, to_status: T
     officer count. A reason is required; audited as `tps.corrected` with before/after and the reason."""
     tps = _tps_for(session, actor, tps_id)
     errors: dict[str, str] = {}
-    reason = correction_reason(reason, CORRECTION_REASON_MAX, errors)
+    reason = correction_reason(reason, errors)
     target = None
     if to_status is not None:
         try:

@@ -23,7 +23,7 @@ def build(row, moment, session) -> Alert:
     )
 
 
-@alert_source(build)
+@alert_source(build, {"meal_at_risk": lazy_gettext("Konsumsi berisiko terlambat")})
 def meal_at_risk(session, moment, kecamatan_ids):
     grace = settings_for(session).meal_late
     query = (select(literal("meal_at_risk").label("kind"), literal("medium").label("severity"),

@@ -19,7 +19,7 @@ def build(row, moment, session) -> Alert:
                                       number=f"{number:03d}", kelurahan=kelurahan))
 
 
-@alert_source(build)
+@alert_source(build, {"meal_late": lazy_gettext("Konsumsi terlambat")})
 def meal_late(session, moment, kecamatan_ids):
     grace = settings_for(session).meal_late
     query = (select(literal("meal_late").label("kind"), literal("medium").label("severity"),
