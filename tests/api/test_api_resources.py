@@ -139,12 +139,12 @@ def test_the_late_filter_is_applied_before_paging(client, headers, session):
     session.execute(update(Delivery).where(Delivery.id.in_(first)).values(
         status="delivered", delivered_at=Delivery.planned_at, quantity_received=Delivery.quantity_planned,
         updated_at=datetime(2025, 1, 1, tzinfo=timezone.utc)))
-    session.flush()
+    session.commit()  # a request ends its session: what it should see is committed (the test's savepoint)
     page = client.get("/api/v1/deliveries?late=true&kind=meal&limit=5", headers=headers).get_json()
     assert len(page["items"]) == 5 and all(d["overdue"] or d["arrived_late"] for d in page["items"])
     assert not set(first) & {d["id"] for d in page["items"]}
     on_time = client.get("/api/v1/deliveries?late=false&kind=meal&limit=5", headers=headers).get_json()
-    assert {d["id"] for d in on_time["items"]} == set(first[:5])
+    assert len(on_time["items"]) == 5 and {d["id"] for d in on_time["items"]} <= set(first)
     assert not any(d["overdue"] or d["arrived_late"] for d in on_time["items"])
 
 
