@@ -58,7 +58,7 @@ def advance_delivery(
 
 
 def _received_event(delivery: Delivery) -> EventKind:
-    short = (delivery.quantity_received or 0) < delivery.quantity_planned
+    short = lifecycle.shortfall(delivery.status, delivery.quantity_planned, delivery.quantity_received)
     return EventKind.DELIVERY_SHORT if short else EventKind.DELIVERY_RECEIVED
 
 
