@@ -86,8 +86,6 @@ def _refresh_route(session: Session, delivery: Delivery) -> None:
         refresh_route(session, delivery.courier_id, delivery.meal_round, to_wib(delivery.planned_at).date())
 
 
-
-
 def correct_delivery(session: Session, actor: Actor, delivery_id: int, to_status: DeliveryStatus | str,
                      reason: str) -> Delivery:
     """Fix a mistaken receipt or "did not come" (or a courier's step): move the delivery back to

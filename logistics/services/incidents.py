@@ -141,8 +141,6 @@ def advance_incident(
     return incident
 
 
-
-
 def correct_incident(session: Session, actor: Actor, incident_id: int, reason: str) -> HealthIncident:
     """Undo a closing ("Selesai" tapped by mistake) within lifecycle.REOPEN_WINDOW of it: the incident goes
     back to the care step it had reached and its closing time is cleared. Who may close it may correct it;

@@ -74,7 +74,6 @@ def report_officers_present(session: Session, actor: Actor, tps_id: int, count: 
     return tps
 
 
-
 def correct_tps_status(session: Session, actor: Actor, tps_id: int, to_status: TpsStatus | None, reason: str,
                        officers_present: int | None = None) -> Tps:
     """Fix a mistaken post: move the status back (clearing the later steps' times) and/or fix the
