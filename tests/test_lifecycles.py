@@ -31,6 +31,17 @@ def test_the_lifecycles_state_their_end_states_and_what_each_step_sets():
     assert DELIVERY.after(D.PLANNED) == (D.DISPATCHED, D.ARRIVED, D.DELIVERED, D.FAILED)
 
 
+def test_the_derived_check_constraints_are_the_ones_the_migrations_created():
+    """Deriving the CHECKs from the lifecycles changed no constraint: the database needs no migration."""
+    import importlib
+
+    write_path = importlib.import_module("migrations.versions.0007_write_path")
+    drill = importlib.import_module("migrations.versions.0012_drill")
+    assert DELIVERY.fields.sql() == drill.FIELDS_AFTER
+    assert TPS_DAY.fields.sql() == write_path.TPS_STEP_TIMES_FIT_STATUS
+    assert INCIDENT.fields.sql() == write_path.INCIDENT_STEP_TIMES_FIT_STATUS
+
+
 def test_the_maps_meal_mode_and_the_dashboard_agree_on_every_tps_through_a_played_drill_day(session):
     """A drill day played hour by hour: at each clock, the TPS the map colours late are those with a
     meal_late alert on the dashboard, and the dashboard's table counts as many late meals."""
