@@ -4,6 +4,6 @@ They live in `siaga.fields`, shared with the HTML forms; re-exported here for th
 """
 from __future__ import annotations
 
-from siaga.fields import ID_PATH, MAX_ID, Day, Id, Moment
+from siaga.fields import ID_PATH, MAX_ID, Day, Id, Moment, Text
 
-__all__ = ["ID_PATH", "MAX_ID", "Day", "Id", "Moment"]
+__all__ = ["ID_PATH", "MAX_ID", "Day", "Id", "Moment", "Text"]

@@ -6,7 +6,7 @@ from flask import abort, render_template
 
 from logistics.models import DeliveryStatus, Role
 from logistics.queries.courier_route import courier_route
-from logistics.rules.lateness import eta_from_now, is_at_risk, is_overdue
+from logistics.rules.lifecycles.delivery import eta_from_now, is_at_risk, is_late
 from logistics.settings import settings_for
 from field import bp
 from siaga.election import election_day, election_now, election_window
@@ -22,11 +22,6 @@ from logistics.services.data_versions import scoped_names
 
 class RouteQuery(FormSchema):
     putaran = FormText(40)  # a round's planned time, as the tabs link it (ISO 8601)
-
-
-def _is_done(delivery) -> bool:
-    """The courier's part is over: marked there (the TPS confirms the receipt), received or failed."""
-    return delivery.reached_at is not None
 
 
 def route_versions(**_kwargs) -> tuple[str, ...]:
@@ -51,15 +46,15 @@ def route(query: dict):
     chosen = query.get("putaran", "")
     keys = list(rounds)
     current = next((k for k in keys if k.isoformat() == chosen), None) \
-        or next((k for k in keys if not all(_is_done(d) for d in rounds[k])), keys[-1] if keys else None)
-    tabs = [(k, sum(_is_done(d) for d in rounds[k]), len(rounds[k])) for k in keys]
+        or next((k for k in keys if not all(d.reached for d in rounds[k])), keys[-1] if keys else None)
+    tabs = [(k, sum(d.reached for d in rounds[k]), len(rounds[k])) for k in keys]
     shown = rounds.get(current, [])
     now, grace = election_now(), settings_for(db.session).meal_late
     # A stop not reached yet: its estimate from now on, and late (the dashboard's rule) past its deadline.
-    etas = {d.id: eta_from_now(d.eta_at, now) for d in shown if not _is_done(d)}
-    late_ids = {d.id for d in shown if is_overdue(d.planned_at, _is_done(d), now, grace)}
-    at_risk_ids = {d.id for d in shown if is_at_risk(d.planned_at, etas.get(d.id), _is_done(d))} - late_ids
+    etas = {d.id: eta_from_now(d.eta_at, now) for d in shown if not d.reached}
+    late_ids = {d.id for d in shown if is_late(d.status, d.planned_at, now, grace)}
+    at_risk_ids = {d.id for d in shown if is_at_risk(d.status, d.planned_at, etas.get(d.id))} - late_ids
     return render_template("field/route.html", stops=shown, tabs=tabs, current=current, at_risk_ids=at_risk_ids,
                            etas=etas, late_ids=late_ids, step_labels={s.value: label(s) for s in DeliveryStatus},
-                           finished=sum(_is_done(d) for d in stops), total=len(stops), day=election_day(),
+                           finished=sum(d.reached for d in stops), total=len(stops), day=election_day(),
                            precache=True)  # the courier's landing page (field/offline.py)

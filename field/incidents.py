@@ -15,10 +15,11 @@ from logistics.queries.tps_search import TpsHit, search_tps
 from logistics.rules.care_times import time_to_care, time_to_response
 from logistics.rules.complaints import COMPLAINT_VALUES, COMPLAINTS
 from logistics.rules.triage import while_waiting
+from logistics.services.common import CORRECTION_REASON_MAX
 from logistics.services.incidents import incident_kecamatan_id
-from logistics.rules.transitions import INCIDENT_FLOW, INCIDENT_REOPEN_WINDOW, incident_may_reopen
+from logistics.rules.lifecycles.incident import INCIDENT, REOPEN_WINDOW, may_reopen
 from logistics.services.incidents import (
-    CORRECTION_REASON_MAX, advance_incident, assign_medic_station, correct_incident, report_incident,
+    advance_incident, assign_medic_station, correct_incident, report_incident,
 )
 from logistics.timeutil import utcnow
 from field import bp
@@ -151,7 +152,7 @@ def _handled_incident(incident_id: int) -> HealthIncident:
 
 
 def next_steps(incident: HealthIncident) -> list[tuple[IncidentStatus, str]]:
-    return [(s, STEP_BUTTONS[s]) for s in STEP_BUTTONS if s in INCIDENT_FLOW[incident.status]]
+    return [(s, STEP_BUTTONS[s]) for s in STEP_BUTTONS if s in INCIDENT.steps[incident.status]]
 
 
 def referral_facilities() -> list[HealthFacility]:
@@ -184,9 +185,7 @@ def incident_detail(incident_id: int):
         stations = [s for s in db.session.scalars(select(MedicStation).order_by(MedicStation.name))
                     if may(actor, Permission.INCIDENT_ASSIGN, Target(kecamatan_id=s.kecamatan_id))]
     steps = [(_("Dilaporkan"), incident.reported_at)] + [
-        (label(s), getattr(incident, field)) for s, field in
-        ((S.RESPONDING, "responding_at"), (S.TREATED_ON_SITE, "treated_at"), (S.REFERRED, "referred_at"),
-         (S.CLOSED, "closed_at"))]
+        (label(s), getattr(incident, column)) for s, column in INCIDENT.step_times.items()]
     station = incident.medic_station
     return render_template(
         "field/incident.html", incident=incident, steps=steps, may_act=may_act,
@@ -195,10 +194,10 @@ def incident_detail(incident_id: int):
         guidance=while_waiting(incident.triage) if actor.role == Role.FIELD_OFFICER and incident.status in WAITING
         else (),
         actions=next_steps(incident) if may_act else [],
-        facilities=referral_facilities() if may_act and S.REFERRED in INCIDENT_FLOW[incident.status] else [],
+        facilities=referral_facilities() if may_act and S.REFERRED in INCIDENT.steps[incident.status] else [],
         stations=stations, triage_hint=TRIAGE_HINTS[incident.triage], step_rank=STEP_RANK,
         close_question=close_question(incident),
-        may_reopen=may_act and incident_may_reopen(incident.status, incident.closed_at, utcnow()),
+        may_reopen=may_act and may_reopen(incident.status, incident.closed_at, utcnow()),
         response_min=time_to_response(incident.reported_at, incident.responding_at),
         care_min=time_to_care(incident.reported_at, incident.treated_at, incident.referred_at),
     )
@@ -224,7 +223,7 @@ def incident_step(incident_id: int, form: dict):
 def close_question(incident: HealthIncident) -> str:
     """What "Selesai" asks first (the page's dialog, or the page without JavaScript)."""
     return _("Tutup kejadian #{id}? Kejadian hilang dari daftar pos; bisa dibuka lagi dalam {n} jam.",
-             id=incident.id, n=int(INCIDENT_REOPEN_WINDOW.total_seconds() // 3600))
+             id=incident.id, n=int(REOPEN_WINDOW.total_seconds() // 3600))
 
 
 @bp.post(f"/kejadian/<{ID_PATH}:incident_id>/koreksi")
@@ -269,12 +268,12 @@ def station(station_id: int):
     if not may_handle_incident(current_actor(), medic_station.id, medic_station.kecamatan_id):
         abort(403)
     incidents = station_open_incidents(db.session, medic_station.id)
-    referable = {i.id: S.REFERRED in INCIDENT_FLOW[i.status] for i in incidents}
+    referable = {i.id: S.REFERRED in INCIDENT.steps[i.status] for i in incidents}
     return render_template("field/station.html", station=medic_station, incidents=incidents,
                            actions={i.id: next_steps(i) for i in incidents}, step_rank=STEP_RANK,
                            close_questions={i.id: close_question(i) for i in incidents},
                            reopenable=station_recently_closed(db.session, medic_station.id,
-                                                              utcnow() - INCIDENT_REOPEN_WINDOW),
+                                                              utcnow() - REOPEN_WINDOW),
                            referable=referable, referred=S.REFERRED, respond_label=STEP_BUTTONS[S.RESPONDING],
                            facilities=referral_facilities() if any(referable.values()) else [],
                            precache=current_actor().role == Role.MEDIC)  # the medic's landing (field/offline.py)

@@ -3,16 +3,17 @@ from __future__ import annotations
 
 from flask import abort, redirect, render_template, url_for
 
-from logistics.errors import ValidationFailed
 from logistics.models import Delivery, DeliveryKind, DeliveryStatus, IncidentStatus, Role, Tps, TpsStatus
 from logistics.permissions import may_move_delivery, may_post_for_tps, may_step_delivery
 from logistics.permissions.read_scope import sees_personal
 from logistics.queries.field_lists import tps_deliveries, tps_incidents
 from logistics.rules.quorum import below_quorum
-from logistics.rules.transitions import DELIVERY_ORDER, TPS_ORDER, tps_skipped_steps
-from logistics.services.deliveries import CORRECTION_REASON_MAX as DELIVERY_REASON_MAX, advance_delivery, \
+from logistics.rules.lifecycles import delivery as delivery_lifecycle
+from logistics.rules.lifecycles.tps_day import ORDER as TPS_ORDER, skipped_steps as tps_skipped_steps
+from logistics.services.deliveries import advance_delivery, \
     correct_delivery
-from logistics.services.tps_status import CORRECTION_REASON_MAX, MAX_OFFICERS_ON_SITE, STEP_TIME_FIELD, \
+from logistics.services.common import CORRECTION_REASON_MAX
+from logistics.services.tps_status import MAX_OFFICERS_ON_SITE, STEP_TIME_FIELD, \
     advance_tps_status, correct_tps_status, report_officers_present
 from field import bp
 from field.web import ask_first, back_to, done
@@ -65,8 +66,8 @@ class DeliveryStepForm(FormSchema):
 
 
 class DeliveryCorrectionForm(FormSchema):
-    to_status = FormChoice(DELIVERY_ORDER, required=True)
-    reason = FormText(DELIVERY_REASON_MAX)  # kept in the audit entry; the service requires it
+    to_status = FormChoice(delivery_lifecycle.CORRECTABLE_TO, required=True)
+    reason = FormText(CORRECTION_REASON_MAX)  # kept in the audit entry; the service requires it
 
 
 def _tps_or_403(tps_id: int) -> Tps:
@@ -203,7 +204,7 @@ def tps_correct(tps_id: int, form: dict):
 def tps_deliveries_page(tps_id: int):
     tps = _tps_or_403(tps_id)
     return render_template("field/deliveries.html", tps=tps, deliveries=tps_deliveries(db.session, tps.id),
-                           correction_targets=list(reversed(DELIVERY_ORDER)))
+                           correction_targets=list(reversed(delivery_lifecycle.CORRECTABLE_TO)))
 
 
 @bp.post(f"/kiriman/<{ID_PATH}:delivery_id>")
@@ -228,25 +229,17 @@ def delivery_update(delivery_id: int, form: dict):
         return ask_first(_("Catat {what} tidak datang? Koordinator akan diberi tahu.", what=_delivery_name(delivery)),
                          _("Ya, tidak datang"), form, back)
     if action in ("delivered", "short"):
-        quantity = form.get("quantity_received")
-        if action == "short" and (quantity is None or quantity >= delivery.quantity_planned):
-            message = _("Untuk \"Kurang\", isi jumlah yang benar-benar diterima (kurang dari {n}).",
-                        n=delivery.quantity_planned)
-            raise ValidationFailed(message, {"quantity_received": message})
         damaged = form.get("quantity_damaged") if delivery.kind == DeliveryKind.LOGISTICS else None
         delivery = advance_delivery(db.session, actor, delivery.id, DeliveryStatus.DELIVERED,
-                                    quantity_received=quantity, received_by=form.get("received_by"),
-                                    quantity_damaged=damaged)
+                                    quantity_received=form.get("quantity_received"),
+                                    received_by=form.get("received_by"), quantity_damaged=damaged,
+                                    short=action == "short")
         message = _("Penerimaan tercatat: {n} dari {planned} {unit}.", n=delivery.quantity_received,
                     planned=delivery.quantity_planned, unit=delivery.unit_label)
         if delivery.quantity_damaged:
             message += " " + _("{n} {unit} rusak.", n=delivery.quantity_damaged, unit=delivery.unit_label)
-        if delivery.quantity_received < delivery.quantity_planned and delivery.kind == DeliveryKind.LOGISTICS:
-            message += " " + _("Kurang {n} {unit} dari rencana.",
-                               n=delivery.quantity_planned - delivery.quantity_received, unit=delivery.unit_label)
-        elif delivery.quantity_received < delivery.quantity_planned:
-            message += " " + _("Kurang {n} {unit} dari jumlah orang di TPS. Koordinator sudah diberi tahu.",
-                               n=delivery.quantity_planned - delivery.quantity_received, unit=delivery.unit_label)
+        if delivery.short_note is not None:
+            message += " " + str(delivery.short_note)
     elif action == "failed":
         advance_delivery(db.session, actor, delivery.id, DeliveryStatus.FAILED,
                          reason=form.get("reason") or _("Tidak datang"))

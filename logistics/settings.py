@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from logistics.models import ElectionSetting, MealRound
-from logistics.rules import fatigue, lateness, quorum
+from logistics.rules import fatigue, quorum
+from logistics.rules.lifecycles import delivery
 from logistics.texts import lazy_gettext
 
 MEAL_TIMES = {MealRound.PAGI: time(6, 0), MealRound.SIANG: time(12, 0), MealRound.MALAM: time(18, 30),
@@ -29,7 +30,7 @@ class ElectionSettings:
     meal_times: dict = field(default_factory=lambda: dict(MEAL_TIMES))  # MealRound -> time (WIB)
     extra_portions: int = 0  # portions per TPS and round beyond the people posted there
     quorum: int = quorum.QUORUM
-    meal_late: timedelta = lateness.GRACE
+    meal_late: timedelta = delivery.GRACE
     fatigue_alert: timedelta = fatigue.ALERT_AFTER
     fatigue_escalate: timedelta = fatigue.ESCALATE_AFTER
     open_deadline: time = OPEN_DEADLINE

@@ -7,6 +7,7 @@ domain does not import Flask; `siaga.i18n` installs the translator (Flask-Babel'
 """
 from __future__ import annotations
 
+import enum
 from typing import Callable
 
 from babel.support import LazyProxy
@@ -51,3 +52,22 @@ def source(text) -> str:
         _context, message, values = text._args
         return message.format(**{k: source(v) for k, v in values.items()}) if values else message
     return str(text)
+
+
+class LabelledEnum(str, enum.Enum):
+    """A string enum whose members carry a label (a lazy text). Here rather than in the models so a
+    lifecycle (logistics.rules.lifecycles) can state its states and their labels without importing them."""
+
+    def __new__(cls, value: str, label):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+    @property
+    def label_id(self) -> str:
+        """The Bahasa Indonesia label whatever the request's language (exports, audit, PDFs)."""
+        return source(self.label)
+
+    def __str__(self) -> str:
+        return self.value

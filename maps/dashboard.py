@@ -8,12 +8,13 @@ from flask import abort, render_template, url_for
 from sqlalchemy import select
 
 from logistics.models import Kecamatan, Kota, MealRound, Role, Triage
-from logistics.queries.alerts import SEVERITY, alert_counts, area_alerts, collect_alerts, kinds_by_severity
+from logistics.queries.alerts import SEVERITY, alert_counts, area_alerts, collect_alerts, kind_labels, kinds_by_severity
 from logistics.queries.exports import STATUS_ENUMS
 from logistics.queries.drill_clock import playing_drill
 from logistics.queries.incidents_per_hour import incidents_per_hour
 from logistics.queries.login_readiness import readiness_summary
 from logistics.queries.summary import city_totals, kecamatan_summary, kota_summary
+from logistics.settings import settings_for
 from maps import bp
 from siaga.election import election_day, election_now, election_window
 from siaga.live import live_page
@@ -30,18 +31,13 @@ from siaga.i18n import _, label, pgettext
 ALERTS_SHOWN = 100  # one kecamatan: its alerts, most urgent first
 EXAMPLES_PER_SOURCE, EXAMPLES_SHOWN = 5, 20  # a wider view: the most urgent few of each kind
 AREAS_SHOWN = 25  # areas with alerts, worst first
-KIND_LABELS = {
-    "tps_not_open": lazy_gettext("TPS belum dibuka"), "meal_late": lazy_gettext("Konsumsi terlambat"), "meal_at_risk": lazy_gettext("Konsumsi berisiko terlambat"),
-    "meal_shortage": lazy_gettext("Konsumsi kurang"), "meal_unconfirmed": lazy_gettext("Konsumsi belum dikonfirmasi TPS"),
-    "merah_no_response": lazy_gettext("Kejadian merah belum ditangani"), "below_quorum": lazy_gettext("Petugas di bawah kuorum"),
-    "fatigue_alert": lazy_gettext("Petugas 16 jam bertugas"), "fatigue_escalation": lazy_gettext("Petugas 20 jam bertugas"),
-    "station_unstaffed": lazy_gettext("Pos kesehatan tanpa petugas"),
-}
 SEVERITY_LABELS = {"critical": lazy_gettext("Kritis"), "high": lazy_gettext("Tinggi"), "medium": lazy_gettext("Sedang"), "low": lazy_gettext("Rendah")}
 
 
-def kind_label(kind: str) -> str:
-    return str(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
+def kind_label():
+    """An alert kind's label, made from the current election settings (logistics.queries.alerts.kind_labels)."""
+    labels = kind_labels(settings_for(db.session))
+    return lambda kind: str(labels[kind]) if kind in labels else kind
 
 
 def severity_label(severity: str) -> str:
@@ -175,7 +171,7 @@ def dashboard(query: dict):
         rows=rows, by_kota=by_kota, totals=figures["totals"], single=single,
         alerts=examples, alerts_total=alerts_total, alerts_more=max(0, alerts_total - len(examples)),
         alert_kinds=figures["alert_kinds"], alert_areas=figures["alert_areas"], severities=list(SEVERITY),
-        kind_label=kind_label, severity_label=severity_label, chart=chart(figures["per_hour"]), drill_speed=figures.get("drill_speed"), rounds=list(MealRound), triage=list(Triage),
+        kind_label=kind_label(), severity_label=severity_label, chart=chart(figures["per_hour"]), drill_speed=figures.get("drill_speed"), rounds=list(MealRound), triage=list(Triage),
         kecamatan_choices=kecamatan_choices, kota_choices=kota_choices, chosen_kota=kota_id, up=up,
         kota_name=db.session.get(Kota, in_kota).nama if in_kota is not None else None,
         chosen=query.get("kecamatan"), status_filter=query.get("status", ""), day=election_day(), now=figures["now"],

@@ -8,9 +8,8 @@ from sqlalchemy import select
 
 from logistics.errors import DomainError
 from logistics.models import Delivery, DeliveryKind, Kecamatan, MealRound, Role
-from logistics.rules.lateness import is_at_risk
+from logistics.rules.lifecycles.delivery import is_at_risk
 from logistics.permissions.read_scope import can_see
-from logistics.services.routes import DONE
 from logistics.queries.operations import couriers, logistics_checklist, meal_plan, roster_board
 from logistics.services.meal_plans import plan_meals, update_meal_delivery
 from logistics.services.rosters import add_shift, remove_shift
@@ -72,7 +71,7 @@ def meals(query: dict):
     meal_round = query.get("putaran", MealRound.SIANG)
     day = _day(query)
     rows = meal_plan(db.session, day, meal_round, ids)
-    at_risk_ids = {d.id for d in rows if is_at_risk(d.planned_at, d.eta_at, d.status in DONE)}
+    at_risk_ids = {d.id for d in rows if is_at_risk(d.status, d.planned_at, d.eta_at)}
     return render_template("planning/meals.html", rows=rows, day=day, meal_round=meal_round, rounds=list(MealRound),
                            at_risk_ids=at_risk_ids,
                            kecamatan_options=options, chosen=query.get("kecamatan"))

@@ -13,6 +13,7 @@ from enum import Enum
 
 import marshmallow as ma
 
+from logistics.models.base import max_length
 from logistics.timeutil import WIB, as_utc
 from siaga.i18n import _
 
@@ -105,7 +106,16 @@ class FormId(FormInt):
 
 def column_length(column) -> int:
     """The length of a model's String(n) column (`Delivery.failure_reason`); NOTES_MAX for Text."""
-    return getattr(column.property.columns[0].type, "length", None) or NOTES_MAX
+    return max_length(column) or NOTES_MAX
+
+
+class Text(ma.fields.String):
+    """The API's text for a column: as long as its String(n) (`Text(Delivery.received_by)`), at least
+    `min_length` characters."""
+
+    def __init__(self, column, *, min_length: int | None = None, **kwargs):
+        kwargs.setdefault("validate", ma.validate.Length(min=min_length, max=column_length(column)))
+        super().__init__(**kwargs)
 
 
 class FormText(Translated, ma.fields.Field):

@@ -99,6 +99,12 @@ def with_query(schema_cls: type[ma.Schema]):
     return decorator
 
 
+def number_max(endpoint: str, name: str) -> int:
+    """The largest whole number the form field `name` of the view at `endpoint` accepts (its FormInt's high):
+    a page's `max` from the schema, like `text_limit`."""
+    return current_app.view_functions[endpoint].form_schema._declared_fields[name].high
+
+
 def text_limit(endpoint: str, name: str) -> int:
     """The most characters the form field `name` of the view at `endpoint` accepts: its schema's
     FormText limit, so a page's `maxlength` and counter never disagree with what the server takes."""

@@ -82,16 +82,18 @@ def test_alerts_are_sorted_most_urgent_first(session, actor_for):
 
 def test_meal_state_rule():
     planned = wib(DAY, time(12, 0))
-    row = dict(planned_at=planned, delivered=False, failed=False, delivered_at=None, quantity_planned=7,
-               quantity_received=None)
+    row = dict(planned_at=planned, status=DeliveryStatus.DISPATCHED, quantity_planned=7, quantity_received=None)
     assert meal_state([], planned) == MealState.PENDING
     assert meal_state([MealRow(**row)], planned + timedelta(minutes=10)) == MealState.PENDING
     assert meal_state([MealRow(**row)], planned + timedelta(minutes=31)) == MealState.LATE
-    on_time = {**row, "delivered": True, "delivered_at": planned, "quantity_received": 7}
-    assert meal_state([MealRow(**on_time)], planned + timedelta(hours=3)) == MealState.ARRIVED
-    assert meal_state([MealRow(**{**on_time, "quantity_received": 5})], planned) == MealState.SHORT
-    assert meal_state([MealRow(**{**on_time, "delivered_at": planned + timedelta(minutes=45)})],
-                      planned + timedelta(hours=1)) == MealState.LATE
+    received = {**row, "status": DeliveryStatus.DELIVERED, "quantity_received": 7}
+    assert meal_state([MealRow(**received)], planned + timedelta(hours=3)) == MealState.ARRIVED
+    # The courier's "sampai", not confirmed yet, is there: not late (the dashboard's rule).
+    assert meal_state([MealRow(**{**row, "status": DeliveryStatus.ARRIVED})], planned + timedelta(hours=3)) \
+        == MealState.ARRIVED
+    assert meal_state([MealRow(**{**received, "quantity_received": 5})], planned) == MealState.SHORT
+    assert meal_state([MealRow(**{**row, "status": DeliveryStatus.FAILED})], planned + timedelta(hours=1)) \
+        == MealState.SHORT
 
 
 def test_city_view_counts_alerts_per_kecamatan_in_sql(session):

@@ -10,10 +10,9 @@ from logistics.models import AuditEntry, Delivery, DeliveryKind, Kelurahan, Medi
 from logistics.queries.alerts import alert_counts, collect_alerts
 from logistics.queries.alert_sources.fatigue import first_posts
 from logistics.rules.fatigue import FatigueLevel, fatigue_level, hours_on_duty
-from logistics.rules.lateness import is_at_risk, is_overdue
+from logistics.rules.lifecycles.delivery import is_at_risk, is_late
 from logistics.rules.quorum import below_quorum
 from logistics.rules.roster import coverage_gaps, opening_window
-from logistics.rules.transitions import DELIVERY_REACHED
 from logistics.services.tps_status import report_officers_present
 from logistics.settings import settings_for
 from logistics.timeutil import wib, wib_day
@@ -58,10 +57,9 @@ def test_meal_late_and_at_risk_twins_agree_with_the_rules(session, moment):
     alerts = collect_alerts(session, moment, START, END)
     rows = meals(session)
     assert of_kind(alerts, "meal_late", lambda a: a.refs["delivery_id"]) == {
-        d.id for d in rows if is_overdue(d.planned_at, d.status in DELIVERY_REACHED, moment, grace)}
+        d.id for d in rows if is_late(d.status, d.planned_at, moment, grace)}
     assert of_kind(alerts, "meal_at_risk", lambda a: a.refs["delivery_id"]) == {
-        d.id for d in rows if d.status.value in ("planned", "dispatched") and d.planned_at >= moment - grace
-        and is_at_risk(d.planned_at, d.eta_at, False)}
+        d.id for d in rows if d.planned_at >= moment - grace and is_at_risk(d.status, d.planned_at, d.eta_at)}
 
 
 def test_below_quorum_twin_agrees_with_the_rule(session, actor_for):

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from logistics.models import AuditEntry, Delivery, DeliveryStatus, MealRound, Tps, TpsStatus
-from logistics.rules.lateness import GRACE
+from logistics.rules.lifecycles.delivery import GRACE
 from logistics.timeutil import WIB
 from logistics.services.deliveries import advance_delivery
 from tests.factories import meal, other_tps

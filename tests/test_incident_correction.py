@@ -9,7 +9,10 @@ from logistics.errors import InvalidTransition, PermissionDenied, ValidationFail
 from logistics.events import EventKind
 from logistics.models import AuditEntry, HealthFacility, IncidentStatus as S, OutboxEvent
 from logistics.queries.audience import audience
-from logistics.rules.transitions import INCIDENT_REOPEN_WINDOW, incident_may_reopen, incident_status_before_close
+from logistics.rules.lifecycles.incident import (
+    REOPEN_WINDOW as INCIDENT_REOPEN_WINDOW, may_reopen as incident_may_reopen,
+    status_before_close as incident_status_before_close,
+)
 from logistics.services.incidents import advance_incident, correct_incident
 from logistics.timeutil import utcnow
 from tests.field_client import log_in_as, post_form

@@ -209,3 +209,31 @@ def test_map_page_is_small_and_carries_no_boundaries(client, session):
     assert config["boundaries"]["kecamatan"]["url"] == "/map/data/boundaries/kecamatan.geojson"
     assert set(config["boundaries"]) == {"kota", "kecamatan", "kelurahan"}
     assert '"Batas kota/kabupaten" :' in html
+
+
+def test_the_dashboards_alert_labels_follow_the_fatigue_hours_set_in_the_admin_page(app, client, session):
+    """An alert kind's label is made from the setting it stands for: changing the fatigue hours in
+    /admin/pengaturan renames the dashboard's fatigue line (it said "16 jam" whatever the setting)."""
+    from logistics.models import AuditEntry, User
+    from tests.field_client import csrf_from, log_in_as
+
+    petugas = session.scalar(select(User).where(User.username == "petugas"))
+    # The TPS's first post of the day at 06:00; at 23:00 its officers have been on duty 17 hours.
+    session.add(AuditEntry(at=datetime(2025, 8, 27, 6, 0, tzinfo=WIB), actor_id=petugas.id, actor_label="petugas",
+                           action="tps.officers_present", entity_type="tps", entity_id=petugas.tps_id))
+    session.flush()
+    app.config["ELECTION_CLOCK"] = "2025-08-27T23:00:00+07:00"
+    try:
+        log_in_as(client, session, "koordinator")
+        html = client.get("/dashboard").get_data(as_text=True)
+        assert re.search(r'data-kind="fatigue_alert"><td>Petugas 16 jam bertugas<', html)
+        log_in_as(client, session, "admin")
+        response = client.post("/admin/pengaturan", data={"csrf_token": csrf_from(client, "/admin/wilayah"),
+                                                          "fatigue_alert_hours": "12"})
+        assert response.status_code == 303
+        log_in_as(client, session, "koordinator")
+        html = client.get("/dashboard").get_data(as_text=True)
+        assert re.search(r'data-kind="fatigue_alert"><td>Petugas 12 jam bertugas<', html)
+        assert "16 jam" not in html
+    finally:
+        app.config["ELECTION_CLOCK"] = ""

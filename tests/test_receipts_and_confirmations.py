@@ -12,7 +12,8 @@ from logistics.errors import PermissionDenied, ValidationFailed
 from logistics.models import AuditEntry, Delivery, DeliveryStatus, MealRound, MedicStation, RosterShift, Tps, TpsStatus
 from logistics.permissions import Permission, Target, delivery_step_permission, may
 from logistics.queries.alerts import collect_alerts
-from logistics.rules.transitions import delivery_may_correct, delivery_may_move, tps_skipped_steps
+from logistics.rules.lifecycles.delivery import may_correct as delivery_may_correct, may_move as delivery_may_move
+from logistics.rules.lifecycles.tps_day import skipped_steps as tps_skipped_steps
 from logistics.services.deliveries import advance_delivery, correct_delivery
 from logistics.services.tps_status import advance_tps_status
 from logistics.timeutil import to_wib, utcnow, wib, wib_day

@@ -3,7 +3,9 @@ import pytest
 
 from logistics.models import DeliveryStatus as D, IncidentStatus as I, TpsStatus as T, Triage
 from logistics.rules.geo import haversine_m, nearest
-from logistics.rules.transitions import delivery_may_move, incident_may_move, tps_may_move
+from logistics.rules.lifecycles.delivery import may_move as delivery_may_move
+from logistics.rules.lifecycles.incident import may_move as incident_may_move
+from logistics.rules.lifecycles.tps_day import may_move as tps_may_move
 from logistics.rules.triage import urgency_rank
 
 

@@ -5,7 +5,8 @@ from sqlalchemy import func, select
 
 from logistics.models import DeliveryStatus, Kecamatan, Kelurahan, MealRound, Tps, TpsStatus
 from logistics.queries.summary import city_totals, kecamatan_summary
-from logistics.rules.lateness import arrived_late, is_overdue
+from logistics.models import DeliveryStatus as D
+from logistics.rules.lifecycles.delivery import arrived_late, is_late
 from logistics.services.deliveries import advance_delivery
 from logistics.services.incidents import report_incident
 from logistics.services.tps_status import advance_tps_status
@@ -54,9 +55,13 @@ def test_scope_limits_the_rows(session):
 
 def test_lateness_rule_edges():
     planned = wib(DAY, time(12, 0))
-    assert not is_overdue(planned, False, planned + timedelta(minutes=30))
-    assert is_overdue(planned, False, planned + timedelta(minutes=30, seconds=1))
-    assert not is_overdue(planned, True, planned + timedelta(hours=5))
-    assert arrived_late(planned, planned + timedelta(minutes=31))
-    assert not arrived_late(planned, planned + timedelta(minutes=29)) and not arrived_late(planned, None)
+    assert not is_late(D.DISPATCHED, planned, planned + timedelta(minutes=30))
+    assert is_late(D.DISPATCHED, planned, planned + timedelta(minutes=30, seconds=1))
+    # Reached (there, even unconfirmed; received; reported not coming) is never late.
+    assert not any(is_late(s, planned, planned + timedelta(hours=5)) for s in (D.ARRIVED, D.DELIVERED, D.FAILED))
+    assert arrived_late(planned, planned + timedelta(minutes=31), None)
+    assert arrived_late(planned, None, planned + timedelta(minutes=31))
+    # The courier's "sampai" on time is on time, whenever the TPS confirms it.
+    assert not arrived_late(planned, planned, planned + timedelta(minutes=45))
+    assert not arrived_late(planned, None, planned + timedelta(minutes=29)) and not arrived_late(planned, None, None)
 

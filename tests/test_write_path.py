@@ -9,7 +9,11 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from logistics.models import ApiToken, Delivery, HealthIncident, Tps
-from logistics.rules.status_fields import DELIVERY_FIELDS, INCIDENT_FIELDS, TPS_FIELDS
+from logistics.rules.lifecycles.delivery import DELIVERY
+from logistics.rules.lifecycles.incident import INCIDENT
+from logistics.rules.lifecycles.tps_day import TPS_DAY
+
+DELIVERY_FIELDS, INCIDENT_FIELDS, TPS_FIELDS = DELIVERY.fields, INCIDENT.fields, TPS_DAY.fields
 from logistics.actor import Actor
 from logistics.services.api_tokens import create_token, find_active_token
 from logistics.services.incidents import report_incident

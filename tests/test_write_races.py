@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, func, select
 
 from bench.live_app import drop_scratch_database, prepare_database, running, scratch_postgres_url
 from logistics.models import Delivery, DeliveryStatus, HealthIncident, Tps, TpsStatus
-from logistics.rules.status_fields import DELIVERY_FIELDS
+from logistics.rules.lifecycles.delivery import DELIVERY
 
 pytestmark = pytest.mark.live
 
@@ -70,7 +70,7 @@ def test_delivered_and_failed_posted_together_one_wins(live):
         with engine.connect() as conn:
             row = conn.execute(select(Delivery.__table__).where(Delivery.id == delivery_id)).mappings().one()
         assert row["status"] in ("delivered", "failed")
-        assert DELIVERY_FIELDS.holds(row["status"], row), dict(row)
+        assert DELIVERY.fields.holds(row["status"], row), dict(row)
 
 
 def test_four_opens_of_one_tps_give_one_200(live):

@@ -5,16 +5,15 @@ import marshmallow as ma
 from flask import jsonify
 from flask_smorest import Blueprint
 
-from api.fields import Id, Moment
-from sqlalchemy import select
+from api.fields import Id, Moment, Text
+from sqlalchemy import not_, or_, select
 
 from api.auth import current_caller, requires
 from api.pagination import SyncArgsSchema, conditional_json, list_body, paginate
 from api.privacy import load_in_scope, redact, redact_all, scoped
 from api.resources.common import page_schema
 from logistics.models import Delivery, DeliveryKind, DeliveryStatus, Kelurahan, MealRound, Tps
-from logistics.queries.summary import DONE
-from logistics.rules.lateness import arrived_late, is_overdue
+from logistics.rules.lifecycles.delivery import arrived_late, arrived_late_sql, is_late, is_late_sql
 from logistics.services.deliveries import advance_delivery
 from siaga.election import election_now
 from logistics.settings import settings_for
@@ -52,11 +51,12 @@ class DeliverySchema(ma.Schema):
     vendor_id = ma.fields.Integer(allow_none=True)
     route_seq = ma.fields.Integer(allow_none=True, metadata={"description": "Stop number on the courier's tour."})
     eta_at = ma.fields.AwareDateTime(allow_none=True, metadata={"description": "The courier's estimated arrival."})
-    overdue = ma.fields.Function(lambda d: is_overdue(d.planned_at, d.status in DONE, election_now(), _grace()),
-                                 metadata={"type": "boolean", "description": "Not delivered in time: 30 min after "
-                                                                             "planned, or the election setting."})
-    arrived_late = ma.fields.Function(lambda d: arrived_late(d.planned_at, d.delivered_at, _grace()),
-                                      metadata={"type": "boolean"})
+    overdue = ma.fields.Function(lambda d: is_late(d.status, d.planned_at, election_now(), _grace()),
+                                 metadata={"type": "boolean", "description": "Late now: not reached (arrived, "
+                                           "delivered or failed) 30 min after planned, or the election setting."})
+    arrived_late = ma.fields.Function(lambda d: arrived_late(d.planned_at, d.arrived_at, d.delivered_at, _grace()),
+                                      metadata={"type": "boolean", "description": "Got there (arrived, else "
+                                                                                  "delivered) after that deadline."})
     received_by = ma.fields.String(allow_none=True, metadata={"description": "Only with read:health-pii."})
     failure_reason = ma.fields.String(allow_none=True, metadata={"description": "Only with read:health-pii."})
     notes = ma.fields.String(allow_none=True, metadata={"description": "Only with read:health-pii."})
@@ -77,8 +77,7 @@ class DeliveryListArgs(SyncArgsSchema):
     status = ma.fields.Enum(DeliveryStatus, by_value=True)
     tps_id = Id()
     kecamatan_id = Id()
-    late = ma.fields.Boolean(metadata={"description": "true: overdue now or arrived late; false: neither. Applied per page: "
-                                               "a page may hold fewer than `limit`; follow the Link header."})
+    late = ma.fields.Boolean(metadata={"description": "true: overdue now or arrived late; false: neither."})
 
 
 class DeliveryStepBody(ma.Schema):
@@ -87,8 +86,8 @@ class DeliveryStepBody(ma.Schema):
     quantity_received = ma.fields.Integer(strict=True, validate=ma.validate.Range(0, 100000))
     quantity_damaged = ma.fields.Integer(strict=True, validate=ma.validate.Range(0, 100000),
                                          metadata={"description": "Logistics items only: how many arrived broken."})
-    received_by = ma.fields.String(validate=ma.validate.Length(max=160))
-    reason = ma.fields.String(validate=ma.validate.Length(max=240), metadata={"description": "Why it failed."})
+    received_by = Text(Delivery.received_by)
+    reason = Text(Delivery.failure_reason, metadata={"description": "Why it failed."})
 
 
 @blp.route("/deliveries", methods=["GET"])
@@ -104,13 +103,15 @@ def list_deliveries(args):
     if args.get("kecamatan_id") is not None:
         query = (query.join(Tps, Delivery.tps_id == Tps.id).join(Kelurahan, Tps.kelurahan_id == Kelurahan.id)
                  .where(Kelurahan.kecamatan_id == args["kecamatan_id"]))
-    late = args.get("late")
+    if args.get("late") is not None:
+        # The fields' rules in SQL (their twins, logistics.rules.lifecycles.delivery), before paging:
+        # a page of late deliveries is full.
+        grace = _grace()
+        late = or_(is_late_sql(Delivery.status, Delivery.planned_at, election_now(), grace),
+                   arrived_late_sql(Delivery.planned_at, Delivery.arrived_at, Delivery.delivered_at, grace))
+        query = query.where(late if args["late"] else not_(late))
     rows, next_cursor, sync_cursor = paginate(query, Delivery, args)
     items = DeliverySchema(many=True).dump(rows)
-    if late is not None:
-        # Lateness is the rule module's decision (logistics.rules.lateness), applied to each page:
-        # a page may hold fewer than `limit` items; keep following the Link header.
-        items = [i for i in items if (i["overdue"] or i["arrived_late"]) == late]
     body = list_body(redact_all("delivery", items), next_cursor, sync_cursor)
     return conditional_json(body, next_cursor=next_cursor, sync_cursor=sync_cursor)
 

@@ -5,7 +5,7 @@ import marshmallow as ma
 from flask import jsonify
 from flask_smorest import Blueprint
 
-from api.fields import Id, Moment
+from api.fields import Id, Moment, Text
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -69,20 +69,20 @@ class IncidentListArgs(SyncArgsSchema):
 
 class IncidentReportBody(ma.Schema):
     patient_kind = ma.fields.Enum(PatientKind, by_value=True, required=True, metadata={"example": "officer"})
-    complaint = ma.fields.String(required=True, validate=ma.validate.Length(1, 160), metadata={"example": "pingsan"})
+    complaint = Text(HealthIncident.complaint, min_length=1, required=True, metadata={"example": "pingsan"})
     triage = ma.fields.Enum(Triage, by_value=True, required=True, metadata={"example": "kuning"})
     tps_id = Id(strict=True, metadata={"description": "The TPS, or give lat and lon."})
     lat = ma.fields.Float(validate=ma.validate.Range(-90, 90), allow_nan=False)
     lon = ma.fields.Float(validate=ma.validate.Range(-180, 180), allow_nan=False)
-    patient_name = ma.fields.String(validate=ma.validate.Length(max=160))
-    notes = ma.fields.String(validate=ma.validate.Length(max=2000))
+    patient_name = Text(HealthIncident.patient_name)
+    notes = Text(HealthIncident.notes)
     occurred_at = Moment()
 
 
 class IncidentStepBody(ma.Schema):
     status = ma.fields.Enum(IncidentStatus, by_value=True, required=True, metadata={"example": "responding"})
     referral_facility_id = Id(strict=True, metadata={"description": "Required for `referred`."})
-    notes = ma.fields.String(validate=ma.validate.Length(max=2000))
+    notes = Text(HealthIncident.notes)
     at = Moment()
 
 

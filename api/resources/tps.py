@@ -15,7 +15,7 @@ from api.privacy import load_in_scope, scoped
 from api.resources.common import GEOJSON, geojson_doc, SyncFormatArgs, feature_collection, page_schema, point_feature
 from logistics.errors import ValidationFailed
 from logistics.models import Kelurahan, Tps, TpsKind, TpsStatus
-from logistics.services.tps_status import advance_tps_status, report_officers_present
+from logistics.services.tps_status import MAX_OFFICERS_ON_SITE, advance_tps_status, report_officers_present
 from siaga.extensions import db
 from siaga.i18n import _
 from siaga.idempotency import idempotent
@@ -77,7 +77,7 @@ class TpsStatusBody(ma.Schema):
 
 
 class OfficersBody(ma.Schema):
-    count = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(0, 50), metadata={"example": 7})
+    count = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(0, MAX_OFFICERS_ON_SITE), metadata={"example": 7})
     at = Moment()
 
 

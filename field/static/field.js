@@ -295,7 +295,9 @@
     if (form.dataset.confirmReason) {
       var label = el("label", "", form.dataset.confirmReason);
       reason = el("input");
-      reason.id = "confirm-reason"; label.htmlFor = reason.id; reason.maxLength = 240; reason.required = true;
+      reason.id = "confirm-reason"; label.htmlFor = reason.id; reason.required = true;
+      // The limit the page rendered from the view's form schema (siaga.forms.text_limit).
+      if (form.dataset.confirmReasonMax) { reason.maxLength = Number(form.dataset.confirmReasonMax); }
       dialog.appendChild(label); dialog.appendChild(reason);
     }
     var yes = el("button", "button danger", form.dataset.confirmYes || "OK");

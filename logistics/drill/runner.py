@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -27,23 +27,18 @@ from logistics.actor import Actor
 from logistics.drill.schedule import DrillEvent, DrillMeal, DrillTps, DrillWorld, drill_schedule
 from logistics.errors import DomainError
 from logistics.models import (
-    AuditEntry, Delivery, DeliveryKind, DeliveryStatus, DrillClock, HealthFacility, HealthIncident, Kelurahan, Role, Tps,
+    Delivery, DeliveryKind, DeliveryStatus, DrillClock, HealthFacility, HealthIncident, Kelurahan, Role, Tps,
     TpsStatus,
 )
-from logistics.services.data_versions import touch
+from logistics.services import drills
 from logistics.services.unit_of_work import UnitOfWork
 from logistics.services.deliveries import advance_delivery
 from logistics.services.incidents import advance_incident, report_incident
-from logistics.services.routes import refresh_route
 from logistics.services.tps_status import advance_tps_status, report_officers_present
-from logistics.timeutil import to_wib, utcnow, wib_day
+from logistics.timeutil import utcnow, wib_day
 
 DATABASE_PATIENCE = timedelta(minutes=2)  # a database down longer than this ends the drill
 LABEL = "gladi"  # every drill actor's label starts with it (the audit trail's drill mark)
-DELIVERY_STEP_FIELDS = ("dispatched_at", "arrived_at", "delivered_at", "failed_at", "quantity_received",
-                        "quantity_damaged", "received_by", "failure_reason")
-TPS_DAY_FIELDS = ("officers_present", "officers_reported_at", "opened_at", "voting_closed_at", "counted_at",
-                  "handed_over_at")
 
 
 class DrillRefused(Exception):
@@ -111,9 +106,7 @@ def claim_day(session: Session, day: date, kecamatan_ids: Iterable[int] | None =
     meals = session.execute(select(Delivery.id, Delivery.tps_id, Delivery.planned_at, Delivery.quantity_planned).where(
         Delivery.tps_id.in_(tps_ids), Delivery.kind == DeliveryKind.MEAL, Delivery.status == DeliveryStatus.PLANNED,
         Delivery.planned_at >= start, Delivery.planned_at < end)).all()
-    session.execute(update(Tps).where(Tps.id.in_(tps_ids)).values(drill=True))
-    session.execute(update(Delivery).where(Delivery.id.in_([m.id for m in meals])).values(drill=True))
-    session.commit()
+    drills.claim_drill_day(session, tps_ids, [m.id for m in meals])
     return drill_world(session, day)
 
 
@@ -214,11 +207,8 @@ def start_drill(session: Session, day: date, *, seed: int = 1, speed: float = 30
         raise ValueError("speed must be positive")
     claim_day(session, day, kecamatan_ids, tps_limit)
     started = clock()
-    drill = DrillClock(day=day, started_at=started, speed=speed, seed=seed, played=0,
-                       stop_at=started + timedelta(minutes=minutes) if minutes is not None else None)
-    session.add(drill)
-    session.commit()
-    return drill
+    return drills.record_drill(session, day, started, speed=speed, seed=seed,
+                               stop_at=started + timedelta(minutes=minutes) if minutes is not None else None)
 
 
 class DrillPlay:
@@ -259,12 +249,11 @@ class DrillPlay:
         return done
 
     def finish(self, now: datetime) -> None:
-        self.session.execute(update(DrillClock).where(DrillClock.id == self.id).values(finished_at=now))
-        self.session.commit()
+        drills.finish_drill(self.session, self.id, now)
 
     def _advance(self) -> None:
         self.played += 1
-        self.session.execute(update(DrillClock).where(DrillClock.id == self.id).values(played=self.played))
+        drills.record_progress(self.session, self.id, self.played)
 
     def _play_one(self, event: DrillEvent, log, sleep, clock) -> bool:
         """One event, one commit; an event a rule refuses (a trainee posted that step first) is skipped and
@@ -345,23 +334,6 @@ def play_drills(session: Session, now: datetime, plays: dict[tuple, DrillPlay],
 
 
 def wipe_drill(session: Session, actor: Actor | None = None) -> dict[str, int]:
-    """Put the drill's TPS and deliveries back to setup / planned and delete its incidents; the
-    audit entries stay (append-only) and one `drill.wiped` entry records the counts. Commits."""
-    actor = actor or Actor.system(f"{LABEL}:wipe")
-    tps_count = session.execute(update(Tps).where(Tps.drill.is_(True)).values(
-        status=TpsStatus.SETUP, drill=False, **{f: None for f in TPS_DAY_FIELDS})).rowcount
-    routes = session.execute(select(Delivery.courier_id, Delivery.meal_round, Delivery.planned_at).where(
-        Delivery.drill.is_(True), Delivery.kind == DeliveryKind.MEAL, Delivery.courier_id.is_not(None))).all()
-    delivery_count = session.execute(update(Delivery).where(Delivery.drill.is_(True)).values(
-        status=DeliveryStatus.PLANNED, drill=False, **{f: None for f in DELIVERY_STEP_FIELDS})).rowcount
-    incident_count = session.execute(delete(HealthIncident).where(HealthIncident.drill.is_(True))).rowcount
-    session.execute(delete(DrillClock))
-    touch(session, "tps", "delivery", "health_incident")  # bulk writes: no flush hook saw which rows
-    session.expire_all()
-    for courier_id, meal_round, day in {(c, r, to_wib(p).date()) for c, r, p in routes}:
-        refresh_route(session, courier_id, meal_round, day)
-    counts = {"tps": tps_count, "delivery": delivery_count, "health_incident": incident_count}
-    session.add(AuditEntry(at=utcnow(), actor_id=actor.user_id, actor_label=actor.label, action="drill.wiped",
-                           entity_type="drill", entity_id=0, before=None, after=counts))
-    session.commit()
-    return counts
+    """Put the drill's TPS and deliveries back to setup / planned and delete its incidents
+    (logistics.services.drills.wipe_drill), as the drill's wipe actor unless one is given. Commits."""
+    return drills.wipe_drill(session, actor or Actor.system(f"{LABEL}:wipe"))

@@ -86,3 +86,9 @@ class BoundaryMixin:
     # `boundary` whenever it is set, so the map never simplifies per request. NULL: not filled yet.
     boundary_coarse: Mapped[dict | None] = mapped_column(JSON)
     boundary_medium: Mapped[dict | None] = mapped_column(JSON)
+
+
+def max_length(column) -> int | None:
+    """The length of a model's String(n) column (`Delivery.received_by`), None for Text: the one statement of
+    a text field's limit, which services, forms, the API and the pages read."""
+    return getattr(column.property.columns[0].type, "length", None)

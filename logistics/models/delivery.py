@@ -11,11 +11,11 @@ from logistics.models.base import Base, TimestampMixin, UTCDateTime, str_enum
 from logistics.models.enums import DeliveryKind, DeliveryStatus, MealRound
 from logistics.models.people import Person
 from logistics.models.tps import Tps
-from logistics.rules.status_fields import DELIVERY_FIELDS
+from logistics.rules.lifecycles.delivery import DELIVERY, DONE, REACHED, is_short_sql, open_where, short_note, shortfall
 
 
-OPEN_WHERE = "status IN ('planned', 'dispatched', 'arrived')"
-SHORT_WHERE = "status = 'delivered' AND quantity_received < quantity_planned"
+OPEN_WHERE = open_where()
+SHORT_WHERE = is_short_sql()
 
 
 class Delivery(TimestampMixin, Base):
@@ -37,7 +37,7 @@ class Delivery(TimestampMixin, Base):
         CheckConstraint("quantity_damaged IS NULL OR (quantity_damaged >= 0 AND quantity_damaged <= quantity_received)",
                         name="quantity_damaged_valid"),
         # Never the fields of two end states (delivered and failed), whoever writes the row.
-        CheckConstraint(DELIVERY_FIELDS.sql(), name="fields_fit_status"),
+        CheckConstraint(DELIVERY.fields.sql(), name="fields_fit_status"),
         Index("ix_delivery_status_planned_at", "status", "planned_at"),
         # The alerts read the few deliveries still on their way (late, at risk, not confirmed) and the
         # short ones among millions delivered: partial indexes keep those reads small (migration 0014).
@@ -83,6 +83,22 @@ class Delivery(TimestampMixin, Base):
     def reached_at(self) -> datetime | None:
         """When the courier's part ended: the "sampai", else the receipt or the failure report."""
         return self.arrived_at or self.delivered_at or self.failed_at
+
+    @property
+    def reached(self) -> bool:
+        """The courier's part is over: there, received or reported not coming (lifecycles.delivery.REACHED)."""
+        return self.status in REACHED
+
+    @property
+    def done(self) -> bool:
+        """Received or reported not coming: an end state (logistics.rules.lifecycles.delivery.DONE)."""
+        return self.status in DONE
+
+    @property
+    def short_note(self):
+        """What the TPS is told of a short receipt (logistics.rules.lifecycles.delivery), or None."""
+        missing = shortfall(self.status, self.quantity_planned, self.quantity_received)
+        return short_note(self.kind == DeliveryKind.MEAL, missing, self.unit_label) if missing else None
 
     @property
     def what(self):

@@ -3,46 +3,23 @@
 Values are stored as short English strings (codes: API fields, CSV, the database); labels are what the
 pages show: one lazy text in Bahasa Indonesia, translated through the catalogue when shown
 (`siaga.i18n.label`). A label whose Indonesian word has another English meaning elsewhere carries a
-context (`lazy_pgettext`).
+context (`lazy_pgettext`). The statuses of a TPS's day, a delivery and an incident are stated with their
+lifecycles (logistics.rules.lifecycles) and re-exported here.
 """
 from __future__ import annotations
 
-import enum
+from logistics.rules.lifecycles.delivery import DeliveryStatus
+from logistics.rules.lifecycles.incident import IncidentStatus
+from logistics.rules.lifecycles.tps_day import TpsStatus
+from logistics.texts import LabelledEnum, lazy_gettext
 
-from logistics.texts import lazy_gettext, lazy_pgettext, source
-
-
-class LabelledEnum(str, enum.Enum):
-    """A string enum whose members carry a label (a lazy text)."""
-
-    def __new__(cls, value: str, label):
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.label = label
-        return member
-
-    @property
-    def label_id(self) -> str:
-        """The Bahasa Indonesia label whatever the request's language (exports, audit, PDFs)."""
-        return source(self.label)
-
-    def __str__(self) -> str:
-        return self.value
+__all__ = ["CheckinKind", "DeliveryKind", "DeliveryStatus", "FacilityKind", "IncidentStatus", "LabelledEnum",
+           "MealRound", "PatientKind", "PersonRole", "RiskTier", "Role", "TpsKind", "TpsStatus", "Triage"]
 
 
 class TpsKind(LabelledEnum):
     REGULAR = "regular", lazy_gettext("TPS reguler")
     SPECIAL = "special", lazy_gettext("TPS lokasi khusus")
-
-
-class TpsStatus(LabelledEnum):
-    """Election-day status of a TPS, in the order the day runs."""
-
-    SETUP = "setup", lazy_gettext("Persiapan")
-    OPEN = "open", lazy_pgettext("TPS status", "Dibuka")
-    VOTING_CLOSED = "voting_closed", lazy_gettext("Pemungutan ditutup")
-    COUNTED = "counted", lazy_gettext("Penghitungan selesai")
-    HANDED_OVER = "handed_over", lazy_gettext("Kotak diserahkan ke PPS")
 
 
 class PersonRole(LabelledEnum):
@@ -71,15 +48,6 @@ class MealRound(LabelledEnum):
     SNACK = "snack", lazy_gettext("Kudapan malam")
 
 
-class DeliveryStatus(LabelledEnum):
-    PLANNED = "planned", lazy_gettext("Direncanakan")
-    DISPATCHED = "dispatched", lazy_gettext("Dalam perjalanan")
-    # The courier says it is there; the TPS has not confirmed the quantity and receiver yet.
-    ARRIVED = "arrived", lazy_gettext("Sampai, belum dikonfirmasi")
-    DELIVERED = "delivered", lazy_pgettext("delivery status", "Diterima")
-    FAILED = "failed", lazy_gettext("Gagal / tidak datang")
-
-
 class PatientKind(LabelledEnum):
     OFFICER = "officer", lazy_gettext("Petugas")
     VOTER = "voter", lazy_gettext("Pemilih")
@@ -93,14 +61,6 @@ class Triage(LabelledEnum):
     KUNING = "kuning", lazy_gettext("Kuning")
     MERAH = "merah", lazy_gettext("Merah")
     HITAM = "hitam", lazy_gettext("Hitam")
-
-
-class IncidentStatus(LabelledEnum):
-    REPORTED = "reported", lazy_gettext("Dilaporkan")
-    RESPONDING = "responding", lazy_gettext("Ditangani")
-    TREATED_ON_SITE = "treated_on_site", lazy_gettext("Ditangani di tempat")
-    REFERRED = "referred", lazy_gettext("Dirujuk")
-    CLOSED = "closed", lazy_pgettext("incident status", "Selesai")
 
 
 class Role(LabelledEnum):

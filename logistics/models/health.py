@@ -11,7 +11,7 @@ from logistics.models.base import Base, TimestampMixin, UTCDateTime, str_enum
 from logistics.models.enums import FacilityKind, IncidentStatus, PatientKind, Triage
 from logistics.models.tps import Tps
 from logistics.models.wilayah import Kecamatan, Kelurahan
-from logistics.rules.status_fields import INCIDENT_FIELDS
+from logistics.rules.lifecycles.incident import INCIDENT
 
 
 class HealthFacility(TimestampMixin, Base):
@@ -73,7 +73,7 @@ class HealthIncident(TimestampMixin, Base):
     __table_args__ = (
         CheckConstraint("tps_id IS NOT NULL OR (lat IS NOT NULL AND lon IS NOT NULL)", name="has_place"),
         Index("ix_health_incident_status_triage", "status", "triage"),
-        CheckConstraint(INCIDENT_FIELDS.sql(), name="step_times_fit_status"),
+        CheckConstraint(INCIDENT.fields.sql(), name="step_times_fit_status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from logistics.models.base import Base, TimestampMixin, UTCDateTime, str_enum
 from logistics.models.enums import TpsKind, TpsStatus
 from logistics.models.wilayah import Kelurahan
-from logistics.rules.status_fields import TPS_FIELDS
+from logistics.rules.lifecycles.tps_day import TPS_DAY
 
 
 class Tps(TimestampMixin, Base):
@@ -21,7 +21,7 @@ class Tps(TimestampMixin, Base):
         CheckConstraint("lat BETWEEN -90 AND 90 AND lon BETWEEN -180 AND 180", name="position_valid"),
         # Bounding-box queries for the map and the API filter on both columns.
         Index("ix_tps_lon_lat", "lon", "lat"),
-        CheckConstraint(TPS_FIELDS.sql(), name="step_times_fit_status"),
+        CheckConstraint(TPS_DAY.fields.sql(), name="step_times_fit_status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

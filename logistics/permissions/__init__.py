@@ -194,9 +194,9 @@ def may_move_delivery(actor: Actor, tps_id: int, kecamatan_id: int, courier_id: 
 
 def delivery_step_permission(to_status) -> Permission:
     """The receipt (delivered, failed) is the TPS side's; the courier marks dispatched and arrived."""
-    from logistics.rules.transitions import DELIVERY_RECEIPT_STEPS
+    from logistics.rules.lifecycles.delivery import RECEIPT_STEPS
 
-    return Permission.DELIVERY_RECEIVE if to_status in DELIVERY_RECEIPT_STEPS else Permission.DELIVERY_MOVE
+    return Permission.DELIVERY_RECEIVE if to_status in RECEIPT_STEPS else Permission.DELIVERY_MOVE
 
 
 def may_step_delivery(actor: Actor, to_status, tps_id: int, kecamatan_id: int, courier_id: int | None) -> bool:

@@ -61,17 +61,27 @@ class AlertSource:
     query: Callable[[Session, Moment, "list[int] | None"], "Select | None"]
     # (row mapping, moment, session) -> the alert for one row of that query
     build: Callable[..., Alert]
+    # (election settings) -> {kind: label}: the name of each kind it raises, as the dashboard counts them,
+    # made from the settings it depends on (fatigue hours), so a changed setting changes the label
+    labels: Callable[..., dict]
 
 
 _SOURCES: list[AlertSource] = []
 
 
-def alert_source(build: Callable[..., Alert]):
-    """Register a source: decorate the query function with `@alert_source(build_function)`."""
+def alert_source(build: Callable[..., Alert], labels):
+    """Register a source: decorate the query function with `@alert_source(build_function, labels)`;
+    `labels` is {kind: label}, or a function of the election settings returning it."""
     def register(query):
-        _SOURCES.append(AlertSource(query.__module__.rsplit(".", 1)[-1], query, build))
+        _SOURCES.append(AlertSource(query.__module__.rsplit(".", 1)[-1], query, build,
+                                    labels if callable(labels) else lambda settings: labels))
         return query
     return register
+
+
+def kind_labels(settings) -> dict:
+    """Every alert kind's label under these election settings (logistics.settings.settings_for)."""
+    return {kind: label for source in sources() for kind, label in source.labels(settings).items()}
 
 
 def sources() -> list[AlertSource]:

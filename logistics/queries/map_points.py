@@ -14,7 +14,7 @@ from sqlalchemy import Integer, case, cast, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from logistics.models import (
-    Delivery, DeliveryKind, DeliveryStatus, HealthFacility, HealthIncident, IncidentStatus, Kelurahan,
+    Delivery, DeliveryKind, HealthFacility, HealthIncident, IncidentStatus, Kelurahan,
     MapGridCell, MapGridState, MedicStation, Tps,
 )
 from logistics.rules.map_cells import CLOSED, NOT_OPENED, TOP_ZOOM, cell_degrees, cell_range
@@ -119,16 +119,13 @@ def meal_states(session: Session, tps_ids: list[int], now: datetime, day_start: 
     """Today's meal state of each TPS (logistics.rules.meal_state)."""
     rows: dict[int, list[MealRow]] = defaultdict(list)
     for start in range(0, len(tps_ids), 2000):
-        for tps_id, planned_at, status, delivered_at, planned, received in session.execute(
-            select(Delivery.tps_id, Delivery.planned_at, Delivery.status,
-                   func.coalesce(Delivery.arrived_at, Delivery.delivered_at),
-                   Delivery.quantity_planned, Delivery.quantity_received)
+        for tps_id, *row in session.execute(
+            select(Delivery.tps_id, Delivery.planned_at, Delivery.status, Delivery.quantity_planned,
+                   Delivery.quantity_received)
             .where(Delivery.tps_id.in_(tps_ids[start:start + 2000]), Delivery.kind == DeliveryKind.MEAL,
                    Delivery.planned_at >= day_start, Delivery.planned_at < day_end)
         ):
-            # An unconfirmed arrival counts as there (its quantity comes with the confirmation).
-            rows[tps_id].append(MealRow(planned_at, status in (DeliveryStatus.ARRIVED, DeliveryStatus.DELIVERED),
-                                        status == DeliveryStatus.FAILED, delivered_at, planned, received))
+            rows[tps_id].append(MealRow(*row))
     grace = settings_for(session).meal_late
     return {tps_id: meal_state(rows.get(tps_id, []), now, grace) for tps_id in tps_ids}
 

@@ -7,20 +7,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from logistics.models import (
     Delivery, DeliveryKind, DeliveryStatus, HealthIncident, IncidentStatus, Kecamatan, Kelurahan, Kota, MealRound,
-    MedicStation, RosterShift, Tps, TpsStatus, Triage,
+    MedicStation, RosterShift, Tps, Triage,
 )
 from logistics.queries.scope import incident_in_kecamatan, incident_kecamatan
-from logistics.rules.transitions import DELIVERY_REACHED
+from logistics.rules.lifecycles.delivery import is_late_sql
+from logistics.rules.lifecycles.tps_day import CLOSED, OPENED
 from logistics.settings import settings_for
 
-OPENED = (TpsStatus.OPEN, TpsStatus.VOTING_CLOSED, TpsStatus.COUNTED, TpsStatus.HANDED_OVER)
-CLOSED = (TpsStatus.VOTING_CLOSED, TpsStatus.COUNTED, TpsStatus.HANDED_OVER)
-DONE = DELIVERY_REACHED  # arrived, even unconfirmed, is not late
 
 
 def _count_if(condition):
@@ -60,7 +58,7 @@ def kecamatan_summary(session: Session, now: datetime, day_start: datetime, day_
             continue
         rows[kec_id].update(tps_total=total, dpt=int(dpt), tps_opened=int(opened), tps_closed=int(closed))
 
-    overdue = and_(Delivery.status.not_in(DONE), Delivery.planned_at < now - settings_for(session).meal_late)
+    overdue = is_late_sql(Delivery.status, Delivery.planned_at, now, settings_for(session).meal_late)
     for kec_id, meal_round, planned, delivered, arrived, failed, late in session.execute(
         select(Kelurahan.kecamatan_id, Delivery.meal_round, func.count(Delivery.id),
                _count_if(Delivery.status == DeliveryStatus.DELIVERED),

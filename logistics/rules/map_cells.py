@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import math
 
-from logistics.models.enums import TpsStatus
+from logistics.rules.lifecycles import tps_day
 
 TOP_ZOOM = 11
-NOT_OPENED = frozenset({TpsStatus.SETUP})
-CLOSED = frozenset({TpsStatus.VOTING_CLOSED, TpsStatus.COUNTED, TpsStatus.HANDED_OVER})
+NOT_OPENED = frozenset(s for s in tps_day.TpsStatus if s not in tps_day.OPENED)
+CLOSED = frozenset(tps_day.CLOSED)
 
 
 def cell_degrees(zoom: int) -> float:

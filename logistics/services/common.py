@@ -163,11 +163,15 @@ def commit(session: Session) -> None:
         raise Conflict(lazy_gettext("Data bertentangan dengan data yang sudah ada")) from exc
 
 
-def correction_reason(reason: str | None, limit: int, errors: dict[str, str]) -> str:
+# A correction's (or a skipped step's) reason, kept in the audit entry: as long as a failure reason.
+CORRECTION_REASON_MAX = 240
+
+
+def correction_reason(reason: str | None, errors: dict[str, str]) -> str:
     """A correction's reason, stripped; a missing or overlong one is recorded in `errors["reason"]`."""
     reason = (reason or "").strip()
     if not reason:
         errors["reason"] = lazy_gettext("Alasan koreksi wajib diisi.")
-    elif len(reason) > limit:
-        errors["reason"] = lazy_gettext("Alasan paling banyak {n} huruf.", n=limit)
+    elif len(reason) > CORRECTION_REASON_MAX:
+        errors["reason"] = lazy_gettext("Alasan paling banyak {n} huruf.", n=CORRECTION_REASON_MAX)
     return reason

@@ -10,8 +10,9 @@ from logistics.actor import Actor
 from logistics.errors import ValidationFailed
 from logistics.events import Event, EventKind, raise_event
 from logistics.models import Delivery, DeliveryKind, DeliveryStatus
+from logistics.models.base import max_length
 from logistics.permissions import may_step_delivery, require
-from logistics.rules.transitions import delivery_may_correct, delivery_may_move
+from logistics.rules.lifecycles import delivery as lifecycle
 from logistics.services.common import (
     audit, commit, correction_reason, load, require_transition, snapshot, step_time,
 )
@@ -25,33 +26,29 @@ S = DeliveryStatus
 def advance_delivery(
     session: Session, actor: Actor, delivery_id: int, to_status: DeliveryStatus, *,
     at: datetime | None = None, quantity_received: int | None = None, received_by: str | None = None,
-    reason: str | None = None, quantity_damaged: int | None = None,
+    reason: str | None = None, quantity_damaged: int | None = None, short: bool = False,
 ) -> Delivery:
     """Move a delivery one step. A receipt records the quantity received (default: as planned),
-    who received it, and for logistics items how many arrived damaged (the SILOG checklist)."""
+    who received it, and for logistics items how many arrived damaged (the SILOG checklist). `short`:
+    the receipt was posted as short ("Kurang"), so its quantity must be below the plan."""
     delivery = load(session, Delivery, delivery_id, "Pengiriman", for_step=True)
     tps = delivery.tps
     to_status = S(to_status)
     require(
         may_step_delivery(actor, to_status, tps.id, tps.kelurahan.kecamatan_id, delivery.courier_id),
-        lazy_gettext("Penerimaan dikonfirmasi oleh TPS") if to_status in (S.DELIVERED, S.FAILED)
+        lazy_gettext("Penerimaan dikonfirmasi oleh TPS") if to_status in lifecycle.RECEIPT_STEPS
         else lazy_gettext("Anda tidak berwenang atas pengiriman ini"),
     )
-    require_transition(delivery_may_move(delivery.status, to_status), "Pengiriman", delivery.status, to_status)
+    require_transition(lifecycle.may_move(delivery.status, to_status), "Pengiriman", delivery.status, to_status)
     when = step_time(at, session=session)
     before = snapshot(delivery)
-    if to_status == S.DISPATCHED:
-        delivery.dispatched_at = when
-    elif to_status == S.ARRIVED:
-        delivery.arrived_at = when
-    elif to_status == S.DELIVERED:
-        received, received_by = _receipt(delivery, quantity_received, received_by)
+    if to_status == S.DELIVERED:
+        received, received_by = _receipt(delivery, quantity_received, received_by, short)
         damaged = _damaged(delivery, quantity_damaged, received)  # check all before changing any
         delivery.quantity_received, delivery.received_by, delivery.quantity_damaged = received, received_by, damaged
-        delivery.delivered_at = when
     elif to_status == S.FAILED:
-        delivery.failed_at = when
         delivery.failure_reason = (reason or "").strip() or None
+    setattr(delivery, lifecycle.DELIVERY.step_time(to_status), when)
     delivery.status = to_status
     _refresh_route(session, delivery)
     audit(session, actor, f"delivery.{to_status.value}", delivery, before)
@@ -61,7 +58,7 @@ def advance_delivery(
 
 
 def _received_event(delivery: Delivery) -> EventKind:
-    short = (delivery.quantity_received or 0) < delivery.quantity_planned
+    short = lifecycle.shortfall(delivery.status, delivery.quantity_planned, delivery.quantity_received)
     return EventKind.DELIVERY_SHORT if short else EventKind.DELIVERY_RECEIVED
 
 
@@ -89,17 +86,6 @@ def _refresh_route(session: Session, delivery: Delivery) -> None:
         refresh_route(session, delivery.courier_id, delivery.meal_round, to_wib(delivery.planned_at).date())
 
 
-CORRECTION_REASON_MAX = 240
-# The columns of each state a correction leaves behind (cleared when going back before it).
-_STATE_COLUMNS = {
-    S.DISPATCHED: ("dispatched_at",),
-    S.ARRIVED: ("arrived_at",),
-    S.DELIVERED: ("delivered_at", "quantity_received", "received_by", "quantity_damaged"),
-    S.FAILED: ("failed_at", "failure_reason"),
-}
-_BACK_TO_KEEPS = {S.PLANNED: (), S.DISPATCHED: (S.DISPATCHED,), S.ARRIVED: (S.DISPATCHED, S.ARRIVED)}
-
-
 def correct_delivery(session: Session, actor: Actor, delivery_id: int, to_status: DeliveryStatus | str,
                      reason: str) -> Delivery:
     """Fix a mistaken receipt or "did not come" (or a courier's step): move the delivery back to
@@ -111,24 +97,23 @@ def correct_delivery(session: Session, actor: Actor, delivery_id: int, to_status
     require(may_step_delivery(actor, S.DELIVERED, tps.id, tps.kelurahan.kecamatan_id, delivery.courier_id),
             lazy_gettext("Koreksi penerimaan oleh TPS atau koordinator"))
     errors: dict[str, str] = {}
-    reason = correction_reason(reason, CORRECTION_REASON_MAX, errors)
+    reason = correction_reason(reason, errors)
     try:
         target = S(to_status)
     except ValueError:
         target = None
         errors["to_status"] = lazy_gettext("Pilih salah satu status.")
-    if target is not None and not delivery_may_correct(delivery.status, target):
+    if target is not None and not lifecycle.may_correct(delivery.status, target):
         errors["to_status"] = lazy_gettext("Dari {status} koreksi hanya bisa mundur (direncanakan, dalam perjalanan, "
                                             "sampai).", status=delivery.status.label)
     if errors:
         raise ValidationFailed(lazy_gettext("Koreksi tidak valid"), errors)
     before = snapshot(delivery)
     receipt_time = delivery.delivered_at or delivery.failed_at
-    keeps = _BACK_TO_KEEPS[target]
-    for state, columns in _STATE_COLUMNS.items():
-        if state not in keeps:
-            for column in columns:
-                setattr(delivery, column, None)
+    # Going back clears the columns of every step after the target (a step's columns exist from it on).
+    for state in lifecycle.DELIVERY.after(target):
+        for column in lifecycle.DELIVERY.step_columns[state]:
+            setattr(delivery, column, None)
     if target == S.ARRIVED and delivery.arrived_at is None:
         delivery.arrived_at = receipt_time or step_time(None, session=session)  # it was there when the receipt was posted
     delivery.status = target
@@ -152,7 +137,10 @@ def _damaged(delivery: Delivery, damaged: int | None, received: int) -> int | No
     return damaged
 
 
-def _receipt(delivery: Delivery, quantity: int | None, received_by: str | None) -> tuple[int, str | None]:
+def _receipt(delivery: Delivery, quantity: int | None, received_by: str | None,
+             short: bool) -> tuple[int, str | None]:
+    if short and (problem := lifecycle.short_receipt_error(quantity, delivery.quantity_planned)):
+        raise ValidationFailed(problem, {"quantity_received": problem})
     errors = {}
     if quantity is None:
         quantity = delivery.quantity_planned
@@ -161,8 +149,8 @@ def _receipt(delivery: Delivery, quantity: int | None, received_by: str | None) 
     elif quantity > delivery.quantity_planned * 10:
         errors["quantity_received"] = lazy_gettext("Jumlah jauh melebihi rencana; periksa kembali.")
     name = (received_by or "").strip() or None
-    if name and len(name) > 160:
-        errors["received_by"] = lazy_gettext("Nama penerima paling banyak 160 huruf.")
+    if name and len(name) > (limit := max_length(Delivery.received_by)):
+        errors["received_by"] = lazy_gettext("Nama penerima paling banyak {n} huruf.", n=limit)
     if errors:
         raise ValidationFailed(lazy_gettext("Data penerimaan tidak valid"), errors)
     return quantity, name

@@ -12,12 +12,10 @@ from logistics.events import Event, EventKind, raise_event
 from logistics.models import (
     HealthFacility, HealthIncident, IncidentStatus, MedicStation, PatientKind, Tps, Triage,
 )
+from logistics.models.base import max_length
 from logistics.permissions import Permission, Target, may, may_handle_incident, may_report_incident, require
 from logistics.rules.geo import nearest
-from logistics.rules.status_fields import INCIDENT_STEP_TIMES
-from logistics.rules.transitions import (
-    INCIDENT_REOPEN_WINDOW, incident_may_move, incident_may_reopen, incident_status_before_close,
-)
+from logistics.rules.lifecycles import incident as lifecycle
 from logistics.services.common import (
     audit, commit, correction_reason, load, require_transition, snapshot, step_time,
 )
@@ -25,7 +23,7 @@ from logistics.timeutil import utcnow
 from logistics.texts import lazy_gettext
 
 S = IncidentStatus
-STEP_TIME_FIELD = {S(step): column for step, column in INCIDENT_STEP_TIMES.items()}
+STEP_TIME_FIELD = lifecycle.INCIDENT.step_times
 # Search for the nearest station within this box first (degrees, ~55 km), so the national
 # table is not scanned for every report.
 NEAR_BOX_DEG = 0.5
@@ -60,8 +58,8 @@ def report_incident(
     complaint = (complaint or "").strip()
     if not complaint:
         errors["complaint"] = lazy_gettext("Keluhan wajib diisi.")
-    elif len(complaint) > 160:
-        errors["complaint"] = lazy_gettext("Keluhan paling banyak 160 huruf.")
+    elif len(complaint) > (limit := max_length(HealthIncident.complaint)):
+        errors["complaint"] = lazy_gettext("Keluhan paling banyak {n} huruf.", n=limit)
     tps = session.get(Tps, tps_id) if tps_id is not None else None
     if tps_id is not None and tps is None:
         errors["tps_id"] = lazy_gettext("TPS tidak ditemukan.")
@@ -70,8 +68,8 @@ def report_incident(
             errors["place"] = lazy_gettext("Pilih TPS atau isi posisi (lat, lon).")
         elif not (-90 <= lat <= 90 and -180 <= lon <= 180):
             errors["place"] = lazy_gettext("Posisi di luar jangkauan koordinat.")
-    if patient_name and len(patient_name.strip()) > 160:
-        errors["patient_name"] = lazy_gettext("Nama paling banyak 160 huruf.")
+    if patient_name and len(patient_name.strip()) > (limit := max_length(HealthIncident.patient_name)):
+        errors["patient_name"] = lazy_gettext("Nama paling banyak {n} huruf.", n=limit)
     if errors:
         raise ValidationFailed(lazy_gettext("Laporan kejadian tidak lengkap"), errors)
 
@@ -119,7 +117,7 @@ def advance_incident(
     require(may_handle_incident(actor, incident.medic_station_id, incident_kecamatan_id(incident)),
             lazy_gettext("Kejadian ini bukan wewenang pos Anda"))
     to_status = S(to_status)
-    require_transition(incident_may_move(incident.status, to_status), "Kejadian", incident.status, to_status)
+    require_transition(lifecycle.may_move(incident.status, to_status), "Kejadian", incident.status, to_status)
     facility = None
     if to_status == S.REFERRED:
         if referral_facility_id is None:
@@ -143,11 +141,8 @@ def advance_incident(
     return incident
 
 
-CORRECTION_REASON_MAX = 240
-
-
 def correct_incident(session: Session, actor: Actor, incident_id: int, reason: str) -> HealthIncident:
-    """Undo a closing ("Selesai" tapped by mistake) within INCIDENT_REOPEN_WINDOW of it: the incident goes
+    """Undo a closing ("Selesai" tapped by mistake) within lifecycle.REOPEN_WINDOW of it: the incident goes
     back to the care step it had reached and its closing time is cleared. Who may close it may correct it;
     a reason is required; audited as `incident.corrected` with before/after and the reason, as
     `delivery.corrected` is, and the station hears of it again (`incident.reopened`)."""
@@ -156,16 +151,16 @@ def correct_incident(session: Session, actor: Actor, incident_id: int, reason: s
     require(may_handle_incident(actor, incident.medic_station_id, kecamatan_id),
             lazy_gettext("Kejadian ini bukan wewenang pos Anda"))
     errors: dict[str, str] = {}
-    reason = correction_reason(reason, CORRECTION_REASON_MAX, errors)
+    reason = correction_reason(reason, errors)
     if errors:
         raise ValidationFailed(lazy_gettext("Koreksi tidak valid"), errors)
-    if not incident_may_reopen(incident.status, incident.closed_at, utcnow()):
-        hours = int(INCIDENT_REOPEN_WINDOW.total_seconds() // 3600)
+    if not lifecycle.may_reopen(incident.status, incident.closed_at, utcnow()):
+        hours = int(lifecycle.REOPEN_WINDOW.total_seconds() // 3600)
         raise InvalidTransition(
             lazy_gettext("Hanya kejadian yang selesai kurang dari {n} jam lalu yang bisa dibuka lagi", n=hours),
             {"status": lazy_gettext("Kejadian berstatus {status}.", status=incident.status.label)})
     before = snapshot(incident)
-    incident.status = incident_status_before_close(incident.treated_at is not None, incident.referred_at is not None)
+    incident.status = lifecycle.status_before_close(incident.treated_at is not None, incident.referred_at is not None)
     incident.closed_at = None
     audit(session, actor, "incident.corrected", incident, before, extra={"correction_reason": reason})
     raise_event(session, _incident_event(EventKind.INCIDENT_REOPENED, incident, kecamatan_id))

@@ -7,11 +7,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from logistics.models import Delivery, DeliveryKind, MealRound, Vendor
-from logistics.rules.transitions import DELIVERY_REACHED
+from logistics.rules.lifecycles.delivery import REACHED
 from logistics.rules.routing import DISPATCH_LEAD, SERVICE_TIME, Stop, arrival_times, nearest_neighbour_tour
 from logistics.timeutil import wib_day
-
-DONE = DELIVERY_REACHED  # stops the courier has finished
 
 
 def refresh_route(session: Session, courier_id: int, meal_round: MealRound, day: date) -> list[Delivery]:
@@ -27,8 +25,8 @@ def refresh_route(session: Session, courier_id: int, meal_round: MealRound, day:
         Delivery.planned_at >= start, Delivery.planned_at < end)).all()
     if not stops:
         return []
-    finished = sorted((d for d in stops if d.status in DONE), key=lambda d: d.reached_at)
-    open_stops = [d for d in stops if d.status not in DONE]
+    finished = sorted((d for d in stops if d.status in REACHED), key=lambda d: d.reached_at)
+    open_stops = [d for d in stops if d.status not in REACHED]
     vendor = session.get(Vendor, stops[0].vendor_id) if stops[0].vendor_id else None
     if finished:
         last = finished[-1]

@@ -12,17 +12,15 @@ from logistics.events import Event, EventKind, raise_event
 from logistics.models import Tps, TpsStatus
 from logistics.permissions import may_post_for_tps, require
 from logistics.rules.quorum import below_quorum
-from logistics.rules.status_fields import TPS_STEP_TIMES
+from logistics.rules.lifecycles import tps_day
 from logistics.settings import settings_for
-from logistics.rules.transitions import tps_may_move, tps_skipped_steps
 from logistics.services.common import (
-    audit, change, commit, correction_reason, load, require_transition, snapshot, step_time,
+    CORRECTION_REASON_MAX, audit, change, commit, correction_reason, load, require_transition, snapshot, step_time,
 )
 from logistics.texts import lazy_gettext
 
-STEP_TIME_FIELD = {TpsStatus(step): column for step, column in TPS_STEP_TIMES.items()}
+STEP_TIME_FIELD = tps_day.TPS_DAY.step_times
 MAX_OFFICERS_ON_SITE = 50
-CORRECTION_REASON_MAX = 240
 
 
 def tps_event(kind: EventKind, tps: Tps, **extra) -> Event:
@@ -44,12 +42,12 @@ def advance_tps_status(session: Session, actor: Actor, tps_id: int, to_status: T
     post one); `reason` says why, and is kept in the audit entry (the field pages ask for it)."""
     tps = _tps_for(session, actor, tps_id)
     to_status = TpsStatus(to_status)
-    require_transition(tps_may_move(tps.status, to_status), "TPS", tps.status, to_status)
+    require_transition(tps_day.may_move(tps.status, to_status), "TPS", tps.status, to_status)
     reason = (reason or "").strip() or None
     if reason and len(reason) > CORRECTION_REASON_MAX:
         raise ValidationFailed(lazy_gettext("Alasan terlalu panjang"),
                                {"reason": lazy_gettext("Alasan paling banyak {n} huruf.", n=CORRECTION_REASON_MAX)})
-    skipped = tps_skipped_steps(tps.status, to_status)
+    skipped = tps_day.skipped_steps(tps.status, to_status)
     before = snapshot(tps)
     change(session, tps, **{STEP_TIME_FIELD[to_status]: step_time(at, session=session), "status": to_status})
     audit(session, actor, f"tps.{to_status.value}", tps, before,
@@ -76,14 +74,13 @@ def report_officers_present(session: Session, actor: Actor, tps_id: int, count: 
     return tps
 
 
-
 def correct_tps_status(session: Session, actor: Actor, tps_id: int, to_status: TpsStatus | None, reason: str,
                        officers_present: int | None = None) -> Tps:
     """Fix a mistaken post: move the status back (clearing the later steps' times) and/or fix the
     officer count. A reason is required; audited as `tps.corrected` with before/after and the reason."""
     tps = _tps_for(session, actor, tps_id)
     errors: dict[str, str] = {}
-    reason = correction_reason(reason, CORRECTION_REASON_MAX, errors)
+    reason = correction_reason(reason, errors)
     target = None
     if to_status is not None:
         try:
@@ -93,7 +90,7 @@ def correct_tps_status(session: Session, actor: Actor, tps_id: int, to_status: T
     if officers_present is not None and (isinstance(officers_present, bool) or not isinstance(officers_present, int)
                                          or not 0 <= officers_present <= MAX_OFFICERS_ON_SITE):
         errors["officers_present"] = lazy_gettext("Isi angka {low} sampai {high}.", low=0, high=MAX_OFFICERS_ON_SITE)
-    if not errors and target is not None and tps_may_move(tps.status, target):
+    if not errors and target is not None and tps_day.may_move(tps.status, target):
         errors["to_status"] = lazy_gettext("Koreksi hanya bisa mundur; untuk maju gunakan tombol status.")
     if not errors and (target is None or target == tps.status) and (
             officers_present is None or officers_present == tps.officers_present):
@@ -103,8 +100,7 @@ def correct_tps_status(session: Session, actor: Actor, tps_id: int, to_status: T
     before = snapshot(tps)
     values = {}
     if target is not None and target != tps.status:
-        order = list(TpsStatus)
-        values = {STEP_TIME_FIELD[later]: None for later in order[order.index(target) + 1:]} | {"status": target}
+        values = {STEP_TIME_FIELD[later]: None for later in tps_day.TPS_DAY.after(target)} | {"status": target}
     if officers_present is not None and officers_present != tps.officers_present:
         values |= {"officers_present": officers_present, "officers_reported_at": step_time(None, session=session)}
     change(session, tps, **values)

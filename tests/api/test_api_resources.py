@@ -124,6 +124,30 @@ def test_etag_gives_304_until_something_changes(client, headers, session, actor_
     assert client.get(whole_city, headers={**headers, "If-None-Match": etag}).status_code == 200
 
 
+def test_the_late_filter_is_applied_before_paging(client, headers, session):
+    """`late=true` is the lifecycle's rule in SQL: the first page holds `limit` late meals, however many
+    deliveries that are not late come first in the page order (the filter ran on each page before)."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import update
+
+    from logistics.models import Delivery, DeliveryKind
+
+    first = session.scalars(select(Delivery.id).where(Delivery.kind == DeliveryKind.MEAL)
+                            .order_by(Delivery.updated_at, Delivery.id).limit(10)).all()
+    # Ten meals received on time, first in the page order.
+    session.execute(update(Delivery).where(Delivery.id.in_(first)).values(
+        status="delivered", delivered_at=Delivery.planned_at, quantity_received=Delivery.quantity_planned,
+        updated_at=datetime(2025, 1, 1, tzinfo=timezone.utc)))
+    session.commit()  # a request ends its session: what it should see is committed (the test's savepoint)
+    page = client.get("/api/v1/deliveries?late=true&kind=meal&limit=5", headers=headers).get_json()
+    assert len(page["items"]) == 5 and all(d["overdue"] or d["arrived_late"] for d in page["items"])
+    assert not set(first) & {d["id"] for d in page["items"]}
+    on_time = client.get("/api/v1/deliveries?late=false&kind=meal&limit=5", headers=headers).get_json()
+    assert len(on_time["items"]) == 5 and {d["id"] for d in on_time["items"]} <= set(first)
+    assert not any(d["overdue"] or d["arrived_late"] for d in on_time["items"])
+
+
 def test_deliveries_filters(client, headers):
     meals = client.get("/api/v1/deliveries?kind=meal&status=planned&limit=20", headers=headers).get_json()
     assert meals["count"] == 20 and {(d["kind"], d["status"]) for d in meals["items"]} == {("meal", "planned")}

@@ -19,7 +19,7 @@ def build(row, moment, session) -> Alert:
                                       number=f"{number:03d}", kelurahan=kelurahan, present=present, quorum=quorum))
 
 
-@alert_source(build)
+@alert_source(build, {"below_quorum": lazy_gettext("Petugas di bawah kuorum")})
 def below_quorum(session, moment, kecamatan_ids):
     quorum = settings_for(session).quorum
     query = (select(literal("below_quorum").label("kind"), literal("high").label("severity"),

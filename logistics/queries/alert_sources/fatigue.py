@@ -51,7 +51,17 @@ def build(row, moment, session) -> Alert:
     )
 
 
-@alert_source(build)
+def labels(settings) -> dict:
+    """The kinds named by the hours they stand for (election settings: fatigue_alert, fatigue_escalate)."""
+    return {"fatigue_alert": lazy_gettext("Petugas {n} jam bertugas", n=_hours(settings.fatigue_alert)),
+            "fatigue_escalation": lazy_gettext("Petugas {n} jam bertugas", n=_hours(settings.fatigue_escalate))}
+
+
+def _hours(span: timedelta) -> int:
+    return int(span.total_seconds() // 3600)
+
+
+@alert_source(build, labels)
 def fatigue(session, moment, kecamatan_ids):
     """Officers on duty 16 hours (alert) or 20 hours (escalation) since their TPS's first post
     (logistics.rules.fatigue: `fatigue_level` and its SQL twin `on_duty_at_least_sql`)."""

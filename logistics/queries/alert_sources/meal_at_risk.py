@@ -3,14 +3,12 @@ from __future__ import annotations
 
 from sqlalchemy import literal, select
 
-from logistics.models import Delivery, DeliveryKind, DeliveryStatus, Kelurahan, Tps
+from logistics.models import Delivery, DeliveryKind, Kelurahan, Tps
 from logistics.texts import lazy_gettext
 from logistics.queries.alerts import Alert, alert_source
-from logistics.rules.lateness import is_at_risk_sql
+from logistics.rules.lifecycles.delivery import is_at_risk_sql
 from logistics.settings import settings_for
 from logistics.timeutil import format_wib
-
-ON_ITS_WAY = (DeliveryStatus.PLANNED, DeliveryStatus.DISPATCHED)
 
 
 def build(row, moment, session) -> Alert:
@@ -25,7 +23,7 @@ def build(row, moment, session) -> Alert:
     )
 
 
-@alert_source(build)
+@alert_source(build, {"meal_at_risk": lazy_gettext("Konsumsi berisiko terlambat")})
 def meal_at_risk(session, moment, kecamatan_ids):
     grace = settings_for(session).meal_late
     query = (select(literal("meal_at_risk").label("kind"), literal("medium").label("severity"),
@@ -33,10 +31,10 @@ def meal_at_risk(session, moment, kecamatan_ids):
                     Tps.id.label("tps_id"), Delivery.id.label("delivery_id"), Delivery.meal_round.label("meal_round"),
                     Delivery.eta_at.label("eta_at"), Tps.number.label("number"), Kelurahan.nama.label("kelurahan"))
              .join(Tps, Delivery.tps_id == Tps.id).join(Kelurahan, Tps.kelurahan_id == Kelurahan.id)
-             .where(Delivery.kind == DeliveryKind.MEAL, Delivery.status.in_(ON_ITS_WAY),
+             .where(Delivery.kind == DeliveryKind.MEAL,
                     Delivery.planned_at >= moment.day_start, Delivery.planned_at < moment.day_end,
                     Delivery.planned_at >= moment.now - grace,  # once late, the lateness alert takes over
-                    is_at_risk_sql(Delivery.planned_at, Delivery.eta_at, Delivery.status.not_in(ON_ITS_WAY))))
+                    is_at_risk_sql(Delivery.status, Delivery.planned_at, Delivery.eta_at)))
     if kecamatan_ids is not None:
         query = query.where(Kelurahan.kecamatan_id.in_(kecamatan_ids))
     return query

@@ -1,19 +1,14 @@
-"""Meal rounds not delivered 30 minutes after their planned time (logistics.rules.lateness)."""
+"""Meal rounds late: not reached 30 minutes (the setting) after their planned time (lifecycles.delivery.is_late)."""
 from __future__ import annotations
 
 from sqlalchemy import literal, select
 
-from logistics.models import Delivery, DeliveryKind, DeliveryStatus, Kelurahan, Tps
+from logistics.models import Delivery, DeliveryKind, Kelurahan, Tps
 from logistics.texts import lazy_gettext
 from logistics.queries.alerts import Alert, alert_source
 from logistics.queries.sql_time import plus
-from logistics.rules.lateness import is_overdue_sql
-from logistics.rules.transitions import DELIVERY_REACHED
+from logistics.rules.lifecycles.delivery import is_late_sql
 from logistics.settings import settings_for
-
-DONE = DELIVERY_REACHED  # arrived, even unconfirmed, is not late
-# The states that are not DONE, named positively so the database can use ix_delivery_open_planned_at.
-NOT_DONE = tuple(s for s in DeliveryStatus if s not in DONE)
 
 
 def build(row, moment, session) -> Alert:
@@ -24,18 +19,18 @@ def build(row, moment, session) -> Alert:
                                       number=f"{number:03d}", kelurahan=kelurahan))
 
 
-@alert_source(build)
+@alert_source(build, {"meal_late": lazy_gettext("Konsumsi terlambat")})
 def meal_late(session, moment, kecamatan_ids):
     grace = settings_for(session).meal_late
     query = (select(literal("meal_late").label("kind"), literal("medium").label("severity"),
-                    plus(Delivery.planned_at, grace).label("since"),  # rules.lateness.deadline
+                    plus(Delivery.planned_at, grace).label("since"),  # lifecycles.delivery.deadline
                     Kelurahan.kecamatan_id.label("kecamatan_id"), Tps.id.label("tps_id"),
                     Delivery.id.label("delivery_id"), Delivery.meal_round.label("meal_round"),
                     Tps.number.label("number"), Kelurahan.nama.label("kelurahan"))
              .join(Tps, Delivery.tps_id == Tps.id).join(Kelurahan, Tps.kelurahan_id == Kelurahan.id)
              .where(Delivery.kind == DeliveryKind.MEAL,
                     Delivery.planned_at >= moment.day_start, Delivery.planned_at < moment.day_end,
-                    is_overdue_sql(Delivery.planned_at, Delivery.status.not_in(NOT_DONE), moment.now, grace)))
+                    is_late_sql(Delivery.status, Delivery.planned_at, moment.now, grace)))
     if kecamatan_ids is not None:
         query = query.where(Kelurahan.kecamatan_id.in_(kecamatan_ids))
     return query

@@ -23,7 +23,7 @@ def build(row, moment, session) -> Alert:
     )
 
 
-@alert_source(build)
+@alert_source(build, {"meal_shortage": lazy_gettext("Konsumsi kurang")})
 def meal_shortage(session, moment, kecamatan_ids):
     query = (select(literal("meal_shortage").label("kind"), literal("high").label("severity"),
                     Delivery.delivered_at.label("since"), Kelurahan.kecamatan_id.label("kecamatan_id"),

@@ -23,7 +23,7 @@ def build(row, moment, session) -> Alert:
                                       at=format_wib(arrived_at, "%H:%M")))
 
 
-@alert_source(build)
+@alert_source(build, {"meal_unconfirmed": lazy_gettext("Konsumsi belum dikonfirmasi TPS")})
 def meal_unconfirmed(session, moment, kecamatan_ids):
     query = (select(literal("meal_unconfirmed").label("kind"), literal("low").label("severity"),
                     plus(Delivery.arrived_at, CONFIRM_WITHIN).label("since"),

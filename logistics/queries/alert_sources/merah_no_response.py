@@ -20,7 +20,7 @@ def build(row, moment, session) -> Alert:
                                       id=incident_id, minutes=minutes))
 
 
-@alert_source(build)
+@alert_source(build, {"merah_no_response": lazy_gettext("Kejadian merah belum ditangani")})
 def merah_no_response(session, moment, kecamatan_ids):
     limit = settings_for(session).merah_response
     # The scope filters first (indexes), so the kecamatan is worked out only for the incidents shown.

@@ -24,7 +24,7 @@ def build(row, moment, session) -> Alert:
                                       start=format_wib(start, "%H:%M"), end=format_wib(end, "%H:%M")))
 
 
-@alert_source(build)
+@alert_source(build, {"station_unstaffed": lazy_gettext("Pos kesehatan tanpa petugas")})
 def roster_gap(session, moment, kecamatan_ids):
     # The election day's opening window (which may run past midnight), not the calendar day of
     # `now`: on any other day nothing is rostered and every station would look unstaffed.

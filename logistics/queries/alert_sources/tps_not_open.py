@@ -25,7 +25,7 @@ def build(row, moment, session) -> Alert:
                                       number=f"{number:03d}", kelurahan=kelurahan, deadline=f"{opening:%H.%M}"))
 
 
-@alert_source(build)
+@alert_source(build, {"tps_not_open": lazy_gettext("TPS belum dibuka")})
 def tps_not_open(session, moment, kecamatan_ids):
     _, deadline = _deadline(session, moment)
     if moment.now < deadline:
