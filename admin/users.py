@@ -22,7 +22,7 @@ from logistics.services import accounts, field_accounts
 from logistics.services.field_accounts import PROVISIONED_ROLES
 from admin.cards import cards_pdf
 from maps.spreadsheet import csv_chunks
-from siaga.auth import chosen_kecamatan_ids, current_actor, kecamatan_scope, login_required
+from siaga.auth import chosen_kecamatan_ids, current_actor, kecamatan_scope, requires
 from siaga.extensions import db
 from siaga.fields import ID_PATH, FormChoice, FormFlag, FormId, FormList, FormText
 from siaga.forms import FormSchema, with_form, with_query
@@ -80,7 +80,7 @@ def _manageable_kecamatan(actor) -> list[tuple[int, str]]:
 
 
 @bp.get("")
-@login_required(Role.COORDINATOR)
+@requires(Permission.ACCOUNTS_VIEW)
 @with_query(UsersQuery)
 def index(query: dict):
     actor = current_actor()
@@ -112,7 +112,7 @@ def index(query: dict):
 
 
 @bp.post("/provisi")
-@login_required(Role.COORDINATOR)
+@requires(Permission.ACCOUNT_PROVISION)
 @with_form(CardsForm)
 def provision(form: dict):
     _made, cards = field_accounts.provision(db.session, current_actor(), form["kecamatan"], form["roles"])
@@ -123,7 +123,7 @@ def provision(form: dict):
 
 
 @bp.post("/cetak-ulang")
-@login_required(Role.COORDINATOR)
+@requires(Permission.ACCOUNT_PROVISION)
 @with_form(CardsForm)
 def reprint(form: dict):
     cards = field_accounts.reprint(db.session, current_actor(), form["kecamatan"], form["roles"])
@@ -134,7 +134,7 @@ def reprint(form: dict):
 
 
 @bp.post(f"/<{ID_PATH}:user_id>/reset")
-@login_required(Role.COORDINATOR)
+@requires(Permission.ACCOUNT_RESET)
 @with_form(NoFields)
 def reset(user_id: int, form: dict):
     card = field_accounts.reset_pin(db.session, current_actor(), user_id)
@@ -149,7 +149,7 @@ def _switch(user_id: int, service, message: str):
 
 
 @bp.post(f"/<{ID_PATH}:user_id>/cabut")
-@login_required(Role.COORDINATOR)
+@requires(Permission.ACCOUNT_REVOKE)
 @with_form(NoFields)
 def revoke(user_id: int, form: dict):
     return _switch(user_id, accounts.deactivate_user,
@@ -157,7 +157,7 @@ def revoke(user_id: int, form: dict):
 
 
 @bp.post(f"/<{ID_PATH}:user_id>/aktifkan")
-@login_required(Role.COORDINATOR)
+@requires(Permission.ACCOUNT_REVOKE)
 @with_form(NoFields)
 def reactivate(user_id: int, form: dict):
     return _switch(user_id, accounts.reactivate_user, lazy_gettext("Akun {username} aktif lagi."))
@@ -174,7 +174,7 @@ def _form_choices() -> dict:
 
 
 @bp.route("/baru", methods=["GET", "POST"])
-@login_required(Role.ADMIN)
+@requires(Permission.ACCOUNT_ADMIN)
 @with_form(AccountForm)
 def create(form: dict | None):
     if form is not None:
@@ -187,7 +187,7 @@ def create(form: dict | None):
 
 
 @bp.route(f"/<{ID_PATH}:user_id>", methods=["GET", "POST"])
-@login_required(Role.ADMIN)
+@requires(Permission.ACCOUNT_ADMIN)
 @with_form(AccountForm)
 def edit(user_id: int, form: dict | None):
     user = load_visible(db.session, current_actor(), User, user_id, "Pengguna")
@@ -201,7 +201,7 @@ def edit(user_id: int, form: dict | None):
 
 
 @bp.get("/kesiapan.csv")
-@login_required(Role.COORDINATOR)
+@requires(Permission.ACCOUNTS_VIEW)
 @with_query(ReadinessQuery)
 def readiness_csv(query: dict):
     """H-1: who of the field staff has no account or has not logged in yet, with their phone, per kecamatan."""

@@ -8,15 +8,16 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
 from logistics.errors import DomainError, ValidationFailed
-from logistics.models import HealthCheckin, HealthScreening, Kelurahan, Person, RiskTier, Role, Tps
+from logistics.models import HealthCheckin, HealthScreening, Kelurahan, Person, RiskTier, Tps
+from logistics.permissions import Permission, may
 from logistics.queries.coverage import tps_covered_by
 from logistics.queries.operations import station_officers
 from logistics.queries.tps_search import search_tps
 from logistics.rules.risk import CONDITIONS
-from logistics.services.screening import OUTCOMES, RANGES, complete_checkin, may_care_for, record_screening
+from logistics.services.screening import OUTCOMES, RANGES, complete_checkin, record_screening, screening_target
 from logistics.timeutil import to_wib, utcnow
 from field.web import done
-from siaga.auth import current_actor, current_user, login_required
+from siaga.auth import current_actor, current_user, requires
 from siaga.election import election_day
 from siaga.errors import wants_json
 from siaga.extensions import db
@@ -81,7 +82,7 @@ def _page(groups: list, number: int) -> tuple[list, int, int]:
 
 
 @bp.get("/")
-@login_required(Role.MEDIC)
+@requires(Permission.OWN_STATION_VIEW)
 @with_query(OfficerListQuery)
 def index(query: dict):
     user = current_user()
@@ -113,7 +114,7 @@ def index(query: dict):
 
 
 @bp.post(f"/pemeriksaan/<{ID_PATH}:checkin_id>")
-@login_required(Role.MEDIC, Role.COORDINATOR)
+@requires(Permission.OFFICER_SCREEN)
 @idempotent
 @with_form(CheckinForm)
 def record_checkin(checkin_id: int, form: dict):
@@ -132,12 +133,12 @@ def record_checkin(checkin_id: int, form: dict):
 
 
 @bp.route(f"/skrining/<{ID_PATH}:person_id>", methods=["GET", "POST"])
-@login_required(Role.MEDIC, Role.COORDINATOR)
+@requires(Permission.OFFICER_SCREEN)
 @idempotent
 @with_form(ScreeningForm, inline_errors=True)
 def screening(person_id: int, form: dict | None, form_errors: dict):
     person = db.get_or_404(Person, person_id)
-    if not may_care_for(db.session, current_actor(), person):
+    if not may(current_actor(), Permission.OFFICER_SCREEN, screening_target(db.session, current_actor(), person)):
         abort(403)
     errors = form_errors
     if errors and wants_json():  # the offline queue's post: the error shape, shown beside its fields

@@ -8,6 +8,7 @@ from flask import abort, render_template, url_for
 from sqlalchemy import select
 
 from logistics.models import Kecamatan, Kota, MealRound, Role, Triage
+from logistics.permissions import Permission
 from logistics.queries.alerts import SEVERITY, alert_counts, area_alerts, collect_alerts, kinds_by_severity
 from logistics.queries.exports import STATUS_ENUMS
 from logistics.queries.drill_clock import playing_drill
@@ -20,7 +21,7 @@ from siaga.live import live_page
 from siaga.shared_figures import figure, share_seconds, shared
 from siaga.worker.heartbeat import worker_alive
 from siaga.auth import chosen_kecamatan_ids, kecamatan_scope
-from siaga.auth import login_required
+from siaga.auth import requires
 from siaga.extensions import db
 from siaga.fields import FormChoice, FormId
 from siaga.forms import FormSchema, with_query
@@ -133,7 +134,7 @@ def _shared_period() -> str:
 
 
 @bp.get("/dashboard")
-@login_required(Role.COORDINATOR)
+@requires(Permission.FIGURES_VIEW)
 @live_page(lambda: DASHBOARD_VERSIONS, by_minute=True, extra=_shared_period)
 @with_query(DashboardQuery)
 def dashboard(query: dict):

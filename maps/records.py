@@ -4,18 +4,19 @@ from __future__ import annotations
 from flask import abort, render_template
 from sqlalchemy import select
 
-from logistics.models import Delivery, HealthIncident, Role, Tps
+from logistics.models import Delivery, HealthIncident, Tps
+from logistics.permissions import Permission
 from logistics.services.tps_status import STEP_TIME_FIELD
 from maps import bp
 from logistics.permissions.read_scope import can_see
-from siaga.auth import current_actor, login_required
+from siaga.auth import current_actor, requires
 from siaga.extensions import db
 from siaga.fields import ID_PATH
 
 
 
 @bp.get(f"/tps/<{ID_PATH}:tps_id>")
-@login_required(Role.COORDINATOR)
+@requires(Permission.FIGURES_VIEW)
 def tps_record(tps_id: int):
     tps = db.session.get(Tps, tps_id)
     if tps is None:

@@ -18,7 +18,7 @@ from logistics.models import (
     MapGridCell, MapGridState, MedicStation, Tps,
 )
 from logistics.rules.map_cells import CLOSED, NOT_OPENED, TOP_ZOOM, cell_degrees, cell_range
-from logistics.queries.scope import incident_in_kecamatan, tps_in_scope
+from logistics.permissions.read_scope import incident_in_kecamatan, tps_in_scope
 from logistics.rules.meal_state import MealRow, MealState, meal_state
 from logistics.settings import settings_for
 

@@ -14,7 +14,7 @@ from logistics.models import (
     Delivery, DeliveryKind, DeliveryStatus, HealthIncident, IncidentStatus, Kecamatan, Kelurahan, Kota, MealRound,
     MedicStation, RosterShift, Tps, TpsStatus, Triage,
 )
-from logistics.queries.scope import incident_in_kecamatan, incident_kecamatan
+from logistics.permissions.read_scope import incident_in_kecamatan, incident_kecamatan
 from logistics.rules.transitions import DELIVERY_REACHED
 from logistics.settings import settings_for
 
