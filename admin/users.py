@@ -11,12 +11,13 @@ again is harmless (provisioning makes no second account; a re-print makes new PI
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from logistics.errors import ValidationFailed
-from logistics.models import Kecamatan, MedicStation, Role, Tps, User
+from logistics.models import Role, Tps, User
 from logistics.permissions import Permission, Target, may
-from logistics.permissions.read_scope import account_kecamatan, load_visible, visible
+from logistics.permissions.read_scope import load_visible
+from logistics.queries.accounts import accounts_page, kecamatan_names, station_names
 from logistics.queries.login_readiness import HEADER, readiness_rows
 from logistics.services import accounts, field_accounts
 from logistics.services.field_accounts import PROVISIONED_ROLES
@@ -74,8 +75,7 @@ def _pdf(cards, name: str) -> Response:
 
 def _manageable_kecamatan(actor) -> list[tuple[int, str]]:
     """The kecamatan whose field staff `actor` may provision (for the forms)."""
-    rows = db.session.execute(select(Kecamatan.id, Kecamatan.nama).order_by(Kecamatan.kode_kemendagri)).all()
-    return [(k, n) for k, n in rows
+    return [(k, n) for k, n in kecamatan_names(db.session)
             if may(actor, Permission.ACCOUNT_PROVISION, Target(kecamatan_id=k, account_role=Role.FIELD_OFFICER))]
 
 
@@ -84,19 +84,11 @@ def _manageable_kecamatan(actor) -> list[tuple[int, str]]:
 @with_query(UsersQuery)
 def index(query: dict):
     actor = current_actor()
-    where = [visible(db.session, actor, User)]
-    if query.get("role"):
-        where.append(User.role == query["role"])
-    if query.get("kecamatan"):
-        where.append(account_kecamatan() == query["kecamatan"])
-    if query.get("aktif"):
-        where.append(User.active.is_(query["aktif"] == "ya"))
-    if query.get("masuk"):
-        where.append(User.last_login_at.is_not(None) if query["masuk"] == "sudah" else User.last_login_at.is_(None))
-    total = db.session.scalar(select(func.count()).select_from(User).where(*where))
-    users = db.session.execute(select(User, account_kecamatan().label("k")).where(*where)
-                               .order_by(User.role, User.username).limit(LIST_LIMIT)).all()
-    names = dict(db.session.execute(select(Kecamatan.id, Kecamatan.nama)).all())
+    total, users = accounts_page(
+        db.session, actor, role=query.get("role"), kecamatan_id=query.get("kecamatan"),
+        active=query["aktif"] == "ya" if query.get("aktif") else None,
+        logged_in=query["masuk"] == "sudah" if query.get("masuk") else None, limit=LIST_LIMIT)
+    names = dict(kecamatan_names(db.session))
     rows = []
     for user, kecamatan_id in users:
         target = Target(kecamatan_id=kecamatan_id, account_role=user.role)
@@ -168,9 +160,8 @@ def _scope_values(form: dict) -> dict:
 
 
 def _form_choices() -> dict:
-    return dict(roles=list(Role), kecamatan_choices=db.session.execute(
-        select(Kecamatan.id, Kecamatan.nama).order_by(Kecamatan.kode_kemendagri)).all(),
-        station_choices=db.session.execute(select(MedicStation.id, MedicStation.name).order_by(MedicStation.code)).all())
+    return dict(roles=list(Role), kecamatan_choices=kecamatan_names(db.session),
+                station_choices=station_names(db.session))
 
 
 @bp.route("/baru", methods=["GET", "POST"])

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from sqlalchemy import select
 
 from logistics.errors import DomainError, ValidationFailed
-from logistics.models import HealthCheckin, HealthScreening, Kelurahan, Person, RiskTier, Tps
+from logistics.models import HealthCheckin, HealthScreening, Person, RiskTier, Tps
 from logistics.permissions import Permission, may
-from logistics.queries.coverage import tps_covered_by
+from logistics.queries.coverage import kelurahan_covered_by, tps_covered_by, tps_of_kelurahan
 from logistics.queries.operations import station_officers
 from logistics.queries.tps_search import search_tps
 from logistics.rules.risk import CONDITIONS
@@ -92,14 +91,12 @@ def index(query: dict):
     day = _day(query)
     tier = query.get("risiko", RiskTier.TINGGI)
     covered = tps_covered_by(db.session, user.medic_station_id)
-    kelurahan_choices = db.session.execute(
-        select(Kelurahan.id, Kelurahan.nama).join(Tps, Tps.kelurahan_id == Kelurahan.id)
-        .where(Tps.id.in_(covered)).distinct().order_by(Kelurahan.nama)).all()
+    kelurahan_choices = kelurahan_covered_by(db.session, user.medic_station_id)
     within = None
     if query.get("cari"):  # the same TPS search as the incident form's place picker (read scope: covered TPS)
         within = {hit.id for hit in search_tps(db.session, current_actor(), query["cari"], limit=len(covered) or 1)}
     if query.get("kelurahan"):
-        in_kelurahan = set(db.session.scalars(select(Tps.id).where(Tps.kelurahan_id == query["kelurahan"])))
+        in_kelurahan = tps_of_kelurahan(db.session, query["kelurahan"])
         within = in_kelurahan if within is None else within & in_kelurahan
     groups = station_officers(db.session, user.medic_station_id, (tier,), day, within=within)
     shown, total, pages = _page(groups, query.get("hal", 1))

@@ -6,11 +6,11 @@ from sqlalchemy import select
 
 from logistics.errors import ValidationFailed
 from logistics.models import (
-    FacilityKind, HealthFacility, HealthIncident, IncidentStatus, MedicStation, PatientKind, Role, Tps, Triage,
+    HealthIncident, IncidentStatus, MedicStation, PatientKind, Role, Tps, Triage,
 )
 from logistics.permissions import Permission, Target, may
 from logistics.permissions.read_scope import load_visible, sees_personal
-from logistics.queries.field_lists import station_open_incidents, station_recently_closed
+from logistics.queries.field_lists import referral_facilities, station_open_incidents, station_recently_closed
 from logistics.queries.tps_search import TpsHit, search_tps
 from logistics.rules.care_times import time_to_care, time_to_response
 from logistics.rules.complaints import COMPLAINT_VALUES, COMPLAINTS
@@ -143,12 +143,6 @@ def next_steps(incident: HealthIncident) -> list[tuple[IncidentStatus, str]]:
     return [(s, STEP_BUTTONS[s]) for s in STEP_BUTTONS if s in INCIDENT_FLOW[incident.status]]
 
 
-def referral_facilities() -> list[HealthFacility]:
-    """Hospitals first, then puskesmas, each by name."""
-    facilities = db.session.scalars(select(HealthFacility).order_by(HealthFacility.name)).all()
-    return sorted(facilities, key=lambda f: f.kind != FacilityKind.HOSPITAL)
-
-
 def incident_versions(incident_id: int) -> tuple[str, ...]:
     """What an incident's page shows: its station's incidents (a reassignment moves both stations'), the
     stations and facilities named on it."""
@@ -184,7 +178,7 @@ def incident_detail(incident_id: int):
         guidance=while_waiting(incident.triage) if actor.role == Role.FIELD_OFFICER and incident.status in WAITING
         else (),
         actions=next_steps(incident) if may_act else [],
-        facilities=referral_facilities() if may_act and S.REFERRED in INCIDENT_FLOW[incident.status] else [],
+        facilities=referral_facilities(db.session) if may_act and S.REFERRED in INCIDENT_FLOW[incident.status] else [],
         stations=stations, triage_hint=TRIAGE_HINTS[incident.triage], step_rank=STEP_RANK,
         close_question=close_question(incident),
         may_reopen=may_act and incident_may_reopen(incident.status, incident.closed_at, utcnow()),
@@ -263,5 +257,5 @@ def station(station_id: int):
                            reopenable=station_recently_closed(db.session, medic_station.id,
                                                               utcnow() - INCIDENT_REOPEN_WINDOW),
                            referable=referable, referred=S.REFERRED, respond_label=STEP_BUTTONS[S.RESPONDING],
-                           facilities=referral_facilities() if any(referable.values()) else [],
+                           facilities=referral_facilities(db.session) if any(referable.values()) else [],
                            precache=current_actor().role == Role.MEDIC)  # the medic's landing (field/offline.py)

@@ -19,7 +19,7 @@ import marshmallow as ma
 from flask import Response, jsonify, request, url_for
 from sqlalchemy import select
 
-from logistics.models import MedicStation, Person, PersonRole
+from logistics.models import MedicStation
 from logistics.permissions import Permission
 from logistics.queries import map_points as mp
 from logistics.queries import coverage
@@ -200,8 +200,7 @@ def stations_geojson(query: dict):
 
 
 def _station_features(box) -> dict:
-    staffed = set(db.session.scalars(select(Person.medic_station_id).where(
-        Person.role == PersonRole.MEDIC, Person.active.is_(True), Person.medic_station_id.is_not(None))))
+    staffed = mp.staffed_stations(db.session)
     stations = mp.stations_in_box(db.session, box)
     per_station = coverage.per_station(db.session, [s.id for s in stations])
     # A station's phone is personal data: only for those who see its personal fields (its kecamatan).
