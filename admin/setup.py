@@ -19,11 +19,12 @@ from logistics.errors import DomainError, ValidationFailed
 from logistics.imports import boundary_file, sites_file, tps_file
 from logistics.imports.report import ImportReport
 from logistics.imports.table import RowError, UnreadableFile, header_lookup, read_header, squash
-from logistics.models import Kecamatan, Role
+from logistics.models import Kecamatan
+from logistics.permissions import Permission
 from logistics.queries.area_readiness import FAR_FROM_STATION_M, readiness
 from logistics.services.settings import update_settings
 from logistics.settings import FIELDS, settings_for
-from siaga.auth import current_actor, login_required
+from siaga.auth import current_actor, requires
 from siaga.errors import wants_json
 from siaga.extensions import db
 from siaga.fields import FormChoice, FormList, FormText
@@ -105,14 +106,14 @@ def _allow_large_uploads(endpoint, values) -> None:
 
 
 @bp.get("/wilayah")
-@login_required(Role.ADMIN)
+@requires(Permission.AREA_SETUP)
 def index():
     return render_template("admin/setup.html", kinds=KINDS, state=readiness(db.session),
                            far_km=FAR_FROM_STATION_M // 1000, pending=_pending())
 
 
 @bp.post("/wilayah/unggah")
-@login_required(Role.ADMIN)
+@requires(Permission.AREA_SETUP)
 @with_form(UploadForm)
 def upload(form: dict):
     kind = form["jenis"]
@@ -182,7 +183,7 @@ def _headers(upload: dict, path: Path) -> list[tuple[str, str]]:
 
 
 @bp.get("/wilayah/pratinjau")
-@login_required(Role.ADMIN)
+@requires(Permission.AREA_SETUP)
 def preview():
     pending = _pending()
     if pending is None:
@@ -199,7 +200,7 @@ def preview():
 
 
 @bp.post("/wilayah/kolom")
-@login_required(Role.ADMIN)
+@requires(Permission.AREA_SETUP)
 @with_form(ColumnsForm)
 def columns(form: dict):
     pending = _pending()
@@ -218,7 +219,7 @@ def columns(form: dict):
 
 
 @bp.post("/wilayah/simpan")
-@login_required(Role.ADMIN)
+@requires(Permission.AREA_SETUP)
 @idempotent
 @with_form(FormSchema)
 def confirm(form: dict):
@@ -238,7 +239,7 @@ def confirm(form: dict):
 
 
 @bp.post("/wilayah/batal")
-@login_required(Role.ADMIN)
+@requires(Permission.AREA_SETUP)
 @with_form(FormSchema)
 def cancel(form: dict):
     _discard()
@@ -247,7 +248,7 @@ def cancel(form: dict):
 
 
 @bp.route("/pengaturan", methods=["GET", "POST"])
-@login_required(Role.ADMIN)
+@requires(Permission.AREA_SETUP)
 @idempotent
 @with_form(SettingsForm, inline_errors=True)
 def settings(form: dict | None, form_errors: dict):

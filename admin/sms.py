@@ -3,16 +3,16 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
-from logistics.models import Role
+from logistics.permissions import Permission
 from logistics.queries.sms_log import sms_log, when
-from siaga.auth import login_required
+from siaga.auth import requires
 from siaga.extensions import db
 
 bp = Blueprint("admin_sms", __name__, url_prefix="/admin", template_folder="templates")
 
 
 @bp.get("/sms")
-@login_required(Role.ADMIN)
+@requires(Permission.SMS_LOG_VIEW)
 def index():
     return render_template("admin/sms.html", log=sms_log(db.session), when=when,
                            gateway=current_app.config.get("SMS_GATEWAY", ""),

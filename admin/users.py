@@ -11,18 +11,19 @@ again is harmless (provisioning makes no second account; a re-print makes new PI
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from logistics.errors import ValidationFailed
-from logistics.models import Kecamatan, MedicStation, Role, Tps, User
+from logistics.models import Role, Tps, User
 from logistics.permissions import Permission, Target, may
-from logistics.permissions.read_scope import account_kecamatan, load_visible, visible
+from logistics.permissions.read_scope import load_visible
+from logistics.queries.accounts import accounts_page, kecamatan_names, station_names
 from logistics.queries.login_readiness import HEADER, readiness_rows
 from logistics.services import accounts, field_accounts
 from logistics.services.field_accounts import PROVISIONED_ROLES
 from admin.cards import cards_pdf
 from maps.spreadsheet import csv_chunks
-from siaga.auth import chosen_kecamatan_ids, current_actor, kecamatan_scope, login_required
+from siaga.auth import chosen_kecamatan_ids, current_actor, kecamatan_scope, requires
 from siaga.extensions import db
 from siaga.fields import ID_PATH, FormChoice, FormFlag, FormId, FormList, FormText
 from siaga.forms import FormSchema, with_form, with_query
@@ -74,29 +75,20 @@ def _pdf(cards, name: str) -> Response:
 
 def _manageable_kecamatan(actor) -> list[tuple[int, str]]:
     """The kecamatan whose field staff `actor` may provision (for the forms)."""
-    rows = db.session.execute(select(Kecamatan.id, Kecamatan.nama).order_by(Kecamatan.kode_kemendagri)).all()
-    return [(k, n) for k, n in rows
+    return [(k, n) for k, n in kecamatan_names(db.session)
             if may(actor, Permission.ACCOUNT_PROVISION, Target(kecamatan_id=k, account_role=Role.FIELD_OFFICER))]
 
 
 @bp.get("")
-@login_required(Role.COORDINATOR)
+@requires(Permission.ACCOUNTS_VIEW)
 @with_query(UsersQuery)
 def index(query: dict):
     actor = current_actor()
-    where = [visible(db.session, actor, User)]
-    if query.get("role"):
-        where.append(User.role == query["role"])
-    if query.get("kecamatan"):
-        where.append(account_kecamatan() == query["kecamatan"])
-    if query.get("aktif"):
-        where.append(User.active.is_(query["aktif"] == "ya"))
-    if query.get("masuk"):
-        where.append(User.last_login_at.is_not(None) if query["masuk"] == "sudah" else User.last_login_at.is_(None))
-    total = db.session.scalar(select(func.count()).select_from(User).where(*where))
-    users = db.session.execute(select(User, account_kecamatan().label("k")).where(*where)
-                               .order_by(User.role, User.username).limit(LIST_LIMIT)).all()
-    names = dict(db.session.execute(select(Kecamatan.id, Kecamatan.nama)).all())
+    total, users = accounts_page(
+        db.session, actor, role=query.get("role"), kecamatan_id=query.get("kecamatan"),
+        active=query["aktif"] == "ya" if query.get("aktif") else None,
+        logged_in=query["masuk"] == "sudah" if query.get("masuk") else None, limit=LIST_LIMIT)
+    names = dict(kecamatan_names(db.session))
     rows = []
     for user, kecamatan_id in users:
         target = Target(kecamatan_id=kecamatan_id, account_role=user.role)
@@ -112,7 +104,7 @@ def index(query: dict):
 
 
 @bp.post("/provisi")
-@login_required(Role.COORDINATOR)
+@requires(Permission.ACCOUNT_PROVISION)
 @with_form(CardsForm)
 def provision(form: dict):
     _made, cards = field_accounts.provision(db.session, current_actor(), form["kecamatan"], form["roles"])
@@ -123,7 +115,7 @@ def provision(form: dict):
 
 
 @bp.post("/cetak-ulang")
-@login_required(Role.COORDINATOR)
+@requires(Permission.ACCOUNT_PROVISION)
 @with_form(CardsForm)
 def reprint(form: dict):
     cards = field_accounts.reprint(db.session, current_actor(), form["kecamatan"], form["roles"])
@@ -134,7 +126,7 @@ def reprint(form: dict):
 
 
 @bp.post(f"/<{ID_PATH}:user_id>/reset")
-@login_required(Role.COORDINATOR)
+@requires(Permission.ACCOUNT_RESET)
 @with_form(NoFields)
 def reset(user_id: int, form: dict):
     card = field_accounts.reset_pin(db.session, current_actor(), user_id)
@@ -149,7 +141,7 @@ def _switch(user_id: int, service, message: str):
 
 
 @bp.post(f"/<{ID_PATH}:user_id>/cabut")
-@login_required(Role.COORDINATOR)
+@requires(Permission.ACCOUNT_REVOKE)
 @with_form(NoFields)
 def revoke(user_id: int, form: dict):
     return _switch(user_id, accounts.deactivate_user,
@@ -157,7 +149,7 @@ def revoke(user_id: int, form: dict):
 
 
 @bp.post(f"/<{ID_PATH}:user_id>/aktifkan")
-@login_required(Role.COORDINATOR)
+@requires(Permission.ACCOUNT_REVOKE)
 @with_form(NoFields)
 def reactivate(user_id: int, form: dict):
     return _switch(user_id, accounts.reactivate_user, lazy_gettext("Akun {username} aktif lagi."))
@@ -168,13 +160,12 @@ def _scope_values(form: dict) -> dict:
 
 
 def _form_choices() -> dict:
-    return dict(roles=list(Role), kecamatan_choices=db.session.execute(
-        select(Kecamatan.id, Kecamatan.nama).order_by(Kecamatan.kode_kemendagri)).all(),
-        station_choices=db.session.execute(select(MedicStation.id, MedicStation.name).order_by(MedicStation.code)).all())
+    return dict(roles=list(Role), kecamatan_choices=kecamatan_names(db.session),
+                station_choices=station_names(db.session))
 
 
 @bp.route("/baru", methods=["GET", "POST"])
-@login_required(Role.ADMIN)
+@requires(Permission.ACCOUNT_ADMIN)
 @with_form(AccountForm)
 def create(form: dict | None):
     if form is not None:
@@ -187,7 +178,7 @@ def create(form: dict | None):
 
 
 @bp.route(f"/<{ID_PATH}:user_id>", methods=["GET", "POST"])
-@login_required(Role.ADMIN)
+@requires(Permission.ACCOUNT_ADMIN)
 @with_form(AccountForm)
 def edit(user_id: int, form: dict | None):
     user = load_visible(db.session, current_actor(), User, user_id, "Pengguna")
@@ -201,7 +192,7 @@ def edit(user_id: int, form: dict | None):
 
 
 @bp.get("/kesiapan.csv")
-@login_required(Role.COORDINATOR)
+@requires(Permission.ACCOUNTS_VIEW)
 @with_query(ReadinessQuery)
 def readiness_csv(query: dict):
     """H-1: who of the field staff has no account or has not logged in yet, with their phone, per kecamatan."""

@@ -100,7 +100,7 @@ def current_caller() -> Caller:
     return g.api_caller
 
 
-def requires(scope: str):
+def requires_scope(scope: str):
     """The caller must hold `scope`; writes also need a token (see the module docstring)."""
 
     def decorator(view):

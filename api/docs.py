@@ -25,7 +25,7 @@ def openapi_path(rule: str) -> str:
 
 def document_access(app: Flask, paths: dict) -> None:
     """Give every API operation its operationId (the view's name) and the scope it requires
-    (`api.auth.requires` sets `required_scope` on the view): as `x-required-scope`, as a line in its
+    (`api.auth.requires_scope` sets `required_scope` on the view): as `x-required-scope`, as a line in its
     description, and a bearer security requirement (OpenAPI 3.0 gives http schemes no scope list)."""
     for rule in app.url_map.iter_rules():
         path = openapi_path(rule.rule)

@@ -5,7 +5,7 @@ idempotency key and `static/field.js` queues submissions made offline and sends 
 """
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Flask
 
 from logistics.models import Role
 from logistics.rules.tapped import MAX_AGE
@@ -14,9 +14,19 @@ from siaga.auth import register_home
 bp = Blueprint("field", __name__, url_prefix="/lapangan", template_folder="templates",
                static_folder="static", static_url_path="/static")
 
-register_home(Role.FIELD_OFFICER, "field.my_tps")
-register_home(Role.COURIER, "field.route")
-register_home(Role.MEDIC, "field.my_station")
+
+def register(app: Flask) -> None:
+    """The field pages and the medics' officer-health pages (blueprint "health_checks"), and where each
+    field role lands."""
+    from field import health_checks
+
+    app.register_blueprint(bp)
+    app.register_blueprint(health_checks.bp)
+    register_home(Role.FIELD_OFFICER, "field.my_tps")
+    register_home(Role.COURIER, "field.route")
+    register_home(Role.MEDIC, "field.my_station")
+
+
 # How old a queued tap may be and still be its step's time (the rule's bound), for the outbox's list.
 bp.add_app_template_global(lambda: int(MAX_AGE.total_seconds() * 1000), "tap_max_age_ms")
 

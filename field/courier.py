@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from flask import abort, render_template
 
-from logistics.models import DeliveryStatus, Role
+from logistics.models import DeliveryStatus
+from logistics.permissions import Permission
 from logistics.queries.courier_route import courier_route
 from logistics.rules.lifecycles.delivery import eta_from_now, is_at_risk, is_late
 from logistics.settings import settings_for
 from field import bp
 from siaga.election import election_day, election_now, election_window
 from siaga.i18n import label
-from siaga.auth import current_actor, login_required
+from siaga.auth import current_actor, requires
 from siaga.extensions import db
 from siaga.fields import FormText
 from siaga.forms import FormSchema, with_query
@@ -30,7 +31,7 @@ def route_versions(**_kwargs) -> tuple[str, ...]:
 
 
 @bp.get("/rute")
-@login_required(Role.COURIER)
+@requires(Permission.ROUTE_VIEW)
 @live_page(route_versions)
 @with_query(RouteQuery)
 def route(query: dict):

@@ -5,18 +5,18 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from sqlalchemy import select
 
 from logistics.errors import DomainError, ValidationFailed
-from logistics.models import HealthCheckin, HealthScreening, Kelurahan, Person, RiskTier, Role, Tps
-from logistics.queries.coverage import tps_covered_by
+from logistics.models import HealthCheckin, HealthScreening, Person, RiskTier, Tps
+from logistics.permissions import Permission, may
+from logistics.queries.coverage import kelurahan_covered_by, tps_covered_by, tps_of_kelurahan
 from logistics.queries.operations import station_officers
 from logistics.queries.tps_search import search_tps
 from logistics.rules.risk import CONDITIONS
-from logistics.services.screening import OUTCOMES, RANGES, complete_checkin, may_care_for, record_screening
+from logistics.services.screening import OUTCOMES, RANGES, complete_checkin, record_screening, screening_target
 from logistics.timeutil import to_wib, utcnow
 from field.web import done
-from siaga.auth import current_actor, current_user, login_required
+from siaga.auth import current_actor, current_user, requires
 from siaga.election import election_day
 from siaga.errors import wants_json
 from siaga.extensions import db
@@ -81,7 +81,7 @@ def _page(groups: list, number: int) -> tuple[list, int, int]:
 
 
 @bp.get("/")
-@login_required(Role.MEDIC)
+@requires(Permission.OWN_STATION_VIEW)
 @with_query(OfficerListQuery)
 def index(query: dict):
     user = current_user()
@@ -91,14 +91,12 @@ def index(query: dict):
     day = _day(query)
     tier = query.get("risiko", RiskTier.TINGGI)
     covered = tps_covered_by(db.session, user.medic_station_id)
-    kelurahan_choices = db.session.execute(
-        select(Kelurahan.id, Kelurahan.nama).join(Tps, Tps.kelurahan_id == Kelurahan.id)
-        .where(Tps.id.in_(covered)).distinct().order_by(Kelurahan.nama)).all()
+    kelurahan_choices = kelurahan_covered_by(db.session, user.medic_station_id)
     within = None
     if query.get("cari"):  # the same TPS search as the incident form's place picker (read scope: covered TPS)
         within = {hit.id for hit in search_tps(db.session, current_actor(), query["cari"], limit=len(covered) or 1)}
     if query.get("kelurahan"):
-        in_kelurahan = set(db.session.scalars(select(Tps.id).where(Tps.kelurahan_id == query["kelurahan"])))
+        in_kelurahan = tps_of_kelurahan(db.session, query["kelurahan"])
         within = in_kelurahan if within is None else within & in_kelurahan
     groups = station_officers(db.session, user.medic_station_id, (tier,), day, within=within)
     shown, total, pages = _page(groups, query.get("hal", 1))
@@ -113,7 +111,7 @@ def index(query: dict):
 
 
 @bp.post(f"/pemeriksaan/<{ID_PATH}:checkin_id>")
-@login_required(Role.MEDIC, Role.COORDINATOR)
+@requires(Permission.OFFICER_SCREEN)
 @idempotent
 @with_form(CheckinForm)
 def record_checkin(checkin_id: int, form: dict):
@@ -132,12 +130,12 @@ def record_checkin(checkin_id: int, form: dict):
 
 
 @bp.route(f"/skrining/<{ID_PATH}:person_id>", methods=["GET", "POST"])
-@login_required(Role.MEDIC, Role.COORDINATOR)
+@requires(Permission.OFFICER_SCREEN)
 @idempotent
 @with_form(ScreeningForm, inline_errors=True)
 def screening(person_id: int, form: dict | None, form_errors: dict):
     person = db.get_or_404(Person, person_id)
-    if not may_care_for(db.session, current_actor(), person):
+    if not may(current_actor(), Permission.OFFICER_SCREEN, screening_target(db.session, current_actor(), person)):
         abort(403)
     errors = form_errors
     if errors and wants_json():  # the offline queue's post: the error shape, shown beside its fields

@@ -6,25 +6,25 @@ from sqlalchemy import select
 
 from logistics.errors import ValidationFailed
 from logistics.models import (
-    FacilityKind, HealthFacility, HealthIncident, IncidentStatus, MedicStation, PatientKind, Role, Tps, Triage,
+    HealthIncident, IncidentStatus, MedicStation, PatientKind, Role, Tps, Triage,
 )
-from logistics.permissions import Permission, Target, may, may_handle_incident
-from logistics.permissions.read_scope import can_see, sees_personal
-from logistics.queries.field_lists import station_open_incidents, station_recently_closed
+from logistics.permissions import Permission, Target, may
+from logistics.permissions.read_scope import load_visible, sees_personal
+from logistics.queries.field_lists import referral_facilities, station_open_incidents, station_recently_closed
 from logistics.queries.tps_search import TpsHit, search_tps
 from logistics.rules.care_times import time_to_care, time_to_response
 from logistics.rules.complaints import COMPLAINT_VALUES, COMPLAINTS
 from logistics.rules.triage import while_waiting
-from logistics.services.common import CORRECTION_REASON_MAX
-from logistics.services.incidents import incident_kecamatan_id
 from logistics.rules.lifecycles.incident import INCIDENT, REOPEN_WINDOW, may_reopen
+from logistics.services.common import CORRECTION_REASON_MAX
 from logistics.services.incidents import (
-    advance_incident, assign_medic_station, correct_incident, report_incident,
+    advance_incident, assign_medic_station, correct_incident, incident_kecamatan_id,
+    incident_target, report_incident,
 )
 from logistics.timeutil import utcnow
 from field import bp
 from field.web import ask_first, back_to, done
-from siaga.auth import current_actor, login_required
+from siaga.auth import current_actor, requires
 from siaga.extensions import db
 from siaga.fields import ID_PATH, FormChoice, FormFlag, FormId, FormText
 from siaga.forms import FormSchema, with_form, with_query
@@ -44,7 +44,6 @@ TRIAGE_ORDER = (Triage.MERAH, Triage.KUNING, Triage.HIJAU, Triage.HITAM)
 STEP_BUTTONS = {S.RESPONDING: lazy_gettext("Menuju / menangani"),
                 S.TREATED_ON_SITE: lazy_gettext("Ditangani di tempat"),
                 S.REFERRED: lazy_gettext("Rujuk"), S.CLOSED: lazy_pgettext("incident step", "Selesai")}
-REPORT_ROLES = (Role.FIELD_OFFICER, Role.COORDINATOR, Role.MEDIC, Role.COURIER)
 # How far along the care each step is: while one is waiting in the phone's queue, field.js holds the
 # buttons of steps not further along (data-rank), so "Menuju" cannot be queued twice.
 STEP_RANK = {S.RESPONDING: 1, S.TREATED_ON_SITE: 2, S.REFERRED: 2, S.CLOSED: 3}
@@ -92,7 +91,7 @@ def complaint_options() -> list[tuple[str, str]]:
 
 
 @bp.get("/kejadian/baru")
-@login_required(*REPORT_ROLES)
+@requires(Permission.INCIDENT_REPORT)
 @with_query(IncidentNewQuery)
 def incident_new(query: dict):
     actor = current_actor()
@@ -110,7 +109,7 @@ def incident_new(query: dict):
 
 
 @bp.get("/tps/cari")
-@login_required(*REPORT_ROLES)
+@requires(Permission.INCIDENT_REPORT)
 @with_query(TpsSearchQuery)
 def tps_search(query: dict):
     """The place picker's live search: TPS within the caller's read scope, by number and kelurahan name."""
@@ -119,7 +118,7 @@ def tps_search(query: dict):
 
 
 @bp.post("/kejadian")
-@login_required(*REPORT_ROLES)
+@requires(Permission.INCIDENT_REPORT)
 @idempotent
 @with_form(IncidentReportForm)
 def incident_report(form: dict):
@@ -136,29 +135,13 @@ def incident_report(form: dict):
                 url_for("field.incident_detail", incident_id=incident.id))
 
 
-def _incident_or_404(incident_id: int) -> HealthIncident:
-    incident = db.session.get(HealthIncident, incident_id)
-    if incident is None:
-        abort(404)
-    return incident
-
-
-def _handled_incident(incident_id: int) -> HealthIncident:
-    """The incident, if the caller's station (or coordinator's area) handles it: else 404 / 403."""
-    incident = _incident_or_404(incident_id)
-    if not may_handle_incident(current_actor(), incident.medic_station_id, incident_kecamatan_id(incident)):
-        abort(403)
-    return incident
+def _visible_incident(incident_id: int) -> HealthIncident:
+    """The incident through the read filter (missing: 404, out of scope: 403)."""
+    return load_visible(db.session, current_actor(), HealthIncident, incident_id, "Kejadian")
 
 
 def next_steps(incident: HealthIncident) -> list[tuple[IncidentStatus, str]]:
     return [(s, STEP_BUTTONS[s]) for s in STEP_BUTTONS if s in INCIDENT.steps[incident.status]]
-
-
-def referral_facilities() -> list[HealthFacility]:
-    """Hospitals first, then puskesmas, each by name."""
-    facilities = db.session.scalars(select(HealthFacility).order_by(HealthFacility.name)).all()
-    return sorted(facilities, key=lambda f: f.kind != FacilityKind.HOSPITAL)
 
 
 def incident_versions(incident_id: int) -> tuple[str, ...]:
@@ -170,15 +153,13 @@ def incident_versions(incident_id: int) -> tuple[str, ...]:
 
 
 @bp.get(f"/kejadian/<{ID_PATH}:incident_id>")
-@login_required(Role.FIELD_OFFICER, Role.MEDIC, Role.COORDINATOR)
+@requires(Permission.INCIDENT_VIEW)
 @live_page(incident_versions)
 def incident_detail(incident_id: int):
-    incident = _incident_or_404(incident_id)
+    incident = _visible_incident(incident_id)
     actor = current_actor()
     kecamatan_id = incident_kecamatan_id(incident)
-    if not can_see(db.session, actor, incident):
-        abort(403)
-    may_act = may_handle_incident(actor, incident.medic_station_id, kecamatan_id)
+    may_act = may(actor, Permission.INCIDENT_CARE, incident_target(incident))  # which buttons to show
     may_reassign = may(actor, Permission.INCIDENT_ASSIGN, Target(kecamatan_id=kecamatan_id)) and incident.status != S.CLOSED
     stations = []
     if may_reassign:
@@ -189,12 +170,14 @@ def incident_detail(incident_id: int):
     station = incident.medic_station
     return render_template(
         "field/incident.html", incident=incident, steps=steps, may_act=may_act,
+        # Back to where each came from: a medic to their station's list, an officer to their TPS.
+        back_to_station=actor.role == Role.MEDIC, back_to_tps=actor.role == Role.FIELD_OFFICER,
         station_phone=station.contact_phone if station and sees_personal(db.session, actor, station) else None,
         # The reporter's side: what to do until the medic comes, while nobody is treating the patient yet.
         guidance=while_waiting(incident.triage) if actor.role == Role.FIELD_OFFICER and incident.status in WAITING
         else (),
         actions=next_steps(incident) if may_act else [],
-        facilities=referral_facilities() if may_act and S.REFERRED in INCIDENT.steps[incident.status] else [],
+        facilities=referral_facilities(db.session) if may_act and S.REFERRED in INCIDENT.steps[incident.status] else [],
         stations=stations, triage_hint=TRIAGE_HINTS[incident.triage], step_rank=STEP_RANK,
         close_question=close_question(incident),
         may_reopen=may_act and may_reopen(incident.status, incident.closed_at, utcnow()),
@@ -204,18 +187,17 @@ def incident_detail(incident_id: int):
 
 
 @bp.post(f"/kejadian/<{ID_PATH}:incident_id>/status")
-@login_required(Role.MEDIC, Role.COORDINATOR)
+@requires(Permission.INCIDENT_CARE)
 @idempotent
 @with_form(IncidentStepForm)
 def incident_step(incident_id: int, form: dict):
-    incident = _handled_incident(incident_id)
     actor = current_actor()
     to_status = form["to_status"]
-    back = back_to(form, url_for("field.incident_detail", incident_id=incident.id))
-    if to_status == S.CLOSED and not form.get("confirm"):
-        return ask_first(close_question(incident), _("Ya, selesai"), form, back)
+    back = back_to(form, url_for("field.incident_detail", incident_id=incident_id))
+    if to_status == S.CLOSED and not form.get("confirm"):  # the question shows what the reader may see
+        return ask_first(close_question(_visible_incident(incident_id)), _("Ya, selesai"), form, back)
     facility_id = form.get("referral_facility_id") if to_status == S.REFERRED else None
-    incident = advance_incident(db.session, actor, incident.id, to_status, referral_facility_id=facility_id,
+    incident = advance_incident(db.session, actor, incident_id, to_status, referral_facility_id=facility_id,
                                 notes=form.get("notes"))
     return done(_("Status kejadian: {status}.", status=label(incident.status)), back)
 
@@ -227,30 +209,28 @@ def close_question(incident: HealthIncident) -> str:
 
 
 @bp.post(f"/kejadian/<{ID_PATH}:incident_id>/koreksi")
-@login_required(Role.MEDIC, Role.COORDINATOR)
+@requires(Permission.INCIDENT_CARE)
 @idempotent
 @with_form(IncidentCorrectionForm)
 def incident_correct(incident_id: int, form: dict):
     """Reopen an incident closed by mistake, with a reason (audited), within the window after closing."""
-    incident = _handled_incident(incident_id)
-    incident = correct_incident(db.session, current_actor(), incident.id, form.get("reason", ""))
+    incident = correct_incident(db.session, current_actor(), incident_id, form.get("reason", ""))
     return done(_("Kejadian dibuka lagi: {status}.", status=label(incident.status)),
                 url_for("field.incident_detail", incident_id=incident.id))
 
 
 @bp.post(f"/kejadian/<{ID_PATH}:incident_id>/pos")
-@login_required(Role.COORDINATOR)
+@requires(Permission.INCIDENT_ASSIGN)
 @idempotent
 @with_form(IncidentAssignForm)
 def incident_assign(incident_id: int, form: dict):
-    incident = _incident_or_404(incident_id)
-    incident = assign_medic_station(db.session, current_actor(), incident.id, form["medic_station_id"])
+    incident = assign_medic_station(db.session, current_actor(), incident_id, form["medic_station_id"])
     return done(_("Kejadian dipindahkan ke {station}.", station=incident.medic_station.name),
                 url_for("field.incident_detail", incident_id=incident.id))
 
 
 @bp.get("/pos")
-@login_required(Role.MEDIC)
+@requires(Permission.OWN_STATION_VIEW)
 def my_station():
     actor = current_actor()
     if actor.medic_station_id is None:
@@ -259,13 +239,14 @@ def my_station():
 
 
 @bp.get(f"/pos/<{ID_PATH}:station_id>")
-@login_required(Role.MEDIC, Role.COORDINATOR)
+@requires(Permission.STATION_VIEW)
 @live_page(lambda station_id: (*scoped_names("health_incident", "s", station_id), "medic_station", "health_facility"))
 def station(station_id: int):
     medic_station = db.session.get(MedicStation, station_id)
     if medic_station is None:
         abort(404)
-    if not may_handle_incident(current_actor(), medic_station.id, medic_station.kecamatan_id):
+    if not may(current_actor(), Permission.STATION_VIEW,
+               Target(kecamatan_id=medic_station.kecamatan_id, medic_station_id=medic_station.id)):
         abort(403)
     incidents = station_open_incidents(db.session, medic_station.id)
     referable = {i.id: S.REFERRED in INCIDENT.steps[i.status] for i in incidents}
@@ -275,5 +256,5 @@ def station(station_id: int):
                            reopenable=station_recently_closed(db.session, medic_station.id,
                                                               utcnow() - REOPEN_WINDOW),
                            referable=referable, referred=S.REFERRED, respond_label=STEP_BUTTONS[S.RESPONDING],
-                           facilities=referral_facilities() if any(referable.values()) else [],
+                           facilities=referral_facilities(db.session) if any(referable.values()) else [],
                            precache=current_actor().role == Role.MEDIC)  # the medic's landing (field/offline.py)

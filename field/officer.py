@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, url_for
 
 from logistics.models import Delivery, DeliveryKind, DeliveryStatus, IncidentStatus, Role, Tps, TpsStatus
-from logistics.permissions import may_move_delivery, may_post_for_tps, may_step_delivery
-from logistics.permissions.read_scope import sees_personal
+from logistics.permissions import Permission
+from logistics.permissions.read_scope import load_visible, sees_personal
 from logistics.queries.field_lists import tps_deliveries, tps_incidents
 from logistics.rules.quorum import below_quorum
 from logistics.rules.lifecycles import delivery as delivery_lifecycle
@@ -18,7 +18,7 @@ from logistics.services.tps_status import MAX_OFFICERS_ON_SITE, STEP_TIME_FIELD,
 from field import bp
 from field.web import ask_first, back_to, done
 from siaga.election import election_settings, election_window
-from siaga.auth import current_actor, login_required
+from siaga.auth import current_actor, current_user, login_required, requires
 from siaga.extensions import db
 from siaga.fields import ID_PATH, FormChoice, FormFlag, FormInt, FormText
 from siaga.forms import FormSchema, with_form
@@ -27,7 +27,6 @@ from siaga.idempotency import idempotent
 from siaga.live import live_page
 from logistics.services.data_versions import scoped_names
 
-OFFICER_ROLES = (Role.FIELD_OFFICER, Role.COORDINATOR)
 # The button text for posting each step.
 STEP_BUTTONS = {
     TpsStatus.OPEN: lazy_gettext("TPS dibuka"),
@@ -70,17 +69,13 @@ class DeliveryCorrectionForm(FormSchema):
     reason = FormText(CORRECTION_REASON_MAX)  # kept in the audit entry; the service requires it
 
 
-def _tps_or_403(tps_id: int) -> Tps:
-    tps = db.session.get(Tps, tps_id)
-    if tps is None:
-        abort(404)
-    if not may_post_for_tps(current_actor(), tps.id, tps.kelurahan.kecamatan_id):
-        abort(403)
-    return tps
+def _visible_tps(tps_id: int) -> Tps:
+    """The TPS through the read filter (missing: 404, out of scope: 403); posts leave it to the service."""
+    return load_visible(db.session, current_actor(), Tps, tps_id, "TPS")
 
 
 @bp.get("/")
-@login_required()
+@login_required
 def home():
     """`/lapangan/`: each role to its own page."""
     role = current_actor().role
@@ -92,7 +87,7 @@ def home():
 
 
 @bp.get("/tps")
-@login_required(*OFFICER_ROLES)
+@requires(Permission.TPS_VIEW)
 def my_tps():
     actor = current_actor()
     if actor.tps_id is None:
@@ -126,10 +121,10 @@ def tps_versions(tps_id: int) -> tuple[str, ...]:
 
 
 @bp.get(f"/tps/<{ID_PATH}:tps_id>")
-@login_required(*OFFICER_ROLES)
+@requires(Permission.TPS_VIEW)
 @live_page(tps_versions)
 def tps_page(tps_id: int):
-    tps = _tps_or_403(tps_id)
+    tps = _visible_tps(tps_id)
     day_start, _end = election_window()
     incidents = tps_incidents(db.session, tps.id, day_start)
     later = [s for s in TPS_ORDER if TPS_ORDER.index(s) > TPS_ORDER.index(tps.status)]
@@ -155,27 +150,26 @@ def _station_phones(stations) -> dict[int, str]:
 
 
 @bp.post(f"/tps/<{ID_PATH}:tps_id>/petugas")
-@login_required(*OFFICER_ROLES)
+@requires(Permission.TPS_POST_STATUS)
 @idempotent
 @with_form(OfficersForm)
 def officers_present(tps_id: int, form: dict):
-    tps = _tps_or_403(tps_id)
     count = form["officers_present"]
-    report_officers_present(db.session, current_actor(), tps.id, count)
+    report_officers_present(db.session, current_actor(), tps_id, count)
     message = _("Jumlah petugas hadir tercatat: {n}.", n=count)
     quorum = election_settings().quorum
     if below_quorum(count, quorum):
         message += " " + _("Di bawah kuorum: hanya {n} petugas hadir, minimal {q}. Hubungi PPS untuk petugas "
                            "pengganti.", n=count, q=quorum)
-    return done(message, url_for("field.tps_page", tps_id=tps.id))
+    return done(message, url_for("field.tps_page", tps_id=tps_id))
 
 
 @bp.post(f"/tps/<{ID_PATH}:tps_id>/status")
-@login_required(*OFFICER_ROLES)
+@requires(Permission.TPS_POST_STATUS)
 @idempotent
 @with_form(StatusForm)
 def tps_status(tps_id: int, form: dict):
-    tps = _tps_or_403(tps_id)
+    tps = _visible_tps(tps_id)  # what to ask first depends on its status; the service checks the post
     target = TpsStatus(form["to_status"])
     question = step_question(tps.status, target)
     skipped = tps_skipped_steps(tps.status, target)
@@ -188,41 +182,38 @@ def tps_status(tps_id: int, form: dict):
 
 
 @bp.post(f"/tps/<{ID_PATH}:tps_id>/koreksi")
-@login_required(*OFFICER_ROLES)
+@requires(Permission.TPS_POST_STATUS)
 @idempotent
 @with_form(CorrectionForm)
 def tps_correct(tps_id: int, form: dict):
-    tps = _tps_or_403(tps_id)
-    correct_tps_status(db.session, current_actor(), tps.id, form.get("to_status"), form.get("reason", ""),
+    correct_tps_status(db.session, current_actor(), tps_id, form.get("to_status"), form.get("reason", ""),
                        officers_present=form.get("officers_present"))
-    return done(_("Koreksi tercatat."), url_for("field.tps_page", tps_id=tps.id))
+    return done(_("Koreksi tercatat."), url_for("field.tps_page", tps_id=tps_id))
 
 
 @bp.get(f"/tps/<{ID_PATH}:tps_id>/kiriman")
-@login_required(*OFFICER_ROLES)
+@requires(Permission.TPS_VIEW)
 @live_page(tps_versions)
 def tps_deliveries_page(tps_id: int):
-    tps = _tps_or_403(tps_id)
+    tps = _visible_tps(tps_id)
+    actor = current_actor()
     return render_template("field/deliveries.html", tps=tps, deliveries=tps_deliveries(db.session, tps.id),
+                           # the receiver is usually the officer posting: their name, filled in
+                           receiver_name=current_user().full_name if actor.role == Role.FIELD_OFFICER else "",
                            correction_targets=list(reversed(delivery_lifecycle.CORRECTABLE_TO)))
 
 
 @bp.post(f"/kiriman/<{ID_PATH}:delivery_id>")
-@login_required(Role.FIELD_OFFICER, Role.COORDINATOR, Role.COURIER)
+@requires(Permission.DELIVERY_MOVE)
 @idempotent
 @with_form(DeliveryStepForm)
 def delivery_update(delivery_id: int, form: dict):
     """One step of a delivery, from the TPS (received, short, did not arrive) or the courier."""
-    delivery = db.session.get(Delivery, delivery_id)
-    if delivery is None:
-        abort(404)
     actor = current_actor()
+    # Read once, through the read filter (what the question and the message show); the step's permission
+    # (e.g. a courier may not confirm the receipt: that is the TPS's) is the service's, checked once.
+    delivery = load_visible(db.session, actor, Delivery, delivery_id, "Pengiriman")
     action = form["action"]
-    step = STEP_OF_ACTION[action]
-    if not may_move_delivery(actor, delivery.tps_id, delivery.tps.kelurahan.kecamatan_id, delivery.courier_id):
-        abort(403)
-    if not may_step_delivery(actor, step, delivery.tps_id, delivery.tps.kelurahan.kecamatan_id, delivery.courier_id):
-        abort(403)  # e.g. a courier confirming the receipt: that is the TPS's
     back = back_to(form, url_for("field.route") if actor.role == Role.COURIER else
                    url_for("field.tps_deliveries_page", tps_id=delivery.tps_id))
     if action == "failed" and not form.get("confirm"):
@@ -253,24 +244,15 @@ def delivery_update(delivery_id: int, form: dict):
     return done(message, back)
 
 
-STEP_OF_ACTION = {"delivered": DeliveryStatus.DELIVERED, "short": DeliveryStatus.DELIVERED,
-                  "failed": DeliveryStatus.FAILED, "dispatched": DeliveryStatus.DISPATCHED,
-                  "arrived": DeliveryStatus.ARRIVED}
-
-
 def _delivery_name(delivery: Delivery) -> str:
     return str(delivery.what)
 
 
 @bp.post(f"/kiriman/<{ID_PATH}:delivery_id>/koreksi")
-@login_required(*OFFICER_ROLES)
+@requires(Permission.DELIVERY_RECEIVE)
 @idempotent
 @with_form(DeliveryCorrectionForm)
 def delivery_correct(delivery_id: int, form: dict):
     """Put back a receipt or "did not come" posted by mistake, with a reason (audited)."""
-    delivery = db.session.get(Delivery, delivery_id)
-    if delivery is None:
-        abort(404)
-    _tps_or_403(delivery.tps_id)
-    correct_delivery(db.session, current_actor(), delivery.id, form["to_status"], form.get("reason", ""))
+    delivery = correct_delivery(db.session, current_actor(), delivery_id, form["to_status"], form.get("reason", ""))
     return done(_("Koreksi tercatat."), url_for("field.tps_deliveries_page", tps_id=delivery.tps_id))

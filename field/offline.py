@@ -10,14 +10,14 @@ from __future__ import annotations
 from flask import jsonify, url_for
 
 from logistics.models import Role
+from logistics.permissions import Permission
 from logistics.queries.courier_route import courier_route
 from logistics.queries.field_lists import station_open_incidents, tps_incidents
 from field import bp
-from siaga.auth import current_actor, login_required
+from siaga.auth import current_actor, requires
 from siaga.election import election_window
 from siaga.extensions import db
 
-FIELD_ROLES = (Role.FIELD_OFFICER, Role.COURIER, Role.MEDIC)
 
 
 def offline_pages(actor) -> list[str]:
@@ -44,7 +44,7 @@ def offline_pages(actor) -> list[str]:
 
 
 @bp.get("/offline.json")
-@login_required(*FIELD_ROLES)
+@requires(Permission.OFFLINE_PAGES)
 def offline_manifest():
     """The pages the service worker keeps for this login (never cached itself: it is read fresh)."""
     return jsonify(pages=offline_pages(current_actor()))

@@ -118,10 +118,6 @@ def set_defaults(election_date: date) -> None:
     _defaults = dataclasses.replace(ElectionSettings(), election_date=election_date)
 
 
-def defaults() -> ElectionSettings:
-    return _defaults
-
-
 def build(stored: dict[str, str], base: ElectionSettings | None = None) -> ElectionSettings:
     """The defaults with the stored values over them (a stored value that no longer parses is skipped)."""
     kwargs: dict = {}

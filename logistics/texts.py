@@ -41,11 +41,6 @@ def lazy_pgettext(context: str, text: str, **values) -> LazyProxy:
     return LazyProxy(_resolve, context, text, values, enable_cache=False)
 
 
-def is_text(value) -> bool:
-    """A plain or lazy text."""
-    return isinstance(value, (str, LazyProxy))
-
-
 def source(text) -> str:
     """The Bahasa Indonesia of a text, never translated (CSV exports, audit entries, logs)."""
     if isinstance(text, LazyProxy):

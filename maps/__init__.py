@@ -1,4 +1,5 @@
-"""Coordinators' live map, command dashboard, exports and TPS record pages (blueprint "maps")."""
+"""Coordinators' live map, command dashboard, exports and TPS record pages (blueprint "maps"), and their
+planning pages (blueprint "planning")."""
 from __future__ import annotations
 
 from flask import Blueprint, Flask
@@ -9,10 +10,11 @@ bp = Blueprint("maps", __name__, template_folder="templates", static_folder="sta
 
 def register(app: Flask) -> None:
     from logistics.models import Role
-    from maps import dashboard, data, exports, page, records  # noqa: F401  (routes)
+    from maps import dashboard, data, exports, page, planning, records  # noqa: F401  (routes)
     from siaga.auth import register_home
 
     app.register_blueprint(bp)
+    app.register_blueprint(planning.bp)
     register_home(Role.COORDINATOR, "maps.dashboard")
     tiles = "https://tile.openstreetmap.org"
     sources = app.config.get("CSP_IMG_SOURCES", "")

@@ -5,23 +5,20 @@ from __future__ import annotations
 import time
 
 from flask import abort, render_template, url_for
-from sqlalchemy import select
 
-from logistics.models import Kecamatan, Kota, MealRound, Role, Triage
-from logistics.queries.alerts import SEVERITY, alert_counts, area_alerts, collect_alerts, kind_labels, kinds_by_severity
+from logistics.models import Kota, MealRound, Role, Triage
+from logistics.permissions import Permission
+from logistics.queries.alerts import SEVERITY, kind_labels
+from logistics.queries.dashboard import dashboard_figures, kecamatan_choices, kecamatan_of_kota, kota_choices
 from logistics.queries.exports import STATUS_ENUMS
 from logistics.queries.drill_clock import playing_drill
-from logistics.queries.incidents_per_hour import incidents_per_hour
-from logistics.queries.login_readiness import readiness_summary
-from logistics.queries.summary import city_totals, kecamatan_summary, kota_summary
 from logistics.settings import settings_for
 from maps import bp
 from siaga.election import election_day, election_now, election_window
 from siaga.live import live_page
 from siaga.shared_figures import figure, share_seconds, shared
 from siaga.worker.heartbeat import worker_alive
-from siaga.auth import chosen_kecamatan_ids, kecamatan_scope
-from siaga.auth import login_required
+from siaga.auth import chosen_kecamatan_ids, kecamatan_scope, requires
 from siaga.extensions import db
 from siaga.fields import FormChoice, FormId
 from siaga.forms import FormSchema, with_query
@@ -30,7 +27,6 @@ from siaga.i18n import _, label, pgettext
 
 ALERTS_SHOWN = 100  # one kecamatan: its alerts, most urgent first
 EXAMPLES_PER_SOURCE, EXAMPLES_SHOWN = 5, 20  # a wider view: the most urgent few of each kind
-AREAS_SHOWN = 25  # areas with alerts, worst first
 SEVERITY_LABELS = {"critical": lazy_gettext("Kritis"), "high": lazy_gettext("Tinggi"), "medium": lazy_gettext("Sedang"), "low": lazy_gettext("Rendah")}
 
 
@@ -69,12 +65,9 @@ def export_statuses(status: str) -> dict[str, str]:
 
 def _kecamatan_in_kota(kota_id: int, scope: list[int] | None) -> list[int]:
     """The kecamatan of `?kota=` within the user's scope: 404 for no such kota, 403 for none in scope."""
-    if db.session.get(Kota, kota_id) is None:
+    ids = kecamatan_of_kota(db.session, kota_id, scope)
+    if ids is None:
         abort(404)
-    query = select(Kecamatan.id).where(Kecamatan.kota_id == kota_id)
-    if scope is not None:
-        query = query.where(Kecamatan.id.in_(scope))
-    ids = list(db.session.scalars(query))
     if not ids:
         abort(403)
     return ids
@@ -82,40 +75,11 @@ def _kecamatan_in_kota(kota_id: int, scope: list[int] | None) -> list[int]:
 
 @figure("dashboard")
 def _figures(ids: tuple[int, ...] | None, examples: int) -> dict:
-    """Everything the page shows that the database computes, for one scope; shared between requests
-    for a few seconds and kept fresh by the worker (siaga.shared_figures)."""
-    now = election_now()
+    """The page's figures for one scope (logistics.queries.dashboard), shared between requests for a few
+    seconds and kept fresh by the worker (siaga.shared_figures), on the election clock."""
     start, end = election_window()
-    rows = kecamatan_summary(db.session, now, start, end, ids)
-    several_kota = len({r["kota_id"] for r in rows}) > 1
-    kota_rows = kota_summary(db.session, rows) if several_kota else None
-    # Alerts counted per area: per kota when several are in view (each opens its kecamatan), else per kecamatan.
-    if several_kota:
-        area_of = {r["kecamatan_id"]: r["kota_id"] for r in rows}
-        names = {r["kota_id"]: r["nama"] for r in kota_rows}
-    else:
-        area_of = {r["kecamatan_id"]: r["kecamatan_id"] for r in rows}
-        names = {r["kecamatan_id"]: r["nama"] for r in rows}
-    counts = alert_counts(db.session, now, start, end, ids)
-    drill = playing_drill(db.session, election_day())
-    return {
-        "now": now,
-        # Several kota: the page lists kota, so the 7,007 kecamatan lines of the nation are not kept (they
-        # were the bulk of the stored figures, read back on every request).
-        "rows": [] if several_kota else rows,
-        "kota_rows": kota_rows,
-        "totals": city_totals(rows),
-        "alerts_total": sum(c.n for c in counts),
-        "alert_kinds": kinds_by_severity(counts),
-        "alert_areas": [a | {"nama": names.get(a["area_id"], "—")}
-                        for a in area_alerts(counts, area_of)][:AREAS_SHOWN],
-        "examples": collect_alerts(db.session, now, start, end, ids, limit=examples),
-        "per_hour": incidents_per_hour(db.session, start, end, ids, drill),
-        "drill_speed": drill.speed if drill is not None else None,  # the chart is by the drill's simulated hour
-        # H-1 login readiness is a worklist per kota and kecamatan (who to phone): not for the
-        # whole country at once, where it would count millions of officers on every refresh.
-        "readiness": None if several_kota else readiness_summary(db.session, ids),
-    }
+    return dashboard_figures(db.session, election_now(), start, end, ids, examples,
+                             playing_drill(db.session, election_day()))
 
 
 # What the dashboard's figures count (time-based alerts move with the clock: `by_minute`).
@@ -129,7 +93,7 @@ def _shared_period() -> str:
 
 
 @bp.get("/dashboard")
-@login_required(Role.COORDINATOR)
+@requires(Permission.FIGURES_VIEW)
 @live_page(lambda: DASHBOARD_VERSIONS, by_minute=True, extra=_shared_period)
 @with_query(DashboardQuery)
 def dashboard(query: dict):
@@ -149,18 +113,8 @@ def dashboard(query: dict):
     examples = figures["examples"][:ALERTS_SHOWN if single else EXAMPLES_SHOWN]
     in_kota = kota_id if kota_id is not None else (kec_rows[0]["kota_id"] if kec_rows and not by_kota else None)
     # The filter lists the kota (national view) or the kecamatan of the kota in view, never 7,007 options.
-    kota_choices, kecamatan_choices = [], []
-    if by_kota:
-        kota_query = select(Kota.id, Kota.nama).order_by(Kota.kode_kemendagri)
-        if scope is not None:
-            kota_query = kota_query.where(Kota.id.in_(select(Kecamatan.kota_id).where(Kecamatan.id.in_(scope))))
-        kota_choices = db.session.execute(kota_query).all()
-    elif in_kota is not None:
-        kec_query = (select(Kecamatan.id, Kecamatan.nama).where(Kecamatan.kota_id == in_kota)
-                     .order_by(Kecamatan.kode_kemendagri))
-        if scope is not None:
-            kec_query = kec_query.where(Kecamatan.id.in_(scope))
-        kecamatan_choices = db.session.execute(kec_query).all()
+    kotas = kota_choices(db.session, scope) if by_kota else []
+    kecamatans = kecamatan_choices(db.session, in_kota, scope) if not by_kota and in_kota is not None else []
     # Up one level: from a kota to the nation, from a kecamatan to its kota (when the scope is wider).
     up = None
     if kota_id is not None:
@@ -172,7 +126,7 @@ def dashboard(query: dict):
         alerts=examples, alerts_total=alerts_total, alerts_more=max(0, alerts_total - len(examples)),
         alert_kinds=figures["alert_kinds"], alert_areas=figures["alert_areas"], severities=list(SEVERITY),
         kind_label=kind_label(), severity_label=severity_label, chart=chart(figures["per_hour"]), drill_speed=figures.get("drill_speed"), rounds=list(MealRound), triage=list(Triage),
-        kecamatan_choices=kecamatan_choices, kota_choices=kota_choices, chosen_kota=kota_id, up=up,
+        kecamatan_choices=kecamatans, kota_choices=kotas, chosen_kota=kota_id, up=up,
         kota_name=db.session.get(Kota, in_kota).nama if in_kota is not None else None,
         chosen=query.get("kecamatan"), status_filter=query.get("status", ""), day=election_day(), now=figures["now"],
         export_status=export_statuses(query.get("status", "")),

@@ -19,7 +19,8 @@ import marshmallow as ma
 from flask import Response, jsonify, request, url_for
 from sqlalchemy import select
 
-from logistics.models import MedicStation, Person, PersonRole, Role
+from logistics.models import MedicStation
+from logistics.permissions import Permission
 from logistics.queries import map_points as mp
 from logistics.queries import coverage
 from logistics.queries.data_versions import versions
@@ -31,7 +32,7 @@ from logistics.timeutil import format_wib
 from maps import bp
 from siaga.election import election_now, election_window
 from logistics.permissions.read_scope import personal_visible, visible_ids
-from siaga.auth import current_actor, kecamatan_scope, login_required
+from siaga.auth import current_actor, kecamatan_scope, requires
 from siaga.extensions import db
 from siaga.fields import FormChoice, FormInt, Translated, bad_text
 from siaga.forms import FormSchema, with_query
@@ -100,7 +101,7 @@ def _point(lon: float, lat: float, properties: dict) -> dict:
 
 
 @bp.get("/map/data/tps.geojson")
-@login_required(Role.COORDINATOR)
+@requires(Permission.FIGURES_VIEW)
 @with_query(TpsQuery)
 def tps_geojson(query: dict):
     box, zoom = query["bbox"], query.get("zoom", DETAIL_ZOOM)
@@ -166,7 +167,7 @@ def _tps_features(box: mp.BBox, zoom: int, meals: bool, counted: bool) -> dict:
 
 
 @bp.get("/map/data/incidents.geojson")
-@login_required(Role.COORDINATOR)
+@requires(Permission.FIGURES_VIEW)
 @with_query(BoxQuery)
 def incidents_geojson(query: dict):
     box = query.get("bbox")
@@ -190,7 +191,7 @@ def _incident_features(box) -> dict:
 
 
 @bp.get("/map/data/stations.geojson")
-@login_required(Role.COORDINATOR)
+@requires(Permission.FIGURES_VIEW)
 @with_query(BoxQuery)
 def stations_geojson(query: dict):
     box = query.get("bbox")
@@ -199,8 +200,7 @@ def stations_geojson(query: dict):
 
 
 def _station_features(box) -> dict:
-    staffed = set(db.session.scalars(select(Person.medic_station_id).where(
-        Person.role == PersonRole.MEDIC, Person.active.is_(True), Person.medic_station_id.is_not(None))))
+    staffed = mp.staffed_stations(db.session)
     stations = mp.stations_in_box(db.session, box)
     per_station = coverage.per_station(db.session, [s.id for s in stations])
     # A station's phone is personal data: only for those who see its personal fields (its kecamatan).
@@ -219,7 +219,7 @@ def _station_features(box) -> dict:
 
 
 @bp.get("/map/data/facilities.geojson")
-@login_required(Role.COORDINATOR)
+@requires(Permission.FIGURES_VIEW)
 @with_query(BoxQuery)
 def facilities_geojson(query: dict):
     box = query.get("bbox")
@@ -229,7 +229,7 @@ def facilities_geojson(query: dict):
 
 
 @bp.get("/map/data/boundaries/<any(kota, kecamatan, kelurahan):level>.geojson")
-@login_required(Role.COORDINATOR)
+@requires(Permission.FIGURES_VIEW)
 @with_query(BoundaryQuery)
 def boundaries_geojson(query: dict, level: str):
     """One level's outlines in the box, simplified for the zoom (stored at import time). The same for

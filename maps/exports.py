@@ -4,13 +4,13 @@ from __future__ import annotations
 from flask import Response, abort, stream_with_context
 
 from logistics.errors import ValidationFailed
-from logistics.models import Role
+from logistics.permissions import Permission
 from logistics.queries.exports import ROWS, STATUS_ENUMS, SUBJECTS
 from maps import bp
 from maps.dashboard import DashboardQuery
 from siaga.auth import chosen_kecamatan_ids
 from maps.spreadsheet import csv_chunks, xlsx_bytes
-from siaga.auth import login_required
+from siaga.auth import requires
 from siaga.extensions import db
 from siaga.forms import with_query
 from siaga.i18n import _
@@ -19,7 +19,7 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.get("/dashboard/export/<subject>.<fmt>")
-@login_required(Role.COORDINATOR)
+@requires(Permission.FIGURES_VIEW)
 @with_query(DashboardQuery)
 def export(subject: str, fmt: str, query: dict):
     if subject not in SUBJECTS or fmt not in ("csv", "xlsx"):

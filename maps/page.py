@@ -4,19 +4,20 @@ from __future__ import annotations
 from flask import render_template, url_for
 from sqlalchemy import select
 
-from logistics.models import Kecamatan, Kota, Role, TpsStatus, Triage
+from logistics.models import Kecamatan, Kota, TpsStatus, Triage
+from logistics.permissions import Permission
 from maps import bp
 from siaga.auth import kecamatan_scope
 from maps.data import BOUNDARY_MIN_ZOOM, DETAIL_ZOOM, MEAL_LABELS
 from maps.folium_page import BOUNDARIES, build_map
-from siaga.auth import login_required
+from siaga.auth import requires
 from siaga.extensions import db
 from siaga.i18n import _, label, pgettext
 
 
 
 @bp.get("/map")
-@login_required(Role.COORDINATOR)
+@requires(Permission.FIGURES_VIEW)
 def live_map():
     scope = kecamatan_scope()
     names = {"kota": _("Batas kota/kabupaten"), "kecamatan": _("Batas kecamatan"), "kelurahan": _("Batas kelurahan"), "tps": _("TPS"),

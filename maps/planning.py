@@ -7,14 +7,15 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
 from logistics.errors import DomainError
-from logistics.models import Delivery, DeliveryKind, Kecamatan, MealRound, Role
+from logistics.models import Delivery, DeliveryKind, Kecamatan, MealRound
+from logistics.permissions import Permission
 from logistics.rules.lifecycles.delivery import is_at_risk
 from logistics.permissions.read_scope import can_see
 from logistics.queries.operations import couriers, logistics_checklist, meal_plan, roster_board
 from logistics.services.meal_plans import plan_meals, update_meal_delivery
 from logistics.services.rosters import add_shift, remove_shift
 from logistics.timeutil import to_wib, wib
-from siaga.auth import chosen_kecamatan_ids, current_actor, kecamatan_scope, login_required
+from siaga.auth import chosen_kecamatan_ids, current_actor, kecamatan_scope, requires
 from siaga.election import election_day
 from siaga.extensions import db
 from siaga.fields import ID_PATH, FormChoice, FormClock, FormDay, FormId, FormInt, FormLocalMoment
@@ -23,7 +24,6 @@ from siaga.i18n import _
 from siaga.idempotency import idempotent
 
 bp = Blueprint("planning", __name__, url_prefix="/rencana", template_folder="templates")
-COORDINATORS = (Role.COORDINATOR,)
 
 
 
@@ -64,7 +64,7 @@ def _flash_error(exc: DomainError) -> None:
 
 
 @bp.get("/konsumsi")
-@login_required(*COORDINATORS)
+@requires(Permission.FIGURES_VIEW)
 @with_query(PlanningQuery)
 def meals(query: dict):
     ids, options = _kecamatan_filter()
@@ -78,7 +78,7 @@ def meals(query: dict):
 
 
 @bp.post("/konsumsi/susun")
-@login_required(*COORDINATORS)
+@requires(Permission.MEAL_PLAN)
 @idempotent
 @with_query(PlanningQuery)
 def make_meal_plan(query: dict):
@@ -94,7 +94,7 @@ def make_meal_plan(query: dict):
 
 
 @bp.route(f"/konsumsi/<{ID_PATH}:delivery_id>", methods=["GET", "POST"])
-@login_required(*COORDINATORS)
+@requires(Permission.MEAL_PLAN)
 @idempotent
 @with_form(MealEditForm, inline_errors=True)
 def edit_meal(delivery_id: int, form: dict | None, form_errors: dict):
@@ -120,7 +120,7 @@ def edit_meal(delivery_id: int, form: dict | None, form_errors: dict):
 
 
 @bp.get("/jaga")
-@login_required(*COORDINATORS)
+@requires(Permission.FIGURES_VIEW)
 @with_query(PlanningQuery)
 def rosters(query: dict):
     ids, options = _kecamatan_filter()
@@ -130,7 +130,7 @@ def rosters(query: dict):
 
 
 @bp.post("/jaga")
-@login_required(*COORDINATORS)
+@requires(Permission.ROSTER_EDIT)
 @idempotent
 @with_query(PlanningQuery)
 @with_form(ShiftForm)
@@ -145,7 +145,7 @@ def add_roster_shift(query: dict, form: dict):
 
 
 @bp.post(f"/jaga/<{ID_PATH}:shift_id>/hapus")
-@login_required(*COORDINATORS)
+@requires(Permission.ROSTER_EDIT)
 @idempotent
 @with_query(PlanningQuery)
 def delete_roster_shift(shift_id: int, query: dict):
@@ -158,7 +158,7 @@ def delete_roster_shift(shift_id: int, query: dict):
 
 
 @bp.get("/logistik")
-@login_required(*COORDINATORS)
+@requires(Permission.FIGURES_VIEW)
 @with_query(PlanningQuery)
 def logistics(query: dict):
     ids, options = _kecamatan_filter()

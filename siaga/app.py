@@ -56,21 +56,17 @@ def _election_defaults(app: Flask) -> None:
 
 
 def _register_pages(app: Flask) -> None:
-    """Every blueprint: plumbing, field pages (phones), coordinators' pages, the partner API."""
+    """Every blueprint: plumbing, field pages (phones), coordinators' pages, the partner API. One style:
+    each part has `register(app)`, which registers its blueprints and whatever else it needs."""
     import admin
+    import api
     import field
-    from api import register as register_api
-    from field import health_checks
-    from maps import planning
-    from maps import register as register_maps
+    import maps
     from siaga import first_login, health, home, push
     from siaga.sms import web as sms_web
 
-    first_login.register(app)
-    for blueprint in (health.bp, home.bp, push.bp, sms_web.bp, field.bp, health_checks.bp, planning.bp, *admin.BLUEPRINTS):
-        app.register_blueprint(blueprint)
-    register_maps(app)
-    register_api(app)
+    for part in (first_login, health, home, push, sms_web, field, maps, admin, api):
+        part.register(app)
 
 
 def _close_session_quietly(_exc) -> None:

@@ -1,5 +1,5 @@
 """Session login for the browser pages: log in (throttled), log out, change one's password, who is acting,
-and role checks.
+and the permission each page declares (`requires`).
 
 The JSON API authenticates separately (bearer tokens); browsers keep this cookie session, which ends
 for every copy of it on logout, password change, deactivation or revoke, and 30 h after login at most
@@ -19,6 +19,7 @@ from flask import (
 from logistics.actor import Actor
 from logistics.errors import ValidationFailed
 from logistics.models import Role, User
+from logistics.permissions import Permission, Target, holds, may
 from logistics.services.accounts import (
     PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, authenticate, change_password, log_out, normalise_username,
     record_login,
@@ -77,27 +78,47 @@ def chosen_kecamatan_ids() -> list[int] | None:
     return [chosen]
 
 
-def login_required(*roles: Role):
-    """Require a logged-in user, and one of `roles` when given (admins always pass)."""
+def login_required(view):
+    """Require a logged-in user (a page of anyone logged in; a page of some roles is `requires`)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if current_user() is None:
+            from siaga.errors import wants_json
+
+            if wants_json():
+                abort(401)
+            flash(_("Silakan masuk terlebih dahulu."))
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def requires(permission: Permission):
+    """Declare the permission a page needs: a login, and a role that holds `permission`
+    (`logistics.permissions.HOLDERS`), else 403. The record is the service's to check (writes) or the
+    read filters' (pages); the view does not ask again."""
 
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            user = current_user()
-            if user is None:
-                from siaga.errors import wants_json
-
-                if wants_json():
-                    abort(401)
-                flash(_("Silakan masuk terlebih dahulu."))
-                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-            if roles and user.role not in roles and user.role != Role.ADMIN:
+            if not holds(current_actor(), permission):
                 abort(403)
             return view(*args, **kwargs)
 
-        return wrapped
+        wrapped.permission = permission
+        return login_required(wrapped)
 
     return decorator
+
+
+def can(permission: Permission, target: Target | None = None) -> bool:
+    """For templates: may the current user do `permission` (on `target`, when given)?"""
+    actor = current_actor()
+    if actor is None:
+        return False
+    return may(actor, permission, target) if target is not None else holds(actor, permission)
 
 
 def new_session_values(user: User) -> dict:
@@ -192,33 +213,46 @@ class PasswordForm(FormSchema):
 
 
 @bp.route("/akun/sandi", methods=["GET", "POST"])
-@login_required()
+@login_required
 @with_form(PasswordForm, inline_errors=True)
 def change_own_password(form: dict | None, form_errors: dict):
     """The logged-in user changes their password; their other sessions end, this one goes on."""
+    return password_page(
+        form, form_errors, "auth/password.html", _("Kata sandi diganti. Sesi di perangkat lain sudah berakhir."),
+        lambda user: change_password(db.session, current_actor(), user.id, form["old_password"], form["new_password"]),
+        throttled=True)
+
+
+def password_page(form: dict | None, form_errors: dict, template: str, saved_message: str, save, *,
+                  throttled: bool = False):
+    """The one flow of the password pages (changing one's own, `throttled`: the old password is a guess
+    that counts; and the first one, replacing a PIN, siaga/first_login.py): the two entries must match,
+    `save(user)` calls the service, and on success this browser gets a fresh session (the user's
+    session version moved) and goes home."""
     user = current_user()
-    errors: dict[str, str] = form_errors
+    errors: dict[str, str] = dict(form_errors)
     status = 422 if errors else 200
     wait = None
     if form is not None:
-        wait = login_throttle.retry_after(user.username)
+        wait = login_throttle.retry_after(user.username) if throttled else None
         if wait:
             errors["old_password"], status = _too_many_attempts(wait), 429
         elif form["new_password"] != form["new_password_again"]:
             errors["new_password_again"], status = _("Kata sandi baru tidak sama dengan ulangannya."), 422
         else:
             try:
-                change_password(db.session, current_actor(), user.id, form["old_password"], form["new_password"])
+                save(user)
             except ValidationFailed as exc:
-                if "old_password" in exc.fields:
+                if throttled and "old_password" in exc.fields:
                     login_throttle.count_failure(user.username)  # guessing through this form counts too
                 errors, status = {name: _(message) for name, message in exc.fields.items()}, 422
             else:
                 start_session(user)
-                flash(_("Kata sandi diganti. Sesi di perangkat lain sudah berakhir."))
+                flash(saved_message)
                 return redirect(home_url(user.role), 303)
     headers = {"Retry-After": str(wait)} if status == 429 else {}
-    return render_template("auth/password.html", errors=errors, min_length=PASSWORD_MIN_LENGTH), status, headers
+    return render_template(template, errors=errors, min_length=PASSWORD_MIN_LENGTH,
+                           max_length=PASSWORD_MAX_LENGTH), status, headers
 
 
 def register(app: Flask) -> None:
@@ -235,7 +269,8 @@ def register(app: Flask) -> None:
             response.headers[SESSION_HEADER] = key
         return response
 
-    app.jinja_env.globals.update(current_user=current_user, session_cache_key=session_cache_key)
+    app.jinja_env.globals.update(current_user=current_user, session_cache_key=session_cache_key, can=can,
+                                 Permission=Permission)
     app.register_blueprint(bp)
 
 

@@ -3,11 +3,10 @@ page leads to /akun/sandi-baru (JSON callers get a 403), where the rules are sta
 replaced (`logistics.services.accounts.set_first_password`)."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, flash, redirect, request, url_for
 
-from logistics.services.accounts import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, set_first_password
-from logistics.errors import ValidationFailed
-from siaga.auth import current_actor, current_user, home_url, login_required, start_session
+from logistics.services.accounts import PASSWORD_MAX_LENGTH, set_first_password
+from siaga.auth import current_actor, current_user, home_url, login_required, password_page
 from siaga.extensions import db
 from siaga.fields import FormSecret
 from siaga.forms import FormSchema, with_form
@@ -26,7 +25,7 @@ class FirstPasswordForm(FormSchema):
 
 
 @bp.route("/akun/sandi-baru", methods=["GET", "POST"])
-@login_required()
+@login_required
 @with_form(FirstPasswordForm, inline_errors=True)
 def set_password(form: dict | None, form_errors: dict):
     user = current_user()
@@ -34,21 +33,9 @@ def set_password(form: dict | None, form_errors: dict):
         if request.method == "POST":
             abort(403)
         return redirect(home_url(user.role))
-    errors, status = dict(form_errors), 422 if form_errors else 200
-    if form is not None:
-        if form["new_password"] != form["new_password_again"]:
-            errors["new_password_again"], status = _("Kata sandi baru tidak sama dengan ulangannya."), 422
-        else:
-            try:
-                set_first_password(db.session, current_actor(), user.id, form["new_password"])
-            except ValidationFailed as exc:
-                errors, status = {name: _(message) for name, message in exc.fields.items()}, 422
-            else:
-                start_session(user)  # the new session version: this browser stays logged in
-                flash(_("Kata sandi disimpan. Selamat bertugas!"))
-                return redirect(home_url(user.role), 303)
-    return render_template("auth/first_password.html", errors=errors, min_length=PASSWORD_MIN_LENGTH,
-                           max_length=PASSWORD_MAX_LENGTH), status
+    return password_page(
+        form, form_errors, "auth/first_password.html", _("Kata sandi disimpan. Selamat bertugas!"),
+        lambda user: set_first_password(db.session, current_actor(), user.id, form["new_password"]))
 
 
 def _must_change_first():

@@ -5,7 +5,7 @@ field (the one error path: a 422 page for browsers, the JSON error shape for fet
         quantity_received = FormInt(0, 100_000)
 
     @bp.post("/kiriman/<int(max=...):delivery_id>")
-    @login_required(...)
+    @requires(Permission.DELIVERY_MOVE)
     @idempotent
     @with_form(ReceiptForm)            # the view gets form={...}
     def delivery_update(delivery_id, form): ...

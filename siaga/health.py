@@ -40,3 +40,7 @@ def healthz():
     else:
         reason = f"no worker heartbeat for {int((now - seen).total_seconds())} s: notifications and alerts are delayed"
     return jsonify(status="degraded", database="ok", worker="down", reason=reason)
+
+
+def register(app) -> None:
+    app.register_blueprint(bp)

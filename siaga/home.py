@@ -48,3 +48,7 @@ def index():
     links = _links(user.role) if user is not None else []
     return render_template("home/index.html", kota=kota, figures=figures, links=links,
                            partner=user is not None and user.role == Role.PARTNER)
+
+
+def register(app) -> None:
+    app.register_blueprint(bp)

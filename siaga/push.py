@@ -16,10 +16,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from flask import Blueprint, current_app, jsonify, request
 
 from logistics.errors import ValidationFailed
-from logistics.models import Role
+from logistics.permissions import HOLDERS, Permission
 from logistics.models.push import DEVICE_MAX, ENDPOINT_MAX, KEY_AUTH_LENGTH, KEY_P256DH_LENGTH
 from logistics.services.push_subscriptions import subscribe, unsubscribe
-from siaga.auth import current_actor, login_required
+from siaga.auth import current_actor, requires
 from siaga.errors import flatten_messages
 from siaga.extensions import db
 from siaga.fields import Translated, bad_text
@@ -27,7 +27,6 @@ from siaga.i18n import _
 from siaga.vapid import vapid_keys
 
 bp = Blueprint("push", __name__, url_prefix="/notifikasi")
-PUSH_ROLES = (Role.FIELD_OFFICER, Role.COURIER, Role.MEDIC, Role.COORDINATOR)
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -130,14 +129,14 @@ def _device_label() -> str:
 
 
 @bp.get("/kunci")
-@login_required(*PUSH_ROLES)
+@requires(Permission.PUSH_SUBSCRIBE)
 def public_key():
     """The VAPID public key the browser subscribes with (its applicationServerKey)."""
     return jsonify(public_key=vapid_keys(current_app).public_key)
 
 
 @bp.post("/langganan")
-@login_required(*PUSH_ROLES)
+@requires(Permission.PUSH_SUBSCRIBE)
 def subscribe_view():
     body = _body(SubscriptionSchema)
     subscribe(db.session, current_actor(), body["endpoint"], body["p256dh"], body["auth"], _device_label())
@@ -145,7 +144,7 @@ def subscribe_view():
 
 
 @bp.post("/berhenti")
-@login_required(*PUSH_ROLES)
+@requires(Permission.PUSH_SUBSCRIBE)
 def unsubscribe_view():
     body = _body(EndpointSchema)
     unsubscribe(db.session, current_actor(), body["endpoint"])
@@ -158,4 +157,8 @@ def push_offered() -> bool:
     from siaga.auth import current_user
 
     user = current_user()
-    return user is not None and user.role in PUSH_ROLES
+    return user is not None and user.role in HOLDERS[Permission.PUSH_SUBSCRIBE]  # not admins' pages
+
+
+def register(app) -> None:
+    app.register_blueprint(bp)

@@ -110,6 +110,34 @@ def session(app):
         connection.close()
 
 
+@pytest.fixture(scope="session")
+def empty_database(app, database_url, tmp_path_factory):
+    """A second database of the suite's kind, migrated and left empty (no demo city): the engine."""
+    with database_of_its_own(database_url, tmp_path_factory.mktemp("empty"), "empty_city") as url:
+        empty_app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+        with empty_app.app_context():
+            upgrade()
+            db.session.remove()
+            engine = db.engine  # the app's engine: its connection set-up (SQLite's BEGIN, for savepoints)
+        yield engine
+        engine.dispose()
+
+
+@pytest.fixture()
+def empty_session(empty_database):
+    """A session on the empty database whose every commit is undone after the test (as `session`): a
+    domain test builds what it needs with tests/factories.py and depends on no seeded record."""
+    connection = empty_database.connect()
+    outer = connection.begin()
+    session = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")()
+    try:
+        yield session
+    finally:
+        session.close()
+        outer.rollback()
+        connection.close()
+
+
 @pytest.fixture()
 def client(app, session):
     return app.test_client()

@@ -436,6 +436,17 @@ WRITE_TABLE = {
     "ACCOUNT_RESET": (True, False, False, False, False, False, False),
     "ACCOUNT_REVOKE": (True, False, False, False, False, False, False),
     "ACCOUNT_ADMIN": (True, False, False, False, False, False, False),
+    "STATION_VIEW": (True, True, (True, False), False, False, (False, True), False),
+    # Page (read) permissions: who opens the pages; which rows, the read filters (tests above).
+    "FIGURES_VIEW": (True, True, True, False, False, False, False),
+    "ACCOUNTS_VIEW": (True, True, True, False, False, False, False),
+    "TPS_VIEW": (True, True, True, True, False, False, False),
+    "INCIDENT_VIEW": (True, True, True, True, False, True, False),
+    "OWN_STATION_VIEW": (True, False, False, False, False, True, False),
+    "ROUTE_VIEW": (True, False, False, False, True, False, False),
+    "OFFLINE_PAGES": (True, False, False, True, True, True, False),
+    "PUSH_SUBSCRIBE": (True, True, True, True, True, True, False),
+    "SMS_LOG_VIEW": (True, False, False, False, False, False, False),
 }
 
 

@@ -13,7 +13,8 @@ from logistics.permissions.read_scope import visible
 from logistics.queries import coverage
 from logistics.rules.geo import haversine_m, nearest, nearest_many
 from logistics.services.coverage import recompute_all
-from logistics.services.screening import may_care_for
+from logistics.permissions import Permission, may
+from logistics.services.screening import screening_target
 from siaga import create_app
 from siaga.extensions import db
 
@@ -133,10 +134,10 @@ def test_a_medics_scope_and_care_rights_follow_the_table(session, actor_for):
     medis = actor_for("medis")
     officer = session.scalar(select(Person).where(Person.role == PersonRole.KPPS_KETUA, Person.tps_id.in_(
         coverage.covered_by(medis.medic_station_id))).limit(1))
-    assert officer is not None and may_care_for(session, medis, officer)
+    assert officer is not None and may(medis, Permission.OFFICER_SCREEN, screening_target(session, medis, officer))
     assert session.scalar(select(Tps.id).where(Tps.id == officer.tps_id, visible(session, medis, Tps)))
     new_station(session, officer.tps.lat, officer.tps.lon + 0.0001)  # now nearer to the officer's TPS
-    assert not may_care_for(session, medis, officer)
+    assert not may(medis, Permission.OFFICER_SCREEN, screening_target(session, medis, officer))
     assert session.scalar(select(Tps.id).where(Tps.id == officer.tps_id, visible(session, medis, Tps))) is None
 
 

@@ -1,7 +1,7 @@
 """Partner agencies write only through token scopes; the health office may also record care steps."""
 from logistics.actor import Actor
 from logistics.models import Role
-from logistics.permissions import may_handle_incident, may_move_delivery, may_post_for_tps, may_report_incident
+from logistics.permissions import Permission, Target, may
 
 
 def partner(agency: str, *scopes: str) -> Actor:
@@ -9,18 +9,22 @@ def partner(agency: str, *scopes: str) -> Actor:
 
 
 def test_partner_reports_only_with_the_write_scope():
-    assert may_report_incident(partner("TNI-Polri", "write:incidents"), 1, 1)
-    assert not may_report_incident(partner("TNI-Polri", "read:incidents"), 1, 1)
-    assert not may_report_incident(partner("TNI-Polri"), None, None)
+    at_tps = Target(kecamatan_id=1, tps_id=1)
+    assert may(partner("TNI-Polri", "write:incidents"), Permission.INCIDENT_REPORT, at_tps)
+    assert not may(partner("TNI-Polri", "read:incidents"), Permission.INCIDENT_REPORT, at_tps)
+    assert not may(partner("TNI-Polri"), Permission.INCIDENT_REPORT, Target())
 
 
 def test_only_the_health_office_records_care_steps():
-    assert may_handle_incident(partner("Dinkes", "write:incidents"), 3, 2)
-    assert not may_handle_incident(partner("Dinkes", "read:incidents"), 3, 2)
-    assert not may_handle_incident(partner("KPU", "write:incidents"), 3, 2)
+    station = Target(kecamatan_id=2, medic_station_id=3)
+    assert may(partner("Dinkes", "write:incidents"), Permission.INCIDENT_CARE, station)
+    assert not may(partner("Dinkes", "read:incidents"), Permission.INCIDENT_CARE, station)
+    assert not may(partner("KPU", "write:incidents"), Permission.INCIDENT_CARE, station)
 
 
 def test_partners_never_post_tps_status_or_deliveries():
     every_scope = partner("Dinkes", "write:incidents", "write:tps-status", "write:deliveries")
-    assert not may_post_for_tps(every_scope, 1, 1)
-    assert not may_move_delivery(every_scope, 1, 1, None)
+    tps = Target(kecamatan_id=1, tps_id=1)
+    assert not may(every_scope, Permission.TPS_POST_STATUS, tps)
+    assert not may(every_scope, Permission.DELIVERY_MOVE, tps)
+    assert not may(every_scope, Permission.DELIVERY_RECEIVE, tps)

@@ -2,13 +2,13 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from logistics.errors import InvalidTransition, PermissionDenied, ValidationFailed
-from logistics.models import AuditEntry, Delivery, DeliveryStatus as S
+from logistics.models import AuditEntry, Delivery, DeliveryStatus as S, Role, Tps
 from logistics.services.deliveries import advance_delivery
 from logistics.timeutil import utcnow
-from tests.factories import meal, other_tps
+from tests.factories import actor_of, make_meal, make_tps, meal, other_tps
 
 
 def test_courier_dispatches_then_officer_confirms_receipt(session, actor_for):
@@ -26,39 +26,49 @@ def test_courier_dispatches_then_officer_confirms_receipt(session, actor_for):
     assert lunch.delivered_at.tzinfo is not None and lunch.delivered_at.utcoffset() == timedelta(0)
 
 
-def test_receipt_defaults_to_the_planned_quantity(session, actor_for):
-    petugas = actor_for("petugas")
-    lunch = meal(session, petugas.tps_id)
+# These run on an empty database (tests/factories.py builds the records): the rules need no demo city.
+
+def test_receipt_defaults_to_the_planned_quantity(empty_session):
+    session = empty_session
+    lunch = make_meal(session)
+    petugas = actor_of(session, Role.FIELD_OFFICER, tps_id=lunch.tps_id)
     advance_delivery(session, petugas, lunch.id, S.DELIVERED)
     assert lunch.quantity_received == lunch.quantity_planned
 
 
-def test_delivered_cannot_go_back_to_planned_or_dispatched(session, actor_for):
-    petugas = actor_for("petugas")
-    lunch = meal(session, petugas.tps_id)
-    advance_delivery(session, petugas, lunch.id, S.DELIVERED)
+def test_delivered_cannot_go_back_to_planned_or_dispatched(empty_session):
+    session = empty_session
+    lunch = make_meal(session)
+    advance_delivery(session, actor_of(session, Role.FIELD_OFFICER, tps_id=lunch.tps_id), lunch.id, S.DELIVERED)
+    admin = actor_of(session, Role.ADMIN)
     for target in (S.PLANNED, S.DISPATCHED, S.FAILED):
         with pytest.raises(InvalidTransition):
-            advance_delivery(session, actor_for("admin"), lunch.id, target)
+            advance_delivery(session, admin, lunch.id, target)
     session.expire_all()
     assert session.get(Delivery, lunch.id).status == S.DELIVERED
 
 
-def test_failed_is_final_and_keeps_its_reason(session, actor_for):
-    petugas = actor_for("petugas")
-    lunch = meal(session, petugas.tps_id)
+def test_failed_is_final_and_keeps_its_reason(empty_session):
+    session = empty_session
+    lunch = make_meal(session)
+    petugas = actor_of(session, Role.FIELD_OFFICER, tps_id=lunch.tps_id)
     advance_delivery(session, petugas, lunch.id, S.FAILED, reason="Tidak datang")
     assert lunch.failure_reason == "Tidak datang" and lunch.failed_at is not None
     with pytest.raises(InvalidTransition):
         advance_delivery(session, petugas, lunch.id, S.DELIVERED)
 
 
-def test_field_officer_cannot_touch_another_tps(session, actor_for):
-    petugas = actor_for("petugas")
-    elsewhere = meal(session, other_tps(session, petugas.tps_id).id)
+def test_field_officer_cannot_touch_another_tps(empty_session):
+    session = empty_session
+    own, elsewhere = make_tps(session), make_meal(session)
     with pytest.raises(PermissionDenied):
-        advance_delivery(session, petugas, elsewhere.id, S.DELIVERED)
+        advance_delivery(session, actor_of(session, Role.FIELD_OFFICER, tps_id=own.id), elsewhere.id, S.DELIVERED)
     assert session.get(Delivery, elsewhere.id).status == S.PLANNED
+
+
+def test_the_empty_database_is_empty(empty_session):
+    """What the tests above prove: no seeded record was there to lean on."""
+    assert empty_session.scalar(select(func.count()).select_from(Tps)) == 0
 
 
 def test_courier_cannot_touch_another_couriers_delivery(session, actor_for):

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from api.fields import Id, Moment, Text
 from sqlalchemy import not_, or_, select
 
-from api.auth import current_caller, requires
+from api.auth import current_caller, requires_scope
 from api.pagination import SyncArgsSchema, conditional_json, list_body, paginate
 from api.privacy import load_in_scope, redact, redact_all, scoped
 from api.resources.common import page_schema
@@ -91,7 +91,7 @@ class DeliveryStepBody(ma.Schema):
 
 
 @blp.route("/deliveries", methods=["GET"])
-@requires("read:deliveries")
+@requires_scope("read:deliveries")
 @blp.arguments(DeliveryListArgs, location="query", as_kwargs=False)
 @blp.response(200, DeliveryPage)
 def list_deliveries(args):
@@ -117,14 +117,14 @@ def list_deliveries(args):
 
 
 @blp.route("/deliveries/<int(max=2147483647):delivery_id>", methods=["GET"])
-@requires("read:deliveries")
+@requires_scope("read:deliveries")
 @blp.response(200, DeliverySchema, example=DELIVERY_EXAMPLE)
 def get_delivery(delivery_id):
     return jsonify(redact("delivery", DeliverySchema().dump(load_in_scope(Delivery, delivery_id, "Pengiriman"))))
 
 
 @blp.route("/deliveries/<int(max=2147483647):delivery_id>/steps", methods=["POST"])
-@requires("write:deliveries")
+@requires_scope("write:deliveries")
 @blp.arguments(DeliveryStepBody, example={"status": "delivered", "quantity_received": 9, "received_by": "Ketua KPPS"})
 @blp.response(200, DeliverySchema, example=DELIVERY_EXAMPLE)
 @idempotent

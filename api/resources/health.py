@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from api.fields import Id
 from sqlalchemy import select
 
-from api.auth import requires
+from api.auth import requires_scope
 from api.pagination import ListArgsSchema, conditional_json, list_body, paginate
 from api.privacy import redact_all, scoped
 from api.resources.common import page_schema
@@ -56,7 +56,7 @@ FacilityPage = page_schema(FacilitySchema, "HealthFacilityPage", {
 
 
 @blp.route("/medic-stations", methods=["GET"])
-@requires("read:incidents")
+@requires_scope("read:incidents")
 @blp.arguments(StationArgs, location="query", as_kwargs=False)
 @blp.response(200, StationPage)
 def list_medic_stations(args):
@@ -69,7 +69,7 @@ def list_medic_stations(args):
 
 
 @blp.route("/health-facilities", methods=["GET"])
-@requires("read:incidents")
+@requires_scope("read:incidents")
 @blp.arguments(ListArgsSchema, location="query", as_kwargs=False)
 @blp.response(200, FacilityPage)
 def list_health_facilities(args):

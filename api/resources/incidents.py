@@ -9,7 +9,7 @@ from api.fields import Id, Moment, Text
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from api.auth import current_caller, requires
+from api.auth import current_caller, requires_scope
 from api.pagination import SyncArgsSchema, conditional_json, list_body, paginate
 from api.privacy import load_in_scope, redact, redact_all, scoped
 from api.resources.common import page_schema
@@ -87,7 +87,7 @@ class IncidentStepBody(ma.Schema):
 
 
 @blp.route("/incidents", methods=["GET"])
-@requires("read:incidents")
+@requires_scope("read:incidents")
 @blp.arguments(IncidentListArgs, location="query", as_kwargs=False)
 @blp.response(200, IncidentPage)
 def list_incidents(args):
@@ -104,14 +104,14 @@ def list_incidents(args):
 
 
 @blp.route("/incidents/<int(max=2147483647):incident_id>", methods=["GET"])
-@requires("read:incidents")
+@requires_scope("read:incidents")
 @blp.response(200, IncidentSchema, example=INCIDENT_EXAMPLE)
 def get_incident(incident_id):
     return jsonify(redact("incident", IncidentSchema().dump(load_in_scope(HealthIncident, incident_id, "Kejadian"))))
 
 
 @blp.route("/incidents", methods=["POST"])
-@requires("write:incidents")
+@requires_scope("write:incidents")
 @blp.arguments(IncidentReportBody, example={"patient_kind": "officer", "complaint": "pingsan", "triage": "kuning",
                                             "tps_id": 1})
 @blp.response(201, IncidentSchema, example=INCIDENT_EXAMPLE)
@@ -123,7 +123,7 @@ def post_incident(body):
 
 
 @blp.route("/incidents/<int(max=2147483647):incident_id>/steps", methods=["POST"])
-@requires("write:incidents")
+@requires_scope("write:incidents")
 @blp.arguments(IncidentStepBody, example={"status": "responding"})
 @blp.response(200, IncidentSchema, example=INCIDENT_EXAMPLE)
 @idempotent

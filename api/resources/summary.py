@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from api.fields import Id, Day
 
-from api.auth import current_caller, requires
+from api.auth import current_caller, requires_scope
 from api.pagination import CURSOR_ERRORS, decode_cursor, encode_cursor, invalid_cursor
 from logistics.errors import out_of_scope
 from logistics.models import Kecamatan
@@ -112,7 +112,7 @@ def _city_figures(day, ids: tuple[int, ...] | None, kota_id: int | None):
 
 
 @blp.route("/summary", methods=["GET"])
-@requires("read:summary")
+@requires_scope("read:summary")
 @blp.arguments(SummaryArgs, location="query", as_kwargs=False)
 @blp.response(200, SummarySchema, headers={"Link": {"description": "rel=next: the next page", "schema": {"type": "string"}}})
 def summary(args):

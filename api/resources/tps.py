@@ -9,7 +9,7 @@ from api.fields import Id, Moment
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from api.auth import current_caller, requires
+from api.auth import current_caller, requires_scope
 from api.pagination import conditional_json, list_body, paginate
 from api.privacy import load_in_scope, scoped
 from api.resources.common import GEOJSON, geojson_doc, SyncFormatArgs, feature_collection, page_schema, point_feature
@@ -96,7 +96,7 @@ def tps_response(tps: Tps, status: int = 200):
 
 
 @blp.route("/tps", methods=["GET"])
-@requires("read:tps")
+@requires_scope("read:tps")
 @blp.arguments(TpsListArgs, location="query", as_kwargs=False)
 @blp.response(200, TpsPage)
 @blp.doc(**geojson_doc(TpsPage))
@@ -122,14 +122,14 @@ def list_tps(args):
 
 
 @blp.route("/tps/<int(max=2147483647):tps_id>", methods=["GET"])
-@requires("read:tps")
+@requires_scope("read:tps")
 @blp.response(200, TpsSchema, example=TPS_EXAMPLE)
 def get_tps(tps_id):
     return jsonify(TPS_SCHEMA.dump(load_in_scope(Tps, tps_id, "TPS")))
 
 
 @blp.route("/tps/<int(max=2147483647):tps_id>/status", methods=["POST"])
-@requires("write:tps-status")
+@requires_scope("write:tps-status")
 @blp.arguments(TpsStatusBody(), example={"status": "open", "at": "2025-08-27T07:02:00+07:00"})
 @blp.response(200, TpsSchema, example=TPS_EXAMPLE)
 @idempotent
@@ -140,7 +140,7 @@ def post_tps_status(body, tps_id):
 
 
 @blp.route("/tps/<int(max=2147483647):tps_id>/officers", methods=["POST"])
-@requires("write:tps-status")
+@requires_scope("write:tps-status")
 @blp.arguments(OfficersBody(), example={"count": 7})
 @blp.response(200, TpsSchema, example=TPS_EXAMPLE)
 @idempotent

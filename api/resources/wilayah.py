@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from api.fields import Id
 from sqlalchemy import select
 
-from api.auth import requires
+from api.auth import requires_scope
 from api.pagination import conditional_json, list_body, paginate
 from api.privacy import load_in_scope, scoped
 from api.resources.common import GEOJSON, geojson_doc, ListFormatArgs, feature_collection, page_schema
@@ -64,7 +64,7 @@ def _respond(rows, schema, args, next_cursor, sync_cursor):
 
 
 @blp.route("/kecamatan", methods=["GET"])
-@requires("read:wilayah")
+@requires_scope("read:wilayah")
 @blp.arguments(ListFormatArgs, location="query", as_kwargs=False)
 @blp.response(200, KecamatanPage)
 @blp.doc(**geojson_doc(KecamatanPage))
@@ -75,14 +75,14 @@ def list_kecamatan(args):
 
 
 @blp.route("/kecamatan/<int(max=2147483647):kecamatan_id>", methods=["GET"])
-@requires("read:wilayah")
+@requires_scope("read:wilayah")
 @blp.response(200, KecamatanSchema, example=KEC_EXAMPLE)
 def get_kecamatan(kecamatan_id):
     return jsonify(KecamatanSchema().dump(load_in_scope(Kecamatan, kecamatan_id, "Kecamatan")))
 
 
 @blp.route("/kelurahan", methods=["GET"])
-@requires("read:wilayah")
+@requires_scope("read:wilayah")
 @blp.arguments(KelurahanArgs, location="query", as_kwargs=False)
 @blp.response(200, KelurahanPage)
 @blp.doc(**geojson_doc(KelurahanPage))

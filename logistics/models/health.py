@@ -54,10 +54,6 @@ class MedicStation(TimestampMixin, Base):
     kecamatan: Mapped[Kecamatan] = relationship()
     base_facility: Mapped[HealthFacility | None] = relationship()
 
-    @property
-    def has_ambulance(self) -> bool:
-        return self.ambulances > 0
-
 
 def _tps_column(name: str, tps_id):
     """A column of the incident's TPS as a scalar subquery on its own alias of `tps`, so that it still

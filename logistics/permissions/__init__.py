@@ -1,8 +1,10 @@
 """Who may change what: one vocabulary of named permissions and one function, `may`.
 
-Every write in the system asks `may(actor, Permission.X, target)`: services before they change a
-record (`require`, raising PermissionDenied with the service's own message), importers, and the web
-views that hide a button or answer 403 before calling a service. `target` is a `Target` of the
+Every write in the system asks `may(actor, Permission.X, target)`, once: the service before it changes
+a record (`require`, raising PermissionDenied with the service's own message) and importers; a view
+asks only to hide a button. A web page declares its permission (`@requires(Permission.X)`,
+siaga.auth), which checks `holds` — may this role open these pages at all (`HOLDERS`) — and leaves the
+record to the service (writes) or to the read filters (pages). `target` is a `Target` of the
 record's plain scope values (its kecamatan, TPS, courier, medic station), so this module needs no
 database and no Flask. Who may *see* what is the read side, `logistics.permissions.read_scope`.
 
@@ -25,6 +27,11 @@ database and no Flask. Who may *see* what is the read side, `logistics.permissio
 | ACCOUNT_RESET     | yes   | no          | field staff of its kecamatan | no | no            | no                 | no                             |
 | ACCOUNT_REVOKE    | yes   | no          | field staff of its kecamatan | no | no            | no                 | no                             |
 | ACCOUNT_ADMIN     | yes   | no          | no               | no            | no               | no                 | no                             |
+| STATION_VIEW      | yes   | yes         | its kecamatan    | no            | no               | own station        | no                             |
+
+Read permissions (FIGURES_VIEW, ACCOUNTS_VIEW, TPS_VIEW, INCIDENT_VIEW, OWN_STATION_VIEW, ROUTE_VIEW,
+OFFLINE_PAGES, PUSH_SUBSCRIBE, SMS_LOG_VIEW) open pages; which rows a page shows is the read filter of
+its model (`read_scope.visible`). `HOLDERS` names the roles that may open each permission's pages.
 
 Accounts: "field staff" are the logins of TPS officers, couriers and medics (`FIELD_ROLES`); the target
 of an account permission is the account's kecamatan and role (`Target.account_role`). Provisioning
@@ -65,6 +72,17 @@ class Permission(enum.Enum):
     ACCOUNT_RESET = "account.reset"  # a new one-time PIN (a new card): the old PIN and every session end
     ACCOUNT_REVOKE = "account.revoke"  # switch a login off (or on again): its sessions and tokens stop
     ACCOUNT_ADMIN = "account.admin"  # any account: create, change role and scope
+    # Read permissions: pages that show records (which rows: the read filters, `read_scope`).
+    FIGURES_VIEW = "figures.view"  # dashboard, map, exports, planning pages, a TPS's record, login readiness
+    ACCOUNTS_VIEW = "accounts.view"  # the accounts list (rows: read_scope.visible(..., User))
+    TPS_VIEW = "tps.view"  # a TPS's field pages
+    INCIDENT_VIEW = "incident.view"  # an incident's page
+    STATION_VIEW = "station.view"  # a medic station's queue: its own medics and the coordinators of its area
+    OWN_STATION_VIEW = "station.own"  # a medic's landing: their station, the officers it looks after
+    ROUTE_VIEW = "route.view"  # a courier's route
+    OFFLINE_PAGES = "offline.pages"  # the list of pages a field login copies for offline use
+    PUSH_SUBSCRIBE = "push.subscribe"  # Web Push on this browser
+    SMS_LOG_VIEW = "sms.log"  # the operator's SMS log
 
 
 @dataclass(frozen=True)
@@ -76,6 +94,15 @@ class Target:
     courier_id: int | None = None  # a delivery's courier (Person id)
     medic_station_id: int | None = None  # an incident's station, a station, or the station covering an officer
     account_role: Role | None = None  # the role of the account acted on (account permissions)
+
+    @classmethod
+    def of_tps(cls, tps) -> "Target":
+        return cls(kecamatan_id=tps.kelurahan.kecamatan_id, tps_id=tps.id)
+
+    @classmethod
+    def of_delivery(cls, delivery) -> "Target":
+        return cls(kecamatan_id=delivery.tps.kelurahan.kecamatan_id, tps_id=delivery.tps_id,
+                   courier_id=delivery.courier_id)
 
 
 # The logins of people in the field, which a kecamatan coordinator manages for their kecamatan.
@@ -167,7 +194,46 @@ RULES = {
     Permission.ACCOUNT_RESET: _field_accounts,
     Permission.ACCOUNT_REVOKE: _field_accounts,
     Permission.ACCOUNT_ADMIN: _admin,
+    Permission.STATION_VIEW: _officer_screen,  # the station's own medics; coordinators of its area
 }
+
+_O, _CO, _K, _M = Role.FIELD_OFFICER, Role.COORDINATOR, Role.COURIER, Role.MEDIC
+# Who may open a permission's web pages at all (admins: every page). The page's view declares the
+# permission (`@requires`, siaga.auth); the record it acts on is then checked by the service (writes,
+# `may` with its Target) or read through the read filters (pages). The API does not use this table: its
+# callers' scopes and the same `may` decide.
+HOLDERS: dict[Permission, frozenset[Role]] = {
+    Permission.TPS_POST_STATUS: frozenset({_O, _CO}),
+    Permission.DELIVERY_MOVE: frozenset({_O, _CO, _K}),
+    Permission.DELIVERY_RECEIVE: frozenset({_O, _CO}),
+    Permission.INCIDENT_REPORT: frozenset({_O, _CO, _M, _K}),
+    Permission.INCIDENT_CARE: frozenset({_M, _CO}),
+    Permission.INCIDENT_ASSIGN: frozenset({_CO}),
+    Permission.MEAL_PLAN: frozenset({_CO}),
+    Permission.ROSTER_EDIT: frozenset({_CO}),
+    Permission.OFFICER_SCREEN: frozenset({_M, _CO}),
+    Permission.IMPORT_TPS: frozenset({_CO}),
+    Permission.IMPORT_OFFICERS: frozenset({_CO}),
+    Permission.AREA_SETUP: frozenset(),
+    Permission.TOKEN_ADMIN: frozenset(),
+    Permission.ACCOUNT_PROVISION: frozenset({_CO}),
+    Permission.ACCOUNT_RESET: frozenset({_CO}),
+    Permission.ACCOUNT_REVOKE: frozenset({_CO}),
+    Permission.ACCOUNT_ADMIN: frozenset(),
+    Permission.FIGURES_VIEW: frozenset({_CO}),
+    Permission.ACCOUNTS_VIEW: frozenset({_CO}),
+    Permission.TPS_VIEW: frozenset({_O, _CO}),
+    Permission.INCIDENT_VIEW: frozenset({_O, _M, _CO}),
+    Permission.STATION_VIEW: frozenset({_M, _CO}),
+    Permission.OWN_STATION_VIEW: frozenset({_M}),
+    Permission.ROUTE_VIEW: frozenset({_K}),
+    Permission.OFFLINE_PAGES: frozenset({_O, _K, _M}),
+    Permission.PUSH_SUBSCRIBE: frozenset({_O, _K, _M, _CO}),
+    Permission.SMS_LOG_VIEW: frozenset(),
+}
+# A read permission without a rule of its own is a page permission: which rows, the read filters decide.
+for _permission in HOLDERS:
+    RULES.setdefault(_permission, lambda actor, t, p=_permission: holds(actor, p))
 
 
 def may(actor: Actor, permission: Permission, target: Target = Target()) -> bool:
@@ -175,21 +241,14 @@ def may(actor: Actor, permission: Permission, target: Target = Target()) -> bool
     return RULES[permission](actor, target)
 
 
+def holds(actor: Actor, permission: Permission) -> bool:
+    """May `actor` open the pages of `permission` at all (before any record is known)?"""
+    return actor.role == Role.ADMIN or actor.role in HOLDERS[permission]
+
+
 def require(allowed: bool, message: str) -> None:
     if not allowed:
         raise PermissionDenied(message)
-
-
-# The names the services and views used before the vocabulary: thin spellings of `may`.
-
-def may_post_for_tps(actor: Actor, tps_id: int, kecamatan_id: int) -> bool:
-    return may(actor, Permission.TPS_POST_STATUS, Target(kecamatan_id=kecamatan_id, tps_id=tps_id))
-
-
-def may_move_delivery(actor: Actor, tps_id: int, kecamatan_id: int, courier_id: int | None) -> bool:
-    """Any step of this delivery's (the courier's or the TPS's): who sees its buttons."""
-    target = Target(kecamatan_id=kecamatan_id, tps_id=tps_id, courier_id=courier_id)
-    return may(actor, Permission.DELIVERY_MOVE, target) or may(actor, Permission.DELIVERY_RECEIVE, target)
 
 
 def delivery_step_permission(to_status) -> Permission:
@@ -197,16 +256,3 @@ def delivery_step_permission(to_status) -> Permission:
     from logistics.rules.lifecycles.delivery import RECEIPT_STEPS
 
     return Permission.DELIVERY_RECEIVE if to_status in RECEIPT_STEPS else Permission.DELIVERY_MOVE
-
-
-def may_step_delivery(actor: Actor, to_status, tps_id: int, kecamatan_id: int, courier_id: int | None) -> bool:
-    return may(actor, delivery_step_permission(to_status),
-               Target(kecamatan_id=kecamatan_id, tps_id=tps_id, courier_id=courier_id))
-
-
-def may_handle_incident(actor: Actor, station_id: int | None, kecamatan_id: int | None) -> bool:
-    return may(actor, Permission.INCIDENT_CARE, Target(kecamatan_id=kecamatan_id, medic_station_id=station_id))
-
-
-def may_report_incident(actor: Actor, tps_id: int | None, kecamatan_id: int | None) -> bool:
-    return may(actor, Permission.INCIDENT_REPORT, Target(kecamatan_id=kecamatan_id, tps_id=tps_id))

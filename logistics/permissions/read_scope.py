@@ -31,6 +31,8 @@ API's `read:*` scopes for sessions and user tokens (a user token gets the inters
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import ColumnElement, exists, false, func, select, true, union_all
 from sqlalchemy.orm import Session
 
@@ -147,11 +149,6 @@ def kecamatan_ids(actor: Actor | None) -> list[int] | None:
     return None
 
 
-def may_view_kecamatan_figures(actor: Actor) -> bool:
-    """Dashboards, exports, summaries and planning: coordinators, admins, partners (by scope)."""
-    return actor.role in (Role.ADMIN, Role.COORDINATOR, Role.PARTNER)
-
-
 def agency_scopes(session: Session, agency: str | None) -> frozenset[str]:
     """The read scopes an agency was given: the union over its active agency tokens."""
     if not agency:
@@ -170,58 +167,52 @@ def _covered_tps(station_id: int | None):
     return covered_by(station_id) if station_id is not None else None
 
 
+def _when(value, clause_of):
+    """`clause_of(value)` when the actor has that scope value, else no rows."""
+    return clause_of(value) if value is not None else false()
+
+
+def _covered(column):
+    """Rows whose TPS `column` the actor's station covers (a medic)."""
+    return lambda a: _when(_covered_tps(a.medic_station_id), column.in_)
+
+
+_ALL = lambda a: true()  # noqa: E731
+# The read filters: (model, role) -> the rows that role sees, as SQL, for a scoped actor (city-wide
+# actors see every row; partners the whole city, their scopes deciding which kinds). A kecamatan
+# coordinator's kecamatan is `a.kecamatan_id`. A pair not listed sees no rows.
+READ_FILTERS: dict[tuple[type, Role], Callable[[Actor], ColumnElement[bool]]] = {
+    **{(model, role): _ALL for model in (Kecamatan, Kelurahan) for role in Role},
+    **{(model, role): _ALL for model in (MedicStation, HealthFacility)
+       for role in (Role.COORDINATOR, Role.FIELD_OFFICER, Role.MEDIC)},
+    (Tps, Role.COORDINATOR): lambda a: tps_in_scope([a.kecamatan_id]),
+    (Tps, Role.FIELD_OFFICER): lambda a: _when(a.tps_id, lambda v: Tps.id == v),
+    (Tps, Role.COURIER): lambda a: _when(
+        a.person_id, lambda v: Tps.id.in_(select(Delivery.tps_id).where(Delivery.courier_id == v))),
+    (Tps, Role.MEDIC): _covered(Tps.id),
+    (Delivery, Role.COORDINATOR): lambda a: Delivery.tps_id.in_(select(Tps.id).where(tps_in_scope([a.kecamatan_id]))),
+    (Delivery, Role.FIELD_OFFICER): lambda a: _when(a.tps_id, lambda v: Delivery.tps_id == v),
+    (Delivery, Role.COURIER): lambda a: _when(a.person_id, lambda v: Delivery.courier_id == v),
+    (HealthIncident, Role.COORDINATOR): lambda a: incident_in_kecamatan([a.kecamatan_id]),
+    (HealthIncident, Role.FIELD_OFFICER): lambda a: _when(a.tps_id, lambda v: HealthIncident.tps_id == v),
+    (HealthIncident, Role.MEDIC): lambda a: _when(a.medic_station_id, lambda v: HealthIncident.medic_station_id == v),
+    (User, Role.COORDINATOR): lambda a: (account_kecamatan() == a.kecamatan_id)
+    & User.role.in_(sorted(FIELD_ROLES, key=lambda r: r.value)),
+    **{(User, role): (lambda a: _when(a.user_id, lambda v: User.id == v))
+       for role in (Role.FIELD_OFFICER, Role.COURIER, Role.MEDIC)},
+    (Person, Role.COORDINATOR): lambda a: person_kecamatan() == a.kecamatan_id,
+    (Person, Role.MEDIC): _covered(Person.tps_id),
+}
+
+
 def visible(session: Session, actor: Actor, model) -> ColumnElement[bool]:
-    """The rows of `model` that `actor` may see, as a where-clause."""
+    """The rows of `model` that `actor` may see, as a where-clause (`READ_FILTERS`)."""
     if is_city_wide(actor):
         return true()
     if actor.role == Role.PARTNER:  # the whole city; their scopes decide which kinds (checked by the caller)
         return false() if model in (Person, User) else true()
-    kec = actor.kecamatan_id if actor.role == Role.COORDINATOR else None
-    role = actor.role
-    if model in (Kecamatan, Kelurahan):
-        return true()
-    if model in (MedicStation, HealthFacility):
-        return false() if role == Role.COURIER else true()
-    if model is Tps:
-        if role == Role.COORDINATOR:
-            return tps_in_scope([kec])
-        if role == Role.FIELD_OFFICER:
-            return Tps.id == actor.tps_id if actor.tps_id is not None else false()
-        if role == Role.COURIER:
-            return Tps.id.in_(select(Delivery.tps_id).where(Delivery.courier_id == actor.person_id)) \
-                if actor.person_id is not None else false()
-        if role == Role.MEDIC:
-            covered = _covered_tps(actor.medic_station_id)
-            return Tps.id.in_(covered) if covered is not None else false()
-    if model is Delivery:
-        if role == Role.COORDINATOR:
-            return Delivery.tps_id.in_(select(Tps.id).where(tps_in_scope([kec])))
-        if role == Role.FIELD_OFFICER:
-            return Delivery.tps_id == actor.tps_id if actor.tps_id is not None else false()
-        if role == Role.COURIER:
-            return Delivery.courier_id == actor.person_id if actor.person_id is not None else false()
-        return false()
-    if model is HealthIncident:
-        if role == Role.COORDINATOR:
-            return incident_in_kecamatan([kec])
-        if role == Role.FIELD_OFFICER:
-            return HealthIncident.tps_id == actor.tps_id if actor.tps_id is not None else false()
-        if role == Role.MEDIC:
-            return HealthIncident.medic_station_id == actor.medic_station_id \
-                if actor.medic_station_id is not None else false()
-        return false()
-    if model is User:
-        if role == Role.COORDINATOR:
-            return (account_kecamatan() == kec) & User.role.in_(sorted(FIELD_ROLES, key=lambda r: r.value))
-        return User.id == actor.user_id if actor.user_id is not None else false()
-    if model is Person:
-        if role == Role.COORDINATOR:
-            return person_kecamatan() == kec
-        if role == Role.MEDIC:
-            covered = _covered_tps(actor.medic_station_id)
-            return Person.tps_id.in_(covered) if covered is not None else false()
-        return false()
-    return false()
+    read_filter = READ_FILTERS.get((model, actor.role))
+    return read_filter(actor) if read_filter is not None else false()
 
 
 def personal_visible(session: Session, actor: Actor, model) -> ColumnElement[bool]:
@@ -287,12 +278,13 @@ def load_visible(session: Session, actor: Actor, model, record_id: int, what: st
 
 
 def require_kecamatan_view(actor: Actor) -> None:
-    if not may_view_kecamatan_figures(actor):
+    """Aggregates by kecamatan (the summary API): coordinators, admins, partners (by scope)."""
+    if actor.role not in (Role.ADMIN, Role.COORDINATOR, Role.PARTNER):
         raise PermissionDenied(lazy_gettext("Hanya koordinator"))
 
 
 __all__ = [
     "PII", "READ_KINDS", "account_kecamatan", "account_kecamatan_id", "ROLE_READ_SCOPES", "agency_scopes", "can_see", "incident_kecamatan", "incident_in_kecamatan", "person_in_kecamatan",
-    "is_city_wide", "kecamatan_ids", "person_kecamatan", "load_visible", "may_view_kecamatan_figures", "personal_visible",
+    "is_city_wide", "kecamatan_ids", "person_kecamatan", "load_visible", "personal_visible",
     "require_kecamatan_view", "sees_personal", "tps_in_scope", "tps_kecamatan", "visible", "visible_ids",
 ]

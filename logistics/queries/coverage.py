@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from logistics.models import TpsCoverage
+from logistics.models import Kelurahan, Tps, TpsCoverage
 
 
 def nearest(session: Session, tps_ids) -> dict[int, tuple[int, float]]:
@@ -34,6 +34,17 @@ def covered_by(station_id: int) -> Select:
 
 def tps_covered_by(session: Session, station_id: int) -> list[int]:
     return list(session.scalars(covered_by(station_id)))
+
+
+def kelurahan_covered_by(session: Session, station_id: int) -> list:
+    """(id, name) of the kelurahan with a TPS the station covers, by name (the medics' list filter)."""
+    return session.execute(
+        select(Kelurahan.id, Kelurahan.nama).join(Tps, Tps.kelurahan_id == Kelurahan.id)
+        .where(Tps.id.in_(covered_by(station_id))).distinct().order_by(Kelurahan.nama)).all()
+
+
+def tps_of_kelurahan(session: Session, kelurahan_id: int) -> set[int]:
+    return set(session.scalars(select(Tps.id).where(Tps.kelurahan_id == kelurahan_id)))
 
 
 def per_station(session: Session, station_ids=None) -> dict[int, dict]:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from logistics.models import (
     Delivery, DeliveryStatus, HealthIncident, IncidentStatus, Kecamatan, Kelurahan, Tps, TpsStatus,
 )
-from logistics.queries.scope import incident_in_kecamatan
+from logistics.permissions.read_scope import incident_in_kecamatan
 from logistics.timeutil import format_wib
 
 BATCH = 2000

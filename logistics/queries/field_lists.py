@@ -1,4 +1,5 @@
-"""Read-side lists for the field pages: a TPS's deliveries and incidents, a station's open incidents."""
+"""Read-side lists for the field pages and a TPS's record: a TPS's deliveries and incidents, a station's open
+incidents, the facilities a patient is referred to."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -6,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session, joinedload
 
-from logistics.models import Delivery, DeliveryKind, HealthIncident, IncidentStatus, Tps
+from logistics.models import Delivery, DeliveryKind, FacilityKind, HealthFacility, HealthIncident, IncidentStatus, Tps
 from logistics.rules.triage import URGENCY
 
 
@@ -41,3 +42,18 @@ def station_recently_closed(session: Session, station_id: int, since: datetime) 
                     HealthIncident.closed_at >= since)
              .order_by(HealthIncident.closed_at.desc(), HealthIncident.id.desc()))
     return list(session.scalars(query))
+
+
+def tps_record_lists(session: Session, tps_id: int) -> tuple[list[Delivery], list[HealthIncident]]:
+    """A TPS's record (coordinators): all its deliveries by planned time, all its incidents newest first."""
+    deliveries = session.scalars(select(Delivery).where(Delivery.tps_id == tps_id)
+                                 .order_by(Delivery.planned_at, Delivery.id)).all()
+    incidents = session.scalars(select(HealthIncident).where(HealthIncident.tps_id == tps_id)
+                                .order_by(HealthIncident.occurred_at.desc())).all()
+    return list(deliveries), list(incidents)
+
+
+def referral_facilities(session: Session) -> list[HealthFacility]:
+    """Where a patient can be referred: hospitals first, then puskesmas, each by name."""
+    facilities = session.scalars(select(HealthFacility).order_by(HealthFacility.name)).all()
+    return sorted(facilities, key=lambda f: f.kind != FacilityKind.HOSPITAL)

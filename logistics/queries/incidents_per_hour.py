@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from logistics.models import DrillClock, HealthIncident
-from logistics.queries.scope import incident_in_kecamatan
+from logistics.permissions.read_scope import incident_in_kecamatan
 from logistics.timeutil import to_wib
 
 

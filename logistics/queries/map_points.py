@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from logistics.models import (
     Delivery, DeliveryKind, HealthFacility, HealthIncident, IncidentStatus, Kelurahan,
-    MapGridCell, MapGridState, MedicStation, Tps,
+    MapGridCell, MapGridState, MedicStation, Person, PersonRole, Tps,
 )
 from logistics.rules.map_cells import CLOSED, NOT_OPENED, TOP_ZOOM, cell_degrees, cell_range
-from logistics.queries.scope import incident_in_kecamatan, tps_in_scope
+from logistics.permissions.read_scope import incident_in_kecamatan, tps_in_scope
 from logistics.rules.meal_state import MealRow, MealState, meal_state
 from logistics.settings import settings_for
 
@@ -140,6 +140,12 @@ def open_incidents(session: Session, box: BBox | None, kecamatan_ids=None) -> li
     if kecamatan_ids is not None:
         query = query.where(incident_in_kecamatan(kecamatan_ids))
     return list(session.scalars(query))
+
+
+def staffed_stations(session: Session) -> set[int]:
+    """The stations with an active medic (the map shows the others as unstaffed)."""
+    return set(session.scalars(select(Person.medic_station_id).where(
+        Person.role == PersonRole.MEDIC, Person.active.is_(True), Person.medic_station_id.is_not(None))))
 
 
 def stations_in_box(session: Session, box: BBox | None) -> list[MedicStation]:

@@ -14,7 +14,7 @@ from logistics.models import (
     Delivery, DeliveryKind, DeliveryStatus, HealthIncident, IncidentStatus, Kecamatan, Kelurahan, Kota, MealRound,
     MedicStation, RosterShift, Tps, Triage,
 )
-from logistics.queries.scope import incident_in_kecamatan, incident_kecamatan
+from logistics.permissions.read_scope import incident_in_kecamatan, incident_kecamatan
 from logistics.rules.lifecycles.delivery import is_late_sql
 from logistics.rules.lifecycles.tps_day import CLOSED, OPENED
 from logistics.settings import settings_for

@@ -178,10 +178,6 @@ def _stations(session: Session) -> np.ndarray:
     return _fetch(session, "SELECT id, lat, lon FROM medic_station ORDER BY id")
 
 
-def _differs(old, station_id: int, distance: float) -> bool:
-    return old is None or old[0] != station_id or abs(old[1] - distance) > 0.01
-
-
 def _chunks(ids: list) -> list[list]:
     return [ids[i:i + _IN_CHUNK] for i in range(0, len(ids), _IN_CHUNK)]
 

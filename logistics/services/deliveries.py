@@ -11,7 +11,7 @@ from logistics.errors import ValidationFailed
 from logistics.events import Event, EventKind, raise_event
 from logistics.models import Delivery, DeliveryKind, DeliveryStatus
 from logistics.models.base import max_length
-from logistics.permissions import may_step_delivery, require
+from logistics.permissions import Permission, Target, delivery_step_permission, may, require
 from logistics.rules.lifecycles import delivery as lifecycle
 from logistics.services.common import (
     audit, commit, correction_reason, load, require_transition, snapshot, step_time,
@@ -32,10 +32,9 @@ def advance_delivery(
     who received it, and for logistics items how many arrived damaged (the SILOG checklist). `short`:
     the receipt was posted as short ("Kurang"), so its quantity must be below the plan."""
     delivery = load(session, Delivery, delivery_id, "Pengiriman", for_step=True)
-    tps = delivery.tps
     to_status = S(to_status)
     require(
-        may_step_delivery(actor, to_status, tps.id, tps.kelurahan.kecamatan_id, delivery.courier_id),
+        may(actor, delivery_step_permission(to_status), Target.of_delivery(delivery)),
         lazy_gettext("Penerimaan dikonfirmasi oleh TPS") if to_status in lifecycle.RECEIPT_STEPS
         else lazy_gettext("Anda tidak berwenang atas pengiriman ini"),
     )
@@ -93,8 +92,7 @@ def correct_delivery(session: Session, actor: Actor, delivery_id: int, to_status
     only (a correction is a receipt matter); a reason is required; audited as `delivery.corrected`
     with before/after and the reason, as `tps.corrected` is."""
     delivery = load(session, Delivery, delivery_id, "Pengiriman", for_step=True)
-    tps = delivery.tps
-    require(may_step_delivery(actor, S.DELIVERED, tps.id, tps.kelurahan.kecamatan_id, delivery.courier_id),
+    require(may(actor, Permission.DELIVERY_RECEIVE, Target.of_delivery(delivery)),
             lazy_gettext("Koreksi penerimaan oleh TPS atau koordinator"))
     errors: dict[str, str] = {}
     reason = correction_reason(reason, errors)

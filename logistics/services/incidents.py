@@ -13,7 +13,7 @@ from logistics.models import (
     HealthFacility, HealthIncident, IncidentStatus, MedicStation, PatientKind, Tps, Triage,
 )
 from logistics.models.base import max_length
-from logistics.permissions import Permission, Target, may, may_handle_incident, may_report_incident, require
+from logistics.permissions import Permission, Target, may, require
 from logistics.rules.geo import nearest
 from logistics.rules.lifecycles import incident as lifecycle
 from logistics.services.common import (
@@ -74,7 +74,7 @@ def report_incident(
         raise ValidationFailed(lazy_gettext("Laporan kejadian tidak lengkap"), errors)
 
     kecamatan_id = tps.kelurahan.kecamatan_id if tps else None
-    require(may_report_incident(actor, tps.id if tps else None, kecamatan_id),
+    require(may(actor, Permission.INCIDENT_REPORT, Target(kecamatan_id=kecamatan_id, tps_id=tps.id if tps else None)),
             lazy_gettext("Anda tidak boleh melapor untuk tempat ini"))
     when = step_time(occurred_at, "occurred_at", session=session)
     place_lat, place_lon = (tps.lat, tps.lon) if tps else (lat, lon)
@@ -103,10 +103,15 @@ def _incident_event(kind: EventKind, incident: HealthIncident, kecamatan_id: int
 
 
 def incident_kecamatan_id(incident: HealthIncident) -> int | None:
-    """Its TPS's kecamatan, else its medic station's (the rule `queries.scope.incident_kecamatan` is in SQL)."""
+    """Its TPS's kecamatan, else its medic station's (its SQL twin: `read_scope.incident_kecamatan`)."""
     if incident.tps is not None:
         return incident.tps.kelurahan.kecamatan_id
     return incident.medic_station.kecamatan_id if incident.medic_station else None
+
+
+def incident_target(incident: HealthIncident) -> Target:
+    """What the permissions know of an incident: its kecamatan and its station."""
+    return Target(kecamatan_id=incident_kecamatan_id(incident), medic_station_id=incident.medic_station_id)
 
 
 def advance_incident(
@@ -114,7 +119,7 @@ def advance_incident(
     referral_facility_id: int | None = None, notes: str | None = None, at: datetime | None = None,
 ) -> HealthIncident:
     incident = load(session, HealthIncident, incident_id, "Kejadian", for_step=True)
-    require(may_handle_incident(actor, incident.medic_station_id, incident_kecamatan_id(incident)),
+    require(may(actor, Permission.INCIDENT_CARE, incident_target(incident)),
             lazy_gettext("Kejadian ini bukan wewenang pos Anda"))
     to_status = S(to_status)
     require_transition(lifecycle.may_move(incident.status, to_status), "Kejadian", incident.status, to_status)
@@ -148,7 +153,7 @@ def correct_incident(session: Session, actor: Actor, incident_id: int, reason: s
     `delivery.corrected` is, and the station hears of it again (`incident.reopened`)."""
     incident = load(session, HealthIncident, incident_id, "Kejadian", for_step=True)
     kecamatan_id = incident_kecamatan_id(incident)
-    require(may_handle_incident(actor, incident.medic_station_id, kecamatan_id),
+    require(may(actor, Permission.INCIDENT_CARE, incident_target(incident)),
             lazy_gettext("Kejadian ini bukan wewenang pos Anda"))
     errors: dict[str, str] = {}
     reason = correction_reason(reason, errors)

@@ -26,13 +26,13 @@ def _covering_station(session: Session, person: Person) -> int | None:
     return covering_station(session, person.tps) if person.tps is not None else None
 
 
-def may_care_for(session: Session, actor: Actor, person: Person) -> bool:
-    """Permission.OFFICER_SCREEN on the officer: their kecamatan, and (for medics only, as it costs a
-    coverage look-up) the station covering their TPS."""
+def screening_target(session: Session, actor: Actor, person: Person) -> Target:
+    """What Permission.OFFICER_SCREEN knows of an officer: their kecamatan, and (for medics only, as it
+    costs a coverage look-up) the station covering their TPS."""
     kecamatan_id = person.tps.kelurahan.kecamatan_id if person.tps else (
         person.kelurahan.kecamatan_id if person.kelurahan else None)
     station_id = _covering_station(session, person) if actor.role == Role.MEDIC else None
-    return may(actor, Permission.OFFICER_SCREEN, Target(kecamatan_id=kecamatan_id, medic_station_id=station_id))
+    return Target(kecamatan_id=kecamatan_id, medic_station_id=station_id)
 
 
 def record_screening(session: Session, actor: Actor, person_id: int, *, systolic: int, diastolic: int,
@@ -41,7 +41,7 @@ def record_screening(session: Session, actor: Actor, person_id: int, *, systolic
                      ) -> HealthScreening:
     """Store a screening, compute the risk tier, and (re)schedule the officer's check-ins."""
     person = load(session, Person, person_id, "Petugas")
-    require(may_care_for(session, actor, person), lazy_gettext("Petugas ini di luar wilayah Anda"))
+    require(may(actor, Permission.OFFICER_SCREEN, screening_target(session, actor, person)), lazy_gettext("Petugas ini di luar wilayah Anda"))
     errors: dict[str, str] = {}
     if person.role not in OFFICER_ROLES:
         errors["person_id"] = lazy_gettext("Skrining hanya untuk petugas KPPS, Linmas dan PPS.")
@@ -77,7 +77,7 @@ def record_screening(session: Session, actor: Actor, person_id: int, *, systolic
 def complete_checkin(session: Session, actor: Actor, checkin_id: int, outcome: str, notes: str | None = None,
                      at: datetime | None = None) -> HealthCheckin:
     checkin = load(session, HealthCheckin, checkin_id, "Pemeriksaan")
-    require(may_care_for(session, actor, checkin.person), lazy_gettext("Petugas ini di luar wilayah Anda"))
+    require(may(actor, Permission.OFFICER_SCREEN, screening_target(session, actor, checkin.person)), lazy_gettext("Petugas ini di luar wilayah Anda"))
     if checkin.done_at is not None:
         raise InvalidTransition(lazy_gettext("Pemeriksaan ini sudah dicatat"),
                                 {"checkin": lazy_gettext("Sudah dicatat.")})

@@ -10,7 +10,7 @@ from logistics.actor import Actor
 from logistics.errors import ValidationFailed
 from logistics.events import Event, EventKind, raise_event
 from logistics.models import Tps, TpsStatus
-from logistics.permissions import may_post_for_tps, require
+from logistics.permissions import Permission, Target, may, require
 from logistics.rules.quorum import below_quorum
 from logistics.rules.lifecycles import tps_day
 from logistics.settings import settings_for
@@ -31,7 +31,7 @@ def tps_event(kind: EventKind, tps: Tps, **extra) -> Event:
 
 def _tps_for(session: Session, actor: Actor, tps_id: int, *, for_step: bool = True) -> Tps:
     tps = load(session, Tps, tps_id, "TPS", for_step=for_step, joined=("kelurahan",))
-    require(may_post_for_tps(actor, tps.id, tps.kelurahan.kecamatan_id),
+    require(may(actor, Permission.TPS_POST_STATUS, Target.of_tps(tps)),
             lazy_gettext("Anda hanya boleh melapor untuk TPS Anda sendiri"))
     return tps
 

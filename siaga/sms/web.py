@@ -77,3 +77,7 @@ def _status(message: StatusUpdate):
             status=message.status, status_at=utcnow(), reason=(message.reason or None) and str(message.reason)[:200]))
         session.commit()
     return jsonify({"ok": True})
+
+
+def register(app) -> None:
+    app.register_blueprint(bp)

@@ -6,7 +6,7 @@ from sqlalchemy import literal, select
 from logistics.models import HealthIncident, IncidentStatus, Triage
 from logistics.texts import lazy_gettext
 from logistics.queries.alerts import Alert, alert_source
-from logistics.queries.scope import incident_in_kecamatan, incident_kecamatan
+from logistics.permissions.read_scope import incident_in_kecamatan, incident_kecamatan
 from logistics.queries.sql_time import plus
 from logistics.settings import settings_for
 

@@ -15,7 +15,6 @@
   var STATUS_COLORS = {setup: "#9e9e9e", open: "#1e88e5", voting_closed: "#fb8c00", counted: "#8e24aa",
                        handed_over: "#2e7d32"};
   var MEAL_COLORS = {late: "#d32f2f", short: "#f9a825", arrived: "#2e7d32", pending: "#9e9e9e"};
-  var TRIAGE_COLORS = {merah: "#d50000", kuning: "#ffd600", hijau: "#00c853", hitam: "#212121"};
 
   var TRIAGE_ORDER = {merah: 0, kuning: 1, hijau: 2, hitam: 3};
   var INCIDENT_SIZE = 22;  // px, an incident's icon

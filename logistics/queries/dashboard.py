@@ -1,0 +1,79 @@
+"""The command dashboard's read side: its figures for one scope (areas, totals, alerts counted per area
+worst first with the most urgent examples, incidents per hour, login readiness) and the areas its
+filter offers. maps/dashboard.py only translates the request and renders."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from logistics.models import Kecamatan, Kota
+from logistics.queries.alerts import alert_counts, area_alerts, collect_alerts, kinds_by_severity
+from logistics.queries.incidents_per_hour import incidents_per_hour
+from logistics.queries.login_readiness import readiness_summary
+from logistics.queries.summary import city_totals, kecamatan_summary, kota_summary
+
+AREAS_SHOWN = 25  # areas with alerts, worst first
+
+
+def dashboard_figures(session: Session, now: datetime, start: datetime, end: datetime,
+                      ids: tuple[int, ...] | None, examples: int, drill) -> dict:
+    """Everything the page shows that the database computes, for one scope (`ids`: kecamatan, None: all);
+    `drill`, the drill being played (its clock), if any."""
+    rows = kecamatan_summary(session, now, start, end, ids)
+    several_kota = len({r["kota_id"] for r in rows}) > 1
+    kota_rows = kota_summary(session, rows) if several_kota else None
+    # Alerts counted per area: per kota when several are in view (each opens its kecamatan), else per kecamatan.
+    if several_kota:
+        area_of = {r["kecamatan_id"]: r["kota_id"] for r in rows}
+        names = {r["kota_id"]: r["nama"] for r in kota_rows}
+    else:
+        area_of = {r["kecamatan_id"]: r["kecamatan_id"] for r in rows}
+        names = {r["kecamatan_id"]: r["nama"] for r in rows}
+    counts = alert_counts(session, now, start, end, ids)
+    return {
+        "now": now,
+        # Several kota: the page lists kota, so the 7,007 kecamatan lines of the nation are not kept (they
+        # were the bulk of the stored figures, read back on every request).
+        "rows": [] if several_kota else rows,
+        "kota_rows": kota_rows,
+        "totals": city_totals(rows),
+        "alerts_total": sum(c.n for c in counts),
+        "alert_kinds": kinds_by_severity(counts),
+        "alert_areas": [a | {"nama": names.get(a["area_id"], "—")}
+                        for a in area_alerts(counts, area_of)][:AREAS_SHOWN],
+        "examples": collect_alerts(session, now, start, end, ids, limit=examples),
+        "per_hour": incidents_per_hour(session, start, end, ids, drill),
+        "drill_speed": drill.speed if drill is not None else None,  # the chart is by the drill's simulated hour
+        # H-1 login readiness is a worklist per kota and kecamatan (who to phone): not for the
+        # whole country at once, where it would count millions of officers on every refresh.
+        "readiness": None if several_kota else readiness_summary(session, ids),
+    }
+
+
+def kecamatan_of_kota(session: Session, kota_id: int, scope: list[int] | None) -> list[int] | None:
+    """The kecamatan of a kota within `scope` (None: the whole country); None when there is no such kota."""
+    if session.get(Kota, kota_id) is None:
+        return None
+    query = select(Kecamatan.id).where(Kecamatan.kota_id == kota_id)
+    if scope is not None:
+        query = query.where(Kecamatan.id.in_(scope))
+    return list(session.scalars(query))
+
+
+def kota_choices(session: Session, scope: list[int] | None) -> list:
+    """(id, name) of the kota with a kecamatan in `scope`, in official order (the national view's filter)."""
+    query = select(Kota.id, Kota.nama).order_by(Kota.kode_kemendagri)
+    if scope is not None:
+        query = query.where(Kota.id.in_(select(Kecamatan.kota_id).where(Kecamatan.id.in_(scope))))
+    return session.execute(query).all()
+
+
+def kecamatan_choices(session: Session, kota_id: int, scope: list[int] | None) -> list:
+    """(id, name) of the kecamatan of one kota within `scope`, in official order."""
+    query = (select(Kecamatan.id, Kecamatan.nama).where(Kecamatan.kota_id == kota_id)
+             .order_by(Kecamatan.kode_kemendagri))
+    if scope is not None:
+        query = query.where(Kecamatan.id.in_(scope))
+    return session.execute(query).all()
