@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from logistics.models.enums import PatientKind, TpsStatus, Triage
-from logistics.rules.sms_commands import Command, Problem, fit_sms, normalise_phone, parse
+from logistics.rules.phones import normalise_phone
+from logistics.rules.sms_commands import Command, Problem, fit_sms, parse
 
 
 @pytest.mark.parametrize("text", ["HADIR 6", "hadir 6", "  Hadir   6 ", "HADIR6", "hadri 6", "HADR 6", "Hadir: 6."])

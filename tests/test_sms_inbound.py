@@ -12,7 +12,7 @@ from logistics.models import (
     AuditEntry, DeliveryStatus, EventDelivery, HealthIncident, MedicStation, OutboxEvent, Person,
     SmsInbound, SmsOutbound, Tps, TpsStatus, User,
 )
-from logistics.rules.sms_commands import normalise_phone
+from logistics.rules.phones import normalise_phone
 from logistics.timeutil import utcnow
 from siaga.config import FAKE_SMS
 from siaga.sms.fake_gateway import fake_for
@@ -416,3 +416,16 @@ def test_a_worker_killed_between_sending_and_recording_does_not_send_twice(app, 
         session.commit()
         again = deliver_pending(session, channels)
     assert again.sent == sent and len(sms.sent) == sent  # taken over, and the gateway keeps the first
+
+
+def test_a_sender_is_found_however_either_side_wrote_the_number(client, session, sms):
+    """The person's phone as an import wrote it, the SMS's sender as the gateway did: one form, equality."""
+    user = officer(session)
+    user.person.phone = "0812-7777 6543"
+    session.commit()
+    assert user.person.phone_e164 == "+6281277776543"
+    for sender in ("+62 812 7777 6543", "6281277776543", "081277776543"):
+        assert text_in(client, sms, sender, "BANTUAN").get_json()["result"] == "help", sender
+    user.person.phone = None
+    session.commit()
+    assert text_in(client, sms, "081277776543", "BANTUAN").get_json()["result"] == "unknown_number"

@@ -35,7 +35,8 @@ from logistics.models import (
 )
 from logistics.models.enums import Triage
 from logistics.queries.audience import audience
-from logistics.rules.sms_commands import fit_sms, normalise_phone
+from logistics.rules.phones import normalise_phone
+from logistics.rules.sms_commands import fit_sms
 from logistics.texts import lazy_gettext
 from logistics.timeutil import utcnow
 from siaga.sms.gateway import SmsGateway, gateway_for
@@ -147,7 +148,7 @@ def _unpushed_phones(session: Session, *, user_ids: list[int] | None = None,
     (an account-less person has none)."""
     subscribed = select(PushSubscription.id).join(User, PushSubscription.of_current_login(User)).where(
         User.person_id == Person.id, User.active.is_(True)).exists()
-    query = select(Person.phone).where(Person.phone.is_not(None), Person.active.is_(True), ~subscribed)
+    query = select(Person.phone_e164).where(Person.phone_e164.is_not(None), Person.active.is_(True), ~subscribed)
     if user_ids is not None:
         if not user_ids:
             return []
