@@ -429,3 +429,20 @@ def test_a_sender_is_found_however_either_side_wrote_the_number(client, session,
     user.person.phone = None
     session.commit()
     assert text_in(client, sms, "081277776543", "BANTUAN").get_json()["result"] == "unknown_number"
+
+
+def test_a_ketua_who_texts_makan_tidak_is_not_told_of_it_the_coordinators_are(app, client, session, sms):
+    from logistics.models import PersonRole
+
+    user = officer(session)  # the demo's petugas is the TPS's ketua
+    assert user.person.role == PersonRole.KPPS_KETUA
+    meal(session, user.tps_id)
+    assert text_in(client, sms, phone_of(user), "MAKAN TIDAK").get_json()["result"] == "stored"
+    event = session.scalars(select(OutboxEvent).where(OutboxEvent.kind == "delivery.not_coming")
+                            .order_by(OutboxEvent.id.desc())).first()
+    assert event.data["tps_id"] == user.tps_id and event.data["by_user"] == user.id
+    channel = next(c for c in channels_for(app) if c.name == "sms")
+    with app.app_context():
+        numbers = channel.recipients(session, event)
+    assert normalise_phone(phone_of(user)) not in numbers  # the reply told the ketua; no notice
+    assert officer(session, "koordinator").phone in numbers  # the city's coordinator is told
