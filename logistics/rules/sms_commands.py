@@ -139,6 +139,27 @@ def _count(rest: list[str]) -> int | None:
     return value if value <= MAX_COUNT else None
 
 
+# --- writing a command ----------------------------------------------------------------------------------
+
+_STEP_WORDS = {TpsStatus.OPEN: "BUKA", TpsStatus.VOTING_CLOSED: "TUTUP", TpsStatus.COUNTED: "HITUNG SELESAI",
+               TpsStatus.HANDED_OVER: "SERAH"}
+_PATIENT_WORD = {PatientKind.OFFICER: "PETUGAS", PatientKind.VOTER: "PEMILIH"}
+
+
+def compose(action: str, *, count: int | None = None, step: TpsStatus | None = None, meal: str | None = None,
+            triage: Triage | None = None, patient_kind: PatientKind = PatientKind.OTHER,
+            complaint: str | None = None) -> str:
+    """The command as the command card writes it (what `parse` reads back): the drill texts its reports."""
+    if action == "present":
+        return f"HADIR {count}"
+    if action == "step":
+        return _STEP_WORDS[TpsStatus(step)]
+    if action == "meal":
+        return "MAKAN TIDAK" if meal == "not_coming" else f"MAKAN {'KURANG' if meal == 'short' else 'TERIMA'} {count}"
+    who = _PATIENT_WORD.get(PatientKind(patient_kind))
+    return " ".join(w for w in ("SAKIT", Triage(triage).value.upper(), who, complaint) if w)
+
+
 # --- replies -------------------------------------------------------------------------------------------
 
 # GSM 03.38 basic alphabet (what one 160-character SMS can carry), without the escape table.

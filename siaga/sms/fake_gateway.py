@@ -171,6 +171,16 @@ def fake_for(app: Flask) -> FakeGateway:
     return found
 
 
+def text_app(app: Flask, phone: str, text: str, message_id: str | None = None) -> dict:
+    """An SMS from `phone` as the fake gateway's phone would pass it on: its signed webhook posted to `app` in
+    process (`flask sms-simulate`, the drill's SMS-reporting TPS). The webhook's answer; raises unless 200."""
+    body, headers = fake_for(app).received(phone, text, message_id=message_id)
+    answer = app.test_client().post("/sms/webhook", data=body, headers=headers)
+    if answer.status_code != 200:
+        raise RuntimeError(f"the webhook answered {answer.status_code}: {answer.get_data(as_text=True)[:200]}")
+    return answer.get_json()
+
+
 def in_process_session(app: Flask) -> requests.Session:
     http = requests.Session()
     http.mount(app.config["SMS_GATEWAY_URL"].rstrip("/") + "/", _WsgiAdapter(fake_for(app).wsgi))
