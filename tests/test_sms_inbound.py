@@ -367,6 +367,8 @@ def test_the_admin_sees_conversations_failures_and_unknown_senders(app, client, 
     page = client.get("/admin/sms").get_data(as_text=True)
     assert "HADIR 5" in page and "petugas" in page and UNKNOWN in page and "device offline" not in page
     assert "500" in page  # the failed reply and the gateway's answer
+    tps_id = user.tps_id
+    assert f"tps.officers_present (tps {tps_id})" in page  # what the SMS changed, from the audit trail
 
 
 def test_a_merah_without_response_reaches_the_kecamatan_coordinators_phone(app, session, sms):
