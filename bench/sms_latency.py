@@ -9,7 +9,7 @@ One run per database, on the harness of bench/event_latency.py (its load, server
 - the load (N clients, bench/load_faults.py) runs for T seconds; PROBERS post, each every PROBE_EVERY_S
   after its last answer, a signed `sms:received` webhook (`HADIR 7`) from the next number to /sms/webhook,
   as the gateway's phone would.
-For each probe: t0 = just before the webhook's POST; "stored" = its 200 (the command, its audit entry and
+Probes start once the worker has handed a first reply (its start-up jobs done: `warm_up`). For each probe: t0 = just before the webhook's POST; "stored" = its 200 (the command, its audit entry and
 its queued reply committed); "handed" = the moment the gateway took the reply (the worker's
 `send_sms_replies`, every 1 s). The worker is not killed here (bench/event_latency.py and
 tests/test_sms_worker_kill.py do that).
@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 from bench.event_latency import backlog, describe  # noqa: E402
 from bench.live_app import Server, Worker, drop_scratch_database, prepare_database, scratch_postgres_url  # noqa: E402
 from bench.load_faults import run_phase  # noqa: E402
+from logistics.rules.phones import normalise_phone  # noqa: E402
 from siaga.sms.fake_gateway import FakeGateway, serve  # noqa: E402
 
 NUMBERS = 60
@@ -109,6 +110,22 @@ class Prober:
             time.sleep(PROBE_EVERY_S)
 
 
+def warm_up(url: str, fake: FakeGateway, number: str, worker: Worker, timeout: float = 300) -> float:
+    """Until the worker hands a first reply to the gateway: a worker just started spends its first tens of
+    seconds on its start-up jobs (the map grid, the shared figures), which hold its threads and, on
+    SQLite, the write turn; a deployed worker has done that long before an SMS comes. Seconds waited."""
+    started = time.monotonic()
+    body, headers = fake.received(number, "BANTUAN", message_id="warm-up")
+    requests.post(url + "/sms/webhook", data=body, headers=headers, timeout=60).raise_for_status()
+    while not any(m["phoneNumbers"] == [normalise_phone(number)] for m in list(fake.sent)):
+        if not worker.alive() or time.monotonic() - started > timeout:
+            raise SystemExit("the worker handed no reply to the gateway; see its log")
+        time.sleep(0.2)
+    waited = time.monotonic() - started
+    print(f"  worker warm-up: the first reply handed after {waited:.1f} s")
+    return waited
+
+
 def handed(url: str, fake: FakeGateway) -> dict[str, float]:
     """Inbound message id -> when the gateway took its reply (the reply's gateway id is siaga-r<outbound id>)."""
     from sqlalchemy import create_engine, select
@@ -139,6 +156,7 @@ def run(kind: str, url: str, args, workdir: Path) -> bool:
     server.start(timeout=120)  # a shared machine starts it slowly
     worker = Worker(demo.database_url, str(workdir / f"worker-{kind}.log"), env).start()
     try:
+        warm_up(server.url, fake, numbers[-1], worker)
         end = time.monotonic() + args.duration
         probers = [Prober(server.url, fake, numbers[i::PROBERS], end) for i in range(PROBERS)]
         threads = [threading.Thread(target=p.loop, daemon=True) for p in probers]
