@@ -17,6 +17,7 @@ from logistics.rules.quorum import below_quorum
 from logistics.services.meal_plans import plan_meals
 from logistics.services.tps_status import advance_tps_status
 from logistics.timeutil import to_wib, utcnow, wib_day
+from tests.test_sms_inbound import sms  # noqa: F401  (the fake gateway, on for a test)
 
 WORLD = DrillWorld(
     tps=tuple(DrillTps(i, f"T{i:03d}") for i in range(1, 61)),
@@ -267,3 +268,30 @@ def test_a_database_down_for_good_ends_the_drill(session, today_plan, monkeypatc
         run_drill(session, day, seed=3, speed=1e9, kecamatan_ids=[kec_id], tps_limit=2, clock=lambda: now[0], sleep=sleep)
     monkeypatch.undo()
     session.rollback()
+
+
+def test_with_the_fake_gateway_a_few_tps_report_by_sms(app, session, today_plan, sms):  # noqa: F811
+    """SMS_GATEWAY=fake (the demo): the worker's drill has a few TPS's officers text their reports, as the
+    gateway's signed webhook; stored by the same services as their accounts, answered through the gateway."""
+    from logistics.drill.runner import DRILL_SMS_TPS, _sms_officers
+    from logistics.models import SmsInbound, User
+    from siaga.worker import JOBS, jobs, run_job  # noqa: F401  (registers the jobs)
+
+    day, kec_id = today_plan
+    job = {j.name: j for j in JOBS}
+    drill = start_drill(session, day, seed=3, speed=1e9, kecamatan_ids=[kec_id], tps_limit=6)
+    texting = _sms_officers(session)
+    assert 0 < len(texting) <= DRILL_SMS_TPS
+    assert run_job(app, job["play_drill"]) > 0
+    session.expire_all()
+    assert session.get(DrillClock, drill.id).finished_at is not None
+    texts = session.scalars(select(SmsInbound).where(SmsInbound.message_id.like(f"gladi-{drill.id}-%"))).all()
+    assert texts and {t.phone for t in texts} <= set(texting.values())
+    assert Counter(t.result for t in texts)["stored"] >= len(texts) // 2
+    accounts = {u.id: u for u in session.scalars(select(User).where(User.tps_id.in_(texting)))}
+    opened = session.scalars(select(AuditEntry).where(AuditEntry.action == "tps.open",
+                                                      AuditEntry.entity_id.in_(texting))).all()
+    assert opened and all(e.actor_label in {u.username for u in accounts.values()} for e in opened)
+    run_job(app, job["send_sms_replies"])
+    assert {m["phoneNumbers"][0] for m in sms.sent} & set(texting.values())  # the replies went out
+    wipe_drill(session)

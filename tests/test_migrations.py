@@ -62,3 +62,24 @@ def test_0007_repairs_rows_that_carry_two_end_states_before_adding_its_checks(mo
         assert row["status"] == "delivered" and row["quantity_received"] == 3 and row["delivered_at"] is not None
         assert row["failed_at"] is None and row["failure_reason"] is None
         db.engine.dispose()
+
+
+def test_0023_backfills_phones_in_one_form(monkeypatch, empty_database_url):
+    """Numbers stored before 0023, however written, are found by the SMS sender lookup's equality after it."""
+    monkeypatch.setenv("SIAGA_ENV", "testing")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="0022")
+        with db.engine.begin() as conn:
+            for code, phone in (("P1", "0812-3456 7890"), ("P2", "62 812 0000 1111"), ("P3", "nomor"), ("P4", None)):
+                conn.execute(text("INSERT INTO person (code, name, role, phone, active) "
+                                  "VALUES (:c, 'x', 'kpps_anggota', :p, true)"), {"c": code, "p": phone})
+            conn.execute(text("INSERT INTO app_user (username, full_name, password_hash, role, active, phone) "
+                              "VALUES ('k', 'k', 'x', 'coordinator', true, '0812 1111 2222')"))
+        upgrade()
+        with db.engine.connect() as conn:
+            found = dict(conn.execute(text("SELECT code, phone_e164 FROM person ORDER BY code")).all())
+            own = conn.scalar(text("SELECT phone FROM app_user WHERE username = 'k'"))
+        assert found == {"P1": "+6281234567890", "P2": "+6281200001111", "P3": None, "P4": None}
+        assert own == "+6281211112222"
+        db.engine.dispose()

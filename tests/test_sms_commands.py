@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from logistics.models.enums import PatientKind, TpsStatus, Triage
-from logistics.rules.sms_commands import Command, Problem, fit_sms, normalise_phone, parse
+from logistics.rules.phones import normalise_phone
+from logistics.rules.sms_commands import Command, Problem, fit_sms, parse
 
 
 @pytest.mark.parametrize("text", ["HADIR 6", "hadir 6", "  Hadir   6 ", "HADIR6", "hadri 6", "HADR 6", "Hadir: 6."])
@@ -79,3 +80,18 @@ def test_other_numbers():
 def test_fit_sms_is_gsm7_and_short():
     text = fit_sms("Tercatat — TPS 001: “buka” ✓ " + "x" * 300)
     assert len(text) == 160 and text.startswith('Tercatat - TPS 001: "buka"')
+
+
+def test_a_composed_command_reads_back_as_itself():
+    from logistics.models.enums import PatientKind, TpsStatus, Triage
+    from logistics.rules.sms_commands import compose
+
+    assert parse(compose("present", count=7)) == Command("present", count=7)
+    for step, action in ((TpsStatus.OPEN, "open"), (TpsStatus.VOTING_CLOSED, "close"),
+                         (TpsStatus.COUNTED, "counted"), (TpsStatus.HANDED_OVER, "handed_over")):
+        assert parse(compose("step", step=step)).action == action
+    assert parse(compose("meal", meal="received", count=9)) == Command("meal", count=9, meal="received")
+    assert parse(compose("meal", meal="short", count=6)) == Command("meal", count=6, meal="short")
+    assert parse(compose("meal", meal="not_coming")) == Command("meal", meal="not_coming")
+    assert parse(compose("incident", triage=Triage.MERAH, patient_kind=PatientKind.OFFICER, complaint="Pingsan")) == \
+        Command("incident", triage=Triage.MERAH, patient_kind=PatientKind.OFFICER, complaint="Pingsan")

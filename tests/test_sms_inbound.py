@@ -12,7 +12,7 @@ from logistics.models import (
     AuditEntry, DeliveryStatus, EventDelivery, HealthIncident, MedicStation, OutboxEvent, Person,
     SmsInbound, SmsOutbound, Tps, TpsStatus, User,
 )
-from logistics.rules.sms_commands import normalise_phone
+from logistics.rules.phones import normalise_phone
 from logistics.timeutil import utcnow
 from siaga.config import FAKE_SMS
 from siaga.sms.fake_gateway import fake_for
@@ -30,13 +30,13 @@ def sms(app, session):
     """SMS on (the fake gateway, in process) for this test only; the fake, with nothing sent yet."""
     saved = {name.upper(): app.config.get(name.upper()) for name in ("sms_gateway", *FAKE_SMS)}
     app.config.update({"SMS_GATEWAY": "fake", **{k.upper(): v for k, v in FAKE_SMS.items()}})
-    for key in ("siaga_sms_gateway", "siaga_fake_sms"):
+    for key in ("siaga_sms_gateway", "siaga_fake_sms", "siaga_channels"):
         app.extensions.pop(key, None)
     session.execute(update(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None)).values(dispatched_at=utcnow()))
     session.commit()
     yield fake_for(app)
     app.config.update(saved)
-    for key in ("siaga_sms_gateway", "siaga_fake_sms"):
+    for key in ("siaga_sms_gateway", "siaga_fake_sms", "siaga_channels"):
         app.extensions.pop(key, None)
 
 
@@ -247,37 +247,82 @@ def test_a_failed_send_is_retried_by_the_outbox(app, session, sms, actor_for):
     assert session.scalar(select(func.count()).select_from(Person)) > 0
 
 
-HOSTILE_TEXTS = ["", " ", "\x00", "a\x00b", "x" * 5000, "9" * 400, "HADIR 6; DROP TABLE tps; --", "' OR 1=1 --",
-                 "<script>alert(1)</script>", "BUKA TPS 99", "BUKA TPS 999999", "HADIR -1", "HADIR 1e9", "HADIR ٣",
-                 "SAKIT MERAH", "SAKIT 頭痛", "MAKAN", "MAKAN KURANG", "\ud800", "🙂🙂🙂", "HADIR 6 7 8", "TPS",
-                 "SERAH SEKARANG JUGA", "hitung belum", "B U K A", "MAKAN TERIMA 99999", "SAKIT UNGU PINGSAN",
-                 "\\N{RIGHT-TO-LEFT OVERRIDE}BUKA", "%s%s%n", "{tps}{0}"]
-HOSTILE_PHONES = ["", "abc", "+62" + "9" * 40, "\x00", "0"]
+def hostile_bodies(user: User, other_tps: list[Tps], signing_key: str) -> list[tuple[str, bytes, dict]]:
+    """200+ bodies as a hostile or broken gateway, or a confused or malicious sender, would post: long,
+    binary, Unicode, injection, another number's TPS, each from the officer's own number, an unknown one and
+    numbers that are none; then signed bodies that are not the gateway's format, and unsigned ones."""
+    import random
 
+    from siaga.sms.fake_gateway import FakeGateway
+    from siaga.sms.smsgate import signature
 
-def test_hostile_bodies_never_5xx_and_change_nothing(client, session, sms):
-    user = officer(session)
-    audits = session.scalar(select(func.count()).select_from(AuditEntry))
-    statuses = []
-    for i, text in enumerate(HOSTILE_TEXTS):
-        for phone in [phone_of(user), UNKNOWN, *HOSTILE_PHONES]:
-            body, headers = sms.received(phone, text, message_id=f"hostile-{i}-{phone[:8]!r}")
-            statuses.append(client.post("/sms/webhook", data=body, headers=headers).status_code)
+    rng = random.Random(21)
+    texts = [
+        # long
+        "x" * 5000, "9" * 400, "HADIR " + "9" * 300, "BUKA " * 120, "SAKIT " + "UNGU " * 100, "MAKAN TERIMA " + "1" * 50,
+        # binary
+        "\x00", "a\x00b", "\ud800", "\x1b[2J\x07", "".join(chr(rng.randrange(0, 32)) for _ in range(40)),
+        bytes(rng.randrange(256) for _ in range(64)).decode("latin-1"), "\ufeff\ufffe\uffff",
+        # Unicode
+        "HADIR ٣", "HADIR 六", "SAKIT 頭痛", "🙂🙂🙂", "\N{RIGHT-TO-LEFT OVERRIDE}AKUB", "ХАДИР 6", "B U K A",
+        "MAKAN TERIMA 九", "SAKIT UNGU PINGSAN", "\u200b\u200b",
+        # injection and format strings
+        "HADIR 6; DROP TABLE tps; --", "' OR 1=1 --", "<script>alert(1)</script>", "%s%s%n", "{tps}{0}", "${jndi:ldap://x}",
+        "HADIR 6 UNION SELECT password_hash FROM app_user", "../../etc/passwd", "{{7*7}}", "HADIR '6' OR '1'='1'",
+        # wrong or missing parts
+        "", " ", "HADIR -1", "HADIR 1e9", "HADIR 99999", "HADIR 6 7 8", "TPS", "MAKAN", "MAKAN KURANG", "SAKIT MERAH",
+        "SERAH SEKARANG JUGA", "hitung belum", "MAKAN TERIMA 99999",
+        # another TPS than the sender's
+        *(f"BUKA TPS {t.number}" for t in other_tps), *(f"HADIR 6 TPS {t.number}" for t in other_tps),
+        f"SERAH TPS {other_tps[0].code}", "BUKA TPS 999999", "BUKA TPS 0",
+    ]
+    senders = [user.person.phone, UNKNOWN, "", "abc", "+62" + "9" * 40, "\x00", "0"]
+    gateway = FakeGateway("siaga", "x", signing_key)
+    bodies = []
+    for i, text in enumerate(texts):
+        for j, phone in enumerate(senders):
+            bodies.append((f"text {i} from {j}", *gateway.received(phone, text, message_id=f"hostile-{i}-{j}")))
     for raw in (b"", b"not json", b"[]", b"null", b'{"event": 5}', b'{"event": "sms:received", "payload": "x"}',
                 b'{"event": "sms:received", "payload": {"messageId": null, "message": "BUKA"}}',
                 b'{"event": "sms:received", "payload": {"messageId": "m", "phoneNumber": ["a"], "message": {}}}',
-                b"\xff\xfe" * 100):
-        import time as clock
+                b"\xff\xfe" * 100, b"{" * 10000):
+        stamp = str(int(time.time()))
+        bodies.append(("signed, not the format", raw, {"X-Timestamp": stamp, "X-Signature": signature(signing_key, raw, stamp)}))
+        bodies.append(("unsigned", raw, {}))
+    return bodies
 
-        from siaga.sms.smsgate import signature
 
-        stamp = str(int(clock.time()))
-        statuses.append(client.post("/sms/webhook", data=raw, headers={
-            "X-Timestamp": stamp, "X-Signature": signature(sms.signing_key, raw, stamp)}).status_code)
-    assert len(statuses) > 200 and max(statuses) < 500 and set(statuses) <= {200, 400}
-    assert session.scalar(select(func.count()).select_from(AuditEntry)) == audits
-    for reply in session.scalars(select(SmsOutbound.text)):
-        assert len(reply) <= 160
+def test_200_hostile_bodies_never_5xx_store_nothing_and_each_gets_a_helpful_reply_or_a_refusal(client, session, sms):
+    from logistics.rules.sms_commands import GSM7
+
+    user = officer(session)
+    others = list(session.scalars(select(Tps).where(Tps.kelurahan_id == user.tps.kelurahan_id, Tps.id != user.tps_id)
+                                  .order_by(Tps.number).limit(3)))
+    before = [session.scalar(select(func.count()).select_from(m)) for m in (AuditEntry, OutboxEvent, HealthIncident)]
+    states = dict(session.execute(select(Tps.id, Tps.status)).all())
+    bodies = hostile_bodies(user, others, sms.signing_key)
+    assert len(bodies) >= 200
+    for what, body, headers in bodies:
+        answer = client.post("/sms/webhook", data=body, headers=headers)
+        assert answer.status_code < 500, what
+        if answer.status_code != 200:  # a refusal that says why
+            assert answer.status_code in (400, 401) and answer.get_json()["error"]["message"], what
+            continue
+        if not what.startswith("text"):  # signed, an event we do not act on: nothing read, nothing stored
+            assert answer.get_json().get("ignored") or answer.get_json().get("result") not in (None, "stored"), (
+                what, body[:120], answer.get_json())
+            continue
+        row = session.scalar(select(SmsInbound).where(SmsInbound.message_id == f"hostile-{what[5:].replace(' from ', '-')}"))
+        assert row is not None and row.result != "stored", what
+        if row.result == "unknown_number":
+            continue  # refused; the number told once a day (or not at all: one we cannot write to)
+        assert row.result in ("invalid", "refused", "ambiguous") and row.reply, (what, row.result)
+        assert len(row.reply) <= 160 and set(row.reply) <= GSM7, row.reply
+        assert any(word in row.reply for word in ("HADIR", "BUKA", "MAKAN", "SAKIT", "BANTUAN", "TPS")), row.reply
+    assert [session.scalar(select(func.count()).select_from(m)) for m in (AuditEntry, OutboxEvent, HealthIncident)] == before
+    assert dict(session.execute(select(Tps.id, Tps.status)).all()) == states
+    [told] = [r for r in session.scalars(select(SmsInbound).where(SmsInbound.phone == UNKNOWN)) if r.reply]
+    assert "belum terdaftar" in told.reply
 
 
 def test_meal_not_coming_reaches_the_ketua_and_the_coordinators_without_push(app, session, sms, actor_for):
@@ -322,6 +367,8 @@ def test_the_admin_sees_conversations_failures_and_unknown_senders(app, client, 
     page = client.get("/admin/sms").get_data(as_text=True)
     assert "HADIR 5" in page and "petugas" in page and UNKNOWN in page and "device offline" not in page
     assert "500" in page  # the failed reply and the gateway's answer
+    tps_id = user.tps_id
+    assert f"tps.officers_present (tps {tps_id})" in page  # what the SMS changed, from the audit trail
 
 
 def test_a_merah_without_response_reaches_the_kecamatan_coordinators_phone(app, session, sms):
@@ -350,34 +397,57 @@ def test_set_phone_is_audited_and_a_coordinator_can_then_text_bantuan(app, clien
     assert text_in(client, sms, "6281211112222", "BUKA").get_json()["result"] == "refused"  # not an officer
 
 
-def test_a_day_by_sms_shows_on_the_coordinators_tps_page(app, client, session, sms):
-    """Done when: the officer opens the TPS, confirms a meal and reports a merah by SMS; the station's phone
-    gets the notice; the coordinator's TPS page shows all of it."""
+def test_a_day_by_sms_reaches_the_station_and_shows_on_the_coordinators_map(app, client, session, sms):
+    """Done when: the officer opens the TPS, confirms a meal and reports a merah by SMS (the gateway's signed
+    webhook); the worker's own jobs hand the notice to the gateway's REST API for the receiving station's
+    phone and its duty medic, and the replies to the officer; the coordinator's map data and API show it."""
     from logistics.actor import Actor
+    from logistics.services.api_tokens import create_token
     from logistics.services.deliveries import advance_delivery
-    from logistics.models import Triage
-    from tests.field_client import log_in_as
+    from siaga.worker import JOBS, jobs, run_job  # noqa: F401  (registers the jobs)
+    from tests.test_auth import login
 
     user = officer(session)
+    number = normalise_phone(phone_of(user))
     session.execute(update(Tps).where(Tps.id == user.tps_id).values(status=TpsStatus.SETUP))
     delivery = meal(session, user.tps_id)
-    advance_delivery(session, Actor.system("test"), delivery.id, DeliveryStatus.ARRIVED)
+    advance_delivery(session, Actor.system("test"), delivery.id, DeliveryStatus.ARRIVED)  # the courier's "sampai"
+    session.execute(update(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None)).values(dispatched_at=utcnow()))
     session.commit()
-    coordinator = app.test_client()
-    log_in_as(coordinator, session, "koordinator")
-    opened, merah = str(TpsStatus.OPEN.label), str(Triage.MERAH.label)
-    before = coordinator.get(f"/tps/{user.tps_id}").get_data(as_text=True)
-    for text in ("BUKA", f"MAKAN TERIMA {delivery.quantity_planned}", "SAKIT MERAH PINGSAN"):
+
+    for text in ("buka", f"MAKAN TERIMA {delivery.quantity_planned}", "sakit merah pingsan"):
         assert text_in(client, sms, phone_of(user), text).get_json()["result"] == "stored", text
     incident = session.scalars(select(HealthIncident).order_by(HealthIncident.id.desc())).first()
     station_phone = normalise_phone(session.get(MedicStation, incident.medic_station_id).contact_phone)
-    with app.app_context():
-        deliver_pending(session, [c for c in channels_for(app) if c.name == "sms"])
-    assert any(m["phoneNumbers"] == [station_phone] for m in sms.sent)
-    page = coordinator.get(f"/tps/{user.tps_id}").get_data(as_text=True)
-    session.refresh(delivery)
-    assert delivery.status == DeliveryStatus.DELIVERED
-    assert page.count(opened) > before.count(opened) and page.count(merah) > before.count(merah)
+    duty_medic = officer(session, "medis")
+    assert duty_medic.medic_station_id == incident.medic_station_id
+    medic_phone = normalise_phone(duty_medic.person.phone)
+
+    job = {j.name: j for j in JOBS}
+    run_job(app, job["deliver_outbox"])
+    run_job(app, job["send_sms_replies"])
+    run_job(app, job["deliver_outbox"])  # a second pass sends nothing again
+    to = {phone: [m["text"] for m in sms.sent if m["phoneNumbers"] == [phone]]
+          for phone in (station_phone, medic_phone, number)}
+    for phone in (station_phone, medic_phone):
+        [notice] = to[phone]
+        assert "MERAH" in notice and user.tps.code in notice and "Pingsan" not in notice and len(notice) <= 160
+    assert len(to[number]) == 3 and "dibuka pukul" in to[number][0] and "diterima" in to[number][1]
+    assert "Pos kesehatan diberi tahu" in to[number][2]
+
+    coordinator = app.test_client()
+    login(coordinator, "koordinator")
+    city = "105.9,-2.4,106.4,-1.9"
+    points = coordinator.get(f"/map/data/tps.geojson?bbox={city}&zoom=14").get_json()["features"]
+    [point] = [p["properties"] for p in points if p["properties"].get("id") == user.tps_id]
+    assert point["status"] == TpsStatus.OPEN.value
+    incidents = coordinator.get(f"/map/data/incidents.geojson?bbox={city}").get_json()["features"]
+    [shown] = [f["properties"] for f in incidents if f["properties"]["id"] == incident.id]
+    assert shown["triage"] == "merah" and shown["complaint"] == "Pingsan"
+    _t, secret = create_token(session, Actor.system("test"), scopes=["read:deliveries"], username="koordinator")
+    api = coordinator.get(f"/api/v1/deliveries/{delivery.id}", headers={"Authorization": f"Bearer {secret}"})
+    assert api.get_json()["status"] == "delivered"
+    assert api.get_json()["quantity_received"] == delivery.quantity_planned
 
 
 def test_the_worker_job_sends_replies_only_where_sms_is_on(app, client, session, sms):
@@ -416,3 +486,33 @@ def test_a_worker_killed_between_sending_and_recording_does_not_send_twice(app, 
         session.commit()
         again = deliver_pending(session, channels)
     assert again.sent == sent and len(sms.sent) == sent  # taken over, and the gateway keeps the first
+
+
+def test_a_sender_is_found_however_either_side_wrote_the_number(client, session, sms):
+    """The person's phone as an import wrote it, the SMS's sender as the gateway did: one form, equality."""
+    user = officer(session)
+    user.person.phone = "0812-7777 6543"
+    session.commit()
+    assert user.person.phone_e164 == "+6281277776543"
+    for sender in ("+62 812 7777 6543", "6281277776543", "081277776543"):
+        assert text_in(client, sms, sender, "BANTUAN").get_json()["result"] == "help", sender
+    user.person.phone = None
+    session.commit()
+    assert text_in(client, sms, "081277776543", "BANTUAN").get_json()["result"] == "unknown_number"
+
+
+def test_a_ketua_who_texts_makan_tidak_is_not_told_of_it_the_coordinators_are(app, client, session, sms):
+    from logistics.models import PersonRole
+
+    user = officer(session)  # the demo's petugas is the TPS's ketua
+    assert user.person.role == PersonRole.KPPS_KETUA
+    meal(session, user.tps_id)
+    assert text_in(client, sms, phone_of(user), "MAKAN TIDAK").get_json()["result"] == "stored"
+    event = session.scalars(select(OutboxEvent).where(OutboxEvent.kind == "delivery.not_coming")
+                            .order_by(OutboxEvent.id.desc())).first()
+    assert event.data["tps_id"] == user.tps_id and event.data["by_user"] == user.id
+    channel = next(c for c in channels_for(app) if c.name == "sms")
+    with app.app_context():
+        numbers = channel.recipients(session, event)
+    assert normalise_phone(phone_of(user)) not in numbers  # the reply told the ketua; no notice
+    assert officer(session, "koordinator").phone in numbers  # the city's coordinator is told

@@ -88,10 +88,10 @@ def prepare(url: str, service: push.PushService) -> tuple[list[int], list[push.D
     return events, devices
 
 
-def start_worker(url: str, vapid_key: str, log: Path) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": url, "SIAGA_ENV": "testing", "VAPID_PRIVATE_KEY": vapid_key,
-           "VAPID_SUBJECT": "mailto:ops@siaga-tps.invalid", "OUTBOX_CLAIM_TIMEOUT_S": "2",
-           "MAP_GRID_REFRESH": "off"}
+def start_worker(url: str, log: Path, **settings: str) -> subprocess.Popen:
+    """`flask worker` on `url` with a short claim timeout and the channel's `settings` (environment)."""
+    env = {**os.environ, "DATABASE_URL": url, "SIAGA_ENV": "testing", "OUTBOX_CLAIM_TIMEOUT_S": "2",
+           "MAP_GRID_REFRESH": "off", **settings}
     env.pop("TEST_DATABASE_URL", None)
     with open(log, "ab") as out:
         return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], cwd=ROOT, env=env,
@@ -117,7 +117,8 @@ def test_worker_killed_twice_delivers_every_event_to_every_device_at_most_one_re
     assert len(events) == EVENTS
     key = Vapid()
     key.generate_keys()
-    vapid_key = b64urlencode(key.private_key.private_numbers().private_value.to_bytes(32, "big"))
+    vapid = {"VAPID_PRIVATE_KEY": b64urlencode(key.private_key.private_numbers().private_value.to_bytes(32, "big")),
+             "VAPID_SUBJECT": "mailto:ops@siaga-tps.invalid"}
     log = tmp_path / "worker.log"
     engine = create_engine(worker_database)
 
@@ -125,7 +126,7 @@ def test_worker_killed_twice_delivers_every_event_to_every_device_at_most_one_re
         with engine.connect() as conn:
             return conn.scalar(select(func.count()).select_from(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None)))
 
-    worker = start_worker(worker_database, vapid_key, log)
+    worker = start_worker(worker_database, log, **vapid)
     try:
         for kill in range(1, KILLS + 1):
             # Kill it while it sends: after a part of the pushes, before the last.
@@ -134,7 +135,7 @@ def test_worker_killed_twice_delivers_every_event_to_every_device_at_most_one_re
             worker.send_signal(signal.SIGKILL)
             worker.wait()
             assert len(push_service.all()) < total, "the kill came too late to land mid-delivery"
-            worker = start_worker(worker_database, vapid_key, log)
+            worker = start_worker(worker_database, log, **vapid)
         wait_for(lambda: pending() == 0, "every event dispatched", worker, log)
     finally:
         worker.terminate()

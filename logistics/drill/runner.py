@@ -9,6 +9,11 @@ and deletes drill incidents. The audit trail is append-only (a database trigger)
 entries stay, recognisable by their actor label (`gladi:...`), and the wipe adds one `drill.wiped`
 entry with what it reset.
 
+With a `texter` (the worker gives one where SMS_GATEWAY=fake, siaga/sms/fake_gateway.py `text_app`), the
+officers of a few drill TPS (DRILL_SMS_TPS: those with an officer account whose person has a phone) report
+by SMS instead: each of their events is written as the command card's SMS (logistics/rules/sms_commands.py
+`compose`) and posted as the gateway's signed webhook, so the demo shows SMS in and out.
+
 A drill never runs on a day with real records: TPS past setup, deliveries of the day past planned or
 incidents of the day that are not drill records make `start` refuse (`DrillRefused`).
 """
@@ -27,9 +32,10 @@ from logistics.actor import Actor
 from logistics.drill.schedule import DrillEvent, DrillMeal, DrillTps, DrillWorld, drill_schedule
 from logistics.errors import DomainError
 from logistics.models import (
-    Delivery, DeliveryKind, DeliveryStatus, DrillClock, HealthFacility, HealthIncident, Kelurahan, Role, Tps,
-    TpsStatus,
+    Delivery, DeliveryKind, DeliveryStatus, DrillClock, HealthFacility, HealthIncident, Kelurahan, Person,
+    Role, Tps, TpsStatus, User,
 )
+from logistics.rules.sms_commands import compose
 from logistics.services import drills
 from logistics.services.unit_of_work import UnitOfWork
 from logistics.services.deliveries import advance_delivery
@@ -38,6 +44,9 @@ from logistics.services.tps_status import advance_tps_status, report_officers_pr
 from logistics.timeutil import utcnow, wib_day
 
 DATABASE_PATIENCE = timedelta(minutes=2)  # a database down longer than this ends the drill
+DRILL_SMS_TPS = 3  # TPS whose officers report by SMS in a drill with a texter
+# texter(phone, text, message_id): the SMS as the gateway would post it (committed by its own request).
+Texter = Callable[[str, str, str], None]
 LABEL = "gladi"  # every drill actor's label starts with it (the audit trail's drill mark)
 
 
@@ -219,8 +228,10 @@ class DrillPlay:
     would reload it, opening a transaction that stays open while the player waits (on SQLite: holding
     the write turn)."""
 
-    def __init__(self, session: Session, drill: DrillClock):
+    def __init__(self, session: Session, drill: DrillClock, texter: Texter | None = None):
         self.session, self.id, self.played, self.stop_at = session, drill.id, drill.played, drill.stop_at
+        self.texter = texter
+        self.by_sms = _sms_officers(session) if texter is not None else {}
         self.pace = DrillClock(day=drill.day, started_at=drill.started_at, speed=drill.speed)
         self.events = drill_schedule(drill_world(session, drill.day), drill.seed)
         self.report = DrillReport(events=len(self.events))
@@ -259,6 +270,9 @@ class DrillPlay:
         """One event, one commit; an event a rule refuses (a trainee posted that step first) is skipped and
         logged. A database that is restarting or busy does not end the drill (the demo's day would die with
         it): the event is played again once it answers."""
+        sms = self._as_sms(event)
+        if sms is not None:
+            return self._text(event, *sms, log)
         give_up = clock() + DATABASE_PATIENCE
         pause = 0.5
         before = self.played
@@ -291,6 +305,58 @@ class DrillPlay:
                 pause = min(pause * 2, 5.0)
 
 
+    def _as_sms(self, event: DrillEvent) -> tuple[str, str] | None:
+        """(phone, text) when this event is one of an SMS-reporting TPS's officers'."""
+        if not self.by_sms or event.kind not in ("officers", "tps_step", "receive", "fail", "incident"):
+            return None
+        p = event.params
+        if event.kind in ("receive", "fail"):
+            tps_id = self.session.scalar(select(Delivery.tps_id).where(Delivery.id == event.target))
+        else:
+            tps_id = p["tps_id"] if event.kind == "incident" else event.target
+        if tps_id not in self.by_sms:
+            return None
+        text = {"officers": lambda: compose("present", count=p.get("count")),
+                "tps_step": lambda: compose("step", step=p.get("status")),
+                "receive": lambda: compose("meal", meal="received", count=p.get("quantity")),
+                "fail": lambda: compose("meal", meal="not_coming"),
+                "incident": lambda: compose("incident", triage=p["triage"], patient_kind=p["patient_kind"],
+                                            complaint=p["complaint"])}[event.kind]()
+        return self.by_sms[tps_id], text
+
+    def _text(self, event: DrillEvent, phone: str, text: str, log) -> bool:
+        """Post the SMS (its own request and commit; the message id makes a replay after a restart a
+        duplicate), then count the event played."""
+        self.session.rollback()  # no transaction of ours open while the webhook's request writes (SQLite)
+        try:
+            self.texter(phone, text, f"gladi-{self.id}-{self.played}")
+            self.report.applied += 1
+            log(f"SMS {phone}: {text}")
+        except Exception as exc:  # noqa: BLE001 - the day goes on; the operator sees it in /admin/sms
+            self.report.skipped.append(f"{event.kind} {event.target} by SMS: {exc}")
+            log(f"SMS tidak terkirim / not sent {event.kind} {event.target}: {exc}")
+        self._advance()
+        self.session.commit()
+        return True
+
+
+def _sms_officers(session: Session) -> dict[int, str]:
+    """Up to DRILL_SMS_TPS drill TPS whose one officer account has a phone of its own: TPS id -> phone."""
+    rows = session.execute(select(User.tps_id, Person.phone_e164).join(Person, User.person_id == Person.id)
+                           .join(Tps, Tps.id == User.tps_id).where(
+        User.role == Role.FIELD_OFFICER, User.active.is_(True), Person.phone_e164.is_not(None), Tps.drill.is_(True))
+        .order_by(Tps.code, User.id)).all()
+    accounts_per_phone: dict[str, int] = {}
+    for _tps, phone in rows:
+        accounts_per_phone[phone] = accounts_per_phone.get(phone, 0) + 1
+    chosen: dict[int, str] = {}
+    for tps_id, phone in rows:
+        if accounts_per_phone[phone] == 1 and len(chosen) < DRILL_SMS_TPS:
+            chosen.setdefault(tps_id, phone)
+    session.rollback()
+    return chosen
+
+
 def run_drill(session: Session, day: date, *, seed: int = 1, speed: float = 30.0, minutes: float | None = None,
               kecamatan_ids: Iterable[int] | None = None, tps_limit: int | None = None,
               clock: Callable[[], datetime] = utcnow, sleep: Callable[[float], None] = _time.sleep,
@@ -309,7 +375,7 @@ def run_drill(session: Session, day: date, *, seed: int = 1, speed: float = 30.0
 
 
 def play_drills(session: Session, now: datetime, plays: dict[tuple, DrillPlay],
-                log: Callable[[str], None] = lambda message: None) -> int:
+                log: Callable[[str], None] = lambda message: None, texter: Texter | None = None) -> int:
     """The worker's tick: play what is due of the drill not yet finished (if any), and mark it finished
     after its last event. `plays` keeps the player between ticks (its schedule is made once). Returns the
     events played."""
@@ -324,7 +390,7 @@ def play_drills(session: Session, now: datetime, plays: dict[tuple, DrillPlay],
         return 0
     play = plays.get(key)
     if play is None:
-        play = plays[key] = DrillPlay(session, drill)
+        play = plays[key] = DrillPlay(session, drill, texter)
     session.rollback()
     done = play.play_due(now, log=log)
     if play.next_due() is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from logistics.models.base import Base, TimestampMixin, UTCDateTime, str_enum
 from logistics.models.enums import Role
@@ -12,6 +12,7 @@ from logistics.models.health import MedicStation
 from logistics.models.people import Person
 from logistics.models.tps import Tps
 from logistics.models.wilayah import Kecamatan
+from logistics.rules.phones import normalise_phone
 
 
 class User(TimestampMixin, Base):
@@ -41,10 +42,17 @@ class User(TimestampMixin, Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     agency: Mapped[str | None] = mapped_column(String(60))
     # For SMS (siaga/sms/): an account without a person record (a coordinator) is reached and recognised by
-    # this number; field staff by their person's. Personal data, like Person.phone.
-    phone: Mapped[str | None] = mapped_column(String(32))
+    # this number; field staff by their person's. Personal data, like Person.phone. Stored in one form
+    # (+62…, logistics/rules/phones.py) and indexed: an SMS's sender is found by equality.
+    phone: Mapped[str | None] = mapped_column(String(32), index=True)
 
     kecamatan: Mapped[Kecamatan | None] = relationship()
     tps: Mapped[Tps | None] = relationship()
     medic_station: Mapped[MedicStation | None] = relationship()
     person: Mapped[Person | None] = relationship()
+
+    @validates("phone")
+    def _phone_in_one_form(self, _key: str, value: str | None) -> str | None:
+        """Any way of writing the number is kept in the one form (a number that is none is kept as given,
+        matching nothing; logistics/services/sms_phones.py refuses it first)."""
+        return normalise_phone(value) or value or None

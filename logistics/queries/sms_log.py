@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from logistics.models import SmsInbound, SmsOutbound, User
+from logistics.models import AuditEntry, SmsInbound, SmsOutbound, User
 
 LATEST = 100
 
@@ -18,6 +18,7 @@ class SmsLog:
     failures: list[SmsOutbound]
     unknown: list  # (phone, count, last received_at)
     counts: dict[str, int]
+    audit: dict  # SmsInbound.message_id -> the audit entries its change wrote (action, entity_type, entity_id)
 
 
 def sms_log(session: Session, *, limit: int = LATEST) -> SmsLog:
@@ -30,7 +31,23 @@ def sms_log(session: Session, *, limit: int = LATEST) -> SmsLog:
                               .where(SmsInbound.result == "unknown_number").group_by(SmsInbound.phone)
                               .order_by(func.max(SmsInbound.received_at).desc()).limit(limit)).all()
     counts = dict(session.execute(select(SmsInbound.result, func.count()).group_by(SmsInbound.result)).all())
-    return SmsLog(list(inbound), list(failures), [tuple(r) for r in unknown], counts)
+    return SmsLog(list(inbound), list(failures), [tuple(r) for r in unknown], counts, _audit(session, inbound))
+
+
+def _audit(session: Session, inbound: list) -> dict:
+    """The audit entries of the stored SMS shown: their accounts' entries since the oldest, kept where they
+    name the SMS (the unit of work's `via`, logistics/services/unit_of_work.py)."""
+    stored = [m for m, _user in inbound if m.result == "stored" and m.user_id is not None]
+    if not stored:
+        return {}
+    found: dict[str, list] = {}
+    for action, entity_type, entity_id, after in session.execute(
+            select(AuditEntry.action, AuditEntry.entity_type, AuditEntry.entity_id, AuditEntry.after).where(
+                AuditEntry.actor_id.in_({m.user_id for m in stored}),
+                AuditEntry.at >= min(m.received_at for m in stored)).order_by(AuditEntry.id)):
+        if isinstance(after, dict) and after.get("sms"):
+            found.setdefault(after["sms"], []).append((action, entity_type, entity_id))
+    return found
 
 
 def when(moment: datetime | None) -> str:

@@ -12,7 +12,7 @@ punctuation and small typos (`hadir  6`, `Buka.`, `HTUNG SELESAI`, `makan trima 
     BANTUAN               the list of commands
 Any of them may carry `TPS 3` (the TPS's number in its kelurahan) where one phone serves several TPS.
 
-Also here: Indonesian phone numbers to one form (+62...), and a reply made to fit one GSM-7 SMS.
+Also here: a reply made to fit one GSM-7 SMS (phone numbers: logistics/rules/phones.py).
 """
 from __future__ import annotations
 
@@ -139,31 +139,25 @@ def _count(rest: list[str]) -> int | None:
     return value if value <= MAX_COUNT else None
 
 
-# --- phone numbers -------------------------------------------------------------------------------------
+# --- writing a command ----------------------------------------------------------------------------------
 
-def normalise_phone(raw: str | None) -> str | None:
-    """An Indonesian mobile number as +62…: `0812-3456-7890`, `62812…`, `+62 812…` and `812…` are the same
-    phone. Other countries' numbers (with their +) are kept as digits with the +; anything else is None."""
-    if not raw:
-        return None
-    plus = raw.strip().startswith("+")
-    digits = re.sub(r"\D", "", raw)
-    if not 6 <= len(digits) <= 15:
-        return None
-    if plus:
-        return "+" + digits
-    if digits.startswith("62"):
-        return "+" + digits
-    if digits.startswith("0"):
-        return "+62" + digits[1:]
-    if digits.startswith("8"):
-        return "+62" + digits
-    return None
+_STEP_WORDS = {TpsStatus.OPEN: "BUKA", TpsStatus.VOTING_CLOSED: "TUTUP", TpsStatus.COUNTED: "HITUNG SELESAI",
+               TpsStatus.HANDED_OVER: "SERAH"}
+_PATIENT_WORD = {PatientKind.OFFICER: "PETUGAS", PatientKind.VOTER: "PEMILIH"}
 
 
-def phone_tail(number: str, n: int = 4) -> str:
-    """The last digits of a number: what a stored phone, however written, ends with (a cheap first filter)."""
-    return re.sub(r"\D", "", number)[-n:]
+def compose(action: str, *, count: int | None = None, step: TpsStatus | None = None, meal: str | None = None,
+            triage: Triage | None = None, patient_kind: PatientKind = PatientKind.OTHER,
+            complaint: str | None = None) -> str:
+    """The command as the command card writes it (what `parse` reads back): the drill texts its reports."""
+    if action == "present":
+        return f"HADIR {count}"
+    if action == "step":
+        return _STEP_WORDS[TpsStatus(step)]
+    if action == "meal":
+        return "MAKAN TIDAK" if meal == "not_coming" else f"MAKAN {'KURANG' if meal == 'short' else 'TERIMA'} {count}"
+    who = _PATIENT_WORD.get(PatientKind(patient_kind))
+    return " ".join(w for w in ("SAKIT", Triage(triage).value.upper(), who, complaint) if w)
 
 
 # --- replies -------------------------------------------------------------------------------------------

@@ -141,7 +141,7 @@ def audit(session: Session, actor: Actor, action: str, record, before: dict | No
         "at": utcnow(), "tapped_at": tapped.claimed if tapped else None, "tapped_note": tapped.note if tapped else None,
         "actor_id": actor.user_id, "actor_label": actor.label, "action": action,
         "entity_type": record.__tablename__, "entity_id": record.id, "before": before,
-        "after": None if removed else {**snapshot(record), **(extra or {})},
+        "after": None if removed else {**snapshot(record), **(extra or {}), **(unit_of_work.via(session) or {})},
     })
     # Counted as a post (siaga.observability's posts per minute) only if the transaction commits.
     session.info.setdefault("audited_actions", []).append(action)

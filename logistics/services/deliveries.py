@@ -51,7 +51,7 @@ def advance_delivery(
     delivery.status = to_status
     _refresh_route(session, delivery)
     audit(session, actor, f"delivery.{to_status.value}", delivery, before)
-    raise_event(session, delivery_event(_STEP_EVENT[to_status](delivery), delivery))
+    raise_event(session, delivery_event(_STEP_EVENT[to_status](delivery), delivery, actor))
     commit(session)
     return delivery
 
@@ -70,13 +70,15 @@ _STEP_EVENT = {
 }
 
 
-def delivery_event(kind: EventKind, delivery: Delivery) -> Event:
-    """The event of a change to a delivery: ids and codes only."""
+def delivery_event(kind: EventKind, delivery: Delivery, actor: Actor | None = None) -> Event:
+    """The event of a change to a delivery: ids and codes only; who made it (`by_user`, `by_person`), so
+    nobody is sent a notice of their own step (siaga/worker/sms.py: a ketua's own "not coming")."""
     tps = delivery.tps
     return Event(kind, "delivery", delivery.id, tps.kelurahan.kecamatan_id, {
         "tps_id": tps.id, "courier_id": delivery.courier_id, "status": delivery.status.value,
         "kind": delivery.kind.value, "meal_round": delivery.meal_round.value if delivery.meal_round else None,
-        "item": delivery.item, "drill": delivery.drill})
+        "item": delivery.item, "drill": delivery.drill,
+        "by_user": actor.user_id if actor else None, "by_person": actor.person_id if actor else None})
 
 
 def _refresh_route(session: Session, delivery: Delivery) -> None:

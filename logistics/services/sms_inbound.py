@@ -1,12 +1,12 @@
 """An SMS command from a field phone: who sent it, what it asks, the same service a form calls, and the reply.
 
-The sender is the account whose person (`User.person` → `Person.phone`), or whose own `User.phone`, has the
-sender's number, in any way it is written (logistics/rules/sms_commands.py `normalise_phone`); several accounts on one number
+The sender is the account whose person (`User.person` → `Person.phone_e164`), or whose own `User.phone`, has the
+sender's number, in any way either is written (logistics/rules/phones.py `normalise_phone`); several accounts on one number
 (one officer for several TPS) choose with `TPS <number>`. The change is made by the same service function,
 as that account (`Actor.from_user`): the same permission, audit entry and event as the form. The SMS is
 stored once (`SmsInbound.message_id` unique: the caller commits it with the change, so a second delivery
 of the same SMS finds it, or loses the race on the unique key with its change rolled back) and answered
-once: the reply is queued as an `SmsOutbound` row the worker hands to the gateway (siaga/sms/outbound.py).
+once: the reply is queued as an `SmsOutbound` row the worker hands to the gateway (siaga/worker/sms.py).
 
 An unknown number changes nothing and gets one polite reply a day; replies to one number are limited to
 REPLY_LIMIT per REPLY_WINDOW (the change is still made; the reply is kept for the operator).
@@ -23,7 +23,8 @@ from logistics.actor import Actor
 from logistics.errors import DomainError
 from logistics.models import Delivery, DeliveryKind, DeliveryStatus, Person, Role, SmsInbound, SmsOutbound, Tps, User
 from logistics.models.sms import PHONE_MAX, TEXT_MAX
-from logistics.rules.sms_commands import Command, Problem, fit_sms, normalise_phone, parse, phone_tail
+from logistics.rules.phones import normalise_phone
+from logistics.rules.sms_commands import Command, Problem, fit_sms, parse
 from logistics.services import deliveries, incidents, tps_status
 from logistics.texts import lazy_gettext
 from logistics.timeutil import utcnow
@@ -117,18 +118,11 @@ def handle_inbound(session: Session, message_id: str, phone: str, text: str, *,
 
 
 def accounts_for(session: Session, number: str) -> list[User]:
-    """The active accounts whose person has this phone number (however it is written there)."""
-    tail = phone_tail(number)
-    if len(tail) < 4:
-        return []
-    people = session.execute(select(Person.id, Person.phone).where(Person.phone.like(f"%{tail}"))).all()
-    person_ids = [pid for pid, stored in people if normalise_phone(stored) == number]
-    own = session.execute(select(User.id, User.phone).where(User.phone.like(f"%{tail}"))).all()
-    user_ids = [uid for uid, stored in own if normalise_phone(stored) == number]
-    if not person_ids and not user_ids:
-        return []
+    """The active accounts whose person, or whose own account, has this number (`number` in the one form
+    of logistics/rules/phones.py; both columns are stored in it and indexed: equality, no scan)."""
     return list(session.scalars(select(User).where(
-        or_(User.person_id.in_(person_ids), User.id.in_(user_ids)), User.active.is_(True)).order_by(User.id)))
+        or_(User.person_id.in_(select(Person.id).where(Person.phone_e164 == number)), User.phone == number),
+        User.active.is_(True)).order_by(User.id)))
 
 
 def _choose(users: list[User], command: Command) -> tuple[User | None, tuple[str, str] | None]:

@@ -8,7 +8,7 @@ from logistics.actor import Actor
 from logistics.errors import ValidationFailed, not_found
 from logistics.models import User
 from logistics.permissions import Permission, Target, may, require
-from logistics.rules.sms_commands import normalise_phone
+from logistics.rules.phones import normalise_phone
 from logistics.services.common import audit, commit, snapshot
 from logistics.texts import lazy_gettext
 

@@ -21,8 +21,11 @@ KEY = "unit_of_work"  # session.info: the unit of work the session's services ar
 
 
 class UnitOfWork:
-    def __init__(self, session: Session, tapped: Tapped | None = None):
+    def __init__(self, session: Session, tapped: Tapped | None = None, via: dict | None = None):
         self.session = session
+        # How the submission came, when not a page or the API (an SMS: {"sms": its gateway message id}):
+        # kept in its audit entries, so the operator's SMS log shows what each SMS changed (/admin/sms).
+        self.via = via
         self.committed = False
         self._outer = None
         # When the submission was tapped on the phone (logistics/rules/tapped.py): its steps' time, and
@@ -65,3 +68,9 @@ def tapped(session: Session) -> Tapped | None:
     """The moment the session's submission was tapped, if it said (None outside a unit of work)."""
     uow = active(session)
     return uow.tapped if uow is not None else None
+
+
+def via(session: Session) -> dict | None:
+    """How the session's submission came (an SMS's id), if it said (None outside a unit of work)."""
+    uow = active(session)
+    return uow.via if uow is not None else None

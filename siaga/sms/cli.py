@@ -21,15 +21,14 @@ def register(app: Flask) -> None:
         """Send TEXT from PHONE to Siaga through the fake SMS gateway (SMS_GATEWAY=fake)."""
         from logistics.models import SmsInbound
         from siaga.extensions import db
-        from siaga.sms.fake_gateway import fake_for
+        from siaga.sms.fake_gateway import text_app
 
         if app.config.get("SMS_GATEWAY") != "fake":
             raise click.ClickException("sms-simulate needs SMS_GATEWAY=fake (the local fake gateway).")
-        body, headers = fake_for(app).received(phone, text)
-        answer = app.test_client().post("/sms/webhook", data=body, headers=headers)
-        if answer.status_code != 200:
-            raise click.ClickException(f"the webhook answered {answer.status_code}: {answer.get_data(as_text=True)}")
-        result = answer.get_json()
+        try:
+            result = text_app(app, phone, text)
+        except RuntimeError as exc:
+            raise click.ClickException(str(exc)) from None
         stored = db.session.scalar(select(SmsInbound).order_by(SmsInbound.id.desc()))
         click.echo(f"{result.get('result', 'duplicate')}: {stored.reply if stored else ''}")
 

@@ -6,7 +6,9 @@ demo (SMS_GATEWAY=fake) send through it and it posts webhooks signed as the real
 - `webhook(event, payload)`: the signed body and headers the real gateway would post for an
   `sms:received`, `sms:sent`, `sms:delivered` or `sms:failed`.
 In-process (`in_process_session`) the adapter's `requests` calls reach it without a socket; the demo's
-`flask sms-simulate` posts its webhooks to the app the same way.
+`flask sms-simulate` posts its webhooks to the app the same way. `serve` puts it on a real port, for a
+worker in another process (SMS_GATEWAY=smsgate, SMS_GATEWAY_URL=its address): the worker-kill test and
+bench/sms_latency.py count what reached it.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import io
 import json
 import logging
 import secrets
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -39,6 +42,8 @@ class FakeGateway:
     signing_key: str
     sent: list[dict] = field(default_factory=list)
     fail_next: int = 0  # answer the next n sends with a 500 (a phone offline)
+    delay_s: float = 0.0  # how long the phone takes to take a message (the worker-kill test's pace)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)  # served by several threads
 
     def wsgi(self, environ, start_response):
         request = Request(environ)
@@ -50,6 +55,12 @@ class FakeGateway:
             return _json({"message": "not found"}, 404)
         if not self._authorised(request.headers.get("Authorization", "")):
             return _json({"message": "Unauthorized"}, 401)
+        if self.delay_s:
+            time.sleep(self.delay_s)
+        with self.lock:
+            return self._take(request)
+
+    def _take(self, request: Request) -> Response:
         if self.fail_next > 0:
             self.fail_next -= 1
             return _json({"message": "device offline"}, 500)
@@ -64,7 +75,7 @@ class FakeGateway:
         message_id = str(body.get("id") or secrets.token_urlsafe(15))
         if any(m["id"] == message_id for m in self.sent):
             return _json({"message": "message with this id already exists"}, 409)
-        self.sent.append({"id": message_id, "text": text, "phoneNumbers": numbers})
+        self.sent.append({"id": message_id, "text": text, "phoneNumbers": numbers, "at": time.time()})
         log.info("fake SMS gateway sends to %s: %s", ", ".join(map(str, numbers)), text)
         return _json({"id": message_id, "deviceId": DEVICE_ID, "state": "Pending", "isHashed": False,
                       "isEncrypted": False, "recipients": [{"phoneNumber": n, "state": "Pending"} for n in numbers]},
@@ -132,6 +143,20 @@ class _WsgiAdapter(BaseAdapter):
         pass
 
 
+def serve(gateway: FakeGateway, host: str = "127.0.0.1", port: int = 0):
+    """Serve `gateway` over HTTP on a thread; the server (`.url` its address; `.shutdown()` to stop)."""
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class Quiet(WSGIRequestHandler):
+        def log_request(self, *args, **kwargs):  # the fake's own log says what was sent
+            pass
+
+    server = make_server(host, port, gateway.wsgi, threaded=True, request_handler=Quiet)
+    server.url = f"http://{host}:{server.server_port}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
 def fake_for(app: Flask) -> FakeGateway:
     """The app's one fake gateway (its login and key from the SMS_* settings)."""
     found = app.extensions.get("siaga_fake_sms")
@@ -144,6 +169,16 @@ def fake_for(app: Flask) -> FakeGateway:
         found = app.extensions["siaga_fake_sms"] = FakeGateway(
             app.config["SMS_USERNAME"], app.config["SMS_PASSWORD"], app.config["SMS_SIGNING_KEY"])
     return found
+
+
+def text_app(app: Flask, phone: str, text: str, message_id: str | None = None) -> dict:
+    """An SMS from `phone` as the fake gateway's phone would pass it on: its signed webhook posted to `app` in
+    process (`flask sms-simulate`, the drill's SMS-reporting TPS). The webhook's answer; raises unless 200."""
+    body, headers = fake_for(app).received(phone, text, message_id=message_id)
+    answer = app.test_client().post("/sms/webhook", data=body, headers=headers)
+    if answer.status_code != 200:
+        raise RuntimeError(f"the webhook answered {answer.status_code}: {answer.get_data(as_text=True)[:200]}")
+    return answer.get_json()
 
 
 def in_process_session(app: Flask) -> requests.Session:

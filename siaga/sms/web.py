@@ -50,9 +50,9 @@ def webhook():
 def _inbound(message: Inbound):
     session = db.session
     try:
-        with UnitOfWork(session) as uow:
-            outcome = handle_inbound(session, _clean(message.message_id, 64), _clean(message.phone, 64),
-                                     _clean(message.text, 2000))
+        message_id = _clean(message.message_id, 64)
+        with UnitOfWork(session, via={"sms": message_id}) as uow:  # its audit entries name the SMS
+            outcome = handle_inbound(session, message_id, _clean(message.phone, 64), _clean(message.text, 2000))
             uow.commit()
     except IntegrityError:  # the same SMS handled by a concurrent delivery: its change was rolled back
         return jsonify({"ok": True, "duplicate": True})

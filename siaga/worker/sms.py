@@ -5,6 +5,8 @@ Notices go out by SMS only for the critical events, and only to people who would
   (`MedicStation.contact_phone`) and its medics;
 - a merah without response (the worker's alert): the kecamatan's and the city's coordinators;
 - a delivery not coming: the TPS's ketua (the KPPS_KETUA person of the TPS) and the coordinators.
+Whoever made the change (the event's `by_user`, `by_person`) is never sent a notice of it: a ketua who
+texted MAKAN TIDAK, a coordinator who marked it on the dashboard.
 A person is sent an SMS when they have a phone number (their person record's, or their account's own
 `User.phone`: coordinators) and no push subscription of their current login
 (siaga/worker/webpush.py would reach them); a station's phone is always sent to. The recipient is the
@@ -35,7 +37,8 @@ from logistics.models import (
 )
 from logistics.models.enums import Triage
 from logistics.queries.audience import audience
-from logistics.rules.sms_commands import fit_sms, normalise_phone
+from logistics.rules.phones import normalise_phone
+from logistics.rules.sms_commands import fit_sms
 from logistics.texts import lazy_gettext
 from logistics.timeutil import utcnow
 from siaga.sms.gateway import SmsGateway, gateway_for
@@ -113,10 +116,10 @@ class SmsChannel:
             numbers += _unpushed_phones(session, person_ids=list(session.scalars(ketua)))
         numbers += _unpushed_phones(session, user_ids=people)
         numbers += _unpushed_account_phones(session, people)
-        found = []
+        found, own = [], _actors_numbers(session, data)
         for number in numbers:
             number = normalise_phone(number)
-            if number and number not in found:
+            if number and number not in found and number not in own:
                 found.append(number)
         return found
 
@@ -141,13 +144,26 @@ class SmsChannel:
         pass  # a number is never Gone: a failed SMS is retried
 
 
+def _actors_numbers(session: Session, data: dict) -> set[str]:
+    """The numbers of whoever made the change (the event's `by_user` / `by_person`): nobody is sent a notice of
+    their own step (a ketua who texted MAKAN TIDAK is not told the meal is not coming)."""
+    user_id, person_id = data.get("by_user"), data.get("by_person")
+    numbers: set[str | None] = set()
+    if user_id:
+        numbers.add(session.scalar(select(User.phone).where(User.id == user_id)))
+        person_id = person_id or session.scalar(select(User.person_id).where(User.id == user_id))
+    if person_id:
+        numbers.add(session.scalar(select(Person.phone_e164).where(Person.id == person_id)))
+    return {n for n in numbers if n}
+
+
 def _unpushed_phones(session: Session, *, user_ids: list[int] | None = None,
                      person_ids: list[int] | None = None) -> list[str]:
     """The phones of these people (by account or person) who have no push subscription of their current login
     (an account-less person has none)."""
     subscribed = select(PushSubscription.id).join(User, PushSubscription.of_current_login(User)).where(
         User.person_id == Person.id, User.active.is_(True)).exists()
-    query = select(Person.phone).where(Person.phone.is_not(None), Person.active.is_(True), ~subscribed)
+    query = select(Person.phone_e164).where(Person.phone_e164.is_not(None), Person.active.is_(True), ~subscribed)
     if user_ids is not None:
         if not user_ids:
             return []
