@@ -31,7 +31,8 @@ from logistics.models import (
     TpsStatus,
 )
 from logistics.services.data_versions import touch
-from logistics.services.unit_of_work import UnitOfWork
+from logistics.services.common import commit
+from logistics.services.unit_of_work import UnitOfWork, in_unit_of_work
 from logistics.services.deliveries import advance_delivery
 from logistics.services.incidents import advance_incident, report_incident
 from logistics.services.routes import refresh_route
@@ -95,6 +96,7 @@ def leftover_drill(session: Session) -> bool:
                                   .where(HealthIncident.drill.is_(True))))
 
 
+@in_unit_of_work
 def claim_day(session: Session, day: date, kecamatan_ids: Iterable[int] | None = None,
               tps_limit: int | None = None) -> DrillWorld:
     """Refuse a day with real records; mark the day's TPS and meal deliveries as the drill's and
@@ -113,7 +115,8 @@ def claim_day(session: Session, day: date, kecamatan_ids: Iterable[int] | None =
         Delivery.planned_at >= start, Delivery.planned_at < end)).all()
     session.execute(update(Tps).where(Tps.id.in_(tps_ids)).values(drill=True))
     session.execute(update(Delivery).where(Delivery.id.in_([m.id for m in meals])).values(drill=True))
-    session.commit()
+    touch(session, "tps", "delivery")  # bulk writes: which rows is not noted
+    commit(session)
     return drill_world(session, day)
 
 
@@ -204,6 +207,7 @@ def _incident_note(key: str) -> str:
     return f"Gladi / drill ({key})"
 
 
+@in_unit_of_work
 def start_drill(session: Session, day: date, *, seed: int = 1, speed: float = 30.0, minutes: float | None = None,
                 kecamatan_ids: Iterable[int] | None = None, tps_limit: int | None = None,
                 clock: Callable[[], datetime] = utcnow) -> DrillClock:
@@ -217,7 +221,7 @@ def start_drill(session: Session, day: date, *, seed: int = 1, speed: float = 30
     drill = DrillClock(day=day, started_at=started, speed=speed, seed=seed, played=0,
                        stop_at=started + timedelta(minutes=minutes) if minutes is not None else None)
     session.add(drill)
-    session.commit()
+    commit(session)
     return drill
 
 
@@ -344,6 +348,7 @@ def play_drills(session: Session, now: datetime, plays: dict[tuple, DrillPlay],
     return done
 
 
+@in_unit_of_work
 def wipe_drill(session: Session, actor: Actor | None = None) -> dict[str, int]:
     """Put the drill's TPS and deliveries back to setup / planned and delete its incidents; the
     audit entries stay (append-only) and one `drill.wiped` entry records the counts. Commits."""
@@ -356,12 +361,12 @@ def wipe_drill(session: Session, actor: Actor | None = None) -> dict[str, int]:
         status=DeliveryStatus.PLANNED, drill=False, **{f: None for f in DELIVERY_STEP_FIELDS})).rowcount
     incident_count = session.execute(delete(HealthIncident).where(HealthIncident.drill.is_(True))).rowcount
     session.execute(delete(DrillClock))
-    touch(session, "tps", "delivery", "health_incident")  # bulk writes: no flush hook saw which rows
+    touch(session, "tps", "delivery", "health_incident")  # bulk writes: which rows is not noted
     session.expire_all()
     for courier_id, meal_round, day in {(c, r, to_wib(p).date()) for c, r, p in routes}:
         refresh_route(session, courier_id, meal_round, day)
     counts = {"tps": tps_count, "delivery": delivery_count, "health_incident": incident_count}
     session.add(AuditEntry(at=utcnow(), actor_id=actor.user_id, actor_label=actor.label, action="drill.wiped",
                            entity_type="drill", entity_id=0, before=None, after=counts))
-    session.commit()
+    commit(session)
     return counts

@@ -18,10 +18,12 @@ from logistics.services.common import (
 from logistics.services.routes import refresh_route
 from logistics.timeutil import to_wib
 from logistics.texts import lazy_gettext
+from logistics.services.unit_of_work import in_unit_of_work
 
 S = DeliveryStatus
 
 
+@in_unit_of_work
 def advance_delivery(
     session: Session, actor: Actor, delivery_id: int, to_status: DeliveryStatus, *,
     at: datetime | None = None, quantity_received: int | None = None, received_by: str | None = None,
@@ -100,6 +102,7 @@ _STATE_COLUMNS = {
 _BACK_TO_KEEPS = {S.PLANNED: (), S.DISPATCHED: (S.DISPATCHED,), S.ARRIVED: (S.DISPATCHED, S.ARRIVED)}
 
 
+@in_unit_of_work
 def correct_delivery(session: Session, actor: Actor, delivery_id: int, to_status: DeliveryStatus | str,
                      reason: str) -> Delivery:
     """Fix a mistaken receipt or "did not come" (or a courier's step): move the delivery back to

@@ -17,8 +17,10 @@ from logistics.models import PushSubscription, User
 from logistics.models.push import DEVICE_MAX
 from logistics.services.common import commit, load
 from logistics.texts import lazy_gettext
+from logistics.services.unit_of_work import in_unit_of_work
 
 
+@in_unit_of_work
 def subscribe(session: Session, actor: Actor, endpoint: str, p256dh: str, auth: str, device: str = "") -> PushSubscription:
     """The actor's browser asks for notifications (inputs already checked by the web layer's schema)."""
     if actor.user_id is None:
@@ -36,6 +38,7 @@ def subscribe(session: Session, actor: Actor, endpoint: str, p256dh: str, auth: 
     return subscription
 
 
+@in_unit_of_work
 def unsubscribe(session: Session, actor: Actor, endpoint: str) -> int:
     """The actor's browser stops notifications; how many subscriptions went (0: none was theirs)."""
     gone = session.execute(delete(PushSubscription).where(
