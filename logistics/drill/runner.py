@@ -28,7 +28,7 @@ from logistics.drill.schedule import DrillEvent, DrillMeal, DrillTps, DrillWorld
 from logistics.errors import DomainError
 from logistics.models import (
     AuditEntry, Delivery, DeliveryKind, DeliveryStatus, DrillClock, HealthFacility, HealthIncident, Kelurahan, Role, Tps,
-    TpsStatus,
+    TpsCoverage, TpsStatus, User,
 )
 from logistics.services.data_versions import touch
 from logistics.services.common import commit
@@ -132,7 +132,18 @@ def drill_world(session: Session, day: date) -> DrillWorld:
         tps=tuple(DrillTps(t.id, t.code) for t in tps),
         meals=tuple(DrillMeal(m.id, m.tps_id, m.planned_at - start, m.quantity_planned) for m in meals),
         facility_ids=tuple(session.scalars(select(HealthFacility.id).order_by(HealthFacility.id))),
+        early_tps=_early_tps(session),
     )
+
+
+def _early_tps(session: Session) -> int | None:
+    """A claimed TPS covered by the station of the first medic login (the demo's `medis`), if any."""
+    station = session.scalar(select(User.medic_station_id).where(
+        User.role == Role.MEDIC, User.active.is_(True), User.medic_station_id.is_not(None)).order_by(User.id).limit(1))
+    if station is None:
+        return None
+    return session.scalar(select(Tps.id).join(TpsCoverage, TpsCoverage.tps_id == Tps.id).where(
+        Tps.drill.is_(True), TpsCoverage.medic_station_id == station).order_by(Tps.code, Tps.id).limit(1))
 
 
 def _officer(tps_id: int) -> Actor:
