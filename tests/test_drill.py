@@ -18,7 +18,6 @@ from logistics.services.meal_plans import plan_meals
 from logistics.services.unit_of_work import UnitOfWork
 from logistics.services.tps_status import advance_tps_status
 from logistics.timeutil import to_wib, utcnow, wib_day
-from tests.factories import save
 
 WORLD = DrillWorld(
     tps=tuple(DrillTps(i, f"T{i:03d}") for i in range(1, 61)),
