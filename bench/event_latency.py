@@ -223,7 +223,7 @@ def run(kind: str, url: str, args, workdir: Path) -> bool:
     key.generate_keys()
     env = {"VAPID_PRIVATE_KEY": b64urlencode(key.private_key.private_numbers().private_value.to_bytes(32, "big")),
            "VAPID_SUBJECT": "mailto:ops@siaga-tps.invalid", "OUTBOX_CLAIM_TIMEOUT_S": "5"}
-    server = Server(demo.database_url, 2, str(workdir / f"gunicorn-{kind}.log"), env).start()
+    server = Server(demo.database_url, 2, str(workdir / f"gunicorn-{kind}.log"), env).start(timeout=120)
     worker_log = workdir / f"worker-{kind}.log"
     workers = [Worker(demo.database_url, str(worker_log), env).start()]
     wait_for_worker(demo.database_url, workers[0].process.pid)  # "running": a start-up is not a delivery

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -179,11 +179,22 @@ def _key(channel: str, event_id: int, recipient: str):
                 DELIVERIES.c.recipient == recipient)
 
 
+_NEWEST_PENDING = select(func.max(OutboxEvent.id)).where(OutboxEvent.dispatched_at.is_(None))
+
+
+def newest_pending(session: Session) -> int | None:
+    """The newest event not yet dispatched, if any: an index range scan of the few pending, as a reader (on
+    SQLite no write turn). The worker looks every 0.1 s; most looks find nothing new, and this costs less than
+    half an empty pass (docs/PERFORMANCE.md)."""
+    with as_reader():
+        newest = session.scalar(_NEWEST_PENDING)
+        session.rollback()
+    return newest
+
+
 def backlog(session: Session) -> int:
     """Events not yet dispatched (for /healthz and /metrics)."""
-    from sqlalchemy import func
-
     return session.scalar(select(func.count()).select_from(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None)))
 
 
-__all__ = ["BATCH", "CLAIM_TIMEOUT", "MAX_ATTEMPTS", "PassReport", "backlog", "deliver_pending"]
+__all__ = ["BATCH", "CLAIM_TIMEOUT", "MAX_ATTEMPTS", "PassReport", "newest_pending", "backlog", "deliver_pending"]
