@@ -13,6 +13,7 @@ from logistics.permissions.read_scope import visible
 from logistics.queries import coverage
 from logistics.rules.geo import haversine_m, nearest, nearest_many
 from logistics.services.coverage import recompute_all
+from logistics.services.unit_of_work import UnitOfWork
 from logistics.services.screening import may_care_for
 from siaga import create_app
 from siaga.extensions import db
@@ -198,10 +199,12 @@ def test_a_large_recompute_copies_on_postgresql(session, monkeypatch):
     from logistics.services import coverage as keeper
 
     monkeypatch.setattr(keeper, "_IN_CHUNK", 10)
-    session.execute(delete(TpsCoverage))
-    assert recompute_all(session) == session.scalar(select(func.count(Tps.id)))
-    assert_matches_brute_force(session)
-    wrong = session.scalar(select(MedicStation.id).order_by(MedicStation.id).limit(1))
-    session.execute(update(TpsCoverage).values(medic_station_id=wrong, distance_m=1.0))
-    assert recompute_all(session) == session.scalar(select(func.count(Tps.id)))
-    assert_matches_brute_force(session)
+    with UnitOfWork(session) as uow:  # like `flask recompute-coverage`: the rows and their data version
+        session.execute(delete(TpsCoverage))
+        assert recompute_all(session) == session.scalar(select(func.count(Tps.id)))
+        assert_matches_brute_force(session)
+        wrong = session.scalar(select(MedicStation.id).order_by(MedicStation.id).limit(1))
+        session.execute(update(TpsCoverage).values(medic_station_id=wrong, distance_m=1.0))
+        assert recompute_all(session) == session.scalar(select(func.count(Tps.id)))
+        assert_matches_brute_force(session)
+        uow.commit()
