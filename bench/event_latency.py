@@ -179,6 +179,25 @@ def committed_at(url: str, incident_ids: list[int]) -> dict[int, tuple[int, floa
     return {entity: (event, as_utc(at).timestamp()) for entity, event, at in rows}
 
 
+def wait_for_worker(url: str, pid: int, timeout: float = 120.0) -> None:
+    """Until the worker `pid` has beaten once (its jobs are scheduled; the first outbox pass runs with it)."""
+    from sqlalchemy import create_engine, select
+
+    from siaga.worker.heartbeat import TABLE
+
+    engine = create_engine(url)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                if conn.scalar(select(TABLE.c.pid)) == pid:
+                    return
+            time.sleep(0.2)
+    finally:
+        engine.dispose()
+    raise RuntimeError(f"the worker {pid} did not start within {timeout:.0f} s")
+
+
 def backlog(url: str) -> int:
     """Events not yet dispatched (the worker's own count, siaga/worker/outbox.py)."""
     from sqlalchemy import create_engine
@@ -204,9 +223,10 @@ def run(kind: str, url: str, args, workdir: Path) -> bool:
     key.generate_keys()
     env = {"VAPID_PRIVATE_KEY": b64urlencode(key.private_key.private_numbers().private_value.to_bytes(32, "big")),
            "VAPID_SUBJECT": "mailto:ops@siaga-tps.invalid", "OUTBOX_CLAIM_TIMEOUT_S": "5"}
-    server = Server(demo.database_url, 2, str(workdir / f"gunicorn-{kind}.log"), env).start()
+    server = Server(demo.database_url, 2, str(workdir / f"gunicorn-{kind}.log"), env).start(timeout=120)
     worker_log = workdir / f"worker-{kind}.log"
     workers = [Worker(demo.database_url, str(worker_log), env).start()]
+    wait_for_worker(demo.database_url, workers[0].process.pid)  # "running": a start-up is not a delivery
 
     def kill_worker(_outage) -> str:
         victim = workers[-1]

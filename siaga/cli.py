@@ -158,10 +158,12 @@ def register_cli(app: Flask) -> None:
 
         from logistics.models import TpsCoverage
         from logistics.services.coverage import recompute_all
+        from logistics.services.unit_of_work import UnitOfWork
 
         started = time.perf_counter()
-        written = recompute_all(db.session)
-        db.session.commit()
+        with UnitOfWork(db.session) as uow:  # the rows and their data version
+            written = recompute_all(db.session)
+            uow.commit()
         rows = db.session.scalar(select(func.count()).select_from(TpsCoverage))
         click.echo(f"tps_coverage {rows:>7}  ({written} changed, {time.perf_counter() - started:.1f} s)")
 
@@ -174,9 +176,11 @@ def register_cli(app: Flask) -> None:
         bypassed the app, or from cron on servers with MAP_GRID_REFRESH=off."""
         from logistics.services.boundary_shapes import fill_missing
         from logistics.services.map_grid import refresh
+        from logistics.services.unit_of_work import UnitOfWork
 
-        shapes = fill_missing(db.session)
-        db.session.commit()
+        with UnitOfWork(db.session) as uow:  # the areas' shapes and their data versions
+            shapes = fill_missing(db.session)
+            uow.commit()
         result = refresh(db.session, force=force)
         db.session.commit()
         click.echo(f"boundaries simplified {shapes:>7}")

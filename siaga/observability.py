@@ -29,7 +29,6 @@ from flask import Blueprint, Flask, Response, current_app, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import event, func, inspect, select
-from sqlalchemy.orm import Session
 
 from siaga.extensions import db
 from siaga.shared_figures import figure, shared
@@ -116,19 +115,10 @@ def _configure_log(app: Flask) -> None:
 
 # --- posts and the pool ----------------------------------------------------------------------------------
 
-AUDITED = "audited_actions"  # session.info: actions audited in the open transaction (logistics.services.common)
-
-
-@event.listens_for(Session, "after_commit")
-def _count_posts(session: Session) -> None:
-    for action in session.info.pop(AUDITED, ()):
+def _count_posts(changes) -> None:
+    """After a unit of work commits (logistics/services/unit_of_work.py): its audited actions are posts."""
+    for action in changes.audited:
         POSTS.labels(action.split(".", 1)[0], action).inc()
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_posts(session: Session, previous_transaction) -> None:
-    if previous_transaction.parent is None:
-        session.info.pop(AUDITED, None)
 
 
 _instrumented: set[int] = set()
@@ -241,7 +231,10 @@ def metrics():
 
 
 def register(app: Flask) -> None:
+    from logistics.services.unit_of_work import after_commit
+
     _configure_log(app)
+    after_commit(_count_posts)
     with app.app_context():
         _instrument_pool(db.engine)
     # First of all before_request functions (one may answer early: a redirect, a 429), so every request is

@@ -18,10 +18,10 @@ from flask import Blueprint, current_app, jsonify, request
 from logistics.errors import ValidationFailed
 from logistics.permissions import HOLDERS, Permission
 from logistics.models.push import DEVICE_MAX, ENDPOINT_MAX, KEY_AUTH_LENGTH, KEY_P256DH_LENGTH
-from logistics.services.push_subscriptions import subscribe, unsubscribe
+from logistics.services.push_subscriptions import replace, subscribe, unsubscribe
 from siaga.auth import current_actor, requires
 from siaga.errors import flatten_messages
-from siaga.extensions import db
+from siaga.extensions import csrf, db
 from siaga.fields import Translated, bad_text
 from siaga.i18n import _
 from siaga.vapid import vapid_keys
@@ -99,6 +99,12 @@ class SubscriptionSchema(ma.Schema):
     auth = PushKey(KEY_AUTH_LENGTH, 16, required=True, data_key="keys.auth")
 
 
+class ReplacementSchema(SubscriptionSchema):
+    """The renewed subscription, and the one it replaces: its endpoint and its auth secret (the proof)."""
+    old_endpoint = PushEndpoint(required=True)
+    old_auth = PushKey(KEY_AUTH_LENGTH, 16, required=True)
+
+
 class EndpointSchema(ma.Schema):
     class Meta:
         unknown = ma.EXCLUDE
@@ -141,6 +147,17 @@ def subscribe_view():
     body = _body(SubscriptionSchema)
     subscribe(db.session, current_actor(), body["endpoint"], body["p256dh"], body["auth"], _device_label())
     return jsonify(subscribed=True), 201
+
+
+@bp.post("/ganti")
+@csrf.exempt  # posted by the service worker, which has no page and so no CSRF token: old_auth proves it
+@requires(Permission.PUSH_SUBSCRIBE)
+def replace_view():
+    """`pushsubscriptionchange` (field/static/sw.js): the push service renewed this browser's subscription."""
+    body = _body(ReplacementSchema)
+    replace(db.session, current_actor(), body["old_endpoint"], body["old_auth"], body["endpoint"], body["p256dh"],
+            body["auth"], _device_label())
+    return jsonify(subscribed=True)
 
 
 @bp.post("/berhenti")

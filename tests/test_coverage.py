@@ -15,8 +15,10 @@ from logistics.rules.geo import haversine_m, nearest, nearest_many
 from logistics.services.coverage import recompute_all
 from logistics.permissions import Permission, may
 from logistics.services.screening import screening_target
+from logistics.services.unit_of_work import UnitOfWork
 from siaga import create_app
 from siaga.extensions import db
+from tests.factories import save
 
 
 def brute_force(session) -> dict[int, tuple[int, float]]:
@@ -42,7 +44,7 @@ def new_station(session, lat: float, lon: float, code: str = "POSKES-TEST") -> M
     station = MedicStation(code=code, name="Pos uji", kecamatan_id=template.kecamatan_id, lat=lat, lon=lon,
                            hours_from=time(5, 30), hours_to=time(3, 0))
     session.add(station)
-    session.commit()
+    save(session)
     return station
 
 
@@ -67,7 +69,7 @@ def test_a_moved_tps_is_reflected_at_once(session):
     before = coverage.covering_station(session, tps)
     far = session.scalar(select(MedicStation).where(MedicStation.id != before).order_by(MedicStation.id.desc()).limit(1))
     tps.lat, tps.lon = far.lat + 0.0005, far.lon
-    session.commit()
+    save(session)
     assert coverage.covering_station(session, tps) == far.id
     assert coverage.nearest(session, [tps.id])[tps.id][1] == pytest.approx(haversine_m(tps.lat, tps.lon, far.lat, far.lon))
     assert_matches_brute_force(session)
@@ -90,7 +92,7 @@ def test_a_moved_station_gives_up_its_tps_and_takes_others(session):
     had = set(coverage.tps_covered_by(session, station.id))
     other = session.scalar(select(MedicStation).where(MedicStation.id != station.id).order_by(MedicStation.id.desc()).limit(1))
     station.lat, station.lon = other.lat + 0.001, other.lon + 0.001
-    session.commit()
+    save(session)
     now = set(coverage.tps_covered_by(session, station.id))
     assert had and now != had
     assert_matches_brute_force(session)
@@ -101,7 +103,7 @@ def test_a_removed_station_hands_its_tps_to_the_next_nearest(session):
     covered = set(coverage.tps_covered_by(session, station.id))
     assert covered
     session.delete(station)
-    session.commit()
+    save(session)
     assert not coverage.tps_covered_by(session, station.id)
     assert covered <= set(stored(session))
     assert_matches_brute_force(session)
@@ -112,7 +114,7 @@ def test_a_new_tps_gets_its_station(session):
     tps = Tps(code="TEST-NEW-001", kelurahan_id=template.kelurahan_id, number=990, address="Jl. Uji",
               lat=template.lat + 0.002, lon=template.lon, dpt=100)
     session.add(tps)
-    session.commit()
+    save(session)
     assert coverage.covering_station(session, tps) == brute_force(session)[tps.id][0]
 
 
@@ -122,7 +124,7 @@ def test_recompute_command_repairs_the_table(app, session):
         session, session.get(Tps, first))).limit(1))
     session.execute(update(TpsCoverage).where(TpsCoverage.tps_id == first).values(medic_station_id=wrong))
     session.execute(delete(TpsCoverage).where(TpsCoverage.tps_id != first, TpsCoverage.tps_id % 3 == 0))
-    session.commit()
+    save(session)
     result = app.test_cli_runner().invoke(args=["recompute-coverage"])
     assert result.exit_code == 0, result.output
     assert "tps_coverage" in result.output
@@ -161,11 +163,11 @@ def test_two_app_instances_read_the_same_answer_from_the_database(app, database_
         assert answer(app, tps.id) == answer(other, tps.id) != far.id
         try:
             tps.lat, tps.lon = far.lat, far.lon + 0.0005
-            writer.commit()
+            save(writer)
             assert answer(app, tps.id) == answer(other, tps.id) == far.id
         finally:
             tps.lat, tps.lon = home
-            writer.commit()
+            save(writer)
         assert answer(app, tps.id) == answer(other, tps.id) != far.id
     engine.dispose()
     with other.app_context():
@@ -198,10 +200,12 @@ def test_a_large_recompute_copies_on_postgresql(session, monkeypatch):
     from logistics.services import coverage as keeper
 
     monkeypatch.setattr(keeper, "_IN_CHUNK", 10)
-    session.execute(delete(TpsCoverage))
-    assert recompute_all(session) == session.scalar(select(func.count(Tps.id)))
-    assert_matches_brute_force(session)
-    wrong = session.scalar(select(MedicStation.id).order_by(MedicStation.id).limit(1))
-    session.execute(update(TpsCoverage).values(medic_station_id=wrong, distance_m=1.0))
-    assert recompute_all(session) == session.scalar(select(func.count(Tps.id)))
-    assert_matches_brute_force(session)
+    with UnitOfWork(session) as uow:  # like `flask recompute-coverage`: the rows and their data version
+        session.execute(delete(TpsCoverage))
+        assert recompute_all(session) == session.scalar(select(func.count(Tps.id)))
+        assert_matches_brute_force(session)
+        wrong = session.scalar(select(MedicStation.id).order_by(MedicStation.id).limit(1))
+        session.execute(update(TpsCoverage).values(medic_station_id=wrong, distance_m=1.0))
+        assert recompute_all(session) == session.scalar(select(func.count(Tps.id)))
+        assert_matches_brute_force(session)
+        uow.commit()

@@ -15,6 +15,7 @@ from logistics.models import (
 )
 from logistics.rules.quorum import below_quorum
 from logistics.services.meal_plans import plan_meals
+from logistics.services.unit_of_work import UnitOfWork
 from logistics.services.tps_status import advance_tps_status
 from logistics.timeutil import to_wib, utcnow, wib_day
 from tests.test_sms_inbound import sms  # noqa: F401  (the fake gateway, on for a test)
@@ -53,6 +54,40 @@ def test_schedule_is_a_day_with_everything_a_coordinator_trains_on():
     assert sum(e.params["status"] == "closed" for e in cares) == kinds["incident"]
 
 
+def test_the_first_medic_logins_station_sees_an_incident_in_the_drills_first_two_minutes():
+    """The demo: whoever opens `medis`'s station page as the drill starts sees it change by itself."""
+    from dataclasses import replace
+
+    from logistics.drill.schedule import EARLY_INCIDENT_AT
+    from logistics.models.drill import DAY_START
+
+    early = replace(WORLD, early_tps=42)
+    events = drill_schedule(early, seed=7)
+    first = next(e for e in events if e.kind == "incident")
+    assert first.params["tps_id"] == 42 and first.params["triage"] == Triage.MERAH.value
+    assert (first.at - DAY_START) / 30 <= timedelta(minutes=2)  # wall-clock time at the demo's 30x
+    cares = [e for e in events if e.kind == "care" and e.target == first.target]
+    assert cares[0].params["status"] == "responding" and cares[0].at > first.at
+    assert cares[-1].params["status"] == "closed"
+    # the rest of the day is the one the seed makes without it
+    assert [(e.at, e.kind, e.target) for e in events if e.target != first.target] == \
+        [(e.at, e.kind, e.target) for e in drill_schedule(WORLD, seed=7)]
+    assert EARLY_INCIDENT_AT == first.at
+
+
+def test_the_drills_early_incident_is_at_a_tps_of_the_demo_medics_station(session):
+    from logistics.drill.runner import claim_day, drill_world
+    from logistics.models import TpsCoverage, User
+
+    day = to_wib(utcnow()).date()
+    world = claim_day(session, day)
+    medis = session.scalar(select(User).where(User.username == "medis"))
+    assert world.early_tps is not None and world.early_tps in {t.id for t in world.tps}
+    assert session.scalar(select(TpsCoverage.medic_station_id).where(TpsCoverage.tps_id == world.early_tps)) \
+        == medis.medic_station_id
+    assert drill_world(session, day) == world  # the same plan whenever the player starts again
+
+
 @pytest.fixture()
 def today_plan(session):
     """Today's meal plan for Gerunggang (the drill plays today: its steps are stamped now)."""
@@ -79,6 +114,7 @@ def test_drill_runs_through_the_services_and_the_wipe_restores(session, today_pl
     assert all(m.arrived_at is not None for m in meals if m.status == DeliveryStatus.DELIVERED)
     incidents = session.scalars(select(HealthIncident).where(HealthIncident.drill.is_(True))).all()
     assert {i.triage for i in incidents} == set(Triage) and all(i.closed_at for i in incidents)
+    incident_ids = [i.id for i in incidents]  # (a refused service rolls back: loaded rows are read again)
     # every event went through a service as a drill actor, and was audited
     entries = session.scalars(select(AuditEntry).where(AuditEntry.id > (audit_before or 0))).all()
     assert len(entries) == report.applied and all(e.actor_label.startswith("gladi:") for e in entries)
@@ -100,7 +136,7 @@ def test_drill_runs_through_the_services_and_the_wipe_restores(session, today_pl
         assert meal.status == DeliveryStatus.PLANNED and meal.arrived_at is None and meal.quantity_received is None
         assert meal.eta_at is not None  # the route is re-estimated
     assert session.scalar(select(func.count()).select_from(HealthIncident).where(
-        HealthIncident.id.in_([i.id for i in incidents]))) == 0
+        HealthIncident.id.in_(incident_ids))) == 0
     # the audit trail is append-only: the drill's entries stay, and the wipe is recorded
     assert session.scalar(select(func.count()).select_from(AuditEntry).where(
         AuditEntry.id > (audit_before or 0), AuditEntry.actor_label.like("gladi:%"))) == report.applied + 1
@@ -209,10 +245,12 @@ def test_an_incident_at_a_drill_tps_is_a_drill_incident(session, today_plan):
     from logistics.services.incidents import report_incident
 
     tps = session.scalar(select(Tps).order_by(Tps.code).limit(1))
-    tps.drill = True
-    session.flush()
-    incident = report_incident(session, Actor.system("test"), patient_kind="officer", complaint="Pusing",
-                               triage="hijau", tps_id=tps.id)
+    with UnitOfWork(session) as uow:  # the report joins it
+        tps.drill = True
+        session.flush()
+        incident = report_incident(session, Actor.system("test"), patient_kind="officer", complaint="Pusing",
+                                   triage="hijau", tps_id=tps.id)
+        uow.commit()
     assert incident.drill
 
 

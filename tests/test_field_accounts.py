@@ -17,6 +17,7 @@ from logistics.services import accounts, field_accounts
 from logistics.services.api_tokens import create_token
 from tests.field_client import log_in_as
 from tests.test_auth import csrf_token
+from tests.factories import save
 
 NEW_PASSWORD = "kopi pagi di tps lima"
 
@@ -286,7 +287,7 @@ def test_the_list_of_a_kecamatan_coordinator_holds_only_their_field_staff(client
 def test_readiness_csv_lists_who_has_not_logged_in_with_formulas_neutralised(client, session):
     user = field_account(session)
     user.person.name = "=HYPERLINK(\"http://x\")"
-    session.commit()
+    save(session)
     log_in_as(client, session, "camat-gerunggang")
     response = client.get("/admin/pengguna/kesiapan.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from logistics.models import HealthFacility, HealthIncident, IncidentStatus, MedicStation
 from logistics.services.incidents import report_incident
 from logistics.timeutil import WIB
-from tests.factories import other_tps, tps_not_covered_by
+from tests.factories import other_tps, tps_not_covered_by, save
 from tests.field_client import log_in_as, post_form
 
 REPORT = {"patient_kind": "officer", "complaint": "pingsan", "triage": "merah", "patient_name": "Budi",
@@ -81,7 +81,7 @@ def _incident_for_medis(session, actor_for):
                                triage="kuning", tps_id=tps.id)
     if incident.medic_station_id != gerunggang.id:
         incident.medic_station_id = gerunggang.id
-        session.commit()
+        save(session)
     return incident
 
 
@@ -89,7 +89,7 @@ def test_station_lists_open_incidents_most_urgent_first(client, session, actor_f
     yellow = _incident_for_medis(session, actor_for)
     red = _incident_for_medis(session, actor_for)
     red.triage = "merah"
-    session.commit()
+    save(session)
     log_in_as(client, session, "medis")
     page = client.get("/lapangan/pos", follow_redirects=True).get_data(as_text=True)
     assert page.index(f'id="kejadian-{red.id}"') < page.index(f'id="kejadian-{yellow.id}"')

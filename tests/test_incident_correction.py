@@ -17,6 +17,7 @@ from logistics.services.incidents import advance_incident, correct_incident
 from logistics.timeutil import utcnow
 from tests.field_client import log_in_as, post_form
 from tests.test_field_incidents import _incident_for_medis
+from tests.factories import save
 
 
 def closed_incident(session, actor_for, *, referred: bool = False):
@@ -65,7 +66,7 @@ def test_a_correction_needs_a_reason_and_a_closing_within_the_window(session, ac
         correct_incident(session, actor_for("medis"), incident.id, "   ")
     assert "reason" in caught.value.fields
     incident.closed_at = utcnow() - INCIDENT_REOPEN_WINDOW - timedelta(minutes=1)
-    session.commit()
+    save(session)
     with pytest.raises(InvalidTransition):
         correct_incident(session, actor_for("medis"), incident.id, "salah tekan")
     assert incident.status == S.CLOSED

@@ -11,7 +11,7 @@ from logistics.services.accounts import revoke_sessions
 from logistics.services.data_versions import scoped_names
 from logistics.services.deliveries import advance_delivery
 from logistics.services.incidents import advance_incident, assign_medic_station, report_incident
-from tests.factories import tps_not_covered_by
+from tests.factories import tps_not_covered_by, save
 from tests.field_client import log_in_as
 
 MAX_IDLE_BYTES = 1024  # the whole check on the wire: request line and headers, response headers, no body
@@ -99,7 +99,7 @@ def test_tps_page_says_meal_arrived_as_soon_as_the_courier_marks_it(client, sess
     if courier is None:  # the demo's courier logins cover Gerunggang; any courier account acts for its person
         courier = session.scalar(select(User).where(User.role == Role.COURIER))
         meal.courier_id = courier.person_id
-        session.commit()
+        save(session)
         tag = client.get(url).headers["ETag"]
     kurir = actor_for(courier.username)
     advance_delivery(session, kurir, meal.id, DeliveryStatus.DISPATCHED)
@@ -151,11 +151,13 @@ def test_an_unknown_rows_write_moves_every_scoped_reader(session):
     """Core writes that do not say which rows (`touch` with a table's name) reach the scoped counters."""
     from logistics.queries.data_versions import versions
     from logistics.services.data_versions import touch
+    from logistics.services.unit_of_work import UnitOfWork
 
     names = scoped_names("delivery", "c", 123456)
     before = versions(session, *names)
-    touch(session, "delivery")
-    session.commit()
+    with UnitOfWork(session) as uow:
+        touch(session, "delivery")
+        uow.commit()
     assert versions(session, *names) != before
 
 

@@ -10,6 +10,7 @@ from logistics.rules.geo import nearest
 from logistics.services.incidents import report_incident
 from logistics.services.tps_status import advance_tps_status
 from tests.test_auth import login
+from tests.factories import save
 
 CITY = "105.9,-2.4,106.4,-1.9"
 
@@ -117,7 +118,7 @@ def add_tps(session, number=990) -> Tps:
     tps = Tps(kelurahan_id=kel.id, number=number, code=f"TEST-{number}", address="Jl. Uji", lat=kel.label_lat,
               lon=kel.label_lon, dpt=100)
     session.add(tps)
-    session.commit()
+    save(session)
     return tps
 
 
@@ -131,7 +132,7 @@ def test_etags_change_when_a_tps_is_added_and_deleted(coordinator, session):
     added = tags()
     assert added[0] != before[0] and added[1] != before[1]
     session.delete(tps)
-    session.commit()
+    save(session)
     deleted = tags()
     assert deleted[0] not in (before[0], added[0]) and deleted[1] not in (before[1], added[1])
 
@@ -160,7 +161,7 @@ def test_one_commit_bumps_every_table_it_changed_each_time(session):
     before = counts()
     for _ in range(3):
         bump(session, ["delivery", "tps", "tps"])
-        session.commit()
+        save(session)
     after = counts()
     assert int(after["tps"]) == int(before["tps"]) + 3
     assert int(after["delivery"]) == int(before["delivery"]) + 3
@@ -234,7 +235,7 @@ def test_grid_without_stored_counts_is_counted_live(coordinator, session):
 
     session.query(MapGridCell).delete()
     session.query(MapGridState).delete()
-    session.commit()
+    save(session)
     assert cell_sums(grid(coordinator))[0] == session.scalar(select(func.count(Tps.id)))
 
 
@@ -280,7 +281,7 @@ def test_counts_behind_the_data_are_counted_live_while_the_worker_is_down(coordi
 
     session.query(WorkerHeartbeat).delete()  # no worker (or none for longer than heartbeat.STALE_AFTER)
     refresh(session)
-    session.commit()
+    save(session)
     first = grid(coordinator)
     opened = cell_sums(first)[1]
     assert grid(coordinator).headers["ETag"] == first.headers["ETag"]  # current: the stored counts
@@ -339,7 +340,7 @@ def test_boundary_etag_changes_when_an_area_changes(coordinator, session):
     ring = [[kec.min_lon, kec.min_lat], [kec.max_lon, kec.min_lat], [kec.max_lon, kec.max_lat],
             [kec.min_lon, kec.max_lat], [kec.min_lon, kec.min_lat]]
     kec.boundary = {"type": "Polygon", "coordinates": [ring]}
-    session.commit()
+    save(session)
     assert kec.boundary_coarse["type"] == "Polygon"  # simplified when it was stored
     changed = coordinator.get(url, headers={"If-None-Match": tag})
     assert changed.status_code == 200

@@ -13,11 +13,13 @@ from prometheus_client import REGISTRY
 from sqlalchemy import select
 
 from logistics.models import Tps, TpsStatus, User
+from logistics.services.unit_of_work import UnitOfWork
 from logistics.services.common import audit
 from logistics.services.incidents import report_incident
 from logistics.services.tps_status import advance_tps_status
 from siaga import observability
 from tests.test_auth import login
+from tests.factories import save
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -103,12 +105,13 @@ def test_a_rolled_back_post_is_not_counted(session, actor_for):
     petugas = actor_for("petugas")
     tps = session.get(Tps, petugas.tps_id)
     labels = {"kind": "tps", "action": "tps.rolled_back"}
-    audit(session, petugas, "tps.rolled_back", tps, None)
-    session.rollback()
-    session.commit()
+    with UnitOfWork(session):  # left without commit(): rolled back
+        audit(session, petugas, "tps.rolled_back", tps, None)
+    save(session)
     assert REGISTRY.get_sample_value("siaga_posts_total", labels) is None
-    audit(session, petugas, "tps.rolled_back", tps, None)
-    session.commit()
+    with UnitOfWork(session) as uow:
+        audit(session, petugas, "tps.rolled_back", tps, None)
+        uow.commit()
     assert REGISTRY.get_sample_value("siaga_posts_total", labels) == 1
 
 

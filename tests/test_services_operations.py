@@ -12,6 +12,7 @@ from logistics.models import (
 from logistics.queries.alerts import collect_alerts
 from logistics.queries.coverage import tps_covered_by
 from logistics.services.deliveries import advance_delivery
+from logistics.services.unit_of_work import UnitOfWork
 from logistics.services.meal_plans import plan_meals, update_meal_delivery
 from logistics.services.rosters import add_shift, remove_shift
 from logistics.services.screening import complete_checkin, record_screening
@@ -46,9 +47,11 @@ def test_plan_follows_the_headcount_and_leaves_started_deliveries_alone(session,
     petugas = actor_for("petugas")
     lunch, dinner = (meals(session, tps_id=petugas.tps_id, meal_round=r)[0] for r in (MealRound.SIANG, MealRound.MALAM))
     advance_delivery(session, petugas, lunch.id, DeliveryStatus.DELIVERED)
-    session.add(Person(code="EXTRA-PPS-1", name="PPS di TPS", role=PersonRole.PPS, tps_id=petugas.tps_id))
-    session.flush()
-    plan_meals(session, actor_for("admin"), DAY, [MealRound.SIANG, MealRound.MALAM])
+    with UnitOfWork(session) as uow:  # the plan joins it: the new PPS and the plan commit together
+        session.add(Person(code="EXTRA-PPS-1", name="PPS di TPS", role=PersonRole.PPS, tps_id=petugas.tps_id))
+        session.flush()
+        plan_meals(session, actor_for("admin"), DAY, [MealRound.SIANG, MealRound.MALAM])
+        uow.commit()
     assert dinner.quantity_planned == 10  # 7 KPPS + 2 Linmas + 1 PPS posted at the TPS
     assert lunch.quantity_planned == 9  # already delivered: never rewritten
 

@@ -11,6 +11,7 @@ from logistics.rules.tapped import FUTURE, MAX_AGE, MAX_SKEW, TOO_OLD, bound_tap
 from logistics.timeutil import utcnow
 from tests.field_client import log_in_as, post_form
 from tests.test_field_incidents import REPORT, _incident_for_medis
+from tests.factories import save
 
 
 def test_the_bounds():
@@ -47,7 +48,7 @@ def test_queued_posts_keep_the_time_they_were_tapped(client, session, actor_for)
 
     medic_incident = _incident_for_medis(session, actor_for)
     medic_incident.reported_at = now - timedelta(minutes=30)
-    session.commit()
+    save(session)
     log_in_as(client, session, "medis")
     tapped = (now - timedelta(minutes=20)).astimezone().isoformat().replace("+00:00", "Z")
     stepped = post_form(client, f"/lapangan/kejadian/{medic_incident.id}/status",

@@ -343,3 +343,38 @@ def test_a_drill_event_says_it_is_a_drill(app, session, actor_for):
         body = payload(session, event)
     assert body["title"] == "Latihan: Kejadian KUNING dialihkan ke pos Anda"
     assert body["url"] == "/lapangan/kejadian/5" and body["tag"] == "siaga-1"
+
+
+def renew(client, old: push.Device, new: push.Device, **changes):
+    """What field/static/sw.js posts on `pushsubscriptionchange`: no CSRF token (a worker has no page)."""
+    body = {**new.subscription_json(), "old_endpoint": old.endpoint,
+            "old_auth": old.subscription_json()["keys"]["auth"], **changes}
+    return client.post("/notifikasi/ganti", json=body, headers={"User-Agent": "Mozilla/5.0 (Linux; Android 10)"})
+
+
+def test_a_renewed_subscription_replaces_the_old_endpoint_for_the_same_login(
+        app, session, actor_for, push_service, outbox):
+    old, new, stranger = push_service.subscribe(), push_service.subscribe(), push_service.subscribe()
+    medic = browser(app, session, "medis")
+    assert subscribe(medic, old).status_code == 201
+
+    # Refused, and nothing changes: another login, a wrong auth secret, nobody logged in, bad input.
+    officer = browser(app, session, "petugas")
+    assert renew(officer, old, stranger).status_code == 404  # not the officer's subscription
+    assert renew(medic, old, stranger, old_auth=stranger.subscription_json()["keys"]["auth"]).status_code == 404
+    assert renew(app.test_client(), old, stranger).status_code in (302, 401)
+    bad = renew(medic, old, stranger, old_endpoint="ftp://x")
+    assert bad.status_code == 422 and "old_endpoint" in json.dumps(bad.get_json())
+    assert [s.endpoint for s in session.scalars(select(PushSubscription))] == [old.endpoint]
+
+    answer = renew(medic, old, new)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    [row] = session.scalars(select(PushSubscription)).all()
+    medis = user(session, "medis")
+    assert (row.endpoint, row.user_id, row.session_version) == (new.endpoint, medis.id, medis.session_version)
+    assert row.auth == new.subscription_json()["keys"]["auth"]
+    assert renew(medic, old, new).status_code == 404  # the old one is gone: a replay changes nothing
+
+    report_merah(session, actor_for)
+    outbox()
+    assert len(push_service.to(new)) == 1 and push_service.to(old) == []

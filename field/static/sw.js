@@ -54,6 +54,9 @@ self.addEventListener("message", function (event) {
     if (data.key !== precaching) { precaching = null; }  // a copy going on for another login stops
     event.waitUntil(Promise.all([keepOnly(data.key || ""), data.key ? null : endPush()]));
   }
+  if (data.type === "push-subscription" && data.endpoint && data.auth) {  // registered by push.js
+    event.waitUntil(rememberPush({endpoint: data.endpoint, auth: data.auth}));
+  }
   if (data.type === "precache" && data.manifest) {
     precaching = data.key;
     event.waitUntil(precache(data.manifest, data.key).then(function (count) {
@@ -196,6 +199,53 @@ self.addEventListener("notificationclick", function (event) {
 function endPush() {
   if (!self.registration.pushManager) { return Promise.resolve(); }
   return self.registration.pushManager.getSubscription().then(function (subscription) {
-    return subscription && subscription.unsubscribe();
+    return caches.delete(PUSH).then(function () { return subscription && subscription.unsubscribe(); });
   }).then(function () {}, function () {});
 }
+
+/* The push service renewed this browser's subscription (expired, keys rotated): subscribe again if the
+   browser did not, and have the server replace the old endpoint by the new one for the same login
+   (POST /notifikasi/ganti, siaga/push.py). A worker has no page and so no CSRF token: the old
+   subscription's auth secret, known only to this browser and the server, proves the request. The old one
+   comes with the event, or else is the one push.js registered last (kept in the PUSH cache). If this
+   fails, push.js posts the subscription again on the next page load. */
+var PUSH = "siaga-push", PUSH_RECORD = "/lapangan/__push-subscription__";
+function rememberPush(record) {
+  return caches.open(PUSH).then(function (cache) { return cache.put(PUSH_RECORD, new Response(JSON.stringify(record))); });
+}
+function rememberedPush() {
+  return caches.open(PUSH).then(function (cache) { return cache.match(PUSH_RECORD); })
+    .then(function (response) { return response ? response.json() : null; });
+}
+function base64url(buffer) {
+  return btoa(String.fromCharCode.apply(null, new Uint8Array(buffer))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+function serverKey(old) {
+  if (old && old.options && old.options.applicationServerKey) { return Promise.resolve(old.options.applicationServerKey); }
+  return fetch("/notifikasi/kunci", {credentials: "same-origin"}).then(function (r) { return r.json(); }).then(function (key) {
+    var raw = atob(key.public_key.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((key.public_key.length + 3) % 4));
+    return Uint8Array.from(raw, function (c) { return c.charCodeAt(0); });
+  });
+}
+function renewPush(old, fresh) {
+  var before = old ? Promise.resolve({endpoint: old.endpoint, auth: base64url(old.getKey("auth"))}) : rememberedPush();
+  return before.then(function (was) {
+    if (!was) { return; }
+    var next = fresh ? Promise.resolve(fresh) : serverKey(old).then(function (key) {
+      return self.registration.pushManager.subscribe({userVisibleOnly: true, applicationServerKey: key});
+    });
+    return next.then(function (subscription) {
+      var body = subscription.toJSON();
+      body.old_endpoint = was.endpoint;
+      body.old_auth = was.auth;
+      return fetch("/notifikasi/ganti", {method: "POST", credentials: "same-origin", body: JSON.stringify(body),
+                                         headers: {"Content-Type": "application/json", "Accept": "application/json"}})
+        .then(function (response) {
+          if (response.ok) { return rememberPush({endpoint: body.endpoint, auth: body.keys.auth}); }
+        });
+    });
+  }).catch(function () {});
+}
+self.addEventListener("pushsubscriptionchange", function (event) {
+  event.waitUntil(renewPush(event.oldSubscription, event.newSubscription));
+});

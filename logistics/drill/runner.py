@@ -33,11 +33,11 @@ from logistics.drill.schedule import DrillEvent, DrillMeal, DrillTps, DrillWorld
 from logistics.errors import DomainError
 from logistics.models import (
     Delivery, DeliveryKind, DeliveryStatus, DrillClock, HealthFacility, HealthIncident, Kelurahan, Person,
-    Role, Tps, TpsStatus, User,
+    Role, Tps, TpsCoverage, TpsStatus, User,
 )
 from logistics.rules.sms_commands import compose
 from logistics.services import drills
-from logistics.services.unit_of_work import UnitOfWork
+from logistics.services.unit_of_work import UnitOfWork, in_unit_of_work
 from logistics.services.deliveries import advance_delivery
 from logistics.services.incidents import advance_incident, report_incident
 from logistics.services.tps_status import advance_tps_status, report_officers_present
@@ -99,6 +99,7 @@ def leftover_drill(session: Session) -> bool:
                                   .where(HealthIncident.drill.is_(True))))
 
 
+@in_unit_of_work
 def claim_day(session: Session, day: date, kecamatan_ids: Iterable[int] | None = None,
               tps_limit: int | None = None) -> DrillWorld:
     """Refuse a day with real records; mark the day's TPS and meal deliveries as the drill's and
@@ -131,7 +132,18 @@ def drill_world(session: Session, day: date) -> DrillWorld:
         tps=tuple(DrillTps(t.id, t.code) for t in tps),
         meals=tuple(DrillMeal(m.id, m.tps_id, m.planned_at - start, m.quantity_planned) for m in meals),
         facility_ids=tuple(session.scalars(select(HealthFacility.id).order_by(HealthFacility.id))),
+        early_tps=_early_tps(session),
     )
+
+
+def _early_tps(session: Session) -> int | None:
+    """A claimed TPS covered by the station of the first medic login (the demo's `medis`), if any."""
+    station = session.scalar(select(User.medic_station_id).where(
+        User.role == Role.MEDIC, User.active.is_(True), User.medic_station_id.is_not(None)).order_by(User.id).limit(1))
+    if station is None:
+        return None
+    return session.scalar(select(Tps.id).join(TpsCoverage, TpsCoverage.tps_id == Tps.id).where(
+        Tps.drill.is_(True), TpsCoverage.medic_station_id == station).order_by(Tps.code, Tps.id).limit(1))
 
 
 def _officer(tps_id: int) -> Actor:
@@ -206,6 +218,7 @@ def _incident_note(key: str) -> str:
     return f"Gladi / drill ({key})"
 
 
+@in_unit_of_work
 def start_drill(session: Session, day: date, *, seed: int = 1, speed: float = 30.0, minutes: float | None = None,
                 kecamatan_ids: Iterable[int] | None = None, tps_limit: int | None = None,
                 clock: Callable[[], datetime] = utcnow) -> DrillClock:
@@ -399,6 +412,7 @@ def play_drills(session: Session, now: datetime, plays: dict[tuple, DrillPlay],
     return done
 
 
+@in_unit_of_work
 def wipe_drill(session: Session, actor: Actor | None = None) -> dict[str, int]:
     """Put the drill's TPS and deliveries back to setup / planned and delete its incidents
     (logistics.services.drills.wipe_drill), as the drill's wipe actor unless one is given. Commits."""

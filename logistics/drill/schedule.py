@@ -13,6 +13,8 @@ from datetime import timedelta
 from logistics.models.enums import IncidentStatus, PatientKind, TpsStatus, Triage
 
 FULL_CREW = 7  # KPPS officers per TPS
+# 40 simulated minutes after the drill begins (05:00): 80 s of wall-clock time at the demo's 30x.
+EARLY_INCIDENT_AT = timedelta(hours=5, minutes=40)
 LATE_OPENING_SHARE = 0.05
 LATE_MEAL_SHARE = 0.10
 SHORT_MEAL_SHARE = 0.08
@@ -43,6 +45,9 @@ class DrillWorld:
     tps: tuple[DrillTps, ...]
     meals: tuple[DrillMeal, ...]
     facility_ids: tuple[int, ...]  # where the medics refer patients
+    # A TPS of the station where the first medic login works (the demo's `medis`): its incident comes first
+    # (EARLY_INCIDENT_AT), so whoever opens that station's page sees it change within the drill's first minutes.
+    early_tps: int | None = None
 
 
 @dataclass(frozen=True, order=True)
@@ -126,6 +131,16 @@ def drill_schedule(world: DrillWorld, seed: int) -> list[DrillEvent]:
             add(responded + _minutes(rng, 10, 25), "care", key, status=IncidentStatus.REFERRED.value,
                 facility_id=rng.choice(world.facility_ids))
         add(responded + _minutes(rng, 40, 120), "care", key, status=IncidentStatus.CLOSED.value)
+
+    if world.early_tps is not None:  # after the seeded ones: the rest of the day is the same with or without it
+        key = "insiden-awal"
+        add(EARLY_INCIDENT_AT, "incident", key, tps_id=world.early_tps, triage=Triage.MERAH.value,
+            complaint=COMPLAINTS[Triage.MERAH][0], patient_kind=PatientKind.OFFICER.value)
+        # Left unanswered for 10 simulated minutes (20 s at 30x): the station's page shows it highlighted
+        # until then, or until a medic on that page taps the response first (the drill's step is then skipped).
+        add(EARLY_INCIDENT_AT + timedelta(minutes=10), "care", key, status=IncidentStatus.RESPONDING.value)
+        add(EARLY_INCIDENT_AT + timedelta(minutes=40), "care", key, status=IncidentStatus.TREATED_ON_SITE.value)
+        add(EARLY_INCIDENT_AT + timedelta(minutes=90), "care", key, status=IncidentStatus.CLOSED.value)
 
     events.sort(key=lambda e: e[0])
     return [DrillEvent(at=at, seq=i, kind=kind, target=target, params=params)

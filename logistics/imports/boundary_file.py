@@ -31,6 +31,7 @@ from logistics.models import Kecamatan, Kelurahan, Kota
 from logistics.permissions import Permission, may, require
 from logistics.services.common import commit
 from logistics.texts import lazy_gettext
+from logistics.services.unit_of_work import in_unit_of_work
 
 COLUMNS = {
     "kode_kelurahan": ("kode_kemendagri", "kode_desa", "kode", "kd_kel", "id_desa", "kode_wilayah", "kode_kel",
@@ -50,6 +51,7 @@ SUFFIXES = (".geojson", ".json", ".gpkg", ".zip", ".shp")
 SHEETS = (".csv", ".xlsx", ".txt")  # no boundaries: codes, names and a point per kelurahan
 
 
+@in_unit_of_work
 def import_boundaries(session: Session, actor: Actor, path: Path, *, kota_nama: str = "", provinsi: str = "",
                       jenis: str = "", mapping: dict[str, str] | None = None, dry_run: bool = False) -> ImportReport:
     """Boundaries from a GIS file; a CSV/XLSX sheet of codes, names and points goes to `import_codes`."""
@@ -77,6 +79,7 @@ def import_boundaries(session: Session, actor: Actor, path: Path, *, kota_nama: 
     return _set_up(session, actor, report, _kelurahan(records, report), kota_nama, provinsi, jenis)
 
 
+@in_unit_of_work
 def import_codes(session: Session, actor: Actor, path: Path, *, kota_nama: str = "", provinsi: str = "",
                  jenis: str = "", mapping: dict[str, str] | None = None, dry_run: bool = False) -> ImportReport:
     """Set up an area that has no boundary file, from a sheet of kelurahan codes and names with one point

@@ -18,6 +18,7 @@ from logistics.models import Kelurahan, Person, PersonRole, Tps
 from logistics.permissions import Permission, may, require
 from logistics.services.common import commit
 from logistics.texts import lazy_gettext
+from logistics.services.unit_of_work import in_unit_of_work
 
 COLUMNS = {
     "kode_kelurahan": ("kode_wilayah", "kode_desa", "kd_kel", "kelurahan_kode", "kode_kel"),
@@ -33,6 +34,7 @@ ROLES = {"ketua": PersonRole.KPPS_KETUA, "ketua kpps": PersonRole.KPPS_KETUA,
          "linmas": PersonRole.LINMAS, "pps": PersonRole.PPS, "anggota pps": PersonRole.PPS}
 
 
+@in_unit_of_work
 def import_officers(session: Session, actor: Actor, path: Path,
                     progress: Callable[[int], None] | None = None) -> ImportReport:
     require(may(actor, Permission.IMPORT_OFFICERS),

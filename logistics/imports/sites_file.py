@@ -25,6 +25,7 @@ from logistics.models import (FacilityKind, HealthFacility, Kecamatan, Kelurahan
 from logistics.permissions import Permission, may, require
 from logistics.services.common import commit
 from logistics.texts import lazy_gettext
+from logistics.services.unit_of_work import in_unit_of_work
 
 FAR_OUTSIDE_M = 250
 CODE = ("kode_faskes", "id", "kode_pos", "kode_vendor", "kode_petugas", "kode_kurir", "kode_medis")
@@ -75,6 +76,7 @@ KINDS = {
 }
 
 
+@in_unit_of_work
 def import_sites(session: Session, actor: Actor, kind: str, path: Path,
                  progress: Callable[[int], None] | None = None, *, mapping: dict[str, str] | None = None,
                  dry_run: bool = False) -> ImportReport:

@@ -25,6 +25,7 @@ from logistics.models import Kecamatan, Kelurahan, Role, Tps, TpsKind
 from logistics.permissions import Permission, may, require
 from logistics.services.common import commit
 from logistics.texts import lazy_gettext
+from logistics.services.unit_of_work import in_unit_of_work
 
 COLUMNS = {
     "kode_kelurahan": ("kode_wilayah", "kode_desa", "kd_kel", "kelurahan_kode", "kode_kel", "id_desa",
@@ -56,6 +57,7 @@ KINDS = {"": TpsKind.REGULAR, "reguler": TpsKind.REGULAR, "regular": TpsKind.REG
          "khusus": TpsKind.SPECIAL, "lokasi khusus": TpsKind.SPECIAL, "special": TpsKind.SPECIAL}
 
 
+@in_unit_of_work
 def import_tps(session: Session, actor: Actor, path: Path, progress: Callable[[int], None] | None = None,
                *, mapping: dict[str, str] | None = None, dry_run: bool = False) -> ImportReport:
     """Check every row; write nothing unless all rows are right (and nothing at all in a dry run)."""

@@ -1,10 +1,7 @@
 """Service functions: the only code that changes domain records.
 
 Each takes a SQLAlchemy session, an Actor and plain values; checks permissions and rules;
-writes the audit trail; owns the commit; and raises a typed error from `logistics.errors`.
-The field pages and the JSON API both call these.
+writes the audit trail; runs in a unit of work (logistics/services/unit_of_work.py: its caller's, or its
+own through `@in_unit_of_work`) that commits the change with its events, data versions and coverage;
+and raises a typed error from `logistics.errors`. The field pages and the JSON API both call these.
 """
-
-from logistics.services import coverage as _coverage  # noqa: E402,F401 — registers the unit-of-work hook
-from logistics.services import data_versions as _data_versions  # noqa: E402,F401 — registers the unit-of-work hooks
-from logistics.services import boundary_shapes as _boundary_shapes  # noqa: E402,F401 — registers the flush hook

@@ -20,6 +20,7 @@ from logistics.services.common import audit, commit, load, snapshot
 from logistics.services.push_subscriptions import end_subscriptions
 from logistics.timeutil import utcnow
 from logistics.texts import lazy_gettext
+from logistics.services.unit_of_work import in_unit_of_work
 
 # Each role's scope column, which must be set (coordinators: optional, none = whole city).
 REQUIRED_SCOPE = {Role.FIELD_OFFICER: "tps_id", Role.MEDIC: "medic_station_id",
@@ -95,6 +96,7 @@ def end_sessions(session: Session, user: User) -> None:
     end_subscriptions(session, user.id)
 
 
+@in_unit_of_work
 def _change(session: Session, actor: Actor, user: User, action: str, **changes) -> User:
     """Apply `changes`, end every session of the user (a new session version), audit, commit.
     (The audit snapshot never holds the password hash: services.common leaves it out.)"""
@@ -195,6 +197,7 @@ def set_first_password(session: Session, actor: Actor, user_id: int, new_passwor
                    must_change_password=False)
 
 
+@in_unit_of_work
 def record_login(session: Session, user: User) -> None:
     """Remember when the user last logged in (the H-1 readiness list). Not audited: a login is not a
     change of the account, and the audit trail would grow with every one."""
@@ -208,6 +211,7 @@ def log_out(session: Session, actor: Actor) -> User:
     return _change(session, actor, user, "user.logged_out")
 
 
+@in_unit_of_work
 def create_admin(session: Session, actor: Actor, username: str, password: str, full_name: str = "Admin") -> User:
     """The first admin of a new deployment (no demo seed): who then sets the area up in the app."""
     require(may(actor, Permission.ACCOUNT_ADMIN), lazy_gettext("Hanya admin"))

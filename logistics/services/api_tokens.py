@@ -16,6 +16,7 @@ from logistics.permissions import Permission, may, require
 from logistics.services.common import audit, commit, snapshot
 from logistics.timeutil import utcnow
 from logistics.texts import lazy_gettext
+from logistics.services.unit_of_work import in_unit_of_work
 
 TOKEN_PREFIX = "siaga_"
 # What each scope allows; the OpenAPI description and README list the same.
@@ -47,6 +48,7 @@ def parse_scopes(text: str | list[str]) -> list[str]:
     return sorted(set(scopes))
 
 
+@in_unit_of_work
 def create_token(session: Session, actor: Actor, *, scopes: str | list[str], agency: str | None = None,
                  username: str | None = None, name: str | None = None) -> tuple[ApiToken, str]:
     """A new token and its secret: the secret is not stored, show it to the person now."""
@@ -76,6 +78,7 @@ def list_tokens(session: Session) -> list[ApiToken]:
     return list(session.scalars(select(ApiToken).order_by(ApiToken.id)))
 
 
+@in_unit_of_work
 def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
     require(may(actor, Permission.TOKEN_ADMIN), lazy_gettext("Hanya admin yang dapat mencabut token"))
     token = session.get(ApiToken, token_id)

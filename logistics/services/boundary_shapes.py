@@ -1,8 +1,9 @@
 """Simplified boundaries for the map, stored beside the exact one (`boundary_coarse`, `boundary_medium`).
 
-A flush hook fills them whenever an area's `boundary` is set (seeder, boundary importer, any service),
-so they are computed once per change, stored for every process, and never per request. `fill_missing`
-fills areas stored before the columns existed (`flask --app wsgi refresh-map-grid`).
+The unit of work (logistics/services/unit_of_work.py) fills them before each flush in which an area's
+`boundary` is set (seeder, boundary importer, any service), so they are computed once per change, stored
+for every process, and never per request. `fill_missing` fills areas stored before the columns existed
+(`flask --app wsgi refresh-map-grid`).
 
 Tolerances are about one screen pixel at the highest zoom each shape is shown at (DETAILS), so the
 simplification cannot be seen; topology is preserved (no self-intersections).
@@ -10,7 +11,7 @@ simplification cannot be seen; topology is preserved (no self-intersections).
 from __future__ import annotations
 
 from shapely.geometry import mapping, shape
-from sqlalchemy import event, inspect, or_, select
+from sqlalchemy import inspect, or_, select
 from sqlalchemy.orm import Session
 
 from logistics.models import Kecamatan, Kelurahan, Kota
@@ -71,8 +72,8 @@ def fill_missing(session: Session) -> int:
     return done
 
 
-@event.listens_for(Session, "before_flush")
-def _fill_changed(session: Session, _flush_context, _instances) -> None:
+def fill_changed(session: Session) -> None:
+    """Before a flush: the simplified shapes of the areas whose boundary it writes."""
     for obj in list(session.new) + list(session.dirty):
         if isinstance(obj, (Kota, Kecamatan, Kelurahan)) and obj.boundary is not None:
             if obj in session.new or inspect(obj).attrs.boundary.history.has_changes():

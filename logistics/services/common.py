@@ -143,21 +143,23 @@ def audit(session: Session, actor: Actor, action: str, record, before: dict | No
         "entity_type": record.__tablename__, "entity_id": record.id, "before": before,
         "after": None if removed else {**snapshot(record), **(extra or {}), **(unit_of_work.via(session) or {})},
     })
-    # Counted as a post (siaga.observability's posts per minute) only if the transaction commits.
-    session.info.setdefault("audited_actions", []).append(action)
+    # Counted as a post (siaga.observability's posts per minute) only if the unit of work commits.
+    unit_of_work.required(session, "an audited change").changes.audited.append(action)
 
 
 _INSERT_AUDIT = insert(AuditEntry.__table__)
 
 def commit(session: Session) -> None:
-    """End the service's change: commit it, or inside a unit of work (`logistics.services.unit_of_work`:
-    an idempotent request, a drill event) only flush it, so the unit of work commits the change together
-    with what else belongs to the same submission (its events, idempotency record and stored response)."""
+    """End the service's change. In the unit of work the service opened for itself (`in_unit_of_work`: a
+    CLI command, an importer, a test) commit it; in its caller's (an idempotent request, a drill event)
+    only flush it, so the caller commits the change together with what else belongs to the same
+    submission (its events, idempotency record and stored response). Outside any: OutsideUnitOfWork."""
+    uow = unit_of_work.required(session, "a service's commit")
     try:
-        if unit_of_work.active(session) is not None:
-            session.flush()
+        if uow.own_commits:
+            uow.commit()
         else:
-            session.commit()
+            session.flush()
     except IntegrityError as exc:
         session.rollback()
         raise Conflict(lazy_gettext("Data bertentangan dengan data yang sudah ada")) from exc

@@ -2,8 +2,9 @@
 
 Coverage is derived data stored in the database, so every app process reads the same answer the moment
 the change that caused it commits (no per-process cache, no background thread). It is kept by the unit
-of work: a flush hook notices TPS and medic stations added, moved or removed — by any service, importer
-or seeder that writes through the ORM — and recomputes in the same transaction only the TPS affected:
+of work (logistics/services/unit_of_work.py): before each flush it notes the TPS and medic stations
+added, moved or removed — by any service, importer or seeder, all of which write in one — and at its
+commit it recomputes, in the same transaction, only the TPS affected:
 
 - a new or moved TPS: itself;
 - a new or moved station: the TPS for which it is now nearer than their station (found with a bounding
@@ -18,7 +19,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from sqlalchemy import delete, event, func, inspect, select
+from sqlalchemy import delete, func, inspect, select
 from sqlalchemy.orm import Session
 
 from logistics.models import MedicStation, Tps, TpsCoverage
@@ -30,7 +31,6 @@ from logistics.timeutil import utcnow
 # Above this many TPS to refresh at once (an import of a province), one full recompute is cheaper.
 FULL_RECOMPUTE_FROM = 20_000
 _IN_CHUNK = 5_000  # ids per IN (...) list
-_PENDING = "coverage_pending"
 _METRES_PER_DEGREE = math.pi * EARTH_RADIUS_M / 180
 
 
@@ -125,51 +125,46 @@ def covered_tps_ids(session: Session, station_ids) -> list[int]:
     return out
 
 
-# --- the unit-of-work hook -------------------------------------------------------------------------------
+# --- kept by the unit of work ----------------------------------------------------------------------------
 
 def _moved(obj) -> bool:
     state = inspect(obj)
     return state.attrs.lat.history.has_changes() or state.attrs.lon.history.has_changes()
 
 
-@event.listens_for(Session, "before_flush")
-def _note_changes(session: Session, _flush_context, _instances) -> None:
-    """Note what the flush adds, moves or removes (ids of new rows exist only after it)."""
+def note_changes(session: Session, pending: dict | None) -> dict | None:
+    """Before a flush: add what it adds, moves or removes to `pending` (ids of new rows exist only after
+    it, so the objects are kept); the coverage rows of a removed or moved station are read now (a removed
+    one's go with it, ON DELETE CASCADE)."""
     new_tps = [o for o in session.new if isinstance(o, Tps)]
     moved_tps = [o for o in session.dirty if isinstance(o, Tps) and _moved(o)]
     placed = [o for o in session.new if isinstance(o, MedicStation)]
     moved_stations = [o for o in session.dirty if isinstance(o, MedicStation) and _moved(o)]
     removed = [o.id for o in session.deleted if isinstance(o, MedicStation) and o.id is not None]
     if not (new_tps or moved_tps or placed or moved_stations or removed):
-        return
-    pending = session.info.setdefault(_PENDING, {"tps": [], "stations": [], "orphans": set()})
+        return pending
+    if pending is None:
+        pending = {"tps": [], "stations": [], "orphans": set(), "gone": {}}
     pending["tps"] += new_tps + moved_tps
     pending["stations"] += placed + moved_stations
-    # The rows of a removed or moved station: the TPS it covered need another (rows of a removed one
-    # go with it, ON DELETE CASCADE, so read them now).
+    pending["gone"].update((id(o), o) for o in session.deleted)  # kept alive: their ids stay theirs
+    # The TPS a removed or moved station covered need another.
     pending["orphans"].update(covered_tps_ids(session, removed + [o.id for o in moved_stations]))
+    return pending
 
 
-@event.listens_for(Session, "after_flush")
-def _keep_current(session: Session, _flush_context) -> None:
-    pending = session.info.pop(_PENDING, None)
-    if not pending:
-        return
-    touch(session, "tps_coverage")  # bumped with the commit (Core writes are not seen by the flush hook)
-    gone = {o for o in session.deleted}
-    tps_ids = {o.id for o in pending["tps"] if o not in gone} | pending["orphans"]
+def keep_current(session: Session, pending: dict) -> None:
+    """At the commit (after the last flush): recompute the coverage of what `note_changes` noted."""
+    touch(session, "tps_coverage")  # bumped with the commit (Core writes are not seen by the flush)
+    gone = pending["gone"]
+    tps_ids = {o.id for o in pending["tps"] if id(o) not in gone and o.id is not None} | pending["orphans"]
     if len(tps_ids) >= FULL_RECOMPUTE_FROM:
         recompute_all(session)
         return
     refresh_tps(session, tps_ids)
     for station in pending["stations"]:
-        if station not in gone:
+        if id(station) not in gone and station.id is not None:
             station_placed(session, station.id, station.lat, station.lon)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget(session: Session) -> None:
-    session.info.pop(_PENDING, None)
 
 
 # --- storage ---------------------------------------------------------------------------------------------

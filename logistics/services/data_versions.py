@@ -5,11 +5,12 @@ The map's ETags are made from them (`logistics.queries.data_versions.versions`).
 ETag when a TPS was deleted); a counter bumped by the unit of work cannot, and being a row in the
 database every process and every app server sees the same value the moment the change commits.
 
-How: a flush hook notes which of the VERSIONED tables the flush adds to, changes or deletes from; just
-before the commit the noted counters are bumped — one upsert, names in sorted order (no deadlock
-between two transactions), at the very end of the transaction (the row lock is held only for the
-commit itself), on one of SHARDS rows picked at random (two writers seldom wait on the same row). Code
-that writes around the ORM (bulk COPY in the benchmark, Core upserts of derived tables) calls `touch`.
+How: the unit of work (logistics/services/unit_of_work.py) notes at each flush which of the VERSIONED
+tables the flush adds to, changes or deletes from (`flushed`); at its commit the noted counters are
+bumped — one upsert, names in sorted order (no deadlock between two transactions), at the very end of
+the transaction (the row lock is held only for the commit itself), on one of SHARDS rows picked at
+random (two writers seldom wait on the same row). Code that writes around the ORM (Core upserts of
+derived tables, the drill's bulk updates) calls `touch`, inside the unit of work like any write.
 
 Scoped versions: a field page shows one owner's rows (a station's incidents, a TPS's deliveries, a
 courier's route), and at national scale some row of every table changes every second, so a table's
@@ -25,10 +26,11 @@ import random
 from functools import lru_cache
 from typing import Iterable
 
-from sqlalchemy import TextClause, event, inspect, text
+from sqlalchemy import TextClause, inspect, text
 from sqlalchemy.orm import Session
 
 from logistics.models import DataVersion, MedicStation, Tps
+from logistics.services import unit_of_work
 
 # The tables whose changes the map's layers show (and what a change implies for derived tables).
 VERSIONED = frozenset({"tps", "delivery", "health_incident", "medic_station", "person", "health_facility",
@@ -41,7 +43,6 @@ SCOPED: dict[str, tuple[tuple[str, str], ...]] = {
     "health_incident": (("tps_id", "t"), ("medic_station_id", "s")),
 }
 ANY_ROW = "*"
-_TOUCHED = "data_versions_touched"
 
 
 def scoped(table: str, key: str, owner_id: int | str) -> str:
@@ -74,7 +75,7 @@ def touch_record(session: Session, record, before: dict | None = None) -> None:
 
 
 def _noted(session: Session) -> set[str]:
-    return session.info.setdefault(_TOUCHED, set())
+    return unit_of_work.required(session, "a write around the flush").changes.versions
 
 
 def _owner_names(table: str, record, before: dict) -> set[str]:
@@ -122,8 +123,9 @@ def _bump_statement(rows: int) -> TextClause:
                 f"ON CONFLICT (name, shard) DO UPDATE SET version = {DataVersion.__tablename__}.version + 1")
 
 
-@event.listens_for(Session, "before_flush")
-def _note(session: Session, _flush_context, _instances) -> None:
+def flushed(session: Session) -> set[str]:
+    """The counters the session's coming flush moves: its new, changed and deleted rows' tables and owners
+    (the unit of work calls this before each flush)."""
     names = set()
     for obj in session.new:
         names.add(obj.__table__.name)
@@ -137,22 +139,4 @@ def _note(session: Session, _flush_context, _instances) -> None:
         if session.is_modified(obj, include_collections=False):
             names.add(obj.__table__.name)
             names |= _owner_names(obj.__table__.name, obj, _history_before(obj))
-    names = {n for n in names if n.partition("@")[0] in VERSIONED}
-    if names:
-        _noted(session).update(names)
-
-
-@event.listens_for(Session, "before_commit")
-def _bump_before_commit(session: Session) -> None:
-    if not session.info.get(_TOUCHED) and not (session.new or session.dirty or session.deleted):
-        return
-    session.flush()  # the commit would flush after this hook: flush now so its changes are noted too
-    names = session.info.pop(_TOUCHED, None)
-    if names:
-        bump(session, names)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget(session: Session, transaction) -> None:
-    if transaction.parent is None and not transaction.nested:  # the outermost transaction ended
-        session.info.pop(_TOUCHED, None)
+    return {n for n in names if n.partition("@")[0] in VERSIONED}

@@ -19,10 +19,12 @@ from logistics.services.common import (
 from logistics.services.routes import refresh_route
 from logistics.timeutil import to_wib
 from logistics.texts import lazy_gettext
+from logistics.services.unit_of_work import in_unit_of_work
 
 S = DeliveryStatus
 
 
+@in_unit_of_work
 def advance_delivery(
     session: Session, actor: Actor, delivery_id: int, to_status: DeliveryStatus, *,
     at: datetime | None = None, quantity_received: int | None = None, received_by: str | None = None,
@@ -87,6 +89,7 @@ def _refresh_route(session: Session, delivery: Delivery) -> None:
         refresh_route(session, delivery.courier_id, delivery.meal_round, to_wib(delivery.planned_at).date())
 
 
+@in_unit_of_work
 def correct_delivery(session: Session, actor: Actor, delivery_id: int, to_status: DeliveryStatus | str,
                      reason: str) -> Delivery:
     """Fix a mistaken receipt or "did not come" (or a courier's step): move the delivery back to

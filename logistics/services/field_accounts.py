@@ -30,6 +30,7 @@ from logistics.services.accounts import (
 from logistics.services.common import audit, commit, load, snapshot
 from logistics.timeutil import utcnow
 from logistics.texts import lazy_gettext
+from logistics.services.unit_of_work import in_unit_of_work
 
 PIN_DIGITS = 6
 # The roles provisioned from people, in the order cards are printed; coordinators: one per kecamatan.
@@ -96,6 +97,7 @@ def _wanted(session: Session, role: Role, kecamatan_id: int) -> list[dict]:
     return wanted
 
 
+@in_unit_of_work
 def provision(session: Session, actor: Actor, kecamatan_id: int, roles=PROVISIONED_ROLES,
               issue_pins: bool = True) -> tuple[list[User], list[Card]]:
     """Make the missing logins of `roles` for the people of a kecamatan; return (new accounts, their
@@ -142,6 +144,7 @@ def _issue_pin(session: Session, actor: Actor, user: User, action: str) -> Card:
     return card(session, user, pin)
 
 
+@in_unit_of_work
 def reset_pin(session: Session, actor: Actor, user_id: int) -> Card:
     """A new one-time PIN (a new card) for one account: the old PIN or password stops working and every
     session ends; the first login sets a new password again."""
@@ -152,6 +155,7 @@ def reset_pin(session: Session, actor: Actor, user_id: int) -> Card:
     return result
 
 
+@in_unit_of_work
 def create_account(session: Session, actor: Actor, *, username: str, full_name: str, role: Role, **scope) -> Card:
     """An admin makes one account of any role, with a one-time PIN: its card."""
     require(may(actor, Permission.ACCOUNT_ADMIN), lazy_gettext("Hanya admin"))
@@ -177,6 +181,7 @@ def pending_cards_query(session: Session, actor: Actor, kecamatan_id: int, roles
             .order_by(User.username))
 
 
+@in_unit_of_work
 def reprint(session: Session, actor: Actor, kecamatan_id: int, roles=PROVISIONED_ROLES) -> list[Card]:
     """New cards for the accounts of a kecamatan that have not set their own password yet: each gets a
     new PIN (the earlier card stops working). Those who already logged in keep their password."""

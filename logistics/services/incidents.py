@@ -21,6 +21,7 @@ from logistics.services.common import (
 )
 from logistics.timeutil import utcnow
 from logistics.texts import lazy_gettext
+from logistics.services.unit_of_work import in_unit_of_work
 
 S = IncidentStatus
 STEP_TIME_FIELD = lifecycle.INCIDENT.step_times
@@ -47,6 +48,7 @@ def _enum(enum_cls, value, field: str, errors: dict):
         return None
 
 
+@in_unit_of_work
 def report_incident(
     session: Session, actor: Actor, *, patient_kind: str, complaint: str, triage: str,
     tps_id: int | None = None, lat: float | None = None, lon: float | None = None,
@@ -114,6 +116,7 @@ def incident_target(incident: HealthIncident) -> Target:
     return Target(kecamatan_id=incident_kecamatan_id(incident), medic_station_id=incident.medic_station_id)
 
 
+@in_unit_of_work
 def advance_incident(
     session: Session, actor: Actor, incident_id: int, to_status: IncidentStatus, *,
     referral_facility_id: int | None = None, notes: str | None = None, at: datetime | None = None,
@@ -146,6 +149,7 @@ def advance_incident(
     return incident
 
 
+@in_unit_of_work
 def correct_incident(session: Session, actor: Actor, incident_id: int, reason: str) -> HealthIncident:
     """Undo a closing ("Selesai" tapped by mistake) within lifecycle.REOPEN_WINDOW of it: the incident goes
     back to the care step it had reached and its closing time is cleared. Who may close it may correct it;
@@ -173,6 +177,7 @@ def correct_incident(session: Session, actor: Actor, incident_id: int, reason: s
     return incident
 
 
+@in_unit_of_work
 def assign_medic_station(session: Session, actor: Actor, incident_id: int, station_id: int) -> HealthIncident:
     """Hand an incident to another station: coordinators and admins only."""
     incident = load(session, HealthIncident, incident_id, "Kejadian", for_step=True)

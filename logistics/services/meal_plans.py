@@ -21,6 +21,7 @@ from logistics.services.routes import refresh_route
 from logistics.settings import MEAL_TIMES, settings_for
 from logistics.timeutil import to_wib, utcnow, wib
 from logistics.texts import lazy_gettext
+from logistics.services.unit_of_work import in_unit_of_work
 
 
 
@@ -43,6 +44,7 @@ def headcounts(session: Session, tps_ids: Iterable[int]) -> dict[int, int]:
         .group_by(Person.tps_id)).all())
 
 
+@in_unit_of_work
 def plan_meals(session: Session, actor: Actor, day: date, rounds: Iterable[MealRound] = tuple(MealRound),
                kecamatan_ids: Iterable[int] | None = None) -> PlanResult:
     """Create or update the day's meal deliveries; idempotent. Deliveries already on their way
@@ -115,6 +117,7 @@ def _assign_couriers(session: Session, vendor: Vendor | None, tps_list: list[Tps
     return {stop.key: courier.id for courier, group in zip(couriers, groups) for stop in group}
 
 
+@in_unit_of_work
 def update_meal_delivery(session: Session, actor: Actor, delivery_id: int, *, planned_at: datetime | None = None,
                          quantity: int | None = None, courier_id: int | None = None) -> Delivery:
     """A coordinator's edit of one planned meal delivery: time, portions or courier."""

@@ -13,6 +13,7 @@ from logistics.permissions import Permission, Target, may, require
 from logistics.services.common import audit, commit, load, snapshot
 from logistics.timeutil import as_utc
 from logistics.texts import lazy_gettext
+from logistics.services.unit_of_work import in_unit_of_work
 
 MAX_SHIFT = timedelta(hours=12)  # nobody is rostered for longer: medics get tired too
 
@@ -21,6 +22,7 @@ def _may_roster(actor: Actor, station: MedicStation) -> bool:
     return may(actor, Permission.ROSTER_EDIT, Target(kecamatan_id=station.kecamatan_id))
 
 
+@in_unit_of_work
 def add_shift(session: Session, actor: Actor, station_id: int, person_id: int, starts_at: datetime,
               ends_at: datetime) -> RosterShift:
     station = load(session, MedicStation, station_id, "Pos kesehatan")
@@ -52,6 +54,7 @@ def add_shift(session: Session, actor: Actor, station_id: int, person_id: int, s
     return shift
 
 
+@in_unit_of_work
 def remove_shift(session: Session, actor: Actor, shift_id: int) -> None:
     shift = load(session, RosterShift, shift_id, "Giliran jaga")
     require(_may_roster(actor, shift.medic_station), lazy_gettext("Hanya koordinator yang dapat mengatur jadwal jaga"))

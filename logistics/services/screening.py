@@ -15,6 +15,7 @@ from logistics.rules.checkins import schedule
 from logistics.rules.risk import CONDITIONS, assess
 from logistics.services.common import audit, commit, load, snapshot, step_time
 from logistics.texts import lazy_gettext, lazy_pgettext
+from logistics.services.unit_of_work import in_unit_of_work
 
 OFFICER_ROLES = (PersonRole.KPPS_KETUA, PersonRole.KPPS_ANGGOTA, PersonRole.LINMAS, PersonRole.PPS)
 OUTCOMES = {"baik": lazy_gettext("Baik"), "perlu_tindak_lanjut": lazy_gettext("Perlu tindak lanjut"),
@@ -35,6 +36,7 @@ def screening_target(session: Session, actor: Actor, person: Person) -> Target:
     return Target(kecamatan_id=kecamatan_id, medic_station_id=station_id)
 
 
+@in_unit_of_work
 def record_screening(session: Session, actor: Actor, person_id: int, *, systolic: int, diastolic: int,
                      blood_sugar: int | None, age: int, conditions: list[str] | tuple[str, ...] = (),
                      notes: str | None = None, election_day: date, screened_at: datetime | None = None
@@ -74,6 +76,7 @@ def record_screening(session: Session, actor: Actor, person_id: int, *, systolic
     return screening
 
 
+@in_unit_of_work
 def complete_checkin(session: Session, actor: Actor, checkin_id: int, outcome: str, notes: str | None = None,
                      at: datetime | None = None) -> HealthCheckin:
     checkin = load(session, HealthCheckin, checkin_id, "Pemeriksaan")

@@ -11,8 +11,10 @@ from logistics.permissions import Permission, may, require
 from logistics.services.common import audit, commit, snapshot
 from logistics.settings import BY_KEY, FIELDS, SettingError, build, forget, settings_for
 from logistics.texts import lazy_gettext
+from logistics.services.unit_of_work import in_unit_of_work
 
 
+@in_unit_of_work
 def update_settings(session: Session, actor: Actor, values: dict[str, str]) -> int:
     """Store the values that differ from the current settings; returns how many changed."""
     require(may(actor, Permission.AREA_SETUP), lazy_gettext("Hanya admin yang dapat mengubah pengaturan pemilu"))

@@ -11,8 +11,10 @@ from logistics.permissions import Permission, Target, may, require
 from logistics.rules.phones import normalise_phone
 from logistics.services.common import audit, commit, snapshot
 from logistics.texts import lazy_gettext
+from logistics.services.unit_of_work import in_unit_of_work
 
 
+@in_unit_of_work
 def set_account_phone(session: Session, actor: Actor, username: str, phone: str | None) -> User:
     """Set (or with None/"" clear) the account's phone, stored as +62…; audited as `user.phone`."""
     require(may(actor, Permission.ACCOUNT_ADMIN, Target()), lazy_gettext("Hanya admin yang boleh mengubah akun"))

@@ -18,6 +18,7 @@ from logistics.services.common import (
     CORRECTION_REASON_MAX, audit, change, commit, correction_reason, load, require_transition, snapshot, step_time,
 )
 from logistics.texts import lazy_gettext
+from logistics.services.unit_of_work import in_unit_of_work
 
 STEP_TIME_FIELD = tps_day.TPS_DAY.step_times
 MAX_OFFICERS_ON_SITE = 50
@@ -36,6 +37,7 @@ def _tps_for(session: Session, actor: Actor, tps_id: int, *, for_step: bool = Tr
     return tps
 
 
+@in_unit_of_work
 def advance_tps_status(session: Session, actor: Actor, tps_id: int, to_status: TpsStatus,
                        at: datetime | None = None, reason: str | None = None) -> Tps:
     """Post the TPS's next step. A step that passes over others is allowed (an officer forgot to
@@ -57,6 +59,7 @@ def advance_tps_status(session: Session, actor: Actor, tps_id: int, to_status: T
     return tps
 
 
+@in_unit_of_work
 def report_officers_present(session: Session, actor: Actor, tps_id: int, count: int,
                             at: datetime | None = None) -> Tps:
     tps = _tps_for(session, actor, tps_id, for_step=False)  # a count, not a step: no lock
@@ -74,6 +77,7 @@ def report_officers_present(session: Session, actor: Actor, tps_id: int, count: 
     return tps
 
 
+@in_unit_of_work
 def correct_tps_status(session: Session, actor: Actor, tps_id: int, to_status: TpsStatus | None, reason: str,
                        officers_present: int | None = None) -> Tps:
     """Fix a mistaken post: move the status back (clearing the later steps' times) and/or fix the

@@ -79,6 +79,9 @@ def _now():
 
 def run_worker(app: Flask) -> None:
     """Run until SIGTERM or SIGINT (then finish the runs in progress and stop)."""
+    if not logging.getLogger().handlers:  # the worker's own lines (its jobs, urgent events' lags) to stderr
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        logging.getLogger("apscheduler").setLevel(logging.ERROR)  # not a line per pass skipped at 0.1 s
     scheduler = build_scheduler(app)
 
     def stop(_signum, _frame):

@@ -20,12 +20,13 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from logistics.models import EventDelivery, OutboxEvent
-from logistics.timeutil import utcnow
+from logistics.timeutil import as_utc, utcnow
+from siaga.sqlite_writes import as_reader
 from siaga.worker.channels import Channel, Gone
 
 log = logging.getLogger("siaga.worker.outbox")
@@ -54,8 +55,11 @@ class PassReport:
 def deliver_pending(session: Session, channels: list[Channel], *, batch: int = BATCH,
                     claim_timeout: timedelta = CLAIM_TIMEOUT) -> PassReport:
     report = PassReport()
-    events = _pending(session, batch)
-    session.commit()  # read, then each claim is a transaction of its own
+    began = time.time()
+    with as_reader():  # most passes find nothing: on SQLite, looking takes no write turn
+        events = _pending(session, batch)
+        session.commit()  # read, then each claim is a transaction of its own
+    read = time.time()
     done: list[int] = []
     started = time.monotonic()
     for event in events:
@@ -63,12 +67,17 @@ def deliver_pending(session: Session, channels: list[Channel], *, batch: int = B
             break  # the rest wait for the next pass, which looks for urgent events first
         report.events += 1
         settled = True
-        for channel in channels:
-            for recipient in list(channel.recipients(session, event)):
+        with as_reader():  # most events concern nobody subscribed: naming them takes no write turn either
+            named = [(channel, list(channel.recipients(session, event))) for channel in channels]
+            session.rollback()
+        for channel, recipients in named:
+            for recipient in recipients:
                 settled &= _deliver_one(session, channel, event, recipient, report, claim_timeout)
             session.commit()
         if settled:
             done.append(event.id)
+        if event.urgent:
+            _log_lag(event, began, read)
     if done:  # one UPDATE for the pass; killed before it, the next pass finds them settled and sends nothing
         session.execute(update(OutboxEvent).where(OutboxEvent.id.in_(done)).values(dispatched_at=utcnow()))
         session.commit()
@@ -76,14 +85,24 @@ def deliver_pending(session: Session, channels: list[Channel], *, batch: int = B
     return report
 
 
-def _pending(session: Session, batch: int) -> list[OutboxEvent]:
+def _log_lag(event: OutboxEvent, began: float, read: float) -> None:
+    """Where an urgent event's time went (bench/event_latency.py reads these lines): from its commit to the
+    pass that found it, the pass's read, and its sends."""
+    committed = as_utc(event.occurred_at).timestamp()
+    log.info("urgent event %d: pass began +%.3f s, read +%.3f s, sent +%.3f s", event.id, began - committed,
+             read - committed, time.time() - committed)
+
+
+def _pending(session: Session, batch: int) -> list:
     """Up to `batch` events not yet dispatched: the urgent ones first (a merah waits behind no backlog of
-    routine steps), each kind oldest first; two index range scans (ix_outbox_event_pending)."""
-    pending = OutboxEvent.dispatched_at.is_(None)
-    urgent = list(session.scalars(select(OutboxEvent).where(pending, OutboxEvent.urgent.is_(True))
+    routine steps), each kind oldest first; two index range scans (ix_outbox_event_pending). Rows with the
+    event's columns as attributes, not ORM objects: the pass's commits do not expire them (each would be
+    read again, on SQLite in a write turn) and the caller's session keeps its own."""
+    table, pending = OutboxEvent.__table__, OutboxEvent.dispatched_at.is_(None)
+    urgent = list(session.execute(select(table).where(pending, OutboxEvent.urgent.is_(True))
                                   .order_by(OutboxEvent.id).limit(batch)))
     if len(urgent) < batch:
-        urgent += session.scalars(select(OutboxEvent).where(pending, OutboxEvent.urgent.is_(False))
+        urgent += session.execute(select(table).where(pending, OutboxEvent.urgent.is_(False))
                                   .order_by(OutboxEvent.id).limit(batch - len(urgent)))
     return urgent
 
@@ -160,11 +179,22 @@ def _key(channel: str, event_id: int, recipient: str):
                 DELIVERIES.c.recipient == recipient)
 
 
+_NEWEST_PENDING = select(func.max(OutboxEvent.id)).where(OutboxEvent.dispatched_at.is_(None))
+
+
+def newest_pending(session: Session) -> int | None:
+    """The newest event not yet dispatched, if any: an index range scan of the few pending, as a reader (on
+    SQLite no write turn). The worker looks every 0.1 s; most looks find nothing new, and this costs less than
+    half an empty pass (docs/PERFORMANCE.md)."""
+    with as_reader():
+        newest = session.scalar(_NEWEST_PENDING)
+        session.rollback()
+    return newest
+
+
 def backlog(session: Session) -> int:
     """Events not yet dispatched (for /healthz and /metrics)."""
-    from sqlalchemy import func
-
     return session.scalar(select(func.count()).select_from(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None)))
 
 
-__all__ = ["BATCH", "CLAIM_TIMEOUT", "MAX_ATTEMPTS", "PassReport", "backlog", "deliver_pending"]
+__all__ = ["BATCH", "CLAIM_TIMEOUT", "MAX_ATTEMPTS", "PassReport", "newest_pending", "backlog", "deliver_pending"]

@@ -34,8 +34,13 @@
     });
   }
   function register(subscription) {
-    return post(text.subscribe, subscription.toJSON()).then(function () {
+    var json = subscription.toJSON();
+    return post(text.subscribe, json).then(function () {
       localStorage.setItem(REGISTERED, login + " " + subscription.endpoint);
+      // The service worker keeps it, to prove it when the push service renews it (pushsubscriptionchange).
+      return registration().then(function (reg) {
+        if (reg && reg.active) { reg.active.postMessage({type: "push-subscription", endpoint: json.endpoint, auth: json.keys.auth}); }
+      });
     });
   }
   function enable() {
