@@ -11,10 +11,13 @@ from logistics.models import Kecamatan, Kota, MealRound, Role, Triage
 from logistics.queries.alerts import SEVERITY, alert_counts, area_alerts, collect_alerts, kinds_by_severity
 from logistics.queries.exports import STATUS_ENUMS
 from logistics.queries.drill_clock import playing_drill
+from logistics.queries.day_charts import day_chart_figures
 from logistics.queries.incidents_per_hour import incidents_per_hour
 from logistics.queries.login_readiness import readiness_summary
 from logistics.queries.summary import city_totals, kecamatan_summary, kota_summary
 from maps import bp
+from maps.charts import dashboard_charts, svg
+from maps.reports_web import report_panel
 from siaga.election import election_day, election_now, election_window
 from siaga.live import live_page
 from siaga.shared_figures import figure, share_seconds, shared
@@ -55,15 +58,6 @@ class DashboardQuery(FormSchema):
     kecamatan = FormId()  # narrows the user's scope (siaga.auth.chosen_kecamatan_ids)
     kota = FormId()  # the kecamatan of one kota (the national view's drill-down)
     status = FormChoice(STATUS_VALUES)  # for the downloads: a TPS, delivery or incident status
-
-
-def chart(counts: list[int]) -> dict:
-    """Bar geometry for the server-rendered SVG chart (no chart library, no inline script)."""
-    top = max(counts) or 1
-    height, bar_w = 120, 20
-    return {"width": 24 * bar_w + 30, "height": height + 30, "bars": [
-        {"hour": h, "n": n, "x": 25 + h * bar_w, "w": bar_w - 4, "h": round(n / top * height),
-         "y": 10 + height - round(n / top * height)} for h, n in enumerate(counts)], "base": 10 + height}
 
 
 def export_statuses(status: str) -> dict[str, str]:
@@ -116,6 +110,7 @@ def _figures(ids: tuple[int, ...] | None, examples: int) -> dict:
         "examples": collect_alerts(db.session, now, start, end, ids, limit=examples),
         "per_hour": incidents_per_hour(db.session, start, end, ids, drill),
         "drill_speed": drill.speed if drill is not None else None,  # the chart is by the drill's simulated hour
+        **day_chart_figures(db.session, now, start, end, ids, drill),  # the charts' (maps/charts.py)
         # H-1 login readiness is a worklist per kota and kecamatan (who to phone): not for the
         # whole country at once, where it would count millions of officers on every refresh.
         "readiness": None if several_kota else readiness_summary(db.session, ids),
@@ -175,11 +170,13 @@ def dashboard(query: dict):
         rows=rows, by_kota=by_kota, totals=figures["totals"], single=single,
         alerts=examples, alerts_total=alerts_total, alerts_more=max(0, alerts_total - len(examples)),
         alert_kinds=figures["alert_kinds"], alert_areas=figures["alert_areas"], severities=list(SEVERITY),
-        kind_label=kind_label, severity_label=severity_label, chart=chart(figures["per_hour"]), drill_speed=figures.get("drill_speed"), rounds=list(MealRound), triage=list(Triage),
+        kind_label=kind_label, severity_label=severity_label, drill_speed=figures.get("drill_speed"),
+        charts=dashboard_charts(figures, rows, _('Kota/Kabupaten') if by_kota else _('Kecamatan')), chart_svg=svg, rounds=list(MealRound), triage=list(Triage),
         kecamatan_choices=kecamatan_choices, kota_choices=kota_choices, chosen_kota=kota_id, up=up,
         kota_name=db.session.get(Kota, in_kota).nama if in_kota is not None else None,
         chosen=query.get("kecamatan"), status_filter=query.get("status", ""), day=election_day(), now=figures["now"],
         export_status=export_statuses(query.get("status", "")),
+        reports=report_panel(ids, kota_id),  # the situation report (maps/reports_web.py)
         readiness=readiness, readiness_roles=(Role.FIELD_OFFICER, Role.COURIER, Role.MEDIC),
         # Read on every refresh (not stored with the figures): the banner comes and goes with the worker.
         worker_down=not worker_alive(db.session),

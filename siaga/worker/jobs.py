@@ -104,3 +104,18 @@ def play_drill(app: Flask) -> int:
         plays.clear()
         return 0
     return play_drills(db.session, utcnow(), plays, log=log.info)
+
+
+@job(60)
+def make_situation_reports(app: Flask) -> int:
+    """This hour's situation report (PDF) for every kota and kecamatan, on the election day only
+    (maps/situation_report.py); kept in `situation_report` and listed on the dashboard."""
+    from datetime import datetime
+
+    from logistics.timeutil import as_utc, utcnow
+    from maps.situation_report import make_situation_reports as make
+
+    frozen = app.config.get("ELECTION_CLOCK")  # benchmarks and screenshots run on a frozen clock
+    moment = as_utc(datetime.fromisoformat(frozen)) if frozen else utcnow()
+    languages = tuple(app.config.get("SITUATION_REPORT_LANGUAGES", "id,en").split(","))
+    return make(db.session, moment, languages)
