@@ -264,24 +264,30 @@ def make_situation_reports(session: Session, moment: datetime, languages=LANGUAG
     storing a twin. Returns how many were made."""
     from logistics.queries.sql_upsert import upsert_insert
     from siaga.election import election_window
+    from siaga.sqlite_writes import as_reader
 
     start, end = election_window()
     if not start <= moment < end:
         return 0
     hour = hour_of(moment)
-    done = set(session.execute(select(SituationReport.scope, SituationReport.area_id, SituationReport.lang)
-                               .where(SituationReport.hour == hour)).all())
-    session.rollback()
+    # Reading and drawing hold no write turn (SQLite): each report is stored in a short transaction of its own.
+    with as_reader():
+        done = set(session.execute(select(SituationReport.scope, SituationReport.area_id, SituationReport.lang)
+                                   .where(SituationReport.hour == hour)).all())
+        scopes = hourly_scopes(session)
+        session.rollback()
     made = 0
-    for scope in hourly_scopes(session):
+    table = SituationReport.__table__
+    for scope in scopes:
         for lang in languages:
             if (scope.kind, scope.area_id, lang) in done:
                 continue
-            with force_locale(lang):
-                pdf, computed_at = report_for(session, scope)
-            session.rollback()
-            table = SituationReport.__table__
-            statement = upsert_insert(session.connection())(table).values(
+            with as_reader(), force_locale(lang):
+                try:
+                    pdf, computed_at = report_for(session, scope)
+                finally:
+                    session.rollback()
+            statement = upsert_insert(session)(table).values(
                 scope=scope.kind, area_id=scope.area_id, lang=lang, hour=hour, computed_at=computed_at, pdf=pdf)
             session.execute(statement.on_conflict_do_nothing())
             session.commit()

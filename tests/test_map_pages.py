@@ -59,7 +59,7 @@ def test_map_fits_a_kecamatan_coordinator_to_its_kecamatan(client, session):
 
 def row_of(html, key):
     match = re.search(rf'<tr data-kecamatan="{key}">(.*?)</tr>', html, re.S)
-    return {m[0]: m[1].strip() for m in re.findall(r'data-col="([^"]+)">([^<]*)<', match.group(1))}
+    return {m[0]: m[1].strip() for m in re.findall(r'data-col="([^"]+)"[^>]*>([^<]*)<', match.group(1))}
 
 
 def test_dashboard_figures_match_the_database(client, session, actor_for):
