@@ -238,15 +238,16 @@ def delivery_update(delivery_id: int, form: dict):
                                     quantity_received=quantity, received_by=form.get("received_by"),
                                     quantity_damaged=damaged)
         message = _("Penerimaan tercatat: {n} dari {planned} {unit}.", n=delivery.quantity_received,
-                    planned=delivery.quantity_planned, unit=delivery.unit_label)
+                    planned=delivery.quantity_planned, unit=delivery.unit_for(delivery.quantity_planned))
         if delivery.quantity_damaged:
-            message += " " + _("{n} {unit} rusak.", n=delivery.quantity_damaged, unit=delivery.unit_label)
-        if delivery.quantity_received < delivery.quantity_planned and delivery.kind == DeliveryKind.LOGISTICS:
-            message += " " + _("Kurang {n} {unit} dari rencana.",
-                               n=delivery.quantity_planned - delivery.quantity_received, unit=delivery.unit_label)
-        elif delivery.quantity_received < delivery.quantity_planned:
+            message += " " + _("{n} {unit} rusak.", n=delivery.quantity_damaged,
+                               unit=delivery.unit_for(delivery.quantity_damaged))
+        short = delivery.quantity_planned - delivery.quantity_received
+        if short > 0 and delivery.kind == DeliveryKind.LOGISTICS:
+            message += " " + _("Kurang {n} {unit} dari rencana.", n=short, unit=delivery.unit_for(short))
+        elif short > 0:
             message += " " + _("Kurang {n} {unit} dari jumlah orang di TPS. Koordinator sudah diberi tahu.",
-                               n=delivery.quantity_planned - delivery.quantity_received, unit=delivery.unit_label)
+                               n=short, unit=delivery.unit_for(short))
     elif action == "failed":
         advance_delivery(db.session, actor, delivery.id, DeliveryStatus.FAILED,
                          reason=form.get("reason") or _("Tidak datang"))

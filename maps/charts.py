@@ -9,9 +9,13 @@ the triage colours are used only for incidents.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+import threading
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 
 from reportlab.graphics import renderSVG
 from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
@@ -41,7 +45,7 @@ AREAS_DRAWN = 30  # the per-area chart lists at most this many areas (the table 
 class Chart:
     key: str  # the figure's id on the page
     title: str
-    drawing: Drawing
+    drawing: Drawing | None  # None once drawn for the page (drawn_charts keeps only the SVG)
     head: list[str]
     rows: list[list] = field(default_factory=list)
     note: str = ""
@@ -227,6 +231,36 @@ def dashboard_charts(figures: dict, rows: list[dict], area_title: str) -> list[C
 
 
 # --- SVG for the page -------------------------------------------------------------------------------
+
+# Drawing five charts costs tens of milliseconds (reportlab builds every axis tick and label as shapes);
+# a dashboard is rendered again for each viewer whenever its stored figures change. The SVG is a pure
+# function of those figures and the language, so each process keeps the last few (an LRU keyed by the
+# figures it draws and the language): one drawing per change, not one per viewer.
+SVG_CACHE_SIZE = 32
+_drawn: OrderedDict = OrderedDict()
+_drawn_lock = threading.Lock()
+
+
+def drawn_charts(figures: dict, rows: list[dict], area_title: str) -> list[tuple[Chart, str]]:
+    """The dashboard's charts with their inline SVG, for these stored figures, in the current language."""
+    from siaga.i18n import current_language
+
+    # What the charts draw, as the key (the clock is no identity: after the day it stands at its end).
+    drawn_from = [figures["totals"]["meals"], [(r["nama"], r["meals"]) for r in rows], figures["tps_steps"],
+                  figures["per_hour"], figures["care_times"], figures["response_target"], figures.get("drill_speed")]
+    key = (hashlib.sha256(json.dumps(drawn_from, sort_keys=True, default=str).encode()).hexdigest(),
+           current_language(), area_title)
+    with _drawn_lock:
+        if key in _drawn:
+            _drawn.move_to_end(key)
+            return _drawn[key]
+    drawn = [(replace(chart, drawing=None), svg(chart)) for chart in dashboard_charts(figures, rows, area_title)]
+    with _drawn_lock:
+        _drawn[key] = drawn
+        while len(_drawn) > SVG_CACHE_SIZE:
+            _drawn.popitem(last=False)
+    return drawn
+
 
 SVG_NS = "http://www.w3.org/2000/svg"
 ET.register_namespace("", SVG_NS)

@@ -16,7 +16,7 @@ from logistics.queries.incidents_per_hour import incidents_per_hour
 from logistics.queries.login_readiness import readiness_summary
 from logistics.queries.summary import city_totals, kecamatan_summary, kota_summary
 from maps import bp
-from maps.charts import dashboard_charts, svg
+from maps.charts import drawn_charts
 from maps.reports_web import report_panel
 from siaga.election import election_day, election_now, election_window
 from siaga.live import live_page
@@ -171,7 +171,7 @@ def dashboard(query: dict):
         alerts=examples, alerts_total=alerts_total, alerts_more=max(0, alerts_total - len(examples)),
         alert_kinds=figures["alert_kinds"], alert_areas=figures["alert_areas"], severities=list(SEVERITY),
         kind_label=kind_label, severity_label=severity_label, drill_speed=figures.get("drill_speed"),
-        charts=dashboard_charts(figures, rows, _('Kota/Kabupaten') if by_kota else _('Kecamatan')), chart_svg=svg, rounds=list(MealRound), triage=list(Triage),
+        charts=drawn_charts(figures, rows, _('Kota/Kabupaten') if by_kota else _('Kecamatan')), rounds=list(MealRound), triage=list(Triage),
         kecamatan_choices=kecamatan_choices, kota_choices=kota_choices, chosen_kota=kota_id, up=up,
         kota_name=db.session.get(Kota, in_kota).nama if in_kota is not None else None,
         chosen=query.get("kecamatan"), status_filter=query.get("status", ""), day=election_day(), now=figures["now"],

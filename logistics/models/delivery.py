@@ -92,3 +92,7 @@ class Delivery(TimestampMixin, Base):
     @property
     def unit_label(self):
         return unit_label(self.unit)
+
+    def unit_for(self, n: int):
+        """The unit after a count: "1 set", "3 sets" (the catalogue's plural forms)."""
+        return unit_label(self.unit, n)
