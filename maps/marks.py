@@ -19,7 +19,8 @@ SHAPES = {
 MARKS = {
     "status": {"setup": "circle", "open": "square", "voting_closed": "diamond", "counted": "hexagon",
                "handed_over": "triangle"},
-    "meals": {"pending": "circle", "arrived": "square", "short": "diamond", "late": "triangle-down"},
+    # "arrived" is not a square: the medic stations' icon is one (a blue square with a cross).
+    "meals": {"pending": "circle", "arrived": "hexagon", "short": "diamond", "late": "triangle-down"},
     "triage": {"merah": "circle", "kuning": "triangle", "hijau": "square", "hitam": "diamond"},
 }
 

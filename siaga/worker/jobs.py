@@ -106,7 +106,7 @@ def play_drill(app: Flask) -> int:
     return play_drills(db.session, utcnow(), plays, log=log.info)
 
 
-@job(60)
+@job(60, enabled=lambda app: bool(app.config.get("SITUATION_REPORT_LANGUAGES", "id,en")))
 def make_situation_reports(app: Flask) -> int:
     """This hour's situation report (PDF) for every kota and kecamatan, on the election day only
     (maps/situation_report.py); kept in `situation_report` and listed on the dashboard."""
