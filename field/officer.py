@@ -226,9 +226,10 @@ def delivery_update(delivery_id: int, form: dict):
                                     received_by=form.get("received_by"), quantity_damaged=damaged,
                                     short=action == "short")
         message = _("Penerimaan tercatat: {n} dari {planned} {unit}.", n=delivery.quantity_received,
-                    planned=delivery.quantity_planned, unit=delivery.unit_label)
+                    planned=delivery.quantity_planned, unit=delivery.unit_for(delivery.quantity_planned))
         if delivery.quantity_damaged:
-            message += " " + _("{n} {unit} rusak.", n=delivery.quantity_damaged, unit=delivery.unit_label)
+            message += " " + _("{n} {unit} rusak.", n=delivery.quantity_damaged,
+                               unit=delivery.unit_for(delivery.quantity_damaged))
         if delivery.short_note is not None:
             message += " " + str(delivery.short_note)
     elif action == "failed":

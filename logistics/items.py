@@ -6,7 +6,7 @@ from a later import) is shown as words, never with its underscores.
 """
 from __future__ import annotations
 
-from logistics.texts import lazy_gettext, lazy_pgettext
+from logistics.texts import lazy_gettext, lazy_npgettext
 
 ITEM_LABELS = {
     "kotak_suara": lazy_gettext("Kotak suara"),
@@ -16,12 +16,13 @@ ITEM_LABELS = {
     "segel": lazy_gettext("Segel"),
     "formulir": lazy_gettext("Formulir"),
 }
+# Units follow a count ("1 set", "3 sets"): each is a plural text of the catalogue (Indonesian has one form).
 UNIT_LABELS = {
-    "porsi": lazy_pgettext("unit", "porsi"),
-    "lembar": lazy_pgettext("unit", "lembar"),
-    "unit": lazy_pgettext("unit", "unit"),
-    "botol": lazy_pgettext("unit", "botol"),
-    "set": lazy_pgettext("unit", "set"),
+    "porsi": lambda n: lazy_npgettext("unit", "porsi", "porsi", n),
+    "lembar": lambda n: lazy_npgettext("unit", "lembar", "lembar", n),
+    "unit": lambda n: lazy_npgettext("unit", "unit", "unit", n),
+    "botol": lambda n: lazy_npgettext("unit", "botol", "botol", n),
+    "set": lambda n: lazy_npgettext("unit", "set", "set", n),
 }
 
 
@@ -31,7 +32,8 @@ def item_label(code: str | None):
     return ITEM_LABELS.get(code) or code.replace("_", " ").capitalize()
 
 
-def unit_label(code: str | None):
+def unit_label(code: str | None, n: int = 2):
+    """The unit's name for a count of `n` (without a count, as for several: a column's unit)."""
     if not code:
         return ""
-    return UNIT_LABELS.get(code) or code.replace("_", " ")
+    return UNIT_LABELS[code](n) if code in UNIT_LABELS else code.replace("_", " ")

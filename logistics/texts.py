@@ -17,13 +17,22 @@ def _source(context: str | None, text: str) -> str:
     return text
 
 
+def _source_plural(context: str | None, singular: str, plural: str, n: int) -> str:
+    return singular if n == 1 else plural
+
+
 _translate: Callable[[str | None, str], str] = _source
+_translate_plural: Callable[[str | None, str, str, int], str] = _source_plural
 
 
-def use_translator(translate: Callable[[str | None, str], str]) -> None:
-    """Install the function that translates (context, Indonesian text) for the current request."""
-    global _translate
+def use_translator(translate: Callable[[str | None, str], str],
+                   translate_plural: Callable[[str | None, str, str, int], str] | None = None) -> None:
+    """Install the functions that translate (context, Indonesian text) and (context, singular, plural, n)
+    for the current request."""
+    global _translate, _translate_plural
     _translate = translate
+    if translate_plural is not None:
+        _translate_plural = translate_plural
 
 
 def _resolve(context: str | None, text: str, values: dict) -> str:
@@ -41,10 +50,37 @@ def lazy_pgettext(context: str, text: str, **values) -> LazyProxy:
     return LazyProxy(_resolve, context, text, values, enable_cache=False)
 
 
+def _resolve_plural(context: str | None, forms: tuple[str, str], values: dict) -> str:
+    return _translate_plural(context, forms[0], forms[1], values["n"]).format(**values)
+
+
+def lazy_ngettext(singular: str, plural: str, n: int, **values) -> LazyProxy:
+    """A text with a count: the catalogue's plural form for `n` ("1 set", "2 sets"); `{n}` is the count.
+    Its args keep the (context, text, values) shape of the others, the text being the two forms."""
+    return LazyProxy(_resolve_plural, None, (singular, plural), values | {"n": n}, enable_cache=False)
+
+
+def lazy_npgettext(context: str, singular: str, plural: str, n: int, **values) -> LazyProxy:
+    """`lazy_ngettext` for a word whose English depends on what it names (`context`)."""
+    return LazyProxy(_resolve_plural, context, (singular, plural), values | {"n": n}, enable_cache=False)
+
+
+def lazy_text(context: str | None, text, values: dict) -> LazyProxy:
+    """A lazy text again from its parts (`LazyProxy._args`), plural or not (siaga/figure_codec.py)."""
+    if isinstance(text, (tuple, list)):
+        values = dict(values)
+        n = values.pop("n")
+        return lazy_ngettext(text[0], text[1], n, **values) if context is None else \
+            lazy_npgettext(context, text[0], text[1], n, **values)
+    return lazy_gettext(text, **values) if context is None else lazy_pgettext(context, text, **values)
+
+
 def source(text) -> str:
     """The Bahasa Indonesia of a text, never translated (CSV exports, audit entries, logs)."""
     if isinstance(text, LazyProxy):
         _context, message, values = text._args
+        if isinstance(message, tuple):
+            message = message[0] if values["n"] == 1 else message[1]
         return message.format(**{k: source(v) for k, v in values.items()}) if values else message
     return str(text)
 

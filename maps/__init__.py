@@ -10,7 +10,7 @@ bp = Blueprint("maps", __name__, template_folder="templates", static_folder="sta
 
 def register(app: Flask) -> None:
     from logistics.models import Role
-    from maps import dashboard, data, exports, page, planning, records  # noqa: F401  (routes)
+    from maps import dashboard, data, exports, page, planning, records, reports_web  # noqa: F401  (routes)
     from siaga.auth import register_home
 
     app.register_blueprint(bp)

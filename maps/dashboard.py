@@ -14,6 +14,8 @@ from logistics.queries.exports import STATUS_ENUMS
 from logistics.queries.drill_clock import playing_drill
 from logistics.settings import settings_for
 from maps import bp
+from maps.charts import drawn_charts
+from maps.reports_web import report_panel
 from siaga.election import election_day, election_now, election_window
 from siaga.live import live_page
 from siaga.shared_figures import figure, share_seconds, shared
@@ -47,15 +49,6 @@ class DashboardQuery(FormSchema):
     kecamatan = FormId()  # narrows the user's scope (siaga.auth.chosen_kecamatan_ids)
     kota = FormId()  # the kecamatan of one kota (the national view's drill-down)
     status = FormChoice(STATUS_VALUES)  # for the downloads: a TPS, delivery or incident status
-
-
-def chart(counts: list[int]) -> dict:
-    """Bar geometry for the server-rendered SVG chart (no chart library, no inline script)."""
-    top = max(counts) or 1
-    height, bar_w = 120, 20
-    return {"width": 24 * bar_w + 30, "height": height + 30, "bars": [
-        {"hour": h, "n": n, "x": 25 + h * bar_w, "w": bar_w - 4, "h": round(n / top * height),
-         "y": 10 + height - round(n / top * height)} for h, n in enumerate(counts)], "base": 10 + height}
 
 
 def export_statuses(status: str) -> dict[str, str]:
@@ -125,11 +118,13 @@ def dashboard(query: dict):
         rows=rows, by_kota=by_kota, totals=figures["totals"], single=single,
         alerts=examples, alerts_total=alerts_total, alerts_more=max(0, alerts_total - len(examples)),
         alert_kinds=figures["alert_kinds"], alert_areas=figures["alert_areas"], severities=list(SEVERITY),
-        kind_label=kind_label(), severity_label=severity_label, chart=chart(figures["per_hour"]), drill_speed=figures.get("drill_speed"), rounds=list(MealRound), triage=list(Triage),
+        kind_label=kind_label(), severity_label=severity_label, drill_speed=figures.get("drill_speed"),
+        charts=drawn_charts(figures, rows, _('Kota/Kabupaten') if by_kota else _('Kecamatan')), rounds=list(MealRound), triage=list(Triage),
         kecamatan_choices=kecamatans, kota_choices=kotas, chosen_kota=kota_id, up=up,
         kota_name=db.session.get(Kota, in_kota).nama if in_kota is not None else None,
         chosen=query.get("kecamatan"), status_filter=query.get("status", ""), day=election_day(), now=figures["now"],
         export_status=export_statuses(query.get("status", "")),
+        reports=report_panel(ids, kota_id),  # the situation report (maps/reports_web.py)
         readiness=readiness, readiness_roles=(Role.FIELD_OFFICER, Role.COURIER, Role.MEDIC),
         # Read on every refresh (not stored with the figures): the banner comes and goes with the worker.
         worker_down=not worker_alive(db.session),

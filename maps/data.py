@@ -19,6 +19,7 @@ import marshmallow as ma
 from flask import Response, jsonify, request, url_for
 from sqlalchemy import select
 
+from logistics.rules.complaints import complaint_label
 from logistics.models import MedicStation
 from logistics.permissions import Permission
 from logistics.queries import map_points as mp
@@ -180,7 +181,7 @@ def _incident_features(box) -> dict:
         lat, lon = incident.effective_lat, incident.effective_lon
         features.append(_point(lon, lat, {
             "id": incident.id, "triage": incident.triage.value, "triage_label": label(incident.triage),
-            "status_label": label(incident.status), "complaint": incident.complaint,
+            "status_label": label(incident.status), "complaint": str(complaint_label(incident.complaint)),
             "patient_kind": label(incident.patient_kind), "patient_name": incident.patient_name or "",
             "notes": incident.notes or "", "reported_at": format_wib(incident.reported_at),
             "tps": f"TPS {incident.tps.number:03d} {incident.tps.kelurahan.nama}" if incident.tps else "",

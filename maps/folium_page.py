@@ -17,6 +17,8 @@ import folium
 from branca.element import MacroElement
 from jinja2 import Template
 
+from maps.marks import mark_svg
+
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
 BOUNDARIES = ("kota", "kecamatan", "kelurahan")  # drawn under the overlays
@@ -59,9 +61,9 @@ class Legend(MacroElement):
 <div class="map-legend" id="map-legend" role="region" aria-label="{{ this.texts.title|e }}">
   <button type="button" class="legend-toggle" aria-expanded="true" aria-controls="legend-body">{{ this.texts.title|e }}</button>
   <div class="legend-body" id="legend-body">
-  <ul class="legend-status">{% for key, text in this.texts.status %}<li><span class="swatch s-{{ key }}"></span>{{ text|e }}</li>{% endfor %}</ul>
-  <ul class="legend-meals" hidden>{% for key, text in this.texts.meals %}<li><span class="swatch m-{{ key }}"></span>{{ text|e }}</li>{% endfor %}</ul>
-  <ul>{% for key, text in this.texts.triage %}<li><span class="swatch t-{{ key }}"></span>{{ text|e }}</li>{% endfor %}</ul>
+  <ul class="legend-status">{% for key, text in this.texts.status %}<li>{{ this.mark("status", key) }}{{ text|e }}</li>{% endfor %}</ul>
+  <ul class="legend-meals" hidden>{% for key, text in this.texts.meals %}<li>{{ this.mark("meals", key) }}{{ text|e }}</li>{% endfor %}</ul>
+  <ul>{% for key, text in this.texts.triage %}<li>{{ this.mark("triage", key, 16) }}{{ text|e }}</li>{% endfor %}</ul>
   <ul><li><span class="swatch station"></span>{{ this.texts.station|e }}</li><li><span class="swatch facility"></span>{{ this.texts.facility|e }}</li>
   <li><span class="swatch cell"></span>{{ this.texts.cell|e }}</li></ul>
   </div>
@@ -73,6 +75,7 @@ class Legend(MacroElement):
         super().__init__()
         self._name = "Legend"
         self.texts = texts
+        self.mark = mark_svg  # the markers' own shapes and colours (maps/marks.py)
 
 
 def build_map(names: dict, legend: dict) -> MapParts:

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from logistics.models import Kecamatan, Kota, TpsStatus, Triage
 from logistics.permissions import Permission
-from maps import bp
+from maps import bp, marks
 from siaga.auth import kecamatan_scope
 from maps.data import BOUNDARY_MIN_ZOOM, DETAIL_ZOOM, MEAL_LABELS
 from maps.folium_page import BOUNDARIES, build_map
@@ -30,7 +30,9 @@ def live_map():
               "cell": _("Kumpulan TPS (perbesar peta untuk rinciannya)")}
     parts = build_map(names, legend)
     # pollsAll: the layers that change rarely (stations, facilities) are asked every 12th check, about a minute.
-    config = {"detailZoom": DETAIL_ZOOM, "pollsAll": 12, "bounds": _bounds(scope[0] if scope else None),
+    config = {"detailZoom": DETAIL_ZOOM, "pollsAll": 12, "marks": marks.config(),
+              # The "updated" stamp: the server's time (each answer's Date header) shown in the election's zone.
+              "zone": {"name": "Asia/Jakarta", "abbr": "WIB"}, "bounds": _bounds(scope[0] if scope else None),
               "urls": {key: url_for(f"maps.{key}_geojson") for key in ("tps", "incidents", "stations", "facilities")},
               "boundaries": {level: {"url": url_for("maps.boundaries_geojson", level=level),
                                      "minZoom": BOUNDARY_MIN_ZOOM[level]} for level in BOUNDARIES},

@@ -14,8 +14,10 @@ pybabel=("$python" -m babel.messages.frontend)
 dir=siaga/translations
 pot="${POT:-$dir/messages.pot}"  # tests/test_i18n.py extracts to a temporary file to compare
 # Python: _ gettext pgettext (Flask request texts), lazy_gettext lazy_pgettext (logistics.texts);
+# plurals: ngettext npgettext lazy_ngettext lazy_npgettext, _n in templates;
 # templates: _ and _p (pgettext); Jinja's {% trans %} blocks are found by the jinja2 extractor itself.
-keywords=(-k _ -k gettext -k pgettext:1c,2 -k lazy_gettext -k lazy_pgettext:1c,2 -k _p:1c,2)
+keywords=(-k _ -k gettext -k pgettext:1c,2 -k lazy_gettext -k lazy_pgettext:1c,2 -k _p:1c,2
+          -k ngettext:1,2 -k npgettext:1c,2,3 -k lazy_ngettext:1,2 -k lazy_npgettext:1c,2,3 -k _n:1,2)
 
 extract() {
   "${pybabel[@]}" -q extract -F babel.cfg "${keywords[@]}" --no-location --sort-output --omit-header \

@@ -53,6 +53,8 @@ class Settings:
     map_grid_refresh_s: float = 30.0
     election_clock: str = ""
     figures_share_s: float = 15.0  # siaga/shared_figures.py; 0: every request computes its own
+    # The worker's hourly situation reports (maps/situation_report.py): their languages, "" for none.
+    situation_report_languages: str = "id,en"
     # SMS through a self-hosted gateway (siaga/sms/): "" off, "smsgate" (SMS Gateway for Android), "fake"
     # (the local stand-in, siaga/sms/fake_gateway.py: the demo and the tests).
     sms_gateway: str = ""
@@ -75,6 +77,7 @@ class Settings:
             "MAP_GRID_REFRESH_S": self.map_grid_refresh_s,
             "ELECTION_CLOCK": self.election_clock,
             "FIGURES_SHARE_S": self.figures_share_s,
+            "SITUATION_REPORT_LANGUAGES": self.situation_report_languages,
             "SMS_GATEWAY": self.sms_gateway,
             "SMS_GATEWAY_URL": self.sms_gateway_url,
             "SMS_USERNAME": self.sms_username,
@@ -142,9 +145,13 @@ def load_settings(instance_path: str, environ: dict | None = None) -> Settings:
         except ValueError:
             raise ConfigError(f"ELECTION_CLOCK must be a moment with a zone like 2025-08-27T14:00:00+07:00; "
                               f"got {election_clock!r}.") from None
+    report_languages = ",".join(part.strip().lower() for part in
+                                env_vars.get("SITUATION_REPORT_LANGUAGES", "id,en").split(",") if part.strip())
+    if not set(report_languages.split(",")) <= {"id", "en", ""}:
+        raise ConfigError(f"SITUATION_REPORT_LANGUAGES must list id and/or en (or be empty); got {report_languages!r}.")
     return Settings(env=env, secret_key=secret_key, database_url=database_url, election_date=election_date,
                     map_grid_refresh=refresh, map_grid_refresh_s=refresh_s, election_clock=election_clock,
-                    figures_share_s=share_s, **_sms_settings(env_vars))
+                    figures_share_s=share_s, situation_report_languages=report_languages, **_sms_settings(env_vars))
 
 
 SMS_GATEWAYS = ("", "smsgate", "fake")

@@ -23,7 +23,7 @@ from decimal import Decimal
 from babel.support import LazyProxy
 from sqlalchemy.engine import Row
 
-from logistics.texts import lazy_gettext, lazy_pgettext
+from logistics.texts import lazy_text
 
 TAG = "$"
 
@@ -50,8 +50,9 @@ def _encode(value):
     if isinstance(value, str):
         return value
     if isinstance(value, LazyProxy):
-        context, text, values = value._args
-        return {"$text": [context, text, {k: _encode(v) for k, v in values.items()}]}
+        context, text, values = value._args  # a plural's text is its two forms (logistics.texts)
+        return {"$text": [context, list(text) if isinstance(text, tuple) else text,
+                          {k: _encode(v) for k, v in values.items()}]}
     if isinstance(value, datetime):
         return {"$dt": value.isoformat()}
     if isinstance(value, date):
@@ -86,8 +87,7 @@ def _decode(value):
 
 def _text(inner):
     context, text, values = inner
-    values = {k: _decode(v) for k, v in values.items()}
-    return lazy_gettext(text, **values) if context is None else lazy_pgettext(context, text, **values)
+    return lazy_text(context, text, {k: _decode(v) for k, v in values.items()})
 
 
 def _enum(inner):

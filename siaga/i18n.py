@@ -65,6 +65,15 @@ def pgettext(context: str, text: str, **values) -> str:
     return _fill(get_translations().upgettext(context, text), values)
 
 
+def ngettext(singular: str, plural: str, n: int, **values) -> str:
+    """The catalogue's form for the count `n` ("1 set", "2 sets"), `{n}` and the `{name}` placeholders filled."""
+    return get_translations().ungettext(singular, plural, n).format(**(values | {"n": n}))
+
+
+def npgettext(context: str, singular: str, plural: str, n: int, **values) -> str:
+    return get_translations().unpgettext(context, singular, plural, n).format(**(values | {"n": n}))
+
+
 _ = gettext
 
 
@@ -75,6 +84,12 @@ def label(member) -> str:
 
 def _translate(context: str | None, text: str) -> str:
     return get_translations().upgettext(context, text) if context else get_translations().ugettext(text)
+
+
+def _translate_plural(context: str | None, singular: str, plural: str, n: int) -> str:
+    translations = get_translations()
+    return (translations.unpgettext(context, singular, plural, n) if context
+            else translations.ungettext(singular, plural, n))
 
 
 class _JSONProvider(DefaultJSONProvider):
@@ -124,9 +139,10 @@ def register(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "id")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", TRANSLATIONS)
     babel.init_app(app, locale_selector=current_language)
-    texts.use_translator(_translate)
+    texts.use_translator(_translate, _translate_plural)
     app.json = _JSONProvider(app)
     app.register_blueprint(bp)
     # Flask-Babel installed Jinja's i18n extension (gettext/ngettext/pgettext for `{% trans %}`);
     # `_` in expressions is ours, with `{name}` placeholders like the Python code.
-    app.jinja_env.globals.update(_=gettext, label=label, current_language=current_language, _p=pgettext)
+    app.jinja_env.globals.update(_=gettext, label=label, current_language=current_language, _p=pgettext,
+                                 _n=ngettext)

@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from logistics.actor import Actor
 from logistics.models import (
-    Delivery, HealthCheckin, MedicStation, Person, PersonRole, RosterShift, Tps, User,
+    Delivery, HealthCheckin, MedicStation, Person, PersonRole, RosterShift, SituationReport, Tps, User,
 )
 from logistics.queries.coverage import covering_station
 from logistics.services.api_tokens import SCOPES, create_token
@@ -73,6 +73,8 @@ EXPECTED: dict[str, tuple[str, str, dict]] = {
     # Coordinators' pages.
     "maps.dashboard": ("GET", "/dashboard?kecamatan={kec}", COORD_SCOPED),
     "maps.export": ("GET", "/dashboard/export/incidents.csv?kecamatan={kec}", COORD_SCOPED),
+    "maps.situation_report": ("GET", "/dashboard/laporan.pdf?kecamatan={kec}", COORD_SCOPED),
+    "maps.stored_situation_report": ("GET", "/dashboard/laporan/{report}.pdf", COORD_SCOPED),
     "maps.live_map": ("GET", "/map", COORD),
     "maps.tps_geojson": ("GET", "/map/data/tps.geojson?bbox=105,-3,107,-1&zoom=14", COORD),
     "maps.incidents_geojson": ("GET", "/map/data/incidents.geojson", COORD),
@@ -261,14 +263,20 @@ def objects(session, actor_for):
     account_out = User(username="kurir-luar", full_name=courier_out.name, role="courier", person_id=courier_out.id,
                        kecamatan_id=courier_out.kecamatan_id, password_hash="!no-pin-yet", must_change_password=True)
     session.add(account_out)
+    reports = {side: SituationReport(scope="kecamatan", area_id=tps.kelurahan.kecamatan_id, lang="id",
+                                      hour=incident_in.reported_at.replace(minute=0, second=0, microsecond=0),
+                                      computed_at=incident_in.reported_at, pdf=b"%PDF-1.4 test")
+               for side, tps in (("in", tps_in), ("out", tps_out))}
+    session.add_all(reports.values())
     session.flush()
     return {
         "in": dict(tps=tps_in.id, kec=tps_in.kelurahan.kecamatan_id, delivery=delivery_in.id, incident=incident_in.id,
                    station=station_in.id, person=person_in.id, checkin=checkin_of(person_in).id,
-                   shift=shift_in.id, account=account_in.id),
+                   shift=shift_in.id, account=account_in.id, report=reports["in"].id),
         "out": dict(tps=tps_out.id, kec=tps_out.kelurahan.kecamatan_id, delivery=delivery_out.id,
                     incident=incident_out.id, station=station_out.id, person=person_out.id,
-                    checkin=checkin_of(person_out).id, shift=shift_in.id, account=account_out.id),
+                    checkin=checkin_of(person_out).id, shift=shift_in.id, account=account_out.id,
+                    report=reports["out"].id),
     }
 
 

@@ -182,7 +182,8 @@ def test_contexts_pick_the_right_english(app):
         assert str(DeliveryStatus.DISPATCHED.label) == "Dispatched"
         assert pgettext("quantity", "Dikirim") == "Sent"
         assert str(DeliveryStatus.DELIVERED.label) == "Delivered"
-        assert str(UNIT_LABELS["porsi"]) == "portions" and str(ITEM_LABELS["kotak_suara"]) == "Ballot box"
+        assert str(UNIT_LABELS["porsi"](2)) == "portions" and str(ITEM_LABELS["kotak_suara"]) == "Ballot box"
+        assert str(UNIT_LABELS["set"](1)) == "set" and str(UNIT_LABELS["porsi"](1)) == "portion"  # plurals
     with app.test_request_context("/"):
         assert str(IncidentStatus.CLOSED.label) == "Selesai" and pgettext("check-in", "Selesai") == "Selesai"
 

@@ -59,7 +59,7 @@ def test_map_fits_a_kecamatan_coordinator_to_its_kecamatan(client, session):
 
 def row_of(html, key):
     match = re.search(rf'<tr data-kecamatan="{key}">(.*?)</tr>', html, re.S)
-    return {m[0]: m[1].strip() for m in re.findall(r'data-col="([^"]+)">([^<]*)<', match.group(1))}
+    return {m[0]: m[1].strip() for m in re.findall(r'data-col="([^"]+)"[^>]*>([^<]*)<', match.group(1))}
 
 
 def test_dashboard_figures_match_the_database(client, session, actor_for):
@@ -79,8 +79,11 @@ def test_dashboard_figures_match_the_database(client, session, actor_for):
 
 
 def _chart(html: str) -> dict[int, int]:
-    """The chart's bars: hour -> count, from each bar's title ("06:00 — 2")."""
-    return {int(h): int(n) for h, n in re.findall(r"<title>(\d\d):00 — (\d+)</title>", html)}
+    """The incidents-per-hour chart's data table: hour -> all colours' count (the row's last cell)."""
+    table = html[html.index('data-chart="incidents-hour"'):]
+    table = table[:table.index("</table>")]
+    return {int(h): int(n) for h, n in re.findall(
+        r'<tr><th scope="row">(\d\d):00</th>(?:<td class="num">\d+</td>)*<td class="num">(\d+)</td></tr>', table)}
 
 
 def test_dashboard_charts_a_drill_by_its_simulated_hours(client, session, actor_for):

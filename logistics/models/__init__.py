@@ -20,7 +20,7 @@ from logistics.models.enums import (
     Triage,
 )
 from logistics.models.idempotency import IdempotencyRecord
-from logistics.models.figures import FigureSnapshot
+from logistics.models.figures import FigureSnapshot, SituationReport
 from logistics.models.map_data import DataVersion, MapGridCell, MapGridState
 from logistics.models.health import HealthFacility, HealthIncident, MedicStation, TpsCoverage
 from logistics.models.outbox import EventDelivery, OutboxEvent, WorkerHeartbeat
@@ -37,5 +37,5 @@ __all__ = [
     "ApiToken", "AuditEntry", "Base", "CheckinKind", "DataVersion", "Delivery", "DeliveryKind", "DeliveryStatus", "DrillClock", "ElectionSetting", "EventDelivery", "OutboxEvent", "FacilityKind",
     "HealthCheckin", "HealthFacility", "HealthScreening", "RiskTier", "RosterShift", "Vendor",
     "FigureSnapshot", "HealthIncident", "IdempotencyRecord", "IncidentStatus", "Kecamatan", "Kelurahan", "Kota", "MapGridCell", "MapGridState", "MealRound", "MedicStation",
-    "PatientKind", "Person", "PersonRole", "PushSubscription", "Role", "SmsInbound", "SmsOutbound", "Tps", "TpsCoverage", "TpsKind", "TpsStatus", "Triage", "User", "WorkerHeartbeat",
+    "PatientKind", "Person", "PersonRole", "PushSubscription", "Role", "SituationReport", "SmsInbound", "SmsOutbound", "Tps", "TpsCoverage", "TpsKind", "TpsStatus", "Triage", "User", "WorkerHeartbeat",
 ]

@@ -98,7 +98,7 @@ class Delivery(TimestampMixin, Base):
     def short_note(self):
         """What the TPS is told of a short receipt (logistics.rules.lifecycles.delivery), or None."""
         missing = shortfall(self.status, self.quantity_planned, self.quantity_received)
-        return short_note(self.kind == DeliveryKind.MEAL, missing, self.unit_label) if missing else None
+        return short_note(self.kind == DeliveryKind.MEAL, missing, self.unit_for(missing)) if missing else None
 
     @property
     def what(self):
@@ -108,3 +108,7 @@ class Delivery(TimestampMixin, Base):
     @property
     def unit_label(self):
         return unit_label(self.unit)
+
+    def unit_for(self, n: int):
+        """The unit after a count: "1 set", "3 sets" (the catalogue's plural forms)."""
+        return unit_label(self.unit, n)

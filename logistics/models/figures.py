@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from logistics.models.base import Base, UTCDateTime
@@ -26,3 +26,20 @@ class FigureSnapshot(Base):
     # A reader found them stale at this time: the worker recomputes them when this is after computed_at.
     wanted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     body: Mapped[str] = mapped_column(Text)
+
+
+class SituationReport(Base):
+    """A situation report (PDF, maps/situation_report.py) the worker made for one area in one hour of the
+    election day, kept for download. `scope` says what `area_id` is ("kota", "kecamatan"; a province can
+    be added as one more scope); one report per area, language and hour (`hour`: its start, UTC)."""
+
+    __tablename__ = "situation_report"
+    __table_args__ = (UniqueConstraint("scope", "area_id", "lang", "hour"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    area_id: Mapped[int] = mapped_column(Integer)
+    lang: Mapped[str] = mapped_column(String(8))
+    hour: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when its figures were computed
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from logistics.models import Kecamatan, Kota
 from logistics.queries.alerts import alert_counts, area_alerts, collect_alerts, kinds_by_severity
+from logistics.queries.day_charts import day_chart_figures
 from logistics.queries.incidents_per_hour import incidents_per_hour
 from logistics.queries.login_readiness import readiness_summary
 from logistics.queries.summary import city_totals, kecamatan_summary, kota_summary
@@ -46,6 +47,7 @@ def dashboard_figures(session: Session, now: datetime, start: datetime, end: dat
         "examples": collect_alerts(session, now, start, end, ids, limit=examples),
         "per_hour": incidents_per_hour(session, start, end, ids, drill),
         "drill_speed": drill.speed if drill is not None else None,  # the chart is by the drill's simulated hour
+        **day_chart_figures(session, now, start, end, ids, drill),  # the charts' (maps/charts.py)
         # H-1 login readiness is a worklist per kota and kecamatan (who to phone): not for the
         # whole country at once, where it would count millions of officers on every refresh.
         "readiness": None if several_kota else readiness_summary(session, ids),

@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 from logistics.models import (
     Delivery, DeliveryStatus, HealthIncident, IncidentStatus, Kecamatan, Kelurahan, Tps, TpsStatus,
 )
+from logistics.items import item_label
 from logistics.permissions.read_scope import incident_in_kecamatan
+from logistics.texts import source
 from logistics.timeutil import format_wib
 
 BATCH = 2000
@@ -62,7 +64,7 @@ def delivery_rows(session: Session, kecamatan_ids=None, status: DeliveryStatus |
     def rows() -> Iterator[list]:
         for d, code, kel, kec in session.execute(query.execution_options(yield_per=BATCH)):
             yield [d.ref, code, kel, kec, d.kind.label_id, d.meal_round.label_id if d.meal_round else "",
-                   d.item or "", d.quantity_planned, d.quantity_received, d.unit, d.status.label_id,
+                   source(item_label(d.item)), d.quantity_planned, d.quantity_received, d.unit, d.status.label_id,
                    _t(d.planned_at), _t(d.dispatched_at), _t(d.delivered_at), _t(d.failed_at),
                    d.failure_reason or "", d.received_by or "", d.notes or ""]
     return header, rows()

@@ -14,3 +14,11 @@ COMPLAINTS: tuple[tuple[str, object], ...] = (
     ("lainnya", lazy_pgettext("complaint", "lainnya")),
 )
 COMPLAINT_VALUES = frozenset(value for value, _label in COMPLAINTS)
+_LABELS = dict(COMPLAINTS)
+
+
+def complaint_label(value: str | None):
+    """A complaint as people read it: a listed one in the reader's language, free text as recorded."""
+    if not value:
+        return ""
+    return _LABELS.get(value, value)

@@ -10,6 +10,7 @@ The rule (documented for medics in docs/OPERATIONS.md), after Kemenkes screening
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from logistics.models.enums import RiskTier
@@ -29,6 +30,40 @@ CONDITIONS: dict[str, tuple[object, bool]] = {
 }
 
 
+# The reasons a screening stores, in Bahasa Indonesia (what the medic was told); shown in the reader's
+# language by `reason_label`, which reads the values back out of the stored sentence.
+BP_STAGE_2 = lazy_gettext("Tekanan darah {systolic}/{diastolic} (hipertensi derajat 2)")
+BP_STAGE_1 = lazy_gettext("Tekanan darah {systolic}/{diastolic} (hipertensi derajat 1)")
+BLOOD_SUGAR = lazy_gettext("Gula darah sewaktu {sugar} mg/dL")
+AGE = lazy_gettext("Usia {age} tahun")
+AGE_PLUS = lazy_gettext("Usia {age} tahun dengan faktor risiko lain")
+THREE_FACTORS = lazy_gettext("Tiga faktor risiko atau lebih")
+REASONS = (BP_STAGE_2, BP_STAGE_1, BLOOD_SUGAR, AGE_PLUS, AGE, THREE_FACTORS)
+
+
+def _reason(text, **values) -> str:
+    return source(text).format(**values)
+
+
+def _pattern(text) -> re.Pattern:
+    return re.compile(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>\\d+)", re.escape(source(text))))
+
+
+_PATTERNS = [(_pattern(text), text) for text in REASONS]
+
+
+def reason_label(stored: str):
+    """A stored reason in the reader's language (a lazy text); one the rule no longer writes stays as it is."""
+    for pattern, text in _PATTERNS:
+        match = pattern.fullmatch(stored)
+        if match:
+            return lazy_gettext(source(text), **match.groupdict())
+    for label, _serious in CONDITIONS.values():
+        if source(label) == stored:
+            return label
+    return stored
+
+
 @dataclass(frozen=True)
 class Assessment:
     tier: RiskTier
@@ -43,23 +78,23 @@ def assess(systolic: int, diastolic: int, blood_sugar: int | None, age: int,
     high: list[str] = []
     medium: list[str] = []
     if systolic >= 160 or diastolic >= 100:
-        high.append(f"Tekanan darah {systolic}/{diastolic} (hipertensi derajat 2)")
+        high.append(_reason(BP_STAGE_2, systolic=systolic, diastolic=diastolic))
     elif systolic >= 140 or diastolic >= 90:
-        medium.append(f"Tekanan darah {systolic}/{diastolic} (hipertensi derajat 1)")
+        medium.append(_reason(BP_STAGE_1, systolic=systolic, diastolic=diastolic))
     if blood_sugar is not None and blood_sugar >= 200:
-        high.append(f"Gula darah sewaktu {blood_sugar} mg/dL")
+        high.append(_reason(BLOOD_SUGAR, sugar=blood_sugar))
     elif blood_sugar is not None and blood_sugar >= 140:
-        medium.append(f"Gula darah sewaktu {blood_sugar} mg/dL")
+        medium.append(_reason(BLOOD_SUGAR, sugar=blood_sugar))
     if age >= 50:
-        medium.append(f"Usia {age} tahun")
+        medium.append(_reason(AGE, age=age))
     for key in conditions:
         label, serious = CONDITIONS[key]
         (high if serious else medium).append(source(label))
     if not high and age >= 60 and len(medium) >= 2:  # age itself is one of the medium factors
-        medium.remove(f"Usia {age} tahun")
-        high.append(f"Usia {age} tahun dengan faktor risiko lain")
+        medium.remove(_reason(AGE, age=age))
+        high.append(_reason(AGE_PLUS, age=age))
     if not high and len(medium) >= 3:
-        high.append("Tiga faktor risiko atau lebih")
+        high.append(source(THREE_FACTORS))
     if high:
         return Assessment(RiskTier.TINGGI, tuple(high + medium))
     if medium:

@@ -118,3 +118,18 @@ def play_drill(app: Flask) -> int:
         def texter(phone: str, text: str, message_id: str) -> None:
             text_app(app, phone, text, message_id)
     return play_drills(db.session, utcnow(), plays, log=log.info, texter=texter)
+
+
+@job(60, enabled=lambda app: bool(app.config.get("SITUATION_REPORT_LANGUAGES", "id,en")))
+def make_situation_reports(app: Flask) -> int:
+    """This hour's situation report (PDF) for every kota and kecamatan, on the election day only
+    (maps/situation_report.py); kept in `situation_report` and listed on the dashboard."""
+    from datetime import datetime
+
+    from logistics.timeutil import as_utc, utcnow
+    from maps.situation_report import make_situation_reports as make
+
+    frozen = app.config.get("ELECTION_CLOCK")  # benchmarks and screenshots run on a frozen clock
+    moment = as_utc(datetime.fromisoformat(frozen)) if frozen else utcnow()
+    languages = tuple(app.config.get("SITUATION_REPORT_LANGUAGES", "id,en").split(","))
+    return make(db.session, moment, languages)

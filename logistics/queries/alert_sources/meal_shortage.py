@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import literal, select
 
 from logistics.models import Delivery, DeliveryKind, DeliveryStatus, Kelurahan, Tps
-from logistics.texts import lazy_gettext
+from logistics.texts import lazy_gettext, lazy_ngettext
 from logistics.queries.alerts import Alert, alert_source
 
 
@@ -17,9 +17,10 @@ def build(row, moment, session) -> Alert:
     return Alert(
         kind="meal_shortage", severity="high", since=row["since"], kecamatan_id=row["kecamatan_id"],
         tps_id=row["tps_id"], refs={"delivery_id": row["delivery_id"]},
-        message=lazy_gettext("TPS {number} {kelurahan}: {meal} kurang {short} porsi (diterima {received} dari {planned}).",
-                             number=f"{number:03d}", kelurahan=kelurahan, meal=meal.label, short=planned - received,
-                             received=received, planned=planned),
+        message=lazy_ngettext("TPS {number} {kelurahan}: {meal} kurang {n} porsi (diterima {received} dari {planned}).",
+                              "TPS {number} {kelurahan}: {meal} kurang {n} porsi (diterima {received} dari {planned}).",
+                              planned - received, number=f"{number:03d}", kelurahan=kelurahan, meal=meal.label,
+                              received=received, planned=planned),
     )
 
 

@@ -12,9 +12,18 @@
   if (cfg.bounds) { map.fitBounds(cfg.bounds); }  // the coordinator's area (before moveend is listened to)
   var colorMode = "status";
   var etags = {};
-  var STATUS_COLORS = {setup: "#9e9e9e", open: "#1e88e5", voting_closed: "#fb8c00", counted: "#8e24aa",
-                       handed_over: "#2e7d32"};
-  var MEAL_COLORS = {late: "#d32f2f", short: "#f9a825", arrived: "#2e7d32", pending: "#9e9e9e"};
+  /* Each state's shape (maps/marks.py, also the legend's); its colour is the class mark-<mode>-<state> in
+   * maps.css. Triage colours are the incidents' alone. */
+  var MARKS = cfg.marks;
+  var SVG_NS = "http://www.w3.org/2000/svg";
+  function markIcon(mode, state, size, className) {
+    var svg = document.createElementNS(SVG_NS, "svg"), path = document.createElementNS(SVG_NS, "path");
+    svg.setAttribute("viewBox", "0 0 20 20");
+    svg.setAttribute("class", "mark mark-" + mode + "-" + state);
+    path.setAttribute("d", (MARKS[mode] && MARKS[mode][state]) || MARKS.status.setup);
+    svg.appendChild(path);
+    return L.divIcon({className: className, html: svg, iconSize: [size, size]});
+  }
 
   var TRIAGE_ORDER = {merah: 0, kuning: 1, hijau: 2, hitam: 3};
   var INCIDENT_SIZE = 22;  // px, an incident's icon
@@ -26,7 +35,14 @@
 
   /* TPS groups use the neutral blue-grey of the legend's "Kumpulan TPS" (see maps.css), never the
    * plugin's green/yellow/orange, which read as triage colours. */
+  /* The open popup's marker, by what it shows ("incident:12"), so a redraw can open it again. */
+  var openKey = null, openKeyDrawn = null, reopenLater = [];
   var cluster = L.markerClusterGroup({chunkedLoading: true, disableClusteringAtZoom: 16, maxClusterRadius: 50,
+                                      // Markers arrive in chunks, put on the map just after the last one's
+                                      // progress call: the open popup's TPS is reopened then.
+                                      chunkProgress: function (done, total) {
+                                        if (done === total) { setTimeout(function () { reopen(openKeyDrawn); }, 0); }
+                                      },
                                       iconCreateFunction: function (c) {
                                         return L.divIcon({className: "marker-cluster tps-group",
                                                           html: el("span", null, c.getChildCount()).outerHTML,
@@ -37,8 +53,6 @@
   S.tps = {};  // id -> latest properties (read by the end-to-end tests too)
   S.loads = 0;
 
-  /* The open popup's marker, by what it shows ("incident:12"), so a redraw can open it again. */
-  var openKey = null;
   map.on("popupopen", function (e) { openKey = (e.popup._source && e.popup._source.siagaKey) || null; });
   map.on("popupclose", function (e) {
     if (e.popup._source && e.popup._source.siagaKey === openKey) { openKey = null; }
@@ -48,13 +62,15 @@
     if (reopen === key) { reopenLater.push(marker); }
     return marker;
   }
-  var reopenLater = [];
   /* After a layer is drawn: the popup that was open opens again where it was (no pan, so no reload). */
   function reopen(key) {
     var markers = reopenLater;
     reopenLater = [];
     markers.forEach(function (marker) {
-      if (!map.hasLayer(marker)) { return; }  // inside a TPS group at this zoom
+      if (!map.hasLayer(marker)) {  // inside a TPS group at this zoom, or not added yet
+        if (!marker.siagaTried) { marker.siagaTried = true; reopenLater.push(marker); }
+        return;
+      }
       var popup = marker.getPopup(), pan = popup.options.autoPan;
       popup.options.autoPan = false;
       marker.openPopup();
@@ -101,12 +117,25 @@
             clamp(b.getNorth(), -90, 90)].map(function (v) { return v.toFixed(5); }).join(",");
   }
 
+  /* The server's time of the newest answer (its Date header), shown in the election's zone: the stamp does
+   * not depend on the browser's clock or zone. */
+  var serverTime = null;
+  function stamp(r) {
+    var date = r.headers.get("Date");
+    if (date) { serverTime = new Date(date); }
+  }
+  function updatedText() {
+    var when = serverTime || new Date();
+    return T.updated + " " + when.toLocaleTimeString("id-ID", {timeZone: cfg.zone.name, hour12: false}) + " " + cfg.zone.abbr;
+  }
+
   /* GET with our own ETag; resolves to the parsed body, or null when unchanged (304). */
   function getJSON(key, url) {
     var headers = {"Accept": "application/json"};
     var known = etags[key];
     if (known && known.url === url) { headers["If-None-Match"] = known.tag; }
     return fetch(url, {headers: headers, cache: "no-store", credentials: "same-origin"}).then(function (r) {
+      stamp(r);
       if (r.status === 304) { return null; }
       if (!r.ok) { throw new Error("HTTP " + r.status); }
       etags[key] = {url: url, tag: r.headers.get("ETag")};
@@ -114,12 +143,13 @@
     });
   }
 
-  function tpsColor(p) {
-    return colorMode === "meals" ? (MEAL_COLORS[p.meal] || "#9e9e9e") : (STATUS_COLORS[p.status] || "#9e9e9e");
+  function tpsIcon(p) {
+    return colorMode === "meals" ? markIcon("meals", p.meal || "pending", 18, "tps-mark")
+                                 : markIcon("status", p.status, 18, "tps-mark");
   }
 
   function drawTps(data) {
-    var keep = openKey;
+    var keep = openKeyDrawn = openKey;
     cluster.clearLayers();
     cells.clearLayers();
     S.tps = {};
@@ -137,7 +167,7 @@
         return;
       }
       S.tps[p.id] = p;
-      var marker = L.circleMarker(ll, {radius: 8, color: "#222", weight: 1, fillColor: tpsColor(p), fillOpacity: 0.95});
+      var marker = L.marker(ll, {icon: tpsIcon(p), keyboard: false});
       marker.bindPopup(function () {
         return popup(p.label + " · " + p.kelurahan, [
           [p.code, p.status_label],
@@ -150,8 +180,7 @@
       marker.bindTooltip(p.label + " " + p.kelurahan);
       markers.push(keyed(marker, "tps:" + p.id, keep));
     });
-    cluster.addLayers(markers);
-    reopen(keep);
+    cluster.addLayers(markers);  // then chunkProgress reopens the popup
   }
 
   /* Incidents at one point (an incident at a TPS sits on the TPS) are fanned out on a ring around it,
@@ -170,8 +199,8 @@
 
   function incidentMarker(p, ll, offset, keep) {
     var size = INCIDENT_SIZE;
-    var icon = L.divIcon({className: "incident-icon incident-" + p.triage, iconSize: [size, size],
-                          iconAnchor: [size / 2 - offset[0], size / 2 - offset[1]]});
+    var icon = markIcon("triage", p.triage, size, "incident-icon incident-" + p.triage);
+    icon.options.iconAnchor = [size / 2 - offset[0], size / 2 - offset[1]];
     var m = L.marker(ll, {icon: icon, pane: "siaga-incidents", title: "#" + p.id + " " + p.triage_label,
                           riseOnHover: true});
     m.incidentId = p.id;  // lets a popup be opened for one incident (links, tests)
@@ -223,7 +252,7 @@
     data.features.forEach(function (f) {
       var p = f.properties, ll = [f.geometry.coordinates[1], f.geometry.coordinates[0]];
       if (p.max_km > 0) {
-        layer.addLayer(L.circle(ll, {radius: p.max_km * 1000, color: "#c62828", weight: 1, dashArray: "6",
+        layer.addLayer(L.circle(ll, {radius: p.max_km * 1000, color: "#0a3a8c", weight: 1, dashArray: "6",
                                      fillOpacity: 0.04, interactive: false}));
       }
       var icon = L.divIcon({className: "station-icon" + (p.staffed ? "" : " unstaffed"), html: el("span", null, "+"),
@@ -327,7 +356,7 @@
     }
     return Promise.all(jobs).then(function () {
       S.loads += 1;
-      setStatus(T.updated + " " + new Date().toLocaleTimeString("id-ID"));
+      setStatus(updatedText());
       return true;
     }, function () {
       setStatus(T.error, true);
@@ -346,6 +375,14 @@
     foldLegend(window.matchMedia("(max-width: 700px)").matches);
     toggle.addEventListener("click", function () { foldLegend(!legend.classList.contains("folded")); });
     L.DomEvent.disableClickPropagation(legend);
+  }
+
+  /* The layer control folds on a phone (a tap on its icon opens it, a tap on the map closes it), so it
+   * does not cover a third of the map; on a command-post screen it stays open. */
+  if (S.control && window.matchMedia("(max-width: 700px)").matches) {
+    S.control.collapse();
+    S.control.getContainer().classList.add("folds");
+    map.on("click", function () { S.control.collapse(); });
   }
 
   var timer = null;

@@ -1,0 +1,87 @@
+"""What the dashboard's charts and the situation report draw, beyond the per-kecamatan figures: TPS steps
+through the day, and the distribution of time to response and to care. Computed with the dashboard's other
+figures (maps/dashboard.py, stored by siaga/shared_figures.py), so chart, table and report agree.
+
+Hours are the election day's in WIB; during a drill, the simulated day's (`DrillClock.simulated_hour`), as
+the incidents-per-hour chart does, and a drill's minutes of care are simulated minutes."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from logistics.models import DrillClock, HealthIncident, Tps
+from logistics.queries.scope import incident_in_kecamatan, tps_in_scope
+from logistics.rules.care_times import CARE_TIME_BINS, time_to_care, time_to_response
+from logistics.timeutil import to_wib
+
+# The TPS day in order: officers present, open, voting closed, counted, handed over (the model's step times).
+TPS_STEPS = (("present", Tps.officers_reported_at), ("open", Tps.opened_at), ("voting_closed", Tps.voting_closed_at),
+             ("counted", Tps.counted_at), ("handed_over", Tps.handed_over_at))
+
+
+def _hour(moment: datetime, drill: DrillClock | None) -> int | None:
+    return to_wib(moment).hour if drill is None else drill.simulated_hour(moment)
+
+
+def tps_steps_per_hour(session: Session, now: datetime, day_start: datetime, day_end: datetime,
+                       kecamatan_ids=None, drill: DrillClock | None = None) -> dict:
+    """How many TPS had reached each step by the end of each hour, up to the current hour:
+    {"hours": [0..now], step: [cumulative count per hour]}."""
+    query = select(*(column for _, column in TPS_STEPS))
+    scope = tps_in_scope(kecamatan_ids)
+    if scope is not None:
+        query = query.where(scope)
+    per_hour = {name: [0] * 24 for name, _ in TPS_STEPS}
+    for times in session.execute(query):
+        for (name, _), moment in zip(TPS_STEPS, times):
+            if moment is None or not day_start <= moment < day_end:
+                continue
+            hour = _hour(moment, drill)
+            if hour is not None:
+                per_hour[name][hour] += 1
+    last = _hour(now, drill)
+    last = 23 if last is None else last
+    result: dict = {"hours": list(range(last + 1))}
+    for name, counts in per_hour.items():
+        running, cumulative = 0, []
+        for hour in range(last + 1):
+            running += counts[hour]
+            cumulative.append(running)
+        result[name] = cumulative
+    return result
+
+
+def care_time_distribution(session: Session, day_start: datetime, day_end: datetime, kecamatan_ids=None,
+                           drill: DrillClock | None = None) -> dict:
+    """Incidents of the day counted per bin of minutes (`CARE_TIME_BINS`: a bin is [edge, next edge), the
+    last open-ended), from report to response and from report to care (rules/care_times.py)."""
+    query = select(HealthIncident.reported_at, HealthIncident.responding_at, HealthIncident.treated_at,
+                   HealthIncident.referred_at).where(HealthIncident.occurred_at >= day_start,
+                                                     HealthIncident.occurred_at < day_end)
+    scope = incident_in_kecamatan(kecamatan_ids)
+    if scope is not None:
+        query = query.where(scope)
+    response, care = [0] * len(CARE_TIME_BINS), [0] * len(CARE_TIME_BINS)
+    speed = drill.speed if drill is not None else 1
+    for reported, responding, treated, referred in session.execute(query):
+        for counts, minutes in ((response, time_to_response(reported, responding)),
+                                (care, time_to_care(reported, treated, referred))):
+            if minutes is not None:
+                counts[_bin(minutes * speed)] += 1
+    return {"edges": list(CARE_TIME_BINS), "response": response, "care": care}
+
+
+def _bin(minutes: float) -> int:
+    return max(i for i, edge in enumerate(CARE_TIME_BINS) if minutes >= edge)
+
+
+def day_chart_figures(session: Session, now: datetime, day_start: datetime, day_end: datetime, kecamatan_ids=None,
+                      drill: DrillClock | None = None) -> dict:
+    """The charts' own figures, stored with the dashboard's (maps/dashboard.py `_figures`)."""
+    from logistics.settings import settings_for
+
+    return {"tps_steps": tps_steps_per_hour(session, now, day_start, day_end, kecamatan_ids, drill),
+            "care_times": care_time_distribution(session, day_start, day_end, kecamatan_ids, drill),
+            "response_target": int(settings_for(session).merah_response.total_seconds() // 60)}

@@ -1,0 +1,108 @@
+"""The command post at a glance (issue 25), during a played drill: the dashboard with its charts at
+1366x768 and on a 390x844 phone (cards, no sideways scrolling), the dashboard printed (print media:
+nothing cut, colours kept), and the map in meal mode (states by shape, popups kept across refreshes,
+the layer control folded on a phone). Screenshots go to test-artifacts/screenshots/ to be looked at."""
+from datetime import timedelta
+
+import pytest
+
+from logistics.drill.runner import play_drills
+from logistics.timeutil import utcnow
+from tests.conftest import DEMO_PASSWORD
+from tests.e2e.conftest import DESKTOP, PHONE, log_in, screenshot, serve
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def drill_server(e2e_database_url, tmp_path_factory):
+    """The demo on today's date with a drill recorded (`flask drill`): the test plays its first hours."""
+    import os
+
+    url = e2e_database_url.replace("siaga-e2e.db", "siaga-e2e-drill.db")
+    if url == e2e_database_url:  # PostgreSQL: the same schema name is the session's; drop what the demo left
+        pytest.skip("the drill server runs on SQLite (its own file)")
+    env = {**os.environ, "SIAGA_ENV": "testing", "SECRET_KEY": "e2e-secret", "DATABASE_URL": url,
+           "DEMO_PASSWORD": DEMO_PASSWORD, "FLASK_APP": "wsgi", "ELECTION_DATE": "today"}
+    for base_url in serve(env, (["db", "upgrade"], ["seed-demo"], ["drill", "--speed", "60", "--tps", "80"]),
+                          tmp_path_factory):
+        from sqlalchemy import create_engine
+        from sqlalchemy.orm import Session
+
+        engine = create_engine(url)
+        with Session(engine) as session:
+            # 60x: the simulated day's 05:00-12:30 is 7.5 wall minutes; play it all now.
+            play_drills(session, utcnow() + timedelta(minutes=7.5), {})
+        engine.dispose()
+        yield base_url
+
+
+def _page(browser, options):
+    context = browser.new_context(locale="id-ID", timezone_id="Asia/Jakarta", **options)
+    context.set_default_timeout(15_000)
+    return context, context.new_page()
+
+
+@pytest.mark.parametrize("size", ["1366x768", "390x844"])
+def test_dashboard_charts_cards_and_print(browser, drill_server, size):
+    context, page = _page(browser, DESKTOP if size == "1366x768" else PHONE)
+    log_in(page, drill_server, "koordinator")
+    page.goto(drill_server + "/dashboard")
+    width = page.viewport_size["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scrolling
+    for key in ("meals-round", "meals-area", "tps-steps", "incidents-hour", "care-times"):
+        svg = page.locator(f"#chart-{key} svg")
+        assert svg.get_attribute("role") == "img" and svg.get_attribute("aria-labelledby") == f"chart-{key}-title"
+        assert page.locator(f"#chart-{key} table[data-chart='{key}']").count() == 1  # the data table
+    assert page.locator("#drill-note").is_visible()
+    if size == "390x844":  # cards: each figure labelled by its column head
+        cell = page.locator("#kecamatan-table tbody tr").first.locator("td[data-col='late']")
+        assert page.evaluate("(td) => getComputedStyle(td, '::before').content", cell.element_handle()) != "none"
+    screenshot(page, f"dashboard-drill-{size}")
+    page.emulate_media(media="print")
+    # Nothing cut: the whole alert list unrolled, the table's last column on the page.
+    assert page.evaluate("getComputedStyle(document.querySelector('#alert-list')).maxHeight") == "none"
+    # A printed page is A4 (190 mm printable, ~718 CSS px) whatever the screen it was printed from.
+    right = page.evaluate("document.querySelector('#kecamatan-table').getBoundingClientRect().right")
+    assert right <= max(width, 718)
+    assert page.locator(".filters").is_hidden() and page.locator(".chart-data").first.is_hidden()
+    assert page.evaluate("getComputedStyle(document.querySelector('.sev-high, .sev-critical, .sev-medium'))"
+                         ".printColorAdjust") == "exact"
+    screenshot(page, f"dashboard-print-{size}")
+    context.close()
+
+
+@pytest.mark.parametrize("size", ["1366x768", "390x844"])
+def test_map_meal_mode_keeps_its_popup_and_folds_its_controls(browser, drill_server, size):
+    context, page = _page(browser, DESKTOP if size == "1366x768" else PHONE)
+    log_in(page, drill_server, "koordinator")
+    page.goto(drill_server + "/map")
+    page.wait_for_function("() => window.SIAGA_MAP && window.SIAGA_MAP.loads > 0")
+    page.evaluate("() => SIAGA_MAP.map.setZoom(16)")
+    page.wait_for_function("() => Object.keys(SIAGA_MAP.tps).length > 0")
+    page.check("input[name=color][value=meals]")
+    page.wait_for_function("() => document.querySelector('.tps-mark .mark-meals-late, .tps-mark .mark-meals-arrived,"
+                           " .tps-mark .mark-meals-short, .tps-mark .mark-meals-pending')")
+    # States differ by shape; no TPS or meal mark wears a triage colour's class.
+    assert page.locator(".tps-mark .mark-triage-merah").count() == 0
+    assert "WIB" in page.text_content("#map-status")
+    folded = page.evaluate("!document.querySelector('.leaflet-control-layers').classList"
+                           ".contains('leaflet-control-layers-expanded')")
+    assert folded == (size == "390x844")
+    # A popup stays open across redraws of its layer (the poll, and the moveend of its own auto-pan).
+    key = page.evaluate("""() => { var S = SIAGA_MAP, c = S.map.getCenter(), m = null, best = Infinity;
+        S.map.eachLayer(function (l) {
+          if (l.siagaKey && l.siagaKey.indexOf('tps:') === 0 && l.getLatLng().distanceTo(c) < best) {
+            m = l; best = l.getLatLng().distanceTo(c); } });
+        m.openPopup(); return m.siagaKey; }""")
+    page.wait_for_timeout(1500)  # its auto-pan, if any, and the reload that follows
+    assert page.locator(".leaflet-popup").count() == 1, key
+    loads = page.evaluate("() => SIAGA_MAP.loads")
+    page.evaluate("() => { SIAGA_MAP.map.panBy([40, 30]); }")  # a move redraws the TPS layer
+    page.wait_for_function(f"() => SIAGA_MAP.loads > {loads}")
+    page.wait_for_timeout(300)
+    assert page.locator(".leaflet-popup").count() == 1, key
+    screenshot(page, f"map-meals-drill-{size}", full_page=False)
+    page.emulate_media(media="print")
+    screenshot(page, f"map-meals-print-{size}", full_page=False)
+    context.close()
