@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Response, abort, url_for
 from sqlalchemy import select
 
-from logistics.models import Kecamatan, Kota, Role, SituationReport
+from logistics.models import Kecamatan, Kota, SituationReport
+from logistics.permissions import Permission
 from logistics.timeutil import to_wib
 from maps import bp
 from maps.situation_report import Scope, report_for, stored_reports
-from siaga.auth import chosen_kecamatan_ids, kecamatan_scope, login_required
+from siaga.auth import chosen_kecamatan_ids, kecamatan_scope, requires
 from siaga.election import election_window
 from siaga.extensions import db
 from siaga.fields import ID_PATH, FormId
@@ -63,7 +64,7 @@ def _pdf(body: bytes, name: str) -> Response:
 
 
 @bp.get("/dashboard/laporan.pdf")
-@login_required(Role.COORDINATOR)
+@requires(Permission.FIGURES_VIEW)
 @with_query(ReportQuery)
 def situation_report(query: dict):
     ids, kota_id = _ids_of(query)
@@ -74,7 +75,7 @@ def situation_report(query: dict):
 
 
 @bp.get(f"/dashboard/laporan/<{ID_PATH}:report_id>.pdf")
-@login_required(Role.COORDINATOR)
+@requires(Permission.FIGURES_VIEW)
 def stored_situation_report(report_id: int):
     report = db.session.get(SituationReport, report_id)
     if report is None:

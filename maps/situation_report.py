@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from logistics.models import (
     HealthIncident, IncidentStatus, Kecamatan, Kelurahan, Kota, MealRound, MedicStation, SituationReport, Tps, Triage,
 )
-from logistics.queries.scope import incident_in_kecamatan
+from logistics.permissions.read_scope import incident_in_kecamatan
 from logistics.rules.care_times import minutes_between
 from logistics.timeutil import to_wib
 from maps.charts import Chart, dashboard_charts
@@ -235,7 +235,7 @@ def report_for(session: Session, scope: Scope) -> tuple[bytes, datetime]:
     by_kota = figures["kota_rows"] is not None
     rows = figures["kota_rows"] if by_kota else figures["rows"]
     incidents = open_serious_incidents(session, scope.kecamatan_ids, figures["now"])
-    return build_pdf(scope, figures, rows, by_kota, incidents, kind_label, severity_label), figures["now"]
+    return build_pdf(scope, figures, rows, by_kota, incidents, kind_label(), severity_label), figures["now"]
 
 
 # --- made every hour by the worker ------------------------------------------------------------------

@@ -83,3 +83,19 @@ def test_0023_backfills_phones_in_one_form(monkeypatch, empty_database_url):
         assert found == {"P1": "+6281234567890", "P2": "+6281200001111", "P3": None, "P4": None}
         assert own == "+6281211112222"
         db.engine.dispose()
+
+
+def test_0023_s_frozen_phone_rule_agrees_with_the_apps_today():
+    """Migration 0023 carries its own copy of the phone rule (a migration never imports the app)."""
+    import importlib.util
+    from pathlib import Path
+
+    from logistics.rules.phones import normalise_phone
+
+    path = Path(__file__).resolve().parents[1] / "migrations" / "versions" / "0023_phone_e164.py"
+    spec = importlib.util.spec_from_file_location("migration_0023", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    for raw in ("0812-3456 7890", "62 812 0000 1111", "+62 812 1", "+1 415 555 0100", "812345678", "nomor",
+                "", None, "12345", "9" * 20, "0"):
+        assert migration.normalise_phone(raw) == normalise_phone(raw), raw

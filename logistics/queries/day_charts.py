@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from logistics.models import DrillClock, HealthIncident, Tps
-from logistics.queries.scope import incident_in_kecamatan, tps_in_scope
+from logistics.permissions.read_scope import incident_in_kecamatan, tps_in_scope
 from logistics.rules.care_times import CARE_TIME_BINS, time_to_care, time_to_response
 from logistics.timeutil import to_wib
 

@@ -10,7 +10,25 @@ Create Date: 2026-12-07 05:40:00
 from alembic import op
 import sqlalchemy as sa
 
-from logistics.rules.phones import normalise_phone
+import re
+
+
+def normalise_phone(raw):
+    """A frozen copy of logistics/rules/phones.py `normalise_phone` as of this migration: a migration never
+    imports the app, whose rule may change after it (tests/test_migrations.py checks the two agree today)."""
+    if not raw:
+        return None
+    plus = raw.strip().startswith("+")
+    digits = re.sub(r"\D", "", raw)
+    if not 6 <= len(digits) <= 15:
+        return None
+    if plus or digits.startswith("62"):
+        return "+" + digits
+    if digits.startswith("0"):
+        return "+62" + digits[1:]
+    if digits.startswith("8"):
+        return "+62" + digits
+    return None
 
 
 # revision identifiers, used by Alembic.
