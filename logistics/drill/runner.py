@@ -31,6 +31,7 @@ from logistics.models import (
     TpsStatus,
 )
 from logistics.services.data_versions import touch
+from logistics.services.tombstones import bury
 from logistics.services.unit_of_work import UnitOfWork
 from logistics.services.deliveries import advance_delivery
 from logistics.services.incidents import advance_incident, report_incident
@@ -354,6 +355,8 @@ def wipe_drill(session: Session, actor: Actor | None = None) -> dict[str, int]:
         Delivery.drill.is_(True), Delivery.kind == DeliveryKind.MEAL, Delivery.courier_id.is_not(None))).all()
     delivery_count = session.execute(update(Delivery).where(Delivery.drill.is_(True)).values(
         status=DeliveryStatus.PLANNED, drill=False, **{f: None for f in DELIVERY_STEP_FIELDS})).rowcount
+    # A partner that synced the drill's incidents learns they are gone (api: the sync lists' `deleted`).
+    bury(session, "health_incident", select(HealthIncident.id).where(HealthIncident.drill.is_(True)), "drill.wiped")
     incident_count = session.execute(delete(HealthIncident).where(HealthIncident.drill.is_(True))).rowcount
     session.execute(delete(DrillClock))
     touch(session, "tps", "delivery", "health_incident")  # bulk writes: no flush hook saw which rows

@@ -29,6 +29,7 @@ from logistics.models.people import Person
 from logistics.models.push import PushSubscription
 from logistics.models.settings import ElectionSetting
 from logistics.models.sms import SmsInbound, SmsOutbound
+from logistics.models.tombstone import Tombstone
 from logistics.models.tps import Tps
 from logistics.models.user import User
 from logistics.models.wilayah import Kecamatan, Kelurahan, Kota
@@ -37,5 +38,5 @@ __all__ = [
     "ApiToken", "AuditEntry", "Base", "CheckinKind", "DataVersion", "Delivery", "DeliveryKind", "DeliveryStatus", "DrillClock", "ElectionSetting", "EventDelivery", "OutboxEvent", "FacilityKind",
     "HealthCheckin", "HealthFacility", "HealthScreening", "RiskTier", "RosterShift", "Vendor",
     "FigureSnapshot", "HealthIncident", "IdempotencyRecord", "IncidentStatus", "Kecamatan", "Kelurahan", "Kota", "MapGridCell", "MapGridState", "MealRound", "MedicStation",
-    "PatientKind", "Person", "PersonRole", "PushSubscription", "Role", "SmsInbound", "SmsOutbound", "Tps", "TpsCoverage", "TpsKind", "TpsStatus", "Triage", "User", "WorkerHeartbeat",
+    "PatientKind", "Person", "PersonRole", "PushSubscription", "Role", "SmsInbound", "SmsOutbound", "Tombstone", "Tps", "TpsCoverage", "TpsKind", "TpsStatus", "Triage", "User", "WorkerHeartbeat",
 ]
