@@ -13,6 +13,7 @@ from api import ratelimit_storage  # noqa: F401 - registers siaga-memory://
 from api.auth import rate_limit_key
 from api.body_guard import check_json_body
 from api.errors import ErrorSchema
+from logistics.events import EventKind
 from logistics.rules.tapped import MAX_AGE, MAX_SKEW
 from logistics.services.api_tokens import SCOPES
 from siaga.extensions import csrf
@@ -35,7 +36,8 @@ def _description(rate_limit: str) -> str:
     table = "\n".join(f"- `{name}`: {what}" for name, what in SCOPES.items())
     return (text.replace("SCOPES_TABLE", table).replace("RATE_LIMIT", rate_limit)
             .replace("TAPPED_MAX_SKEW", f"{int(MAX_SKEW.total_seconds() // 60)} minutes")
-            .replace("TAPPED_MAX_AGE", f"{int(MAX_AGE.total_seconds() // 3600)} hours"))
+            .replace("TAPPED_MAX_AGE", f"{int(MAX_AGE.total_seconds() // 3600)} hours")
+            .replace("EVENT_KINDS", ", ".join(f"`{kind.value}`" for kind in EventKind)))
 
 
 COMPRESS_MIN_BYTES = 2048  # smaller answers gain less than the bytes and time gzip costs

@@ -32,11 +32,12 @@ from logistics.models.sms import SmsInbound, SmsOutbound
 from logistics.models.tombstone import Tombstone
 from logistics.models.tps import Tps
 from logistics.models.user import User
+from logistics.models.webhook import WebhookAttempt, WebhookSubscription
 from logistics.models.wilayah import Kecamatan, Kelurahan, Kota
 
 __all__ = [
     "ApiToken", "AuditEntry", "Base", "CheckinKind", "DataVersion", "Delivery", "DeliveryKind", "DeliveryStatus", "DrillClock", "ElectionSetting", "EventDelivery", "OutboxEvent", "FacilityKind",
     "HealthCheckin", "HealthFacility", "HealthScreening", "RiskTier", "RosterShift", "Vendor",
     "FigureSnapshot", "HealthIncident", "IdempotencyRecord", "IncidentStatus", "Kecamatan", "Kelurahan", "Kota", "MapGridCell", "MapGridState", "MealRound", "MedicStation",
-    "PatientKind", "Person", "PersonRole", "PushSubscription", "Role", "SmsInbound", "SmsOutbound", "Tombstone", "Tps", "TpsCoverage", "TpsKind", "TpsStatus", "Triage", "User", "WorkerHeartbeat",
+    "PatientKind", "Person", "PersonRole", "PushSubscription", "Role", "SmsInbound", "SmsOutbound", "Tombstone", "Tps", "TpsCoverage", "TpsKind", "TpsStatus", "Triage", "User", "WebhookAttempt", "WebhookSubscription", "WorkerHeartbeat",
 ]
