@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 
 from logistics.actor import Actor
 from logistics.errors import ValidationFailed
-from logistics.models import AuditEntry, EventDelivery, OutboxEvent, WebhookAttempt, WebhookSubscription
+from logistics.models import AuditEntry, EventDelivery, OutboxEvent, WebhookAttempt
 from logistics.services.api_tokens import create_token
 from logistics.services.incidents import report_incident
 from logistics.services.webhooks import create_subscription, disable_subscription

@@ -34,7 +34,7 @@ def test_a_sync_learns_of_incidents_a_drill_wipe_deleted(client, headers, sessio
     geo = client.get(f"/api/v1/incidents?cursor={cursor}&format=geojson", headers=headers).get_json()
     assert [d["id"] for d in geo["deleted"]] == [incident.id]
     # Deletions of another kind are not this list's.
-    assert client.get(f"/api/v1/deliveries?updated_since=2000-01-01T00:00:00Z",
+    assert client.get("/api/v1/deliveries?updated_since=2000-01-01T00:00:00Z",
                       headers=headers).get_json()["deleted"] == []
 
 
