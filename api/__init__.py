@@ -93,6 +93,7 @@ def register(app: Flask) -> None:
     for blueprint in BLUEPRINTS:
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
+    docs.register_components(api.spec)
     docs.document_access(app, api.spec._paths)  # apispec keeps its paths there; no public accessor
     limiter = Limiter(rate_limit_key, app=app, default_limits=[rate_limit],
                       default_limits_exempt_when=lambda: not request.path.startswith("/api/v1/"))

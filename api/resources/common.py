@@ -109,9 +109,15 @@ class FeatureCollectionSchema(ma.Schema):
 
 
 def geojson_doc(page: type[ma.Schema]) -> dict:
-    """For @blp.doc(**geojson_doc(Page)): the list's two 200 bodies, JSON and (format=geojson) GeoJSON."""
-    return {"responses": {"200": {"description": "OK", "content": {"application/json": {"schema": page},
-                                              GEOJSON: {"schema": FeatureCollectionSchema}}}}}
+    """For @blp.doc(**geojson_doc(Page)): the list's two 200 bodies, JSON and (format=geojson) GeoJSON.
+
+    The first media type's schema is either body: a client generated from the document (openapi-python-client
+    reads the first media type of a status) then parses a GeoJSON page too, telling them apart by their members
+    (`items` or `features`); the second says which one `application/geo+json` carries."""
+    either = {"oneOf": [page, FeatureCollectionSchema]}
+    return {"responses": {"200": {
+        "description": f"OK: the page as JSON, or with `format=geojson` a FeatureCollection as `{GEOJSON}`.",
+        "content": {"application/json": {"schema": either}, GEOJSON: {"schema": FeatureCollectionSchema}}}}}
 
 
 def point_feature(record: dict, lon: float | None, lat: float | None) -> dict:
