@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, make_response, redirect, render_template, url_for
 
+from admin.users import NoFields
 from logistics.models import ApiToken, Role, WebhookSubscription
 from logistics.services import api_tokens, webhooks
 from logistics.timeutil import format_wib, utcnow
@@ -34,10 +35,6 @@ class WebhookForm(FormSchema):
     agency = FormText(WebhookSubscription.agency, required=True)
     url = FormText(WebhookSubscription.url, required=True)
     kinds = FormList(FormChoice(list(webhooks.KINDS)), required=True)
-
-
-class NoFields(FormSchema):
-    """A button: nothing but the CSRF token."""
 
 
 def _page(status: int = 200, **shown):
