@@ -10,24 +10,25 @@ again is harmless (provisioning makes no second account; a re-print makes new PI
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from logistics.errors import ValidationFailed
-from logistics.models import Role, Tps, User
+from logistics.models import BackgroundJob, Role, Tps, User
 from logistics.permissions import Permission, Target, may
 from logistics.permissions.read_scope import load_visible
 from logistics.queries.accounts import accounts_page, kecamatan_names, station_names
 from logistics.queries.login_readiness import HEADER, readiness_rows
 from logistics.services import accounts, field_accounts
 from logistics.services.field_accounts import PROVISIONED_ROLES
-from admin.cards import cards_pdf
+from admin import card_jobs
 from maps.spreadsheet import csv_chunks
 from siaga.auth import chosen_kecamatan_ids, current_actor, kecamatan_scope, requires
 from siaga.extensions import db
 from siaga.fields import ID_PATH, FormChoice, FormFlag, FormId, FormList, FormText
 from siaga.forms import FormSchema, with_form, with_query
 from siaga.i18n import _, lazy_gettext
+from siaga.worker.heartbeat import worker_alive
 
 bp = Blueprint("users", __name__, url_prefix="/admin/pengguna", template_folder="templates")
 LIST_LIMIT = 500
@@ -68,7 +69,10 @@ class ReadinessQuery(FormSchema):
 
 def _pdf(cards, name: str) -> Response:
     """The login cards, straight to the browser (never stored: the PINs exist only here)."""
-    pdf = cards_pdf(cards, lambda username: url_for("auth.login", u=username, _external=True))
+    return _pdf_bytes(card_jobs.render(cards), name)
+
+
+def _pdf_bytes(pdf: bytes, name: str) -> Response:
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'})
 
@@ -100,13 +104,32 @@ def index(query: dict):
     kecamatan_choices = [(k, n) for k, n in sorted(names.items(), key=lambda kv: kv[1]) if scope is None or k in scope]
     return render_template("admin/users.html", rows=rows, total=total, query=query, roles=list(Role),
                            kecamatan_choices=kecamatan_choices, provisionable=_manageable_kecamatan(actor),
-                           provisioned_roles=PROVISIONED_ROLES, may_admin=may(actor, Permission.ACCOUNT_ADMIN))
+                           provisioned_roles=PROVISIONED_ROLES, may_admin=may(actor, Permission.ACCOUNT_ADMIN),
+                           card_job=_running_card_job(actor))
+
+
+def _running_card_job(actor) -> BackgroundJob | None:
+    """The caller's card job still queued or running: the card buttons wait for it (one at a time)."""
+    return db.session.scalar(select(BackgroundJob).where(BackgroundJob.requested_by == actor.user_id,
+                                                          BackgroundJob.kind.in_(card_jobs.KINDS),
+                                                          BackgroundJob.status.in_(card_jobs.ACTIVE)).limit(1))
+
+
+def _as_job(kind: str, form: dict):
+    """With a live worker, the cards are a background job (admin/card_jobs.py): its progress page."""
+    if not worker_alive(db.session):
+        return None
+    job = card_jobs.enqueue(db.session, current_actor(), kind, form["kecamatan"], form["roles"], request.url_root)
+    return redirect(url_for("users.job_page", job_id=job.id), 303)
 
 
 @bp.post("/provisi")
 @requires(Permission.ACCOUNT_PROVISION)
 @with_form(CardsForm)
 def provision(form: dict):
+    queued = _as_job("cards.provision", form)
+    if queued is not None:
+        return queued
     _made, cards = field_accounts.provision(db.session, current_actor(), form["kecamatan"], form["roles"])
     if not cards:
         flash(_("Tidak ada akun baru: semua petugas sudah punya akun. Gunakan cetak ulang."))
@@ -118,11 +141,53 @@ def provision(form: dict):
 @requires(Permission.ACCOUNT_PROVISION)
 @with_form(CardsForm)
 def reprint(form: dict):
+    queued = _as_job("cards.reprint", form)
+    if queued is not None:
+        return queued
     cards = field_accounts.reprint(db.session, current_actor(), form["kecamatan"], form["roles"])
     if not cards:
         flash(_("Tidak ada kartu untuk dicetak ulang: semua sudah masuk."))
         return redirect(url_for("users.index", kecamatan=form["kecamatan"]), 303)
     return _pdf(cards, f"kartu-masuk-ulang-{form['kecamatan']}")
+
+
+def _own_job(job_id: int) -> BackgroundJob:
+    """A card job, to the one who asked for it only (its PDF holds PINs)."""
+    job = db.session.get(BackgroundJob, job_id)
+    if job is None or job.kind not in card_jobs.KINDS or job.requested_by != current_actor().user_id:
+        abort(404)
+    return job
+
+
+def _job_state(job: BackgroundJob) -> dict:
+    return {"status": job.status, "done": job.done, "total": job.total, "message": job.message,
+            "download": url_for("users.job_download", job_id=job.id) if job.result is not None else None}
+
+
+@bp.get(f"/tugas/<{ID_PATH}:job_id>")
+@requires(Permission.ACCOUNT_PROVISION)
+def job_page(job_id: int):
+    job = _own_job(job_id)
+    return render_template("admin/job.html", job=job, state=_job_state(job))
+
+
+@bp.get(f"/tugas/<{ID_PATH}:job_id>.json")
+@requires(Permission.ACCOUNT_PROVISION)
+def job_status(job_id: int):
+    response = jsonify(_job_state(_own_job(job_id)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get(f"/tugas/<{ID_PATH}:job_id>/unduh")
+@requires(Permission.ACCOUNT_PROVISION)
+def job_download(job_id: int):
+    job = _own_job(job_id)
+    pdf = card_jobs.take_result(db.session, job)
+    if pdf is None:
+        flash(_("Kartu ini sudah diunduh atau sudah dihapus. Cetak ulang bila perlu."))
+        return redirect(url_for("users.index", kecamatan=job.kecamatan_id), 303)
+    return _pdf_bytes(pdf, job.result_name.removesuffix(".pdf"))
 
 
 @bp.post(f"/<{ID_PATH}:user_id>/reset")

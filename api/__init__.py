@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 from flask import Flask, request
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_smorest import Api
 
@@ -12,6 +13,7 @@ from api import ratelimit_storage  # noqa: F401 - registers siaga-memory://
 from api.auth import rate_limit_key
 from api.body_guard import check_json_body
 from api.errors import ErrorSchema
+from logistics.events import EventKind
 from logistics.rules.tapped import MAX_AGE, MAX_SKEW
 from logistics.services.api_tokens import SCOPES
 from siaga.extensions import csrf
@@ -34,7 +36,33 @@ def _description(rate_limit: str) -> str:
     table = "\n".join(f"- `{name}`: {what}" for name, what in SCOPES.items())
     return (text.replace("SCOPES_TABLE", table).replace("RATE_LIMIT", rate_limit)
             .replace("TAPPED_MAX_SKEW", f"{int(MAX_SKEW.total_seconds() // 60)} minutes")
-            .replace("TAPPED_MAX_AGE", f"{int(MAX_AGE.total_seconds() // 3600)} hours"))
+            .replace("TAPPED_MAX_AGE", f"{int(MAX_AGE.total_seconds() // 3600)} hours")
+            .replace("EVENT_KINDS", ", ".join(f"`{kind.value}`" for kind in EventKind)))
+
+
+COMPRESS_MIN_BYTES = 2048  # smaller answers gain less than the bytes and time gzip costs
+
+
+def _compress_and_label(app: Flask) -> None:
+    """API answers: gzip when asked and worth it (Flask-Compress; the TPS list is ~160 KB as JSON), and the
+    language of their messages (Accept-Language, siaga/i18n.py) said and varied on. Pages are left to the
+    proxy. Flask-Compress suffixes a strong ETag with `:gzip` and answers If-None-Match against that, so
+    conditional reads (304) work compressed and not."""
+    app.config.setdefault("COMPRESS_REGISTER", False)  # only for /api/ (below)
+    app.config.setdefault("COMPRESS_ALGORITHM", ["gzip"])
+    app.config.setdefault("COMPRESS_MIN_SIZE", COMPRESS_MIN_BYTES)
+    app.config.setdefault("COMPRESS_MIMETYPES", ["application/json", "application/geo+json"])
+    compress = Compress(app)
+
+    @app.after_request
+    def _api_response(response):
+        if not request.path.startswith("/api/"):
+            return response
+        from siaga.i18n import current_language
+
+        response.headers["Content-Language"] = current_language()
+        response.vary.add("Accept-Language")
+        return compress.after_request(response)
 
 
 def register(app: Flask) -> None:
@@ -65,11 +93,13 @@ def register(app: Flask) -> None:
     for blueprint in BLUEPRINTS:
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
+    docs.register_components(api.spec)
     docs.document_access(app, api.spec._paths)  # apispec keeps its paths there; no public accessor
     limiter = Limiter(rate_limit_key, app=app, default_limits=[rate_limit],
                       default_limits_exempt_when=lambda: not request.path.startswith("/api/v1/"))
     ratelimit_storage.use_as_fallback(limiter, app.config["RATELIMIT_STORAGE_URI"])
     app.before_request(check_json_body)
+    _compress_and_label(app)
     app.extensions["siaga_api"] = api
     app.extensions["siaga_api_limiter"] = limiter
     docs.register(app)

@@ -6,7 +6,7 @@ from flask import Flask
 
 from logistics.actor import Actor
 from logistics.errors import DomainError
-from logistics.services.api_tokens import SCOPES, create_token, list_tokens, revoke_token
+from logistics.services.api_tokens import DEFAULT_EXPIRY_DAYS, SCOPES, create_token, list_tokens, revoke_token
 from logistics.timeutil import format_wib
 from siaga.extensions import db
 
@@ -17,11 +17,13 @@ def register_cli(app: Flask) -> None:
     @click.option("--scopes", required=True, help="Comma separated: " + ", ".join(SCOPES))
     @click.option("--user", "username", help="Bind the token to this user (a field app acts as them).")
     @click.option("--name", help="A label to recognise the token by.")
-    def create_token_command(agency, scopes, username, name):
+    @click.option("--expires-days", type=int, default=DEFAULT_EXPIRY_DAYS, show_default=True,
+                  help="Days until the token stops working.")
+    def create_token_command(agency, scopes, username, name, expires_days):
         """Create a token and print it once (only its hash is stored)."""
         try:
             token, secret = create_token(db.session, Actor.system("cli"), scopes=scopes, agency=agency,
-                                         username=username, name=name)
+                                         username=username, name=name, expires_in_days=expires_days)
         except DomainError as exc:
             raise click.UsageError(f"{exc.message} {exc.fields}")
         click.echo(f"Token {token.id} ({token.name}; {', '.join(token.scopes)}). Keep it now, it is not shown again:",
@@ -33,7 +35,9 @@ def register_cli(app: Flask) -> None:
         """List tokens: id, prefix, name, agency or user, scopes, last used, revoked."""
         for t in list_tokens(db.session):
             who = f"user:{t.user.username}" if t.user else (t.agency or "-")
-            state = f"revoked {format_wib(t.revoked_at)}" if t.revoked_at else "active"
+            state = (f"revoked {format_wib(t.revoked_at)}" if t.revoked_at else
+                     f"expired {format_wib(t.expires_at)}" if not t.live() else
+                     f"active until {format_wib(t.expires_at)}" if t.expires_at else "active")
             click.echo(f"{t.id:>4}  {t.prefix}…  {t.name:<20} {who:<20} {','.join(t.scopes)}  "
                        f"last used {format_wib(t.last_used_at)}  {state}")
 

@@ -2,7 +2,9 @@
 
 Synced lists are ordered by (updated_at, id) and a cursor means "after this (updated_at, id)", so
 rows sharing a timestamp are never skipped between pages. The last page still returns a cursor
-(`X-Sync-Cursor` and `sync_cursor`): pass it next time to get only what changed since.
+(`X-Sync-Cursor` and `sync_cursor`): pass it next time to get only what changed since. A row cannot show
+its own deletion: an incremental page (a cursor or `updated_since`) also lists under `deleted` the
+tombstones (logistics/models/tombstone.py) of its kind since that moment.
 """
 from __future__ import annotations
 
@@ -15,10 +17,11 @@ from urllib.parse import urlencode
 
 import marshmallow as ma
 from flask import jsonify, request
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, or_, select
 from sqlalchemy.sql import Select
 
 from api.fields import MAX_ID, Moment
+from api.query import QueryArgs
 from logistics.errors import ValidationFailed
 from logistics.timeutil import as_utc
 from siaga.extensions import db
@@ -28,7 +31,7 @@ DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 
 
-class ListArgsSchema(ma.Schema):
+class ListArgsSchema(QueryArgs):
     limit = ma.fields.Integer(load_default=DEFAULT_LIMIT, validate=ma.validate.Range(1, MAX_LIMIT),
                               metadata={"description": f"Page size, 1 to {MAX_LIMIT}."})
     cursor = ma.fields.String(validate=ma.validate.Length(max=200),
@@ -99,6 +102,25 @@ def paginate(query: Select, model, args: dict, *, synced: bool = True) -> tuple[
     return rows, next_cursor, sync_cursor
 
 
+def deletions(entity_type: str, args: dict) -> list[dict] | None:
+    """The tombstones of `entity_type` since the request's sync moment (its cursor's, else `updated_since`),
+    oldest first; None for a full sync (no moment: what exists is all there is). A deletion may be reported
+    again on a later page or sync (its moment is at or after the cursor's): ids make that harmless."""
+    from logistics.models import Tombstone
+
+    moment = None
+    if args.get("cursor"):
+        moment, _row_id = _decode(args["cursor"], True)
+    elif args.get("updated_since") is not None:
+        moment = as_utc(args["updated_since"])
+    if moment is None:
+        return None
+    rows = db.session.execute(select(Tombstone.entity_id, Tombstone.deleted_at).where(
+        Tombstone.entity_type == entity_type, Tombstone.deleted_at >= moment)
+        .order_by(Tombstone.deleted_at, Tombstone.id)).all()
+    return [{"id": row.entity_id, "deleted_at": row.deleted_at.isoformat()} for row in rows]
+
+
 def page_url(cursor: str) -> str:
     params = [(k, v) for k, v in request.args.items(multi=True) if k != "cursor"] + [("cursor", cursor)]
     return f"{request.base_url}?{urlencode(params)}"
@@ -119,7 +141,11 @@ def conditional_json(body: dict, *, next_cursor: str | None = None, sync_cursor:
     return response.make_conditional(request)
 
 
-def list_body(items: list[dict], next_cursor: str | None, sync_cursor: str | None) -> dict:
-    return {"items": items, "count": len(items), "next_cursor": next_cursor, "sync_cursor": sync_cursor}
+def list_body(items: list[dict], next_cursor: str | None, sync_cursor: str | None,
+              deleted: list[dict] | None = None) -> dict:
+    body = {"items": items, "count": len(items), "next_cursor": next_cursor, "sync_cursor": sync_cursor}
+    if deleted is not None:
+        body["deleted"] = deleted
+    return body
 
 

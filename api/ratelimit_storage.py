@@ -2,41 +2,86 @@
 
 limits' MemoryStorage starts a `threading.Timer` on every hit whose previous timer has finished
 (10 ms later) to purge expired counters: under load that is a new thread for most requests, about
-a millisecond each (bench/write_path.py's profile, docs/PERFORMANCE.md). Counters already expire
-lazily when read; this storage purges inline, at most once a second, instead, and starts no timer
-when made either (web workers start no threads: siaga/worker/). Registered as the `siaga-memory://`
-scheme (the default in api/__init__.py); Redis (`redis://`) is unchanged, and this storage is also the
-limiter's in-memory fallback while Redis is down (`use_as_fallback`).
+a millisecond each (bench/write_path.py's profile, docs/PERFORMANCE.md). This storage is written on limits'
+public `Storage` interface (no private name of MemoryStorage is touched, so a limits upgrade cannot silently
+bring the timer back): counters expire lazily when read, and a purge of the rest runs inline, at most once a
+second; it starts no thread (web workers start no threads: siaga/worker/). It serves the fixed-window
+strategy, the limiter's (api/__init__.py). Registered as the `siaga-memory://` scheme (the default); Redis
+(`redis://`) is unchanged, and this storage is also the limiter's in-memory fallback while Redis is down
+(`use_as_fallback`).
 """
 from __future__ import annotations
 
 import threading
 import time
-from collections import Counter, defaultdict
 
 from limits.storage import MemoryStorage, Storage
 
 PURGE_EVERY_SECONDS = 1.0
 
 
-class InlineExpiryMemoryStorage(MemoryStorage):
+class InlineExpiryMemoryStorage(Storage):
     STORAGE_SCHEME = ["siaga-memory"]
-    _last_purge = 0.0
 
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options):
-        # MemoryStorage.__init__ without its timer (the attributes it sets, for the methods it defines).
-        self.storage = Counter()
-        self.locks = defaultdict(threading.RLock)
-        self.expirations = {}
-        self.events = {}
-        self.timer = threading.Timer(0, lambda: None)  # never started: is_alive() is False
-        Storage.__init__(self, uri, wrap_exceptions=wrap_exceptions, **options)
+        self._counts: dict[str, int] = {}
+        self._expiries: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._last_purge = 0.0
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
 
-    def _MemoryStorage__schedule_expiry(self) -> None:  # replaces the thread-starting original
-        now = time.monotonic()
-        if now - self._last_purge >= PURGE_EVERY_SECONDS:
-            self._last_purge = now
-            self._MemoryStorage__expire_events()
+    @property
+    def base_exceptions(self):
+        return ValueError
+
+    def _purge(self, now: float) -> None:
+        """Drop every expired counter, at most once a second (called with the lock held)."""
+        if now - self._last_purge < PURGE_EVERY_SECONDS:
+            return
+        self._last_purge = now
+        for key in [k for k, at in self._expiries.items() if at <= now]:
+            self._counts.pop(key, None)
+            self._expiries.pop(key, None)
+
+    def _live(self, key: str, now: float) -> int:
+        if self._expiries.get(key, 0) <= now:
+            self._counts.pop(key, None)
+            self._expiries.pop(key, None)
+            return 0
+        return self._counts.get(key, 0)
+
+    def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+        now = time.time()
+        with self._lock:
+            self._purge(now)
+            count = self._live(key, now) + amount
+            self._counts[key] = count
+            if count == amount:  # a new window starts with this hit
+                self._expiries[key] = now + expiry
+            return count
+
+    def get(self, key: str) -> int:
+        with self._lock:
+            return self._live(key, time.time())
+
+    def get_expiry(self, key: str) -> float:
+        with self._lock:
+            return self._expiries.get(key, time.time())
+
+    def check(self) -> bool:
+        return True
+
+    def reset(self) -> int | None:
+        with self._lock:
+            count = len(self._counts)
+            self._counts.clear()
+            self._expiries.clear()
+            return count
+
+    def clear(self, key: str) -> None:
+        with self._lock:
+            self._counts.pop(key, None)
+            self._expiries.pop(key, None)
 
 
 def use_as_fallback(limiter, storage_uri: str) -> None:

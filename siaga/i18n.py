@@ -42,7 +42,11 @@ def current_language() -> str:
     if not has_request_context():
         return "id"
     if "lang" not in g:
-        chosen = request.args.get("lang") or request.cookies.get("lang") or "id"
+        chosen = request.args.get("lang") or request.cookies.get("lang")
+        if chosen is None and request.path.startswith("/api/"):
+            # A partner's program says its language in Accept-Language (the API's messages). Pages keep
+            # Indonesian unless chosen: a phone set to English is no choice of the officer's.
+            chosen = request.accept_languages.best_match(LANGUAGES)
         g.lang = chosen if chosen in LANGUAGES else "id"
     return g.lang
 

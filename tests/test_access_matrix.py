@@ -168,6 +168,17 @@ EXPECTED: dict[str, tuple[str, str, dict]] = {
     "users.reset": ("POST", "/admin/pengguna/{account}/reset", ACCOUNT_MANAGERS),
     "users.revoke": ("POST", "/admin/pengguna/{account}/cabut", ACCOUNT_MANAGERS),
     "users.reactivate": ("POST", "/admin/pengguna/{account}/aktifkan", ACCOUNT_MANAGERS),
+    # A card job is its requester's only (admin/card_jobs.py): anyone else's, or none, is a 404.
+    "users.job_page": ("GET", "/admin/pengguna/tugas/2147483647", row(404, 404, 404, 403, 403, 403, 403, L)),
+    "users.job_status": ("GET", "/admin/pengguna/tugas/2147483647.json", row(404, 404, 404, 403, 403, 403, 403, L)),
+    "users.job_download": ("GET", "/admin/pengguna/tugas/2147483647/unduh", row(404, 404, 404, 403, 403, 403, 403, L)),
+    # Partners' tokens and webhooks (admin/partners.py): admins only.
+    "admin_partners.index": ("GET", "/admin/mitra", row(200, 403, 403, 403, 403, 403, 403, L)),
+    "admin_partners.create_token": ("POST", "/admin/mitra/token", row("pass", *["deny"] * 6, L)),
+    "admin_partners.revoke_token": ("POST", "/admin/mitra/token/2147483647/cabut", row("pass", *["deny"] * 6, L)),
+    "admin_partners.create_webhook": ("POST", "/admin/mitra/webhook", row("pass", *["deny"] * 6, L)),
+    "admin_partners.disable_webhook": ("POST", "/admin/mitra/webhook/2147483647/nonaktifkan",
+                                       row("pass", *["deny"] * 6, L)),
     "api_tps.post_tps_status": ("POST", "/api/v1/tps/{tps}/status", row(*["deny"] * 7, L)),
     "api_tps.post_officers": ("POST", "/api/v1/tps/{tps}/officers", row(*["deny"] * 7, L)),
     "api_deliveries.post_delivery_step": ("POST", "/api/v1/deliveries/{delivery}/steps", row(*["deny"] * 7, L)),

@@ -9,9 +9,10 @@ from api.fields import Id, Moment, Text
 from sqlalchemy import not_, or_, select
 
 from api.auth import current_caller, requires_scope
-from api.pagination import SyncArgsSchema, conditional_json, list_body, paginate
+from api.pagination import paginate
+from api.query import NoQuery
 from api.privacy import load_in_scope, redact, redact_all, scoped
-from api.resources.common import page_schema
+from api.resources.common import SyncFormatArgs, TpsCodeArgs, geojson_doc, page_schema, synced_list, tps_code_filters
 from logistics.models import Delivery, DeliveryKind, DeliveryStatus, Kelurahan, MealRound, Tps
 from logistics.rules.lifecycles.delivery import arrived_late, arrived_late_sql, is_late, is_late_sql
 from logistics.services.deliveries import advance_delivery
@@ -69,10 +70,10 @@ DELIVERY_EXAMPLE = {"id": 12, "ref": "meal-19.71.01.1004-001-siang", "tps_id": 1
                     "status": "delivered", "courier_id": 3, "dispatched_at": "2025-08-27T04:40:00+00:00",
                     "delivered_at": "2025-08-27T05:05:00+00:00", "failed_at": None, "quantity_received": 9,
                     "overdue": False, "arrived_late": False, "updated_at": "2025-08-27T05:05:00+00:00"}
-DeliveryPage = page_schema(DeliverySchema, "DeliveryPage", DELIVERY_EXAMPLE)
+DeliveryPage = page_schema(DeliverySchema, "DeliveryPage", DELIVERY_EXAMPLE, synced=True)
 
 
-class DeliveryListArgs(SyncArgsSchema):
+class DeliveryListArgs(SyncFormatArgs, TpsCodeArgs):
     kind = ma.fields.Enum(DeliveryKind, by_value=True)
     status = ma.fields.Enum(DeliveryStatus, by_value=True)
     tps_id = Id()
@@ -94,8 +95,10 @@ class DeliveryStepBody(ma.Schema):
 @requires_scope("read:deliveries")
 @blp.arguments(DeliveryListArgs, location="query", as_kwargs=False)
 @blp.response(200, DeliveryPage)
+@blp.doc(**geojson_doc(DeliveryPage))
 def list_deliveries(args):
-    """Deliveries; filter by kind, status, TPS, kecamatan, late."""
+    """Deliveries; filter by kind, status, TPS, kecamatan, official codes (of their TPS), late; format=geojson for
+    points at their TPS."""
     query = scoped(select(Delivery), Delivery)
     for name in ("kind", "status", "tps_id"):
         if args.get(name) is not None:
@@ -103,6 +106,9 @@ def list_deliveries(args):
     if args.get("kecamatan_id") is not None:
         query = (query.join(Tps, Delivery.tps_id == Tps.id).join(Kelurahan, Tps.kelurahan_id == Kelurahan.id)
                  .where(Kelurahan.kecamatan_id == args["kecamatan_id"]))
+    codes = tps_code_filters(args)
+    if codes:
+        query = query.where(Delivery.tps_id.in_(select(Tps.id).where(*codes)))
     if args.get("late") is not None:
         # The fields' rules in SQL (their twins, logistics.rules.lifecycles.delivery), before paging:
         # a page of late deliveries is full.
@@ -112,12 +118,17 @@ def list_deliveries(args):
         query = query.where(late if args["late"] else not_(late))
     rows, next_cursor, sync_cursor = paginate(query, Delivery, args)
     items = DeliverySchema(many=True).dump(rows)
-    body = list_body(redact_all("delivery", items), next_cursor, sync_cursor)
-    return conditional_json(body, next_cursor=next_cursor, sync_cursor=sync_cursor)
+    positions = {}
+    if args["format"] == "geojson" and items:
+        positions = {row.id: (row.lon, row.lat) for row in db.session.execute(
+            select(Tps.id, Tps.lon, Tps.lat).where(Tps.id.in_({item["tps_id"] for item in items})))}
+    return synced_list(args, "delivery", redact_all("delivery", items), next_cursor, sync_cursor,
+                       lambda item: positions.get(item["tps_id"], (None, None)))
 
 
 @blp.route("/deliveries/<int(max=2147483647):delivery_id>", methods=["GET"])
 @requires_scope("read:deliveries")
+@blp.arguments(NoQuery, location="query", as_kwargs=True)
 @blp.response(200, DeliverySchema, example=DELIVERY_EXAMPLE)
 def get_delivery(delivery_id):
     return jsonify(redact("delivery", DeliverySchema().dump(load_in_scope(Delivery, delivery_id, "Pengiriman"))))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import jsonify
+from flask import jsonify, url_for
 from flask_smorest import Blueprint
 
 from api.fields import Id, Moment, Text
@@ -10,10 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from api.auth import current_caller, requires_scope
-from api.pagination import SyncArgsSchema, conditional_json, list_body, paginate
+from api.pagination import paginate
+from api.query import NoQuery
 from api.privacy import load_in_scope, redact, redact_all, scoped
-from api.resources.common import page_schema
-from logistics.models import HealthIncident, IncidentStatus, PatientKind, Triage
+from api.resources.common import SyncFormatArgs, TpsCodeArgs, geojson_doc, page_schema, synced_list, tps_code_filters
+from logistics.models import HealthIncident, IncidentStatus, PatientKind, Tps, Triage
 from logistics.services.incidents import advance_incident, report_incident
 from logistics.timeutil import as_utc
 from siaga.extensions import db
@@ -56,10 +57,10 @@ INCIDENT_EXAMPLE = {"id": 3, "occurred_at": "2025-08-27T06:40:00+00:00", "report
                     "triage": "kuning", "status": "responding", "medic_station_id": 2, "referral_facility_id": None,
                     "responding_at": "2025-08-27T06:50:00+00:00", "treated_at": None, "referred_at": None,
                     "closed_at": None, "updated_at": "2025-08-27T06:50:00+00:00"}
-IncidentPage = page_schema(IncidentSchema, "IncidentPage", INCIDENT_EXAMPLE)
+IncidentPage = page_schema(IncidentSchema, "IncidentPage", INCIDENT_EXAMPLE, synced=True)
 
 
-class IncidentListArgs(SyncArgsSchema):
+class IncidentListArgs(SyncFormatArgs, TpsCodeArgs):
     triage = ma.fields.Enum(Triage, by_value=True)
     status = ma.fields.Enum(IncidentStatus, by_value=True)
     since = Moment(metadata={"description": "Occurred at or after (ISO 8601 with a zone)."})
@@ -90,21 +91,28 @@ class IncidentStepBody(ma.Schema):
 @requires_scope("read:incidents")
 @blp.arguments(IncidentListArgs, location="query", as_kwargs=False)
 @blp.response(200, IncidentPage)
+@blp.doc(**geojson_doc(IncidentPage))
 def list_incidents(args):
-    """Incidents, ordered by (updated_at, id) for incremental sync; filter by triage, status, since."""
+    """Incidents, ordered by (updated_at, id) for incremental sync; filter by triage, status, since, official codes
+    (of their TPS); format=geojson for points at their effective position."""
     query = scoped(select(HealthIncident).options(selectinload(HealthIncident.tps)), HealthIncident)
     for name in ("triage", "status", "tps_id", "medic_station_id"):
         if args.get(name) is not None:
             query = query.where(getattr(HealthIncident, name) == args[name])
     if args.get("since") is not None:
         query = query.where(HealthIncident.occurred_at >= as_utc(args["since"]))
+    codes = tps_code_filters(args)
+    if codes:
+        query = query.where(HealthIncident.tps_id.in_(select(Tps.id).where(*codes)))
     rows, next_cursor, sync_cursor = paginate(query, HealthIncident, args)
     items = redact_all("incident", IncidentSchema(many=True).dump(rows))
-    return conditional_json(list_body(items, next_cursor, sync_cursor), next_cursor=next_cursor, sync_cursor=sync_cursor)
+    return synced_list(args, "health_incident", items, next_cursor, sync_cursor,
+                       lambda item: (item["effective_lon"], item["effective_lat"]))
 
 
 @blp.route("/incidents/<int(max=2147483647):incident_id>", methods=["GET"])
 @requires_scope("read:incidents")
+@blp.arguments(NoQuery, location="query", as_kwargs=True)
 @blp.response(200, IncidentSchema, example=INCIDENT_EXAMPLE)
 def get_incident(incident_id):
     return jsonify(redact("incident", IncidentSchema().dump(load_in_scope(HealthIncident, incident_id, "Kejadian"))))
@@ -119,7 +127,8 @@ def get_incident(incident_id):
 def post_incident(body):
     """Report an incident at a TPS or a position; the nearest medic station is assigned."""
     incident = report_incident(db.session, current_caller().actor, **body)
-    return jsonify(redact("incident", IncidentSchema().dump(incident))), 201
+    return (jsonify(redact("incident", IncidentSchema().dump(incident))), 201,
+            {"Location": url_for("api_incidents.get_incident", incident_id=incident.id)})
 
 
 @blp.route("/incidents/<int(max=2147483647):incident_id>/steps", methods=["POST"])

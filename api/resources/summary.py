@@ -4,6 +4,8 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import marshmallow as ma
+
+from api.query import QueryArgs
 from flask import request
 from flask_smorest import Blueprint
 from sqlalchemy import select
@@ -61,7 +63,7 @@ class SummarySchema(ma.Schema):
                                    metadata={"description": "Pass as `cursor` for the next page; null on the last."})
 
 
-class SummaryArgs(ma.Schema):
+class SummaryArgs(QueryArgs):
     date = Day(metadata={"description": "Election day (WIB), default the configured ELECTION_DATE."})
     kecamatan_id = Id()
     kota_id = Id(metadata={"description": "Only the kecamatan of this kota."})

@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from api.auth import current_caller, requires_scope
-from api.pagination import conditional_json, list_body, paginate
+from api.pagination import paginate
+from api.query import NoQuery
 from api.privacy import load_in_scope, scoped
-from api.resources.common import GEOJSON, geojson_doc, SyncFormatArgs, feature_collection, page_schema, point_feature
+from api.resources.common import SyncFormatArgs, TpsCodeArgs, geojson_doc, page_schema, synced_list, tps_code_filters
 from logistics.errors import ValidationFailed
 from logistics.models import Kelurahan, Tps, TpsKind, TpsStatus
 from logistics.services.tps_status import MAX_OFFICERS_ON_SITE, advance_tps_status, report_officers_present
@@ -60,10 +61,10 @@ TPS_EXAMPLE = {"id": 1, "code": "19.71.01.1004-001", "label": "TPS 001", "number
                "officers_present": 7, "officers_reported_at": "2025-08-26T23:10:00+00:00",
                "opened_at": "2025-08-27T00:02:00+00:00", "voting_closed_at": None, "counted_at": None,
                "handed_over_at": None, "updated_at": "2025-08-27T00:02:00+00:00"}
-TpsPage = page_schema(TpsSchema, "TpsPage", TPS_EXAMPLE)
+TpsPage = page_schema(TpsSchema, "TpsPage", TPS_EXAMPLE, synced=True)
 
 
-class TpsListArgs(SyncFormatArgs):
+class TpsListArgs(SyncFormatArgs, TpsCodeArgs):
     kecamatan_id = Id()
     kelurahan_id = Id()
     status = ma.fields.Enum(TpsStatus, by_value=True)
@@ -101,7 +102,8 @@ def tps_response(tps: Tps, status: int = 200):
 @blp.response(200, TpsPage)
 @blp.doc(**geojson_doc(TpsPage))
 def list_tps(args):
-    """TPS with their status; filter by kecamatan, kelurahan, status, bbox; format=geojson for points."""
+    """TPS with their status; filter by kecamatan, kelurahan, official codes (Kemendagri area, KPU TPS), status,
+    bbox; format=geojson for points."""
     query = scoped(select(Tps).options(joinedload(Tps.kelurahan)), Tps)
     if args.get("kecamatan_id") is not None:
         query = query.join(Kelurahan, Tps.kelurahan_id == Kelurahan.id).where(Kelurahan.kecamatan_id == args["kecamatan_id"])
@@ -112,17 +114,15 @@ def list_tps(args):
     if args.get("bbox"):
         min_lon, min_lat, max_lon, max_lat = parse_bbox(args["bbox"])
         query = query.where(Tps.lon.between(min_lon, max_lon), Tps.lat.between(min_lat, max_lat))
+    query = query.where(*tps_code_filters(args))
     rows, next_cursor, sync_cursor = paginate(query, Tps, args)
-    items = TpsSchema(many=True).dump(rows)
-    if args["format"] == "geojson":
-        features = [point_feature(item, item["lon"], item["lat"]) for item in items]
-        return conditional_json(feature_collection(features, next_cursor, sync_cursor), next_cursor=next_cursor,
-                                sync_cursor=sync_cursor, mimetype=GEOJSON)
-    return conditional_json(list_body(items, next_cursor, sync_cursor), next_cursor=next_cursor, sync_cursor=sync_cursor)
+    return synced_list(args, "tps", TpsSchema(many=True).dump(rows), next_cursor, sync_cursor,
+                       lambda item: (item["lon"], item["lat"]))
 
 
 @blp.route("/tps/<int(max=2147483647):tps_id>", methods=["GET"])
 @requires_scope("read:tps")
+@blp.arguments(NoQuery, location="query", as_kwargs=True)
 @blp.response(200, TpsSchema, example=TPS_EXAMPLE)
 def get_tps(tps_id):
     return jsonify(TPS_SCHEMA.dump(load_in_scope(Tps, tps_id, "TPS")))

@@ -6,12 +6,13 @@ from flask import jsonify
 from flask_smorest import Blueprint
 
 from api.fields import Id
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from api.auth import requires_scope
 from api.pagination import conditional_json, list_body, paginate
 from api.privacy import load_in_scope, scoped
-from api.resources.common import GEOJSON, geojson_doc, ListFormatArgs, feature_collection, page_schema
+from api.query import NoQuery
+from api.resources.common import GEOJSON, AreaCodeArgs, ListFormatArgs, feature_collection, geojson_doc, page_schema
 from logistics.models import Kecamatan, Kelurahan
 
 blp = Blueprint("api_wilayah", __name__, url_prefix="/api/v1", description="Wilayah: kecamatan and kelurahan")
@@ -41,7 +42,11 @@ class KelurahanSchema(AreaSchema):
     jenis = ma.fields.String(required=True, metadata={"example": "kelurahan"})
 
 
-class KelurahanArgs(ListFormatArgs):
+class AreaListArgs(ListFormatArgs, AreaCodeArgs):
+    pass
+
+
+class KelurahanArgs(AreaListArgs):
     kecamatan_id = Id()
 
 
@@ -51,6 +56,14 @@ KecamatanPage = page_schema(KecamatanSchema, "KecamatanPage", KEC_EXAMPLE)
 KEL_EXAMPLE = {**{k: v for k, v in KEC_EXAMPLE.items() if k != "kota_id"}, "id": 4, "kode_kemendagri": "19.71.01.1004",
                "kode_bps": "1971010004", "nama": "Semabung Lama", "kecamatan_id": 1, "jenis": "kelurahan"}
 KelurahanPage = page_schema(KelurahanSchema, "KelurahanPage", KEL_EXAMPLE)
+
+
+def area_code_filters(model, args: dict) -> list:
+    """The area itself or those within the Kemendagri code asked (codes nest: 19.71.01 is in 19.71)."""
+    kode = args.get("kode_kemendagri")
+    if not kode:
+        return []
+    return [or_(model.kode_kemendagri == kode, model.kode_kemendagri.startswith(kode + ".", autoescape=True))]
 
 
 def _respond(rows, schema, args, next_cursor, sync_cursor):
@@ -65,17 +78,19 @@ def _respond(rows, schema, args, next_cursor, sync_cursor):
 
 @blp.route("/kecamatan", methods=["GET"])
 @requires_scope("read:wilayah")
-@blp.arguments(ListFormatArgs, location="query", as_kwargs=False)
+@blp.arguments(AreaListArgs, location="query", as_kwargs=False)
 @blp.response(200, KecamatanPage)
 @blp.doc(**geojson_doc(KecamatanPage))
 def list_kecamatan(args):
     """Kecamatan (format=geojson: with boundaries)."""
-    rows, next_cursor, sync_cursor = paginate(scoped(select(Kecamatan), Kecamatan), Kecamatan, args, synced=False)
+    query = scoped(select(Kecamatan), Kecamatan).where(*area_code_filters(Kecamatan, args))
+    rows, next_cursor, sync_cursor = paginate(query, Kecamatan, args, synced=False)
     return _respond(rows, KecamatanSchema, args, next_cursor, sync_cursor)
 
 
 @blp.route("/kecamatan/<int(max=2147483647):kecamatan_id>", methods=["GET"])
 @requires_scope("read:wilayah")
+@blp.arguments(NoQuery, location="query", as_kwargs=True)
 @blp.response(200, KecamatanSchema, example=KEC_EXAMPLE)
 def get_kecamatan(kecamatan_id):
     return jsonify(KecamatanSchema().dump(load_in_scope(Kecamatan, kecamatan_id, "Kecamatan")))
@@ -88,7 +103,7 @@ def get_kecamatan(kecamatan_id):
 @blp.doc(**geojson_doc(KelurahanPage))
 def list_kelurahan(args):
     """Kelurahan, optionally of one kecamatan (format=geojson: with boundaries)."""
-    query = scoped(select(Kelurahan), Kelurahan)
+    query = scoped(select(Kelurahan), Kelurahan).where(*area_code_filters(Kelurahan, args))
     if args.get("kecamatan_id") is not None:
         query = query.where(Kelurahan.kecamatan_id == args["kecamatan_id"])
     rows, next_cursor, sync_cursor = paginate(query, Kelurahan, args, synced=False)

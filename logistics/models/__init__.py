@@ -20,6 +20,7 @@ from logistics.models.enums import (
     Triage,
 )
 from logistics.models.idempotency import IdempotencyRecord
+from logistics.models.job import BackgroundJob
 from logistics.models.figures import FigureSnapshot, SituationReport
 from logistics.models.map_data import DataVersion, MapGridCell, MapGridState
 from logistics.models.health import HealthFacility, HealthIncident, MedicStation, TpsCoverage
@@ -29,13 +30,15 @@ from logistics.models.people import Person
 from logistics.models.push import PushSubscription
 from logistics.models.settings import ElectionSetting
 from logistics.models.sms import SmsInbound, SmsOutbound
+from logistics.models.tombstone import Tombstone
 from logistics.models.tps import Tps
 from logistics.models.user import User
+from logistics.models.webhook import WebhookAttempt, WebhookSubscription
 from logistics.models.wilayah import Kecamatan, Kelurahan, Kota
 
 __all__ = [
-    "ApiToken", "AuditEntry", "Base", "CheckinKind", "DataVersion", "Delivery", "DeliveryKind", "DeliveryStatus", "DrillClock", "ElectionSetting", "EventDelivery", "OutboxEvent", "FacilityKind",
+    "ApiToken", "AuditEntry", "BackgroundJob", "Base", "CheckinKind", "DataVersion", "Delivery", "DeliveryKind", "DeliveryStatus", "DrillClock", "ElectionSetting", "EventDelivery", "OutboxEvent", "FacilityKind",
     "HealthCheckin", "HealthFacility", "HealthScreening", "RiskTier", "RosterShift", "Vendor",
     "FigureSnapshot", "HealthIncident", "IdempotencyRecord", "IncidentStatus", "Kecamatan", "Kelurahan", "Kota", "MapGridCell", "MapGridState", "MealRound", "MedicStation",
-    "PatientKind", "Person", "PersonRole", "PushSubscription", "Role", "SituationReport", "SmsInbound", "SmsOutbound", "Tps", "TpsCoverage", "TpsKind", "TpsStatus", "Triage", "User", "WorkerHeartbeat",
+    "PatientKind", "Person", "PersonRole", "PushSubscription", "Role", "SituationReport", "SmsInbound", "SmsOutbound", "Tombstone", "Tps", "TpsCoverage", "TpsKind", "TpsStatus", "Triage", "User", "WebhookAttempt", "WebhookSubscription", "WorkerHeartbeat",
 ]

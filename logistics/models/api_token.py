@@ -29,9 +29,14 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Every token ends: after this it is refused like a revoked one (NULL: made before tokens expired).
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User | None] = relationship()
 
+    def live(self, now: datetime | None = None) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > (now or utcnow()))
+
     @property
     def active(self) -> bool:
-        return self.revoked_at is None
+        return self.live()

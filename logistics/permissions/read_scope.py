@@ -155,7 +155,7 @@ def agency_scopes(session: Session, agency: str | None) -> frozenset[str]:
         return frozenset()
     scopes: set[str] = set()
     for token in session.scalars(select(ApiToken).where(ApiToken.agency == agency, ApiToken.user_id.is_(None))):
-        if token.revoked_at is None:
+        if token.live():
             scopes.update(s for s in token.scopes if s.startswith("read:"))
     return frozenset(scopes)
 

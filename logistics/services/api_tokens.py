@@ -32,6 +32,8 @@ SCOPES: dict[str, str] = {
     "write:incidents": "report incidents; care steps for medics, coordinators and the health office",
 }
 LAST_USED_RESOLUTION = timedelta(minutes=1)  # do not write on every request
+DEFAULT_EXPIRY_DAYS = 90  # an election season; a partner's token is made again for the next
+MAX_EXPIRY_DAYS = 400
 log = logging.getLogger(__name__)
 
 
@@ -50,10 +52,15 @@ def parse_scopes(text: str | list[str]) -> list[str]:
 
 @in_unit_of_work
 def create_token(session: Session, actor: Actor, *, scopes: str | list[str], agency: str | None = None,
-                 username: str | None = None, name: str | None = None) -> tuple[ApiToken, str]:
-    """A new token and its secret: the secret is not stored, show it to the person now."""
+                 username: str | None = None, name: str | None = None,
+                 expires_in_days: int | None = DEFAULT_EXPIRY_DAYS) -> tuple[ApiToken, str]:
+    """A new token and its secret: the secret is not stored, show it to the person now. It expires after
+    `expires_in_days` (1 to MAX_EXPIRY_DAYS)."""
     require(may(actor, Permission.TOKEN_ADMIN), lazy_gettext("Hanya admin yang dapat membuat token"))
     scope_list = parse_scopes(scopes)
+    if expires_in_days is None or not 1 <= expires_in_days <= MAX_EXPIRY_DAYS:
+        raise ValidationFailed(lazy_gettext("Masa berlaku tidak sah"),
+                               {"expires_in_days": lazy_gettext("1 sampai {n} hari.", n=MAX_EXPIRY_DAYS)})
     agency = (agency or "").strip() or None
     user = None
     if username:
@@ -64,10 +71,10 @@ def create_token(session: Session, actor: Actor, *, scopes: str | list[str], age
     elif agency is None:
         raise ValidationFailed(lazy_gettext("Isi --agency atau --user"),
                                {"agency": lazy_gettext("Wajib diisi tanpa --user.")})
-    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    secret, now = TOKEN_PREFIX + secrets.token_urlsafe(32), utcnow()
     token = ApiToken(name=(name or agency or user.username)[:120], agency=agency, scopes=scope_list,
                      token_hash=hash_token(secret), prefix=secret[:12], user_id=user.id if user else None,
-                     created_at=utcnow())
+                     created_at=now, expires_at=now + timedelta(days=expires_in_days))
     session.add(token)
     audit(session, actor, "api_token.created", token, None)
     commit(session)
@@ -105,7 +112,7 @@ def find_active_token(session: Session, secret: str) -> ApiToken | None:
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
     token = session.scalar(_TOKEN_BY_HASH, {"token_hash": hash_token(secret)})
-    if token is None or token.revoked_at is not None:
+    if token is None or not token.live():
         return None
     if token.user_id is not None and (token.user is None or not token.user.active):
         return None

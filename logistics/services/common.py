@@ -117,7 +117,7 @@ def _plain(value):
 
 
 # Never in the audit trail: bulky (boundary), redundant (timestamps) or secret (audit entries are kept forever).
-_NOT_AUDITED = ("created_at", "updated_at", "boundary", "password_hash")
+_NOT_AUDITED = ("created_at", "updated_at", "boundary", "password_hash", "secret")  # secret: a webhook's signing key
 
 
 def snapshot(record) -> dict:

@@ -20,6 +20,7 @@ from logistics.rules.lifecycles.delivery import DELIVERY
 from logistics.services.common import commit
 from logistics.services.data_versions import touch
 from logistics.services.routes import refresh_route
+from logistics.services.tombstones import bury
 from logistics.services.unit_of_work import in_unit_of_work
 from logistics.timeutil import to_wib, utcnow
 
@@ -66,6 +67,8 @@ def wipe_drill(session: Session, actor: Actor) -> dict[str, int]:
         Delivery.drill.is_(True), Delivery.kind == DeliveryKind.MEAL, Delivery.courier_id.is_not(None))).all()
     delivery_count = session.execute(update(Delivery).where(Delivery.drill.is_(True)).values(
         status=DELIVERY.start, drill=False, **{c: None for c in DELIVERY.columns})).rowcount
+    # A partner that synced the drill's incidents learns they are gone (api: the sync lists' `deleted`).
+    bury(session, "health_incident", select(HealthIncident.id).where(HealthIncident.drill.is_(True)), "drill.wiped")
     incident_count = session.execute(delete(HealthIncident).where(HealthIncident.drill.is_(True))).rowcount
     session.execute(delete(DrillClock))
     touch(session, "tps", "delivery", "health_incident")  # bulk writes: no flush hook saw which rows

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -97,12 +98,39 @@ def _wanted(session: Session, role: Role, kecamatan_id: int) -> list[dict]:
     return wanted
 
 
-@in_unit_of_work
-def provision(session: Session, actor: Actor, kecamatan_id: int, roles=PROVISIONED_ROLES,
-              issue_pins: bool = True) -> tuple[list[User], list[Card]]:
-    """Make the missing logins of `roles` for the people of a kecamatan; return (new accounts, their
-    cards). `issue_pins=False` (the demo seed) makes them without a PIN: their first card is a re-print.
-    Audited per account; one commit."""
+def pin_and_hash(pins: Iterator[tuple[str, str]] | None = None) -> tuple[str, str]:
+    """A new PIN and its hash: the next of `pins` (made ahead, e.g. by a worker job showing progress),
+    else made now."""
+    for made in pins or ():
+        return made
+    pin = new_pin()
+    return pin, hash_password(pin)
+
+
+def _missing(session: Session, kecamatan_id: int, roles) -> list[dict]:
+    """The accounts `provision` would make: wanted and not there yet."""
+    have_people = set(session.scalars(select(User.person_id).where(User.person_id.is_not(None))))
+    have_coordinators = set(session.scalars(select(User.kecamatan_id).where(
+        User.role == Role.COORDINATOR, User.kecamatan_id.is_not(None))))
+    missing = []
+    for role in sorted((Role(r) for r in roles), key=PROVISIONED_ROLES.index):
+        for values in _wanted(session, role, kecamatan_id):
+            kind, key = values.pop("key")
+            if key not in (have_coordinators if kind == "kecamatan" else have_people):
+                missing.append(values)
+    return missing
+
+
+def cards_needed(session: Session, actor: Actor, kecamatan_id: int, roles, *, reprinting: bool) -> int:
+    """How many PINs a provisioning (or a re-print) of `roles` in the kecamatan will issue now; refused as
+    the provisioning or re-print itself would be."""
+    if reprinting:
+        _check_reprint(session, actor, kecamatan_id, roles)
+        return len(session.scalars(pending_cards_query(session, actor, kecamatan_id, roles)).all())
+    return len(_missing(session, kecamatan_id, _check_provision(session, actor, kecamatan_id, roles)))
+
+
+def _check_provision(session: Session, actor: Actor, kecamatan_id: int, roles) -> list[Role]:
     load(session, Kecamatan, kecamatan_id, "Kecamatan")
     roles = [Role(r) for r in roles]
     for role in roles:
@@ -111,32 +139,42 @@ def provision(session: Session, actor: Actor, kecamatan_id: int, roles=PROVISION
                                    {"role": lazy_gettext("Pilih salah satu dari daftar.")})
         require(may(actor, Permission.ACCOUNT_PROVISION, Target(kecamatan_id=kecamatan_id, account_role=role)),
                 lazy_gettext("Anda tidak boleh membuat akun ini"))
-    have_people = set(session.scalars(select(User.person_id).where(User.person_id.is_not(None))))
-    have_coordinators = set(session.scalars(select(User.kecamatan_id).where(
-        User.role == Role.COORDINATOR, User.kecamatan_id.is_not(None))))
+    return roles
+
+
+def _check_reprint(session: Session, actor: Actor, kecamatan_id: int, roles) -> None:
+    load(session, Kecamatan, kecamatan_id, "Kecamatan")
+    for role in roles:
+        require(may(actor, Permission.ACCOUNT_RESET, Target(kecamatan_id=kecamatan_id, account_role=Role(role))),
+                lazy_gettext("Anda tidak boleh mencetak kartu ini"))
+
+
+@in_unit_of_work
+def provision(session: Session, actor: Actor, kecamatan_id: int, roles=PROVISIONED_ROLES,
+              issue_pins: bool = True, pins: Iterator[tuple[str, str]] | None = None) -> tuple[list[User], list[Card]]:
+    """Make the missing logins of `roles` for the people of a kecamatan; return (new accounts, their
+    cards). `issue_pins=False` (the demo seed) makes them without a PIN: their first card is a re-print.
+    `pins`: (PIN, hash) pairs made ahead (`pin_and_hash`). Audited per account; one commit."""
+    roles = _check_provision(session, actor, kecamatan_id, roles)
     taken = set(session.scalars(select(User.username)))
     made: list[tuple[User, str | None]] = []
-    for role in sorted(roles, key=PROVISIONED_ROLES.index):
-        for values in _wanted(session, role, kecamatan_id):
-            kind, key = values.pop("key")
-            if key in (have_coordinators if kind == "kecamatan" else have_people):
-                continue
-            pin = new_pin() if issue_pins else None
-            user = User(**{**values, "username": _free_username(values["username"], taken)},
-                        password_hash=hash_password(pin) if pin else NO_PIN_YET, active=True,
-                        must_change_password=True, pin_issued_at=utcnow() if pin else None)
-            session.add(user)
-            session.flush()
-            audit(session, actor, "user.provisioned", user, None)
-            made.append((user, pin))
+    for values in _missing(session, kecamatan_id, roles):
+        pin, hashed = pin_and_hash(pins) if issue_pins else (None, NO_PIN_YET)
+        user = User(**{**values, "username": _free_username(values["username"], taken)},
+                    password_hash=hashed, active=True,
+                    must_change_password=True, pin_issued_at=utcnow() if pin else None)
+        session.add(user)
+        session.flush()
+        audit(session, actor, "user.provisioned", user, None)
+        made.append((user, pin))
     commit(session)
     return [u for u, _p in made], [card(session, u, p) for u, p in made if p]
 
 
-def _issue_pin(session: Session, actor: Actor, user: User, action: str) -> Card:
+def _issue_pin(session: Session, actor: Actor, user: User, action: str,
+               pins: Iterator[tuple[str, str]] | None = None) -> Card:
     before = snapshot(user)
-    pin = new_pin()
-    user.password_hash = hash_password(pin)
+    pin, user.password_hash = pin_and_hash(pins)
     user.must_change_password = True
     user.pin_issued_at = utcnow()
     end_sessions(session, user)  # the old PIN's sessions end with it
@@ -182,17 +220,15 @@ def pending_cards_query(session: Session, actor: Actor, kecamatan_id: int, roles
 
 
 @in_unit_of_work
-def reprint(session: Session, actor: Actor, kecamatan_id: int, roles=PROVISIONED_ROLES) -> list[Card]:
+def reprint(session: Session, actor: Actor, kecamatan_id: int, roles=PROVISIONED_ROLES,
+            pins: Iterator[tuple[str, str]] | None = None) -> list[Card]:
     """New cards for the accounts of a kecamatan that have not set their own password yet: each gets a
     new PIN (the earlier card stops working). Those who already logged in keep their password."""
-    load(session, Kecamatan, kecamatan_id, "Kecamatan")
-    for role in roles:
-        require(may(actor, Permission.ACCOUNT_RESET, Target(kecamatan_id=kecamatan_id, account_role=Role(role))),
-                lazy_gettext("Anda tidak boleh mencetak kartu ini"))
+    _check_reprint(session, actor, kecamatan_id, roles)
     users = list(session.scalars(pending_cards_query(session, actor, kecamatan_id, roles)))
     for user in users:
         require_on_account(session, actor, Permission.ACCOUNT_RESET, user)
-    cards = [_issue_pin(session, actor, user, "user.pin_reissued") for user in users]
+    cards = [_issue_pin(session, actor, user, "user.pin_reissued", pins) for user in users]
     commit(session)
     return cards
 

@@ -1,4 +1,4 @@
-"""Delivery channels: how the worker hands an event to a person (Web Push, SMS).
+"""Delivery channels: how the worker hands an event to a person (Web Push, SMS) or a partner (webhooks).
 
 A channel names its recipients for an event (a push subscription, a phone number: a string unique within
 the channel) and sends to one. `send` raises `Gone` when the recipient no longer exists (a push endpoint
@@ -51,4 +51,4 @@ def all_of(kinds: Iterable) -> frozenset[str]:
     return frozenset(getattr(k, "value", k) for k in kinds)
 
 
-from siaga.worker import sms, webpush  # noqa: E402,F401  (registers the channels)
+from siaga.worker import sms, webhooks, webpush  # noqa: E402,F401  (registers the channels)

@@ -96,6 +96,14 @@ def refresh_map_grid(app: Flask):
 
 
 @job(1)
+def run_card_jobs(app: Flask) -> int | None:
+    """Login cards asked for on /admin/pengguna (admin/card_jobs.py): the oldest queued job, with progress."""
+    from admin.card_jobs import run_next
+
+    return run_next(db.session)
+
+
+@job(1)
 def play_drill(app: Flask) -> int:
     """The drill `flask drill` recorded, if any: the events due by now (logistics/drill/runner.py)."""
     from sqlalchemy import select

@@ -60,3 +60,34 @@ def test_spectral_oas_ruleset_finds_no_error(spec, tmp_path):
     findings = json.loads(result.stdout or "[]")
     errors = [f"{'.'.join(map(str, f['path']))}: {f['message']}" for f in findings if f["severity"] == 0]
     assert not errors and result.returncode == 0, errors or result.stderr
+
+
+def test_every_status_header_and_media_type_the_api_uses_is_declared(spec):
+    """What a generated client needs to handle each answer (tests/e2e/test_partner_client_live.py uses one)."""
+    def refs(items):
+        return {item.get("$ref", "").rsplit("/", 1)[-1] for item in items}
+
+    lists = geo = 0
+    for path, method, op in operations(spec):
+        responses, params = op["responses"], refs(op.get("parameters", []))
+        for status in ("400", "401", "403", "429"):
+            assert status in responses, (method, path, status)
+        assert "AcceptLanguage" in params
+        ok = [r for s, r in responses.items() if s.startswith("2")]
+        assert all({"X-RateLimit-Limit", "X-RateLimit-Remaining", "Content-Language"} <= set(r["headers"])
+                   for r in ok), (method, path)
+        if "{" in path:
+            assert "404" in responses
+        if method == "post":
+            assert {"IdempotencyKey", "TappedAt"} <= params and "409" in responses, path
+            assert all("Idempotent-Replayed" in r["headers"] for r in ok)
+            if "201" in responses:
+                assert "Location" in responses["201"]["headers"]
+        if method == "get" and "Page" in json.dumps(responses.get("200")):
+            lists += 1
+            assert "IfNoneMatch" in params and responses["304"]["$ref"].endswith("NOT_MODIFIED"), path
+            assert {"ETag", "Link"} <= set(responses["200"]["headers"])
+        if "application/geo+json" in responses.get("200", {}).get("content", {}):
+            geo += 1
+    assert lists >= 7 and geo == 5  # TPS, incidents, deliveries, kecamatan, kelurahan
+    assert set(spec["components"]["responses"]["TOO_MANY_REQUESTS"]["headers"]) >= {"Retry-After"}

@@ -63,7 +63,8 @@ def test_tps_as_geojson_points(client, headers):
 @pytest.mark.parametrize("query", ["bbox=1,2,3", "bbox=a,b,c,d", "bbox=10,10,5,5", "status=closed",
                                    "limit=0", "limit=5000", "cursor=!!!", "cursor=WyJ4Il0",
                                    "updated_since=yesterday", "updated_since=2025-08-27T07:00:00",
-                                   "updated_since=0001-01-01T00:00:00%2B14:00", "format=xml", "kecamatan_id=-1"])
+                                   "updated_since=0001-01-01T00:00:00%2B14:00", "kecamatan_id=-1", "kode_tps=123",
+                                   "kode_kemendagri=19.7"])
 def test_bad_list_parameters_are_422(client, headers, query):
     error = assert_error(client.get(f"/api/v1/tps?{query}", headers=headers), 422)
     assert error["fields"]
