@@ -61,6 +61,7 @@ EXPECTED: dict[str, tuple[str, str, dict]] = {
     "push.public_key": ("GET", "/notifikasi/kunci", row(*[200] * 6, 403, L)),
     "push.subscribe_view": ("POST", "/notifikasi/langganan", row(*["pass"] * 6, "deny", L)),
     "push.unsubscribe_view": ("POST", "/notifikasi/berhenti", row(*["pass"] * 6, "deny", L)),
+    "push.replace_view": ("POST", "/notifikasi/ganti", row(*["pass"] * 6, "deny", L)),
     # The SMS gateway's webhook: no login, only its signature (tests/test_sms_inbound.py); SMS is off here.
     "sms.webhook": ("POST", "/sms/webhook", {role: 404 for role in ROLES}),
     "api_docs.static": ("GET", "/api/static/docs.js", PUBLIC),
