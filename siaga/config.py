@@ -10,6 +10,10 @@ from logistics.timeutil import as_utc, to_wib, utcnow
 
 ENVIRONMENTS = ("development", "testing", "production")
 INSECURE_DEV_KEY = "dev-only-insecure-key"
+# Keys production refuses: the source's own development key, and keys shorter than this (a session cookie
+# signed with a guessable key can be forged: any user, any role).
+SECRET_KEY_MIN_LENGTH = 32
+KNOWN_KEYS = frozenset({INSECURE_DEV_KEY, "changeme", "change-me", "secret", "dev", "development"})
 SESSION_LIFETIME = timedelta(hours=30)  # an election-day shift, with margin; then log in again
 
 
@@ -95,6 +99,8 @@ def load_settings(instance_path: str, environ: dict | None = None) -> Settings:
                 "or set SIAGA_ENV=development for a local demo."
             )
         secret_key = INSECURE_DEV_KEY
+    if env == "production":
+        check_production_key(secret_key)
     default_db = "sqlite:///" + str(Path(instance_path) / "siaga.db")
     database_url = normalise_database_url(env_vars.get("DATABASE_URL", "").strip() or default_db)
     election_date = env_vars.get("ELECTION_DATE", "2025-08-27").strip()
@@ -127,6 +133,17 @@ def load_settings(instance_path: str, environ: dict | None = None) -> Settings:
     return Settings(env=env, secret_key=secret_key, database_url=database_url, election_date=election_date,
                     map_grid_refresh=refresh, map_grid_refresh_s=refresh_s, election_clock=election_clock,
                     figures_share_s=share_s, **_sms_settings(env_vars))
+
+
+def check_production_key(secret_key: str) -> None:
+    """Refuse a key anyone may know (published in this source) or short enough to guess."""
+    hint = ("set SECRET_KEY to a long random value, e.g. the output of "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'`")
+    if secret_key.lower() in KNOWN_KEYS:
+        raise ConfigError(f"SECRET_KEY is a published development key; Siaga TPS refuses it in production: {hint}.")
+    if len(secret_key) < SECRET_KEY_MIN_LENGTH:
+        raise ConfigError(f"SECRET_KEY is {len(secret_key)} characters; production needs at least "
+                          f"{SECRET_KEY_MIN_LENGTH}: {hint}.")
 
 
 SMS_GATEWAYS = ("", "smsgate", "fake")

@@ -87,7 +87,7 @@ def test_production_session_cookie_is_host_prefixed_secure_httponly_lax(monkeypa
     from tests.conftest import DEMO_PASSWORD
 
     monkeypatch.setenv("SIAGA_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "a-production-like-secret")
+    monkeypatch.setenv("SECRET_KEY", "a-production-like-secret-of-32-characters-or-more")
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
     assert not app.debug
     client = app.test_client()
