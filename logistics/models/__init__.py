@@ -30,12 +30,12 @@ from logistics.models.push import PushSubscription
 from logistics.models.settings import ElectionSetting
 from logistics.models.sms import SmsInbound, SmsOutbound
 from logistics.models.tps import Tps
-from logistics.models.user import User
+from logistics.models.user import LoginFailure, User
 from logistics.models.wilayah import Kecamatan, Kelurahan, Kota
 
 __all__ = [
     "ApiToken", "AuditEntry", "Base", "CheckinKind", "DataVersion", "Delivery", "DeliveryKind", "DeliveryStatus", "DrillClock", "ElectionSetting", "EventDelivery", "OutboxEvent", "FacilityKind",
     "HealthCheckin", "HealthFacility", "HealthScreening", "RiskTier", "RosterShift", "Vendor",
-    "FigureSnapshot", "HealthIncident", "IdempotencyRecord", "IncidentStatus", "Kecamatan", "Kelurahan", "Kota", "MapGridCell", "MapGridState", "MealRound", "MedicStation",
+    "FigureSnapshot", "HealthIncident", "IdempotencyRecord", "IncidentStatus", "Kecamatan", "Kelurahan", "Kota", "LoginFailure", "MapGridCell", "MapGridState", "MealRound", "MedicStation",
     "PatientKind", "Person", "PersonRole", "PushSubscription", "Role", "SmsInbound", "SmsOutbound", "Tps", "TpsCoverage", "TpsKind", "TpsStatus", "Triage", "User", "WorkerHeartbeat",
 ]
