@@ -88,6 +88,7 @@ def index(query: dict):
     if query.get("role"):
         where.append(User.role == query["role"])
     if query.get("kecamatan"):
+        chosen_kecamatan_ids(query["kecamatan"])  # another kecamatan than one's own: 403, not an empty list
         where.append(account_kecamatan() == query["kecamatan"])
     if query.get("aktif"):
         where.append(User.active.is_(query["aktif"] == "ya"))

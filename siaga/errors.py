@@ -96,11 +96,10 @@ def register(app: Flask) -> None:
             elif status == 400:
                 message = _("Isi kiriman bukan JSON yang sah.")
         code = "validation_failed" if status == 422 else (exc.name or "error").lower().replace(" ", "_")
-        response = error_response(status, code, message, fields)
-        headers = data.get("headers") or {}
-        if headers:
-            response = make_response(response)
-            response.headers.update(headers)
+        response = make_response(error_response(status, code, message, fields))
+        # The exception's own headers (a 405's Allow, a 401's WWW-Authenticate, ...), except its content type.
+        response.headers.update({name: value for name, value in exc.get_headers() if name.lower() != "content-type"})
+        response.headers.update(data.get("headers") or {})
         return response
 
 

@@ -304,3 +304,11 @@ def test_readiness_csv_lists_who_has_not_logged_in_with_formulas_neutralised(cli
     assert user.username not in {r["nama_pengguna"] for r in rows}
     dashboard = client.get("/dashboard").get_data(as_text=True)
     assert 'id="readiness"' in dashboard and "Petugas TPS 1/52" in dashboard
+
+
+def test_the_accounts_list_of_another_kecamatan_is_refused_not_empty(client, session):
+    """`?kecamatan=<other>` is a 403 for a kecamatan coordinator (issue 24, finding 9), like every other page."""
+    log_in_as(client, session, "camat-gerunggang")
+    mine, other = kecamatan(session, "Gerunggang").id, kecamatan(session, "Bukit Intan").id
+    assert client.get(f"/admin/pengguna?kecamatan={mine}").status_code == 200
+    assert client.get(f"/admin/pengguna?kecamatan={other}").status_code == 403
