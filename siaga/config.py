@@ -14,6 +14,11 @@ INSECURE_DEV_KEY = "dev-only-insecure-key"
 # signed with a guessable key can be forged: any user, any role).
 SECRET_KEY_MIN_LENGTH = 32
 KNOWN_KEYS = frozenset({INSECURE_DEV_KEY, "changeme", "change-me", "secret", "dev", "development"})
+# What a request may send: forms and API bodies 1 MB; the admin's area files (admin/setup.py) 25 MB, a
+# kabupaten's desa boundaries as GeoJSON being ~20 MB. Stated once: the app's limits, the 413 page and the
+# nginx that scripts/cluster.sh writes (client_max_body_size) all read these.
+FORM_LIMIT = 1024 * 1024
+UPLOAD_LIMIT = 25 * 1024 * 1024
 SESSION_LIFETIME = timedelta(hours=30)  # an election-day shift, with margin; then log in again
 
 
@@ -78,7 +83,7 @@ class Settings:
             # A login lasts 30 h from login however active (siaga.auth): re-sending the cookie on every
             # response (static files included) would only move its Expires, and race a logout.
             "SESSION_REFRESH_EACH_REQUEST": False,
-            "MAX_CONTENT_LENGTH": 1024 * 1024,
+            "MAX_CONTENT_LENGTH": FORM_LIMIT,
             "JSON_SORT_KEYS": False,
         }
 
