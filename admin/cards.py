@@ -16,6 +16,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from logistics.rules.login_codes import CODE_LIFETIME, printed
 from logistics.services.field_accounts import Card
 
 COLUMNS, ROWS = 2, 4
@@ -24,7 +25,7 @@ QR_SIZE = 30 * mm
 PAD = 5 * mm
 CARDS_PER_PAGE = COLUMNS * ROWS
 INSTRUCTIONS = ("Pindai kode QR (atau buka alamat di bawah) lalu masukkan PIN ini. PIN hanya berlaku",
-                "sekali: setelah masuk, buat kata sandi baru (minimal 12 karakter).",
+                f"sekali, selama {CODE_LIFETIME.days} hari: setelah masuk, buat kata sandi baru (minimal 12 karakter).",
                 "Jangan berikan PIN kepada siapa pun. Kartu yang dicetak ulang menggantikan kartu ini.")
 
 
@@ -79,7 +80,7 @@ def _card(canvas: Canvas, card: Card, url: str, x: float, y: float) -> None:
     canvas.setFont("Helvetica", 7)
     canvas.drawString(x + PAD, top - 37 * mm, "PIN sekali pakai")
     canvas.setFont("Courier-Bold", 18)
-    canvas.drawString(x + PAD, top - 44 * mm, " ".join(card.pin))
+    canvas.drawString(x + PAD, top - 44 * mm, printed(card.pin))
     _qr(canvas, url, x + CARD_W - PAD - QR_SIZE, top - QR_SIZE, QR_SIZE)
     canvas.setFont("Helvetica", 5.8)
     line_y = y + PAD + 8 * mm

@@ -25,6 +25,8 @@ from logistics.queries.area_readiness import FAR_FROM_STATION_M, readiness
 from logistics.services.settings import update_settings
 from logistics.settings import FIELDS, settings_for
 from siaga.auth import current_actor, requires
+from siaga.config import UPLOAD_LIMIT
+from logistics.imports.archive import ArchiveTooLarge, check_unpacked_size
 from siaga.errors import wants_json
 from siaga.extensions import db
 from siaga.fields import FormChoice, FormList, FormText
@@ -35,9 +37,8 @@ from siaga.idempotency import idempotent
 bp = Blueprint("admin_setup", __name__, url_prefix="/admin", template_folder="templates",
                static_folder="static", static_url_path="/static")
 log = logging.getLogger(__name__)
-UPLOAD_LIMIT = 25 * 1024 * 1024  # a kabupaten's desa boundaries as GeoJSON can be ~20 MB
 SESSION_KEY = "setup_upload"
-STALE_AFTER_S = 24 * 3600
+STALE_AFTER_S = 2 * 3600  # a preview left open (a closed browser); a failed upload is removed at once
 # The hand-made mapping rides in the session cookie (4 KB): at most this many headers of at most this length.
 MAX_MAPPED, MAX_HEADER = 20, 60
 # What can be uploaded: the kind, its label, the file types it takes, and its columns (for the picker).
@@ -100,7 +101,7 @@ def _discard() -> None:
 
 @bp.url_value_preprocessor
 def _allow_large_uploads(endpoint, values) -> None:
-    """Boundary files are larger than the app's 1 MB form limit; runs before the CSRF check reads the form."""
+    """Boundary files are larger than the app's form limit (siaga.config); runs before the CSRF check reads the form."""
     if endpoint == "admin_setup.upload":
         request.max_content_length = UPLOAD_LIMIT
 
@@ -130,20 +131,32 @@ def upload(form: dict):
     _forget_stale_uploads()
     token = secrets.token_urlsafe(16)
     path = _upload_dir() / f"{token}{suffix}"
-    sent.save(path)
+    try:
+        sent.save(path)
+        pending = _checked(path, dict(token=token, suffix=suffix, jenis=kind, name=Path(sent.filename).name[:120],
+                                      kota=form.get("kota") or "", provinsi=form.get("provinsi") or "", mapping={}))
+    except BaseException:
+        # Whatever went wrong (a refused file, a dropped connection, a parser's crash), nothing stays behind.
+        path.unlink(missing_ok=True)
+        raise
+    session[SESSION_KEY] = pending
+    return redirect(url_for(".preview"), 303)
+
+
+def _checked(path: Path, pending: dict) -> dict:
+    """The upload, once it is known to be a non-empty readable file of its kind that unpacks within the caps."""
     if path.stat().st_size == 0:
-        path.unlink()
         raise ValidationFailed(_("Berkas kosong."), {"berkas": _("Berkas kosong.")})
-    pending = dict(token=token, suffix=suffix, jenis=kind, name=Path(sent.filename).name[:120],
-                   kota=form.get("kota") or "", provinsi=form.get("provinsi") or "", mapping={})
+    try:
+        check_unpacked_size(path)
+    except ArchiveTooLarge as exc:
+        raise ValidationFailed(str(exc), {"berkas": str(exc)}) from None
     report = _run(pending, path, dry_run=True)
     db.session.rollback()
     unreadable = [e.message for e in report.errors if e.column == "-"]
     if unreadable:  # not a file of this kind at all: refuse it here; a readable file with bad rows is previewed
-        path.unlink(missing_ok=True)
         raise ValidationFailed(unreadable[0], {"berkas": unreadable[0]})
-    session[SESSION_KEY] = pending
-    return redirect(url_for(".preview"), 303)
+    return pending
 
 
 def _run(upload: dict, path: Path, dry_run: bool) -> ImportReport:

@@ -88,6 +88,8 @@ def _manageable_kecamatan(actor) -> list[tuple[int, str]]:
 @with_query(UsersQuery)
 def index(query: dict):
     actor = current_actor()
+    if query.get("kecamatan"):
+        chosen_kecamatan_ids(query["kecamatan"])  # another kecamatan than one's own: 403, not an empty list
     total, users = accounts_page(
         db.session, actor, role=query.get("role"), kecamatan_id=query.get("kecamatan"),
         active=query["aktif"] == "ya" if query.get("aktif") else None,

@@ -45,7 +45,7 @@ class Cluster:
         self.dir = Path(run_dir or tempfile.mkdtemp(prefix="siaga-cluster-"))
         self.redis_url = redis_url or os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
         self.env = {**os.environ, "CLUSTER_DIR": str(self.dir), "DATABASE_URL": database_url,
-                    "REDIS_URL": self.redis_url, "SECRET_KEY": "cluster-bench-secret",
+                    "REDIS_URL": self.redis_url, "SECRET_KEY": "cluster-bench-secret-" + "x" * 32,
                     "LB_PORT": str(self.lb_port), "APP_PORTS": " ".join(map(str, self.app_ports)),
                     "WORKERS": str(workers), "MIGRATE": "0", "SEED": "0", "SIAGA_ENV": "testing",
                     # The API limiter stays on (its Redis round trip is part of a post) but never refuses

@@ -141,7 +141,7 @@ class Server:
         self.root = root  # another checkout of the app (e.g. an older commit) to serve instead
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "SIAGA_ENV": "testing", "SECRET_KEY": "bench-secret", "DATABASE_URL": database_url,
+        self.env = {**os.environ, "SIAGA_ENV": "testing", "SECRET_KEY": "bench-secret-" + "x" * 32, "DATABASE_URL": database_url,
                     # The limiter stays on (its cost is part of a post) but never refuses the load.
                     "API_RATE_LIMIT": "1000000 per minute", **(env or {})}
         self.workers = workers
@@ -205,7 +205,7 @@ class Worker:
 
     def __init__(self, database_url: str, log_path: str | None = None, env: dict | None = None, root: Path = ROOT):
         self.root = root
-        self.env = {**os.environ, "SIAGA_ENV": "testing", "SECRET_KEY": "bench-secret", "DATABASE_URL": database_url,
+        self.env = {**os.environ, "SIAGA_ENV": "testing", "SECRET_KEY": "bench-secret-" + "x" * 32, "DATABASE_URL": database_url,
                     **(env or {})}
         self.log_path = log_path or os.devnull
         self.process: subprocess.Popen | None = None

@@ -324,7 +324,7 @@ class Drill:
     def __init__(self, database_url: str, log_path: Path, worker, speed: float = 30.0):
         self.database_url, self.log_path, self.worker = database_url, log_path, worker
         env = {**os.environ, "DATABASE_URL": database_url, "ELECTION_DATE": "today", "SIAGA_ENV": "testing",
-               "SECRET_KEY": "bench-secret"}
+               "SECRET_KEY": "bench-secret-" + "x" * 32}
         with open(log_path, "w") as log:
             subprocess.run([str(ROOT / ".venv/bin/flask"), "--app", "wsgi", "drill", "--speed", str(speed), "--seed", "1"],
                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, check=True)

@@ -7,7 +7,7 @@
         > /etc/nginx/sites-available/siaga
     .venv/bin/python deploy/render.py max-body     # the app's upload cap in bytes (scripts/cluster.sh)
 
-The nginx site's upload cap is the app's MAX_CONTENT_LENGTH (siaga/config.py), read here, never copied.
+The nginx site's upload cap is the app's largest limit (siaga.config.UPLOAD_LIMIT), read here, never copied.
 tests/test_deploy_files.py renders the site and runs `nginx -t` on it.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from siaga.config import MAX_CONTENT_LENGTH  # noqa: E402
+from siaga.config import UPLOAD_LIMIT  # noqa: E402
 
 NGINX_TEMPLATE = ROOT / "deploy" / "nginx" / "siaga.conf.in"
 
@@ -30,7 +30,7 @@ def nginx_site(server_name: str, upstreams: list[str], certificate: str, key: st
                log_dir: str = "/var/log/nginx") -> str:
     servers = "\n".join(f"    server {u} max_fails=1 fail_timeout=5s;" for u in upstreams)
     values = {"SERVER_NAME": server_name, "UPSTREAM_SERVERS": servers, "TLS_CERTIFICATE": certificate,
-              "TLS_CERTIFICATE_KEY": key, "LOG_DIR": log_dir.rstrip("/"), "MAX_BODY_BYTES": str(MAX_CONTENT_LENGTH)}
+              "TLS_CERTIFICATE_KEY": key, "LOG_DIR": log_dir.rstrip("/"), "MAX_BODY_BYTES": str(UPLOAD_LIMIT)}
     text = NGINX_TEMPLATE.read_text()
     missing = set(re.findall(r"@([A-Z_]+)@", text)) - set(values)
     if missing:
@@ -47,10 +47,10 @@ def main() -> int:
     site.add_argument("--certificate", help="default: /etc/letsencrypt/live/<server name>/fullchain.pem")
     site.add_argument("--key", help="default: /etc/letsencrypt/live/<server name>/privkey.pem")
     site.add_argument("--log-dir", default="/var/log/nginx")
-    commands.add_parser("max-body", help="the app's MAX_CONTENT_LENGTH in bytes")
+    commands.add_parser("max-body", help="the app's largest request body (siaga.config.UPLOAD_LIMIT) in bytes")
     args = parser.parse_args()
     if args.command == "max-body":
-        print(MAX_CONTENT_LENGTH)
+        print(UPLOAD_LIMIT)
         return 0
     live = f"/etc/letsencrypt/live/{args.server_name}"
     sys.stdout.write(nginx_site(args.server_name, args.upstream, args.certificate or f"{live}/fullchain.pem",

@@ -248,12 +248,12 @@ def station(station_id: int):
     if not may(current_actor(), Permission.STATION_VIEW,
                Target(kecamatan_id=medic_station.kecamatan_id, medic_station_id=medic_station.id)):
         abort(403)
-    incidents = station_open_incidents(db.session, medic_station.id)
+    incidents = station_open_incidents(db.session, current_actor(), medic_station.id)
     referable = {i.id: S.REFERRED in INCIDENT.steps[i.status] for i in incidents}
     return render_template("field/station.html", station=medic_station, incidents=incidents,
                            actions={i.id: next_steps(i) for i in incidents}, step_rank=STEP_RANK,
                            close_questions={i.id: close_question(i) for i in incidents},
-                           reopenable=station_recently_closed(db.session, medic_station.id,
+                           reopenable=station_recently_closed(db.session, current_actor(), medic_station.id,
                                                               utcnow() - REOPEN_WINDOW),
                            referable=referable, referred=S.REFERRED, respond_label=STEP_BUTTONS[S.RESPONDING],
                            facilities=referral_facilities(db.session) if any(referable.values()) else [],

@@ -39,7 +39,7 @@ def offline_pages(actor) -> list[str]:
         pages += [url_for("field.my_station"), url_for("field.station", station_id=actor.medic_station_id),
                   url_for("health_checks.index")]
         pages += [url_for("field.incident_detail", incident_id=i.id)
-                  for i in station_open_incidents(db.session, actor.medic_station_id)]
+                  for i in station_open_incidents(db.session, actor, actor.medic_station_id)]
     return pages
 
 

@@ -5,12 +5,19 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 
+from siaga.fields import CONTROL_CHARACTERS
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(value):
-    """Text a spreadsheet would run as a formula gets a leading apostrophe (OWASP's advice)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    """Text as a spreadsheet may hold it: without control characters (input refuses them, but rows stored
+    before may have them, and one makes an XLSX unwritable), and with a leading apostrophe on what a
+    spreadsheet would run as a formula (OWASP's advice), judged after the control characters are gone."""
+    if not isinstance(value, str):
+        return value
+    value = CONTROL_CHARACTERS.sub("", value)
+    if value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
 

@@ -65,10 +65,12 @@ def kecamatan_scope() -> list[int] | None:
     return kecamatan_ids(current_actor())
 
 
-def chosen_kecamatan_ids() -> list[int] | None:
-    """The user's scope, narrowed by `?kecamatan=` when given (never widened: another kecamatan is a 403)."""
+def chosen_kecamatan_ids(chosen: int | None = None) -> list[int] | None:
+    """The user's scope, narrowed by the kecamatan chosen (a view's parsed query, else `?kecamatan=`) when
+    given (never widened: another kecamatan is a 403)."""
     scope = kecamatan_scope()
-    chosen = request.args.get("kecamatan", type=int)
+    if chosen is None:
+        chosen = request.args.get("kecamatan", type=int)
     if chosen is None:
         return scope
     if not 1 <= chosen <= MAX_ID:  # an id the database cannot hold: no such kecamatan

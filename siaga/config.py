@@ -10,10 +10,16 @@ from logistics.timeutil import as_utc, to_wib, utcnow
 
 ENVIRONMENTS = ("development", "testing", "production")
 INSECURE_DEV_KEY = "dev-only-insecure-key"
+# Keys production refuses: the source's own development key, and keys shorter than this (a session cookie
+# signed with a guessable key can be forged: any user, any role).
+SECRET_KEY_MIN_LENGTH = 32
+KNOWN_KEYS = frozenset({INSECURE_DEV_KEY, "changeme", "change-me", "secret", "dev", "development"})
+# What a request may send: forms and API bodies 1 MB; the admin's area files (admin/setup.py) 25 MB, a
+# kabupaten's desa boundaries as GeoJSON being ~20 MB. Stated once: the app's limits, the 413 page and the
+# nginx site (deploy/render.py, scripts/cluster.sh: client_max_body_size = UPLOAD_LIMIT) all read these.
+FORM_LIMIT = 1024 * 1024
+UPLOAD_LIMIT = 25 * 1024 * 1024
 SESSION_LIFETIME = timedelta(hours=30)  # an election-day shift, with margin; then log in again
-# The largest request body the app accepts (Flask's MAX_CONTENT_LENGTH). Stated only here: the load
-# balancer's cap (client_max_body_size) is rendered from it by deploy/render.py and scripts/cluster.sh.
-MAX_CONTENT_LENGTH = 1024 * 1024
 
 
 class ConfigError(RuntimeError):
@@ -95,7 +101,7 @@ class Settings:
             # A login lasts 30 h from login however active (siaga.auth): re-sending the cookie on every
             # response (static files included) would only move its Expires, and race a logout.
             "SESSION_REFRESH_EACH_REQUEST": False,
-            "MAX_CONTENT_LENGTH": MAX_CONTENT_LENGTH,
+            "MAX_CONTENT_LENGTH": FORM_LIMIT,
             "JSON_SORT_KEYS": False,
         }
 
@@ -116,6 +122,8 @@ def load_settings(instance_path: str, environ: dict | None = None) -> Settings:
                 "or set SIAGA_ENV=development for a local demo."
             )
         secret_key = INSECURE_DEV_KEY
+    if env == "production":
+        check_production_key(secret_key)
     default_db = "sqlite:///" + str(Path(instance_path) / "siaga.db")
     database_url = normalise_database_url(env_vars.get("DATABASE_URL", "").strip() or default_db)
     election_date = env_vars.get("ELECTION_DATE", "2025-08-27").strip()
@@ -152,6 +160,17 @@ def load_settings(instance_path: str, environ: dict | None = None) -> Settings:
     return Settings(env=env, secret_key=secret_key, database_url=database_url, election_date=election_date,
                     map_grid_refresh=refresh, map_grid_refresh_s=refresh_s, election_clock=election_clock,
                     figures_share_s=share_s, situation_report_languages=report_languages, **_sms_settings(env_vars))
+
+
+def check_production_key(secret_key: str) -> None:
+    """Refuse a key anyone may know (published in this source) or short enough to guess."""
+    hint = ("set SECRET_KEY to a long random value, e.g. the output of "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'`")
+    if secret_key.lower() in KNOWN_KEYS:
+        raise ConfigError(f"SECRET_KEY is a published development key; Siaga TPS refuses it in production: {hint}.")
+    if len(secret_key) < SECRET_KEY_MIN_LENGTH:
+        raise ConfigError(f"SECRET_KEY is {len(secret_key)} characters; production needs at least "
+                          f"{SECRET_KEY_MIN_LENGTH}: {hint}.")
 
 
 SMS_GATEWAYS = ("", "smsgate", "fake")

@@ -4,7 +4,7 @@ Domain errors from the service layer become 4xx here, whoever called the service
 """
 from __future__ import annotations
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, current_app, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
@@ -20,7 +20,6 @@ FRIENDLY_MESSAGES = {
     401: lazy_gettext("Silakan masuk terlebih dahulu."),
     403: lazy_gettext("Anda tidak berwenang membuka halaman ini."),
     404: lazy_gettext("Halaman tidak ditemukan."),
-    413: lazy_gettext("Kiriman terlalu besar (paling banyak 1 MB)."),
     429: lazy_gettext("Terlalu banyak permintaan; coba lagi setelah jeda di header Retry-After."),
 }
 
@@ -86,6 +85,9 @@ def register(app: Flask) -> None:
     def _http_error(exc: HTTPException):
         status = exc.code or 500
         message = _(FRIENDLY_MESSAGES[status]) if status in FRIENDLY_MESSAGES else exc.description
+        if status == 413:  # the limit of this request (an upload's is larger than a form's: siaga.config)
+            limit = request.max_content_length or current_app.config["MAX_CONTENT_LENGTH"]
+            message = _("Kiriman terlalu besar (paling banyak {mb} MB).", mb=round(limit / 1024 / 1024))
         # Validation errors from webargs (the API's parsers) carry per-field messages and headers.
         data = getattr(exc, "data", None) or {}
         fields = None
@@ -96,11 +98,10 @@ def register(app: Flask) -> None:
             elif status == 400:
                 message = _("Isi kiriman bukan JSON yang sah.")
         code = "validation_failed" if status == 422 else (exc.name or "error").lower().replace(" ", "_")
-        response = error_response(status, code, message, fields)
-        headers = data.get("headers") or {}
-        if headers:
-            response = make_response(response)
-            response.headers.update(headers)
+        response = make_response(error_response(status, code, message, fields))
+        # The exception's own headers (a 405's Allow, a 401's WWW-Authenticate, ...), except its content type.
+        response.headers.update({name: value for name, value in exc.get_headers() if name.lower() != "content-type"})
+        response.headers.update(data.get("headers") or {})
         return response
 
 

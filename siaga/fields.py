@@ -55,9 +55,16 @@ class Day(ma.fields.Date):
 # --- the HTML forms' and query strings' field types ---
 # A form sends text for everything; an empty input counts as not given (siaga.forms drops it).
 
+# Control characters other than tab and line breaks: NUL (PostgreSQL text cannot hold it), the C0 set XML 1.0
+# forbids (an XLSX export with one cannot be written: openpyxl refuses the cell), DEL and the C1 set (invisible,
+# pasted from other systems). No field a person types needs them. One rule for forms, the API's JSON bodies
+# (api/body_guard.py) and the exports (maps/spreadsheet.py, for rows stored before it).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def bad_text(value: str) -> bool:
-    """NUL (PostgreSQL text cannot hold it) or a lone surrogate (no UTF-8 for it)."""
-    if "\x00" in value:
+    """A control character (CONTROL_CHARACTERS) or a lone surrogate (no UTF-8 for it)."""
+    if CONTROL_CHARACTERS.search(value):
         return True
     try:
         value.encode("utf-8")

@@ -11,7 +11,7 @@ scrape time, open incidents by triage and open alerts by kind and severity. Unde
 workers set PROMETHEUS_MULTIPROC_DIR (an empty directory, emptied at each start) before the app is
 imported: each worker writes its counters there and any worker answers a scrape with the sum
 (docs/DEPLOY.md). `/metrics` holds no personal data, and answers only a `METRICS_TOKEN` bearer when that
-is set, else only direct requests from loopback (no X-Forwarded-For: not through a proxy).
+is set, else only direct requests from loopback (no proxy header of any kind: `siaga.security.PROXY_HEADERS`).
 """
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import event, func, inspect, select
 
 from siaga.extensions import db
+from siaga.security import through_a_proxy
 from siaga.shared_figures import figure, shared
 
 access_log = logging.getLogger("siaga.access")
@@ -206,7 +207,7 @@ def _allowed() -> tuple[bool, int]:
         loopback = ipaddress.ip_address(request.remote_addr or "").is_loopback
     except ValueError:
         loopback = False
-    return loopback and "X-Forwarded-For" not in request.headers, 403
+    return loopback and not through_a_proxy(), 403
 
 
 @bp.get("/metrics")

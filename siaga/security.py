@@ -55,6 +55,18 @@ def may_carry_personal_data(response) -> bool:
             or "Authorization" in request.headers)
 
 
+# Headers by which a reverse proxy (or a client pretending to be one) names another client than the peer.
+# ProxyFix (below) reads only X-Forwarded-*; a check that must know whether a request came through a proxy
+# (/metrics: loopback only) refuses when any of these is present, whichever a proxy uses.
+PROXY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-IP", "X-Client-IP",
+                 "True-Client-IP", "CF-Connecting-IP", "Fastly-Client-IP", "X-Cluster-Client-IP", "Client-IP")
+
+
+def through_a_proxy() -> bool:
+    """Whether the request names a client other than its peer (it came through a proxy, or claims to)."""
+    return any(name in request.headers for name in PROXY_HEADERS)
+
+
 def _trust_proxies(app: Flask) -> None:
     """Behind TRUSTED_PROXIES reverse proxies (TLS terminator, load balancer), take the client's address and
     scheme from their X-Forwarded-For/-Proto: per-address login throttling and API limits count clients,

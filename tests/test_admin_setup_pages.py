@@ -134,9 +134,72 @@ def test_bad_and_garbage_files_are_a_4xx_with_a_message(admin, app, kind, conten
         page.get_data(as_text=True).replace("&#39;", "'")
 
 
-def test_a_huge_file_is_a_413(admin, app):
+def test_a_huge_file_is_a_413_that_states_the_real_limit(admin, app):
     response = upload(admin, "batas", b"x" * (26 * 1024 * 1024), "batas.geojson")
     assert response.status_code == 413 and uploads_in(app) == []
+    assert "paling banyak 25 MB" in response.get_data(as_text=True)
+    form = admin.post("/login", data={"username": "x" * (2 * 1024 * 1024)})  # a form's limit is its own
+    assert form.status_code == 413 and "paling banyak 1 MB" in form.get_data(as_text=True)
+
+
+def zip_of_zeros(member: str, size: int) -> bytes:
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        with archive.open(member, "w", force_zip64=True) as inner:
+            chunk = b"\0" * (1024 * 1024)
+            for _ in range(size // len(chunk)):
+                inner.write(chunk)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("kind, member, name", [("batas", "batas.shp", "batas.zip"),
+                                                ("tps", "xl/worksheets/sheet1.xml", "tps.xlsx")])
+def test_a_zip_or_xlsx_bomb_is_refused_before_it_is_unpacked(admin, app, kind, member, name):
+    """A few hundred KB that unpack to 300 MB (issue 24, finding 8): a 4xx saying so, no worker tied up, no file left."""
+    bomb = zip_of_zeros(member, 300 * 1024 * 1024)
+    assert len(bomb) < 1024 * 1024
+    response = upload(admin, kind, bomb, name, json=True)
+    assert response.status_code == 422
+    assert "terlalu besar setelah dibuka" in response.get_json()["error"]["fields"]["berkas"]
+    assert uploads_in(app) == []
+
+
+def test_rows_past_the_cap_are_a_4xx(admin, app, monkeypatch):
+    from logistics.imports import table
+
+    monkeypatch.setattr(table, "MAX_ROWS", 3)
+    rows = "".join(f"Vendor {i},Jl. {i}\n" for i in range(5))
+    response = upload(admin, "vendor", ("nama,alamat\n" + rows).encode(), "vendor.csv", json=True)
+    assert response.status_code == 422 and "paling banyak 3" in response.get_json()["error"]["fields"]["berkas"]
+    assert uploads_in(app) == []
+
+
+def test_an_upload_whose_import_crashes_leaves_no_file(admin, app, monkeypatch):
+    from admin import setup
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt  # as a dropped connection or a killed request would: not even an Exception
+
+    monkeypatch.setattr(setup, "_run", crash)
+    with pytest.raises(KeyboardInterrupt):
+        upload(admin, "tps", b"kode_desa,no_tps\n1,2\n", "tps.csv")
+    assert uploads_in(app) == []
+
+
+def test_a_file_gdal_cannot_read_is_named_without_the_servers_path(admin, app):
+    response = upload(admin, "batas", b"PK\x03\x04 broken", "batas.zip", json=True)
+    message = response.get_json()["error"]["fields"]["berkas"]
+    assert response.status_code == 422 and app.instance_path not in message and "/uploads/" not in message
+
+
+def test_nginx_of_the_cluster_takes_the_apps_upload_limit():
+    from siaga.config import UPLOAD_LIMIT
+
+    script = (Path(__file__).parent.parent / "scripts" / "cluster.sh").read_text()
+    assert "client_max_body_size ${UPLOAD_MB}m" in script and "siaga.config import UPLOAD_LIMIT" in script
+    assert "client_max_body_size 1m" not in script and UPLOAD_LIMIT == 25 * 1024 * 1024
 
 
 def test_missing_file_and_unknown_kind(admin):

@@ -3,6 +3,8 @@ import pytest
 from siaga import create_app
 from siaga.config import INSECURE_DEV_KEY, ConfigError, load_settings, normalise_database_url
 
+LONG_KEY = "k" * 32
+
 
 def test_production_refuses_to_start_without_secret_key(monkeypatch, tmp_path):
     monkeypatch.setenv("SIAGA_ENV", "production")
@@ -12,15 +14,34 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch, tmp_path):
         create_app()
 
 
+@pytest.mark.parametrize("key, message", [
+    (INSECURE_DEV_KEY, "published development key"),
+    ("DEV-ONLY-INSECURE-KEY", "published development key"),
+    ("s", "1 characters; production needs at least 32"),
+    ("x" * 31, "31 characters; production needs at least 32"),
+])
+def test_production_refuses_a_known_or_short_secret_key(monkeypatch, tmp_path, key, message):
+    """A forged cookie needs only the key: the source's own development key or a short one must not start."""
+    monkeypatch.setenv("SIAGA_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", key)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.db")
+    with pytest.raises(ConfigError, match=message):
+        create_app()
+
+
+def test_development_may_keep_its_short_key(tmp_path):
+    assert load_settings(str(tmp_path), environ={"SIAGA_ENV": "development", "SECRET_KEY": "s"}).secret_key == "s"
+
+
 def test_production_is_the_default_environment(tmp_path):
     with pytest.raises(ConfigError):
         load_settings(str(tmp_path), environ={})
 
 
 def test_production_with_secret_key_starts(tmp_path):
-    settings = load_settings(str(tmp_path), environ={"SECRET_KEY": "s3cret", "SIAGA_ENV": "production"})
+    settings = load_settings(str(tmp_path), environ={"SECRET_KEY": LONG_KEY, "SIAGA_ENV": "production"})
     config = settings.as_flask_config()
-    assert config["SECRET_KEY"] == "s3cret"
+    assert config["SECRET_KEY"] == LONG_KEY
     assert config["SESSION_COOKIE_SECURE"] is True
     assert config["SESSION_COOKIE_HTTPONLY"] is True
 
@@ -75,9 +96,9 @@ def test_bad_election_date_is_refused_at_start(tmp_path):
 
 
 def test_figures_are_shared_15_s_by_default_and_not_under_testing(tmp_path):
-    production = load_settings(str(tmp_path), environ={"SECRET_KEY": "s3cret"})
+    production = load_settings(str(tmp_path), environ={"SECRET_KEY": LONG_KEY})
     assert production.as_flask_config()["FIGURES_SHARE_S"] == 15
     assert load_settings(str(tmp_path), environ={"SIAGA_ENV": "testing"}).figures_share_s == 0
-    assert load_settings(str(tmp_path), environ={"SECRET_KEY": "s", "FIGURES_SHARE_S": "60"}).figures_share_s == 60
+    assert load_settings(str(tmp_path), environ={"SECRET_KEY": LONG_KEY, "FIGURES_SHARE_S": "60"}).figures_share_s == 60
     with pytest.raises(ConfigError, match="FIGURES_SHARE_S"):
-        load_settings(str(tmp_path), environ={"SECRET_KEY": "s", "FIGURES_SHARE_S": "soon"})
+        load_settings(str(tmp_path), environ={"SECRET_KEY": LONG_KEY, "FIGURES_SHARE_S": "soon"})

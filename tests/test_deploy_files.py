@@ -1,7 +1,7 @@
 """deploy/: the files production runs from, checked with their own tools (docs/DEPLOY.md).
 
 - the nginx site, rendered by deploy/render.py, passes `nginx -t` (with a configuration and prefix of the
-  test's own, never the system's) and caps bodies at the app's MAX_CONTENT_LENGTH;
+  test's own, never the system's) and caps bodies at the app's UPLOAD_LIMIT;
 - the Prometheus alert rules pass `promtool check rules`;
 - the systemd units pass `systemd-analyze verify`;
 - every siaga_* metric the rules and the Grafana dashboard name exists in siaga/observability.py.
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from siaga.config import MAX_CONTENT_LENGTH
+from siaga.config import UPLOAD_LIMIT
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
@@ -42,7 +42,7 @@ def test_the_nginx_site_passes_nginx_t_with_the_apps_upload_cap(tmp_path):
                    check=True, capture_output=True, timeout=60)
     site = nginx_site("siaga.test", ["127.0.0.1:8001", "127.0.0.1:8002"], str(tmp_path / "cert.pem"),
                       str(tmp_path / "key.pem"), log_dir=str(tmp_path))
-    assert f"client_max_body_size {MAX_CONTENT_LENGTH};" in site  # the app's cap, not a copy of it
+    assert f"client_max_body_size {UPLOAD_LIMIT};" in site  # the app's cap, not a copy of it
     assert re.search(r"location = /metrics \{ return 404; \}", site)
     assert "@" not in re.sub(r"#.*", "", site)  # every placeholder filled
     (tmp_path / "siaga.conf").write_text(site)

@@ -72,7 +72,7 @@ def test_provisioning_twice_makes_no_second_account(session):
         Person.role == PersonRole.MEDIC, Person.kecamatan_id == bukit.id))
     assert len(made) == len(cards) == couriers + medics > 0
     assert users_count(session) == before + len(made)
-    assert all(re.fullmatch(r"\d{6}", c.pin) for c in cards)
+    assert all(re.fullmatch(r"[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{10}", c.pin) for c in cards)
     assert all(u.must_change_password and u.pin_issued_at for u in made)
     again, no_cards = field_accounts.provision(session, admin, bukit.id, [Role.COURIER, Role.MEDIC])
     assert again == [] and no_cards == [] and users_count(session) == before + len(made)
@@ -124,7 +124,7 @@ def test_the_cards_pdf_has_one_card_per_person_and_each_qr_opens_their_login(cli
         assert text.count(f"u={user.username}\n") + text.count(f"u={user.username}") >= 1
     # Each printed PIN logs its own account in (and only once: see below).
     first = made[0]
-    pin = re.search(rf"{re.escape(first.username)}\s*PIN sekali pakai\s*((?:\d\s*){{6}})", text).group(1)
+    pin = re.search(rf"{re.escape(first.username)}\s*PIN sekali pakai\s*((?:[0-9A-Z]\s*){{10}})", text).group(1)
     assert login(client, first.username, re.sub(r"\s", "", pin)).status_code == 302
 
 
@@ -184,7 +184,7 @@ def test_a_reset_pin_ends_the_old_pin_and_every_session(app, client, session):
     first = field_accounts.reset_pin(session, Actor.system("test"), user.id)
     assert login(client, user.username, first.pin).status_code == 302
     other = app.test_client()
-    assert login(other, user.username, first.pin).status_code == 302
+    assert login(other, user.username, first.pin).status_code == 400  # single use: one browser only
     second = field_accounts.reset_pin(session, Actor.system("test"), user.id)
     for browser in (client, other):
         response = browser.get(f"/lapangan/tps/{user.tps_id}")
@@ -305,3 +305,11 @@ def test_readiness_csv_lists_who_has_not_logged_in_with_formulas_neutralised(cli
     assert user.username not in {r["nama_pengguna"] for r in rows}
     dashboard = client.get("/dashboard").get_data(as_text=True)
     assert 'id="readiness"' in dashboard and "Petugas TPS 1/52" in dashboard
+
+
+def test_the_accounts_list_of_another_kecamatan_is_refused_not_empty(client, session):
+    """`?kecamatan=<other>` is a 403 for a kecamatan coordinator (issue 24, finding 9), like every other page."""
+    log_in_as(client, session, "camat-gerunggang")
+    mine, other = kecamatan(session, "Gerunggang").id, kecamatan(session, "Bukit Intan").id
+    assert client.get(f"/admin/pengguna?kecamatan={mine}").status_code == 200
+    assert client.get(f"/admin/pengguna?kecamatan={other}").status_code == 403

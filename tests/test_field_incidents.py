@@ -3,7 +3,7 @@ import pytest
 from sqlalchemy import func, select
 
 from logistics.models import HealthFacility, HealthIncident, IncidentStatus, MedicStation
-from logistics.services.incidents import report_incident
+from logistics.services.incidents import assign_medic_station, report_incident
 from logistics.timeutil import WIB
 from tests.factories import other_tps, tps_not_covered_by, save
 from tests.field_client import log_in_as, post_form
@@ -161,6 +161,22 @@ def test_kecamatan_coordinator_cannot_reassign_outside_their_kecamatan(client, s
     target = station(session, "Pos Kesehatan Kecamatan Gerunggang")
     assert post_form(client, f"/lapangan/kejadian/{incident.id}/pos",
                      {"medic_station_id": str(target.id)}).status_code == 403
+
+
+def test_a_kecamatan_coordinator_sees_on_a_station_page_only_their_kecamatans_incidents(client, session, actor_for):
+    """A station of Gerunggang may be sent an incident of Bukit Intan; Gerunggang's coordinator may open the
+    station's page but not that incident (issue 24, finding 7): the list is scoped by the read filter."""
+    elsewhere = report_incident(session, actor_for("petugas"), patient_kind="officer", complaint="kelelahan",
+                                triage="merah", tps_id=actor_for("petugas").tps_id, patient_name="Orang Bukit")
+    target = station(session, "Pos Kesehatan Kecamatan Gerunggang")
+    assign_medic_station(session, actor_for("koordinator"), elsewhere.id, target.id)
+    log_in_as(client, session, "camat-gerunggang")
+    page = client.get(f"/lapangan/pos/{target.id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert f"/lapangan/kejadian/{elsewhere.id}" not in html and "Orang Bukit" not in html
+    log_in_as(client, session, "koordinator")  # the city sees it, on the same page
+    assert f"/lapangan/kejadian/{elsewhere.id}" in client.get(f"/lapangan/pos/{target.id}").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("username", ["mitra", "kurir"])

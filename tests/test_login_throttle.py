@@ -1,4 +1,5 @@
-"""Login throttling (per username and per address, 429 with Retry-After) and equal work for unknown users."""
+"""Login throttling (per username and address, and per address; 429 with Retry-After; counted in the database,
+so once for every worker and app server) and equal work for every username."""
 import pytest
 
 from logistics.services import accounts
@@ -70,8 +71,70 @@ def test_limits_come_from_the_config(app, client, monkeypatch):
     assert response.status_code == 429 and int(response.headers["Retry-After"]) > 15 * 60
 
 
-@pytest.mark.parametrize("username", ["koordinator", "tidak-ada-orangnya"])
-def test_known_and_unknown_usernames_both_run_the_password_hash(client, monkeypatch, username):
+def no_card_yet(session) -> str:
+    """A field account the demo made without a card (its stored value is no hash)."""
+    from sqlalchemy import select
+
+    from logistics.models import User
+
+    return session.scalar(select(User.username).where(User.must_change_password.is_(True),
+                                                      User.pin_issued_at.is_(None)).limit(1))
+
+
+def test_a_stranger_does_not_lock_the_officer_out(client):
+    """Guesses from one address lock that address out for that username; the officer's own phone still gets in."""
+    for _ in range(PER_USERNAME):
+        assert login_from(client, "198.51.100.7", "koordinator").status_code == 400
+    assert login_from(client, "198.51.100.7", "koordinator", DEMO_PASSWORD).status_code == 429
+    assert login_from(client, "10.20.30.40", "koordinator", DEMO_PASSWORD).status_code == 302
+
+
+def test_failed_logins_are_counted_once_for_two_app_servers_sharing_the_database(database_url):
+    """Two app instances (as two servers, or two workers) on one database: a failure counted by one is seen by the
+    other. Committed for real (not in a test's rolled-back transaction), under a username of its own."""
+    import uuid
+
+    from sqlalchemy import delete
+
+    from logistics.models import LoginFailure
+    from siaga import create_app
+    from siaga.extensions import db
+
+    config = {"SQLALCHEMY_DATABASE_URI": database_url, "LOGIN_LIMIT_PER_USERNAME": "3 per minute"}
+    apps = [create_app(config) for _ in range(2)]
+    one, two = (app.test_client() for app in apps)
+    username = "tebakan-" + uuid.uuid4().hex[:12]
+    try:
+        assert [login_from(c, "10.1.2.3", username).status_code for c in (one, two, one)] == [400, 400, 400]
+        assert login_from(two, "10.1.2.3", username).status_code == 429
+    finally:
+        for app in apps:
+            with app.app_context():
+                db.session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+                db.session.commit()
+                db.engine.dispose()
+
+
+def test_failures_are_rows_in_the_database_and_old_ones_go(client, session):
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from logistics.models import LoginFailure
+    from logistics.timeutil import utcnow
+
+    session.add(LoginFailure(at=utcnow() - timedelta(hours=2), username="lama", address="10.0.0.9"))
+    session.flush()
+    login_from(client, "10.0.0.9", "koordinator")
+    rows = session.execute(select(LoginFailure.username, LoginFailure.address)).all()
+    assert ("koordinator", "10.0.0.9") in rows and ("lama", "10.0.0.9") not in rows
+    assert session.scalar(select(func.count()).select_from(LoginFailure).where(LoginFailure.username == "koordinator")) == 1
+
+
+@pytest.mark.parametrize("who", ["koordinator", "tidak-ada-orangnya", "no card yet"])
+def test_known_unknown_and_cardless_usernames_all_run_one_password_hash(client, session, monkeypatch, who):
+    """Equal work whatever the account's state (timing tells no username apart): one scrypt for each."""
+    username = no_card_yet(session) if who == "no card yet" else who
     calls = []
     real = accounts.check_password_hash
 
@@ -82,6 +145,8 @@ def test_known_and_unknown_usernames_both_run_the_password_hash(client, monkeypa
     monkeypatch.setattr(accounts, "check_password_hash", spy)
     assert login(client, username, "salah").status_code == 400
     assert calls == ["scrypt:32768:8:1"]
+    assert login(client, username, "000000").status_code == 400  # a cardless account takes no PIN either
+    assert calls == ["scrypt:32768:8:1"] * 2
 
 
 def test_a_deactivated_user_costs_a_hash_too(session, monkeypatch):
@@ -104,6 +169,7 @@ def test_an_unreachable_throttle_storage_does_not_stop_logins(client, monkeypatc
     def broken():
         raise ConnectionError("redis down")
 
+    monkeypatch.setitem(client.application.config, "RATELIMIT_STORAGE_URI", "redis://127.0.0.1:9/0")
     monkeypatch.setattr(login_throttle, "_strategy", broken)
     assert login(client, "koordinator", "salah").status_code == 400
     assert login(client, "koordinator").status_code == 302

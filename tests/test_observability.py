@@ -119,6 +119,9 @@ def test_metrics_only_from_loopback_and_not_through_a_proxy(client):
     assert client.get("/metrics").status_code == 200
     assert client.get("/metrics", environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 403
     assert client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 403
+    # Whatever header a proxy names the client by (issue 24, finding 9), not only X-Forwarded-For.
+    for header in ("Forwarded", "X-Real-IP", "True-Client-IP"):
+        assert client.get("/metrics", headers={header: "for=203.0.113.9"}).status_code == 403, header
 
 
 def test_metrics_token_when_set(app, client):

@@ -87,7 +87,7 @@ def test_production_session_cookie_is_host_prefixed_secure_httponly_lax(monkeypa
     from tests.conftest import DEMO_PASSWORD
 
     monkeypatch.setenv("SIAGA_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "a-production-like-secret")
+    monkeypatch.setenv("SECRET_KEY", "a-production-like-secret-of-32-characters-or-more")
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
     assert not app.debug
     client = app.test_client()
@@ -110,3 +110,11 @@ def test_map_boundaries_hold_no_personal_data_and_may_be_kept_by_the_browser(cli
     log_in_as(client, session, "koordinator")
     response = client.get("/map/data/boundaries/kecamatan.geojson?zoom=12")
     assert response.status_code == 200 and response.headers["Cache-Control"].startswith("private, max-age=")
+
+
+def test_a_wrong_method_says_which_are_allowed(client):
+    """405 carries Allow (RFC 9110), for pages and the API alike."""
+    page = client.put("/login")
+    assert page.status_code == 405 and {"GET", "POST"} <= set(page.headers["Allow"].replace(" ", "").split(","))
+    api = client.delete("/api/v1/tps", headers={"Accept": "application/json"})
+    assert api.status_code == 405 and "GET" in api.headers["Allow"] and api.is_json

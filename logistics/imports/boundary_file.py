@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from logistics.actor import Actor
+from logistics.imports.archive import without_paths
 from logistics.imports.places import METRES_PER_DEGREE, kelurahan_code, plain_name
 from logistics.imports import fields as f
 from logistics.imports.report import ImportReport, no_rows_error, open_sheet, orient_mapping, upsert
@@ -173,7 +174,7 @@ def _read(path: Path, report: ImportReport):
         frame = geopandas.read_file(path)
     except (DataSourceError, OSError, ValueError, RuntimeError) as exc:
         report.errors.append(RowError(1, "-", lazy_gettext("berkas batas wilayah tidak bisa dibaca: {error}",
-                                                           error=str(exc)[:200])))
+                                                           error=without_paths(str(exc))[:200])))
         return None
     if frame.empty:
         report.errors.append(RowError(1, "-", lazy_gettext("tidak ada fitur")))
@@ -186,7 +187,7 @@ def _read(path: Path, report: ImportReport):
             frame = frame.to_crs(4326)
         except Exception as exc:  # pyproj raises its own kinds for an unusable CRS
             report.errors.append(RowError(1, "-", lazy_gettext("CRS tidak bisa diproyeksikan: {error}",
-                                                               error=str(exc)[:200])))
+                                                               error=without_paths(str(exc))[:200])))
             return None
     return frame
 

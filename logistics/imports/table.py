@@ -6,6 +6,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from logistics.imports.archive import without_paths
 from logistics.texts import lazy_gettext
 
 
@@ -31,6 +32,11 @@ def header_lookup(aliases: dict[str, tuple[str, ...]], mapping: dict[str, str] |
     lookup = {squash(alias): canon for canon, names in aliases.items() for alias in (canon, *names)}
     lookup.update({squash(header): canon for header, canon in (mapping or {}).items()})
     return lookup
+
+
+# Rows one upload may hold: a kabupaten has a few thousand TPS; an XLSX of a million empty-looking rows would
+# otherwise be read to its end (the unpacked size is capped before: logistics/imports/archive.py).
+MAX_ROWS = 50_000
 
 
 def read_header(path: Path) -> list[str]:
@@ -76,6 +82,8 @@ def read_rows(path: Path, aliases: dict[str, tuple[str, ...]], mapping: dict[str
 
     def _numbered(raw_rows):
         for number, values in enumerate(raw_rows, start=2):
+            if number > MAX_ROWS + 1:  # checked as rows come: a huge sheet is refused, not read to its end
+                raise UnreadableFile(lazy_gettext("terlalu banyak baris: paling banyak {n}", n=MAX_ROWS))
             cells = ["" if v is None else str(v).strip() for v in values]
             if not any(cells):
                 continue  # blank lines are not rows
@@ -108,7 +116,7 @@ def _xlsx_rows(path: Path):
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise UnreadableFile(lazy_gettext("XLSX tidak bisa dibaca: {error}", error=str(exc))) from exc
+        raise UnreadableFile(lazy_gettext("XLSX tidak bisa dibaca: {error}", error=without_paths(str(exc)))) from exc
     sheet = book.worksheets[0]
     return (tuple(_cell_text(v) for v in row) for row in sheet.iter_rows(values_only=True))
 

@@ -32,13 +32,13 @@ from logistics.models.settings import ElectionSetting
 from logistics.models.sms import SmsInbound, SmsOutbound
 from logistics.models.tombstone import Tombstone
 from logistics.models.tps import Tps
-from logistics.models.user import User
+from logistics.models.user import LoginFailure, User
 from logistics.models.webhook import WebhookAttempt, WebhookSubscription
 from logistics.models.wilayah import Kecamatan, Kelurahan, Kota
 
 __all__ = [
     "ApiToken", "AuditEntry", "BackgroundJob", "Base", "CheckinKind", "DataVersion", "Delivery", "DeliveryKind", "DeliveryStatus", "DrillClock", "ElectionSetting", "EventDelivery", "OutboxEvent", "FacilityKind",
     "HealthCheckin", "HealthFacility", "HealthScreening", "RiskTier", "RosterShift", "Vendor",
-    "FigureSnapshot", "HealthIncident", "IdempotencyRecord", "IncidentStatus", "Kecamatan", "Kelurahan", "Kota", "MapGridCell", "MapGridState", "MealRound", "MedicStation",
+    "FigureSnapshot", "HealthIncident", "IdempotencyRecord", "IncidentStatus", "Kecamatan", "Kelurahan", "Kota", "LoginFailure", "MapGridCell", "MapGridState", "MealRound", "MedicStation",
     "PatientKind", "Person", "PersonRole", "PushSubscription", "Role", "SituationReport", "SmsInbound", "SmsOutbound", "Tombstone", "Tps", "TpsCoverage", "TpsKind", "TpsStatus", "Triage", "User", "WebhookAttempt", "WebhookSubscription", "WorkerHeartbeat",
 ]

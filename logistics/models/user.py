@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, false
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from logistics.models.base import Base, TimestampMixin, UTCDateTime, str_enum
@@ -35,6 +35,10 @@ class User(TimestampMixin, Base):
     # until then every page leads to that (siaga/first_login.py).
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     pin_issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the newest login card
+    # The card's code is single use (set by the one login that used it, a conditional UPDATE) and takes a
+    # limited number of wrong tries (logistics/rules/login_codes.py); a new card resets both.
+    pin_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    pin_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # H-1 readiness: who never logged in
     kecamatan_id: Mapped[int | None] = mapped_column(ForeignKey("kecamatan.id"))
     tps_id: Mapped[int | None] = mapped_column(ForeignKey("tps.id"))
@@ -56,3 +60,17 @@ class User(TimestampMixin, Base):
         """Any way of writing the number is kept in the one form (a number that is none is kept as given,
         matching nothing; logistics/services/sms_phones.py refuses it first)."""
         return normalise_phone(value) or value or None
+
+
+class LoginFailure(Base):
+    """One failed login, counted by siaga/login_throttle.py when no Redis is configured: every worker and
+    app server counts the same rows. Rows older than the longest window are deleted as new ones come."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (Index("ix_login_failure_address_at", "address", "at"),
+                      Index("ix_login_failure_username_address_at", "username", "address", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    username: Mapped[str] = mapped_column(String(60))
+    address: Mapped[str] = mapped_column(String(64))

@@ -7,7 +7,9 @@ from datetime import datetime
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session, joinedload
 
+from logistics.actor import Actor
 from logistics.models import Delivery, DeliveryKind, FacilityKind, HealthFacility, HealthIncident, IncidentStatus, Tps
+from logistics.permissions.read_scope import visible
 from logistics.rules.triage import URGENCY
 
 
@@ -24,22 +26,26 @@ def tps_incidents(session: Session, tps_id: int, since: datetime) -> list[Health
     return list(session.scalars(query))
 
 
-def station_open_incidents(session: Session, station_id: int) -> list[HealthIncident]:
-    """A medic station's incidents not yet closed: most urgent triage first, then the longest waiting."""
+def station_open_incidents(session: Session, actor: Actor, station_id: int) -> list[HealthIncident]:
+    """A medic station's incidents not yet closed that `actor` may see (a kecamatan coordinator looking at a
+    station that also serves another kecamatan sees only their own kecamatan's): most urgent triage first,
+    then the longest waiting."""
     urgency = case(*((HealthIncident.triage == level, rank) for level, rank in URGENCY.items()), else_=99)
     query = (select(HealthIncident)
              .options(joinedload(HealthIncident.tps).joinedload(Tps.kelurahan))
-             .where(HealthIncident.medic_station_id == station_id, HealthIncident.status != IncidentStatus.CLOSED)
+             .where(HealthIncident.medic_station_id == station_id, HealthIncident.status != IncidentStatus.CLOSED,
+                    visible(session, actor, HealthIncident))
              .order_by(urgency, HealthIncident.reported_at, HealthIncident.id))
     return list(session.scalars(query))
 
 
-def station_recently_closed(session: Session, station_id: int, since: datetime) -> list[HealthIncident]:
-    """A station's incidents closed since `since` (those whose closing may still be corrected), newest first."""
+def station_recently_closed(session: Session, actor: Actor, station_id: int, since: datetime) -> list[HealthIncident]:
+    """A station's incidents closed since `since` (those whose closing may still be corrected) that `actor` may
+    see, newest first."""
     query = (select(HealthIncident)
              .options(joinedload(HealthIncident.tps).joinedload(Tps.kelurahan))
              .where(HealthIncident.medic_station_id == station_id, HealthIncident.status == IncidentStatus.CLOSED,
-                    HealthIncident.closed_at >= since)
+                    HealthIncident.closed_at >= since, visible(session, actor, HealthIncident))
              .order_by(HealthIncident.closed_at.desc(), HealthIncident.id.desc()))
     return list(session.scalars(query))
 

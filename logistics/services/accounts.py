@@ -7,7 +7,7 @@ request) and deletes the user's Web Push subscriptions, in the same transaction.
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -16,6 +16,7 @@ from logistics.errors import PermissionDenied, ValidationFailed
 from logistics.models import Role, User
 from logistics.permissions import Permission, Target, may, require
 from logistics.permissions.read_scope import account_kecamatan_id
+from logistics.rules.login_codes import card_usable, normalise_code
 from logistics.services.common import audit, commit, load, snapshot
 from logistics.services.push_subscriptions import end_subscriptions
 from logistics.timeutil import utcnow
@@ -56,13 +57,42 @@ def normalise_username(username: str | None) -> str:
     return (username or "").strip().lower()
 
 
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    """Whether `password` matches `stored_hash`, always at the cost of one scrypt: a missing user, or a
+    stored value that is no hash (an account whose card is not printed yet), is checked against the dummy
+    hash, so the answer's time says nothing about the account."""
+    usable = stored_hash is not None and stored_hash.count("$") == 2  # werkzeug's "method$salt$hash"
+    matches = check_password_hash(stored_hash if usable else _DUMMY_HASH, password or "")
+    return usable and matches
+
+
 def authenticate(session: Session, username: str, password: str) -> User | None:
-    """The active user with this username and password, or None. Always runs one password hash."""
+    """The active user with this username and password (or login card code), or None. Always runs one
+    password hash, whatever the account's state."""
     user = find_user(session, username)
-    matches = check_password_hash(user.password_hash if user is not None else _DUMMY_HASH, password or "")
+    if user is not None and user.must_change_password:
+        return _log_in_with_card(session, user, password)
+    matches = verify_password(user.password_hash if user is not None else None, password)
     if user is None or not user.active or not matches:
         return None
     return user
+
+
+def _log_in_with_card(session: Session, user: User, typed: str) -> User | None:
+    """A login with the one-time code of a login card (logistics/rules/login_codes.py): a wrong code counts
+    against the card; the right one is used up by a conditional UPDATE, so of two logins sent at once with
+    the same code exactly one gets in. Committed here: both must stand whatever the request does next."""
+    matches = verify_password(user.password_hash, normalise_code(typed or ""))
+    if not user.active or not card_usable(user.pin_issued_at, user.pin_used_at, user.pin_failures, utcnow()):
+        return None
+    mine = update(User).where(User.id == user.id)
+    if not matches:
+        session.execute(mine.values(pin_failures=User.pin_failures + 1))
+        commit(session)
+        return None
+    used = session.execute(mine.where(User.pin_used_at.is_(None)).values(pin_used_at=utcnow()))
+    commit(session)
+    return user if used.rowcount == 1 else None
 
 
 def account_target(session: Session, user: User) -> Target:

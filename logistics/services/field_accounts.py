@@ -2,8 +2,8 @@
 
 One login per ketua KPPS (scoped to their TPS), courier, medic (their station) and kecamatan
 coordinator (one per kecamatan). Provisioning is keyed by the person (coordinators: by the kecamatan),
-so running it again makes no second account. A PIN is 6 digits from `secrets`, stored only as the
-usual scrypt hash; its plain text exists only in the `Card`s returned to the caller, which prints them
+so running it again makes no second account. A PIN is a one-time code of 10 characters from `secrets`
+(logistics/rules/login_codes.py: single use, limited tries, expiring), stored only as the usual scrypt hash; its plain text exists only in the `Card`s returned to the caller, which prints them
 (the login cards PDF is the one time a PIN is shown). The first login with a PIN must set the user's
 own password (`User.must_change_password`, enforced by siaga/first_login.py).
 
@@ -13,7 +13,6 @@ replaces the old one and ends every session of the account (a new `session_versi
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -25,6 +24,7 @@ from logistics.errors import ValidationFailed
 from logistics.models import Kecamatan, Kelurahan, MedicStation, Person, PersonRole, Role, Tps, User
 from logistics.permissions import Permission, Target, may, require
 from logistics.permissions.read_scope import person_kecamatan, account_kecamatan, visible
+from logistics.rules.login_codes import new_code
 from logistics.services.accounts import (
     SCOPE_FIELDS, check_username, end_sessions, hash_password, require_on_account, validate_scope,
 )
@@ -33,7 +33,6 @@ from logistics.timeutil import utcnow
 from logistics.texts import lazy_gettext
 from logistics.services.unit_of_work import in_unit_of_work
 
-PIN_DIGITS = 6
 # The roles provisioned from people, in the order cards are printed; coordinators: one per kecamatan.
 PROVISIONED_ROLES = (Role.FIELD_OFFICER, Role.COURIER, Role.MEDIC, Role.COORDINATOR)
 PERSON_ROLE = {Role.FIELD_OFFICER: PersonRole.KPPS_KETUA, Role.COURIER: PersonRole.COURIER,
@@ -53,10 +52,6 @@ class Card:
     place: str  # the TPS, the medic station, or the kecamatan
     kecamatan: str
     pin: str
-
-
-def new_pin() -> str:
-    return f"{secrets.randbelow(10 ** PIN_DIGITS):0{PIN_DIGITS}d}"
 
 
 def username_part(code: str) -> str:
@@ -103,7 +98,7 @@ def pin_and_hash(pins: Iterator[tuple[str, str]] | None = None) -> tuple[str, st
     else made now."""
     for made in pins or ():
         return made
-    pin = new_pin()
+    pin = new_code()
     return pin, hash_password(pin)
 
 
@@ -162,7 +157,7 @@ def provision(session: Session, actor: Actor, kecamatan_id: int, roles=PROVISION
         pin, hashed = pin_and_hash(pins) if issue_pins else (None, NO_PIN_YET)
         user = User(**{**values, "username": _free_username(values["username"], taken)},
                     password_hash=hashed, active=True,
-                    must_change_password=True, pin_issued_at=utcnow() if pin else None)
+                    must_change_password=True, pin_issued_at=utcnow() if pin else None, pin_failures=0)
         session.add(user)
         session.flush()
         audit(session, actor, "user.provisioned", user, None)
@@ -177,6 +172,7 @@ def _issue_pin(session: Session, actor: Actor, user: User, action: str,
     pin, user.password_hash = pin_and_hash(pins)
     user.must_change_password = True
     user.pin_issued_at = utcnow()
+    user.pin_used_at, user.pin_failures = None, 0  # a new card: its own single use and its own tries
     end_sessions(session, user)  # the old PIN's sessions end with it
     audit(session, actor, action, user, before)
     return card(session, user, pin)
@@ -200,9 +196,10 @@ def create_account(session: Session, actor: Actor, *, username: str, full_name: 
     role = Role(role)
     values = {name: scope.get(name) for name in SCOPE_FIELDS}
     validate_scope(role, **values)
-    pin = new_pin()
+    pin = new_code()
     user = User(username=check_username(session, username), full_name=full_name, role=role, active=True,
-                password_hash=hash_password(pin), must_change_password=True, pin_issued_at=utcnow(), **values)
+                password_hash=hash_password(pin), must_change_password=True, pin_issued_at=utcnow(), pin_failures=0,
+                **values)
     session.add(user)
     session.flush()
     audit(session, actor, "user.created", user, None)

@@ -93,6 +93,32 @@ def test_user_text_never_runs_on_the_map_or_the_dashboard(desktop, live_server, 
     assert desktop.evaluate("typeof window.__xss") == "undefined"
 
 
+def test_area_names_with_markup_stay_text_in_tooltips(desktop, live_server, e2e_session):
+    """An uploaded boundary's name is data: in a TPS's tooltip and the boundary's own it is shown as typed, never
+    a live link (issue 24, finding 6: Leaflet renders a string tooltip as HTML)."""
+    evil = "<a href=x>evil</a>"
+    tps = gerunggang_tps_in_setup(e2e_session, 2)
+    kelurahan = e2e_session.get(Kelurahan, tps.kelurahan_id)
+    name = kelurahan.nama
+    kelurahan.nama = evil
+    e2e_session.commit()
+    try:
+        errors: list[str] = []
+        open_map(desktop, live_server, errors)
+        zoom_to(desktop, tps.lat, tps.lon, 17)
+        desktop.wait_for_function(f"() => window.SIAGA_MAP.tps[{tps.id}]")
+        desktop.evaluate("""void window.SIAGA_MAP.map.eachLayer(function (l) {
+            if (l.getTooltip && l.getTooltip()) { l.openTooltip(l.getLatLng ? l.getLatLng() : l.getBounds().getCenter()); } })""")
+        tips = desktop.locator(".leaflet-tooltip")
+        assert tips.count() > 0
+        texts = tips.all_inner_texts()
+        assert any(evil in t for t in texts), texts  # shown as typed: the TPS's tooltip, the boundary's
+        assert desktop.locator(".leaflet-tooltip a").count() == 0
+    finally:
+        kelurahan.nama = name
+        e2e_session.commit()
+
+
 def test_dashboard_at_command_post_size_refreshes_itself(desktop, live_server):
     desktop.clock.install()
     log_in(desktop, live_server, "koordinator")

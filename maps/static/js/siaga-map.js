@@ -86,6 +86,12 @@
     return node;
   }
 
+  /* Every tooltip goes through here: Leaflet renders a string tooltip as HTML, so an area or TPS name with
+   * markup (an uploaded boundary file) would become live; a text node cannot. */
+  function tooltip(layer, text, options) {
+    return layer.bindTooltip(el("span", null, text), options);
+  }
+
   function popup(title, rows, link) {
     var box = el("div", "map-popup");
     box.appendChild(el("strong", null, title));
@@ -161,7 +167,7 @@
         S.cells.push(p);
         var icon = L.divIcon({className: "cell-icon", html: el("span", null, p.count), iconSize: [40, 40]});
         var m = L.marker(ll, {icon: icon, keyboard: false});
-        m.bindTooltip(p.count + " " + T.tpsCount + " · " + T.opened + " " + p.opened + " · " + T.closed + " " + p.closed);
+        tooltip(m, p.count + " " + T.tpsCount + " · " + T.opened + " " + p.opened + " · " + T.closed + " " + p.closed);
         m.on("click", function () { map.setView(ll, Math.min(map.getZoom() + 2, 18)); });
         cells.addLayer(m);
         return;
@@ -177,7 +183,7 @@
           [T.nearest, p.station ? p.station + " (" + p.station_km + " km)" : ""]
         ], p.url);
       });
-      marker.bindTooltip(p.label + " " + p.kelurahan);
+      tooltip(marker, p.label + " " + p.kelurahan);
       markers.push(keyed(marker, "tps:" + p.id, keep));
     });
     cluster.addLayers(markers);  // then chunkProgress reopens the popup
@@ -328,7 +334,7 @@
         group.addLayer(L.geoJSON(data, {
           style: function () { return style; },
           onEachFeature: function (f, layer) {
-            layer.bindTooltip(el("span", null, f.properties.nama), {sticky: true});
+            tooltip(layer, f.properties.nama, {sticky: true});
             if (level === "kecamatan") {
               layer.on("mouseover", function () { layer.setStyle({weight: 4}); });
               layer.on("mouseout", function () { layer.setStyle(style); });
