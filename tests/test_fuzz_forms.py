@@ -21,7 +21,7 @@ from logistics.models import (
 from logistics.services.incidents import report_incident
 from maps.data import BBoxField
 from siaga import fields as f
-from tests.factories import meal, other_tps
+from tests.factories import meal, other_tps, save
 from tests.field_client import csrf_from, log_in_as, post_form
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +31,7 @@ USERS = ("admin", "petugas", "kurir", "medis", "camat-gerunggang")
 NO_FORM = {"auth.logout", "planning.make_meal_plan", "planning.delete_roster_shift",
            "auth.login",  # login: username/password are only compared, never stored (siaga/auth.py)
            # JSON bodies, checked by their own schema (siaga/push.py; bad input: tests/test_webpush.py)
-           "push.subscribe_view", "push.unsubscribe_view",
+           "push.subscribe_view", "push.unsubscribe_view", "push.replace_view",
            # the SMS gateway's signed JSON webhook (bad and hostile bodies: tests/test_sms_inbound.py)
            "sms.webhook"}
 SKIPPED_PREFIXES = ("/api/", "/static/", "/maps/static/", "/lapangan/static/")
@@ -95,7 +95,7 @@ def _ids(session, actor_for) -> dict:
     incident = report_incident(session, actor_for("koordinator"), patient_kind="voter", complaint="cedera",
                                triage="hijau", tps_id=other_tps(session, 0, "Gerunggang").id)
     incident.medic_station_id = medis.medic_station_id
-    session.commit()
+    save(session)
     checkin = session.scalar(select(HealthCheckin).where(HealthCheckin.done_at.is_(None)).order_by(HealthCheckin.id))
     return {
         "tps_id": petugas.tps_id, "delivery_id": meal(session, petugas.tps_id).id, "incident_id": incident.id,

@@ -173,7 +173,7 @@ def test_metrics_count_what_they_can_when_an_alert_source_fails(client, session,
     def broken(session, moment, scope):
         return select(*(literal_column("no_such_column").label(c) for c in ("kind", "severity", "since", "kecamatan_id")))
 
-    monkeypatch.setattr(alerts, "_SOURCES", [alerts.AlertSource("broken", broken, None), *alerts._SOURCES])
+    monkeypatch.setattr(alerts, "_SOURCES", [alerts.AlertSource("broken", broken, None, lambda _settings: {}), *alerts._SOURCES])
     failed = REGISTRY.get_sample_value("siaga_alert_source_failures_total", {"source": "broken"}) or 0.0
     with caplog.at_level("ERROR", logger="siaga.metrics"):
         response = client.get("/metrics")

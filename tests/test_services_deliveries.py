@@ -8,7 +8,7 @@ from logistics.errors import InvalidTransition, PermissionDenied, ValidationFail
 from logistics.models import AuditEntry, Delivery, DeliveryStatus as S, Role, Tps
 from logistics.services.deliveries import advance_delivery
 from logistics.timeutil import utcnow
-from tests.factories import actor_of, make_meal, make_tps, meal, other_tps
+from tests.factories import actor_of, make_meal, make_tps, meal, other_tps, save
 
 
 def test_courier_dispatches_then_officer_confirms_receipt(session, actor_for):
@@ -61,6 +61,7 @@ def test_failed_is_final_and_keeps_its_reason(empty_session):
 def test_field_officer_cannot_touch_another_tps(empty_session):
     session = empty_session
     own, elsewhere = make_tps(session), make_meal(session)
+    save(session)  # the refused service rolls back its own unit of work, not the test's set-up
     with pytest.raises(PermissionDenied):
         advance_delivery(session, actor_of(session, Role.FIELD_OFFICER, tps_id=own.id), elsewhere.id, S.DELIVERED)
     assert session.get(Delivery, elsewhere.id).status == S.PLANNED

@@ -20,7 +20,7 @@ from siaga.sms.gateway import gateway_for
 from siaga.worker.channels import channels_for
 from siaga.worker.outbox import deliver_pending
 from siaga.worker.sms import send_queued_replies
-from tests.factories import meal, other_tps
+from tests.factories import meal, other_tps, save
 
 UNKNOWN = "+6289999999999"
 
@@ -492,12 +492,12 @@ def test_a_sender_is_found_however_either_side_wrote_the_number(client, session,
     """The person's phone as an import wrote it, the SMS's sender as the gateway did: one form, equality."""
     user = officer(session)
     user.person.phone = "0812-7777 6543"
-    session.commit()
+    save(session)
     assert user.person.phone_e164 == "+6281277776543"
     for sender in ("+62 812 7777 6543", "6281277776543", "081277776543"):
         assert text_in(client, sms, sender, "BANTUAN").get_json()["result"] == "help", sender
     user.person.phone = None
-    session.commit()
+    save(session)
     assert text_in(client, sms, "081277776543", "BANTUAN").get_json()["result"] == "unknown_number"
 
 
