@@ -36,7 +36,8 @@ from logistics.services.deliveries import advance_delivery
 from logistics.services.incidents import advance_incident, report_incident
 from logistics.services.routes import refresh_route
 from logistics.services.tps_status import advance_tps_status, report_officers_present
-from logistics.timeutil import to_wib, utcnow, wib_day
+from logistics.queries.zones import day_window, deployment_zone
+from logistics.timeutil import to_local, utcnow
 
 DATABASE_PATIENCE = timedelta(minutes=2)  # a database down longer than this ends the drill
 LABEL = "gladi"  # every drill actor's label starts with it (the audit trail's drill mark)
@@ -69,7 +70,7 @@ def _scope_tps(kecamatan_ids: Iterable[int] | None, tps_limit: int | None):
 
 def real_records(session: Session, day: date) -> list[str]:
     """What makes this day not a drill's: descriptions of real (non-drill) records, empty if none."""
-    start, end = wib_day(day)
+    start, end = day_window(session, day)
     found = []
     tps = session.scalar(select(func.count()).select_from(Tps).where(
         Tps.drill.is_(False), Tps.status != TpsStatus.SETUP))
@@ -106,7 +107,7 @@ def claim_day(session: Session, day: date, kecamatan_ids: Iterable[int] | None =
     if leftover_drill(session):
         raise DrillRefused("Sisa gladi sebelumnya belum dihapus: jalankan `flask drill --wipe` / "
                            "a previous drill was not wiped: run `flask drill --wipe`")
-    start, end = wib_day(day)
+    start, end = day_window(session, day)
     tps_ids = session.scalars(_scope_tps(kecamatan_ids, tps_limit)).all()
     meals = session.execute(select(Delivery.id, Delivery.tps_id, Delivery.planned_at, Delivery.quantity_planned).where(
         Delivery.tps_id.in_(tps_ids), Delivery.kind == DeliveryKind.MEAL, Delivery.status == DeliveryStatus.PLANNED,
@@ -120,7 +121,7 @@ def claim_day(session: Session, day: date, kecamatan_ids: Iterable[int] | None =
 def drill_world(session: Session, day: date) -> DrillWorld:
     """The claimed TPS and meal deliveries of `day`, in a fixed order: the schedule is made again from them
     and the seed whenever the drill's player starts (the worker restarted, say), so it is the same day."""
-    start, end = wib_day(day)
+    start, end = day_window(session, day)
     tps = session.execute(select(Tps.id, Tps.code).where(Tps.drill.is_(True)).order_by(Tps.code, Tps.id)).all()
     meals = session.execute(select(Delivery.id, Delivery.tps_id, Delivery.planned_at, Delivery.quantity_planned).where(
         Delivery.drill.is_(True), Delivery.kind == DeliveryKind.MEAL, Delivery.planned_at >= start,
@@ -358,7 +359,8 @@ def wipe_drill(session: Session, actor: Actor | None = None) -> dict[str, int]:
     session.execute(delete(DrillClock))
     touch(session, "tps", "delivery", "health_incident")  # bulk writes: no flush hook saw which rows
     session.expire_all()
-    for courier_id, meal_round, day in {(c, r, to_wib(p).date()) for c, r, p in routes}:
+    zone = deployment_zone(session)
+    for courier_id, meal_round, day in {(c, r, to_local(p, zone).date()) for c, r, p in routes}:
         refresh_route(session, courier_id, meal_round, day)
     counts = {"tps": tps_count, "delivery": delivery_count, "health_incident": incident_count}
     session.add(AuditEntry(at=utcnow(), actor_id=actor.user_id, actor_label=actor.label, action="drill.wiped",

@@ -33,7 +33,8 @@ def sms_log(session: Session, *, limit: int = LATEST) -> SmsLog:
     return SmsLog(list(inbound), list(failures), [tuple(r) for r in unknown], counts)
 
 
-def when(moment: datetime | None) -> str:
-    from logistics.timeutil import to_wib
+def when(moment: datetime | None, zone=None) -> str:
+    from logistics.rules.time_zones import WIB
+    from logistics.timeutil import to_local
 
-    return to_wib(moment).strftime("%d/%m %H:%M") if moment else ""
+    return to_local(moment, zone or WIB).strftime("%d/%m %H:%M") if moment else ""
