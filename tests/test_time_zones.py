@@ -66,7 +66,7 @@ def test_not_open_alert_fires_at_0730_in_each_areas_own_zone(session):
     papua = _second_kota_in(session, "91")  # next to the demo city (WIB)
     assert zones_in_use(session) == [WIB, WIT] and deployment_zone(session) is WIB
     start, end = day_window(session, DAY)
-    assert start == local_at(DAY, time(0), WIT) and end == local_at(DAY, time(0), WIB).replace(day=28)
+    assert start == local_at(DAY, time(0), WIT) and end == local_at(date(2025, 8, 28), time(0), WIB)
 
     def not_open(at):
         return [a for a in collect_alerts(session, at, start, end) if a.kind == "tps_not_open"]

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import case, func, literal, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from logistics.models import Kota
 from logistics.rules.time_zones import PROVINCE_ZONE, WIB, ZONES, AreaZone, zone_of
@@ -31,8 +31,9 @@ def zones_in_use(session: Session) -> list[AreaZone]:
 def _zones(session: Session) -> tuple[AreaZone, list[AreaZone]]:
     """(the first kota's zone, the zones in use west to east), read once per transaction (alert messages
     ask per row); a long-lived session (the worker's) sees a new area after its next commit."""
+    transaction = (session() if isinstance(session, scoped_session) else session).get_transaction()
     cached = session.info.get("area_zones")
-    if cached is not None and cached[0] is session.get_transaction():
+    if cached is not None and transaction is not None and cached[0] is transaction:
         return cached[1]
     first = session.scalar(select(Kota.kode_kemendagri).order_by(Kota.id).limit(1))
     if first is None:
@@ -40,7 +41,7 @@ def _zones(session: Session) -> tuple[AreaZone, list[AreaZone]]:
     prefixes = session.scalars(select(func.substr(Kota.kode_kemendagri, 1, 2)).distinct()).all()
     in_use = {PROVINCE_ZONE[p] for p in prefixes if p in PROVINCE_ZONE}
     zones = (zone_of(first), [z for z in ZONES.values() if z in in_use] or [WIB])
-    session.info["area_zones"] = (session.get_transaction(), zones)
+    session.info["area_zones"] = (transaction, zones)
     return zones
 
 
@@ -54,12 +55,13 @@ def in_zone(code_column, zone: AreaZone):
     return func.substr(code_column, 1, 2).in_([p for p, z in PROVINCE_ZONE.items() if z == zone])
 
 
-def per_zone(code_column, values: Mapping[AreaZone, Any], type_=None):
+def per_zone(code_column, values: Mapping[AreaZone, Any], type_=None, *, one_zone_in_use: bool = False):
     """CASE on the province part of `code_column` (any area's Kemendagri code): `values[zone]` for each
-    zone's provinces. With one zone in `values` it is that value, no CASE."""
+    zone's provinces, NULL for the others. When `values` holds the one zone in use, it is that value,
+    no CASE."""
     def value(v):
         return literal(v, type_) if type_ is not None else literal(v)
 
-    if len(values) == 1:
+    if one_zone_in_use and len(values) == 1:
         return value(next(iter(values.values())))
     return case(*((in_zone(code_column, zone), value(v)) for zone, v in values.items()), else_=None)

@@ -58,7 +58,7 @@ def roster_gap(session, moment, kecamatan_ids):
     query = (select(literal("station_unstaffed").label("kind"), literal("high").label("severity"),
                     since.label("since"), gap_end.label("gap_end"),
                     MedicStation.kecamatan_id.label("kecamatan_id"), MedicStation.id.label("medic_station_id"),
-                    MedicStation.name.label("station_name"), per_zone(code, {z: z.name for z in zones}).label("zone"))
+                    MedicStation.name.label("station_name"), per_zone(code, {z: z.name for z in zones}, one_zone_in_use=len(zones) == 1).label("zone"))
              .join(Kecamatan, MedicStation.kecamatan_id == Kecamatan.id)
              .where(or_(*(matches(*key) for key in open_now)),
                     ~exists().where(shift, RosterShift.starts_at <= now, RosterShift.ends_at > now)))

@@ -35,13 +35,13 @@ def tps_not_open(session, moment, kecamatan_ids):
     passed = {zone: deadline for zone, deadline in deadlines.items() if moment.now >= deadline}
     if not passed:
         return None
-    code = Kelurahan.kode_kemendagri  # its province part names the zone
+    code, one_zone = Kelurahan.kode_kemendagri, len(deadlines) == 1  # the code's province part names the zone
     query = (select(literal("tps_not_open").label("kind"), literal("high").label("severity"),
-                    per_zone(code, passed, UTCDateTime).label("since"), Kelurahan.kecamatan_id.label("kecamatan_id"),
+                    per_zone(code, passed, UTCDateTime, one_zone_in_use=one_zone).label("since"), Kelurahan.kecamatan_id.label("kecamatan_id"),
                     Tps.id.label("tps_id"), Tps.number.label("number"), Kelurahan.nama.label("kelurahan"),
-                    per_zone(code, {zone: zone.name for zone in passed}).label("zone"))
+                    per_zone(code, {zone: zone.name for zone in passed}, one_zone_in_use=one_zone).label("zone"))
              .join(Kelurahan, Tps.kelurahan_id == Kelurahan.id).where(Tps.status == TpsStatus.SETUP))
-    if len(deadlines) > 1:  # a zone not yet past its deadline (or an unknown code) gives NULL
+    if not one_zone:  # a zone not yet past its deadline (or an unknown code) gives NULL
         query = query.where(per_zone(code, passed, UTCDateTime).is_not(None))
     if kecamatan_ids is not None:
         query = query.where(Kelurahan.kecamatan_id.in_(kecamatan_ids))
