@@ -77,3 +77,19 @@ def test_only_an_admin_picks_areas(session, actor_for):
 
     with pytest.raises(PermissionDenied):
         set_up_from_list(session, actor_for("koordinator"), "82.72")
+
+
+def test_an_admin_picks_a_kab_kota_on_the_setup_page(client, session):
+    from tests.field_client import log_in_as
+    from tests.test_auth import csrf_token
+
+    log_in_as(client, session, "admin")
+    page = client.get("/admin/wilayah").get_data(as_text=True)
+    assert '<option value="82.72">82.72 · Kota Tidore Kepulauan</option>' in page
+    response = client.post("/admin/wilayah/pilih", data={"kode": "82.72", "csrf_token": csrf_token(client, "/admin/wilayah")})
+    assert response.status_code == 303
+    assert session.scalar(select(func.count()).select_from(Kelurahan).where(
+        Kelurahan.kode_kemendagri.like("82.72.%"))) == 89
+    wrong = client.post("/admin/wilayah/pilih", data={"kode": "82.72.01", "csrf_token": csrf_token(client, "/admin/wilayah")},
+                        headers={"Accept": "application/json"})
+    assert wrong.status_code == 422 and "kode" in wrong.get_json()["error"]["fields"]
