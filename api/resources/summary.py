@@ -62,7 +62,7 @@ class SummarySchema(ma.Schema):
 
 
 class SummaryArgs(ma.Schema):
-    date = Day(metadata={"description": "Election day (WIB), default the configured ELECTION_DATE."})
+    date = Day(metadata={"description": "Election day (a calendar date; each area judged on its own zone), default the configured ELECTION_DATE."})
     kecamatan_id = Id()
     kota_id = Id(metadata={"description": "Only the kecamatan of this kota."})
     limit = ma.fields.Integer(load_default=DEFAULT_PAGE, validate=ma.validate.Range(1, MAX_PAGE),

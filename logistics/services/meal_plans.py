@@ -75,7 +75,7 @@ def plan_meals(session: Session, actor: Actor, day: date, rounds: Iterable[MealR
                 if delivery is None:
                     delivery = Delivery(ref=meal_ref(day, meal_round, tps.code), tps_id=tps.id, kind=DeliveryKind.MEAL,
                                         meal_round=meal_round, unit="porsi", quantity_planned=quantity,
-                                        planned_at=local_at(day, settings.meal_times[meal_round], tps.zone), status=DeliveryStatus.PLANNED,
+                                        planned_at=local_at(day, settings.meal_times[meal_round], kec.zone), status=DeliveryStatus.PLANNED,
                                         courier_id=courier_id, vendor_id=vendor.id if vendor else None)
                     session.add(delivery)
                     result.created += 1
