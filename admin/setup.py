@@ -15,7 +15,9 @@ from pathlib import Path
 from sqlalchemy import select
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 
+from logistics.area_list import area_list
 from logistics.errors import DomainError, ValidationFailed
+from logistics.imports.area_list_pick import set_up_from_list
 from logistics.imports import boundary_file, sites_file, tps_file
 from logistics.imports.report import ImportReport
 from logistics.imports.table import RowError, UnreadableFile, header_lookup, read_header, squash
@@ -53,6 +55,10 @@ KINDS = {
     "medis": ("Tenaga kesehatan", (".csv", ".xlsx", ".txt"), sites_file.KINDS["medis"].columns),
 }
 
+
+
+class PickForm(FormSchema):
+    kode = FormText(13, required=True)  # a province or kab/kota code of the national list
 
 
 class UploadForm(FormSchema):
@@ -110,7 +116,23 @@ def _allow_large_uploads(endpoint, values) -> None:
 @requires(Permission.AREA_SETUP)
 def index():
     return render_template("admin/setup.html", kinds=KINDS, state=readiness(db.session),
-                           far_km=FAR_FROM_STATION_M // 1000, pending=_pending())
+                           far_km=FAR_FROM_STATION_M // 1000, pending=_pending(), listed=area_list())
+
+
+@bp.post("/wilayah/pilih")
+@requires(Permission.AREA_SETUP)
+@idempotent
+@with_form(PickForm)
+def pick(form: dict):
+    """Set up a province or kab/kota picked from the national list: its kecamatan and desa/kelurahan with
+    official codes (outlines come with a boundary file later, same codes, filled in place)."""
+    report = set_up_from_list(db.session, current_actor(), form["kode"])
+    if not report.ok:
+        message = str(report.errors[0].message)
+        raise ValidationFailed(message, {"kode": message})
+    flash(_("Diimpor: {created} baru, {updated} diperbarui, {unchanged} tetap.", created=report.created,
+            updated=report.updated, unchanged=report.unchanged))
+    return redirect(url_for(".index"), 303)
 
 
 @bp.post("/wilayah/unggah")

@@ -14,10 +14,10 @@ from logistics.queries.operations import station_officers
 from logistics.queries.tps_search import search_tps
 from logistics.rules.risk import CONDITIONS
 from logistics.services.screening import OUTCOMES, RANGES, complete_checkin, record_screening, screening_target
-from logistics.timeutil import to_wib, utcnow
+from logistics.timeutil import to_local, utcnow
 from field.web import done
 from siaga.auth import current_actor, current_user, requires
-from siaga.election import election_day
+from siaga.election import election_day, local_zone
 from siaga.errors import wants_json
 from siaga.extensions import db
 from siaga.fields import ID_PATH, FormChoice, FormDay, FormId, FormInt, FormList, FormText
@@ -63,7 +63,7 @@ def _day(query: dict) -> date:
     election = election_day()
     if query.get("tanggal"):
         return query["tanggal"]
-    today = to_wib(utcnow()).date()
+    today = to_local(utcnow(), local_zone()).date()
     return today if 0 <= (today - election).days <= FOLLOW_UP_DAYS else election
 
 
@@ -116,7 +116,7 @@ def index(query: dict):
 @with_form(CheckinForm)
 def record_checkin(checkin_id: int, form: dict):
     checkin = db.get_or_404(HealthCheckin, checkin_id)
-    back = url_for(".index", tanggal=to_wib(checkin.due_at).date().isoformat())
+    back = url_for(".index", tanggal=to_local(checkin.due_at, local_zone()).date().isoformat())
     try:
         complete_checkin(db.session, current_actor(), checkin.id, form["hasil"], form.get("catatan"))
     except DomainError as exc:

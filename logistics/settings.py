@@ -27,7 +27,7 @@ MERAH_RESPONSE = timedelta(minutes=10)
 @dataclass(frozen=True)
 class ElectionSettings:
     election_date: date = date(2025, 8, 27)
-    meal_times: dict = field(default_factory=lambda: dict(MEAL_TIMES))  # MealRound -> time (WIB)
+    meal_times: dict = field(default_factory=lambda: dict(MEAL_TIMES))  # MealRound -> time (each TPS's local time)
     extra_portions: int = 0  # portions per TPS and round beyond the people posted there
     quorum: int = quorum.QUORUM
     meal_late: timedelta = delivery.GRACE

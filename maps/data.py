@@ -29,9 +29,8 @@ from logistics.rules.map_cells import TOP_ZOOM
 from logistics.services.boundary_shapes import AREAS, column_for_zoom
 from logistics.services.map_grid import source_version
 from logistics.rules.meal_state import MealState
-from logistics.timeutil import format_wib
 from maps import bp
-from siaga.election import election_now, election_window
+from siaga.election import election_now, election_window, local_time, local_zone
 from logistics.permissions.read_scope import personal_visible, visible_ids
 from siaga.auth import current_actor, kecamatan_scope, requires
 from siaga.extensions import db
@@ -183,7 +182,7 @@ def _incident_features(box) -> dict:
             "id": incident.id, "triage": incident.triage.value, "triage_label": label(incident.triage),
             "status_label": label(incident.status), "complaint": str(complaint_label(incident.complaint)),
             "patient_kind": label(incident.patient_kind), "patient_name": incident.patient_name or "",
-            "notes": incident.notes or "", "reported_at": format_wib(incident.reported_at),
+            "notes": incident.notes or "", "reported_at": local_time(incident.reported_at),
             "tps": f"TPS {incident.tps.number:03d} {incident.tps.kelurahan.nama}" if incident.tps else "",
             "station": incident.medic_station.name if incident.medic_station else "",
             "url": f"/lapangan/kejadian/{incident.id}",
@@ -213,7 +212,7 @@ def _station_features(box) -> dict:
         features.append(_point(s.lon, s.lat, {
             "id": s.id, "name": s.name, "phone": (s.contact_phone or "") if s.id in with_phone else "",
             "ambulances": s.ambulances,
-            "hours": f"{s.hours_from:%H:%M}–{s.hours_to:%H:%M} WIB", "staffed": s.id in staffed,
+            "hours": f"{s.hours_from:%H:%M}–{s.hours_to:%H:%M} {local_zone().name}", "staffed": s.id in staffed,
             "tps": cov["tps"], "max_km": round(cov["max_m"] / 1000, 2), "mean_km": round(cov["mean_m"] / 1000, 2),
         }))
     return _collection(features)

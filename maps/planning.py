@@ -14,7 +14,7 @@ from logistics.permissions.read_scope import can_see
 from logistics.queries.operations import couriers, logistics_checklist, meal_plan, roster_board
 from logistics.services.meal_plans import plan_meals, update_meal_delivery
 from logistics.services.rosters import add_shift, remove_shift
-from logistics.timeutil import to_wib, wib
+from logistics.timeutil import local_at, to_local
 from siaga.auth import chosen_kecamatan_ids, current_actor, kecamatan_scope, requires
 from siaga.election import election_day
 from siaga.extensions import db
@@ -35,13 +35,13 @@ class PlanningQuery(FormSchema):
 
 
 class MealEditForm(FormSchema):
-    waktu = FormClock(required=True)  # WIB, on the delivery's own day
+    waktu = FormClock(required=True)  # the TPS's zone, on the delivery's own day
     porsi = FormInt()  # the service checks the plausible range
     kurir = FormId()
 
 
 class ShiftForm(FormSchema):
-    """<input type="datetime-local"> sends wall-clock time: WIB."""
+    """<input type="datetime-local"> sends wall-clock time in the deployment's zone."""
     pos = FormId(required=True)
     medis = FormId(required=True)
     mulai = FormLocalMoment(required=True)
@@ -108,11 +108,11 @@ def edit_meal(delivery_id: int, form: dict | None, form_errors: dict):
     if form is not None:
         try:
             update_meal_delivery(db.session, current_actor(), delivery.id,
-                                 planned_at=wib(to_wib(delivery.planned_at).date(), form["waktu"]),
+                                 planned_at=local_at(to_local(delivery.planned_at, delivery.tps.zone).date(), form["waktu"], delivery.tps.zone),
                                  quantity=form.get("porsi"), courier_id=form.get("kurir"))
             flash(_("Perubahan disimpan."))
             return redirect(url_for(".meals", putaran=delivery.meal_round.value,
-                                    tanggal=to_wib(delivery.planned_at).date().isoformat()), 303)
+                                    tanggal=to_local(delivery.planned_at, delivery.tps.zone).date().isoformat()), 303)
         except DomainError as exc:
             errors = exc.fields or {"-": exc.message}
     return render_template("planning/meal_edit.html", delivery=delivery, errors=errors,

@@ -325,6 +325,52 @@ def register_cli(app: Flask) -> None:
         _print_import(import_boundaries(db.session, _cli_actor(), path, kota_nama=kota_nama, provinsi=provinsi,
                                         jenis=jenis or "", mapping=_mapping(pairs), dry_run=dry_run))
 
+    areas = click.Group("areas", help="The national area list (seed_data/national/, from idn-area-data, ODbL).")
+    app.cli.add_command(areas)
+
+    @areas.command("setup")
+    @click.argument("kode")
+    @click.option("--dry-run", is_flag=True, help=DRY_RUN_HELP)
+    def areas_setup_command(kode: str, dry_run: bool) -> None:
+        """Set up a province (all its kab/kota) or one kab/kota picked by its Kemendagri code (`flask areas
+        show` lists them): its kecamatan and desa/kelurahan are created with official codes and names, with
+        no outline until a boundary file is imported (same codes, filled in place)."""
+        from logistics.imports.area_list_pick import set_up_from_list
+
+        _print_import(set_up_from_list(db.session, _cli_actor(), kode, dry_run=dry_run))
+
+    @areas.command("show")
+    @click.argument("kode", required=False)
+    def areas_show_command(kode: str | None) -> None:
+        """List the provinces, or the areas within KODE, from the shipped list."""
+        from logistics.area_list import area_list
+
+        for area in area_list().children(kode.strip() if kode else None):
+            click.echo(f"{area.kode:<14} {area.jenis:<10} {area.nama}")
+
+    @areas.command("update")
+    @click.option("--version", "version", default="latest", show_default=True, help="idn-area-data version.")
+    def areas_update_command(version: str) -> None:
+        """Rebuild the shipped list from the npm package idn-area-data (needs npm and the registry)."""
+        import subprocess
+        import tarfile
+        import tempfile
+
+        from logistics.area_list import LIST_FILE, build_list_file
+
+        with tempfile.TemporaryDirectory() as work:
+            packed = subprocess.run(["npm", "pack", f"idn-area-data@{version}", "--silent"], cwd=work,
+                                    check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+            with tarfile.open(Path(work) / packed) as archive:
+                archive.extractall(work, filter="data")
+            data = Path(work) / "package" / "data"
+            licence = (data / "LICENSE.md").read_text(encoding="utf-8")
+            if "Open Database License" not in licence:
+                raise click.ClickException("the data's licence is no longer the ODbL: check it before shipping")
+            counts = build_list_file(data)
+            (LIST_FILE.parent / "LICENSE-ODbL.md").write_text(licence, encoding="utf-8")
+        click.echo(f"{packed}: " + ", ".join(f"{n} {level}" for level, n in counts.items()) + f" -> {LIST_FILE}")
+
     @app.cli.command("import-sites")
     @click.argument("kind", type=click.Choice(["faskes", "pos", "vendor", "kurir", "medis"]))
     @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))

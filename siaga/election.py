@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from logistics.settings import ElectionSettings, settings_for
-from logistics.timeutil import as_utc, utcnow, wib_day
+from logistics.rules.time_zones import AreaZone
+from logistics.timeutil import as_utc, format_local, utcnow
 
 
 def election_settings() -> ElectionSettings:
@@ -21,8 +22,31 @@ def election_day() -> date:
 
 
 def election_window() -> tuple[datetime, datetime]:
-    """Election day, 00:00 to 24:00 WIB, as aware UTC [start, end)."""
-    return wib_day(election_day())
+    """Election day, 00:00 to 24:00 in every zone of the areas stored, as aware UTC [start, end)."""
+    from logistics.queries.zones import day_window
+    from siaga.extensions import db
+
+    return day_window(db.session, election_day())
+
+
+def local_zone() -> AreaZone:
+    """The clock of this request's pages and of the times people type in (`datetime-local`): the
+    deployment's zone (`logistics.queries.zones.deployment_zone`), read once per request."""
+    from flask import g, has_request_context
+
+    from logistics.queries.zones import deployment_zone
+    from siaga.extensions import db
+
+    if not has_request_context():
+        return deployment_zone(db.session)
+    if "local_zone" not in g:
+        g.local_zone = deployment_zone(db.session)
+    return g.local_zone
+
+
+def local_time(value: datetime | None, fmt: str = "%d-%m-%Y %H:%M", zone: AreaZone | None = None) -> str:
+    """The pages' time filter (`|localtime`): `27-08-2025 07:05 WIT`, in `zone` or the deployment's."""
+    return format_local(value, fmt, zone or local_zone())
 
 
 def on_election_day(now: datetime, start: datetime, end: datetime) -> datetime:

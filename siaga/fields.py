@@ -14,7 +14,7 @@ from enum import Enum
 import marshmallow as ma
 
 from logistics.models.base import max_length
-from logistics.timeutil import WIB, as_utc
+from logistics.timeutil import as_utc
 from siaga.i18n import _
 
 MAX_ID = 2**31 - 1  # PostgreSQL INTEGER; SQLite would take more, but then PostgreSQL would not
@@ -195,14 +195,17 @@ class FormClock(Translated, ma.fields.Field):
 
 
 class FormLocalMoment(Translated, ma.fields.Field):
-    """<input type="datetime-local">: wall-clock time, which on these pages is WIB; years 1900 to 2200."""
+    """<input type="datetime-local">: wall-clock time in the deployment's zone (`siaga.election.local_zone`);
+    years 1900 to 2200."""
 
     def _deserialize(self, value, attr, data, **kwargs) -> datetime:
+        from siaga.election import local_zone
+
         text = str(value).strip()
         try:
             if not re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?", text):
                 raise ValueError(text)
-            moment = datetime.fromisoformat(text).replace(tzinfo=WIB)
+            moment = datetime.fromisoformat(text).replace(tzinfo=local_zone().tz)
             if not FIRST_DAY <= as_utc(moment).date() <= LAST_DAY:
                 raise ValueError(text)
         except (ValueError, OverflowError):

@@ -181,7 +181,7 @@ def _alert_counts() -> dict[tuple[str, str], int]:
 @figure("metrics-open-alerts")
 def _count_alerts(day) -> dict[tuple[str, str], int]:
     from logistics.queries.alerts import alert_counts
-    from logistics.timeutil import wib_day
+    from logistics.queries.zones import day_window
     from siaga.election import clock_within
 
     def failed(source: str, error: Exception) -> None:
@@ -189,7 +189,7 @@ def _count_alerts(day) -> dict[tuple[str, str], int]:
         logging.getLogger("siaga.metrics").error("alert source %s failed in /metrics: %r", source, error)
         ALERT_SOURCE_FAILURES.labels(source=source).inc()
 
-    start, end = wib_day(day)
+    start, end = day_window(db.session, day)
     counts: dict[tuple[str, str], int] = {}
     for c in alert_counts(db.session, clock_within(start, end), start, end, on_error=failed):
         counts[(c.kind, c.severity)] = counts.get((c.kind, c.severity), 0) + c.n

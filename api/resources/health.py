@@ -25,8 +25,8 @@ class MedicStationSchema(ma.Schema):
     lat = ma.fields.Float(required=True)
     lon = ma.fields.Float(required=True)
     ambulances = ma.fields.Integer(required=True)
-    hours_from = ma.fields.Time(required=True, metadata={"description": "WIB"})
-    hours_to = ma.fields.Time(required=True, metadata={"description": "WIB; earlier than hours_from: past midnight"})
+    hours_from = ma.fields.Time(required=True, metadata={"description": "Local time of the station's area (its time_zone)"})
+    hours_to = ma.fields.Time(required=True, metadata={"description": "Local time; earlier than hours_from: past midnight"})
     contact_phone = ma.fields.String(allow_none=True, metadata={"description": "Only with read:health-pii."})
 
 

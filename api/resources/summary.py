@@ -18,7 +18,7 @@ from logistics.errors import out_of_scope
 from logistics.models import Kecamatan
 from logistics.permissions.read_scope import kecamatan_ids, require_kecamatan_view
 from logistics.queries.summary import city_totals, kecamatan_summary
-from logistics.timeutil import wib_day
+from logistics.queries.zones import day_window
 from siaga.election import clock_within, election_day
 from siaga.extensions import db
 from siaga.shared_figures import figure, shared
@@ -64,7 +64,7 @@ class SummarySchema(ma.Schema):
 
 
 class SummaryArgs(QueryArgs):
-    date = Day(metadata={"description": "Election day (WIB), default the configured ELECTION_DATE."})
+    date = Day(metadata={"description": "Election day (a calendar date; each area judged on its own zone), default the configured ELECTION_DATE."})
     kecamatan_id = Id()
     kota_id = Id(metadata={"description": "Only the kecamatan of this kota."})
     limit = ma.fields.Integer(load_default=DEFAULT_PAGE, validate=ma.validate.Range(1, MAX_PAGE),
@@ -98,7 +98,7 @@ def _scope(ids: tuple[int, ...] | None, kota_id: int | None):
 @figure("summary-page")
 def _page_of_figures(day, ids: tuple[int, ...] | None, kota_id: int | None, after: str | None, limit: int):
     """One page of kecamatan (one more than `limit`: is there a next?) and the figures of the page's."""
-    start, end = wib_day(day)
+    start, end = day_window(db.session, day)
     scope = _scope(ids, kota_id)
     page = db.session.execute(scope.where(Kecamatan.kode_kemendagri > after) if after else scope).fetchmany(limit + 1)
     rows = kecamatan_summary(db.session, clock_within(start, end), start, end,
@@ -108,7 +108,7 @@ def _page_of_figures(day, ids: tuple[int, ...] | None, kota_id: int | None, afte
 
 @figure("summary-city")
 def _city_figures(day, ids: tuple[int, ...] | None, kota_id: int | None):
-    start, end = wib_day(day)
+    start, end = day_window(db.session, day)
     in_scope = ids if kota_id is None else [k_id for k_id, _ in db.session.execute(_scope(ids, kota_id))]
     return city_totals(kecamatan_summary(db.session, clock_within(start, end), start, end, in_scope))
 
@@ -135,7 +135,7 @@ def summary(args):
     page, rows = shared("summary-page", day=day, ids=scope, kota_id=args.get("kota_id"), after=after,
                         limit=args["limit"])
     city = shared("summary-city", day=day, ids=scope, kota_id=args.get("kota_id"))
-    now = clock_within(*wib_day(day))
+    now = clock_within(*day_window(db.session, day))
     more = len(page) > args["limit"]
     page = page[:args["limit"]]
     next_cursor = encode_cursor([page[-1][1]]) if more else None

@@ -31,6 +31,7 @@ class TpsSchema(ma.Schema):
     number = ma.fields.Integer(required=True)
     kelurahan_id = ma.fields.Integer(required=True)
     kecamatan_id = ma.fields.Function(lambda t: t.kelurahan.kecamatan_id, metadata={"type": "integer"})
+    time_zone = ma.fields.Function(lambda t: t.zone.name, metadata={"description": "The area's time zone: WIB, WITA or WIT (times in this API are UTC).", "example": "WIB"})
     kind = ma.fields.Enum(TpsKind, by_value=True, required=True)
     special_location = ma.fields.String(allow_none=True)
     address = ma.fields.String(required=True)
@@ -55,7 +56,7 @@ class TpsSchema(ma.Schema):
 TPS_SCHEMA = TpsSchema()
 
 TPS_EXAMPLE = {"id": 1, "code": "19.71.01.1004-001", "label": "TPS 001", "number": 1, "kelurahan_id": 4,
-               "kecamatan_id": 1, "kind": "regular", "special_location": None, "address": "Jl. Semabung Lama",
+               "kecamatan_id": 1, "time_zone": "WIB", "kind": "regular", "special_location": None, "address": "Jl. Semabung Lama",
                "lat": -2.131, "lon": 106.112, "position_synthetic": True,
                "position_approximate": False, "dpt": 540, "status": "open",
                "officers_present": 7, "officers_reported_at": "2025-08-26T23:10:00+00:00",

@@ -25,6 +25,7 @@ class AreaSchema(ma.Schema):
     nama = ma.fields.String(required=True)
     bbox = ma.fields.Method("_bbox", metadata={"description": "[min_lon, min_lat, max_lon, max_lat]"})
     label_point = ma.fields.Method("_label", metadata={"description": "{lat, lon} for a label"})
+    time_zone = ma.fields.Function(lambda area: area.zone.name, metadata={"description": "The area's time zone: WIB, WITA or WIT (times in this API are UTC).", "example": "WIB"})
 
     def _bbox(self, area):
         return [area.min_lon, area.min_lat, area.max_lon, area.max_lat]
@@ -51,7 +52,8 @@ class KelurahanArgs(AreaListArgs):
 
 
 KEC_EXAMPLE = {"id": 1, "kode_kemendagri": "19.71.01", "kode_bps": "1971010", "nama": "Bukit Intan", "kota_id": 1,
-               "bbox": [106.08, -2.17, 106.15, -2.10], "label_point": {"lat": -2.13, "lon": 106.11}}
+               "bbox": [106.08, -2.17, 106.15, -2.10], "label_point": {"lat": -2.13, "lon": 106.11},
+               "time_zone": "WIB"}
 KecamatanPage = page_schema(KecamatanSchema, "KecamatanPage", KEC_EXAMPLE)
 KEL_EXAMPLE = {**{k: v for k, v in KEC_EXAMPLE.items() if k != "kota_id"}, "id": 4, "kode_kemendagri": "19.71.01.1004",
                "kode_bps": "1971010004", "nama": "Semabung Lama", "kecamatan_id": 1, "jenis": "kelurahan"}

@@ -41,7 +41,8 @@ from logistics.services.unit_of_work import UnitOfWork, in_unit_of_work
 from logistics.services.deliveries import advance_delivery
 from logistics.services.incidents import advance_incident, report_incident
 from logistics.services.tps_status import advance_tps_status, report_officers_present
-from logistics.timeutil import utcnow, wib_day
+from logistics.queries.zones import day_window
+from logistics.timeutil import utcnow
 
 DATABASE_PATIENCE = timedelta(minutes=2)  # a database down longer than this ends the drill
 DRILL_SMS_TPS = 3  # TPS whose officers report by SMS in a drill with a texter
@@ -73,7 +74,7 @@ def _scope_tps(kecamatan_ids: Iterable[int] | None, tps_limit: int | None):
 
 def real_records(session: Session, day: date) -> list[str]:
     """What makes this day not a drill's: descriptions of real (non-drill) records, empty if none."""
-    start, end = wib_day(day)
+    start, end = day_window(session, day)
     found = []
     tps = session.scalar(select(func.count()).select_from(Tps).where(
         Tps.drill.is_(False), Tps.status != TpsStatus.SETUP))
@@ -111,7 +112,7 @@ def claim_day(session: Session, day: date, kecamatan_ids: Iterable[int] | None =
     if leftover_drill(session):
         raise DrillRefused("Sisa gladi sebelumnya belum dihapus: jalankan `flask drill --wipe` / "
                            "a previous drill was not wiped: run `flask drill --wipe`")
-    start, end = wib_day(day)
+    start, end = day_window(session, day)
     tps_ids = session.scalars(_scope_tps(kecamatan_ids, tps_limit)).all()
     meals = session.execute(select(Delivery.id, Delivery.tps_id, Delivery.planned_at, Delivery.quantity_planned).where(
         Delivery.tps_id.in_(tps_ids), Delivery.kind == DeliveryKind.MEAL, Delivery.status == DeliveryStatus.PLANNED,
@@ -123,7 +124,7 @@ def claim_day(session: Session, day: date, kecamatan_ids: Iterable[int] | None =
 def drill_world(session: Session, day: date) -> DrillWorld:
     """The claimed TPS and meal deliveries of `day`, in a fixed order: the schedule is made again from them
     and the seed whenever the drill's player starts (the worker restarted, say), so it is the same day."""
-    start, end = wib_day(day)
+    start, end = day_window(session, day)
     tps = session.execute(select(Tps.id, Tps.code).where(Tps.drill.is_(True)).order_by(Tps.code, Tps.id)).all()
     meals = session.execute(select(Delivery.id, Delivery.tps_id, Delivery.planned_at, Delivery.quantity_planned).where(
         Delivery.drill.is_(True), Delivery.kind == DeliveryKind.MEAL, Delivery.planned_at >= start,

@@ -1,8 +1,8 @@
 """The drill's election day as data: a list of timed events made from a seed, no database.
 
-Times are offsets into the simulated day from 00:00 WIB (`logistics.models.drill.DAY_START`, 05:00, is
-when the drill begins: officers arriving); the runner maps them to wall-clock time at its speed
-(`DrillClock`). Same world + same seed = same events.
+Times are offsets into the simulated day from its 00:00 local time (the start of
+`logistics.queries.zones.day_window`; `logistics.models.drill.DAY_START`, 05:00, is when the drill begins:
+officers arriving); the runner maps them to wall-clock time at its speed (`DrillClock`). Same world + same seed = same events.
 """
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ class DrillTps:
 class DrillMeal:
     id: int
     tps_id: int
-    planned: timedelta  # planned time as an offset into the day (WIB)
+    planned: timedelta  # planned time as an offset into the day (local)
     quantity: int
 
 

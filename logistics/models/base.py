@@ -75,13 +75,14 @@ class BoundaryMixin:
     on both databases. Exact point-in-polygon work happens in shapely/geopandas.
     """
 
-    boundary: Mapped[dict] = mapped_column(JSON)
-    min_lon: Mapped[float] = mapped_column(Float)
-    min_lat: Mapped[float] = mapped_column(Float)
-    max_lon: Mapped[float] = mapped_column(Float)
-    max_lat: Mapped[float] = mapped_column(Float)
-    label_lat: Mapped[float] = mapped_column(Float)
-    label_lon: Mapped[float] = mapped_column(Float)
+    # NULL: set up from the national list (logistics/area_list.py), its boundary file not imported yet.
+    boundary: Mapped[dict | None] = mapped_column(JSON)
+    min_lon: Mapped[float | None] = mapped_column(Float)
+    min_lat: Mapped[float | None] = mapped_column(Float)
+    max_lon: Mapped[float | None] = mapped_column(Float)
+    max_lat: Mapped[float | None] = mapped_column(Float)
+    label_lat: Mapped[float | None] = mapped_column(Float)
+    label_lon: Mapped[float | None] = mapped_column(Float)
     # The polygon simplified for the zoomed-out map (logistics/services/boundary_shapes.py): filled from
     # `boundary` whenever it is set, so the map never simplifies per request. NULL: not filled yet.
     boundary_coarse: Mapped[dict | None] = mapped_column(JSON)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from logistics.models.base import Base, UTCDateTime
 
-DAY_START = timedelta(hours=5)  # the simulated day begins at 05:00 WIB (officers arriving)
+DAY_START = timedelta(hours=5)  # the simulated day begins at 05:00 local time (officers arriving)
 DAY_END = timedelta(hours=29)  # 05:00 the next morning: a 24-hour day
 
 

@@ -47,7 +47,7 @@ class MedicStation(TimestampMixin, Base):
     lon: Mapped[float] = mapped_column(Float)
     contact_phone: Mapped[str | None] = mapped_column(String(32))
     ambulances: Mapped[int] = mapped_column(Integer, default=0)
-    # Opening hours in WIB; `hours_to` earlier than `hours_from` means the shift runs past midnight.
+    # Opening hours in the station's area's local time (WIB/WITA/WIT); `hours_to` earlier than `hours_from` means the shift runs past midnight.
     hours_from: Mapped[time] = mapped_column(Time)
     hours_to: Mapped[time] = mapped_column(Time)
 

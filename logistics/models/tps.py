@@ -52,6 +52,11 @@ class Tps(TimestampMixin, Base):
     kelurahan: Mapped[Kelurahan] = relationship()
 
     @property
+    def zone(self):
+        """Its area's clock (WIB/WITA/WIT): deadlines, meal rounds and the times shown for it."""
+        return self.kelurahan.zone
+
+    @property
     def label(self) -> str:
         return self.label_of(self.number)
 

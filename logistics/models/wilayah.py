@@ -5,9 +5,20 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from logistics.models.base import Base, BoundaryMixin
+from logistics.rules.time_zones import AreaZone, zone_of
 
 
-class Kota(BoundaryMixin, Base):
+class ZonedByCode:
+    """An area keeps its province's clock, read from its Kemendagri code (no column to keep in step)."""
+
+    kode_kemendagri: Mapped[str]
+
+    @property
+    def zone(self) -> AreaZone:
+        return zone_of(self.kode_kemendagri)
+
+
+class Kota(ZonedByCode, BoundaryMixin, Base):
     """A kota or kabupaten (regency/city), the top of the tree an election is run in."""
 
     __tablename__ = "kota"
@@ -22,7 +33,7 @@ class Kota(BoundaryMixin, Base):
     kecamatan: Mapped[list[Kecamatan]] = relationship(back_populates="kota", order_by="Kecamatan.kode_kemendagri")
 
 
-class Kecamatan(BoundaryMixin, Base):
+class Kecamatan(ZonedByCode, BoundaryMixin, Base):
     __tablename__ = "kecamatan"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -37,7 +48,7 @@ class Kecamatan(BoundaryMixin, Base):
     )
 
 
-class Kelurahan(BoundaryMixin, Base):
+class Kelurahan(ZonedByCode, BoundaryMixin, Base):
     """A kelurahan or desa, where TPS are numbered."""
 
     __tablename__ = "kelurahan"

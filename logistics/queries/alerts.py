@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from logistics.texts import source as source_text
+from logistics.timeutil import to_wib
 
 # Lower is more urgent.
 SEVERITY = {"critical": 0, "high": 1, "medium": 2, "low": 3}
@@ -52,6 +53,11 @@ class Moment:
     now: datetime
     day_start: datetime
     day_end: datetime
+
+    @property
+    def day(self) -> date:
+        """The calendar date judged: the window's middle, the same date in every Indonesian zone."""
+        return to_wib(self.day_start + (self.day_end - self.day_start) / 2).date()
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from logistics.models import (
 )
 from logistics.queries.coverage import tps_covered_by
 from logistics.rules.roster import coverage_gaps, opening_window
-from logistics.timeutil import wib_day
+from logistics.queries.zones import day_window
 
 
 def _in_kecamatan(query, kecamatan_ids: Iterable[int] | None):
@@ -24,7 +24,7 @@ def _in_kecamatan(query, kecamatan_ids: Iterable[int] | None):
 
 def meal_plan(session: Session, day: date, meal_round: MealRound, kecamatan_ids: Iterable[int] | None) -> list[Delivery]:
     """The round's deliveries in courier and route order, with TPS and courier loaded."""
-    start, end = wib_day(day)
+    start, end = day_window(session, day)
     courier = aliased(Person)
     query = (select(Delivery).join(Tps, Delivery.tps_id == Tps.id).join(Kelurahan, Tps.kelurahan_id == Kelurahan.id)
              .outerjoin(courier, Delivery.courier_id == courier.id)
@@ -56,7 +56,7 @@ def roster_board(session: Session, day: date, kecamatan_ids: Iterable[int] | Non
         query = query.where(MedicStation.kecamatan_id.in_(list(kecamatan_ids)))
     board = []
     for station in session.scalars(query):
-        window = opening_window(day, station.hours_from, station.hours_to)
+        window = opening_window(day, station.hours_from, station.hours_to, station.kecamatan.zone)
         shifts = session.scalars(select(RosterShift).options(joinedload(RosterShift.person)).where(
             RosterShift.medic_station_id == station.id, RosterShift.ends_at > window[0],
             RosterShift.starts_at < window[1]).order_by(RosterShift.starts_at)).all()
@@ -106,7 +106,7 @@ def station_officers(session: Session, station_id: int, tiers: Iterable[RiskTier
         return []
     checkin_query = select(HealthCheckin).where(HealthCheckin.person_id.in_(wanted)).order_by(HealthCheckin.due_at)
     if day is not None:
-        start, end = wib_day(day)
+        start, end = day_window(session, day)
         checkin_query = checkin_query.where(HealthCheckin.due_at >= start, HealthCheckin.due_at < end)
     checkins: dict[int, list[HealthCheckin]] = {}
     for checkin in session.scalars(checkin_query):

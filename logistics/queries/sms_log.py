@@ -50,7 +50,8 @@ def _audit(session: Session, inbound: list) -> dict:
     return found
 
 
-def when(moment: datetime | None) -> str:
-    from logistics.timeutil import to_wib
+def when(moment: datetime | None, zone=None) -> str:
+    from logistics.rules.time_zones import WIB
+    from logistics.timeutil import to_local
 
-    return to_wib(moment).strftime("%d/%m %H:%M") if moment else ""
+    return to_local(moment, zone or WIB).strftime("%d/%m %H:%M") if moment else ""

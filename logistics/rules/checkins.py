@@ -1,11 +1,12 @@
-"""When medics check on an officer, by risk tier: during election day (WIB times) and on the
+"""When medics check on an officer, by risk tier: during election day (in the officer's area's zone) and on the
 follow-up days after it, when most of the 2019 deaths happened."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
 from logistics.models.enums import CheckinKind, RiskTier
-from logistics.timeutil import wib
+from logistics.rules.time_zones import WIB, AreaZone
+from logistics.timeutil import local_at
 
 DAY_CHECKS: dict[RiskTier, tuple[time, ...]] = {
     RiskTier.TINGGI: (time(9, 0), time(13, 0), time(17, 0), time(21, 0)),
@@ -22,10 +23,10 @@ FOLLOW_UP_AT = time(10, 0)
 AFTER_MIDNIGHT = time(1, 0)
 
 
-def schedule(tier: RiskTier, election_day: date) -> list[tuple[CheckinKind, datetime]]:
+def schedule(tier: RiskTier, election_day: date, zone: AreaZone = WIB) -> list[tuple[CheckinKind, datetime]]:
     """(kind, due time in UTC) for every check-in of one officer, in time order."""
-    due = [(CheckinKind.ELECTION_DAY, wib(election_day, t)) for t in DAY_CHECKS[tier]]
+    due = [(CheckinKind.ELECTION_DAY, local_at(election_day, t, zone)) for t in DAY_CHECKS[tier]]
     if tier == RiskTier.TINGGI:
-        due.append((CheckinKind.ELECTION_DAY, wib(election_day + timedelta(days=1), AFTER_MIDNIGHT)))
-    due += [(CheckinKind.FOLLOW_UP, wib(election_day + timedelta(days=n), FOLLOW_UP_AT)) for n in FOLLOW_UP_DAYS[tier]]
+        due.append((CheckinKind.ELECTION_DAY, local_at(election_day + timedelta(days=1), AFTER_MIDNIGHT, zone)))
+    due += [(CheckinKind.FOLLOW_UP, local_at(election_day + timedelta(days=n), FOLLOW_UP_AT, zone)) for n in FOLLOW_UP_DAYS[tier]]
     return sorted(due, key=lambda item: item[1])

@@ -4,13 +4,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
-from logistics.timeutil import wib
+from logistics.rules.time_zones import WIB, AreaZone
+from logistics.timeutil import local_at
 
 
-def opening_window(day: date, hours_from: time, hours_to: time) -> tuple[datetime, datetime]:
-    """A station's service window for `day` in UTC; `hours_to` before `hours_from` runs past midnight."""
-    start = wib(day, hours_from)
-    end = wib(day + timedelta(days=1) if hours_to <= hours_from else day, hours_to)
+def opening_window(day: date, hours_from: time, hours_to: time, zone: AreaZone = WIB) -> tuple[datetime, datetime]:
+    """A station's service window for `day` in UTC, its hours in its area's `zone`; `hours_to` before
+    `hours_from` runs past midnight."""
+    start = local_at(day, hours_from, zone)
+    end = local_at(day + timedelta(days=1) if hours_to <= hours_from else day, hours_to, zone)
     return start, end
 
 

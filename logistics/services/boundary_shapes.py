@@ -64,7 +64,8 @@ def fill_missing(session: Session) -> int:
     """Fill the simplified shapes of areas that have none (stored before they existed); returns how many."""
     done = 0
     for model in AREAS.values():
-        for area in session.scalars(select(model).where(or_(model.boundary_coarse.is_(None),
+        for area in session.scalars(select(model).where(model.boundary.is_not(None),
+                                                        or_(model.boundary_coarse.is_(None),
                                                             model.boundary_medium.is_(None)))):
             fill(area)
             done += 1

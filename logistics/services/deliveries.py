@@ -17,7 +17,7 @@ from logistics.services.common import (
     audit, commit, correction_reason, load, require_transition, snapshot, step_time,
 )
 from logistics.services.routes import refresh_route
-from logistics.timeutil import to_wib
+from logistics.timeutil import to_local
 from logistics.texts import lazy_gettext
 from logistics.services.unit_of_work import in_unit_of_work
 
@@ -86,7 +86,7 @@ def delivery_event(kind: EventKind, delivery: Delivery, actor: Actor | None = No
 def _refresh_route(session: Session, delivery: Delivery) -> None:
     if delivery.kind == DeliveryKind.MEAL and delivery.courier_id is not None:
         # Where the courier is now changes when the remaining stops will be reached.
-        refresh_route(session, delivery.courier_id, delivery.meal_round, to_wib(delivery.planned_at).date())
+        refresh_route(session, delivery.courier_id, delivery.meal_round, to_local(delivery.planned_at, delivery.tps.zone).date())
 
 
 @in_unit_of_work

@@ -22,7 +22,8 @@ from logistics.services.data_versions import touch
 from logistics.services.routes import refresh_route
 from logistics.services.tombstones import bury
 from logistics.services.unit_of_work import in_unit_of_work
-from logistics.timeutil import to_wib, utcnow
+from logistics.queries.zones import deployment_zone
+from logistics.timeutil import to_local, utcnow
 
 
 @in_unit_of_work
@@ -73,7 +74,8 @@ def wipe_drill(session: Session, actor: Actor) -> dict[str, int]:
     session.execute(delete(DrillClock))
     touch(session, "tps", "delivery", "health_incident")  # bulk writes: no flush hook saw which rows
     session.expire_all()
-    for courier_id, meal_round, day in {(c, r, to_wib(p).date()) for c, r, p in routes}:
+    zone = deployment_zone(session)
+    for courier_id, meal_round, day in {(c, r, to_local(p, zone).date()) for c, r, p in routes}:
         refresh_route(session, courier_id, meal_round, day)
     counts = {"tps": tps_count, "delivery": delivery_count, "health_incident": incident_count}
     session.add(AuditEntry(at=utcnow(), actor_id=actor.user_id, actor_label=actor.label, action="drill.wiped",

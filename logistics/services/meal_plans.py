@@ -19,7 +19,7 @@ from logistics.rules.routing import Stop, sweep_split
 from logistics.services.common import audit, commit, load, snapshot
 from logistics.services.routes import refresh_route
 from logistics.settings import MEAL_TIMES, settings_for
-from logistics.timeutil import to_wib, utcnow, wib
+from logistics.timeutil import local_at, to_local, utcnow
 from logistics.texts import lazy_gettext
 from logistics.services.unit_of_work import in_unit_of_work
 
@@ -77,7 +77,7 @@ def plan_meals(session: Session, actor: Actor, day: date, rounds: Iterable[MealR
                 if delivery is None:
                     delivery = Delivery(ref=meal_ref(day, meal_round, tps.code), tps_id=tps.id, kind=DeliveryKind.MEAL,
                                         meal_round=meal_round, unit="porsi", quantity_planned=quantity,
-                                        planned_at=wib(day, settings.meal_times[meal_round]), status=DeliveryStatus.PLANNED,
+                                        planned_at=local_at(day, settings.meal_times[meal_round], kec.zone), status=DeliveryStatus.PLANNED,
                                         courier_id=courier_id, vendor_id=vendor.id if vendor else None)
                     session.add(delivery)
                     result.created += 1
@@ -135,7 +135,7 @@ def update_meal_delivery(session: Session, actor: Actor, delivery_id: int, *, pl
     courier = session.get(Person, courier_id) if courier_id is not None else None
     if courier_id is not None and (courier is None or courier.role != PersonRole.COURIER):
         errors["courier_id"] = lazy_gettext("Kurir tidak ditemukan.")
-    if planned_at is not None and to_wib(planned_at).date() != to_wib(delivery.planned_at).date():
+    if planned_at is not None and to_local(planned_at, delivery.tps.zone).date() != to_local(delivery.planned_at, delivery.tps.zone).date():
         errors["planned_at"] = lazy_gettext("Waktu harus pada hari yang sama.")
     if errors:
         raise ValidationFailed(lazy_gettext("Perubahan rencana tidak valid"), errors)
@@ -147,7 +147,7 @@ def update_meal_delivery(session: Session, actor: Actor, delivery_id: int, *, pl
         delivery.quantity_planned = quantity
     if courier is not None:
         delivery.courier_id = courier.id
-    day = to_wib(delivery.planned_at).date()
+    day = to_local(delivery.planned_at, delivery.tps.zone).date()
     for cid in {old_courier, delivery.courier_id} - {None}:
         refresh_route(session, cid, delivery.meal_round, day)
     audit(session, actor, "delivery.plan_changed", delivery, before)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from logistics.models import Delivery, DeliveryKind, MealRound, Vendor
 from logistics.rules.lifecycles.delivery import REACHED
 from logistics.rules.routing import DISPATCH_LEAD, SERVICE_TIME, Stop, arrival_times, nearest_neighbour_tour
-from logistics.timeutil import wib_day
+from logistics.queries.zones import day_window
 
 
 def refresh_route(session: Session, courier_id: int, meal_round: MealRound, day: date) -> list[Delivery]:
@@ -19,7 +19,7 @@ def refresh_route(session: Session, courier_id: int, meal_round: MealRound, day:
     last was (the last finished stop, or the vendor's kitchen) from when they were there.
     Flushes, does not commit: callers own the transaction.
     """
-    start, end = wib_day(day)
+    start, end = day_window(session, day)
     stops = session.scalars(select(Delivery).where(
         Delivery.courier_id == courier_id, Delivery.kind == DeliveryKind.MEAL, Delivery.meal_round == meal_round,
         Delivery.planned_at >= start, Delivery.planned_at < end)).all()

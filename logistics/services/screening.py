@@ -11,6 +11,7 @@ from logistics.errors import InvalidTransition, ValidationFailed
 from logistics.models import HealthCheckin, HealthScreening, Person, PersonRole, Role
 from logistics.permissions import Permission, Target, may, require
 from logistics.queries.coverage import covering_station
+from logistics.queries.zones import deployment_zone
 from logistics.rules.checkins import schedule
 from logistics.rules.risk import CONDITIONS, assess
 from logistics.services.common import audit, commit, load, snapshot, step_time
@@ -68,7 +69,10 @@ def record_screening(session: Session, actor: Actor, person_id: int, *, systolic
     # A new screening replaces the plan: drop the check-ins not yet done, schedule afresh.
     session.execute(delete(HealthCheckin).where(HealthCheckin.person_id == person.id, HealthCheckin.done_at.is_(None)))
     done_times = set(session.scalars(select(HealthCheckin.due_at).where(HealthCheckin.person_id == person.id)))
-    for kind, due in schedule(result.tier, election_day):
+    # The officer's own area's clock: a TPS's kelurahan, else the kecamatan posted to.
+    area = person.tps.kelurahan if person.tps else person.kecamatan
+    zone = area.zone if area is not None else deployment_zone(session)
+    for kind, due in schedule(result.tier, election_day, zone):
         if due not in done_times:
             session.add(HealthCheckin(person_id=person.id, kind=kind, due_at=due))
     audit(session, actor, "screening.recorded", screening, None)

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from logistics.models import HealthCheckin, HealthScreening, MedicStation, Person, PersonRole, RosterShift
+from logistics.queries.zones import deployment_zone
 from logistics.rules.checkins import schedule
 from logistics.rules.risk import assess
 from logistics.rules.roster import opening_window
@@ -27,7 +28,7 @@ def _rosters(session: Session, election_day: date) -> tuple[int, int]:
     with no shift on that day yet: a demo re-seeded for a new ELECTION_DATE gets that day's roster)."""
     added = 0
     for station in session.scalars(select(MedicStation).order_by(MedicStation.code)):
-        start, end = opening_window(election_day, station.hours_from, station.hours_to)
+        start, end = opening_window(election_day, station.hours_from, station.hours_to, station.kecamatan.zone)
         if session.scalar(select(RosterShift.id).where(RosterShift.medic_station_id == station.id,
                                                        RosterShift.starts_at < end, RosterShift.ends_at > start)
                           .limit(1)) is not None:
@@ -64,7 +65,7 @@ def _screenings(session: Session, election_day: date) -> tuple[int, int]:
         session.add(HealthScreening(person_id=officer.id, screened_at=wib(election_day - SCREENING_BEFORE, time(9 + rng.randint(0, 6))),
                                     risk_tier=result.tier, risk_reasons=list(result.reasons), **v))
         session.add_all(HealthCheckin(person_id=officer.id, kind=kind, due_at=due)
-                        for kind, due in schedule(result.tier, election_day))
+                        for kind, due in schedule(result.tier, election_day, deployment_zone(session)))
         added += 1
     session.flush()
     return session.scalar(select(func.count()).select_from(HealthScreening)), added

@@ -8,7 +8,8 @@ from logistics.texts import lazy_gettext
 from logistics.queries.alerts import Alert, alert_source
 from logistics.rules.lifecycles.delivery import is_at_risk_sql
 from logistics.settings import settings_for
-from logistics.timeutil import format_wib
+from logistics.queries.zones import deployment_zone
+from logistics.timeutil import format_local
 
 
 def build(row, moment, session) -> Alert:
@@ -19,7 +20,7 @@ def build(row, moment, session) -> Alert:
         tps_id=row["tps_id"], refs={"delivery_id": row["delivery_id"]},
         message=lazy_gettext("{meal} TPS {number} {kelurahan} diperkirakan tiba {eta}, {minutes} menit setelah rencana",
                              meal=meal_round.label, number=f"{number:03d}", kelurahan=kelurahan,
-                             eta=format_wib(eta_at, "%H:%M"), minutes=minutes),
+                             eta=format_local(eta_at, "%H:%M", deployment_zone(session)), minutes=minutes),
     )
 
 

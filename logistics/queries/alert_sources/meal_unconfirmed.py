@@ -9,7 +9,8 @@ from logistics.models import Delivery, DeliveryKind, DeliveryStatus, Kelurahan, 
 from logistics.texts import lazy_gettext
 from logistics.queries.alerts import Alert, alert_source
 from logistics.queries.sql_time import plus
-from logistics.timeutil import format_wib
+from logistics.queries.zones import deployment_zone
+from logistics.timeutil import format_local
 
 CONFIRM_WITHIN = timedelta(minutes=15)
 
@@ -20,7 +21,7 @@ def build(row, moment, session) -> Alert:
                  tps_id=row["tps_id"], refs={"delivery_id": row["delivery_id"]},
                  message=lazy_gettext("{meal} TPS {number} {kelurahan}: sampai {at}, belum dikonfirmasi TPS.",
                                       meal=meal_round.label, number=f"{number:03d}", kelurahan=kelurahan,
-                                      at=format_wib(arrived_at, "%H:%M")))
+                                      at=format_local(arrived_at, "%H:%M", deployment_zone(session))))
 
 
 @alert_source(build, {"meal_unconfirmed": lazy_gettext("Konsumsi belum dikonfirmasi TPS")})

@@ -1,0 +1,107 @@
+"""Each area keeps its province's clock (WIB, WITA, WIT): the "not open" deadline, meal rounds, check-ins
+and the pages follow it; the API stays UTC and names the zone."""
+from datetime import date, time
+
+import pytest
+from sqlalchemy import func, select, update
+
+from logistics.actor import Actor
+from logistics.models import Kecamatan, Kelurahan, Kota, Tps
+from logistics.queries.alerts import collect_alerts
+from logistics.queries.zones import day_window, deployment_zone, zones_in_use
+from logistics.rules.checkins import schedule
+from logistics.rules.roster import opening_window
+from logistics.services.api_tokens import create_token
+from logistics.rules.time_zones import WIB, WIT, WITA, zone_of
+from logistics.models.enums import RiskTier
+from logistics.timeutil import format_local, local_at, wib
+from tests.test_auth import login
+
+DAY = date(2025, 8, 27)  # the test app's election day
+
+
+def test_zone_comes_from_the_province_code():
+    assert zone_of("19.71") is WIB  # Bangka Belitung: the demo city
+    assert zone_of("61.71.01") is WIB and zone_of("62") is WIB  # Kalimantan Barat, Tengah
+    assert zone_of("63.71") is WITA and zone_of("51.71.01.1001") is WITA and zone_of("73.71") is WITA
+    assert zone_of("81.71.02.1001") is WIT and zone_of("82.71") is WIT and zone_of("91.71") is WIT
+    assert zone_of("96.71") is WIT  # Papua Barat Daya (2022)
+    with pytest.raises(ValueError):
+        zone_of("99.01")
+
+
+def test_wall_clock_times_follow_the_zone():
+    assert local_at(DAY, time(7, 30), WIT).hour == 22 and local_at(DAY, time(7, 30), WIB).hour == 0
+    assert format_local(local_at(DAY, time(7, 30), WITA), "%H:%M", WITA) == "07:30 WITA"
+    assert opening_window(DAY, time(6), time(18), WIT)[0] == local_at(DAY, time(6), WIT)
+    due = [at for _, at in schedule(RiskTier.TINGGI, DAY, WIT)]
+    assert due[0] == local_at(DAY, time(9), WIT) and due[0] != local_at(DAY, time(9), WIB)
+
+
+def _move_kota(session, kota_id: int, province: str) -> None:
+    """Re-code one kota's tree into another province (rolled back with the test)."""
+    kec_ids = select(Kecamatan.id).where(Kecamatan.kota_id == kota_id)
+    for model, where in ((Kota, Kota.id == kota_id), (Kecamatan, Kecamatan.kota_id == kota_id),
+                         (Kelurahan, Kelurahan.kecamatan_id.in_(kec_ids))):
+        session.execute(update(model).where(where).values(
+            kode_kemendagri=province + func.substr(model.kode_kemendagri, 3)))
+    session.commit()
+
+
+def _second_kota_in(session, province: str) -> Tps:
+    """A kab/kota of another province with one kecamatan, kelurahan and TPS."""
+    box = dict(boundary={"type": "Polygon", "coordinates": [[[140.6, -2.6], [140.8, -2.6], [140.8, -2.5],
+                                                             [140.6, -2.6]]]},
+               min_lon=140.6, min_lat=-2.6, max_lon=140.8, max_lat=-2.5, label_lat=-2.55, label_lon=140.7)
+    kota = Kota(kode_kemendagri=f"{province}.71", nama="Kota Uji", jenis="kota", provinsi="Uji", **box)
+    kec = Kecamatan(kota=kota, kode_kemendagri=f"{province}.71.01", nama="Uji Satu", **box)
+    kel = Kelurahan(kecamatan=kec, kode_kemendagri=f"{province}.71.01.1001", nama="Uji Raya", **box)
+    tps = Tps(kelurahan=kel, number=1, code=f"{province}.71.01.1001-001", address="Jl. Uji", lat=-2.55, lon=140.7)
+    session.add_all([kota, tps])
+    session.commit()
+    return tps
+
+
+def test_not_open_alert_fires_at_0730_in_each_areas_own_zone(session):
+    papua = _second_kota_in(session, "91")  # next to the demo city (WIB)
+    assert zones_in_use(session) == [WIB, WIT] and deployment_zone(session) is WIB
+    start, end = day_window(session, DAY)
+    assert start == local_at(DAY, time(0), WIT) and end == local_at(date(2025, 8, 28), time(0), WIB)
+
+    def not_open(at):
+        return [a for a in collect_alerts(session, at, start, end) if a.kind == "tps_not_open"]
+
+    assert not not_open(local_at(DAY, time(7, 29), WIT))
+    early = not_open(local_at(DAY, time(7, 31), WIT))  # 05:31 WIB: only the WIT area is late
+    assert [a.tps_id for a in early] == [papua.id]
+    assert early[0].since == local_at(DAY, time(7, 30), WIT) and "07.30 WIT" in str(early[0].message)
+    both = not_open(wib(DAY, time(7, 31)))
+    assert {a.tps_id for a in both} == {t.id for t in session.scalars(select(Tps))}
+    demo = next(a for a in both if a.tps_id != papua.id)
+    assert demo.since == wib(DAY, time(7, 30)) and "07.30 WIB" in str(demo.message)
+
+
+def test_a_wit_city_pages_show_wit_and_the_api_names_the_zone(client, session, app):
+    kota_id = session.scalar(select(Kota.id))
+    _move_kota(session, kota_id, "81")  # the demo city as if in Maluku
+    assert deployment_zone(session) is WIT
+    start, end = day_window(session, DAY)
+    assert start == local_at(DAY, time(0), WIT)
+    assert not [a for a in collect_alerts(session, local_at(DAY, time(7, 29), WIT), start, end)
+                if a.kind == "tps_not_open"]
+    app.config["ELECTION_CLOCK"] = local_at(DAY, time(7, 45), WIT).isoformat()
+    try:
+        login(client, "koordinator")
+        html = client.get("/dashboard").get_data(as_text=True)
+        assert 'data-kind="tps_not_open"' in html and "07:30 WIT" in html and "07.30 WIT" in html
+        assert "WIB" not in html
+        tps = session.scalar(select(Tps).order_by(Tps.id))
+        assert client.get(f"/tps/{tps.id}").status_code == 200
+    finally:
+        app.config.pop("ELECTION_CLOCK", None)
+    _token, secret = create_token(session, Actor.system("test"), scopes=["read:tps", "read:wilayah"],
+                                  agency="Dinkes")
+    headers = {"Authorization": f"Bearer {secret}"}
+    body = client.get(f"/api/v1/tps/{tps.id}", headers=headers).get_json()
+    assert body["time_zone"] == "WIT" and body["updated_at"].endswith("+00:00")  # times stay UTC
+    assert {k["time_zone"] for k in client.get("/api/v1/kecamatan", headers=headers).get_json()["items"]} == {"WIT"}
