@@ -27,6 +27,7 @@ from reportlab.lib import colors
 
 from logistics.models import MealRound, Triage
 from logistics.rules.care_times import CARE_TARGET_MINUTES
+from siaga.election import local_zone
 from siaga.i18n import _, label
 
 WIDTH = 480
@@ -185,7 +186,7 @@ def incidents_by_triage(per_hour: dict, drill_speed: float | None) -> Chart:
     drawing.add(plot)
     _marker_legend(drawing, 8, [(label(t), TRIAGE_STYLE[t.value]) for t in colours])
     title = _("Kejadian per jam gladi menurut triase (jam simulasi)") if drill_speed else \
-        _("Kejadian per jam menurut triase (WIB)")
+        _("Kejadian per jam menurut triase ({zone})", zone=local_zone().name)
     rows = [[f"{h:02d}:00"] + [per_hour[t.value][h] for t in colours] + [sum(per_hour[t.value][h] for t in colours)]
             for h in range(24)]
     return Chart("incidents-hour", title, drawing, [_("Jam")] + [label(t) for t in colours] + [_("Jumlah")], rows)

@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from logistics.models import Kecamatan, Kota, SituationReport
 from logistics.permissions import Permission
-from logistics.timeutil import to_wib
+from logistics.timeutil import to_local
+from siaga.election import local_zone
 from maps import bp
 from maps.situation_report import Scope, report_for, stored_reports
 from siaga.auth import chosen_kecamatan_ids, kecamatan_scope, requires
@@ -42,7 +43,7 @@ def report_panel(ids: list[int] | None, kota_id: int | None) -> dict:
     scope = view_scope(ids, kota_id)
     args = {"kecamatan": scope.area_id} if scope.kind == "kecamatan" else ({"kota": kota_id} if kota_id else {})
     return {"now_url": url_for("maps.situation_report", **args),
-            "stored": [(url_for("maps.stored_situation_report", report_id=i), to_wib(hour), lang)
+            "stored": [(url_for("maps.stored_situation_report", report_id=i), to_local(hour, local_zone()), lang)
                        for i, hour, lang, _computed in stored_reports(db.session, scope, *election_window())]}
 
 
@@ -70,7 +71,7 @@ def situation_report(query: dict):
     ids, kota_id = _ids_of(query)
     scope = view_scope(ids, kota_id)
     pdf, computed_at = report_for(db.session, scope)
-    return _pdf(pdf, f"laporan-situasi-{scope.kind}-{scope.area_id}-{to_wib(computed_at):%Y%m%d-%H%M}"
+    return _pdf(pdf, f"laporan-situasi-{scope.kind}-{scope.area_id}-{to_local(computed_at, local_zone()):%Y%m%d-%H%M}"
                      f"-{current_language()}.pdf")
 
 
@@ -86,5 +87,5 @@ def stored_situation_report(report_id: int):
                 list(db.session.scalars(select(Kecamatan.id).where(Kecamatan.kota_id == report.area_id))))
         if report.scope not in ("kecamatan", "kota") or not area or not set(area) <= set(scope):
             abort(403)
-    return _pdf(report.pdf, f"laporan-situasi-{report.scope}-{report.area_id}-{to_wib(report.hour):%Y%m%d-%H}"
+    return _pdf(report.pdf, f"laporan-situasi-{report.scope}-{report.area_id}-{to_local(report.hour, local_zone()):%Y%m%d-%H}"
                             f"-{report.lang}.pdf")

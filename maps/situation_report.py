@@ -2,7 +2,8 @@
 
 It is the dashboard on paper, for the same moment: the same stored figures (`shared("dashboard", ...)`,
 maps/dashboard.py), the same charts (maps/charts.py, drawn as vectors), the alerts worst first, the open
-merah and kuning incidents without names or complaints, and when the figures were computed, in WIB.
+merah and kuning incidents without names or complaints, and when the figures were computed, in the
+deployment's zone (WIB, WITA or WIT).
 
 Made on demand from the dashboard (`/dashboard/laporan.pdf`, the viewer's scope and language) and every
 hour of the election day by the worker (`make_situation_reports` in siaga/worker/jobs.py, stored in
@@ -32,7 +33,8 @@ from logistics.models import (
 )
 from logistics.permissions.read_scope import incident_in_kecamatan
 from logistics.rules.care_times import minutes_between
-from logistics.timeutil import to_wib
+from logistics.timeutil import to_local
+from siaga.election import local_zone
 from maps.charts import Chart, dashboard_charts
 from siaga.i18n import _, label
 
@@ -123,8 +125,9 @@ SEVERITY_MARK = {"critical": "!!!", "high": "!!", "medium": "!", "low": "·"}  #
 
 def computed_stamp(moment: datetime) -> str:
     """'07-12-2026 11:33:05 WIB (UTC+07:00)': the zone written out, for a page read hours later."""
-    local = to_wib(moment)
-    return f"{local:%d-%m-%Y %H:%M:%S} WIB (UTC{local:%z}"[:-2] + ":" + f"{local:%z}"[-2:] + ")"
+    zone = local_zone()
+    local = to_local(moment, zone)
+    return f"{local:%d-%m-%Y %H:%M:%S} {zone.name} (UTC{local:%z}"[:-2] + ":" + f"{local:%z}"[-2:] + ")"
 
 
 def build_pdf(scope: Scope, figures: dict, rows: list[dict], by_kota: bool, incidents: list[dict],
@@ -148,7 +151,7 @@ def build_pdf(scope: Scope, figures: dict, rows: list[dict], by_kota: bool, inci
 
     story: list = [Paragraph(_esc(title), styles["title"]),
                    Paragraph(_esc(_("Dihitung {stamp}", stamp=stamp)) + " · " +
-                             _esc(_("Hari pemungutan suara")) + f": {to_wib(figures['now']):%d-%m-%Y}", styles["body"])]
+                             _esc(_("Hari pemungutan suara")) + f": {to_local(figures['now'], local_zone()):%d-%m-%Y}", styles["body"])]
     if figures.get("drill_speed"):
         story.append(Paragraph(_esc(_("Gladi berjalan {speed}× lebih cepat: grafik memakai jam hari gladi, bukan jam dinding.",
                                       speed=f"{figures['drill_speed']:g}")), styles["small"]))
@@ -177,7 +180,7 @@ def build_pdf(scope: Scope, figures: dict, rows: list[dict], by_kota: bool, inci
         table.setStyle(GRID)
         story.append(table)
         examples = [[_("Sejak"), _("Tingkat"), _("Peringatan")]] + [
-            [f"{to_wib(a.since):%H:%M}", f"{SEVERITY_MARK[a.severity]} {severity_label(a.severity)}",
+            [f"{to_local(a.since, local_zone()):%H:%M}", f"{SEVERITY_MARK[a.severity]} {severity_label(a.severity)}",
              Paragraph(_esc(a.message), styles["cell"])] for a in figures["examples"]]
         story.append(Spacer(1, 3 * mm))
         story.append(Paragraph(_esc(_("Contoh (paling mendesak)")), styles["body"]))
@@ -192,7 +195,7 @@ def build_pdf(scope: Scope, figures: dict, rows: list[dict], by_kota: bool, inci
     story.append(Paragraph(_esc(_("Kejadian merah dan kuning yang masih terbuka ({n})", n=len(incidents))), styles["h2"]))
     if incidents:
         listed = [[_("Waktu"), _("Triase"), _("Status"), _("Tempat"), _("Kecamatan"), _("Menit sejak dilaporkan")]] + [
-            [f"{to_wib(i['occurred_at']):%H:%M}", label(i["triage"]).upper() if i["triage"] == Triage.MERAH else label(i["triage"]),
+            [f"{to_local(i['occurred_at'], local_zone()):%H:%M}", label(i["triage"]).upper() if i["triage"] == Triage.MERAH else label(i["triage"]),
              label(i["status"]), Paragraph(_esc(i["place"]), styles["cell"]), Paragraph(_esc(i["kecamatan"]), styles["cell"]),
              "" if i["minutes"] is None else i["minutes"]] for i in incidents[:INCIDENTS_LISTED]]
         table = Table(listed, colWidths=[14 * mm, 18 * mm, 30 * mm, 60 * mm, 35 * mm, width - 157 * mm], repeatRows=1,

@@ -15,6 +15,7 @@ from logistics.services.api_tokens import create_token
 from logistics.rules.time_zones import WIB, WIT, WITA, zone_of
 from logistics.models.enums import RiskTier
 from logistics.timeutil import format_local, local_at, wib
+from tests.factories import save
 from tests.test_auth import login
 
 DAY = date(2025, 8, 27)  # the test app's election day
@@ -45,7 +46,7 @@ def _move_kota(session, kota_id: int, province: str) -> None:
                          (Kelurahan, Kelurahan.kecamatan_id.in_(kec_ids))):
         session.execute(update(model).where(where).values(
             kode_kemendagri=province + func.substr(model.kode_kemendagri, 3)))
-    session.commit()
+    save(session)
 
 
 def _second_kota_in(session, province: str) -> Tps:
@@ -58,7 +59,7 @@ def _second_kota_in(session, province: str) -> Tps:
     kel = Kelurahan(kecamatan=kec, kode_kemendagri=f"{province}.71.01.1001", nama="Uji Raya", **box)
     tps = Tps(kelurahan=kel, number=1, code=f"{province}.71.01.1001-001", address="Jl. Uji", lat=-2.55, lon=140.7)
     session.add_all([kota, tps])
-    session.commit()
+    save(session)
     return tps
 
 

@@ -15,9 +15,11 @@ from logistics.imports.table import RowError
 from logistics.models import Kecamatan, Kelurahan, Kota
 from logistics.permissions import Permission, may, require
 from logistics.services.common import commit
+from logistics.services.unit_of_work import in_unit_of_work
 from logistics.texts import lazy_gettext
 
 
+@in_unit_of_work
 def set_up_from_list(session: Session, actor: Actor, kode: str, *, dry_run: bool = False,
                      areas: AreaList | None = None) -> ImportReport:
     require(may(actor, Permission.AREA_SETUP), lazy_gettext("Hanya admin yang dapat menyiapkan wilayah"))

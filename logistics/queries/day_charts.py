@@ -2,7 +2,7 @@
 through the day, and the distribution of time to response and to care. Computed with the dashboard's other
 figures (maps/dashboard.py, stored by siaga/shared_figures.py), so chart, table and report agree.
 
-Hours are the election day's in WIB; during a drill, the simulated day's (`DrillClock.simulated_hour`), as
+Hours are the election day's in the deployment's zone (WIB, WITA or WIT); during a drill, the simulated day's (`DrillClock.simulated_hour`), as
 the incidents-per-hour chart does, and a drill's minutes of care are simulated minutes."""
 from __future__ import annotations
 
@@ -14,15 +14,16 @@ from sqlalchemy.orm import Session
 from logistics.models import DrillClock, HealthIncident, Tps
 from logistics.permissions.read_scope import incident_in_kecamatan, tps_in_scope
 from logistics.rules.care_times import CARE_TIME_BINS, time_to_care, time_to_response
-from logistics.timeutil import to_wib
+from logistics.queries.zones import deployment_zone
+from logistics.timeutil import to_local
 
 # The TPS day in order: officers present, open, voting closed, counted, handed over (the model's step times).
 TPS_STEPS = (("present", Tps.officers_reported_at), ("open", Tps.opened_at), ("voting_closed", Tps.voting_closed_at),
              ("counted", Tps.counted_at), ("handed_over", Tps.handed_over_at))
 
 
-def _hour(moment: datetime, drill: DrillClock | None) -> int | None:
-    return to_wib(moment).hour if drill is None else drill.simulated_hour(moment)
+def _hour(moment: datetime, drill: DrillClock | None, zone) -> int | None:
+    return to_local(moment, zone).hour if drill is None else drill.simulated_hour(moment)
 
 
 def tps_steps_per_hour(session: Session, now: datetime, day_start: datetime, day_end: datetime,
@@ -33,15 +34,15 @@ def tps_steps_per_hour(session: Session, now: datetime, day_start: datetime, day
     scope = tps_in_scope(kecamatan_ids)
     if scope is not None:
         query = query.where(scope)
-    per_hour = {name: [0] * 24 for name, _ in TPS_STEPS}
+    per_hour, zone = {name: [0] * 24 for name, _ in TPS_STEPS}, deployment_zone(session)
     for times in session.execute(query):
         for (name, _), moment in zip(TPS_STEPS, times):
             if moment is None or not day_start <= moment < day_end:
                 continue
-            hour = _hour(moment, drill)
+            hour = _hour(moment, drill, zone)
             if hour is not None:
                 per_hour[name][hour] += 1
-    last = _hour(now, drill)
+    last = _hour(now, drill, zone)
     last = 23 if last is None else last
     result: dict = {"hours": list(range(last + 1))}
     for name, counts in per_hour.items():
