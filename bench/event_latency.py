@@ -294,22 +294,30 @@ def run(kind: str, url: str, args, workdir: Path) -> bool:
     return ok
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def harness_main(doc: str, name: str, run, add_arguments=None) -> int:
+    """A latency bench's command line (this one's and bench/sms_latency.py's): the databases, the load's
+    clients and length, then `run(kind, url, args, workdir)` once per database; 0 when every run passed."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--clients", type=int, default=150)
     parser.add_argument("--duration", type=float, default=60)
     parser.add_argument("--pg", default=os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test"))
-    parser.add_argument("--no-kill", action="store_true", help="leave the worker running")
+    if add_arguments is not None:
+        add_arguments(parser)
     args = parser.parse_args()
     os.environ.setdefault("SIAGA_ENV", "testing")
-    workdir = Path(tempfile.mkdtemp(prefix="siaga-eventlat-"))
+    workdir = Path(tempfile.mkdtemp(prefix=f"siaga-{name}-"))
     ok = True
     for kind in (["sqlite", "postgresql"] if args.db == "both" else [args.db]):
-        url = f"sqlite:///{workdir}/events.db" if kind == "sqlite" else scratch_postgres_url(args.pg, "eventlat")
+        url = f"sqlite:///{workdir}/{name}.db" if kind == "sqlite" else scratch_postgres_url(args.pg, name)
         ok &= run(kind, url, args, workdir)
     print(f"logs: {workdir}")
     return 0 if ok else 1
+
+
+def main() -> int:
+    return harness_main(__doc__, "eventlat", run, lambda parser: parser.add_argument(
+        "--no-kill", action="store_true", help="leave the worker running"))
 
 
 if __name__ == "__main__":

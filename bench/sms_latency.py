@@ -22,10 +22,7 @@ load was lost or duplicated.
 """
 from __future__ import annotations
 
-import argparse
-import os
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -36,8 +33,8 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.event_latency import backlog, describe  # noqa: E402
-from bench.live_app import Server, Worker, drop_scratch_database, prepare_database, scratch_postgres_url  # noqa: E402
+from bench.event_latency import backlog, describe, harness_main  # noqa: E402
+from bench.live_app import Server, Worker, drop_scratch_database, prepare_database  # noqa: E402
 from bench.load_faults import run_phase  # noqa: E402
 from logistics.rules.phones import normalise_phone  # noqa: E402
 from siaga.sms.fake_gateway import FakeGateway, serve  # noqa: E402
@@ -195,21 +192,8 @@ def run(kind: str, url: str, args, workdir: Path) -> bool:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--clients", type=int, default=150)
-    parser.add_argument("--duration", type=float, default=60)
-    parser.add_argument("--pg", default=os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test"))
-    parser.add_argument("--port", type=int, default=0, help="gunicorn's port (the fake gateway's: +1); 0: free ones")
-    args = parser.parse_args()
-    os.environ.setdefault("SIAGA_ENV", "testing")
-    workdir = Path(tempfile.mkdtemp(prefix="siaga-smslat-"))
-    ok = True
-    for kind in (["sqlite", "postgresql"] if args.db == "both" else [args.db]):
-        url = f"sqlite:///{workdir}/sms.db" if kind == "sqlite" else scratch_postgres_url(args.pg, "smslat")
-        ok &= run(kind, url, args, workdir)
-    print(f"logs: {workdir}")
-    return 0 if ok else 1
+    return harness_main(__doc__, "smslat", run, lambda parser: parser.add_argument(
+        "--port", type=int, default=0, help="gunicorn's port (the fake gateway's: +1); 0: free ones"))
 
 
 if __name__ == "__main__":
