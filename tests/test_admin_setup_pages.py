@@ -197,9 +197,17 @@ def test_a_file_gdal_cannot_read_is_named_without_the_servers_path(admin, app):
 def test_nginx_of_the_cluster_takes_the_apps_upload_limit():
     from siaga.config import UPLOAD_LIMIT
 
-    script = (Path(__file__).parent.parent / "scripts" / "cluster.sh").read_text()
-    assert "client_max_body_size ${UPLOAD_MB}m" in script and "siaga.config import UPLOAD_LIMIT" in script
+    import subprocess
+    import sys
+
+    root = Path(__file__).parent.parent
+    script = (root / "scripts" / "cluster.sh").read_text()
+    # cluster.sh takes the cap from deploy/render.py (as the production site does), which reads UPLOAD_LIMIT
+    assert "client_max_body_size $max_body;" in script and 'deploy/render.py" max-body' in script
     assert "client_max_body_size 1m" not in script and UPLOAD_LIMIT == 25 * 1024 * 1024
+    rendered = subprocess.run([sys.executable, str(root / "deploy" / "render.py"), "max-body"], check=True,
+                              capture_output=True, text=True, cwd=root).stdout.strip()
+    assert rendered == str(UPLOAD_LIMIT)
 
 
 def test_missing_file_and_unknown_kind(admin):

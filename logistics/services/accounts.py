@@ -78,6 +78,7 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user
 
 
+@in_unit_of_work
 def _log_in_with_card(session: Session, user: User, typed: str) -> User | None:
     """A login with the one-time code of a login card (logistics/rules/login_codes.py): a wrong code counts
     against the card; the right one is used up by a conditional UPDATE, so of two logins sent at once with
