@@ -24,17 +24,25 @@ class ReportQuery(FormSchema):
     kota = FormId()
 
 
+def _known(model, area_id: int):
+    """The area asked for, or 404 (an id from the query string that names no area)."""
+    area = db.session.get(model, area_id)
+    if area is None:
+        abort(404)
+    return area
+
+
 def view_scope(ids: list[int] | None, kota_id: int | None) -> Scope:
     """The dashboard's area as a report scope: one kecamatan, one kota, or everything the user sees."""
     if ids is not None and len(ids) == 1:
-        return Scope("kecamatan", ids[0], db.session.get(Kecamatan, ids[0]).nama, (ids[0],))
+        return Scope("kecamatan", ids[0], _known(Kecamatan, ids[0]).nama, (ids[0],))
     kota_ids = set(db.session.scalars(select(Kecamatan.kota_id).where(Kecamatan.id.in_(ids)))) if ids else set()
     if kota_id is None and ids is None and db.session.scalar(select(Kota.id).limit(2).offset(1)) is None:
         kota_id = db.session.scalar(select(Kota.id))  # a one-kota deployment: the city is the kota
     if kota_id is None and len(kota_ids) == 1:
         kota_id = next(iter(kota_ids))
     if kota_id is not None:
-        return Scope("kota", kota_id, db.session.get(Kota, kota_id).nama, None if ids is None else tuple(sorted(ids)))
+        return Scope("kota", kota_id, _known(Kota, kota_id).nama, None if ids is None else tuple(sorted(ids)))
     return Scope("all", 0, "", None if ids is None else tuple(sorted(ids)))
 
 

@@ -17,7 +17,10 @@ OVERLAP_JS = """(function () {
       for (var j = 0; j < under.length; j++) { var b = under[j].getBoundingClientRect();
         var l = Math.max(a.left, b.left), r = Math.min(a.right, b.right), t = Math.max(a.top, b.top), d = Math.min(a.bottom, b.bottom);
         if (r - l > 4 && d - t > 4) { var top = document.elementFromPoint((l + r) / 2, (t + d) / 2);
-          return {top: String(top && top.className), under: under[j].className}; } } }
+          // the marker under the point (an icon may draw its shape as an SVG inside the marker's div)
+          var marker = top && top.closest('.leaflet-marker-icon');
+          return {top: String(marker ? marker.getAttribute('class') : top && top.getAttribute('class')),
+                  under: under[j].getAttribute('class')}; } } }
     return null; })()"""
 LAYERS = ["Batas kota/kabupaten", "Batas kecamatan", "Batas kelurahan", "TPS", "Kejadian kesehatan terbuka", "Pos kesehatan & jangkauan",
           "Fasilitas kesehatan"]
@@ -125,7 +128,7 @@ def test_dashboard_at_command_post_size_refreshes_itself(desktop, live_server):
     assert desktop.url.endswith("/dashboard")
     assert desktop.locator("#kecamatan-table tbody tr").count() == 7
     assert desktop.locator("#alert-list li").count() > 0
-    assert desktop.locator(".chart svg rect").count() == 24
+    assert desktop.locator("figure.chart svg").count() >= 4  # the day's charts (maps/charts.py)
     screenshot(desktop, "dashboard-1366x768")
     desktop.clock.fast_forward(6_000)  # the live page checks itself (siaga/static/js/live.js)
     desktop.wait_for_function("() => Number(document.body.dataset.liveChecks || 0) >= 1")
@@ -145,7 +148,7 @@ def test_dashboard_on_a_phone_is_one_readable_column(phone, live_server):
     log_in(phone, live_server, "koordinator")
     assert phone.url.endswith("/dashboard")
     alerts = phone.locator(".alerts-section").bounding_box()
-    chart = phone.locator(".chart-section").bounding_box()
+    chart = phone.locator(".charts-section").bounding_box()
     assert alerts["width"] > 300 and chart["width"] > 300
     assert chart["y"] >= alerts["y"] + alerts["height"] - 1  # below, not beside
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
