@@ -102,6 +102,7 @@ EXPECTED: dict[str, tuple[str, str, dict]] = {
     "admin_setup.columns": ("POST", "/admin/wilayah/kolom", row("pass", *["deny"] * 6, L)),
     "admin_setup.confirm": ("POST", "/admin/wilayah/simpan", row("pass", *["deny"] * 6, L)),
     "admin_setup.cancel": ("POST", "/admin/wilayah/batal", row("pass", *["deny"] * 6, L)),
+    "admin_setup.pick": ("POST", "/admin/wilayah/pilih", row("pass", *["deny"] * 6, L)),
     # Field pages.
     "field.home": ("GET", "/lapangan/", row(302, 302, 302, 302, 302, 302, 302, L)),
     "field.my_tps": ("GET", "/lapangan/tps", row(403, 403, 403, 302, 403, 403, 403, L)),
