@@ -56,10 +56,16 @@ def _address() -> str:
     return (request.remote_addr or "unknown")[:64]
 
 
+def _counted_name(username: str) -> str:
+    """The username as counted: its column's length, and no NUL (PostgreSQL refuses one even in a query;
+    a guess holding one still counts, as the same text with U+FFFD in its place)."""
+    return username.replace("\x00", "\ufffd")[:60]
+
+
 def _limits(username: str) -> list[tuple[RateLimitItem, str, str | None]]:
     """Each limit with what it counts: (limit, address, username or None for every username)."""
     config = current_app.config
-    return [(parse(config["LOGIN_LIMIT_PER_USERNAME"]), _address(), username[:60]),
+    return [(parse(config["LOGIN_LIMIT_PER_USERNAME"]), _address(), _counted_name(username)),
             (parse(config["LOGIN_LIMIT_PER_ADDRESS"]), _address(), None)]
 
 
@@ -134,5 +140,5 @@ def count_failure(username: str) -> None:
     longest = max(_window(item) for item, _address_, _name in _limits(username))
     # Rows no window reaches any more go as new ones come: the table holds at most one window's failures.
     db.session.execute(delete(LoginFailure).where(LoginFailure.at < now - longest))
-    db.session.add(LoginFailure(at=now, username=username[:60], address=_address()))
+    db.session.add(LoginFailure(at=now, username=_counted_name(username), address=_address()))
     db.session.commit()

@@ -230,3 +230,12 @@ def test_failed_logins_are_counted_across_app_servers_through_redis(database_url
     assert login_from(one, address, username).status_code == 400
     assert login_from(two, address, username).status_code == 400
     assert login_from(one, address, username).status_code == 429
+
+
+def test_a_guess_holding_a_nul_or_too_long_is_counted_not_a_500(client):
+    """PostgreSQL refuses a NUL even in a query, and the counted name has its column's length: such guesses
+    are wrong logins like any other, and count towards the limit."""
+    for guess in ("a\x00b", "x" * 500):
+        for _ in range(PER_USERNAME):
+            assert login(client, guess, "salah").status_code == 400
+        assert login(client, guess, "salah").status_code == 429
