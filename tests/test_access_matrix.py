@@ -231,6 +231,11 @@ POST_BODIES = {
 @pytest.fixture()
 def objects(session, actor_for):
     """Ids of the in-scope ("in") and out-of-scope ("out") object of each kind."""
+    return build_objects(session, actor_for)
+
+
+def build_objects(session, actor_for) -> dict:
+    """The objects of the table, made on a seeded demo database (also by bench/probe.py's live sweep)."""
     users = {u.username: u for u in session.scalars(select(User))}
     kurir, medis, petugas = users["kurir"], users["medis"], users["petugas"]
     coordinator = actor_for("koordinator")
