@@ -83,7 +83,7 @@ def _upload_dir() -> Path:
 
 
 def _forget_stale_uploads() -> None:
-    """Uploads never confirmed nor cancelled (a closed browser) are removed after a day."""
+    """Uploads never confirmed nor cancelled (a closed browser) are removed after STALE_AFTER_S (2 h)."""
     limit = time.time() - STALE_AFTER_S
     for path in _upload_dir().iterdir():
         if path.is_file() and path.stat().st_mtime < limit:

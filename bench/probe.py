@@ -134,7 +134,7 @@ class Probe:
         started = time.monotonic()
         try:
             fixed, evidence = fn()
-        except Exception as exc:  # a probe that cannot run says so; it is not a pass
+        except (Exception, BaseExceptionGroup) as exc:  # a probe that cannot run says so; it is not a pass
             fixed, evidence = False, f"probe error: {type(exc).__name__}: {exc}"[:400]
         evidence += f" [{time.monotonic() - started:.0f} s]"
         self.results.append((name, fixed, evidence))
@@ -423,7 +423,8 @@ class Probe:
                 if not page.next_cursor:
                     break
                 cursor = page.next_cursor
-            sys.modules.pop("siaga_partner_client", None)
+            for module in [m for m in sys.modules if m.split(".")[0] == "siaga_partner_client"]:
+                del sys.modules[module]  # the next database's run generates and imports its own
         for n in (first, again, geo, made, replay):
             TALLY.requests += 1
             TALLY.by_status[int(n.status_code) // 100 * 100] += 1
@@ -687,7 +688,7 @@ class Probe:
 
         schema = schemathesis.openapi.from_url(self.base + "/api/openapi.json")
         headers = {"Authorization": f"Bearer {self.setup['agency_token']}", "X-Forwarded-For": "203.0.113.77"}
-        problems, calls = [], 0
+        problems, calls, too_long = [], 0, []
         for result, mode in itertools.product(list(schema.get_all_operations()),
                                               (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)):
             operation = result.ok()
@@ -703,14 +704,20 @@ class Probe:
                 TALLY.by_status[response.status_code // 100 * 100] += 1
                 if response.status_code >= 500:
                     TALLY.errors.append(f"{case.method} {case.formatted_path} -> {response.status_code}")
+                if response.status_code == 414 and "Request Line is too large" in response.text:
+                    # gunicorn's own answer to a request line over 4094 bytes, before the app (nginx answers
+                    # first in production, with its own HTML 414): said apart, not the API's contract.
+                    too_long.append(len(case.formatted_path))
+                    return
                 case.validate_response(response, checks=[not_a_server_error, status_code_conformance,
                                                          content_type_conformance])
 
             try:
                 run()
-            except Exception as exc:  # a failed check: keep the first line
-                problems.append(f"{operation.label} {mode.value}: {str(exc).strip().splitlines()[0][:160]}")
-        return not problems, f"{calls} generated calls; failed checks {len(problems)}: {problems[:4]}"
+            except (Exception, BaseExceptionGroup) as exc:  # a failed check: keep its first lines
+                problems.append(f"{operation.label} {mode.value}: " + " ".join(str(exc).split())[:300])
+        return not problems, (f"{calls} generated calls; failed checks {len(problems)}: {problems[:4]}; request lines "
+                              f"too long for gunicorn (its HTML 414, outside the app): {len(too_long)}")
 
 
 # ---------------------------------------------------------------------------------------------------------
