@@ -1,8 +1,8 @@
 """A real app server for benchmarks and live tests: a scratch database of either kind, migrated and
 seeded like the demo, a few API tokens, and gunicorn (sync workers) on a free loopback port.
 
-Used by bench/write_path.py, bench/load_faults.py and the live tests (tests/test_write_races.py,
-tests/test_load_short.py). Loopback only; everything it starts it stops.
+Used by bench/write_path.py, bench/load_faults.py, bench/probe.py (issue 24's probe) and the live tests
+(tests/test_write_races.py, tests/test_load_short.py). Loopback only; everything it starts it stops.
 """
 from __future__ import annotations
 
