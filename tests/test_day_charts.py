@@ -6,8 +6,9 @@ from datetime import date, time, timedelta
 import pytest
 from sqlalchemy import select
 
-from logistics.models import Kota, Tps, TpsStatus
+from logistics.models import HealthIncident, Kota, PatientKind, Tps, TpsStatus, Triage
 from logistics.queries.day_charts import TPS_STEPS, tps_steps_per_hour
+from logistics.queries.incidents_per_hour import incidents_per_hour
 from logistics.queries.zones import day_window, deployment_zone
 from logistics.rules.time_zones import WIT
 from logistics.services.unit_of_work import UnitOfWork
@@ -56,3 +57,24 @@ def test_steps_per_hour_in_sql_match_each_tps_read_on_the_deployments_clock(sess
     for name, _ in TPS_STEPS:
         assert chart[name] == expected[name], name
     assert chart["open"][23] >= 8 and chart["handed_over"][22] < chart["handed_over"][23]
+
+
+@pytest.mark.parametrize("province", [None, "81"])
+def test_incidents_per_hour_in_sql_match_each_incident_read_on_the_deployments_clock(session, province):
+    if province:
+        _move_kota(session, session.scalar(select(Kota.id)), province)
+    zone = deployment_zone(session)
+    tps_id = session.scalar(select(Tps.id).order_by(Tps.id))
+    with UnitOfWork(session) as uow:
+        for i, triage in enumerate([Triage.MERAH, Triage.KUNING, Triage.HIJAU, Triage.HIJAU, Triage.HITAM] * 3):
+            at = local_at(DAY, time((5 * i + 1) % 24, 15), zone)
+            session.add(HealthIncident(occurred_at=at, reported_at=at, tps_id=tps_id, patient_kind=PatientKind.VOTER,
+                                       complaint="Pusing", triage=triage))
+        uow.commit()
+    start, end = day_window(session, DAY)
+    expected = {t.value: [0] * 24 for t in Triage}
+    for at, triage in session.execute(select(HealthIncident.occurred_at, HealthIncident.triage)
+                                      .where(HealthIncident.occurred_at >= start, HealthIncident.occurred_at < end)):
+        expected[triage.value][to_local(at, zone).hour] += 1
+    assert incidents_per_hour(session, start, end) == expected
+    assert expected[Triage.MERAH.value][1] >= 1  # 01:15 on the zone's clock

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import extract, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from logistics.models import DrillClock, HealthIncident, Tps
 from logistics.permissions.read_scope import incident_in_kecamatan, tps_in_scope
 from logistics.rules.care_times import CARE_TIME_BINS, time_to_care, time_to_response
-from logistics.queries.zones import deployment_zone
+from logistics.queries.zones import deployment_zone, hour_offset, utc_hour
 from logistics.timeutil import to_local
 
 # The TPS day in order: officers present, open, voting closed, counted, handed over (the model's step times).
@@ -24,12 +24,6 @@ TPS_STEPS = (("present", Tps.officers_reported_at), ("open", Tps.opened_at), ("v
 
 def _hour(moment: datetime, drill: DrillClock | None, zone) -> int | None:
     return to_local(moment, zone).hour if drill is None else drill.simulated_hour(moment)
-
-
-def _as_utc_sql(session: Session, column):
-    """The column's wall clock in UTC: PostgreSQL's `timestamptz` is read in the session's TimeZone, SQLite
-    stores UTC already (logistics/models/base.py `UTCDateTime`)."""
-    return func.timezone("UTC", column) if session.get_bind().dialect.name == "postgresql" else column
 
 
 def tps_steps_per_hour(session: Session, now: datetime, day_start: datetime, day_end: datetime,
@@ -42,12 +36,12 @@ def tps_steps_per_hour(session: Session, now: datetime, day_start: datetime, day
         # Counted per hour in SQL, one grouped statement per step: the nation's 820,000 TPS read row by row
         # took a minute (docs/PERFORMANCE.md). The database gives the UTC hour; Indonesia's zones are whole
         # hours ahead of UTC all year (no summer time), so the local hour is that plus the zone's offset.
-        offset = int(day_start.astimezone(zone.tz).utcoffset().total_seconds() // 3600)
+        offset = hour_offset(zone, day_start)
         for name, column in TPS_STEPS:
-            hour = extract("hour", _as_utc_sql(session, column))
+            hour = utc_hour(session, column)
             query = (select(hour, func.count()).where(column >= day_start, column < day_end).group_by(hour))
-            for utc_hour, n in session.execute(query if scope is None else query.where(scope)):
-                per_hour[name][(int(utc_hour) + offset) % 24] += n
+            for utc, n in session.execute(query if scope is None else query.where(scope)):
+                per_hour[name][(int(utc) + offset) % 24] += n
     else:  # a drill's simulated hours (the demo city's few hundred TPS)
         query = select(*(column for _, column in TPS_STEPS))
         for times in session.execute(query if scope is None else query.where(scope)):
