@@ -14,8 +14,9 @@ from admin.users import NoFields
 from logistics.models import ApiToken, WebhookSubscription
 from logistics.permissions import Permission
 from logistics.services import api_tokens, webhooks
-from logistics.timeutil import format_wib, utcnow
+from logistics.timeutil import utcnow
 from siaga.auth import current_actor, requires
+from siaga.election import local_time
 from siaga.extensions import db
 from siaga.fields import ID_PATH, FormChoice, FormInt, FormList, FormText
 from siaga.forms import FormSchema, with_form
@@ -41,7 +42,7 @@ class WebhookForm(FormSchema):
 def _page(status: int = 200, **shown):
     now = utcnow()
     response = make_response(render_template(
-        "admin/partners.html", tokens=api_tokens.list_tokens(db.session), now=now, when=format_wib,
+        "admin/partners.html", tokens=api_tokens.list_tokens(db.session), now=now, when=local_time,
         scopes=api_tokens.SCOPES, kinds=webhooks.KINDS, default_days=api_tokens.DEFAULT_EXPIRY_DAYS,
         max_days=api_tokens.MAX_EXPIRY_DAYS, subscriptions=webhooks.list_subscriptions(db.session),
         attempts=webhooks.recent_attempts(db.session), **shown), status)

@@ -7,7 +7,7 @@ from flask import Flask
 from logistics.actor import Actor
 from logistics.errors import DomainError
 from logistics.services.api_tokens import DEFAULT_EXPIRY_DAYS, SCOPES, create_token, list_tokens, revoke_token
-from logistics.timeutil import format_wib
+from siaga.election import local_time
 from siaga.extensions import db
 
 
@@ -35,11 +35,11 @@ def register_cli(app: Flask) -> None:
         """List tokens: id, prefix, name, agency or user, scopes, last used, revoked."""
         for t in list_tokens(db.session):
             who = f"user:{t.user.username}" if t.user else (t.agency or "-")
-            state = (f"revoked {format_wib(t.revoked_at)}" if t.revoked_at else
-                     f"expired {format_wib(t.expires_at)}" if not t.live() else
-                     f"active until {format_wib(t.expires_at)}" if t.expires_at else "active")
+            state = (f"revoked {local_time(t.revoked_at)}" if t.revoked_at else
+                     f"expired {local_time(t.expires_at)}" if not t.live() else
+                     f"active until {local_time(t.expires_at)}" if t.expires_at else "active")
             click.echo(f"{t.id:>4}  {t.prefix}…  {t.name:<20} {who:<20} {','.join(t.scopes)}  "
-                       f"last used {format_wib(t.last_used_at)}  {state}")
+                       f"last used {local_time(t.last_used_at)}  {state}")
 
     @app.cli.command("revoke-token")
     @click.argument("token_id", type=int)

@@ -489,10 +489,11 @@ def run_database(kind: str, args, workdir: Path) -> list[PhaseResult]:
     results = []
     with _database(kind, args, workdir) as (url, cluster):
         if args.drill:  # the demo's day: today, with a drill playing it (scripts/demo.sh)
-            from logistics.timeutil import to_wib, utcnow
+            from logistics.rules.time_zones import WIB
+            from logistics.timeutil import to_local, utcnow
 
             os.environ["ELECTION_DATE"] = "today"  # the servers' setting (they inherit the environment)
-            demo = prepare_database(url, election_day=to_wib(utcnow()).date())
+            demo = prepare_database(url, election_day=to_local(utcnow(), WIB).date())
         else:
             demo = prepare_database(url)
         with _front(kind, demo, args, workdir) as (server, worker):

@@ -1,15 +1,21 @@
 """Benchmark: the coordinators' views at national scale, on PostgreSQL.
 
-Builds a synthetic Indonesia on top of the Pangkalpinang demo (`--reuse` keeps a database already built):
-236 kota, 7,007 kecamatan, 84,431 kelurahan, 820,319 TPS, 5.74 M KPPS officers plus couriers and medics,
-7,008 medic stations with their roster, 3.28 M meal deliveries (four rounds per TPS) and 50,000 incidents,
-in SQL (INSERT ... SELECT over generate_series, one statement per table; no ORM). The day is
-27 Aug 2025 (the default ELECTION_DATE) and the clock is frozen at 14:00 WIB (ELECTION_CLOCK), so the
-figures do not depend on when the benchmark runs. Then it measures, with the Flask test client, every
-figure of issue 14 against its target and prints one table (docs/PERFORMANCE.md, "National scale").
+Builds Indonesia on top of the Pangkalpinang demo (`--reuse` keeps a database already built) from the REAL
+national area list shipped with Siaga (seed_data/national/wilayah.csv.gz via logistics/area_list.py): every
+province's kab/kota, kecamatan and desa/kelurahan with its Kemendagri code, name, kind and its zone (WIB, WITA,
+WIT from logistics/rules/time_zones.py), minus the demo's own kota (~513 kab/kota, ~7,270 kecamatan, ~83,700
+villages). What the list lacks is synthetic and flagged so: each area's outline (a grid cell, west to east in
+code order), the TPS (820,319 by default, `--tps N` for a quicker run, spread over the villages in proportion,
+a kelurahan weighing three desa; code `<village>-N001`, position_synthetic), 5.7 M KPPS officers plus couriers
+and medics, a medic station per kecamatan with its roster, 3.28 M meal deliveries (four rounds per TPS at
+06:00, 11:30, 15:00, 18:00 in the TPS's own zone) and 50,000 incidents, in SQL (INSERT ... SELECT, one
+statement per table; no ORM). The day is 27 Aug 2025 (the default ELECTION_DATE) and the clock is frozen at
+14:00 WIB (ELECTION_CLOCK), so the figures do not depend on when the benchmark runs. Then it measures, with
+the Flask test client, every figure of issue 14 against its target and prints one table (docs/PERFORMANCE.md,
+"National scale").
 
 Usage:  .venv/bin/python bench/national.py [--pg postgresql://postgres@127.0.0.1:5432/siaga_national]
-          [--reuse] [--build-only] [--runs 20]
+          [--reuse] [--build-only] [--runs 20] [--tps 820319] [--no-export]
 Benchmarks are not tests: nothing here asserts a time.
 """
 from __future__ import annotations
@@ -33,101 +39,125 @@ from sqlalchemy import create_engine, event, select, text  # noqa: E402
 from siaga import create_app  # noqa: E402
 from siaga.extensions import db  # noqa: E402
 
-N_KOTA, N_KEC, N_KEL, N_TPS, N_INCIDENTS = 236, 7_007, 84_431, 820_319, 50_000
+N_TPS, N_INCIDENTS = 820_319, 50_000
 PASSWORD = "bench-password"
 CLOCK = "2025-08-27T14:00:00+07:00"  # the frozen election-day clock of the issue's measurements
-# Indonesia's bounding box, cut into a 20 x 12 grid of kota cells (236 used), each cut 6 x 6 into kecamatan
-# cells and those 4 x 4 into kelurahan cells; TPS are spread uniformly in their kelurahan's cell.
-LON0, LAT0, KOTA_W, KOTA_H = 95.0, -11.0, 2.3, 1.4
+ELECTION_DAY = "2025-08-27"
+# No outlines ship with the area list, so every kab/kota gets a synthetic cell in Indonesia's bounding box:
+# a grid of 26 columns x 20 rows filled column by column in code order (Aceh 11 in the west ... Papua 9x in
+# the east, so the zones run west to east as on the real map), each cut into a square-ish grid of its
+# kecamatan and those into their desa/kelurahan. The areas' codes, names, kinds and zones are the real ones.
+LON0, LAT0, GRID_COLS, GRID_ROWS = 95.0, -11.0, 26, 20
+KOTA_W, KOTA_H = 46.0 / GRID_COLS, 17.0 / GRID_ROWS
+# Synthetic TPS per village, in proportion to a weight: an (urban) kelurahan 3, a desa 1 (the list has no
+# population; Indonesia's kelurahan hold about three times a desa's voters). TPS codes are the village's code
+# and "-N" + the number (`11.01.01.2001-N001`), and position_synthetic is set: synthetic, never mistaken for
+# a real TPS. Everything the bench adds (areas, TPS, people, stations) lies outside the demo's kota.
+KELURAHAN_WEIGHT = 3
+NATIONAL_TPS = "t.code LIKE '%-N%'"
 
-# Each statement is one INSERT ... SELECT; codes start with "N" so they never meet the demo's.
+# Each statement is one INSERT ... SELECT from the national list (staged in a temporary table, `area_src`,
+# with `zone_tz`: province code -> IANA zone) or from what the statements before it made.
 BUILD = [
     ("kota", f"""
      INSERT INTO kota (kode_kemendagri, nama, jenis, provinsi, boundary, min_lon, min_lat, max_lon, max_lat,
                        label_lat, label_lon)
-     SELECT 'N' || lpad(g::text, 3, '0'), 'Kota Nasional ' || g, 'kota', 'Nasional',
+     SELECT s.kode, s.nama, s.jenis, p.nama,
             json_build_object('type', 'Polygon', 'coordinates', json_build_array(json_build_array(
               json_build_array(x, y), json_build_array(x + {KOTA_W}, y), json_build_array(x + {KOTA_W}, y + {KOTA_H}),
               json_build_array(x, y + {KOTA_H}), json_build_array(x, y)))),
             x, y, x + {KOTA_W}, y + {KOTA_H}, y + {KOTA_H} / 2, x + {KOTA_W} / 2
-     FROM (SELECT g, {LON0} + ((g - 1) % 20) * {KOTA_W} AS x, {LAT0} + ((g - 1) / 20) * {KOTA_H} AS y
-           FROM generate_series(1, {N_KOTA}) g) s"""),
-    ("kecamatan", f"""
+     FROM (SELECT a.*, {LON0} + ((g - 1) / {GRID_ROWS}) * {KOTA_W} AS x, {LAT0} + ((g - 1) % {GRID_ROWS}) * {KOTA_H} AS y
+           FROM (SELECT *, row_number() OVER (ORDER BY kode) AS g FROM area_src WHERE level = 'kab_kota') a) s
+     JOIN area_src p ON p.kode = s.parent"""),
+    ("kecamatan", """
      INSERT INTO kecamatan (kota_id, kode_kemendagri, nama, boundary, min_lon, min_lat, max_lon, max_lat,
                             label_lat, label_lon)
-     SELECT k.id, 'N' || lpad(s.g::text, 3, '0') || '.' || lpad(s.i::text, 4, '0'), 'Kec Nasional ' || s.i,
+     SELECT kota_id, kode, nama,
             json_build_object('type', 'Polygon', 'coordinates', json_build_array(json_build_array(
               json_build_array(x, y), json_build_array(x + w, y), json_build_array(x + w, y + h),
               json_build_array(x, y + h), json_build_array(x, y)))),
             x, y, x + w, y + h, y + h / 2, x + w / 2
-     FROM (SELECT i, g, k0, {KOTA_W} / 6 AS w, {KOTA_H} / 6 AS h,
-                  {LON0} + ((g - 1) % 20) * {KOTA_W} + ((i - k0) % 6) * {KOTA_W} / 6 AS x,
-                  {LAT0} + ((g - 1) / 20) * {KOTA_H} + ((i - k0) / 6) * {KOTA_H} / 6 AS y
-           FROM (SELECT i, g, min(i) OVER (PARTITION BY g) AS k0
-                 FROM (SELECT i, (i - 1)::bigint * {N_KOTA} / {N_KEC} + 1 AS g
-                       FROM generate_series(1, {N_KEC}) i) a) b) s
-     JOIN kota k ON k.kode_kemendagri = 'N' || lpad(s.g::text, 3, '0')"""),
-    ("kelurahan", f"""
+     FROM (SELECT b.kode, b.nama, b.kota_id, b.w, b.h, b.x0 + (b.i % b.side) * b.w AS x, b.y0 + (b.i / b.side) * b.h AS y
+           FROM (SELECT a.kode, a.nama, k.id AS kota_id, k.min_lon AS x0, k.min_lat AS y0,
+                        (row_number() OVER (PARTITION BY a.parent ORDER BY a.kode) - 1) AS i,
+                        ceil(sqrt(count(*) OVER (PARTITION BY a.parent)))::int AS side,
+                        (k.max_lon - k.min_lon) / ceil(sqrt(count(*) OVER (PARTITION BY a.parent))) AS w,
+                        (k.max_lat - k.min_lat) / ceil(sqrt(count(*) OVER (PARTITION BY a.parent))) AS h
+                 FROM area_src a JOIN kota k ON k.kode_kemendagri = a.parent WHERE a.level = 'kecamatan') b) s"""),
+    ("kelurahan", """
      INSERT INTO kelurahan (kecamatan_id, kode_kemendagri, nama, jenis, boundary, min_lon, min_lat, max_lon,
                             max_lat, label_lat, label_lon)
-     SELECT k.id, 'N' || lpad(s.j::text, 6, '0'), 'Kel Nasional ' || s.j, 'kelurahan',
+     SELECT kecamatan_id, kode, nama, jenis,
             json_build_object('type', 'Polygon', 'coordinates', json_build_array(json_build_array(
               json_build_array(x, y), json_build_array(x + w, y), json_build_array(x + w, y + h),
               json_build_array(x, y + h), json_build_array(x, y)))),
             x, y, x + w, y + h, y + h / 2, x + w / 2
-     FROM (SELECT b.j, b.kec, k.id AS kec_id, (k.max_lon - k.min_lon) / 4 AS w, (k.max_lat - k.min_lat) / 4 AS h,
-                  k.min_lon + ((b.j - b.j0) % 4) * (k.max_lon - k.min_lon) / 4 AS x,
-                  k.min_lat + ((b.j - b.j0) / 4 % 4) * (k.max_lat - k.min_lat) / 4 AS y
-           FROM (SELECT j, kec, min(j) OVER (PARTITION BY kec) AS j0
-                 FROM (SELECT j, (j - 1)::bigint * {N_KEC} / {N_KEL} + 1 AS kec
-                       FROM generate_series(1, {N_KEL}) j) a) b
-           JOIN kecamatan k ON k.kode_kemendagri = 'N' || lpad(((b.kec - 1) * {N_KOTA} / {N_KEC} + 1)::text, 3, '0')
-                                || '.' || lpad(b.kec::text, 4, '0')) s
-     JOIN kecamatan k ON k.id = s.kec_id"""),
-    # At 14:00 WIB: voting closed at 13:00, most TPS are counting; 1 % never opened; 2 % below quorum.
-    ("tps", f"""
+     FROM (SELECT b.kode, b.nama, b.jenis, b.kecamatan_id, b.w, b.h, b.x0 + (b.i % b.side) * b.w AS x,
+                  b.y0 + (b.i / b.side) * b.h AS y
+           FROM (SELECT a.kode, a.nama, a.jenis, k.id AS kecamatan_id, k.min_lon AS x0, k.min_lat AS y0,
+                        (row_number() OVER (PARTITION BY a.parent ORDER BY a.kode) - 1) AS i,
+                        ceil(sqrt(count(*) OVER (PARTITION BY a.parent)))::int AS side,
+                        (k.max_lon - k.min_lon) / ceil(sqrt(count(*) OVER (PARTITION BY a.parent))) AS w,
+                        (k.max_lat - k.min_lat) / ceil(sqrt(count(*) OVER (PARTITION BY a.parent))) AS h
+                 FROM area_src a JOIN kecamatan k ON k.kode_kemendagri = a.parent
+                 WHERE a.level = 'desa_kelurahan') b) s"""),
+    # At 14:00 WIB (15:00 WITA, 16:00 WIT): voting closed at 13:00 local, most TPS are counting; 1 % never
+    # opened; 2 % below quorum. Step times are the TPS's local clock (opened from 07:00, closed 13:00).
+    # `n` TPS in each village: the cumulative weight cut at N_TPS (floor of the running share), so the total
+    # is exactly N_TPS; `t` numbers them 1..N_TPS across the nation for the spread of states.
+    ("tps", """
      INSERT INTO tps (code, kelurahan_id, number, kind, address, lat, lon, position_synthetic, dpt, status,
                       officers_present, officers_reported_at, opened_at, voting_closed_at, counted_at,
                       handed_over_at, created_at, updated_at)
-     SELECT 'N' || lpad(t::text, 7, '0'), kel.id, t - t0 + 1, 'regular', 'Jl. Nasional ' || t,
-            kel.min_lat + random() * (kel.max_lat - kel.min_lat), kel.min_lon + random() * (kel.max_lon - kel.min_lon),
+     SELECT v.kode_kemendagri || '-N' || lpad(num::text, 3, '0'), v.id, num, 'regular', 'Jl. Nasional ' || t,
+            v.min_lat + random() * (v.max_lat - v.min_lat), v.min_lon + random() * (v.max_lon - v.min_lon),
             true, 150 + (t::bigint * 7919) % 450, st,
             CASE WHEN t % 50 = 0 THEN 3 ELSE 5 + t % 3 END, '2025-08-26 23:30+00',
-            CASE WHEN st <> 'setup' THEN timestamptz '2025-08-27 00:00+00' + (t % 20) * interval '1 minute' END,
-            CASE WHEN st IN ('voting_closed', 'counted', 'handed_over') THEN timestamptz '2025-08-27 06:00+00' END,
-            CASE WHEN st IN ('counted', 'handed_over') THEN timestamptz '2025-08-27 06:45+00' END,
-            CASE WHEN st = 'handed_over' THEN timestamptz '2025-08-27 06:55+00' END,
+            CASE WHEN st <> 'setup' THEN (day + time '07:00') AT TIME ZONE v.tz + (t % 20) * interval '1 minute' END,
+            CASE WHEN st IN ('voting_closed', 'counted', 'handed_over') THEN (day + time '13:00') AT TIME ZONE v.tz END,
+            CASE WHEN st IN ('counted', 'handed_over') THEN (day + time '13:45') AT TIME ZONE v.tz END,
+            CASE WHEN st = 'handed_over' THEN (day + time '13:55') AT TIME ZONE v.tz END,
             now(), now()
-     FROM (SELECT t, kel, min(t) OVER (PARTITION BY kel) AS t0,
-                  CASE WHEN t % 100 = 7 THEN 'setup' WHEN t % 5 = 0 THEN 'open' WHEN t % 5 = 1 THEN 'counted'
-                       WHEN t % 97 = 3 THEN 'handed_over' ELSE 'voting_closed' END AS st
-           FROM (SELECT t, (t - 1)::bigint * {N_KEL} / {N_TPS} + 1 AS kel FROM generate_series(1, {N_TPS}) t) a) s
-     JOIN kelurahan kel ON kel.kode_kemendagri = 'N' || lpad(s.kel::text, 6, '0')"""),
+     FROM (SELECT a.*, floor((cum - w) * :n_tps / total)::bigint AS before,
+                  (floor(cum * :n_tps / total) - floor((cum - w) * :n_tps / total))::int AS n
+           FROM (SELECT kel.id, kel.kode_kemendagri, kel.min_lat, kel.max_lat, kel.min_lon, kel.max_lon, z.tz,
+                        CASE WHEN kel.jenis = 'kelurahan' THEN {w} ELSE 1 END::numeric AS w,
+                        sum(CASE WHEN kel.jenis = 'kelurahan' THEN {w} ELSE 1 END) OVER (ORDER BY kel.id)::numeric AS cum,
+                        sum(CASE WHEN kel.jenis = 'kelurahan' THEN {w} ELSE 1 END) OVER ()::numeric AS total
+                 FROM kelurahan kel JOIN area_src s ON s.kode = kel.kode_kemendagri
+                 JOIN zone_tz z ON z.prov = left(kel.kode_kemendagri, 2)) a) v
+     CROSS JOIN LATERAL generate_series(1, v.n) num
+     CROSS JOIN LATERAL (SELECT v.before + num AS t, date '{day}' AS day) tt
+     CROSS JOIN LATERAL (SELECT CASE WHEN t % 100 = 7 THEN 'setup' WHEN t % 5 = 0 THEN 'open' WHEN t % 5 = 1 THEN 'counted'
+                       WHEN t % 97 = 3 THEN 'handed_over' ELSE 'voting_closed' END AS st) s
+     """.replace("{w}", str(KELURAHAN_WEIGHT)).replace("{day}", ELECTION_DAY)),
     ("medic_station", """
      INSERT INTO medic_station (code, name, kecamatan_id, lat, lon, ambulances, hours_from, hours_to, created_at,
                                 updated_at)
      SELECT 'N-POS-' || k.id, 'Pos Kesehatan ' || k.nama, k.id, k.label_lat, k.label_lon, 1, time '05:30', time '03:00',
             now(), now()
-     FROM kecamatan k WHERE k.kode_kemendagri LIKE 'N%'
+     FROM kecamatan k JOIN area_src s ON s.kode = k.kode_kemendagri
      UNION ALL
      SELECT 'N-POS-X', 'Pos Kesehatan Tambahan', k.id, k.label_lat + 0.01, k.label_lon, 2, time '05:30', time '03:00', now(), now()
-     FROM (SELECT id, label_lat, label_lon FROM kecamatan WHERE kode_kemendagri LIKE 'N%' ORDER BY id LIMIT 1) k"""),
+     FROM (SELECT k.id, label_lat, label_lon FROM kecamatan k JOIN area_src s ON s.kode = k.kode_kemendagri
+           ORDER BY k.id LIMIT 1) k"""),
     # Seven KPPS per TPS (ketua + six anggota), a courier per ten TPS, three medics per station.
-    ("person", """
+    ("person", f"""
      INSERT INTO person (code, name, role, phone, active, tps_id, created_at, updated_at)
-     SELECT 'N-' || t.code || '-' || r, 'Petugas ' || t.code || '-' || r,
+     SELECT 'N-' || t.id || '-' || r, 'Petugas ' || t.code || '-' || r,
             CASE WHEN r = 1 THEN 'kpps_ketua' ELSE 'kpps_anggota' END, '0812' || lpad((t.id % 100000000)::text, 8, '0'),
             true, t.id, now(), now()
-     FROM tps t CROSS JOIN generate_series(1, 7) r WHERE t.code LIKE 'N%'
+     FROM tps t CROSS JOIN generate_series(1, 7) r WHERE {NATIONAL_TPS}
      UNION ALL
      SELECT 'N-KURIR-' || t.id, 'Kurir ' || t.id, 'courier', NULL, true, NULL, now(), now()
-     FROM tps t WHERE t.code LIKE 'N%' AND t.id % 10 = 0
+     FROM tps t WHERE {NATIONAL_TPS} AND t.id % 10 = 0
      UNION ALL
      SELECT 'N-MEDIS-' || m.id || '-' || r, 'Medis ' || m.id || '-' || r, 'medic', NULL, true, NULL, now(), now()
      FROM medic_station m CROSS JOIN generate_series(1, 3) r WHERE m.code LIKE 'N-POS-%'"""),
     ("person (medics' stations)", """
      UPDATE person p SET medic_station_id = m.id, kecamatan_id = m.kecamatan_id
-     FROM medic_station m WHERE p.code LIKE 'N-MEDIS-' || m.id || '-%' AND p.role = 'medic'
+     FROM medic_station m WHERE split_part(p.code, '-', 3) = m.id::text AND p.role = 'medic'
        AND m.code LIKE 'N-POS-%' AND p.code LIKE 'N-MEDIS-%'"""),
     # Three shifts a station (as the demo's); 5 % of the stations have nobody on the afternoon shift.
     ("roster_shift", """
@@ -140,34 +170,37 @@ BUILD = [
      FROM (SELECT id, medic_station_id, split_part(code, '-', 4)::int AS r FROM person
            WHERE role = 'medic' AND code LIKE 'N-MEDIS-%') p
      WHERE NOT (p.r = 2 AND p.medic_station_id % 20 = 0)"""),
-    # Four meal rounds per TPS (pagi 06:00, siang 11:30, snack 15:00, malam 18:00 WIB); at 14:00 WIB most
-    # of the morning's and noon's are delivered, some late or short, the afternoon's still planned.
-    ("delivery", """
+    # Four meal rounds per TPS (pagi 06:00, siang 11:30, snack 15:00, malam 18:00 in the TPS's own zone); at
+    # 14:00 WIB most of the morning's and noon's are delivered, some late or short, the afternoon's still planned.
+    ("delivery", f"""
      INSERT INTO delivery (ref, tps_id, kind, meal_round, unit, quantity_planned, planned_at, status, dispatched_at,
                            arrived_at, delivered_at, failed_at, quantity_received, received_by, failure_reason,
                            eta_at, created_at, updated_at)
-     SELECT 'N-' || t.id || '-' || r.round, t.id, 'meal', r.round, 'porsi', 9, r.planned_at, st,
-            CASE WHEN st <> 'planned' THEN r.planned_at - interval '40 minutes' END,
-            CASE WHEN st IN ('arrived', 'delivered', 'failed') THEN r.planned_at - interval '5 minutes' END,
-            CASE WHEN st = 'delivered' THEN r.planned_at END,
-            CASE WHEN st = 'failed' THEN r.planned_at + interval '20 minutes' END,
+     SELECT 'N-' || t.id || '-' || r.round, t.id, 'meal', r.round, 'porsi', 9, pl.planned_at, st,
+            CASE WHEN st <> 'planned' THEN pl.planned_at - interval '40 minutes' END,
+            CASE WHEN st IN ('arrived', 'delivered', 'failed') THEN pl.planned_at - interval '5 minutes' END,
+            CASE WHEN st = 'delivered' THEN pl.planned_at END,
+            CASE WHEN st = 'failed' THEN pl.planned_at + interval '20 minutes' END,
             CASE WHEN st = 'delivered' THEN CASE WHEN t.id % 33 = 0 THEN 7 ELSE 9 END END,
             CASE WHEN st = 'delivered' THEN 'Ketua KPPS' END,
             CASE WHEN st = 'failed' THEN 'Jalan tertutup' END,
-            CASE WHEN st IN ('planned', 'dispatched') AND t.id % 9 = 0 THEN r.planned_at + interval '25 minutes' END,
+            CASE WHEN st IN ('planned', 'dispatched') AND t.id % 9 = 0 THEN pl.planned_at + interval '25 minutes' END,
             now(), now()
      FROM tps t
-     CROSS JOIN (VALUES ('pagi', timestamptz '2025-08-26 23:00+00', 1), ('siang', timestamptz '2025-08-27 04:30+00', 2),
-                        ('snack', timestamptz '2025-08-27 08:00+00', 3), ('malam', timestamptz '2025-08-27 11:00+00', 4))
-          AS r(round, planned_at, n)
+     JOIN kelurahan kel ON kel.id = t.kelurahan_id
+     JOIN zone_tz z ON z.prov = left(kel.kode_kemendagri, 2)
+     CROSS JOIN (VALUES ('pagi', time '06:00', 1), ('siang', time '11:30', 2), ('snack', time '15:00', 3),
+                        ('malam', time '18:00', 4)) AS r(round, local_at, n)
+     CROSS JOIN LATERAL (SELECT (date '{ELECTION_DAY}' + r.local_at) AT TIME ZONE z.tz AS planned_at) pl
      CROSS JOIN LATERAL (SELECT CASE
             WHEN r.n >= 3 THEN CASE WHEN t.id % 4 = 0 THEN 'dispatched' ELSE 'planned' END
             WHEN (t.id + r.n) % 50 = 0 THEN 'planned'
             WHEN (t.id + r.n) % 61 = 0 THEN 'failed'
             WHEN r.n = 2 AND t.id % 23 = 0 THEN 'arrived'
             ELSE 'delivered' END AS st) s
-     WHERE t.code LIKE 'N%'"""),
-    # 50,000 incidents through the day at random TPS; the open ones (reported, responding, treated) are 40 %.
+     WHERE {NATIONAL_TPS}"""),
+    # 50,000 incidents through the day at random synthetic TPS (their ids run on from the first one's); the
+    # open ones (reported, responding, treated) are 40 %.
     ("health_incident", f"""
      INSERT INTO health_incident (occurred_at, tps_id, patient_kind, complaint, triage, status, medic_station_id,
                                   reported_at, responding_at, treated_at, referred_at, closed_at, created_at, updated_at)
@@ -183,7 +216,8 @@ BUILD = [
                   CASE WHEN i % 10 < 6 THEN 'closed' WHEN i % 10 = 6 THEN 'reported' WHEN i % 10 = 7 THEN 'responding'
                        WHEN i % 10 = 8 THEN 'treated_on_site' ELSE 'referred' END AS st
            FROM generate_series(1, {N_INCIDENTS}) i
-           JOIN tps t ON t.code = 'N' || lpad(((i::bigint * 15485863) % {N_TPS} + 1)::text, 7, '0')
+           CROSS JOIN (SELECT min(t.id) AS first, count(*) AS n FROM tps t WHERE {NATIONAL_TPS}) f
+           JOIN tps t ON t.id = f.first + (i::bigint * 15485863) % f.n
            JOIN kelurahan kel ON kel.id = t.kelurahan_id
            JOIN medic_station m ON m.kecamatan_id = kel.kecamatan_id AND m.code LIKE 'N-POS-%' AND m.code <> 'N-POS-X') s"""),
 ]
@@ -212,15 +246,38 @@ def built(url: str) -> bool:
     try:
         with engine.connect() as conn:
             return conn.execute(text("SELECT count(*) FROM health_incident WHERE tps_id IN "
-                                     "(SELECT id FROM tps WHERE code LIKE 'N%')")).scalar() >= N_INCIDENTS
+                                     f"(SELECT id FROM tps t WHERE {NATIONAL_TPS})")).scalar() >= N_INCIDENTS
     except Exception:
         return False
     finally:
         engine.dispose()
 
 
-def build(url: str) -> dict[str, float]:
-    """A fresh schema, the demo city, then the nation in SQL, then coverage (as recompute-coverage does)."""
+def stage_area_list(conn) -> None:
+    """The national list (logistics/area_list.py) in a temporary table `area_src` (kode, nama, level, jenis,
+    parent), without the kab/kota the demo already holds and anything under them, and `zone_tz` (province
+    code -> IANA zone, logistics/rules/time_zones.py): what the BUILD statements read."""
+    from logistics.area_list import area_list
+    from logistics.rules.time_zones import PROVINCE_ZONE
+
+    demo = {kode for (kode,) in conn.execute(text("SELECT kode_kemendagri FROM kota"))}
+    conn.execute(text("CREATE TEMPORARY TABLE area_src (kode text PRIMARY KEY, nama text, level text, jenis text, "
+                      "parent text) ON COMMIT DROP"))
+    conn.execute(text("CREATE TEMPORARY TABLE zone_tz (prov text PRIMARY KEY, tz text) ON COMMIT DROP"))
+    cursor = conn.connection.driver_connection.cursor()
+    with cursor.copy("COPY area_src (kode, nama, level, jenis, parent) FROM STDIN") as copy:
+        for area in area_list().by_code.values():
+            if not any(area.kode == d or area.kode.startswith(d + ".") for d in demo):
+                copy.write_row((area.kode, area.nama, area.level, area.jenis, area.parent))
+    with cursor.copy("COPY zone_tz (prov, tz) FROM STDIN") as copy:
+        for prov, zone in PROVINCE_ZONE.items():
+            copy.write_row((prov, zone.tz.key))
+    conn.execute(text("ANALYZE area_src"))
+
+
+def build(url: str, n_tps: int = N_TPS) -> dict[str, float]:
+    """A fresh schema, the demo city, then the nation from the area list in SQL, then coverage (as
+    recompute-coverage does)."""
     from logistics.services.coverage import recompute_all
     from siaga.seeding import seed_demo
 
@@ -235,17 +292,21 @@ def build(url: str) -> dict[str, float]:
         seed_demo(db.session, demo_password=PASSWORD)
         db.session.remove()
     with engine.begin() as conn:
+        stage_area_list(conn)
         for table, sql in BUILD:
             started = time.perf_counter()
-            n = conn.execute(text(sql)).rowcount
+            n = conn.execute(text(sql), {"n_tps": n_tps} if ":n_tps" in sql else {}).rowcount
             seconds[table] = time.perf_counter() - started
             print(f"  {table}: {n:,} rows, {seconds[table]:.1f} s", flush=True)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))
     started = time.perf_counter()
+    from logistics.services.unit_of_work import UnitOfWork
+
     with app.app_context():
-        recompute_all(db.session)
-        db.session.commit()
+        with UnitOfWork(db.session) as uow:  # the rows and their data version
+            recompute_all(db.session)
+            uow.commit()
         db.session.remove()
     seconds["tps_coverage"] = time.perf_counter() - started
     engine.dispose()
@@ -284,6 +345,15 @@ def client_for(app, username: str):
     return client
 
 
+def national_kota():
+    """The kab/kota the bench built: all but the demo's (seeded first, the lowest id)."""
+    from sqlalchemy import func
+
+    from logistics.models import Kota
+
+    return select(Kota.id).where(Kota.id > select(func.min(Kota.id)).scalar_subquery())
+
+
 def kecamatan_coordinator(app) -> str:
     """A coordinator of one synthetic kecamatan (made once), for the kecamatan dashboard."""
     from logistics.models import Kecamatan, Role, User
@@ -291,7 +361,7 @@ def kecamatan_coordinator(app) -> str:
 
     with app.app_context():
         if db.session.scalar(select(User.id).where(User.username == "camat-nasional")) is None:
-            kec = db.session.scalar(select(Kecamatan.id).where(Kecamatan.kode_kemendagri.like("N%"))
+            kec = db.session.scalar(select(Kecamatan.id).where(Kecamatan.kota_id.in_(national_kota()))
                                     .order_by(Kecamatan.id).offset(3500).limit(1))
             db.session.add(User(username="camat-nasional", full_name="Camat Nasional", role=Role.COORDINATOR,
                                 kecamatan_id=kec, password_hash=hash_password(PASSWORD)))
@@ -382,29 +452,33 @@ def coverage_figures(app, rng) -> dict:
 
     from logistics.models import Kecamatan, MedicStation, Tps
     from logistics.services.coverage import recompute_all
+    from logistics.services.unit_of_work import UnitOfWork
 
     with app.app_context():
         session = db.session
         started = time.perf_counter()
-        written = recompute_all(session)
-        session.commit()
+        with UnitOfWork(session) as uow:
+            written = recompute_all(session)
+            uow.commit()
         full = time.perf_counter() - started
         top = session.scalar(select(Tps.id).order_by(Tps.id.desc()).limit(1))
         moves = []
         for _ in range(5):
-            tps = session.get(Tps, rng.randint(1, top)) or session.get(Tps, top)
-            tps.lat, tps.lon = tps.lat + rng.uniform(-0.01, 0.01), tps.lon + rng.uniform(-0.01, 0.01)
-            started = time.perf_counter()
-            session.commit()
+            with UnitOfWork(session) as uow:
+                tps = session.get(Tps, rng.randint(1, top)) or session.get(Tps, top)
+                tps.lat, tps.lon = tps.lat + rng.uniform(-0.01, 0.01), tps.lon + rng.uniform(-0.01, 0.01)
+                started = time.perf_counter()
+                uow.commit()
             moves.append(time.perf_counter() - started)
-        kec = session.scalar(select(Kecamatan.id).where(Kecamatan.kode_kemendagri.like("N%")).limit(1))
+        kec = session.scalar(select(Kecamatan.id).where(Kecamatan.kota_id.in_(national_kota())).limit(1))
         added = []
         for i in range(5):
-            session.add(MedicStation(code=f"N-BENCH-{time.time_ns()}-{i}", name="Pos baru", kecamatan_id=kec,
-                                     lat=rng.uniform(-8, -6), lon=rng.uniform(106, 112), ambulances=1,
-                                     hours_from=clock(5, 30), hours_to=clock(3, 0)))
-            started = time.perf_counter()
-            session.commit()
+            with UnitOfWork(session) as uow:
+                session.add(MedicStation(code=f"N-BENCH-{time.time_ns()}-{i}", name="Pos baru", kecamatan_id=kec,
+                                         lat=rng.uniform(-8, -6), lon=rng.uniform(106, 112), ambulances=1,
+                                         hours_from=clock(5, 30), hours_to=clock(3, 0)))
+                started = time.perf_counter()
+                uow.commit()
             added.append(time.perf_counter() - started)
         session.remove()
     return {"full_s": full, "written": written, "moved_s": statistics.median(moves), "moved_max": max(moves),
@@ -468,7 +542,7 @@ def _a_kota(app) -> int:
     from logistics.models import Kota
 
     with app.app_context():
-        kota = db.session.scalar(select(Kota.id).where(Kota.kode_kemendagri.like("N%")).order_by(Kota.id)
+        kota = db.session.scalar(select(Kota.id).where(Kota.id.in_(national_kota())).order_by(Kota.id)
                                  .offset(100).limit(1))
         db.session.remove()
     return kota
@@ -525,6 +599,8 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="skip the build when the data is there")
     parser.add_argument("--build-only", action="store_true")
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--tps", type=int, default=N_TPS,
+                        help="synthetic TPS over the real areas (default %(default)s; fewer for a quick run)")
     parser.add_argument("--no-export", action="store_true", help="skip the (long) CSV export")
     parser.add_argument("--export-only", action="store_true", help=argparse.SUPPRESS)  # export_in_own_process
     args = parser.parse_args()
@@ -542,7 +618,7 @@ def main() -> None:
         build_s = None
     else:
         started = time.perf_counter()
-        build(url)
+        build(url, args.tps)
         build_s = time.perf_counter() - started
         print(f"built in {build_s:.0f} s", flush=True)
     if args.build_only:

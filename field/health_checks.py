@@ -7,13 +7,13 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
 from logistics.errors import DomainError, ValidationFailed
-from logistics.models import HealthCheckin, HealthScreening, Person, RiskTier, Tps
-from logistics.permissions import Permission, may
+from logistics.models import HealthCheckin, HealthScreening, RiskTier, Tps
+from logistics.permissions import Permission
 from logistics.queries.coverage import kelurahan_covered_by, tps_covered_by, tps_of_kelurahan
 from logistics.queries.operations import station_officers
 from logistics.queries.tps_search import search_tps
 from logistics.rules.risk import CONDITIONS
-from logistics.services.screening import OUTCOMES, RANGES, complete_checkin, record_screening, screening_target
+from logistics.services.screening import OUTCOMES, RANGES, complete_checkin, officer_to_screen, record_screening
 from logistics.timeutil import to_local, utcnow
 from field.web import done
 from siaga.auth import current_actor, current_user, requires
@@ -134,9 +134,7 @@ def record_checkin(checkin_id: int, form: dict):
 @idempotent
 @with_form(ScreeningForm, inline_errors=True)
 def screening(person_id: int, form: dict | None, form_errors: dict):
-    person = db.get_or_404(Person, person_id)
-    if not may(current_actor(), Permission.OFFICER_SCREEN, screening_target(db.session, current_actor(), person)):
-        abort(403)
+    person = officer_to_screen(db.session, current_actor(), person_id)  # 404 / 403 from the service's rule
     errors = form_errors
     if errors and wants_json():  # the offline queue's post: the error shape, shown beside its fields
         raise ValidationFailed(_("Periksa isian."), errors)

@@ -15,7 +15,9 @@ from logistics.queries.tps_search import TpsHit, search_tps
 from logistics.rules.care_times import time_to_care, time_to_response
 from logistics.rules.complaints import COMPLAINT_VALUES, COMPLAINTS
 from logistics.rules.triage import while_waiting
-from logistics.rules.lifecycles.incident import INCIDENT, REOPEN_WINDOW, may_reopen
+from logistics.rules.lifecycles.incident import (
+    DONE, INCIDENT, INCIDENT_STEP_BUTTONS, INCIDENT_STEP_RANK, REOPEN_WINDOW, may_reopen,
+)
 from logistics.services.common import CORRECTION_REASON_MAX
 from logistics.services.incidents import (
     advance_incident, assign_medic_station, correct_incident, incident_kecamatan_id,
@@ -28,7 +30,7 @@ from siaga.auth import current_actor, requires
 from siaga.extensions import db
 from siaga.fields import ID_PATH, FormChoice, FormFlag, FormId, FormText
 from siaga.forms import FormSchema, with_form, with_query
-from siaga.i18n import _, label, lazy_gettext, lazy_pgettext
+from siaga.i18n import _, label, lazy_gettext
 from siaga.idempotency import idempotent
 from siaga.live import live_page
 from logistics.services.data_versions import scoped_names
@@ -41,12 +43,6 @@ TRIAGE_HINTS = {
     Triage.HITAM: lazy_gettext("Tidak bernapas walau jalan napas dibuka"),
 }
 TRIAGE_ORDER = (Triage.MERAH, Triage.KUNING, Triage.HIJAU, Triage.HITAM)
-STEP_BUTTONS = {S.RESPONDING: lazy_gettext("Menuju / menangani"),
-                S.TREATED_ON_SITE: lazy_gettext("Ditangani di tempat"),
-                S.REFERRED: lazy_gettext("Rujuk"), S.CLOSED: lazy_pgettext("incident step", "Selesai")}
-# How far along the care each step is: while one is waiting in the phone's queue, field.js holds the
-# buttons of steps not further along (data-rank), so "Menuju" cannot be queued twice.
-STEP_RANK = {S.RESPONDING: 1, S.TREATED_ON_SITE: 2, S.REFERRED: 2, S.CLOSED: 3}
 WAITING = (S.REPORTED, S.RESPONDING)  # the patient is with the reporter until the medic treats or refers
 
 
@@ -141,7 +137,7 @@ def _visible_incident(incident_id: int) -> HealthIncident:
 
 
 def next_steps(incident: HealthIncident) -> list[tuple[IncidentStatus, str]]:
-    return [(s, STEP_BUTTONS[s]) for s in STEP_BUTTONS if s in INCIDENT.steps[incident.status]]
+    return [(s, INCIDENT_STEP_BUTTONS[s]) for s in INCIDENT_STEP_BUTTONS if s in INCIDENT.steps[incident.status]]
 
 
 def incident_versions(incident_id: int) -> tuple[str, ...]:
@@ -160,7 +156,7 @@ def incident_detail(incident_id: int):
     actor = current_actor()
     kecamatan_id = incident_kecamatan_id(incident)
     may_act = may(actor, Permission.INCIDENT_CARE, incident_target(incident))  # which buttons to show
-    may_reassign = may(actor, Permission.INCIDENT_ASSIGN, Target(kecamatan_id=kecamatan_id)) and incident.status != S.CLOSED
+    may_reassign = may(actor, Permission.INCIDENT_ASSIGN, Target(kecamatan_id=kecamatan_id)) and incident.status not in DONE
     stations = []
     if may_reassign:
         stations = [s for s in db.session.scalars(select(MedicStation).order_by(MedicStation.name))
@@ -178,7 +174,7 @@ def incident_detail(incident_id: int):
         else (),
         actions=next_steps(incident) if may_act else [],
         facilities=referral_facilities(db.session) if may_act and S.REFERRED in INCIDENT.steps[incident.status] else [],
-        stations=stations, triage_hint=TRIAGE_HINTS[incident.triage], step_rank=STEP_RANK,
+        stations=stations, triage_hint=TRIAGE_HINTS[incident.triage], step_rank=INCIDENT_STEP_RANK,
         close_question=close_question(incident),
         may_reopen=may_act and may_reopen(incident.status, incident.closed_at, utcnow()),
         response_min=time_to_response(incident.reported_at, incident.responding_at),
@@ -251,10 +247,10 @@ def station(station_id: int):
     incidents = station_open_incidents(db.session, current_actor(), medic_station.id)
     referable = {i.id: S.REFERRED in INCIDENT.steps[i.status] for i in incidents}
     return render_template("field/station.html", station=medic_station, incidents=incidents,
-                           actions={i.id: next_steps(i) for i in incidents}, step_rank=STEP_RANK,
+                           actions={i.id: next_steps(i) for i in incidents}, step_rank=INCIDENT_STEP_RANK,
                            close_questions={i.id: close_question(i) for i in incidents},
                            reopenable=station_recently_closed(db.session, current_actor(), medic_station.id,
                                                               utcnow() - REOPEN_WINDOW),
-                           referable=referable, referred=S.REFERRED, respond_label=STEP_BUTTONS[S.RESPONDING],
+                           referable=referable, referred=S.REFERRED, respond_label=INCIDENT_STEP_BUTTONS[S.RESPONDING],
                            facilities=referral_facilities(db.session) if any(referable.values()) else [],
                            precache=current_actor().role == Role.MEDIC)  # the medic's landing (field/offline.py)

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from flask import abort, redirect, render_template, url_for
 
-from logistics.models import Delivery, DeliveryKind, DeliveryStatus, IncidentStatus, Role, Tps, TpsStatus
+from logistics.models import Delivery, DeliveryKind, DeliveryStatus, Role, Tps, TpsStatus
 from logistics.permissions import Permission
 from logistics.permissions.read_scope import load_visible, sees_personal
 from logistics.queries.field_lists import tps_deliveries, tps_incidents
 from logistics.rules.quorum import below_quorum
 from logistics.rules.lifecycles import delivery as delivery_lifecycle
-from logistics.rules.lifecycles.tps_day import ORDER as TPS_ORDER, skipped_steps as tps_skipped_steps
+from logistics.rules.lifecycles.incident import OPEN as INCIDENT_OPEN
+from logistics.rules.lifecycles.tps_day import ORDER as TPS_ORDER, TPS_STEP_BUTTONS, skipped_steps as tps_skipped_steps
 from logistics.services.deliveries import advance_delivery, \
     correct_delivery
 from logistics.services.common import CORRECTION_REASON_MAX
@@ -22,18 +23,11 @@ from siaga.auth import current_actor, current_user, login_required, requires
 from siaga.extensions import db
 from siaga.fields import ID_PATH, FormChoice, FormFlag, FormInt, FormText
 from siaga.forms import FormSchema, with_form
-from siaga.i18n import _, label, lazy_gettext
+from siaga.i18n import _, label
 from siaga.idempotency import idempotent
 from siaga.live import live_page
 from logistics.services.data_versions import scoped_names
 
-# The button text for posting each step.
-STEP_BUTTONS = {
-    TpsStatus.OPEN: lazy_gettext("TPS dibuka"),
-    TpsStatus.VOTING_CLOSED: lazy_gettext("Pemungutan suara ditutup"),
-    TpsStatus.COUNTED: lazy_gettext("Penghitungan selesai"),
-    TpsStatus.HANDED_OVER: lazy_gettext("Kotak suara diserahkan ke PPS"),
-}
 
 
 
@@ -98,7 +92,7 @@ def my_tps():
 def timeline(tps: Tps) -> list[tuple[str, object]]:
     """(label, time) for each step of the day, in order; time None when not posted yet."""
     steps = [(_("Petugas hadir"), tps.officers_reported_at)]
-    steps += [(_(STEP_BUTTONS[s]), getattr(tps, STEP_TIME_FIELD[s])) for s in TPS_ORDER if s in STEP_TIME_FIELD]
+    steps += [(_(TPS_STEP_BUTTONS[s]), getattr(tps, STEP_TIME_FIELD[s])) for s in TPS_ORDER if s in STEP_TIME_FIELD]
     return steps
 
 
@@ -131,11 +125,11 @@ def tps_page(tps_id: int):
     earlier = [s for s in TPS_ORDER if TPS_ORDER.index(s) < TPS_ORDER.index(tps.status)]
     return render_template(
         "field/tps.html", tps=tps, timeline=timeline(tps),
-        next_steps=[(s, STEP_BUTTONS[s], step_question(tps.status, s), bool(tps_skipped_steps(tps.status, s)),
+        next_steps=[(s, TPS_STEP_BUTTONS[s], step_question(tps.status, s), bool(tps_skipped_steps(tps.status, s)),
                      TPS_ORDER.index(s)) for s in later],  # the rank: field.js holds steps not further along
         earlier=earlier, below_quorum=below_quorum(tps.officers_present, election_settings().quorum),
         quorum=election_settings().quorum,
-        incidents=incidents, open_incidents=[i for i in incidents if i.status != IncidentStatus.CLOSED],
+        incidents=incidents, open_incidents=[i for i in incidents if i.status in INCIDENT_OPEN],
         phones=_station_phones({i.medic_station for i in incidents if i.medic_station}),
         arrived=[d for d in tps_deliveries(db.session, tps.id) if d.status == DeliveryStatus.ARRIVED],
         precache=current_actor().role == Role.FIELD_OFFICER,  # the officer's landing page (field/offline.py)
@@ -174,7 +168,7 @@ def tps_status(tps_id: int, form: dict):
     question = step_question(tps.status, target)
     skipped = tps_skipped_steps(tps.status, target)
     if question and (not form.get("confirm") or (skipped and not (form.get("reason") or "").strip())):
-        return ask_first(question, _("Ya, {step}", step=_(STEP_BUTTONS.get(target, label(target)))), form,
+        return ask_first(question, _("Ya, {step}", step=_(TPS_STEP_BUTTONS.get(target, label(target)))), form,
                          url_for("field.tps_page", tps_id=tps.id),
                          reason=_("Alasan langkah dilewati") if skipped else None)
     tps = advance_tps_status(db.session, current_actor(), tps.id, target, reason=form.get("reason"))

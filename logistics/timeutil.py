@@ -40,23 +40,3 @@ def format_local(value: datetime | None, fmt: str = "%d-%m-%Y %H:%M", zone: Area
     """Format for people with the zone's name: `27-08-2025 07:05 WIT`; an em dash when there is no time."""
     return "—" if value is None else to_local(value, zone).strftime(fmt) + " " + zone.name
 
-
-# WIB by name, for the demo city's (Bangka Belitung) fixtures and tests and code written before zones:
-# code that knows its area passes the area's zone to the functions above instead.
-WIB = _WIB.tz
-
-
-def wib(day: date, at: time) -> datetime:
-    return local_at(day, at, _WIB)
-
-
-def to_wib(value: datetime | None) -> datetime | None:
-    return to_local(value, _WIB)
-
-
-def wib_day(day: date) -> tuple[datetime, datetime]:
-    return local_day(day, _WIB)
-
-
-def format_wib(value: datetime | None, fmt: str = "%d-%m-%Y %H:%M") -> str:
-    return format_local(value, fmt, _WIB)

@@ -7,11 +7,12 @@ from sqlalchemy import select
 
 from logistics.models import Kecamatan, Kota, SituationReport
 from logistics.permissions import Permission
+from logistics.permissions.read_scope import load_visible
 from logistics.timeutil import to_local
 from siaga.election import local_zone
 from maps import bp
 from maps.situation_report import Scope, report_for, stored_reports
-from siaga.auth import chosen_kecamatan_ids, kecamatan_scope, requires
+from siaga.auth import chosen_kecamatan_ids, current_actor, kecamatan_scope, requires
 from siaga.election import election_window
 from siaga.extensions import db
 from siaga.fields import ID_PATH, FormId
@@ -24,25 +25,23 @@ class ReportQuery(FormSchema):
     kota = FormId()
 
 
-def _known(model, area_id: int):
-    """The area asked for, or 404 (an id from the query string that names no area)."""
-    area = db.session.get(model, area_id)
-    if area is None:
-        abort(404)
-    return area
+def _area(model, area_id: int, what: str):
+    """The area asked for, as the user may see it (logistics/permissions/read_scope.py `load_visible`): an id
+    that names no area is a 404, one out of the user's scope a 403."""
+    return load_visible(db.session, current_actor(), model, area_id, what)
 
 
 def view_scope(ids: list[int] | None, kota_id: int | None) -> Scope:
     """The dashboard's area as a report scope: one kecamatan, one kota, or everything the user sees."""
     if ids is not None and len(ids) == 1:
-        return Scope("kecamatan", ids[0], _known(Kecamatan, ids[0]).nama, (ids[0],))
+        return Scope("kecamatan", ids[0], _area(Kecamatan, ids[0], "Kecamatan").nama, (ids[0],))
     kota_ids = set(db.session.scalars(select(Kecamatan.kota_id).where(Kecamatan.id.in_(ids)))) if ids else set()
     if kota_id is None and ids is None and db.session.scalar(select(Kota.id).limit(2).offset(1)) is None:
         kota_id = db.session.scalar(select(Kota.id))  # a one-kota deployment: the city is the kota
     if kota_id is None and len(kota_ids) == 1:
         kota_id = next(iter(kota_ids))
     if kota_id is not None:
-        return Scope("kota", kota_id, _known(Kota, kota_id).nama, None if ids is None else tuple(sorted(ids)))
+        return Scope("kota", kota_id, _area(Kota, kota_id, "Kota").nama, None if ids is None else tuple(sorted(ids)))
     return Scope("all", 0, "", None if ids is None else tuple(sorted(ids)))
 
 

@@ -29,8 +29,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from logistics.models import (
-    HealthIncident, IncidentStatus, Kecamatan, Kelurahan, Kota, MealRound, MedicStation, SituationReport, Tps, Triage,
+    HealthIncident, Kecamatan, Kelurahan, Kota, MealRound, MedicStation, SituationReport, Tps, Triage,
 )
+from logistics.rules.lifecycles.incident import OPEN as INCIDENT_OPEN
 from logistics.permissions.read_scope import incident_in_kecamatan
 from logistics.rules.care_times import minutes_between
 from logistics.timeutil import to_local
@@ -86,7 +87,7 @@ def open_serious_incidents(session: Session, kecamatan_ids, now: datetime) -> li
                     HealthIncident.status, Tps.number, Kelurahan.nama, place_kec, MedicStation.name)
              .outerjoin(Tps, Tps.id == HealthIncident.tps_id).outerjoin(Kelurahan, Kelurahan.id == Tps.kelurahan_id)
              .outerjoin(MedicStation, MedicStation.id == HealthIncident.medic_station_id)
-             .where(HealthIncident.status != IncidentStatus.CLOSED,
+             .where(HealthIncident.status.in_(INCIDENT_OPEN),
                     HealthIncident.triage.in_((Triage.MERAH, Triage.KUNING))))
     scope = incident_in_kecamatan(kecamatan_ids)
     if scope is not None:

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from logistics.timeutil import as_utc, to_wib, utcnow
+from logistics.rules.time_zones import WIB
+from logistics.timeutil import as_utc, to_local, utcnow
 
 ENVIRONMENTS = ("development", "testing", "production")
 INSECURE_DEV_KEY = "dev-only-insecure-key"
@@ -128,8 +129,9 @@ def load_settings(instance_path: str, environ: dict | None = None) -> Settings:
     database_url = normalise_database_url(env_vars.get("DATABASE_URL", "").strip() or default_db)
     election_date = env_vars.get("ELECTION_DATE", "2025-08-27").strip()
     if election_date.lower() == "today":
-        # The demo: the election day is today (WIB), so a drill plays a living day on the real clock.
-        election_date = to_wib(utcnow()).date().isoformat()
+        # The demo: the election day is today, so a drill plays a living day on the real clock. Today on the
+        # demo city's clock (Pangkalpinang, WIB): the configuration is read before any area is.
+        election_date = to_local(utcnow(), WIB).date().isoformat()
     try:
         date.fromisoformat(election_date)
     except ValueError:

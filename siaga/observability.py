@@ -146,12 +146,13 @@ class StateCollector:
     names, no places."""
 
     def collect(self):
-        from logistics.models import HealthIncident, IncidentStatus
+        from logistics.models import HealthIncident
+        from logistics.rules.lifecycles.incident import OPEN
 
         incidents = GaugeMetricFamily("siaga_open_incidents", "Health incidents not closed, by triage",
                                       labels=["triage"])
         for triage, count in db.session.execute(select(HealthIncident.triage, func.count()).where(
-                HealthIncident.status != IncidentStatus.CLOSED).group_by(HealthIncident.triage)):
+                HealthIncident.status.in_(OPEN)).group_by(HealthIncident.triage)):
             incidents.add_metric([triage.value], count)
         yield incidents
         alerts = GaugeMetricFamily("siaga_open_alerts", "Open alerts on the coordinators' dashboard",

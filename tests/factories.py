@@ -40,9 +40,12 @@ def _added(session, record):
     return record
 
 
-def make_kota(session, **values) -> Kota:
+def make_kota(session, province: str = "99", **values) -> Kota:
+    """`province`: the Kemendagri province code, which sets the area's zone (logistics/rules/time_zones.py):
+    "91" Papua or "81" Maluku for a WIT area, "73" for WITA. "99" is no province (a test area the zones
+    never read)."""
     n = _next()
-    return _added(session, Kota(**{"kode_kemendagri": f"99.{n:02d}", "nama": f"Kota Uji {n}",
+    return _added(session, Kota(**{"kode_kemendagri": f"{province}.{n:02d}", "nama": f"Kota Uji {n}",
                                    "provinsi": "Provinsi Uji", **_area(113.9, -2.2), **values}))
 
 

@@ -9,11 +9,11 @@ from logistics.rules.meal_state import MealRow, MealState, meal_state
 from logistics.services.deliveries import advance_delivery
 from logistics.services.incidents import advance_incident, report_incident
 from logistics.services.tps_status import advance_tps_status, report_officers_present
-from logistics.timeutil import utcnow, wib, wib_day
+from logistics.timeutil import local_at, local_day, utcnow
 from tests.factories import meal
 
 DAY = date(2025, 8, 27)
-START, END = wib_day(DAY)
+START, END = local_day(DAY)
 
 
 def kinds(alerts, kind, tps_id=None):
@@ -22,12 +22,12 @@ def kinds(alerts, kind, tps_id=None):
 
 def test_tps_not_open_only_after_0730(session, actor_for):
     petugas = actor_for("petugas")
-    before = collect_alerts(session, wib(DAY, time(7, 29)), START, END)
+    before = collect_alerts(session, local_at(DAY, time(7, 29)), START, END)
     assert not kinds(before, "tps_not_open")
-    after = collect_alerts(session, wib(DAY, time(7, 31)), START, END)
+    after = collect_alerts(session, local_at(DAY, time(7, 31)), START, END)
     assert len(kinds(after, "tps_not_open")) == session.query(Tps).count()
     advance_tps_status(session, petugas, petugas.tps_id, TpsStatus.OPEN)
-    after = collect_alerts(session, wib(DAY, time(7, 31)), START, END)
+    after = collect_alerts(session, local_at(DAY, time(7, 31)), START, END)
     assert not kinds(after, "tps_not_open", petugas.tps_id)
     assert len(kinds(after, "tps_not_open")) == session.query(Tps).count() - 1
 
@@ -35,11 +35,11 @@ def test_tps_not_open_only_after_0730(session, actor_for):
 def test_meal_late_after_30_minutes_until_delivered(session, actor_for):
     petugas = actor_for("petugas")
     breakfast = meal(session, petugas.tps_id, MealRound.PAGI)
-    assert not kinds(collect_alerts(session, wib(DAY, time(6, 30)), START, END), "meal_late", petugas.tps_id)
-    late = kinds(collect_alerts(session, wib(DAY, time(6, 31)), START, END), "meal_late", petugas.tps_id)
+    assert not kinds(collect_alerts(session, local_at(DAY, time(6, 30)), START, END), "meal_late", petugas.tps_id)
+    late = kinds(collect_alerts(session, local_at(DAY, time(6, 31)), START, END), "meal_late", petugas.tps_id)
     assert [a.refs["delivery_id"] for a in late] == [breakfast.id]
     advance_delivery(session, petugas, breakfast.id, DeliveryStatus.DELIVERED)
-    assert not kinds(collect_alerts(session, wib(DAY, time(6, 31)), START, END), "meal_late", petugas.tps_id)
+    assert not kinds(collect_alerts(session, local_at(DAY, time(6, 31)), START, END), "meal_late", petugas.tps_id)
 
 
 def test_merah_without_response_after_10_minutes(session, actor_for):
@@ -81,7 +81,7 @@ def test_alerts_are_sorted_most_urgent_first(session, actor_for):
 
 
 def test_meal_state_rule():
-    planned = wib(DAY, time(12, 0))
+    planned = local_at(DAY, time(12, 0))
     row = dict(planned_at=planned, status=DeliveryStatus.DISPATCHED, quantity_planned=7, quantity_received=None)
     assert meal_state([], planned) == MealState.PENDING
     assert meal_state([MealRow(**row)], planned + timedelta(minutes=10)) == MealState.PENDING
@@ -99,13 +99,13 @@ def test_meal_state_rule():
 def test_city_view_counts_alerts_per_kecamatan_in_sql(session):
     from logistics.queries.alerts import alert_counts, area_alerts
 
-    alerts = collect_alerts(session, wib(DAY, time(7, 31)), START, END)
-    counts = [c for c in alert_counts(session, wib(DAY, time(7, 31)), START, END) if c.kind == "tps_not_open"]
+    alerts = collect_alerts(session, local_at(DAY, time(7, 31)), START, END)
+    counts = [c for c in alert_counts(session, local_at(DAY, time(7, 31)), START, END) if c.kind == "tps_not_open"]
     assert len(counts) == 7  # one per kecamatan instead of 319
     assert sum(c.n for c in counts) == session.query(Tps).count() == len(kinds(alerts, "tps_not_open"))
     names = dict(session.execute(select(Kecamatan.nama, Kecamatan.id)).all())
     assert next(c for c in counts if c.kecamatan_id == names["Bukit Intan"]).n == 64
     worst = area_alerts(counts, {k: k for k in names.values()})
     assert worst[0]["area_id"] == names["Bukit Intan"] and worst[0]["by_severity"]["high"] == 64
-    first = collect_alerts(session, wib(DAY, time(7, 31)), START, END, limit=3)
+    first = collect_alerts(session, local_at(DAY, time(7, 31)), START, END, limit=3)
     assert len(kinds(first, "tps_not_open")) == 3  # a national view never loads them all

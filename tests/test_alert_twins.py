@@ -15,12 +15,12 @@ from logistics.rules.quorum import below_quorum
 from logistics.rules.roster import coverage_gaps, opening_window
 from logistics.services.tps_status import report_officers_present
 from logistics.settings import settings_for
-from logistics.timeutil import wib, wib_day
+from logistics.timeutil import local_at, local_day
 from siaga.election import on_election_day
 
 DAY = date(2025, 8, 27)
-START, END = wib_day(DAY)
-MOMENTS = [wib(DAY, time(h, m)) for h, m in ((6, 0), (6, 31), (7, 31), (12, 10), (13, 0), (19, 45), (23, 59))]
+START, END = local_day(DAY)
+MOMENTS = [local_at(DAY, time(h, m)) for h, m in ((6, 0), (6, 31), (7, 31), (12, 10), (13, 0), (19, 45), (23, 59))]
 
 
 def of_kind(alerts, kind, key):
@@ -108,7 +108,7 @@ def test_roster_gap_twin_agrees_with_the_rule(session, hour):
         if shift:
             session.execute(delete(RosterShift).where(RosterShift.id == shift))
     session.flush()
-    now = wib(DAY, time(hour, 15))
+    now = local_at(DAY, time(hour, 15))
     expected = {}
     for station in stations:
         window = opening_window(DAY, station.hours_from, station.hours_to)
@@ -144,7 +144,7 @@ def test_counts_per_kecamatan_agree_with_the_alerts(session, moment):
 
 
 def test_the_election_day_clock():
-    before, during, after = (datetime(2025, 8, 25, tzinfo=timezone.utc), wib(DAY, time(14)),
+    before, during, after = (datetime(2025, 8, 25, tzinfo=timezone.utc), local_at(DAY, time(14)),
                              datetime(2026, 11, 23, tzinfo=timezone.utc))
     assert on_election_day(before, START, END) == START
     assert on_election_day(during, START, END) == during

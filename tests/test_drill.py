@@ -17,7 +17,7 @@ from logistics.rules.quorum import below_quorum
 from logistics.services.meal_plans import plan_meals
 from logistics.services.unit_of_work import UnitOfWork
 from logistics.services.tps_status import advance_tps_status
-from logistics.timeutil import to_wib, utcnow, wib_day
+from logistics.timeutil import local_day, to_local, utcnow
 from tests.test_sms_inbound import sms  # noqa: F401  (the fake gateway, on for a test)
 
 WORLD = DrillWorld(
@@ -79,7 +79,7 @@ def test_the_drills_early_incident_is_at_a_tps_of_the_demo_medics_station(sessio
     from logistics.drill.runner import claim_day, drill_world
     from logistics.models import TpsCoverage, User
 
-    day = to_wib(utcnow()).date()
+    day = to_local(utcnow()).date()
     world = claim_day(session, day)
     medis = session.scalar(select(User).where(User.username == "medis"))
     assert world.early_tps is not None and world.early_tps in {t.id for t in world.tps}
@@ -91,7 +91,7 @@ def test_the_drills_early_incident_is_at_a_tps_of_the_demo_medics_station(sessio
 @pytest.fixture()
 def today_plan(session):
     """Today's meal plan for Gerunggang (the drill plays today: its steps are stamped now)."""
-    day = to_wib(utcnow()).date()
+    day = to_local(utcnow()).date()
     kec = session.scalar(select(Kecamatan).where(Kecamatan.nama == "Gerunggang"))
     plan_meals(session, Actor.system("test"), day, kecamatan_ids=[kec.id])
     return day, kec.id
@@ -107,7 +107,7 @@ def test_drill_runs_through_the_services_and_the_wipe_restores(session, today_pl
     assert (clock.day, clock.speed) == (day, 1e9)
     drill_tps = session.scalars(select(Tps).where(Tps.drill.is_(True))).all()
     assert len(drill_tps) == 6 and {t.status for t in drill_tps} == {TpsStatus.HANDED_OVER}
-    start, end = wib_day(day)
+    start, end = local_day(day)
     meals = session.scalars(select(Delivery).where(Delivery.drill.is_(True))).all()
     assert len(meals) == 6 * 4 and {m.kind for m in meals} == {DeliveryKind.MEAL}
     assert Counter(m.status for m in meals)[DeliveryStatus.DELIVERED] == len(meals) - 1
@@ -222,7 +222,7 @@ def test_cli_drill_records_the_plan_for_the_worker(app, session, today_plan):
 
 def test_the_drill_clock_maps_the_wall_clock_to_the_simulated_day():
     started = utcnow()
-    clock = DrillClock(day=to_wib(started).date(), started_at=started, speed=30.0)
+    clock = DrillClock(day=to_local(started).date(), started_at=started, speed=30.0)
     assert clock.wall_time(timedelta(hours=5)) == started  # 05:00, the drill's first moment, is now
     assert clock.wall_time(timedelta(hours=11)) == started + timedelta(minutes=12)
     assert clock.simulated(started + timedelta(minutes=12)) == timedelta(hours=11)

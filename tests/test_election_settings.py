@@ -11,10 +11,10 @@ from logistics.queries.alerts import collect_alerts
 from logistics.services.settings import update_settings
 from logistics.services.tps_status import report_officers_present
 from logistics.settings import FIELDS, settings_for
-from logistics.timeutil import wib, wib_day
+from logistics.timeutil import local_at, local_day
 
 DAY = date(2025, 8, 27)
-START, END = wib_day(DAY)
+START, END = local_day(DAY)
 
 
 def kinds(alerts, kind, tps_id=None):
@@ -33,8 +33,8 @@ def test_defaults_are_the_rules_constants_and_the_environment(session, app):
 def test_admin_changes_are_stored_audited_and_read_by_the_alerts(session, actor_for):
     admin, petugas = actor_for("admin"), actor_for("petugas")
     report_officers_present(session, petugas, petugas.tps_id, 4)
-    assert not kinds(collect_alerts(session, wib(DAY, time(7, 50)), START, END), "below_quorum", petugas.tps_id)
-    assert len(kinds(collect_alerts(session, wib(DAY, time(7, 50)), START, END), "tps_not_open")) > 0
+    assert not kinds(collect_alerts(session, local_at(DAY, time(7, 50)), START, END), "below_quorum", petugas.tps_id)
+    assert len(kinds(collect_alerts(session, local_at(DAY, time(7, 50)), START, END), "tps_not_open")) > 0
 
     changed = update_settings(session, admin, {"quorum": "5", "open_deadline": "08:00", "meal_late_minutes": "30"})
     assert changed == 2  # the lateness value is the default already
@@ -43,11 +43,11 @@ def test_admin_changes_are_stored_audited_and_read_by_the_alerts(session, actor_
                                                     AuditEntry.after["key"].as_string() == "quorum"))
     assert entry is not None and entry.after["value"] == "5" and entry.before is None
 
-    alerts = collect_alerts(session, wib(DAY, time(7, 50)), START, END)
+    alerts = collect_alerts(session, local_at(DAY, time(7, 50)), START, END)
     assert kinds(alerts, "below_quorum", petugas.tps_id)  # 4 present is now below the quorum of 5
     assert "kuorum 5" in kinds(alerts, "below_quorum", petugas.tps_id)[0].message_id
     assert not kinds(alerts, "tps_not_open")  # the deadline moved to 08:00
-    assert "08.00" in kinds(collect_alerts(session, wib(DAY, time(8, 1)), START, END), "tps_not_open")[0].message_id
+    assert "08.00" in kinds(collect_alerts(session, local_at(DAY, time(8, 1)), START, END), "tps_not_open")[0].message_id
 
     update_settings(session, admin, {"quorum": "6"})
     entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "election_setting.changed")
@@ -96,6 +96,6 @@ def test_meal_plan_uses_round_times_and_extra_portions(session, actor_for):
     day = DAY + timedelta(days=1)  # a day without a plan yet
     plan_meals(session, admin, day, [MealRound.SIANG], [tps.kelurahan.kecamatan_id])
     lunch = session.scalar(select(Delivery).where(Delivery.tps_id == tps.id, Delivery.meal_round == MealRound.SIANG,
-                                                  Delivery.planned_at >= wib(day, time(0, 0))))
-    assert lunch.planned_at == wib(day, time(12, 30))
+                                                  Delivery.planned_at >= local_at(day, time(0, 0))))
+    assert lunch.planned_at == local_at(day, time(12, 30))
     assert lunch.quantity_planned == headcounts(session, [tps.id])[tps.id] + 2

@@ -4,7 +4,8 @@ from sqlalchemy import func, select
 
 from logistics.models import HealthFacility, HealthIncident, IncidentStatus, MedicStation
 from logistics.services.incidents import assign_medic_station, report_incident
-from logistics.timeutil import WIB
+from logistics.rules.time_zones import WIB as DEMO_ZONE
+WIB = DEMO_ZONE.tz  # the test city (Pangkalpinang) keeps WIB
 from tests.factories import other_tps, tps_not_covered_by, save
 from tests.field_client import log_in_as, post_form
 

@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 
 from logistics.models import AuditEntry, Delivery, DeliveryStatus, MealRound, Tps, TpsStatus
 from logistics.rules.lifecycles.delivery import GRACE
-from logistics.timeutil import WIB
+from logistics.rules.time_zones import WIB as DEMO_ZONE
+WIB = DEMO_ZONE.tz  # the test city (Pangkalpinang) keeps WIB
 from logistics.services.deliveries import advance_delivery
 from tests.factories import meal, other_tps
 from tests.field_client import log_in_as, post_form

@@ -11,7 +11,7 @@ from logistics.queries.courier_route import courier_route
 from logistics.rules.care_times import time_to_care, time_to_response
 from logistics.services.deliveries import advance_delivery
 from logistics.services.tps_status import advance_tps_status, correct_tps_status, report_officers_present
-from logistics.timeutil import utcnow, wib
+from logistics.timeutil import local_at, utcnow
 from tests.factories import meal, other_tps, tps_of
 
 
@@ -69,8 +69,8 @@ def test_advance_stays_forward_only(session, actor_for):
 def test_courier_route_is_ordered_by_planned_time_then_the_tour(session, actor_for):
     kurir = actor_for("kurir")
     day = datetime(2025, 8, 27, tzinfo=timezone.utc)
-    stops = courier_route(session, kurir.person_id, wib(day.date(), datetime.min.time()),
-                          wib((day + timedelta(days=1)).date(), datetime.min.time()))
+    stops = courier_route(session, kurir.person_id, local_at(day.date(), datetime.min.time()),
+                          local_at((day + timedelta(days=1)).date(), datetime.min.time()))
     assert stops and all(d.courier_id == kurir.person_id for d in stops)
     keys = [(d.planned_at, d.route_seq) for d in stops]
     assert keys == sorted(keys)

@@ -3,6 +3,7 @@ import html
 import re
 from urllib.parse import urlencode
 
+import pytest
 from sqlalchemy import func, select
 
 from logistics.models import HealthCheckin, HealthScreening, Person, RiskTier
@@ -123,3 +124,20 @@ def test_other_roles_are_kept_out(client, session):
     for username in ("petugas", "kurir", "mitra"):
         logged_in(client, session, username)
         assert client.get("/lapangan/kesehatan/").status_code == 403
+
+
+def test_the_screening_pages_rule_is_the_services(client, session, actor_for):
+    """The page reads its officer through `officer_to_screen`, the rule `record_screening` applies: out of
+    the medic's area a PermissionDenied (403 on the page), no such person a NotFound (404)."""
+    from logistics.errors import NotFound, PermissionDenied
+    from logistics.services.screening import officer_to_screen
+
+    medis = actor_for("medis")
+    elsewhere = tps_not_covered_by(session, medis.medic_station_id)
+    outsider = session.scalar(select(Person).where(Person.tps_id == elsewhere.id))
+    with pytest.raises(PermissionDenied):
+        officer_to_screen(session, medis, outsider.id)
+    with pytest.raises(NotFound):
+        officer_to_screen(session, medis, 987654)
+    logged_in(client, session, "medis")
+    assert client.get("/lapangan/kesehatan/skrining/987654").status_code == 404

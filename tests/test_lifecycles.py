@@ -17,7 +17,7 @@ from logistics.rules.lifecycles.incident import INCIDENT, IncidentStatus as I
 from logistics.rules.lifecycles.tps_day import TPS_DAY, TpsStatus as T
 from logistics.rules.meal_state import MealState
 from logistics.services.meal_plans import plan_meals
-from logistics.timeutil import to_wib, utcnow, wib_day
+from logistics.timeutil import local_day, to_local, utcnow
 
 
 def test_the_lifecycles_state_their_end_states_and_what_each_step_sets():
@@ -45,14 +45,14 @@ def test_the_derived_check_constraints_are_the_ones_the_migrations_created():
 def test_the_maps_meal_mode_and_the_dashboard_agree_on_every_tps_through_a_played_drill_day(session):
     """A drill day played hour by hour: at each clock, the TPS the map colours late are those with a
     meal_late alert on the dashboard, and the dashboard's table counts as many late meals."""
-    day = to_wib(utcnow()).date()
+    day = to_local(utcnow()).date()
     kec = session.scalar(select(Kecamatan).where(Kecamatan.nama == "Gerunggang"))
     plan_meals(session, Actor.system("test"), day, kecamatan_ids=[kec.id])
     started = utcnow()
     drill = start_drill(session, day, seed=5, speed=60.0, kecamatan_ids=[kec.id], tps_limit=12,
                         clock=lambda: started)
     play = DrillPlay(session, drill)
-    start, end = wib_day(day)
+    start, end = local_day(day)
     tps_ids = list(session.scalars(select(Tps.id).where(Tps.drill.is_(True))))
     seen = set()
     for minutes in range(6 * 60, 24 * 60, 25):

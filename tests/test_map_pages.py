@@ -10,7 +10,8 @@ from sqlalchemy import delete, func, select
 from logistics.models import DrillClock, Kecamatan, Kelurahan, Tps, TpsStatus
 from logistics.services.incidents import report_incident
 from logistics.services.tps_status import advance_tps_status
-from logistics.timeutil import WIB
+from logistics.rules.time_zones import WIB as DEMO_ZONE
+WIB = DEMO_ZONE.tz  # the test city (Pangkalpinang) keeps WIB
 from tests.test_auth import login
 
 XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=1">'

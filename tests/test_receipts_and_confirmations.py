@@ -16,7 +16,7 @@ from logistics.rules.lifecycles.delivery import may_correct as delivery_may_corr
 from logistics.rules.lifecycles.tps_day import skipped_steps as tps_skipped_steps
 from logistics.services.deliveries import advance_delivery, correct_delivery
 from logistics.services.tps_status import advance_tps_status
-from logistics.timeutil import to_wib, utcnow, wib, wib_day
+from logistics.timeutil import local_at, local_day, to_local, utcnow
 from siaga.config import load_settings
 from tests.factories import meal
 from tests.field_client import log_in_as, post_form
@@ -61,7 +61,7 @@ def test_courier_arrival_waits_for_the_tps_and_coordinators_see_it(client, sessi
     assert "Sampai, belum dikonfirmasi" in record
     dashboard = client.get("/dashboard").get_data(as_text=True)
     assert "+1 sampai" in dashboard and "sampai, belum dikonfirmasi" in dashboard
-    start, end = wib_day(to_wib(stop.planned_at).date())
+    start, end = local_day(to_local(stop.planned_at).date())
     alerts = collect_alerts(session, arrived.arrived_at + timedelta(minutes=16), start, end)
     unconfirmed = [a for a in alerts if a.kind == "meal_unconfirmed" and a.refs["delivery_id"] == stop.id]
     assert len(unconfirmed) == 1 and "belum dikonfirmasi" in unconfirmed[0].message_id
@@ -177,14 +177,14 @@ def test_handing_over_asks_first_even_as_the_next_step(client, session, actor_fo
 
 def test_station_staffing_alert_follows_the_election_day_not_the_calendar(session):
     """Rosters are on the election day; asked on another day, the alert must not call every station unstaffed."""
-    start, end = wib_day(DAY)
-    on_the_day = [a for a in collect_alerts(session, wib(DAY, time(10)), start, end) if a.kind == "station_unstaffed"]
+    start, end = local_day(DAY)
+    on_the_day = [a for a in collect_alerts(session, local_at(DAY, time(10)), start, end) if a.kind == "station_unstaffed"]
     assert on_the_day == []
     other_day = [a for a in collect_alerts(session, utcnow(), start, end) if a.kind == "station_unstaffed"]
     assert other_day == []
     # ... while a real gap on the day still shows.
     station = session.scalar(select(MedicStation).order_by(MedicStation.code).limit(1))
-    at = wib(DAY, time(10))
+    at = local_at(DAY, time(10))
     session.execute(RosterShift.__table__.delete().where(RosterShift.medic_station_id == station.id,
                                                          RosterShift.starts_at <= at, RosterShift.ends_at > at))
     gaps = [a for a in collect_alerts(session, at, start, end) if a.kind == "station_unstaffed"]
@@ -193,7 +193,7 @@ def test_station_staffing_alert_follows_the_election_day_not_the_calendar(sessio
 
 def test_election_date_today(tmp_path):
     settings = load_settings(str(tmp_path), environ={"SIAGA_ENV": "development", "ELECTION_DATE": "today"})
-    assert settings.election_date == to_wib(utcnow()).date().isoformat()
+    assert settings.election_date == to_local(utcnow()).date().isoformat()
 
 
 def test_seed_follows_the_election_day(session):
@@ -201,7 +201,7 @@ def test_seed_follows_the_election_day(session):
 
     day = DAY + timedelta(days=400)
     seed_demo(session, demo_password="x", election_day=day)
-    start, end = wib_day(day)
+    start, end = local_day(day)
     meals = session.scalar(select(func.count()).select_from(Delivery).where(
         Delivery.planned_at >= start, Delivery.planned_at < end))
     assert meals == 3 * session.scalar(select(func.count()).select_from(Tps))

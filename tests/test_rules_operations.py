@@ -8,7 +8,7 @@ from logistics.rules.checkins import schedule
 from logistics.rules.risk import assess
 from logistics.rules.roster import coverage_gaps, on_duty, opening_window
 from logistics.rules.routing import Stop, arrival_times, nearest_neighbour_tour, road_metres, sweep_split
-from logistics.timeutil import to_wib, wib
+from logistics.timeutil import local_at, to_local
 
 T, S, R = RiskTier.TINGGI, RiskTier.SEDANG, RiskTier.RENDAH
 
@@ -44,11 +44,11 @@ def test_unknown_condition_is_refused():
 def test_checkin_schedule_by_tier():
     day = date(2025, 8, 27)
     high = schedule(T, day)
-    assert [to_wib(t).strftime("%d %H:%M") for k, t in high if k == CheckinKind.ELECTION_DAY] == \
+    assert [to_local(t).strftime("%d %H:%M") for k, t in high if k == CheckinKind.ELECTION_DAY] == \
         ["27 09:00", "27 13:00", "27 17:00", "27 21:00", "28 01:00"]
-    assert [to_wib(t).day for k, t in high if k == CheckinKind.FOLLOW_UP] == [28, 29, 30, 31, 1, 2, 3]
+    assert [to_local(t).day for k, t in high if k == CheckinKind.FOLLOW_UP] == [28, 29, 30, 31, 1, 2, 3]
     assert len(schedule(S, day)) == 2 + 3
-    assert [(k, to_wib(t).day) for k, t in schedule(R, day)] == [(CheckinKind.FOLLOW_UP, 28)]
+    assert [(k, to_local(t).day) for k, t in schedule(R, day)] == [(CheckinKind.FOLLOW_UP, 28)]
     assert high == sorted(high, key=lambda item: item[1])
 
 
@@ -85,17 +85,17 @@ def test_arrival_times_add_travel_and_service():
 
 def test_opening_window_past_midnight():
     start, end = opening_window(date(2025, 8, 27), time(5, 30), time(3, 0))
-    assert to_wib(start).strftime("%d %H:%M") == "27 05:30" and to_wib(end).strftime("%d %H:%M") == "28 03:00"
+    assert to_local(start).strftime("%d %H:%M") == "27 05:30" and to_local(end).strftime("%d %H:%M") == "28 03:00"
 
 
 def test_roster_gaps_and_on_duty():
     day = date(2025, 8, 27)
-    window = (wib(day, time(6)), wib(day, time(22)))
-    shifts = [(wib(day, time(6)), wib(day, time(14))), (wib(day, time(13)), wib(day, time(18)))]
-    assert coverage_gaps(window, shifts) == [(wib(day, time(18)), wib(day, time(22)))]
+    window = (local_at(day, time(6)), local_at(day, time(22)))
+    shifts = [(local_at(day, time(6)), local_at(day, time(14))), (local_at(day, time(13)), local_at(day, time(18)))]
+    assert coverage_gaps(window, shifts) == [(local_at(day, time(18)), local_at(day, time(22)))]
     assert coverage_gaps(window, []) == [window]
-    assert coverage_gaps(window, shifts + [(wib(day, time(18)), wib(day, time(23)))]) == []
-    assert on_duty(shifts, wib(day, time(13, 30))) and not on_duty(shifts, wib(day, time(18)))
+    assert coverage_gaps(window, shifts + [(local_at(day, time(18)), local_at(day, time(23)))]) == []
+    assert on_duty(shifts, local_at(day, time(13, 30))) and not on_duty(shifts, local_at(day, time(18)))
 
 
 def test_reasons_name_each_factor_once():

@@ -12,7 +12,7 @@ from logistics.models import (
     PersonRole, Role, Tps, TpsKind, User,
 )
 from logistics.queries.coverage import covering_station
-from logistics.timeutil import to_wib
+from logistics.timeutil import to_local
 from siaga.seeding import seed_demo
 from tests.conftest import DEMO_PASSWORD
 
@@ -99,15 +99,15 @@ def test_medic_stations_cover_every_kecamatan_from_a_puskesmas(session):
 def test_meal_plan_and_logistics(session):
     meals = session.scalars(select(Delivery).where(Delivery.kind == DeliveryKind.MEAL)).all()
     assert len(meals) == 319 * 3
-    assert {to_wib(d.planned_at).date() for d in meals} == {date(2025, 8, 27)}
+    assert {to_local(d.planned_at).date() for d in meals} == {date(2025, 8, 27)}
     assert {d.meal_round for d in meals} == {MealRound.PAGI, MealRound.SIANG, MealRound.MALAM}
     assert {d.quantity_planned for d in meals} == {9}  # 7 KPPS + 2 Linmas
     assert all(d.courier_id is not None for d in meals)
     lunch = [d for d in meals if d.meal_round == MealRound.SIANG]
-    assert {to_wib(d.planned_at).strftime("%H:%M") for d in lunch} == {"12:00"}
+    assert {to_local(d.planned_at).strftime("%H:%M") for d in lunch} == {"12:00"}
 
     logistics = session.scalars(select(Delivery).where(Delivery.kind == DeliveryKind.LOGISTICS)).all()
-    assert {to_wib(d.planned_at).date() for d in logistics} == {date(2025, 8, 26)}
+    assert {to_local(d.planned_at).date() for d in logistics} == {date(2025, 8, 26)}
     ballots = {d.tps_id: d.quantity_planned for d in logistics if d.item == "surat_suara"}
     for tps in session.scalars(select(Tps)):
         assert ballots[tps.id] >= tps.dpt * 1.025

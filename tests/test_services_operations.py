@@ -16,7 +16,7 @@ from logistics.services.unit_of_work import UnitOfWork
 from logistics.services.meal_plans import plan_meals, update_meal_delivery
 from logistics.services.rosters import add_shift, remove_shift
 from logistics.services.screening import complete_checkin, record_screening
-from logistics.timeutil import to_wib, wib
+from logistics.timeutil import local_at, to_local
 from tests.factories import tps_not_covered_by
 
 DAY = date(2025, 8, 27)
@@ -34,7 +34,7 @@ def test_plan_meals_adds_the_snack_and_is_idempotent(session, actor_for):
     result = plan_meals(session, koordinator, DAY)
     assert (result.created, result.updated) == (319, 0)  # the snack round; the other three exist
     snacks = meals(session, meal_round=MealRound.SNACK)
-    assert {to_wib(d.planned_at).strftime("%H:%M") for d in snacks} == {"22:00"}
+    assert {to_local(d.planned_at).strftime("%H:%M") for d in snacks} == {"22:00"}
     assert all(d.vendor_id and d.courier_id and d.eta_at and d.route_seq for d in snacks)
     again = plan_meals(session, koordinator, DAY)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 319 * 4)
@@ -71,7 +71,7 @@ def test_route_is_a_tour_with_increasing_etas(session, actor_for):
     assert [d.route_seq for d in stops] == list(range(1, len(stops) + 1))
     etas = [d.eta_at for d in stops]
     assert etas == sorted(etas) and len(set(etas)) == len(etas)
-    assert etas[0] > wib(DAY, time(11, 0))  # left the kitchen one hour before noon
+    assert etas[0] > local_at(DAY, time(11, 0))  # left the kitchen one hour before noon
 
 
 def test_delivering_a_stop_recomputes_the_rest_from_there(session, actor_for):
@@ -88,21 +88,21 @@ def test_delivering_a_stop_recomputes_the_rest_from_there(session, actor_for):
 def test_courier_leaving_late_puts_stops_at_risk_before_they_are_late(session, actor_for):
     kurir = actor_for("kurir")
     stops = sorted(meals(session, courier_id=kurir.person_id, meal_round=MealRound.SIANG), key=lambda d: d.route_seq)
-    start, end = wib(DAY, time(0)), wib(DAY + timedelta(days=1), time(0))
+    start, end = local_at(DAY, time(0)), local_at(DAY + timedelta(days=1), time(0))
 
     def at_risk(now):
         return {a.refs["delivery_id"]: a for a in collect_alerts(session, now, start, end) if a.kind == "meal_at_risk"}
 
-    assert not set(at_risk(wib(DAY, time(10, 55)))) & {d.id for d in stops}  # on plan: leaves 11:00
-    left_at = wib(DAY, time(11, 50))
+    assert not set(at_risk(local_at(DAY, time(10, 55)))) & {d.id for d in stops}  # on plan: leaves 11:00
+    left_at = local_at(DAY, time(11, 50))
     advance_delivery(session, kurir, stops[0].id, DeliveryStatus.DISPATCHED, at=left_at)
-    flagged = at_risk(wib(DAY, time(11, 55)))
+    flagged = at_risk(local_at(DAY, time(11, 55)))
     late_stops = [d for d in stops if d.eta_at > d.planned_at]
     assert late_stops and {d.id for d in late_stops} <= set(flagged)
     minutes = int((late_stops[-1].eta_at - late_stops[-1].planned_at).total_seconds() // 60)
     assert f"{minutes} menit setelah rencana" in flagged[late_stops[-1].id].message_id
     # Once a meal is late, the lateness alert takes over: no more "at risk" for it.
-    assert not set(at_risk(wib(DAY, time(12, 31)))) & {d.id for d in stops}
+    assert not set(at_risk(local_at(DAY, time(12, 31)))) & {d.id for d in stops}
 
 
 def test_plan_edit_rules(session, actor_for):
@@ -126,8 +126,8 @@ def station(session, name_part):
 
 def test_unstaffed_station_is_flagged_and_shifts_fix_it(session, actor_for):
     gerunggang = station(session, "Gerunggang")
-    at = wib(DAY, time(10))
-    start, end = wib(DAY, time(0)), wib(DAY + timedelta(days=1), time(0))
+    at = local_at(DAY, time(10))
+    start, end = local_at(DAY, time(0)), local_at(DAY + timedelta(days=1), time(0))
 
     def unstaffed():
         return [a for a in collect_alerts(session, at, start, end)
@@ -140,7 +140,7 @@ def test_unstaffed_station_is_flagged_and_shifts_fix_it(session, actor_for):
     assert len(unstaffed()) == 1
     medic = session.scalar(select(Person).where(Person.medic_station_id == gerunggang.id, Person.role == PersonRole.MEDIC)
                            .order_by(Person.code))
-    add_shift(session, actor_for("camat-gerunggang"), gerunggang.id, medic.id, wib(DAY, time(9)), wib(DAY, time(11)))
+    add_shift(session, actor_for("camat-gerunggang"), gerunggang.id, medic.id, local_at(DAY, time(9)), local_at(DAY, time(11)))
     assert unstaffed() == []
 
 
@@ -150,16 +150,16 @@ def test_shift_rules(session, actor_for):
     medic = actor_for("medis").person_id
     officer = actor_for("petugas").person_id
     with pytest.raises(ValidationFailed) as caught:
-        add_shift(session, camat, gerunggang.id, officer, wib(DAY, time(9)), wib(DAY, time(10)))
+        add_shift(session, camat, gerunggang.id, officer, local_at(DAY, time(9)), local_at(DAY, time(10)))
     assert "person_id" in caught.value.fields
     with pytest.raises(ValidationFailed):  # overlaps the seeded morning shift
-        add_shift(session, camat, gerunggang.id, medic, wib(DAY, time(9)), wib(DAY, time(10)))
+        add_shift(session, camat, gerunggang.id, medic, local_at(DAY, time(9)), local_at(DAY, time(10)))
     with pytest.raises(ValidationFailed):
-        add_shift(session, camat, gerunggang.id, medic, wib(DAY, time(10)), wib(DAY, time(9)))
+        add_shift(session, camat, gerunggang.id, medic, local_at(DAY, time(10)), local_at(DAY, time(9)))
     with pytest.raises(ValidationFailed):
-        add_shift(session, camat, gerunggang.id, medic, wib(DAY - timedelta(days=3), time(0)), wib(DAY - timedelta(days=2), time(1)))
+        add_shift(session, camat, gerunggang.id, medic, local_at(DAY - timedelta(days=3), time(0)), local_at(DAY - timedelta(days=2), time(1)))
     with pytest.raises(PermissionDenied):
-        add_shift(session, camat, station(session, "Pangkal Balam").id, medic, wib(DAY, time(9)), wib(DAY, time(10)))
+        add_shift(session, camat, station(session, "Pangkal Balam").id, medic, local_at(DAY, time(9)), local_at(DAY, time(10)))
 
 
 def gerunggang_officer(session, medis):

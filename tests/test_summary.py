@@ -10,11 +10,11 @@ from logistics.rules.lifecycles.delivery import arrived_late, is_late
 from logistics.services.deliveries import advance_delivery
 from logistics.services.incidents import report_incident
 from logistics.services.tps_status import advance_tps_status
-from logistics.timeutil import wib
+from logistics.timeutil import local_at
 from tests.factories import meal
 
 DAY = date(2025, 8, 27)
-START, END = wib(DAY, time(0, 0)), wib(DAY + timedelta(days=1), time(0, 0))
+START, END = local_at(DAY, time(0, 0)), local_at(DAY + timedelta(days=1), time(0, 0))
 
 
 def by_name(rows):
@@ -27,7 +27,7 @@ def test_figures_follow_the_posts(session, actor_for):
     advance_delivery(session, petugas, meal(session, petugas.tps_id, MealRound.PAGI).id, DeliveryStatus.DELIVERED)
     report_incident(session, petugas, patient_kind="officer", complaint="pingsan", triage="merah", tps_id=petugas.tps_id)
 
-    at_lunch_plus_45 = wib(DAY, time(12, 45))
+    at_lunch_plus_45 = local_at(DAY, time(12, 45))
     rows = by_name(kecamatan_summary(session, at_lunch_plus_45, START, END))
     assert len(rows) == 7
     bukit_intan = rows["Bukit Intan"]
@@ -54,7 +54,7 @@ def test_scope_limits_the_rows(session):
 
 
 def test_lateness_rule_edges():
-    planned = wib(DAY, time(12, 0))
+    planned = local_at(DAY, time(12, 0))
     assert not is_late(D.DISPATCHED, planned, planned + timedelta(minutes=30))
     assert is_late(D.DISPATCHED, planned, planned + timedelta(minutes=30, seconds=1))
     # Reached (there, even unconfirmed; received; reported not coming) is never late.

@@ -6,16 +6,19 @@ import pytest
 from sqlalchemy import func, select, update
 
 from logistics.actor import Actor
-from logistics.models import Kecamatan, Kelurahan, Kota, Tps
+from logistics.models import HealthIncident, Kecamatan, Kelurahan, Kota, PatientKind, Role, Tps, TpsStatus, Triage
 from logistics.queries.alerts import collect_alerts
+from logistics.queries.exports import delivery_rows, incident_rows, tps_rows
+from logistics.queries.login_readiness import HEADER as READINESS_HEADER, readiness_rows
 from logistics.queries.zones import day_window, deployment_zone, zones_in_use
 from logistics.rules.checkins import schedule
 from logistics.rules.roster import opening_window
 from logistics.services.api_tokens import create_token
+from logistics.services.unit_of_work import UnitOfWork
 from logistics.rules.time_zones import WIB, WIT, WITA, zone_of
 from logistics.models.enums import RiskTier
-from logistics.timeutil import format_local, local_at, wib
-from tests.factories import save
+from logistics.timeutil import format_local, local_at
+from tests.factories import make_kecamatan, make_kota, make_meal, make_person, make_tps, make_user, save
 from tests.test_auth import login
 
 DAY = date(2025, 8, 27)  # the test app's election day
@@ -76,10 +79,10 @@ def test_not_open_alert_fires_at_0730_in_each_areas_own_zone(session):
     early = not_open(local_at(DAY, time(7, 31), WIT))  # 05:31 WIB: only the WIT area is late
     assert [a.tps_id for a in early] == [papua.id]
     assert early[0].since == local_at(DAY, time(7, 30), WIT) and "07.30 WIT" in str(early[0].message)
-    both = not_open(wib(DAY, time(7, 31)))
+    both = not_open(local_at(DAY, time(7, 31), WIB))
     assert {a.tps_id for a in both} == {t.id for t in session.scalars(select(Tps))}
     demo = next(a for a in both if a.tps_id != papua.id)
-    assert demo.since == wib(DAY, time(7, 30)) and "07.30 WIB" in str(demo.message)
+    assert demo.since == local_at(DAY, time(7, 30), WIB) and "07.30 WIB" in str(demo.message)
 
 
 def test_a_wit_city_pages_show_wit_and_the_api_names_the_zone(client, session, app):
@@ -106,3 +109,64 @@ def test_a_wit_city_pages_show_wit_and_the_api_names_the_zone(client, session, a
     body = client.get(f"/api/v1/tps/{tps.id}", headers=headers).get_json()
     assert body["time_zone"] == "WIT" and body["updated_at"].endswith("+00:00")  # times stay UTC
     assert {k["time_zone"] for k in client.get("/api/v1/kecamatan", headers=headers).get_json()["items"]} == {"WIT"}
+
+
+def _wit_tps(session):
+    """A TPS in a Papua kab/kota (WIT) from the factories, opened at 07:05 WIT, with its noon meal and an
+    incident at 09:10 WIT (written in a unit of work, as the seeded database's set-ups are)."""
+    with UnitOfWork(session) as uow:
+        kota = make_kota(session, province="91")
+        tps = make_tps(session, kecamatan=make_kecamatan(session, kota), status=TpsStatus.OPEN,
+                       opened_at=local_at(DAY, time(7, 5), WIT))
+        make_meal(session, tps, planned_at=local_at(DAY, time(12), WIT))
+        session.add(HealthIncident(occurred_at=local_at(DAY, time(9, 10), WIT), tps_id=tps.id,
+                                   patient_kind=PatientKind.VOTER, complaint="Pusing", triage=Triage.HIJAU,
+                                   reported_at=local_at(DAY, time(9, 12), WIT)))
+        uow.commit()
+    return tps
+
+
+def test_exports_show_each_rows_time_in_its_own_areas_zone(session):
+    tps = _wit_tps(session)
+    kec_id = session.scalar(select(Kelurahan.kecamatan_id).where(Kelurahan.id == tps.kelurahan_id))
+    header, rows = tps_rows(session, [kec_id])
+    row = dict(zip(header, next(r for r in rows if r[0] == tps.code)))
+    assert row["dibuka"] == "27-08-2025 07:05 WIT"
+    header, rows = delivery_rows(session, [kec_id])
+    assert dict(zip(header, next(rows)))["rencana"] == "27-08-2025 12:00 WIT"
+    header, rows = incident_rows(session, [kec_id])
+    row = dict(zip(header, next(rows)))
+    assert (row["terjadi"], row["dilaporkan"]) == ("27-08-2025 09:10 WIT", "27-08-2025 09:12 WIT")
+    # The demo city's rows, in the same export of the whole deployment, stay on WIB.
+    header, rows = delivery_rows(session, None)
+    planned = {row[1] == tps.code: row[header.index("rencana")] for row in rows}
+    assert planned[False].endswith(" WIB") and planned[True].endswith(" WIT")
+
+
+def test_the_export_download_of_a_wit_city_shows_wit(client, session):
+    kota_id = session.scalar(select(Kota.id))
+    _move_kota(session, kota_id, "81")  # the demo city as if in Maluku
+    with UnitOfWork(session) as uow:
+        tps = session.scalar(select(Tps).order_by(Tps.id))
+        tps.status, tps.opened_at = TpsStatus.OPEN, local_at(DAY, time(7, 5), WIT)
+        uow.commit()
+    login(client, "koordinator")
+    for subject in ("tps", "deliveries"):
+        body = client.get(f"/dashboard/export/{subject}.csv").get_data(as_text=True)
+        assert " WIT" in body and " WIB" not in body, subject
+    line = next(line for line in client.get("/dashboard/export/tps.csv").get_data(as_text=True).splitlines()
+                if line.startswith(tps.code + ","))
+    assert ",27-08-2025 07:05 WIT," in line
+
+
+def test_login_readiness_shows_the_persons_own_zone(session):
+    tps = _wit_tps(session)
+    with UnitOfWork(session) as uow:
+        person = make_person(session, tps=tps, phone="081200000091")
+        make_user(session, Role.FIELD_OFFICER, person_id=person.id, tps_id=tps.id,
+                  pin_issued_at=local_at(DAY, time(8, 0), WIT), last_login_at=local_at(DAY, time(8, 30), WIT))
+        uow.commit()
+    kec_id = session.scalar(select(Kelurahan.kecamatan_id).where(Kelurahan.id == tps.kelurahan_id))
+    rows = [dict(zip(READINESS_HEADER, r)) for r in readiness_rows(session, [kec_id], only_missing=False)]
+    mine = next(r for r in rows if r["nama"] == person.name)
+    assert (mine["kartu_dicetak"], mine["terakhir_masuk"]) == ("2025-08-27 08:00 WIT", "2025-08-27 08:30 WIT")

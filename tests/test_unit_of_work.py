@@ -16,7 +16,7 @@ from logistics.services.common import commit
 from logistics.services.data_versions import scoped, touch
 from logistics.services.meal_plans import plan_meals
 from logistics.services.unit_of_work import OutsideUnitOfWork, UnitOfWork
-from logistics.timeutil import to_wib, utcnow
+from logistics.timeutil import to_local, utcnow
 from tests.api.conftest import bearer  # noqa: F401  (the fixture)
 from tests.factories import save
 from tests.field_client import log_in_as, post_form
@@ -51,7 +51,7 @@ def test_an_api_post_moves_it_too(client, session, bearer):  # noqa: F811
 
 def test_a_cli_command_moves_it(app, session):
     kecamatan = session.scalar(select(Kecamatan).where(Kecamatan.nama == "Gerunggang"))
-    day = to_wib(utcnow()).date() + timedelta(days=3)  # a day the seed planned nothing for
+    day = to_local(utcnow()).date() + timedelta(days=3)  # a day the seed planned nothing for
     before = versions(session, "delivery")
     result = app.test_cli_runner().invoke(args=["plan-meals", "--date", day.isoformat(),
                                                 "--kecamatan", kecamatan.kode_kemendagri])
@@ -83,7 +83,7 @@ def test_the_drill_and_the_worker_job_that_plays_it_move_it(app, session):
     from logistics.drill.runner import start_drill, wipe_drill
     from siaga.worker import JOBS, jobs, run_job  # noqa: F401  (registers the jobs)
 
-    day = to_wib(utcnow()).date()
+    day = to_local(utcnow()).date()
     kecamatan = session.scalar(select(Kecamatan).where(Kecamatan.nama == "Gerunggang"))
     plan_meals(session, Actor.system("test"), day, kecamatan_ids=[kecamatan.id])
     before = versions(session, "tps", "health_incident")

@@ -40,7 +40,7 @@ from logistics.actor import Actor
 from logistics.errors import PermissionDenied, not_found, out_of_scope
 from logistics.permissions import FIELD_ROLES
 from logistics.models import (
-    ApiToken, Delivery, HealthFacility, HealthIncident, Kecamatan, Kelurahan, MedicStation, Person, Role, Tps,
+    ApiToken, Delivery, HealthFacility, HealthIncident, Kecamatan, Kelurahan, Kota, MedicStation, Person, Role, Tps,
     TpsCoverage, User,
 )
 from logistics.texts import lazy_gettext
@@ -182,7 +182,7 @@ _ALL = lambda a: true()  # noqa: E731
 # actors see every row; partners the whole city, their scopes deciding which kinds). A kecamatan
 # coordinator's kecamatan is `a.kecamatan_id`. A pair not listed sees no rows.
 READ_FILTERS: dict[tuple[type, Role], Callable[[Actor], ColumnElement[bool]]] = {
-    **{(model, role): _ALL for model in (Kecamatan, Kelurahan) for role in Role},
+    **{(model, role): _ALL for model in (Kota, Kecamatan, Kelurahan) for role in Role},
     **{(model, role): _ALL for model in (MedicStation, HealthFacility)
        for role in (Role.COORDINATOR, Role.FIELD_OFFICER, Role.MEDIC)},
     (Tps, Role.COORDINATOR): lambda a: tps_in_scope([a.kecamatan_id]),

@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from logistics.texts import source as source_text
-from logistics.timeutil import to_wib
+from logistics.rules.time_zones import WIB
+from logistics.timeutil import to_local
 
 # Lower is more urgent.
 SEVERITY = {"critical": 0, "high": 1, "medium": 2, "low": 3}
@@ -57,7 +58,7 @@ class Moment:
     @property
     def day(self) -> date:
         """The calendar date judged: the window's middle, the same date in every Indonesian zone."""
-        return to_wib(self.day_start + (self.day_end - self.day_start) / 2).date()
+        return to_local(self.day_start + (self.day_end - self.day_start) / 2, WIB).date()
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,10 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import Session, joinedload
 
 from logistics.actor import Actor
-from logistics.models import Delivery, DeliveryKind, FacilityKind, HealthFacility, HealthIncident, IncidentStatus, Tps
+from logistics.models import Delivery, DeliveryKind, FacilityKind, HealthFacility, HealthIncident, Tps
 from logistics.permissions.read_scope import visible
 from logistics.rules.triage import URGENCY
+from logistics.rules.lifecycles import incident as incident_lifecycle
 
 
 def tps_deliveries(session: Session, tps_id: int) -> list[Delivery]:
@@ -33,7 +34,7 @@ def station_open_incidents(session: Session, actor: Actor, station_id: int) -> l
     urgency = case(*((HealthIncident.triage == level, rank) for level, rank in URGENCY.items()), else_=99)
     query = (select(HealthIncident)
              .options(joinedload(HealthIncident.tps).joinedload(Tps.kelurahan))
-             .where(HealthIncident.medic_station_id == station_id, HealthIncident.status != IncidentStatus.CLOSED,
+             .where(HealthIncident.medic_station_id == station_id, HealthIncident.status.in_(incident_lifecycle.OPEN),
                     visible(session, actor, HealthIncident))
              .order_by(urgency, HealthIncident.reported_at, HealthIncident.id))
     return list(session.scalars(query))
@@ -44,7 +45,7 @@ def station_recently_closed(session: Session, actor: Actor, station_id: int, sin
     see, newest first."""
     query = (select(HealthIncident)
              .options(joinedload(HealthIncident.tps).joinedload(Tps.kelurahan))
-             .where(HealthIncident.medic_station_id == station_id, HealthIncident.status == IncidentStatus.CLOSED,
+             .where(HealthIncident.medic_station_id == station_id, HealthIncident.status.in_(tuple(incident_lifecycle.DONE)),
                     HealthIncident.closed_at >= since, visible(session, actor, HealthIncident))
              .order_by(HealthIncident.closed_at.desc(), HealthIncident.id.desc()))
     return list(session.scalars(query))

@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 from logistics.models import Kecamatan, MedicStation, Person, Tps, User
 from logistics.permissions.read_scope import person_in_kecamatan, person_kecamatan
 from logistics.services.field_accounts import PERSON_ROLE
-from logistics.timeutil import WIB
+from logistics.queries.zones import deployment_zone
+from logistics.rules.time_zones import AreaZone, zone_of
+from logistics.timeutil import format_local
 
 NO_ACCOUNT, INACTIVE, NOT_LOGGED_IN, READY = "belum_ada_akun", "nonaktif", "belum_masuk", "sudah_masuk"
 STATUS_LABELS = {NO_ACCOUNT: "Belum ada akun", INACTIVE: "Akun nonaktif", NOT_LOGGED_IN: "Belum pernah masuk",
@@ -72,18 +74,22 @@ def readiness_summary(session: Session, kecamatan_ids) -> list[dict]:
 def readiness_rows(session: Session, kecamatan_ids, only_missing: bool = True):
     """The CSV's rows: everyone (by default: everyone not yet logged in) who should have a field login."""
     query, kec = _joined(kecamatan_ids)
-    names = dict(session.execute(select(Kecamatan.id, Kecamatan.nama)).all())
+    kecamatan = {k_id: (nama, zone_of(code)) for k_id, nama, code in
+                 session.execute(select(Kecamatan.id, Kecamatan.nama, Kecamatan.kode_kemendagri))}
+    fallback = deployment_zone(session)
     tps_codes = dict(session.execute(select(Tps.id, Tps.code)).all())
     stations = dict(session.execute(select(MedicStation.id, MedicStation.name)).all())
     for person, user, kecamatan_id in session.execute(query.order_by(kec, Person.role, Person.code)):
         status = status_of(user)
         if only_missing and status == READY:
             continue
-        yield [names.get(kecamatan_id, ""), ROLE_OF_PERSON[person.role].label_id,
+        # Times on the person's own area's clock, the zone named (a deployment may span WIB to WIT).
+        name, zone = kecamatan.get(kecamatan_id, ("", fallback))
+        yield [name, ROLE_OF_PERSON[person.role].label_id,
                tps_codes.get(person.tps_id, ""), stations.get(person.medic_station_id, ""), person.name,
                person.phone or "", user.username if user else "", STATUS_LABELS[status],
-               _wib(user.pin_issued_at if user else None), _wib(user.last_login_at if user else None)]
+               _local(user.pin_issued_at if user else None, zone), _local(user.last_login_at if user else None, zone)]
 
 
-def _wib(moment) -> str:
-    return moment.astimezone(WIB).strftime("%Y-%m-%d %H:%M WIB") if moment is not None else ""
+def _local(moment, zone: AreaZone) -> str:
+    return "" if moment is None else format_local(moment, "%Y-%m-%d %H:%M", zone)

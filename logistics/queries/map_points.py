@@ -14,13 +14,14 @@ from sqlalchemy import Integer, case, cast, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from logistics.models import (
-    Delivery, DeliveryKind, HealthFacility, HealthIncident, IncidentStatus, Kelurahan,
+    Delivery, DeliveryKind, HealthFacility, HealthIncident, Kelurahan,
     MapGridCell, MapGridState, MedicStation, Person, PersonRole, Tps,
 )
 from logistics.rules.map_cells import CLOSED, NOT_OPENED, TOP_ZOOM, cell_degrees, cell_range
 from logistics.permissions.read_scope import incident_in_kecamatan, tps_in_scope
 from logistics.rules.meal_state import MealRow, MealState, meal_state
 from logistics.settings import settings_for
+from logistics.rules.lifecycles import incident as incident_lifecycle
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ def meal_states(session: Session, tps_ids: list[int], now: datetime, day_start: 
 
 def open_incidents(session: Session, box: BBox | None, kecamatan_ids=None) -> list[HealthIncident]:
     """Incidents not closed, placed at their TPS or their own position, in the box."""
-    query = (select(HealthIncident).where(HealthIncident.status != IncidentStatus.CLOSED,
+    query = (select(HealthIncident).where(HealthIncident.status.in_(incident_lifecycle.OPEN),
                                           *_in_box(HealthIncident.effective_lon, HealthIncident.effective_lat, box))
              .options(selectinload(HealthIncident.tps).selectinload(Tps.kelurahan),
                       selectinload(HealthIncident.medic_station))

@@ -11,13 +11,14 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from logistics.models import (
-    Delivery, DeliveryKind, DeliveryStatus, HealthIncident, IncidentStatus, Kecamatan, Kelurahan, Kota, MealRound,
+    Delivery, DeliveryKind, DeliveryStatus, HealthIncident, Kecamatan, Kelurahan, Kota, MealRound,
     MedicStation, RosterShift, Tps, Triage,
 )
 from logistics.permissions.read_scope import incident_in_kecamatan, incident_kecamatan
 from logistics.rules.lifecycles.delivery import is_late_sql
 from logistics.rules.lifecycles.tps_day import CLOSED, OPENED
 from logistics.settings import settings_for
+from logistics.rules.lifecycles import incident as incident_lifecycle
 
 
 
@@ -81,7 +82,7 @@ def kecamatan_summary(session: Session, now: datetime, day_start: datetime, day_
     in_scope = incident_in_kecamatan(ids)
     for kec_id, triage, n in session.execute(
         select(place_kecamatan, HealthIncident.triage, func.count(HealthIncident.id))
-        .where(HealthIncident.status != IncidentStatus.CLOSED, *([] if in_scope is None else [in_scope]))
+        .where(HealthIncident.status.in_(incident_lifecycle.OPEN), *([] if in_scope is None else [in_scope]))
         .group_by(place_kecamatan, HealthIncident.triage)
     ):
         if kec_id in rows:

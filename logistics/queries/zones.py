@@ -4,6 +4,8 @@
   as the home page and map open on it); WIB while no area is stored.
 - `day_window`: a calendar day over every zone in use, from its 00:00 in the easternmost to its 24:00 in
   the westernmost, so a WIT area's early morning and a WIB area's late night both fall within it.
+- `utc_hour` / `hour_offset`: an hour of the day counted in SQL (grouped by the UTC hour) and moved to a
+  zone's clock: Indonesia's zones are whole hours ahead of UTC all year (no summer time).
 - `per_zone`: a SQL CASE on an area's code giving each zone its own value (a deadline, a zone's name), so
   one query judges TPS of several zones each on its own clock."""
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import case, extract, func, literal, select
 from sqlalchemy.orm import Session, scoped_session
 
 from logistics.models import Kota
@@ -65,3 +67,16 @@ def per_zone(code_column, values: Mapping[AreaZone, Any], type_=None, *, one_zon
     if one_zone_in_use and len(values) == 1:
         return value(next(iter(values.values())))
     return case(*((in_zone(code_column, zone), value(v)) for zone, v in values.items()), else_=None)
+
+
+def utc_hour(session: Session, column):
+    """SQL: the UTC hour (0-23) of a stored time. PostgreSQL's `timestamptz` is read in the session's
+    TimeZone, so it is asked in UTC; SQLite stores UTC already (logistics/models/base.py `UTCDateTime`)."""
+    if session.get_bind().dialect.name == "postgresql":
+        column = func.timezone("UTC", column)
+    return extract("hour", column)
+
+
+def hour_offset(zone: AreaZone, at: datetime) -> int:
+    """Whole hours `zone` is ahead of UTC at `at`: a UTC hour h is `(h + offset) % 24` on its clock."""
+    return int(at.astimezone(zone.tz).utcoffset().total_seconds() // 3600)

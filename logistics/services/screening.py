@@ -37,14 +37,23 @@ def screening_target(session: Session, actor: Actor, person: Person) -> Target:
     return Target(kecamatan_id=kecamatan_id, medic_station_id=station_id)
 
 
+def officer_to_screen(session: Session, actor: Actor, person_id: int) -> Person:
+    """The officer, if `actor` may screen them (Permission.OFFICER_SCREEN on their area): NotFound when
+    there is no such person, PermissionDenied when out of the actor's area. The screening page reads its
+    officer through this, as `record_screening` does, so the rule is applied in one place."""
+    person = load(session, Person, person_id, "Petugas")
+    require(may(actor, Permission.OFFICER_SCREEN, screening_target(session, actor, person)),
+            lazy_gettext("Petugas ini di luar wilayah Anda"))
+    return person
+
+
 @in_unit_of_work
 def record_screening(session: Session, actor: Actor, person_id: int, *, systolic: int, diastolic: int,
                      blood_sugar: int | None, age: int, conditions: list[str] | tuple[str, ...] = (),
                      notes: str | None = None, election_day: date, screened_at: datetime | None = None
                      ) -> HealthScreening:
     """Store a screening, compute the risk tier, and (re)schedule the officer's check-ins."""
-    person = load(session, Person, person_id, "Petugas")
-    require(may(actor, Permission.OFFICER_SCREEN, screening_target(session, actor, person)), lazy_gettext("Petugas ini di luar wilayah Anda"))
+    person = officer_to_screen(session, actor, person_id)
     errors: dict[str, str] = {}
     if person.role not in OFFICER_ROLES:
         errors["person_id"] = lazy_gettext("Skrining hanya untuk petugas KPPS, Linmas dan PPS.")

@@ -12,7 +12,7 @@ from logistics.queries.zones import deployment_zone
 from logistics.rules.checkins import schedule
 from logistics.rules.risk import assess
 from logistics.rules.roster import opening_window
-from logistics.timeutil import wib
+from logistics.timeutil import local_at
 from siaga.seeding.plans import ELECTION_DAY
 
 SCREENING_BEFORE = timedelta(days=7)
@@ -56,16 +56,17 @@ def _screenings(session: Session, election_day: date) -> tuple[int, int]:
     screened = set(session.scalars(select(HealthScreening.person_id)))
     added = 0
     officers = session.scalars(select(Person).where(Person.role.in_(OFFICERS)).order_by(Person.code))
+    zone = deployment_zone(session)
     for officer in officers:
         if officer.id in screened:
             continue
         rng = random.Random(f"siaga-screening-{officer.code}")
         v = _vitals(rng)
         result = assess(v["systolic"], v["diastolic"], v["blood_sugar"], v["age"], tuple(v["conditions"]))
-        session.add(HealthScreening(person_id=officer.id, screened_at=wib(election_day - SCREENING_BEFORE, time(9 + rng.randint(0, 6))),
+        session.add(HealthScreening(person_id=officer.id, screened_at=local_at(election_day - SCREENING_BEFORE, time(9 + rng.randint(0, 6)), zone),
                                     risk_tier=result.tier, risk_reasons=list(result.reasons), **v))
         session.add_all(HealthCheckin(person_id=officer.id, kind=kind, due_at=due)
-                        for kind, due in schedule(result.tier, election_day, deployment_zone(session)))
+                        for kind, due in schedule(result.tier, election_day, zone))
         added += 1
     session.flush()
     return session.scalar(select(func.count()).select_from(HealthScreening)), added

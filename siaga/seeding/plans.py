@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from logistics.actor import Actor
 from logistics.models import Delivery, DeliveryKind, Kecamatan, Kelurahan, MealRound, Tps
 from logistics.services.meal_plans import plan_meals
-from logistics.timeutil import wib
+from logistics.rules.time_zones import zone_of
+from logistics.timeutil import local_at
 from siaga.seeding.common import add_missing
 
 ELECTION_DAY = date(2025, 8, 27)  # the default election day of the demo city
@@ -36,7 +37,7 @@ def seed(session: Session, election_day: date = ELECTION_DAY) -> dict[str, tuple
     records = [dict(
         ref=f"LOG-{logistics_day.isoformat()}-{item}-{tps.code}", tps_id=tps.id, kind=DeliveryKind.LOGISTICS,
         item=item, unit=unit, quantity_planned=quantity,
-        planned_at=wib(logistics_day, time(8 + kecamatan_order[kode], 0)),  # one kecamatan per hour
+        planned_at=local_at(logistics_day, time(8 + kecamatan_order[kode], 0), zone_of(kode)),  # one kecamatan an hour
     ) for tps, kode in rows for item, quantity, unit in logistics_items(tps.dpt)]
     before = session.scalar(select(func.count()).select_from(Delivery))
     add_missing(session, Delivery.ref, records)

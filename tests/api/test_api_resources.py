@@ -8,7 +8,7 @@ from logistics.models import HealthIncident, Kecamatan, Kelurahan, Tps, TpsStatu
 from logistics.queries.summary import kecamatan_summary
 from logistics.services.incidents import report_incident
 from logistics.services.tps_status import advance_tps_status
-from logistics.timeutil import wib
+from logistics.timeutil import local_at
 from tests.api.conftest import assert_error
 
 
@@ -184,7 +184,7 @@ def test_medic_stations_and_health_facilities(client, headers):
 def test_summary_is_the_dashboards_figures(client, headers, session, app):
     body = client.get("/api/v1/summary?date=2025-08-27", headers=headers).get_json()
     day = date(2025, 8, 27)
-    expected = kecamatan_summary(session, wib(day, time(12)), wib(day, time(0)), wib(day + timedelta(days=1), time(0)))
+    expected = kecamatan_summary(session, local_at(day, time(12)), local_at(day, time(0)), local_at(day + timedelta(days=1), time(0)))
     assert [(r["nama"], r["tps_total"], r["dpt"]) for r in body["kecamatan"]] == \
         [(r["nama"], r["tps_total"], r["dpt"]) for r in expected]
     assert body["city"]["dpt"] == sum(r["dpt"] for r in expected) == 169016

@@ -36,6 +36,14 @@ INCIDENT = Lifecycle(
     required=_STEP_TIMES,
 )
 
+# The button text for posting each step (the medic's and the station's pages), and how far along the care
+# each step is: while one is waiting in the phone's queue, field.js holds the buttons of steps not further
+# along (data-rank), so "Menuju" cannot be queued twice.
+INCIDENT_STEP_BUTTONS = {I.RESPONDING: lazy_gettext("Menuju / menangani"),
+                         I.TREATED_ON_SITE: lazy_gettext("Ditangani di tempat"),
+                         I.REFERRED: lazy_gettext("Rujuk"), I.CLOSED: lazy_pgettext("incident step", "Selesai")}
+INCIDENT_STEP_RANK = {I.RESPONDING: 1, I.TREATED_ON_SITE: 2, I.REFERRED: 2, I.CLOSED: 3}
+
 # Done: closed; open: anything else (on the station's list, the map, the dashboard).
 DONE = INCIDENT.end_states
 OPEN = tuple(s for s in IncidentStatus if s not in DONE)

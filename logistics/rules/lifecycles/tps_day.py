@@ -32,6 +32,13 @@ TPS_DAY = Lifecycle(
 # Opened: the TPS has opened (it may have closed since); closed: voting is over.
 OPENED = TPS_DAY.after(T.SETUP)
 CLOSED = (T.VOTING_CLOSED, *TPS_DAY.after(T.VOTING_CLOSED))
+# The button text for posting each step (the officer's page).
+TPS_STEP_BUTTONS = {
+    T.OPEN: lazy_gettext("TPS dibuka"),
+    T.VOTING_CLOSED: lazy_gettext("Pemungutan suara ditutup"),
+    T.COUNTED: lazy_gettext("Penghitungan selesai"),
+    T.HANDED_OVER: lazy_gettext("Kotak suara diserahkan ke PPS"),
+}
 # Everything the day writes on a TPS: the officers present (and when reported) and the steps' times.
 DAY_COLUMNS = ("officers_present", "officers_reported_at", *TPS_DAY.columns)
 
