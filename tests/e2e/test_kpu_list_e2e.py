@@ -5,13 +5,11 @@ in four rows, ticks "import with warnings", and confirms; the map's data and the
 both kab/kota. No code is typed by hand: the only choices are two entries of the list."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
-from tests.e2e.conftest import log_in, screenshot, serve
+from tests.e2e.conftest import log_in, screenshot, serve_fresh
 
 pytestmark = pytest.mark.e2e
 KPU_LIST = Path(__file__).resolve().parents[1] / "fixtures" / "tps_kpu_internal_banten.csv"
@@ -22,17 +20,7 @@ PASSWORD = "admin-baru-2026!"
 @pytest.fixture(scope="module")
 def fresh_server(database_url, tmp_path_factory):
     """The app on an empty, migrated database: no demo, one admin."""
-    if database_url.startswith("sqlite"):
-        url = "sqlite:///" + str(tmp_path_factory.mktemp("fresh-kpu") / "fresh.db")
-    else:
-        engine = create_engine(database_url)
-        with engine.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-        engine.dispose()
-        url = f"{database_url}{'&' if '?' in database_url else '?'}options=-csearch_path%3D{SCHEMA}"
-    env = {**os.environ, "SIAGA_ENV": "testing", "SECRET_KEY": "e2e-secret", "DATABASE_URL": url, "FLASK_APP": "wsgi"}
-    yield from serve(env, (["db", "upgrade"], ["create-admin", "admin", "--password", PASSWORD]), tmp_path_factory)
+    yield from serve_fresh(database_url, tmp_path_factory, SCHEMA, PASSWORD)
 
 
 def test_two_kab_kota_from_the_list_and_a_kpu_list_with_broken_coordinates(desktop, fresh_server):
