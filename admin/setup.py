@@ -31,7 +31,7 @@ from siaga.config import UPLOAD_LIMIT
 from logistics.imports.archive import ArchiveTooLarge, check_unpacked_size
 from siaga.errors import wants_json
 from siaga.extensions import db
-from siaga.fields import FormChoice, FormList, FormText
+from siaga.fields import FormChoice, FormFlag, FormList, FormText
 from siaga.forms import FormSchema, with_form
 from siaga.i18n import _
 from siaga.idempotency import idempotent
@@ -65,6 +65,7 @@ class UploadForm(FormSchema):
     jenis = FormChoice(KINDS, required=True)
     kota = FormText(120)
     provinsi = FormText(120)
+    perkiraan = FormFlag()  # import with warnings (bad TPS coordinates become approximate positions)
 
 
 class ColumnsForm(FormSchema):
@@ -156,7 +157,8 @@ def upload(form: dict):
     try:
         sent.save(path)
         pending = _checked(path, dict(token=token, suffix=suffix, jenis=kind, name=Path(sent.filename).name[:120],
-                                      kota=form.get("kota") or "", provinsi=form.get("provinsi") or "", mapping={}))
+                                      kota=form.get("kota") or "", provinsi=form.get("provinsi") or "", mapping={},
+                                      perkiraan=bool(form.get("perkiraan"))))
     except BaseException:
         # Whatever went wrong (a refused file, a dropped connection, a parser's crash), nothing stays behind.
         path.unlink(missing_ok=True)
@@ -190,7 +192,8 @@ def _run(upload: dict, path: Path, dry_run: bool) -> ImportReport:
                                                    provinsi=upload.get("provinsi", ""), mapping=mapping,
                                                    dry_run=dry_run)
         if kind == "tps":
-            return tps_file.import_tps(db.session, actor, path, mapping=mapping, dry_run=dry_run)
+            return tps_file.import_tps(db.session, actor, path, mapping=mapping, dry_run=dry_run,
+                                       approximate_bad_points=bool(upload.get("perkiraan")))
         return sites_file.import_sites(db.session, actor, kind, path, mapping=mapping, dry_run=dry_run)
     except DomainError:
         raise

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from flask import render_template, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from logistics.models import Kecamatan, Kota, TpsStatus, Triage
+from logistics.models import Kecamatan, Kota, Tps, TpsStatus, Triage
 from logistics.permissions import Permission
 from maps import bp, marks
 from siaga.auth import kecamatan_scope
@@ -53,4 +53,7 @@ def _bounds(focus_kecamatan_id: int | None) -> list[list[float]] | None:
     query = select(model.min_lat, model.min_lon, model.max_lat, model.max_lon)
     query = query.where(Kecamatan.id == focus_kecamatan_id) if focus_kecamatan_id else query.order_by(Kota.id).limit(1)
     row = db.session.execute(query).first()
-    return [[row[0], row[1]], [row[2], row[3]]] if row else None
+    if row is None or row[0] is None:  # areas picked from the list, no outline yet: where the TPS are
+        row = db.session.execute(select(func.min(Tps.lat), func.min(Tps.lon), func.max(Tps.lat),
+                                        func.max(Tps.lon))).first()
+    return [[row[0], row[1]], [row[2], row[3]]] if row and row[0] is not None else None

@@ -300,12 +300,17 @@ def register_cli(app: Flask) -> None:
     @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--map", "pairs", multiple=True, help=MAP_HELP)
     @click.option("--dry-run", is_flag=True, help=DRY_RUN_HELP)
-    def import_tps_command(path: Path, pairs: tuple[str, ...], dry_run: bool) -> None:
-        """Import TPS from CSV or XLSX (KPU, SIREKAP, KawalPemilu or Kemendagri columns); nothing is
-        imported if any row is wrong. A TPS already stored (same kelurahan and number) is updated."""
+    @click.option("--with-warnings", "approximate", is_flag=True,
+                  help="Import with warnings: rows with bad coordinates (lost digits, lat/lon swapped, 0/0, far "
+                       "outside their area) get an approximate position, with a warning each, instead of "
+                       "refusing the file.")
+    def import_tps_command(path: Path, pairs: tuple[str, ...], dry_run: bool, approximate: bool) -> None:
+        """Import TPS from CSV or XLSX (KPU, SIREKAP, KawalPemilu or Kemendagri columns; KPU's own numbers
+        such as 58390-SUKARASA are matched by name within kab/kota and kecamatan); nothing is imported if any
+        row is wrong. A TPS already stored (same kelurahan and number) is updated."""
         from logistics.imports.tps_file import import_tps
 
-        _run_import(import_tps, path, mapping=_mapping(pairs), dry_run=dry_run)
+        _run_import(import_tps, path, mapping=_mapping(pairs), dry_run=dry_run, approximate_bad_points=approximate)
 
     @app.cli.command("import-boundaries")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))

@@ -60,7 +60,7 @@ def test_existing_tps_is_updated_and_audited(session, actor_for, tmp_path):
     (f"1971051002,21,A,{INSIDE},300,reguler,\n{MERAPEN},21,B,{INSIDE},1.200,reguler,\n", (3, "no_tps")),
     (f"{MERAPEN},0,A,{INSIDE},300,reguler,\n", (2, "no_tps")),
     (f"{MERAPEN},22,A,{INSIDE},300,tenda,\n", (2, "jenis")),
-    (f"{MERAPEN},23,A,-2.111704,200.5,300,reguler,\n", (2, "lon")),
+    (f"{MERAPEN},23,A,-2.111704,200.5,300,reguler,\n", (2, "lat/lon")),  # outside Indonesia: a bad point
     (f"19-71,23,A,{INSIDE},300,reguler,\n", (2, "kode_kelurahan")),
 ])
 def test_cell_errors(session, actor_for, tmp_path, rows, expected):

@@ -1,7 +1,11 @@
-"""Set up a kota or kabupaten from its kelurahan boundary file (GeoJSON, GeoPackage or zipped Shapefile).
+"""Set up kab/kota from a desa/kelurahan boundary file (GeoJSON, GeoPackage or zipped Shapefile): one
+kab/kota, several, or a whole province in one file.
 
-Each feature is one kelurahan/desa with its Kemendagri code (with or without dots), its name and its
-kecamatan's name. Any CRS is reprojected to WGS 84 (a file without one is taken as WGS 84, as RFC 7946
+Each feature is one kelurahan/desa with its Kemendagri code (with or without dots), or without a code its
+name within its kecamatan within its kab/kota (`kab_kota`, `kabupaten`, `wadmkk`...), matched against the
+national area list (logistics/area_list.py); desa or kelurahan from the code. Features are grouped by their
+kab/kota code: each kab/kota, with its name and province from the list (a kab/kota the deployment has not
+set up yet is created), gets its own kecamatan and outline. Any CRS is reprojected to WGS 84 (a file without one is taken as WGS 84, as RFC 7946
 says; GDAL also honours a legacy GeoJSON `crs` member); invalid geometries are repaired (make_valid) and
 only their polygons kept; outer rings are wound counter-clockwise (RFC 7946). Kecamatan and the kota are
 the union of their kelurahan. Every feature is checked before anything is written; areas already stored
@@ -24,7 +28,8 @@ from sqlalchemy.orm import Session
 
 from logistics.actor import Actor
 from logistics.imports.archive import without_paths
-from logistics.imports.places import METRES_PER_DEGREE, kelurahan_code, plain_name
+from logistics.area_list import ListedArea, area_list
+from logistics.imports.places import METRES_PER_DEGREE, AreaTree, kelurahan_code, name_key, plain_name
 from logistics.imports import fields as f
 from logistics.imports.report import ImportReport, no_rows_error, open_sheet, orient_mapping, upsert
 from logistics.imports.table import RowError, header_lookup, read_header, squash
@@ -41,10 +46,11 @@ COLUMNS = {
     "kecamatan": ("nama_kecamatan", "wadmkc", "kec"),
     "kode_bps": ("kode_bps_kelurahan", "kdbps", "bps"),
     "jenis": ("jenis_kelurahan", "tipe", "type"),
-    "kota": ("kabupaten", "kota_kabupaten", "kabupaten_kota", "nama_kota", "wadmkk"),
+    "kota": ("kabupaten", "kota_kabupaten", "kabupaten_kota", "nama_kota", "wadmkk", "kab_kota", "nama_kab_kota",
+             "nama_kabupaten"),
     "provinsi": ("nama_provinsi", "propinsi", "wadmpr"),
 }
-REQUIRED = ("kode_kelurahan", "kelurahan", "kecamatan")
+REQUIRED = ("kelurahan", "kecamatan")  # and a code, or a name the area list knows within its kab/kota
 CODE_COLUMNS = {**COLUMNS, "lat": ("latitude", "lintang"), "lon": ("longitude", "lng", "long", "bujur")}
 INDONESIA = (94.5, -11.5, 141.5, 6.5)  # lon/lat box: a layer outside it was read in the wrong CRS
 DECIMALS = 6  # ~0.1 m
@@ -125,30 +131,44 @@ def _voronoi(points: dict[int, Point]) -> dict[int, Polygon]:
 
 def _set_up(session: Session, actor: Actor, report: ImportReport, kelurahan: list[dict], kota_nama: str,
             provinsi: str, jenis: str) -> ImportReport:
-    """The kota and its kecamatan around the checked kelurahan, then all of them written (or weighed)."""
+    """Each kab/kota of the checked kelurahan (by code: a file may hold several, or a whole province) with
+    its kecamatan, then all of them written (or weighed). Names and provinces come from the area list;
+    `kota_nama`, `provinsi` and `jenis` (or the file's columns) only for a kab/kota the list lacks."""
     if not kelurahan:
         if not report.errors:
             report.errors.append(RowError(1, "-", lazy_gettext("tidak ada fitur")))
         return report
-    kota_codes = {k["kode"][:5] for k in kelurahan}
-    if len(kota_codes) > 1:
-        report.errors.append(RowError(1, "kode_kelurahan", lazy_gettext("satu berkas untuk satu kota/kabupaten, bukan {codes}",
-                                                                        codes=", ".join(sorted(kota_codes)))))
-    first = kelurahan[0]
-    kota_nama = plain_name(kota_nama or first["kota"]) or ""
-    provinsi = plain_name(provinsi or first["provinsi"]) or ""
-    if not kota_nama:
-        report.errors.append(RowError(1, "kota", lazy_gettext("isi nama kota/kabupaten (tidak ada di berkas)")))
-    if not provinsi:
-        report.errors.append(RowError(1, "provinsi", lazy_gettext("isi nama provinsi (tidak ada di berkas)")))
+    listed = area_list()
+    by_kota: dict[str, list[dict]] = defaultdict(list)
+    for k in kelurahan:
+        by_kota[k["kode"][:5]].append(k)
+    kotas = []
+    for code, members in sorted(by_kota.items()):
+        in_list, province = listed.get(code), listed.get(code[:2])
+        first = members[0]
+        name = in_list.nama if in_list else _tidy(plain_name(kota_nama or first["kota"]) or "")
+        province_name = province.nama if province else _tidy(plain_name(provinsi or first["provinsi"]) or "")
+        if not name:
+            report.errors.append(RowError(1, "kota", lazy_gettext("isi nama kota/kabupaten (tidak ada di berkas)")))
+        if not province_name:
+            report.errors.append(RowError(1, "provinsi", lazy_gettext("isi nama provinsi (tidak ada di berkas)")))
+        if in_list:
+            kind = in_list.jenis
+        else:
+            kind = jenis or ("kabupaten" if name.lower().startswith("kab") else "kota")
+            if name and not name.lower().startswith(("kota", "kab")):
+                name = f"{'Kabupaten' if kind == 'kabupaten' else 'Kota'} {name}"
+        kotas.append((members, dict(kode=code, nama=name, jenis=kind, provinsi=province_name)))
     if report.errors:
         return report
-    kota_nama = _tidy(kota_nama)
-    jenis = jenis or ("kabupaten" if kota_nama.lower().startswith("kab") else "kota")
-    if not kota_nama.lower().startswith(("kota", "kab")):
-        kota_nama = f"{'Kabupaten' if jenis == 'kabupaten' else 'Kota'} {kota_nama}"
-    _write(session, actor, report, kelurahan, dict(kode=first["kode"][:5], nama=kota_nama, jenis=jenis,
-                                                   provinsi=_tidy(provinsi)))
+    if len(kotas) > 1:
+        report.notes.append("kab/kota dalam berkas: " + ", ".join(f"{v['nama']} ({v['kode']}, {len(m)} desa/kelurahan)"
+                                                                 for m, v in kotas))
+    for members, values in kotas:
+        _write(session, actor, report, members, values)
+    report.rows = len(kelurahan)
+    if not report.dry_run:
+        commit(session)
     return report
 
 
@@ -205,11 +225,16 @@ def _kelurahan(records: list[tuple[int, dict, object]], report: ImportReport,
             return values.get(column, "")
 
         errors_before = len(report.errors)
-        code = kelurahan_code(text("kode_kelurahan"))
+        raw = text("kode_kelurahan")
+        code = kelurahan_code(raw) if raw else None
         if code is None:
-            report.errors.append(RowError(i, "kode_kelurahan", lazy_gettext("kode Kemendagri tidak valid: {value} (contoh 19.71.01.1004 atau 1971011004)",
-                                                       value=repr(text('kode_kelurahan')))))
-        elif code in seen:
+            code, miss = _code_by_name(values)
+            if code is None and raw:
+                report.errors.append(RowError(i, "kode_kelurahan", lazy_gettext("kode Kemendagri tidak valid: {value} (contoh 19.71.01.1004 atau 1971011004)",
+                                                           value=repr(raw))))
+            elif code is None:
+                report.errors.append(RowError(i, miss.column, miss.message))
+        if code is not None and code in seen:
             report.errors.append(RowError(i, "kode_kelurahan", lazy_gettext("kode yang sama sudah ada di fitur {row}",
                                                                             row=seen[code])))
         for column in ("kelurahan", "kecamatan"):
@@ -227,9 +252,38 @@ def _kelurahan(records: list[tuple[int, dict, object]], report: ImportReport,
             jenis = text("jenis").lower()
             found.append(dict(kode=code, nama=_tidy(plain_name(text("kelurahan"))),
                               kecamatan=_tidy(plain_name(text("kecamatan"))), kode_bps=text("kode_bps") or None,
-                              jenis="desa" if jenis == "desa" else "kelurahan", geometry=geometry,
+                              jenis=jenis if jenis in ("desa", "kelurahan") else ListedArea(code, "").jenis,
+                              geometry=geometry,
                               kota=text("kota"), provinsi=text("provinsi"), label=(labels or {}).get(i)))
     return found
+
+
+def _code_by_name(values: dict):
+    """(the area list's code for a feature without one, None) or (None, why not): its name within its
+    kecamatan within its kab/kota (within its province when the file names one)."""
+    tree = _listed_tree(name_key(values.get("provinsi", "")))
+    return tree.locate(None, values.get("kelurahan", ""), values.get("kecamatan", ""), "", values.get("kota", ""), "")
+
+
+def _listed_tree(province_key: str) -> AreaTree:
+    """The national list's kab/kota, kecamatan and villages as an AreaTree (of one province when it is named
+    and known), made once per province per process."""
+    if province_key not in _TREES:
+        listed = area_list()
+        provinces = [p for p in listed.provinces() if name_key(p.nama) == province_key] or listed.provinces()
+        tree = AreaTree()
+        for province in provinces:
+            for kab in listed.children(province.kode):
+                tree.add(kab.kode, kab.nama, kab.kode, jenis=kab.jenis)
+                for kec in listed.children(kab.kode):
+                    tree.add(kec.kode, kec.nama, kec.kode)
+                    for village in listed.children(kec.kode):
+                        tree.add(village.kode, village.nama, village.kode, jenis=village.jenis)
+        _TREES[province_key] = tree
+    return _TREES[province_key]
+
+
+_TREES: dict[str, AreaTree] = {}
 
 
 def _polygons(geometry) -> Polygon | MultiPolygon | None:
@@ -280,7 +334,6 @@ def _write(session: Session, actor: Actor, report: ImportReport, kelurahan: list
         if len({m["kecamatan"] for m in members}) > 1:
             report.warnings.append(RowError(1, "kecamatan", lazy_gettext("kecamatan {code} punya beberapa nama: {names}", code=code,
                                                                          names=", ".join(sorted({m['kecamatan'] for m in members})))))
-    report.rows = len(kelurahan)
     stored = {(type(a).__name__, a.kode_kemendagri): a for model in (Kota, Kecamatan, Kelurahan)
               for a in session.scalars(select(model).where(model.kode_kemendagri.like(kota_values["kode"] + "%")))}
 
@@ -306,5 +359,3 @@ def _write(session: Session, actor: Actor, report: ImportReport, kelurahan: list
             upsert(session, actor, "kelurahan.imported", stored.get(("Kelurahan", k["kode"])),
                    lambda k=k, **v: Kelurahan(kode_kemendagri=k["kode"], kecamatan_id=kecamatan.id, **v),
                    values, report, label=k["kode"])
-    if not report.dry_run:
-        commit(session)

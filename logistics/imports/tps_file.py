@@ -2,14 +2,21 @@
 
 Columns are recognised under their usual spellings (`idDesa`, `kode_desa`, `desa`, `noTps`, `latitude`,
 `jumlah_dpt`...) or named by the user (`mapping`: {file header: our column}). A row's kelurahan is found by
-its Kemendagri code, else by name within its kecamatan. Only a TPS number and a kelurahan are required:
-a row without coordinates is placed at its kelurahan's label point and marked approximate, a row without
-DPT is kept with DPT unknown. A re-import updates in place (same kelurahan and number), changing only
-what the file says, and reports each change. Every row is checked before anything is written.
+its Kemendagri code (dotted or 10 digits, or KPU's 13-digit TPS code: the kelurahan's 10 and the TPS number),
+else by name within its kecamatan within its kab/kota (`places.AreaTree`: KPU's own numbers such as
+`4631-TANGERANG`, `58390-SUKARASA`, `1658390001-TPS 001` are read as names and numbers). Only a TPS number
+and a kelurahan are required: a row without coordinates is placed at an approximate position (its
+kelurahan's point, else its kecamatan's or kab/kota's, else the middle of the file's other TPS there), a row
+without DPT is kept with DPT unknown. Bad coordinates (out of range, lat/lon swapped, far outside the area)
+refuse the file, or, asked to (`approximate_bad_points`, "import with warnings"), become approximate
+positions with a warning per row. A point just outside its kelurahan (drawn or simplified boundaries) is a
+warning. A re-import updates in place (same kelurahan and number), changing only what the file says, and
+reports each change. Every row is checked before anything is written.
 """
 from __future__ import annotations
 
 import re
+import statistics
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,10 +25,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from logistics.actor import Actor
 from logistics.imports import fields as f
-from logistics.imports.places import KelurahanFinder, Shapes, kelurahan_code, plain_name
+from logistics.area_list import area_list
+from logistics.imports.places import KelurahanFinder, Shapes, kelurahan_code, name_key, plain_name
 from logistics.imports.report import ImportReport, no_rows_error, open_sheet, upsert
 from logistics.imports.table import RowError
-from logistics.models import Kecamatan, Kelurahan, Role, Tps, TpsKind
+from logistics.models import Kecamatan, Kelurahan, Kota, Role, Tps, TpsKind
+from logistics.rules.geo import haversine_m
 from logistics.permissions import Permission, may, require
 from logistics.services.common import commit
 from logistics.texts import lazy_gettext
@@ -37,6 +46,7 @@ COLUMNS = {
     "kode_kota": ("id_kabupaten", "kode_kabupaten", "kode_kab", "id_kota", "kode_kab_kota", "id_kab_kota"),
     "kota": ("kabupaten", "nama_kabupaten", "kab_kota", "kabupaten_kota", "nama_kota", "kota_kabupaten"),
     "no_tps": ("tps", "nomor_tps", "no", "tps_no", "nomor"),
+    "kode_tps": ("id_tps", "kd_tps", "tps_kode", "kode_tps_kpu"),
     "alamat": ("address", "alamat_tps", "lokasi", "lokasi_tps"),
     "lat": ("latitude", "lintang"),
     "lon": ("longitude", "lng", "long", "bujur"),
@@ -46,11 +56,18 @@ COLUMNS = {
     "jenis": ("jenis_tps", "kind"),
     "lokasi_khusus": ("special_location", "nama_lokasi_khusus"),
 }
-REQUIRED = ("no_tps",)
+REQUIRED = ()  # a TPS number (`no_tps`, or within KPU's `kode_tps`) and a kelurahan: _place_missing
 MAX_DPT = 1000
-# Kelurahan polygons are simplified and neighbours overlap or leave gaps: a point up to this far outside
-# its own kelurahan is taken as in it; further is an error (a typo, lost digits, the wrong kelurahan).
+# Kelurahan polygons are simplified, neighbours overlap or leave gaps, and drawn (Voronoi) areas are only a
+# guess: a point up to FAR_OUTSIDE_M outside its own kelurahan is taken as in it, up to NEAR_OUTSIDE_M is a
+# warning (just outside); further, or that far outside its kab/kota, is a bad point (a typo, lost digits,
+# the wrong kelurahan).
 FAR_OUTSIDE_M = 250
+NEAR_OUTSIDE_M = 1_000
+# An area set up from the list has no outline yet: a point is bad when it lies further from the middle of
+# its kab/kota's other points than the larger of these (a spread measured on the file itself).
+STRAY_MIN_M, STRAY_SPREAD = 25_000, 4
+KPU_TPS_CODE = re.compile(r"^(\d{10})(\d{3})$")  # the kelurahan's Kemendagri code and the TPS number
 SAME_POINT_DECIMALS = 5  # ~1 m
 TPS_NUMBER = re.compile(r"^(?:\d+\s*-\s*)?(?:tps\s*)?0*(\d{1,4})$", re.IGNORECASE)  # 1658390001-TPS 001
 KINDS = {"": TpsKind.REGULAR, "reguler": TpsKind.REGULAR, "regular": TpsKind.REGULAR, "biasa": TpsKind.REGULAR,
@@ -59,8 +76,11 @@ KINDS = {"": TpsKind.REGULAR, "reguler": TpsKind.REGULAR, "regular": TpsKind.REG
 
 @in_unit_of_work
 def import_tps(session: Session, actor: Actor, path: Path, progress: Callable[[int], None] | None = None,
-               *, mapping: dict[str, str] | None = None, dry_run: bool = False) -> ImportReport:
-    """Check every row; write nothing unless all rows are right (and nothing at all in a dry run)."""
+               *, mapping: dict[str, str] | None = None, dry_run: bool = False,
+               approximate_bad_points: bool = False) -> ImportReport:
+    """Check every row; write nothing unless all rows are right (and nothing at all in a dry run).
+    `approximate_bad_points`: a row whose coordinates are wrong is kept at an approximate position, with a
+    warning, instead of refusing the file."""
     require(may(actor, Permission.IMPORT_TPS), lazy_gettext("Hanya admin dan koordinator yang dapat mengimpor TPS"))
     report = ImportReport(dry_run=dry_run)
     sheet = open_sheet(path, COLUMNS, REQUIRED, report, also_missing=_place_missing, mapping=mapping)
@@ -68,43 +88,35 @@ def import_tps(session: Session, actor: Actor, path: Path, progress: Callable[[i
         return report
     columns, rows = sheet
     finder = KelurahanFinder(session.scalars(select(Kelurahan).options(
-        selectinload(Kelurahan.kecamatan).selectinload(Kecamatan.kota))).all())
+        selectinload(Kelurahan.kecamatan).selectinload(Kecamatan.kota))).all(), elsewhere=_not_set_up(session))
     shapes = Shapes()
     parsed: list[tuple[int, Kelurahan, dict]] = []
     seen: dict[tuple[int, int], int] = {}
-    points: dict[tuple[float, float], int] = {}
     by_name = 0
     for number, cells in rows:
         report.rows += 1
-        errors_before = len(report.errors)
         values, kel = _parse(cells, finder, number, report.errors)
         if kel is not None and values.pop("matched_by_name"):
             by_name += 1
         if kel is not None and actor.role == Role.COORDINATOR and actor.kecamatan_id not in (None, kel.kecamatan_id):
             report.errors.append(RowError(number, "kode_kelurahan", lazy_gettext("di luar kecamatan Anda")))
         elif kel is not None:
-            label = f"Kel. {kel.nama} TPS {values['number']:03d}" if values["number"] else f"Kel. {kel.nama}"
-            if values["lat"] is not None:
-                _check_place(shapes, kel, values, number, report)
-                key = (round(values["lat"], SAME_POINT_DECIMALS), round(values["lon"], SAME_POINT_DECIMALS))
-                if key in points:
-                    report.warnings.append(RowError(number, "lat/lon", lazy_gettext(
-                        "titik yang sama dengan baris {row}", row=points[key])))
-                points.setdefault(key, number)
+            if values["lat"] is not None and values["bad_point"] is None:
+                values["bad_point"] = _check_place(shapes, kel, values, number, report)
             if values["number"] is not None:
                 key = (kel.id, values["number"])
                 if key in seen:
                     report.errors.append(RowError(number, "no_tps", lazy_gettext(
                         "TPS yang sama sudah ada di baris {row}", row=seen[key])))
                 seen[key] = number
-            report.per_group[kel.kecamatan.nama] += 1
-            lat, lon = (values["lat"], values["lon"]) if values["lat"] is not None else (kel.label_lat, kel.label_lon)
-            report.points.append(dict(lat=lat, lon=lon, label=label, approximate=values["lat"] is None,
-                                      flagged=len(report.errors) > errors_before))
             parsed.append((number, kel, values))
         if progress:
             progress(1)
+    _stray_points(parsed)
+    _place(parsed, report, approximate_bad_points)
     no_rows_error(report)
+    report.errors.sort(key=lambda e: e.row)
+    report.warnings.sort(key=lambda e: e.row)
     _notes(report, columns, parsed, by_name)
     if report.errors:
         return report
@@ -112,10 +124,95 @@ def import_tps(session: Session, actor: Actor, path: Path, progress: Callable[[i
     return report
 
 
+def _not_set_up(session: Session):
+    """A hint for a kab/kota name the deployment lacks: the same name in the national list, within the
+    provinces already set up (all of them if none is)."""
+    provinces = {k[:2] for k in session.scalars(select(Kota.kode_kemendagri))}
+    listed = area_list()
+
+    def elsewhere(name: str) -> str | None:
+        key = name_key(name)
+        found = [a for p in listed.provinces() if not provinces or p.kode in provinces
+                 for a in listed.children(p.kode) if name_key(a.nama) == key]
+        return ", ".join(f"{a.nama} ({a.kode})" for a in found) or None
+
+    return elsewhere
+
+
+def _stray_points(parsed: list) -> None:
+    """Areas with no outline yet (picked from the list): a point far from its kab/kota's other points is bad."""
+    by_kota: dict[int, list[dict]] = {}
+    for _number, kel, v in parsed:
+        if v["lat"] is not None and v["bad_point"] is None and kel.kecamatan.kota.boundary is None:
+            by_kota.setdefault(kel.kecamatan.kota_id, []).append(v)
+    for kota_id, points in by_kota.items():
+        if len(points) < 5:
+            continue
+        middle = (statistics.median(v["lat"] for v in points), statistics.median(v["lon"] for v in points))
+        distances = [haversine_m(v["lat"], v["lon"], *middle) for v in points]
+        limit = max(STRAY_MIN_M, STRAY_SPREAD * statistics.median(distances))
+        for v, metres in zip(points, distances):
+            if metres > limit:
+                v["bad_point"] = lazy_gettext("{km} km dari titik tengah TPS lain di kab/kota ini (angka hilang? lat/lon tertukar?)",
+                                              km=f"{metres / 1000:,.0f}")
+
+
+def _place(parsed: list, report: ImportReport, approximate_bad_points: bool) -> None:
+    """Each row's position: its own point, or (no point, or a bad one taken as a warning) an approximate one.
+    A bad point refuses the file unless `approximate_bad_points`."""
+    good: dict[tuple[str, int], list[tuple[float, float]]] = {}
+    for _number, kel, v in parsed:
+        if v["lat"] is not None and v["bad_point"] is None:
+            for key in (("kel", kel.id), ("kec", kel.kecamatan_id), ("kota", kel.kecamatan.kota_id)):
+                good.setdefault(key, []).append((v["lat"], v["lon"]))
+    points: dict[tuple[float, float], int] = {}
+    for number, kel, v in parsed:
+        if v["bad_point"] is not None:
+            if approximate_bad_points:
+                report.warnings.append(RowError(number, "lat/lon", lazy_gettext(
+                    "{problem}: ditaruh di posisi perkiraan", problem=v["bad_point"])))
+                v["lat"] = v["lon"] = None
+            else:
+                report.errors.append(RowError(number, "lat/lon", v["bad_point"]))
+        if v["lat"] is not None:
+            key = (round(v["lat"], SAME_POINT_DECIMALS), round(v["lon"], SAME_POINT_DECIMALS))
+            if key in points:
+                report.warnings.append(RowError(number, "lat/lon", lazy_gettext(
+                    "titik yang sama dengan baris {row}", row=points[key])))
+            points.setdefault(key, number)
+            shown = (v["lat"], v["lon"])
+        else:
+            v["approximate"] = shown = _approximate(kel, good)
+            if shown is None:
+                report.errors.append(RowError(number, "lat/lon", lazy_gettext(
+                    "tanpa koordinat, dan Kel. {kelurahan} belum punya titik: isi lat/lon atau impor batas wilayahnya dulu",
+                    kelurahan=kel.nama)))
+        report.per_group[kel.kecamatan.nama] += 1
+        label = f"Kel. {kel.nama} TPS {v['number']:03d}" if v["number"] else f"Kel. {kel.nama}"
+        if shown is not None:
+            report.points.append(dict(lat=shown[0], lon=shown[1], label=label, approximate=v["lat"] is None,
+                                      flagged=v["bad_point"] is not None))
+
+
+def _approximate(kel: Kelurahan, good: dict) -> tuple[float, float] | None:
+    """The kelurahan's point, else its kecamatan's or kab/kota's, else the middle of the file's good points in
+    the kelurahan, kecamatan or kab/kota."""
+    for area in (kel, kel.kecamatan, kel.kecamatan.kota):
+        if area.label_lat is not None:
+            return area.label_lat, area.label_lon
+    for key in (("kel", kel.id), ("kec", kel.kecamatan_id), ("kota", kel.kecamatan.kota_id)):
+        if key in good:
+            return (round(statistics.median(p[0] for p in good[key]), 6),
+                    round(statistics.median(p[1] for p in good[key]), 6))
+    return None
+
+
 def _place_missing(columns: list[str]) -> list[str]:
-    """A kelurahan is found by code or by name; coordinates come both or not at all; DPT as a total or
-    as men and women (or not at all)."""
-    missing = [] if {"kode_kelurahan", "kelurahan"} & set(columns) else ["kode_kelurahan"]
+    """A kelurahan is found by code (its own, or KPU's TPS code) or by name; coordinates come both or not at
+    all; DPT as a total or as men and women (or not at all)."""
+    missing = [] if {"kode_kelurahan", "kelurahan", "kode_tps"} & set(columns) else ["kode_kelurahan"]
+    if not {"no_tps", "kode_tps"} & set(columns):
+        missing.insert(0, "no_tps")
     if ("lat" in columns) != ("lon" in columns):
         missing.append("lon" if "lat" in columns else "lat")
     if ("dpt_l" in columns) != ("dpt_p" in columns) and "dpt" not in columns:
@@ -124,8 +221,11 @@ def _place_missing(columns: list[str]) -> list[str]:
 
 
 def tps_number(value: str) -> int:
-    """`7`, `007`, `TPS 007`, `1658390001-TPS 007` -> 7."""
-    match = TPS_NUMBER.match(f.required(value).strip())
+    """`7`, `007`, `TPS 007`, `1658390001-TPS 007`, `3671011001007` (KPU's TPS code) -> 7."""
+    kpu = KPU_TPS_CODE.match(f.required(value).strip())
+    if kpu:
+        value = kpu.group(2)
+    match = TPS_NUMBER.match(value.strip())
     if not match:
         raise f.CellError(lazy_gettext("nomor TPS tidak dikenali: {value} (contoh 7, 007, TPS 007)", value=repr(value)))
     number = int(match.group(1))
@@ -146,30 +246,29 @@ def _parse(cells: dict, finder: KelurahanFinder, number: int, errors: list[RowEr
             return None
 
     raw_code, name = cells.get("kode_kelurahan", ""), cells.get("kelurahan", "")
+    kpu = KPU_TPS_CODE.match(cells.get("kode_tps", "").strip() or cells.get("no_tps", "").strip())
+    if kpu and not raw_code:
+        raw_code = kpu.group(1)
     code = kelurahan_code(raw_code) if raw_code else None
     if raw_code and code is None and not name:
         errors.append(RowError(number, "kode_kelurahan", lazy_gettext("kode Kemendagri tidak valid: {value} (contoh 19.71.01.1004 atau 1971011004)",
                                                                       value=repr(raw_code))))
         kel = None
     else:
-        kel, why = finder.find(code, name, cells.get("kecamatan", ""), cells.get("kode_kecamatan", ""),
-                               cells.get("kota", ""), cells.get("kode_kota", ""))
+        kel, miss = finder.locate(code, name, cells.get("kecamatan", ""), cells.get("kode_kecamatan", ""),
+                                  cells.get("kota", ""), cells.get("kode_kota", ""))
         if kel is None:
-            errors.append(RowError(number, "kode_kelurahan" if code and not name else "kelurahan", why))
+            errors.append(RowError(number, "kode_kelurahan" if code and not name else miss.column, miss.message))
     values["matched_by_name"] = kel is not None and kel.kode_kemendagri != code
-    values["number"] = cell("no_tps", tps_number)
+    if cells.get("no_tps") or not kpu:
+        values["number"] = cell("no_tps", tps_number)
+    else:
+        values["number"] = int(kpu.group(2)) or None
     values["address"] = cell("alamat", lambda v: f.text(v, 240)) if cells.get("alamat") else None
-    values["lat"] = values["lon"] = None
+    values["lat"] = values["lon"] = values["bad_point"] = None
     lat_text, lon_text = cells.get("lat", ""), cells.get("lon", "")
     if lat_text and lon_text:
-        lat, lon = _coordinate(lat_text), _coordinate(lon_text)
-        if lat is not None and lon is not None and -11.5 <= lon <= 6.5 and 94.5 <= lat <= 141.5:
-            errors.append(RowError(number, "lat/lon", lazy_gettext("lat dan lon tertukar?")))
-        else:
-            values["lat"] = cell("lat", lambda v: f.decimal(v, -11.5, 6.5))  # Indonesia, south to north
-            values["lon"] = cell("lon", lambda v: f.decimal(v, 94.5, 141.5))
-            if values["lat"] is None or values["lon"] is None:
-                values["lat"] = values["lon"] = None
+        values["lat"], values["lon"], values["bad_point"] = _point(lat_text, lon_text)
     elif lat_text or lon_text:
         errors.append(RowError(number, "lat/lon", lazy_gettext("isi lat dan lon, atau kosongkan keduanya")))
     values["dpt"] = _dpt(cells, cell, number, errors)
@@ -181,6 +280,20 @@ def _parse(cells: dict, finder: KelurahanFinder, number: int, errors: list[RowEr
     if values["kind"] == TpsKind.SPECIAL and not values["special_location"]:
         errors.append(RowError(number, "lokasi_khusus", lazy_gettext("wajib untuk TPS lokasi khusus")))
     return values, kel
+
+
+def _point(lat_text: str, lon_text: str) -> tuple[float | None, float | None, object | None]:
+    """(lat, lon, None), or (lat, lon, what is wrong with them): swapped, outside Indonesia (lost digits), 0/0."""
+    lat, lon = _coordinate(lat_text), _coordinate(lon_text)
+    if lat is None or lon is None:
+        return None, None, lazy_gettext("koordinat bukan angka: {lat}, {lon}", lat=repr(lat_text), lon=repr(lon_text))
+    if -11.5 <= lon <= 6.5 and 94.5 <= lat <= 141.5:
+        return lat, lon, lazy_gettext("lat dan lon tertukar?")
+    if lat == 0 and lon == 0:
+        return lat, lon, lazy_gettext("koordinat 0,0 (kosong?)")
+    if not (-11.5 <= lat <= 6.5 and 94.5 <= lon <= 141.5):  # Indonesia, south to north, west to east
+        return lat, lon, lazy_gettext("di luar Indonesia: {lat}, {lon} (angka hilang?)", lat=lat_text, lon=lon_text)
+    return lat, lon, None
 
 
 def _coordinate(text: str) -> float | None:
@@ -203,29 +316,37 @@ def _dpt(cells: dict, cell, number: int, errors: list[RowError]) -> int | None:
     return None
 
 
-def _check_place(shapes: Shapes, kel: Kelurahan, values: dict, number: int, report: ImportReport) -> None:
-    """A point outside the kota, or far outside its own kelurahan, is an error with the distance."""
+def _check_place(shapes: Shapes, kel: Kelurahan, values: dict, number: int, report: ImportReport):
+    """What is wrong with a point far outside its kab/kota or its kelurahan (None if nothing); a point just
+    outside its kelurahan (simplified or drawn boundaries) is a warning. Areas without an outline are not
+    measured here (`_stray_points`)."""
     lat, lon = values["lat"], values["lon"]
     kota = kel.kecamatan.kota
-    outside_kota = shapes.of(kota).metres_outside(lat, lon)
-    if outside_kota > FAR_OUTSIDE_M:
-        report.errors.append(RowError(number, "lat/lon", lazy_gettext("di luar wilayah {area}: {metres} m dari batasnya (angka hilang? lat/lon tertukar?)",
-                                                                      area=kota.nama, metres=f"{outside_kota:,.0f}")))
-        return
+    if kota.boundary is not None:
+        outside_kota = shapes.of(kota).metres_outside(lat, lon)
+        if outside_kota > NEAR_OUTSIDE_M:
+            return lazy_gettext("di luar wilayah {area}: {metres} m dari batasnya (angka hilang? lat/lon tertukar?)",
+                                area=kota.nama, metres=f"{outside_kota:,.0f}")
+    if kel.boundary is None:
+        return None
     outside = shapes.of(kel).metres_outside(lat, lon)
+    if outside > NEAR_OUTSIDE_M:
+        return lazy_gettext("{metres} m di luar Kel. {kelurahan}", metres=f"{outside:,.0f}", kelurahan=kel.nama)
     if outside > FAR_OUTSIDE_M:
-        report.errors.append(RowError(number, "lat/lon", lazy_gettext("{metres} m di luar Kel. {kelurahan}",
-                                                                      metres=f"{outside:,.0f}", kelurahan=kel.nama)))
+        report.warnings.append(RowError(number, "lat/lon", lazy_gettext(
+            "{metres} m di luar Kel. {kelurahan} (batas digambar atau disederhanakan?)",
+            metres=f"{outside:,.0f}", kelurahan=kel.nama)))
+    return None
 
 
 def _notes(report: ImportReport, columns: list[str], parsed: list, by_name: int) -> None:
-    approximate = sum(1 for _, _, v in parsed if v["lat"] is None)
+    approximate = sum(1 for _, _, v in parsed if v["lat"] is None and v.get("approximate"))
     no_dpt = sum(1 for _, _, v in parsed if v["dpt"] is None)
     if by_name:
         report.notes.append(f"{by_name} baris dicocokkan dengan nama kelurahan (kode tidak ada atau tidak dikenal)")
     if approximate:
-        report.notes.append(f"{approximate} TPS tanpa koordinat: ditaruh di titik tengah kelurahannya "
-                            "(posisi perkiraan) sampai diperbaiki")
+        report.notes.append(f"{approximate} TPS tanpa koordinat yang benar: ditaruh di titik tengah kelurahannya "
+                            "(atau kecamatan/kab/kota-nya; posisi perkiraan) sampai diperbaiki")
     if no_dpt:
         report.notes.append(f"{no_dpt} baris tanpa DPT: TPS baru ditandai DPT belum ada, DPT yang tersimpan tetap")
 
@@ -249,7 +370,8 @@ def _apply(session: Session, actor: Actor, parsed: list, columns: set[str], repo
         record = existing.get((kel.id, v["number"]))
         label = f"{kel.kode_kemendagri}-{v['number']:03d}"
         if record is None:
-            given = dict(lat=kel.label_lat, lon=kel.label_lon, position_approximate=True, position_synthetic=False,
+            lat, lon = v["approximate"] if v["lat"] is None else (v["lat"], v["lon"])
+            given = dict(lat=lat, lon=lon, position_approximate=True, position_synthetic=False,
                          address=f"TPS {v['number']:03d}, Kel. {plain_name(kel.nama)}", dpt=None,
                          kind=v["kind"], special_location=v["special_location"]) | given
 

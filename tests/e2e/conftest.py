@@ -89,6 +89,22 @@ def serve(env: dict, steps, tmp_path_factory):
     log.close()
 
 
+def serve_fresh(database_url: str, tmp_path_factory, schema: str, admin_password: str):
+    """The app on an empty, migrated database of its own (a file on SQLite, a schema on PostgreSQL): no demo,
+    one admin (`admin`); yields its URL."""
+    if database_url.startswith("sqlite"):
+        url = "sqlite:///" + str(tmp_path_factory.mktemp(schema) / "fresh.db")
+    else:
+        engine = create_engine(database_url)
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+        engine.dispose()
+        url = f"{database_url}{'&' if '?' in database_url else '?'}options=-csearch_path%3D{schema}"
+    env = {**os.environ, "SIAGA_ENV": "testing", "SECRET_KEY": "e2e-secret", "DATABASE_URL": url, "FLASK_APP": "wsgi"}
+    yield from serve(env, (["db", "upgrade"], ["create-admin", "admin", "--password", admin_password]), tmp_path_factory)
+
+
 @pytest.fixture(scope="session")
 def browser():
     path = chromium_path()

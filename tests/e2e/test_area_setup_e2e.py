@@ -4,12 +4,10 @@ uploaded, previewed on the map and confirmed on /admin/wilayah; the readiness su
 map, a field page and the API then work for that kota. Chromium at 1366x768; screenshots to look at."""
 from __future__ import annotations
 
-import os
 
 import pytest
-from sqlalchemy import create_engine, text
 
-from tests.e2e.conftest import ROOT, log_in, screenshot, serve
+from tests.e2e.conftest import ROOT, log_in, screenshot, serve_fresh
 
 pytestmark = pytest.mark.e2e
 SETUP = ROOT / "examples" / "setup"
@@ -27,17 +25,7 @@ UPLOADS = [("batas", "pangkalpinang_kelurahan_utm48s.geojson", "42 baris: 50 aka
 @pytest.fixture(scope="module")
 def fresh_server(database_url, tmp_path_factory):
     """The app on an empty, migrated database: no demo, one admin."""
-    if database_url.startswith("sqlite"):
-        url = "sqlite:///" + str(tmp_path_factory.mktemp("fresh") / "fresh.db")
-    else:
-        engine = create_engine(database_url)
-        with engine.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-        engine.dispose()
-        url = f"{database_url}{'&' if '?' in database_url else '?'}options=-csearch_path%3D{SCHEMA}"
-    env = {**os.environ, "SIAGA_ENV": "testing", "SECRET_KEY": "e2e-secret", "DATABASE_URL": url, "FLASK_APP": "wsgi"}
-    yield from serve(env, (["db", "upgrade"], ["create-admin", "admin", "--password", PASSWORD]), tmp_path_factory)
+    yield from serve_fresh(database_url, tmp_path_factory, SCHEMA, PASSWORD)
 
 
 def test_a_new_kota_set_up_in_the_browser(desktop, fresh_server):
