@@ -263,3 +263,16 @@ def test_the_accounts_page_gives_scopes_within_the_admins_area(client, session, 
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert session.scalar(select(User.provinsi_kode).where(User.username == "koord-ntb")) == "52"
     assert client.get(f"/admin/pengguna/{areas.users['babel'].id}").status_code == 403
+
+
+def test_flask_set_scope_gives_an_area_by_its_code(app, session, areas):
+    runner = app.test_cli_runner()
+    user = areas.users["nation"]
+    assert runner.invoke(args=["set-scope", user.username, "--area", "52.71"]).exit_code == 0
+    assert (user.kota_id, user.provinsi_kode, user.kecamatan_id) == (areas.mataram.id, None, None)
+    assert runner.invoke(args=["set-scope", user.username, "--area", "19"]).exit_code == 0
+    assert (user.kota_id, user.provinsi_kode) == (None, "19")
+    refused = runner.invoke(args=["set-scope", user.username, "--area", "33.01"])  # not stored here
+    assert refused.exit_code != 0 and "33.01" in refused.output
+    assert runner.invoke(args=["set-scope", user.username]).exit_code == 0
+    assert (user.kota_id, user.provinsi_kode, user.kecamatan_id) == (None, None, None)

@@ -45,22 +45,21 @@ def scope_title(session: Session, actor: Actor | None, kecamatan_ids: Sequence[i
 
 
 def scope_bounds(session: Session, kecamatan_ids: Sequence[int] | None) -> list[list[float]] | None:
-    """[[south, west], [north, east]] around the scope's areas (their outlines; areas picked from the
-    national list without a boundary file yet: their TPS); None when nothing has a position."""
-    if kecamatan_ids is None:
-        query = select(func.min(Kota.min_lat), func.min(Kota.min_lon), func.max(Kota.max_lat), func.max(Kota.max_lon))
-    else:
-        query = (select(func.min(Kecamatan.min_lat), func.min(Kecamatan.min_lon), func.max(Kecamatan.max_lat),
-                        func.max(Kecamatan.max_lon)).where(Kecamatan.id.in_(list(kecamatan_ids))))
-    row = session.execute(query).first()
-    if row is None or row[0] is None:
-        tps = select(func.min(Tps.lat), func.min(Tps.lon), func.max(Tps.lat), func.max(Tps.lon))
-        if kecamatan_ids is not None:
-            tps = tps.where(tps_in_scope(list(kecamatan_ids)))
-        row = session.execute(tps).first()
-    if row is None or row[0] is None:
+    """[[south, west], [north, east]] around the scope's areas: their outlines, and for kecamatan picked
+    from the national list without a boundary file yet, their TPS; None when nothing has a position."""
+    outlined = (select(func.min(Kecamatan.min_lat), func.min(Kecamatan.min_lon), func.max(Kecamatan.max_lat),
+                       func.max(Kecamatan.max_lon)))
+    unmapped = select(Kecamatan.id).where(Kecamatan.min_lat.is_(None))
+    if kecamatan_ids is not None:
+        outlined = outlined.where(Kecamatan.id.in_(list(kecamatan_ids)))
+        unmapped = unmapped.where(Kecamatan.id.in_(list(kecamatan_ids)))
+    placed = (select(func.min(Tps.lat), func.min(Tps.lon), func.max(Tps.lat), func.max(Tps.lon))
+              .where(tps_in_scope(unmapped)))
+    boxes = [row for row in (session.execute(outlined).first(), session.execute(placed).first())
+             if row is not None and row[0] is not None]
+    if not boxes:
         return None
-    return [[row[0], row[1]], [row[2], row[3]]]
+    return [[min(b[0] for b in boxes), min(b[1] for b in boxes)], [max(b[2] for b in boxes), max(b[3] for b in boxes)]]
 
 
 def scope_zone(session: Session, actor: Actor | None) -> AreaZone | None:

@@ -141,6 +141,25 @@ def area_code(session: Session, kecamatan_id: int | None, kota_id: int | None, p
     return provinsi_kode
 
 
+def area_scope_of_code(session: Session, kode: str) -> dict:
+    """The scope values of an area given by its Kemendagri code (`flask set-scope`): a province's two digits,
+    a kab/kota or kecamatan stored; empty: the nation. ValueError for a code that is none of these."""
+    kode = (kode or "").strip()
+    if not kode:
+        return {}
+    if "." not in kode:
+        if kode not in PROVINCE_ZONE:
+            raise ValueError(f"provinsi tidak dikenal / unknown province: {kode}")
+        return {"provinsi_kode": kode}
+    kota_id = session.scalar(select(Kota.id).where(Kota.kode_kemendagri == kode))
+    if kota_id is not None:
+        return {"kota_id": kota_id}
+    kecamatan_id = session.scalar(select(Kecamatan.id).where(Kecamatan.kode_kemendagri == kode))
+    if kecamatan_id is not None:
+        return {"kecamatan_id": kecamatan_id}
+    raise ValueError(f"kota/kabupaten atau kecamatan tidak tersimpan / no such area stored: {kode}")
+
+
 def scope_target(session: Session, role: Role, values: dict) -> Target:
     """`account_target` of an account with these scope values (before they are stored): an admin of an
     area gives only scopes within it."""
