@@ -276,3 +276,13 @@ def test_flask_set_scope_gives_an_area_by_its_code(app, session, areas):
     assert refused.exit_code != 0 and "33.01" in refused.output
     assert runner.invoke(args=["set-scope", user.username]).exit_code == 0
     assert (user.kota_id, user.provinsi_kode, user.kecamatan_id) == (None, None, None)
+
+
+def test_an_area_admin_cannot_open_what_concerns_the_whole_deployment(client, session, areas):
+    _log_in(client, areas.users["admin_ntb"])
+    for path in ("/admin/wilayah", "/admin/mitra", "/admin/sms", "/admin/pengaturan"):
+        assert client.get(path).status_code == 403, path
+    assert client.get("/admin/pengguna").status_code == 200
+    _log_in(client, session.scalar(select(User).where(User.username == "admin")))
+    for path in ("/admin/wilayah", "/admin/mitra", "/admin/sms", "/admin/pengaturan"):
+        assert client.get(path).status_code == 200, path

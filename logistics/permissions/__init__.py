@@ -271,8 +271,15 @@ def may(actor: Actor, permission: Permission, target: Target = Target()) -> bool
     return RULES[permission](actor, target)
 
 
+# What concerns the whole deployment (setting areas up, the election settings, partner tokens, the SMS log of
+# every number): the admins without an area only.
+NATION_ADMIN_ONLY = frozenset({Permission.AREA_SETUP, Permission.TOKEN_ADMIN, Permission.SMS_LOG_VIEW})
+
+
 def holds(actor: Actor, permission: Permission) -> bool:
     """May `actor` open the pages of `permission` at all (before any record is known)?"""
+    if permission in NATION_ADMIN_ONLY:
+        return actor.role == Role.ADMIN and actor.nation_wide
     return actor.role == Role.ADMIN or actor.role in HOLDERS[permission]
 
 
