@@ -127,7 +127,7 @@ def dashboard(query: dict):
         chosen=query.get("kecamatan"), status_filter=query.get("status", ""), day=election_day(), now=figures["now"],
         export_status=export_statuses(query.get("status", "")),
         reports=report_panel(ids, kota_id),  # the situation report (maps/reports_web.py)
-        readiness=readiness, readiness_roles=(Role.FIELD_OFFICER, Role.COURIER, Role.MEDIC),
+        area_gaps=figures.get("area_gaps"), kota_names={r["kota_id"]: r["nama"] for r in rows} if by_kota else {}, readiness=readiness, readiness_roles=(Role.FIELD_OFFICER, Role.COURIER, Role.MEDIC),
         # Read on every refresh (not stored with the figures): the banner comes and goes with the worker.
         worker_down=not worker_alive(db.session),
         status_choices=[(title, [(m.value, label(m)) for m in STATUS_ENUMS[subject]])

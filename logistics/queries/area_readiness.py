@@ -102,3 +102,33 @@ def _far_from_station(session: Session, tps_where=()) -> list[tuple[str, int]]:
     a = np.sin(dlat / 2) ** 2 + np.cos(points[:, None, 0]) * np.cos(s[None, :, 0]) * np.sin(dlon / 2) ** 2
     nearest = (2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(a))).min(axis=1)
     return [(tps[i][0], int(d)) for i, d in enumerate(nearest) if d > FAR_FROM_STATION_M]
+
+
+def gaps_per_kota(session: Session, kecamatan_ids: Sequence[int] | None = None) -> list[dict]:
+    """What each kab/kota of a scope still lacks, counted by the database (the dashboard of a province or
+    the nation, refreshed with its figures): kecamatan without a medic station or a catering vendor,
+    kelurahan/desa without TPS, TPS placed approximately. One row per kab/kota with a kecamatan in scope."""
+    ids = None if kecamatan_ids is None else list(kecamatan_ids)
+
+    def within(query):
+        return query if ids is None else query.where(Kecamatan.id.in_(ids))
+
+    def per_kota(query) -> dict[int, int]:
+        return dict(session.execute(within(query).group_by(Kecamatan.kota_id)).all())
+
+    count = func.count()
+    kota = set(session.scalars(within(select(Kecamatan.kota_id).distinct())))
+    counted = {
+        "kecamatan_without_station": per_kota(select(Kecamatan.kota_id, count).where(
+            ~select(MedicStation.id).where(MedicStation.kecamatan_id == Kecamatan.id).exists())),
+        "kecamatan_without_vendor": per_kota(select(Kecamatan.kota_id, count).where(
+            ~select(Vendor.id).where(Vendor.kecamatan_id == Kecamatan.id).exists())),
+        "kelurahan_without_tps": per_kota(select(Kecamatan.kota_id, count).select_from(Kelurahan)
+                                          .join(Kecamatan, Kecamatan.id == Kelurahan.kecamatan_id)
+                                          .where(~select(Tps.id).where(Tps.kelurahan_id == Kelurahan.id).exists())),
+        "tps_approximate": per_kota(select(Kecamatan.kota_id, count).select_from(Tps)
+                                    .join(Kelurahan, Kelurahan.id == Tps.kelurahan_id)
+                                    .join(Kecamatan, Kecamatan.id == Kelurahan.kecamatan_id)
+                                    .where(Tps.position_approximate)),
+    }
+    return [{"kota_id": k, **{name: values.get(k, 0) for name, values in counted.items()}} for k in sorted(kota)]
