@@ -107,7 +107,8 @@ def _far_from_station(session: Session, tps_where=()) -> list[tuple[str, int]]:
 def gaps_per_kota(session: Session, kecamatan_ids: Sequence[int] | None = None) -> list[dict]:
     """What each kab/kota of a scope still lacks, counted by the database (the dashboard of a province or
     the nation, refreshed with its figures): kecamatan without a medic station or a catering vendor,
-    kelurahan/desa without TPS, TPS placed approximately. One row per kab/kota with a kecamatan in scope."""
+    kelurahan/desa without TPS, TPS placed approximately. One row per kab/kota with a kecamatan in scope, in
+    official order (as the dashboard lists them)."""
     ids = None if kecamatan_ids is None else list(kecamatan_ids)
 
     def within(query):
@@ -131,4 +132,5 @@ def gaps_per_kota(session: Session, kecamatan_ids: Sequence[int] | None = None) 
                                     .join(Kecamatan, Kecamatan.id == Kelurahan.kecamatan_id)
                                     .where(Tps.position_approximate)),
     }
-    return [{"kota_id": k, **{name: values.get(k, 0) for name, values in counted.items()}} for k in sorted(kota)]
+    in_order = session.scalars(select(Kota.id).where(Kota.id.in_(kota)).order_by(Kota.kode_kemendagri)) if kota else []
+    return [{"kota_id": k, **{name: values.get(k, 0) for name, values in counted.items()}} for k in in_order]
