@@ -216,7 +216,7 @@ def test_a_province_coordinator_sees_each_of_its_kab_kota(client, session, areas
     rows = dict(re.findall(r'<tr data-kota="(\d+)"><th scope="row"><a [^>]*>([^<]+)</a>', html))
     assert rows == {str(areas.pangkalpinang.id): areas.pangkalpinang.nama, str(areas.bangka.id): "Kabupaten Bangka"}
     assert "Kepulauan Bangka Belitung" in html and 'id="scope-zone">WIB<' in html
-    gaps = re.search(r'<table class="dash-table" id="area-readiness">(.*?)</table>', html, re.S).group(1)
+    gaps = re.search(r'<table class="dash-table figure-cards" id="area-readiness">(.*?)</table>', html, re.S).group(1)
     bangka = re.search(rf'<tr data-kota="{areas.bangka.id}">(.*?)</tr>', gaps, re.S).group(1)
     cells = dict(re.findall(r'data-col="([^"]+)"[^>]*>(\d+)<', bangka))
     assert "Kabupaten Bangka" in bangka and cells == {"kecamatan_without_station": "1", "kecamatan_without_vendor": "1",
