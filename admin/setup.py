@@ -23,10 +23,10 @@ from logistics.imports.report import ImportReport
 from logistics.imports.table import RowError, UnreadableFile, header_lookup, read_header, squash
 from logistics.models import Kecamatan
 from logistics.permissions import Permission
-from logistics.queries.area_readiness import FAR_FROM_STATION_M, readiness
+from logistics.queries.area_readiness import FAR_FROM_STATION_M, readiness, readiness_per_kota
 from logistics.services.settings import update_settings
 from logistics.settings import FIELDS, settings_for
-from siaga.auth import current_actor, requires
+from siaga.auth import current_actor, kecamatan_scope, requires
 from siaga.config import UPLOAD_LIMIT
 from logistics.imports.archive import ArchiveTooLarge, check_unpacked_size
 from siaga.errors import wants_json
@@ -116,7 +116,10 @@ def _allow_large_uploads(endpoint, values) -> None:
 @bp.get("/wilayah")
 @requires(Permission.AREA_SETUP)
 def index():
-    return render_template("admin/setup.html", kinds=KINDS, state=readiness(db.session),
+    scope = kecamatan_scope()  # an area admin: their area's readiness; each kab/kota's when it holds several
+    per_kota = readiness_per_kota(db.session, scope)
+    return render_template("admin/setup.html", kinds=KINDS, state=readiness(db.session, scope),
+                           per_kota=per_kota if len(per_kota) > 1 else [],
                            far_km=FAR_FROM_STATION_M // 1000, pending=_pending(), listed=area_list())
 
 

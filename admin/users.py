@@ -14,11 +14,14 @@ from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_t
 from sqlalchemy import select
 
 from logistics.errors import ValidationFailed
-from logistics.models import BackgroundJob, Role, Tps, User
-from logistics.permissions import Permission, Target, may
+from logistics.models import BackgroundJob, MedicStation, Role, Tps, User
+from logistics.permissions import Permission, Target, holds, may
 from logistics.permissions.read_scope import load_visible
 from logistics.queries.accounts import accounts_page, kecamatan_names, station_names
 from logistics.queries.login_readiness import HEADER, readiness_rows
+from logistics.queries.scope_areas import kota_in_scope, province_name
+from logistics.rules.time_zones import PROVINCE_ZONE
+from logistics.area_list import area_list
 from logistics.services import accounts, field_accounts
 from logistics.services.field_accounts import PROVISIONED_ROLES
 from admin import card_jobs
@@ -55,6 +58,8 @@ class AccountForm(FormSchema):
     username = FormText(User.username)  # new accounts only
     full_name = FormText(User.full_name, required=True)
     role = FormChoice(Role, required=True)
+    provinsi_kode = FormChoice(sorted(PROVINCE_ZONE))  # an admin's or coordinator's area: one of these three
+    kota_id = FormId()
     kecamatan_id = FormId()
     tps_id = FormId()
     medic_station_id = FormId()
@@ -97,8 +102,10 @@ def index(query: dict):
     names = dict(kecamatan_names(db.session))
     rows = []
     for user, kecamatan_id in users:
-        target = Target(kecamatan_id=kecamatan_id, account_role=user.role)
-        rows.append(dict(user=user, kecamatan=names.get(kecamatan_id, _("Kota")),
+        target = Target(kecamatan_id=kecamatan_id, account_role=user.role, account_area_code=(
+            None if kecamatan_id is not None else
+            accounts.area_code(db.session, None, user.kota_id, user.provinsi_kode)))
+        rows.append(dict(user=user, kecamatan=_area_label(user, names.get(kecamatan_id)),
                          may_reset=may(actor, Permission.ACCOUNT_RESET, target),
                          may_revoke=may(actor, Permission.ACCOUNT_REVOKE, target),
                          may_edit=may(actor, Permission.ACCOUNT_ADMIN, target)))
@@ -106,8 +113,19 @@ def index(query: dict):
     kecamatan_choices = [(k, n) for k, n in sorted(names.items(), key=lambda kv: kv[1]) if scope is None or k in scope]
     return render_template("admin/users.html", rows=rows, total=total, query=query, roles=list(Role),
                            kecamatan_choices=kecamatan_choices, provisionable=_manageable_kecamatan(actor),
-                           provisioned_roles=PROVISIONED_ROLES, may_admin=may(actor, Permission.ACCOUNT_ADMIN),
+                           provisioned_roles=PROVISIONED_ROLES, may_admin=holds(actor, Permission.ACCOUNT_ADMIN),
                            card_job=_running_card_job(actor))
+
+
+def _area_label(user: User, kecamatan: str | None) -> str:
+    """An account's area as the list shows it: its kecamatan, its kab/kota, its province, or the nation."""
+    if kecamatan is not None:
+        return kecamatan
+    if user.kota_id is not None:
+        return user.kota.nama
+    if user.provinsi_kode is not None:
+        return province_name(user.provinsi_kode)
+    return _("Nasional") if user.role in (Role.ADMIN, Role.COORDINATOR) else "—"
 
 
 def _running_card_job(actor) -> BackgroundJob | None:
@@ -227,8 +245,24 @@ def _scope_values(form: dict) -> dict:
 
 
 def _form_choices() -> dict:
-    return dict(roles=list(Role), kecamatan_choices=kecamatan_names(db.session),
-                station_choices=station_names(db.session))
+    """The scopes an admin may give: within their own area (a national admin: every province stored in
+    the national list, every kab/kota and kecamatan stored)."""
+    actor = current_actor()
+    scope = kecamatan_scope()
+    if actor.nation_wide:
+        provinces = [(p.kode, p.nama) for p in area_list().provinces()]
+    elif actor.provinsi_kode is not None:
+        provinces = [(actor.provinsi_kode, province_name(actor.provinsi_kode))]
+    else:
+        provinces = []
+    kota = [] if actor.kecamatan_id is not None else [(k.id, k.nama) for k in kota_in_scope(db.session, scope)]
+    stations = station_names(db.session)
+    if scope is not None:
+        inside = set(db.session.scalars(select(MedicStation.id).where(MedicStation.kecamatan_id.in_(scope))))
+        stations = [(i, n) for i, n in stations if i in inside]
+    return dict(roles=list(Role), province_choices=provinces, kota_choices=kota,
+                kecamatan_choices=[(k, n) for k, n in kecamatan_names(db.session) if scope is None or k in scope],
+                station_choices=stations, nation_wide=actor.nation_wide)
 
 
 @bp.route("/baru", methods=["GET", "POST"])

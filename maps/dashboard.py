@@ -11,16 +11,17 @@ from logistics.permissions import Permission
 from logistics.queries.alerts import SEVERITY, kind_labels
 from logistics.queries.dashboard import dashboard_figures, kecamatan_choices, kecamatan_of_kota, kota_choices
 from logistics.queries.exports import STATUS_ENUMS
+from logistics.queries.scope_areas import scope_title
 from logistics.queries.drill_clock import playing_drill
 from logistics.settings import settings_for
 from maps import bp
 from maps.charts import drawn_charts
 from maps.reports_web import report_panel
-from siaga.election import election_day, election_now, election_window
+from siaga.election import election_day, election_now, election_window, local_zone
 from siaga.live import live_page
 from siaga.shared_figures import figure, share_seconds, shared
 from siaga.worker.heartbeat import worker_alive
-from siaga.auth import chosen_kecamatan_ids, kecamatan_scope, requires
+from siaga.auth import chosen_kecamatan_ids, current_actor, kecamatan_scope, requires
 from siaga.extensions import db
 from siaga.fields import FormChoice, FormId
 from siaga.forms import FormSchema, with_query
@@ -122,10 +123,11 @@ def dashboard(query: dict):
         charts=drawn_charts(figures, rows, _('Kota/Kabupaten') if by_kota else _('Kecamatan')), rounds=list(MealRound), triage=list(Triage),
         kecamatan_choices=kecamatans, kota_choices=kotas, chosen_kota=kota_id, up=up,
         kota_name=db.session.get(Kota, in_kota).nama if in_kota is not None else None,
+        scope_name=scope_title(db.session, current_actor(), scope), zone_name=local_zone().name,
         chosen=query.get("kecamatan"), status_filter=query.get("status", ""), day=election_day(), now=figures["now"],
         export_status=export_statuses(query.get("status", "")),
         reports=report_panel(ids, kota_id),  # the situation report (maps/reports_web.py)
-        readiness=readiness, readiness_roles=(Role.FIELD_OFFICER, Role.COURIER, Role.MEDIC),
+        area_gaps=figures.get("area_gaps"), kota_names={r["kota_id"]: r["nama"] for r in rows} if by_kota else {}, readiness=readiness, readiness_roles=(Role.FIELD_OFFICER, Role.COURIER, Role.MEDIC),
         # Read on every refresh (not stored with the figures): the banner comes and goes with the worker.
         worker_down=not worker_alive(db.session),
         status_choices=[(title, [(m.value, label(m)) for m in STATUS_ENUMS[subject]])

@@ -1,16 +1,17 @@
-"""/map: the coordinators' live map page."""
+"""/map: the coordinators' live map page, opening on the reader's area (its extent and clock)."""
 from __future__ import annotations
 
 from flask import render_template, url_for
-from sqlalchemy import func, select
 
-from logistics.models import Kecamatan, Kota, Tps, TpsStatus, Triage
+from logistics.models import TpsStatus, Triage
 from logistics.permissions import Permission
+from logistics.queries.scope_areas import scope_bounds
 from maps import bp, marks
 from siaga.auth import kecamatan_scope
 from maps.data import BOUNDARY_MIN_ZOOM, DETAIL_ZOOM, MEAL_LABELS
 from maps.folium_page import BOUNDARIES, build_map
 from siaga.auth import requires
+from siaga.election import local_zone
 from siaga.extensions import db
 from siaga.i18n import _, label, pgettext
 
@@ -29,10 +30,11 @@ def live_map():
               "station": _("Pos kesehatan & jangkauan"), "facility": _("Fasilitas kesehatan"),
               "cell": _("Kumpulan TPS (perbesar peta untuk rinciannya)")}
     parts = build_map(names, legend)
+    zone = local_zone()  # the reader's area's clock (siaga.election.local_zone)
     # pollsAll: the layers that change rarely (stations, facilities) are asked every 12th check, about a minute.
     config = {"detailZoom": DETAIL_ZOOM, "pollsAll": 12, "marks": marks.config(),
               # The "updated" stamp: the server's time (each answer's Date header) shown in the election's zone.
-              "zone": {"name": "Asia/Jakarta", "abbr": "WIB"}, "bounds": _bounds(scope[0] if scope else None),
+              "zone": {"name": zone.tz.key, "abbr": zone.name}, "bounds": scope_bounds(db.session, scope),
               "urls": {key: url_for(f"maps.{key}_geojson") for key in ("tps", "incidents", "stations", "facilities")},
               "boundaries": {level: {"url": url_for("maps.boundaries_geojson", level=level),
                                      "minZoom": BOUNDARY_MIN_ZOOM[level]} for level in BOUNDARIES},
@@ -45,15 +47,3 @@ def live_map():
                         "ambulances": _("Ambulans"), "covers": _("Jangkauan"), "farthest": _("terjauh"),
                         "reported": _("Dilaporkan"), "hours": _("Jam layanan")}}
     return render_template("maps/map.html", parts=parts, config=config)
-
-
-def _bounds(focus_kecamatan_id: int | None) -> list[list[float]] | None:
-    """[[south, west], [north, east]] of the coordinator's kecamatan, else of the first city."""
-    model = Kecamatan if focus_kecamatan_id else Kota
-    query = select(model.min_lat, model.min_lon, model.max_lat, model.max_lon)
-    query = query.where(Kecamatan.id == focus_kecamatan_id) if focus_kecamatan_id else query.order_by(Kota.id).limit(1)
-    row = db.session.execute(query).first()
-    if row is None or row[0] is None:  # areas picked from the list, no outline yet: where the TPS are
-        row = db.session.execute(select(func.min(Tps.lat), func.min(Tps.lon), func.max(Tps.lat),
-                                        func.max(Tps.lon))).first()
-    return [[row[0], row[1]], [row[2], row[3]]] if row and row[0] is not None else None

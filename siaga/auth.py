@@ -53,13 +53,19 @@ def current_user() -> User | None:
 
 
 def current_actor() -> Actor | None:
+    """The logged-in user as an Actor, made once per request (an area's kecamatan are read then)."""
     user = current_user()
-    return Actor.from_user(user) if user else None
+    if user is None:
+        return None
+    made = g.get("_actor")
+    if made is None or made[0] is not user:
+        made = g._actor = (user, Actor.from_user(user))
+    return made[1]
 
 
 def kecamatan_scope() -> list[int] | None:
-    """The kecamatan the current user may see: one for a kecamatan coordinator, None for the city
-    (the read policy's `kecamatan_ids`)."""
+    """The kecamatan the current user may see: those of their area (a province, kab/kota or kecamatan),
+    None for the nation (the read policy's `kecamatan_ids`)."""
     from logistics.permissions.read_scope import kecamatan_ids
 
     return kecamatan_ids(current_actor())

@@ -132,6 +132,27 @@ def register_cli(app: Flask) -> None:
     }.items():
         _add_account_command(app, name, service, help_text, done)
 
+    @app.cli.command("set-scope")
+    @click.argument("username")
+    @click.option("--area", "kode", default="", help="A Kemendagri code: a province (19), a kab/kota (19.71) or a "
+                  "kecamatan (19.71.01) stored; empty: the whole nation.")
+    @click.option("--role", type=click.Choice(["admin", "coordinator"]), help="Make the account this role too.")
+    def set_scope_command(username: str, kode: str, role: str | None) -> None:
+        """Give an admin or coordinator their area: a province, a kab/kota or a kecamatan (by Kemendagri
+        code), or the nation; their sessions end, the next login sees the new area."""
+        from logistics.services.accounts import area_scope_of_code, find_user
+
+        user = find_user(db.session, username)
+        if user is None:
+            raise click.BadParameter(f"pengguna tidak dikenal / unknown user: {username}", param_hint="USERNAME")
+        try:
+            scope = area_scope_of_code(db.session, kode)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--area") from None
+        _as_cli(lambda session, actor, user_id: accounts.update_account(
+            session, actor, user_id, full_name=user.full_name, role=role or user.role, **scope), user.id)
+        click.echo(f"Wilayah {username}: {kode or 'nasional'} / area set.")
+
     @app.cli.command("create-admin")
     @click.argument("username")
     @click.password_option("--password", help="The admin's password (asked for when not given).")

@@ -30,8 +30,9 @@ def election_window() -> tuple[datetime, datetime]:
 
 
 def local_zone() -> AreaZone:
-    """The clock of this request's pages and of the times people type in (`datetime-local`): the
-    deployment's zone (`logistics.queries.zones.deployment_zone`), read once per request."""
+    """The clock of this request's pages and of the times people type in (`datetime-local`): the reader's
+    own area's zone (a coordinator's or admin's province, kab/kota or kecamatan; a field login's kecamatan),
+    else the deployment's (`logistics.queries.zones.deployment_zone`), read once per request."""
     from flask import g, has_request_context
 
     from logistics.queries.zones import deployment_zone
@@ -40,8 +41,28 @@ def local_zone() -> AreaZone:
     if not has_request_context():
         return deployment_zone(db.session)
     if "local_zone" not in g:
-        g.local_zone = deployment_zone(db.session)
+        g.local_zone = _reader_zone() or deployment_zone(db.session)
     return g.local_zone
+
+
+def _reader_zone() -> AreaZone | None:
+    from sqlalchemy import select
+
+    from logistics.models import Kecamatan, Role
+    from logistics.permissions.read_scope import account_kecamatan_id
+    from logistics.queries.scope_areas import scope_zone
+    from logistics.rules.time_zones import zone_of
+    from siaga.auth import current_actor, current_user
+    from siaga.extensions import db
+
+    actor = current_actor()
+    if actor is None:
+        return None
+    if actor.role in (Role.ADMIN, Role.COORDINATOR):
+        return scope_zone(db.session, actor)
+    kecamatan_id = account_kecamatan_id(db.session, current_user())
+    code = db.session.scalar(select(Kecamatan.kode_kemendagri).where(Kecamatan.id == kecamatan_id)) if kecamatan_id else None
+    return zone_of(code) if code else None
 
 
 def local_time(value: datetime | None, fmt: str = "%d-%m-%Y %H:%M", zone: AreaZone | None = None) -> str:

@@ -11,14 +11,16 @@ from logistics.models.enums import Role
 from logistics.models.health import MedicStation
 from logistics.models.people import Person
 from logistics.models.tps import Tps
-from logistics.models.wilayah import Kecamatan
+from logistics.models.wilayah import Kecamatan, Kota
 from logistics.rules.phones import normalise_phone
 
 
 class User(TimestampMixin, Base):
-    """A login. Scope by role: coordinator -> a kecamatan or (none) the whole city;
-    field officer -> one TPS; courier -> their own deliveries (via `person`); medic -> one
-    station; partner -> one agency. The password is stored only as a salted hash."""
+    """A login. Scope by role: coordinator and admin -> an area (one of a province by its 2-digit
+    Kemendagri code, a kab/kota, a kecamatan) or (none) the whole nation; field officer -> one TPS;
+    courier -> their own deliveries (via `person`); medic -> one station; partner -> one agency.
+    What an area scope lets one see is `logistics.permissions.read_scope`. The password is stored only
+    as a salted hash."""
 
     __tablename__ = "app_user"
 
@@ -41,6 +43,9 @@ class User(TimestampMixin, Base):
     pin_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # H-1 readiness: who never logged in
     kecamatan_id: Mapped[int | None] = mapped_column(ForeignKey("kecamatan.id"))
+    # The wider area scopes of a coordinator or admin (at most one of provinsi_kode, kota_id, kecamatan_id).
+    kota_id: Mapped[int | None] = mapped_column(ForeignKey("kota.id"))
+    provinsi_kode: Mapped[str | None] = mapped_column(String(2))
     tps_id: Mapped[int | None] = mapped_column(ForeignKey("tps.id"))
     medic_station_id: Mapped[int | None] = mapped_column(ForeignKey("medic_station.id"))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
@@ -51,6 +56,7 @@ class User(TimestampMixin, Base):
     phone: Mapped[str | None] = mapped_column(String(32), index=True)
 
     kecamatan: Mapped[Kecamatan | None] = relationship()
+    kota: Mapped[Kota | None] = relationship()
     tps: Mapped[Tps | None] = relationship()
     medic_station: Mapped[MedicStation | None] = relationship()
     person: Mapped[Person | None] = relationship()

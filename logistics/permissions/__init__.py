@@ -8,7 +8,7 @@ record to the service (writes) or to the read filters (pages). `target` is a `Ta
 record's plain scope values (its kecamatan, TPS, courier, medic station), so this module needs no
 database and no Flask. Who may *see* what is the read side, `logistics.permissions.read_scope`.
 
-| Permission        | admin | city coord. | kecamatan coord. | field officer | courier          | medic              | partner (agency / user)        |
+| Permission        | admin | coord. of the nation | coord. of an area | field officer | courier          | medic              | partner (agency / user)        |
 |-------------------|-------|-------------|------------------|---------------|------------------|--------------------|--------------------------------|
 | TPS_POST_STATUS   | yes   | yes         | its kecamatan    | own TPS       | no               | no                 | no                             |
 | DELIVERY_MOVE     | yes   | yes         | its kecamatan    | own TPS       | assigned to them | no                 | no                             |
@@ -21,12 +21,12 @@ database and no Flask. Who may *see* what is the read side, `logistics.permissio
 | OFFICER_SCREEN    | yes   | yes         | its kecamatan    | no            | no               | TPS their station covers | no                       |
 | IMPORT_TPS        | yes   | yes         | yes              | no            | no               | no                 | no                             |
 | IMPORT_OFFICERS   | yes   | yes         | yes              | no            | no               | no                 | no                             |
-| AREA_SETUP        | yes   | no          | no               | no            | no               | no                 | no                             |
-| TOKEN_ADMIN       | yes   | no          | no               | no            | no               | no                 | no                             |
-| ACCOUNT_PROVISION | yes   | no          | field staff of its kecamatan | no | no            | no                 | no                             |
-| ACCOUNT_RESET     | yes   | no          | field staff of its kecamatan | no | no            | no                 | no                             |
-| ACCOUNT_REVOKE    | yes   | no          | field staff of its kecamatan | no | no            | no                 | no                             |
-| ACCOUNT_ADMIN     | yes   | no          | no               | no            | no               | no                 | no                             |
+| AREA_SETUP        | yes†  | no          | no               | no            | no               | no                 | no                             |
+| TOKEN_ADMIN       | yes†  | no          | no               | no            | no               | no                 | no                             |
+| ACCOUNT_PROVISION | yes‡  | no          | field staff of its area | no | no            | no                 | no                             |
+| ACCOUNT_RESET     | yes‡  | no          | field staff of its area | no | no            | no                 | no                             |
+| ACCOUNT_REVOKE    | yes‡  | no          | field staff of its area | no | no            | no                 | no                             |
+| ACCOUNT_ADMIN     | yes‡  | no          | no               | no            | no               | no                 | no                             |
 | STATION_VIEW      | yes   | yes         | its kecamatan    | no            | no               | own station        | no                             |
 
 Read permissions (FIGURES_VIEW, ACCOUNTS_VIEW, TPS_VIEW, INCIDENT_VIEW, OWN_STATION_VIEW, ROUTE_VIEW,
@@ -36,6 +36,11 @@ its model (`read_scope.visible`). `HOLDERS` names the roles that may open each p
 Accounts: "field staff" are the logins of TPS officers, couriers and medics (`FIELD_ROLES`); the target
 of an account permission is the account's kecamatan and role (`Target.account_role`). Provisioning
 coordinators, creating arbitrary accounts and changing a role or scope is ACCOUNT_ADMIN.
+
+An *area* is a province, a kab/kota or a kecamatan (`Actor.scope_kecamatan`: the kecamatan within it);
+"its kecamatan" above reads "its area" for coordinators and admins of any level, and an admin of an area
+is an admin for the records and accounts within it only. † admins of the whole deployment only.
+‡ an admin of an area: the accounts within it (`Target.account_area_code` within `Actor.area_code`).
 
 \\* a kecamatan coordinator may report at a position (no TPS) anywhere: what they see on the road.
 \\*\\* both the incident's kecamatan and the receiving station's.
@@ -94,6 +99,9 @@ class Target:
     courier_id: int | None = None  # a delivery's courier (Person id)
     medic_station_id: int | None = None  # an incident's station, a station, or the station covering an officer
     account_role: Role | None = None  # the role of the account acted on (account permissions)
+    # The Kemendagri code of the account's area (a kecamatan's, a kab/kota's, a province's two digits);
+    # None for an account of the whole nation or without an area (account permissions).
+    account_area_code: str | None = None
 
     @classmethod
     def of_tps(cls, tps) -> "Target":
@@ -109,13 +117,22 @@ class Target:
 FIELD_ROLES = frozenset({Role.FIELD_OFFICER, Role.COURIER, Role.MEDIC})
 
 
+def within_area(code: str | None, area_code: str) -> bool:
+    """Is the area with Kemendagri `code` the area `area_code` or inside it? Codes nest: `19.71.01` is
+    within `19.71`, which is within `19`."""
+    return code is not None and (code == area_code or code.startswith(area_code + "."))
+
+
+def _in_area(actor: Actor, kecamatan_id: int | None) -> bool:
+    """A record of this kecamatan is within the actor's area (the nation's: every record)."""
+    scope = actor.scope_kecamatan()
+    return scope is None or (kecamatan_id is not None and kecamatan_id in scope)
+
+
 def _coordinates(actor: Actor, kecamatan_id: int | None) -> bool:
-    """Admins; city coordinators; a kecamatan coordinator for a record of their kecamatan."""
-    if actor.role == Role.ADMIN:
-        return True
-    if actor.role != Role.COORDINATOR:
-        return False
-    return actor.kecamatan_id is None or (kecamatan_id is not None and actor.kecamatan_id == kecamatan_id)
+    """Admins and coordinators of the nation; of an area (a province, kab/kota or kecamatan) for a record
+    of a kecamatan within it."""
+    return actor.role in (Role.ADMIN, Role.COORDINATOR) and _in_area(actor, kecamatan_id)
 
 
 def _own_tps(actor: Actor, t: Target) -> bool:
@@ -137,7 +154,7 @@ def _incident_report(actor: Actor, t: Target) -> bool:
         return WRITE_INCIDENTS in actor.scopes
     if actor.role == Role.FIELD_OFFICER:
         return _own_tps(actor, t)
-    if actor.role == Role.COORDINATOR and t.kecamatan_id is not None:
+    if actor.role in (Role.ADMIN, Role.COORDINATOR) and t.kecamatan_id is not None:
         return _coordinates(actor, t.kecamatan_id)
     return True
 
@@ -165,15 +182,28 @@ def _any_coordinator(actor: Actor, t: Target) -> bool:
 
 
 def _admin(actor: Actor, t: Target) -> bool:
-    return actor.role == Role.ADMIN
+    """The admins of the whole deployment (an area's admin manages accounts within it, nothing more)."""
+    return actor.role == Role.ADMIN and actor.nation_wide
+
+
+def _account_admin(actor: Actor, t: Target) -> bool:
+    """Admins of the nation: any account; an admin of an area: the accounts within it (their kecamatan
+    in it, or their own area within it: `within_area` on Kemendagri codes)."""
+    if actor.role != Role.ADMIN:
+        return False
+    if actor.nation_wide:
+        return True
+    if t.kecamatan_id is not None and _in_area(actor, t.kecamatan_id):
+        return True
+    return actor.area_code is not None and within_area(t.account_area_code, actor.area_code)
 
 
 def _field_accounts(actor: Actor, t: Target) -> bool:
-    """Admins; a kecamatan coordinator for the field staff logins of their kecamatan."""
+    """Admins (of the account's area); a coordinator of an area for the field staff logins within it."""
     if actor.role == Role.ADMIN:
-        return True
-    return (actor.role == Role.COORDINATOR and actor.kecamatan_id is not None
-            and t.account_role in FIELD_ROLES and t.kecamatan_id == actor.kecamatan_id)
+        return _account_admin(actor, t)
+    return (actor.role == Role.COORDINATOR and not actor.nation_wide
+            and t.account_role in FIELD_ROLES and _in_area(actor, t.kecamatan_id))
 
 
 RULES = {
@@ -193,7 +223,7 @@ RULES = {
     Permission.ACCOUNT_PROVISION: _field_accounts,
     Permission.ACCOUNT_RESET: _field_accounts,
     Permission.ACCOUNT_REVOKE: _field_accounts,
-    Permission.ACCOUNT_ADMIN: _admin,
+    Permission.ACCOUNT_ADMIN: _account_admin,
     Permission.STATION_VIEW: _officer_screen,  # the station's own medics; coordinators of its area
 }
 
@@ -241,8 +271,15 @@ def may(actor: Actor, permission: Permission, target: Target = Target()) -> bool
     return RULES[permission](actor, target)
 
 
+# What concerns the whole deployment (setting areas up, the election settings, partner tokens, the SMS log of
+# every number): the admins without an area only.
+NATION_ADMIN_ONLY = frozenset({Permission.AREA_SETUP, Permission.TOKEN_ADMIN, Permission.SMS_LOG_VIEW})
+
+
 def holds(actor: Actor, permission: Permission) -> bool:
     """May `actor` open the pages of `permission` at all (before any record is known)?"""
+    if permission in NATION_ADMIN_ONLY:
+        return actor.role == Role.ADMIN and actor.nation_wide
     return actor.role == Role.ADMIN or actor.role in HOLDERS[permission]
 
 

@@ -9,20 +9,23 @@ exports, summary, planning) take `kecamatan_ids(actor)`. The Python twin of a ru
 run on one row (`can_see`), so a list and a detail can never disagree.
 
 What each role sees (derived from what the pages showed; sessions and tokens bound to a user act as
-that user, an agency token as a partner with its scopes):
+that user, an agency token as a partner with its scopes). A coordinator's or admin's *area* is the whole
+nation (no area), a province (`User.provinsi_kode`), a kab/kota (`User.kota_id`) or a kecamatan
+(`User.kecamatan_id`); "its area" below is the kecamatan within it (`area_kecamatan_sql`, the same
+SQL for every level):
 
-| Rows of              | admin, city coordinator | kecamatan coordinator | field officer        | courier                     | medic                                | partner (agency token or user)        |
-|----------------------|-------------------------|-----------------------|----------------------|-----------------------------|--------------------------------------|---------------------------------------|
-| kecamatan, kelurahan | all                     | all (the map's base)  | all                  | all                         | all                                  | all, with read:wilayah                |
-| TPS                  | all                     | its kecamatan         | own TPS              | TPS of their deliveries     | TPS their station covers (coverage)  | all, with read:tps                    |
-| deliveries           | all                     | to its kecamatan      | to own TPS           | assigned to them            | none                                 | all, with read:deliveries             |
-| incidents            | all                     | its kecamatan         | at own TPS           | none                        | their station's                      | all, with read:incidents              |
-| medic stations       | all                     | all (public posts)    | all                  | none                        | all                                  | all, with read:incidents              |
-| health facilities    | all                     | all                   | all                  | none                        | all                                  | all, with read:incidents              |
-| officers (person)    | all                     | its kecamatan         | none                 | none                        | at TPS their station covers          | none                                  |
-| summary / dashboard  | city                    | its kecamatan         | none (403)           | none (403)                  | none (403)                           | city, with read:summary               |
-| accounts (app_user)  | all                     | field staff of its kecamatan | own            | own                         | own                                  | none                                  |
-| personal fields      | all rows                | its rows              | own TPS's rows; the phone of the station covering it or holding its incidents | none | own station's incidents and phone | only with read:health-pii |
+| Rows of              | admin, coordinator of the nation | coordinator of an area | admin of an area | field officer        | courier                     | medic                                | partner (agency token or user)        |
+|----------------------|-------------------------|-----------------------|------------------|----------------------|-----------------------------|--------------------------------------|---------------------------------------|
+| kecamatan, kelurahan | all                     | all (the map's base)  | all              | all                  | all                         | all                                  | all, with read:wilayah                |
+| TPS                  | all                     | its area              | its area         | own TPS              | TPS of their deliveries     | TPS their station covers (coverage)  | all, with read:tps                    |
+| deliveries           | all                     | to its area           | to its area      | to own TPS           | assigned to them            | none                                 | all, with read:deliveries             |
+| incidents            | all                     | its area              | its area         | at own TPS           | none                        | their station's                      | all, with read:incidents              |
+| medic stations       | all                     | all (public posts)    | all              | all                  | none                        | all                                  | all, with read:incidents              |
+| health facilities    | all                     | all                   | all              | all                  | none                        | all                                  | all, with read:incidents              |
+| officers (person)    | all                     | its area              | its area         | none                 | none                        | at TPS their station covers          | none                                  |
+| summary / dashboard  | nation                  | its area              | its area         | none (403)           | none (403)                  | none (403)                           | nation, with read:summary             |
+| accounts (app_user)  | all                     | field staff of its area | every account within its area (`account_in_area`) | own | own              | own                                  | none                                  |
+| personal fields      | all rows                | its rows              | its rows         | own TPS's rows; the phone of the station covering it or holding its incidents | none | own station's incidents and phone | only with read:health-pii |
 
 A partner *user* (a browser session of role partner, e.g. `mitra`) has no scopes of its own: it reads
 with the scopes its agency's active agency tokens hold (`agency_scopes`), so a session never sees
@@ -33,15 +36,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import ColumnElement, exists, false, func, select, true, union_all
+from sqlalchemy import ColumnElement, Select, exists, false, func, or_, select, true, union_all
 from sqlalchemy.orm import Session
 
 from logistics.actor import Actor
 from logistics.errors import PermissionDenied, not_found, out_of_scope
 from logistics.permissions import FIELD_ROLES
 from logistics.models import (
-    ApiToken, Delivery, HealthFacility, HealthIncident, Kecamatan, Kelurahan, Kota, MedicStation, Person, Role, Tps,
-    TpsCoverage, User,
+    ApiToken, Delivery, HealthFacility, HealthIncident, Kecamatan, Kelurahan, Kota, MedicStation, Person, Role,
+    Tps, TpsCoverage, User,
 )
 from logistics.texts import lazy_gettext
 
@@ -58,6 +61,45 @@ ROLE_READ_SCOPES: dict[Role, frozenset[str]] = {
 }
 
 
+# --- an area: a province, a kab/kota or a kecamatan ---
+
+def area_kecamatan_sql(kecamatan_id: int | None = None, kota_id: int | None = None,
+                       provinsi_kode: str | None = None):
+    """The kecamatan of an area as SQL: a list of one for a kecamatan, a subquery for a kab/kota or a
+    province (by the province part of the kecamatan's own Kemendagri code); None for the whole nation."""
+    if kecamatan_id is not None:
+        return [kecamatan_id]
+    if kota_id is not None:
+        return select(Kecamatan.id).where(Kecamatan.kota_id == kota_id)
+    if provinsi_kode is not None:
+        return select(Kecamatan.id).where(func.substr(Kecamatan.kode_kemendagri, 1, 2) == provinsi_kode)
+    return None
+
+
+def actor_area_sql(actor: Actor):
+    """`area_kecamatan_sql` of the actor's area (None: the nation)."""
+    return area_kecamatan_sql(actor.kecamatan_id, actor.kota_id, actor.provinsi_kode)
+
+
+def area_of(session: Session, kecamatan_id: int | None, kota_id: int | None,
+            provinsi_kode: str | None) -> tuple[frozenset[int], str | None]:
+    """An area's kecamatan and its Kemendagri code (what `Actor.from_user` keeps of a user's area)."""
+    ids = area_kecamatan_sql(kecamatan_id, kota_id, provinsi_kode)
+    kecamatan = frozenset(ids if isinstance(ids, list) else session.scalars(ids))
+    if kecamatan_id is not None:
+        code = session.scalar(select(Kecamatan.kode_kemendagri).where(Kecamatan.id == kecamatan_id))
+    elif kota_id is not None:
+        code = session.scalar(select(Kota.kode_kemendagri).where(Kota.id == kota_id))
+    else:
+        code = provinsi_kode
+    return kecamatan, code
+
+
+def _listed(kecamatan_ids):
+    """A list of kecamatan ids, or an area's subquery as it is (for IN)."""
+    return kecamatan_ids if isinstance(kecamatan_ids, Select) else list(kecamatan_ids)
+
+
 # --- the kecamatan of a row, in SQL (the twins of the Python properties in services) ---
 
 def tps_kecamatan():
@@ -69,7 +111,7 @@ def tps_in_scope(kecamatan_ids) -> ColumnElement[bool] | None:
     """Filter on `Tps` for a list of kecamatan (None: the whole city, no filter)."""
     if kecamatan_ids is None:
         return None
-    return Tps.kelurahan_id.in_(select(Kelurahan.id).where(Kelurahan.kecamatan_id.in_(list(kecamatan_ids))))
+    return Tps.kelurahan_id.in_(select(Kelurahan.id).where(Kelurahan.kecamatan_id.in_(_listed(kecamatan_ids))))
 
 
 def incident_kecamatan():
@@ -89,7 +131,7 @@ def incident_in_kecamatan(kecamatan_ids) -> ColumnElement[bool] | None:
         return None
     # A UNION of two indexed look-ups, then the rows by primary key: an OR of two IN-subqueries is
     # a scan of every incident on PostgreSQL.
-    ids = list(kecamatan_ids)
+    ids = _listed(kecamatan_ids)
     at_tps = select(HealthIncident.id).where(HealthIncident.tps_id.in_(select(Tps.id).where(tps_in_scope(ids))))
     at_station = select(HealthIncident.id).where(
         HealthIncident.tps_id.is_(None),
@@ -111,7 +153,7 @@ def person_in_kecamatan(kecamatan_ids) -> ColumnElement[bool] | None:
     found without working out the kecamatan of millions of others first."""
     if kecamatan_ids is None:
         return None
-    ids = list(kecamatan_ids)  # a UNION of indexed look-ups (see incident_in_kecamatan)
+    ids = _listed(kecamatan_ids)  # a UNION of indexed look-ups (see incident_in_kecamatan)
     return Person.id.in_(union_all(
         select(Person.id).where(Person.tps_id.in_(select(Tps.id).where(tps_in_scope(ids)))),
         select(Person.id).where(Person.tps_id.is_(None),
@@ -136,17 +178,36 @@ def account_kecamatan_id(session: Session, user) -> int | None:
 
 # --- scopes ---
 
-def is_city_wide(actor: Actor) -> bool:
-    return actor.role == Role.ADMIN or (actor.role == Role.COORDINATOR and actor.kecamatan_id is None)
+AREA_ROLES = (Role.ADMIN, Role.COORDINATOR)  # the roles whose scope is an area
+
+
+def is_nation_wide(actor: Actor) -> bool:
+    """An admin or coordinator without an area: every row."""
+    return actor.role in AREA_ROLES and actor.nation_wide
 
 
 def kecamatan_ids(actor: Actor | None) -> list[int] | None:
-    """The kecamatan whose figures the actor may see: None for the whole city (admins, city
-    coordinators, partners), one for a kecamatan coordinator. Field roles have no kecamatan view:
-    aggregate readers refuse them (`require_kecamatan_view`)."""
-    if actor is not None and actor.role == Role.COORDINATOR and actor.kecamatan_id is not None:
-        return [actor.kecamatan_id]
-    return None
+    """The kecamatan whose figures the actor may see: None for the whole nation (admins and coordinators
+    without an area, partners), the kecamatan of their area for the others (one for a kecamatan, those
+    of a kab/kota or a province). Field roles have no kecamatan view: aggregate readers refuse them
+    (`require_kecamatan_view`)."""
+    if actor is None or actor.role not in AREA_ROLES:
+        return None
+    scope = actor.scope_kecamatan()
+    return None if scope is None else sorted(scope)
+
+
+def account_in_area(actor: Actor) -> ColumnElement[bool]:
+    """Accounts within an admin's area: those whose kecamatan is in it (field staff, kecamatan
+    coordinators), and coordinators and admins of a kab/kota or province within it."""
+    area = actor_area_sql(actor)
+    wider = []
+    if actor.kota_id is not None:
+        wider.append(User.kota_id == actor.kota_id)
+    if actor.provinsi_kode is not None:
+        wider += [User.provinsi_kode == actor.provinsi_kode,
+                  User.kota_id.in_(select(Kota.id).where(func.substr(Kota.kode_kemendagri, 1, 2) == actor.provinsi_kode))]
+    return or_(account_kecamatan().in_(_listed(area)), *wider)
 
 
 def agency_scopes(session: Session, agency: str | None) -> frozenset[str]:
@@ -178,36 +239,43 @@ def _covered(column):
 
 
 _ALL = lambda a: true()  # noqa: E731
-# The read filters: (model, role) -> the rows that role sees, as SQL, for a scoped actor (city-wide
-# actors see every row; partners the whole city, their scopes deciding which kinds). A kecamatan
-# coordinator's kecamatan is `a.kecamatan_id`. A pair not listed sees no rows.
+_AREA = actor_area_sql
+# The rows of an area, for its coordinators and admins alike (`_AREA(a)`: the kecamatan of the actor's
+# province, kab/kota or kecamatan, in SQL).
+_IN_AREA: dict[type, Callable[[Actor], ColumnElement[bool]]] = {
+    Tps: lambda a: tps_in_scope(_AREA(a)),
+    Delivery: lambda a: Delivery.tps_id.in_(select(Tps.id).where(tps_in_scope(_AREA(a)))),
+    HealthIncident: lambda a: incident_in_kecamatan(_AREA(a)),
+    Person: lambda a: person_in_kecamatan(_AREA(a)),
+}
+# The read filters: (model, role) -> the rows that role sees, as SQL, for a scoped actor (nation-wide
+# admins and coordinators see every row; partners the whole deployment, their scopes deciding which
+# kinds). A pair not listed sees no rows.
 READ_FILTERS: dict[tuple[type, Role], Callable[[Actor], ColumnElement[bool]]] = {
     **{(model, role): _ALL for model in (Kota, Kecamatan, Kelurahan) for role in Role},
     **{(model, role): _ALL for model in (MedicStation, HealthFacility)
-       for role in (Role.COORDINATOR, Role.FIELD_OFFICER, Role.MEDIC)},
-    (Tps, Role.COORDINATOR): lambda a: tps_in_scope([a.kecamatan_id]),
+       for role in (Role.ADMIN, Role.COORDINATOR, Role.FIELD_OFFICER, Role.MEDIC)},
+    **{(model, role): in_area for model, in_area in _IN_AREA.items() for role in AREA_ROLES},
     (Tps, Role.FIELD_OFFICER): lambda a: _when(a.tps_id, lambda v: Tps.id == v),
     (Tps, Role.COURIER): lambda a: _when(
         a.person_id, lambda v: Tps.id.in_(select(Delivery.tps_id).where(Delivery.courier_id == v))),
     (Tps, Role.MEDIC): _covered(Tps.id),
-    (Delivery, Role.COORDINATOR): lambda a: Delivery.tps_id.in_(select(Tps.id).where(tps_in_scope([a.kecamatan_id]))),
     (Delivery, Role.FIELD_OFFICER): lambda a: _when(a.tps_id, lambda v: Delivery.tps_id == v),
     (Delivery, Role.COURIER): lambda a: _when(a.person_id, lambda v: Delivery.courier_id == v),
-    (HealthIncident, Role.COORDINATOR): lambda a: incident_in_kecamatan([a.kecamatan_id]),
     (HealthIncident, Role.FIELD_OFFICER): lambda a: _when(a.tps_id, lambda v: HealthIncident.tps_id == v),
     (HealthIncident, Role.MEDIC): lambda a: _when(a.medic_station_id, lambda v: HealthIncident.medic_station_id == v),
-    (User, Role.COORDINATOR): lambda a: (account_kecamatan() == a.kecamatan_id)
+    (User, Role.COORDINATOR): lambda a: account_kecamatan().in_(_listed(_AREA(a)))
     & User.role.in_(sorted(FIELD_ROLES, key=lambda r: r.value)),
+    (User, Role.ADMIN): account_in_area,
     **{(User, role): (lambda a: _when(a.user_id, lambda v: User.id == v))
        for role in (Role.FIELD_OFFICER, Role.COURIER, Role.MEDIC)},
-    (Person, Role.COORDINATOR): lambda a: person_kecamatan() == a.kecamatan_id,
     (Person, Role.MEDIC): _covered(Person.tps_id),
 }
 
 
 def visible(session: Session, actor: Actor, model) -> ColumnElement[bool]:
     """The rows of `model` that `actor` may see, as a where-clause (`READ_FILTERS`)."""
-    if is_city_wide(actor):
+    if is_nation_wide(actor):
         return true()
     if actor.role == Role.PARTNER:  # the whole city; their scopes decide which kinds (checked by the caller)
         return false() if model in (Person, User) else true()
@@ -223,8 +291,8 @@ def personal_visible(session: Session, actor: Actor, model) -> ColumnElement[boo
         return _stations_for_tps(actor.tps_id)
     if actor.role in (Role.ADMIN, Role.COORDINATOR, Role.FIELD_OFFICER):
         return visible(session, actor, model) if model is not MedicStation else (
-            true() if is_city_wide(actor) else
-            MedicStation.kecamatan_id == actor.kecamatan_id if actor.role == Role.COORDINATOR else false())
+            true() if is_nation_wide(actor) else
+            MedicStation.kecamatan_id.in_(_listed(_AREA(actor))) if actor.role in AREA_ROLES else false())
     if actor.role == Role.MEDIC:
         if model is HealthIncident:
             return visible(session, actor, model)
@@ -285,6 +353,7 @@ def require_kecamatan_view(actor: Actor) -> None:
 
 __all__ = [
     "PII", "READ_KINDS", "account_kecamatan", "account_kecamatan_id", "ROLE_READ_SCOPES", "agency_scopes", "can_see", "incident_kecamatan", "incident_in_kecamatan", "person_in_kecamatan",
-    "is_city_wide", "kecamatan_ids", "person_kecamatan", "load_visible", "personal_visible",
+    "AREA_ROLES", "account_in_area", "actor_area_sql", "area_kecamatan_sql", "area_of", "is_nation_wide",
+    "kecamatan_ids", "person_kecamatan", "load_visible", "personal_visible",
     "require_kecamatan_view", "sees_personal", "tps_in_scope", "tps_kecamatan", "visible", "visible_ids",
 ]

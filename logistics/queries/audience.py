@@ -4,17 +4,17 @@ Each event kind names the people it concerns, from the ids the event carries:
 - medics of the receiving station: an incident reported at, reassigned to or reopened at their station;
 - the TPS's officers: a meal or item marked arrived (confirm it), their incident responded to or referred;
 - the courier: their route changed (a receipt corrected back, a stop re-planned);
-- coordinators of the kecamatan (and the city-wide ones): the critical alerts, officers below quorum, a
+- coordinators whose area holds the kecamatan (its own, its kab/kota's, its province's, the nation's): the critical alerts, officers below quorum, a
   delivery that is not coming.
 Active accounts only. Drill events are told like real ones: a drill is how the people practise the day.
 """
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from logistics.events import CRITICAL_ALERTS, TO_STATION, EventKind
-from logistics.models import OutboxEvent, Role, User
+from logistics.models import Kecamatan, OutboxEvent, Role, User
 
 K = EventKind
 # Incident steps the reporting TPS hears of (a closed one it saw happen; treated-on-site is the medic there).
@@ -42,8 +42,13 @@ def audience(session: Session, event: OutboxEvent) -> list[int]:
 
 
 def _coordinators_of(kecamatan_id: int | None):
-    """The kecamatan's coordinators and those of the whole area (no kecamatan in their scope)."""
+    """The coordinators whose area holds the kecamatan: its own, its kab/kota's, its province's and the
+    nation's (no area); an event of no kecamatan, the nation's only."""
     coordinators = User.role == Role.COORDINATOR
+    nation = and_(User.kecamatan_id.is_(None), User.kota_id.is_(None), User.provinsi_kode.is_(None))
     if kecamatan_id is None:
-        return coordinators & User.kecamatan_id.is_(None)
-    return coordinators & or_(User.kecamatan_id.is_(None), User.kecamatan_id == kecamatan_id)
+        return coordinators & nation
+    kota = select(Kecamatan.kota_id).where(Kecamatan.id == kecamatan_id).scalar_subquery()
+    province = select(func.substr(Kecamatan.kode_kemendagri, 1, 2)).where(Kecamatan.id == kecamatan_id).scalar_subquery()
+    return coordinators & or_(nation, User.kecamatan_id == kecamatan_id, User.kota_id == kota,
+                              User.provinsi_kode == province)

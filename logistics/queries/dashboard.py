@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from logistics.models import Kecamatan, Kota
+from logistics.queries.area_readiness import gaps_per_kota
 from logistics.queries.alerts import alert_counts, area_alerts, collect_alerts, kinds_by_severity
 from logistics.queries.day_charts import day_chart_figures
 from logistics.queries.incidents_per_hour import incidents_per_hour
@@ -51,6 +52,8 @@ def dashboard_figures(session: Session, now: datetime, start: datetime, end: dat
         # H-1 login readiness is a worklist per kota and kecamatan (who to phone): not for the
         # whole country at once, where it would count millions of officers on every refresh.
         "readiness": None if several_kota else readiness_summary(session, ids),
+        # Several kab/kota (a province, the nation): what each still lacks (logistics/queries/area_readiness.py).
+        "area_gaps": gaps_per_kota(session, ids) if several_kota else None,
     }
 
 

@@ -1,7 +1,8 @@
 """The time zones of the areas stored (`logistics.rules.time_zones` says which zone a code keeps).
 
-- `deployment_zone`: the clock of pages and commands that show no particular area (the first kota stored,
-  as the home page and map open on it); WIB while no area is stored.
+- `deployment_zone`: the clock of pages and commands that show no particular area: the zone all areas
+  stored keep, WIB when they keep several (every time shown names its zone) or none is stored. A reader
+  with an area sees their area's (`logistics.queries.scope_areas.scope_zone`, `siaga.election.local_zone`).
 - `day_window`: a calendar day over every zone in use, from its 00:00 in the easternmost to its 24:00 in
   the westernmost, so a WIT area's early morning and a WIB area's late night both fall within it.
 - `utc_hour` / `hour_offset`: an hour of the day counted in SQL (grouped by the UTC hour) and moved to a
@@ -18,7 +19,7 @@ from sqlalchemy import case, extract, func, literal, select
 from sqlalchemy.orm import Session, scoped_session
 
 from logistics.models import Kota
-from logistics.rules.time_zones import PROVINCE_ZONE, WIB, ZONES, AreaZone, zone_of
+from logistics.rules.time_zones import PROVINCE_ZONE, WIB, ZONES, AreaZone
 from logistics.timeutil import local_day
 
 
@@ -31,18 +32,15 @@ def zones_in_use(session: Session) -> list[AreaZone]:
 
 
 def _zones(session: Session) -> tuple[AreaZone, list[AreaZone]]:
-    """(the first kota's zone, the zones in use west to east), read once per transaction (alert messages
+    """(the deployment's zone, the zones in use west to east), read once per transaction (alert messages
     ask per row); a long-lived session (the worker's) sees a new area after its next commit."""
     transaction = (session() if isinstance(session, scoped_session) else session).get_transaction()
     cached = session.info.get("area_zones")
     if cached is not None and transaction is not None and cached[0] is transaction:
         return cached[1]
-    first = session.scalar(select(Kota.kode_kemendagri).order_by(Kota.id).limit(1))
-    if first is None:
-        return WIB, [WIB]
     prefixes = session.scalars(select(func.substr(Kota.kode_kemendagri, 1, 2)).distinct()).all()
-    in_use = {PROVINCE_ZONE[p] for p in prefixes if p in PROVINCE_ZONE}
-    zones = (zone_of(first), [z for z in ZONES.values() if z in in_use] or [WIB])
+    in_use = [z for z in ZONES.values() if z in {PROVINCE_ZONE[p] for p in prefixes if p in PROVINCE_ZONE}] or [WIB]
+    zones = (in_use[0] if len(in_use) == 1 else WIB, in_use)
     session.info["area_zones"] = (transaction, zones)
     return zones
 

@@ -13,9 +13,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from logistics.actor import Actor
 from logistics.errors import PermissionDenied, ValidationFailed
-from logistics.models import Role, User
+from logistics.models import Kecamatan, Kelurahan, Kota, MedicStation, Person, Role, Tps, User
 from logistics.permissions import Permission, Target, may, require
-from logistics.permissions.read_scope import account_kecamatan_id
+from logistics.permissions.read_scope import AREA_ROLES, account_kecamatan_id, person_kecamatan
+from logistics.rules.time_zones import PROVINCE_ZONE
 from logistics.rules.login_codes import card_usable, normalise_code
 from logistics.services.common import audit, commit, load, snapshot
 from logistics.services.push_subscriptions import end_subscriptions
@@ -42,11 +43,39 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password)
 
 
+# An admin's or coordinator's area: at most one of these (none: the whole nation).
+AREA_FIELDS = ("provinsi_kode", "kota_id", "kecamatan_id")
+
+
 def validate_scope(role: Role, **scope) -> None:
     field = REQUIRED_SCOPE.get(Role(role))
     if field and not scope.get(field):
         raise ValidationFailed(lazy_gettext("Peran {role} membutuhkan {field}", role=Role(role).label, field=field),
                                {field: lazy_gettext("Wajib diisi.")})
+    areas = [name for name in AREA_FIELDS if scope.get(name)]
+    if Role(role) in AREA_ROLES and len(areas) > 1:
+        message = lazy_gettext("Pilih satu wilayah saja: provinsi, kota/kabupaten atau kecamatan.")
+        raise ValidationFailed(message, {name: message for name in areas})
+    code = scope.get("provinsi_kode")
+    if code and code not in PROVINCE_ZONE:
+        message = lazy_gettext("Kode provinsi tidak dikenal (dua angka Kemendagri, mis. 19).")
+        raise ValidationFailed(message, {"provinsi_kode": message})
+
+
+def scope_values(session: Session, role: Role, **scope) -> dict:
+    """The scope columns of an account of `role`, checked: a province or kab/kota is an area of admins and
+    coordinators only (cleared for other roles), and a kab/kota must exist."""
+    values = {name: scope.get(name) or None for name in SCOPE_FIELDS}
+    if Role(role) not in AREA_ROLES:
+        values.update(kota_id=None, provinsi_kode=None)
+    validate_scope(role, **values)
+    if values["kota_id"] is not None and session.get(Kota, values["kota_id"]) is None:
+        message = lazy_gettext("Kota/kabupaten tidak ditemukan.")
+        raise ValidationFailed(message, {"kota_id": message})
+    if values["kecamatan_id"] is not None and session.get(Kecamatan, values["kecamatan_id"]) is None:
+        message = lazy_gettext("Kecamatan tidak ditemukan.")
+        raise ValidationFailed(message, {"kecamatan_id": message})
+    return values
 
 
 def find_user(session: Session, username: str) -> User | None:
@@ -97,8 +126,61 @@ def _log_in_with_card(session: Session, user: User, typed: str) -> User | None:
 
 
 def account_target(session: Session, user: User) -> Target:
-    """What the account permissions need to know about an account: its kecamatan and role."""
-    return Target(kecamatan_id=account_kecamatan_id(session, user), account_role=user.role)
+    """What the account permissions need to know about an account: its kecamatan, its area and role."""
+    kecamatan_id = account_kecamatan_id(session, user)
+    return Target(kecamatan_id=kecamatan_id, account_role=user.role,
+                  account_area_code=area_code(session, kecamatan_id, user.kota_id, user.provinsi_kode))
+
+
+def area_code(session: Session, kecamatan_id: int | None, kota_id: int | None, provinsi_kode: str | None) -> str | None:
+    """The Kemendagri code of an account's area (a kecamatan's, a kab/kota's, a province's); None: none."""
+    if kecamatan_id is not None:
+        return session.scalar(select(Kecamatan.kode_kemendagri).where(Kecamatan.id == kecamatan_id))
+    if kota_id is not None:
+        return session.scalar(select(Kota.kode_kemendagri).where(Kota.id == kota_id))
+    return provinsi_kode
+
+
+def area_scope_of_code(session: Session, kode: str) -> dict:
+    """The scope values of an area given by its Kemendagri code (`flask set-scope`): a province's two digits,
+    a kab/kota or kecamatan stored; empty: the nation. ValueError for a code that is none of these."""
+    kode = (kode or "").strip()
+    if not kode:
+        return {}
+    if "." not in kode:
+        if kode not in PROVINCE_ZONE:
+            raise ValueError(f"provinsi tidak dikenal / unknown province: {kode}")
+        return {"provinsi_kode": kode}
+    kota_id = session.scalar(select(Kota.id).where(Kota.kode_kemendagri == kode))
+    if kota_id is not None:
+        return {"kota_id": kota_id}
+    kecamatan_id = session.scalar(select(Kecamatan.id).where(Kecamatan.kode_kemendagri == kode))
+    if kecamatan_id is not None:
+        return {"kecamatan_id": kecamatan_id}
+    raise ValueError(f"kota/kabupaten atau kecamatan tidak tersimpan / no such area stored: {kode}")
+
+
+def scope_target(session: Session, role: Role, values: dict) -> Target:
+    """`account_target` of an account with these scope values (before they are stored): an admin of an
+    area gives only scopes within it."""
+    kecamatan_id = values.get("kecamatan_id")
+    if values.get("tps_id"):
+        kecamatan_id = session.scalar(select(Kelurahan.kecamatan_id).join(Tps, Tps.kelurahan_id == Kelurahan.id)
+                                      .where(Tps.id == values["tps_id"]))
+    elif values.get("medic_station_id"):
+        kecamatan_id = session.scalar(select(MedicStation.kecamatan_id)
+                                      .where(MedicStation.id == values["medic_station_id"]))
+    elif values.get("person_id"):
+        kecamatan_id = session.scalar(select(person_kecamatan()).where(Person.id == values["person_id"]))
+    return Target(kecamatan_id=kecamatan_id, account_role=Role(role),
+                  account_area_code=area_code(session, kecamatan_id, values.get("kota_id"),
+                                              values.get("provinsi_kode")))
+
+
+def require_scope_given(session: Session, actor: Actor, role: Role, values: dict) -> None:
+    """The scope an admin gives (a new account, or a changed one) must be within the admin's own area."""
+    require(may(actor, Permission.ACCOUNT_ADMIN, scope_target(session, role, values)),
+            lazy_gettext("Wilayah ini di luar kewenangan Anda"))
 
 
 def require_on_account(session: Session, actor: Actor, permission: Permission, user: User) -> None:
@@ -184,7 +266,7 @@ def revoke_sessions(session: Session, actor: Actor, user_id: int) -> User:
     return _change(session, actor, user, "user.sessions_revoked")
 
 
-SCOPE_FIELDS = ("kecamatan_id", "tps_id", "medic_station_id", "person_id", "agency")
+SCOPE_FIELDS = ("provinsi_kode", "kota_id", "kecamatan_id", "tps_id", "medic_station_id", "person_id", "agency")
 USERNAME_PATTERN = r"[a-z0-9][a-z0-9._-]{2,59}"
 
 
@@ -209,8 +291,8 @@ def update_account(session: Session, actor: Actor, user_id: int, *, full_name: s
     user = load(session, User, user_id, "Pengguna")
     require_on_account(session, actor, Permission.ACCOUNT_ADMIN, user)
     role = Role(role)
-    values = {name: scope.get(name) for name in SCOPE_FIELDS}
-    validate_scope(role, **values)
+    values = scope_values(session, role, **scope)
+    require_scope_given(session, actor, role, values)
     return _change(session, actor, user, "user.updated", full_name=full_name, role=role, **values)
 
 

@@ -26,7 +26,7 @@ from logistics.permissions import Permission, Target, may, require
 from logistics.permissions.read_scope import person_kecamatan, account_kecamatan, visible
 from logistics.rules.login_codes import new_code
 from logistics.services.accounts import (
-    SCOPE_FIELDS, check_username, end_sessions, hash_password, require_on_account, validate_scope,
+    check_username, end_sessions, hash_password, require_on_account, require_scope_given, scope_values,
 )
 from logistics.services.common import audit, commit, load, snapshot
 from logistics.timeutil import utcnow
@@ -192,10 +192,10 @@ def reset_pin(session: Session, actor: Actor, user_id: int) -> Card:
 @in_unit_of_work
 def create_account(session: Session, actor: Actor, *, username: str, full_name: str, role: Role, **scope) -> Card:
     """An admin makes one account of any role, with a one-time PIN: its card."""
-    require(may(actor, Permission.ACCOUNT_ADMIN), lazy_gettext("Hanya admin"))
+    require(actor.role == Role.ADMIN, lazy_gettext("Hanya admin"))
     role = Role(role)
-    values = {name: scope.get(name) for name in SCOPE_FIELDS}
-    validate_scope(role, **values)
+    values = scope_values(session, role, **scope)
+    require_scope_given(session, actor, role, values)
     pin = new_code()
     user = User(username=check_username(session, username), full_name=full_name, role=role, active=True,
                 password_hash=hash_password(pin), must_change_password=True, pin_issued_at=utcnow(), pin_failures=0,
