@@ -5,7 +5,8 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from logistics.models import AuditEntry, Kelurahan, Person, PersonRole, Tps, TpsKind
+from logistics.actor import Actor
+from logistics.models import AuditEntry, Kelurahan, Person, PersonRole, Role, Tps, TpsKind
 from logistics.imports.officers_file import import_officers
 from logistics.imports.tps_file import import_tps
 
@@ -97,6 +98,15 @@ def test_kecamatan_coordinator_imports_only_its_own(session, actor_for, tmp_path
     assert [(e.row, e.column) for e in report.errors] == [(2, "kode_kelurahan")]
 
 
+def test_a_province_coordinator_imports_only_its_province(session, actor_for, tmp_path):
+    """An area wider than a kecamatan is checked row by row too: a coordinator of another province
+    (Nusa Tenggara Barat, 52) may open the import but stores no TPS of Pangkalpinang (19)."""
+    actor = Actor(role=Role.COORDINATOR, label="koordinator-ntb", provinsi_kode="52", area_kecamatan=frozenset())
+    path = write(tmp_path, HEADER + f"{MERAPEN},40,A,-2.131462,106.126418,300,reguler,\n")
+    report = import_tps(session, actor, path)
+    assert [(e.row, e.column) for e in report.errors] == [(2, "kode_kelurahan")]
+
+
 OFFICERS = "kode_kelurahan,no_tps,nama,jabatan,no_hp\n"
 
 
@@ -140,3 +150,15 @@ def test_cli_plan_meals(app, session):
     assert "pengiriman baru" in result.output
     bad = runner.invoke(args=["plan-meals", "--kecamatan", "19.71.99"])
     assert bad.exit_code != 0 and "tidak dikenal" in bad.output
+
+
+def test_officers_import_stays_within_the_coordinators_area(session, actor_for, tmp_path):
+    """Gerunggang's coordinator adds officers to Gerunggang's TPS, not to Bukit Intan's."""
+    rows = f"{MERAPEN},1,Sari Dewi,Anggota,\n19.71.01.1004,1,Budi,Linmas,\n"
+    before = session.scalar(select(func.count()).select_from(Person))
+    report = import_officers(session, actor_for("camat-gerunggang"), write(tmp_path, OFFICERS + rows, "officers.csv"))
+    assert [(e.row, e.column) for e in report.errors] == [(3, "kode_kelurahan")]
+    assert session.scalar(select(func.count()).select_from(Person)) == before
+    own = import_officers(session, actor_for("camat-gerunggang"),
+                          write(tmp_path, OFFICERS + f"{MERAPEN},1,Sari Dewi,Anggota,\n", "own.csv"))
+    assert own.ok and own.created == 1

@@ -15,7 +15,7 @@ from logistics.imports import fields as f
 from logistics.imports.report import ImportReport, no_rows_error, open_sheet, upsert
 from logistics.imports.table import RowError
 from logistics.models import Kelurahan, Person, PersonRole, Tps
-from logistics.permissions import Permission, may, require
+from logistics.permissions import Permission, Target, may, require
 from logistics.services.common import commit
 from logistics.texts import lazy_gettext
 from logistics.services.unit_of_work import in_unit_of_work
@@ -44,8 +44,8 @@ def import_officers(session: Session, actor: Actor, path: Path,
     if sheet is None:
         return report
     _columns, rows = sheet
-    tps_by_key = {(kode, t.number): t for t, kode in session.execute(
-        select(Tps, Kelurahan.kode_kemendagri).join(Kelurahan, Tps.kelurahan_id == Kelurahan.id))}
+    tps_by_key = {(kode, t.number): (t, kecamatan_id) for t, kode, kecamatan_id in session.execute(
+        select(Tps, Kelurahan.kode_kemendagri, Kelurahan.kecamatan_id).join(Kelurahan, Tps.kelurahan_id == Kelurahan.id))}
     ketua_rows: dict[int, int] = {}
     stored_ketua = {tps_id: code for tps_id, code in session.execute(
         select(Person.tps_id, Person.code).where(Person.role == PersonRole.KPPS_KETUA, Person.active.is_(True)))}
@@ -70,10 +70,13 @@ def import_officers(session: Session, actor: Actor, path: Path,
         phone = cells.get("no_hp", "").strip() or None
         if phone and (len(phone) > 32 or not phone.replace("+", "").replace("-", "").replace(" ", "").isdigit()):
             report.errors.append(RowError(number, "no_hp", lazy_gettext("nomor telepon tidak valid")))
-        tps = tps_by_key.get((code, tps_number)) if code and tps_number else None
+        tps, kecamatan_id = tps_by_key.get((code, tps_number), (None, None)) if code and tps_number else (None, None)
         if code and tps_number and tps is None:
             report.errors.append(RowError(number, "no_tps", lazy_gettext(
                 "TPS {number} di {code} belum ada: impor TPS dulu", number=f"{tps_number:03d}", code=code)))
+        elif tps is not None and not may(actor, Permission.IMPORT_OFFICERS, Target(kecamatan_id=kecamatan_id)):
+            report.errors.append(RowError(number, "kode_kelurahan", lazy_gettext("di luar wilayah Anda")))
+            tps = None
         if tps is not None and role == PersonRole.KPPS_KETUA:
             if tps.id in ketua_rows:
                 report.errors.append(RowError(number, "jabatan", lazy_gettext(

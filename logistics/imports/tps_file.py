@@ -29,9 +29,9 @@ from logistics.area_list import area_list
 from logistics.imports.places import KelurahanFinder, Shapes, kelurahan_code, name_key, plain_name
 from logistics.imports.report import ImportReport, no_rows_error, open_sheet, upsert
 from logistics.imports.table import RowError
-from logistics.models import Kecamatan, Kelurahan, Kota, Role, Tps, TpsKind
+from logistics.models import Kecamatan, Kelurahan, Kota, Tps, TpsKind
 from logistics.rules.geo import haversine_m
-from logistics.permissions import Permission, may, require
+from logistics.permissions import Permission, Target, may, require
 from logistics.services.common import commit
 from logistics.texts import lazy_gettext
 from logistics.services.unit_of_work import in_unit_of_work
@@ -98,8 +98,8 @@ def import_tps(session: Session, actor: Actor, path: Path, progress: Callable[[i
         values, kel = _parse(cells, finder, number, report.errors)
         if kel is not None and values.pop("matched_by_name"):
             by_name += 1
-        if kel is not None and actor.role == Role.COORDINATOR and actor.kecamatan_id not in (None, kel.kecamatan_id):
-            report.errors.append(RowError(number, "kode_kelurahan", lazy_gettext("di luar kecamatan Anda")))
+        if kel is not None and not may(actor, Permission.IMPORT_TPS, Target(kecamatan_id=kel.kecamatan_id)):
+            report.errors.append(RowError(number, "kode_kelurahan", lazy_gettext("di luar wilayah Anda")))
         elif kel is not None:
             if values["lat"] is not None and values["bad_point"] is None:
                 values["bad_point"] = _check_place(shapes, kel, values, number, report)

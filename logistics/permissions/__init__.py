@@ -19,8 +19,8 @@ database and no Flask. Who may *see* what is the read side, `logistics.permissio
 | MEAL_PLAN         | yes   | yes         | its kecamatan    | no            | no               | no                 | no                             |
 | ROSTER_EDIT       | yes   | yes         | its kecamatan    | no            | no               | no                 | no                             |
 | OFFICER_SCREEN    | yes   | yes         | its kecamatan    | no            | no               | TPS their station covers | no                       |
-| IMPORT_TPS        | yes   | yes         | yes              | no            | no               | no                 | no                             |
-| IMPORT_OFFICERS   | yes   | yes         | yes              | no            | no               | no                 | no                             |
+| IMPORT_TPS        | yes   | yes         | its area's rows | no            | no               | no                 | no                             |
+| IMPORT_OFFICERS   | yes   | yes         | its area's rows | no            | no               | no                 | no                             |
 | AREA_SETUP        | yes†  | no          | no               | no            | no               | no                 | no                             |
 | TOKEN_ADMIN       | yes†  | no          | no               | no            | no               | no                 | no                             |
 | ACCOUNT_PROVISION | yes‡  | no          | field staff of its area | no | no            | no                 | no                             |
@@ -181,6 +181,11 @@ def _any_coordinator(actor: Actor, t: Target) -> bool:
     return actor.role in (Role.ADMIN, Role.COORDINATOR)
 
 
+def _coordinator_of_rows(actor: Actor, t: Target) -> bool:
+    """Admins and coordinators import; each row only within their area (a file's rows name their kecamatan)."""
+    return _any_coordinator(actor, t) and (t.kecamatan_id is None or _in_area(actor, t.kecamatan_id))
+
+
 def _admin(actor: Actor, t: Target) -> bool:
     """The admins of the whole deployment (an area's admin manages accounts within it, nothing more)."""
     return actor.role == Role.ADMIN and actor.nation_wide
@@ -216,8 +221,8 @@ RULES = {
     Permission.MEAL_PLAN: _coordinators_only,
     Permission.ROSTER_EDIT: _coordinators_only,
     Permission.OFFICER_SCREEN: _officer_screen,
-    Permission.IMPORT_TPS: _any_coordinator,
-    Permission.IMPORT_OFFICERS: _any_coordinator,
+    Permission.IMPORT_TPS: _coordinator_of_rows,
+    Permission.IMPORT_OFFICERS: _coordinator_of_rows,
     Permission.AREA_SETUP: _admin,
     Permission.TOKEN_ADMIN: _admin,
     Permission.ACCOUNT_PROVISION: _field_accounts,
