@@ -1,15 +1,20 @@
-"""Benchmark: what does an election-day post cost, against a bare one-row insert?
+"""Benchmark: what does an election-day post cost, against the same change written as most Flask apps write it?
 
-In one run per database (SQLite, PostgreSQL), with the same gunicorn (2 sync workers) and the same
-wrk load (2 threads, 8 connections, loopback):
+In one run per database (SQLite, PostgreSQL), with the same gunicorn (gunicorn.conf.py, 2 sync workers) and
+the same wrk load (2 threads, 8 connections, loopback), on the same database:
   * app:  POST /api/v1/tps/<id>/officers {"count": n} with a bearer token bound to the TPS's
           officer, a fresh Idempotency-Key per request: token lookup, schema, idempotency record,
-          permission, row lock, change, audit entry and stored response, one commit.
+          permission, row lock, change, audit entry, data version and stored response, one commit.
+  * peer: the idiomatic Flask-SQLAlchemy endpoint (bench/peer_app.py): `db.session.get(Tps, id)`, change,
+          `db.session.add(Audit(...))`, `db.session.commit()`, the record as JSON (TechEmpower's Flask
+          "updates" test plus the audit row). The headline ratio is app/peer.
   * bare: a Flask endpoint inserting one row on a persistent connection per worker
-          (bench/bare_app.py), no ORM, no auth.
+          (bench/bare_app.py), no ORM, no auth (the old baseline, kept for reference).
   * floor: the same POST to an endpoint that does not exist: every hook and the JSON 404, no view, no
           database; what the app's framework costs before a post does anything.
-Prints req/s, p50/p99, failed requests (non-2xx and socket errors) and the ratio app/bare.
+Peer and app are measured back to back, `--rounds` times alternately (the machine may be shared: the ratio
+of one pair is what counts). Prints req/s, p50/p99, failed requests (non-2xx and socket errors), app/peer
+and app/floor.
 
 Needs: wrk on PATH (Debian: `apt-get install -y wrk`), gunicorn in the venv, and for PostgreSQL a
 server where it may create a scratch database (<name>_writebench next to --pg's). It installs
@@ -17,6 +22,7 @@ nothing. Loopback only; bounded by --duration.
 
 Usage:  .venv/bin/python bench/write_path.py [--duration 10] [--connections 8] [--threads 2]
           [--pg postgresql://postgres@127.0.0.1:5432/test_w] [--only sqlite|postgresql] [--profile]
+          [--rounds 2]
 Benchmarks are not tests: nothing here asserts a time.
 """
 from __future__ import annotations
@@ -94,29 +100,37 @@ def parse_wrk(out: str) -> dict:
 
 def bench_database(kind: str, app_url: str, bare_url: str, args) -> tuple[dict, dict]:
     demo = prepare_database(app_url)
-    env = {"BARE_DATABASE_URL": bare_url}
     # Production settings (TESTING off); the bench's own SECRET_KEY.
     with running(demo.database_url, workers=2, env={"SIAGA_ENV": "production"}) as app_server, \
-            _bare_server(env) as bare_base, _maybe_running(demo, args.compare_with) as old_server:
+            _module_server("bench.bare_app:app", {"BARE_DATABASE_URL": bare_url}, "/bare") as bare_base, \
+            _module_server("bench.peer_app:app", {"PEER_DATABASE_URL": demo.database_url},
+                           f"/tps/{demo.tps_id}/officers") as peer_base, \
+            _maybe_running(demo, args.compare_with) as old_server:
         target = f"{app_server.url}/api/v1/tps/{demo.tps_id}/officers"
+        peer_target = f"{peer_base}/tps/{demo.tps_id}/officers"
         headers = {"Authorization": f"Bearer {demo.officer_token}", "Content-Type": "application/json"}
-        # Warm both (imports, pools, first queries), then measure bare and app back to back.
+        json_only = {"Content-Type": "application/json"}
+        # Warm all three (imports, pools, first queries), then measure back to back.
         wrk(target, headers, 2, args.threads, args.connections)
-        wrk(bare_base + "/bare", {"Content-Type": "application/json"}, 2, args.threads, args.connections)
-        bare = wrk(bare_base + "/bare", {"Content-Type": "application/json"}, args.duration, args.threads,
-                   args.connections)
-        app = wrk(target, headers, args.duration, args.threads, args.connections)
+        wrk(peer_target, json_only, 2, args.threads, args.connections)
+        wrk(bare_base + "/bare", json_only, 2, args.threads, args.connections)
+        bare = wrk(bare_base + "/bare", json_only, args.duration, args.threads, args.connections)
+        pairs = []
+        for _ in range(args.rounds):  # peer and app alternately: each pair shares the machine's moment
+            peer = wrk(peer_target, json_only, args.duration, args.threads, args.connections)
+            app = wrk(target, headers, args.duration, args.threads, args.connections)
+            pairs.append((peer, app))
         # The app's floor: a request that runs every hook (request id, limiter, body guard, log line,
         # metrics, security headers) and the JSON 404, but no view and no database: no post can cost less.
-        app["floor"] = wrk(f"{app_server.url}/api/v1/no-such-endpoint", headers, args.duration, args.threads,
-                           args.connections)
+        floor = wrk(f"{app_server.url}/api/v1/no-such-endpoint", headers, args.duration, args.threads,
+                    args.connections)
+        before = None
         if old_server is not None:
-            old = wrk(f"{old_server.url}/api/v1/tps/{demo.tps_id}/officers", headers, args.duration, args.threads,
-                      args.connections)
-            app["before"] = old
+            before = wrk(f"{old_server.url}/api/v1/tps/{demo.tps_id}/officers", headers, args.duration,
+                         args.threads, args.connections)
         if args.profile:
             profile_one_post(demo)
-    return app, bare
+    return {"bare": bare, "pairs": pairs, "floor": floor, "before": before}
 
 
 @contextmanager
@@ -129,29 +143,35 @@ def _maybe_running(demo, root: str | None):
         yield server
 
 
-class _bare_server:
-    def __init__(self, env: dict):
-        self.port = free_port()
-        self.env = {**os.environ, **env}
+@contextmanager
+def _module_server(module: str, env: dict, probe: str):
+    """A bench app (bare or peer) under the same gunicorn settings as the app (gunicorn.conf.py, 2 sync
+    workers); ready when `probe` answers a POST."""
+    import urllib.error
+    import urllib.request
 
-    def __enter__(self) -> str:
-        import urllib.request
-
-        self.process = subprocess.Popen([GUNICORN, "-w", "2", "-k", "sync", "-b", f"127.0.0.1:{self.port}",
-                                         "bench.bare_app:app"], cwd=ROOT, env=self.env,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        url = f"http://127.0.0.1:{self.port}"
+    port = free_port()
+    process = subprocess.Popen([GUNICORN, "-c", "gunicorn.conf.py", "-w", "2", "-k", "sync",
+                                "-b", f"127.0.0.1:{port}", module], cwd=ROOT, env={**os.environ, **env},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
         for _ in range(100):
             try:
-                urllib.request.urlopen(urllib.request.Request(url + "/bare", data=b"{}", method="POST"), timeout=2)
-                return url
+                urllib.request.urlopen(urllib.request.Request(
+                    url + probe, data=b'{"count": 1}', headers={"Content-Type": "application/json"},
+                    method="POST"), timeout=2)
+                break
+            except urllib.error.HTTPError:
+                break  # it answers
             except OSError:
                 time.sleep(0.1)
-        raise RuntimeError("bare server did not start")
-
-    def __exit__(self, *exc):
-        self.process.terminate()
-        self.process.wait(timeout=10)
+        else:
+            raise RuntimeError(f"{module} did not start")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def profile_one_post(demo, posts: int = 300) -> None:
@@ -200,6 +220,7 @@ def main() -> None:
     parser.add_argument("--pg", default=os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test_w"),
                         help="a PostgreSQL URL; the bench uses a scratch database <name>_writebench beside it")
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument("--rounds", type=int, default=2, help="peer/app pairs measured alternately")
     parser.add_argument("--profile", action="store_true", help="also cProfile the app's post in process")
     parser.add_argument("--compare-with", metavar="DIR",
                         help="also measure the post served from another checkout, e.g. `mkdir /tmp/before && git archive "
@@ -220,24 +241,29 @@ def main() -> None:
             bare_url = app_url
         print(f"== {kind}: wrk -t{args.threads} -c{args.connections} -d{args.duration}s, gunicorn 2 sync workers")
         try:
-            app, bare = bench_database(kind, app_url, bare_url, args)
+            result = bench_database(kind, app_url, bare_url, args)
         finally:
             drop_scratch_database(app_url)
-        rows.append((kind, app, bare))
-    print()
-    print("| database | endpoint | req/s | p50 ms | p99 ms | failed | ratio app/bare |")
-    print("|---|---|---|---|---|---|---|")
-    for kind, app, bare in rows:
-        print(f"| {kind} | bare insert | {bare['rps']:.0f} | {bare['p50']:.1f} | {bare['p99']:.1f} | {bare['failed']} | |")
-        print(f"| {kind} | app post | {app['rps']:.0f} | {app['p50']:.1f} | {app['p99']:.1f} | {app['failed']} | "
-              f"{app['rps'] / bare['rps']:.2f}x |")
-        floor = app["floor"]
-        print(f"| {kind} | app, no view (JSON 404 through every hook) | {floor['rps']:.0f} | {floor['p50']:.1f} | "
-              f"{floor['p99']:.1f} | (404s) | {floor['rps'] / bare['rps']:.2f}x |")
-        if "before" in app:
-            old = app["before"]
-            print(f"| {kind} | app post, --compare-with | {old['rps']:.0f} | {old['p50']:.1f} | {old['p99']:.1f} | "
-                  f"{old['failed']} | {old['rps'] / bare['rps']:.2f}x |")
+        rows.append((kind, result))
+    print(f"\nload average at the end: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
+    print("| database | endpoint | req/s | p50 ms | p99 ms | failed | app/peer | app/floor |")
+    print("|---|---|---|---|---|---|---|---|")
+
+    def line(kind, name, r, peer="", floor=""):
+        print(f"| {kind} | {name} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['failed']} | {peer} | {floor} |")
+
+    for kind, result in rows:
+        floor = result["floor"]
+        line(kind, "bare insert (bench/bare_app.py)", result["bare"])
+        for n, (peer, app) in enumerate(result["pairs"], 1):
+            line(kind, f"peer: Flask-SQLAlchemy get, change, audit, commit (round {n})", peer)
+            line(kind, f"**app post** (round {n})", app, f"**{app['rps'] / peer['rps']:.2f}x**",
+                 f"{app['rps'] / floor['rps']:.2f}x")
+        line(kind, "app, no view (JSON 404 through every hook; its failed are the 404s)", floor)
+        if result["before"] is not None:
+            old, peer = result["before"], result["pairs"][-1][0]
+            line(kind, "app post, --compare-with", old, f"{old['rps'] / peer['rps']:.2f}x",
+                 f"{old['rps'] / floor['rps']:.2f}x")
     shutil.rmtree(workdir, ignore_errors=True)
 
 
