@@ -175,40 +175,66 @@ def _module_server(module: str, env: dict, probe: str):
 
 
 def profile_one_post(demo, posts: int = 300) -> None:
-    """cProfile and a statement count of the app's post, in process (test client, same database)."""
+    """Statements per post (app and peer) and a cProfile of the app's post, in process (WSGI calls, same
+    database). The access log is silenced meanwhile (it would time the terminal)."""
     import cProfile
+    import logging
     import pstats
 
     from sqlalchemy import event
+    from werkzeug.test import Client
 
     from siaga import create_app
     from siaga.extensions import db
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": demo.database_url, "API_RATE_LIMIT": "1000000 per minute"})
     client = app.test_client()
+    os.environ["PEER_DATABASE_URL"] = demo.database_url
+    from bench.peer_app import app as peer_app, db as peer_db
+
+    peer = Client(peer_app)
     headers = {"Authorization": f"Bearer {demo.officer_token}"}
-    statements: list[str] = []
     with app.app_context():
         engine = db.engine
+    with peer_app.app_context():
+        peer_engine = peer_db.engine
 
-    def post(i: int):
-        return client.post(f"/api/v1/tps/{demo.tps_id}/officers", json={"count": i % 40 + 1},
+    def post(i: int, count: int | None = None):
+        return client.post(f"/api/v1/tps/{demo.tps_id}/officers", json={"count": count or i % 40 + 1},
                            headers={**headers, "Idempotency-Key": f"profile-{time.time_ns()}-{i}"})
 
-    for i in range(20):
-        post(i)  # warm
-    def count(_conn, _cursor, statement, *_rest):
-        statements.append(statement.split()[0])
+    def peer_post(i: int, count: int | None = None):
+        return peer.post(f"/tps/{demo.tps_id}/officers", json={"count": count or i % 40 + 1})
 
-    event.listen(engine, "before_cursor_execute", count)
-    assert post(0).status_code == 200
-    event.remove(engine, "before_cursor_execute", count)
-    print(f"  statements per post: {len(statements)} ({', '.join(statements)})")
-    profiler = cProfile.Profile()
-    profiler.enable()
-    for i in range(posts):
-        post(i)
-    profiler.disable()
+    def statements_of(engine, send) -> list[str]:
+        seen: list[str] = []
+        listeners = [("before_cursor_execute", lambda _c, _cur, statement, *_r: seen.append(statement.split()[0])),
+                     ("commit", lambda _c: seen.append("(commit)")), ("rollback", lambda _c: seen.append("(rollback)"))]
+        for name, listener in listeners:
+            event.listen(engine, name, listener)
+        try:
+            assert send().status_code == 200
+        finally:
+            for name, listener in listeners:
+                event.remove(engine, name, listener)
+        return seen
+
+    logging.disable(logging.INFO)
+    try:
+        for i in range(20):
+            post(i), peer_post(i)  # warm
+        for count, note in ((7, "at least the highest quorum: most posts"), (1, "below the quorum: an event")):
+            seen = statements_of(engine, lambda: post(0, count))
+            print(f"  app statements per post, count {count} ({note}): {len(seen)} ({', '.join(seen)})")
+        seen = statements_of(peer_engine, lambda: peer_post(0, 7))
+        print(f"  peer statements per post: {len(seen)} ({', '.join(seen)})")
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for i in range(posts):
+            post(i)
+        profiler.disable()
+    finally:
+        logging.disable(logging.NOTSET)
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
 
 
