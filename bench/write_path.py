@@ -13,8 +13,9 @@ the same wrk load (2 threads, 8 connections, loopback), on the same database:
   * floor: the same POST to an endpoint that does not exist: every hook and the JSON 404, no view, no
           database; what the app's framework costs before a post does anything.
 Peer and app are measured back to back, `--rounds` times alternately (the machine may be shared: the ratio
-of one pair is what counts). Prints req/s, p50/p99, failed requests (non-2xx and socket errors), app/peer
-and app/floor.
+of one pair is what counts). Prints req/s, p50/p99, failed requests (non-2xx and socket errors), the CPU the server's workers spent per
+request (from /proc: steadier than req/s on a shared machine), app/peer (req/s, and CPU: peer's CPU per
+request / app's) and app/floor.
 
 Needs: wrk on PATH (Debian: `apt-get install -y wrk`), gunicorn in the venv, and for PostgreSQL a
 server where it may create a scratch database (<name>_writebench next to --pg's). It installs
@@ -80,6 +81,28 @@ def wrk(url: str, headers: dict, duration: int, threads: int, connections: int, 
     return parse_wrk(out)
 
 
+def worker_cpu_seconds(master_pid: int) -> float:
+    """User + system CPU of a gunicorn master's workers so far (/proc; Linux only)."""
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master_pid)], capture_output=True, text=True).stdout
+    total = 0.0
+    for pid in out.split():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def measured(master_pid: int, *wrk_args, **wrk_kwargs) -> dict:
+    """A wrk run, with the CPU the server's workers spent per request (ms) beside it: unlike req/s, CPU per
+    request hardly moves when other work shares the machine."""
+    before = worker_cpu_seconds(master_pid)
+    result = wrk(*wrk_args, **wrk_kwargs)
+    result["cpu_ms"] = (worker_cpu_seconds(master_pid) - before) * 1000 / max(result["requests"], 1)
+    return result
+
+
 def _ms(text: str) -> float:
     value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
@@ -102,9 +125,9 @@ def bench_database(kind: str, app_url: str, bare_url: str, args) -> tuple[dict, 
     demo = prepare_database(app_url)
     # Production settings (TESTING off); the bench's own SECRET_KEY.
     with running(demo.database_url, workers=2, env={"SIAGA_ENV": "production"}) as app_server, \
-            _module_server("bench.bare_app:app", {"BARE_DATABASE_URL": bare_url}, "/bare") as bare_base, \
+            _module_server("bench.bare_app:app", {"BARE_DATABASE_URL": bare_url}, "/bare") as (bare_base, bare_pid), \
             _module_server("bench.peer_app:app", {"PEER_DATABASE_URL": demo.database_url},
-                           f"/tps/{demo.tps_id}/officers") as peer_base, \
+                           f"/tps/{demo.tps_id}/officers") as (peer_base, peer_pid), \
             _maybe_running(demo, args.compare_with) as old_server:
         target = f"{app_server.url}/api/v1/tps/{demo.tps_id}/officers"
         peer_target = f"{peer_base}/tps/{demo.tps_id}/officers"
@@ -114,20 +137,20 @@ def bench_database(kind: str, app_url: str, bare_url: str, args) -> tuple[dict, 
         wrk(target, headers, 2, args.threads, args.connections)
         wrk(peer_target, json_only, 2, args.threads, args.connections)
         wrk(bare_base + "/bare", json_only, 2, args.threads, args.connections)
-        bare = wrk(bare_base + "/bare", json_only, args.duration, args.threads, args.connections)
+        bare = measured(bare_pid, bare_base + "/bare", json_only, args.duration, args.threads, args.connections)
         pairs = []
         for _ in range(args.rounds):  # peer and app alternately: each pair shares the machine's moment
-            peer = wrk(peer_target, json_only, args.duration, args.threads, args.connections)
-            app = wrk(target, headers, args.duration, args.threads, args.connections)
+            peer = measured(peer_pid, peer_target, json_only, args.duration, args.threads, args.connections)
+            app = measured(app_server.process.pid, target, headers, args.duration, args.threads, args.connections)
             pairs.append((peer, app))
         # The app's floor: a request that runs every hook (request id, limiter, body guard, log line,
         # metrics, security headers) and the JSON 404, but no view and no database: no post can cost less.
-        floor = wrk(f"{app_server.url}/api/v1/no-such-endpoint", headers, args.duration, args.threads,
-                    args.connections)
+        floor = measured(app_server.process.pid, f"{app_server.url}/api/v1/no-such-endpoint", headers,
+                         args.duration, args.threads, args.connections)
         before = None
         if old_server is not None:
-            before = wrk(f"{old_server.url}/api/v1/tps/{demo.tps_id}/officers", headers, args.duration,
-                         args.threads, args.connections)
+            before = measured(old_server.process.pid, f"{old_server.url}/api/v1/tps/{demo.tps_id}/officers", headers,
+                              args.duration, args.threads, args.connections)
         if args.profile:
             profile_one_post(demo)
     return {"bare": bare, "pairs": pairs, "floor": floor, "before": before}
@@ -168,7 +191,7 @@ def _module_server(module: str, env: dict, probe: str):
                 time.sleep(0.1)
         else:
             raise RuntimeError(f"{module} did not start")
-        yield url
+        yield url, process.pid
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -272,18 +295,20 @@ def main() -> None:
             drop_scratch_database(app_url)
         rows.append((kind, result))
     print(f"\nload average at the end: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
-    print("| database | endpoint | req/s | p50 ms | p99 ms | failed | app/peer | app/floor |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| database | endpoint | req/s | p50 ms | p99 ms | failed | workers' CPU ms/request | app/peer | app/floor |")
+    print("|---|---|---|---|---|---|---|---|---|")
 
     def line(kind, name, r, peer="", floor=""):
-        print(f"| {kind} | {name} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['failed']} | {peer} | {floor} |")
+        print(f"| {kind} | {name} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['failed']} | {r['cpu_ms']:.2f} | "
+              f"{peer} | {floor} |")
 
     for kind, result in rows:
         floor = result["floor"]
         line(kind, "bare insert (bench/bare_app.py)", result["bare"])
         for n, (peer, app) in enumerate(result["pairs"], 1):
             line(kind, f"peer: Flask-SQLAlchemy get, change, audit, commit (round {n})", peer)
-            line(kind, f"**app post** (round {n})", app, f"**{app['rps'] / peer['rps']:.2f}x**",
+            line(kind, f"**app post** (round {n})", app,
+                 f"**{app['rps'] / peer['rps']:.2f}x** (CPU {peer['cpu_ms'] / app['cpu_ms']:.2f}x)",
                  f"{app['rps'] / floor['rps']:.2f}x")
         line(kind, "app, no view (JSON 404 through every hook; its failed are the 404s)", floor)
         if result["before"] is not None:
