@@ -138,11 +138,14 @@ def bench_database(kind: str, app_url: str, bare_url: str, args) -> tuple[dict, 
         wrk(peer_target, json_only, 2, args.threads, args.connections)
         wrk(bare_base + "/bare", json_only, 2, args.threads, args.connections)
         bare = measured(bare_pid, bare_base + "/bare", json_only, args.duration, args.threads, args.connections)
+        wrk(peer_target + "/guarded", headers, 2, args.threads, args.connections)
         pairs = []
         for _ in range(args.rounds):  # peer and app alternately: each pair shares the machine's moment
             peer = measured(peer_pid, peer_target, json_only, args.duration, args.threads, args.connections)
             app = measured(app_server.process.pid, target, headers, args.duration, args.threads, args.connections)
-            pairs.append((peer, app))
+            guarded = measured(peer_pid, peer_target + "/guarded", headers, args.duration, args.threads,
+                               args.connections)
+            pairs.append((peer, app, guarded))
         # The app's floor: a request that runs every hook (request id, limiter, body guard, log line,
         # metrics, security headers) and the JSON 404, but no view and no database: no post can cost less.
         floor = measured(app_server.process.pid, f"{app_server.url}/api/v1/no-such-endpoint", headers,
@@ -305,11 +308,13 @@ def main() -> None:
     for kind, result in rows:
         floor = result["floor"]
         line(kind, "bare insert (bench/bare_app.py)", result["bare"])
-        for n, (peer, app) in enumerate(result["pairs"], 1):
+        for n, (peer, app, guarded) in enumerate(result["pairs"], 1):
             line(kind, f"peer: Flask-SQLAlchemy get, change, audit, commit (round {n})", peer)
             line(kind, f"**app post** (round {n})", app,
                  f"**{app['rps'] / peer['rps']:.2f}x** (CPU {peer['cpu_ms'] / app['cpu_ms']:.2f}x)",
                  f"{app['rps'] / floor['rps']:.2f}x")
+            line(kind, f"peer + the app's guarantees written plainly: token, key record, data versions (round {n})",
+                 guarded, f"app/this: {app['rps'] / guarded['rps']:.2f}x (CPU {guarded['cpu_ms'] / app['cpu_ms']:.2f}x)")
         line(kind, "app, no view (JSON 404 through every hook; its failed are the 404s)", floor)
         if result["before"] is not None:
             old, peer = result["before"], result["pairs"][-1][0]
