@@ -4,10 +4,12 @@ In one run per database (SQLite, PostgreSQL), with the same gunicorn (gunicorn.c
 the same wrk load (2 threads, 8 connections, loopback), on the same database:
   * app:  POST /api/v1/tps/<id>/officers {"count": n} with a bearer token bound to the TPS's
           officer, a fresh Idempotency-Key per request: token lookup, schema, idempotency record,
-          permission, row lock, change, audit entry, data version and stored response, one commit.
+          permission, change (a count takes no row lock; a step does), audit entry, data version and stored response, one commit.
   * peer: the idiomatic Flask-SQLAlchemy endpoint (bench/peer_app.py): `db.session.get(Tps, id)`, change,
           `db.session.add(Audit(...))`, `db.session.commit()`, the record as JSON (TechEmpower's Flask
           "updates" test plus the audit row). The headline ratio is app/peer.
+  * peer + guarantees: the same peer at /tps/<id>/officers/guarded, plus the app's extra statements written
+          plainly (token and user, idempotency record with the answer, data versions), one commit.
   * bare: a Flask endpoint inserting one row on a persistent connection per worker
           (bench/bare_app.py), no ORM, no auth (the old baseline, kept for reference).
   * floor: the same POST to an endpoint that does not exist: every hook and the JSON 404, no view, no
