@@ -26,6 +26,7 @@ from logistics.services.api_tokens import SCOPES, find_active_token, record_toke
 from siaga.auth import current_user
 from siaga.extensions import db
 from siaga.i18n import _
+from siaga.sqlite_writes import reads_before_the_turn
 
 READ_SCOPES = frozenset(s for s in SCOPES if s.startswith("read:") and s != "read:health-pii")
 
@@ -58,6 +59,13 @@ def rate_limit_key() -> str:
 
 
 def _from_token(secret: str) -> Caller:
+    # On SQLite a write request looks its token up before taking the write turn (siaga/sqlite_writes.py): the
+    # Caller keeps plain values only, so the token and user records may expire when the read ends.
+    with reads_before_the_turn(db.session, writing=request.method not in ("GET", "HEAD", "OPTIONS")):
+        return _caller_of(secret)
+
+
+def _caller_of(secret: str) -> Caller:
     token = find_active_token(db.session, secret)
     if token is None:
         raise Unauthorized(_("Token API tidak ada atau tidak sah."))

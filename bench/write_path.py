@@ -1,15 +1,23 @@
-"""Benchmark: what does an election-day post cost, against a bare one-row insert?
+"""Benchmark: what does an election-day post cost, against the same change written as most Flask apps write it?
 
-In one run per database (SQLite, PostgreSQL), with the same gunicorn (2 sync workers) and the same
-wrk load (2 threads, 8 connections, loopback):
+In one run per database (SQLite, PostgreSQL), with the same gunicorn (gunicorn.conf.py, 2 sync workers) and
+the same wrk load (2 threads, 8 connections, loopback), on the same database:
   * app:  POST /api/v1/tps/<id>/officers {"count": n} with a bearer token bound to the TPS's
           officer, a fresh Idempotency-Key per request: token lookup, schema, idempotency record,
-          permission, row lock, change, audit entry and stored response, one commit.
+          permission, change (a count takes no row lock; a step does), audit entry, data version and stored response, one commit.
+  * peer: the idiomatic Flask-SQLAlchemy endpoint (bench/peer_app.py): `db.session.get(Tps, id)`, change,
+          `db.session.add(Audit(...))`, `db.session.commit()`, the record as JSON (TechEmpower's Flask
+          "updates" test plus the audit row). The headline ratio is app/peer.
+  * peer + guarantees: the same peer at /tps/<id>/officers/guarded, plus the app's extra statements written
+          plainly (token and user, idempotency record with the answer, data versions), one commit.
   * bare: a Flask endpoint inserting one row on a persistent connection per worker
-          (bench/bare_app.py), no ORM, no auth.
+          (bench/bare_app.py), no ORM, no auth (the old baseline, kept for reference).
   * floor: the same POST to an endpoint that does not exist: every hook and the JSON 404, no view, no
           database; what the app's framework costs before a post does anything.
-Prints req/s, p50/p99, failed requests (non-2xx and socket errors) and the ratio app/bare.
+Peer and app are measured back to back, `--rounds` times alternately (the machine may be shared: the ratio
+of one pair is what counts). Prints req/s, p50/p99, failed requests (non-2xx and socket errors), the CPU the server's workers spent per
+request (from /proc: steadier than req/s on a shared machine), app/peer (req/s, and CPU: peer's CPU per
+request / app's) and app/floor.
 
 Needs: wrk on PATH (Debian: `apt-get install -y wrk`), gunicorn in the venv, and for PostgreSQL a
 server where it may create a scratch database (<name>_writebench next to --pg's). It installs
@@ -17,6 +25,7 @@ nothing. Loopback only; bounded by --duration.
 
 Usage:  .venv/bin/python bench/write_path.py [--duration 10] [--connections 8] [--threads 2]
           [--pg postgresql://postgres@127.0.0.1:5432/test_w] [--only sqlite|postgresql] [--profile]
+          [--rounds 2]
 Benchmarks are not tests: nothing here asserts a time.
 """
 from __future__ import annotations
@@ -74,6 +83,28 @@ def wrk(url: str, headers: dict, duration: int, threads: int, connections: int, 
     return parse_wrk(out)
 
 
+def worker_cpu_seconds(master_pid: int) -> float:
+    """User + system CPU of a gunicorn master's workers so far (/proc; Linux only)."""
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master_pid)], capture_output=True, text=True).stdout
+    total = 0.0
+    for pid in out.split():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def measured(master_pid: int, *wrk_args, **wrk_kwargs) -> dict:
+    """A wrk run, with the CPU the server's workers spent per request (ms) beside it: unlike req/s, CPU per
+    request hardly moves when other work shares the machine."""
+    before = worker_cpu_seconds(master_pid)
+    result = wrk(*wrk_args, **wrk_kwargs)
+    result["cpu_ms"] = (worker_cpu_seconds(master_pid) - before) * 1000 / max(result["requests"], 1)
+    return result
+
+
 def _ms(text: str) -> float:
     value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
@@ -94,29 +125,40 @@ def parse_wrk(out: str) -> dict:
 
 def bench_database(kind: str, app_url: str, bare_url: str, args) -> tuple[dict, dict]:
     demo = prepare_database(app_url)
-    env = {"BARE_DATABASE_URL": bare_url}
     # Production settings (TESTING off); the bench's own SECRET_KEY.
     with running(demo.database_url, workers=2, env={"SIAGA_ENV": "production"}) as app_server, \
-            _bare_server(env) as bare_base, _maybe_running(demo, args.compare_with) as old_server:
+            _module_server("bench.bare_app:app", {"BARE_DATABASE_URL": bare_url}, "/bare") as (bare_base, bare_pid), \
+            _module_server("bench.peer_app:app", {"PEER_DATABASE_URL": demo.database_url},
+                           f"/tps/{demo.tps_id}/officers") as (peer_base, peer_pid), \
+            _maybe_running(demo, args.compare_with) as old_server:
         target = f"{app_server.url}/api/v1/tps/{demo.tps_id}/officers"
+        peer_target = f"{peer_base}/tps/{demo.tps_id}/officers"
         headers = {"Authorization": f"Bearer {demo.officer_token}", "Content-Type": "application/json"}
-        # Warm both (imports, pools, first queries), then measure bare and app back to back.
+        json_only = {"Content-Type": "application/json"}
+        # Warm all three (imports, pools, first queries), then measure back to back.
         wrk(target, headers, 2, args.threads, args.connections)
-        wrk(bare_base + "/bare", {"Content-Type": "application/json"}, 2, args.threads, args.connections)
-        bare = wrk(bare_base + "/bare", {"Content-Type": "application/json"}, args.duration, args.threads,
-                   args.connections)
-        app = wrk(target, headers, args.duration, args.threads, args.connections)
+        wrk(peer_target, json_only, 2, args.threads, args.connections)
+        wrk(bare_base + "/bare", json_only, 2, args.threads, args.connections)
+        bare = measured(bare_pid, bare_base + "/bare", json_only, args.duration, args.threads, args.connections)
+        wrk(peer_target + "/guarded", headers, 2, args.threads, args.connections)
+        pairs = []
+        for _ in range(args.rounds):  # peer and app alternately: each pair shares the machine's moment
+            peer = measured(peer_pid, peer_target, json_only, args.duration, args.threads, args.connections)
+            app = measured(app_server.process.pid, target, headers, args.duration, args.threads, args.connections)
+            guarded = measured(peer_pid, peer_target + "/guarded", headers, args.duration, args.threads,
+                               args.connections)
+            pairs.append((peer, app, guarded))
         # The app's floor: a request that runs every hook (request id, limiter, body guard, log line,
         # metrics, security headers) and the JSON 404, but no view and no database: no post can cost less.
-        app["floor"] = wrk(f"{app_server.url}/api/v1/no-such-endpoint", headers, args.duration, args.threads,
-                           args.connections)
+        floor = measured(app_server.process.pid, f"{app_server.url}/api/v1/no-such-endpoint", headers,
+                         args.duration, args.threads, args.connections)
+        before = None
         if old_server is not None:
-            old = wrk(f"{old_server.url}/api/v1/tps/{demo.tps_id}/officers", headers, args.duration, args.threads,
-                      args.connections)
-            app["before"] = old
+            before = measured(old_server.process.pid, f"{old_server.url}/api/v1/tps/{demo.tps_id}/officers", headers,
+                              args.duration, args.threads, args.connections)
         if args.profile:
             profile_one_post(demo)
-    return app, bare
+    return {"bare": bare, "pairs": pairs, "floor": floor, "before": before}
 
 
 @contextmanager
@@ -129,66 +171,98 @@ def _maybe_running(demo, root: str | None):
         yield server
 
 
-class _bare_server:
-    def __init__(self, env: dict):
-        self.port = free_port()
-        self.env = {**os.environ, **env}
+@contextmanager
+def _module_server(module: str, env: dict, probe: str):
+    """A bench app (bare or peer) under the same gunicorn settings as the app (gunicorn.conf.py, 2 sync
+    workers); ready when `probe` answers a POST."""
+    import urllib.error
+    import urllib.request
 
-    def __enter__(self) -> str:
-        import urllib.request
-
-        self.process = subprocess.Popen([GUNICORN, "-w", "2", "-k", "sync", "-b", f"127.0.0.1:{self.port}",
-                                         "bench.bare_app:app"], cwd=ROOT, env=self.env,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        url = f"http://127.0.0.1:{self.port}"
+    port = free_port()
+    process = subprocess.Popen([GUNICORN, "-c", "gunicorn.conf.py", "-w", "2", "-k", "sync",
+                                "-b", f"127.0.0.1:{port}", module], cwd=ROOT, env={**os.environ, **env},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
         for _ in range(100):
             try:
-                urllib.request.urlopen(urllib.request.Request(url + "/bare", data=b"{}", method="POST"), timeout=2)
-                return url
+                urllib.request.urlopen(urllib.request.Request(
+                    url + probe, data=b'{"count": 1}', headers={"Content-Type": "application/json"},
+                    method="POST"), timeout=2)
+                break
+            except urllib.error.HTTPError:
+                break  # it answers
             except OSError:
                 time.sleep(0.1)
-        raise RuntimeError("bare server did not start")
-
-    def __exit__(self, *exc):
-        self.process.terminate()
-        self.process.wait(timeout=10)
+        else:
+            raise RuntimeError(f"{module} did not start")
+        yield url, process.pid
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def profile_one_post(demo, posts: int = 300) -> None:
-    """cProfile and a statement count of the app's post, in process (test client, same database)."""
+    """Statements per post (app and peer) and a cProfile of the app's post, in process (WSGI calls, same
+    database). The access log is silenced meanwhile (it would time the terminal)."""
     import cProfile
+    import logging
     import pstats
 
     from sqlalchemy import event
+    from werkzeug.test import Client
 
     from siaga import create_app
     from siaga.extensions import db
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": demo.database_url, "API_RATE_LIMIT": "1000000 per minute"})
     client = app.test_client()
+    os.environ["PEER_DATABASE_URL"] = demo.database_url
+    from bench.peer_app import app as peer_app, db as peer_db
+
+    peer = Client(peer_app)
     headers = {"Authorization": f"Bearer {demo.officer_token}"}
-    statements: list[str] = []
     with app.app_context():
         engine = db.engine
+    with peer_app.app_context():
+        peer_engine = peer_db.engine
 
-    def post(i: int):
-        return client.post(f"/api/v1/tps/{demo.tps_id}/officers", json={"count": i % 40 + 1},
+    def post(i: int, count: int | None = None):
+        return client.post(f"/api/v1/tps/{demo.tps_id}/officers", json={"count": count or i % 40 + 1},
                            headers={**headers, "Idempotency-Key": f"profile-{time.time_ns()}-{i}"})
 
-    for i in range(20):
-        post(i)  # warm
-    def count(_conn, _cursor, statement, *_rest):
-        statements.append(statement.split()[0])
+    def peer_post(i: int, count: int | None = None):
+        return peer.post(f"/tps/{demo.tps_id}/officers", json={"count": count or i % 40 + 1})
 
-    event.listen(engine, "before_cursor_execute", count)
-    assert post(0).status_code == 200
-    event.remove(engine, "before_cursor_execute", count)
-    print(f"  statements per post: {len(statements)} ({', '.join(statements)})")
-    profiler = cProfile.Profile()
-    profiler.enable()
-    for i in range(posts):
-        post(i)
-    profiler.disable()
+    def statements_of(engine, send) -> list[str]:
+        seen: list[str] = []
+        listeners = [("before_cursor_execute", lambda _c, _cur, statement, *_r: seen.append(statement.split()[0])),
+                     ("commit", lambda _c: seen.append("(commit)")), ("rollback", lambda _c: seen.append("(rollback)"))]
+        for name, listener in listeners:
+            event.listen(engine, name, listener)
+        try:
+            assert send().status_code == 200
+        finally:
+            for name, listener in listeners:
+                event.remove(engine, name, listener)
+        return seen
+
+    logging.disable(logging.INFO)
+    try:
+        for i in range(20):
+            post(i), peer_post(i)  # warm
+        for count, note in ((7, "at least the highest quorum: most posts"), (1, "below the quorum: an event")):
+            seen = statements_of(engine, lambda: post(0, count))
+            print(f"  app statements per post, count {count} ({note}): {len(seen)} ({', '.join(seen)})")
+        seen = statements_of(peer_engine, lambda: peer_post(0, 7))
+        print(f"  peer statements per post: {len(seen)} ({', '.join(seen)})")
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for i in range(posts):
+            post(i)
+        profiler.disable()
+    finally:
+        logging.disable(logging.NOTSET)
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
 
 
@@ -200,6 +274,7 @@ def main() -> None:
     parser.add_argument("--pg", default=os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test_w"),
                         help="a PostgreSQL URL; the bench uses a scratch database <name>_writebench beside it")
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument("--rounds", type=int, default=2, help="peer/app pairs measured alternately")
     parser.add_argument("--profile", action="store_true", help="also cProfile the app's post in process")
     parser.add_argument("--compare-with", metavar="DIR",
                         help="also measure the post served from another checkout, e.g. `mkdir /tmp/before && git archive "
@@ -220,24 +295,33 @@ def main() -> None:
             bare_url = app_url
         print(f"== {kind}: wrk -t{args.threads} -c{args.connections} -d{args.duration}s, gunicorn 2 sync workers")
         try:
-            app, bare = bench_database(kind, app_url, bare_url, args)
+            result = bench_database(kind, app_url, bare_url, args)
         finally:
             drop_scratch_database(app_url)
-        rows.append((kind, app, bare))
-    print()
-    print("| database | endpoint | req/s | p50 ms | p99 ms | failed | ratio app/bare |")
-    print("|---|---|---|---|---|---|---|")
-    for kind, app, bare in rows:
-        print(f"| {kind} | bare insert | {bare['rps']:.0f} | {bare['p50']:.1f} | {bare['p99']:.1f} | {bare['failed']} | |")
-        print(f"| {kind} | app post | {app['rps']:.0f} | {app['p50']:.1f} | {app['p99']:.1f} | {app['failed']} | "
-              f"{app['rps'] / bare['rps']:.2f}x |")
-        floor = app["floor"]
-        print(f"| {kind} | app, no view (JSON 404 through every hook) | {floor['rps']:.0f} | {floor['p50']:.1f} | "
-              f"{floor['p99']:.1f} | (404s) | {floor['rps'] / bare['rps']:.2f}x |")
-        if "before" in app:
-            old = app["before"]
-            print(f"| {kind} | app post, --compare-with | {old['rps']:.0f} | {old['p50']:.1f} | {old['p99']:.1f} | "
-                  f"{old['failed']} | {old['rps'] / bare['rps']:.2f}x |")
+        rows.append((kind, result))
+    print(f"\nload average at the end: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
+    print("| database | endpoint | req/s | p50 ms | p99 ms | failed | workers' CPU ms/request | app/peer | app/floor |")
+    print("|---|---|---|---|---|---|---|---|---|")
+
+    def line(kind, name, r, peer="", floor=""):
+        print(f"| {kind} | {name} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['failed']} | {r['cpu_ms']:.2f} | "
+              f"{peer} | {floor} |")
+
+    for kind, result in rows:
+        floor = result["floor"]
+        line(kind, "bare insert (bench/bare_app.py)", result["bare"])
+        for n, (peer, app, guarded) in enumerate(result["pairs"], 1):
+            line(kind, f"peer: Flask-SQLAlchemy get, change, audit, commit (round {n})", peer)
+            line(kind, f"**app post** (round {n})", app,
+                 f"**{app['rps'] / peer['rps']:.2f}x** (CPU {peer['cpu_ms'] / app['cpu_ms']:.2f}x)",
+                 f"{app['rps'] / floor['rps']:.2f}x")
+            line(kind, f"peer + the app's guarantees written plainly: token, key record, data versions (round {n})",
+                 guarded, f"app/this: {app['rps'] / guarded['rps']:.2f}x (CPU {guarded['cpu_ms'] / app['cpu_ms']:.2f}x)")
+        line(kind, "app, no view (JSON 404 through every hook; its failed are the 404s)", floor)
+        if result["before"] is not None:
+            old, peer = result["before"], result["pairs"][-1][0]
+            line(kind, "app post, --compare-with", old, f"{old['rps'] / peer['rps']:.2f}x",
+                 f"{old['rps'] / floor['rps']:.2f}x")
     shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -95,7 +95,7 @@ FIELDS = (
     Field("election_date", lazy_gettext("Tanggal pemungutan suara"), _day, *_attr("election_date", date.isoformat)),
     *(Field(f"meal_{r.value}", MEAL_TIME_LABELS[r], _clock, *_meal(r)) for r in MealRound),
     Field("extra_portions", lazy_gettext("Porsi tambahan per TPS per ronde"), _whole(0, 20), *_attr("extra_portions")),
-    Field("quorum", lazy_gettext("Kuorum KPPS (petugas hadir)"), _whole(1, 7), *_attr("quorum")),
+    Field("quorum", lazy_gettext("Kuorum KPPS (petugas hadir)"), _whole(1, quorum.QUORUM_MAX), *_attr("quorum")),
     Field("meal_late_minutes", lazy_gettext("Konsumsi terlambat setelah (menit)"), _whole(5, 240),
           *_attr("meal_late", _minutes, lambda v: timedelta(minutes=v))),
     Field("fatigue_alert_hours", lazy_gettext("Kelelahan: peringatan setelah (jam)"), _whole(4, 48),

@@ -20,9 +20,11 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import scoped_session
 
 LOCK_KEY = "siaga_write_turn"
 _WRITER = contextvars.ContextVar("siaga_sqlite_writer", default=False)
+_READING_FIRST = contextvars.ContextVar("siaga_sqlite_reading_first", default=False)
 
 
 @contextmanager
@@ -49,6 +51,31 @@ def as_reader():
 
 def is_writer() -> bool:
     return _WRITER.get()
+
+
+@contextmanager
+def reads_before_the_turn(session, writing: bool = True):
+    """A write request's reads that come before its change (the API token's look-up), out of SQLite's write
+    turn: on SQLite, when the session has no transaction yet, they run in a deferred (reading) transaction
+    that ends — rolled back, it wrote nothing — when the block does, and the request's writes begin after
+    it with BEGIN IMMEDIATE as before. The other worker can write meanwhile, so the turn is held only from
+    the change's first statement to its commit (docs/PERFORMANCE.md, "What a post costs"). Records loaded
+    in the block are expired when it ends: take plain values out of them inside it. PostgreSQL (no turn)
+    and a session already in a transaction run the block as it is; so does a read request (`writing` false),
+    whose reads go on in the same transaction."""
+    if isinstance(session, scoped_session):
+        session = session()
+    if not writing or session.in_transaction() or session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    token = _READING_FIRST.set(True)
+    try:
+        yield
+    finally:
+        _READING_FIRST.reset(token)
+        session.rollback()
+
+
 POLL_SECONDS = 0.0001  # 0.5 ms before: +5% posts/s with 2 workers (docs/PERFORMANCE.md)
 
 
@@ -58,13 +85,13 @@ def install(engine: Engine, is_write, timeout_seconds: float) -> None:
     if path in (None, "", ":memory:"):
         @event.listens_for(engine, "begin")
         def _begin_in_memory(connection):
-            connection.exec_driver_sql("BEGIN IMMEDIATE" if is_write() else "BEGIN")
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if is_write() and not _READING_FIRST.get() else "BEGIN")
         return
     lock_path = path + ".write-turn"
 
     @event.listens_for(engine, "begin")
     def _begin(connection):
-        if not is_write():
+        if _READING_FIRST.get() or not is_write():
             connection.exec_driver_sql("BEGIN")
             return
         _take_turn(connection, lock_path, timeout_seconds)

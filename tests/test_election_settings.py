@@ -10,7 +10,7 @@ from logistics.models import AuditEntry, ElectionSetting, MealRound, Tps
 from logistics.queries.alerts import collect_alerts
 from logistics.services.settings import update_settings
 from logistics.services.tps_status import report_officers_present
-from logistics.settings import FIELDS, settings_for
+from logistics.settings import FIELDS, forget, settings_for
 from logistics.timeutil import local_at, local_day
 
 DAY = date(2025, 8, 27)
@@ -99,3 +99,34 @@ def test_meal_plan_uses_round_times_and_extra_portions(session, actor_for):
                                                   Delivery.planned_at >= local_at(day, time(0, 0))))
     assert lunch.planned_at == local_at(day, time(12, 30))
     assert lunch.quantity_planned == headcounts(session, [tps.id])[tps.id] + 2
+
+
+def test_a_count_at_the_highest_quorum_reads_no_settings_and_one_below_still_warns(session, actor_for):
+    """A quorum is at most all 7 KPPS members (QUORUM_MAX, the setting's limit): a count of at least that
+    cannot be below it, so the post skips the settings read (most election-day posts); one under it still
+    reads the quorum set by the admin and raises the below-quorum event."""
+    from sqlalchemy import event, func
+
+    from logistics.models import OutboxEvent
+    from logistics.rules.quorum import QUORUM_MAX
+
+    admin, petugas = actor_for("admin"), actor_for("petugas")
+    assert update_settings(session, admin, {"quorum": str(QUORUM_MAX)}) == 1
+    with pytest.raises(ValidationFailed):
+        update_settings(session, admin, {"quorum": str(QUORUM_MAX + 1)})
+    below = select(func.count()).select_from(OutboxEvent).where(OutboxEvent.kind == "tps.below_quorum",
+                                                                OutboxEvent.entity_id == petugas.tps_id)
+    events_before = session.scalar(below)
+    statements: list[str] = []
+    connection = session.connection()
+    listener = lambda _c, _cur, statement, *_a: statements.append(statement)  # noqa: E731
+    event.listen(connection, "before_cursor_execute", listener)
+    try:
+        forget(session)  # no settings kept on the session: a post that needed them would read them
+        report_officers_present(session, petugas, petugas.tps_id, QUORUM_MAX)
+    finally:
+        event.remove(connection, "before_cursor_execute", listener)
+    assert not [s for s in statements if "election_setting" in s], statements
+    assert session.scalar(below) == events_before
+    report_officers_present(session, petugas, petugas.tps_id, QUORUM_MAX - 1)  # below the admin's quorum of 7
+    assert session.scalar(below) == events_before + 1

@@ -77,3 +77,34 @@ def test_finding_a_token_never_writes(session, client):
     assert client.get("/api/v1/tps?limit=1", headers=headers).status_code == 200
     session.expire_all()
     assert session.get(ApiToken, token.id).last_used_at == first - timedelta(seconds=5)  # at most once a minute
+
+
+def test_sqlite_write_request_reads_its_token_before_taking_the_write_turn(app, database_url):
+    """On SQLite a POST's token look-up runs in a deferred (reading) transaction ended before the post's
+    writes, which begin with BEGIN IMMEDIATE: the write turn is not held while the token is read, so the
+    other worker may write meanwhile (siaga/sqlite_writes.py, `reads_before_the_turn`). An unknown token:
+    a 401 after the look-up, nothing written."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's write turn")
+    from sqlalchemy import event
+
+    from logistics.services.api_tokens import TOKEN_PREFIX
+    from siaga.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_rest):
+        statements.append(" ".join(statement.split()[:2]))
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        response = app.test_client().post("/api/v1/tps/1/officers", json={"count": 7},
+                                          headers={"Authorization": f"Bearer {TOKEN_PREFIX}no-such-token"})
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert response.status_code == 401
+    token_read = next(i for i, s in enumerate(statements) if s.startswith("SELECT"))
+    assert statements[:token_read] == ["BEGIN"], statements  # not BEGIN IMMEDIATE: no write turn
+    assert "BEGIN IMMEDIATE" not in statements, statements  # nothing after it wrote

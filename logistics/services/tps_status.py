@@ -11,7 +11,7 @@ from logistics.errors import ValidationFailed
 from logistics.events import Event, EventKind, raise_event
 from logistics.models import Tps, TpsStatus
 from logistics.permissions import Permission, Target, may, require
-from logistics.rules.quorum import below_quorum
+from logistics.rules.quorum import below_any_quorum, below_quorum
 from logistics.rules.lifecycles import tps_day
 from logistics.settings import settings_for
 from logistics.services.common import (
@@ -70,9 +70,10 @@ def report_officers_present(session: Session, actor: Actor, tps_id: int, count: 
     before = snapshot(tps)
     change(session, tps, officers_present=count, officers_reported_at=step_time(at, session=session))
     audit(session, actor, "tps.officers_present", tps, before)
-    quorum = settings_for(session).quorum
-    if below_quorum(count, quorum):
-        raise_event(session, tps_event(EventKind.BELOW_QUORUM, tps, quorum=quorum))
+    if below_any_quorum(count):  # else no quorum the settings accept is above it: no settings read
+        quorum = settings_for(session).quorum
+        if below_quorum(count, quorum):
+            raise_event(session, tps_event(EventKind.BELOW_QUORUM, tps, quorum=quorum))
     commit(session)
     return tps
 
