@@ -35,10 +35,12 @@ def _zones(session: Session) -> tuple[AreaZone, list[AreaZone]]:
     cached = session.info.get("area_zones")
     if cached is not None and transaction is not None and cached[0] is transaction:
         return cached[1]
-    first = session.scalar(select(Kota.kode_kemendagri).order_by(Kota.id).limit(1))
-    if first is None:
+    # One query: each province prefix in use, each row beside the first kota's code.
+    first_code = select(Kota.kode_kemendagri).order_by(Kota.id).limit(1).scalar_subquery()
+    rows = session.execute(select(func.substr(Kota.kode_kemendagri, 1, 2), first_code).distinct()).all()
+    if not rows:
         return WIB, [WIB]
-    prefixes = session.scalars(select(func.substr(Kota.kode_kemendagri, 1, 2)).distinct()).all()
+    first, prefixes = rows[0][1], [prefix for prefix, _first in rows]
     in_use = {PROVINCE_ZONE[p] for p in prefixes if p in PROVINCE_ZONE}
     zones = (zone_of(first), [z for z in ZONES.values() if z in in_use] or [WIB])
     session.info["area_zones"] = (transaction, zones)
