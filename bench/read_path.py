@@ -8,6 +8,8 @@ workers) and the same wrk load (2 threads, 8 connections, loopback) as bench/wri
   * map layer: GET /map/data/tps.geojson?bbox=...&zoom=...&color=status with the coordinator's
     (`koordinator`) session cookie, for the bbox of one kecamatan (the officer's) and of the whole city;
     peer: GET /tps.geojson?bbox=... (the rows in the box through the ORM, `jsonify` with the same fields);
+    each twice: the same bbox again (the app answers from the body it kept under the ETag) and a new bbox
+    each request (its west edge moved out by 0-10 m: every answer built; the same TPS in view);
   * floor: GET of an endpoint that does not exist with the officer's cookie: every hook (user load, request
     id, log line, metrics, security headers) and the JSON 404, no view (as write_path's floor).
 Each pair is measured in turns (peer, app, peer, app... `--rounds` of each), so a change of the shared
@@ -39,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.live_app import (  # noqa: E402
-    GUNICORN, drop_scratch_database, free_port, prepare_database, running, scratch_postgres_url,
+    GUNICORN, Server, drop_scratch_database, free_port, prepare_database, scratch_postgres_url,
 )
 from bench.live_idle import log_in  # noqa: E402
 from bench.write_path import parse_wrk  # noqa: E402
@@ -51,12 +53,41 @@ def load_average() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-def get(url: str, headers: dict, duration: int, threads: int, connections: int) -> dict:
-    """wrk GETs of one address with fixed headers; write_path's parsing."""
+# Each request a bbox never asked before: its west edge moved out by a random 0-10 m, so nothing answered
+# before (a body kept under its ETag) serves it; the same TPS are in view.
+NEW_BOX_SCRIPT = r"""
+local threads = {}
+function setup(thread)
+  thread:set("no", #threads + 1)
+  table.insert(threads, thread)
+end
+function init(args)
+  math.randomseed(os.time() * 100 + (tonumber(no) or 0))
+end
+request = function()
+  local path = wrk.path:gsub("bbox=([-%d.]+)", function(west)
+    return "bbox=" .. string.format("%.9f", tonumber(west) - math.random() * 0.0001)
+  end, 1)
+  return wrk.format("GET", path)
+end
+"""
+
+
+def get(url: str, headers: dict, duration: int, threads: int, connections: int, new_box: bool = False) -> dict:
+    """wrk GETs of one address with fixed headers (`new_box`: a new bbox each request); write_path's parsing."""
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency"]
+    script = None
+    if new_box:
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+            script.write(NEW_BOX_SCRIPT)
+        command += ["-s", script.name]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
-    out = subprocess.run(command + [url], capture_output=True, text=True, timeout=duration + 60).stdout
+    try:
+        out = subprocess.run(command + [url], capture_output=True, text=True, timeout=duration + 60).stdout
+    finally:
+        if script:
+            os.unlink(script.name)
     return parse_wrk(out)
 
 
@@ -99,16 +130,16 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
-def measure(url: str, headers: dict, workers: list[int], duration: float, args) -> dict:
+def measure(url: str, headers: dict, workers: list[int], duration: float, args, new_box: bool = False) -> dict:
     """One wrk run, with the server workers' CPU per answer (ms): less sensitive than req/s to a shared
     machine's other load, which takes turns on the cores but not the CPU a request needs."""
     before = cpu_seconds(workers)
-    result = get(url, headers, duration, args.threads, args.connections)
+    result = get(url, headers, duration, args.threads, args.connections, new_box)
     result["cpu_ms"] = (cpu_seconds(workers) - before) * 1000 / max(result["requests"], 1)
     return result
 
 
-def alternating(peer: tuple, app: tuple, args) -> tuple[dict, dict]:
+def alternating(peer: tuple, app: tuple, args, new_box: bool = False) -> tuple[dict, dict]:
     """Peer and app measured in turns (`--rounds` turns of duration/rounds seconds each), so that a change
     of the machine's other load during the run falls on both; req/s over the whole, CPU per answer, and the
     worst p50/p99 of the turns."""
@@ -116,7 +147,7 @@ def alternating(peer: tuple, app: tuple, args) -> tuple[dict, dict]:
     seconds = max(1, round(args.duration / args.rounds))
     for _ in range(args.rounds):
         for side, (url, headers, workers) in (("peer", peer), ("app", app)):
-            turns[side].append(measure(url, headers, workers, seconds, args))
+            turns[side].append(measure(url, headers, workers, seconds, args, new_box))
     combined = []
     for side in ("peer", "app"):
         runs = turns[side]
@@ -138,7 +169,7 @@ def peer_server(database_url: str):
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        for _ in range(600):
             try:
                 urllib.request.urlopen(url + "/tps/1", timeout=2)
                 break
@@ -165,43 +196,49 @@ def bench_database(kind: str, database_url: str, args) -> list[tuple[str, dict, 
     demo = prepare_database(database_url)
     areas = boxes(demo.database_url, demo.tps_id)
     rows = []
-    with running(demo.database_url, workers=2, env={"SIAGA_ENV": "production"}) as app_server, \
-            peer_server(demo.database_url) as (peer, peer_workers):
-        app_workers = app_server.worker_pids()
-        officer = {"Cookie": log_in(app_server.port, "petugas")}
-        coordinator = {"Cookie": log_in(app_server.port, "koordinator")}
-        cases = [(f"TPS page (officer, /lapangan/tps/{demo.tps_id})", f"{app_server.url}/lapangan/tps/{demo.tps_id}",
-                  officer, f"{peer}/tps/{demo.tps_id}")]
-        for area, zoom in (("kecamatan", KECAMATAN_ZOOM), ("city", CITY_ZOOM)):
-            box, count = areas[area]
-            cases.append((f"map TPS layer, a {area}'s bbox ({count} TPS, zoom {zoom})",
-                          f"{app_server.url}/map/data/tps.geojson?bbox={box}&zoom={zoom}&color=status", coordinator,
-                          f"{peer}/tps.geojson?bbox={box}"))
-        for name, app_url, headers, peer_url in cases:  # both answer, and with the same number of TPS
-            (app_status, app_body), (peer_status, peer_body) = fetch(app_url, headers), fetch(peer_url, {})
-            if app_status != 200 or peer_status != 200:
-                raise RuntimeError(f"{name}: app {app_status}, peer {peer_status}")
-            if "geojson" in app_url and app_body.count(b'"Feature"') != peer_body.count(b'"Feature"'):
-                raise RuntimeError(f"{name}: the app and the peer show different TPS")
-            print(f"  {name}: app {len(app_body)} bytes, peer {len(peer_body)} bytes", flush=True)
-        floor_url = f"{app_server.url}/api/v1/no-such-endpoint"
-        for run in range(args.runs):
-            print(f"  run {run + 1}: load average {load_average()}", flush=True)
-            floor = measure(floor_url, officer, app_workers, args.duration, args)
-            for name, app_url, headers, peer_url in cases:
-                get(peer_url, {}, 2, args.threads, args.connections)  # warm: imports, pools, caches, first queries
-                get(app_url, headers, 2, args.threads, args.connections)
-                peer_result, app_result = alternating((peer_url, {}, peer_workers), (app_url, headers, app_workers),
-                                                      args)
-                app_result["floor"] = floor
-                app_result["load"] = load_average()
-                rows.append((f"{name}, run {run + 1}", app_result, peer_result))
-                print(f"    {name}: app {app_result['rps']:.0f}/s {app_result['cpu_ms']:.2f} ms CPU, "
-                      f"peer {peer_result['rps']:.0f}/s {peer_result['cpu_ms']:.2f} ms CPU "
-                      f"({app_result['rps'] / peer_result['rps']:.2f}x), floor {floor['rps']:.0f}/s "
-                      f"{floor['cpu_ms']:.2f} ms CPU", flush=True)
-        if args.profile:
-            profile(demo, app_server, cases)
+    # Production settings (TESTING off), the bench's own SECRET_KEY; a loaded machine may take a while to start.
+    app_server = Server(demo.database_url, workers=2, env={"SIAGA_ENV": "production"}).start(timeout=180)
+    try:
+        with peer_server(demo.database_url) as (peer, peer_workers):
+            app_workers = app_server.worker_pids()
+            officer = {"Cookie": log_in(app_server.port, "petugas")}
+            coordinator = {"Cookie": log_in(app_server.port, "koordinator")}
+            cases = [(f"TPS page (officer, /lapangan/tps/{demo.tps_id})", f"{app_server.url}/lapangan/tps/{demo.tps_id}",
+                      officer, f"{peer}/tps/{demo.tps_id}", False)]
+            for area, zoom in (("kecamatan", KECAMATAN_ZOOM), ("city", CITY_ZOOM)):
+                box, count = areas[area]
+                for new_box in (False, True):
+                    cases.append((f"map TPS layer, a {area}'s bbox ({count} TPS, zoom {zoom})"
+                                  + (", a new bbox each request" if new_box else ", the same bbox again"),
+                                  f"{app_server.url}/map/data/tps.geojson?bbox={box}&zoom={zoom}&color=status",
+                                  coordinator, f"{peer}/tps.geojson?bbox={box}", new_box))
+            for name, app_url, headers, peer_url, _new in cases:  # both answer, and with the same number of TPS
+                (app_status, app_body), (peer_status, peer_body) = fetch(app_url, headers), fetch(peer_url, {})
+                if app_status != 200 or peer_status != 200:
+                    raise RuntimeError(f"{name}: app {app_status}, peer {peer_status}")
+                if "geojson" in app_url and app_body.count(b'"Feature"') != peer_body.count(b'"Feature"'):
+                    raise RuntimeError(f"{name}: the app and the peer show different TPS")
+                print(f"  {name}: app {len(app_body)} bytes, peer {len(peer_body)} bytes", flush=True)
+            floor_url = f"{app_server.url}/api/v1/no-such-endpoint"
+            for run in range(args.runs):
+                print(f"  run {run + 1}: load average {load_average()}", flush=True)
+                floor = measure(floor_url, officer, app_workers, args.duration, args)
+                for name, app_url, headers, peer_url, new_box in cases:
+                    get(peer_url, {}, 2, args.threads, args.connections)  # warm: imports, pools, caches, first queries
+                    get(app_url, headers, 2, args.threads, args.connections)
+                    peer_result, app_result = alternating((peer_url, {}, peer_workers), (app_url, headers, app_workers),
+                                                          args, new_box)
+                    app_result["floor"] = floor
+                    app_result["load"] = load_average()
+                    rows.append((f"{name}, run {run + 1}", app_result, peer_result))
+                    print(f"    {name}: app {app_result['rps']:.0f}/s {app_result['cpu_ms']:.2f} ms CPU, "
+                          f"peer {peer_result['rps']:.0f}/s {peer_result['cpu_ms']:.2f} ms CPU "
+                          f"({app_result['rps'] / peer_result['rps']:.2f}x), floor {floor['rps']:.0f}/s "
+                          f"{floor['cpu_ms']:.2f} ms CPU", flush=True)
+            if args.profile:
+                profile(demo, app_server, cases)
+    finally:
+        app_server.stop()
     return rows
 
 
@@ -220,7 +257,7 @@ def profile(demo, app_server, cases, requests: int = 300) -> None:
     client = app.test_client()
     with app.app_context():
         engine = db.engine
-    for name, app_url, headers, _peer in cases:
+    for name, app_url, headers, _peer, _new in cases:
         path = app_url[len(app_server.url):]
 
         def read():
