@@ -9,7 +9,9 @@
 /map/data/boundaries/<kota|kecamatan|kelurahan>.geojson?bbox=...&zoom=Z: outlines simplified for the zoom.
 
 ETags come from data versions (logistics/services/data_versions.py): counters every committed change
-bumps, kept in the database, so every process and app server gives the same tag for the same data.
+bumps, kept in the database, so every process and app server gives the same tag for the same data. The TPS
+layer's bodies are also kept per process under their tag (`_Bodies`, 16 MB): a second coordinator asking
+for the same view of the same data gets the body built for the first, without its queries or its JSON.
 """
 from __future__ import annotations
 
