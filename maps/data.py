@@ -127,8 +127,8 @@ def _conditional(version: str, build, cache_control: str = "private, no-cache", 
     else:
         body = bodies.get(tag) if bodies is not None else None
         if body is None:
-            # jsonify's compact form, kept as bytes
-            body = (current_app.json.dumps(build(), separators=(",", ":")) + "\n").encode()
+            # jsonify's compact form (keys in the order written: sorting them is work nobody reads), as bytes
+            body = (current_app.json.dumps(build(), separators=(",", ":"), sort_keys=False) + "\n").encode()
             if bodies is not None:
                 bodies.put(tag, body)
         response = current_app.response_class(body, mimetype="application/geo+json")
@@ -158,11 +158,11 @@ def tps_geojson(query: dict):
     # for meals, its deliveries).
     shown = ("tps", "kelurahan", "tps_coverage", "medic_station") + (("delivery",) if meals else ())
     version = versions(db.session, *shown)
-    state = mp.grid_state(db.session)  # a view with too many TPS shows the stored cells
-    version += f"|{state.refreshed_at.isoformat() if state else '-'}"
+    counted_at = mp.grid_refreshed_at(db.session)  # a view with too many TPS shows the stored cells
+    version += f"|{counted_at.isoformat() if counted_at else '-'}"
     if meals:
         version += election_now().strftime("|%Y%m%d%H%M")  # lateness moves with the (election day's) clock
-    return _conditional(version, lambda: _tps_features(box, zoom, meals, counted=state is not None),
+    return _conditional(version, lambda: _tps_features(box, zoom, meals, counted=counted_at is not None),
                         bodies=_TPS_BODIES)
 
 

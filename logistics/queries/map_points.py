@@ -101,6 +101,11 @@ def grid_state(session: Session) -> MapGridState | None:
     return session.get(MapGridState, 1)
 
 
+def grid_refreshed_at(session: Session) -> datetime | None:
+    """When the stored cells were last counted (None: never): `grid_state`'s time alone, without the row."""
+    return session.scalar(select(MapGridState.refreshed_at).where(MapGridState.id == 1))
+
+
 def stored_grid(session: Session, box: BBox, zoom: int, kecamatan_ids=None) -> list[dict]:
     """The stored cells of `zoom` (at most TOP_ZOOM) touching the box: one row per cell for the whole
     area, the sum of the kecamatan's rows for a kecamatan coordinator."""
