@@ -21,7 +21,7 @@ Needs wrk on PATH, gunicorn in the venv, and for PostgreSQL a server where it ma
 (<name>_readbench next to --pg's). Loopback only; bounded by --duration.
 
 Usage:  .venv/bin/python bench/read_path.py [--duration 10] [--connections 8] [--threads 2] [--runs 1]
-          [--pg postgresql://postgres@127.0.0.1:5432/test_w] [--only sqlite|postgresql] [--profile]
+          [--rounds 5] [--pg postgresql://postgres@127.0.0.1:5432/test_w] [--only sqlite|postgresql]
 Benchmarks are not tests: nothing here asserts a time.
 """
 from __future__ import annotations
@@ -235,55 +235,9 @@ def bench_database(kind: str, database_url: str, args) -> list[tuple[str, dict, 
                           f"peer {peer_result['rps']:.0f}/s {peer_result['cpu_ms']:.2f} ms CPU "
                           f"({app_result['rps'] / peer_result['rps']:.2f}x), floor {floor['rps']:.0f}/s "
                           f"{floor['cpu_ms']:.2f} ms CPU", flush=True)
-            if args.profile:
-                profile(demo, app_server, cases)
     finally:
         app_server.stop()
     return rows
-
-
-def profile(demo, app_server, cases, requests: int = 300) -> None:
-    """cProfile and a statement count of each app read, in process (test client, same database, same cookie)."""
-    import cProfile
-    import pstats
-
-    from sqlalchemy import event
-
-    from siaga import create_app
-    from siaga.extensions import db
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": demo.database_url, "SECRET_KEY": app_server.env["SECRET_KEY"],
-                      "SESSION_COOKIE_NAME": "__Host-session"})
-    client = app.test_client()
-    with app.app_context():
-        engine = db.engine
-    for name, app_url, headers, _peer, _new in cases:
-        path = app_url[len(app_server.url):]
-
-        def read():
-            response = client.get(path, headers=headers, base_url="https://localhost")
-            assert response.status_code == 200, response.status_code
-            return response
-
-        for _ in range(20):
-            read()  # warm
-        statements: list[str] = []
-
-        def count(_conn, _cursor, statement, *_rest):
-            statements.append(" ".join(statement.split())[:120])
-
-        event.listen(engine, "before_cursor_execute", count)
-        read()
-        event.remove(engine, "before_cursor_execute", count)
-        print(f"\n== {name}: {len(statements)} statements")
-        for statement in statements:
-            print(f"   {statement}")
-        profiler = cProfile.Profile()
-        profiler.enable()
-        for _ in range(requests):
-            read()
-        profiler.disable()
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
 
 
 def main() -> None:
@@ -296,7 +250,6 @@ def main() -> None:
     parser.add_argument("--pg", default=os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test_w"),
                         help="a PostgreSQL URL; the bench uses a scratch database <name>_readbench beside it")
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
-    parser.add_argument("--profile", action="store_true", help="also cProfile the app's reads in process")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed on PATH (Debian: apt-get install -y wrk)")
