@@ -10,7 +10,7 @@
 
 ETags come from data versions (logistics/services/data_versions.py): counters every committed change
 bumps, kept in the database, so every process and app server gives the same tag for the same data. The TPS
-layer's bodies are also kept per process under their tag (`_Bodies`, 16 MB): a second coordinator asking
+layer's bodies are also kept per process under their tag (`_Bodies`, MAP_KEPT_BODIES_MB, 16 MB): a second coordinator asking
 for the same view of the same data gets the body built for the first, without its queries or its JSON.
 """
 from __future__ import annotations
@@ -112,8 +112,18 @@ class _Bodies:
                 self.size -= len(dropped)
 
 
-# A view of MAX_POINTS TPS is about 700 KB: 16 MB keeps a few dozen views per worker.
-_TPS_BODIES = _Bodies(16 * 1024 * 1024)
+def keep_bodies(app) -> None:
+    """The TPS layer's kept bodies for this app: MAP_KEPT_BODIES_MB (16: a view of MAX_POINTS TPS is about
+    700 KB, so a few dozen views per worker; 0: none). None under tests: their transactions are rolled back,
+    data versions with them, so the next test reaches the same versions with other data — as would a
+    database restored from a backup under running app servers (restart them after a restore, docs/DEPLOY.md)."""
+    size = app.config.get("MAP_KEPT_BODIES_MB", 0 if app.testing else 16)
+    if size:
+        app.extensions["siaga_map_bodies"] = _Bodies(int(float(size) * 1024 * 1024))
+
+
+def _tps_bodies() -> _Bodies | None:
+    return current_app.extensions.get("siaga_map_bodies")
 
 
 def _conditional(version: str, build, cache_control: str = "private, no-cache", bodies: _Bodies | None = None
@@ -163,7 +173,7 @@ def tps_geojson(query: dict):
     if meals:
         version += election_now().strftime("|%Y%m%d%H%M")  # lateness moves with the (election day's) clock
     return _conditional(version, lambda: _tps_features(box, zoom, meals, counted=counted_at is not None),
-                        bodies=_TPS_BODIES)
+                        bodies=_tps_bodies())
 
 
 def _grid(box: mp.BBox, zoom: int) -> Response:
@@ -175,9 +185,9 @@ def _grid(box: mp.BBox, zoom: int) -> Response:
     if state is None or (state.source != source_version(db.session) and not worker_alive(db.session)):
         # never counted (a fresh database), or nobody counting: count live
         return _conditional(versions(db.session, "tps", "kelurahan"), lambda: _cells(box, zoom, live=True),
-                            bodies=_TPS_BODIES)
+                            bodies=_tps_bodies())
     return _conditional(f"grid|{state.source}|{state.refreshed_at.isoformat()}", lambda: _cells(box, zoom),
-                        bodies=_TPS_BODIES)
+                        bodies=_tps_bodies())
 
 
 def _cells(box: mp.BBox, zoom: int, live: bool = False) -> dict:
