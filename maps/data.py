@@ -10,8 +10,9 @@
 
 ETags come from data versions (logistics/services/data_versions.py): counters every committed change
 bumps, kept in the database, so every process and app server gives the same tag for the same data. The TPS
-layer's bodies are also kept per process under their tag (`_Bodies`, MAP_KEPT_BODIES_MB, 16 MB): a second coordinator asking
-for the same view of the same data gets the body built for the first, without its queries or its JSON.
+layer's bodies are also kept per process under their tag (`_Bodies`, MAP_KEPT_BODIES_MB, 16 MB): a second
+coordinator asking for the same view of the same data gets the body built for the first, without its queries
+or its JSON.
 """
 from __future__ import annotations
 
