@@ -151,9 +151,9 @@ def alternating(peer: tuple, app: tuple, args, new_box: bool = False) -> tuple[d
     combined = []
     for side in ("peer", "app"):
         runs = turns[side]
-        combined.append({"rps": sum(r["requests"] for r in runs) / (seconds * len(runs)),
-                         "requests": sum(r["requests"] for r in runs),
-                         "cpu_ms": sum(r["cpu_ms"] * r["requests"] for r in runs) / max(sum(r["requests"] for r in runs), 1),
+        requests = sum(r["requests"] for r in runs)
+        combined.append({"rps": requests / (seconds * len(runs)), "requests": requests,
+                         "cpu_ms": sum(r["cpu_ms"] * r["requests"] for r in runs) / max(requests, 1),
                          "p50": max(r["p50"] for r in runs), "p99": max(r["p99"] for r in runs),
                          "failed": sum(r["failed"] for r in runs)})
     return combined[0], combined[1]

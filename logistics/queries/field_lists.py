@@ -8,7 +8,9 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import Session, joinedload
 
 from logistics.actor import Actor
-from logistics.models import Delivery, DeliveryKind, DeliveryStatus, FacilityKind, HealthFacility, HealthIncident, IncidentStatus, Tps
+from logistics.models import (
+    Delivery, DeliveryKind, DeliveryStatus, FacilityKind, HealthFacility, HealthIncident, IncidentStatus, Tps,
+)
 from logistics.permissions.read_scope import visible
 from logistics.rules.triage import URGENCY
 
