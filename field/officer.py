@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, url_for
+from sqlalchemy.orm import joinedload
 
-from logistics.models import Delivery, DeliveryKind, DeliveryStatus, Role, Tps, TpsStatus
+from logistics.models import (
+    Delivery, DeliveryKind, DeliveryStatus, Kelurahan, MedicStation, Role, Tps, TpsStatus,
+)
 from logistics.permissions import Permission
-from logistics.permissions.read_scope import load_visible, sees_personal
+from logistics.permissions.read_scope import load_visible, personal_visible, visible_ids
 from logistics.queries.field_lists import tps_deliveries, tps_incidents
 from logistics.rules.quorum import below_quorum
 from logistics.rules.lifecycles import delivery as delivery_lifecycle
@@ -64,8 +67,10 @@ class DeliveryCorrectionForm(FormSchema):
 
 
 def _visible_tps(tps_id: int) -> Tps:
-    """The TPS through the read filter (missing: 404, out of scope: 403); posts leave it to the service."""
-    return load_visible(db.session, current_actor(), Tps, tps_id, "TPS")
+    """The TPS through the read filter (missing: 404, out of scope: 403), with the kelurahan and kecamatan
+    its pages name; posts leave it to the service."""
+    return load_visible(db.session, current_actor(), Tps, tps_id, "TPS",
+                        options=[joinedload(Tps.kelurahan).joinedload(Kelurahan.kecamatan)])
 
 
 @bp.get("/")
@@ -131,16 +136,20 @@ def tps_page(tps_id: int):
         quorum=election_settings().quorum,
         incidents=incidents, open_incidents=[i for i in incidents if i.status in INCIDENT_OPEN],
         phones=_station_phones({i.medic_station for i in incidents if i.medic_station}),
-        arrived=[d for d in tps_deliveries(db.session, tps.id) if d.status == DeliveryStatus.ARRIVED],
+        arrived=tps_deliveries(db.session, tps.id, DeliveryStatus.ARRIVED),
         precache=current_actor().role == Role.FIELD_OFFICER,  # the officer's landing page (field/offline.py)
     )
 
 
 def _station_phones(stations) -> dict[int, str]:
-    """The phones of these stations that the user may see (an officer: the stations their TPS calls)."""
-    actor = current_actor()
-    return {s.id: s.contact_phone for s in stations
-            if s.contact_phone and sees_personal(db.session, actor, s)}
+    """The phones of these stations that the user may see (an officer: the stations their TPS calls), in
+    one query."""
+    with_phone = [s for s in stations if s.contact_phone]
+    if not with_phone:
+        return {}
+    seen = visible_ids(db.session, personal_visible(db.session, current_actor(), MedicStation), MedicStation,
+                       [s.id for s in with_phone])
+    return {s.id: s.contact_phone for s in with_phone if s.id in seen}
 
 
 @bp.post(f"/tps/<{ID_PATH}:tps_id>/petugas")

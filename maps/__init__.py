@@ -15,6 +15,7 @@ def register(app: Flask) -> None:
 
     app.register_blueprint(bp)
     app.register_blueprint(planning.bp)
+    data.keep_bodies(app)
     register_home(Role.COORDINATOR, "maps.dashboard")
     tiles = "https://tile.openstreetmap.org"
     sources = app.config.get("CSP_IMG_SOURCES", "")

@@ -9,15 +9,19 @@
 /map/data/boundaries/<kota|kecamatan|kelurahan>.geojson?bbox=...&zoom=Z: outlines simplified for the zoom.
 
 ETags come from data versions (logistics/services/data_versions.py): counters every committed change
-bumps, kept in the database, so every process and app server gives the same tag for the same data.
+bumps, kept in the database, so every process and app server gives the same tag for the same data. The TPS
+layer's bodies are also kept per process under their tag (`_Bodies`, MAP_KEPT_BODIES_MB, 16 MB): a second
+coordinator asking for the same view of the same data gets the body built for the first, without its queries
+or its JSON.
 """
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 
 import marshmallow as ma
-from flask import Response, jsonify, request, url_for
-from sqlalchemy import select
+from flask import Response, current_app, request, url_for
 
 from logistics.rules.complaints import complaint_label
 from logistics.models import MedicStation
@@ -77,15 +81,68 @@ class BoundaryQuery(FormSchema):
     zoom = FormInt(0, 22)
 
 
-def _conditional(version: str, build, cache_control: str = "private, no-cache") -> Response:
-    """Answer 304 when the client already has this version; otherwise build the body."""
+class _Bodies:
+    """The last bodies this process built, by their ETag (at most `max_bytes` of them, the least recently
+    used dropped first). The tag is made of everything the body depends on — the data versions it shows,
+    the address (bbox, zoom, colour), the reader's scope and the language — so a body found under it is
+    the body the view would build again; a change of the data is a new tag, never a stale body. Read
+    before the data, a version can only make a body newer than its tag, never older (`versions`)."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes, self.size = max_bytes, 0
+        self.bodies: OrderedDict[str, bytes] = OrderedDict()
+        self.lock = threading.Lock()  # a threaded server (the dev server, the e2e live server)
+
+    def get(self, tag: str) -> bytes | None:
+        with self.lock:
+            body = self.bodies.get(tag)
+            if body is not None:
+                self.bodies.move_to_end(tag)
+            return body
+
+    def put(self, tag: str, body: bytes) -> None:
+        if len(body) > self.max_bytes:
+            return
+        with self.lock:
+            if tag in self.bodies:
+                return
+            self.bodies[tag] = body
+            self.size += len(body)
+            while self.size > self.max_bytes:
+                _old, dropped = self.bodies.popitem(last=False)
+                self.size -= len(dropped)
+
+
+def keep_bodies(app) -> None:
+    """The TPS layer's kept bodies for this app: MAP_KEPT_BODIES_MB (16: a view of MAX_POINTS TPS is about
+    700 KB, so a few dozen views per worker; 0: none). None under tests: their transactions are rolled back,
+    data versions with them, so the next test reaches the same versions with other data — as would a
+    database restored from a backup under running app servers (restart them after a restore, docs/DEPLOY.md)."""
+    size = app.config.get("MAP_KEPT_BODIES_MB", 0 if app.testing else 16)
+    if size:
+        app.extensions["siaga_map_bodies"] = _Bodies(int(float(size) * 1024 * 1024))
+
+
+def _tps_bodies() -> _Bodies | None:
+    return current_app.extensions.get("siaga_map_bodies")
+
+
+def _conditional(version: str, build, cache_control: str = "private, no-cache", bodies: _Bodies | None = None
+                 ) -> Response:
+    """Answer 304 when the client already has this version; otherwise the body (from `bodies` when this
+    process built it for the same tag already, else built and kept there)."""
     scope = kecamatan_scope()
     tag = hashlib.sha1(f"{version}|{request.full_path}|{scope}|{current_language()}".encode()).hexdigest()
     if tag in request.if_none_match:
         response = Response(status=304)
     else:
-        response = jsonify(build())
-        response.mimetype = "application/geo+json"
+        body = bodies.get(tag) if bodies is not None else None
+        if body is None:
+            # jsonify's compact form (keys in the order written: sorting them is work nobody reads), as bytes
+            body = (current_app.json.dumps(build(), separators=(",", ":"), sort_keys=False) + "\n").encode()
+            if bodies is not None:
+                bodies.put(tag, body)
+        response = current_app.response_class(body, mimetype="application/geo+json")
     response.set_etag(tag)
     response.headers["Cache-Control"] = cache_control
     return response
@@ -108,12 +165,16 @@ def tps_geojson(query: dict):
     meals = query.get("color") == "meals"
     if zoom < DETAIL_ZOOM:
         return _grid(box, zoom)
-    version = versions(db.session, "tps", "delivery") if meals else versions(db.session, "tps")
-    state = mp.grid_state(db.session)  # a view with too many TPS shows the stored cells
-    version += f"|{state.refreshed_at.isoformat() if state else '-'}"
+    # What a TPS point shows: the TPS, its kelurahan's name, its nearest station's name and distance (and
+    # for meals, its deliveries).
+    shown = ("tps", "kelurahan", "tps_coverage", "medic_station") + (("delivery",) if meals else ())
+    version = versions(db.session, *shown)
+    counted_at = mp.grid_refreshed_at(db.session)  # a view with too many TPS shows the stored cells
+    version += f"|{counted_at.isoformat() if counted_at else '-'}"
     if meals:
         version += election_now().strftime("|%Y%m%d%H%M")  # lateness moves with the (election day's) clock
-    return _conditional(version, lambda: _tps_features(box, zoom, meals, counted=state is not None))
+    return _conditional(version, lambda: _tps_features(box, zoom, meals, counted=counted_at is not None),
+                        bodies=_tps_bodies())
 
 
 def _grid(box: mp.BBox, zoom: int) -> Response:
@@ -124,8 +185,10 @@ def _grid(box: mp.BBox, zoom: int) -> Response:
     state = mp.grid_state(db.session)
     if state is None or (state.source != source_version(db.session) and not worker_alive(db.session)):
         # never counted (a fresh database), or nobody counting: count live
-        return _conditional(versions(db.session, "tps", "kelurahan"), lambda: _cells(box, zoom, live=True))
-    return _conditional(f"grid|{state.source}|{state.refreshed_at.isoformat()}", lambda: _cells(box, zoom))
+        return _conditional(versions(db.session, "tps", "kelurahan"), lambda: _cells(box, zoom, live=True),
+                            bodies=_tps_bodies())
+    return _conditional(f"grid|{state.source}|{state.refreshed_at.isoformat()}", lambda: _cells(box, zoom),
+                        bodies=_tps_bodies())
 
 
 def _cells(box: mp.BBox, zoom: int, live: bool = False) -> dict:
@@ -147,21 +210,20 @@ def _tps_features(box: mp.BBox, zoom: int, meals: bool, counted: bool) -> dict:
     if meals:
         start, end = election_window()
         states = mp.meal_states(db.session, [r["id"] for r in rows], election_now(), start, end)
-    nearest = coverage.nearest(db.session, [r["id"] for r in rows])
-    station_ids = {n[0] for n in nearest.values() if n}
-    names = dict(db.session.execute(select(MedicStation.id, MedicStation.name)
-                                    .where(MedicStation.id.in_(station_ids))).all()) if station_ids else {}
+    status_labels = {}  # each status's label once, not once per TPS
+    url_prefix = url_for("maps.tps_record", tps_id=1)[:-1]  # the record's address, built once: "/tps/" + id
     features = []
     for r in rows:
+        status = r["status"]
+        if status not in status_labels:
+            status_labels[status] = label(status)
         props = {"id": r["id"], "label": f"TPS {r['number']:03d}", "kelurahan": r["kelurahan"], "code": r["code"],
-                 "status": r["status"].value, "status_label": label(r["status"]),
-                 "officers_present": r["officers_present"], "dpt": r["dpt"],
-                 "url": url_for("maps.tps_record", tps_id=r["id"])}
+                 "status": status.value, "status_label": status_labels[status],
+                 "officers_present": r["officers_present"], "dpt": r["dpt"], "url": f"{url_prefix}{r['id']}"}
         if r["id"] in states:
             props.update(meal=states[r["id"]].value, meal_label=str(MEAL_LABELS[states[r["id"]]]))
-        near = nearest.get(r["id"])
-        if near:
-            props.update(station=names.get(near[0], ""), station_km=round(near[1] / 1000, 2))
+        if r["station_m"] is not None:
+            props.update(station=r["station"], station_km=round(r["station_m"] / 1000, 2))
         features.append(_point(r["lon"], r["lat"], props))
     return _collection(features, aggregate=False)
 

@@ -23,7 +23,7 @@ import os
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import LazyProxy
-from flask import Blueprint, Flask, g, has_request_context, redirect, request
+from flask import Blueprint, Flask, g, has_app_context, has_request_context, redirect, request
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import Babel, get_translations
 
@@ -55,27 +55,44 @@ def _fill(text: str, values: dict) -> str:
     return text.format(**values) if values else text
 
 
+def translations():
+    """Flask-Babel's `get_translations()`, looked up once per request and locale: a page asks for some
+    seventy texts, and each lookup walks the context, the domain and the locale selector again. Kept on
+    Flask-Babel's own per-request namespace beside the locale it was found for, so `force_locale` (which
+    puts another locale there) gets its own catalogue and the request's again afterwards."""
+    babel_context = g.get("_flask_babel") if has_app_context() else None
+    if babel_context is not None:
+        kept = babel_context.__dict__.get("siaga_translations")
+        if kept is not None and kept[0] is babel_context.__dict__.get("babel_locale"):
+            return kept[1]
+    found = get_translations()
+    babel_context = g.get("_flask_babel") if has_app_context() else None
+    if babel_context is not None:
+        babel_context.siaga_translations = (babel_context.__dict__.get("babel_locale"), found)
+    return found
+
+
 def gettext(text, **values) -> str:
     """The text in the current language, with `{name}` placeholders filled in.
 
     A lazy text (already a msgid with its own values) is simply resolved."""
     if isinstance(text, LazyProxy):
         return _fill(str(text), values)
-    return _fill(get_translations().ugettext(text), values)
+    return _fill(translations().ugettext(text), values)
 
 
 def pgettext(context: str, text: str, **values) -> str:
     """`gettext` for a word whose English depends on what it names."""
-    return _fill(get_translations().upgettext(context, text), values)
+    return _fill(translations().upgettext(context, text), values)
 
 
 def ngettext(singular: str, plural: str, n: int, **values) -> str:
     """The catalogue's form for the count `n` ("1 set", "2 sets"), `{n}` and the `{name}` placeholders filled."""
-    return get_translations().ungettext(singular, plural, n).format(**(values | {"n": n}))
+    return translations().ungettext(singular, plural, n).format(**(values | {"n": n}))
 
 
 def npgettext(context: str, singular: str, plural: str, n: int, **values) -> str:
-    return get_translations().unpgettext(context, singular, plural, n).format(**(values | {"n": n}))
+    return translations().unpgettext(context, singular, plural, n).format(**(values | {"n": n}))
 
 
 _ = gettext
@@ -87,13 +104,13 @@ def label(member) -> str:
 
 
 def _translate(context: str | None, text: str) -> str:
-    return get_translations().upgettext(context, text) if context else get_translations().ugettext(text)
+    return translations().upgettext(context, text) if context else translations().ugettext(text)
 
 
 def _translate_plural(context: str | None, singular: str, plural: str, n: int) -> str:
-    translations = get_translations()
-    return (translations.unpgettext(context, singular, plural, n) if context
-            else translations.ungettext(singular, plural, n))
+    found = translations()
+    return (found.unpgettext(context, singular, plural, n) if context
+            else found.ungettext(singular, plural, n))
 
 
 class _JSONProvider(DefaultJSONProvider):

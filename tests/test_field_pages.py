@@ -253,3 +253,48 @@ def test_logistics_receipt_records_damaged_items(client, session, actor_for):
     assert (ink.quantity_received, ink.quantity_damaged) == (2, 1)
     bad = post_form(client, f"/lapangan/kiriman/{ink.id}", {"action": "delivered", "quantity_damaged": "9"}, json=True)
     assert bad.status_code in (409, 422)
+
+
+def test_officer_page_statements_do_not_grow_with_its_incidents(app, client, session, actor_for):
+    """The TPS page loads the incidents it shows in a fixed number of statements: each incident's station and
+    whether its phone may be shown come with the list, not one query per incident (the page's cost would
+    follow the day's incidents)."""
+    from sqlalchemy import event
+
+    from logistics.models import MedicStation
+    from logistics.services.incidents import assign_medic_station, report_incident
+    from siaga.extensions import db
+
+    user = log_in_as(client, session, "petugas")
+    officer, coordinator = actor_for("petugas"), actor_for("koordinator")
+    with app.app_context():
+        engine = db.engine
+
+    def incident_statements() -> list[str]:
+        seen = []
+
+        def count(_conn, _cursor, statement, *_rest):
+            if "FROM app_user" not in statement and any(
+                    table in statement for table in ("health_incident", "medic_station", "health_facility")):
+                seen.append(statement)
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert client.get(f"/lapangan/tps/{user.tps_id}").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return seen
+
+    def reported(station_id: int) -> None:
+        incident = report_incident(session, officer, patient_kind="officer", complaint="pusing", triage="kuning",
+                                   tps_id=user.tps_id)
+        assign_medic_station(session, coordinator, incident.id, station_id)
+
+    stations = session.scalars(select(MedicStation.id).where(MedicStation.contact_phone.is_not(None))
+                               .order_by(MedicStation.id).limit(4)).all()
+    assert len(stations) == 4
+    reported(stations[0])
+    one = incident_statements()
+    for station_id in stations[1:]:
+        reported(station_id)
+    assert len(incident_statements()) == len(one) == 2  # the incidents with their stations; the phones seen

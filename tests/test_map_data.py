@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from logistics.models import Kecamatan, Kelurahan, MedicStation, Tps, TpsStatus
+from logistics.models import Kecamatan, Kelurahan, MedicStation, Tps, TpsCoverage, TpsStatus
 from logistics.queries import map_points as mp
 from logistics.queries.map_points import BBox
 from logistics.rules.map_cells import TOP_ZOOM
@@ -109,6 +109,48 @@ def test_tps_popups_name_the_nearest_station(coordinator, session):
         expected_id, expected_m = nearest(tps.lat, tps.lon, stations)
         assert feature["properties"]["station"] == names[expected_id]
         assert feature["properties"]["station_km"] == round(expected_m / 1000, 2)
+
+
+def test_tps_points_follow_a_renamed_station_and_kelurahan(coordinator, session):
+    """A TPS point shows its kelurahan's and its nearest station's names: renaming either is a new answer
+    to a poll (not a 304, nor a body this process kept from before)."""
+    first = coordinator.get(tps_url(zoom=16))
+    props = first.get_json()["features"][0]["properties"]
+    station = session.get(MedicStation, session.scalar(select(TpsCoverage.medic_station_id)
+                                                       .where(TpsCoverage.tps_id == props["id"])))
+    station.name = "Pos Kesehatan Baru"
+    save(session)
+    renamed = coordinator.get(tps_url(zoom=16), headers={"If-None-Match": first.headers["ETag"]})
+    assert renamed.status_code == 200
+    assert renamed.get_json()["features"][0]["properties"]["station"] == "Pos Kesehatan Baru"
+    kelurahan = session.get(Kelurahan, session.get(Tps, props["id"]).kelurahan_id)
+    kelurahan.nama = "Kelurahan Baru"
+    save(session)
+    again = coordinator.get(tps_url(zoom=16), headers={"If-None-Match": renamed.headers["ETag"]})
+    assert again.status_code == 200
+    assert again.get_json()["features"][0]["properties"]["kelurahan"] == "Kelurahan Baru"
+
+
+def test_a_kept_body_is_the_built_one_and_the_kept_bodies_stay_within_their_bytes(app, coordinator, monkeypatch):
+    from maps.data import _Bodies
+
+    kept = _Bodies(max_bytes=1 << 22)  # off under tests (rolled-back versions repeat); on for this one
+    monkeypatch.setitem(app.extensions, "siaga_map_bodies", kept)
+    first = coordinator.get(tps_url())
+    assert kept.get(first.headers["ETag"].strip('"')) == first.data and first.mimetype == "application/geo+json"
+    second = coordinator.get(tps_url())
+    assert second.data == first.data and second.headers["ETag"] == first.headers["ETag"]
+    english = coordinator.get(tps_url() + "&lang=en")  # another language: another tag, its own body
+    assert english.headers["ETag"] != first.headers["ETag"] and kept.get(english.headers["ETag"].strip('"'))
+    assert len(kept.bodies) == 2
+    bodies = _Bodies(max_bytes=10)
+    bodies.put("a", b"12345")
+    bodies.put("b", b"12345")
+    assert bodies.get("a") == b"12345"  # used: "b" is now the oldest
+    bodies.put("c", b"123")
+    assert bodies.get("b") is None and bodies.get("a") == b"12345" and bodies.get("c") == b"123"
+    bodies.put("big", b"x" * 11)  # larger than the whole: not kept, nothing dropped for it
+    assert bodies.get("big") is None and bodies.size == 8
 
 
 # --- data versions: ETags that every change moves, deletions included ---

@@ -332,12 +332,14 @@ def sees_personal(session: Session, actor: Actor, record) -> bool:
                                                      personal_visible(session, actor, model)))))
 
 
-def load_visible(session: Session, actor: Actor, model, record_id: int, what: str):
+def load_visible(session: Session, actor: Actor, model, record_id: int, what: str, options=()):
     """The row, if the actor may see it: NotFound when missing, PermissionDenied when out of scope.
 
-    One query when it is seen (the row with `visible` in its where-clause), a second only to tell a
-    missing row from one out of scope."""
-    record = session.scalar(select(model).where(model.id == record_id, visible(session, actor, model)))
+    One query when it is seen (the row with `visible` in its where-clause; `options`: loader options for
+    what the page shows of it, e.g. its kelurahan), a second only to tell a missing row from one out of
+    scope."""
+    record = session.scalar(select(model).options(*options).where(model.id == record_id,
+                                                                  visible(session, actor, model)))
     if record is not None:
         return record
     if session.get(model, record_id) is None:

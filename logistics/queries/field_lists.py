@@ -8,21 +8,26 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import Session, joinedload
 
 from logistics.actor import Actor
-from logistics.models import Delivery, DeliveryKind, FacilityKind, HealthFacility, HealthIncident, Tps
+from logistics.models import (
+    Delivery, DeliveryKind, DeliveryStatus, FacilityKind, HealthFacility, HealthIncident, Tps,
+)
 from logistics.permissions.read_scope import visible
 from logistics.rules.triage import URGENCY
 from logistics.rules.lifecycles import incident as incident_lifecycle
 
 
-def tps_deliveries(session: Session, tps_id: int) -> list[Delivery]:
-    """Every delivery due at the TPS: meals first, then logistics, each by planned time."""
-    query = (select(Delivery).where(Delivery.tps_id == tps_id)
+def tps_deliveries(session: Session, tps_id: int, status: DeliveryStatus | None = None) -> list[Delivery]:
+    """Every delivery due at the TPS (or those in `status`): meals first, then logistics, each by planned time."""
+    query = (select(Delivery).where(Delivery.tps_id == tps_id, *([Delivery.status == status] if status else []))
              .order_by(case((Delivery.kind == DeliveryKind.MEAL, 0), else_=1), Delivery.planned_at, Delivery.id))
     return list(session.scalars(query))
 
 
 def tps_incidents(session: Session, tps_id: int, since: datetime) -> list[HealthIncident]:
-    query = (select(HealthIncident).where(HealthIncident.tps_id == tps_id, HealthIncident.reported_at >= since)
+    """A TPS's incidents reported since `since`, newest first, with the station and facility they name."""
+    query = (select(HealthIncident)
+             .options(joinedload(HealthIncident.medic_station), joinedload(HealthIncident.referral_facility))
+             .where(HealthIncident.tps_id == tps_id, HealthIncident.reported_at >= since)
              .order_by(HealthIncident.reported_at.desc()))
     return list(session.scalars(query))
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from logistics.models import (
     Delivery, DeliveryKind, HealthFacility, HealthIncident, Kelurahan,
-    MapGridCell, MapGridState, MedicStation, Person, PersonRole, Tps,
+    MapGridCell, MapGridState, MedicStation, Person, PersonRole, Tps, TpsCoverage,
 )
 from logistics.rules.map_cells import CLOSED, NOT_OPENED, TOP_ZOOM, cell_degrees, cell_range
 from logistics.permissions.read_scope import incident_in_kecamatan, tps_in_scope
@@ -53,10 +53,14 @@ def _in_box(lon_col, lat_col, box: BBox | None):
 
 
 def tps_in_box(session: Session, box: BBox, kecamatan_ids=None, limit: int = 5000) -> list[dict] | None:
-    """TPS in the box, or None when there are more than `limit` (the caller aggregates instead)."""
+    """TPS in the box with their nearest medic station (its name and the distance in metres; None while
+    there is no station), or None when there are more than `limit` (the caller aggregates instead).
+    One query: the coverage and the station are joined, not looked up by a second list of ids."""
     query = (select(Tps.id, Tps.code, Tps.number, Tps.lat, Tps.lon, Tps.status, Tps.officers_present, Tps.dpt,
-                    Kelurahan.nama, Kelurahan.kecamatan_id)
+                    Kelurahan.nama, Kelurahan.kecamatan_id, MedicStation.name, TpsCoverage.distance_m)
              .join(Kelurahan, Tps.kelurahan_id == Kelurahan.id)
+             .outerjoin(TpsCoverage, TpsCoverage.tps_id == Tps.id)
+             .outerjoin(MedicStation, MedicStation.id == TpsCoverage.medic_station_id)
              .where(*_in_box(Tps.lon, Tps.lat, box)).limit(limit + 1))
     scope = tps_in_scope(kecamatan_ids)
     if scope is not None:
@@ -65,7 +69,8 @@ def tps_in_box(session: Session, box: BBox, kecamatan_ids=None, limit: int = 500
     if len(rows) > limit:
         return None
     return [{"id": r[0], "code": r[1], "number": r[2], "lat": r[3], "lon": r[4], "status": r[5],
-             "officers_present": r[6], "dpt": r[7], "kelurahan": r[8], "kecamatan_id": r[9]} for r in rows]
+             "officers_present": r[6], "dpt": r[7], "kelurahan": r[8], "kecamatan_id": r[9], "station": r[10],
+             "station_m": r[11]} for r in rows]
 
 
 def floor_int(expr, dialect: str):
@@ -95,6 +100,11 @@ def tps_grid(session: Session, box: BBox, zoom: int, kecamatan_ids=None) -> list
 def grid_state(session: Session) -> MapGridState | None:
     """When the stored cells were counted, and from which data versions (None: never)."""
     return session.get(MapGridState, 1)
+
+
+def grid_refreshed_at(session: Session) -> datetime | None:
+    """When the stored cells were last counted (None: never): `grid_state`'s time alone, without the row."""
+    return session.scalar(select(MapGridState.refreshed_at).where(MapGridState.id == 1))
 
 
 def stored_grid(session: Session, box: BBox, zoom: int, kecamatan_ids=None) -> list[dict]:
