@@ -1,24 +1,31 @@
-"""Capacity from measurements (docs/SCALING.md): what one app server and PostgreSQL do on this machine,
-and what two servers behind nginx do, for the figures of the national peak's model.
+"""Capacity from measurements (docs/SCALING.md): CPU per request, per event and per stored figure on this
+machine, and the national peak's model from them (cores = rate x CPU ms / 1000; SCALING.md doubles it).
 
-One run, one scratch database (<db>_capacity beside --pg's, migrated and seeded like the demo):
+One run, one scratch database (<db>_capacity beside --pg's, migrated and seeded like the demo), the clock
+at the peak (PEAK_CLOCK: the demo's election day, the lunch round):
   * PostgreSQL alone: pgbench with bench/post.pgbench (a post's statements, no Python), --pg-clients
-    connections, extended and prepared protocol.
+    connections, extended and prepared protocol (for reference).
+  * The worker, in this process: its pass (siaga/worker/outbox.py `deliver_pending`) with its three channels
+    against the tests' fakes on threads of their own (tests/push_service.py, siaga/sms/fake_gateway.py over
+    HTTP, a webhook receiver): EVENTS_PER_KIND events of each kind (nobody to tell; Web Push to 2 devices;
+    SMS to a station's numbers; one partner webhook), CPU of the delivering thread (time.thread_time, so the
+    fakes' work is not counted) and of the database's backends. Then the dashboard's stored figures computed
+    (siaga/shared_figures.py, what the worker does per scope): one kecamatan's and the whole city's.
   * Two app servers (gunicorn --workers each) behind nginx, sharing the database and Redis
     (scripts/cluster.sh). wrk (-t2, --connections), loopback:
       - one server, directly: the post (POST /api/v1/tps/<id>/officers, a fresh Idempotency-Key each:
-        bench/write_path.py's request) and each request of a coordinator's map poll — the TPS layer at a
-        kecamatan's zoom, the incidents layer, the stations layer, the dashboard's partial refresh —
-        without If-None-Match (every poll finds changed data, as at the peak), and the phone's TPS page
-        an officer opens before posting;
+        bench/write_path.py's request), each request of a coordinator's map poll without If-None-Match
+        (every poll finds changed data, as at the peak), the phone's TPS page, the dashboard's refresh served
+        from the stored figures, and a partner's API sync page (100 changed deliveries);
       - both servers through nginx: the post and the TPS layer.
 Prints a table (req/s, p50/p99 ms, failed, and CPU per request: of the app's gunicorn workers and of the
-database's server processes, from /proc) and the load average before and after. On a shared machine the
-rates are lower bounds; the CPU per request is what carries over to other hardware (docs/SCALING.md).
+database's server processes, from /proc) with the load average before and after, then the model (MODEL:
+the rates of SCALING.md's "The national peak"). On a shared machine the rates are lower bounds and the CPU
+per request is inflated by the other processes (docs/SCALING.md says by how much).
 
 Needs: wrk, pgbench, nginx, Redis (REDIS_URL), PostgreSQL (--pg). Loopback only; bounded by --duration.
 Usage:  .venv/bin/python bench/capacity.py [--pg postgresql://postgres@127.0.0.1:5432/<db>] [--duration 15]
-          [--workers 2] [--connections 16] [--pg-clients 8]
+          [--workers 2] [--connections 16] [--pg-clients 8] [--skip pgbench,worker,cluster,nginx]
 Benchmarks are not tests: nothing here asserts a time.
 """
 from __future__ import annotations
