@@ -72,10 +72,7 @@ class CpuMeter:
         return [pid for n in self.servers for pid in self.cluster.worker_pids(n)] if self.cluster else []
 
     def _db_pids(self) -> list[int]:
-        out = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc",
-                              f"SELECT pid FROM pg_stat_activity WHERE datname = '{self.database}'"],
-                             capture_output=True, text=True)
-        return [int(p) for p in out.stdout.split()]
+        return _db_backends(self.database)
 
     def start(self) -> None:
         self.app, self.db = cpu_seconds(self._app_pids()), cpu_seconds(self._db_pids())
@@ -228,9 +225,11 @@ class InProcessMeter:
         self.database = database
 
     def __enter__(self):
+        from sqlalchemy import text
+
         from siaga.extensions import db
 
-        db.session.execute(text_("SELECT 1"))  # the session's connection exists before the first reading
+        db.session.execute(text("SELECT 1"))  # the session's connection exists before the first reading
         db.session.rollback()
         self.db0 = cpu_seconds(_db_backends(self.database))
         self.app0 = time.thread_time()
@@ -242,13 +241,7 @@ class InProcessMeter:
         self.db_s = sum(v - self.db0.get(pid, 0.0) for pid, v in after.items())
 
 
-def text_(sql: str):
-    from sqlalchemy import text
-
-    return text(sql)
-
-
-def worker_and_figure_rows(database_url: str, demo) -> list[tuple[str, dict]]:
+def worker_and_figure_rows(database_url: str) -> list[tuple[str, dict]]:
     """CPU per event of the worker for each channel, and per stored dashboard figure computed."""
     from py_vapid import Vapid
     from py_vapid.utils import b64urlencode
@@ -487,7 +480,7 @@ def main() -> int:
             print(f"  {rows[-1][0]}: {rows[-1][1]['rps']:.0f}/s", flush=True)
 
     if "worker" not in skip:
-        worker_rows = worker_and_figure_rows(demo.database_url, demo)
+        worker_rows = worker_and_figure_rows(demo.database_url)
         rows += worker_rows
         for (_label, result), key in zip(worker_rows, ("event", "push", "sms", "webhook", "fig_kec", "fig_city")):
             keyed[key] = result
