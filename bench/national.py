@@ -244,8 +244,11 @@ def build(url: str) -> dict[str, float]:
         conn.execute(text("VACUUM ANALYZE"))
     started = time.perf_counter()
     with app.app_context():
-        recompute_all(db.session)
-        db.session.commit()
+        from logistics.services.unit_of_work import UnitOfWork
+
+        with UnitOfWork(db.session) as uow:  # like `flask recompute-coverage`: the rows and their data version
+            recompute_all(db.session)
+            uow.commit()
         db.session.remove()
     seconds["tps_coverage"] = time.perf_counter() - started
     engine.dispose()
