@@ -26,6 +26,8 @@ per request is inflated by the other processes (docs/SCALING.md says by how much
 Needs: wrk, pgbench, nginx, Redis (REDIS_URL), PostgreSQL (--pg). Loopback only; bounded by --duration.
 Usage:  .venv/bin/python bench/capacity.py [--pg postgresql://postgres@127.0.0.1:5432/<db>] [--duration 15]
           [--workers 2] [--connections 16] [--pg-clients 8] [--skip pgbench,worker,cluster,nginx]
+        .venv/bin/python bench/capacity.py --figures-on postgresql://postgres@127.0.0.1:5432/siaga_national
+          (the stored figures on bench/national.py's data set, built there first)
 Benchmarks are not tests: nothing here asserts a time.
 """
 from __future__ import annotations
@@ -432,6 +434,59 @@ def print_model(rows: dict[str, dict]) -> None:
           "(one worker process runs on at most one core).")
 
 
+def figures_at_national_size(database_url: str) -> int:
+    """The dashboard's stored figures computed on bench/national.py's data set (built there, with statistics):
+    a kecamatan, a kota, a province-sized scope (14 kota) and the nation, CPU of this thread and of the
+    backends, and their cores at the peak (SCALING.md, "At national size")."""
+    from sqlalchemy import func, select
+
+    from siaga import create_app
+    from siaga.config import normalise_database_url
+    from siaga.extensions import db
+
+    url = normalise_database_url(database_url)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "ELECTION_CLOCK": PEAK_CLOCK})
+    print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average before: {load_average()}", flush=True)
+    with app.app_context():
+        from logistics.models import Kecamatan, Kelurahan, Kota, Tps
+        from maps.dashboard import ALERTS_SHOWN, EXAMPLES_PER_SOURCE
+        from siaga.shared_figures import FIGURES
+
+        compute, session = FIGURES["dashboard"], db.session
+        synthetic = Kota.kode_kemendagri.like("N%")  # bench/national.py's codes
+        kecamatan = session.scalar(select(Kecamatan.id).join(Kota).where(synthetic).order_by(Kecamatan.id)
+                                   .offset(3000).limit(1))
+        kotas = list(session.scalars(select(Kota.id).where(synthetic).order_by(Kota.id).offset(100).limit(15)))
+        of_kota = lambda ids: tuple(sorted(session.scalars(select(Kecamatan.id).where(Kecamatan.kota_id.in_(ids)))))  # noqa: E731
+        tps = session.scalar(select(func.count(Tps.id)).join(Kelurahan).where(Kelurahan.kecamatan_id == kecamatan))
+        session.rollback()
+        scopes = [  # label, ids, examples, runs, computations per second at the peak
+            (f"a kecamatan ({tps} TPS)", (kecamatan,), ALERTS_SHOWN, 5, KECAMATAN / 30),
+            (f"a kota ({len(of_kota(kotas[:1]))} kecamatan)", of_kota(kotas[:1]), EXAMPLES_PER_SOURCE, 3, 2 * KOTA / 30),
+            (f"a province-sized scope (14 kota, {len(of_kota(kotas[1:]))} kecamatan)", of_kota(kotas[1:]),
+             EXAMPLES_PER_SOURCE, 1, 3 * PROVINSI / 30),
+            ("the nation", None, EXAMPLES_PER_SOURCE, 1, 1 / 15),
+        ]
+        print("| scope | app CPU ms | PostgreSQL CPU ms | wall ms | computations at the peak | app cores | "
+              "PostgreSQL cores |\n|---|---|---|---|---|---|---|")
+        total_app = total_db = 0.0
+        for label, ids, examples, runs, rate in scopes:
+            compute(ids=ids, examples=examples)  # warm
+            session.rollback()
+            began = time.perf_counter()
+            with InProcessMeter(url.rsplit("/", 1)[1]) as meter:
+                for _ in range(runs):
+                    compute(ids=ids, examples=examples)
+                    session.rollback()
+            app_ms, db_ms = meter.app_s * 1000 / runs, meter.db_s * 1000 / runs
+            total_app, total_db = total_app + rate * app_ms / 1000, total_db + rate * db_ms / 1000
+            print(f"| {label}, {runs} runs | {app_ms:.1f} | {db_ms:.1f} | {(time.perf_counter() - began) * 1000 / runs:.0f} "
+                  f"| {rate:.2f}/s | {rate * app_ms / 1000:.1f} | {rate * db_ms / 1000:.1f} |", flush=True)
+        print(f"| **the stored figures at national size** | | | | | **{total_app:.1f}** | **{total_db:.1f}** |")
+    print(f"load average after: {load_average()}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pg", default=os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"))
@@ -440,7 +495,11 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--pg-clients", type=int, default=8)
     parser.add_argument("--skip", default="", help="comma-separated parts to leave out: pgbench,worker,cluster,nginx")
+    parser.add_argument("--figures-on", metavar="URL", help="only the stored figures, on bench/national.py's database")
     args = parser.parse_args()
+    if args.figures_on:
+        os.environ.setdefault("SIAGA_ENV", "testing")
+        return figures_at_national_size(args.figures_on)
     skip = set(filter(None, args.skip.split(",")))
     os.environ.setdefault("SIAGA_ENV", "testing")
     url = scratch_postgres_url(args.pg, "capacity")
