@@ -1,24 +1,33 @@
-"""Capacity from measurements (docs/SCALING.md): what one app server and PostgreSQL do on this machine,
-and what two servers behind nginx do, for the figures of the national peak's model.
+"""Capacity from measurements (docs/SCALING.md): CPU per request, per event and per stored figure on this
+machine, and the national peak's model from them (cores = rate x CPU ms / 1000; SCALING.md doubles it).
 
-One run, one scratch database (<db>_capacity beside --pg's, migrated and seeded like the demo):
+One run, one scratch database (<db>_capacity beside --pg's, migrated and seeded like the demo), the clock
+at the peak (PEAK_CLOCK: the demo's election day, the lunch round):
   * PostgreSQL alone: pgbench with bench/post.pgbench (a post's statements, no Python), --pg-clients
-    connections, extended and prepared protocol.
+    connections, extended and prepared protocol (for reference).
+  * The worker, in this process: its pass (siaga/worker/outbox.py `deliver_pending`) with its three channels
+    against the tests' fakes on threads of their own (tests/push_service.py, siaga/sms/fake_gateway.py over
+    HTTP, a webhook receiver): EVENTS_PER_KIND events of each kind (nobody to tell; Web Push to 2 devices;
+    SMS to a station's numbers; one partner webhook), CPU of the delivering thread (time.thread_time, so the
+    fakes' work is not counted) and of the database's backends. Then the dashboard's stored figures computed
+    (siaga/shared_figures.py, what the worker does per scope): one kecamatan's and the whole city's.
   * Two app servers (gunicorn --workers each) behind nginx, sharing the database and Redis
     (scripts/cluster.sh). wrk (-t2, --connections), loopback:
       - one server, directly: the post (POST /api/v1/tps/<id>/officers, a fresh Idempotency-Key each:
-        bench/write_path.py's request) and each request of a coordinator's map poll — the TPS layer at a
-        kecamatan's zoom, the incidents layer, the stations layer, the dashboard's partial refresh —
-        without If-None-Match (every poll finds changed data, as at the peak), and the phone's TPS page
-        an officer opens before posting;
+        bench/write_path.py's request), each request of a coordinator's map poll without If-None-Match
+        (every poll finds changed data, as at the peak), the phone's TPS page, the dashboard's refresh served
+        from the stored figures, and a partner's API sync page (100 changed deliveries);
       - both servers through nginx: the post and the TPS layer.
 Prints a table (req/s, p50/p99 ms, failed, and CPU per request: of the app's gunicorn workers and of the
-database's server processes, from /proc) and the load average before and after. On a shared machine the
-rates are lower bounds; the CPU per request is what carries over to other hardware (docs/SCALING.md).
+database's server processes, from /proc) with the load average before and after, then the model (MODEL:
+the rates of SCALING.md's "The national peak"). On a shared machine the rates are lower bounds and the CPU
+per request is inflated by the other processes (docs/SCALING.md says by how much).
 
 Needs: wrk, pgbench, nginx, Redis (REDIS_URL), PostgreSQL (--pg). Loopback only; bounded by --duration.
 Usage:  .venv/bin/python bench/capacity.py [--pg postgresql://postgres@127.0.0.1:5432/<db>] [--duration 15]
-          [--workers 2] [--connections 16] [--pg-clients 8]
+          [--workers 2] [--connections 16] [--pg-clients 8] [--skip pgbench,worker,cluster,nginx]
+        .venv/bin/python bench/capacity.py --figures-on postgresql://postgres@127.0.0.1:5432/siaga_national
+          (the stored figures on bench/national.py's data set, built there first)
 Benchmarks are not tests: nothing here asserts a time.
 """
 from __future__ import annotations
@@ -65,10 +74,7 @@ class CpuMeter:
         return [pid for n in self.servers for pid in self.cluster.worker_pids(n)] if self.cluster else []
 
     def _db_pids(self) -> list[int]:
-        out = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc",
-                              f"SELECT pid FROM pg_stat_activity WHERE datname = '{self.database}'"],
-                             capture_output=True, text=True)
-        return [int(p) for p in out.stdout.split()]
+        return _db_backends(self.database)
 
     def start(self) -> None:
         self.app, self.db = cpu_seconds(self._app_pids()), cpu_seconds(self._db_pids())
@@ -174,6 +180,313 @@ def pgbench_measured(meter: CpuMeter, database_url: str, token_hash: str, tps_co
     return result
 
 
+
+# --- The worker: CPU per event, and per recipient of each channel ----------------------------------------
+# Measured in this process (`deliver_pending`, the worker's pass, with the worker's channels), the fake
+# services (the tests' push service, the fake SMS gateway, a webhook receiver) on threads of their own: the
+# worker's CPU is this thread's (time.thread_time), so the fakes' decrypting and verifying is not counted.
+# PostgreSQL's is every backend of the scratch database (nothing else connects to it meanwhile).
+
+EVENTS_PER_KIND = 200
+PEAK_CLOCK = "2025-08-27T12:10:00+07:00"  # the demo's election day, lunch round: the model's peak
+
+
+def _webhook_receiver():
+    """A partner's endpoint: reads the request, answers 204 (what a receiver that verifies and queues does)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - http.server's name
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(204)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server.url = f"http://127.0.0.1:{server.server_address[1]}/siaga-hook"
+    return server
+
+
+def _db_backends(database: str) -> list[int]:
+    out = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc",
+                          f"SELECT pid FROM pg_stat_activity WHERE datname = '{database}'"],
+                         capture_output=True, text=True)
+    return [int(p) for p in out.stdout.split()]
+
+
+class InProcessMeter:
+    """This thread's CPU and the database backends' CPU around a piece of work."""
+
+    def __init__(self, database: str):
+        self.database = database
+
+    def __enter__(self):
+        from sqlalchemy import text
+
+        from siaga.extensions import db
+
+        db.session.execute(text("SELECT 1"))  # the session's connection exists before the first reading
+        db.session.rollback()
+        self.db0 = cpu_seconds(_db_backends(self.database))
+        self.app0 = time.thread_time()
+        return self
+
+    def __exit__(self, *exc):
+        self.app_s = time.thread_time() - self.app0
+        after = cpu_seconds(_db_backends(self.database))
+        self.db_s = sum(v - self.db0.get(pid, 0.0) for pid, v in after.items())
+
+
+def worker_and_figure_rows(database_url: str) -> list[tuple[str, dict]]:
+    """CPU per event of the worker for each channel, and per stored dashboard figure computed."""
+    from py_vapid import Vapid
+    from py_vapid.utils import b64urlencode
+    from sqlalchemy import func, select, update
+
+    from logistics.actor import Actor
+    from logistics.events import Event, EventKind, raise_event
+    from logistics.models import Delivery, HealthIncident, MedicStation, OutboxEvent, TpsCoverage, User
+    from logistics.services.push_subscriptions import subscribe
+    from logistics.services.webhooks import create_subscription
+    from logistics.timeutil import utcnow
+    from siaga import create_app
+    from siaga.extensions import db
+    from siaga.sms.fake_gateway import FakeGateway, serve
+    from siaga.worker import sms as sms_channel
+    from siaga.worker.channels import channels_for
+    from siaga.worker.outbox import deliver_pending
+    from tests import push_service
+
+    service, push_server = push_service.start()
+    fake = FakeGateway("siaga", "bench", "bench-signing-key")
+    gateway = serve(fake)
+    receiver = _webhook_receiver()
+    key = Vapid()
+    key.generate_keys()
+    app = create_app({
+        "SQLALCHEMY_DATABASE_URI": database_url, "ELECTION_CLOCK": PEAK_CLOCK,
+        "VAPID_PRIVATE_KEY": b64urlencode(key.private_key.private_numbers().private_value.to_bytes(32, "big")),
+        "VAPID_SUBJECT": "mailto:ops@siaga-tps.invalid", "SMS_GATEWAY": "smsgate", "SMS_GATEWAY_URL": gateway.url,
+        "SMS_USERNAME": "siaga", "SMS_PASSWORD": "bench", "SMS_SIGNING_KEY": "bench-signing-key"})
+    database = database_url.rsplit("/", 1)[1].split("?")[0]
+    rows: list[tuple[str, dict]] = []
+    try:
+        with app.app_context():
+            session = db.session
+            system = Actor.system("bench")
+            session.execute(update(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None)).values(dispatched_at=utcnow()))
+            officer = session.scalar(select(User).where(User.username == "petugas"))
+            tps_id = officer.tps_id
+            delivery = session.scalar(select(Delivery).where(Delivery.tps_id == tps_id).order_by(Delivery.id).limit(1))
+            kecamatan_id = delivery.tps.kelurahan.kecamatan_id
+            station_id = session.scalar(select(TpsCoverage.medic_station_id).where(TpsCoverage.tps_id == tps_id))
+            station = session.get(MedicStation, station_id)
+            station.contact_phone = station.contact_phone or "+6281200000001"
+            incident_id = session.scalar(select(func.min(HealthIncident.id))) or 1
+            session.commit()
+            channels = channels_for(app)
+            assert {c.name for c in channels} == {"webpush", "sms", "webhook"}, [c.name for c in channels]
+
+            def delivery_data(kind: str) -> dict:
+                return {"tps_id": tps_id, "courier_id": delivery.courier_id, "status": kind, "kind": "meal",
+                        "meal_round": "siang", "item": None, "drill": False, "by_user": None, "by_person": None}
+
+            def measure(label: str, make_event, per: str) -> dict:
+                for _ in range(EVENTS_PER_KIND):
+                    raise_event(session, make_event())
+                session.commit()
+                sends = {"sent": 0, "failed": 0}
+                with InProcessMeter(database) as meter:
+                    while True:
+                        report = deliver_pending(session, channels)
+                        sends["sent"] += report.sent
+                        sends["failed"] += report.failed
+                        if not report.events:
+                            break
+                left = session.scalar(select(func.count()).select_from(OutboxEvent)
+                                      .where(OutboxEvent.dispatched_at.is_(None)))
+                session.rollback()
+                result = {"requests": EVENTS_PER_KIND, "app_ms": meter.app_s * 1000 / EVENTS_PER_KIND,
+                          "db_ms": meter.db_s * 1000 / EVENTS_PER_KIND, "sent": sends["sent"],
+                          "failed": sends["failed"] + left, "per": per}
+                rows.append((label, result))
+                print(f"  {label}: app {result['app_ms']:.2f} ms, db {result['db_ms']:.2f} ms per event, "
+                      f"{sends['sent']} sent, {result['failed']} failed/left", flush=True)
+                return result
+
+            # 1. The meal confirmation's event: nobody subscribed to it (no partner yet).
+            measure("worker: delivery.received (the confirmation's event), nobody to tell",
+                    lambda: Event(EventKind.DELIVERY_RECEIVED, "delivery", delivery.id, kecamatan_id,
+                                  delivery_data("received")), "event")
+            # 2. The courier's "arrived": Web Push to the TPS's officer, on 2 devices.
+            for _ in range(2):
+                device = service.subscribe().subscription_json()
+                subscribe(session, Actor.from_user(officer), device["endpoint"], device["keys"]["p256dh"],
+                          device["keys"]["auth"], "bench")
+            measure("worker: delivery.arrived → Web Push to the officer's 2 devices",
+                    lambda: Event(EventKind.DELIVERY_ARRIVED, "delivery", delivery.id, kecamatan_id,
+                                  delivery_data("arrived")), "push")
+            # 3. A merah at the station: SMS to the station's phone and its medics without push. Its numbers
+            # hear of 200 merah in a minute here, past the per-number limit (NOTICE_LIMIT): the limit's count
+            # still runs, but does not refuse (at the peak, the merah are at thousands of stations).
+            sms_channel.NOTICE_LIMIT = 10**9
+            measure("worker: incident.reported merah → SMS (station phone, medics without push)",
+                    lambda: Event(EventKind.INCIDENT_REPORTED, "health_incident", incident_id, kecamatan_id,
+                                  {"triage": "merah", "status": "reported", "medic_station_id": station_id,
+                                   "tps_id": tps_id, "by_user": None, "by_person": None}), "sms")
+            # 4. A partner subscribed to the confirmations: one signed webhook per event.
+            create_subscription(session, system, agency="Dinkes", url=receiver.url, kinds=["delivery.received"])
+            measure("worker: delivery.received → 1 partner webhook",
+                    lambda: Event(EventKind.DELIVERY_RECEIVED, "delivery", delivery.id, kecamatan_id,
+                                  delivery_data("received")), "webhook")
+
+            # The stored dashboard figures, computed by the worker once per scope and staleness.
+            from maps.dashboard import ALERTS_SHOWN, EXAMPLES_PER_SOURCE
+            from siaga.shared_figures import FIGURES
+
+            compute = FIGURES["dashboard"]
+            for label, ids, examples, runs in (
+                    ("worker: dashboard figures computed, one kecamatan's (52 TPS)", (5,), ALERTS_SHOWN, 10),
+                    ("worker: dashboard figures computed, the whole city's (319 TPS)", None, EXAMPLES_PER_SOURCE, 5)):
+                compute(ids=ids, examples=examples)  # warm
+                session.rollback()
+                with InProcessMeter(database) as meter:
+                    for _ in range(runs):
+                        compute(ids=ids, examples=examples)
+                        session.rollback()
+                rows.append((label, {"requests": runs, "app_ms": meter.app_s * 1000 / runs,
+                                     "db_ms": meter.db_s * 1000 / runs, "per": "figure"}))
+                print(f"  {label}: app {rows[-1][1]['app_ms']:.1f} ms, db {rows[-1][1]['db_ms']:.1f} ms", flush=True)
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        for server in (push_server, gateway, receiver):
+            server.shutdown()
+    return rows
+
+
+# --- The model: the national peak's rates (docs/SCALING.md, "The national peak") --------------------------
+# (key of the measured row, what, rate per second at the peak, where the rate comes from)
+TPS, KECAMATAN, KOTA, PROVINSI = 820_000, 7_300, 514, 38
+SCREENS = KECAMATAN + 2 * KOTA + 3 * PROVINSI + 20          # coordinators' screens, map and dashboard open
+POSTS = TPS / 900                                           # every TPS confirms a meal round within 15 min
+ARRIVALS = TPS / 3600                                       # the couriers' "sampai", over the round's hour
+PARTNERS = 4                                                # Dinkes, KPU, Bawaslu, TNI-Polri (docs/SECURITY.md)
+INCIDENTS = 3.0                                             # incidents reported per second at the peak (assumed)
+MODEL = [
+    ("post", "meal confirmation (post)", POSTS, "820,000 TPS / 900 s"),
+    ("phone", "the phone's TPS page", POSTS, "one per post (upper bound)"),
+    ("tps", "map: TPS layer", SCREENS / 10, "every screen every 10 s"),
+    ("incidents", "map: incidents layer", SCREENS / 10, "every screen every 10 s"),
+    ("stations", "map: stations + facilities layers", 2 * SCREENS / 60, "each every 6th poll"),
+    ("dash_kec", "dashboard refresh (served from the stored figures)", SCREENS / 30, "every screen every 30 s"),
+    ("sync", "API sync page (100 changed deliveries)", PARTNERS * (POSTS + ARRIVALS) / 100,
+     f"{PARTNERS} partners following every delivery change"),
+    ("event", "worker: an event, nobody to tell", POSTS + ARRIVALS + INCIDENTS,
+     "confirmations + arrivals + incidents"),
+    ("push", "worker: a Web Push, per device", ARRIVALS, "an arrival to the TPS officer's phone"),
+    ("sms", "worker: an SMS, per number", INCIDENTS * 0.1 * 3, "merah: 10% of incidents, 3 numbers each"),
+    ("webhook", "worker: a webhook, per partner subscription", PARTNERS * INCIDENTS,
+     f"{PARTNERS} partners on the incidents"),
+    ("fig_kec", "worker: dashboard figures, a kecamatan's", KECAMATAN / 30, "one screen per kecamatan, 30 s"),
+    ("fig_city", "worker: dashboard figures, a kota's or province's", (2 * KOTA + 3 * PROVINSI) / 30,
+     "their screens, 30 s (a demo city's cost)"),
+]
+WORKER_KEYS = ("event", "push", "sms", "webhook", "fig_kec", "fig_city")
+
+
+def per_item(rows: dict[str, dict]) -> dict[str, dict]:
+    """CPU per model item: a request's own; an event's base; a send's = (its event's - the base) / sends per event."""
+    found = {key: {"app_ms": r.get("app_ms", 0.0), "db_ms": r.get("db_ms", 0.0)} for key, r in rows.items()}
+    base = rows.get("event")
+    for key in ("push", "sms", "webhook"):
+        r = rows.get(key)
+        if r and base and r.get("sent"):
+            per_event = r["sent"] / r["requests"]
+            found[key] = {"app_ms": max(r["app_ms"] - base["app_ms"], 0.0) / per_event,
+                          "db_ms": max(r["db_ms"] - base["db_ms"], 0.0) / per_event}
+    return found
+
+
+def print_model(rows: dict[str, dict]) -> None:
+    costs = per_item(rows)
+    print("\n| request | rate at the peak | from | app CPU ms | PostgreSQL CPU ms | app cores | PostgreSQL cores |\n"
+          "|---|---|---|---|---|---|---|")
+    app_total = db_total = worker_app = 0.0
+    for key, name, rate, source in MODEL:
+        cost = costs.get(key)
+        if cost is None:
+            print(f"| {name} | {rate:,.0f}/s | {source} | not measured | | | |")
+            continue
+        app, dbc = rate * cost["app_ms"] / 1000, rate * cost["db_ms"] / 1000
+        app_total, db_total = app_total + app, db_total + dbc
+        worker_app += app if key in WORKER_KEYS else 0.0
+        print(f"| {name} | {rate:,.0f}/s | {source} | {cost['app_ms']:.2f} | {cost['db_ms']:.2f} | {app:.1f} | {dbc:.1f} |")
+    print(f"| **total** | | | | | **{app_total:.1f}** | **{db_total:.1f}** |")
+    print(f"\nDoubled for headroom: **{2 * app_total:.0f} app cores, {2 * db_total:.0f} PostgreSQL cores** "
+          f"(goal: ≤ 24 and ≤ 8). Of the app's, the worker's part: {worker_app:.1f} cores "
+          "(one worker process runs on at most one core).")
+
+
+def figures_at_national_size(database_url: str) -> int:
+    """The dashboard's stored figures computed on bench/national.py's data set (built there, with statistics):
+    a kecamatan, a kota, a province-sized scope (14 kota) and the nation, CPU of this thread and of the
+    backends, and their cores at the peak (SCALING.md, "At national size")."""
+    from sqlalchemy import func, select
+
+    from siaga import create_app
+    from siaga.config import normalise_database_url
+    from siaga.extensions import db
+
+    url = normalise_database_url(database_url)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "ELECTION_CLOCK": PEAK_CLOCK})
+    print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average before: {load_average()}", flush=True)
+    with app.app_context():
+        from logistics.models import Kecamatan, Kelurahan, Kota, Tps
+        from maps.dashboard import ALERTS_SHOWN, EXAMPLES_PER_SOURCE
+        from siaga.shared_figures import FIGURES
+
+        compute, session = FIGURES["dashboard"], db.session
+        synthetic = Kota.kode_kemendagri.like("N%")  # bench/national.py's codes
+        kecamatan = session.scalar(select(Kecamatan.id).join(Kota).where(synthetic).order_by(Kecamatan.id)
+                                   .offset(3000).limit(1))
+        kotas = list(session.scalars(select(Kota.id).where(synthetic).order_by(Kota.id).offset(100).limit(15)))
+        of_kota = lambda ids: tuple(sorted(session.scalars(select(Kecamatan.id).where(Kecamatan.kota_id.in_(ids)))))  # noqa: E731
+        tps = session.scalar(select(func.count(Tps.id)).join(Kelurahan).where(Kelurahan.kecamatan_id == kecamatan))
+        session.rollback()
+        scopes = [  # label, ids, examples, runs, computations per second at the peak
+            (f"a kecamatan ({tps} TPS)", (kecamatan,), ALERTS_SHOWN, 5, KECAMATAN / 30),
+            (f"a kota ({len(of_kota(kotas[:1]))} kecamatan)", of_kota(kotas[:1]), EXAMPLES_PER_SOURCE, 3, 2 * KOTA / 30),
+            (f"a province-sized scope (14 kota, {len(of_kota(kotas[1:]))} kecamatan)", of_kota(kotas[1:]),
+             EXAMPLES_PER_SOURCE, 1, 3 * PROVINSI / 30),
+            ("the nation", None, EXAMPLES_PER_SOURCE, 1, 1 / 15),
+        ]
+        print("| scope | app CPU ms | PostgreSQL CPU ms | wall ms | computations at the peak | app cores | "
+              "PostgreSQL cores |\n|---|---|---|---|---|---|---|")
+        total_app = total_db = 0.0
+        for label, ids, examples, runs, rate in scopes:
+            compute(ids=ids, examples=examples)  # warm
+            session.rollback()
+            began = time.perf_counter()
+            with InProcessMeter(url.rsplit("/", 1)[1]) as meter:
+                for _ in range(runs):
+                    compute(ids=ids, examples=examples)
+                    session.rollback()
+            app_ms, db_ms = meter.app_s * 1000 / runs, meter.db_s * 1000 / runs
+            total_app, total_db = total_app + rate * app_ms / 1000, total_db + rate * db_ms / 1000
+            print(f"| {label}, {runs} runs | {app_ms:.1f} | {db_ms:.1f} | {(time.perf_counter() - began) * 1000 / runs:.0f} "
+                  f"| {rate:.2f}/s | {rate * app_ms / 1000:.1f} | {rate * db_ms / 1000:.1f} |", flush=True)
+        print(f"| **the stored figures at national size** | | | | | **{total_app:.1f}** | **{total_db:.1f}** |")
+    print(f"load average after: {load_average()}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pg", default=os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"))
@@ -181,7 +494,13 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--pg-clients", type=int, default=8)
+    parser.add_argument("--skip", default="", help="comma-separated parts to leave out: pgbench,worker,cluster,nginx")
+    parser.add_argument("--figures-on", metavar="URL", help="only the stored figures, on bench/national.py's database")
     args = parser.parse_args()
+    if args.figures_on:
+        os.environ.setdefault("SIAGA_ENV", "testing")
+        return figures_at_national_size(args.figures_on)
+    skip = set(filter(None, args.skip.split(",")))
     os.environ.setdefault("SIAGA_ENV", "testing")
     url = scratch_postgres_url(args.pg, "capacity")
     reason = missing_prerequisite(url, os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
@@ -189,9 +508,16 @@ def main() -> int:
         raise SystemExit(reason)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip()
-    print(f"commit {commit}; load average before: {load_average()}", flush=True)
+    print(f"commit {commit}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {os.cpu_count()} CPUs; "
+          f"load average before: {load_average()}", flush=True)
     demo = prepare_database(url)
+    # The planner's statistics, as a database that has lived a while has them (autovacuum's ANALYZE): on the
+    # freshly seeded tables it estimates a few rows where there are hundreds, and one statement of the
+    # dashboard's figures (the login readiness per kecamatan) took ~50 ms in a nested loop instead of < 1 ms.
+    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", demo.database_url.rsplit("/", 1)[1],
+                    "-qc", "ANALYZE"], check=True)
     rows: list[tuple[str, dict]] = []
+    keyed: dict[str, dict] = {}
 
     from sqlalchemy import create_engine, func, select, text
 
@@ -203,51 +529,80 @@ def main() -> int:
         tps_count = conn.execute(select(func.max(Tps.id))).scalar_one()
     engine.dispose()
     database = demo.database_url.rsplit("/", 1)[1]
-    for mode in ("extended", "prepared"):
-        meter = CpuMeter(None, [], database)
-        meter._db_pids = lambda: _pgbench_backends(database)  # pgbench's own connections, found when they exist
-        rows.append((f"PostgreSQL alone: a post's statements (pgbench -M {mode}, {args.pg_clients} clients; "
-                     "latency column: mean)",
-                     pgbench_measured(meter, demo.database_url, token_hash, tps_count, mode, args)))
-        print(f"  {rows[-1][0]}: {rows[-1][1]['rps']:.0f}/s", flush=True)
-
-    # Plain http on loopback: not "production" (its cookies are https-only); the same code otherwise.
-    with Cluster(demo.database_url, servers=2, workers=args.workers, env={"SIAGA_ENV": "development"}) as cluster:
-        one, both = cluster.server_urls[0], cluster.url
-        post_headers = {"Authorization": f"Bearer {demo.officer_token}", "Content-Type": "application/json"}
-        coordinator = {"Cookie": "; ".join(f"{c.name}={c.value}" for c in logged_in(one, "koordinator").cookies)}
-        officer = {"Cookie": "; ".join(f"{c.name}={c.value}" for c in logged_in(one, "petugas").cookies)}
-        reads = {
-            "map poll: TPS layer (kecamatan zoom)": f"/map/data/tps.geojson?bbox={BOX}&zoom=14&color=status",
-            "map poll: incidents layer": f"/map/data/incidents.geojson?bbox={BOX}",
-            "map poll: stations layer (every 6th poll)": f"/map/data/stations.geojson?bbox={BOX}",
-            "phone: the officer's TPS page (before a post)": f"/lapangan/tps/{demo.tps_id}",
-            "dashboard refresh (every 30 s), one kecamatan's (52 TPS)": "/dashboard?partial=1&kecamatan=5",
-            "dashboard refresh (every 30 s), the whole city's (319 TPS)": "/dashboard?partial=1",
-        }
-        post = f"/api/v1/tps/{demo.tps_id}/officers"
-        wrk(one + post, post_headers, 3, args.connections, post=True)  # warm: imports, pools, first queries
-        for base, label, servers in ((one, f"one app server ({args.workers} workers), direct", [1]),
-                                     (both, f"two app servers ({args.workers} workers each) behind nginx", [1, 2])):
-            meter = CpuMeter(cluster, servers, database)
-            rows.append((f"{label}: post", measured(meter, lambda: wrk(base + post, post_headers, args.duration,
-                                                                         args.connections, post=True))))
+    if "pgbench" not in skip:
+        for mode in ("extended", "prepared"):
+            meter = CpuMeter(None, [], database)
+            meter._db_pids = lambda: _pgbench_backends(database)  # pgbench's own connections, found when they exist
+            rows.append((f"PostgreSQL alone: a post's statements (pgbench -M {mode}, {args.pg_clients} clients; "
+                         "latency column: mean)",
+                         pgbench_measured(meter, demo.database_url, token_hash, tps_count, mode, args)))
             print(f"  {rows[-1][0]}: {rows[-1][1]['rps']:.0f}/s", flush=True)
-            for name, path in reads.items():
-                if base == both and "TPS layer" not in name:
-                    continue
-                who = officer if name.startswith("phone") else coordinator
-                rows.append((f"{label}: {name}", measured(meter, lambda: wrk(
-                    base + path, who, args.duration, args.connections))))
+
+    if "worker" not in skip:
+        worker_rows = worker_and_figure_rows(demo.database_url)
+        rows += worker_rows
+        for (_label, result), key in zip(worker_rows, ("event", "push", "sms", "webhook", "fig_kec", "fig_city")):
+            keyed[key] = result
+
+    # Plain http on loopback: not "production" (its cookies are https-only); the same code otherwise. The clock
+    # stands at the peak (the demo's election day, the lunch round), as in the worker's measurement.
+    if "cluster" not in skip:
+        with Cluster(demo.database_url, servers=2, workers=args.workers,
+                     env={"SIAGA_ENV": "development", "ELECTION_CLOCK": PEAK_CLOCK}) as cluster:
+            one, both = cluster.server_urls[0], cluster.url
+            post_headers = {"Authorization": f"Bearer {demo.officer_token}", "Content-Type": "application/json"}
+            coordinator = {"Cookie": "; ".join(f"{c.name}={c.value}" for c in logged_in(one, "koordinator").cookies)}
+            officer = {"Cookie": "; ".join(f"{c.name}={c.value}" for c in logged_in(one, "petugas").cookies)}
+            partner = {"Authorization": f"Bearer {demo.reader_token}"}
+            reads = {  # key: (name, path, who)
+                "tps": ("map poll: TPS layer (kecamatan zoom)",
+                        f"/map/data/tps.geojson?bbox={BOX}&zoom=14&color=status", coordinator),
+                "incidents": ("map poll: incidents layer", f"/map/data/incidents.geojson?bbox={BOX}", coordinator),
+                "stations": ("map poll: stations layer (every 6th poll)", f"/map/data/stations.geojson?bbox={BOX}",
+                             coordinator),
+                "phone": ("phone: the officer's TPS page (before a post)", f"/lapangan/tps/{demo.tps_id}", officer),
+                "dash_kec": ("dashboard refresh (every 30 s), one kecamatan's (52 TPS), stored figures",
+                             "/dashboard?partial=1&kecamatan=5", coordinator),
+                "dash_city": ("dashboard refresh (every 30 s), the whole city's (319 TPS), stored figures",
+                              "/dashboard?partial=1", coordinator),
+                "sync": ("API sync: a page of 100 changed deliveries (partner token)",
+                         "/api/v1/deliveries?updated_since=2025-08-26T00:00:00%2B07:00&limit=100", partner),
+            }
+            post = f"/api/v1/tps/{demo.tps_id}/officers"
+            wrk(one + post, post_headers, 3, args.connections, post=True)  # warm: imports, pools, first queries
+            for name, path, who in reads.values():
+                wrk(one + path, who, 1, 2)  # warm, and the dashboards' figures stored before they are measured
+            targets = [(one, f"one app server ({args.workers} workers), direct", [1])]
+            if "nginx" not in skip:
+                targets.append((both, f"two app servers ({args.workers} workers each) behind nginx", [1, 2]))
+            for base, label, servers in targets:
+                meter = CpuMeter(cluster, servers, database)
+                rows.append((f"{label}: post", measured(meter, lambda: wrk(base + post, post_headers, args.duration,
+                                                                             args.connections, post=True))))
+                if base == one:
+                    keyed["post"] = rows[-1][1]
                 print(f"  {rows[-1][0]}: {rows[-1][1]['rps']:.0f}/s", flush=True)
+                for key, (name, path, who) in reads.items():
+                    if base == both and key != "tps":
+                        continue
+                    rows.append((f"{label}: {name}", measured(meter, lambda: wrk(
+                        base + path, who, args.duration, args.connections))))
+                    if base == one:
+                        keyed[key] = rows[-1][1]
+                    print(f"  {rows[-1][0]}: {rows[-1][1]['rps']:.0f}/s", flush=True)
     drop_scratch_database(demo.database_url)
-    print(f"\ncommit {commit}; load average after: {load_average()}\n")
+    print(f"\ncommit {commit}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
+          f"load average after: {load_average()}\n")
     print("| what | req/s | p50 ms | p99 ms | failed (of which non-2xx/3xx) | app CPU ms/req | "
           "PostgreSQL CPU ms/req |\n|---|---|---|---|---|---|---|")
     for name, r in rows:
+        if "per" in r:  # measured in process: CPU per event or figure, no rate
+            print(f"| {name} | — | — | — | {r.get('failed', 0)} | {r['app_ms']:.2f} | {r['db_ms']:.2f} |")
+            continue
         p99 = f"{r['p99']:.0f}" if r["p99"] else "—"
         app_ms = f"{r['app_ms']:.1f}" if r.get("app_ms") else "—"
         print(f"| {name} | {r['rps']:.0f} | {r['p50']:.0f} | {p99} | {r['failed']} ({r.get('non2xx', 0)}) | {app_ms} | {r.get('db_ms', 0):.1f} |")
+    print_model(keyed)
     return 0
 
 

@@ -5,13 +5,18 @@ from datetime import timedelta
 
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from logistics.models.base import UTCDateTime
 
 
 class plus(FunctionElement):
-    """`moment + delta` for a timestamp column or aggregate and a fixed timedelta."""
-    inherit_cache = False  # the delta is not part of a cache key
+    """`moment + delta` for a timestamp column or aggregate and a fixed timedelta.
+
+    The delta is part of the cache key, so a statement using it is compiled once per shape, not on every
+    execution (an uncached one made every alert count of the dashboard's figures compile again: about a
+    third of their CPU, docs/SCALING.md)."""
+    _traverse_internals = FunctionElement._traverse_internals + [("seconds", InternalTraversal.dp_plain_obj)]
     type = UTCDateTime()
 
     def __init__(self, moment: ColumnElement, delta: timedelta):
