@@ -135,3 +135,46 @@ def test_web_create_browse_the_past_read_only_and_back(client, session):
     assert post_form(client, "/admin/pemilihan/lihat", {}).status_code == 303
     assert "Anda melihat pemilihan lampau" not in client.get("/admin/pemilihan").get_data(as_text=True)
     assert session.scalar(select(func.count()).select_from(Delivery)) == 0
+
+
+def test_the_demo_holds_the_2024_pilkada_as_a_past_election(session):
+    past = session.scalar(select(Election).where(Election.day == date(2024, 11, 27)))
+    active = session.get(Election, active_election_id(session))
+    assert past is not None and not past.active and active.id != past.id
+    today = _records(session)
+    view(session, past.id)
+    then = _records(session)
+    assert set(then["tps"]) == {TpsStatus.HANDED_OVER} and sum(then["tps"].values()) == sum(today["tps"].values())
+    assert set(then["delivery"]) == {"delivered"} and then["incident"] == {"closed": 3}
+    assert session.scalar(select(func.min(Delivery.planned_at))).year == 2024
+    view(session, None)
+    # Today's pages see none of 2024's records.
+    assert TpsStatus.HANDED_OVER not in today["tps"]
+    assert session.scalar(select(func.count()).select_from(Delivery).where(
+        func.extract("year", Delivery.planned_at) == 2024)) == 0
+
+
+@pytest.fixture()
+def bearer(session):
+    from logistics.actor import Actor
+    from logistics.services.api_tokens import SCOPES, create_token
+
+    def make():
+        _token, secret = create_token(session, Actor.system("test"), agency="Dinkes",
+                                      scopes=[s for s in SCOPES if s.startswith("read:") and s != "read:health-pii"])
+        return {"Authorization": f"Bearer {secret}"}
+    return make
+
+
+def test_the_api_serves_only_the_active_elections_records(client, session, bearer):
+    headers = bearer()
+    first = active_election_id(session)
+    ids_before = {t["id"] for t in client.get("/api/v1/tps?limit=1000", headers=headers).get_json()["items"]}
+    _first, second = _second(session)
+    body = client.get("/api/v1/tps?limit=1000", headers=headers).get_json()
+    assert body["count"] == len(ids_before) and not ids_before & {t["id"] for t in body["items"]}
+    assert session.scalar(select(func.count()).select_from(Tps).where(Tps.id.in_(
+        [t["id"] for t in body["items"]]), Tps.election_id == second.id)) == len(ids_before)
+    # A record of the earlier election is not found through the active one.
+    assert client.get(f"/api/v1/tps/{min(ids_before)}", headers=headers).status_code == 404
+    assert first != second.id

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # The admin reaches every page; then each route is fuzzed as the first of the others who reaches it.
 USERS = ("admin", "petugas", "kurir", "medis", "camat-gerunggang")
 # Posts that take no fields at all (the query string, if any, has its schema).
-NO_FORM = {"auth.logout", "planning.make_meal_plan", "planning.delete_roster_shift",
+NO_FORM = {"auth.logout", "admin_elections.make_active", "planning.make_meal_plan", "planning.delete_roster_shift",
            "auth.login",  # login: username/password are only compared, never stored (siaga/auth.py)
            # JSON bodies, checked by their own schema (siaga/push.py; bad input: tests/test_webpush.py)
            "push.subscribe_view", "push.unsubscribe_view", "push.replace_view",
