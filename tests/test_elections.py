@@ -178,3 +178,21 @@ def test_the_api_serves_only_the_active_elections_records(client, session, beare
     # A record of the earlier election is not found through the active one.
     assert client.get(f"/api/v1/tps/{min(ids_before)}", headers=headers).status_code == 404
     assert first != second.id
+
+
+def test_the_election_command_lists_creates_and_activates(app, session):
+    runner = app.test_cli_runner()
+    first = active_election_id(session)
+    listed = runner.invoke(args=["election", "list"])
+    assert listed.exit_code == 0 and "2024" in listed.output
+    made = runner.invoke(args=["election", "create", "--from", str(first), "--kind", "psu", "--name", "PSU uji",
+                               "--day", "2025-09-10"])
+    assert made.exit_code == 0, made.output
+    new = session.scalar(select(Election).where(Election.name == "PSU uji"))
+    assert new is not None and not new.active
+    bad = runner.invoke(args=["election", "create", "--from", str(first), "--kind", "psu", "--name", "X",
+                              "--day", "kemarin"])
+    assert bad.exit_code != 0 and "tanggal" in bad.output.lower()
+    assert runner.invoke(args=["election", "activate", str(new.id)]).exit_code == 0
+    view(session, None)
+    assert active_election_id(session) == new.id
