@@ -54,7 +54,7 @@ def create(form: dict):
     return redirect(url_for(".index"), 303)
 
 
-@bp.post("/pemilihan/<int:election_id>/aktif")
+@bp.post("/pemilihan/<int(max=2147483647):election_id>/aktif")
 @requires(Permission.AREA_SETUP)
 @idempotent
 def make_active(election_id: int):

@@ -196,3 +196,18 @@ def test_the_election_command_lists_creates_and_activates(app, session):
     assert runner.invoke(args=["election", "activate", str(new.id)]).exit_code == 0
     view(session, None)
     assert active_election_id(session) == new.id
+
+
+def test_a_live_pages_tag_differs_while_browsing_a_past_election(client, session):
+    """A browser's cached copy of today's dashboard must not be answered 304 for another election, even one
+    of the same day (whose clock, part of the tag, is the same)."""
+    from logistics.settings import settings_for
+
+    log_in_as(client, session, "admin")
+    same_day = create_election(session, actor_of(session, Role.ADMIN), from_election_id=active_election_id(session),
+                               kind="psu", name="PSU", day=settings_for(session).election_date)
+    today = client.get("/dashboard")
+    assert today.status_code == 200 and today.headers.get("ETag")
+    assert post_form(client, "/admin/pemilihan/lihat", {"pemilihan": str(same_day.id)}).status_code == 303
+    then = client.get("/dashboard", headers={"If-None-Match": today.headers["ETag"]})
+    assert then.status_code == 200 and "hanya baca" in then.get_data(as_text=True)
