@@ -110,6 +110,8 @@ def _ids(session, actor_for) -> dict:
         "kurir": session.scalar(select(Person.id).where(Person.role == PersonRole.COURIER).order_by(Person.id)),
         "referral_facility_id": session.scalar(select(HealthFacility.id).order_by(HealthFacility.id)),
         "kecamatan": session.scalar(select(User.kecamatan_id).where(User.username == "camat-gerunggang")),
+        # a new election copied from one that does not exist: its fields are fuzzed, no city is copied per probe
+        "dari": f.MAX_ID,
     }
 
 
