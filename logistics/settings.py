@@ -136,7 +136,14 @@ def settings_for(session: Session) -> ElectionSettings:
     """This session's settings, read from the database once and kept on the session."""
     cached = session.info.get(_CACHE)
     if cached is None:
-        cached = build(dict(session.execute(select(ElectionSetting.key, ElectionSetting.value)).all()))
+        from logistics.election_scope import current_election_id
+        from logistics.models.election import Election
+
+        # The session's election (logistics/election_scope.py): its own stored values, over its day.
+        election_id = current_election_id(session)
+        election = session.get(Election, election_id) if election_id is not None else None
+        base = dataclasses.replace(_defaults, election_date=election.day) if election and election.day else None
+        cached = build(dict(session.execute(select(ElectionSetting.key, ElectionSetting.value)).all()), base)
         session.info[_CACHE] = cached
     return cached
 

@@ -266,6 +266,7 @@ def make_situation_reports(session: Session, moment: datetime, languages=LANGUAG
     """This hour's report for every area and language that has none yet (the worker's job, on the
     election day only). The unique key (scope, area, language, hour) keeps a second worker from
     storing a twin. Returns how many were made."""
+    from logistics.election_scope import current_election_id
     from logistics.queries.sql_upsert import upsert_insert
     from siaga.election import election_window
     from siaga.sqlite_writes import as_reader
@@ -292,7 +293,8 @@ def make_situation_reports(session: Session, moment: datetime, languages=LANGUAG
                 finally:
                     session.rollback()
             statement = upsert_insert(session)(table).values(
-                scope=scope.kind, area_id=scope.area_id, lang=lang, hour=hour, computed_at=computed_at, pdf=pdf)
+                scope=scope.kind, area_id=scope.area_id, lang=lang, hour=hour, computed_at=computed_at, pdf=pdf,
+                election_id=current_election_id(session))  # a Core insert: it names its election itself
             session.execute(statement.on_conflict_do_nothing())
             session.commit()
             made += 1

@@ -421,5 +421,7 @@ def register_cli(app: Flask) -> None:
         _run_import(import_officers, path)
 
     from siaga.sms.cli import register as register_sms
+    from siaga import election_cli
 
     register_sms(app)
+    election_cli.register(app)

@@ -1,6 +1,6 @@
-"""The election day this deployment serves, for views and commands: the admin's setting, else
-`ELECTION_DATE` (see `logistics.settings`), and the one clock every time-based alert and figure is
-judged on (`election_now`)."""
+"""The election day of the election this request serves (the active one, or the one an admin browses:
+logistics/election_scope.py), for views and commands: its own setting, else its day, else `ELECTION_DATE`
+(see `logistics.settings`), and the one clock every time-based alert and figure is judged on (`election_now`)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta

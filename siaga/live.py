@@ -36,7 +36,9 @@ def page_etag(names: Iterable[str], by_minute: bool = False, extra: str = "") ->
     user = current_user()
     who = f"{user.id}.{user.session_version}" if user is not None else "-"
     minute = election_now().strftime("%Y%m%d%H%M") if by_minute else ""
-    basis = "|".join((versions(db.session, *names), request.full_path, who, current_language(), minute, extra))
+    # The election browsed (admin/elections.py), if not the active one: its pages are other pages.
+    viewing = str(db.session.info.get("election_id") or "")
+    basis = "|".join((versions(db.session, *names), request.full_path, who, current_language(), minute, extra, viewing))
     key = str(current_app.config.get("SECRET_KEY") or "").encode()
     return base64.urlsafe_b64encode(hmac.new(key, basis.encode(), hashlib.sha256).digest()[:12]).decode()
 

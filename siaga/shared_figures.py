@@ -31,6 +31,7 @@ from flask import current_app
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from logistics.election_scope import active_election_id, is_read_only
 from logistics.models import FigureSnapshot
 from logistics.queries.sql_upsert import upsert_insert
 from logistics.timeutil import utcnow
@@ -65,10 +66,12 @@ def shared(name: str, **params):
     """The figure `name` for `params` (JSON-able by siaga/figure_codec.py: numbers, strings, dates, tuples)."""
     compute = FIGURES[name]
     ttl = share_seconds()
-    if not ttl:
+    if not ttl or is_read_only(db.session):  # a past election browsed: its figures are computed, never stored
         return compute(**params)
     encoded = figure_codec.dumps(params)
-    digest = hashlib.sha256(f"{name}\n{encoded}".encode()).hexdigest()
+    # The active election's figures: its id is in the key, so another election's never serve for it.
+    election = active_election_id(db.session)
+    digest = hashlib.sha256(f"{name}\n{encoded}\n{election}".encode()).hexdigest()
     stored = _read(digest)
     if stored is not None:
         computed_at, body = stored

@@ -103,6 +103,10 @@ EXPECTED: dict[str, tuple[str, str, dict]] = {
     "admin_setup.confirm": ("POST", "/admin/wilayah/simpan", row("pass", *["deny"] * 6, L)),
     "admin_setup.cancel": ("POST", "/admin/wilayah/batal", row("pass", *["deny"] * 6, L)),
     "admin_setup.pick": ("POST", "/admin/wilayah/pilih", row("pass", *["deny"] * 6, L)),
+    "admin_elections.index": ("GET", "/admin/pemilihan", row(200, 403, 403, 403, 403, 403, 403, L)),
+    "admin_elections.create": ("POST", "/admin/pemilihan", row("pass", *["deny"] * 6, L)),
+    "admin_elections.make_active": ("POST", "/admin/pemilihan/1/aktif", row("pass", *["deny"] * 6, L)),
+    "admin_elections.browse": ("POST", "/admin/pemilihan/lihat", row("pass", *["deny"] * 6, L)),
     # Field pages.
     "field.home": ("GET", "/lapangan/", row(302, 302, 302, 302, 302, 302, 302, L)),
     "field.my_tps": ("GET", "/lapangan/tps", row(403, 403, 403, 302, 403, 403, 403, L)),

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # The admin reaches every page; then each route is fuzzed as the first of the others who reaches it.
 USERS = ("admin", "petugas", "kurir", "medis", "camat-gerunggang")
 # Posts that take no fields at all (the query string, if any, has its schema).
-NO_FORM = {"auth.logout", "planning.make_meal_plan", "planning.delete_roster_shift",
+NO_FORM = {"auth.logout", "admin_elections.make_active", "planning.make_meal_plan", "planning.delete_roster_shift",
            "auth.login",  # login: username/password are only compared, never stored (siaga/auth.py)
            # JSON bodies, checked by their own schema (siaga/push.py; bad input: tests/test_webpush.py)
            "push.subscribe_view", "push.unsubscribe_view", "push.replace_view",
@@ -110,6 +110,8 @@ def _ids(session, actor_for) -> dict:
         "kurir": session.scalar(select(Person.id).where(Person.role == PersonRole.COURIER).order_by(Person.id)),
         "referral_facility_id": session.scalar(select(HealthFacility.id).order_by(HealthFacility.id)),
         "kecamatan": session.scalar(select(User.kecamatan_id).where(User.username == "camat-gerunggang")),
+        # a new election copied from one that does not exist: its fields are fuzzed, no city is copied per probe
+        "dari": f.MAX_ID,
     }
 
 

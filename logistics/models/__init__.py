@@ -4,6 +4,7 @@ from logistics.models.audit import AuditEntry
 from logistics.models.base import Base
 from logistics.models.delivery import Delivery
 from logistics.models.drill import DrillClock
+from logistics.models.election import Election, ElectionKind, ElectionScoped
 from logistics.models.enums import (
     CheckinKind,
     DeliveryKind,
@@ -37,8 +38,11 @@ from logistics.models.webhook import WebhookAttempt, WebhookSubscription
 from logistics.models.wilayah import Kecamatan, Kelurahan, Kota
 
 __all__ = [
-    "ApiToken", "AuditEntry", "BackgroundJob", "Base", "CheckinKind", "DataVersion", "Delivery", "DeliveryKind", "DeliveryStatus", "DrillClock", "ElectionSetting", "EventDelivery", "OutboxEvent", "FacilityKind",
+    "ApiToken", "AuditEntry", "BackgroundJob", "Base", "CheckinKind", "DataVersion", "Delivery", "DeliveryKind", "DeliveryStatus", "DrillClock", "Election", "ElectionKind", "ElectionScoped", "ElectionSetting", "EventDelivery", "OutboxEvent", "FacilityKind",
     "HealthCheckin", "HealthFacility", "HealthScreening", "RiskTier", "RosterShift", "Vendor",
     "FigureSnapshot", "HealthIncident", "IdempotencyRecord", "IncidentStatus", "Kecamatan", "Kelurahan", "Kota", "LoginFailure", "MapGridCell", "MapGridState", "MealRound", "MedicStation",
     "PatientKind", "Person", "PersonRole", "PushSubscription", "Role", "SituationReport", "SmsInbound", "SmsOutbound", "Tombstone", "Tps", "TpsCoverage", "TpsKind", "TpsStatus", "Triage", "User", "WebhookAttempt", "WebhookSubscription", "WorkerHeartbeat",
 ]
+
+# The one hook that keeps elections apart (registered on every Session by importing it).
+import logistics.election_scope  # noqa: E402,F401

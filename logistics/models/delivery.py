@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, false, text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from logistics.items import item_label, unit_label
+from logistics.models.election import ElectionScoped
 from logistics.models.base import Base, TimestampMixin, UTCDateTime, str_enum
 from logistics.models.enums import DeliveryKind, DeliveryStatus, MealRound
 from logistics.models.people import Person
@@ -18,7 +19,7 @@ OPEN_WHERE = open_where()
 SHORT_WHERE = is_short_sql()
 
 
-class Delivery(TimestampMixin, Base):
+class Delivery(ElectionScoped, TimestampMixin, Base):
     """One delivery to one TPS: a meal round (`meal_round`) or a logistics item (`item`).
 
     Status runs planned > dispatched > arrived > delivered | failed; each step's time is kept. The
@@ -28,6 +29,7 @@ class Delivery(TimestampMixin, Base):
 
     __tablename__ = "delivery"
     __table_args__ = (
+        UniqueConstraint("election_id", "ref"),
         CheckConstraint(
             "(kind = 'meal' AND meal_round IS NOT NULL) OR (kind = 'logistics' AND item IS NOT NULL)",
             name="kind_has_subject",
@@ -48,7 +50,7 @@ class Delivery(TimestampMixin, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ref: Mapped[str] = mapped_column(String(80), unique=True)  # stable external reference
+    ref: Mapped[str] = mapped_column(String(80))  # stable external reference
     tps_id: Mapped[int] = mapped_column(ForeignKey("tps.id"), index=True)
     kind: Mapped[DeliveryKind] = mapped_column(str_enum(DeliveryKind, "delivery_kind"))
     meal_round: Mapped[MealRound | None] = mapped_column(str_enum(MealRound, "meal_round"))

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from logistics.models.election import ElectionScoped
 from logistics.models.base import Base, UTCDateTime
 
 
@@ -28,13 +29,13 @@ class FigureSnapshot(Base):
     body: Mapped[str] = mapped_column(Text)
 
 
-class SituationReport(Base):
+class SituationReport(ElectionScoped, Base):
     """A situation report (PDF, maps/situation_report.py) the worker made for one area in one hour of the
     election day, kept for download. `scope` says what `area_id` is ("kota", "kecamatan"; a province can
     be added as one more scope); one report per area, language and hour (`hour`: its start, UTC)."""
 
     __tablename__ = "situation_report"
-    __table_args__ = (UniqueConstraint("scope", "area_id", "lang", "hour"),)
+    __table_args__ = (UniqueConstraint("election_id", "scope", "area_id", "lang", "hour"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     scope: Mapped[str] = mapped_column(String(16))

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text, Time, false, func, select
+from sqlalchemy import (Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text, Time, UniqueConstraint,
+                        false, func, select)
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
+from logistics.models.election import ElectionScoped
 from logistics.models.base import Base, TimestampMixin, UTCDateTime, str_enum
 from logistics.models.enums import FacilityKind, IncidentStatus, PatientKind, Triage
 from logistics.models.tps import Tps
@@ -33,13 +35,14 @@ class HealthFacility(TimestampMixin, Base):
     kelurahan: Mapped[Kelurahan | None] = relationship()
 
 
-class MedicStation(TimestampMixin, Base):
+class MedicStation(ElectionScoped, TimestampMixin, Base):
     """A pos kesehatan on standby for a kecamatan on election day."""
 
     __tablename__ = "medic_station"
+    __table_args__ = (UniqueConstraint("election_id", "code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), unique=True)
+    code: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(160))
     kecamatan_id: Mapped[int] = mapped_column(ForeignKey("kecamatan.id"), index=True)
     base_facility_id: Mapped[int | None] = mapped_column(ForeignKey("health_facility.id"))
@@ -62,7 +65,7 @@ def _tps_column(name: str, tps_id):
     return select(getattr(tps, name)).where(tps.id == tps_id).correlate_except(tps).scalar_subquery()
 
 
-class HealthIncident(TimestampMixin, Base):
+class HealthIncident(ElectionScoped, TimestampMixin, Base):
     """A health incident at or near a TPS, from report to closure; each step is timestamped."""
 
     __tablename__ = "health_incident"
@@ -123,7 +126,7 @@ class HealthIncident(TimestampMixin, Base):
         return func.coalesce(cls.lon, _tps_column("lon", cls.tps_id))
 
 
-class TpsCoverage(Base):
+class TpsCoverage(ElectionScoped, Base):
     """Each TPS's nearest medic station and the distance to it: derived data, kept current in the unit
     of work whenever a TPS or a station is added, moved or removed (logistics/services/coverage.py), so
     every app process reads the same answer. A TPS has no row only while there is no station at all."""

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from logistics.models.election import ElectionScoped
 from logistics.models.base import Base, TimestampMixin, UTCDateTime, str_enum
 from logistics.models.enums import CheckinKind, RiskTier
 from logistics.models.health import MedicStation
@@ -29,7 +30,7 @@ class Vendor(TimestampMixin, Base):
     kecamatan: Mapped[Kecamatan] = relationship()
 
 
-class RosterShift(TimestampMixin, Base):
+class RosterShift(ElectionScoped, TimestampMixin, Base):
     """One medic on duty at one station from `starts_at` to `ends_at`."""
 
     __tablename__ = "roster_shift"
@@ -48,7 +49,7 @@ class RosterShift(TimestampMixin, Base):
     person: Mapped[Person] = relationship()
 
 
-class HealthScreening(TimestampMixin, Base):
+class HealthScreening(ElectionScoped, TimestampMixin, Base):
     """An officer's check before the day; `risk_tier` follows logistics.rules.risk."""
 
     __tablename__ = "health_screening"
@@ -74,7 +75,7 @@ class HealthScreening(TimestampMixin, Base):
     person: Mapped[Person] = relationship()
 
 
-class HealthCheckin(TimestampMixin, Base):
+class HealthCheckin(ElectionScoped, TimestampMixin, Base):
     """A scheduled check on an officer: during election day, or a follow-up on D+1..D+7."""
 
     __tablename__ = "health_checkin"

@@ -1,9 +1,10 @@
 """People on duty: KPPS, Linmas, PPS, couriers and medics."""
 from __future__ import annotations
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from logistics.models.election import ElectionScoped
 from logistics.models.base import Base, TimestampMixin, str_enum
 from logistics.models.enums import PersonRole
 from logistics.models.health import MedicStation
@@ -12,7 +13,7 @@ from logistics.models.wilayah import Kecamatan, Kelurahan
 from logistics.rules.phones import E164_MAX, normalise_phone
 
 
-class Person(TimestampMixin, Base):
+class Person(ElectionScoped, TimestampMixin, Base):
     """Someone on duty and where they are posted: a TPS (KPPS, Linmas), a kelurahan (PPS),
     a kecamatan (couriers of that kecamatan's vendor) or a medic station (medics).
 
@@ -22,9 +23,10 @@ class Person(TimestampMixin, Base):
     """
 
     __tablename__ = "person"
+    __table_args__ = (UniqueConstraint("election_id", "code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), unique=True)  # stable external reference for imports
+    code: Mapped[str] = mapped_column(String(40))  # stable external reference for imports
     name: Mapped[str] = mapped_column(String(160))
     role: Mapped[PersonRole] = mapped_column(str_enum(PersonRole, "person_role"), index=True)
     phone: Mapped[str | None] = mapped_column(String(32))

@@ -6,16 +6,18 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from logistics.models.election import ElectionScoped
 from logistics.models.base import Base, TimestampMixin, UTCDateTime, str_enum
 from logistics.models.enums import TpsKind, TpsStatus
 from logistics.models.wilayah import Kelurahan
 from logistics.rules.lifecycles.tps_day import TPS_DAY
 
 
-class Tps(TimestampMixin, Base):
+class Tps(ElectionScoped, TimestampMixin, Base):
     __tablename__ = "tps"
     __table_args__ = (
-        UniqueConstraint("kelurahan_id", "number"),
+        UniqueConstraint("election_id", "kelurahan_id", "number"),
+        UniqueConstraint("election_id", "code"),
         CheckConstraint("number > 0", name="number_positive"),
         CheckConstraint("dpt >= 0", name="dpt_not_negative"),
         CheckConstraint("lat BETWEEN -90 AND 90 AND lon BETWEEN -180 AND 180", name="position_valid"),
@@ -25,7 +27,7 @@ class Tps(TimestampMixin, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(24), unique=True)  # e.g. 19.71.01.1004-001
+    code: Mapped[str] = mapped_column(String(24))  # e.g. 19.71.01.1004-001
     kelurahan_id: Mapped[int] = mapped_column(ForeignKey("kelurahan.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)  # TPS 001... within its kelurahan
     kind: Mapped[TpsKind] = mapped_column(str_enum(TpsKind, "tps_kind"), default=TpsKind.REGULAR)

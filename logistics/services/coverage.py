@@ -22,6 +22,7 @@ import numpy as np
 from sqlalchemy import delete, func, inspect, select
 from sqlalchemy.orm import Session
 
+from logistics.election_scope import current_election_id
 from logistics.models import MedicStation, Tps, TpsCoverage
 from logistics.rules.geo import EARTH_RADIUS_M, nearest_many
 from logistics.services.data_versions import touch
@@ -36,7 +37,7 @@ _METRES_PER_DEGREE = math.pi * EARTH_RADIUS_M / 180
 
 def recompute_all(session: Session) -> int:
     """Recompute every TPS's coverage; write only what changed. Returns the number of rows written or removed."""
-    tps = _fetch(session, "SELECT id, lat, lon FROM tps ORDER BY id")
+    tps = _fetch(session, f"SELECT id, lat, lon FROM tps WHERE election_id = {_election(session)} ORDER BY id")
     stations = _stations(session)
     if len(stations) == 0 or len(tps) == 0:
         removed = session.execute(delete(TpsCoverage)).rowcount or 0
@@ -45,7 +46,8 @@ def recompute_all(session: Session) -> int:
         return removed
     index, distance = nearest_many(tps[:, 1], tps[:, 2], stations[:, 1], stations[:, 2])
     new_tps, new_station = tps[:, 0].astype(np.int64), stations[index, 0].astype(np.int64)
-    have = _fetch(session, "SELECT tps_id, medic_station_id, distance_m FROM tps_coverage ORDER BY tps_id")
+    have = _fetch(session, "SELECT tps_id, medic_station_id, distance_m FROM tps_coverage "
+                  f"WHERE election_id = {_election(session)} ORDER BY tps_id")
     have_tps = have[:, 0].astype(np.int64)
     at = np.minimum(np.searchsorted(have_tps, new_tps), max(len(have_tps) - 1, 0))
     if len(have_tps):
@@ -170,7 +172,12 @@ def keep_current(session: Session, pending: dict) -> None:
 # --- storage ---------------------------------------------------------------------------------------------
 
 def _stations(session: Session) -> np.ndarray:
-    return _fetch(session, "SELECT id, lat, lon FROM medic_station ORDER BY id")
+    return _fetch(session, f"SELECT id, lat, lon FROM medic_station WHERE election_id = {_election(session)} ORDER BY id")
+
+
+def _election(session: Session) -> int:
+    """The session's election (logistics/election_scope.py): these raw reads and writes name it themselves."""
+    return int(current_election_id(session))
 
 
 def _chunks(ids: list) -> list[list]:
@@ -181,9 +188,10 @@ def _upsert(session: Session, rows: list[tuple[int, int, float]]) -> None:
     if not rows:
         return
     insert = upsert_insert(session)
-    now = utcnow()
+    now, election_id = utcnow(), _election(session)
     for i in range(0, len(rows), _IN_CHUNK):
-        stmt = insert(TpsCoverage).values([dict(tps_id=t, medic_station_id=s, distance_m=d, computed_at=now)
+        stmt = insert(TpsCoverage).values([dict(tps_id=t, medic_station_id=s, distance_m=d, computed_at=now,
+                                                election_id=election_id)
                                            for t, s, d in rows[i:i + _IN_CHUNK]])
         session.execute(stmt.on_conflict_do_update(index_elements=[TpsCoverage.tps_id], set_=dict(
             medic_station_id=stmt.excluded.medic_station_id, distance_m=stmt.excluded.distance_m,
@@ -205,13 +213,14 @@ def _copy_upsert_postgresql(session: Session, tps_ids, station_ids, distances, *
     temporary table, then one upsert."""
     import pandas as pd
 
-    now = utcnow()
+    now, election_id = utcnow(), _election(session)
     frame = pd.DataFrame({"t": tps_ids, "s": station_ids, "d": np.round(distances, 3)})
     raw = session.connection().connection.driver_connection
     if into_empty:
         frame["at"] = now.isoformat()
+        frame["e"] = election_id
         with raw.cursor() as cur, cur.copy(
-                "COPY tps_coverage (tps_id, medic_station_id, distance_m, computed_at) FROM STDIN") as copy:
+                "COPY tps_coverage (tps_id, medic_station_id, distance_m, computed_at, election_id) FROM STDIN") as copy:
             copy.write(frame.to_csv(sep="\t", header=False, index=False))
         return
     text_rows = frame.to_csv(sep="\t", header=False, index=False)
@@ -220,8 +229,8 @@ def _copy_upsert_postgresql(session: Session, tps_ids, station_ids, distances, *
                     " distance_m double precision) ON COMMIT DROP")
         with cur.copy("COPY coverage_new FROM STDIN") as copy:
             copy.write(text_rows)
-        cur.execute("INSERT INTO tps_coverage (tps_id, medic_station_id, distance_m, computed_at)"
-                    " SELECT tps_id, medic_station_id, distance_m, %s FROM coverage_new"
+        cur.execute("INSERT INTO tps_coverage (tps_id, medic_station_id, distance_m, computed_at, election_id)"
+                    " SELECT tps_id, medic_station_id, distance_m, %s, %s FROM coverage_new"
                     " ON CONFLICT (tps_id) DO UPDATE SET medic_station_id = excluded.medic_station_id,"
-                    " distance_m = excluded.distance_m, computed_at = excluded.computed_at", (now,))
+                    " distance_m = excluded.distance_m, computed_at = excluded.computed_at", (now, election_id))
         cur.execute("DROP TABLE coverage_new")

@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from logistics.election_scope import active_election_id
 from logistics.models import Kelurahan, MapGridCell, MapGridState, Tps
 from logistics.queries.data_versions import versions
 from logistics.queries.map_points import floor_int
@@ -97,7 +98,9 @@ def _count_into_new(session: Session, dialect: str) -> int:
     columns = [n[name] for name in _KEY + _FIGURES]
     session.execute(insert(_NEW).from_select(columns, select(
         literal(TOP_ZOOM), Kelurahan.kecamatan_id, cx, cy, func.count(), opened, closed, func.sum(Tps.lat),
-        func.sum(Tps.lon)).join(Kelurahan, Kelurahan.id == Tps.kelurahan_id).group_by(Kelurahan.kecamatan_id, cx, cy)))
+        func.sum(Tps.lon)).join(Kelurahan, Kelurahan.id == Tps.kelurahan_id)
+        # A Core INSERT ... SELECT: no ORM criteria, so it names the election (the grid counts the active one's TPS).
+        .where(Tps.election_id == active_election_id(session)).group_by(Kelurahan.kecamatan_id, cx, cy)))
     sums = [func.sum(n[name]) for name in _FIGURES]
     session.execute(insert(_NEW).from_select(columns, select(literal(TOP_ZOOM), literal(0), n.cx, n.cy, *sums)
                                              .where(n.zoom == TOP_ZOOM).group_by(n.cx, n.cy)))

@@ -102,9 +102,11 @@ class UnitOfWork:
     def commit(self) -> None:
         """Bring the derived data up to date and commit everything the block did (IntegrityError is the
         caller's: a replayed key, a conflict)."""
+        from logistics.election_scope import refuse_if_read_only
         from logistics.services import coverage, data_versions
 
         session, changes = self.session, self.changes
+        refuse_if_read_only(session)  # a past election browsed: nothing of it changes (the one place)
         session.flush()
         if changes.coverage is not None:
             pending, changes.coverage = changes.coverage, None

@@ -14,7 +14,7 @@ from logistics.services.boundary_shapes import fill_missing
 from logistics.services.coverage import recompute_all
 from logistics.services.unit_of_work import UnitOfWork
 
-from siaga.seeding import accounts, health, plans, sites, staff, wilayah
+from siaga.seeding import accounts, elections, health, plans, sites, staff, wilayah
 
 
 def seed_demo(session: Session, demo_password: str = "siaga2025",
@@ -35,6 +35,8 @@ def seed_demo(session: Session, demo_password: str = "siaga2025",
         counts.update(accounts.seed(session, demo_password))
         counts["tps_coverage"] = (session.scalar(select(func.count()).select_from(TpsCoverage)), written)
         fill_missing(session)  # simplified boundaries of areas seeded before they existed
+        # The 2024 Pilkada as a past election beside today's (siaga/seeding/elections.py).
+        counts.update(elections.seed(session))
         uow.commit()
     grid = map_grid.refresh(session)  # the zoomed-out map's counts, at once rather than in the background
     counts["map_grid_cell"] = (session.scalar(select(func.count()).select_from(MapGridCell)),
