@@ -457,8 +457,8 @@ WRITE_TABLE = {
     "MEAL_PLAN": (True, True, (True, False), False, False, False, False),
     "ROSTER_EDIT": (True, True, (True, False), False, False, False, False),
     "OFFICER_SCREEN": (True, True, (True, False), False, False, (False, True), False),
-    "IMPORT_TPS": (True, True, True, False, False, False, False),
-    "IMPORT_OFFICERS": (True, True, True, False, False, False, False),
+    "IMPORT_TPS": (True, True, (True, False), False, False, False, False),  # row by row, within the area
+    "IMPORT_OFFICERS": (True, True, (True, False), False, False, False, False),
     "AREA_SETUP": (True, False, False, False, False, False, False),
     "TOKEN_ADMIN": (True, False, False, False, False, False, False),
     # Targets without an account role: only admins (tests/test_field_accounts.py covers the account targets).
