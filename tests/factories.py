@@ -25,6 +25,15 @@ def _next() -> int:
     return next(_serial)
 
 
+# Area codes keep Kemendagri's shape and the column's 13 characters (`pp.kk.cc.dddd`; only PostgreSQL checks
+# the length): each level counts on its own and wraps, so a long session never grows a code.
+_area_serials = {level: itertools.count(1) for level in ("kota", "kecamatan", "kelurahan")}
+
+
+def _area_number(level: str, width: int) -> int:
+    return (next(_area_serials[level]) - 1) % (10 ** width - 1) + 1
+
+
 def _area(lon: float, lat: float) -> dict:
     """A small square around (lon, lat): the boundary columns every area has (siaga.seeding.common)."""
     from siaga.seeding.common import bbox_fields
@@ -44,21 +53,21 @@ def make_kota(session, province: str = "99", **values) -> Kota:
     """`province`: the Kemendagri province code, which sets the area's zone (logistics/rules/time_zones.py):
     "91" Papua or "81" Maluku for a WIT area, "73" for WITA. "99" is no province (a test area the zones
     never read)."""
-    n = _next()
+    n = _area_number("kota", 2)
     return _added(session, Kota(**{"kode_kemendagri": f"{province}.{n:02d}", "nama": f"Kota Uji {n}",
                                    "provinsi": "Provinsi Uji", **_area(113.9, -2.2), **values}))
 
 
 def make_kecamatan(session, kota: Kota | None = None, **values) -> Kecamatan:
     kota = kota or make_kota(session)
-    n = _next()
+    n = _area_number("kecamatan", 2)
     return _added(session, Kecamatan(**{"kota_id": kota.id, "kode_kemendagri": f"{kota.kode_kemendagri}.{n:02d}",
                                         "nama": f"Kecamatan Uji {n}", **_area(113.9, -2.2), **values}))
 
 
 def make_kelurahan(session, kecamatan: Kecamatan | None = None, **values) -> Kelurahan:
     kecamatan = kecamatan or make_kecamatan(session)
-    n = _next()
+    n = _area_number("kelurahan", 4)
     return _added(session, Kelurahan(**{"kecamatan_id": kecamatan.id,
                                         "kode_kemendagri": f"{kecamatan.kode_kemendagri}.{n:04d}",
                                         "nama": f"Kelurahan Uji {n}", **_area(113.9, -2.2), **values}))
