@@ -42,6 +42,7 @@ os.environ.setdefault("SIAGA_ENV", "development")
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
+from bench.election_rows import active_election_id  # noqa: E402
 from logistics.models import Kecamatan, Kelurahan, Kota, Tps  # noqa: E402
 from logistics.services import map_grid  # noqa: E402
 from logistics.services.coverage import recompute_all  # noqa: E402
@@ -136,14 +137,16 @@ def add_tps(app, target: int, rng: random.Random) -> float:
         side = KEC_PER_SIDE * KEL_PER_SIDE
         kel_deg = KEC_DEG / KEL_PER_SIDE
         now = datetime.now(timezone.utc)
+        election_id = active_election_id(session)  # raw SQL below: the rows name the active election
         rows = []
         for i in range(synthetic, synthetic + todo):
             lat, lon = rng.uniform(REGION[1], REGION[3]), rng.uniform(REGION[0], REGION[2])
             kel = kelurahan[(min(side - 1, int((lon - REGION[0]) / kel_deg)), min(side - 1, int((lat - REGION[1]) / kel_deg)))]
             numbers[kel] = numbers.get(kel, 0) + 1
             rows.append((f"SYN-{i:08d}", kel, numbers[kel], "regular", f"Jl. Sintetis {i}", lat, lon,
-                         True, rng.randint(150, 600), rng.choice(STATUSES), now, now))
-        columns = "code, kelurahan_id, number, kind, address, lat, lon, position_synthetic, dpt, status, created_at, updated_at"
+                         True, rng.randint(150, 600), rng.choice(STATUSES), now, now, election_id))
+        columns = ("code, kelurahan_id, number, kind, address, lat, lon, position_synthetic, dpt, status, created_at,"
+                   " updated_at, election_id")
         if db.engine.dialect.name == "postgresql":
             raw = db.engine.raw_connection()
             try:
@@ -158,13 +161,13 @@ def add_tps(app, target: int, rng: random.Random) -> float:
                 raw.close()
         else:
             rows = [r[:10] + (r[10].replace(tzinfo=None).isoformat(" "), r[11].replace(tzinfo=None).isoformat(" "))
-                    for r in rows]
+                    + r[12:] for r in rows]
             raw = db.engine.raw_connection()
             try:
                 cur = raw.cursor()
                 cur.execute("BEGIN")
                 for start in range(0, len(rows), 50_000):
-                    cur.executemany(f"INSERT INTO tps ({columns}) VALUES ({', '.join('?' * 12)})",
+                    cur.executemany(f"INSERT INTO tps ({columns}) VALUES ({', '.join('?' * 13)})",
                                     rows[start:start + 50_000])
                 cur.execute("COMMIT")
                 cur.execute("ANALYZE")
