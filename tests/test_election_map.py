@@ -76,3 +76,31 @@ def test_zoomed_out_grid_of_a_past_election_counts_its_own_tps(client, session, 
     # 2024's day is over: every one of its TPS handed over (closed), counted from its own TPS.
     assert sum(c["properties"]["count"] for c in cells) == past_tps
     assert all(c["properties"]["closed"] == c["properties"]["count"] for c in cells)
+
+
+def test_stored_grid_and_coverage_count_the_active_elections_rows_only(session):
+    """The grid's count and coverage's recompute are Core / raw SQL (no ORM criteria): each names the election.
+    The demo's past election holds as many TPS as today's, at the same places: counted too, they would double."""
+    from logistics.models import MapGridCell, TpsCoverage
+    from logistics.services import map_grid
+    from logistics.services.coverage import recompute_all
+    from logistics.services.unit_of_work import UnitOfWork
+
+    past = _past(session)
+    today_tps = session.scalar(select(func.count()).select_from(Tps))
+    view(session, past.id)
+    past_tps = session.scalar(select(func.count()).select_from(Tps))
+    past_coverage = session.scalar(select(func.count()).select_from(TpsCoverage))
+    view(session, None)
+    assert past_tps > 0 and today_tps > 0
+
+    with UnitOfWork(session) as uow:
+        map_grid.refresh(session, force=True)
+        recompute_all(session)
+        uow.commit()
+    counted = session.scalar(select(func.sum(MapGridCell.tps)).where(MapGridCell.zoom == 0,
+                                                                      MapGridCell.kecamatan_id == 0))
+    assert counted == today_tps
+    assert session.scalar(select(func.count()).select_from(TpsCoverage)) == today_tps
+    every = select(func.count()).select_from(TpsCoverage).execution_options(all_elections=True)
+    assert session.scalar(every) == today_tps + past_coverage  # the past election's rows left as they were
