@@ -453,7 +453,11 @@ def figures_at_national_size(database_url: str) -> int:
         from siaga.shared_figures import FIGURES
 
         compute, session = FIGURES["dashboard"], db.session
-        synthetic = Kota.kode_kemendagri.like("N%")  # bench/national.py's codes
+        # bench/national.py's kota: every one but the demo's (its areas carry the real Kemendagri codes; its
+        # TPS codes end in -Nnnn)
+        demo = (select(Kecamatan.kota_id).join(Kelurahan, Kelurahan.kecamatan_id == Kecamatan.id)
+                .join(Tps, Tps.kelurahan_id == Kelurahan.id).where(~Tps.code.like("%-N%")))
+        synthetic = Kota.id.not_in(demo)
         kecamatan = session.scalar(select(Kecamatan.id).join(Kota).where(synthetic).order_by(Kecamatan.id)
                                    .offset(3000).limit(1))
         kotas = list(session.scalars(select(Kota.id).where(synthetic).order_by(Kota.id).offset(100).limit(15)))

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-# The active election, as SQL (the same rule as logistics.election_scope.active_election_id: the one marked
-# active, else the first), for statements that would rather not bind a parameter.
-ACTIVE_ELECTION_SQL = ("(SELECT id FROM election ORDER BY CASE WHEN active THEN 0 ELSE 1 END, id LIMIT 1)")
+# The same rule as logistics.election_scope.active_election_id: the one marked active, else the first.
+_ACTIVE = "SELECT id FROM election ORDER BY CASE WHEN active THEN 1 ELSE 2 END, id LIMIT 1"
 
 
 def active_election_id(conn) -> int:
     """The active election's id, through a SQLAlchemy Connection or Session (raises if there is none: a
     database that was not migrated or seeded)."""
-    found = conn.execute(text(ACTIVE_ELECTION_SQL)).scalar()
+    found = conn.execute(text(_ACTIVE)).scalar()
     if found is None:
         raise RuntimeError("no election in this database: migrate it (flask db upgrade) before loading rows")
     return found

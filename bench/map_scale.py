@@ -47,6 +47,7 @@ from logistics.models import Kecamatan, Kelurahan, Kota, Tps  # noqa: E402
 from logistics.services import map_grid  # noqa: E402
 from logistics.services.coverage import recompute_all  # noqa: E402
 from logistics.services.data_versions import bump  # noqa: E402
+from logistics.services.unit_of_work import UnitOfWork  # noqa: E402
 from siaga import create_app  # noqa: E402
 from siaga.config import normalise_database_url  # noqa: E402
 from siaga.extensions import db  # noqa: E402
@@ -284,9 +285,11 @@ def measure_refresh(app, change_share: float = 0.01, rng: random.Random | None =
         first_s = time.perf_counter() - started
         top = session.scalar(select(func.max(Tps.id)))
         ids = rng.sample(range(1, top + 1), max(1, int(top * change_share)))
+        election_id = active_election_id(session)  # raw SQL: only the active election's TPS change
         for start in range(0, len(ids), 5000):  # open <-> setup: no step times to keep consistent
             session.execute(text("UPDATE tps SET status = CASE WHEN status = 'setup' THEN 'open' ELSE 'setup' END"
-                                 " WHERE status IN ('setup', 'open') AND id IN (" + ",".join(map(str, ids[start:start + 5000])) + ")"))
+                                 f" WHERE election_id = {election_id} AND status IN ('setup', 'open')"
+                                 " AND id IN (" + ",".join(map(str, ids[start:start + 5000])) + ")"))
         bump(session, ["tps"])
         session.commit()
         started = time.perf_counter()
@@ -318,9 +321,9 @@ def run_backend(name: str, url: str, sizes: list[int], args, naive: dict) -> lis
     for n in sizes:
         load_s = add_tps(app, n, rng)
         started = time.perf_counter()
-        with app.app_context():  # the bulk COPY bypassed the unit of work: fill tps_coverage as the command does
-            recompute_all(db.session)
-            db.session.commit()
+        with app.app_context(), UnitOfWork(db.session) as uow:  # the bulk COPY bypassed the unit of work: fill
+            recompute_all(db.session)                          # tps_coverage as the command does, in one
+            uow.commit()
             db.session.remove()
         coverage_s = time.perf_counter() - started
         refresh = measure_refresh(app, rng=rng)
