@@ -134,13 +134,15 @@ def wrk(url: str, headers: dict, duration: int, connections: int, post: bool = F
     return result
 
 
-def pgbench(database_url: str, token_hash: str, tps_count: int, mode: str, clients: int, duration: int) -> dict:
+def pgbench(database_url: str, token_hash: str, tps: tuple[int, int, int], mode: str, clients: int, duration: int
+            ) -> dict:
+    """`tps`: the active election's (first TPS id, last TPS id, election id): the rows the app's posts touch."""
     from sqlalchemy.engine import make_url
 
     url = make_url(database_url)
     command = ["pgbench", "-h", url.host or "127.0.0.1", "-p", str(url.port or 5432), "-U", url.username or "postgres",
-               "-n", "-M", mode, "-c", str(clients), "-j", "2", "-T", str(duration), "-D", f"tps_count={tps_count}",
-               "-D", f"token_hash={token_hash}", "-f", str(ROOT / "bench" / "post.pgbench"), url.database]
+               "-n", "-M", mode, "-c", str(clients), "-j", "2", "-T", str(duration), "-D", f"tps_first={tps[0]}",
+               "-D", f"tps_last={tps[1]}", "-D", f"election_id={tps[2]}", "-D", f"token_hash={token_hash}", "-f", str(ROOT / "bench" / "post.pgbench"), url.database]
     out = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60,
                          env={**os.environ, "PGPASSWORD": url.password or ""})
     match = re.search(r"tps = ([\d.]+)", out.stdout)
@@ -160,7 +162,8 @@ def _pgbench_backends(database: str) -> list[int]:
     return [int(p) for p in out.stdout.split()]
 
 
-def pgbench_measured(meter: CpuMeter, database_url: str, token_hash: str, tps_count: int, mode: str, args) -> dict:
+def pgbench_measured(meter: CpuMeter, database_url: str, token_hash: str, tps: tuple[int, int, int], mode: str,
+                     args) -> dict:
     """pgbench's backends exist only while it runs: sample their CPU just before it ends."""
     import threading
 
@@ -173,7 +176,7 @@ def pgbench_measured(meter: CpuMeter, database_url: str, token_hash: str, tps_co
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    result = pgbench(database_url, token_hash, tps_count, mode, args.pg_clients, args.duration)
+    result = pgbench(database_url, token_hash, tps, mode, args.pg_clients, args.duration)
     done.set()
     sampler.join()
     result["db_ms"] = sum(samples.values()) * 1000 / max(result["requests"], 1)  # backends start at ~0 CPU
@@ -453,7 +456,11 @@ def figures_at_national_size(database_url: str) -> int:
         from siaga.shared_figures import FIGURES
 
         compute, session = FIGURES["dashboard"], db.session
-        synthetic = Kota.kode_kemendagri.like("N%")  # bench/national.py's codes
+        # bench/national.py's kota: every one but the demo's (its areas carry the real Kemendagri codes; its
+        # TPS codes end in -Nnnn)
+        demo = (select(Kecamatan.kota_id).join(Kelurahan, Kelurahan.kecamatan_id == Kecamatan.id)
+                .join(Tps, Tps.kelurahan_id == Kelurahan.id).where(~Tps.code.like("%-N%")))
+        synthetic = Kota.id.not_in(demo)
         kecamatan = session.scalar(select(Kecamatan.id).join(Kota).where(synthetic).order_by(Kecamatan.id)
                                    .offset(3000).limit(1))
         kotas = list(session.scalars(select(Kota.id).where(synthetic).order_by(Kota.id).offset(100).limit(15)))
@@ -524,9 +531,13 @@ def main() -> int:
     engine = create_engine(demo.database_url)
     with engine.connect() as conn:
         token_hash = conn.execute(text("SELECT token_hash FROM api_token WHERE name = 'bench-officer'")).scalar_one()
+        from bench.election_rows import active_election_id
         from logistics.models import Tps
 
-        tps_count = conn.execute(select(func.max(Tps.id))).scalar_one()
+        election_id = active_election_id(conn)  # a Core read: it names the election (the demo holds a past one)
+        first, last = conn.execute(select(func.min(Tps.id), func.max(Tps.id))
+                                   .where(Tps.election_id == election_id)).one()
+        tps = (first, last, election_id)
     engine.dispose()
     database = demo.database_url.rsplit("/", 1)[1]
     if "pgbench" not in skip:
@@ -535,7 +546,7 @@ def main() -> int:
             meter._db_pids = lambda: _pgbench_backends(database)  # pgbench's own connections, found when they exist
             rows.append((f"PostgreSQL alone: a post's statements (pgbench -M {mode}, {args.pg_clients} clients; "
                          "latency column: mean)",
-                         pgbench_measured(meter, demo.database_url, token_hash, tps_count, mode, args)))
+                         pgbench_measured(meter, demo.database_url, token_hash, tps, mode, args)))
             print(f"  {rows[-1][0]}: {rows[-1][1]['rps']:.0f}/s", flush=True)
 
     if "worker" not in skip:

@@ -36,9 +36,11 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import create_engine, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from bench.election_rows import active_election_id  # noqa: E402
 from logistics.models import Kecamatan, Kelurahan, Kota, MedicStation, Tps, TpsCoverage  # noqa: E402
 from logistics.rules.geo import EARTH_RADIUS_M  # noqa: E402
 from logistics.services.coverage import recompute_all  # noqa: E402
+from logistics.services.unit_of_work import UnitOfWork  # noqa: E402
 from siaga import create_app  # noqa: E402
 
 # (min_lon, min_lat, max_lon, max_lat, share of TPS and stations)
@@ -94,17 +96,19 @@ def build(session: Session, n_tps: int, n_stations: int, rng: np.random.Generato
                      for i in range(n_kel)])
     session.flush()
     kel_ids = list(session.scalars(select(Kelurahan.id).order_by(Kelurahan.id)))
+    election_id = active_election_id(session)  # COPY bypasses the ORM: the rows name the active election
     tps = points(n_tps, rng)
     copy_rows(session, "tps", "code, kelurahan_id, number, kind, address, lat, lon, position_synthetic, dpt, status,"
-              " created_at, updated_at",
+              " created_at, updated_at, election_id",
               [(f"SYN-{i:08d}", kel_ids[i // PER_KELURAHAN], i % PER_KELURAHAN + 1, "regular", f"Jl. Sintetis {i}",
-                f"{lat:.6f}", f"{lon:.6f}", "t", 300, "setup", "2026-11-23 00:00:00+00", "2026-11-23 00:00:00+00")
-               for i, (lat, lon) in enumerate(tps)])
+                f"{lat:.6f}", f"{lon:.6f}", "t", 300, "setup", "2026-11-23 00:00:00+00", "2026-11-23 00:00:00+00",
+                election_id) for i, (lat, lon) in enumerate(tps)])
     stations = points(n_stations, rng)
     copy_rows(session, "medic_station", "code, name, kecamatan_id, lat, lon, ambulances, hours_from, hours_to,"
-              " created_at, updated_at",
+              " created_at, updated_at, election_id",
               [(f"POS-{i:06d}", f"Pos {i}", kec.id, f"{lat:.6f}", f"{lon:.6f}", 0, "05:30", "03:00",
-                "2026-11-23 00:00:00+00", "2026-11-23 00:00:00+00") for i, (lat, lon) in enumerate(stations)])
+                "2026-11-23 00:00:00+00", "2026-11-23 00:00:00+00", election_id)
+               for i, (lat, lon) in enumerate(stations)])
     session.commit()
     session.execute(text("ANALYZE"))
     session.commit()
@@ -128,9 +132,9 @@ def read_elsewhere(engine, tps_id: int) -> int | None:
         return conn.execute(select(TpsCoverage.medic_station_id).where(TpsCoverage.tps_id == tps_id)).scalar()
 
 
-def timed_commit(session: Session) -> float:
+def timed_commit(uow: UnitOfWork) -> float:
     started = time.perf_counter()
-    session.commit()
+    uow.commit()
     return time.perf_counter() - started
 
 
@@ -172,7 +176,8 @@ def main() -> None:
     engine = create_engine(url)
     rng = np.random.default_rng(2026)
     figures: dict[str, str] = {}
-    with Session(engine) as session:
+    # The app's derived data (coverage, data versions) is kept by the unit of work: the bench commits through it.
+    with Session(engine) as session, UnitOfWork(session) as uow:
         started = time.perf_counter()
         build(session, args.tps, args.stations, rng)
         figures["build (COPY TPS + stations)"] = f"{time.perf_counter() - started:.1f} s"
@@ -181,16 +186,16 @@ def main() -> None:
 
         started = time.perf_counter()
         written = recompute_all(session)
-        session.commit()
+        uow.commit()
         first = time.perf_counter() - started
         figures["full recompute, first fill"] = f"{first:.2f} s ({written:,} rows)"
         session.execute(text("ANALYZE tps_coverage"))
-        session.commit()
+        uow.commit()
         runs = []
         for _ in range(3):
             started = time.perf_counter()
             written = recompute_all(session)
-            session.commit()
+            uow.commit()
             runs.append(time.perf_counter() - started)
         figures["full recompute, nothing changed (median of 3)"] = f"{statistics.median(runs):.2f} s ({written} rows)"
         base = baseline_sjoin_utm48s(session)
@@ -203,7 +208,7 @@ def main() -> None:
         for i in range(args.repeat):
             tps = session.get(Tps, int(rng.integers(1, top + 1)))
             tps.lat, tps.lon = (float(v) for v in points(1, rng)[0])
-            moves.append(timed_commit(session))
+            moves.append(timed_commit(uow))
             expected = session.scalar(select(TpsCoverage.medic_station_id).where(TpsCoverage.tps_id == tps.id))
             seen += read_elsewhere(engine, tps.id) == expected
         figures["moved TPS: commit incl. recompute (median / max)"] = \
@@ -217,7 +222,7 @@ def main() -> None:
                 station = MedicStation(code=f"NEW-{name}-{i}", name="Pos baru", kecamatan_id=kec_id, lat=lat, lon=lon,
                                        hours_from=clock(5, 30), hours_to=clock(3, 0))
                 session.add(station)
-                added.append(timed_commit(session))
+                added.append(timed_commit(uow))
             figures[f"new station in {name}: commit incl. recompute (median / max)"] = \
                 f"{statistics.median(added) * 1000:.0f} / {max(added) * 1000:.0f} ms"
 
@@ -226,10 +231,10 @@ def main() -> None:
         for sid in ids[:args.repeat]:
             station = session.get(MedicStation, sid)
             station.lat, station.lon = (float(v) for v in points(1, rng)[0])
-            moved.append(timed_commit(session))
+            moved.append(timed_commit(uow))
         for sid in ids[args.repeat:]:
             session.delete(session.get(MedicStation, sid))
-            removed.append(timed_commit(session))
+            removed.append(timed_commit(uow))
         figures["moved station (median / max)"] = f"{statistics.median(moved) * 1000:.0f} / {max(moved) * 1000:.0f} ms"
         figures["removed station (median / max)"] = \
             f"{statistics.median(removed) * 1000:.0f} / {max(removed) * 1000:.0f} ms"
@@ -237,7 +242,7 @@ def main() -> None:
         figures["stored station not the haversine nearest (of 2,000 sampled)"] = str(wrong)
         started = time.perf_counter()
         written = recompute_all(session)
-        session.commit()
+        uow.commit()
         figures["full recompute after all the changes above (rows it had to fix)"] = \
             f"{time.perf_counter() - started:.2f} s ({written} rows)"
     engine.dispose()

@@ -42,10 +42,12 @@ os.environ.setdefault("SIAGA_ENV", "development")
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
+from bench.election_rows import active_election_id  # noqa: E402
 from logistics.models import Kecamatan, Kelurahan, Kota, Tps  # noqa: E402
 from logistics.services import map_grid  # noqa: E402
 from logistics.services.coverage import recompute_all  # noqa: E402
 from logistics.services.data_versions import bump  # noqa: E402
+from logistics.services.unit_of_work import UnitOfWork  # noqa: E402
 from siaga import create_app  # noqa: E402
 from siaga.config import normalise_database_url  # noqa: E402
 from siaga.extensions import db  # noqa: E402
@@ -136,14 +138,16 @@ def add_tps(app, target: int, rng: random.Random) -> float:
         side = KEC_PER_SIDE * KEL_PER_SIDE
         kel_deg = KEC_DEG / KEL_PER_SIDE
         now = datetime.now(timezone.utc)
+        election_id = active_election_id(session)  # raw SQL below: the rows name the active election
         rows = []
         for i in range(synthetic, synthetic + todo):
             lat, lon = rng.uniform(REGION[1], REGION[3]), rng.uniform(REGION[0], REGION[2])
             kel = kelurahan[(min(side - 1, int((lon - REGION[0]) / kel_deg)), min(side - 1, int((lat - REGION[1]) / kel_deg)))]
             numbers[kel] = numbers.get(kel, 0) + 1
             rows.append((f"SYN-{i:08d}", kel, numbers[kel], "regular", f"Jl. Sintetis {i}", lat, lon,
-                         True, rng.randint(150, 600), rng.choice(STATUSES), now, now))
-        columns = "code, kelurahan_id, number, kind, address, lat, lon, position_synthetic, dpt, status, created_at, updated_at"
+                         True, rng.randint(150, 600), rng.choice(STATUSES), now, now, election_id))
+        columns = ("code, kelurahan_id, number, kind, address, lat, lon, position_synthetic, dpt, status, created_at,"
+                   " updated_at, election_id")
         if db.engine.dialect.name == "postgresql":
             raw = db.engine.raw_connection()
             try:
@@ -158,13 +162,13 @@ def add_tps(app, target: int, rng: random.Random) -> float:
                 raw.close()
         else:
             rows = [r[:10] + (r[10].replace(tzinfo=None).isoformat(" "), r[11].replace(tzinfo=None).isoformat(" "))
-                    for r in rows]
+                    + r[12:] for r in rows]
             raw = db.engine.raw_connection()
             try:
                 cur = raw.cursor()
                 cur.execute("BEGIN")
                 for start in range(0, len(rows), 50_000):
-                    cur.executemany(f"INSERT INTO tps ({columns}) VALUES ({', '.join('?' * 12)})",
+                    cur.executemany(f"INSERT INTO tps ({columns}) VALUES ({', '.join('?' * 13)})",
                                     rows[start:start + 50_000])
                 cur.execute("COMMIT")
                 cur.execute("ANALYZE")
@@ -281,9 +285,11 @@ def measure_refresh(app, change_share: float = 0.01, rng: random.Random | None =
         first_s = time.perf_counter() - started
         top = session.scalar(select(func.max(Tps.id)))
         ids = rng.sample(range(1, top + 1), max(1, int(top * change_share)))
+        election_id = active_election_id(session)  # raw SQL: only the active election's TPS change
         for start in range(0, len(ids), 5000):  # open <-> setup: no step times to keep consistent
             session.execute(text("UPDATE tps SET status = CASE WHEN status = 'setup' THEN 'open' ELSE 'setup' END"
-                                 " WHERE status IN ('setup', 'open') AND id IN (" + ",".join(map(str, ids[start:start + 5000])) + ")"))
+                                 f" WHERE election_id = {election_id} AND status IN ('setup', 'open')"
+                                 " AND id IN (" + ",".join(map(str, ids[start:start + 5000])) + ")"))
         bump(session, ["tps"])
         session.commit()
         started = time.perf_counter()
@@ -315,9 +321,9 @@ def run_backend(name: str, url: str, sizes: list[int], args, naive: dict) -> lis
     for n in sizes:
         load_s = add_tps(app, n, rng)
         started = time.perf_counter()
-        with app.app_context():  # the bulk COPY bypassed the unit of work: fill tps_coverage as the command does
-            recompute_all(db.session)
-            db.session.commit()
+        with app.app_context(), UnitOfWork(db.session) as uow:  # the bulk COPY bypassed the unit of work: fill
+            recompute_all(db.session)                          # tps_coverage as the command does, in one
+            uow.commit()
             db.session.remove()
         coverage_s = time.perf_counter() - started
         refresh = measure_refresh(app, rng=rng)

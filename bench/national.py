@@ -36,6 +36,7 @@ os.environ.setdefault("SIAGA_ENV", "development")
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import create_engine, event, select, text  # noqa: E402
 
+from bench.election_rows import active_election_id  # noqa: E402
 from siaga import create_app  # noqa: E402
 from siaga.extensions import db  # noqa: E402
 
@@ -109,7 +110,7 @@ BUILD = [
     ("tps", """
      INSERT INTO tps (code, kelurahan_id, number, kind, address, lat, lon, position_synthetic, dpt, status,
                       officers_present, officers_reported_at, opened_at, voting_closed_at, counted_at,
-                      handed_over_at, created_at, updated_at)
+                      handed_over_at, created_at, updated_at, election_id)
      SELECT v.kode_kemendagri || '-N' || lpad(num::text, 3, '0'), v.id, num, 'regular', 'Jl. Nasional ' || t,
             v.min_lat + random() * (v.max_lat - v.min_lat), v.min_lon + random() * (v.max_lon - v.min_lon),
             true, 150 + (t::bigint * 7919) % 450, st,
@@ -118,7 +119,7 @@ BUILD = [
             CASE WHEN st IN ('voting_closed', 'counted', 'handed_over') THEN (day + time '13:00') AT TIME ZONE v.tz END,
             CASE WHEN st IN ('counted', 'handed_over') THEN (day + time '13:45') AT TIME ZONE v.tz END,
             CASE WHEN st = 'handed_over' THEN (day + time '13:55') AT TIME ZONE v.tz END,
-            now(), now()
+            now(), now(), :election_id
      FROM (SELECT a.*, floor((cum - w) * :n_tps / total)::bigint AS before,
                   (floor(cum * :n_tps / total) - floor((cum - w) * :n_tps / total))::int AS n
            FROM (SELECT kel.id, kel.kode_kemendagri, kel.min_lat, kel.max_lat, kel.min_lon, kel.max_lon, z.tz,
@@ -134,26 +135,27 @@ BUILD = [
      """.replace("{w}", str(KELURAHAN_WEIGHT)).replace("{day}", ELECTION_DAY)),
     ("medic_station", """
      INSERT INTO medic_station (code, name, kecamatan_id, lat, lon, ambulances, hours_from, hours_to, created_at,
-                                updated_at)
+                                updated_at, election_id)
      SELECT 'N-POS-' || k.id, 'Pos Kesehatan ' || k.nama, k.id, k.label_lat, k.label_lon, 1, time '05:30', time '03:00',
-            now(), now()
+            now(), now(), :election_id
      FROM kecamatan k JOIN area_src s ON s.kode = k.kode_kemendagri
      UNION ALL
-     SELECT 'N-POS-X', 'Pos Kesehatan Tambahan', k.id, k.label_lat + 0.01, k.label_lon, 2, time '05:30', time '03:00', now(), now()
+     SELECT 'N-POS-X', 'Pos Kesehatan Tambahan', k.id, k.label_lat + 0.01, k.label_lon, 2, time '05:30', time '03:00', now(), now(),
+            :election_id
      FROM (SELECT k.id, label_lat, label_lon FROM kecamatan k JOIN area_src s ON s.kode = k.kode_kemendagri
            ORDER BY k.id LIMIT 1) k"""),
     # Seven KPPS per TPS (ketua + six anggota), a courier per ten TPS, three medics per station.
     ("person", f"""
-     INSERT INTO person (code, name, role, phone, active, tps_id, created_at, updated_at)
+     INSERT INTO person (code, name, role, phone, active, tps_id, created_at, updated_at, election_id)
      SELECT 'N-' || t.id || '-' || r, 'Petugas ' || t.code || '-' || r,
             CASE WHEN r = 1 THEN 'kpps_ketua' ELSE 'kpps_anggota' END, '0812' || lpad((t.id % 100000000)::text, 8, '0'),
-            true, t.id, now(), now()
+            true, t.id, now(), now(), :election_id
      FROM tps t CROSS JOIN generate_series(1, 7) r WHERE {NATIONAL_TPS}
      UNION ALL
-     SELECT 'N-KURIR-' || t.id, 'Kurir ' || t.id, 'courier', NULL, true, NULL, now(), now()
+     SELECT 'N-KURIR-' || t.id, 'Kurir ' || t.id, 'courier', NULL, true, NULL, now(), now(), :election_id
      FROM tps t WHERE {NATIONAL_TPS} AND t.id % 10 = 0
      UNION ALL
-     SELECT 'N-MEDIS-' || m.id || '-' || r, 'Medis ' || m.id || '-' || r, 'medic', NULL, true, NULL, now(), now()
+     SELECT 'N-MEDIS-' || m.id || '-' || r, 'Medis ' || m.id || '-' || r, 'medic', NULL, true, NULL, now(), now(), :election_id
      FROM medic_station m CROSS JOIN generate_series(1, 3) r WHERE m.code LIKE 'N-POS-%'"""),
     ("person (medics' stations)", """
      UPDATE person p SET medic_station_id = m.id, kecamatan_id = m.kecamatan_id
@@ -161,12 +163,12 @@ BUILD = [
        AND m.code LIKE 'N-POS-%' AND p.code LIKE 'N-MEDIS-%'"""),
     # Three shifts a station (as the demo's); 5 % of the stations have nobody on the afternoon shift.
     ("roster_shift", """
-     INSERT INTO roster_shift (medic_station_id, person_id, starts_at, ends_at, created_at, updated_at)
+     INSERT INTO roster_shift (medic_station_id, person_id, starts_at, ends_at, created_at, updated_at, election_id)
      SELECT p.medic_station_id, p.id,
             CASE r WHEN 1 THEN timestamptz '2025-08-26 22:30+00' WHEN 2 THEN timestamptz '2025-08-27 05:40+00'
                    ELSE timestamptz '2025-08-27 12:50+00' END,
             CASE r WHEN 1 THEN timestamptz '2025-08-27 05:40+00' WHEN 2 THEN timestamptz '2025-08-27 12:50+00'
-                   ELSE timestamptz '2025-08-27 20:00+00' END, now(), now()
+                   ELSE timestamptz '2025-08-27 20:00+00' END, now(), now(), :election_id
      FROM (SELECT id, medic_station_id, split_part(code, '-', 4)::int AS r FROM person
            WHERE role = 'medic' AND code LIKE 'N-MEDIS-%') p
      WHERE NOT (p.r = 2 AND p.medic_station_id % 20 = 0)"""),
@@ -175,7 +177,7 @@ BUILD = [
     ("delivery", f"""
      INSERT INTO delivery (ref, tps_id, kind, meal_round, unit, quantity_planned, planned_at, status, dispatched_at,
                            arrived_at, delivered_at, failed_at, quantity_received, received_by, failure_reason,
-                           eta_at, created_at, updated_at)
+                           eta_at, created_at, updated_at, election_id)
      SELECT 'N-' || t.id || '-' || r.round, t.id, 'meal', r.round, 'porsi', 9, pl.planned_at, st,
             CASE WHEN st <> 'planned' THEN pl.planned_at - interval '40 minutes' END,
             CASE WHEN st IN ('arrived', 'delivered', 'failed') THEN pl.planned_at - interval '5 minutes' END,
@@ -185,7 +187,7 @@ BUILD = [
             CASE WHEN st = 'delivered' THEN 'Ketua KPPS' END,
             CASE WHEN st = 'failed' THEN 'Jalan tertutup' END,
             CASE WHEN st IN ('planned', 'dispatched') AND t.id % 9 = 0 THEN pl.planned_at + interval '25 minutes' END,
-            now(), now()
+            now(), now(), :election_id
      FROM tps t
      JOIN kelurahan kel ON kel.id = t.kelurahan_id
      JOIN zone_tz z ON z.prov = left(kel.kode_kemendagri, 2)
@@ -203,12 +205,13 @@ BUILD = [
     # open ones (reported, responding, treated) are 40 %.
     ("health_incident", f"""
      INSERT INTO health_incident (occurred_at, tps_id, patient_kind, complaint, triage, status, medic_station_id,
-                                  reported_at, responding_at, treated_at, referred_at, closed_at, created_at, updated_at)
+                                  reported_at, responding_at, treated_at, referred_at, closed_at, created_at, updated_at,
+                                  election_id)
      SELECT at, tps_id, 'voter', 'Pusing', triage, st, station, at,
             CASE WHEN st <> 'reported' THEN at + interval '5 minutes' END,
             CASE WHEN st IN ('treated_on_site', 'referred', 'closed') THEN at + interval '20 minutes' END,
             CASE WHEN st = 'referred' THEN at + interval '30 minutes' END,
-            CASE WHEN st = 'closed' THEN at + interval '40 minutes' END, now(), now()
+            CASE WHEN st = 'closed' THEN at + interval '40 minutes' END, now(), now(), :election_id
      FROM (SELECT i, t.id AS tps_id, m.id AS station,
                   timestamptz '2025-08-26 23:00+00' + (i % 420) * interval '1 minute' AS at,
                   CASE WHEN i % 20 = 0 THEN 'merah' WHEN i % 5 = 0 THEN 'kuning' WHEN i % 97 = 0 THEN 'hitam'
@@ -293,9 +296,10 @@ def build(url: str, n_tps: int = N_TPS) -> dict[str, float]:
         db.session.remove()
     with engine.begin() as conn:
         stage_area_list(conn)
+        params = {"n_tps": n_tps, "election_id": active_election_id(conn)}  # raw SQL: name the election
         for table, sql in BUILD:
             started = time.perf_counter()
-            n = conn.execute(text(sql), {"n_tps": n_tps} if ":n_tps" in sql else {}).rowcount
+            n = conn.execute(text(sql), {k: v for k, v in params.items() if f":{k}" in sql}).rowcount
             seconds[table] = time.perf_counter() - started
             print(f"  {table}: {n:,} rows, {seconds[table]:.1f} s", flush=True)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -510,7 +514,9 @@ def measure(url: str, args, build_s: float | None) -> None:
         db.session.commit()
         print(f"map grid counted in {time.perf_counter() - started:.1f} s", flush=True)
         statements = Statements(db.engine)
-        counts = {t: db.session.execute(text(f"SELECT count(*) FROM {t}")).scalar()
+        election_id = active_election_id(db.session)  # raw counts: the active election's rows (the demo holds a past one)
+        counts = {t: db.session.execute(text(f"SELECT count(*) FROM {t}" + (
+                      f" WHERE election_id = {election_id}" if t not in ("kota", "kecamatan", "kelurahan") else ""))).scalar()
                   for t in ("kota", "kecamatan", "kelurahan", "tps", "person", "delivery", "health_incident",
                             "medic_station")}
         db.session.remove()

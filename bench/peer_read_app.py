@@ -17,6 +17,7 @@ from datetime import datetime, timedelta, timezone
 
 from flask import Flask, abort, jsonify, render_template, request, url_for
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import text
 from sqlalchemy.orm import joinedload
 
 app = Flask(__name__, template_folder="peer_templates")
@@ -78,6 +79,7 @@ class Tps(db.Model):
     status = db.Column(db.String(20))
     officers_present = db.Column(db.Integer)
     officers_reported_at = db.Column(db.DateTime(timezone=True))
+    election_id = db.Column(db.Integer)
     opened_at = db.Column(db.DateTime(timezone=True))
     voting_closed_at = db.Column(db.DateTime(timezone=True))
     counted_at = db.Column(db.DateTime(timezone=True))
@@ -119,7 +121,9 @@ def tps_geojson():
         abort(400)
     rows = (db.session.query(Tps).join(Tps.kelurahan)
             .options(joinedload(Tps.kelurahan), joinedload(Tps.coverage).joinedload(TpsCoverage.station))
-            .filter(Tps.lon.between(min_lon, max_lon), Tps.lat.between(min_lat, max_lat)).all())
+            .filter(Tps.lon.between(min_lon, max_lon), Tps.lat.between(min_lat, max_lat),
+                    # the active election's TPS, as the app shows (the demo also holds a past election's)
+                    Tps.election_id == db.session.scalar(text("SELECT id FROM election WHERE active"))).all())
     features = []
     for tps in rows:
         properties = {"id": tps.id, "label": tps.label, "kelurahan": tps.kelurahan.nama, "code": tps.code,

@@ -95,6 +95,7 @@ def boxes(database_url: str, tps_id: int) -> dict[str, str]:
     """The bbox (minlon,minlat,maxlon,maxlat) of the TPS of `tps_id`'s kecamatan, and of every TPS."""
     from sqlalchemy import create_engine, func, select
 
+    from bench.election_rows import active_election_id
     from logistics.models import Kelurahan, Tps
 
     extent = (func.min(Tps.lon), func.min(Tps.lat), func.max(Tps.lon), func.max(Tps.lat))
@@ -102,10 +103,12 @@ def boxes(database_url: str, tps_id: int) -> dict[str, str]:
     with engine.connect() as conn:
         kecamatan = conn.execute(select(Kelurahan.kecamatan_id).join(Tps, Tps.kelurahan_id == Kelurahan.id)
                                  .where(Tps.id == tps_id)).scalar_one()
+        # Core reads (no ORM criteria): the active election's TPS, as the map shows (the demo holds a past one)
+        this_election = Tps.election_id == active_election_id(conn)
         found = {
             "kecamatan": conn.execute(select(*extent, func.count()).join(Kelurahan, Tps.kelurahan_id == Kelurahan.id)
-                                      .where(Kelurahan.kecamatan_id == kecamatan)).one(),
-            "city": conn.execute(select(*extent, func.count())).one(),
+                                      .where(Kelurahan.kecamatan_id == kecamatan, this_election)).one(),
+            "city": conn.execute(select(*extent, func.count()).where(this_election)).one(),
         }
     engine.dispose()
     pad = 0.001  # the view is a little larger than its TPS

@@ -12,7 +12,8 @@ ETags come from data versions (logistics/services/data_versions.py): counters ev
 bumps, kept in the database, so every process and app server gives the same tag for the same data. The TPS
 layer's bodies are also kept per process under their tag (`_Bodies`, MAP_KEPT_BODIES_MB, 16 MB): a second
 coordinator asking for the same view of the same data gets the body built for the first, without its queries
-or its JSON.
+or its JSON. Every tag names the election read, so a past election an admin browses never gets the active
+one's body or a 304 for it; its zoomed-out cells are counted live (the stored ones count the active election).
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from collections import OrderedDict
 import marshmallow as ma
 from flask import Response, current_app, request, url_for
 
+from logistics.election_scope import current_election_id, is_read_only
 from logistics.rules.complaints import complaint_label
 from logistics.models import MedicStation
 from logistics.permissions import Permission
@@ -132,7 +134,11 @@ def _conditional(version: str, build, cache_control: str = "private, no-cache", 
     """Answer 304 when the client already has this version; otherwise the body (from `bodies` when this
     process built it for the same tag already, else built and kept there)."""
     scope = kecamatan_scope()
-    tag = hashlib.sha1(f"{version}|{request.full_path}|{scope}|{current_language()}".encode()).hexdigest()
+    # The election read (the active one, or a past one an admin browses: admin/elections.py) is part of the tag:
+    # the data versions are shared by every election, so without it a browsed election would get the active
+    # one's kept body, or a 304 for the other election's copy.
+    election = current_election_id(db.session)
+    tag = hashlib.sha1(f"{version}|{request.full_path}|{scope}|{current_language()}|{election}".encode()).hexdigest()
     if tag in request.if_none_match:
         response = Response(status=304)
     else:
@@ -183,8 +189,10 @@ def _grid(box: mp.BBox, zoom: int) -> Response:
     The worker counts them again after a change (siaga/worker/jobs.py, `refresh_map_grid`); counts behind
     the data while the worker is down would never catch up, so then the request counts live (slower)."""
     state = mp.grid_state(db.session)
-    if state is None or (state.source != source_version(db.session) and not worker_alive(db.session)):
-        # never counted (a fresh database), or nobody counting: count live
+    if state is None or is_read_only(db.session) or (
+            state.source != source_version(db.session) and not worker_alive(db.session)):
+        # never counted (a fresh database), a past election browsed (the stored cells count the active one's
+        # TPS), or nobody counting: count live
         return _conditional(versions(db.session, "tps", "kelurahan"), lambda: _cells(box, zoom, live=True),
                             bodies=_tps_bodies())
     return _conditional(f"grid|{state.source}|{state.refreshed_at.isoformat()}", lambda: _cells(box, zoom),
@@ -204,8 +212,8 @@ def _cells(box: mp.BBox, zoom: int, live: bool = False) -> dict:
 def _tps_features(box: mp.BBox, zoom: int, meals: bool, counted: bool) -> dict:
     scope = kecamatan_scope()
     rows = mp.tps_in_box(db.session, box, scope, MAX_POINTS)
-    if rows is None:  # too many to show one by one: cells
-        return _cells(box, zoom, live=not counted)
+    if rows is None:  # too many to show one by one: cells (live for a past election: stored ones are the active's)
+        return _cells(box, zoom, live=not counted or is_read_only(db.session))
     states = {}
     if meals:
         start, end = election_window()

@@ -10,7 +10,7 @@ from logistics.services.deliveries import advance_delivery
 from logistics.services.incidents import advance_incident, report_incident
 from logistics.services.tps_status import advance_tps_status, report_officers_present
 from logistics.timeutil import local_at, local_day, utcnow
-from tests.factories import meal
+from tests.factories import meal, save
 
 DAY = date(2025, 8, 27)
 START, END = local_day(DAY)
@@ -109,3 +109,17 @@ def test_city_view_counts_alerts_per_kecamatan_in_sql(session):
     assert worst[0]["area_id"] == names["Bukit Intan"] and worst[0]["by_severity"]["high"] == 64
     first = collect_alerts(session, local_at(DAY, time(7, 31)), START, END, limit=3)
     assert len(kinds(first, "tps_not_open")) == 3  # a national view never loads them all
+
+
+def test_limited_examples_break_ties_by_record_id(session):
+    """Every TPS of the zone has the same `since` (the opening deadline): which few a wider view shows as
+    examples is decided by the TPS id, not by where the rows lie in the table (PostgreSQL returns a row
+    updated last at the end of a scan, so without the tie-break the lowest ids drop out)."""
+    ids = sorted(session.scalars(select(Tps.id)))
+    for tps in session.scalars(select(Tps).where(Tps.id.in_(ids[:3]))):
+        tps.address = (tps.address or "") + " (diperbarui)"  # rewritten: last in PostgreSQL's heap
+    save(session)
+    now = local_at(DAY, time(7, 31))
+    first = kinds(collect_alerts(session, now, START, END, limit=3), "tps_not_open")
+    assert [a.tps_id for a in first] == ids[:3]
+    assert [a.tps_id for a in kinds(collect_alerts(session, now, START, END), "tps_not_open")] == ids

@@ -30,9 +30,6 @@ def _records(session) -> dict:
     # The H-1 login readiness counts accounts, which are shared by every election and posted in the active
     # one (logistics/services/elections.py): it describes the logins now, not an election's records.
     figures.pop("readiness")
-    # The few example alerts are a LIMIT over alerts of the same moment with no tie-break: which ones come
-    # depends on PostgreSQL's plan, which changes once a second election's rows are in the tables.
-    figures.pop("examples")
     return {"tps": by(Tps.status), "delivery": by(Delivery.status), "incident": by(HealthIncident.status),
             "people": session.scalar(select(func.count()).select_from(Person)),
             "stations": session.scalar(select(func.count()).select_from(MedicStation)),

@@ -103,16 +103,33 @@ def _scope(kecamatan_ids: Iterable[int] | None) -> list[int] | None:
 
 def collect_alerts(session: Session, now: datetime, day_start: datetime, day_end: datetime,
                    kecamatan_ids: Iterable[int] | None = None, limit: int | None = None) -> list[Alert]:
-    """The alerts in scope, most urgent first; with `limit`, the first `limit` of each source (by time)."""
+    """The alerts in scope, most urgent first; with `limit`, the first `limit` of each source (by time, then
+    by record id)."""
     moment, scope, alerts = Moment(now, day_start, day_end), _scope(kecamatan_ids), []
     for source in sources():
         query = source.query(session, moment, scope)
         if query is None:
             continue
+        query = query.order_by(*_in_order(query))
         if limit is not None:
-            query = query.order_by(query.selected_columns.since).limit(limit)
+            query = query.limit(limit)
         alerts.extend(source.build(row, moment, session) for row in session.execute(query).mappings())
     return sorted(alerts, key=Alert.sort_key)
+
+
+# The record an alert is about, by the column its source labels it with: the tie-break after `since`, so
+# which alerts a limited view shows (the dashboard's examples) and their order never depend on the query plan
+# (many TPS of a zone share one `since`: the hour they should have opened).
+RECORD_KEYS = ("incident_id", "delivery_id", "medic_station_id", "tps_id")
+
+
+def _in_order(query: Select) -> list:
+    """Earliest first, then by the record's id (each source labels at least one of RECORD_KEYS)."""
+    columns = query.selected_columns
+    keys = [columns[name] for name in RECORD_KEYS if name in columns]
+    if not keys:
+        raise ValueError("an alert source must select one of " + ", ".join(RECORD_KEYS))
+    return [columns.since, *keys]
 
 
 @dataclass(frozen=True)
