@@ -71,6 +71,7 @@ def test_a_new_election_from_the_active_one_and_the_earlier_browsed_read_only(de
     desktop.goto(demo_server + "/dashboard")
     assert desktop.locator(".election-past").count() == 0
     assert desktop.locator("#kecamatan-table tfoot [data-col=meal_pagi]").inner_text() == "0 / 0"
+    assert "14-02-2029" in desktop.locator("#dashboard-body").inner_text()  # its own day
     total = desktop.locator("#kecamatan-table tfoot [data-col=tps_total]").inner_text()
     assert total == [c for c in before[-1] if c.startswith("tps_total=")][0].split("=")[1]
 
