@@ -153,6 +153,7 @@ def test_each_coordinator_sees_their_own_area(browser, fresh_server, tmp_path):
                 rows = page.locator("#kecamatan-table tbody tr[data-kota] th").all_inner_texts()
                 assert sorted(rows) == ["Kota Cilegon", "Kota Tangerang"]
             assert page.evaluate("document.documentElement.scrollWidth") <= options["viewport"]["width"]
+            assert page.locator("nav.topbar").bounding_box()["height"] < 70  # one row, the username cut if long
             screenshot(page, f"coordinators-{username}-dashboard-{size}")
 
             page.goto(fresh_server + "/map")
