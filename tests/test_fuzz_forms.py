@@ -249,6 +249,9 @@ GENERIC_ARGS = ("kecamatan", "tanggal", "status", "putaran", "tps_id", "bbox", "
 LOGIN = ("username", "password")
 
 
+# Every form of every page with every hostile value, as each role: about a minute on a quiet machine, and
+# past the suite's 300 s on a loaded one, so it has a longer limit of its own.
+@pytest.mark.timeout(900)
 def test_no_hostile_input_gives_a_5xx_or_stores_anything(app, client, session, actor_for):
     ids = _ids(session, actor_for)
     log_in_as(client, session, "admin")
