@@ -160,6 +160,12 @@ def log_in_field(page, base_url: str, username: str) -> None:
     """Log in and wait until the landing field page is loaded, its offline queue script included."""
     log_in(page, base_url, username)
     page.wait_for_url("**/lapangan/**")
+    wait_for_field_script(page)
+
+
+def wait_for_field_script(page) -> None:
+    """A field page's forms are posted by its script (the offline queue, errors shown in place): a tap
+    before it is ready posts the plain form and lands on another page."""
     page.wait_for_function("() => window.siagaOutbox !== undefined")
 
 

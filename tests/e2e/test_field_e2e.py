@@ -6,7 +6,7 @@ medic's; `medis` responds and refers the patient to RSUD Depati Hamzah.
 """
 import pytest
 
-from tests.e2e.conftest import log_in_field, new_phone, scalar, screenshot
+from tests.e2e.conftest import log_in_field, new_phone, scalar, screenshot, wait_for_field_script
 
 pytestmark = pytest.mark.e2e
 PAGE_BUDGET = 100 * 1024
@@ -20,6 +20,7 @@ def test_officer_lunch_offline_incident_then_medic_refers(phone, browser, live_s
 
     # Lunch arrives: "Diterima" with the planned quantity.
     phone.click("text=Konsumsi & logistik")
+    wait_for_field_script(phone)
     lunch = phone.locator(".delivery", has_text="Makan siang")
     planned = lunch.locator("input[name=quantity_received]").input_value()
     lunch.locator("button[value=short]").click()  # "Kurang" but the full quantity: refused, said why
