@@ -41,26 +41,41 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def e2e_database_url(database_url, tmp_path_factory) -> str:
     """A database of the suite's kind that the live server commits to for real."""
+    return own_database_url(database_url, tmp_path_factory, E2E_SCHEMA)
+
+
+def own_database_url(database_url: str, tmp_path_factory, schema: str) -> str:
+    """An empty database of the suite's kind for one live server: a new file on SQLite, the schema `schema`
+    (dropped and made again) on PostgreSQL, reached through the connection's search_path."""
     if database_url.startswith("sqlite"):
-        return "sqlite:///" + str(tmp_path_factory.mktemp("e2e") / "siaga-e2e.db")
+        return "sqlite:///" + str(tmp_path_factory.mktemp(schema) / f"{schema}.db")
     engine = create_engine(database_url)
     with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {E2E_SCHEMA} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {E2E_SCHEMA}"))
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
     engine.dispose()
     sep = "&" if "?" in database_url else "?"
-    return f"{database_url}{sep}options=-csearch_path%3D{E2E_SCHEMA}"
+    return f"{database_url}{sep}options=-csearch_path%3D{schema}"
+
+
+def server_env(database_url: str, **extra: str) -> dict:
+    """The environment of a live server on `database_url`."""
+    return {**os.environ, "SIAGA_ENV": "testing", "SECRET_KEY": "e2e-secret", "DATABASE_URL": database_url,
+            "FLASK_APP": "wsgi", **extra}
+
+
+def demo_env(database_url: str) -> dict:
+    """A live server holding the demo city: its accounts' password, and the map's grid counted as in
+    production (the worker's to refresh); no worker runs here, so counts behind the data are counted live by
+    the request (maps/data.py)."""
+    return server_env(database_url, DEMO_PASSWORD=DEMO_PASSWORD, MAP_GRID_REFRESH="background",
+                      MAP_GRID_REFRESH_S="1")
 
 
 @pytest.fixture(scope="session")
 def live_server(e2e_database_url, tmp_path_factory):
     """Base URL of the app running in its own process, migrated and seeded like the demo."""
-    env = {**os.environ, "SIAGA_ENV": "testing", "SECRET_KEY": "e2e-secret", "DATABASE_URL": e2e_database_url,
-           "DEMO_PASSWORD": DEMO_PASSWORD, "FLASK_APP": "wsgi",
-           # The map's grid counts as in production (the worker's to refresh); no worker runs here, so
-           # counts behind the data are counted live by the request (maps/data.py).
-           "MAP_GRID_REFRESH": "background", "MAP_GRID_REFRESH_S": "1"}
-    yield from serve(env, (["db", "upgrade"], ["seed-demo"]), tmp_path_factory)
+    yield from serve(demo_env(e2e_database_url), (["db", "upgrade"], ["seed-demo"]), tmp_path_factory)
 
 
 def serve(env: dict, steps, tmp_path_factory):
@@ -92,16 +107,7 @@ def serve(env: dict, steps, tmp_path_factory):
 def serve_fresh(database_url: str, tmp_path_factory, schema: str, admin_password: str):
     """The app on an empty, migrated database of its own (a file on SQLite, a schema on PostgreSQL): no demo,
     one admin (`admin`); yields its URL."""
-    if database_url.startswith("sqlite"):
-        url = "sqlite:///" + str(tmp_path_factory.mktemp(schema) / "fresh.db")
-    else:
-        engine = create_engine(database_url)
-        with engine.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-        engine.dispose()
-        url = f"{database_url}{'&' if '?' in database_url else '?'}options=-csearch_path%3D{schema}"
-    env = {**os.environ, "SIAGA_ENV": "testing", "SECRET_KEY": "e2e-secret", "DATABASE_URL": url, "FLASK_APP": "wsgi"}
+    env = server_env(own_database_url(database_url, tmp_path_factory, schema))
     yield from serve(env, (["db", "upgrade"], ["create-admin", "admin", "--password", admin_password]), tmp_path_factory)
 
 

@@ -5,13 +5,10 @@ were; saving a form there (the election settings) is refused with a message, not
 then back to the active election. Screenshots: test-artifacts/screenshots/elections-*.png."""
 from __future__ import annotations
 
-import os
 
 import pytest
-from sqlalchemy import create_engine, text
 
-from tests.conftest import DEMO_PASSWORD
-from tests.e2e.conftest import log_in, screenshot, serve
+from tests.e2e.conftest import demo_env, log_in, own_database_url, screenshot, serve
 
 pytestmark = pytest.mark.e2e
 SCHEMA = "siaga_e2e_elections"
@@ -26,18 +23,7 @@ FIGURES = """() => Array.from(document.querySelectorAll('#kecamatan-table tr[dat
 @pytest.fixture(scope="module")
 def demo_server(database_url, tmp_path_factory):
     """The demo on a database of its own: this test changes which election is active."""
-    if database_url.startswith("sqlite"):
-        url = "sqlite:///" + str(tmp_path_factory.mktemp("elections") / "siaga-elections.db")
-    else:
-        engine = create_engine(database_url)
-        with engine.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-        engine.dispose()
-        url = f"{database_url}{'&' if '?' in database_url else '?'}options=-csearch_path%3D{SCHEMA}"
-    env = {**os.environ, "SIAGA_ENV": "testing", "SECRET_KEY": "e2e-secret", "DATABASE_URL": url,
-           "DEMO_PASSWORD": DEMO_PASSWORD, "FLASK_APP": "wsgi", "MAP_GRID_REFRESH": "background",
-           "MAP_GRID_REFRESH_S": "1"}
+    env = demo_env(own_database_url(database_url, tmp_path_factory, SCHEMA))
     yield from serve(env, (["db", "upgrade"], ["seed-demo"]), tmp_path_factory)
 
 

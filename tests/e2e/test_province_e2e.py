@@ -9,11 +9,10 @@ import subprocess
 import sys
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from tests.conftest import DEMO_PASSWORD
 from tests.e2e import conftest as e2e_conftest
-from tests.e2e.conftest import ROOT, log_in, screenshot, serve
+from tests.e2e.conftest import ROOT, demo_env, log_in, own_database_url, screenshot, serve
 
 pytestmark = pytest.mark.e2e
 SCHEMA = "siaga_e2e_province"
@@ -41,18 +40,7 @@ with app.app_context():
 
 @pytest.fixture(scope="module")
 def province_server(database_url, tmp_path_factory):
-    if database_url.startswith("sqlite"):
-        url = "sqlite:///" + str(tmp_path_factory.mktemp("province") / "siaga-province.db")
-    else:
-        engine = create_engine(database_url)
-        with engine.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-        engine.dispose()
-        url = f"{database_url}{'&' if '?' in database_url else '?'}options=-csearch_path%3D{SCHEMA}"
-    env = {**os.environ, "SIAGA_ENV": "testing", "SECRET_KEY": "e2e-secret", "DATABASE_URL": url,
-           "DEMO_PASSWORD": DEMO_PASSWORD, "FLASK_APP": "wsgi", "MAP_GRID_REFRESH": "background",
-           "MAP_GRID_REFRESH_S": "1"}
+    env = demo_env(own_database_url(database_url, tmp_path_factory, SCHEMA))
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
     for step in (["db", "upgrade"], ["seed-demo"], ["areas", "setup", "19.01"]):
         subprocess.run(flask + step, cwd=ROOT, env=env, check=True, capture_output=True)
