@@ -13,7 +13,9 @@ Core statements on `Table` objects (no ORM entity) are not filtered: the few tha
 """
 from __future__ import annotations
 
-from sqlalchemy import event, select
+from functools import lru_cache
+
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, with_loader_criteria
 
 from logistics.errors import DomainError
@@ -23,6 +25,7 @@ from logistics.texts import lazy_gettext
 _ELECTION = "election_id"  # session.info: the election this session reads and writes
 _VIEWING = "election_viewing"  # session.info: True while a request browses an election that is not active
 _ACTIVE = "election_active_id"  # session.info: the active election's id, read once per transaction
+_PINNED = "election_active_pinned"  # session.info: _ACTIVE was read with a request's identity; kept for the request
 
 
 class PastElectionReadOnly(DomainError):
@@ -41,6 +44,27 @@ def active_election_id(session: Session) -> int | None:
             found = session.execute(select(Election.id).order_by(Election.id).limit(1)).scalar()
         session.info[_ACTIVE] = found
     return found
+
+
+def active_election_column():
+    """The active election's id as a column, for a statement that is read anyway (a request's identity:
+    its user or its API token) to carry, so no request spends a statement of its own on it (see `pin_active`).
+    None marked active (a hand-made database): the first one, as `active_election_id`."""
+    return func.coalesce(select(Election.id).where(Election.active.is_(True)).scalar_subquery(),
+                         select(func.min(Election.id)).scalar_subquery())
+
+
+def pin_active(session: Session, election_id: int | None) -> None:
+    """The active election as read with the request's identity (`active_election_column`), kept for the rest
+    of the request instead of read again per transaction (a post on SQLite has two). A request is one moment:
+    an election activated during it is seen by the next request. `unpin` ends it (the request's teardown)."""
+    session.info[_ACTIVE] = election_id
+    session.info[_PINNED] = True
+
+
+def unpin(session: Session) -> None:
+    if session.info.pop(_PINNED, None):
+        session.info.pop(_ACTIVE, None)
 
 
 def current_election_id(session: Session) -> int | None:
@@ -93,8 +117,14 @@ def _only_this_election(state) -> None:
         session.info.pop("_resolving_election", None)
     if election_id is None:
         return
-    state.statement = state.statement.options(with_loader_criteria(
-        ElectionScoped, lambda cls: cls.election_id == election_id, include_aliases=True))
+    state.statement = state.statement.options(_criteria(election_id))
+
+
+@lru_cache(maxsize=64)
+def _criteria(election_id: int):
+    """One option object per election: building it (its lambda analysed, its cache key made) on every
+    statement was part of every request's cost."""
+    return with_loader_criteria(ElectionScoped, lambda cls: cls.election_id == election_id, include_aliases=True)
 
 
 @event.listens_for(Session, "before_flush")
@@ -109,7 +139,8 @@ def _new_rows_join_this_election(session: Session, _flush_context, _instances) -
 
 @event.listens_for(Session, "after_transaction_end")
 def _forget_active(session: Session, transaction) -> None:
-    if transaction.parent is None:  # the outermost: another transaction may see another active election
+    # The outermost: another transaction may see another active election (unless pinned for a request).
+    if transaction.parent is None and not session.info.get(_PINNED):
         session.info.pop(_ACTIVE, None)
 
 
@@ -143,4 +174,5 @@ def forget_active(session: Session) -> None:
     from logistics import settings
 
     session.info.pop(_ACTIVE, None)
+    session.info.pop(_PINNED, None)
     settings.forget(session)

@@ -16,7 +16,10 @@ from flask import (
     Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, session, url_for,
 )
 
+from sqlalchemy import bindparam, select
+
 from logistics.actor import Actor
+from logistics.election_scope import active_election_column, pin_active, unpin
 from logistics.errors import ValidationFailed
 from logistics.models import Role, User
 from logistics.permissions import Permission, Target, holds, may
@@ -153,12 +156,22 @@ def session_expires_at() -> int | None:
     return logged_in_at + int(current_app.permanent_session_lifetime.total_seconds())
 
 
+# The request's identity read carries the active election (election_scope.pin_active): one statement, not two.
+_USER_AND_ACTIVE_ELECTION = (select(User, active_election_column()).where(User.id == bindparam("user_id"))
+                             .execution_options(all_elections=True))
+
+
 def _session_user() -> User | None:
     """The user of this request's session, when that session is still valid; else the session is emptied."""
     user_id = session.get("user_id")
     if user_id is None:
         return None
-    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    user = None
+    if isinstance(user_id, int):
+        row = db.session.execute(_USER_AND_ACTIVE_ELECTION, {"user_id": user_id}).first()
+        if row is not None:
+            user, active_election = row
+            pin_active(db.session, active_election)
     expires_at = session_expires_at()
     valid = (user is not None and user.active
              and session.get("session_version") == user.session_version
@@ -269,6 +282,11 @@ def register(app: Flask) -> None:
     @app.before_request
     def _load_user():
         g.user = _session_user()
+
+    @app.teardown_request
+    def _unpin_election(_exc):
+        if db.session.registry.has():  # a session this request used
+            unpin(db.session)
 
     @app.after_request
     def _tell_the_service_worker(response):

@@ -222,3 +222,34 @@ def test_a_live_pages_tag_differs_while_browsing_a_past_election(client, session
     assert post_form(client, "/admin/pemilihan/lihat", {"pemilihan": str(same_day.id)}).status_code == 303
     then = client.get("/dashboard", headers={"If-None-Match": today.headers["ETag"]})
     assert then.status_code == 200 and "hanya baca" in then.get_data(as_text=True)
+
+
+def test_a_request_reads_the_active_election_with_its_identity_not_on_its_own(client, session, bearer):
+    """Every request filters by the active election; it comes with the request's identity read (its token, or
+    its session's user), not as a statement of its own (once per transaction: twice for a post on SQLite).
+    Activated between two requests, the next one serves the new election (above: the API's records)."""
+    import re
+
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_rest):
+        statements.append(" ".join(statement.split()))
+
+    alone = re.compile(r"^SELECT (election\.id|min\(election\.id\)) (AS \w+ )?FROM election WHERE election\.active"
+                       r"|^SELECT election\.id FROM election ORDER BY", re.I)
+    headers = bearer()
+    officer = log_in_as(client, session, "petugas")
+    connection = session.connection()
+    event.listen(connection, "before_cursor_execute", seen)
+    try:
+        assert client.get("/api/v1/tps?limit=5", headers=headers).status_code == 200
+        api_statements = list(statements)
+        statements.clear()
+        assert client.get(f"/lapangan/tps/{officer.tps_id}").status_code == 200
+    finally:
+        event.remove(connection, "before_cursor_execute", seen)
+    for read in (api_statements, statements):
+        assert read and not [s for s in read if alone.match(s)], read
+        assert any("FROM election" in s and ("api_token" in s or "app_user" in s) for s in read), read

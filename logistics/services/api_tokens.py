@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
+from logistics.election_scope import active_election_column, pin_active
 from logistics.actor import Actor
 from logistics.errors import ValidationFailed, not_found
 from logistics.models import ApiToken, User
@@ -101,18 +102,24 @@ def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
 
 # Built once: the token and its user in one query, every request that carries a token (SQLAlchemy keys its
 # compiled-statement cache on the statement; one statement object computes that key once).
-_TOKEN_BY_HASH = (select(ApiToken).options(joinedload(ApiToken.user))
-                  .where(ApiToken.token_hash == bindparam("token_hash")))
+# The active election comes with it (election_scope.pin_active): no statement of its own per request.
+_TOKEN_BY_HASH = (select(ApiToken, active_election_column()).options(joinedload(ApiToken.user))
+                  .where(ApiToken.token_hash == bindparam("token_hash")).execution_options(all_elections=True))
 
 
 def find_active_token(session: Session, secret: str) -> ApiToken | None:
     """The live token for `secret`, or None. A hash lookup: no secret is compared character by character.
 
-    A read: it never writes (see `record_token_use` for `last_used_at`)."""
+    A read: it never writes (see `record_token_use` for `last_used_at`). It is the request's identity read,
+    so the active election read with it is kept for the request (`election_scope.pin_active`)."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
-    token = session.scalar(_TOKEN_BY_HASH, {"token_hash": hash_token(secret)})
-    if token is None or not token.live():
+    row = session.execute(_TOKEN_BY_HASH, {"token_hash": hash_token(secret)}).first()
+    if row is None:
+        return None
+    token, active_election = row
+    pin_active(session, active_election)
+    if not token.live():
         return None
     if token.user_id is not None and (token.user is None or not token.user.active):
         return None
