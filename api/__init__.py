@@ -95,8 +95,10 @@ def register(app: Flask) -> None:
         api.register_blueprint(blueprint)
     docs.register_components(api.spec)
     docs.document_access(app, api.spec._paths)  # apispec keeps its paths there; no public accessor
-    limiter = Limiter(rate_limit_key, app=app, default_limits=[rate_limit],
-                      default_limits_exempt_when=lambda: not request.path.startswith("/api/v1/"))
+    limiter = Limiter(rate_limit_key, app=app, default_limits=[rate_limit])
+    # Only the API is limited. A request filter, not `default_limits_exempt_when`: the limiter then skips
+    # every other request before resolving its limits, which was 7 % of a live page's 304 poll.
+    limiter.request_filter(lambda: not request.path.startswith("/api/v1/"))
     ratelimit_storage.use_as_fallback(limiter, app.config["RATELIMIT_STORAGE_URI"])
     app.before_request(check_json_body)
     _compress_and_label(app)
