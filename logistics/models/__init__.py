@@ -4,10 +4,11 @@ from logistics.models.audit import AuditEntry
 from logistics.models.base import Base
 from logistics.models.delivery import Delivery
 from logistics.models.drill import DrillClock
-from logistics.models.election import Election, ElectionKind, ElectionScoped
+from logistics.models.election import Election, ElectionScoped
 from logistics.models.enums import (
     CheckinKind,
     DeliveryKind,
+    ElectionKind,
     DeliveryStatus,
     FacilityKind,
     IncidentStatus,

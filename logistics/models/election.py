@@ -15,15 +15,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, String, false, text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from logistics.models.base import Base, TimestampMixin, str_enum
-from logistics.texts import LabelledEnum, lazy_gettext
-
-
-class ElectionKind(LabelledEnum):
-    PEMILU = "pemilu", lazy_gettext("Pemilu")
-    PILKADA = "pilkada", lazy_gettext("Pilkada")
-    PILKADA_ULANG = "pilkada_ulang", lazy_gettext("Pilkada Ulang")
-    PSU = "psu", lazy_gettext("Pemungutan Suara Ulang")
-    DRILL = "drill", lazy_gettext("Latihan")
+from logistics.models.enums import ElectionKind
 
 
 class Election(TimestampMixin, Base):

@@ -81,3 +81,11 @@ class RiskTier(LabelledEnum):
 class CheckinKind(LabelledEnum):
     ELECTION_DAY = "election_day", lazy_gettext("Pemeriksaan hari H")
     FOLLOW_UP = "follow_up", lazy_gettext("Pemantauan lanjutan")
+
+
+class ElectionKind(LabelledEnum):
+    PEMILU = "pemilu", lazy_gettext("Pemilu")
+    PILKADA = "pilkada", lazy_gettext("Pilkada")
+    PILKADA_ULANG = "pilkada_ulang", lazy_gettext("Pilkada Ulang")
+    PSU = "psu", lazy_gettext("Pemungutan Suara Ulang")
+    DRILL = "drill", lazy_gettext("Latihan")
