@@ -44,7 +44,7 @@ from bench.live_app import (  # noqa: E402
     GUNICORN, Server, drop_scratch_database, free_port, prepare_database, scratch_postgres_url,
 )
 from bench.live_idle import log_in  # noqa: E402
-from bench.write_path import parse_wrk  # noqa: E402
+from bench.write_path import WRK_THREAD_NUMBERS, parse_wrk  # noqa: E402
 
 KECAMATAN_ZOOM, CITY_ZOOM = 14, 12  # the map's zoom for one kecamatan and for the whole city (both: one point per TPS)
 
@@ -55,12 +55,7 @@ def load_average() -> str:
 
 # Each request a bbox never asked before: its west edge moved out by a random 0-10 m, so nothing answered
 # before (a body kept under its ETag) serves it; the same TPS are in view.
-NEW_BOX_SCRIPT = r"""
-local threads = {}
-function setup(thread)
-  thread:set("no", #threads + 1)
-  table.insert(threads, thread)
-end
+NEW_BOX_SCRIPT = WRK_THREAD_NUMBERS + r"""
 function init(args)
   math.randomseed(os.time() * 100 + (tonumber(no) or 0))
 end

@@ -48,15 +48,19 @@ from bench.live_app import (  # noqa: E402
     GUNICORN, drop_scratch_database, free_port, prepare_database, running, scratch_postgres_url,
 )
 
-# A fresh Idempotency-Key per request: wrk thread number + counter (+ the run's start time).
-WRK_SCRIPT = r"""
-local counter = 0
-local thread_no = 0
+# wrk's threads numbered 1, 2, ... (each thread's `no`): what a script keeps apart per thread.
+WRK_THREAD_NUMBERS = r"""
 local threads = {}
 function setup(thread)
   thread:set("no", #threads + 1)
   table.insert(threads, thread)
 end
+"""
+
+# A fresh Idempotency-Key per request: wrk thread number + counter (+ the run's start time).
+WRK_SCRIPT = WRK_THREAD_NUMBERS + r"""
+local counter = 0
+local thread_no = 0
 function init(args)
   thread_no = tonumber(no) or 0
   run = args[1] or tostring(os.time())
