@@ -10,7 +10,9 @@ from logistics.models import (
 )
 from logistics.permissions import Permission, Target, may
 from logistics.permissions.read_scope import load_visible, sees_personal
-from logistics.queries.field_lists import referral_facilities, station_open_incidents, station_recently_closed
+from logistics.queries.field_lists import (
+    referral_facilities, station_for_queue, station_open_incidents, station_recently_closed,
+)
 from logistics.queries.tps_search import TpsHit, search_tps
 from logistics.rules.care_times import time_to_care, time_to_response
 from logistics.rules.complaints import COMPLAINT_VALUES, COMPLAINTS
@@ -238,12 +240,7 @@ def my_station():
 @requires(Permission.STATION_VIEW)
 @live_page(lambda station_id: (*scoped_names("health_incident", "s", station_id), "medic_station", "health_facility"))
 def station(station_id: int):
-    medic_station = db.session.get(MedicStation, station_id)
-    if medic_station is None:
-        abort(404)
-    if not may(current_actor(), Permission.STATION_VIEW,
-               Target(kecamatan_id=medic_station.kecamatan_id, medic_station_id=medic_station.id)):
-        abort(403)
+    medic_station = station_for_queue(db.session, current_actor(), station_id)
     incidents = station_open_incidents(db.session, current_actor(), medic_station.id)
     referable = {i.id: S.REFERRED in INCIDENT.steps[i.status] for i in incidents}
     return render_template("field/station.html", station=medic_station, incidents=incidents,

@@ -9,9 +9,12 @@ from sqlalchemy.orm import Session, joinedload
 
 from logistics.actor import Actor
 from logistics.models import (
-    Delivery, DeliveryKind, DeliveryStatus, FacilityKind, HealthFacility, HealthIncident, Tps,
+    Delivery, DeliveryKind, DeliveryStatus, FacilityKind, HealthFacility, HealthIncident, MedicStation, Tps,
 )
+from logistics.errors import not_found
+from logistics.permissions import Permission, Target, may, require
 from logistics.permissions.read_scope import visible
+from logistics.texts import lazy_gettext
 from logistics.rules.triage import URGENCY
 from logistics.rules.lifecycles import incident as incident_lifecycle
 
@@ -30,6 +33,18 @@ def tps_incidents(session: Session, tps_id: int, since: datetime) -> list[Health
              .where(HealthIncident.tps_id == tps_id, HealthIncident.reported_at >= since)
              .order_by(HealthIncident.reported_at.desc()))
     return list(session.scalars(query))
+
+
+def station_for_queue(session: Session, actor: Actor, station_id: int) -> MedicStation:
+    """The medic station whose queue `actor` opens: NotFound when there is none; PermissionDenied unless
+    STATION_VIEW holds for it (its own medics, the coordinators of its area). Every station is on the map for
+    everyone (its read filter); its queue is this permission's."""
+    station = session.get(MedicStation, station_id)
+    if station is None:
+        raise not_found("Pos kesehatan", station_id)
+    require(may(actor, Permission.STATION_VIEW, Target(kecamatan_id=station.kecamatan_id, medic_station_id=station.id)),
+            lazy_gettext("Antrean pos kesehatan ini bukan untuk Anda"))
+    return station
 
 
 def station_open_incidents(session: Session, actor: Actor, station_id: int) -> list[HealthIncident]:
