@@ -38,6 +38,7 @@ import re
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -382,9 +383,15 @@ POSTS = TPS / 900                                           # every TPS confirms
 ARRIVALS = TPS / 3600                                       # the couriers' "sampai", over the round's hour
 PARTNERS = 4                                                # Dinkes, KPU, Bawaslu, TNI-Polri (docs/SECURITY.md)
 INCIDENTS = 3.0                                             # incidents reported per second at the peak (assumed)
+# Officers' phones with their TPS page on screen at the lunch peak (assumed; a page checks every 5 s while on
+# screen, siaga/static/js/live.js; a phone with its screen off or the browser in the background does not run
+# the page's timers): most checks find nothing changed, a 304.
+ON_SCREEN = 0.10
 MODEL = [
     ("post", "meal confirmation (post)", POSTS, "820,000 TPS / 900 s"),
     ("phone", "the phone's TPS page", POSTS, "one per post (upper bound)"),
+    ("idle", "an open field page's live check, nothing changed (304)", TPS * ON_SCREEN / 5,
+     f"{ON_SCREEN:.0%} of TPS officers' phones on the page, every 5 s (assumed)"),
     ("tps", "map: TPS layer", SCREENS / 10, "every screen every 10 s"),
     ("incidents", "map: incidents layer", SCREENS / 10, "every screen every 10 s"),
     ("stations", "map: stations + facilities layers", 2 * SCREENS / 60, "each every 6th poll"),
@@ -572,6 +579,8 @@ def main() -> int:
                 "stations": ("map poll: stations layer (every 6th poll)", f"/map/data/stations.geojson?bbox={BOX}",
                              coordinator),
                 "phone": ("phone: the officer's TPS page (before a post)", f"/lapangan/tps/{demo.tps_id}", officer),
+                "idle": ("phone: an open TPS page's live check, nothing changed (304)", f"/lapangan/tps/{demo.tps_id}",
+                         officer),
                 "dash_kec": ("dashboard refresh (every 30 s), one kecamatan's (52 TPS), stored figures",
                              "/dashboard?partial=1&kecamatan=5", coordinator),
                 "dash_city": ("dashboard refresh (every 30 s), the whole city's (319 TPS), stored figures",
@@ -596,6 +605,9 @@ def main() -> int:
                 for key, (name, path, who) in reads.items():
                     if base == both and key != "tps":
                         continue
+                    if key == "idle":  # the page's tag as it is now (the posts above changed it)
+                        who = {**who, "If-None-Match": urllib.request.urlopen(urllib.request.Request(
+                            base + path, headers=who)).headers["ETag"]}
                     rows.append((f"{label}: {name}", measured(meter, lambda: wrk(
                         base + path, who, args.duration, args.connections))))
                     if base == one:
