@@ -3,6 +3,7 @@ worst first with the most urgent examples, incidents per hour, login readiness) 
 filter offers. maps/dashboard.py only translates the request and renders."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -10,9 +11,11 @@ from sqlalchemy.orm import Session
 
 from logistics.models import Kecamatan, Kota
 from logistics.queries.area_readiness import gaps_per_kota
-from logistics.queries.alerts import alert_counts, area_alerts, collect_alerts, kinds_by_severity
-from logistics.queries.day_charts import day_chart_figures
-from logistics.queries.incidents_per_hour import incidents_per_hour
+from logistics.queries.alerts import (
+    alert_counts, area_alerts, collect_alerts, collect_alerts_per_kecamatan, kinds_by_severity,
+)
+from logistics.queries.day_charts import day_chart_figures, day_chart_figures_per_kecamatan
+from logistics.queries.incidents_per_hour import incidents_per_hour, incidents_per_hour_per_kecamatan
 from logistics.queries.login_readiness import readiness_summary
 from logistics.queries.summary import city_totals, kecamatan_summary, kota_summary
 
@@ -25,7 +28,45 @@ def dashboard_figures(session: Session, now: datetime, start: datetime, end: dat
     `drill`, the drill being played (its clock), if any."""
     rows = kecamatan_summary(session, now, start, end, ids)
     several_kota = len({r["kota_id"] for r in rows}) > 1
-    kota_rows = kota_summary(session, rows) if several_kota else None
+    return _figures(
+        now, drill, rows, kota_summary(session, rows) if several_kota else None,
+        alert_counts(session, now, start, end, ids),
+        examples=collect_alerts(session, now, start, end, ids, limit=examples),
+        per_hour=incidents_per_hour(session, start, end, ids, drill),
+        charts=day_chart_figures(session, now, start, end, ids, drill),
+        # H-1 login readiness is a worklist per kota and kecamatan (who to phone): not for the
+        # whole country at once, where it would count millions of officers on every refresh.
+        readiness=None if several_kota else readiness_summary(session, ids),
+        # Several kab/kota (a province, the nation): what each still lacks (logistics/queries/area_readiness.py).
+        area_gaps=gaps_per_kota(session, ids) if several_kota else None)
+
+
+def kecamatan_dashboard_figures(session: Session, now: datetime, start: datetime, end: datetime,
+                                ids: Iterable[int], examples: int, drill) -> dict[int, dict]:
+    """`dashboard_figures(..., (k,), examples, drill)` for each kecamatan k of `ids` (the kecamatan of one
+    kota), computed together: each subject's statement grouped per kecamatan once for all of them (the
+    alert examples numbered within each kecamatan), not once per kecamatan; each kecamatan's slice is what
+    it would have been alone."""
+    rows = kecamatan_summary(session, now, start, end, ids)
+    ids = [r["kecamatan_id"] for r in rows]
+    if not ids:
+        return {}
+    counts = alert_counts(session, now, start, end, ids)
+    examples_of = collect_alerts_per_kecamatan(session, now, start, end, ids, examples)
+    per_hour = incidents_per_hour_per_kecamatan(session, start, end, ids, drill)
+    charts = day_chart_figures_per_kecamatan(session, now, start, end, ids, drill)
+    readiness = readiness_summary(session, ids)
+    return {row["kecamatan_id"]: _figures(
+        now, drill, [row], None, [c for c in counts if c.kecamatan_id == row["kecamatan_id"]],
+        examples=examples_of[row["kecamatan_id"]], per_hour=per_hour[row["kecamatan_id"]],
+        charts=charts[row["kecamatan_id"]], area_gaps=None,
+        readiness=[r for r in readiness if r["kecamatan_id"] == row["kecamatan_id"]]) for row in rows}
+
+
+def _figures(now: datetime, drill, rows: list[dict], kota_rows: list[dict] | None, counts: list, *, examples: list,
+             per_hour: dict, charts: dict, readiness, area_gaps) -> dict:
+    """The figures of one scope from what was counted for it (`kota_rows`: None unless several kota)."""
+    several_kota = kota_rows is not None
     # Alerts counted per area: per kota when several are in view (each opens its kecamatan), else per kecamatan.
     if several_kota:
         area_of = {r["kecamatan_id"]: r["kota_id"] for r in rows}
@@ -33,7 +74,6 @@ def dashboard_figures(session: Session, now: datetime, start: datetime, end: dat
     else:
         area_of = {r["kecamatan_id"]: r["kecamatan_id"] for r in rows}
         names = {r["kecamatan_id"]: r["nama"] for r in rows}
-    counts = alert_counts(session, now, start, end, ids)
     return {
         "now": now,
         # Several kota: the page lists kota, so the 7,007 kecamatan lines of the nation are not kept (they
@@ -45,15 +85,12 @@ def dashboard_figures(session: Session, now: datetime, start: datetime, end: dat
         "alert_kinds": kinds_by_severity(counts),
         "alert_areas": [a | {"nama": names.get(a["area_id"], "—")}
                         for a in area_alerts(counts, area_of)][:AREAS_SHOWN],
-        "examples": collect_alerts(session, now, start, end, ids, limit=examples),
-        "per_hour": incidents_per_hour(session, start, end, ids, drill),
+        "examples": examples,
+        "per_hour": per_hour,
         "drill_speed": drill.speed if drill is not None else None,  # the chart is by the drill's simulated hour
-        **day_chart_figures(session, now, start, end, ids, drill),  # the charts' (maps/charts.py)
-        # H-1 login readiness is a worklist per kota and kecamatan (who to phone): not for the
-        # whole country at once, where it would count millions of officers on every refresh.
-        "readiness": None if several_kota else readiness_summary(session, ids),
-        # Several kab/kota (a province, the nation): what each still lacks (logistics/queries/area_readiness.py).
-        "area_gaps": gaps_per_kota(session, ids) if several_kota else None,
+        **charts,  # the charts' (maps/charts.py)
+        "readiness": readiness,
+        "area_gaps": area_gaps,
     }
 
 
