@@ -8,7 +8,7 @@ scale:
 
 * `collect_alerts` — the alerts themselves (a kecamatan's view, tests), most urgent first; with `limit`,
   at most that many of each source, so a national view never loads 220,000 rows to show 100;
-* `collect_alerts_per_kecamatan` — the same for each kecamatan of a list, in one statement per source;
+* `alerts_per_kecamatan` — both of these for each kecamatan of a list, in one statement per source;
 * `alert_counts` — per kind, severity and kecamatan: how many, and since when (GROUP BY in SQL);
 * `area_alerts` — the counts rolled up per area (kecamatan, or kota), worst first, for the national view.
 """
@@ -118,25 +118,40 @@ def collect_alerts(session: Session, now: datetime, day_start: datetime, day_end
     return sorted(alerts, key=Alert.sort_key)
 
 
-def collect_alerts_per_kecamatan(session: Session, now: datetime, day_start: datetime, day_end: datetime,
-                                 kecamatan_ids: Iterable[int], limit: int) -> dict[int, list[Alert]]:
-    """`collect_alerts(..., [k], limit=limit)` for each kecamatan k of `kecamatan_ids`, one statement per
-    source for all of them: each source's rows numbered within their kecamatan in the same order (earliest,
-    then by record id) and the first `limit` of each kept (a kota's kecamatan computed together)."""
+def alerts_per_kecamatan(session: Session, now: datetime, day_start: datetime, day_end: datetime,
+                         kecamatan_ids: Iterable[int], limit: int
+                         ) -> tuple[dict[int, list[Alert]], dict[int, list["AlertCount"]]]:
+    """For each kecamatan k of `kecamatan_ids`: `collect_alerts(..., [k], limit=limit)` and
+    `alert_counts(..., [k])`, one statement per source for all of them (a kota's kecamatan computed
+    together). Each source's rows are numbered within their kecamatan in `collect_alerts`' order (earliest,
+    then by record id) and counted within their kind, severity and kecamatan by window functions; the first
+    `limit` of each kecamatan and the first of each count come back."""
     moment, scope = Moment(now, day_start, day_end), list(kecamatan_ids)
     alerts: dict[int, list[Alert]] = {k: [] for k in scope}
+    counts: dict[int, list[AlertCount]] = {k: [] for k in scope}
     for source in sources():
         query = source.query(session, moment, scope)
         if query is None:
             continue
-        rank = func.row_number().over(partition_by=query.selected_columns.kecamatan_id, order_by=_in_order(query))
-        ranked = query.add_columns(rank.label("alert_rank")).subquery()
-        kept = (select(ranked).where(ranked.c.alert_rank <= limit)
+        columns, order = query.selected_columns, _in_order(query)
+        group = [columns.kind, columns.severity, columns.kecamatan_id]
+        ranked = query.add_columns(
+            func.row_number().over(partition_by=columns.kecamatan_id, order_by=order).label("alert_rank"),
+            func.row_number().over(partition_by=group, order_by=order).label("count_rank"),
+            func.count().over(partition_by=group).label("count_n"),
+            func.min(columns.since).over(partition_by=group).label("count_since")).subquery()
+        kept = (select(ranked).where((ranked.c.alert_rank <= limit) | (ranked.c.count_rank == 1))
                 .order_by(ranked.c.kecamatan_id, ranked.c.alert_rank))
         for row in session.execute(kept).mappings():
-            if row["kecamatan_id"] in alerts:
-                alerts[row["kecamatan_id"]].append(source.build(row, moment, session))
-    return {k: sorted(found, key=Alert.sort_key) for k, found in alerts.items()}
+            kecamatan_id = row["kecamatan_id"]
+            if kecamatan_id not in alerts:
+                continue
+            if row["count_rank"] == 1:
+                counts[kecamatan_id].append(AlertCount(row["kind"], row["severity"], kecamatan_id, row["count_n"],
+                                                       _aware(row["count_since"])))
+            if row["alert_rank"] <= limit:
+                alerts[kecamatan_id].append(source.build(row, moment, session))
+    return {k: sorted(found, key=Alert.sort_key) for k, found in alerts.items()}, counts
 
 
 # The record an alert is about, by the column its source labels it with: the tie-break after `since`, so

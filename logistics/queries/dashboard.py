@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from logistics.models import Kecamatan, Kota
 from logistics.queries.area_readiness import gaps_per_kota
 from logistics.queries.alerts import (
-    alert_counts, area_alerts, collect_alerts, collect_alerts_per_kecamatan, kinds_by_severity,
+    alert_counts, alerts_per_kecamatan, area_alerts, collect_alerts, kinds_by_severity,
 )
 from logistics.queries.day_charts import day_chart_figures, day_chart_figures_per_kecamatan
 from logistics.queries.incidents_per_hour import incidents_per_hour, incidents_per_hour_per_kecamatan
@@ -44,20 +44,19 @@ def dashboard_figures(session: Session, now: datetime, start: datetime, end: dat
 def kecamatan_dashboard_figures(session: Session, now: datetime, start: datetime, end: datetime,
                                 ids: Iterable[int], examples: int, drill) -> dict[int, dict]:
     """`dashboard_figures(..., (k,), examples, drill)` for each kecamatan k of `ids` (the kecamatan of one
-    kota), computed together: each subject's statement grouped per kecamatan once for all of them (the
-    alert examples numbered within each kecamatan), not once per kecamatan; each kecamatan's slice is what
-    it would have been alone."""
+    kota), computed together: each subject's statement grouped per kecamatan once for all of them (each
+    alert source's rows numbered and counted within each kecamatan in one statement), not once per
+    kecamatan; each kecamatan's slice is what it would have been alone."""
     rows = kecamatan_summary(session, now, start, end, ids)
     ids = [r["kecamatan_id"] for r in rows]
     if not ids:
         return {}
-    counts = alert_counts(session, now, start, end, ids)
-    examples_of = collect_alerts_per_kecamatan(session, now, start, end, ids, examples)
+    examples_of, counts = alerts_per_kecamatan(session, now, start, end, ids, examples)
     per_hour = incidents_per_hour_per_kecamatan(session, start, end, ids, drill)
     charts = day_chart_figures_per_kecamatan(session, now, start, end, ids, drill)
     readiness = readiness_summary(session, ids)
     return {row["kecamatan_id"]: _figures(
-        now, drill, [row], None, [c for c in counts if c.kecamatan_id == row["kecamatan_id"]],
+        now, drill, [row], None, counts[row["kecamatan_id"]],
         examples=examples_of[row["kecamatan_id"]], per_hour=per_hour[row["kecamatan_id"]],
         charts=charts[row["kecamatan_id"]], area_gaps=None,
         readiness=[r for r in readiness if r["kecamatan_id"] == row["kecamatan_id"]]) for row in rows}
