@@ -75,18 +75,22 @@ def _wider_than_a_kecamatan(ids: tuple[int, ...] | None, examples: int) -> bool:
 
 
 def _with_its_kota(ids: tuple[int, ...] | None, examples: int) -> list[tuple[dict, dict]] | None:
-    """One kecamatan's figures: computed with those of every kecamatan of its kota, in one pass, each
-    stored as if computed alone (a kota's screens and its kecamatan's are refreshed by 514 computations
-    at national size, not 7,300: docs/SCALING.md)."""
-    if ids is None or len(ids) != 1:
+    """One kecamatan's figures, or one whole kota's: computed in one pass with those of the kota and of each
+    of its kecamatan, each stored as if computed alone (a kota's screens and its kecamatan's are refreshed by
+    514 passes at national size, not 7,300 + 514 computations: docs/SCALING.md). Other scopes: None."""
+    if ids is None:
         return None
-    kota = select(Kecamatan.kota_id).where(Kecamatan.id == ids[0]).scalar_subquery()
-    neighbours = db.session.scalars(select(Kecamatan.id).where(Kecamatan.kota_id == kota)).all()
+    kota = db.session.scalar(select(Kecamatan.kota_id).where(Kecamatan.id == ids[0]))
+    neighbours = tuple(sorted(db.session.scalars(select(Kecamatan.id).where(Kecamatan.kota_id == kota))))
+    if len(ids) != 1 and ids != neighbours:
+        return None
     start, end = election_window()
-    per_kecamatan = kecamatan_dashboard_figures(db.session, election_now(), start, end, neighbours, examples,
-                                                playing_drill(db.session, election_day()))
-    return [({"ids": (kecamatan_id,), "examples": examples}, figures)
-            for kecamatan_id, figures in per_kecamatan.items()]
+    per_kecamatan, whole = kecamatan_dashboard_figures(
+        db.session, election_now(), start, end, neighbours, ALERTS_SHOWN,
+        playing_drill(db.session, election_day()), whole_examples=EXAMPLES_PER_SOURCE)
+    together = [({"ids": (kecamatan_id,), "examples": ALERTS_SHOWN}, figures)
+                for kecamatan_id, figures in per_kecamatan.items()]
+    return together + ([({"ids": neighbours, "examples": EXAMPLES_PER_SOURCE}, whole)] if whole is not None else [])
 
 
 @figure("dashboard", wide=_wider_than_a_kecamatan, together=_with_its_kota)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from logistics.models import DrillClock, FigureSnapshot, Kecamatan
 from logistics.queries import dashboard as dashboard_queries
 from logistics.queries.dashboard import dashboard_figures, kecamatan_dashboard_figures
-from maps.dashboard import ALERTS_SHOWN
+from maps.dashboard import ALERTS_SHOWN, EXAMPLES_PER_SOURCE
 from siaga import figure_codec, shared_figures
 from siaga.election import election_day, election_window
 from siaga.extensions import db
@@ -32,12 +32,15 @@ def test_each_kecamatans_slice_is_its_figures_computed_alone(app, session, hour)
         start, end = election_window()
         now = start + timedelta(hours=hour)
         ids = the_kota(session)
-        together = kecamatan_dashboard_figures(session, now, start, end, ids, ALERTS_SHOWN, None)
+        together, whole = kecamatan_dashboard_figures(session, now, start, end, ids, ALERTS_SHOWN, None,
+                                                      whole_examples=EXAMPLES_PER_SOURCE)
         assert sorted(together) == ids and len(ids) > 1
         for kecamatan_id in ids:
             alone = dashboard_figures(session, now, start, end, (kecamatan_id,), ALERTS_SHOWN, None)
             assert together[kecamatan_id] == alone, kecamatan_id
             assert figure_codec.loads(figure_codec.dumps(together[kecamatan_id])) == alone
+        # The kota's own figures, put together from its kecamatan's: as computed for the kota's scope.
+        assert whole == dashboard_figures(session, now, start, end, tuple(ids), EXAMPLES_PER_SOURCE, None)
         if hour == 14:  # the moment has something to show, so the comparison compares something
             assert sum(f["alerts_total"] for f in together.values()) > 0
             assert any(f["examples"] for f in together.values())
@@ -50,11 +53,13 @@ def test_the_examples_are_limited_per_kecamatan_as_alone(app, session):
         start, end = election_window()
         now = start + timedelta(hours=14)
         ids = the_kota(session)
-        together = kecamatan_dashboard_figures(session, now, start, end, ids, 2, None)
+        together, whole = kecamatan_dashboard_figures(session, now, start, end, ids, 2, None, whole_examples=1)
         for kecamatan_id in ids:
             alone = dashboard_figures(session, now, start, end, (kecamatan_id,), 2, None)
             assert together[kecamatan_id]["examples"] == alone["examples"]
         assert sum(len(f["examples"]) for f in together.values()) > 2
+        assert whole["examples"] == dashboard_figures(session, now, start, end, tuple(ids), 1, None)["examples"]
+        assert len(whole["examples"]) < sum(len(f["examples"]) for f in together.values())
 
 
 def test_during_a_drill_too(app, session):
@@ -63,10 +68,12 @@ def test_during_a_drill_too(app, session):
         drill = DrillClock(day=election_day(), started_at=start + timedelta(hours=1), speed=30.0, seed=1, played=0)
         now = start + timedelta(hours=1, minutes=20)
         ids = the_kota(session)
-        together = kecamatan_dashboard_figures(session, now, start, end, ids, ALERTS_SHOWN, drill)
+        together, whole = kecamatan_dashboard_figures(session, now, start, end, ids, ALERTS_SHOWN, drill,
+                                                      whole_examples=EXAMPLES_PER_SOURCE)
         for kecamatan_id in ids:
             assert together[kecamatan_id] == dashboard_figures(session, now, start, end, (kecamatan_id,),
                                                                ALERTS_SHOWN, drill)
+        assert whole == dashboard_figures(session, now, start, end, tuple(ids), EXAMPLES_PER_SOURCE, drill)
 
 
 @pytest.fixture()
@@ -110,7 +117,7 @@ def test_one_kecamatans_figures_store_every_kecamatan_of_its_kota(sharing, compu
         first = shared_figures.shared("dashboard", ids=(ids[0],), examples=ALERTS_SHOWN)
         assert computations == ["kecamatan_dashboard_figures"]
         stored = stored_dashboards()
-        assert sorted(stored) == [(k,) for k in ids]
+        assert sorted(stored) == sorted([(k,) for k in ids] + [tuple(ids)])  # each kecamatan's, and the kota's
         assert stored[(ids[0],)] == first
         # Another kecamatan of the kota: served from what that one computation stored, as computed alone.
         other = shared_figures.shared("dashboard", ids=(ids[-1],), examples=ALERTS_SHOWN)
@@ -118,8 +125,12 @@ def test_one_kecamatans_figures_store_every_kecamatan_of_its_kota(sharing, compu
         start, end = election_window()
         alone = dashboard_figures(db.session, other["now"], start, end, (ids[-1],), ALERTS_SHOWN, None)
         assert other == alone
-        # A wider scope (the kota) is computed on its own.
-        shared_figures.shared("dashboard", ids=tuple(ids), examples=5)
+        # The kota's own figures: stored by that pass too.
+        kota = shared_figures.shared("dashboard", ids=tuple(ids), examples=EXAMPLES_PER_SOURCE)
+        assert computations == ["kecamatan_dashboard_figures"]
+        assert kota == dashboard_figures(db.session, kota["now"], start, end, tuple(ids), EXAMPLES_PER_SOURCE, None)
+        # A scope wider than a kota is computed on its own.
+        shared_figures.shared("dashboard", ids=None, examples=EXAMPLES_PER_SOURCE)
         assert computations == ["kecamatan_dashboard_figures", "dashboard_figures"]
         db.session.remove()
 
@@ -163,8 +174,7 @@ def test_a_wider_scope_is_shared_longer(sharing, computations):
     with sharing.test_request_context("/"):
         ids = the_kota(db.session)
         db.session.rollback()
-        shared_figures.shared("dashboard", ids=(ids[0],), examples=ALERTS_SHOWN)
-        shared_figures.shared("dashboard", ids=tuple(ids), examples=5)
+        shared_figures.shared("dashboard", ids=(ids[0],), examples=ALERTS_SHOWN)  # the kota's too
         computed = len(computations)
         age(60)  # older than a kecamatan's 15 s, younger than a kota's 120 s
         shared_figures.shared("dashboard", ids=(ids[0],), examples=ALERTS_SHOWN)

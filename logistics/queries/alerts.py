@@ -119,16 +119,18 @@ def collect_alerts(session: Session, now: datetime, day_start: datetime, day_end
 
 
 def alerts_per_kecamatan(session: Session, now: datetime, day_start: datetime, day_end: datetime,
-                         kecamatan_ids: Iterable[int], limit: int
-                         ) -> tuple[dict[int, list[Alert]], dict[int, list["AlertCount"]]]:
+                         kecamatan_ids: Iterable[int], limit: int, whole_limit: int | None = None
+                         ) -> tuple[dict[int, list[Alert]], dict[int, list["AlertCount"]], list[Alert]]:
     """For each kecamatan k of `kecamatan_ids`: `collect_alerts(..., [k], limit=limit)` and
-    `alert_counts(..., [k])`, one statement per source for all of them (a kota's kecamatan computed
-    together). Each source's rows are numbered within their kecamatan in `collect_alerts`' order (earliest,
-    then by record id) and counted within their kind, severity and kecamatan by window functions; the first
-    `limit` of each kecamatan and the first of each count come back."""
+    `alert_counts(..., [k])`; and with `whole_limit`, `collect_alerts(..., kecamatan_ids, whole_limit)`
+    (else []). One statement per source for all of them (a kota's kecamatan computed together): its rows
+    numbered in `collect_alerts`' order (earliest, then by record id) within their kecamatan and over the
+    whole, and counted within their kind, severity and kecamatan, by window functions; only the rows shown
+    and the first of each count come back."""
     moment, scope = Moment(now, day_start, day_end), list(kecamatan_ids)
     alerts: dict[int, list[Alert]] = {k: [] for k in scope}
     counts: dict[int, list[AlertCount]] = {k: [] for k in scope}
+    whole: list[Alert] = []
     for source in sources():
         query = source.query(session, moment, scope)
         if query is None:
@@ -137,21 +139,32 @@ def alerts_per_kecamatan(session: Session, now: datetime, day_start: datetime, d
         group = [columns.kind, columns.severity, columns.kecamatan_id]
         ranked = query.add_columns(
             func.row_number().over(partition_by=columns.kecamatan_id, order_by=order).label("alert_rank"),
+            func.row_number().over(order_by=order).label("whole_rank"),
             func.row_number().over(partition_by=group, order_by=order).label("count_rank"),
             func.count().over(partition_by=group).label("count_n"),
             func.min(columns.since).over(partition_by=group).label("count_since")).subquery()
-        kept = (select(ranked).where((ranked.c.alert_rank <= limit) | (ranked.c.count_rank == 1))
-                .order_by(ranked.c.kecamatan_id, ranked.c.alert_rank))
-        for row in session.execute(kept).mappings():
+        shown = (ranked.c.alert_rank <= limit) | (ranked.c.count_rank == 1)
+        if whole_limit is not None:
+            shown = shown | (ranked.c.whole_rank <= whole_limit)
+        in_whole = []
+        for row in session.execute(select(ranked).where(shown)
+                                   .order_by(ranked.c.kecamatan_id, ranked.c.alert_rank)).mappings():
             kecamatan_id = row["kecamatan_id"]
             if kecamatan_id not in alerts:
                 continue
             if row["count_rank"] == 1:
                 counts[kecamatan_id].append(AlertCount(row["kind"], row["severity"], kecamatan_id, row["count_n"],
                                                        _aware(row["count_since"])))
+            if row["alert_rank"] > limit and (whole_limit is None or row["whole_rank"] > whole_limit):
+                continue
+            alert = source.build(row, moment, session)
             if row["alert_rank"] <= limit:
-                alerts[kecamatan_id].append(source.build(row, moment, session))
-    return {k: sorted(found, key=Alert.sort_key) for k, found in alerts.items()}, counts
+                alerts[kecamatan_id].append(alert)
+            if whole_limit is not None and row["whole_rank"] <= whole_limit:
+                in_whole.append((row["whole_rank"], alert))
+        whole.extend(alert for _, alert in sorted(in_whole, key=lambda ranked_alert: ranked_alert[0]))
+    return ({k: sorted(found, key=Alert.sort_key) for k, found in alerts.items()}, counts,
+            sorted(whole, key=Alert.sort_key))
 
 
 # The record an alert is about, by the column its source labels it with: the tie-break after `since`, so

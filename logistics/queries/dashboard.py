@@ -42,24 +42,48 @@ def dashboard_figures(session: Session, now: datetime, start: datetime, end: dat
 
 
 def kecamatan_dashboard_figures(session: Session, now: datetime, start: datetime, end: datetime,
-                                ids: Iterable[int], examples: int, drill) -> dict[int, dict]:
+                                ids: Iterable[int], examples: int, drill, whole_examples: int | None = None
+                                ) -> tuple[dict[int, dict], dict | None]:
     """`dashboard_figures(..., (k,), examples, drill)` for each kecamatan k of `ids` (the kecamatan of one
     kota), computed together: each subject's statement grouped per kecamatan once for all of them (each
     alert source's rows numbered and counted within each kecamatan in one statement), not once per
-    kecamatan; each kecamatan's slice is what it would have been alone."""
+    kecamatan; each kecamatan's slice is what it would have been alone. With `whole_examples` (≤ `examples`),
+    also `dashboard_figures(..., ids, whole_examples, drill)` for them all, put together from the slices
+    (else None)."""
     rows = kecamatan_summary(session, now, start, end, ids)
     ids = [r["kecamatan_id"] for r in rows]
     if not ids:
-        return {}
-    examples_of, counts = alerts_per_kecamatan(session, now, start, end, ids, examples)
+        return {}, None
+    if len({r["kota_id"] for r in rows}) > 1 or (whole_examples is not None and whole_examples > examples):
+        raise ValueError("the kecamatan of one kota, and no more examples for them all than for each")
+    examples_of, counts, whole_examples_shown = alerts_per_kecamatan(session, now, start, end, ids, examples,
+                                                                     whole_examples)
     per_hour = incidents_per_hour_per_kecamatan(session, start, end, ids, drill)
     charts = day_chart_figures_per_kecamatan(session, now, start, end, ids, drill)
     readiness = readiness_summary(session, ids)
-    return {row["kecamatan_id"]: _figures(
+    per_kecamatan = {row["kecamatan_id"]: _figures(
         now, drill, [row], None, counts[row["kecamatan_id"]],
         examples=examples_of[row["kecamatan_id"]], per_hour=per_hour[row["kecamatan_id"]],
         charts=charts[row["kecamatan_id"]], area_gaps=None,
         readiness=[r for r in readiness if r["kecamatan_id"] == row["kecamatan_id"]]) for row in rows}
+    if whole_examples is None:
+        return per_kecamatan, None
+    return per_kecamatan, _figures(
+        now, drill, rows, None, [c for k in ids for c in counts[k]], examples=whole_examples_shown,
+        per_hour=_summed(per_hour[k] for k in ids),
+        charts={"tps_steps": _summed(charts[k]["tps_steps"] for k in ids) | {"hours": charts[ids[0]]["tps_steps"]["hours"]},
+                "care_times": _summed(charts[k]["care_times"] for k in ids) | {"edges": charts[ids[0]]["care_times"]["edges"]},
+                "response_target": charts[ids[0]]["response_target"]},
+        readiness=readiness, area_gaps=None)
+
+
+def _summed(parts) -> dict[str, list[int]]:
+    """Lists of counts added up element by element, per key: several kecamatan's charts as one."""
+    total: dict[str, list[int]] = {}
+    for part in parts:
+        for key, values in part.items():
+            total[key] = [a + b for a, b in zip(total[key], values)] if key in total else list(values)
+    return total
 
 
 def _figures(now: datetime, drill, rows: list[dict], kota_rows: list[dict] | None, counts: list, *, examples: list,
