@@ -20,8 +20,9 @@ serves that one snapshot:
 
 A figure registered with `together` is computed with its neighbours whenever it is computed (by the
 worker or in a request), and each neighbour's snapshot is stored as if it had been computed alone: a
-kecamatan's dashboard figures come with those of every kecamatan of its kota (maps/dashboard.py), one
-pass for the kota instead of one per kecamatan (docs/SCALING.md).
+kecamatan's dashboard figures come with those of every kecamatan of its kota and the kota's own
+(maps/dashboard.py), one pass for the kota instead of one per kecamatan and one for the kota
+(docs/SCALING.md).
 
 0 turns sharing off, as the tests do. The snapshot is read in the request's own transaction; marks and
 stores commit on a connection of their own, and if one fails (the database busy) the request still gets

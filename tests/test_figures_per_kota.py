@@ -193,3 +193,12 @@ def test_a_wider_scope_is_shared_longer(sharing, computations):
         shared_figures.shared("dashboard", ids=None, examples=5)
         assert wanted() >= 1 and shared_figures.share_seconds(wide=True) == 15
         db.session.remove()
+
+
+def test_areas_alike_in_alerts_are_listed_by_id_whatever_order_they_were_counted_in():
+    from logistics.queries.alerts import AlertCount, area_alerts
+
+    since = datetime(2025, 8, 27, 1, tzinfo=timezone.utc)
+    counts = [AlertCount("tps_not_open", "high", 9, 2, since), AlertCount("tps_not_open", "high", 4, 2, since)]
+    assert [a["area_id"] for a in area_alerts(counts, {4: 4, 9: 9})] == [4, 9]
+    assert [a["area_id"] for a in area_alerts(counts[::-1], {4: 4, 9: 9})] == [4, 9]

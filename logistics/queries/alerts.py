@@ -240,7 +240,7 @@ def kinds_by_severity(counts: Iterable[AlertCount]) -> list[tuple[str, str, int]
 
 def area_alerts(counts: Iterable[AlertCount], area_of: dict[int, int]) -> list[dict]:
     """The counts per area (`area_of`: kecamatan id -> area id, itself for kecamatan rows, its kota for
-    kota rows), worst first: most critical, then most high, ... then the earliest.
+    kota rows), worst first: most critical, then most high, ... then the earliest, then by id.
     Each: {"area_id", "by_severity": {severity: n}, "by_kind": {kind: n}, "total", "since"}."""
     areas: dict[int | None, dict] = {}
     for c in counts:
@@ -251,4 +251,7 @@ def area_alerts(counts: Iterable[AlertCount], area_of: dict[int, int]) -> list[d
         row["by_kind"][c.kind] = row["by_kind"].get(c.kind, 0) + c.n
         row["total"] += c.n
         row["since"] = min(row["since"], c.since)
-    return sorted(areas.values(), key=lambda r: (*(-r["by_severity"][s] for s in SEVERITY), r["since"]))
+    # Ties broken by the area's id, so the order does not depend on the order the database counted them in
+    # (a kota's pass counts its kecamatan together, dashboard_figures one scope at a time).
+    return sorted(areas.values(), key=lambda r: (*(-r["by_severity"][s] for s in SEVERITY), r["since"],
+                                                 r["area_id"] is None, r["area_id"] or 0))
