@@ -5,11 +5,14 @@ from __future__ import annotations
 import time
 
 from flask import abort, render_template, url_for
+from sqlalchemy import select
 
-from logistics.models import Kota, MealRound, Role, Triage
+from logistics.models import Kecamatan, Kota, MealRound, Role, Triage
 from logistics.permissions import Permission
 from logistics.queries.alerts import SEVERITY, kind_labels
-from logistics.queries.dashboard import dashboard_figures, kecamatan_choices, kecamatan_of_kota, kota_choices
+from logistics.queries.dashboard import (
+    dashboard_figures, kecamatan_choices, kecamatan_dashboard_figures, kecamatan_of_kota, kota_choices,
+)
 from logistics.queries.exports import STATUS_ENUMS
 from logistics.queries.scope_areas import scope_title
 from logistics.queries.drill_clock import playing_drill
@@ -67,7 +70,30 @@ def _kecamatan_in_kota(kota_id: int, scope: list[int] | None) -> list[int]:
     return ids
 
 
-@figure("dashboard")
+def _wider_than_a_kecamatan(ids: tuple[int, ...] | None, examples: int) -> bool:
+    return ids is None or len(ids) > 1
+
+
+def _with_its_kota(ids: tuple[int, ...] | None, examples: int) -> list[tuple[dict, dict]] | None:
+    """One kecamatan's figures, or one whole kota's: computed in one pass with those of the kota and of each
+    of its kecamatan, each stored as if computed alone (a kota's screens and its kecamatan's are refreshed by
+    514 passes at national size, not 7,300 + 514 computations: docs/SCALING.md). Other scopes: None."""
+    if ids is None:
+        return None
+    kota = db.session.scalar(select(Kecamatan.kota_id).where(Kecamatan.id == ids[0]))
+    neighbours = tuple(sorted(db.session.scalars(select(Kecamatan.id).where(Kecamatan.kota_id == kota))))
+    if len(ids) != 1 and ids != neighbours:
+        return None
+    start, end = election_window()
+    per_kecamatan, whole = kecamatan_dashboard_figures(
+        db.session, election_now(), start, end, neighbours, ALERTS_SHOWN,
+        playing_drill(db.session, election_day()), whole_examples=EXAMPLES_PER_SOURCE)
+    together = [({"ids": (kecamatan_id,), "examples": ALERTS_SHOWN}, figures)
+                for kecamatan_id, figures in per_kecamatan.items()]
+    return together + ([({"ids": neighbours, "examples": EXAMPLES_PER_SOURCE}, whole)] if whole is not None else [])
+
+
+@figure("dashboard", wide=_wider_than_a_kecamatan, together=_with_its_kota)
 def _figures(ids: tuple[int, ...] | None, examples: int) -> dict:
     """The page's figures for one scope (logistics.queries.dashboard), shared between requests for a few
     seconds and kept fresh by the worker (siaga.shared_figures), on the election clock."""

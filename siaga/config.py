@@ -21,6 +21,12 @@ KNOWN_KEYS = frozenset({INSECURE_DEV_KEY, "changeme", "change-me", "secret", "de
 FORM_LIMIT = 1024 * 1024
 UPLOAD_LIMIT = 25 * 1024 * 1024
 SESSION_LIFETIME = timedelta(hours=30)  # an election-day shift, with margin; then log in again
+# How long stored figures are served before the worker computes them again (siaga/shared_figures.py): a
+# kecamatan's, and a wider scope's (a kab/kota, a province, the nation). The wider ones cost the most (a
+# kota's: a quarter second of database CPU at national size, docs/SCALING.md) and are watched for the
+# trend, not the minute. FIGURES_SHARE_S=0 stores none: every request computes its own.
+FIGURES_SHARE_S = 15.0
+FIGURES_SHARE_WIDE_S = 120.0
 
 
 class ConfigError(RuntimeError):
@@ -59,7 +65,8 @@ class Settings:
     map_grid_refresh: str = "background"  # "off": only `flask refresh-map-grid` counts the map's cells
     map_grid_refresh_s: float = 30.0
     election_clock: str = ""
-    figures_share_s: float = 15.0  # siaga/shared_figures.py; 0: every request computes its own
+    figures_share_s: float = FIGURES_SHARE_S
+    figures_share_wide_s: float = FIGURES_SHARE_WIDE_S
     # The worker's hourly situation reports (maps/situation_report.py): their languages, "" for none.
     situation_report_languages: str = "id,en"
     # SMS through a self-hosted gateway (siaga/sms/): "" off, "smsgate" (SMS Gateway for Android), "fake"
@@ -84,6 +91,7 @@ class Settings:
             "MAP_GRID_REFRESH_S": self.map_grid_refresh_s,
             "ELECTION_CLOCK": self.election_clock,
             "FIGURES_SHARE_S": self.figures_share_s,
+            "FIGURES_SHARE_WIDE_S": self.figures_share_wide_s,
             "SITUATION_REPORT_LANGUAGES": self.situation_report_languages,
             "SMS_GATEWAY": self.sms_gateway,
             "SMS_GATEWAY_URL": self.sms_gateway_url,
@@ -144,9 +152,13 @@ def load_settings(instance_path: str, environ: dict | None = None) -> Settings:
     except ValueError:
         raise ConfigError("MAP_GRID_REFRESH_S must be a number of seconds.") from None
     try:
-        share_s = float(env_vars.get("FIGURES_SHARE_S", "0" if env == "testing" else "15"))
+        share_s = float(env_vars.get("FIGURES_SHARE_S", "0" if env == "testing" else FIGURES_SHARE_S))
     except ValueError:
         raise ConfigError("FIGURES_SHARE_S must be a number of seconds.") from None
+    try:
+        share_wide_s = float(env_vars.get("FIGURES_SHARE_WIDE_S", FIGURES_SHARE_WIDE_S))
+    except ValueError:
+        raise ConfigError("FIGURES_SHARE_WIDE_S must be a number of seconds.") from None
     # A frozen clock (benchmarks, screenshots): every alert and figure is judged at this moment.
     election_clock = env_vars.get("ELECTION_CLOCK", "").strip()
     if election_clock:
@@ -161,7 +173,8 @@ def load_settings(instance_path: str, environ: dict | None = None) -> Settings:
         raise ConfigError(f"SITUATION_REPORT_LANGUAGES must list id and/or en (or be empty); got {report_languages!r}.")
     return Settings(env=env, secret_key=secret_key, database_url=database_url, election_date=election_date,
                     map_grid_refresh=refresh, map_grid_refresh_s=refresh_s, election_clock=election_clock,
-                    figures_share_s=share_s, situation_report_languages=report_languages, **_sms_settings(env_vars))
+                    figures_share_s=share_s, figures_share_wide_s=share_wide_s,
+                    situation_report_languages=report_languages, **_sms_settings(env_vars))
 
 
 def check_production_key(secret_key: str) -> None:

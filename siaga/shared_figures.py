@@ -7,13 +7,22 @@ figure is a function registered by name (`@figure("dashboard")`), asked for with
 `figure_snapshot` (as JSON, siaga/figure_codec.py, with the name and arguments), and every process
 serves that one snapshot:
 
-* younger than `FIGURES_SHARE_S` (default 15 s): served as it is;
+* younger than its share time: served as it is. The share time is `FIGURES_SHARE_S` (default 15 s) for a
+  kecamatan's figures and `FIGURES_SHARE_WIDE_S` (default 120 s) for a wider scope's (a kab/kota, a
+  province, the nation: `@figure(..., wide=...)` says which): those cost the most and change the least
+  to the eye, so they are computed less often (both in siaga/config.py);
 * older: still served at once, and marked wanted (`wanted_at`, one conditional UPDATE per staleness, so
   many readers cost one write); the worker (`refresh_wanted_figures` in siaga/worker/jobs.py) computes
   the wanted ones again by name and stores them. Web workers start no threads;
 * missing, or older than `MAX_AGE_FACTOR` times the share time (a scope nobody asked for a while, or the
   worker down): computed in the request, synchronously, and stored. So the pages work without a worker
   (the e2e live server, a worker outage), their figures at most that old.
+
+A figure registered with `together` is computed with its neighbours whenever it is computed (by the
+worker or in a request), and each neighbour's snapshot is stored as if it had been computed alone: a
+kecamatan's dashboard figures come with those of every kecamatan of its kota and the kota's own
+(maps/dashboard.py), one pass for the kota instead of one per kecamatan and one for the kota
+(docs/SCALING.md).
 
 0 turns sharing off, as the tests do. The snapshot is read in the request's own transaction; marks and
 stores commit on a connection of their own, and if one fails (the database busy) the request still gets
@@ -36,42 +45,58 @@ from logistics.models import FigureSnapshot
 from logistics.queries.sql_upsert import upsert_insert
 from logistics.timeutil import utcnow
 from siaga import figure_codec
+from siaga.config import FIGURES_SHARE_S, FIGURES_SHARE_WIDE_S
 from siaga.extensions import db
 from siaga.sqlite_writes import as_reader
 
-SHARE_S = 15
 MAX_AGE_FACTOR = 8
 KEEP = timedelta(days=1)  # snapshots of scopes nobody asked for since are deleted
 TABLE = FigureSnapshot.__table__
 FIGURES: dict[str, Callable[..., Any]] = {}
+WIDE: dict[str, Callable[..., bool]] = {}  # figure name -> is this scope wider than a kecamatan?
+TOGETHER: dict[str, Callable[..., Any]] = {}  # figure name -> its neighbours computed with it
+_MISSING = object()
 log = logging.getLogger("siaga.shared_figures")
 
 
-def figure(name: str):
+def figure(name: str, *, wide: Callable[..., bool] | None = None,
+           together: Callable[..., list[tuple[dict, Any]] | None] | None = None):
     """Register `function(**params)` as the figure `name`: what the worker calls to compute it again. It
-    runs in an app context without a request, so everything it depends on comes in its params."""
+    runs in an app context without a request, so everything it depends on comes in its params.
+
+    `wide(**params)`: true for a scope wider than a kecamatan, shared for `FIGURES_SHARE_WIDE_S` instead of
+    `FIGURES_SHARE_S` (siaga/config.py). `together(**params)`: None, or these figures and their neighbours'
+    computed in one pass, as [(params, value)], the asked-for params among them: each is stored."""
     def register(function):
         if FIGURES.get(name, function) is not function:
             raise ValueError(f"figure {name!r} is registered twice")
         FIGURES[name] = function
+        if wide is not None:
+            WIDE[name] = wide
+        if together is not None:
+            TOGETHER[name] = together
         return function
     return register
 
 
-def share_seconds() -> float:
-    return float(current_app.config.get("FIGURES_SHARE_S", 0 if current_app.testing else SHARE_S))
+def share_seconds(wide: bool = False) -> float:
+    """How long stored figures are served as they are (0: not stored); `wide`, of a scope wider than a
+    kecamatan."""
+    config = current_app.config
+    base = float(config.get("FIGURES_SHARE_S", 0 if current_app.testing else FIGURES_SHARE_S))
+    return float(config.get("FIGURES_SHARE_WIDE_S", FIGURES_SHARE_WIDE_S)) if base and wide else base
 
 
 def shared(name: str, **params):
     """The figure `name` for `params` (JSON-able by siaga/figure_codec.py: numbers, strings, dates, tuples)."""
     compute = FIGURES[name]
-    ttl = share_seconds()
-    if not ttl or is_read_only(db.session):  # a past election browsed: its figures are computed, never stored
+    if not share_seconds() or is_read_only(db.session):  # a past election browsed: computed, never stored
         return compute(**params)
+    ttl = share_seconds(wide=bool(WIDE[name](**params)) if name in WIDE else False)
     encoded = figure_codec.dumps(params)
     # The active election's figures: its id is in the key, so another election's never serve for it.
     election = active_election_id(db.session)
-    digest = hashlib.sha256(f"{name}\n{encoded}\n{election}".encode()).hexdigest()
+    digest = _key(name, encoded, election)
     stored = _read(digest)
     if stored is not None:
         computed_at, body = stored
@@ -83,9 +108,31 @@ def shared(name: str, **params):
                 return figure_codec.loads(body)
             except (ValueError, TypeError, KeyError):
                 log.warning("stored figures unreadable; computing them", exc_info=True)
-    value = compute(**params)
-    _store(digest, name, encoded, value)
-    return value
+    return _compute_and_store(name, params, encoded, election)[0]
+
+
+def _key(name: str, encoded_params: str, election) -> str:
+    return hashlib.sha256(f"{name}\n{encoded_params}\n{election}".encode()).hexdigest()
+
+
+def _compute_and_store(name: str, params: dict, encoded: str, election, key: str | None = None
+                       ) -> tuple[Any, set[str]]:
+    """The figure computed (with its neighbours, when it has `together`) and stored, under `key` (by default
+    the one its name, params and the election make); its value and the keys stored."""
+    key = key or _key(name, encoded, election)
+    batch = TOGETHER[name](**params) if name in TOGETHER else None
+    value, snapshots = _MISSING, []
+    for their_params, their_value in batch or ():
+        theirs = figure_codec.dumps(their_params)
+        if theirs == encoded:
+            value = their_value
+        else:
+            snapshots.append((_key(name, theirs, election), theirs, their_value))
+    if value is _MISSING:  # no neighbours, or not among them after all: computed alone
+        value = FIGURES[name](**params)
+    snapshots.append((key, encoded, value))
+    _store(name, snapshots)
+    return value, {key for key, _, _ in snapshots}
 
 
 def _read(digest: str):
@@ -103,15 +150,15 @@ def _want(digest: str, seen_computed_at) -> None:
         log.warning("could not mark stored figures wanted", exc_info=True)
 
 
-def _store(digest: str, name: str, params: str, value) -> None:
-    """Insert or replace the snapshot (two processes storing a new scope at once both succeed), and drop
-    those of scopes nobody asked for in a day."""
-    body = figure_codec.dumps(value)
+def _store(name: str, snapshots: list[tuple[str, str, Any]]) -> None:
+    """Insert or replace the snapshots, (key, params, value) each (two processes storing a new scope at once
+    both succeed), and drop those of scopes nobody asked for in a day."""
     now = utcnow()
+    rows = [{"key": key, "figure": name, "params": params, "computed_at": now, "wanted_at": None,
+             "body": figure_codec.dumps(value)} for key, params, value in snapshots]
     try:
         with db.engine.begin() as connection:
-            statement = upsert_insert(connection)(TABLE).values(key=digest, figure=name, params=params,
-                                                                 computed_at=now, wanted_at=None, body=body)
+            statement = upsert_insert(connection)(TABLE).values(rows)
             connection.execute(statement.on_conflict_do_update(index_elements=[TABLE.c.key], set_={
                 column: statement.excluded[column] for column in ("computed_at", "wanted_at", "body")}))
             connection.execute(delete(TABLE).where(TABLE.c.computed_at < now - KEEP))
@@ -120,29 +167,31 @@ def _store(digest: str, name: str, params: str, value) -> None:
 
 
 def refresh_wanted() -> int:
-    """Compute again every stored figure a reader found stale since it was computed (the worker's job).
-    A figure that fails stays wanted and is tried on the next run; one whose name is no longer registered
-    is deleted. Returns how many were stored."""
+    """Compute again every stored figure a reader found stale since it was computed (the worker's job);
+    a figure computed with its neighbours (`together`) stores theirs too, and a wanted neighbour is not
+    computed again in the same run. A figure that fails stays wanted and is tried on the next run; one
+    whose name is no longer registered is deleted. Returns how many computations were stored."""
     with as_reader():  # reads: on SQLite the write turn is not held while computing
         wanted = db.session.execute(select(TABLE.c.key, TABLE.c.figure, TABLE.c.params)
                                     .where(TABLE.c.wanted_at >= TABLE.c.computed_at)).all()
+        election = active_election_id(db.session)
         db.session.rollback()
-    stored = 0
+    stored, done = 0, set()
     for key, name, params in wanted:
-        compute = FIGURES.get(name)
-        if compute is None:
+        if key in done:
+            continue
+        if name not in FIGURES:
             with db.engine.begin() as connection:
                 connection.execute(delete(TABLE).where(TABLE.c.key == key))
             continue
         try:
             with as_reader():
-                value = compute(**figure_codec.loads(params))
+                done |= _compute_and_store(name, figure_codec.loads(params), params, election, key)[1]
         except Exception:  # noqa: BLE001 - one figure's failure must not keep the others stale
             log.exception("computing figure %s failed", name)
             continue
         finally:
             db.session.rollback()  # each figure reads its own consistent view
-        _store(key, name, params, value)
         stored += 1
     return stored
 

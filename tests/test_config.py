@@ -102,3 +102,12 @@ def test_figures_are_shared_15_s_by_default_and_not_under_testing(tmp_path):
     assert load_settings(str(tmp_path), environ={"SECRET_KEY": LONG_KEY, "FIGURES_SHARE_S": "60"}).figures_share_s == 60
     with pytest.raises(ConfigError, match="FIGURES_SHARE_S"):
         load_settings(str(tmp_path), environ={"SECRET_KEY": LONG_KEY, "FIGURES_SHARE_S": "soon"})
+
+
+def test_wider_scopes_figures_are_shared_120_s_by_default(tmp_path):
+    production = load_settings(str(tmp_path), environ={"SECRET_KEY": LONG_KEY})
+    assert production.as_flask_config()["FIGURES_SHARE_WIDE_S"] == 120
+    wide = load_settings(str(tmp_path), environ={"SECRET_KEY": LONG_KEY, "FIGURES_SHARE_WIDE_S": "300"})
+    assert wide.as_flask_config()["FIGURES_SHARE_WIDE_S"] == 300
+    with pytest.raises(ConfigError, match="FIGURES_SHARE_WIDE_S"):
+        load_settings(str(tmp_path), environ={"SECRET_KEY": LONG_KEY, "FIGURES_SHARE_WIDE_S": "later"})

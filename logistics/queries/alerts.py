@@ -8,6 +8,7 @@ scale:
 
 * `collect_alerts` — the alerts themselves (a kecamatan's view, tests), most urgent first; with `limit`,
   at most that many of each source, so a national view never loads 220,000 rows to show 100;
+* `alerts_per_kecamatan` — both of these for each kecamatan of a list, in one statement per source;
 * `alert_counts` — per kind, severity and kecamatan: how many, and since when (GROUP BY in SQL);
 * `area_alerts` — the counts rolled up per area (kecamatan, or kota), worst first, for the national view.
 """
@@ -117,6 +118,55 @@ def collect_alerts(session: Session, now: datetime, day_start: datetime, day_end
     return sorted(alerts, key=Alert.sort_key)
 
 
+def alerts_per_kecamatan(session: Session, now: datetime, day_start: datetime, day_end: datetime,
+                         kecamatan_ids: Iterable[int], limit: int, whole_limit: int | None = None
+                         ) -> tuple[dict[int, list[Alert]], dict[int, list["AlertCount"]], list[Alert]]:
+    """For each kecamatan k of `kecamatan_ids`: `collect_alerts(..., [k], limit=limit)` and
+    `alert_counts(..., [k])`; and with `whole_limit`, `collect_alerts(..., kecamatan_ids, whole_limit)`
+    (else []). One statement per source for all of them (a kota's kecamatan computed together): its rows
+    numbered in `collect_alerts`' order (earliest, then by record id) within their kecamatan and over the
+    whole, and counted within their kind, severity and kecamatan, by window functions; only the rows shown
+    and the first of each count come back."""
+    moment, scope = Moment(now, day_start, day_end), list(kecamatan_ids)
+    alerts: dict[int, list[Alert]] = {k: [] for k in scope}
+    counts: dict[int, list[AlertCount]] = {k: [] for k in scope}
+    whole: list[Alert] = []
+    for source in sources():
+        query = source.query(session, moment, scope)
+        if query is None:
+            continue
+        columns, order = query.selected_columns, _in_order(query)
+        group = [columns.kind, columns.severity, columns.kecamatan_id]
+        ranked = query.add_columns(
+            func.row_number().over(partition_by=columns.kecamatan_id, order_by=order).label("alert_rank"),
+            func.row_number().over(order_by=order).label("whole_rank"),
+            func.row_number().over(partition_by=group, order_by=order).label("count_rank"),
+            func.count().over(partition_by=group).label("count_n"),
+            func.min(columns.since).over(partition_by=group).label("count_since")).subquery()
+        shown = (ranked.c.alert_rank <= limit) | (ranked.c.count_rank == 1)
+        if whole_limit is not None:
+            shown = shown | (ranked.c.whole_rank <= whole_limit)
+        in_whole = []
+        for row in session.execute(select(ranked).where(shown)
+                                   .order_by(ranked.c.kecamatan_id, ranked.c.alert_rank)).mappings():
+            kecamatan_id = row["kecamatan_id"]
+            if kecamatan_id not in alerts:
+                continue
+            if row["count_rank"] == 1:
+                counts[kecamatan_id].append(AlertCount(row["kind"], row["severity"], kecamatan_id, row["count_n"],
+                                                       _aware(row["count_since"])))
+            if row["alert_rank"] > limit and (whole_limit is None or row["whole_rank"] > whole_limit):
+                continue
+            alert = source.build(row, moment, session)
+            if row["alert_rank"] <= limit:
+                alerts[kecamatan_id].append(alert)
+            if whole_limit is not None and row["whole_rank"] <= whole_limit:
+                in_whole.append((row["whole_rank"], alert))
+        whole.extend(alert for _, alert in sorted(in_whole, key=lambda ranked_alert: ranked_alert[0]))
+    return ({k: sorted(found, key=Alert.sort_key) for k, found in alerts.items()}, counts,
+            sorted(whole, key=Alert.sort_key))
+
+
 # The record an alert is about, by the column its source labels it with: the tie-break after `since`, so
 # which alerts a limited view shows (the dashboard's examples) and their order never depend on the query plan
 # (many TPS of a zone share one `since`: the hour they should have opened).
@@ -190,7 +240,7 @@ def kinds_by_severity(counts: Iterable[AlertCount]) -> list[tuple[str, str, int]
 
 def area_alerts(counts: Iterable[AlertCount], area_of: dict[int, int]) -> list[dict]:
     """The counts per area (`area_of`: kecamatan id -> area id, itself for kecamatan rows, its kota for
-    kota rows), worst first: most critical, then most high, ... then the earliest.
+    kota rows), worst first: most critical, then most high, ... then the earliest, then by id.
     Each: {"area_id", "by_severity": {severity: n}, "by_kind": {kind: n}, "total", "since"}."""
     areas: dict[int | None, dict] = {}
     for c in counts:
@@ -201,4 +251,7 @@ def area_alerts(counts: Iterable[AlertCount], area_of: dict[int, int]) -> list[d
         row["by_kind"][c.kind] = row["by_kind"].get(c.kind, 0) + c.n
         row["total"] += c.n
         row["since"] = min(row["since"], c.since)
-    return sorted(areas.values(), key=lambda r: (*(-r["by_severity"][s] for s in SEVERITY), r["since"]))
+    # Ties broken by the area's id, so the order does not depend on the order the database counted them in
+    # (a kota's pass counts its kecamatan together, dashboard_figures one scope at a time).
+    return sorted(areas.values(), key=lambda r: (*(-r["by_severity"][s] for s in SEVERITY), r["since"],
+                                                 r["area_id"] is None, r["area_id"] or 0))
