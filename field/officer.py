@@ -5,7 +5,7 @@ from flask import abort, redirect, render_template, url_for
 from sqlalchemy.orm import joinedload
 
 from logistics.models import (
-    Delivery, DeliveryKind, DeliveryStatus, Kelurahan, MedicStation, Role, Tps, TpsStatus,
+    Delivery, DeliveryKind, DeliveryStatus, Kecamatan, Kelurahan, MedicStation, Role, Tps, TpsStatus,
 )
 from logistics.permissions import Permission
 from logistics.permissions.read_scope import load_visible, personal_visible, visible_ids
@@ -66,11 +66,16 @@ class DeliveryCorrectionForm(FormSchema):
     reason = FormText(CORRECTION_REASON_MAX)  # kept in the audit entry; the service requires it
 
 
+# The kelurahan and kecamatan the TPS pages name, without their polygons (named, not drawn).
+_AREA_NAMED = (joinedload(Tps.kelurahan).options(
+    *Kelurahan.polygons_left_out(),
+    joinedload(Kelurahan.kecamatan).options(*Kecamatan.polygons_left_out())),)
+
+
 def _visible_tps(tps_id: int) -> Tps:
     """The TPS through the read filter (missing: 404, out of scope: 403), with the kelurahan and kecamatan
     its pages name; posts leave it to the service."""
-    return load_visible(db.session, current_actor(), Tps, tps_id, "TPS",
-                        options=[joinedload(Tps.kelurahan).joinedload(Kelurahan.kecamatan)])
+    return load_visible(db.session, current_actor(), Tps, tps_id, "TPS", options=_AREA_NAMED)
 
 
 @bp.get("/")

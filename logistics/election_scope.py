@@ -14,6 +14,7 @@ Core statements on `Table` objects (no ORM entity) are not filtered: the few tha
 from __future__ import annotations
 
 from functools import lru_cache
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, with_loader_criteria
@@ -26,6 +27,8 @@ _ELECTION = "election_id"  # session.info: the election this session reads and w
 _VIEWING = "election_viewing"  # session.info: True while a request browses an election that is not active
 _ACTIVE = "election_active_id"  # session.info: the active election's id, read once per transaction
 _PINNED = "election_active_pinned"  # session.info: _ACTIVE was read with a request's identity; kept for the request
+_BUILT_ONCE = "election_scope_built_once"  # execution option: see `built_once`
+_filtered: WeakKeyDictionary = WeakKeyDictionary()  # statement built once -> {election id: it filtered}
 
 
 class PastElectionReadOnly(DomainError):
@@ -117,13 +120,29 @@ def _only_this_election(state) -> None:
         session.info.pop("_resolving_election", None)
     if election_id is None:
         return
-    state.statement = state.statement.options(_criteria(election_id))
+    statement = state.statement
+    if not state.execution_options.get(_BUILT_ONCE):
+        state.statement = statement.options(_criteria(election_id))
+        return
+    per_election = _filtered.get(statement)
+    if per_election is None:
+        per_election = _filtered[statement] = {}
+    filtered = per_election.get(election_id)
+    if filtered is None:
+        filtered = per_election[election_id] = statement.options(_criteria(election_id))
+    state.statement = filtered
+
+
+def built_once(statement):
+    """Mark a statement that is built once (a module's constant, its values bound parameters): its
+    election-filtered form is kept per election, so SQLAlchemy computes its cache key once, not on every
+    execution (about a third of a small read's CPU)."""
+    return statement.execution_options(**{_BUILT_ONCE: True})
 
 
 @lru_cache(maxsize=64)
 def _criteria(election_id: int):
-    """One option object per election: building it (its lambda analysed, its cache key made) on every
-    statement was part of every request's cost."""
+    """The filter of one election's rows, made once per election (SQLAlchemy analyses the lambda when made)."""
     return with_loader_criteria(ElectionScoped, lambda cls: cls.election_id == election_id, include_aliases=True)
 
 

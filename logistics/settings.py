@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from logistics.models import ElectionSetting, MealRound
+from logistics.queries.kept import Kept
 from logistics.rules import fatigue, quorum
 from logistics.rules.lifecycles import delivery
 from logistics.texts import lazy_gettext
@@ -109,6 +110,7 @@ FIELDS = (
 )
 BY_KEY = {f.key: f for f in FIELDS}
 _CACHE = "election_settings"
+_kept = Kept("election", "election_setting")
 _defaults = ElectionSettings()
 
 
@@ -116,6 +118,7 @@ def set_defaults(election_date: date) -> None:
     """The environment's part of the defaults (ELECTION_DATE), given when the app starts."""
     global _defaults
     _defaults = dataclasses.replace(ElectionSettings(), election_date=election_date)
+    _kept.values.clear()  # made over the former defaults
 
 
 def build(stored: dict[str, str], base: ElectionSettings | None = None) -> ElectionSettings:
@@ -133,19 +136,25 @@ def build(stored: dict[str, str], base: ElectionSettings | None = None) -> Elect
 
 
 def settings_for(session: Session) -> ElectionSettings:
-    """This session's settings, read from the database once and kept on the session."""
+    """This session's settings, read from the database once and kept on the session (and per process under
+    the versions of `election` and `election_setting` when a live page read them: logistics/queries/kept.py)."""
     cached = session.info.get(_CACHE)
     if cached is None:
         from logistics.election_scope import current_election_id
-        from logistics.models.election import Election
 
         # The session's election (logistics/election_scope.py): its own stored values, over its day.
         election_id = current_election_id(session)
-        election = session.get(Election, election_id) if election_id is not None else None
-        base = dataclasses.replace(_defaults, election_date=election.day) if election and election.day else None
-        cached = build(dict(session.execute(select(ElectionSetting.key, ElectionSetting.value)).all()), base)
+        cached = _kept.get(session, election_id, lambda: _read(session, election_id))
         session.info[_CACHE] = cached
     return cached
+
+
+def _read(session: Session, election_id: int | None) -> ElectionSettings:
+    from logistics.models.election import Election
+
+    election = session.get(Election, election_id) if election_id is not None else None
+    base = dataclasses.replace(_defaults, election_date=election.day) if election and election.day else None
+    return build(dict(session.execute(select(ElectionSetting.key, ElectionSetting.value)).all()), base)
 
 
 def forget(session: Session) -> None:

@@ -50,9 +50,13 @@ def _election_defaults(app: Flask) -> None:
     """ELECTION_DATE from the environment is the default the stored election settings start from."""
     from datetime import date
 
+    from logistics.queries.kept import keep
     from logistics.settings import set_defaults
 
     set_defaults(date.fromisoformat(app.config["ELECTION_DATE"]))
+    # The settings and zones kept per process (logistics/queries/kept.py); not under tests, whose rolled-back
+    # transactions reuse version numbers.
+    keep(app.config.get("KEEP_PER_PROCESS", not app.testing))
 
 
 def _register_pages(app: Flask) -> None:

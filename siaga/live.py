@@ -25,6 +25,7 @@ from typing import Callable, Iterable
 from flask import Response, current_app, g, request
 
 from logistics.queries.data_versions import versions
+from logistics.queries.kept import KEPT_NAMES
 from siaga.auth import current_user
 from siaga.election import election_now
 from siaga.extensions import db
@@ -38,7 +39,9 @@ def page_etag(names: Iterable[str], by_minute: bool = False, extra: str = "") ->
     minute = election_now().strftime("%Y%m%d%H%M") if by_minute else ""
     # The election browsed (admin/elections.py), if not the active one: its pages are other pages.
     viewing = str(db.session.info.get("election_id") or "")
-    basis = "|".join((versions(db.session, *names), request.full_path, who, current_language(), minute, extra, viewing))
+    # KEPT_NAMES too: the election's day and settings and the zones in use, which the pages show (a changed
+    # quorum is a new page), and under which the settings and zones are kept per process (one statement).
+    basis = "|".join((versions(db.session, *names, *KEPT_NAMES), request.full_path, who, current_language(), minute, extra, viewing))
     key = str(current_app.config.get("SECRET_KEY") or "").encode()
     return base64.urlsafe_b64encode(hmac.new(key, basis.encode(), hashlib.sha256).digest()[:12]).decode()
 

@@ -298,3 +298,81 @@ def test_officer_page_statements_do_not_grow_with_its_incidents(app, client, ses
     for station_id in stations[1:]:
         reported(station_id)
     assert len(incident_statements()) == len(one) == 2  # the incidents with their stations; the phones seen
+
+
+def page_statements(app, client, url: str, headers: dict | None = None) -> tuple[object, list[str]]:
+    """The answer to one GET and the statements it ran (transaction control left out)."""
+    from sqlalchemy import event
+
+    from siaga.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    seen = []
+
+    def note(_conn, _cursor, statement, *_rest):
+        if not statement.lstrip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT")):
+            seen.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        response = client.get(url, headers=headers or {})
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    return response, seen
+
+
+@pytest.fixture()
+def kept_per_process():
+    """Settings and zones kept per process, as in production (logistics/queries/kept.py)."""
+    from logistics.queries.kept import keep
+
+    keep(True)
+    try:
+        yield
+    finally:
+        keep(False)
+
+
+def test_officer_page_statements_are_held(app, client, session, kept_per_process):
+    """The officer's TPS page (the phone's most read page) in four statements of its own, beside what every
+    request reads (the active election, the user): the data versions (its ETag; the settings and zones are
+    kept under them), the TPS through the read filter, its incidents of the day, its arrived deliveries. The
+    election's settings and the zones in use are read once per process and version, not per answer."""
+    user = log_in_as(client, session, "petugas")
+    url = f"/lapangan/tps/{user.tps_id}"
+    first, _ = page_statements(app, client, url)
+    assert first.status_code == 200
+    again, statements = page_statements(app, client, url)
+    assert again.status_code == 200
+    tables = [s.split(" FROM ", 1)[1].split()[0] for s in statements]
+    own = [t for t in tables if t not in ("election", "app_user")]  # every request's (a test's session keeps them)
+    assert own == ["data_version", "tps", "health_incident", "delivery"], statements
+
+
+def test_officer_page_follows_a_changed_setting_under_the_kept_values(app, client, session, actor_for,
+                                                                      kept_per_process):
+    """The quorum kept per process is the one stored: an admin's change is a new page (a poll with the former
+    tag is a 200 with the new warning), and the change is read once, then kept again."""
+    from logistics.services.settings import update_settings
+    from logistics.services.tps_status import report_officers_present
+
+    petugas = actor_for("petugas")
+    user = log_in_as(client, session, "petugas")
+    report_officers_present(session, petugas, user.tps_id, 3)
+    url = f"/lapangan/tps/{user.tps_id}"
+    before = client.get(url)
+    assert "minimal 4" in before.get_data(as_text=True)
+    tag = before.headers["ETag"]
+    assert client.get(url, headers={"If-None-Match": tag}).status_code == 304
+
+    update_settings(session, actor_for("admin"), {"quorum": "3"})
+    after, statements = page_statements(app, client, url, {"If-None-Match": tag})
+    assert after.status_code == 200 and after.headers["ETag"] != tag
+    assert "Di bawah kuorum" not in after.get_data(as_text=True)
+    assert any("FROM election_setting" in s for s in statements)
+    _, statements = page_statements(app, client, url)
+    assert not any("FROM election_setting" in s or "FROM kota" in s for s in statements)
+
+    update_settings(session, actor_for("admin"), {"quorum": "5"})
+    assert "minimal 5" in client.get(url).get_data(as_text=True)

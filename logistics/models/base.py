@@ -5,7 +5,7 @@ import enum
 from datetime import datetime, timezone
 
 from sqlalchemy import JSON, DateTime, Enum, Float, MetaData, TypeDecorator, func
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, defer, mapped_column
 
 from logistics.timeutil import as_utc, utcnow
 
@@ -87,6 +87,12 @@ class BoundaryMixin:
     # `boundary` whenever it is set, so the map never simplifies per request. NULL: not filled yet.
     boundary_coarse: Mapped[dict | None] = mapped_column(JSON)
     boundary_medium: Mapped[dict | None] = mapped_column(JSON)
+
+    @classmethod
+    def polygons_left_out(cls) -> tuple:
+        """Loader options for a page that names the area and does not draw it: its three polygons are not
+        read (a kelurahan's is tens of kilobytes of JSON once its boundary file is imported, decoded per row)."""
+        return defer(cls.boundary), defer(cls.boundary_coarse), defer(cls.boundary_medium)
 
 
 def max_length(column) -> int | None:

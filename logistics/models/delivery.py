@@ -41,6 +41,9 @@ class Delivery(ElectionScoped, TimestampMixin, Base):
         # Never the fields of two end states (delivered and failed), whoever writes the row.
         CheckConstraint(DELIVERY.fields.sql(), name="fields_fit_status"),
         Index("ix_delivery_status_planned_at", "status", "planned_at"),
+        # A TPS's deliveries, with the election every read names (logistics/election_scope.py): on one column,
+        # SQLite without statistics searched the election's index instead, i.e. every delivery of the day.
+        Index("ix_delivery_tps_id_election_id", "tps_id", "election_id"),
         # The alerts read the few deliveries still on their way (late, at risk, not confirmed) and the
         # short ones among millions delivered: partial indexes keep those reads small (migration 0014).
         Index("ix_delivery_open_planned_at", "planned_at", postgresql_where=text(OPEN_WHERE),
@@ -51,7 +54,7 @@ class Delivery(ElectionScoped, TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str] = mapped_column(String(80))  # stable external reference
-    tps_id: Mapped[int] = mapped_column(ForeignKey("tps.id"), index=True)
+    tps_id: Mapped[int] = mapped_column(ForeignKey("tps.id"))  # indexed with election_id (above)
     kind: Mapped[DeliveryKind] = mapped_column(str_enum(DeliveryKind, "delivery_kind"))
     meal_round: Mapped[MealRound | None] = mapped_column(str_enum(MealRound, "meal_round"))
     item: Mapped[str | None] = mapped_column(String(80))

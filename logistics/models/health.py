@@ -72,12 +72,15 @@ class HealthIncident(ElectionScoped, TimestampMixin, Base):
     __table_args__ = (
         CheckConstraint("tps_id IS NOT NULL OR (lat IS NOT NULL AND lon IS NOT NULL)", name="has_place"),
         Index("ix_health_incident_status_triage", "status", "triage"),
+        # A TPS's incidents, with the election every read names (as delivery's: SQLite without statistics
+        # searched the election's index on one column).
+        Index("ix_health_incident_tps_id_election_id", "tps_id", "election_id"),
         CheckConstraint(INCIDENT.fields.sql(), name="step_times_fit_status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    tps_id: Mapped[int | None] = mapped_column(ForeignKey("tps.id"), index=True)
+    tps_id: Mapped[int | None] = mapped_column(ForeignKey("tps.id"))  # indexed with election_id (above)
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
     patient_kind: Mapped[PatientKind] = mapped_column(str_enum(PatientKind, "patient_kind"))

@@ -1,23 +1,46 @@
-"""Reading data versions (logistics/services/data_versions.py): the basis of the map's ETags."""
+"""Reading data versions (logistics/services/data_versions.py): the basis of the map's ETags, and of what a
+process keeps under them (`logistics.queries.kept`)."""
 from __future__ import annotations
 
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from logistics.models import DataVersion
 
-
-# Built once (a new statement per call had its cache key computed on every live page's poll). Data versions
-# are the deployment's, not an election's: no election filter to resolve.
+# Every live page and every poll reads it: built once, run as Core on the session's connection (a table of
+# counters, in no election: the ORM's election filter and statement building cost more than the read).
 _table = DataVersion.__table__
 _VERSIONS = (select(_table.c.name, func.sum(_table.c.version))
-             .where(_table.c.name.in_(bindparam("names", expanding=True))).group_by(_table.c.name)
-             .execution_options(all_elections=True))
+             .where(_table.c.name.in_(bindparam("names", expanding=True))).group_by(_table.c.name))
+_READ = "data_versions_read"  # session.info: (transaction, {name: version}) read in that transaction
 
 
 def versions(session: Session, *names: str) -> str:
     """"name:version|..." for these tables: changes whenever any of them changed (one index range scan).
     Read it before the data it describes: a change committed in between then costs one extra download,
-    never a missed one."""
-    found = dict(session.execute(_VERSIONS, {"names": list(names)}).all())
-    return "|".join(f"{name}:{int(found.get(name) or 0)}" for name in names)
+    never a missed one. The values are noted for the transaction (`read_in_transaction`)."""
+    found = dict(session.connection().execute(_VERSIONS, {"names": names}).all())
+    values = {name: int(found.get(name) or 0) for name in names}
+    transaction = _transaction(session)
+    noted = session.info.get(_READ)
+    if noted is not None and noted[0] is transaction:
+        noted[1].update(values)
+    else:
+        session.info[_READ] = (transaction, values)
+    return "|".join(f"{name}:{value}" for name, value in values.items())
+
+
+def read_in_transaction(session: Session, names: tuple[str, ...]) -> tuple[int, ...] | None:
+    """These versions as `versions` read them in the session's current transaction, or None when one of them
+    was not read in it (a commit since then starts a new transaction: its values are not reused)."""
+    noted = session.info.get(_READ)
+    if noted is None or noted[0] is not _transaction(session):
+        return None
+    try:
+        return tuple(noted[1][name] for name in names)
+    except KeyError:
+        return None
+
+
+def _transaction(session: Session):
+    return (session() if isinstance(session, scoped_session) else session).get_transaction()

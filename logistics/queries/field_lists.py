@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import case, select
+from sqlalchemy import bindparam, case, select
 from sqlalchemy.orm import Session, joinedload
 
 from logistics.actor import Actor
+from logistics.election_scope import built_once
 from logistics.models import (
     Delivery, DeliveryKind, DeliveryStatus, FacilityKind, HealthFacility, HealthIncident, MedicStation, Tps,
 )
@@ -19,20 +20,28 @@ from logistics.rules.triage import URGENCY
 from logistics.rules.lifecycles import incident as incident_lifecycle
 
 
+# The TPS page's lists (the phone's most read page) are built once, their values bound (election_scope.built_once).
+_TPS_DELIVERIES = (select(Delivery).where(Delivery.tps_id == bindparam("tps_id"))
+                   .order_by(case((Delivery.kind == DeliveryKind.MEAL, 0), else_=1), Delivery.planned_at, Delivery.id))
+_TPS_DELIVERIES_IN = built_once(_TPS_DELIVERIES.where(Delivery.status == bindparam("status")))
+_TPS_DELIVERIES = built_once(_TPS_DELIVERIES)
+_TPS_INCIDENTS = built_once(
+    select(HealthIncident)
+    .options(joinedload(HealthIncident.medic_station), joinedload(HealthIncident.referral_facility))
+    .where(HealthIncident.tps_id == bindparam("tps_id"), HealthIncident.reported_at >= bindparam("since"))
+    .order_by(HealthIncident.reported_at.desc()))
+
+
 def tps_deliveries(session: Session, tps_id: int, status: DeliveryStatus | None = None) -> list[Delivery]:
     """Every delivery due at the TPS (or those in `status`): meals first, then logistics, each by planned time."""
-    query = (select(Delivery).where(Delivery.tps_id == tps_id, *([Delivery.status == status] if status else []))
-             .order_by(case((Delivery.kind == DeliveryKind.MEAL, 0), else_=1), Delivery.planned_at, Delivery.id))
-    return list(session.scalars(query))
+    if status is None:
+        return list(session.scalars(_TPS_DELIVERIES, {"tps_id": tps_id}))
+    return list(session.scalars(_TPS_DELIVERIES_IN, {"tps_id": tps_id, "status": status}))
 
 
 def tps_incidents(session: Session, tps_id: int, since: datetime) -> list[HealthIncident]:
     """A TPS's incidents reported since `since`, newest first, with the station and facility they name."""
-    query = (select(HealthIncident)
-             .options(joinedload(HealthIncident.medic_station), joinedload(HealthIncident.referral_facility))
-             .where(HealthIncident.tps_id == tps_id, HealthIncident.reported_at >= since)
-             .order_by(HealthIncident.reported_at.desc()))
-    return list(session.scalars(query))
+    return list(session.scalars(_TPS_INCIDENTS, {"tps_id": tps_id, "since": since}))
 
 
 def station_for_queue(session: Session, actor: Actor, station_id: int) -> MedicStation:

@@ -19,8 +19,12 @@ from sqlalchemy import case, extract, func, literal, select
 from sqlalchemy.orm import Session, scoped_session
 
 from logistics.models import Kota
+from logistics.queries.kept import Kept
 from logistics.rules.time_zones import PROVINCE_ZONE, WIB, ZONES, AreaZone
 from logistics.timeutil import local_day
+
+
+_kept = Kept("kota")
 
 
 def deployment_zone(session: Session) -> AreaZone:
@@ -33,16 +37,21 @@ def zones_in_use(session: Session) -> list[AreaZone]:
 
 def _zones(session: Session) -> tuple[AreaZone, list[AreaZone]]:
     """(the deployment's zone, the zones in use west to east), read once per transaction (alert messages
-    ask per row); a long-lived session (the worker's) sees a new area after its next commit."""
+    ask per row; per process under the `kota` version when a live page read it: logistics/queries/kept.py); a
+    long-lived session (the worker's) sees a new area after its next commit."""
     transaction = (session() if isinstance(session, scoped_session) else session).get_transaction()
     cached = session.info.get("area_zones")
     if cached is not None and transaction is not None and cached[0] is transaction:
         return cached[1]
-    prefixes = session.scalars(select(func.substr(Kota.kode_kemendagri, 1, 2)).distinct()).all()
-    in_use = [z for z in ZONES.values() if z in {PROVINCE_ZONE[p] for p in prefixes if p in PROVINCE_ZONE}] or [WIB]
-    zones = (in_use[0] if len(in_use) == 1 else WIB, in_use)
+    zones = _kept.get(session, None, lambda: _read(session))
     session.info["area_zones"] = (transaction, zones)
     return zones
+
+
+def _read(session: Session) -> tuple[AreaZone, list[AreaZone]]:
+    prefixes = session.scalars(select(func.substr(Kota.kode_kemendagri, 1, 2)).distinct()).all()
+    in_use = [z for z in ZONES.values() if z in {PROVINCE_ZONE[p] for p in prefixes if p in PROVINCE_ZONE}] or [WIB]
+    return in_use[0] if len(in_use) == 1 else WIB, in_use
 
 
 def day_window(session: Session, day: date) -> tuple[datetime, datetime]:

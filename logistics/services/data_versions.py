@@ -32,9 +32,12 @@ from sqlalchemy.orm import Session
 from logistics.models import DataVersion, MedicStation, Tps
 from logistics.services import unit_of_work
 
-# The tables whose changes the map's layers show (and what a change implies for derived tables).
+# The tables whose changes the map's layers and the live pages show (and what a change implies for derived
+# tables).
 VERSIONED = frozenset({"tps", "delivery", "health_incident", "medic_station", "person", "health_facility",
-                       "kota", "kecamatan", "kelurahan", "tps_coverage"})
+                       "kota", "kecamatan", "kelurahan", "tps_coverage",
+                       # what values kept per process are made of (logistics/queries/kept.py)
+                       "election", "election_setting"})
 SHARDS = 8
 # Per table, the columns naming the owners a page is scoped to, and each owner kind's letter.
 SCOPED: dict[str, tuple[tuple[str, str], ...]] = {
