@@ -132,12 +132,9 @@ def play_drill(app: Flask) -> int:
 def make_situation_reports(app: Flask) -> int:
     """This hour's situation report (PDF) for every kota and kecamatan, on the election day only
     (maps/situation_report.py); kept in `situation_report` and listed on the dashboard."""
-    from datetime import datetime
-
-    from logistics.timeutil import as_utc, utcnow
     from maps.situation_report import make_situation_reports as make
+    from siaga.election import wall_clock
 
-    frozen = app.config.get("ELECTION_CLOCK")  # benchmarks and screenshots run on a frozen clock
-    moment = as_utc(datetime.fromisoformat(frozen)) if frozen else utcnow()
+    moment = wall_clock()  # reports are made by the hour of the real (or frozen) clock, judged on the election clock
     languages = tuple(app.config.get("SITUATION_REPORT_LANGUAGES", "id,en").split(","))
     return make(db.session, moment, languages)
