@@ -9,7 +9,15 @@
   var cfg = JSON.parse(document.getElementById("map-config").textContent);
   var T = cfg.texts;
   var map = S.map;
-  if (cfg.bounds) { map.fitBounds(cfg.bounds); }  // the coordinator's area (before moveend is listened to)
+  /* The reader's area fills the map (before moveend is listened to). The map snaps to quarter zoom levels
+   * (maps/folium_page.py): on a 390 px phone a city fits at 11.5, where whole levels left it at 11, a third
+   * of the map around it. The padding keeps the outline off the edges, less of it on a small screen. */
+  if (cfg.bounds) {
+    var size = map.getSize(), pad = Math.round(Math.max(4, Math.min(16, Math.min(size.x, size.y) * 0.03)));
+    map.fitBounds(cfg.bounds, {padding: [pad, pad]});
+  }
+  /* The data endpoints count and simplify by whole zoom levels (maps/data.py). */
+  function wholeZoom() { return Math.floor(map.getZoom()); }
   var colorMode = "status";
   var etags = {};
   /* Each state's shape (maps/marks.py, also the legend's); its colour is the class mark-<mode>-<state> in
@@ -311,7 +319,7 @@
   }
 
   function loadBoundaries() {
-    var zoom = map.getZoom();
+    var zoom = wholeZoom();
     Object.keys(cfg.boundaries).forEach(function (level) {
       var group = S.layers[level], spec = cfg.boundaries[level];
       if (!map.hasLayer(group)) { return; }
@@ -351,7 +359,7 @@
   map.on("overlayadd", function () { loadBoundaries(); });
 
   function load(all) {
-    var bbox = bboxParam(), zoom = map.getZoom();
+    var bbox = bboxParam(), zoom = wholeZoom();
     var jobs = [
       getJSON("tps", cfg.urls.tps + "?bbox=" + bbox + "&zoom=" + zoom + "&color=" + colorMode).then(function (d) { if (d) { drawTps(d); } }),
       getJSON("incidents", cfg.urls.incidents + "?bbox=" + bbox).then(function (d) { if (d) { drawIncidents(d); } })
