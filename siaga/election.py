@@ -86,6 +86,14 @@ def election_now() -> datetime:
     return clock_on(election_day())
 
 
+def clock_now() -> datetime:
+    """The election clock not held within the day: what a page says the time is (the map's "updated")."""
+    from logistics.queries.election_clock import on_drill_clock
+    from siaga.extensions import db
+
+    return on_drill_clock(db.session, wall_clock())
+
+
 def clock_on(day: date) -> datetime:
     """The same clock for another day (the summary API's `date`)."""
     from siaga.extensions import db

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -344,7 +344,7 @@ def _play_until(session, drill, simulated: timedelta, plays: dict):
     return wall
 
 
-def test_a_drill_is_judged_on_its_simulated_clock_whenever_it_is_started(app, session):
+def test_a_drill_is_judged_on_its_simulated_clock_whenever_it_is_started(app, session, client):
     """Started at 15:00 local, a drill's 08:00 shows no late meal (on the wall clock, 15:06: every
     undelivered meal of the day would be late) and its 12:40 shows the lunch rounds it made late, on the
     dashboard, the alerts and the election clock alike; its steps are stamped on the same clock."""
@@ -356,6 +356,7 @@ def test_a_drill_is_judged_on_its_simulated_clock_whenever_it_is_started(app, se
     from logistics.queries.dashboard import dashboard_figures
     from logistics.timeutil import local_at
     from siaga.election import election_day, election_now, election_window
+    from tests.field_client import log_in_as
 
     day = election_day()  # the drill plays the election day (the demo sets it to today)
     kec_id = session.scalar(select(Kecamatan.id).where(Kecamatan.nama == "Gerunggang"))
@@ -398,6 +399,16 @@ def test_a_drill_is_judged_on_its_simulated_clock_whenever_it_is_started(app, se
                          if at + timedelta(minutes=30) < now and not reached.get(d, now) <= now}
         assert designed_late  # the seed makes some lunch rounds late
         assert late == len(designed_late) and late_alerts > 0
+        # the map's meal colours, and the time its page says they are judged at
+        log_in_as(client, session, "camat-gerunggang")
+        box = session.execute(select(func.min(Tps.lon), func.min(Tps.lat), func.max(Tps.lon), func.max(Tps.lat))
+                              .where(Tps.drill.is_(True))).one()
+        response = client.get("/map/data/tps.geojson?zoom=16&color=meals&bbox=" + ",".join(f"{v:.5f}" for v in box))
+        assert datetime.fromisoformat(response.headers["Election-Clock"]) == now
+        late_tps = {session.get(Delivery, d).tps_id for d in designed_late}
+        shown_late = {f["properties"]["id"] for f in response.get_json()["features"]
+                      if f["properties"].get("meal") == "late"}
+        assert shown_late == late_tps
     finally:
         app.config["ELECTION_CLOCK"] = ""
         wipe_drill(session)

@@ -131,15 +131,17 @@
             clamp(b.getNorth(), -90, 90)].map(function (v) { return v.toFixed(5); }).join(",");
   }
 
-  /* The server's time of the newest answer (its Date header), shown in the election's zone: the stamp does
-   * not depend on the browser's clock or zone. */
-  var serverTime = null;
+  /* The server's time of the newest answer, shown in the election's zone: the stamp does not depend on the
+   * browser's clock or zone. The TPS layer says the election clock its colours are judged at (a playing
+   * drill's simulated time, as the dashboard's "computed at"); the others, their Date header. */
+  var serverTime = null, electionTime = null;
   function stamp(r) {
-    var date = r.headers.get("Date");
-    if (date) { serverTime = new Date(date); }
+    var clock = r.headers.get("Election-Clock"), date = r.headers.get("Date");
+    if (clock) { electionTime = new Date(clock); serverTime = null; }
+    else if (date && !electionTime) { serverTime = new Date(date); }
   }
   function updatedText() {
-    var when = serverTime || new Date();
+    var when = electionTime || serverTime || new Date();
     return T.updated + " " + when.toLocaleTimeString("id-ID", {timeZone: cfg.zone.name, hour12: false}) + " " + cfg.zone.abbr;
   }
 
