@@ -18,6 +18,10 @@ from sqlalchemy.orm import Session, scoped_session
 from logistics.models import DrillClock
 from logistics.queries.zones import day_window
 
+_TABLE = DrillClock.__table__
+# A Core statement (no ORM hooks to run): asked once per transaction of every post and every clocked page.
+_NEWEST = (select(_TABLE.c.day, _TABLE.c.started_at, _TABLE.c.speed, _TABLE.c.stop_at)
+           .order_by(_TABLE.c.id.desc()).limit(1))
 _CACHE = "drill_in_progress"  # session.info: (transaction, (the drill's pace, 00:00 of its day) or None)
 
 
@@ -40,8 +44,7 @@ def _drill(session: Session) -> tuple[DrillClock, date, datetime] | None:
     cached = session.info.get(_CACHE)
     if cached is not None and transaction is not None and cached[0] is transaction:
         return cached[1]
-    row = session.execute(select(DrillClock.day, DrillClock.started_at, DrillClock.speed, DrillClock.stop_at)
-                          .order_by(DrillClock.id.desc()).limit(1)).first()
+    row = session.execute(_NEWEST).first()
     found = None
     if row is not None:
         pace = DrillClock(day=row.day, started_at=row.started_at, speed=row.speed, stop_at=row.stop_at)
