@@ -36,7 +36,7 @@ from logistics.services.boundary_shapes import AREAS, column_for_zoom
 from logistics.services.map_grid import source_version
 from logistics.rules.meal_state import MealState
 from maps import bp
-from siaga.election import election_now, election_window, local_time, local_zone
+from siaga.election import clock_now, election_now, election_window, local_time, local_zone
 from logistics.permissions.read_scope import personal_visible, visible_ids
 from siaga.auth import current_actor, kecamatan_scope, requires
 from siaga.extensions import db
@@ -179,8 +179,11 @@ def tps_geojson(query: dict):
     version += f"|{counted_at.isoformat() if counted_at else '-'}"
     if meals:
         version += election_now().strftime("|%Y%m%d%H%M")  # lateness moves with the (election day's) clock
-    return _conditional(version, lambda: _tps_features(box, zoom, meals, counted=counted_at is not None),
-                        bodies=_tps_bodies())
+    response = _conditional(version, lambda: _tps_features(box, zoom, meals, counted=counted_at is not None),
+                            bodies=_tps_bodies())
+    # The moment the colours are judged at (a playing drill's simulated time): the page's "updated" stamp.
+    response.headers["Election-Clock"] = clock_now().isoformat()
+    return response
 
 
 def _grid(box: mp.BBox, zoom: int) -> Response:

@@ -86,8 +86,10 @@ def build_map(names: dict, legend: dict) -> MapParts:
 @lru_cache(maxsize=16)  # one per language (and per set of texts)
 def _build(names_json: str, legend_json: str) -> MapParts:
     names, legend = json.loads(names_json), json.loads(legend_json)
+    # Quarter zoom levels, so the reader's area can be fitted on any screen (siaga-map.js); the buttons
+    # still step by one.
     fmap = folium.Map(location=[-2.13, 106.11], zoom_start=12, tiles=None, control_scale=True,
-                      prefer_canvas=True, width="100%", height="100%")
+                      prefer_canvas=True, width="100%", height="100%", zoom_snap=0.25, zoom_delta=1)
     folium.TileLayer(OSM_TILES, attr=OSM_ATTRIBUTION, name="OpenStreetMap", max_zoom=19).add_to(fmap)
     layers = {key: folium.FeatureGroup(name=names[key], show=key not in HIDDEN_AT_START).add_to(fmap)
               for key in BOUNDARIES + OVERLAYS}

@@ -3,10 +3,11 @@ logistics/election_scope.py), for views and commands: its own setting, else its 
 (see `logistics.settings`), and the one clock every time-based alert and figure is judged on (`election_now`)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from logistics.settings import ElectionSettings, settings_for
 from logistics.rules.time_zones import AreaZone
+from logistics.queries.election_clock import election_clock
 from logistics.timeutil import as_utc, format_local, utcnow
 
 
@@ -70,28 +71,31 @@ def local_time(value: datetime | None, fmt: str = "%d-%m-%Y %H:%M", zone: AreaZo
     return format_local(value, fmt, zone or local_zone())
 
 
-def on_election_day(now: datetime, start: datetime, end: datetime) -> datetime:
-    """`now` held within the election day [start, end): before the day nothing is due yet (its first
-    moment), after it the day is judged as it ended (its last moment). Judged on the real clock, a past
-    election day made every undelivered meal late and a station's shift "now" fall on another date."""
-    if now < start:
-        return start
-    if now >= end:
-        return end - timedelta(microseconds=1)
-    return now
-
-
-def election_now() -> datetime:
-    """The clock of the dashboard, the alerts, the summary API and /metrics: the real time (or the
-    frozen `ELECTION_CLOCK`, for benchmarks and screenshots) held within the election day. The drill
-    and the demo set the election day to today (ELECTION_DATE=today), so there it is the real clock."""
-    return clock_within(*election_window())
-
-
-def clock_within(start: datetime, end: datetime) -> datetime:
-    """The same clock held within another day [start, end) (the summary API's `date`)."""
+def wall_clock() -> datetime:
+    """The real time, or the frozen `ELECTION_CLOCK` (benchmarks and screenshots)."""
     from flask import current_app, has_app_context
 
     frozen = current_app.config.get("ELECTION_CLOCK") if has_app_context() else None
-    now = as_utc(datetime.fromisoformat(frozen)) if frozen else utcnow()
-    return on_election_day(now, start, end)
+    return as_utc(datetime.fromisoformat(frozen)) if frozen else utcnow()
+
+
+def election_now() -> datetime:
+    """The clock of the dashboard, the alerts, the map, the field pages, the summary API and /metrics:
+    the election clock (`logistics.queries.election_clock`: a playing drill's simulated time, else the
+    wall clock) held within the election day."""
+    return clock_on(election_day())
+
+
+def clock_now() -> datetime:
+    """The election clock not held within the day: what a page says the time is (the map's "updated")."""
+    from logistics.queries.election_clock import on_drill_clock
+    from siaga.extensions import db
+
+    return on_drill_clock(db.session, wall_clock())
+
+
+def clock_on(day: date) -> datetime:
+    """The same clock for another day (the summary API's `date`)."""
+    from siaga.extensions import db
+
+    return election_clock(db.session, day, wall_clock())

@@ -183,7 +183,7 @@ def _alert_counts() -> dict[tuple[str, str], int]:
 def _count_alerts(day) -> dict[tuple[str, str], int]:
     from logistics.queries.alerts import alert_counts
     from logistics.queries.zones import day_window
-    from siaga.election import clock_within
+    from siaga.election import clock_on
 
     def failed(source: str, error: Exception) -> None:
         # A broken source must not turn /metrics into a 500: the others are still counted.
@@ -192,7 +192,7 @@ def _count_alerts(day) -> dict[tuple[str, str], int]:
 
     start, end = day_window(db.session, day)
     counts: dict[tuple[str, str], int] = {}
-    for c in alert_counts(db.session, clock_within(start, end), start, end, on_error=failed):
+    for c in alert_counts(db.session, clock_on(day), start, end, on_error=failed):
         counts[(c.kind, c.severity)] = counts.get((c.kind, c.severity), 0) + c.n
     return counts
 

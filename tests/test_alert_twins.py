@@ -16,7 +16,7 @@ from logistics.rules.roster import coverage_gaps, opening_window
 from logistics.services.tps_status import report_officers_present
 from logistics.settings import settings_for
 from logistics.timeutil import local_at, local_day
-from siaga.election import on_election_day
+from logistics.queries.election_clock import on_election_day
 
 DAY = date(2025, 8, 27)
 START, END = local_day(DAY)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -333,3 +333,82 @@ def test_with_the_fake_gateway_a_few_tps_report_by_sms(app, session, today_plan,
     run_job(app, job["send_sms_replies"])
     assert {m["phoneNumbers"][0] for m in sms.sent} & set(texting.values())  # the replies went out
     wipe_drill(session)
+
+
+def _play_until(session, drill, simulated: timedelta, plays: dict):
+    """Play the recorded drill as the worker would, up to the wall-clock moment of `simulated` (offset from
+    00:00 of the drill's day); returns that wall-clock moment."""
+    wall = drill.wall_time(simulated)
+    play_drills(session, wall, plays)
+    session.expire_all()
+    return wall
+
+
+def test_a_drill_is_judged_on_its_simulated_clock_whenever_it_is_started(app, session, client):
+    """Started at 15:00 local, a drill's 08:00 shows no late meal (on the wall clock, 15:06: every
+    undelivered meal of the day would be late) and its 12:40 shows the lunch rounds it made late, on the
+    dashboard, the alerts and the election clock alike; its steps are stamped on the same clock."""
+    from datetime import time
+
+    from logistics.drill.schedule import drill_schedule
+    from logistics.drill.runner import drill_world
+    from logistics.queries.alerts import alert_counts
+    from logistics.queries.dashboard import dashboard_figures
+    from logistics.timeutil import local_at
+    from siaga.election import election_day, election_now, election_window
+    from tests.field_client import log_in_as
+
+    day = election_day()  # the drill plays the election day (the demo sets it to today)
+    kec_id = session.scalar(select(Kecamatan.id).where(Kecamatan.nama == "Gerunggang"))
+    plan_meals(session, Actor.system("test"), day, kecamatan_ids=[kec_id])
+    started = local_at(day, time(15, 0))
+    drill = start_drill(session, day, seed=5, speed=30, kecamatan_ids=[kec_id], clock=lambda: started)
+    events = drill_schedule(drill_world(session, day), 5)
+    plays: dict = {}
+
+    def judged_at(wall):
+        app.config["ELECTION_CLOCK"] = wall.isoformat()  # the real clock, frozen at that wall-clock moment
+        with app.app_context():
+            now = election_now()
+            start, end = election_window()
+        figures = dashboard_figures(session, now, start, end, (kec_id,), 5, None)  # the drill's kecamatan
+        late_alerts = sum(c.n for c in alert_counts(session, now, start, end, [kec_id]) if c.kind == "meal_late")
+        return now, figures["totals"]["deliveries_late"], late_alerts
+
+    try:
+        breakfast = _play_until(session, drill, timedelta(hours=8), plays)
+        assert breakfast == started + timedelta(minutes=6)
+        now, late, late_alerts = judged_at(breakfast)
+        assert now == local_at(day, time(8, 0))
+        assert (late, late_alerts) == (0, 0)
+        # what the drill stamped is on the same clock: no step after the simulated 08:00
+        arrived = session.scalars(select(Delivery.arrived_at).where(Delivery.drill.is_(True),
+                                                                    Delivery.arrived_at.is_not(None))).all()
+        assert arrived and max(arrived) <= now
+        planned = dict(session.execute(select(Delivery.id, Delivery.planned_at).where(Delivery.drill.is_(True))).all())
+        first_arrival = min(e for e in events if e.kind == "arrive")
+        stored = session.get(Delivery, first_arrival.target)
+        designed = local_at(day, time(0)) + first_arrival.at  # its designed minute (to the float's microseconds)
+        assert abs(stored.arrived_at - designed) < timedelta(milliseconds=1)
+
+        lunch = _play_until(session, drill, timedelta(hours=12, minutes=40), plays)
+        now, late, late_alerts = judged_at(lunch)
+        assert now == local_at(day, time(12, 40))
+        reached = {e.target: local_at(day, time(0)) + e.at for e in events if e.kind in ("arrive", "fail")}
+        designed_late = {d for d, at in planned.items()
+                         if at + timedelta(minutes=30) < now and not reached.get(d, now) <= now}
+        assert designed_late  # the seed makes some lunch rounds late
+        assert late == len(designed_late) and late_alerts > 0
+        # the map's meal colours, and the time its page says they are judged at
+        log_in_as(client, session, "camat-gerunggang")
+        box = session.execute(select(func.min(Tps.lon), func.min(Tps.lat), func.max(Tps.lon), func.max(Tps.lat))
+                              .where(Tps.drill.is_(True))).one()
+        response = client.get("/map/data/tps.geojson?zoom=16&color=meals&bbox=" + ",".join(f"{v:.5f}" for v in box))
+        assert datetime.fromisoformat(response.headers["Election-Clock"]) == now
+        late_tps = {session.get(Delivery, d).tps_id for d in designed_late}
+        shown_late = {f["properties"]["id"] for f in response.get_json()["features"]
+                      if f["properties"].get("meal") == "late"}
+        assert shown_late == late_tps
+    finally:
+        app.config["ELECTION_CLOCK"] = ""
+        wipe_drill(session)

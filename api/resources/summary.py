@@ -19,7 +19,7 @@ from logistics.models import Kecamatan
 from logistics.permissions.read_scope import kecamatan_ids, require_kecamatan_view
 from logistics.queries.summary import city_totals, kecamatan_summary
 from logistics.queries.zones import day_window
-from siaga.election import clock_within, election_day
+from siaga.election import clock_on, election_day
 from siaga.extensions import db
 from siaga.shared_figures import figure, shared
 
@@ -101,7 +101,7 @@ def _page_of_figures(day, ids: tuple[int, ...] | None, kota_id: int | None, afte
     start, end = day_window(db.session, day)
     scope = _scope(ids, kota_id)
     page = db.session.execute(scope.where(Kecamatan.kode_kemendagri > after) if after else scope).fetchmany(limit + 1)
-    rows = kecamatan_summary(db.session, clock_within(start, end), start, end,
+    rows = kecamatan_summary(db.session, clock_on(day), start, end,
                              [k_id for k_id, _ in page[:limit]]) if page else []
     return page, rows
 
@@ -110,7 +110,7 @@ def _page_of_figures(day, ids: tuple[int, ...] | None, kota_id: int | None, afte
 def _city_figures(day, ids: tuple[int, ...] | None, kota_id: int | None):
     start, end = day_window(db.session, day)
     in_scope = ids if kota_id is None else [k_id for k_id, _ in db.session.execute(_scope(ids, kota_id))]
-    return city_totals(kecamatan_summary(db.session, clock_within(start, end), start, end, in_scope))
+    return city_totals(kecamatan_summary(db.session, clock_on(day), start, end, in_scope))
 
 
 @blp.route("/summary", methods=["GET"])
@@ -135,7 +135,7 @@ def summary(args):
     page, rows = shared("summary-page", day=day, ids=scope, kota_id=args.get("kota_id"), after=after,
                         limit=args["limit"])
     city = shared("summary-city", day=day, ids=scope, kota_id=args.get("kota_id"))
-    now = clock_within(*day_window(db.session, day))
+    now = clock_on(day)
     more = len(page) > args["limit"]
     page = page[:args["limit"]]
     next_cursor = encode_cursor([page[-1][1]]) if more else None

@@ -293,7 +293,9 @@ class DrillPlay:
         while True:
             try:
                 try:
-                    with UnitOfWork(self.session) as uow:  # the services flush; the event commits once, here
+                    # The services flush; the event commits once, here, its steps stamped at the moment it was
+                    # due (on the drill's clock: logistics/queries/election_clock.py), not when the tick got to it.
+                    with UnitOfWork(self.session, happened_at=self.pace.wall_time(event.at)) as uow:
                         self.player(event)
                         self._advance()
                         uow.commit()

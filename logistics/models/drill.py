@@ -36,6 +36,14 @@ class DrillClock(Base):
         """The simulated offset from 00:00 that the wall-clock moment `wall` stands for."""
         return DAY_START + (wall - self.started_at) * self.speed
 
+    def moment(self, wall: datetime, day_start: datetime) -> datetime:
+        """The simulated moment the wall-clock moment `wall` stands for, `day_start` being 00:00 of the
+        simulated day (`logistics.queries.zones.day_window`, as the schedule's offsets are). A drill stopped
+        early (`stop_at`) stays at the moment it stopped."""
+        if self.stop_at is not None and wall > self.stop_at:
+            wall = self.stop_at
+        return day_start + self.simulated(wall)
+
     def simulated_hour(self, wall: datetime) -> int | None:
         """The hour of the simulated day (0-23 on its clock face) for `wall`; None outside the drill's day."""
         offset = self.simulated(wall)

@@ -92,17 +92,30 @@ def require_transition(allowed: bool, what: str, current, target) -> None:
         )
 
 
-def step_time(at: datetime | None, field: str = "at", *, session: Session | None = None) -> datetime:
-    """When a step happened: an aware time no later than now (+ skew) when given; else, with `session`,
-    the moment the submission was tapped (bounded, logistics/rules/tapped.py); else now."""
+def clock_now(session: Session) -> datetime:
+    """Now on the election clock (logistics/queries/election_clock.py): a drill's simulated time while a drill
+    is in progress, else the wall clock."""
+    from logistics.queries.election_clock import on_drill_clock
+
+    return on_drill_clock(session, utcnow())
+
+
+def step_time(at: datetime | None, field: str = "at", *, session: Session) -> datetime:
+    """When a step happened, on the election clock (`clock_now`): an aware time no later than now (+ skew)
+    when given; else the moment the submission was tapped (bounded, logistics/rules/tapped.py) or, failing
+    that, happened (the unit of work's `happened_at`: a drill event's due moment); else now."""
+    from logistics.queries.election_clock import on_drill_clock
+
     if at is None:
-        tapped = unit_of_work.tapped(session) if session is not None else None
-        return tapped.at if tapped is not None else utcnow()
+        uow = unit_of_work.active(session)
+        wall = (uow.tapped.at if uow is not None and uow.tapped is not None
+                else uow.happened_at if uow is not None and uow.happened_at is not None else utcnow())
+        return on_drill_clock(session, wall)
     try:
         at = as_utc(at)
     except ValueError:
         raise ValidationFailed(lazy_gettext("Waktu tanpa zona waktu"), {field: lazy_gettext("Sertakan zona waktu.")})
-    if at > utcnow() + MAX_SKEW:  # phones' clocks drift a little
+    if at > clock_now(session) + MAX_SKEW:  # phones' clocks drift a little
         raise ValidationFailed(lazy_gettext("Waktu di masa depan"),
                                {field: lazy_gettext("Waktu tidak boleh di masa depan.")})
     return at

@@ -17,9 +17,8 @@ from logistics.permissions import Permission, Target, may, require
 from logistics.rules.geo import nearest
 from logistics.rules.lifecycles import incident as lifecycle
 from logistics.services.common import (
-    audit, commit, correction_reason, load, require_transition, snapshot, step_time,
+    audit, clock_now, commit, correction_reason, load, require_transition, snapshot, step_time,
 )
-from logistics.timeutil import utcnow
 from logistics.texts import lazy_gettext
 from logistics.services.unit_of_work import in_unit_of_work
 
@@ -163,7 +162,7 @@ def correct_incident(session: Session, actor: Actor, incident_id: int, reason: s
     reason = correction_reason(reason, errors)
     if errors:
         raise ValidationFailed(lazy_gettext("Koreksi tidak valid"), errors)
-    if not lifecycle.may_reopen(incident.status, incident.closed_at, utcnow()):
+    if not lifecycle.may_reopen(incident.status, incident.closed_at, clock_now(session)):
         hours = int(lifecycle.REOPEN_WINDOW.total_seconds() // 3600)
         raise InvalidTransition(
             lazy_gettext("Hanya kejadian yang selesai kurang dari {n} jam lalu yang bisa dibuka lagi", n=hours),

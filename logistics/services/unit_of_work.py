@@ -29,6 +29,7 @@ import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session, scoped_session
@@ -64,7 +65,7 @@ def after_commit(callback: Callable[[Changes], None]) -> None:
 
 class UnitOfWork:
     def __init__(self, session: Session, tapped: Tapped | None = None, via: dict | None = None, *,
-                 own_commits: bool = False):
+                 own_commits: bool = False, happened_at: datetime | None = None):
         self.session = session
         # How the submission came, when not a page or the API (an SMS: {"sms": its gateway message id}):
         # kept in its audit entries, so the operator's SMS log shows what each SMS changed (/admin/sms).
@@ -74,6 +75,9 @@ class UnitOfWork:
         # When the submission was tapped on the phone (logistics/rules/tapped.py): its steps' time, and
         # what its audit entries keep beside the time received.
         self.tapped = tapped
+        # When its steps happened on the wall clock, when that is not now and no phone says: a drill event's
+        # due moment, so its steps land on their designed simulated minute however late the tick plays them.
+        self.happened_at = happened_at
         # True for the one a service opens for itself (`in_unit_of_work`): its `common.commit` commits.
         self.own_commits = own_commits
         self.changes = Changes()
@@ -85,6 +89,8 @@ class UnitOfWork:
             self.changes = self._outer.changes  # one transaction: one record of what it changed
             if self.tapped is None:
                 self.tapped = self._outer.tapped
+            if self.happened_at is None:
+                self.happened_at = self._outer.happened_at
         self.session.info[KEY] = self
         self.committed = False
         return self

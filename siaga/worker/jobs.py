@@ -132,12 +132,12 @@ def play_drill(app: Flask) -> int:
 def make_situation_reports(app: Flask) -> int:
     """This hour's situation report (PDF) for every kota and kecamatan, on the election day only
     (maps/situation_report.py); kept in `situation_report` and listed on the dashboard."""
-    from datetime import datetime
-
-    from logistics.timeutil import as_utc, utcnow
+    from logistics.queries.election_clock import on_drill_clock
     from maps.situation_report import make_situation_reports as make
+    from siaga.election import wall_clock
 
-    frozen = app.config.get("ELECTION_CLOCK")  # benchmarks and screenshots run on a frozen clock
-    moment = as_utc(datetime.fromisoformat(frozen)) if frozen else utcnow()
+    # By the hour of the election clock (a playing drill's simulated hour: its figures are on that clock too).
+    moment = on_drill_clock(db.session, wall_clock())
+    db.session.rollback()  # no read transaction left open while the reports are drawn
     languages = tuple(app.config.get("SITUATION_REPORT_LANGUAGES", "id,en").split(","))
     return make(db.session, moment, languages)

@@ -33,6 +33,18 @@ def chromium_path() -> str | None:
 
 
 def free_port() -> int:
+    """A free local port: the first free one of `E2E_PORTS` ("20400-20499") when set, for a machine whose
+    runs share out port ranges; else any the system gives."""
+    if os.environ.get("E2E_PORTS"):
+        low, high = (int(part) for part in os.environ["E2E_PORTS"].split("-"))
+        for port in range(low, high + 1):
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
+        raise RuntimeError(f"no free port in E2E_PORTS={os.environ['E2E_PORTS']}")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]

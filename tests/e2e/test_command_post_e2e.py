@@ -6,33 +6,34 @@ from datetime import timedelta
 
 import pytest
 
-from logistics.drill.runner import play_drills
-from logistics.timeutil import utcnow
-from tests.conftest import DEMO_PASSWORD
-from tests.e2e.conftest import DESKTOP, PHONE, log_in, screenshot, serve
+from logistics.drill.runner import play_drills, start_drill
+from logistics.rules.time_zones import WIB
+from logistics.timeutil import to_local, utcnow
+from tests.e2e.conftest import DESKTOP, PHONE, demo_env, log_in, own_database_url, screenshot, serve
 
 pytestmark = pytest.mark.e2e
+# The one popup open is the marker `key`'s (the TPS it was opened on).
+POPUP_ON = """(key) => { var open = [];
+    SIAGA_MAP.map.eachLayer(function (l) { if (l.isPopupOpen && l.isPopupOpen()) { open.push(l.siagaKey); } });
+    return open.length === 1 && open[0] === key && document.querySelectorAll('.leaflet-popup').length === 1; }"""
 
 
 @pytest.fixture(scope="module")
-def drill_server(e2e_database_url, tmp_path_factory):
-    """The demo on today's date with a drill recorded (`flask drill`): the test plays its first hours."""
-    import os
-
-    url = e2e_database_url.replace("siaga-e2e.db", "siaga-e2e-drill.db")
-    if url == e2e_database_url:  # PostgreSQL: the same schema name is the session's; drop what the demo left
-        pytest.skip("the drill server runs on SQLite (its own file)")
-    env = {**os.environ, "SIAGA_ENV": "testing", "SECRET_KEY": "e2e-secret", "DATABASE_URL": url,
-           "DEMO_PASSWORD": DEMO_PASSWORD, "FLASK_APP": "wsgi", "ELECTION_DATE": "today"}
-    for base_url in serve(env, (["db", "upgrade"], ["seed-demo"], ["drill", "--speed", "60", "--tps", "80"]),
-                          tmp_path_factory):
+def drill_server(database_url, tmp_path_factory):
+    """The demo on today's date with a drill started 7.5 minutes ago: the test plays its first hours."""
+    url = own_database_url(database_url, tmp_path_factory, "siaga_e2e_drill")
+    env = demo_env(url) | {"ELECTION_DATE": "today"}
+    for base_url in serve(env, (["db", "upgrade"], ["seed-demo"]), tmp_path_factory):
         from sqlalchemy import create_engine
         from sqlalchemy.orm import Session
 
         engine = create_engine(url)
         with Session(engine) as session:
-            # 60x: the simulated day's 05:00-12:30 is 7.5 wall minutes; play it all now.
-            play_drills(session, utcnow() + timedelta(minutes=7.5), {})
+            # 60x, started 7.5 wall minutes ago: the server's clock (the drill's) reads 12:30 of the simulated
+            # day, and what the drill did by then is played now (as `flask drill` would have the worker do).
+            today = to_local(utcnow(), WIB).date()  # ELECTION_DATE=today, in the demo city's zone
+            start_drill(session, today, speed=60, tps_limit=80, clock=lambda: utcnow() - timedelta(minutes=7.5))
+            play_drills(session, utcnow(), {})
         engine.dispose()
         yield base_url
 
@@ -95,12 +96,16 @@ def test_map_meal_mode_keeps_its_popup_and_folds_its_controls(browser, drill_ser
           if (l.siagaKey && l.siagaKey.indexOf('tps:') === 0 && l.getLatLng().distanceTo(c) < best) {
             m = l; best = l.getLatLng().distanceTo(c); } });
         m.openPopup(); return m.siagaKey; }""")
-    page.wait_for_timeout(1500)  # its auto-pan, if any, and the reload that follows
-    assert page.locator(".leaflet-popup").count() == 1, key
+    # While the drill plays, the TPS layer is redrawn at every poll (its clock moves a simulated minute a
+    # second at 60x): a redraw closes the popup and opens it again once its markers are drawn (chunked). So
+    # the popup is waited for, on the same TPS, after each redraw, rather than looked at after a fixed pause.
+    loads = page.evaluate("() => SIAGA_MAP.loads")
+    page.wait_for_function(f"() => SIAGA_MAP.loads > {loads}")  # its auto-pan's reload, or the next poll
+    page.wait_for_function(POPUP_ON, arg=key)
     loads = page.evaluate("() => SIAGA_MAP.loads")
     page.evaluate("() => { SIAGA_MAP.map.panBy([40, 30]); }")  # a move redraws the TPS layer
     page.wait_for_function(f"() => SIAGA_MAP.loads > {loads}")
-    page.wait_for_timeout(300)
+    page.wait_for_function(POPUP_ON, arg=key)
     assert page.locator(".leaflet-popup").count() == 1, key
     screenshot(page, f"map-meals-drill-{size}", full_page=False)
     page.emulate_media(media="print")

@@ -277,3 +277,24 @@ def test_dashboard_drills_down_from_the_city_to_a_kecamatan_and_back(desktop, li
     desktop.wait_for_url("**/dashboard?kota=*")
     assert desktop.locator("#kecamatan-table tbody tr").count() == 7
     assert desktop.evaluate("typeof window.__xss") == "undefined"
+
+
+def test_the_map_opens_fitted_to_the_coordinators_city_on_a_phone(phone, live_server, e2e_session):
+    """At 390x844 the city is all in view and fills the map across (whole zoom levels left it a third of
+    the map around it): the zoom is the highest, in the map's quarter steps, that shows all of it."""
+    south, west, north, east = e2e_session.execute(select(
+        func.min(Kecamatan.min_lat), func.min(Kecamatan.min_lon), func.max(Kecamatan.max_lat),
+        func.max(Kecamatan.max_lon))).one()
+    errors: list[str] = []
+    open_map(phone, live_server, errors)
+    fit = phone.evaluate("""([s, w, n, e]) => {
+        const m = window.SIAGA_MAP.map, city = L.latLngBounds([s, w], [n, e]), size = m.getSize();
+        const nw = m.latLngToContainerPoint(city.getNorthWest()), se = m.latLngToContainerPoint(city.getSouthEast());
+        return {inside: m.getBounds().contains(city), zoom: m.getZoom(), highest: m.getBoundsZoom(city),
+                across: Math.max((se.x - nw.x) / size.x, (se.y - nw.y) / size.y), width: size.x}; }""",
+                         [south, west, north, east])
+    assert fit["width"] < 400 and fit["inside"], fit
+    assert fit["zoom"] >= fit["highest"] - 0.25, fit  # at most one quarter step out: the padding
+    assert fit["across"] >= 0.8, fit
+    screenshot(phone, "map-city-fitted-390x844", full_page=False)
+    assert not [e for e in errors if "Failed to load resource" not in e], errors  # (map tiles: no network here)

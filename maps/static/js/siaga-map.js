@@ -9,7 +9,15 @@
   var cfg = JSON.parse(document.getElementById("map-config").textContent);
   var T = cfg.texts;
   var map = S.map;
-  if (cfg.bounds) { map.fitBounds(cfg.bounds); }  // the coordinator's area (before moveend is listened to)
+  /* The reader's area fills the map (before moveend is listened to). The map snaps to quarter zoom levels
+   * (maps/folium_page.py): on a 390 px phone a city fits at 11.5, where whole levels left it at 11, a third
+   * of the map around it. The padding keeps the outline off the edges, less of it on a small screen. */
+  if (cfg.bounds) {
+    var size = map.getSize(), pad = Math.round(Math.max(4, Math.min(16, Math.min(size.x, size.y) * 0.03)));
+    map.fitBounds(cfg.bounds, {padding: [pad, pad]});
+  }
+  /* The data endpoints count and simplify by whole zoom levels (maps/data.py). */
+  function wholeZoom() { return Math.floor(map.getZoom()); }
   var colorMode = "status";
   var etags = {};
   /* Each state's shape (maps/marks.py, also the legend's); its colour is the class mark-<mode>-<state> in
@@ -123,15 +131,17 @@
             clamp(b.getNorth(), -90, 90)].map(function (v) { return v.toFixed(5); }).join(",");
   }
 
-  /* The server's time of the newest answer (its Date header), shown in the election's zone: the stamp does
-   * not depend on the browser's clock or zone. */
-  var serverTime = null;
+  /* The server's time of the newest answer, shown in the election's zone: the stamp does not depend on the
+   * browser's clock or zone. The TPS layer says the election clock its colours are judged at (a playing
+   * drill's simulated time, as the dashboard's "computed at"); the others, their Date header. */
+  var serverTime = null, electionTime = null;
   function stamp(r) {
-    var date = r.headers.get("Date");
-    if (date) { serverTime = new Date(date); }
+    var clock = r.headers.get("Election-Clock"), date = r.headers.get("Date");
+    if (clock) { electionTime = new Date(clock); serverTime = null; }
+    else if (date && !electionTime) { serverTime = new Date(date); }
   }
   function updatedText() {
-    var when = serverTime || new Date();
+    var when = electionTime || serverTime || new Date();
     return T.updated + " " + when.toLocaleTimeString("id-ID", {timeZone: cfg.zone.name, hour12: false}) + " " + cfg.zone.abbr;
   }
 
@@ -311,7 +321,7 @@
   }
 
   function loadBoundaries() {
-    var zoom = map.getZoom();
+    var zoom = wholeZoom();
     Object.keys(cfg.boundaries).forEach(function (level) {
       var group = S.layers[level], spec = cfg.boundaries[level];
       if (!map.hasLayer(group)) { return; }
@@ -351,7 +361,7 @@
   map.on("overlayadd", function () { loadBoundaries(); });
 
   function load(all) {
-    var bbox = bboxParam(), zoom = map.getZoom();
+    var bbox = bboxParam(), zoom = wholeZoom();
     var jobs = [
       getJSON("tps", cfg.urls.tps + "?bbox=" + bbox + "&zoom=" + zoom + "&color=" + colorMode).then(function (d) { if (d) { drawTps(d); } }),
       getJSON("incidents", cfg.urls.incidents + "?bbox=" + bbox).then(function (d) { if (d) { drawIncidents(d); } })

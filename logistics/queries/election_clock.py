@@ -1,0 +1,69 @@
+"""The election clock: the moment the product judges the day on (meals late, alerts, the dashboard's figures,
+the map's colours, the field pages' "late", the summary API, /metrics) and the moment a step is stamped with.
+
+On a real day it is the wall clock. While a drill is in progress (from `flask drill` until `drill --wipe`,
+so its day stays readable once it has played out), it is the drill's simulated time (`DrillClock.moment`):
+the meal plans and deadlines it is judged against are in the election day's local hours, and a drill
+started in the afternoon or at dawn must still open its TPS at 07:00 and be late at 12:40 as designed.
+The records a drill's day makes (the drill's own events, a trainee's taps, SMS) are stamped on the same
+clock (logistics/services/common.py `step_time`), so what is judged and what is stamped agree.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, scoped_session
+
+from logistics.models import DrillClock
+from logistics.queries.zones import day_window
+
+_TABLE = DrillClock.__table__
+# A Core statement (no ORM hooks to run): asked once per transaction of every post and every clocked page.
+_NEWEST = (select(_TABLE.c.day, _TABLE.c.started_at, _TABLE.c.speed, _TABLE.c.stop_at)
+           .order_by(_TABLE.c.id.desc()).limit(1))
+_CACHE = "drill_in_progress"  # session.info: (transaction, (the drill's pace, 00:00 of its day) or None)
+
+
+def on_election_day(now: datetime, start: datetime, end: datetime) -> datetime:
+    """`now` held within the election day [start, end): before the day nothing is due yet (its first
+    moment), after it the day is judged as it ended (its last moment). Judged on the real clock, a past
+    election day made every undelivered meal late and a station's shift "now" fall on another date."""
+    if now < start:
+        return start
+    if now >= end:
+        return end - timedelta(microseconds=1)
+    return now
+
+
+def _drill(session: Session) -> tuple[DrillClock, date, datetime] | None:
+    """The drill in progress (the newest not wiped; a drill refuses to start over another's leftovers):
+    its pace, its day and 00:00 of its day; read once per transaction (election_now is asked several
+    times a request, step_time once per step)."""
+    transaction = (session() if isinstance(session, scoped_session) else session).get_transaction()
+    cached = session.info.get(_CACHE)
+    if cached is not None and transaction is not None and cached[0] is transaction:
+        return cached[1]
+    row = session.execute(_NEWEST).first()
+    found = None
+    if row is not None:
+        pace = DrillClock(day=row.day, started_at=row.started_at, speed=row.speed, stop_at=row.stop_at)
+        found = (pace, row.day, day_window(session, row.day)[0])
+    session.info[_CACHE] = (transaction, found)
+    return found
+
+
+def on_drill_clock(session: Session, wall: datetime, day: date | None = None) -> datetime:
+    """`wall` (the real, or frozen, clock) as the product reads it: the simulated moment while a drill is in
+    progress (on `day`, when given), else `wall` itself."""
+    drill = _drill(session)
+    if drill is None or (day is not None and drill[1] != day):
+        return wall
+    pace, _day, day_start = drill
+    return pace.moment(wall, day_start)
+
+
+def election_clock(session: Session, day: date, wall: datetime) -> datetime:
+    """The moment `day` is judged on at `wall`: its drill's simulated time while one plays it, held within
+    the day (`on_election_day`)."""
+    return on_election_day(on_drill_clock(session, wall, day), *day_window(session, day))
