@@ -23,6 +23,24 @@ _TABLE = DrillClock.__table__
 _NEWEST = (select(_TABLE.c.day, _TABLE.c.started_at, _TABLE.c.speed, _TABLE.c.stop_at)
            .order_by(_TABLE.c.id.desc()).limit(1))
 _CACHE = "drill_in_progress"  # session.info: (transaction, (the drill's pace, 00:00 of its day) or None)
+_NONE_FOR_REQUEST = "drill_none_for_request"  # session.info: the request's identity read found no drill
+
+
+def newest_drill_column():
+    """The newest drill's id (None: no drill), for a statement read anyway (a request's identity) to carry:
+    on a real day no request then spends a statement of its own on the drill (`pin_no_drill`)."""
+    return select(_TABLE.c.id).order_by(_TABLE.c.id.desc()).limit(1).scalar_subquery()
+
+
+def pin_no_drill(session: Session, newest_drill_id: int | None) -> None:
+    """What the request's identity read found: no drill means none for the rest of the request (a drill
+    started meanwhile is seen by the next request); a drill is read as usual, once per transaction."""
+    if newest_drill_id is None:
+        session.info[_NONE_FOR_REQUEST] = True
+
+
+def unpin(session: Session) -> None:
+    session.info.pop(_NONE_FOR_REQUEST, None)
 
 
 def on_election_day(now: datetime, start: datetime, end: datetime) -> datetime:
@@ -40,6 +58,8 @@ def _drill(session: Session) -> tuple[DrillClock, date, datetime] | None:
     """The drill in progress (the newest not wiped; a drill refuses to start over another's leftovers):
     its pace, its day and 00:00 of its day; read once per transaction (election_now is asked several
     times a request, step_time once per step)."""
+    if session.info.get(_NONE_FOR_REQUEST):
+        return None
     transaction = (session() if isinstance(session, scoped_session) else session).get_transaction()
     cached = session.info.get(_CACHE)
     if cached is not None and transaction is not None and cached[0] is transaction:
