@@ -48,7 +48,10 @@ def _load_statement(model: type, for_step: bool, joined: tuple[str, ...]):
     and `session.get(..., options=...)` built a new statement, with its key, on every call (every post)."""
     statement = select(model).where(inspect(model).primary_key[0] == bindparam("record_id"))
     for name in joined:
-        statement = statement.options(joinedload(getattr(model, name), innerjoin=True))
+        relationship = getattr(model, name)
+        # An area joined for its codes and names (the permission's kecamatan, an event's): not its polygons.
+        left_out = getattr(relationship.property.mapper.class_, "polygons_left_out", tuple)()
+        statement = statement.options(joinedload(relationship, innerjoin=True).options(*left_out))
     if for_step:
         statement = statement.with_for_update(of=model).execution_options(populate_existing=True)
     return statement
