@@ -8,7 +8,14 @@ committing; only the inserter sends, and then records `sent`, `gone` or `failed`
   one is sent again after CLAIM_TIMEOUT; push payloads carry the event id as their tag, so the phone
   shows it once even then;
 - a failed send is retried up to MAX_ATTEMPTS times, RETRY_AFTER × attempts apart;
-- two workers (one per app server by mistake) cannot both claim the same delivery: the unique key decides.
+- on PostgreSQL several worker processes share the outbox: a pass locks the events it takes
+  (`FOR NO KEY UPDATE SKIP LOCKED`, on a connection of its own, held until the pass has marked them
+  dispatched) and the others' passes skip those and take the next ones. A process killed mid-pass loses its
+  connection and so its locks at once: its events are taken by the next pass anywhere, and its deliveries
+  claimed but not recorded are sent after CLAIM_TIMEOUT as above. The lock only shares the work out; at most
+  once is the ledger's unique key, which decides between two claimants whatever the locks do. (NO KEY: a
+  delivery's row references its event, and that foreign key's check takes a KEY SHARE lock on the event,
+  which FOR UPDATE would block.)
 An event is dispatched (`dispatched_at`) once every delivery it has is in an end state (sent, gone, or
 failed MAX_ATTEMPTS times); until then each pass looks at it again, and its recipients are named again
 (a phone subscribed meanwhile hears of it too).
@@ -50,38 +57,57 @@ class PassReport:
     gone: int = 0
     failed: int = 0
     dispatched: int = 0
+    more: bool = False  # events left that this pass could have taken (its batch full, its time up)
 
 
 def deliver_pending(session: Session, channels: list[Channel], *, batch: int = BATCH,
-                    claim_timeout: timedelta = CLAIM_TIMEOUT) -> PassReport:
+                    claim_timeout: timedelta = CLAIM_TIMEOUT, lock_events: bool = False) -> PassReport:
+    """One pass. `lock_events` (PostgreSQL, several worker processes): take only events no other pass holds,
+    and hold them until marked dispatched (the module's docstring)."""
     report = PassReport()
     began = time.time()
-    with as_reader():  # most passes find nothing: on SQLite, looking takes no write turn
-        events = _pending(session, batch)
-        session.commit()  # read, then each claim is a transaction of its own
-    read = time.time()
-    done: list[int] = []
-    started = time.monotonic()
-    for event in events:
-        if not event.urgent and done and time.monotonic() - started > ROUTINE_BUDGET_S:
-            break  # the rest wait for the next pass, which looks for urgent events first
-        report.events += 1
-        settled = True
-        with as_reader():  # most events concern nobody subscribed: naming them takes no write turn either
-            named = [(channel, list(channel.recipients(session, event))) for channel in channels]
-            session.rollback()
-        for channel, recipients in named:
-            for recipient in recipients:
-                settled &= _deliver_one(session, channel, event, recipient, report, claim_timeout)
-            session.commit()
-        if settled:
-            done.append(event.id)
-        if event.urgent:
-            _log_lag(event, began, read)
-    if done:  # one UPDATE for the pass; killed before it, the next pass finds them settled and sends nothing
-        session.execute(update(OutboxEvent).where(OutboxEvent.id.in_(done)).values(dispatched_at=utcnow()))
-        session.commit()
-        report.dispatched = len(done)
+    locks = session.get_bind().connect() if lock_events else None
+    try:
+        if locks is not None:
+            events = _pending(locks, batch, lock=True)  # its transaction stays open to the end of the pass
+        else:
+            with as_reader():  # most passes find nothing: on SQLite, looking takes no write turn
+                events = _pending(session, batch)
+                session.commit()  # read, then each claim is a transaction of its own
+        read = time.time()
+        done: list[int] = []
+        started = time.monotonic()
+        report.more = len(events) == batch
+        for event in events:
+            if not event.urgent and done and time.monotonic() - started > ROUTINE_BUDGET_S:
+                report.more = True
+                break  # the rest wait for the next pass, which looks for urgent events first
+            report.events += 1
+            settled = True
+            with as_reader():  # most events concern nobody subscribed: naming them takes no write turn either
+                named = [(channel, list(channel.recipients(session, event))) for channel in channels]
+                session.rollback()
+            for channel, recipients in named:
+                for recipient in recipients:
+                    settled &= _deliver_one(session, channel, event, recipient, report, claim_timeout)
+                session.commit()
+            if settled:
+                done.append(event.id)
+            if event.urgent:
+                _log_lag(event, began, read)
+        if done:  # one UPDATE for the pass; killed before it, the next pass finds them settled and sends nothing
+            mark = update(OutboxEvent).where(OutboxEvent.id.in_(done)).values(dispatched_at=utcnow())
+            if locks is None:
+                session.execute(mark)
+                session.commit()
+            else:
+                locks.execute(mark)
+            report.dispatched = len(done)
+        if locks is not None:
+            locks.commit()
+    finally:
+        if locks is not None:
+            locks.close()  # not committed (an error): rolled back, the events free for the next pass
     return report
 
 
@@ -93,18 +119,24 @@ def _log_lag(event: OutboxEvent, began: float, read: float) -> None:
              read - committed, time.time() - committed)
 
 
-def _pending(session: Session, batch: int) -> list:
+def _pending(executor, batch: int, lock: bool = False) -> list:
     """Up to `batch` events not yet dispatched: the urgent ones first (a merah waits behind no backlog of
     routine steps), each kind oldest first; two index range scans (ix_outbox_event_pending). Rows with the
     event's columns as attributes, not ORM objects: the pass's commits do not expire them (each would be
-    read again, on SQLite in a write turn) and the caller's session keeps its own."""
+    read again, on SQLite in a write turn) and the caller's session keeps its own. `lock`: only events no
+    other pass holds, locked until the executor's transaction ends."""
     table, pending = OutboxEvent.__table__, OutboxEvent.dispatched_at.is_(None)
-    urgent = list(session.execute(select(table).where(pending, OutboxEvent.urgent.is_(True))
-                                  .order_by(OutboxEvent.id).limit(batch)))
-    if len(urgent) < batch:
-        urgent += session.execute(select(table).where(pending, OutboxEvent.urgent.is_(False))
-                                  .order_by(OutboxEvent.id).limit(batch - len(urgent)))
-    return urgent
+
+    def oldest(urgent: bool, limit: int):
+        statement = select(table).where(pending, OutboxEvent.urgent.is_(urgent)).order_by(OutboxEvent.id).limit(limit)
+        if lock:
+            statement = statement.with_for_update(skip_locked=True, key_share=True)
+        return list(executor.execute(statement))
+
+    found = oldest(True, batch)
+    if len(found) < batch:
+        found += oldest(False, batch - len(found))
+    return found
 
 
 def _deliver_one(session: Session, channel: Channel, event: OutboxEvent, recipient: str, report: PassReport,
