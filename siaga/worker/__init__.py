@@ -97,6 +97,8 @@ def run_worker(app: Flask) -> None:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         logging.getLogger("apscheduler").setLevel(logging.ERROR)  # not a line per pass skipped at 0.1 s
     lead = lead_for(app.config["SQLALCHEMY_DATABASE_URI"], float(app.config.get("WORKER_LEAD_CHECK_S", 1.0)))
+    # On PostgreSQL other worker processes may run: each delivery pass locks the events it takes (outbox.py).
+    app.extensions["siaga_worker_shares_events"] = lead.shares_events
     scheduler = build_scheduler(app, lead)
 
     def stop(_signum, _frame):

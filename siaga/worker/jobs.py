@@ -39,7 +39,7 @@ def deliver_outbox(app: Flask):
                           and time.monotonic() - seen["at"] < RETRY_LOOK_S):
         return None
     report = deliver_pending(db.session, channels, claim_timeout=claim_timeout(app),
-                             lock_events=db.engine.dialect.name == "postgresql")
+                             lock_events=app.extensions.get("siaga_worker_shares_events", False))
     # A pass that left events it could have taken (its batch full, or its time for routine ones up) is
     # followed by the next at once, not after RETRY_LOOK_S.
     seen.update(newest=newest, at=time.monotonic(), more=report.more)

@@ -43,6 +43,8 @@ class WorkerRefused(RuntimeError):
 class PostgresLead:
     """The lead among the worker processes of a PostgreSQL deployment (see the module's docstring)."""
 
+    shares_events = True  # other processes may deliver too
+
     def __init__(self, url: str, check_s: float):
         self.engine = create_engine(url, poolclass=NullPool)
         self.check_s = check_s
@@ -95,6 +97,8 @@ class PostgresLead:
 
 class OnlyWorker:
     """SQLite: this process is the database's only worker, and leads by definition."""
+
+    shares_events = False
 
     def __init__(self, database: str | None):
         self.file = None
