@@ -7,6 +7,7 @@ sender (each worker signs with its own VAPID subject):
 - the one holding the lead (the scheduled work) killed -9 mid-run: the other finishes every delivery, each
   sent once but for the one in flight at the kill (a repeat carrying the same tag, as in
   tests/test_worker_kill.py), and takes the lead;
+- in one process, the passes: one pass holding its events (its send blocked), another takes only the rest;
 - in one process, the lead: of two contenders one runs a scheduled job, never both, and when the holder's
   connection ends (its process gone) the other runs it from its next check on;
 - on SQLite a second worker process is refused, with the reason.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import re
 import signal
+import threading
 import time
 from collections import Counter
 
@@ -22,6 +24,7 @@ import pytest
 from py_vapid import Vapid
 from py_vapid.utils import b64urlencode
 from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.orm import Session
 
 from logistics.models import EventDelivery, OutboxEvent
 from siaga.worker import Job, run_job
@@ -160,6 +163,54 @@ def test_the_leading_worker_killed_the_other_finishes_every_delivery_and_takes_t
     assert len(repeats) <= 1 and all(count == 2 for count in repeats.values()), repeats  # the send in flight
     assert pool.statuses() == {"sent": total}
     pool.engine.dispose()
+
+
+class Recorder:
+    """A channel with one recipient per event, recording what it sends; `hold` blocks its first send."""
+    name = "test"
+
+    def __init__(self, hold: bool = False):
+        self.sent: list[int] = []
+        self.holding, self.release = threading.Event(), threading.Event()
+        self.hold = hold
+
+    def recipients(self, session, event):
+        return ["someone"]
+
+    def send(self, session, event, recipient):
+        if self.hold and not self.holding.is_set():
+            self.holding.set()
+            assert self.release.wait(60), "never released"
+        self.sent.append(event.id)
+
+    def drop(self, session, recipient):
+        pass
+
+
+def test_a_pass_holding_its_events_leaves_them_to_no_other(pool_database, push_service, monkeypatch):
+    from siaga import create_app
+    from siaga.extensions import db
+    from siaga.worker.outbox import deliver_pending
+
+    postgres_only(pool_database)
+    monkeypatch.setenv("SIAGA_ENV", "testing")
+    events, _devices = prepare(pool_database, push_service, 10, 0)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": pool_database})
+    held, other = Recorder(hold=True), Recorder()
+    with app.app_context():
+        first_session = Session(db.engine)
+        first = threading.Thread(target=lambda: deliver_pending(first_session, [held], batch=5, lock_events=True))
+        first.start()
+        try:
+            assert held.holding.wait(60), "the first pass never sent"
+            report = deliver_pending(Session(db.engine), [other], lock_events=True)
+        finally:
+            held.release.set()
+            first.join(60)
+        assert (report.events, report.sent, report.dispatched) == (5, 5, 5)
+        assert sorted(held.sent) == events[:5] and sorted(other.sent) == events[5:]  # none taken by both
+        assert deliver_pending(Session(db.engine), [other], lock_events=True).events == 0  # all dispatched
+        db.engine.dispose()
 
 
 def test_one_lead_runs_the_scheduled_job_and_another_takes_it_when_its_connection_ends(pool_database, app):
