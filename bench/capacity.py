@@ -457,7 +457,7 @@ def print_model(rows: dict[str, dict]) -> None:
     print(f"| **total** | | | | | **{app_total:.1f}** | **{db_total:.1f}** |")
     print(f"\nDoubled for headroom: **{2 * app_total:.0f} app cores, {2 * db_total:.0f} PostgreSQL cores** "
           f"(goal: ≤ 24 and ≤ 8). Of the app's, the worker's part: {worker_app:.1f} cores "
-          "(one worker process runs on at most one core).")
+          "(one worker process runs on at most one core: run several on PostgreSQL, DEPLOY.md).")
 
 
 def figures_at_national_size(database_url: str) -> int:

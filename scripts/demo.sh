@@ -27,7 +27,7 @@ if [ "${DRILL:-1}" != "0" ]; then
   # Records the drill's plan; the worker plays it.
   .venv/bin/flask drill --speed "${DRILL_SPEED:-30}" --seed "${DRILL_SEED:-1}"
 fi
-# The one worker process of this deployment (docs/DEPLOY.md, "The worker").
+# One worker process (enough for the demo; on SQLite the only one allowed) (docs/DEPLOY.md, "The worker").
 .venv/bin/flask worker &
 worker_pid=$!
 trap 'kill "$worker_pid" 2>/dev/null || true; wait "$worker_pid" 2>/dev/null || true' EXIT INT TERM

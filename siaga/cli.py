@@ -312,10 +312,15 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("worker")
     def worker_command() -> None:
-        """The one worker process: delivers events (Web Push, ...) and runs the scheduled work."""
+        """A worker process: delivers events (Web Push, ...) and runs the scheduled work. On PostgreSQL start
+        as many as the events need (they share them; the scheduled work runs in one); on SQLite one."""
         from siaga.worker import run_worker
+        from siaga.worker.lead import WorkerRefused
 
-        run_worker(app)
+        try:
+            run_worker(app)
+        except WorkerRefused as exc:
+            raise click.ClickException(str(exc)) from None
 
     @app.cli.command("import-tps")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))

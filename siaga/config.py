@@ -77,6 +77,13 @@ class Settings:
     sms_password: str = ""
     sms_signing_key: str = ""
     sms_number: str = ""  # the gateway phone's own number, printed on the command card
+    # The worker role (siaga/worker/): on PostgreSQL any number of processes share the events; how often one
+    # not holding the scheduled work's lead tries to take it (and its holder checks it still holds it), i.e.
+    # about how long the scheduled work waits after its process died (siaga/worker/lead.py).
+    worker_lead_check_s: float = 1.0
+    # A delivery claimed this long ago without a result: its sender died, another pass sends it
+    # (siaga/worker/outbox.py; longer than any send, siaga/worker/webpush.py's SEND_TIMEOUT_S).
+    outbox_claim_timeout_s: float = 60.0
 
     def as_flask_config(self) -> dict:
         return {
@@ -99,6 +106,8 @@ class Settings:
             "SMS_PASSWORD": self.sms_password,
             "SMS_SIGNING_KEY": self.sms_signing_key,
             "SMS_NUMBER": self.sms_number,
+            "WORKER_LEAD_CHECK_S": self.worker_lead_check_s,
+            "OUTBOX_CLAIM_TIMEOUT_S": self.outbox_claim_timeout_s,
             "TESTING": self.env == "testing",
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
@@ -159,6 +168,8 @@ def load_settings(instance_path: str, environ: dict | None = None) -> Settings:
         share_wide_s = float(env_vars.get("FIGURES_SHARE_WIDE_S", FIGURES_SHARE_WIDE_S))
     except ValueError:
         raise ConfigError("FIGURES_SHARE_WIDE_S must be a number of seconds.") from None
+    worker_lead_check_s = _seconds(env_vars, "WORKER_LEAD_CHECK_S", 1.0)
+    claim_timeout_s = _seconds(env_vars, "OUTBOX_CLAIM_TIMEOUT_S", 60.0)
     # A frozen clock (benchmarks, screenshots): every alert and figure is judged at this moment.
     election_clock = env_vars.get("ELECTION_CLOCK", "").strip()
     if election_clock:
@@ -174,7 +185,21 @@ def load_settings(instance_path: str, environ: dict | None = None) -> Settings:
     return Settings(env=env, secret_key=secret_key, database_url=database_url, election_date=election_date,
                     map_grid_refresh=refresh, map_grid_refresh_s=refresh_s, election_clock=election_clock,
                     figures_share_s=share_s, figures_share_wide_s=share_wide_s,
-                    situation_report_languages=report_languages, **_sms_settings(env_vars))
+                    situation_report_languages=report_languages,
+                    worker_lead_check_s=worker_lead_check_s, outbox_claim_timeout_s=claim_timeout_s,
+                    **_sms_settings(env_vars))
+
+
+def _seconds(env_vars, name: str, default: float) -> float:
+    """A positive number of seconds from `name`, or `default` when unset."""
+    raw = env_vars.get(name, "").strip()
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds; got {raw!r}.") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be more than 0 seconds; got {raw!r}.")
+    return value
 
 
 def check_production_key(secret_key: str) -> None:

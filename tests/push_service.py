@@ -64,6 +64,7 @@ class Push:
     urgency: str | None
     topic: str | None
     at: float = field(default_factory=time.time)  # when it arrived (bench/event_latency.py)
+    sender: str = ""  # its VAPID JWT's `sub`: which worker sent it, when each has its own (tests/test_worker_pool.py)
 
 
 @dataclass
@@ -116,7 +117,7 @@ class PushService:
             return 400, "cannot decrypt"
         with self.lock:
             self.received.append(Push(endpoint, payload, int(headers["TTL"]), headers.get("Urgency"),
-                                      headers.get("Topic")))
+                                      headers.get("Topic"), sender=_sender(headers["Authorization"])))
         if self.delay_s:
             time.sleep(self.delay_s)  # accepted (and recorded) before the sender hears so
         return 201, "created"
@@ -158,6 +159,12 @@ class PushService:
         if headers.get("Urgency", "normal") not in ("very-low", "low", "normal", "high"):
             return "bad Urgency"
         return None
+
+
+def _sender(authorization: str) -> str:
+    """The `sub` of a VAPID header already verified."""
+    claims_b64 = VAPID_HEADER.match(authorization.strip())["t"].split(".")[1]
+    return str(json.loads(unb64url(claims_b64)).get("sub", ""))
 
 
 def start() -> tuple[PushService, ThreadingHTTPServer]:

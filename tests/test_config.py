@@ -111,3 +111,15 @@ def test_wider_scopes_figures_are_shared_120_s_by_default(tmp_path):
     assert wide.as_flask_config()["FIGURES_SHARE_WIDE_S"] == 300
     with pytest.raises(ConfigError, match="FIGURES_SHARE_WIDE_S"):
         load_settings(str(tmp_path), environ={"SECRET_KEY": LONG_KEY, "FIGURES_SHARE_WIDE_S": "later"})
+
+
+def test_the_worker_settings_default_and_refuse_what_is_not_a_positive_number(tmp_path):
+    config = load_settings(str(tmp_path), environ={"SIAGA_ENV": "development"}).as_flask_config()
+    assert (config["WORKER_LEAD_CHECK_S"], config["OUTBOX_CLAIM_TIMEOUT_S"]) == (1.0, 60.0)
+    config = load_settings(str(tmp_path), environ={"SIAGA_ENV": "development", "WORKER_LEAD_CHECK_S": "0.5",
+                                                   "OUTBOX_CLAIM_TIMEOUT_S": "2"}).as_flask_config()
+    assert (config["WORKER_LEAD_CHECK_S"], config["OUTBOX_CLAIM_TIMEOUT_S"]) == (0.5, 2.0)
+    for name in ("WORKER_LEAD_CHECK_S", "OUTBOX_CLAIM_TIMEOUT_S"):
+        for bad in ("soon", "0", "-1"):
+            with pytest.raises(ConfigError, match=name):
+                load_settings(str(tmp_path), environ={"SIAGA_ENV": "development", name: bad})

@@ -1,4 +1,4 @@
-"""Web workers start no threads: background work belongs to the one worker process (siaga/worker/).
+"""Web workers start no threads: background work belongs to the worker role (siaga/worker/).
 
 A thread in a gunicorn worker does not survive a fork, holds SQLite's write lock at random moments and
 runs once per process on every app server; so the app is made as gunicorn makes it (`import wsgi`), with

@@ -59,8 +59,9 @@ def push_service():
     server.server_close()
 
 
-def prepare(url: str, service: push.PushService) -> tuple[list[int], list[push.Device]]:
-    """Seed, subscribe the medic's devices, raise the events (the seed's own are marked dispatched)."""
+def prepare(url: str, service: push.PushService, events: int = EVENTS,
+            devices: int = DEVICES) -> tuple[list[int], list[push.Device]]:
+    """Seed, subscribe the medic's `devices`, raise `events` events (the seed's own are marked dispatched)."""
     from flask_migrate import upgrade
 
     from siaga.seeding import seed_demo
@@ -72,20 +73,20 @@ def prepare(url: str, service: push.PushService) -> tuple[list[int], list[push.D
         session = db.session
         session.execute(update(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None)).values(dispatched_at=utcnow()))
         medic = session.scalar(select(User).where(User.username == "medis"))
-        devices = [service.subscribe() for _ in range(DEVICES)]
-        for device in devices:
+        subscribed = [service.subscribe() for _ in range(devices)]
+        for device in subscribed:
             keys = device.subscription_json()["keys"]
             subscribe(session, Actor.from_user(medic), device.endpoint, keys["p256dh"], keys["auth"], "test")
         tps_id = session.scalar(select(Tps.id).order_by(Tps.id))
-        for number in range(EVENTS):
+        for number in range(events):
             raise_event(session, Event(EventKind.INCIDENT_REPORTED, "health_incident", number + 1, None,
                                        {"triage": "merah", "status": "reported", "tps_id": tps_id,
                                         "medic_station_id": medic.medic_station_id}))
         session.commit()
-        events = list(session.scalars(select(OutboxEvent.id).where(OutboxEvent.dispatched_at.is_(None))))
+        raised = list(session.scalars(select(OutboxEvent.id).where(OutboxEvent.dispatched_at.is_(None))))
         db.session.remove()
         db.engine.dispose()
-    return events, devices
+    return raised, subscribed
 
 
 def start_worker(url: str, log: Path, **settings: str) -> subprocess.Popen:
@@ -98,11 +99,13 @@ def start_worker(url: str, log: Path, **settings: str) -> subprocess.Popen:
                                 stdout=out, stderr=subprocess.STDOUT)
 
 
-def wait_for(condition, what: str, worker: subprocess.Popen, log: Path) -> None:
+def wait_for(condition, what: str, worker: subprocess.Popen | list[subprocess.Popen], log: Path) -> None:
+    """Until `condition()`; fails if a worker (one, or each of a list) exits first, or after DEADLINE_S."""
     deadline = time.monotonic() + DEADLINE_S
     while not condition():
-        if worker.poll() is not None:
-            pytest.fail(f"the worker exited ({worker.returncode}) waiting for {what}:\n{log.read_text()[-3000:]}")
+        for one in (worker if isinstance(worker, list) else [worker]):
+            if one.poll() is not None:
+                pytest.fail(f"a worker exited ({one.returncode}) waiting for {what}:\n{log.read_text()[-3000:]}")
         if time.monotonic() > deadline:
             pytest.fail(f"gave up waiting for {what}:\n{log.read_text()[-3000:]}")
         time.sleep(0.05)

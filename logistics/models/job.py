@@ -1,4 +1,5 @@
-"""Background jobs a person asked for and waits on (today: printing login cards), run by the one worker.
+"""Background jobs a person asked for and waits on (today: printing login cards), run by the worker
+(the process holding the lead, siaga/worker/lead.py).
 
 The web request writes a `queued` row and answers at once; the worker (siaga/worker/jobs.py, run_card_jobs)
 claims it (`running`), writes its progress (`done` of `total`) as it goes, and leaves the result (the cards

@@ -1,10 +1,11 @@
 """The events outbox: what happened, written in the same transaction as the change (the transactional outbox).
 
 A service raises a domain event (`logistics.events.raise_event`); it is one row here, inserted with the
-change, so a committed post always has its events and a rolled-back one has none. The one worker process
-(`flask --app wsgi worker`, siaga/worker.py) reads the rows not yet dispatched, the urgent ones first, in id order, hands each to
-every channel (Web Push, ...), and records each (event, channel, recipient) it hands one to in
-`event_delivery`, whose unique key is what makes a delivery happen at most once per recipient.
+change, so a committed post always has its events and a rolled-back one has none. The worker processes
+(`flask --app wsgi worker`, siaga/worker/; several on PostgreSQL, sharing the events) read the rows not yet
+dispatched, the urgent ones first, in id order, hand each to every channel (Web Push, ...), and record each
+(event, channel, recipient) they hand one to in `event_delivery`, whose unique key is what makes a delivery
+happen at most once per recipient.
 """
 from __future__ import annotations
 

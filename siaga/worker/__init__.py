@@ -1,17 +1,22 @@
-"""The one worker process: `flask --app wsgi worker`.
+"""The worker role: `flask --app wsgi worker`, one process on SQLite, any number on PostgreSQL.
 
-It delivers the events outbox to every channel (siaga/worker/outbox.py) and runs the scheduled work
-(registered with `@job`), each job on APScheduler's interval trigger, one run of a job at a time (a run
-that outlasts its interval is not started twice; missed runs coalesce into one). Web workers start no
-threads: whatever must happen in the background happens here. Its heartbeat row tells /healthz and the
-dashboard whether it runs.
+Each process delivers the events outbox to every channel (siaga/worker/outbox.py; on PostgreSQL the
+processes share the events, each pass locking those it takes) and runs the scheduled work (registered with
+`@job`), each job on APScheduler's interval trigger, one run of a job at a time (a run that outlasts its
+interval is not started twice; missed runs coalesce into one). A job marked `every_process` (the delivery,
+the heartbeat) runs in every process; the others only in the process holding the deployment's lead
+(siaga/worker/lead.py), so the scheduled work runs once per deployment and moves to another process when
+that one dies. Web workers start no threads: whatever must happen in the background happens here. The
+heartbeat row tells /healthz and the dashboard whether a worker runs.
 
-Killed (kill -9) and started again, it loses nothing: what it has not recorded as delivered is delivered
-by the next pass, and a delivery it recorded is never sent again.
+Killed (kill -9) and started again, a worker loses nothing: what it has not recorded as delivered is
+delivered by the next pass (its own after a restart, or another process's), and a delivery it recorded is
+never sent again.
 """
 from __future__ import annotations
 
 import logging
+import os
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,22 +35,28 @@ class Job:
     seconds: float
     run: Callable[[Flask], object]
     enabled: Callable[[Flask], bool] = lambda app: True
+    every_process: bool = False  # False: only in the process holding the lead (once per deployment)
 
 
 JOBS: list[Job] = []
 
 
-def job(seconds: float, *, name: str | None = None, enabled: Callable[[Flask], bool] = lambda app: True):
-    """Register `function(app)` to run every `seconds` in the worker (in an app context, as a writer)."""
+def job(seconds: float, *, name: str | None = None, enabled: Callable[[Flask], bool] = lambda app: True,
+        every_process: bool = False):
+    """Register `function(app)` to run every `seconds` in the worker (in an app context, as a writer): in the
+    process holding the lead, or with `every_process` in each worker process."""
     def register(function):
-        JOBS.append(Job(name or function.__name__, seconds, function, enabled))
+        JOBS.append(Job(name or function.__name__, seconds, function, enabled, every_process))
         return function
     return register
 
 
-def run_job(app: Flask, found: Job):
+def run_job(app: Flask, found: Job, lead=None):
     """One run of a job: in an app context, its session removed afterwards; a failure is logged, and the
-    next interval runs it again."""
+    next interval runs it again. With a `lead` (siaga/worker/lead.py), a job that is not `every_process`
+    runs only while this process holds it."""
+    if lead is not None and not found.every_process and not lead.holds():
+        return None
     with app.app_context(), as_writer():
         try:
             return found.run(app)
@@ -56,7 +67,7 @@ def run_job(app: Flask, found: Job):
             db.session.remove()
 
 
-def build_scheduler(app: Flask):
+def build_scheduler(app: Flask, lead=None):
     from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.schedulers.blocking import BlockingScheduler
 
@@ -66,7 +77,7 @@ def build_scheduler(app: Flask):
                                   job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30})
     for found in JOBS:
         if found.enabled(app):
-            scheduler.add_job(run_job, "interval", seconds=found.seconds, args=(app, found), id=found.name,
+            scheduler.add_job(run_job, "interval", seconds=found.seconds, args=(app, found, lead), id=found.name,
                               name=found.name, next_run_time=_now())
     return scheduler
 
@@ -78,19 +89,28 @@ def _now():
 
 
 def run_worker(app: Flask) -> None:
-    """Run until SIGTERM or SIGINT (then finish the runs in progress and stop)."""
+    """Run until SIGTERM or SIGINT (then finish the runs in progress and stop). On SQLite a second worker
+    process of the same database is refused: WorkerRefused (siaga/worker/lead.py)."""
+    from siaga.worker.lead import lead_for
+
     if not logging.getLogger().handlers:  # the worker's own lines (its jobs, urgent events' lags) to stderr
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         logging.getLogger("apscheduler").setLevel(logging.ERROR)  # not a line per pass skipped at 0.1 s
-    scheduler = build_scheduler(app)
+    lead = lead_for(app.config["SQLALCHEMY_DATABASE_URI"], float(app.config.get("WORKER_LEAD_CHECK_S", 1.0)))
+    # On PostgreSQL other worker processes may run: each delivery pass locks the events it takes (outbox.py).
+    app.extensions["siaga_worker_shares_events"] = lead.shares_events
+    scheduler = build_scheduler(app, lead)
 
     def stop(_signum, _frame):
         log.info("worker stopping")
         scheduler.shutdown(wait=True)
 
     signal.signal(signal.SIGTERM, stop)
-    log.info("worker started: %s", ", ".join(j.id for j in scheduler.get_jobs()))
+    log.info("worker %d started (%s): %s", os.getpid(), lead.describe(), ", ".join(j.id for j in scheduler.get_jobs()))
+    lead.holds()  # say at once whether this process leads
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         pass
+    finally:
+        lead.close()

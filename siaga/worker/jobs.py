@@ -1,8 +1,8 @@
-"""The worker's jobs: each `@job(seconds)` runs on its interval in the one worker process."""
+"""The worker's jobs: each `@job(seconds)` runs on its interval, in the process holding the lead (once per
+deployment), or with `every_process` in each worker process (siaga/worker/__init__.py)."""
 from __future__ import annotations
 
 import logging
-import os
 import time
 from datetime import timedelta
 
@@ -23,26 +23,31 @@ OUTBOX_POLL_S = 0.1
 RETRY_LOOK_S = 0.5
 
 
-@job(heartbeat.BEAT.total_seconds())
+@job(heartbeat.BEAT.total_seconds(), every_process=True)  # a worker is alive while any process beats
 def beat(app: Flask) -> None:
     heartbeat.beat(db.session)
 
 
-@job(OUTBOX_POLL_S)
+@job(OUTBOX_POLL_S, every_process=True)  # on PostgreSQL the processes share the events (outbox.py)
 def deliver_outbox(app: Flask):
     channels = app.extensions.get("siaga_channels")
     if channels is None:
         channels = app.extensions["siaga_channels"] = channels_for(app)
-    seen = app.extensions.setdefault("siaga_outbox_seen", {"newest": 0, "at": float("-inf")})
+    seen = app.extensions.setdefault("siaga_outbox_seen", {"newest": 0, "at": float("-inf"), "more": False})
     newest = newest_pending(db.session)
-    if newest is None or (newest <= seen["newest"] and time.monotonic() - seen["at"] < RETRY_LOOK_S):
+    if newest is None or (newest <= seen["newest"] and not seen["more"]
+                          and time.monotonic() - seen["at"] < RETRY_LOOK_S):
         return None
-    seen.update(newest=newest, at=time.monotonic())
-    return deliver_pending(db.session, channels, claim_timeout=claim_timeout(app))
+    report = deliver_pending(db.session, channels, claim_timeout=claim_timeout(app),
+                             lock_events=app.extensions.get("siaga_worker_shares_events", False))
+    # A pass that left events it could have taken (its batch full, or its time for routine ones up) is
+    # followed by the next at once, not after RETRY_LOOK_S.
+    seen.update(newest=newest, at=time.monotonic(), more=report.more)
+    return report
 
 
 def claim_timeout(app: Flask) -> timedelta:
-    seconds = app.config.get("OUTBOX_CLAIM_TIMEOUT_S") or os.environ.get("OUTBOX_CLAIM_TIMEOUT_S")
+    seconds = app.config.get("OUTBOX_CLAIM_TIMEOUT_S")
     return timedelta(seconds=float(seconds)) if seconds else CLAIM_TIMEOUT
 
 

@@ -8,7 +8,14 @@ committing; only the inserter sends, and then records `sent`, `gone` or `failed`
   one is sent again after CLAIM_TIMEOUT; push payloads carry the event id as their tag, so the phone
   shows it once even then;
 - a failed send is retried up to MAX_ATTEMPTS times, RETRY_AFTER × attempts apart;
-- two workers (one per app server by mistake) cannot both claim the same delivery: the unique key decides.
+- on PostgreSQL several worker processes share the outbox: a pass locks the events it takes, LOCK_CHUNK at
+  a time (`FOR NO KEY UPDATE SKIP LOCKED`, on a connection of its own, held until it has marked them
+  dispatched) and the others' passes skip those and take the next ones. A process killed mid-pass loses its
+  connection and so its locks at once: its events are taken by the next pass anywhere, and its deliveries
+  claimed but not recorded are sent after CLAIM_TIMEOUT as above. The lock only shares the work out; at most
+  once is the ledger's unique key, which decides between two claimants whatever the locks do. (NO KEY: a
+  delivery's row references its event, and that foreign key's check takes a KEY SHARE lock on the event,
+  which FOR UPDATE would block.)
 An event is dispatched (`dispatched_at`) once every delivery it has is in an end state (sent, gone, or
 failed MAX_ATTEMPTS times); until then each pass looks at it again, and its recipients are named again
 (a phone subscribed meanwhile hears of it too).
@@ -34,6 +41,9 @@ BATCH = 200
 # A pass stops taking routine events after this long, so a merah raised meanwhile waits at most about this
 # (plus the job's interval) behind a backlog, not a whole batch's worth (bench/event_latency.py).
 ROUTINE_BUDGET_S = 0.25
+# Several worker processes: a pass locks this many events at a time and frees them once marked dispatched,
+# so the events a pass will not reach before its time is up stay free for the others' passes.
+LOCK_CHUNK = 25
 MAX_ATTEMPTS = 5
 RETRY_AFTER = timedelta(seconds=5)
 # A claim older than this without a result: its sender died (longer than any send, siaga/worker/webpush.py's
@@ -50,21 +60,58 @@ class PassReport:
     gone: int = 0
     failed: int = 0
     dispatched: int = 0
+    more: bool = False  # events left that this pass could have taken (its batch full, its time up)
 
 
 def deliver_pending(session: Session, channels: list[Channel], *, batch: int = BATCH,
-                    claim_timeout: timedelta = CLAIM_TIMEOUT) -> PassReport:
+                    claim_timeout: timedelta = CLAIM_TIMEOUT, lock_events: bool = False) -> PassReport:
+    """One pass. `lock_events` (PostgreSQL, several worker processes): take only events no other pass holds,
+    LOCK_CHUNK at a time, each chunk held until marked dispatched (the module's docstring)."""
     report = PassReport()
     began = time.time()
-    with as_reader():  # most passes find nothing: on SQLite, looking takes no write turn
-        events = _pending(session, batch)
-        session.commit()  # read, then each claim is a transaction of its own
+    started = time.monotonic()
+    locks = session.get_bind().connect() if lock_events else None
+    seen: list[int] = []  # this pass's events: one still waiting (a retry) is not taken again by a later chunk
+    try:
+        while len(seen) < batch:
+            size = min(LOCK_CHUNK if locks is not None else batch, batch - len(seen))
+            if locks is not None:
+                events = _pending(locks, size, lock=True, seen=seen)  # its transaction ends with the chunk
+            else:
+                with as_reader():  # most passes find nothing: on SQLite, looking takes no write turn
+                    events = _pending(session, size)
+                    session.commit()  # read, then each claim is a transaction of its own
+            seen += [event.id for event in events]
+            done, cut = _deliver_events(session, channels, events, report, claim_timeout, began, started)
+            if done:  # one UPDATE; killed before it, the next pass finds them settled and sends nothing
+                mark = update(OutboxEvent).where(OutboxEvent.id.in_(done)).values(dispatched_at=utcnow())
+                if locks is None:
+                    session.execute(mark)
+                    session.commit()
+                else:
+                    locks.execute(mark)
+                report.dispatched += len(done)
+            if locks is not None:
+                locks.commit()  # the chunk's events free: the others' passes may take what this one left
+            if cut or len(events) < size:
+                report.more = cut
+                break
+        else:
+            report.more = True  # the batch full
+    finally:
+        if locks is not None:
+            locks.close()  # not committed (an error): rolled back, the events free for the next pass
+    return report
+
+
+def _deliver_events(session: Session, channels: list[Channel], events: list, report: PassReport,
+                    claim_timeout: timedelta, began: float, started: float) -> tuple[list[int], bool]:
+    """Each event to each recipient; the ids of those settled, and whether the routine ones' time ran out."""
     read = time.time()
     done: list[int] = []
-    started = time.monotonic()
     for event in events:
-        if not event.urgent and done and time.monotonic() - started > ROUTINE_BUDGET_S:
-            break  # the rest wait for the next pass, which looks for urgent events first
+        if not event.urgent and report.events and time.monotonic() - started > ROUTINE_BUDGET_S:
+            return done, True  # the rest wait for the next pass, which looks for urgent events first
         report.events += 1
         settled = True
         with as_reader():  # most events concern nobody subscribed: naming them takes no write turn either
@@ -78,11 +125,7 @@ def deliver_pending(session: Session, channels: list[Channel], *, batch: int = B
             done.append(event.id)
         if event.urgent:
             _log_lag(event, began, read)
-    if done:  # one UPDATE for the pass; killed before it, the next pass finds them settled and sends nothing
-        session.execute(update(OutboxEvent).where(OutboxEvent.id.in_(done)).values(dispatched_at=utcnow()))
-        session.commit()
-        report.dispatched = len(done)
-    return report
+    return done, False
 
 
 def _log_lag(event: OutboxEvent, began: float, read: float) -> None:
@@ -93,18 +136,26 @@ def _log_lag(event: OutboxEvent, began: float, read: float) -> None:
              read - committed, time.time() - committed)
 
 
-def _pending(session: Session, batch: int) -> list:
+def _pending(executor, batch: int, lock: bool = False, seen: list[int] = ()) -> list:
     """Up to `batch` events not yet dispatched: the urgent ones first (a merah waits behind no backlog of
     routine steps), each kind oldest first; two index range scans (ix_outbox_event_pending). Rows with the
     event's columns as attributes, not ORM objects: the pass's commits do not expire them (each would be
-    read again, on SQLite in a write turn) and the caller's session keeps its own."""
+    read again, on SQLite in a write turn) and the caller's session keeps its own. `lock`: only events no
+    other pass holds, locked until the executor's transaction ends; none of `seen`."""
     table, pending = OutboxEvent.__table__, OutboxEvent.dispatched_at.is_(None)
-    urgent = list(session.execute(select(table).where(pending, OutboxEvent.urgent.is_(True))
-                                  .order_by(OutboxEvent.id).limit(batch)))
-    if len(urgent) < batch:
-        urgent += session.execute(select(table).where(pending, OutboxEvent.urgent.is_(False))
-                                  .order_by(OutboxEvent.id).limit(batch - len(urgent)))
-    return urgent
+    if seen:
+        pending = and_(pending, OutboxEvent.id.notin_(seen))
+
+    def oldest(urgent: bool, limit: int):
+        statement = select(table).where(pending, OutboxEvent.urgent.is_(urgent)).order_by(OutboxEvent.id).limit(limit)
+        if lock:
+            statement = statement.with_for_update(skip_locked=True, key_share=True)
+        return list(executor.execute(statement))
+
+    found = oldest(True, batch)
+    if len(found) < batch:
+        found += oldest(False, batch - len(found))
+    return found
 
 
 def _deliver_one(session: Session, channel: Channel, event: OutboxEvent, recipient: str, report: PassReport,
