@@ -18,13 +18,18 @@ serves that one snapshot:
 0 turns sharing off, as the tests do. The snapshot is read in the request's own transaction; marks and
 stores commit on a connection of their own, and if one fails (the database busy) the request still gets
 its figures.
+
+`snapshot(name, **params)` is the same with the stored snapshot's identity (its key and when it was
+computed) read first and its body only when asked for: a page that keeps what it rendered from one
+snapshot (maps/dashboard.py) serves it again, and tags its answer (ETag), without reading the figures.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -69,9 +74,7 @@ def shared(name: str, **params):
     if not ttl or is_read_only(db.session):  # a past election browsed: its figures are computed, never stored
         return compute(**params)
     encoded = figure_codec.dumps(params)
-    # The active election's figures: its id is in the key, so another election's never serve for it.
-    election = active_election_id(db.session)
-    digest = hashlib.sha256(f"{name}\n{encoded}\n{election}".encode()).hexdigest()
+    digest = _digest(name, encoded)
     stored = _read(digest)
     if stored is not None:
         computed_at, body = stored
@@ -86,6 +89,66 @@ def shared(name: str, **params):
     value = compute(**params)
     _store(digest, name, encoded, value)
     return value
+
+
+class Snapshot:
+    """A figure for some params, as `snapshot()` found it: `identity` names the stored snapshot it comes from
+    (its key and computing time: another computation is another identity), "" when the figure was not stored
+    (sharing off, a past election browsed, or the store failed); `value` is read and decoded when first used."""
+
+    def __init__(self, identity: str, load: Callable[[], Any]):
+        self.identity = identity
+        self._load = load
+
+    @functools.cached_property
+    def value(self):
+        return self._load()
+
+
+def snapshot(name: str, **params) -> Snapshot:
+    """`shared(name, **params)` with the identity of the snapshot served, its body read only when its value
+    is asked for (the same staleness rules: a stale one is served and marked wanted, a missing or too old one
+    computed here)."""
+    compute = FIGURES[name]
+    ttl = share_seconds()
+    if not ttl or is_read_only(db.session):
+        return Snapshot("", lambda: compute(**params))
+    encoded = figure_codec.dumps(params)
+    digest = _digest(name, encoded)
+    computed_at = db.session.scalar(select(TABLE.c.computed_at).where(TABLE.c.key == digest))
+    if computed_at is not None:
+        age = (utcnow() - computed_at).total_seconds()
+        if age < ttl * MAX_AGE_FACTOR:
+            if age >= ttl:
+                _want(digest, computed_at)
+
+            def load():
+                # A snapshot stored since its identity was read is newer still: its figures are shown, and the
+                # next request finds its identity (a change seen once more, never one missed).
+                body = db.session.scalar(select(TABLE.c.body).where(TABLE.c.key == digest))
+                if body is not None:
+                    try:
+                        return figure_codec.loads(body)
+                    except (ValueError, TypeError, KeyError):
+                        log.warning("stored figures unreadable; computing them", exc_info=True)
+                value = compute(**params)
+                _store(digest, name, encoded, value)
+                return value
+
+            return Snapshot(_identity(digest, computed_at), load)
+    value = compute(**params)
+    stored_at = _store(digest, name, encoded, value)
+    return Snapshot(_identity(digest, stored_at) if stored_at is not None else "", lambda: value)
+
+
+def _digest(name: str, encoded: str) -> str:
+    # The active election's figures: its id is in the key, so another election's never serve for it.
+    election = active_election_id(db.session)
+    return hashlib.sha256(f"{name}\n{encoded}\n{election}".encode()).hexdigest()
+
+
+def _identity(digest: str, computed_at: datetime) -> str:
+    return f"{digest}@{computed_at.isoformat()}"
 
 
 def _read(digest: str):
@@ -103,9 +166,9 @@ def _want(digest: str, seen_computed_at) -> None:
         log.warning("could not mark stored figures wanted", exc_info=True)
 
 
-def _store(digest: str, name: str, params: str, value) -> None:
+def _store(digest: str, name: str, params: str, value) -> datetime | None:
     """Insert or replace the snapshot (two processes storing a new scope at once both succeed), and drop
-    those of scopes nobody asked for in a day."""
+    those of scopes nobody asked for in a day. Returns its computing time as stored, None if not stored."""
     body = figure_codec.dumps(value)
     now = utcnow()
     try:
@@ -117,6 +180,8 @@ def _store(digest: str, name: str, params: str, value) -> None:
             connection.execute(delete(TABLE).where(TABLE.c.computed_at < now - KEEP))
     except SQLAlchemyError:
         log.warning("could not store figures", exc_info=True)
+        return None
+    return now
 
 
 def refresh_wanted() -> int:
