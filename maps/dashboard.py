@@ -188,6 +188,7 @@ def dashboard(query: dict):
             kota_name=db.session.get(Kota, in_kota).nama if in_kota is not None else None, chosen=chosen,
             area_gaps=figures.get("area_gaps"), kota_names={r["kota_id"]: r["nama"] for r in rows} if by_kota else {},
             readiness=figures["readiness"], readiness_roles=(Role.FIELD_OFFICER, Role.COURIER, Role.MEDIC),
+            zone=zone,  # the alerts' times: the reader's clock, found once for the hundred of them
         )
         readiness = figures["readiness"]
         return {
