@@ -18,7 +18,7 @@ from logistics.queries.drill_clock import playing_drill
 from logistics.settings import settings_for
 from maps import bp
 from maps.charts import drawn_charts
-from maps.reports_web import report_panel
+from maps.reports_web import report_panel, view_scope
 from siaga.election import election_day, election_now, election_settings, election_window, local_zone
 from siaga.live import live_page
 from siaga.shared_figures import Snapshot, figure, snapshot
@@ -208,7 +208,8 @@ def dashboard(query: dict):
         return {"kotas": kota_choices(db.session, scope) if by_kota else [],
                 "kecamatans": kecamatan_choices(db.session, in_kota, scope) if not by_kota and in_kota is not None else [],
                 "kota_name": db.session.get(Kota, in_kota).nama if in_kota is not None else None,
-                "scope_name": scope_title(db.session, current_actor(), scope)}
+                "scope_name": scope_title(db.session, current_actor(), scope),
+                "report_scope": view_scope(ids, kota_id)}
 
     # The areas' names around the figures, read again with each new snapshot (as the figures' own rows are):
     # they depend on the reader's scope and area, so on the user and their session version.
@@ -225,7 +226,7 @@ def dashboard(query: dict):
         kota_choices=named["kotas"], chosen_kota=kota_id, chosen=chosen, status_filter=query.get("status", ""),
         day=election_day(), now=pieces["now"], scope_name=named["scope_name"], zone_name=zone.name,
         export_status=export_statuses(query.get("status", "")),
-        reports=report_panel(ids, kota_id),  # the situation report (maps/reports_web.py)
+        reports=report_panel(ids, kota_id, named["report_scope"]),  # the situation report (maps/reports_web.py)
         # Read on every refresh (not stored with the figures): the banner comes and goes with the worker.
         worker_down=not worker_alive(db.session),
         status_choices=_status_choices(),
