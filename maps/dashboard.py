@@ -136,8 +136,9 @@ class _Kept:
 
 
 # The pieces of the page that show the figures (alerts, table, charts, readiness: ~100 KB for a kecamatan
-# with its 100 alerts), per snapshot and what else they show; and the areas' names around them, per reader.
-_pieces, _areas = _Kept(64), _Kept(256)
+# with its 100 alerts, up to ~1 MB for the nation's 514 kab/kota), per snapshot and what else they show, as
+# many as the charts' SVG kept (maps/charts.py); and the areas' names around them, per reader.
+_pieces, _areas = _Kept(32), _Kept(256)
 
 
 _STATUS_CHOICES: dict[str, list] = {}
