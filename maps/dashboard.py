@@ -26,7 +26,7 @@ from siaga.worker.heartbeat import worker_alive
 from siaga.auth import chosen_kecamatan_ids, current_actor, current_user, kecamatan_scope, requires
 from siaga.extensions import db
 from siaga.fields import FormChoice, FormId
-from siaga.forms import FormSchema, load, with_query
+from siaga.forms import FormSchema, parsed_query, with_query
 from logistics.texts import lazy_gettext
 from siaga.i18n import _, current_language, label, pgettext
 
@@ -88,7 +88,7 @@ def _request_figures() -> tuple[list[int] | None, list[int] | None, int | None, 
     snapshot's identity before the view runs, and the view shows that snapshot."""
     found = g.get("dashboard_figures")
     if found is None:
-        query = load(DashboardQuery, request.args)
+        query = parsed_query(DashboardQuery)
         scope = kecamatan_scope()
         ids = chosen_kecamatan_ids()
         kota_id = query.get("kota") if query.get("kecamatan") is None else None
