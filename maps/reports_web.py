@@ -45,9 +45,10 @@ def view_scope(ids: list[int] | None, kota_id: int | None) -> Scope:
     return Scope("all", 0, "", None if ids is None else tuple(sorted(ids)))
 
 
-def report_panel(ids: list[int] | None, kota_id: int | None) -> dict:
-    """What the dashboard shows of the reports: the on-demand link and the day's stored ones."""
-    scope = view_scope(ids, kota_id)
+def report_panel(ids: list[int] | None, kota_id: int | None, scope: Scope | None = None) -> dict:
+    """What the dashboard shows of the reports: the on-demand link and the day's stored ones (for `scope`,
+    the view's `view_scope(ids, kota_id)`, when the caller has it already)."""
+    scope = scope or view_scope(ids, kota_id)
     args = {"kecamatan": scope.area_id} if scope.kind == "kecamatan" else ({"kota": kota_id} if kota_id else {})
     return {"now_url": url_for("maps.situation_report", **args),
             "stored": [(url_for("maps.stored_situation_report", report_id=i), to_local(hour, local_zone()), lang)

@@ -39,7 +39,18 @@ def dumps(value) -> str:
 
 
 def loads(text: str):
-    return _decode(json.loads(text))
+    # Decoded as the parser meets each object (innermost first): a one-key object naming a type is that type
+    # (plain dicts never have such a key: `_encode` writes those as "$map"). A kecamatan's ~40 KB snapshot is
+    # read this way on every new snapshot a page shows.
+    return json.loads(text, object_hook=_object)
+
+
+def _object(value: dict):
+    if len(value) == 1:
+        (key, inner), = value.items()
+        if key.startswith(TAG):
+            return _DECODED[key](inner)
+    return value
 
 
 def _encode(value):
@@ -73,23 +84,6 @@ def _encode(value):
     raise TypeError(f"figures cannot store a {type(value).__qualname__}")
 
 
-def _decode(value):
-    if isinstance(value, list):
-        return [_decode(v) for v in value]
-    if not isinstance(value, dict):
-        return value
-    if len(value) == 1:
-        (key, inner), = value.items()
-        if key.startswith(TAG):
-            return _DECODERS[key](inner)
-    return {k: _decode(v) for k, v in value.items()}
-
-
-def _text(inner):
-    context, text, values = inner
-    return lazy_text(context, text, {k: _decode(v) for k, v in values.items()})
-
-
 def _enum(inner):
     module, qualname, raw = inner
     if not module.startswith("logistics."):
@@ -97,17 +91,14 @@ def _enum(inner):
     return getattr(importlib.import_module(module), qualname)(raw)
 
 
-def _dataclass(inner):
-    name, fields = inner
-    return _dataclasses()[name](**{k: _decode(v) for k, v in fields.items()})
-
-
-_DECODERS = {
+# For `json.loads`'s object_hook: the inner values are decoded already.
+_DECODED = {
     "$dt": datetime.fromisoformat,
     "$date": date.fromisoformat,
-    "$text": _text,
+    "$text": lambda inner: lazy_text(*inner),
     "$enum": _enum,
-    "$tuple": lambda inner: tuple(_decode(v) for v in inner),
-    "$map": lambda inner: {_decode(k): _decode(v) for k, v in inner},
-    "$dc": _dataclass,
+    "$tuple": tuple,
+    "$map": lambda inner: {k: v for k, v in inner},
+    "$dc": lambda inner: _dataclasses()[inner[0]](**inner[1]),
 }
+

@@ -85,13 +85,19 @@ def with_form(schema_cls: type[ma.Schema], inline_errors: bool = False):
     return decorator
 
 
+def parsed_query(schema_cls: type[ma.Schema]) -> dict:
+    """The query string parsed with `schema_cls` (what `with_query` passes the view), for what runs before
+    the view (a live page's tag: maps/dashboard.py)."""
+    return load(schema_cls, request.args)
+
+
 def with_query(schema_cls: type[ma.Schema]):
     """Parse the query string with `schema_cls` and pass it as `query`."""
 
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            return view(*args, query=load(schema_cls, request.args), **kwargs)
+            return view(*args, query=parsed_query(schema_cls), **kwargs)
 
         wrapped.query_schema = schema_cls
         return wrapped

@@ -27,13 +27,18 @@ kecamatan's dashboard figures come with those of every kecamatan of its kota and
 0 turns sharing off, as the tests do. The snapshot is read in the request's own transaction; marks and
 stores commit on a connection of their own, and if one fails (the database busy) the request still gets
 its figures.
+
+`snapshot(name, **params)` is the same with the stored snapshot's identity (its key and when it was
+computed) read first and its body only when asked for: a page that keeps what it rendered from one
+snapshot (maps/dashboard.py) serves it again, and tags its answer (ETag), without reading the figures.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -111,14 +116,67 @@ def shared(name: str, **params):
     return _compute_and_store(name, params, encoded, election)[0]
 
 
+class Snapshot:
+    """A figure for some params, as `snapshot()` found it: `identity` names the stored snapshot it comes from
+    (its key and computing time: another computation is another identity), "" when the figure was not stored
+    (sharing off, a past election browsed, or the store failed); `value` is read and decoded when first used."""
+
+    def __init__(self, identity: str, load: Callable[[], Any]):
+        self.identity = identity
+        self._load = load
+
+    @functools.cached_property
+    def value(self):
+        return self._load()
+
+
+def snapshot(name: str, **params) -> Snapshot:
+    """`shared(name, **params)` with the identity of the snapshot served, its body read only when its value
+    is asked for (the same staleness rules: a stale one is served and marked wanted, a missing or too old one
+    computed here, with its neighbours when it has `together`)."""
+    compute = FIGURES[name]
+    if not share_seconds() or is_read_only(db.session):
+        return Snapshot("", lambda: compute(**params))
+    ttl = share_seconds(wide=bool(WIDE[name](**params)) if name in WIDE else False)
+    encoded = figure_codec.dumps(params)
+    election = active_election_id(db.session)
+    digest = _key(name, encoded, election)
+    computed_at = db.session.scalar(select(TABLE.c.computed_at).where(TABLE.c.key == digest))
+    if computed_at is not None:
+        age = (utcnow() - computed_at).total_seconds()
+        if age < ttl * MAX_AGE_FACTOR:
+            if age >= ttl:
+                _want(digest, computed_at)
+
+            def load():
+                # A snapshot stored since its identity was read is newer still: its figures are shown, and the
+                # next request finds its identity (a change seen once more, never one missed).
+                body = db.session.scalar(select(TABLE.c.body).where(TABLE.c.key == digest))
+                if body is not None:
+                    try:
+                        return figure_codec.loads(body)
+                    except (ValueError, TypeError, KeyError):
+                        log.warning("stored figures unreadable; computing them", exc_info=True)
+                return _compute_and_store(name, params, encoded, election, digest)[0]
+
+            return Snapshot(_identity(digest, computed_at), load)
+    value, _keys, stored_at = _compute_and_store(name, params, encoded, election, digest)
+    return Snapshot(_identity(digest, stored_at) if stored_at is not None else "", lambda: value)
+
+
+def _identity(digest: str, computed_at: datetime) -> str:
+    return f"{digest}@{computed_at.isoformat()}"
+
+
 def _key(name: str, encoded_params: str, election) -> str:
     return hashlib.sha256(f"{name}\n{encoded_params}\n{election}".encode()).hexdigest()
 
 
 def _compute_and_store(name: str, params: dict, encoded: str, election, key: str | None = None
-                       ) -> tuple[Any, set[str]]:
+                       ) -> tuple[Any, set[str], datetime | None]:
     """The figure computed (with its neighbours, when it has `together`) and stored, under `key` (by default
-    the one its name, params and the election make); its value and the keys stored."""
+    the one its name, params and the election make); its value, the keys stored and their computing time as
+    stored (None if the store failed)."""
     key = key or _key(name, encoded, election)
     batch = TOGETHER[name](**params) if name in TOGETHER else None
     value, snapshots = _MISSING, []
@@ -131,8 +189,8 @@ def _compute_and_store(name: str, params: dict, encoded: str, election, key: str
     if value is _MISSING:  # no neighbours, or not among them after all: computed alone
         value = FIGURES[name](**params)
     snapshots.append((key, encoded, value))
-    _store(name, snapshots)
-    return value, {key for key, _, _ in snapshots}
+    stored_at = _store(name, snapshots)
+    return value, {key for key, _, _ in snapshots}, stored_at
 
 
 def _read(digest: str):
@@ -150,9 +208,10 @@ def _want(digest: str, seen_computed_at) -> None:
         log.warning("could not mark stored figures wanted", exc_info=True)
 
 
-def _store(name: str, snapshots: list[tuple[str, str, Any]]) -> None:
+def _store(name: str, snapshots: list[tuple[str, str, Any]]) -> datetime | None:
     """Insert or replace the snapshots, (key, params, value) each (two processes storing a new scope at once
-    both succeed), and drop those of scopes nobody asked for in a day."""
+    both succeed), and drop those of scopes nobody asked for in a day. Returns their computing time as stored,
+    None if not stored."""
     now = utcnow()
     rows = [{"key": key, "figure": name, "params": params, "computed_at": now, "wanted_at": None,
              "body": figure_codec.dumps(value)} for key, params, value in snapshots]
@@ -164,6 +223,8 @@ def _store(name: str, snapshots: list[tuple[str, str, Any]]) -> None:
             connection.execute(delete(TABLE).where(TABLE.c.computed_at < now - KEEP))
     except SQLAlchemyError:
         log.warning("could not store figures", exc_info=True)
+        return None
+    return now
 
 
 def refresh_wanted() -> int:

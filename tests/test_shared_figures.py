@@ -210,3 +210,65 @@ def test_the_summary_api_pages_from_stored_figures(sharing):
     assert first.status_code == again.status_code == 200
     assert again.get_json() == first.get_json() and first.get_json()["count"] == 3
     assert first.get_json()["next_cursor"] and 'rel="next"' in again.headers["Link"]
+
+
+PEAK = "2025-08-27T12:10:00+07:00"  # the election clock held still: the page's tag holds its minute
+
+
+def dashboard_snapshot(app):
+    with app.app_context():
+        found = db.session.execute(select(TABLE.c.key, TABLE.c.computed_at, TABLE.c.body)
+                                   .where(TABLE.c.figure == "dashboard")).one()
+        db.session.remove()
+    return found
+
+
+def test_the_stored_dashboard_is_rendered_once_per_snapshot_and_polled_with_its_tag(sharing, monkeypatch):
+    """The coordinators' refresh from an unchanged snapshot answers the same page without reading its figures
+    again, and a poll with its tag is a 304; new figures stored (the worker's) are a new tag showing them."""
+    monkeypatch.setitem(sharing.config, "ELECTION_CLOCK", PEAK)
+    client = coordinator_client(sharing)
+    first = client.get("/dashboard")
+    tag = first.headers["ETag"]
+    decoded = []
+    loads = figure_codec.loads
+    monkeypatch.setattr(figure_codec, "loads", lambda text: decoded.append(text) or loads(text))
+    again = client.get("/dashboard")
+    assert without_nonces(again.get_data(as_text=True)) == without_nonces(first.get_data(as_text=True))
+    assert decoded == []  # neither read nor rendered again
+    assert again.headers["ETag"] == tag
+    assert client.get("/dashboard", headers={"If-None-Match": tag}).status_code == 304
+
+    key, computed_at, body = dashboard_snapshot(sharing)
+    figures = loads(body)
+    assert f'data-label="TPS">{figures["totals"]["tps_total"]}<' in first.get_data(as_text=True)
+    figures["totals"]["tps_total"] = 4242  # what the worker stores next
+    with sharing.app_context():
+        with db.engine.begin() as connection:
+            connection.execute(update(TABLE).where(TABLE.c.key == key).values(
+                body=figure_codec.dumps(figures), computed_at=computed_at + timedelta(seconds=20)))
+        db.session.remove()
+    fresh = client.get("/dashboard", headers={"If-None-Match": tag})
+    assert fresh.status_code == 200 and fresh.headers["ETag"] != tag
+    assert 'data-label="TPS">4242<' in fresh.get_data(as_text=True)
+    assert len(decoded) == 1  # the new snapshot, read once
+
+
+def test_a_poll_that_finds_the_snapshot_stale_asks_the_worker_and_the_next_shows_the_new_one(sharing, monkeypatch):
+    """The page stays live: the poll that finds its figures older than the share time is still a 304 (they
+    are what it shows) but marks them wanted; once the worker stored them again, the poll is a 200."""
+    monkeypatch.setitem(sharing.config, "ELECTION_CLOCK", PEAK)
+    client = coordinator_client(sharing)
+    tag = client.get("/dashboard").headers["ETag"]
+    real_now = shared_figures.utcnow
+    monkeypatch.setattr(shared_figures, "utcnow", lambda: real_now() + timedelta(seconds=20))
+    assert client.get("/dashboard", headers={"If-None-Match": tag}).status_code == 304
+    with sharing.app_context():
+        assert db.session.scalar(select(TABLE.c.wanted_at).where(TABLE.c.figure == "dashboard")) is not None
+        db.session.remove()
+    monkeypatch.setattr(shared_figures, "utcnow", real_now)
+    with sharing.app_context():  # the worker
+        assert shared_figures.refresh_wanted() == 1
+        db.session.remove()
+    fresh = client.get("/dashboard", headers={"If-None-Match": tag})
+    assert fresh.status_code == 200 and fresh.headers["ETag"] != tag

@@ -19,6 +19,8 @@ def versions(session: Session, *names: str) -> str:
     """"name:version|..." for these tables: changes whenever any of them changed (one index range scan).
     Read it before the data it describes: a change committed in between then costs one extra download,
     never a missed one. The values are noted for the transaction (`read_in_transaction`)."""
+    if not names:  # a page tagged by something else (maps/dashboard.py: its stored figures' identity)
+        return ""
     found = dict(session.connection().execute(_VERSIONS, {"names": names}).all())
     values = {name: int(found.get(name) or 0) for name in names}
     transaction = _transaction(session)
