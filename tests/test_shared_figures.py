@@ -261,7 +261,9 @@ def test_a_poll_that_finds_the_snapshot_stale_asks_the_worker_and_the_next_shows
     client = coordinator_client(sharing)
     tag = client.get("/dashboard").headers["ETag"]
     real_now = shared_figures.utcnow
-    monkeypatch.setattr(shared_figures, "utcnow", lambda: real_now() + timedelta(seconds=20))
+    # The whole city's figures are a wide scope's: stale after FIGURES_SHARE_WIDE_S (a kecamatan's after 15 s).
+    stale_after = sharing.config.get("FIGURES_SHARE_WIDE_S", 120)
+    monkeypatch.setattr(shared_figures, "utcnow", lambda: real_now() + timedelta(seconds=stale_after + 10))
     assert client.get("/dashboard", headers={"If-None-Match": tag}).status_code == 304
     with sharing.app_context():
         assert db.session.scalar(select(TABLE.c.wanted_at).where(TABLE.c.figure == "dashboard")) is not None
