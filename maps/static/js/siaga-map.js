@@ -14,7 +14,7 @@
    * of the map around it. The padding keeps the outline off the edges, less of it on a small screen. */
   if (cfg.bounds) {
     var size = map.getSize(), pad = Math.round(Math.max(4, Math.min(16, Math.min(size.x, size.y) * 0.03)));
-    map.fitBounds(cfg.bounds, {padding: [pad, pad]});
+    map.fitBounds(cfg.bounds, {padding: [pad, pad], animate: false});  // no zoom animation a first move would race
   }
   /* The data endpoints count and simplify by whole zoom levels (maps/data.py). */
   function wholeZoom() { return Math.floor(map.getZoom()); }
