@@ -31,7 +31,7 @@ from siaga.worker import Job, run_job
 from siaga.worker.lead import LOCK_NAME, PostgresLead
 from tests import push_service as push
 from tests.conftest import database_of_its_own
-from tests.test_worker_kill import prepare, start_worker, wait_for
+from tests.test_worker_kill import DEADLINE_S, prepare, start_worker, wait_for
 
 SCHEMA = "siaga_worker_pool"
 EVENTS, DEVICES = 500, 2
@@ -266,17 +266,17 @@ def test_a_second_worker_on_sqlite_is_refused(database_url, tmp_path, monkeypatc
         wait_for(lambda: "SQLite: the only worker process" in first_log.read_text(), "the first to start", first,
                  first_log)
         second = start_worker(url, second_log, **quick)
-        assert second.wait(timeout=60) == 1
+        assert second.wait(timeout=DEADLINE_S) == 1
         said = second_log.read_text()
         assert f"another worker process (pid {first.pid}) already runs on this SQLite database" in said, said
         assert first.poll() is None  # the first goes on
     finally:
         first.terminate()
-        first.wait(timeout=60)
+        first.wait(timeout=DEADLINE_S)
     third = start_worker(url, second_log, **quick)  # the first gone (however it ended), a worker starts again
     try:
         wait_for(lambda: second_log.read_text().count("SQLite: the only worker process") == 1, "a new worker",
                  third, second_log)
     finally:
         third.terminate()
-        third.wait(timeout=60)
+        third.wait(timeout=DEADLINE_S)

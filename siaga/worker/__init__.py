@@ -102,15 +102,19 @@ def run_worker(app: Flask) -> None:
     scheduler = build_scheduler(app, lead)
 
     def stop(_signum, _frame):
-        log.info("worker stopping")
-        scheduler.shutdown(wait=True)
+        # Only leave the scheduler's loop here. Shutting it down inside the handler (waiting for the runs in
+        # progress) deadlocked when the signal landed while the loop held the executor's lock (submitting a
+        # run): the handler waited for a lock its own thread held.
+        raise SystemExit(0)
 
-    signal.signal(signal.SIGTERM, stop)
     log.info("worker %d started (%s): %s", os.getpid(), lead.describe(), ", ".join(j.id for j in scheduler.get_jobs()))
     lead.holds()  # say at once whether this process leads
+    signal.signal(signal.SIGTERM, stop)
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
-        pass
+        log.info("worker stopping")
+        if scheduler.running:
+            scheduler.shutdown(wait=True)  # the runs in progress finish
     finally:
         lead.close()
