@@ -19,9 +19,8 @@ from flask import (
 from sqlalchemy import bindparam, select
 
 from logistics.actor import Actor
-from logistics.election_scope import active_election_column, pin_active, unpin
+from logistics import identity_read
 from logistics.errors import ValidationFailed
-from logistics.queries.election_clock import newest_drill_column, pin_no_drill, unpin as unpin_drill
 from logistics.models import Role, User
 from logistics.permissions import Permission, Target, holds, may
 from logistics.services.accounts import (
@@ -157,9 +156,9 @@ def session_expires_at() -> int | None:
     return logged_in_at + int(current_app.permanent_session_lifetime.total_seconds())
 
 
-# The request's identity read carries the active election (election_scope.pin_active) and whether a drill is
-# in progress (election_clock.pin_no_drill): one statement, not three.
-_USER_AND_ACTIVE_ELECTION = (select(User, active_election_column(), newest_drill_column())
+# The request's identity read carries the active election and whether a drill is in progress
+# (logistics/identity_read.py): one statement, not three.
+_USER_AND_ACTIVE_ELECTION = (select(User, *identity_read.columns())
                              .where(User.id == bindparam("user_id")).execution_options(all_elections=True))
 
 
@@ -172,9 +171,8 @@ def _session_user() -> User | None:
     if isinstance(user_id, int):
         row = db.session.execute(_USER_AND_ACTIVE_ELECTION, {"user_id": user_id}).first()
         if row is not None:
-            user, active_election, newest_drill = row
-            pin_active(db.session, active_election)
-            pin_no_drill(db.session, newest_drill)
+            user, *carried = row
+            identity_read.pin(db.session, *carried)
     expires_at = session_expires_at()
     valid = (user is not None and user.active
              and session.get("session_version") == user.session_version
@@ -289,8 +287,7 @@ def register(app: Flask) -> None:
     @app.teardown_request
     def _unpin_election(_exc):
         if db.session.registry.has():  # a session this request used
-            unpin(db.session)
-            unpin_drill(db.session)
+            identity_read.unpin(db.session)
 
     @app.after_request
     def _tell_the_service_worker(response):

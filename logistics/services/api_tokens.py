@@ -9,8 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from logistics.election_scope import active_election_column, pin_active
-from logistics.queries.election_clock import newest_drill_column, pin_no_drill
+from logistics import identity_read
 from logistics.actor import Actor
 from logistics.errors import ValidationFailed, not_found
 from logistics.models import ApiToken, User
@@ -103,8 +102,8 @@ def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
 
 # Built once: the token and its user in one query, every request that carries a token (SQLAlchemy keys its
 # compiled-statement cache on the statement; one statement object computes that key once).
-# The active election comes with it (election_scope.pin_active): no statement of its own per request.
-_TOKEN_BY_HASH = (select(ApiToken, active_election_column(), newest_drill_column()).options(joinedload(ApiToken.user))
+# The active election and the drill come with it (logistics/identity_read.py): no statements of their own.
+_TOKEN_BY_HASH = (select(ApiToken, *identity_read.columns()).options(joinedload(ApiToken.user))
                   .where(ApiToken.token_hash == bindparam("token_hash")).execution_options(all_elections=True))
 
 
@@ -112,16 +111,15 @@ def find_active_token(session: Session, secret: str) -> ApiToken | None:
     """The live token for `secret`, or None. A hash lookup: no secret is compared character by character.
 
     A read: it never writes (see `record_token_use` for `last_used_at`). It is the request's identity read,
-    so the active election and whether a drill plays, read with it, are kept for the request
-    (`election_scope.pin_active`, `election_clock.pin_no_drill`)."""
+    so what it carries (the active election, whether a drill plays) is kept for the request
+    (logistics/identity_read.py)."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
     row = session.execute(_TOKEN_BY_HASH, {"token_hash": hash_token(secret)}).first()
     if row is None:
         return None
-    token, active_election, newest_drill = row
-    pin_active(session, active_election)
-    pin_no_drill(session, newest_drill)
+    token, *carried = row
+    identity_read.pin(session, *carried)
     if not token.live():
         return None
     if token.user_id is not None and (token.user is None or not token.user.active):
