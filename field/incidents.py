@@ -238,7 +238,8 @@ def my_station():
 
 @bp.get(f"/pos/<{ID_PATH}:station_id>")
 @requires(Permission.STATION_VIEW)
-@live_page(lambda station_id: (*scoped_names("health_incident", "s", station_id), "medic_station", "health_facility"))
+@live_page(lambda station_id: (*scoped_names("health_incident", "s", station_id), "medic_station", "health_facility"),
+           names_from_address=True)
 def station(station_id: int):
     medic_station = station_for_queue(db.session, current_actor(), station_id)
     incidents = station_open_incidents(db.session, current_actor(), medic_station.id)

@@ -126,7 +126,7 @@ def tps_versions(tps_id: int) -> tuple[str, ...]:
 
 @bp.get(f"/tps/<{ID_PATH}:tps_id>")
 @requires(Permission.TPS_VIEW)
-@live_page(tps_versions)
+@live_page(tps_versions, names_from_address=True)
 def tps_page(tps_id: int):
     tps = _visible_tps(tps_id)
     day_start, _end = election_window()
@@ -201,7 +201,7 @@ def tps_correct(tps_id: int, form: dict):
 
 @bp.get(f"/tps/<{ID_PATH}:tps_id>/kiriman")
 @requires(Permission.TPS_VIEW)
-@live_page(tps_versions)
+@live_page(tps_versions, names_from_address=True)
 def tps_deliveries_page(tps_id: int):
     tps = _visible_tps(tps_id)
     actor = current_actor()

@@ -37,8 +37,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     errors.register(app)
     templating.register(app)
     i18n.register(app)
+    live.register(app)  # before auth: a live page's early check comes before the account's read
     auth.register(app)
-    live.register(app)
     observability.register(app)  # after auth: its before_request reads the user auth loaded
     _register_pages(app)
     register_cli(app)

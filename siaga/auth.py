@@ -16,12 +16,13 @@ from flask import (
     Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, session, url_for,
 )
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import String, bindparam, literal, select, type_coerce
 
 from logistics.actor import Actor
 from logistics import identity_read
 from logistics.errors import ValidationFailed
 from logistics.models import Role, User
+from logistics.queries.data_versions import ALSO_PREFIX
 from logistics.permissions import Permission, Target, holds, may
 from logistics.services.accounts import (
     PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, authenticate, change_password, log_out, normalise_username,
@@ -162,25 +163,46 @@ _USER_AND_ACTIVE_ELECTION = (select(User, *identity_read.columns())
                              .where(User.id == bindparam("user_id")).execution_options(all_elections=True))
 
 
+def session_login() -> tuple[int, int] | None:
+    """The login this request's session cookie claims, (user id, session version), when it has not expired
+    (30 h after it began); the account is not read here. Whether that version is still the account's is
+    `_session_user`'s test, or `LOGIN_HOLDS`, its SQL twin."""
+    user_id, version, expires_at = session.get("user_id"), session.get("session_version"), session_expires_at()
+    if not isinstance(user_id, int) or not isinstance(version, int) or expires_at is None or time.time() >= expires_at:
+        return None
+    return user_id, version
+
+
 def _session_user() -> User | None:
     """The user of this request's session, when that session is still valid; else the session is emptied."""
-    user_id = session.get("user_id")
-    if user_id is None:
+    if session.get("user_id") is None:
         return None
+    login = session_login()
     user = None
-    if isinstance(user_id, int):
-        row = db.session.execute(_USER_AND_ACTIVE_ELECTION, {"user_id": user_id}).first()
+    if login is not None:
+        row = db.session.execute(_USER_AND_ACTIVE_ELECTION, {"user_id": login[0]}).first()
         if row is not None:
             user, *carried = row
             identity_read.pin(db.session, *carried)
-    expires_at = session_expires_at()
-    valid = (user is not None and user.active
-             and session.get("session_version") == user.session_version
-             and expires_at is not None and time.time() < expires_at)
-    if not valid:
+    if user is None or not user.active or login[1] != user.session_version:
         session.clear()
         return None
     return user
+
+
+# `_session_user`'s test of the account in SQL, for a check that must not load the user (siaga/live.py's
+# early answer to a live page, read in the statement of its data versions): one row, ("@<role>", session
+# version), when the login (`login_user`, `login_version`: `session_login()`) still holds. It also asks that
+# the PIN was replaced (siaga/first_login.py), so it holds only where the user's pages are served.
+LOGIN_HOLDS = (
+    select(literal(ALSO_PREFIX, String) + type_coerce(User.role, String), User.session_version)
+    .where(User.id == bindparam("login_user"), User.session_version == bindparam("login_version"),
+           User.active.is_(True), User.must_change_password.is_(False)))
+
+
+def role_of_login_row(name: str) -> Role:
+    """The role in a `LOGIN_HOLDS` row's name."""
+    return Role(name[len(ALSO_PREFIX):])
 
 
 def _too_many_attempts(wait: int) -> str:

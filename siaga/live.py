@@ -13,6 +13,13 @@ for the first poll). live.js then swaps the page's `data-live` regions.
 The tag is keyed with the app's secret, so it says nothing to anyone but the page it was made for; a
 poll answered 304 skips the view, which is safe because the tag was given by a full answer of that view
 to that user, at that session version, for that address.
+
+The open field pages' checks are most of the national peak's requests (docs/SCALING.md), so a page whose
+data versions follow from its address alone (`names_from_address=True`: a TPS's pages, a station's) is
+checked earlier still (`answer_unchanged_early`, before the account is read): the login the session cookie
+claims is tested in the same statement as the versions (`siaga.auth.LOGIN_HOLDS`, the SQL twin of the
+account's test), so the check is one statement and skips the user's load, the permission and the view; a
+tag that does not match goes the full way, where the account is read and the permission checked.
 """
 from __future__ import annotations
 
@@ -24,9 +31,9 @@ from typing import Callable, Iterable
 
 from flask import Response, current_app, g, request
 
-from logistics.queries.data_versions import versions
+from logistics.queries.data_versions import versions, versions_and
 from logistics.queries.kept import KEPT_NAMES
-from siaga.auth import current_user
+from siaga.auth import LOGIN_HOLDS, current_user, role_of_login_row, session_login
 from siaga.election import election_now
 from siaga.extensions import db
 from siaga.i18n import current_language
@@ -37,13 +44,38 @@ def page_etag(names: Iterable[str], by_minute: bool = False, extra: str = "") ->
     user = current_user()
     who = f"{user.id}.{user.session_version}" if user is not None else "-"
     minute = election_now().strftime("%Y%m%d%H%M") if by_minute else ""
-    # The election browsed (admin/elections.py), if not the active one: its pages are other pages.
-    viewing = str(db.session.info.get("election_id") or "")
     # KEPT_NAMES too: the election's day and settings and the zones in use, which the pages show (a changed
     # quorum is a new page), and under which the settings and zones are kept per process (one statement).
-    basis = "|".join((versions(db.session, *names, *KEPT_NAMES), request.full_path, who, current_language(), minute, extra, viewing))
+    return _tag(versions(db.session, *names, *KEPT_NAMES), who, minute, extra)
+
+
+def _tag(version_text: str, who: str, minute: str, extra: str) -> str:
+    # The election browsed (admin/elections.py), if not the active one: its pages are other pages.
+    viewing = str(db.session.info.get("election_id") or "")
+    basis = "|".join((version_text, request.full_path, who, current_language(), minute, extra, viewing))
     key = str(current_app.config.get("SECRET_KEY") or "").encode()
     return base64.urlsafe_b64encode(hmac.new(key, basis.encode(), hashlib.sha256).digest()[:12]).decode()
+
+
+def answer_unchanged_early() -> Response | None:
+    """Before the account is read (a before_request): a check of a page declared `names_from_address`,
+    answered 304 when its tag is still the one asked about and the login still holds; else None, and the
+    request goes on the full way (a tag that differs, a login that ended: the full way answers or refuses)."""
+    if request.method != "GET" or not request.if_none_match:
+        return None
+    names = getattr(current_app.view_functions.get(request.endpoint), "live_names_from_address", None)
+    login = session_login() if names is not None else None
+    if login is None:
+        return None
+    version_text, held = versions_and(db.session, (*names(**request.view_args), *KEPT_NAMES), LOGIN_HOLDS,
+                                      {"login_user": login[0], "login_version": login[1]})
+    if not held:
+        return None
+    tag = _tag(version_text, f"{login[0]}.{login[1]}", "", "")
+    if tag not in request.if_none_match:
+        return None
+    g.log_role = role_of_login_row(held[0][0]).value  # the access log's role, as `_note_role` would note it
+    return not_modified(tag)
 
 
 def not_modified(tag: str) -> Response:
@@ -55,8 +87,12 @@ def not_modified(tag: str) -> Response:
 
 
 def live_page(names: Callable[..., Iterable[str]], *, by_minute: bool = False,
-              extra: Callable[..., str] | None = None):
-    """Make a GET view a live page: 304 when nothing it shows has changed since the client's copy."""
+              extra: Callable[..., str] | None = None, names_from_address: bool = False):
+    """Make a GET view a live page: 304 when nothing it shows has changed since the client's copy.
+    `names_from_address`: `names(**view_args)` reads nothing and needs no user, so the page is checked
+    before the account is read (`answer_unchanged_early`); only for a page tagged by its versions alone."""
+    if names_from_address and (by_minute or extra is not None):
+        raise ValueError("a page checked early is tagged by its data versions alone")
 
     def decorator(view):
         @wraps(view)
@@ -70,6 +106,8 @@ def live_page(names: Callable[..., Iterable[str]], *, by_minute: bool = False,
                 response.set_etag(tag)
             return response
 
+        if names_from_address:  # seen on the registered view: `functools.wraps` carries it up the decorators
+            wrapped.live_names_from_address = names
         return wrapped
 
     return decorator
@@ -81,4 +119,6 @@ def live_etag() -> str:
 
 
 def register(app) -> None:
+    """Before siaga.auth's registration: the early answer runs before the account is read."""
+    app.before_request(answer_unchanged_early)
     app.jinja_env.globals["live_etag"] = live_etag

@@ -2,7 +2,7 @@
 process keeps under them (`logistics.queries.kept`)."""
 from __future__ import annotations
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Select, bindparam, func, select, union_all
 from sqlalchemy.orm import Session, scoped_session
 
 from logistics.models import DataVersion
@@ -13,6 +13,9 @@ _table = DataVersion.__table__
 _VERSIONS = (select(_table.c.name, func.sum(_table.c.version))
              .where(_table.c.name.in_(bindparam("names", expanding=True))).group_by(_table.c.name))
 _READ = "data_versions_read"  # session.info: (transaction, {name: version}) read in that transaction
+# Rows read with the versions in the same statement (`versions_and`) are named with this first: no table is.
+ALSO_PREFIX = "@"
+_with_also: dict[int, tuple[Select, Select]] = {}  # id(also) -> (also, the union), built once each
 
 
 def versions(session: Session, *names: str) -> str:
@@ -21,7 +24,27 @@ def versions(session: Session, *names: str) -> str:
     never a missed one. The values are noted for the transaction (`read_in_transaction`)."""
     if not names:  # a page tagged by something else (maps/dashboard.py: its stored figures' identity)
         return ""
-    found = dict(session.connection().execute(_VERSIONS, {"names": names}).all())
+    return _read(session, names, _VERSIONS, {})[0]
+
+
+def versions_and(session: Session, names: tuple[str, ...], also: Select, params: dict) -> tuple[str, list]:
+    """`versions(*names)` and the rows of `also`, in one statement (a UNION ALL): `also` selects two
+    columns, a name starting with ALSO_PREFIX (no data version has one) and an integer; `params` are its
+    parameters. For a check that needs the versions and one small fact more, in one round trip (siaga/live.py:
+    whether the login still holds)."""
+    made = _with_also.get(id(also))
+    if made is None or made[0] is not also:
+        made = _with_also[id(also)] = (also, union_all(_VERSIONS, also))
+    return _read(session, names, made[1], params)
+
+
+def _read(session: Session, names: tuple[str, ...], statement, params: dict) -> tuple[str, list]:
+    found, also = {}, []
+    for name, value in session.connection().execute(statement, {"names": names, **params}):
+        if name.startswith(ALSO_PREFIX):
+            also.append((name, value))
+        else:
+            found[name] = value
     values = {name: int(found.get(name) or 0) for name in names}
     transaction = _transaction(session)
     noted = session.info.get(_READ)
@@ -29,7 +52,7 @@ def versions(session: Session, *names: str) -> str:
         noted[1].update(values)
     else:
         session.info[_READ] = (transaction, values)
-    return "|".join(f"{name}:{value}" for name, value in values.items())
+    return "|".join(f"{name}:{value}" for name, value in values.items()), also
 
 
 def read_in_transaction(session: Session, names: tuple[str, ...]) -> tuple[int, ...] | None:
