@@ -27,6 +27,11 @@ SESSION_LIFETIME = timedelta(hours=30)  # an election-day shift, with margin; th
 # trend, not the minute. FIGURES_SHARE_S=0 stores none: every request computes its own.
 FIGURES_SHARE_S = 15.0
 FIGURES_SHARE_WIDE_S = 120.0
+# How often an open field page checks itself (siaga/static/js/live.js) on a browser holding a push subscription
+# the server knows: a push for that person makes the page check at once (field/static/sw.js), so its timer
+# only catches what is not pushed to them (a delivery dispatched, an incident treated on site: audience.py),
+# which then reaches the page within this many seconds instead of 5 (docs/SCALING.md, proposal 2).
+LIVE_POLL_PUSHED_S = 30.0
 
 
 class ConfigError(RuntimeError):
@@ -84,6 +89,7 @@ class Settings:
     # A delivery claimed this long ago without a result: its sender died, another pass sends it
     # (siaga/worker/outbox.py; longer than any send, siaga/worker/webpush.py's SEND_TIMEOUT_S).
     outbox_claim_timeout_s: float = 60.0
+    live_poll_pushed_s: float = LIVE_POLL_PUSHED_S
 
     def as_flask_config(self) -> dict:
         return {
@@ -108,6 +114,7 @@ class Settings:
             "SMS_NUMBER": self.sms_number,
             "WORKER_LEAD_CHECK_S": self.worker_lead_check_s,
             "OUTBOX_CLAIM_TIMEOUT_S": self.outbox_claim_timeout_s,
+            "LIVE_POLL_PUSHED_S": self.live_poll_pushed_s,
             "TESTING": self.env == "testing",
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
@@ -170,6 +177,7 @@ def load_settings(instance_path: str, environ: dict | None = None) -> Settings:
         raise ConfigError("FIGURES_SHARE_WIDE_S must be a number of seconds.") from None
     worker_lead_check_s = _seconds(env_vars, "WORKER_LEAD_CHECK_S", 1.0)
     claim_timeout_s = _seconds(env_vars, "OUTBOX_CLAIM_TIMEOUT_S", 60.0)
+    live_poll_pushed_s = _seconds(env_vars, "LIVE_POLL_PUSHED_S", LIVE_POLL_PUSHED_S)
     # A frozen clock (benchmarks, screenshots): every alert and figure is judged at this moment.
     election_clock = env_vars.get("ELECTION_CLOCK", "").strip()
     if election_clock:
@@ -187,6 +195,7 @@ def load_settings(instance_path: str, environ: dict | None = None) -> Settings:
                     figures_share_s=share_s, figures_share_wide_s=share_wide_s,
                     situation_report_languages=report_languages,
                     worker_lead_check_s=worker_lead_check_s, outbox_claim_timeout_s=claim_timeout_s,
+                    live_poll_pushed_s=live_poll_pushed_s,
                     **_sms_settings(env_vars))
 
 

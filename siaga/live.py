@@ -8,7 +8,9 @@ role, scope or a revoke bumps it, so the tag changes with what the user may see)
 election clock's minute where the page shows time-based things (`by_minute`). A poll that finds the same
 tag is answered 304 with no body and no session change (no Set-Cookie), after one index range scan; any
 other answer is the view's, carrying the new tag (also on the page itself, `<body data-live-etag>`,
-for the first poll). live.js then swaps the page's `data-live` regions.
+for the first poll). live.js then swaps the page's `data-live` regions. A field page also states
+`LIVE_POLL_PUSHED_S` (<body data-live-pushed-s>, `live_poll_pushed_s`): how often it checks on a browser
+holding a push subscription the server knows, where a push for its user makes it check at once.
 
 The tag is keyed with the app's secret, so it says nothing to anyone but the page it was made for; a
 poll answered 304 skips the view, which is safe because the tag was given by a full answer of that view
@@ -118,7 +120,14 @@ def live_etag() -> str:
     return g.get("live_etag", "")
 
 
+def live_poll_pushed_s() -> str:
+    """How often a field page checks itself on a browser whose push subscription the server knows (seconds,
+    `LIVE_POLL_PUSHED_S`, siaga/config.py); stated in the page (<body data-live-pushed-s>) for live.js."""
+    return f"{float(current_app.config['LIVE_POLL_PUSHED_S']):g}"
+
+
 def register(app) -> None:
     """Before siaga.auth's registration: the early answer runs before the account is read."""
     app.before_request(answer_unchanged_early)
     app.jinja_env.globals["live_etag"] = live_etag
+    app.jinja_env.globals["live_poll_pushed_s"] = live_poll_pushed_s

@@ -123,3 +123,13 @@ def test_the_worker_settings_default_and_refuse_what_is_not_a_positive_number(tm
         for bad in ("soon", "0", "-1"):
             with pytest.raises(ConfigError, match=name):
                 load_settings(str(tmp_path), environ={"SIAGA_ENV": "development", name: bad})
+
+
+def test_a_pushed_pages_interval_defaults_to_30_s_and_refuses_what_is_not_a_positive_number(tmp_path):
+    config = load_settings(str(tmp_path), environ={"SIAGA_ENV": "development"}).as_flask_config()
+    assert config["LIVE_POLL_PUSHED_S"] == 30.0
+    config = load_settings(str(tmp_path), environ={"SIAGA_ENV": "development", "LIVE_POLL_PUSHED_S": "60"}).as_flask_config()
+    assert config["LIVE_POLL_PUSHED_S"] == 60.0
+    for bad in ("later", "0", "-5"):
+        with pytest.raises(ConfigError, match="LIVE_POLL_PUSHED_S"):
+            load_settings(str(tmp_path), environ={"SIAGA_ENV": "development", "LIVE_POLL_PUSHED_S": bad})

@@ -195,3 +195,22 @@ def test_wiping_the_drill_moves_the_open_field_pages(client, session):
     tag = client.get(url).headers["ETag"]
     wipe_drill(session)
     assert poll(client, url, tag).status_code == 200
+
+
+def test_field_pages_state_the_interval_of_a_phone_that_takes_web_push(app, client, session, monkeypatch):
+    """A live field page states LIVE_POLL_PUSHED_S (<body data-live-pushed-s>), which live.js uses while the
+    browser holds a push subscription the server knows; the coordinators' pages and pages that are not live
+    state none (they keep checking every 5 s)."""
+    pushed = re.compile(r'<body [^>]*data-live-pushed-s="([^"]*)"')
+    user = log_in_as(client, session, "petugas")
+    for url in (f"/lapangan/tps/{user.tps_id}", f"/lapangan/tps/{user.tps_id}/kiriman"):
+        found = pushed.search(client.get(url).get_data(as_text=True))
+        assert found and found[1] == "30", url
+    monkeypatch.setitem(app.config, "LIVE_POLL_PUSHED_S", 45.5)
+    assert pushed.search(client.get(f"/lapangan/tps/{user.tps_id}").get_data(as_text=True))[1] == "45.5"
+    assert not pushed.search(client.get("/lapangan/kejadian/baru").get_data(as_text=True))  # not a live page
+    log_in_as(client, session, "medis")
+    assert pushed.search(client.get(f"/lapangan/pos/{medic_station_id(session)}").get_data(as_text=True))[1] == "45.5"
+    log_in_as(client, session, "koordinator")
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert "data-live-etag" in dashboard and not pushed.search(dashboard)

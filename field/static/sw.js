@@ -170,17 +170,23 @@ self.addEventListener("fetch", function (event) {
 
 /* Web Push (siaga/worker/webpush.py, siaga/static/js/push.js). The payload says what happened and what to
    open, never a name. Its tag is the event's id: an event pushed twice (the worker killed between sending
-   and recording it) replaces its own notification quietly instead of showing a second one. */
+   and recording it) replaces its own notification quietly instead of showing a second one.
+   Every open window of the app is told too ({type: "push", kind, url}): its live page checks at once
+   (siaga/static/js/live.js), which is what lets a subscribed phone's pages check themselves less often. */
 self.addEventListener("push", function (event) {
   var data = {};
   try { data = event.data ? event.data.json() : {}; } catch (e) { data = {}; }
   var tag = data.tag || "siaga";
-  event.waitUntil(self.registration.getNotifications({tag: tag}).then(function (shown) {
+  var shown = self.registration.getNotifications({tag: tag}).then(function (shown) {
     var options = {body: data.body || "", tag: tag, renotify: false, data: {url: data.url || "/"},
                    requireInteraction: /merah/i.test(data.title || "")};
     if (shown.length) { options.silent = true; }  // already on screen: no second sound
     return self.registration.showNotification(data.title || "Siaga TPS", options);
-  }));
+  });
+  var told = self.clients.matchAll({type: "window", includeUncontrolled: true}).then(function (windows) {
+    windows.forEach(function (w) { w.postMessage({type: "push", kind: data.kind || "", url: data.url || ""}); });
+  });
+  event.waitUntil(Promise.all([shown, told]));
 });
 
 /* Open what the notification is about: an open tab of this app showing it is focused, else a new one. */

@@ -76,12 +76,18 @@ def server_env(database_url: str, **extra: str) -> dict:
             "FLASK_APP": "wsgi", **extra}
 
 
+# A field page on a browser holding a push subscription checks itself this often (LIVE_POLL_PUSHED_S): an hour,
+# longer than any test, so a subscribed page that shows a change was told by a push (test_live_push_e2e.py).
+# Pages of a browser without a subscription (every other test's) check every 5 s as usual.
+PUSHED_PAGE_CHECK_S = 3600
+
+
 def demo_env(database_url: str) -> dict:
     """A live server holding the demo city: its accounts' password, and the map's grid counted as in
     production (the worker's to refresh); no worker runs here, so counts behind the data are counted live by
     the request (maps/data.py)."""
     return server_env(database_url, DEMO_PASSWORD=DEMO_PASSWORD, MAP_GRID_REFRESH="background",
-                      MAP_GRID_REFRESH_S="1")
+                      MAP_GRID_REFRESH_S="1", LIVE_POLL_PUSHED_S=str(PUSHED_PAGE_CHECK_S))
 
 
 @pytest.fixture(scope="session")

@@ -10,21 +10,35 @@
    "siaga:live" event (field.js marks queued steps on the new cards again and gives new forms their
    keys; the station page sounds its alarm).
 
+   On a phone that takes Web Push, a push for this person makes every check run at once: the field service
+   worker tells each open window of the app that a push arrived ({type: "push", kind, url}: field/static/
+   sw.js). While this browser holds a push subscription the server knows (push.js marks <body
+   data-push-subscribed="1">), a page stating a longer interval (<body data-live-pushed-s>: the field pages,
+   LIVE_POLL_PUSHED_S in siaga/config.py, 30 s) checks that often instead of every POLL_MS: a change that is
+   pushed to this person comes with its push, one that is not (logistics/queries/audience.py: a delivery
+   dispatched, an incident treated on site) within that interval. Hidden tabs keep HIDDEN_MS.
+
    Other checks (the map's layers, each with its own ETag) use the same clock: siagaLive.every(check),
    where check() returns a promise. */
 (function () {
   "use strict";
   var POLL_MS = 5000, HIDDEN_MS = 60000, MAX_MS = 60000;
   var checks = [];
-  var timer = null, failures = 0, running = false, checked = 0;
+  var PUSHED_MS = Number(document.body.getAttribute("data-live-pushed-s") || 0) * 1000;
+  var timer = null, failures = 0, running = false, again = false, checked = 0;
 
+  function every() {
+    return PUSHED_MS && document.body.getAttribute("data-push-subscribed") === "1" ? PUSHED_MS : POLL_MS;
+  }
   function delay() {
     if (document.hidden) { return HIDDEN_MS; }
-    return Math.min(MAX_MS, POLL_MS * Math.pow(2, failures));
+    return Math.max(every(), Math.min(MAX_MS, POLL_MS * Math.pow(2, failures)));
   }
   function schedule(ms) {
     clearTimeout(timer);
-    timer = setTimeout(tick, ms === undefined ? delay() : ms);
+    var wait = ms === undefined ? delay() : ms;
+    document.body.setAttribute("data-live-every", String(wait));  // read by the end-to-end tests too
+    timer = setTimeout(tick, wait);
   }
   function tick() {
     if (running || !navigator.onLine) { schedule(); return; }
@@ -34,11 +48,23 @@
     })).then(function (results) {
       running = false;
       failures = results.every(Boolean) ? 0 : Math.min(failures + 1, 4);
-      schedule();
+      schedule(again ? 0 : undefined);
+      again = false;
     });
+  }
+  // At once, and once more after a check under way (it may have been answered before the change).
+  function checkNow() {
+    if (running) { again = true; } else { schedule(0); }
   }
   document.addEventListener("visibilitychange", function () { if (!document.hidden) { schedule(0); } });
   window.addEventListener("online", function () { schedule(0); });
+  document.addEventListener("siaga:push", function () { if (!running) { schedule(); } });  // push.js: the interval changed
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.addEventListener("message", function (event) {
+      if (event.data && event.data.type === "push") { checkNow(); }
+    });
+    navigator.serviceWorker.startMessages();  // not only after the document is parsed
+  }
 
   /* --- the page's own regions --- */
 
@@ -131,7 +157,7 @@
 
   window.siagaLive = {
     every: function (check) { checks.push(check); schedule(); },
-    now: function () { schedule(0); }
+    now: checkNow
   };
   if (document.body.getAttribute("data-live-etag")) { window.siagaLive.every(checkPage); }
 })();

@@ -3,7 +3,11 @@
    The subscription lives in the field pages' service worker (field/static/sw.js, scope /lapangan/), which
    shows the notifications and forgets the subscription when the login ends. A browser already subscribed
    posts it again once per login (a password change on this phone deleted it on the server) and when its
-   endpoint changed. */
+   endpoint changed.
+
+   While this browser holds a subscription the server knows (posted in this login), the page says so,
+   <body data-push-subscribed="1">, and tells live.js ("siaga:push" on the document): a push for this
+   person makes the page check at once (field/static/sw.js), so its own checks can be rarer. */
 (function () {
   "use strict";
   var box = document.getElementById("push-toggle");
@@ -16,6 +20,11 @@
     return fetch(url, {method: "POST", credentials: "same-origin", body: JSON.stringify(body),
                        headers: {"Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf()}})
       .then(function (response) { if (!response.ok) { throw new Error(response.status); } return response; });
+  }
+  function known(yes) {  // the server holds this browser's subscription (or no longer does)
+    var was = document.body.dataset.pushSubscribed === "1";
+    document.body.dataset.pushSubscribed = yes ? "1" : "";
+    if (was !== !!yes) { document.dispatchEvent(new CustomEvent("siaga:push", {detail: {subscribed: !!yes}})); }
   }
   function applicationServerKey(base64url) {
     var raw = atob(base64url.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((base64url.length + 3) % 4));
@@ -37,6 +46,7 @@
     var json = subscription.toJSON();
     return post(text.subscribe, json).then(function () {
       localStorage.setItem(REGISTERED, login + " " + subscription.endpoint);
+      known(true);
       // The service worker keeps it, to prove it when the push service renews it (pushsubscriptionchange).
       return registration().then(function (reg) {
         if (reg && reg.active) { reg.active.postMessage({type: "push-subscription", endpoint: json.endpoint, auth: json.keys.auth}); }
@@ -57,7 +67,7 @@
     return registration().then(function (reg) { return reg.pushManager.getSubscription(); }).then(function (subscription) {
       if (!subscription) { return; }
       return post(text.unsubscribe, {endpoint: subscription.endpoint}).then(function () { return subscription.unsubscribe(); });
-    }).then(function () { localStorage.removeItem(REGISTERED); show(false); });
+    }).then(function () { localStorage.removeItem(REGISTERED); known(false); show(false); });
   }
   button.addEventListener("click", function () {
     button.disabled = true;
@@ -67,8 +77,7 @@
     if (!subscription || Notification.permission !== "granted") { show(false); return; }
     show(true);
     // Posted again once per login, and when the browser changed the subscription (pushsubscriptionchange).
-    if (localStorage.getItem(REGISTERED) !== login + " " + subscription.endpoint && navigator.onLine) {
-      return register(subscription);
-    }
-  }).catch(function () { show(false); });
+    if (localStorage.getItem(REGISTERED) === login + " " + subscription.endpoint) { known(true); return; }
+    if (navigator.onLine) { return register(subscription); }
+  }).catch(function () { known(false); show(false); });
 })();
