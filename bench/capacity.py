@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.cluster import Cluster, missing_prerequisite  # noqa: E402
-from siaga.config import FIGURES_SHARE_S, FIGURES_SHARE_WIDE_S  # noqa: E402
+from siaga.config import FIGURES_SHARE_S, FIGURES_SHARE_WIDE_S, LIVE_POLL_PUSHED_S  # noqa: E402
 from bench.live_app import drop_scratch_database, prepare_database, scratch_postgres_url  # noqa: E402
 from bench.load_faults import logged_in  # noqa: E402
 from bench.write_path import WRK_SCRIPT, parse_wrk  # noqa: E402
@@ -401,11 +401,17 @@ INCIDENTS = 3.0                                             # incidents reported
 # screen, siaga/static/js/live.js; a phone with its screen off or the browser in the background does not run
 # the page's timers): most checks find nothing changed, a 304.
 ON_SCREEN = 0.10
+# Of those, the share on a browser holding a push subscription (assumed: officers are asked to tap "Aktifkan
+# notifikasi" at their briefing): such a page checks every LIVE_POLL_PUSHED_S instead of 5 s, and at once when a
+# push for its officer arrives (the arrivals, counted once more).
+PUSHED = 0.5
+CHECKS = TPS * ON_SCREEN * ((1 - PUSHED) / 5 + PUSHED / LIVE_POLL_PUSHED_S) + ARRIVALS * ON_SCREEN
 MODEL = [
     ("post", "meal confirmation (post)", POSTS, "820,000 TPS / 900 s"),
     ("phone", "the phone's TPS page", POSTS, "one per post (upper bound)"),
-    ("idle", "an open field page's live check, nothing changed (304)", TPS * ON_SCREEN / 5,
-     f"{ON_SCREEN:.0%} of TPS officers' phones on the page, every 5 s (assumed)"),
+    ("idle", "an open field page's live check, nothing changed (304)", CHECKS,
+     f"{ON_SCREEN:.0%} of TPS officers' phones on the page (assumed), {1 - PUSHED:.0%} of them every 5 s, "
+     f"{PUSHED:.0%} with Web Push every {LIVE_POLL_PUSHED_S:.0f} s (assumed)"),
     ("tps", "map: TPS layer", SCREENS / 10, "every screen every 10 s"),
     ("incidents", "map: incidents layer", SCREENS / 10, "every screen every 10 s"),
     ("stations", "map: stations + facilities layers", 2 * SCREENS / 60, "each every 6th poll"),
