@@ -155,3 +155,38 @@ def test_the_access_log_names_the_role_of_an_early_answer(client, session):
 def test_a_page_tagged_by_more_than_its_versions_cannot_be_checked_early():
     with pytest.raises(ValueError):
         live_page(lambda: (), by_minute=True, names_from_address=True)
+
+
+def test_on_the_engine_the_check_is_a_lone_read(app):
+    """Served as in production (the app's own engine, not the tests' one connection): on PostgreSQL the
+    check's one statement runs outside any transaction (autocommit: no BEGIN, no ROLLBACK: one round trip);
+    on SQLite in the request's deferred transaction. A tag that differs still goes the full way."""
+    from siaga.auth import new_session_values
+    from siaga.extensions import db
+
+    client = app.test_client()
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "petugas"))
+        values, url = new_session_values(user), f"/lapangan/tps/{user.tps_id}"
+        engine = db.engine
+        db.session.remove()
+    with client.session_transaction() as cookie:
+        cookie.update(values)
+    first = client.get(url)
+    assert first.status_code == 200
+    seen: list[tuple[str, bool]] = []
+
+    def note(conn, _cursor, statement, *_args):
+        seen.append((" ".join(statement.split()), bool(getattr(conn.connection.dbapi_connection, "autocommit", False))))
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert poll(client, url, first.headers["ETag"]).status_code == 304
+        reads = [(s, autocommit) for s, autocommit in seen if s.upper().startswith("SELECT")]
+        assert len(reads) == 1 and "UNION ALL" in reads[0][0], seen
+        assert reads[0][1] is (engine.dialect.name == "postgresql"), seen
+        seen.clear()
+        assert poll(client, url, '"another"').status_code == 200
+        assert any("app_user" in s and "UNION ALL" not in s for s, _a in seen)  # the full way: the account read
+    finally:
+        event.remove(engine, "before_cursor_execute", note)

@@ -2,7 +2,7 @@
 process keeps under them (`logistics.queries.kept`)."""
 from __future__ import annotations
 
-from sqlalchemy import Select, bindparam, func, select, union_all
+from sqlalchemy import Connection, Select, bindparam, func, select, union_all
 from sqlalchemy.orm import Session, scoped_session
 
 from logistics.models import DataVersion
@@ -24,35 +24,40 @@ def versions(session: Session, *names: str) -> str:
     never a missed one. The values are noted for the transaction (`read_in_transaction`)."""
     if not names:  # a page tagged by something else (maps/dashboard.py: its stored figures' identity)
         return ""
-    return _read(session, names, _VERSIONS, {})[0]
-
-
-def versions_and(session: Session, names: tuple[str, ...], also: Select, params: dict) -> tuple[str, list]:
-    """`versions(*names)` and the rows of `also`, in one statement (a UNION ALL): `also` selects two
-    columns, a name starting with ALSO_PREFIX (no data version has one) and an integer; `params` are its
-    parameters. For a check that needs the versions and one small fact more, in one round trip (siaga/live.py:
-    whether the login still holds)."""
-    made = _with_also.get(id(also))
-    if made is None or made[0] is not also:
-        made = _with_also[id(also)] = (also, union_all(_VERSIONS, also))
-    return _read(session, names, made[1], params)
-
-
-def _read(session: Session, names: tuple[str, ...], statement, params: dict) -> tuple[str, list]:
-    found, also = {}, []
-    for name, value in session.connection().execute(statement, {"names": names, **params}):
-        if name.startswith(ALSO_PREFIX):
-            also.append((name, value))
-        else:
-            found[name] = value
-    values = {name: int(found.get(name) or 0) for name in names}
+    values, _also = _split(session.connection().execute(_VERSIONS, {"names": names}), names)
     transaction = _transaction(session)
     noted = session.info.get(_READ)
     if noted is not None and noted[0] is transaction:
         noted[1].update(values)
     else:
         session.info[_READ] = (transaction, values)
-    return "|".join(f"{name}:{value}" for name, value in values.items()), also
+    return _text(values)
+
+
+def versions_and(connection: Connection, names: tuple[str, ...], also: Select, params: dict) -> tuple[str, list]:
+    """`versions(*names)` and the rows of `also`, in one statement (a UNION ALL) on `connection`: `also`
+    selects two columns, a name starting with ALSO_PREFIX (no data version has one) and an integer; `params`
+    are its parameters. For a check that needs the versions and one small fact more in one round trip
+    (siaga/live.py: whether the login still holds). Not noted for a transaction: a lone read."""
+    made = _with_also.get(id(also))
+    if made is None or made[0] is not also:
+        made = _with_also[id(also)] = (also, union_all(_VERSIONS, also))
+    values, also_rows = _split(connection.execute(made[1], {"names": names, **params}), names)
+    return _text(values), also_rows
+
+
+def _split(rows, names: tuple[str, ...]) -> tuple[dict[str, int], list]:
+    found, also = {}, []
+    for name, value in rows:
+        if name.startswith(ALSO_PREFIX):
+            also.append((name, value))
+        else:
+            found[name] = value
+    return {name: int(found.get(name) or 0) for name in names}, also
+
+
+def _text(values: dict[str, int]) -> str:
+    return "|".join(f"{name}:{value}" for name, value in values.items())
 
 
 def read_in_transaction(session: Session, names: tuple[str, ...]) -> tuple[int, ...] | None:
