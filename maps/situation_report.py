@@ -165,7 +165,7 @@ def build_pdf(scope: Scope, figures: dict, rows: list[dict], by_kota: bool, inci
         body.append([Paragraph(_esc(row["nama"]), styles["cell"])] + [v for _k, _h, v in figure_cells(row)])
     body.append([_("Jumlah")] + [v for _k, _h, v in total_cells])
     first = 28 * mm
-    table = Table(body, colWidths=[first] + [(width - first) / (len(head) - 1)] * (len(head) - 1), repeatRows=1)
+    table = Table(body, colWidths=[first] + _head_widths(head[1:], width - first, styles["head"]), repeatRows=1)
     table.setStyle(GRID)
     table.setStyle(TableStyle([("FONT", (0, -1), (-1, -1), "Helvetica-Bold", 7),
                                ("LINEABOVE", (0, -1), (-1, -1), 1, colors.black)]))
@@ -195,7 +195,9 @@ def build_pdf(scope: Scope, figures: dict, rows: list[dict], by_kota: bool, inci
     story.append(CondPageBreak(40 * mm))
     story.append(Paragraph(_esc(_("Kejadian merah dan kuning yang masih terbuka ({n})", n=len(incidents))), styles["h2"]))
     if incidents:
-        listed = [[_("Waktu"), _("Triase"), _("Status"), _("Tempat"), _("Kecamatan"), _("Menit sejak dilaporkan")]] + [
+        head = [_("Waktu"), _("Triase"), _("Status"), _("Tempat"), _("Kecamatan"), _("Menit sejak dilaporkan")]
+        # Heads as paragraphs: they wrap inside their columns (the last ran past the table's edge).
+        listed = [[Paragraph(_esc(h), styles["head"]) for h in head]] + [
             [f"{to_local(i['occurred_at'], local_zone()):%H:%M}", label(i["triage"]).upper() if i["triage"] == Triage.MERAH else label(i["triage"]),
              label(i["status"]), Paragraph(_esc(i["place"]), styles["cell"]), Paragraph(_esc(i["kecamatan"]), styles["cell"]),
              "" if i["minutes"] is None else i["minutes"]] for i in incidents[:INCIDENTS_LISTED]]
@@ -311,3 +313,13 @@ def stored_reports(session: Session, scope: Scope, day_start: datetime, day_end:
                SituationReport.hour >= day_start, SituationReport.hour < day_end)
         .order_by(SituationReport.hour.desc(), SituationReport.lang)).all()
 
+
+
+def _head_widths(heads: list[str], width: float, style) -> list[float]:
+    """Columns sharing `width`, each at least as wide as its head's longest word (and the cells' padding,
+    reportlab's 6 pt a side): in an even share "berpetugas" and "Terlambat" did not fit and were cut."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    need = [max(stringWidth(word, style.fontName, style.fontSize) for word in head.split()) + 12 for head in heads]
+    spare = max(0.0, width - sum(need))
+    return [n + spare / len(need) for n in need]

@@ -47,6 +47,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from logistics.election_scope import active_election_id, is_read_only
 from logistics.models import FigureSnapshot
+from logistics.queries.election_clock import drill_speed
 from logistics.queries.sql_upsert import upsert_insert
 from logistics.timeutil import utcnow
 from siaga import figure_codec
@@ -86,10 +87,16 @@ def figure(name: str, *, wide: Callable[..., bool] | None = None,
 
 def share_seconds(wide: bool = False) -> float:
     """How long stored figures are served as they are (0: not stored); `wide`, of a scope wider than a
-    kecamatan."""
+    kecamatan. While a drill plays (N times faster than real time) a wider scope's time is measured on the
+    drill's clock, FIGURES_SHARE_WIDE_S / N, never below a kecamatan's: at 30x, 120 s were an hour of the
+    drill's day, the city's dashboard an hour behind its map."""
     config = current_app.config
     base = float(config.get("FIGURES_SHARE_S", 0 if current_app.testing else FIGURES_SHARE_S))
-    return float(config.get("FIGURES_SHARE_WIDE_S", FIGURES_SHARE_WIDE_S)) if base and wide else base
+    if not (base and wide):
+        return base
+    wide_s = float(config.get("FIGURES_SHARE_WIDE_S", FIGURES_SHARE_WIDE_S))
+    speed = drill_speed(db.session, utcnow())
+    return max(min(base, wide_s), wide_s / speed) if speed and speed > 1 else wide_s
 
 
 def shared(name: str, **params):

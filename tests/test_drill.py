@@ -11,7 +11,8 @@ from logistics.actor import Actor
 from logistics.drill.runner import DrillRefused, play_drills, run_drill, start_drill, wipe_drill
 from logistics.drill.schedule import DrillMeal, DrillTps, DrillWorld, drill_schedule
 from logistics.models import (
-    AuditEntry, Delivery, DeliveryKind, DeliveryStatus, DrillClock, HealthIncident, Kecamatan, Tps, TpsStatus, Triage,
+    AuditEntry, Delivery, DeliveryKind, DeliveryStatus, DrillClock, HealthIncident, IncidentStatus, Kecamatan, Tps,
+    TpsStatus, Triage,
 )
 from logistics.rules.quorum import below_quorum
 from logistics.services.meal_plans import plan_meals
@@ -332,6 +333,11 @@ def test_with_the_fake_gateway_a_few_tps_report_by_sms(app, session, today_plan,
     assert opened and all(e.actor_label in {u.username for u in accounts.values()} for e in opened)
     run_job(app, job["send_sms_replies"])
     assert {m["phoneNumbers"][0] for m in sms.sent} & set(texting.values())  # the replies went out
+    # Every incident, at a texting TPS too, was cared for to the end: the drill plays its medics' steps by
+    # the incident's key, so a texted report (which carries no key) left a merah unanswered all day.
+    incidents = session.scalars(select(HealthIncident).where(HealthIncident.drill.is_(True))).all()
+    assert any(i.tps_id in texting for i in incidents)
+    assert {i.status for i in incidents} == {IncidentStatus.CLOSED}
     wipe_drill(session)
 
 

@@ -202,3 +202,28 @@ def test_areas_alike_in_alerts_are_listed_by_id_whatever_order_they_were_counted
     counts = [AlertCount("tps_not_open", "high", 9, 2, since), AlertCount("tps_not_open", "high", 4, 2, since)]
     assert [a["area_id"] for a in area_alerts(counts, {4: 4, 9: 9})] == [4, 9]
     assert [a["area_id"] for a in area_alerts(counts[::-1], {4: 4, 9: 9})] == [4, 9]
+
+
+def test_a_drill_shares_a_wider_scopes_figures_for_the_same_stretch_of_its_day(sharing, computations):
+    """A drill at 30x plays an hour of its day in 2 minutes: a kota's figures shared for 120 s showed the
+    command post an hour behind the map. While a drill plays, a wider scope's share time is measured on the
+    drill's clock (120 s / 30), never below a kecamatan's (15 s)."""
+    from tests.factories import save
+
+    with sharing.test_request_context("/"):
+        ids = the_kota(db.session)
+        assert shared_figures.share_seconds(wide=True) == 120  # no drill: a real day's
+        db.session.add(DrillClock(day=election_day(), started_at=datetime.now(timezone.utc), speed=30.0, seed=1,
+                                  played=0))
+        save(db.session)
+        try:
+            assert shared_figures.share_seconds(wide=True) == 15 and shared_figures.share_seconds() == 15
+            db.session.rollback()
+            shared_figures.shared("dashboard", ids=tuple(ids), examples=EXAMPLES_PER_SOURCE)
+            age(20)  # older than 15 s: the kota's figures are stale, served, and asked of the worker
+            shared_figures.shared("dashboard", ids=tuple(ids), examples=EXAMPLES_PER_SOURCE)
+            assert wanted() == 1  # the kota's (no kecamatan's was asked for)
+        finally:
+            db.session.execute(DrillClock.__table__.delete())
+            save(db.session)
+        db.session.remove()

@@ -55,6 +55,11 @@ def test_the_report_holds_the_dashboards_figures_charts_and_zone(client, session
     # The open merah and kuning incidents, without names or complaints; hijau not listed.
     assert "Kejadian merah dan kuning yang masih terbuka (2)" in text
     assert "Budi Rahasia" not in text and "sesak napas" not in text
+    # The column heads wrap between words inside their columns: no word cut ("berpetuga" / "s"), and the
+    # incidents' last head on two lines rather than one running past the table's edge.
+    assert "berpetugas" in lines and "berpetuga" not in lines
+    assert "Terlambat" in lines and "Terlamba" not in lines
+    assert "Menit sejak dilaporkan" not in lines and "dilaporkan" in lines
     # English on request.
     english = _text(client.get("/dashboard/laporan.pdf?lang=en").data)
     assert "Situation report" in english and "WIB (UTC+07:00)" in english

@@ -3,6 +3,7 @@
 a merah's notice to the station's phone through a real `deliver_pending` pass; status callbacks."""
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -152,6 +153,8 @@ def test_a_step_out_of_order_is_refused_with_the_reason(client, session, sms):
     number = normalise_phone(phone_of(user))
     assert replies(session, number)[-1].startswith("Tidak disimpan")
     assert "dibuka pukul" in replies(session, number)[-2]
+    # The time with its zone, as every page writes it: an officer reads the reply with no other clue.
+    assert re.search(r"dibuka pukul \d\d:\d\d WIB\.$", replies(session, number)[-2]), replies(session, number)[-2]
 
 
 def test_a_bad_command_gets_how_to_write_it_and_bantuan_lists_them(client, session, sms):

@@ -170,3 +170,13 @@ def test_login_readiness_shows_the_persons_own_zone(session):
     rows = [dict(zip(READINESS_HEADER, r)) for r in readiness_rows(session, [kec_id], only_missing=False)]
     mine = next(r for r in rows if r["nama"] == person.name)
     assert (mine["kartu_dicetak"], mine["terakhir_masuk"]) == ("2025-08-27 08:00 WIT", "2025-08-27 08:30 WIT")
+
+
+def test_a_wit_field_page_gives_its_script_the_wit_clock(client, session):
+    """The phone's outbox writes when each waiting submission was tapped (field.js): in the field login's
+    own zone, which the page hands to the script, not always WIB."""
+    kota_id = session.scalar(select(Kota.id))
+    _move_kota(session, kota_id, "81")  # the demo city as if in Maluku
+    login(client, "petugas")
+    html = client.get("/lapangan/tps", follow_redirects=True).get_data(as_text=True)
+    assert 'data-zone="Asia/Jayapura"' in html and 'data-zone-abbr="WIT"' in html

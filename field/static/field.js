@@ -36,8 +36,10 @@
     try { return JSON.parse(localStorage.getItem(name)) || []; } catch (e) { return []; }
   }
   function write(name, list) { localStorage.setItem(name, JSON.stringify(list)); render(); }
-  function wib(ms) {
-    return new Date(ms).toLocaleTimeString("en-GB", {timeZone: "Asia/Jakarta", hour: "2-digit", minute: "2-digit", hour12: false}) + " WIB";
+  // When a submission was tapped, on the clock of the login's own area (the page names it: WIB, WITA, WIT).
+  function tappedAt(ms) {
+    return new Date(ms).toLocaleTimeString("en-GB", {timeZone: text.zone || "Asia/Jakarta", hour: "2-digit",
+                                                     minute: "2-digit", hourCycle: "h23"}) + " " + (text.zoneAbbr || "WIB");
   }
   function el(tag, cls, content) {
     var node = document.createElement(tag);
@@ -133,7 +135,7 @@
       queue.forEach(function (entry) {
         // Past the rule's age (logistics/rules/tapped.py) the server records it when it arrives: say so.
         var tooOld = Date.now() - entry.at > Number(text.tapMaxAge || Infinity);
-        list.appendChild(el("li", "", entry.label + " · " + wib(entry.at) + (tooOld ? " · " + text.tapTooOld : "")));
+        list.appendChild(el("li", "", entry.label + " · " + tappedAt(entry.at) + (tooOld ? " · " + text.tapTooOld : "")));
       });
       box.appendChild(list);
       var again = el("button", "button secondary", text.sendNow);
@@ -142,7 +144,7 @@
       box.appendChild(again);
     }
     failed.forEach(function (entry) {
-      var p = el("p", "error", text.rejected + ": " + entry.label + " · " + wib(entry.at) + " — " + entry.message);
+      var p = el("p", "error", text.rejected + ": " + entry.label + " · " + tappedAt(entry.at) + " — " + entry.message);
       var close = el("button", "linkbutton", text.dismiss);
       close.type = "button";
       close.addEventListener("click", function () {

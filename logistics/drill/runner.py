@@ -322,22 +322,23 @@ class DrillPlay:
 
 
     def _as_sms(self, event: DrillEvent) -> tuple[str, str] | None:
-        """(phone, text) when this event is one of an SMS-reporting TPS's officers'."""
-        if not self.by_sms or event.kind not in ("officers", "tps_step", "receive", "fail", "incident"):
+        """(phone, text) when this event is one of an SMS-reporting TPS's officers'. Their incidents are
+        reported through the form all the same: the drill plays the medics' steps by the incident's key,
+        which it finds by the note the report carries, and a texted report carries none (its merah was
+        left unanswered all day, the demo medic's first one among them)."""
+        if not self.by_sms or event.kind not in ("officers", "tps_step", "receive", "fail"):
             return None
         p = event.params
         if event.kind in ("receive", "fail"):
             tps_id = self.session.scalar(select(Delivery.tps_id).where(Delivery.id == event.target))
         else:
-            tps_id = p["tps_id"] if event.kind == "incident" else event.target
+            tps_id = event.target
         if tps_id not in self.by_sms:
             return None
         text = {"officers": lambda: compose("present", count=p.get("count")),
                 "tps_step": lambda: compose("step", step=p.get("status")),
                 "receive": lambda: compose("meal", meal="received", count=p.get("quantity")),
-                "fail": lambda: compose("meal", meal="not_coming"),
-                "incident": lambda: compose("incident", triage=p["triage"], patient_kind=p["patient_kind"],
-                                            complaint=p["complaint"])}[event.kind]()
+                "fail": lambda: compose("meal", meal="not_coming")}[event.kind]()
         return self.by_sms[tps_id], text
 
     def _text(self, event: DrillEvent, phone: str, text: str, log) -> bool:

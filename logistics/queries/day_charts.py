@@ -2,8 +2,9 @@
 through the day, and the distribution of time to response and to care. Computed with the dashboard's other
 figures (maps/dashboard.py, stored by siaga/shared_figures.py), so chart, table and report agree.
 
-Hours are the election day's in the deployment's zone (WIB, WITA or WIT); during a drill, the simulated day's (`DrillClock.simulated_hour`), as
-the incidents-per-hour chart does, and a drill's minutes of care are simulated minutes."""
+Hours are the election day's in the deployment's zone (WIB, WITA or WIT). A drill's steps are stamped on its
+clock (logistics/services/common.py `step_time`: the simulated moment), so its hours and minutes of care are
+read as stored, as a real day's; `drill` is kept for the callers and changes nothing."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -23,8 +24,8 @@ TPS_STEPS = (("present", Tps.officers_reported_at), ("open", Tps.opened_at), ("v
              ("counted", Tps.counted_at), ("handed_over", Tps.handed_over_at))
 
 
-def _hour(moment: datetime, drill: DrillClock | None, zone) -> int | None:
-    return to_local(moment, zone).hour if drill is None else drill.simulated_hour(moment)
+def _hour(moment: datetime, zone) -> int:
+    return to_local(moment, zone).hour
 
 
 def tps_steps_per_hour(session: Session, now: datetime, day_start: datetime, day_end: datetime,
@@ -56,27 +57,17 @@ def _tps_steps(session, now, day_start, day_end, kecamatan_ids, drill, per_kecam
 
         def scoped(query):
             return query if scope is None else query.where(scope)
-    if drill is None:
-        # Counted per hour in SQL, one grouped statement per step: the nation's 820,000 TPS read row by row
-        # took a minute (docs/PERFORMANCE.md). The database gives the UTC hour; Indonesia's zones are whole
-        # hours ahead of UTC all year (no summer time), so the local hour is that plus the zone's offset.
-        offset = hour_offset(zone, day_start)
-        for name, column in TPS_STEPS:
-            hour = utc_hour(session, column)
-            query = select(*keys, hour, func.count()).where(column >= day_start, column < day_end)
-            for row in session.execute(scoped(query).group_by(*keys, hour)):
-                utc, n = row[len(keys):]
-                per_hour_of(row[0] if keys else None)[name][(int(utc) + offset) % 24] += n
-    else:  # a drill's simulated hours (the demo city's few hundred TPS)
-        for row in session.execute(scoped(select(*keys, *(column for _, column in TPS_STEPS)))):
-            for (name, _), moment in zip(TPS_STEPS, row[len(keys):]):
-                if moment is None or not day_start <= moment < day_end:
-                    continue
-                hour = _hour(moment, drill, zone)
-                if hour is not None:
-                    per_hour_of(row[0] if keys else None)[name][hour] += 1
-    last = _hour(now, drill, zone)
-    last = 23 if last is None else last
+    # Counted per hour in SQL, one grouped statement per step: the nation's 820,000 TPS read row by row
+    # took a minute (docs/PERFORMANCE.md). The database gives the UTC hour; Indonesia's zones are whole
+    # hours ahead of UTC all year (no summer time), so the local hour is that plus the zone's offset.
+    offset = hour_offset(zone, day_start)
+    for name, column in TPS_STEPS:
+        hour = utc_hour(session, column)
+        query = select(*keys, hour, func.count()).where(column >= day_start, column < day_end)
+        for row in session.execute(scoped(query).group_by(*keys, hour)):
+            utc, n = row[len(keys):]
+            per_hour_of(row[0] if keys else None)[name][(int(utc) + offset) % 24] += n
+    last = _hour(now, zone) if day_start <= now < day_end else 23
     return {key: _cumulative(per_hour_of(key), last) for key in groups}
 
 
@@ -114,14 +105,13 @@ def _care_times(session, day_start, day_end, kecamatan_ids, drill, kecamatan) ->
             groups[key] = ([0] * len(CARE_TIME_BINS), [0] * len(CARE_TIME_BINS))
         return groups[key]
 
-    speed = drill.speed if drill is not None else 1
     for row in session.execute(query):
         reported, responding, treated, referred = row[len(keys):]
         response, care = bins_of(row[0] if keys else None)
         for counts, minutes in ((response, time_to_response(reported, responding)),
                                 (care, time_to_care(reported, treated, referred))):
             if minutes is not None:
-                counts[_bin(minutes * speed)] += 1
+                counts[_bin(minutes)] += 1
     return {key: {"edges": list(CARE_TIME_BINS), "response": bins_of(key)[0], "care": bins_of(key)[1]}
             for key in groups}
 

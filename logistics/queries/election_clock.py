@@ -73,6 +73,18 @@ def _drill(session: Session) -> tuple[DrillClock, date, datetime] | None:
     return found
 
 
+def drill_speed(session: Session, wall: datetime) -> float | None:
+    """How many times faster than real time the drill in progress plays at `wall` (None: no drill, or
+    one stopped early (`stop_at`) before `wall`)."""
+    drill = _drill(session)
+    if drill is None:
+        return None
+    pace = drill[0]
+    if pace.stop_at is not None and wall > pace.stop_at:
+        return None
+    return pace.speed
+
+
 def on_drill_clock(session: Session, wall: datetime, day: date | None = None) -> datetime:
     """`wall` (the real, or frozen, clock) as the product reads it: the simulated moment while a drill is in
     progress (on `day`, when given), else `wall` itself."""

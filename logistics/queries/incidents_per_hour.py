@@ -17,8 +17,8 @@ def incidents_per_hour(session: Session, day_start: datetime, day_end: datetime,
     """Per triage colour (its code), 24 counts, index = hour in the deployment's zone, of incidents that
     occurred in [day_start, day_end).
 
-    During a drill the hour is the simulated day's (`drill`): played 30 times faster, the whole day's
-    incidents fall in one or two wall-clock hours, which is no day's shape to train on."""
+    A drill's incidents are stamped on its clock (the simulated moment: logistics/services/common.py
+    `step_time`), so they are counted by the hours stored, as a real day's; `drill` changes nothing."""
     return _per_hour(session, day_start, day_end, kecamatan_ids, drill, None)[None]
 
 
@@ -48,16 +48,10 @@ def _per_hour(session, day_start, day_end, kecamatan_ids, drill, kecamatan) -> d
             groups[key] = _empty()
         return groups[key]
 
-    if drill is None:  # counted per hour in SQL (the nation's incidents, not read one by one)
-        hour, offset = utc_hour(session, HealthIncident.occurred_at), hour_offset(zone, day_start)
-        for row in session.execute(select(*keys, hour, HealthIncident.triage, func.count()).where(*in_day)
-                                   .group_by(*keys, hour, HealthIncident.triage)):
-            utc, triage, n = row[len(keys):]
-            counts_of(row)[triage.value][(int(utc) + offset) % 24] += n
-        return groups
-    for row in session.execute(select(*keys, HealthIncident.occurred_at, HealthIncident.triage).where(*in_day)):
-        occurred_at, triage = row[len(keys):]
-        hour = drill.simulated_hour(occurred_at)  # a drill's simulated day (the demo city's incidents)
-        if hour is not None:
-            counts_of(row)[triage.value][hour] += 1
+    # Counted per hour in SQL (the nation's incidents, not read one by one).
+    hour, offset = utc_hour(session, HealthIncident.occurred_at), hour_offset(zone, day_start)
+    for row in session.execute(select(*keys, hour, HealthIncident.triage, func.count()).where(*in_day)
+                               .group_by(*keys, hour, HealthIncident.triage)):
+        utc, triage, n = row[len(keys):]
+        counts_of(row)[triage.value][(int(utc) + offset) % 24] += n
     return groups

@@ -185,10 +185,10 @@ def _where(tps: Tps) -> str:
 
 def _hhmm(tps: Tps, step) -> str:
     from logistics.services.tps_status import STEP_TIME_FIELD
-    from logistics.timeutil import to_local
+    from logistics.timeutil import format_local
 
     moment = getattr(tps, STEP_TIME_FIELD[step])
-    return to_local(moment, tps.zone).strftime("%H:%M") if moment else ""
+    return format_local(moment, "%H:%M", tps.zone) if moment else ""  # 13:03 WIB: the zone, as on every page
 
 
 def _problem_text(problem: Problem) -> str:

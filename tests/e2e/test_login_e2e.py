@@ -41,3 +41,18 @@ def test_password_page_at_phone_width(phone, live_server):
     phone.click("main button[type=submit]")
     assert "Kata sandi lama salah." in phone.locator("#old_password-error").inner_text()
     screenshot(phone, "password-change-390x844")
+
+
+def test_pages_load_without_console_errors(desktop, live_server):
+    """The browser logs nothing as an error on the login page and a logged-in page: no resource the browser
+    asks for by itself (the tab's icon, /favicon.ico without one named) answers 404."""
+    errors = []
+    desktop.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    desktop.on("pageerror", lambda e: errors.append(str(e)))
+    desktop.goto(live_server + "/login")
+    desktop.wait_for_load_state("networkidle")
+    log_in(desktop, live_server, "koordinator")
+    desktop.wait_for_load_state("networkidle")
+    assert errors == []
+    # The icon is inline: no request of its own on a phone's plan.
+    assert desktop.locator("link[rel=icon]").get_attribute("href").startswith("data:image/svg+xml,")

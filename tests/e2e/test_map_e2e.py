@@ -308,3 +308,16 @@ def test_the_map_opens_fitted_to_the_coordinators_city_on_a_phone(phone, live_se
     assert fit["across"] >= 0.8, fit
     screenshot(phone, "map-city-fitted-390x844", full_page=False)
     assert not [e for e in errors if "Failed to load resource" not in e], errors  # (map tiles: no network here)
+
+
+def test_the_map_says_when_it_was_updated_as_the_dashboard_does(desktop, live_server):
+    """"Diperbarui 08:45:50 WIB": hours, minutes and seconds with colons and the zone, as the dashboard's
+    "Dihitung" stamp and every other time on the pages (the browser's Indonesian locale writes 08.45.50)."""
+    import re
+
+    errors: list[str] = []
+    open_map(desktop, live_server, errors)
+    stamp = desktop.locator("#map-status").inner_text()
+    assert re.fullmatch(r"Diperbarui \d\d:\d\d:\d\d WIB", stamp), stamp
+    desktop.goto(live_server + "/dashboard")
+    assert re.fullmatch(r"\d\d:\d\d:\d\d WIB", desktop.locator("#computed-at").inner_text())

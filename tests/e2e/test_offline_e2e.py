@@ -137,3 +137,27 @@ def test_back_then_send_again_replays_the_report(officer, live_server, e2e_db):
     officer.goto(live_server + "/lapangan/kejadian/baru")
     assert fill_and_send() != first
     assert incidents_at(e2e_db, tps_id) == before + 2
+
+
+def test_the_outbox_says_when_a_step_was_tapped_on_the_logins_own_clock(officer, live_server):
+    """The outbox lists each waiting submission with when it was tapped, in the zone the page names for the
+    login's area (WIB here; a Maluku officer's page names WIT: tests/test_time_zones.py), not always WIB."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    log_in_field(officer, live_server, "petugas")
+    officer.click("text=Konsumsi & logistik")
+    officer.wait_for_function("() => window.siagaOutbox !== undefined")
+    outbox = officer.locator("#outbox")
+    assert (outbox.get_attribute("data-zone"), outbox.get_attribute("data-zone-abbr")) == ("Asia/Jakarta", "WIB")
+    # The same page as a Maluku officer's would be: the script reads the clock the page names.
+    officer.evaluate("""() => { const box = document.getElementById('outbox');
+        box.dataset.zone = 'Asia/Jayapura'; box.dataset.zoneAbbr = 'WIT'; }""")
+    officer.context.set_offline(True)
+    officer.locator(".delivery", has_text="Segel").locator("button[value=delivered]").click()
+    officer.wait_for_selector("#outbox:has-text('Menunggu dikirim (1)')")
+    waiting = outbox.locator("li").inner_text()
+    stamp = re.search(r"· (\d\d):(\d\d) (\w+)$", waiting)
+    assert stamp and stamp.group(3) == "WIT", waiting
+    hour = datetime.now(ZoneInfo("Asia/Jayapura")).hour
+    assert int(stamp.group(1)) in (hour, (hour - 1) % 24), waiting  # tapped within the last hour there

@@ -2,9 +2,9 @@
 import pytest
 from sqlalchemy import select
 
-from logistics.models import Delivery, DeliveryStatus, Tps, User
+from logistics.models import Delivery, DeliveryStatus, IncidentStatus, Tps, User
 from logistics.services.deliveries import advance_delivery
-from logistics.services.incidents import report_incident
+from logistics.services.incidents import advance_incident, report_incident
 from tests.e2e.conftest import actor, log_in, screenshot
 
 pytestmark = pytest.mark.e2e
@@ -13,6 +13,20 @@ LONG_WORD = "Sangatpanjang" * 12 + "abcd"  # 160 characters, no space to break a
 
 def no_sideways_scroll(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth")
+
+
+def buttons_spilling_text(page) -> list[str]:
+    """Buttons (and links shown as buttons) whose text runs out of their box or over half its padding: the
+    page does not scroll sideways, yet the words are cut off at (or squeezed against) the button's edges."""
+    return page.evaluate("""() => Array.from(document.querySelectorAll('main a.button, main button'))
+        .filter(b => b.offsetParent !== null)
+        .filter(b => { const box = b.getBoundingClientRect(), style = getComputedStyle(b);
+            const left = box.left + parseFloat(style.borderLeftWidth) + parseFloat(style.paddingLeft) / 2;
+            const right = box.right - parseFloat(style.borderRightWidth) - parseFloat(style.paddingRight) / 2;
+            const range = document.createRange();
+            range.selectNodeContents(b);
+            return Array.from(range.getClientRects()).some(r => r.width > 0 && (r.left < left || r.right > right)); })
+        .map(b => b.textContent.trim())""")
 
 
 def test_a_160_character_word_does_not_widen_phone_pages(phone, live_server, e2e_session):
@@ -38,6 +52,25 @@ def test_a_160_character_word_does_not_widen_phone_pages(phone, live_server, e2e
     log_in(phone, live_server, "medis")
     phone.goto(f"{live_server}/lapangan/pos")
     assert no_sideways_scroll(phone) <= 390
+
+
+def test_the_station_phone_button_fits_beside_its_neighbour_on_the_tps_page(phone, live_server, e2e_session):
+    """After a report the officer's TPS page shows "☎ Telepon <station phone>" beside "Yang harus dilakukan",
+    each half of a 390 px screen: the number wraps under the word instead of spilling past both edges."""
+    officer = e2e_session.scalar(select(User).where(User.username == "petugas"))
+    incident = report_incident(e2e_session, actor(e2e_session, "koordinator"), patient_kind="voter",
+                               complaint="pusing/hipertensi", triage="hijau", tps_id=officer.tps_id)
+    try:
+        log_in(phone, live_server, "petugas")
+        phone.goto(f"{live_server}/lapangan/tps/{officer.tps_id}")
+        call = phone.locator(f"#kejadian-tps-{incident.id} a.call")
+        assert call.get_attribute("href").startswith("tel:")
+        assert buttons_spilling_text(phone) == []
+        screenshot(phone, "field-tps-station-phone-390x844")
+    finally:
+        medic = actor(e2e_session, "medis")
+        for step in (IncidentStatus.RESPONDING, IncidentStatus.TREATED_ON_SITE, IncidentStatus.CLOSED):
+            advance_incident(e2e_session, medic, incident.id, step)
 
 
 def test_a_medic_picks_the_place_through_the_tps_search(phone, live_server, e2e_session):

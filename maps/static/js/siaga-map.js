@@ -142,7 +142,9 @@
   }
   function updatedText() {
     var when = electionTime || serverTime || new Date();
-    return T.updated + " " + when.toLocaleTimeString("id-ID", {timeZone: cfg.zone.name, hour12: false}) + " " + cfg.zone.abbr;
+    // 08:45:50, as every time the server writes (the browser's Indonesian locale would write 08.45.50).
+    return T.updated + " " + when.toLocaleTimeString("en-GB", {timeZone: cfg.zone.name, hour: "2-digit", minute: "2-digit",
+                                                               second: "2-digit", hourCycle: "h23"}) + " " + cfg.zone.abbr;
   }
 
   /* GET with our own ETag; resolves to the parsed body, or null when unchanged (304). */
