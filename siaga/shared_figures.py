@@ -92,30 +92,6 @@ def share_seconds(wide: bool = False) -> float:
     return float(config.get("FIGURES_SHARE_WIDE_S", FIGURES_SHARE_WIDE_S)) if base and wide else base
 
 
-def shared(name: str, **params):
-    """The figure `name` for `params` (JSON-able by siaga/figure_codec.py: numbers, strings, dates, tuples)."""
-    compute = FIGURES[name]
-    if not share_seconds() or is_read_only(db.session):  # a past election browsed: computed, never stored
-        return compute(**params)
-    ttl = share_seconds(wide=bool(WIDE[name](**params)) if name in WIDE else False)
-    encoded = figure_codec.dumps(params)
-    # The active election's figures: its id is in the key, so another election's never serve for it.
-    election = active_election_id(db.session)
-    digest = _key(name, encoded, election)
-    stored = _read(digest)
-    if stored is not None:
-        computed_at, body = stored
-        age = (utcnow() - computed_at).total_seconds()
-        if age < ttl * MAX_AGE_FACTOR:
-            if age >= ttl:
-                _want(digest, computed_at)
-            try:
-                return figure_codec.loads(body)
-            except (ValueError, TypeError, KeyError):
-                log.warning("stored figures unreadable; computing them", exc_info=True)
-    return _compute_and_store(name, params, encoded, election)[0]
-
-
 class Snapshot:
     """A figure for some params, as `snapshot()` found it: `identity` names the stored snapshot it comes from
     (its key and computing time: another computation is another identity), "" when the figure was not stored
@@ -130,28 +106,46 @@ class Snapshot:
         return self._load()
 
 
+def shared(name: str, **params):
+    """The figure `name` for `params` (JSON-able by siaga/figure_codec.py: numbers, strings, dates, tuples).
+    A fresh stored figure costs one statement: its computing time and body read together."""
+    return _served(name, params, with_body=True).value
+
+
 def snapshot(name: str, **params) -> Snapshot:
     """`shared(name, **params)` with the identity of the snapshot served, its body read only when its value
     is asked for (the same staleness rules: a stale one is served and marked wanted, a missing or too old one
     computed here, with its neighbours when it has `together`)."""
+    return _served(name, params, with_body=False)
+
+
+def _served(name: str, params: dict, *, with_body: bool) -> Snapshot:
+    """The staleness rules, once for `shared` and `snapshot`: the stored snapshot served if younger than
+    `MAX_AGE_FACTOR` times its share time (and marked wanted if older than the share time), else computed
+    here and stored. `with_body`: its body read with its computing time (one statement, for a reader that
+    wants the value), else read when the value is first asked for."""
     compute = FIGURES[name]
-    if not share_seconds() or is_read_only(db.session):
+    if not share_seconds() or is_read_only(db.session):  # a past election browsed: computed, never stored
         return Snapshot("", lambda: compute(**params))
     ttl = share_seconds(wide=bool(WIDE[name](**params)) if name in WIDE else False)
     encoded = figure_codec.dumps(params)
+    # The active election's figures: its id is in the key, so another election's never serve for it.
     election = active_election_id(db.session)
     digest = _key(name, encoded, election)
-    computed_at = db.session.scalar(select(TABLE.c.computed_at).where(TABLE.c.key == digest))
-    if computed_at is not None:
+    columns = (TABLE.c.computed_at, TABLE.c.body) if with_body else (TABLE.c.computed_at,)
+    stored = db.session.execute(select(*columns).where(TABLE.c.key == digest)).first()
+    if stored is not None:
+        computed_at = stored.computed_at
         age = (utcnow() - computed_at).total_seconds()
         if age < ttl * MAX_AGE_FACTOR:
             if age >= ttl:
                 _want(digest, computed_at)
 
             def load():
-                # A snapshot stored since its identity was read is newer still: its figures are shown, and the
-                # next request finds its identity (a change seen once more, never one missed).
-                body = db.session.scalar(select(TABLE.c.body).where(TABLE.c.key == digest))
+                # Read lazily, a snapshot stored since its identity was read is newer still: its figures are
+                # shown, and the next request finds its identity (a change seen once more, never one missed).
+                body = stored.body if with_body else db.session.scalar(select(TABLE.c.body)
+                                                                       .where(TABLE.c.key == digest))
                 if body is not None:
                     try:
                         return figure_codec.loads(body)
@@ -191,10 +185,6 @@ def _compute_and_store(name: str, params: dict, encoded: str, election, key: str
     snapshots.append((key, encoded, value))
     stored_at = _store(name, snapshots)
     return value, {key for key, _, _ in snapshots}, stored_at
-
-
-def _read(digest: str):
-    return db.session.execute(select(TABLE.c.computed_at, TABLE.c.body).where(TABLE.c.key == digest)).first()
 
 
 def _want(digest: str, seen_computed_at) -> None:

@@ -6,11 +6,12 @@ production) and empty that table afterwards; they do not use the rolled-back `se
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
 from logistics.models import FigureSnapshot, Role, User
 from logistics.queries.alerts import Alert
@@ -117,6 +118,39 @@ def test_figures_computed_by_one_process_are_served_by_another(sharing, database
         db.session.remove()
         db.engine.dispose()
     assert counting == [(1, None), (2, None)]
+
+
+@contextmanager
+def snapshot_statements():
+    """The statements that touch the snapshot table while the block runs (every connection of the engine)."""
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_rest):
+        if "figure_snapshot" in statement:
+            statements.append(" ".join(statement.split()[:2]))
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+
+
+def test_a_fresh_stored_figure_costs_shared_one_statement_and_snapshot_its_body_only_when_asked(sharing, counting):
+    with sharing.test_request_context("/"):
+        shared_figures.shared("test-view", scope=1)  # computed and stored
+        db.session.rollback()  # the next read sees it, as the next request would
+        with snapshot_statements() as statements:
+            assert shared_figures.shared("test-view", scope=1) == {"n": 1, "scope": 1}
+        assert statements == ["SELECT figure_snapshot.computed_at,"], statements  # with its body, at once
+        with snapshot_statements() as statements:
+            served = shared_figures.snapshot("test-view", scope=1)
+            assert len(statements) == 1, statements  # its identity: the computing time alone
+            assert served.value == {"n": 1, "scope": 1}
+            assert served.value == {"n": 1, "scope": 1}
+        assert statements == ["SELECT figure_snapshot.computed_at", "SELECT figure_snapshot.body"], statements
+        assert len(counting) == 1  # computed once, served from the store since
+        db.session.remove()
 
 
 def test_stale_figures_are_served_at_once_and_the_worker_computes_them_again(sharing, counting):
