@@ -4,7 +4,7 @@ Each process delivers the events outbox to every channel (siaga/worker/outbox.py
 processes share the events, each pass locking those it takes) and runs the scheduled work (registered with
 `@job`), each job on APScheduler's interval trigger, one run of a job at a time (a run that outlasts its
 interval is not started twice; missed runs coalesce into one). A job marked `every_process` (the delivery,
-the heartbeat) runs in every process; the others only in the process holding the deployment's lead
+the stored figures' refresh, the heartbeat) runs in every process; the others only in the process holding the deployment's lead
 (siaga/worker/lead.py), so the scheduled work runs once per deployment and moves to another process when
 that one dies. Web workers start no threads: whatever must happen in the background happens here. The
 heartbeat row tells /healthz and the dashboard whether a worker runs.
