@@ -32,7 +32,8 @@ from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
 from siaga.config import normalise_database_url  # noqa: E402
 from tests import push_service as push  # noqa: E402
-from tests.test_worker_kill import prepare, start_worker  # noqa: E402
+from tests.fixtures.worker_processes import start_worker  # noqa: E402
+from tests.test_worker_kill import prepare  # noqa: E402
 
 SCHEMA = "siaga_worker_pool_bench"
 TICK = os.sysconf("SC_CLK_TCK")

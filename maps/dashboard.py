@@ -95,7 +95,16 @@ def _with_its_kota(ids: tuple[int, ...] | None, examples: int) -> list[tuple[dic
     return together + ([({"ids": neighbours, "examples": EXAMPLES_PER_SOURCE}, whole)] if whole is not None else [])
 
 
-@figure("dashboard", wide=_wider_than_a_kecamatan, together=_with_its_kota)
+def _its_kota(ids: tuple[int, ...] | None, examples: int) -> str | None:
+    """The pass `_with_its_kota` computes these figures in: their kota's (None: the nation, computed alone).
+    A scope of several kecamatan that is not a whole kota is computed alone, and named by its first one's
+    kota all the same: it then waits for that kota's pass, never runs beside it."""
+    if ids is None:
+        return None
+    return f"kota {db.session.scalar(select(Kecamatan.kota_id).where(Kecamatan.id == ids[0]))}"
+
+
+@figure("dashboard", wide=_wider_than_a_kecamatan, together=_with_its_kota, pass_of=_its_kota)
 def _figures(ids: tuple[int, ...] | None, examples: int) -> dict:
     """The page's figures for one scope (logistics.queries.dashboard), shared between requests for a few
     seconds and kept fresh by the worker (siaga.shared_figures), on the election clock."""

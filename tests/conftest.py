@@ -22,6 +22,9 @@ from siaga.config import normalise_database_url
 from siaga.extensions import db
 from siaga.seeding import seed_demo
 
+# Fixtures kept in modules of their own, offered to every test as this file's are.
+pytest_plugins = ("tests.fixtures.worker_processes",)
+
 DEMO_PASSWORD = "test-password"
 
 

@@ -149,7 +149,12 @@ def wanted() -> int:
     return n
 
 
-def test_the_worker_refreshes_a_wanted_kecamatan_with_its_kota_once(sharing, computations):
+@pytest.mark.parametrize("claim", [False, True], ids=["one process", "claimed (several processes)"])
+def test_the_worker_refreshes_a_wanted_kecamatan_with_its_kota_once(sharing, computations, claim, monkeypatch):
+    if claim and sharing.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("claims are PostgreSQL's (SQLite has one worker process)")
+    # As the worker sets it on PostgreSQL (siaga/worker/__init__.py): each figure and its kota's pass claimed.
+    monkeypatch.setitem(sharing.extensions, "siaga_worker_shares_events", claim)
     with sharing.test_request_context("/"):
         ids = the_kota(db.session)
         db.session.rollback()

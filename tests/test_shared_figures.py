@@ -6,11 +6,14 @@ production) and empty that table afterwards; they do not use the rolled-back `se
 from __future__ import annotations
 
 import re
+import threading
+from collections import Counter
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
 from logistics.models import FigureSnapshot, Role, User
 from logistics.queries.alerts import Alert
@@ -117,6 +120,39 @@ def test_figures_computed_by_one_process_are_served_by_another(sharing, database
         db.session.remove()
         db.engine.dispose()
     assert counting == [(1, None), (2, None)]
+
+
+@contextmanager
+def snapshot_statements():
+    """The statements that touch the snapshot table while the block runs (every connection of the engine)."""
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_rest):
+        if "figure_snapshot" in statement:
+            statements.append(" ".join(statement.split()[:2]))
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+
+
+def test_a_fresh_stored_figure_costs_shared_one_statement_and_snapshot_its_body_only_when_asked(sharing, counting):
+    with sharing.test_request_context("/"):
+        shared_figures.shared("test-view", scope=1)  # computed and stored
+        db.session.rollback()  # the next read sees it, as the next request would
+        with snapshot_statements() as statements:
+            assert shared_figures.shared("test-view", scope=1) == {"n": 1, "scope": 1}
+        assert statements == ["SELECT figure_snapshot.computed_at,"], statements  # with its body, at once
+        with snapshot_statements() as statements:
+            served = shared_figures.snapshot("test-view", scope=1)
+            assert len(statements) == 1, statements  # its identity: the computing time alone
+            assert served.value == {"n": 1, "scope": 1}
+            assert served.value == {"n": 1, "scope": 1}
+        assert statements == ["SELECT figure_snapshot.computed_at", "SELECT figure_snapshot.body"], statements
+        assert len(counting) == 1  # computed once, served from the store since
+        db.session.remove()
 
 
 def test_stale_figures_are_served_at_once_and_the_worker_computes_them_again(sharing, counting):
@@ -274,3 +310,83 @@ def test_a_poll_that_finds_the_snapshot_stale_asks_the_worker_and_the_next_shows
         db.session.remove()
     fresh = client.get("/dashboard", headers={"If-None-Match": tag})
     assert fresh.status_code == 200 and fresh.headers["ETag"] != tag
+
+
+PASSES: list[tuple[str, str, int]] = []  # (thread, figure, scope) of each computation
+GROUPS = {1: "g", 2: "g", 3: "h", 4: "h"}  # the "test-pass" scopes computed together, one pass per group
+HOLD = {"first": threading.Event(), "release": threading.Event()}
+
+
+def _hold_the_first_of(thread: str) -> None:
+    """The first pass computed on `thread` waits (its claims held) until the test releases it."""
+    if threading.current_thread().name == thread and not HOLD["first"].is_set():
+        HOLD["first"].set()
+        HOLD["release"].wait(90)  # released after the other claimer's run; bounded if that one hangs
+
+
+def _grouped(scope: int) -> list[tuple[dict, dict]]:
+    PASSES.append((threading.current_thread().name, "test-pass", GROUPS[scope]))
+    _hold_the_first_of("first")
+    return [({"scope": other}, {"scope": other}) for other in sorted(GROUPS) if GROUPS[other] == GROUPS[scope]]
+
+
+@shared_figures.figure("test-pass", together=_grouped, pass_of=lambda scope: GROUPS[scope])
+def pass_figures(scope: int):
+    raise AssertionError("computed with its group, never alone")
+
+
+@shared_figures.figure("test-alone")
+def alone_figures(scope: int):
+    PASSES.append((threading.current_thread().name, "test-alone", scope))
+    return {"scope": scope}
+
+
+def test_worker_processes_share_the_wanted_figures_each_claimed_by_one_and_a_pass_run_by_one(sharing):
+    """Two claimers on connections of their own (as two worker processes): the first holds the first pass it
+    takes while the second runs; the second passes over the figure it claimed and over that pass's other
+    figure (not claimed, but its pass is), and computes the other pass and what the first left. Each figure,
+    and each pass, computed once; both took some."""
+    if sharing.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("claims are PostgreSQL's (SQLite has one worker process: refresh_wanted without claim)")
+    PASSES.clear()
+    HOLD["first"].clear()
+    HOLD["release"].clear()
+    wanted = [("test-pass", scope) for scope in GROUPS] + [("test-alone", 5), ("test-alone", 6)]
+    with sharing.test_request_context("/"):
+        for name, scope in wanted:
+            shared_figures.shared(name, scope=scope)
+        db.session.remove()
+    with sharing.app_context():
+        with db.engine.begin() as connection:
+            connection.execute(update(TABLE).values(computed_at=datetime.now(timezone.utc) - timedelta(seconds=60),
+                                                    wanted_at=datetime.now(timezone.utc)))
+        db.session.remove()
+    PASSES.clear()
+    results: dict[str, int] = {}
+
+    def refresh():
+        with sharing.app_context():
+            results[threading.current_thread().name] = shared_figures.refresh_wanted(claim=True)
+            db.session.remove()
+
+    first = threading.Thread(target=refresh, name="first")
+    first.start()
+    try:
+        assert HOLD["first"].wait(60), "the first claimer computed no pass"
+        second = threading.Thread(target=refresh, name="second")
+        second.start()
+        second.join(60)
+    finally:
+        HOLD["release"].set()
+        first.join(120)
+    computed = Counter((figure, scope) for _thread, figure, scope in PASSES)
+    assert computed == {("test-pass", "g"): 1, ("test-pass", "h"): 1, ("test-alone", 5): 1,
+                        ("test-alone", 6): 1}, PASSES  # each once
+    held = next(scope for thread, figure, scope in PASSES if thread == "first" and figure == "test-pass")
+    other = ({"g", "h"} - {held}).pop()
+    assert ("second", "test-pass", other) in PASSES, PASSES  # both took some: the second the other pass
+    assert sum(results.values()) == 4, results
+    with sharing.app_context():
+        assert db.session.scalar(select(func.count()).select_from(TABLE)
+                                 .where(TABLE.c.wanted_at >= TABLE.c.computed_at)) == 0  # none left wanted
+        db.session.remove()

@@ -15,28 +15,18 @@ import signal
 from collections import Counter
 
 import pytest
-from sqlalchemy import create_engine, func, select, update
+from sqlalchemy import create_engine, func, select
 
 from logistics.events import Event, EventKind, raise_event
 from logistics.models import EventDelivery, OutboxEvent, SmsOutbound, TpsCoverage
-from logistics.timeutil import utcnow
-from siaga import create_app
-from siaga.extensions import db
 from siaga.sms.fake_gateway import FakeGateway, serve
 from siaga.worker.sms import NOTICE_LIMIT, SmsChannel
-from tests.conftest import database_of_its_own
-from tests.test_worker_kill import start_worker, wait_for
+from tests.fixtures.worker_processes import pending, seeded, start_worker, wait_for
 
-SCHEMA = "siaga_sms_worker_kill"
+SCHEMA = "siaga_sms_worker_kill"  # the worker_database fixture's (tests/fixtures/worker_processes.py)
 PER_STATION, KILLS = 8, 2  # 8 merah per station: no number reaches the notice limit (NOTICE_LIMIT)
 LOGIN = {"SMS_USERNAME": "siaga", "SMS_PASSWORD": "kill-test", "SMS_SIGNING_KEY": "kill-test-key"}
 EVENT_OF = re.compile(r"^siaga-e(\d+)-")
-
-
-@pytest.fixture()
-def worker_database(database_url, tmp_path):
-    with database_of_its_own(database_url, tmp_path, SCHEMA) as url:
-        yield url
 
 
 @pytest.fixture()
@@ -50,16 +40,7 @@ def gateway():
 def prepare(url: str) -> set[tuple[int, str]]:
     """Seed; raise PER_STATION merah at a TPS of each station (the seed's events marked dispatched); the
     (event, number) pairs the SMS channel names for them."""
-    from flask_migrate import upgrade
-
-    from siaga.seeding import seed_demo
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
-    with app.app_context():
-        upgrade()
-        seed_demo(db.session, demo_password="sms-kill-test")
-        session = db.session
-        session.execute(update(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None)).values(dispatched_at=utcnow()))
+    with seeded(url) as session:
         stations = session.execute(select(TpsCoverage.medic_station_id, func.min(TpsCoverage.tps_id))
                                    .group_by(TpsCoverage.medic_station_id)).all()
         for station, tps in stations:
@@ -72,8 +53,6 @@ def prepare(url: str) -> set[tuple[int, str]]:
         expected = {(event.id, number)
                     for event in session.scalars(select(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None)))
                     for number in channel.recipients(session, event)}
-        db.session.remove()
-        db.engine.dispose()
     return expected
 
 
@@ -89,11 +68,6 @@ def test_sms_worker_killed_twice_loses_no_notice_and_sends_none_twice(worker_dat
     log = tmp_path / "worker.log"
     settings = {"SMS_GATEWAY": "smsgate", "SMS_GATEWAY_URL": url, **LOGIN}
     engine = create_engine(worker_database)
-
-    def pending() -> int:
-        with engine.connect() as conn:
-            return conn.scalar(select(func.count()).select_from(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None)))
-
     worker = start_worker(worker_database, log, **settings)
     try:
         for kill in range(1, KILLS + 1):
@@ -103,7 +77,7 @@ def test_sms_worker_killed_twice_loses_no_notice_and_sends_none_twice(worker_dat
             worker.wait()
             assert len(fake.sent) < len(expected), "the kill came too late to land mid-batch"
             worker = start_worker(worker_database, log, **settings)
-        wait_for(lambda: pending() == 0, "every event dispatched", worker, log)
+        wait_for(lambda: pending(engine) == 0, "every event dispatched", worker, log)
     finally:
         worker.terminate()
         worker.wait(timeout=30)

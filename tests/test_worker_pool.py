@@ -23,34 +23,19 @@ from collections import Counter
 import pytest
 from py_vapid import Vapid
 from py_vapid.utils import b64urlencode
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
-from logistics.models import EventDelivery, OutboxEvent
+from logistics.models import EventDelivery
 from siaga.worker import Job, run_job
 from siaga.worker.lead import LOCK_NAME, PostgresLead
-from tests import push_service as push
-from tests.conftest import database_of_its_own
-from tests.test_worker_kill import DEADLINE_S, prepare, start_worker, wait_for
+from tests.fixtures.worker_processes import DEADLINE_S, pending, start_worker, wait_for
+from tests.test_worker_kill import prepare
 
-SCHEMA = "siaga_worker_pool"
+SCHEMA = "siaga_worker_pool"  # the fixtures' (tests/fixtures/worker_processes.py)
+PUSH_DELAY_S = 0.005
 EVENTS, DEVICES = 500, 2
 LEADS = re.compile(r"worker (\d+) leads the scheduled work")
-
-
-@pytest.fixture()
-def pool_database(database_url, tmp_path):
-    with database_of_its_own(database_url, tmp_path, SCHEMA) as url:
-        yield url
-
-
-@pytest.fixture()
-def push_service():
-    service, server = push.start()
-    service.delay_s = 0.005
-    yield service
-    server.shutdown()
-    server.server_close()
 
 
 def postgres_only(url: str) -> None:
@@ -76,8 +61,7 @@ class Pool:
         self.engine = create_engine(url)
 
     def pending(self) -> int:
-        with self.engine.connect() as conn:
-            return conn.scalar(select(func.count()).select_from(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None)))
+        return pending(self.engine)
 
     def statuses(self) -> Counter:
         with self.engine.connect() as conn:
@@ -96,13 +80,13 @@ def leaders(log) -> list[int]:
 
 
 @pytest.mark.live
-def test_two_workers_share_the_outbox_and_send_each_delivery_once(pool_database, push_service, tmp_path,
+def test_two_workers_share_the_outbox_and_send_each_delivery_once(worker_database, push_service, tmp_path,
                                                                  monkeypatch):
-    postgres_only(pool_database)
+    postgres_only(worker_database)
     monkeypatch.setenv("SIAGA_ENV", "testing")
-    events, devices = prepare(pool_database, push_service, EVENTS, DEVICES)
-    total, pool, log = len(events) * DEVICES, Pool(pool_database), tmp_path / "workers.log"
-    workers = [start_worker(pool_database, log, **vapid("w1")), start_worker(pool_database, log, **vapid("w2"))]
+    events, devices = prepare(worker_database, push_service, EVENTS, DEVICES)
+    total, pool, log = len(events) * DEVICES, Pool(worker_database), tmp_path / "workers.log"
+    workers = [start_worker(worker_database, log, **vapid("w1")), start_worker(worker_database, log, **vapid("w2"))]
     try:
         wait_for(lambda: pool.pending() == 0, "every event dispatched", workers, log)
         assert pool.lead_holders() == 1
@@ -127,12 +111,12 @@ def test_two_workers_share_the_outbox_and_send_each_delivery_once(pool_database,
 
 @pytest.mark.live
 def test_the_leading_worker_killed_the_other_finishes_every_delivery_and_takes_the_lead(
-        pool_database, push_service, tmp_path, monkeypatch):
-    postgres_only(pool_database)
+        worker_database, push_service, tmp_path, monkeypatch):
+    postgres_only(worker_database)
     monkeypatch.setenv("SIAGA_ENV", "testing")
-    events, devices = prepare(pool_database, push_service, EVENTS, DEVICES)
-    total, pool, log = len(events) * DEVICES, Pool(pool_database), tmp_path / "workers.log"
-    workers = {name: start_worker(pool_database, log, **vapid(name)) for name in ("w1", "w2")}
+    events, devices = prepare(worker_database, push_service, EVENTS, DEVICES)
+    total, pool, log = len(events) * DEVICES, Pool(worker_database), tmp_path / "workers.log"
+    workers = {name: start_worker(worker_database, log, **vapid(name)) for name in ("w1", "w2")}
     try:
         wait_for(lambda: leaders(log), "a worker to lead", list(workers.values()), log)
         leader = next(name for name, worker in workers.items() if worker.pid == leaders(log)[0])
@@ -187,15 +171,15 @@ class Recorder:
         pass
 
 
-def test_a_pass_holding_its_events_leaves_them_to_no_other(pool_database, push_service, monkeypatch):
+def test_a_pass_holding_its_events_leaves_them_to_no_other(worker_database, push_service, monkeypatch):
     from siaga import create_app
     from siaga.extensions import db
     from siaga.worker.outbox import deliver_pending
 
-    postgres_only(pool_database)
+    postgres_only(worker_database)
     monkeypatch.setenv("SIAGA_ENV", "testing")
-    events, _devices = prepare(pool_database, push_service, 10, 0)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": pool_database})
+    events, _devices = prepare(worker_database, push_service, 10, 0)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": worker_database})
     held, other = Recorder(hold=True), Recorder()
     with app.app_context():
         first_session = Session(db.engine)
@@ -213,13 +197,13 @@ def test_a_pass_holding_its_events_leaves_them_to_no_other(pool_database, push_s
         db.engine.dispose()
 
 
-def test_one_lead_runs_the_scheduled_job_and_another_takes_it_when_its_connection_ends(pool_database, app):
-    postgres_only(pool_database)
+def test_one_lead_runs_the_scheduled_job_and_another_takes_it_when_its_connection_ends(worker_database, app):
+    postgres_only(worker_database)
     runs: Counter = Counter()
     scheduled = Job("count_runs", 1, lambda app: runs.update([current]))
     delivering = Job("count_deliveries", 1, lambda app: runs.update([f"{current} (every process)"]),
                      every_process=True)
-    first, second = PostgresLead(pool_database, 0.05), PostgresLead(pool_database, 0.05)
+    first, second = PostgresLead(worker_database, 0.05), PostgresLead(worker_database, 0.05)
     try:
         for _ in range(10):
             for current, lead in (("first", first), ("second", second)):
@@ -227,7 +211,7 @@ def test_one_lead_runs_the_scheduled_job_and_another_takes_it_when_its_connectio
                 run_job(app, delivering, lead)
             time.sleep(0.06)
         assert runs == {"first": 10, "first (every process)": 10, "second (every process)": 10}
-        with create_engine(pool_database).connect() as admin:  # the first's process dies: its backend ends
+        with create_engine(worker_database).connect() as admin:  # the first's process dies: its backend ends
             pid = first.connection.connection.dbapi_connection.info.backend_pid
             assert admin.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
         time.sleep(0.2)  # the backend has gone, its lock with it

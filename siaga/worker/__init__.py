@@ -4,7 +4,7 @@ Each process delivers the events outbox to every channel (siaga/worker/outbox.py
 processes share the events, each pass locking those it takes) and runs the scheduled work (registered with
 `@job`), each job on APScheduler's interval trigger, one run of a job at a time (a run that outlasts its
 interval is not started twice; missed runs coalesce into one). A job marked `every_process` (the delivery,
-the heartbeat) runs in every process; the others only in the process holding the deployment's lead
+the stored figures' refresh, the heartbeat) runs in every process; the others only in the process holding the deployment's lead
 (siaga/worker/lead.py), so the scheduled work runs once per deployment and moves to another process when
 that one dies. Web workers start no threads: whatever must happen in the background happens here. The
 heartbeat row tells /healthz and the dashboard whether a worker runs.
@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -69,11 +70,11 @@ def run_job(app: Flask, found: Job, lead=None):
 
 def build_scheduler(app: Flask, lead=None):
     from apscheduler.executors.pool import ThreadPoolExecutor
-    from apscheduler.schedulers.blocking import BlockingScheduler
+    from apscheduler.schedulers.background import BackgroundScheduler
 
     from siaga.worker import jobs  # noqa: F401  (registers the jobs)
 
-    scheduler = BlockingScheduler(executors={"default": ThreadPoolExecutor(4)}, timezone="UTC",
+    scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(4)}, timezone="UTC",
                                   job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30})
     for found in JOBS:
         if found.enabled(app):
@@ -101,20 +102,26 @@ def run_worker(app: Flask) -> None:
     app.extensions["siaga_worker_shares_events"] = lead.shares_events
     scheduler = build_scheduler(app, lead)
 
-    def stop(_signum, _frame):
-        # Only leave the scheduler's loop here. Shutting it down inside the handler (waiting for the runs in
-        # progress) deadlocked when the signal landed while the loop held the executor's lock (submitting a
-        # run): the handler waited for a lock its own thread held.
-        raise SystemExit(0)
+    stopping: list[int] = []
 
+    def stop(signum, _frame):
+        # Only note it; the main thread, sleeping below, stops the scheduler. Shutting it down inside the
+        # handler deadlocked when the signal landed while the thread held the executor's lock (submitting a
+        # run), and raising SystemExit here to leave a blocking scheduler's loop was lost when it landed while
+        # that loop submitted a run (APScheduler logged it as a failed submission and went on: the worker
+        # ignored SIGTERM).
+        stopping.append(signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     log.info("worker %d started (%s): %s", os.getpid(), lead.describe(), ", ".join(j.id for j in scheduler.get_jobs()))
     lead.holds()  # say at once whether this process leads
-    signal.signal(signal.SIGTERM, stop)
+    scheduler.start()  # its loop and the runs on threads of their own
     try:
-        scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
+        while not stopping:
+            time.sleep(0.2)
         log.info("worker stopping")
+    finally:
         if scheduler.running:
             scheduler.shutdown(wait=True)  # the runs in progress finish
-    finally:
         lead.close()

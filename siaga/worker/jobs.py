@@ -68,12 +68,13 @@ def raise_due_alerts(app: Flask) -> int:
     return scan(db.session, election_now(), *election_window())
 
 
-@job(1, enabled=lambda app: bool(app.config.get("FIGURES_SHARE_S", 0)))
+# Every process: on PostgreSQL they share the wanted figures, each claimed by one (siaga/shared_figures.py).
+@job(1, enabled=lambda app: bool(app.config.get("FIGURES_SHARE_S", 0)), every_process=True)
 def refresh_wanted_figures(app: Flask) -> int:
     """Stored figures a reader found stale (siaga/shared_figures.py), computed again."""
     from siaga.shared_figures import refresh_wanted
 
-    return refresh_wanted()
+    return refresh_wanted(claim=app.extensions.get("siaga_worker_shares_events", False))
 
 
 @job(1, enabled=lambda app: app.config.get("MAP_GRID_REFRESH") == "background")

@@ -1,9 +1,9 @@
 """How many worker processes a deployment runs, and which of them runs its scheduled work.
 
 On PostgreSQL any number of worker processes, on any machines, deliver the outbox together (each pass locks
-the events it takes, `FOR NO KEY UPDATE SKIP LOCKED`: siaga/worker/outbox.py). The scheduled work — the
-alert scan, the stored figures, the map's grid, the drill, the situation reports, the login cards, the SMS
-replies — runs in one of them at a time: the holder of a session-level advisory lock (`pg_try_advisory_lock`)
+the events it takes, `FOR NO KEY UPDATE SKIP LOCKED`: siaga/worker/outbox.py) and recompute the wanted
+stored figures together (each claimed by one: siaga/shared_figures.py `refresh_wanted`). The scheduled work
+— the alert scan, the map's grid, the drill, the situation reports, the login cards, the SMS replies — runs in one of them at a time: the holder of a session-level advisory lock (`pg_try_advisory_lock`)
 taken on a connection of its own, kept open for the process's life. PostgreSQL releases the lock when that
 connection ends, the process killed -9 included (its socket closes with it), and every other worker tries
 to take it every WORKER_LEAD_CHECK_S, so the scheduled work moves to another process within about that.
@@ -13,7 +13,7 @@ tables, even with several deployments (or test schemas) in one database.
 The holder checks its connection every WORKER_LEAD_CHECK_S; should the connection break between two checks
 (the database failed over), another process may take the lead before the old holder notices, and for at
 most that long both may start a scheduled job. Deliveries stay at most once (the ledger); other work (a
-drill's step, a figure) could then be done twice, never lost.
+drill's step, a situation report) could then be done twice, never lost.
 
 On SQLite a deployment has one worker process: a second is refused (an exclusive lock on a file beside the
 database, released by the operating system when the holder exits, however it exits).
