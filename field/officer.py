@@ -21,7 +21,7 @@ from logistics.services.tps_status import MAX_OFFICERS_ON_SITE, STEP_TIME_FIELD,
     advance_tps_status, correct_tps_status, report_officers_present
 from field import bp
 from field.web import ask_first, back_to, done
-from siaga.election import election_settings, election_window
+from siaga.election import election_settings, election_window, reader_zone_is
 from siaga.auth import current_actor, current_user, login_required, requires
 from siaga.extensions import db
 from siaga.fields import ID_PATH, FormChoice, FormFlag, FormInt, FormText
@@ -75,7 +75,10 @@ _AREA_NAMED = (joinedload(Tps.kelurahan).options(
 def _visible_tps(tps_id: int) -> Tps:
     """The TPS through the read filter (missing: 404, out of scope: 403), with the kelurahan and kecamatan
     its pages name; posts leave it to the service."""
-    return load_visible(db.session, current_actor(), Tps, tps_id, "TPS", options=_AREA_NAMED)
+    tps = load_visible(db.session, current_actor(), Tps, tps_id, "TPS", options=_AREA_NAMED)
+    if tps.id == current_actor().tps_id:  # an officer's own TPS: their area, whose clock the layout names
+        reader_zone_is(tps.zone)
+    return tps
 
 
 @bp.get("/")

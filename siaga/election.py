@@ -46,6 +46,14 @@ def local_zone() -> AreaZone:
     return g.local_zone
 
 
+def reader_zone_is(zone: AreaZone) -> None:
+    """A view that has read the reader's own area (an officer's own TPS) names its zone, so `local_zone`
+    (the field layout's clock, every field page) reads nothing more for it."""
+    from flask import g
+
+    g.local_zone = zone
+
+
 def _reader_zone() -> AreaZone | None:
     from sqlalchemy import select
 
