@@ -277,16 +277,20 @@ def profile_one_post(demo, posts: int = 300, *, cprofile: bool = True, rounds: i
         seen = statements_of(peer_engine, lambda: peer_post(0, 7))
         print(f"  peer statements per post: {len(seen)} ({', '.join(seen)})")
         if rounds:
+            server = _server_cpu(demo.database_url)
             timed = {"app": (post, []), "peer": (peer_post, [])}
             for _ in range(rounds):
                 for send, times in timed.values():
-                    cpu, wall = time.process_time(), time.perf_counter()
+                    cpu, wall, db_cpu = time.process_time(), time.perf_counter(), server()
                     for i in range(100):
                         send(i)
-                    times.append(((time.process_time() - cpu) * 10, (time.perf_counter() - wall) * 10))
+                    times.append(((time.process_time() - cpu) * 10, (time.perf_counter() - wall) * 10,
+                                  (server() - db_cpu) * 10))
             for name, (_send, times) in timed.items():
-                print(f"  {name} per post, least of {rounds} rounds of 100: CPU {min(c for c, _ in times):.2f} ms, "
-                      f"wall {min(w for _, w in times):.2f} ms")
+                db_cpu = f", database server CPU {min(d for *_, d in times):.2f} ms" if demo.database_url.startswith(
+                    "postgresql") else ""
+                print(f"  {name} per post, least of {rounds} rounds of 100: CPU {min(c for c, *_ in times):.2f} ms, "
+                      f"wall {min(w for _, w, _ in times):.2f} ms{db_cpu}")
             print(f"  load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         if cprofile:
             profiler = cProfile.Profile()
@@ -363,6 +367,29 @@ def main() -> None:
             line(kind, "app post, --compare-with", old, f"{old['rps'] / peer['rps']:.2f}x",
                  f"{old['rps'] / floor['rps']:.2f}x")
     shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _server_cpu(database_url: str):
+    """A function giving the CPU seconds spent so far by the PostgreSQL backends of `database_url`'s database
+    (but the one asking; /proc, the server on this machine), or 0.0 for SQLite (its work is in process)."""
+    if not database_url.startswith("postgresql"):
+        return lambda: 0.0
+    from sqlalchemy import create_engine, text
+
+    connection = create_engine(database_url).connect()
+    pids = text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+    def spent() -> float:
+        total = 0.0
+        for pid in connection.scalars(pids):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        connection.rollback()
+        return total
+    return spent
 
 
 def in_process(args) -> None:
