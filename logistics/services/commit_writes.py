@@ -24,7 +24,10 @@ returned its row (`WHERE EXISTS (SELECT FROM claim)`). So the key's unique index
 a retried twin waits there for the first's transaction, then fails (IntegrityError: `@idempotent` answers
 with the stored response) without having touched a counter that other posts wait on. The counters are
 bumped in sorted order (logistics/services/data_versions.py), the same for every writer. The audit entries
-take no lock that another writer waits on.
+take no lock that another writer waits on. (Before this statement the key was written before the commit's
+flush and coverage; a twin that adds or moves a TPS or station may now wait on the first's `tps_coverage`
+rows before the key, which delays it, holding no counter, and deadlocks nothing: the first holds those
+rows already and waits on nothing of the twin's.)
 
 A commit with many audit entries (an import) writes them ahead in chunks of `AUDITS_HELD` (`hold_audit`):
 entries lock nothing anyone waits on, so writing them early changes no lock order.
