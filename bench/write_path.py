@@ -26,6 +26,8 @@ nothing. Loopback only; bounded by --duration.
 Usage:  .venv/bin/python bench/write_path.py [--duration 10] [--connections 8] [--threads 2]
           [--pg postgresql://postgres@127.0.0.1:5432/test_w] [--only sqlite|postgresql] [--profile]
           [--rounds 2]
+        .venv/bin/python bench/write_path.py --in-process 10 [--only ...] [--pg ...] [--profile]
+          (no servers, no wrk: statements per post, and CPU and wall time per post in this process)
 Benchmarks are not tests: nothing here asserts a time.
 """
 from __future__ import annotations
@@ -206,9 +208,11 @@ def _module_server(module: str, env: dict, probe: str):
         process.wait(timeout=10)
 
 
-def profile_one_post(demo, posts: int = 300) -> None:
+def profile_one_post(demo, posts: int = 300, *, cprofile: bool = True, rounds: int = 0) -> None:
     """Statements per post (app and peer) and a cProfile of the app's post, in process (WSGI calls, same
-    database). The access log is silenced meanwhile (it would time the terminal)."""
+    database). The access log is silenced meanwhile (it would time the terminal). `rounds`: also the CPU
+    (this process's: on PostgreSQL not the server's) and wall time per post, least over `rounds` rounds of
+    100 posts, app and peer alternately."""
     import cProfile
     import logging
     import pstats
@@ -222,7 +226,11 @@ def profile_one_post(demo, posts: int = 300) -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": demo.database_url, "API_RATE_LIMIT": "1000000 per minute"})
     client = app.test_client()
     os.environ["PEER_DATABASE_URL"] = demo.database_url
-    from bench.peer_app import app as peer_app, db as peer_db
+    import importlib
+
+    import bench.peer_app
+    importlib.reload(bench.peer_app)  # on this database (the module reads its URL when imported)
+    peer_app, peer_db = bench.peer_app.app, bench.peer_app.db
 
     peer = Client(peer_app)
     headers = {"Authorization": f"Bearer {demo.officer_token}"}
@@ -238,9 +246,17 @@ def profile_one_post(demo, posts: int = 300) -> None:
     def peer_post(i: int, count: int | None = None):
         return peer.post(f"/tps/{demo.tps_id}/officers", json={"count": count or i % 40 + 1})
 
+    def named(statement: str) -> str:
+        """A statement's verb, and for a write its table (a WITH: the tables its parts write)."""
+        words = statement.split()
+        if words[0].upper() == "WITH":
+            return "WITH(" + " ".join(re.findall(r"\b(?:INSERT INTO|UPDATE)\s+(?!SET\b)(\w+)", statement)) + ")"
+        table = {"INSERT": 2, "UPDATE": 1}.get(words[0].upper())
+        return words[0] if table is None else f"{words[0]} {words[table]}"
+
     def statements_of(engine, send) -> list[str]:
         seen: list[str] = []
-        listeners = [("before_cursor_execute", lambda _c, _cur, statement, *_r: seen.append(statement.split()[0])),
+        listeners = [("before_cursor_execute", lambda _c, _cur, statement, *_r: seen.append(named(statement))),
                      ("commit", lambda _c: seen.append("(commit)")), ("rollback", lambda _c: seen.append("(rollback)"))]
         for name, listener in listeners:
             event.listen(engine, name, listener)
@@ -260,14 +276,32 @@ def profile_one_post(demo, posts: int = 300) -> None:
             print(f"  app statements per post, count {count} ({note}): {len(seen)} ({', '.join(seen)})")
         seen = statements_of(peer_engine, lambda: peer_post(0, 7))
         print(f"  peer statements per post: {len(seen)} ({', '.join(seen)})")
-        profiler = cProfile.Profile()
-        profiler.enable()
-        for i in range(posts):
-            post(i)
-        profiler.disable()
+        if rounds:
+            server = _server_cpu(demo.database_url)
+            timed = {"app": (post, []), "peer": (peer_post, [])}
+            for _ in range(rounds):
+                for send, times in timed.values():
+                    cpu, wall, db_cpu = time.process_time(), time.perf_counter(), server()
+                    for i in range(100):
+                        send(i)
+                    times.append(((time.process_time() - cpu) * 10, (time.perf_counter() - wall) * 10,
+                                  (server() - db_cpu) * 10))
+            for name, (_send, times) in timed.items():
+                db_cpu = f", database server CPU {min(d for *_, d in times):.2f} ms" if demo.database_url.startswith(
+                    "postgresql") else ""
+                print(f"  {name} per post, least of {rounds} rounds of 100: CPU {min(c for c, *_ in times):.2f} ms, "
+                      f"wall {min(w for _, w, _ in times):.2f} ms{db_cpu}")
+            print(f"  load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        if cprofile:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for i in range(posts):
+                post(i)
+            profiler.disable()
     finally:
         logging.disable(logging.NOTSET)
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+    if cprofile:
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
 
 
 def main() -> None:
@@ -280,10 +314,16 @@ def main() -> None:
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     parser.add_argument("--rounds", type=int, default=2, help="peer/app pairs measured alternately")
     parser.add_argument("--profile", action="store_true", help="also cProfile the app's post in process")
+    parser.add_argument("--in-process", type=int, metavar="ROUNDS", default=0,
+                        help="no servers and no wrk: only the statements per post and the CPU and wall time per "
+                             "post in process (least of ROUNDS rounds of 100 posts), app and peer")
     parser.add_argument("--compare-with", metavar="DIR",
                         help="also measure the post served from another checkout, e.g. `mkdir /tmp/before && git archive "
                              "<commit> | tar -x -C /tmp/before`, on the same database (run after the current app)")
     args = parser.parse_args()
+    if args.in_process:
+        in_process(args)
+        return
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed on PATH (Debian: apt-get install -y wrk)")
     os.environ.setdefault("SIAGA_ENV", "testing")
@@ -326,6 +366,45 @@ def main() -> None:
             old, peer = result["before"], result["pairs"][-1][0]
             line(kind, "app post, --compare-with", old, f"{old['rps'] / peer['rps']:.2f}x",
                  f"{old['rps'] / floor['rps']:.2f}x")
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _server_cpu(database_url: str):
+    """A function giving the CPU seconds spent so far by the PostgreSQL backends of `database_url`'s database
+    (but the one asking; /proc, the server on this machine), or 0.0 for SQLite (its work is in process)."""
+    if not database_url.startswith("postgresql"):
+        return lambda: 0.0
+    from sqlalchemy import create_engine, text
+
+    connection = create_engine(database_url).connect()
+    pids = text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+    def spent() -> float:
+        total = 0.0
+        for pid in connection.scalars(pids):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        connection.rollback()
+        return total
+    return spent
+
+
+def in_process(args) -> None:
+    """`--in-process`: each database prepared as for a run, then only `profile_one_post`'s figures."""
+    os.environ.setdefault("SIAGA_ENV", "testing")
+    workdir = Path(tempfile.mkdtemp(prefix="siaga-writebench-"))
+    for kind in ("sqlite", "postgresql"):
+        if args.only and kind != args.only:
+            continue
+        url = f"sqlite:///{workdir}/app.db" if kind == "sqlite" else scratch_postgres_url(args.pg, "writebench")
+        print(f"== {kind}, in process")
+        try:
+            profile_one_post(prepare_database(url), cprofile=args.profile, rounds=args.in_process)
+        finally:
+            drop_scratch_database(url)
     shutil.rmtree(workdir, ignore_errors=True)
 
 

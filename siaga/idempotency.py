@@ -10,11 +10,13 @@ One transaction per submission (a unit of work): the view's services only flush
 inserted complete, with the answer, and the change, its audit entry and the stored answer commit
 together. So a submission either happened and has its answer stored, or did not happen at all: a
 retry of one whose commit failed (lock, database restart, killed worker) simply runs again, and no
-claim is ever left behind to be "taken over". The key's row is written last (one INSERT, instead of
-an INSERT first and an UPDATE with the answer: a statement and a round trip less per post); the
-unique (scope, key) index decides: a replay of a committed submission, or a twin that lost the race
-(on PostgreSQL it waits on the index for the winner's transaction; on SQLite writers take turns),
-fails that INSERT, its own change is rolled back and it gets the stored answer. A twin that cannot
+claim is ever left behind to be "taken over". The key's row is handed to the unit of work's commit
+(one INSERT, instead of an INSERT first and an UPDATE with the answer), which writes it with the audit
+entries and the data versions — on PostgreSQL in one statement, the key before any counter
+(logistics/services/commit_writes.py); the unique (scope, key) index decides: a replay of a committed
+submission, or a twin that lost the race (on PostgreSQL it waits on the index for the winner's
+transaction; on SQLite writers take turns), fails that INSERT, its own change is rolled back and it gets
+the stored answer. A twin that cannot
 see the winner's answer yet gets 409 `idempotency_in_progress` + Retry-After.
 """
 from __future__ import annotations
@@ -88,20 +90,20 @@ def _stored_answer(scope: str, key: str, print_: str) -> Response:
     return response
 
 
-# One Core INSERT on the model's table (compiled once, cached): the record is written complete, with its
-# answer, as the submission's last statement; no ORM object, no flush, no second UPDATE.
+# A refusal's record: one Core INSERT on the model's table (compiled once, cached), in a transaction of its own.
 _INSERT_RECORD = insert(IdempotencyRecord.__table__)
 
 
-def _remember(claim: dict, response: Response) -> None:
-    """Write the key's record with the answer, in the request's transaction. A twin that committed the
-    same (scope, key) first makes this INSERT fail (IntegrityError; on PostgreSQL after waiting for the
-    twin's transaction on the unique index)."""
-    db.session.execute(_INSERT_RECORD, {
+def _remember(claim: dict, response: Response) -> dict:
+    """The key's record, complete with the answer: the row the unit of work's commit writes first of its last
+    statement (logistics/services/commit_writes.py; no ORM object, no flush, no second UPDATE). A twin that
+    committed the same (scope, key) first makes its INSERT fail (IntegrityError; on PostgreSQL after waiting
+    for the twin's transaction on the unique index, before any data version is touched)."""
+    return {
         **claim, "created_at": utcnow(), "status_code": response.status_code,
         "response_body": response.get_data(as_text=True),
         "response_headers": {h: response.headers[h] for h in KEPT_HEADERS if h in response.headers},
-    })
+    }
 
 
 def _refusal(exc: Exception) -> Response:
@@ -136,9 +138,8 @@ def idempotent(view):
             except (HTTPException, DomainError) as exc:
                 response, refused = None, exc
             if response is not None and response.status_code < 400:
-                try:
-                    _remember(claim, response)
-                    uow.commit()  # the change, its audit entry, its events and the stored answer, at once
+                try:  # the change, its audit entry, its events and the stored answer, at once; the key first
+                    uow.commit(idempotency_record=_remember(claim, response))
                 except IntegrityError:
                     return _already_answered(claim)  # a replay, or a twin was first: its answer
                 return response
@@ -164,7 +165,7 @@ def _remember_refusal(claim: dict, response: Response) -> Response:
     """Store a 4xx answer in its own transaction, so a retry gets the same refusal (unless the key
     already has an answer: a replay, or a twin's, which is given instead)."""
     try:
-        _remember(claim, response)
+        db.session.execute(_INSERT_RECORD, _remember(claim, response))
         db.session.commit()
     except IntegrityError:
         return _already_answered(claim)

@@ -121,3 +121,51 @@ def test_a_rolled_back_unit_of_work_bumps_nothing_and_a_committed_one_does(sessi
     tps.address = "Jl. Jadi"
     save(session)
     assert versions(session, *names) != before
+
+
+# The audit entries are held by the unit of work and written at its commit (logistics/services/commit_writes.py).
+
+def test_a_commit_around_the_unit_of_work_is_refused_while_it_holds_audit_entries(session, actor_for):
+    from logistics.services.tps_status import report_officers_present
+
+    officer = actor_for("petugas")
+    with UnitOfWork(session):
+        report_officers_present(session, officer, officer.tps_id, 7)  # its commit only flushes here
+        with pytest.raises(OutsideUnitOfWork):
+            session.commit()  # would end the transaction without the post's audit entry
+
+
+def test_audit_entries_beyond_the_hold_are_written_ahead_and_all_commit(session, actor_for, monkeypatch):
+    from logistics.models import AuditEntry
+    from logistics.services import commit_writes
+    from logistics.services.tps_status import report_officers_present
+
+    monkeypatch.setattr(commit_writes, "AUDITS_HELD", 2)
+    officer = actor_for("petugas")
+    first = session.scalar(select(func.max(AuditEntry.id))) or 0
+    with UnitOfWork(session) as uow:
+        for count in (3, 4, 5):
+            report_officers_present(session, officer, officer.tps_id, count)
+        uow.commit()
+    written = session.execute(select(AuditEntry.action, AuditEntry.after).where(AuditEntry.id > first)
+                              .order_by(AuditEntry.id)).all()
+    assert [(a, after["officers_present"]) for a, after in written] == [("tps.officers_present", n) for n in (3, 4, 5)]
+
+
+def test_an_audit_entry_is_stored_as_before(session, actor_for):
+    """Written with the commit's statement, an entry reads back as one written on its own did: JSON null for
+    no `before`, the times as aware UTC."""
+    from logistics.models import AuditEntry
+    from logistics.services.incidents import report_incident
+
+    officer = actor_for("petugas")
+    started = utcnow()
+    incident = report_incident(session, officer, patient_kind="officer", complaint="pingsan", triage="hijau",
+                               tps_id=officer.tps_id)
+    entry = session.scalar(select(AuditEntry).where(AuditEntry.entity_type == "health_incident",
+                                                    AuditEntry.entity_id == incident.id))
+    assert entry.before is None and entry.after["complaint"] == "pingsan" and entry.actor_id == officer.user_id
+    assert started <= entry.at <= utcnow() and entry.at.utcoffset() == timedelta(0)
+    stored = session.execute(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.id == entry.id, AuditEntry.before.is_(None))).scalar()
+    assert stored == 0  # JSON null, not SQL NULL (as SQLAlchemy's JSON type stores None)

@@ -6,16 +6,15 @@ from functools import lru_cache
 from datetime import date, datetime, time
 from typing import TypeVar
 
-from sqlalchemy import bindparam, insert, inspect, select, update
+from sqlalchemy import bindparam, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from logistics.actor import Actor
 from logistics.errors import DomainError, InvalidTransition, ValidationFailed, not_found, record_name
-from logistics.models.audit import AuditEntry
 from logistics.rules.tapped import MAX_SKEW
-from logistics.services import data_versions, unit_of_work
+from logistics.services import commit_writes, data_versions, unit_of_work
 from logistics.timeutil import as_utc, utcnow
 from logistics.texts import lazy_gettext
 
@@ -149,21 +148,21 @@ def audit(session: Session, actor: Actor, action: str, record, before: dict | No
     `extra`: what the change carried beyond the record's columns (a correction's reason), kept in `after`."""
     if record.id is None:
         session.flush()  # a new record needs its id; a changed one is flushed with the service's commit
-    # A Core INSERT on the model's table, in the session's transaction: an entry is never read back or
-    # changed, so it needs no ORM object, identity map or flush bookkeeping (part of every post's cost,
-    # docs/PERFORMANCE.md). It commits or rolls back with the change.
-    tapped = unit_of_work.tapped(session)
-    session.execute(_INSERT_AUDIT, {
+    # The entry's row is handed to the unit of work, which writes it at its commit with the submission's key
+    # and data versions (one statement on PostgreSQL: logistics/services/commit_writes.py): an entry is never
+    # read back or changed, so it needs no ORM object, identity map or flush bookkeeping, nor a statement of
+    # its own (part of every post's cost, docs/PERFORMANCE.md). It commits or is forgotten with the change.
+    uow = unit_of_work.required(session, "an audited change")
+    tapped = uow.tapped
+    commit_writes.hold_audit(session, uow.changes.audit_rows, {
         "at": utcnow(), "tapped_at": tapped.claimed if tapped else None, "tapped_note": tapped.note if tapped else None,
         "actor_id": actor.user_id, "actor_label": actor.label, "action": action,
         "entity_type": record.__tablename__, "entity_id": record.id, "before": before,
-        "after": None if removed else {**snapshot(record), **(extra or {}), **(unit_of_work.via(session) or {})},
+        "after": None if removed else {**snapshot(record), **(extra or {}), **(uow.via or {})},
     })
     # Counted as a post (siaga.observability's posts per minute) only if the unit of work commits.
-    unit_of_work.required(session, "an audited change").changes.audited.append(action)
+    uow.changes.audited.append(action)
 
-
-_INSERT_AUDIT = insert(AuditEntry.__table__)
 
 def commit(session: Session) -> None:
     """End the service's change. In the unit of work the service opened for itself (`in_unit_of_work`: a

@@ -8,8 +8,9 @@ database every process and every app server sees the same value the moment the c
 How: the unit of work (logistics/services/unit_of_work.py) notes at each flush which of the VERSIONED
 tables the flush adds to, changes or deletes from (`flushed`); at its commit the noted counters are
 bumped — one upsert, names in sorted order (no deadlock between two transactions), at the very end of
-the transaction (the row lock is held only for the commit itself), on one of SHARDS rows picked at
-random (two writers seldom wait on the same row). Code that writes around the ORM (Core upserts of
+the transaction (the row lock is held only for the commit itself; on PostgreSQL in the commit's one
+statement, after the submission's key: logistics/services/commit_writes.py), on one of SHARDS rows picked
+at random (two writers seldom wait on the same row). Code that writes around the ORM (Core upserts of
 derived tables, the drill's bulk updates) calls `touch`, inside the unit of work like any write.
 
 Scoped versions: a field page shows one owner's rows (a station's incidents, a TPS's deliveries, a
@@ -101,17 +102,24 @@ def _history_before(record) -> dict:
     return before
 
 
-def bump(session: Session, names: Iterable[str]) -> None:
-    """Bump the counters now, in the session's transaction: a table's on a random shard, an owner's on
-    shard 0."""
+def rows_to_bump(names: Iterable[str]) -> tuple[list[str], list[int]]:
+    """The counters' rows to bump, in the order every writer bumps them (sorted: no deadlock between two
+    transactions): a table's on a random shard, an owner's on shard 0. Names and shards, side by side."""
     names = sorted(set(names))
+    shard = random.randrange(SHARDS)
+    return names, [0 if "@" in name else shard for name in names]
+
+
+def bump(session: Session, names: Iterable[str]) -> None:
+    """Bump the counters now, in the session's transaction (the unit of work's commit writes them on
+    PostgreSQL in its one statement, logistics/services/commit_writes.py)."""
+    names, shards = rows_to_bump(names)
     if not names:
         return
-    shard = random.randrange(SHARDS)
     params = {}
-    for i, name in enumerate(names):
+    for i, (name, shard) in enumerate(zip(names, shards)):
         params[f"name_{i}"] = name
-        params[f"shard_{i}"] = 0 if "@" in name else shard
+        params[f"shard_{i}"] = shard
     session.execute(_bump_statement(len(names)), params)
 
 

@@ -14,9 +14,11 @@ While a unit of work is open it watches its session's flushes (one listener on t
 the first time): it notes which versioned tables and owners change (logistics/services/data_versions.py),
 which TPS and medic stations are added, moved or removed (logistics/services/coverage.py), and fills the
 simplified shapes of a changed boundary (logistics/services/boundary_shapes.py). At `commit()` it
-brings `tps_coverage` up to date for what moved and bumps the noted data versions, in the same transaction,
-then commits; after the commit, the `after_commit` callbacks see what was audited (siaga/observability.py
-counts posts). A rollback forgets it all.
+brings `tps_coverage` up to date for what moved, then writes the submission's key (if it has one), the audit
+entries its services handed it (`common.audit`) and the noted data versions — on PostgreSQL in one statement,
+the key first (logistics/services/commit_writes.py) — in the same transaction, then commits; after the
+commit, the `after_commit` callbacks see what was audited (siaga/observability.py counts posts). A rollback
+forgets it all.
 
 Writes outside any unit of work: `data_versions.touch` and `common.commit` refuse them (OutsideUnitOfWork), and
 a session watched with `strict=True` (the tests' session, tests/conftest.py) refuses a flush that changes a
@@ -51,6 +53,7 @@ class Changes:
     versions: set[str] = field(default_factory=set)     # data_versions: counters to bump
     coverage: dict | None = None                        # coverage: TPS/stations to recompute for
     audited: list[str] = field(default_factory=list)    # audited actions (posts, counted once committed)
+    audit_rows: list[dict] = field(default_factory=list)  # audit entries, written at the commit (commit_writes)
 
 
 # Called with the committed Changes after each commit of a unit of work (siaga.observability registers one).
@@ -105,11 +108,13 @@ class UnitOfWork:
         else:
             self.session.info[KEY] = self._outer
 
-    def commit(self) -> None:
+    def commit(self, *, idempotency_record: dict | None = None) -> None:
         """Bring the derived data up to date and commit everything the block did (IntegrityError is the
-        caller's: a replayed key, a conflict)."""
+        caller's: a replayed key, a conflict). `idempotency_record`: the submission's key with its answer
+        (`siaga.idempotency`), written with the audit entries and the data versions, key first
+        (logistics/services/commit_writes.py: one statement on PostgreSQL)."""
         from logistics.election_scope import refuse_if_read_only
-        from logistics.services import coverage, data_versions
+        from logistics.services import commit_writes, coverage
 
         session, changes = self.session, self.changes
         refuse_if_read_only(session)  # a past election browsed: nothing of it changes (the one place)
@@ -117,8 +122,9 @@ class UnitOfWork:
         if changes.coverage is not None:
             pending, changes.coverage = changes.coverage, None
             coverage.keep_current(session, pending)
-        if changes.versions:
-            data_versions.bump(session, changes.versions)
+        commit_writes.write_at_commit(session, record=idempotency_record, audits=changes.audit_rows,
+                                      versions=changes.versions)
+        changes.audit_rows.clear()
         session.commit()
         self.committed = True
         done = Changes(changes.versions.copy(), None, changes.audited.copy())
@@ -139,6 +145,7 @@ class UnitOfWork:
         self.changes.versions.clear()
         self.changes.coverage = None
         self.changes.audited.clear()
+        self.changes.audit_rows.clear()
 
 
 def in_unit_of_work(service):
@@ -184,6 +191,16 @@ def watch(session: Session, *, strict: bool = False) -> None:
         instance.info[_WATCHED] = True
     if not event.contains(instance, "before_flush", _before_flush):
         event.listen(instance, "before_flush", _before_flush)
+        event.listen(instance, "before_commit", _before_commit)
+
+
+def _before_commit(session: Session) -> None:
+    """A commit around the unit of work's (`session.commit()` inside its block) would end the transaction
+    without the audit entries it holds for its own commit: refused, loudly."""
+    uow = active(session)
+    if uow is not None and uow.changes.audit_rows:
+        raise OutsideUnitOfWork("a commit that is not the unit of work's would leave its audit entries unwritten "
+                                "(commit with `uow.commit()` or `common.commit(session)`)")
 
 
 def _before_flush(session: Session, _flush_context, _instances) -> None:
