@@ -6,6 +6,8 @@ services' own commits become savepoints inside it (warehouse's pattern).
 """
 from __future__ import annotations
 
+import json
+import logging
 import os
 from contextlib import contextmanager
 
@@ -167,3 +169,26 @@ def _fresh_rate_limits(request):
     """Rate-limit counts (API, failed logins) start from zero in each test that uses the app."""
     if "app" in request.fixturenames:
         request.getfixturevalue("app").extensions["siaga_api_limiter"].reset()
+
+
+class _Lines(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self.lines: list[dict] = []
+
+    def emit(self, record):
+        self.lines.append(json.loads(record.getMessage()))
+
+
+@pytest.fixture()
+def access_lines():
+    """The access log's lines (siaga/observability.py) written during the test, as dicts."""
+    from siaga import observability
+
+    handler = _Lines()
+    observability.access_log.addHandler(handler)
+    previous = observability.access_log.level
+    observability.access_log.setLevel(logging.INFO)
+    yield handler.lines
+    observability.access_log.removeHandler(handler)
+    observability.access_log.setLevel(previous)

@@ -1,8 +1,6 @@
 """An open field page's check answered before the account is read (siaga/live.py, `answer_unchanged_early`):
 one statement reads the page's data versions and whether the cookie's login still holds
 (`siaga.auth.LOGIN_HOLDS`); the login's end, in any of its ways, and another user's tag are never a 304."""
-import json
-import logging
 import time
 
 import pytest
@@ -12,7 +10,6 @@ from logistics.models import User
 from logistics.services.accounts import deactivate_user, revoke_sessions
 from logistics.services.field_accounts import reset_pin
 from logistics.services.tps_status import report_officers_present
-from siaga import observability
 from siaga.live import live_page
 from tests.field_client import log_in_as
 
@@ -129,27 +126,10 @@ def test_a_change_is_the_full_page(client, session, actor_for):
     assert poll(client, url, answer.headers["ETag"]).status_code == 304
 
 
-class Lines(logging.Handler):
-    def __init__(self):
-        super().__init__()
-        self.lines: list[dict] = []
-
-    def emit(self, record):
-        self.lines.append(json.loads(record.getMessage()))
-
-
-def test_the_access_log_names_the_role_of_an_early_answer(client, session):
+def test_the_access_log_names_the_role_of_an_early_answer(client, session, access_lines):
     _user, url, tag = officer_page(client, session)
-    handler = Lines()
-    observability.access_log.addHandler(handler)
-    previous = observability.access_log.level
-    observability.access_log.setLevel(logging.INFO)
-    try:
-        assert poll(client, url, tag).status_code == 304
-    finally:
-        observability.access_log.removeHandler(handler)
-        observability.access_log.setLevel(previous)
-    assert [(line["status"], line["role"]) for line in handler.lines] == [(304, "field_officer")]
+    assert poll(client, url, tag).status_code == 304
+    assert (access_lines[-1]["status"], access_lines[-1]["role"]) == (304, "field_officer")
 
 
 def test_a_page_tagged_by_more_than_its_versions_cannot_be_checked_early():

@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import select
 
@@ -17,31 +15,10 @@ from logistics.services.unit_of_work import UnitOfWork
 from logistics.services.common import audit
 from logistics.services.incidents import report_incident
 from logistics.services.tps_status import advance_tps_status
-from siaga import observability
 from tests.test_auth import login
 from tests.factories import save
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-class Lines(logging.Handler):
-    def __init__(self):
-        super().__init__()
-        self.lines: list[dict] = []
-
-    def emit(self, record):
-        self.lines.append(json.loads(record.getMessage()))
-
-
-@pytest.fixture()
-def access_lines():
-    handler = Lines()
-    observability.access_log.addHandler(handler)
-    previous = observability.access_log.level
-    observability.access_log.setLevel(logging.INFO)
-    yield handler.lines
-    observability.access_log.removeHandler(handler)
-    observability.access_log.setLevel(previous)
 
 
 def test_one_json_line_per_request_with_the_incoming_request_id(client, access_lines):

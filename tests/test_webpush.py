@@ -29,14 +29,6 @@ PAYLOAD_KEYS = {"kind", "event_id", "tag", "title", "body", "url"}
 
 
 @pytest.fixture()
-def push_service():
-    service, server = push.start()
-    yield service
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture()
 def vapid(app, monkeypatch):
     """A fresh VAPID pair for the test (the app's would be generated into the instance folder)."""
     key = Vapid()

@@ -15,7 +15,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 from tests.conftest import DEMO_PASSWORD
 
@@ -232,3 +232,28 @@ def new_phone(browser):
 def scalar(engine, sql: str, **params):
     with engine.connect() as conn:
         return conn.execute(text(sql), params).scalar()
+
+
+def service_worker_registration(page) -> tuple:
+    """(CDP session, registration id) of the field service worker, to hand it pushes
+    (`ServiceWorker.deliverPushMessage`)."""
+    cdp = page.context.new_cdp_session(page)
+    registrations = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    for _ in range(50):
+        if any(r["scopeURL"].endswith("/lapangan/") for r in registrations):
+            break
+        page.wait_for_timeout(100)
+    return cdp, next(r for r in registrations if r["scopeURL"].endswith("/lapangan/"))["registrationId"]
+
+
+def planned_meal(session, tps_id: int):
+    """A meal of the TPS still planned (other tests walk its rounds; a test puts it back as planned)."""
+    from logistics.models import Delivery, DeliveryKind, DeliveryStatus
+
+    meal = session.scalars(select(Delivery).where(
+        Delivery.tps_id == tps_id, Delivery.kind == DeliveryKind.MEAL,
+        Delivery.status == DeliveryStatus.PLANNED).order_by(Delivery.planned_at.desc())).first()
+    assert meal is not None
+    return meal

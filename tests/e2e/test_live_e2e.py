@@ -12,11 +12,11 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from logistics.models import (
-    Delivery, DeliveryKind, DeliveryStatus, IncidentStatus, Kecamatan, Kelurahan, Tps, TpsStatus, User,
+    DeliveryStatus, IncidentStatus, Kecamatan, Kelurahan, Tps, TpsStatus, User,
 )
 from logistics.services.deliveries import advance_delivery, correct_delivery
 from logistics.services.incidents import advance_incident, report_incident
-from tests.e2e.conftest import actor, log_in, log_in_field, new_phone, screenshot
+from tests.e2e.conftest import actor, log_in, log_in_field, new_phone, planned_meal, screenshot
 
 pytestmark = pytest.mark.e2e
 SHOWN_WITHIN_MS = 10_000  # the deadline for a change to reach an open page
@@ -85,11 +85,7 @@ def test_new_merah_reaches_the_open_station_page_and_typed_note_survives(phone, 
 
 def test_officer_sees_meal_arrived_without_reloading(phone, live_server, e2e_session):
     officer = e2e_session.scalar(select(User).where(User.username == "petugas"))
-    # Any meal of the TPS still planned (other tests walk its rounds), put back as planned at the end.
-    meal = e2e_session.scalars(select(Delivery).where(
-        Delivery.tps_id == officer.tps_id, Delivery.kind == DeliveryKind.MEAL,
-        Delivery.status == DeliveryStatus.PLANNED).order_by(Delivery.planned_at.desc())).first()
-    assert meal is not None
+    meal = planned_meal(e2e_session, officer.tps_id)  # put back as planned at the end
     log_in_field(phone, live_server, "petugas")
     phone.wait_for_function("() => window.siagaLive !== undefined")
     phone.evaluate("window.__samePage = true")

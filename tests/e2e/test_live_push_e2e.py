@@ -19,11 +19,11 @@ from playwright.sync_api import expect
 from py_vapid import Vapid
 from sqlalchemy import select, update
 
-from logistics.models import Delivery, DeliveryKind, DeliveryStatus, OutboxEvent, PushSubscription, User
+from logistics.models import DeliveryStatus, OutboxEvent, PushSubscription, User
 from logistics.services.deliveries import advance_delivery, correct_delivery
 from logistics.timeutil import utcnow
 from tests import push_service as push
-from tests.e2e.conftest import PUSHED_PAGE_CHECK_S, actor, log_in_field
+from tests.e2e.conftest import PUSHED_PAGE_CHECK_S, actor, log_in_field, planned_meal, service_worker_registration
 
 pytestmark = pytest.mark.e2e
 QUIET_S = 11  # more than twice the 5-s check: a page checking every 5 s would have checked at least once
@@ -44,14 +44,6 @@ FAKE_PUSH_MANAGER = """(() => {
     return Promise.resolve(make(DEVICE));
   };
 })();"""
-
-
-@pytest.fixture()
-def push_service():
-    service, server = push.start()
-    yield service
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture()
@@ -82,19 +74,6 @@ def worker_pass(e2e_database_url, monkeypatch):
         db.engine.dispose()
 
 
-def service_worker_registration(phone) -> tuple:
-    """(CDP session, registration id) of the field service worker, to hand it pushes."""
-    cdp = phone.context.new_cdp_session(phone)
-    registrations = []
-    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
-    cdp.send("ServiceWorker.enable")
-    for _ in range(50):
-        if any(r["scopeURL"].endswith("/lapangan/") for r in registrations):
-            break
-        phone.wait_for_timeout(100)
-    return cdp, next(r for r in registrations if r["scopeURL"].endswith("/lapangan/"))["registrationId"]
-
-
 def checks(phone) -> int:
     return int(phone.evaluate("document.body.dataset.liveChecks || '0'"))
 
@@ -107,10 +86,7 @@ def test_a_subscribed_page_checks_rarely_and_at_once_on_a_push_for_it(phone, liv
     phone.context.grant_permissions(["notifications"], origin=live_server)
     phone.context.add_init_script(FAKE_PUSH_MANAGER % json.dumps(device.subscription_json()))
     officer = e2e_session.scalar(select(User).where(User.username == "petugas"))
-    meal = e2e_session.scalars(select(Delivery).where(
-        Delivery.tps_id == officer.tps_id, Delivery.kind == DeliveryKind.MEAL,
-        Delivery.status == DeliveryStatus.PLANNED).order_by(Delivery.planned_at.desc())).first()
-    assert meal is not None
+    meal = planned_meal(e2e_session, officer.tps_id)
 
     log_in_field(phone, live_server, "petugas")
     phone.wait_for_function("() => window.siagaLive !== undefined && navigator.serviceWorker.controller !== null")

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from tests.e2e.conftest import log_in_field
+from tests.e2e.conftest import log_in_field, service_worker_registration
 
 pytestmark = pytest.mark.e2e
 
@@ -36,21 +36,13 @@ def test_a_push_shows_one_notification_per_event_tag(phone, live_server):
     [worker] = [w for w in phone.context.service_workers if w.url.endswith("/lapangan/sw.js")]
     worker.evaluate(RECORD)
 
-    cdp = phone.context.new_cdp_session(phone)
-    registrations = []
-    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
-    cdp.send("ServiceWorker.enable")
-    for _ in range(50):
-        if any(r["scopeURL"].endswith("/lapangan/") for r in registrations):
-            break
-        phone.wait_for_timeout(100)
-    registration = next(r for r in registrations if r["scopeURL"].endswith("/lapangan/"))
+    cdp, registration_id = service_worker_registration(phone)
     payload = {"kind": "incident.reported", "event_id": 7, "tag": "siaga-7", "title": "Kejadian MERAH baru",
                "body": "TPS 19.71.01.1004-001", "url": "/lapangan/kejadian/7"}
     later = {**payload, "event_id": 8, "tag": "siaga-8", "title": "Kejadian KUNING baru", "url": "/lapangan/kejadian/8"}
     for count, data in enumerate((payload, payload, later), start=1):  # the same event twice, then another
         cdp.send("ServiceWorker.deliverPushMessage", {"origin": live_server, "registrationId":
-                                                      registration["registrationId"], "data": json.dumps(data)})
+                                                      registration_id, "data": json.dumps(data)})
         for _ in range(100):
             if len(worker.evaluate("() => self.shown")) == count:
                 break
