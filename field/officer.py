@@ -75,8 +75,9 @@ _AREA_NAMED = (joinedload(Tps.kelurahan).options(
 def _visible_tps(tps_id: int) -> Tps:
     """The TPS through the read filter (missing: 404, out of scope: 403), with the kelurahan and kecamatan
     its pages name; posts leave it to the service."""
-    tps = load_visible(db.session, current_actor(), Tps, tps_id, "TPS", options=_AREA_NAMED)
-    if tps.id == current_actor().tps_id:  # an officer's own TPS: their area, whose clock the layout names
+    actor = current_actor()
+    tps = load_visible(db.session, actor, Tps, tps_id, "TPS", options=_AREA_NAMED)
+    if tps.id == actor.tps_id:  # an officer's own TPS: their area, whose clock the layout names
         reader_zone_is(tps.zone)
     return tps
 

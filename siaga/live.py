@@ -46,11 +46,16 @@ from siaga.i18n import current_language
 
 def page_etag(names: Iterable[str], by_minute: bool = False, extra: str = "") -> str:
     user = current_user()
-    who = f"{user.id}.{user.session_version}" if user is not None else "-"
+    who = _who(user.id, user.session_version) if user is not None else "-"
     minute = election_now().strftime("%Y%m%d%H%M") if by_minute else ""
     # KEPT_NAMES too: the election's day and settings and the zones in use, which the pages show (a changed
     # quorum is a new page), and under which the settings and zones are kept per process (one statement).
     return _tag(versions(db.session, *names, *KEPT_NAMES), who, minute, extra)
+
+
+def _who(user_id: int, session_version: int) -> str:
+    """The user in a page's tag: a new session version (a change of role or scope, a revoke) is a new tag."""
+    return f"{user_id}.{session_version}"
 
 
 def _tag(version_text: str, who: str, minute: str, extra: str) -> str:
@@ -76,7 +81,7 @@ def answer_unchanged_early() -> Response | None:
                                           {"login_user": login[0], "login_version": login[1]})
     if not held:
         return None
-    tag = _tag(version_text, f"{login[0]}.{login[1]}", "", "")
+    tag = _tag(version_text, _who(*login), "", "")
     if tag not in request.if_none_match:
         return None
     g.log_role = role_of_login_row(held[0][0]).value  # the access log's role, as `_note_role` would note it

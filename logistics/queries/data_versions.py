@@ -2,6 +2,8 @@
 process keeps under them (`logistics.queries.kept`)."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sqlalchemy import Connection, Select, bindparam, func, select, union_all
 from sqlalchemy.orm import Session, scoped_session
 
@@ -15,7 +17,6 @@ _VERSIONS = (select(_table.c.name, func.sum(_table.c.version))
 _READ = "data_versions_read"  # session.info: (transaction, {name: version}) read in that transaction
 # Rows read with the versions in the same statement (`versions_and`) are named with this first: no table is.
 ALSO_PREFIX = "@"
-_with_also: dict[int, tuple[Select, Select]] = {}  # id(also) -> (also, the union), built once each
 
 
 def versions(session: Session, *names: str) -> str:
@@ -39,11 +40,14 @@ def versions_and(connection: Connection, names: tuple[str, ...], also: Select, p
     selects two columns, a name starting with ALSO_PREFIX (no data version has one) and an integer; `params`
     are its parameters. For a check that needs the versions and one small fact more in one round trip
     (siaga/live.py: whether the login still holds). Not noted for a transaction: a lone read."""
-    made = _with_also.get(id(also))
-    if made is None or made[0] is not also:
-        made = _with_also[id(also)] = (also, union_all(_VERSIONS, also))
-    values, also_rows = _split(connection.execute(made[1], {"names": names, **params}), names)
+    values, also_rows = _split(connection.execute(_with(also), {"names": names, **params}), names)
     return _text(values), also_rows
+
+
+@lru_cache(maxsize=None)
+def _with(also: Select):
+    """The versions' statement and `also`, built once per `also` (a module's constant)."""
+    return union_all(_VERSIONS, also)
 
 
 def _split(rows, names: tuple[str, ...]) -> tuple[dict[str, int], list]:
