@@ -16,6 +16,7 @@ import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -57,6 +58,20 @@ def scratch_postgres_url(base_url: str, suffix: str) -> str:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return url.set(database=name).render_as_string(hide_password=False)
+
+
+def scratch_databases(workdir: Path, pg_url: str, suffix: str, only: str | None = None) -> Iterator[tuple[str, str]]:
+    """(kind, URL) of each database a bench runs on, in turn: a SQLite file in `workdir`, then a scratch
+    PostgreSQL database beside `pg_url` (`scratch_postgres_url`); `only` one kind. Each is dropped when its
+    turn ends, however it ends."""
+    for kind in ("sqlite", "postgresql"):
+        if only and kind != only:
+            continue
+        url = f"sqlite:///{workdir}/app.db" if kind == "sqlite" else scratch_postgres_url(pg_url, suffix)
+        try:
+            yield kind, url
+        finally:
+            drop_scratch_database(url)
 
 
 def drop_scratch_database(url: str) -> None:

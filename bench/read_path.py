@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.live_app import (  # noqa: E402
-    GUNICORN, Server, drop_scratch_database, free_port, prepare_database, scratch_postgres_url,
+    GUNICORN, Server, free_port, prepare_database, scratch_databases,
 )
 from bench.live_idle import log_in  # noqa: E402
 from bench.write_path import WRK_THREAD_NUMBERS, parse_wrk  # noqa: E402
@@ -255,15 +255,9 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="siaga-readbench-"))
     print(f"load average at start: {load_average()}")
     results = []
-    for kind in ("sqlite", "postgresql"):
-        if args.only and kind != args.only:
-            continue
-        url = f"sqlite:///{workdir}/app.db" if kind == "sqlite" else scratch_postgres_url(args.pg, "readbench")
+    for kind, url in scratch_databases(workdir, args.pg, "readbench", args.only):
         print(f"== {kind}: wrk -t{args.threads} -c{args.connections} -d{args.duration}s, gunicorn 2 sync workers")
-        try:
-            results += [(kind, *row) for row in bench_database(kind, url, args)]
-        finally:
-            drop_scratch_database(url)
+        results += [(kind, *row) for row in bench_database(kind, url, args)]
     print(f"\nload average at the end: {load_average()}\n")
     print("| database | read | app req/s | app p50/p99 ms | peer req/s | peer p50/p99 ms | failed app/peer | "
           "app/peer | CPU ms/answer app, peer (peer/app) | floor req/s, CPU ms | app/floor | load |")

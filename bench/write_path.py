@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.live_app import (  # noqa: E402
-    GUNICORN, drop_scratch_database, free_port, prepare_database, running, scratch_postgres_url,
+    GUNICORN, free_port, prepare_database, running, scratch_databases,
 )
 
 # wrk's threads numbered 1, 2, ... (each thread's `no`): what a script keeps apart per thread.
@@ -329,20 +329,10 @@ def main() -> None:
     os.environ.setdefault("SIAGA_ENV", "testing")
     workdir = Path(tempfile.mkdtemp(prefix="siaga-writebench-"))
     rows = []
-    for kind in ("sqlite", "postgresql"):
-        if args.only and kind != args.only:
-            continue
-        if kind == "sqlite":
-            app_url, bare_url = f"sqlite:///{workdir}/app.db", f"sqlite:///{workdir}/bare.db"
-        else:
-            app_url = scratch_postgres_url(args.pg, "writebench")
-            bare_url = app_url
+    for kind, app_url in scratch_databases(workdir, args.pg, "writebench", args.only):
+        bare_url = f"sqlite:///{workdir}/bare.db" if kind == "sqlite" else app_url
         print(f"== {kind}: wrk -t{args.threads} -c{args.connections} -d{args.duration}s, gunicorn 2 sync workers")
-        try:
-            result = bench_database(kind, app_url, bare_url, args)
-        finally:
-            drop_scratch_database(app_url)
-        rows.append((kind, result))
+        rows.append((kind, bench_database(kind, app_url, bare_url, args)))
     print(f"\nload average at the end: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
     print("| database | endpoint | req/s | p50 ms | p99 ms | failed | workers' CPU ms/request | app/peer | app/floor |")
     print("|---|---|---|---|---|---|---|---|---|")
@@ -396,15 +386,9 @@ def in_process(args) -> None:
     """`--in-process`: each database prepared as for a run, then only `profile_one_post`'s figures."""
     os.environ.setdefault("SIAGA_ENV", "testing")
     workdir = Path(tempfile.mkdtemp(prefix="siaga-writebench-"))
-    for kind in ("sqlite", "postgresql"):
-        if args.only and kind != args.only:
-            continue
-        url = f"sqlite:///{workdir}/app.db" if kind == "sqlite" else scratch_postgres_url(args.pg, "writebench")
+    for kind, url in scratch_databases(workdir, args.pg, "writebench", args.only):
         print(f"== {kind}, in process")
-        try:
-            profile_one_post(prepare_database(url), cprofile=args.profile, rounds=args.in_process)
-        finally:
-            drop_scratch_database(url)
+        profile_one_post(prepare_database(url), cprofile=args.profile, rounds=args.in_process)
     shutil.rmtree(workdir, ignore_errors=True)
 
 
