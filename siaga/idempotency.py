@@ -27,12 +27,13 @@ import re
 from functools import wraps
 
 from flask import Response, current_app, g, make_response, request
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from logistics.errors import DomainError
 from logistics.models import IdempotencyRecord
+from logistics.services.commit_writes import write_record
 from logistics.services.unit_of_work import UnitOfWork
 from logistics.timeutil import utcnow
 from siaga.errors import error_response
@@ -88,10 +89,6 @@ def _stored_answer(scope: str, key: str, print_: str) -> Response:
                                             _("Kiriman yang sama masih diproses; coba lagi sebentar.")))
     response.headers["Retry-After"] = "1"
     return response
-
-
-# A refusal's record: one Core INSERT on the model's table (compiled once, cached), in a transaction of its own.
-_INSERT_RECORD = insert(IdempotencyRecord.__table__)
 
 
 def _remember(claim: dict, response: Response) -> dict:
@@ -165,7 +162,7 @@ def _remember_refusal(claim: dict, response: Response) -> Response:
     """Store a 4xx answer in its own transaction, so a retry gets the same refusal (unless the key
     already has an answer: a replay, or a twin's, which is given instead)."""
     try:
-        db.session.execute(_INSERT_RECORD, _remember(claim, response))
+        write_record(db.session, _remember(claim, response))
         db.session.commit()
     except IntegrityError:
         return _already_answered(claim)

@@ -61,6 +61,12 @@ def hold_audit(session: Session, held: list[dict], row: dict) -> None:
         held.clear()
 
 
+def write_record(session: Session, record: dict) -> None:
+    """The key's record alone, in the session's transaction (a refusal's, stored in a transaction of its own:
+    siaga/idempotency.py; the SQLite commit's)."""
+    session.execute(_INSERT_RECORD, record)
+
+
 def write_at_commit(session: Session, *, record: dict | None, audits: list[dict], versions: set[str]) -> None:
     """Write the key's record (if any), the audit entries and the data versions in the session's transaction:
     on PostgreSQL one statement, the key first (module docstring); on SQLite three. A key already committed
@@ -77,7 +83,7 @@ def write_at_commit(session: Session, *, record: dict | None, audits: list[dict]
     if audits:
         session.execute(_INSERT_AUDIT, audits)
     if record is not None:
-        session.execute(_INSERT_RECORD, record)
+        write_record(session, record)
     data_versions.bump(session, versions)
 
 
