@@ -10,6 +10,10 @@
 
 ETags come from data versions (logistics/services/data_versions.py): counters every committed change
 bumps, kept in the database, so every process and app server gives the same tag for the same data. The TPS
+and incidents layers' tags are the counters of the map cells their box covers (`drawn_in`: a change in
+another kecamatan leaves a coordinator's poll a 304; a box wider than 4° reads the tables' counters);
+the stations, facilities and boundaries change with an edit or an import, not every second: their tables'
+counters. The TPS
 layer's bodies are also kept per process under their tag (`_Bodies`, MAP_KEPT_BODIES_MB, 16 MB): a second
 coordinator asking for the same view of the same data gets the body built for the first, without its queries
 or its JSON. Every tag names the election read, so a past election an admin browses never gets the active
@@ -33,6 +37,7 @@ from logistics.queries import coverage
 from logistics.queries.data_versions import versions
 from logistics.rules.map_cells import TOP_ZOOM
 from logistics.services.boundary_shapes import AREAS, column_for_zoom
+from logistics.services.data_versions import drawn_in
 from logistics.services.map_grid import source_version
 from logistics.rules.meal_state import MealState
 from maps import bp
@@ -171,12 +176,20 @@ def tps_geojson(query: dict):
     meals = query.get("color") == "meals"
     if zoom < DETAIL_ZOOM:
         return _grid(box, zoom)
-    # What a TPS point shows: the TPS, its kelurahan's name, its nearest station's name and distance (and
-    # for meals, its deliveries).
-    shown = ("tps", "kelurahan", "tps_coverage", "medic_station") + (("delivery",) if meals else ())
+    # What a TPS point shows: the TPS (those drawn in the box), its kelurahan's name, its nearest station's
+    # name and distance (and for meals, the deliveries of the TPS in the box). The names, the stations and
+    # the coverage change with an edit, not every second: their tables' counters.
+    shown = (*drawn_in("tps", box), "kelurahan", "tps_coverage", "medic_station",
+             *(drawn_in("delivery", box) if meals else ()))
     version = versions(db.session, *shown)
-    counted_at = mp.grid_refreshed_at(db.session)  # a view with too many TPS shows the stored cells
-    version += f"|{counted_at.isoformat() if counted_at else '-'}"
+    counted_at = None
+    if zoom <= TOP_ZOOM:
+        # A view with too many TPS shows cells: the stored ones down to TOP_ZOOM, in the tag by their refresh;
+        # finer, counted live from the TPS in the box (`_cells`), whose counters are in the tag already. Not
+        # read for those: the refresh (every MAP_GRID_REFRESH_S at the peak) would make every third poll of a
+        # kecamatan's view download it again for nothing.
+        counted_at = mp.grid_refreshed_at(db.session)
+        version += f"|{counted_at.isoformat() if counted_at else '-'}"
     if meals:
         version += election_now().strftime("|%Y%m%d%H%M")  # lateness moves with the (election day's) clock
     response = _conditional(version, lambda: _tps_features(box, zoom, meals, counted=counted_at is not None),
@@ -244,7 +257,7 @@ def _tps_features(box: mp.BBox, zoom: int, meals: bool, counted: bool) -> dict:
 @with_query(BoxQuery)
 def incidents_geojson(query: dict):
     box = query.get("bbox")
-    return _conditional(versions(db.session, "health_incident"), lambda: _incident_features(box))
+    return _conditional(versions(db.session, *drawn_in("health_incident", box)), lambda: _incident_features(box))
 
 
 def _incident_features(box) -> dict:

@@ -388,3 +388,115 @@ def test_boundary_etag_changes_when_an_area_changes(coordinator, session):
     assert changed.status_code == 200
     mine = next(f for f in changed.get_json()["features"] if f["properties"]["id"] == kec.id)
     assert len(mine["geometry"]["coordinates"][0]) == 5
+
+
+# --- the TPS and incidents layers' tags: the map cells their box covers (issue 26) ---
+
+def here_and_far(session) -> tuple[Tps, Tps, str]:
+    """A TPS, a box around it, and the TPS farthest from it (in none of the box's map cells)."""
+    from logistics.services.data_versions import cells, drawn_in, scoped
+
+    rows = session.scalars(select(Tps).order_by(Tps.id)).all()
+    here = rows[0]
+    far = max(rows, key=lambda t: max(abs(t.lon - here.lon), abs(t.lat - here.lat)))
+    box = f"{here.lon - 0.001},{here.lat - 0.001},{here.lon + 0.001},{here.lat + 0.001}"
+    assert not {scoped("tps", "g", c) for c in cells(far.lon, far.lat)} & set(drawn_in("tps", BBox.parse(box)))
+    return here, far, box
+
+
+def poll(client, url: str):
+    """The layer as the page has it, and its next poll with that tag."""
+    tag = client.get(url).headers["ETag"]
+    return lambda: client.get(url, headers={"If-None-Match": tag})
+
+
+def incident_ids(response) -> set[int]:
+    return {f["properties"]["id"] for f in response.get_json()["features"]}
+
+
+def test_a_change_in_another_kecamatan_leaves_a_poll_of_this_view_304(coordinator, session, actor_for):
+    from logistics.models import Delivery
+    from logistics.timeutil import utcnow
+
+    here, far, box = here_and_far(session)
+    urls = (tps_url(box, 17), tps_url(box, 17, color="meals"), "/map/data/incidents.geojson?bbox=" + box,
+            "/map/data/incidents.geojson?bbox=" + CITY)  # the last: the whole city's view, which covers both
+    polls = [poll(coordinator, url) for url in urls]
+    delivery = session.scalars(select(Delivery).where(Delivery.tps_id == far.id)).first()
+    far.status, far.opened_at, far.officers_present = TpsStatus.OPEN, utcnow(), 7
+    delivery.quantity_planned += 1
+    save(session)
+    report_incident(session, actor_for("koordinator"), patient_kind="officer", complaint="pusing", triage="kuning",
+                    tps_id=far.id)
+    assert [p().status_code for p in polls] == [304, 304, 304, 200]
+    # The stored cells' refresh (after those changes) is not in a view's tag when it cannot show them
+    # (zoom > TOP_ZOOM: too many TPS are counted live), and is in it when it can.
+    from logistics.services.map_grid import refresh
+
+    polls = [poll(coordinator, tps_url(box, TOP_ZOOM + 1)), poll(coordinator, tps_url(box, TOP_ZOOM))]
+    assert refresh(session, force=True) is not None
+    assert [p().status_code for p in polls] == [304, 200]
+
+
+def test_a_change_in_view_gives_the_new_data(coordinator, session, actor_for):
+    from logistics.models import IncidentStatus, Triage
+    from logistics.services.drills import wipe_drill
+    from logistics.timeutil import utcnow
+
+    here, far, box = here_and_far(session)
+    incidents, tps = "/map/data/incidents.geojson?bbox=" + box, tps_url(box, 17)
+
+    def status_in_view():
+        return {f["properties"]["id"]: f["properties"]["status"] for f in changed.get_json()["features"]}
+
+    polled = poll(coordinator, incidents)
+    incident = report_incident(session, actor_for("koordinator"), patient_kind="officer", complaint="pingsan",
+                               triage="kuning", tps_id=here.id)
+    changed = polled()
+    assert changed.status_code == 200 and incident.id in incident_ids(changed)  # a new incident
+
+    polled = poll(coordinator, incidents)
+    incident.triage = Triage.MERAH
+    save(session)
+    changed = polled()
+    assert changed.status_code == 200
+    assert next(f["properties"]["triage"] for f in changed.get_json()["features"]
+                if f["properties"]["id"] == incident.id) == "merah"  # its triage changed
+
+    polled = poll(coordinator, incidents)
+    incident.status, incident.closed_at = IncidentStatus.CLOSED, utcnow()
+    save(session)
+    changed = polled()
+    assert changed.status_code == 200 and incident.id not in incident_ids(changed)  # closed: off the map
+
+    polled = poll(coordinator, tps)
+    here.status, here.opened_at, here.drill = TpsStatus.OPEN, utcnow(), True
+    save(session)
+    changed = polled()
+    assert changed.status_code == 200 and status_in_view()[here.id] == "open"  # its status
+
+    polled = poll(coordinator, tps)
+    wipe_drill(session, actor_for("admin"))  # a bulk update: which rows is not known to the flush
+    changed = polled()
+    assert changed.status_code == 200 and status_in_view()[here.id] == TpsStatus.SETUP.value
+
+    drawn_at_it = report_incident(session, actor_for("koordinator"), patient_kind="officer", complaint="lemas",
+                                  triage="hijau", tps_id=here.id)
+    polls = poll(coordinator, tps), poll(coordinator, incidents)
+    here.lat, here.lon = far.lat, far.lon  # moved out of the box, and the incident drawn at it too
+    save(session)
+    changed = polls[0]()
+    assert changed.status_code == 200 and here.id not in status_in_view()
+    changed = polls[1]()
+    assert changed.status_code == 200 and drawn_at_it.id not in incident_ids(changed)
+
+
+def test_a_box_reads_the_finest_cells_it_needs_few_of():
+    from logistics.services.data_versions import drawn_in
+
+    kecamatan, kota, nation = (BBox.parse(b) for b in ("106.10,-2.15,106.16,-2.10", "105.9,-2.4,106.6,-1.9",
+                                                        "95,-11,141,6"))
+    assert drawn_in("tps", kecamatan) == ("tps@*", "tps@g20:2122_-43", "tps@g20:2122_-42", "tps@g20:2123_-43",
+                                          "tps@g20:2123_-42")
+    assert drawn_in("tps", kota) == ("tps@*", *(f"tps@g2:{x}_{y}" for x in (211, 212, 213) for y in (-5, -4)))
+    assert drawn_in("tps", nation) == drawn_in("tps", None) == ("tps",)
