@@ -14,13 +14,15 @@ at the peak (PEAK_CLOCK: the demo's election day, the lunch round):
   * Two app servers (gunicorn --workers each) behind nginx, sharing the database and Redis
     (scripts/cluster.sh). wrk (-t2, --connections), loopback:
       - one server, directly: the post (POST /api/v1/tps/<id>/officers, a fresh Idempotency-Key each:
-        bench/write_path.py's request), each request of a coordinator's map poll without If-None-Match
-        (every poll finds changed data, as at the peak), the phone's TPS page, the dashboard's refresh served
-        from the stored figures, and a partner's API sync page (100 changed deliveries);
+        bench/write_path.py's request), each layer of a coordinator's map poll twice: without If-None-Match
+        (a poll that finds its view changed) and with the tag it was just given (a 304), the phone's TPS page,
+        the dashboard's refresh served from the stored figures, and a partner's API sync page (100 changed
+        deliveries);
       - both servers through nginx: the post and the TPS layer.
 Prints a table (req/s, p50/p99 ms, failed, and CPU per request: of the app's gunicorn workers and of the
 database's server processes, from /proc) with the load average before and after, then the model (MODEL:
-the rates of SCALING.md's "The national peak"). On a shared machine the rates are lower bounds and the CPU
+the rates of SCALING.md's "The national peak"; a map layer's poll at the share of polls that find their view
+changed, `changed_share`, and a 304 otherwise). On a shared machine the rates are lower bounds and the CPU
 per request is inflated by the other processes (docs/SCALING.md says by how much).
 
 Needs: wrk, pgbench, nginx, Redis (REDIS_URL), PostgreSQL (--pg). Loopback only; bounded by --duration.
@@ -33,6 +35,7 @@ Benchmarks are not tests: nothing here asserts a time.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 import subprocess
@@ -406,15 +409,50 @@ ON_SCREEN = 0.10
 # push for its officer arrives (the arrivals, counted once more).
 PUSHED = 0.5
 CHECKS = TPS * ON_SCREEN * ((1 - PUSHED) / 5 + PUSHED / LIVE_POLL_PUSHED_S) + ARRIVALS * ON_SCREEN
+# The map's layers (maps/data.py). A poll downloads its layer only when something its view shows changed since
+# the last one, else it is a 304. The TPS and incidents layers' tags are the counters of the map cells their
+# box covers (logistics/services/data_versions.py `drawn_in`; before that, and in a tree without it, the
+# tables' counters: every change in the country). Assumed changes at the peak (per second, the country):
+MAP_POLL_S = 10                                             # siaga-map.js: every 10 s; stations every 6th poll
+TPS_CHANGES = TPS * 4 / (6 * 3600)                          # a TPS's steps and attendance reports, ~4 in the
+#                                                             six voting hours (the status colour's changes)
+STATION_CHANGES = 1 / 60                                    # a station, its medics or its coverage edited:
+#                                                             about one a minute in the country
+# What a screen's view holds, as a share of the country's TPS (assumed; the tags read the map cells the box
+# covers, 0.05° squares for a kecamatan's view, 0.5° for a wider one, data_versions.CELL_LEVELS): a kecamatan's
+# screen (≈ 112 TPS) shows its kecamatan, and its cells reach around it: about three kecamatan's TPS; a kota's
+# (≈ 1,600 TPS, ≈ 3,700 km²) in the 0.5° cells around it, about three kota's; a province's about one and a half
+# provinces'; the national room's, wider than 4°, the country. Screens per level: SCREENS' terms.
+VIEW_SHARES = ((KECAMATAN, 3 / KECAMATAN), (2 * KOTA, 3 / KOTA), (3 * PROVINSI, 1.5 / PROVINSI), (20, 1.0))
+
+
+def tags_scoped() -> bool:
+    """Whether this tree's map tags are scoped to the view (the bench also measures the tree before them)."""
+    from logistics.services import data_versions
+
+    return hasattr(data_versions, "drawn_in")
+
+
+def changed_share(changes_per_s: float, interval_s: float, scoped: bool) -> float:
+    """The share of a layer's polls (one every `interval_s` per screen) that find their view changed, over the
+    screens: 1 - exp(-changes in view x interval) per screen (changes arriving at random)."""
+    views = VIEW_SHARES if scoped else ((SCREENS, 1.0),)
+    return sum(n * (1 - math.exp(-changes_per_s * view * interval_s)) for n, view in views) / SCREENS
+
+
+# The layers' polls: (key, its measured rows: full and 304, changes/s its tag follows, poll interval, scoped
+# to the view here)
+LAYERS = (("tps", TPS_CHANGES, MAP_POLL_S, True), ("incidents", INCIDENTS, MAP_POLL_S, True),
+          ("stations", STATION_CHANGES, 6 * MAP_POLL_S, False))
 MODEL = [
     ("post", "meal confirmation (post)", POSTS, "820,000 TPS / 900 s"),
     ("phone", "the phone's TPS page", POSTS, "one per post (upper bound)"),
     ("idle", "an open field page's live check, nothing changed (304)", CHECKS,
      f"{ON_SCREEN:.0%} of TPS officers' phones on the page (assumed), {1 - PUSHED:.0%} of them every 5 s, "
      f"{PUSHED:.0%} with Web Push every {LIVE_POLL_PUSHED_S:.0f} s (assumed)"),
-    ("tps", "map: TPS layer", SCREENS / 10, "every screen every 10 s"),
-    ("incidents", "map: incidents layer", SCREENS / 10, "every screen every 10 s"),
-    ("stations", "map: stations + facilities layers", 2 * SCREENS / 60, "each every 6th poll"),
+    ("tps_polled", "map: TPS layer", SCREENS / MAP_POLL_S, "every screen every 10 s"),
+    ("incidents_polled", "map: incidents layer", SCREENS / MAP_POLL_S, "every screen every 10 s"),
+    ("stations_polled", "map: stations + facilities layers", 2 * SCREENS / (6 * MAP_POLL_S), "each every 6th poll"),
     ("dash_kec", "dashboard refresh (served from the stored figures)", SCREENS / 30, "every screen every 30 s"),
     ("sync", "API sync page (100 changed deliveries)", PARTNERS * (POSTS + ARRIVALS) / 100,
      f"{PARTNERS} partners following every delivery change"),
@@ -443,6 +481,17 @@ def per_item(rows: dict[str, dict]) -> dict[str, dict]:
             per_event = r["sent"] / r["requests"]
             found[key] = {"app_ms": max(r["app_ms"] - base["app_ms"], 0.0) / per_event,
                           "db_ms": max(r["db_ms"] - base["db_ms"], 0.0) / per_event}
+    scoped = tags_scoped()
+    for key, changes, interval, scopable in LAYERS:
+        full, quiet = found.get(key), found.get(f"{key}_304")
+        if full is None or quiet is None:
+            continue
+        share = changed_share(changes, interval, scoped and scopable)
+        found[f"{key}_polled"] = {
+            **{unit: share * full[unit] + (1 - share) * quiet[unit] for unit in ("app_ms", "db_ms")},
+            "note": f"; {share:.1%} of polls find a change ({changes:,.2f} changes/s in the country, "
+                    f"{'tags of the view' if scoped and scopable else 'national tags'}): full "
+                    f"{full['app_ms']:.2f} / {full['db_ms']:.2f} ms, 304 {quiet['app_ms']:.2f} / {quiet['db_ms']:.2f}"}
     return found
 
 
@@ -459,7 +508,7 @@ def print_model(rows: dict[str, dict]) -> None:
         app, dbc = rate * cost["app_ms"] / 1000, rate * cost["db_ms"] / 1000
         app_total, db_total = app_total + app, db_total + dbc
         worker_app += app if key in WORKER_KEYS else 0.0
-        print(f"| {name} | {rate:,.0f}/s | {source} | {cost['app_ms']:.2f} | {cost['db_ms']:.2f} | {app:.1f} | {dbc:.1f} |")
+        print(f"| {name} | {rate:,.0f}/s | {source}{cost.get('note', '')} | {cost['app_ms']:.2f} | {cost['db_ms']:.2f} | {app:.1f} | {dbc:.1f} |")
     print(f"| **total** | | | | | **{app_total:.1f}** | **{db_total:.1f}** |")
     print(f"\nDoubled for headroom: **{2 * app_total:.0f} app cores, {2 * db_total:.0f} PostgreSQL cores** "
           f"(goal: ≤ 24 and ≤ 8). Of the app's, the worker's part: {worker_app:.1f} cores "
@@ -622,6 +671,9 @@ def main() -> int:
                 "sync": ("API sync: a page of 100 changed deliveries (partner token)",
                          "/api/v1/deliveries?updated_since=2025-08-26T00:00:00%2B07:00&limit=100", partner),
             }
+            for key in ("tps", "incidents", "stations"):  # each layer's poll again with the tag it was given
+                name, path, who = reads[key]
+                reads[f"{key}_304"] = (f"{name}, nothing changed in view (304)", path, who)
             post = f"/api/v1/tps/{demo.tps_id}/officers"
             wrk(one + post, post_headers, 3, args.connections, post=True)  # warm: imports, pools, first queries
             for name, path, who in reads.values():
@@ -639,7 +691,7 @@ def main() -> int:
                 for key, (name, path, who) in reads.items():
                     if base == both and key != "tps":
                         continue
-                    if key == "idle":  # the page's tag as it is now (the posts above changed it)
+                    if key == "idle" or key.endswith("_304"):  # the tag as it is now (the posts changed it)
                         who = {**who, "If-None-Match": urllib.request.urlopen(urllib.request.Request(
                             base + path, headers=who)).headers["ETag"]}
                     rows.append((f"{label}: {name}", measured(meter, lambda: wrk(
