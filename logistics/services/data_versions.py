@@ -79,7 +79,8 @@ _POSITION_COLUMNS = ("lat", "lon", "tps_id")
 
 
 def scoped(table: str, key: str, owner_id: int | str) -> str:
-    """The name of the counter of `table`'s rows owned by `owner_id` (key: "t" TPS, "s" station, "c" courier)."""
+    """The name of the counter of `table`'s rows owned by `owner_id` (key: "t" TPS, "s" station, "c" courier, "g"
+    map cell)."""
     return f"{table}@{key}{owner_id}"
 
 
