@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from logistics.models import Kecamatan, MedicStation, Person, Tps, User
 from logistics.permissions.read_scope import people_of_kecamatan, person_in_kecamatan, person_kecamatan
 from logistics.services.field_accounts import PERSON_ROLE
-from logistics.queries.sql_serial import serial
 from logistics.queries.zones import deployment_zone
 from logistics.rules.time_zones import AreaZone, zone_of
 from logistics.timeutil import format_local
@@ -53,12 +52,11 @@ def readiness_summary(session: Session, kecamatan_ids) -> list[dict]:
     else:  # found by kecamatan, each with the one it was found by (the same), KPPS members left out as found
         people, where = people_of_kecamatan(kecamatan_ids, columns=(Person.role,), where=should_log_in), ()
         kec, role, person_id = people.c.kecamatan_id, people.c.role, people.c.person_id
-    with serial(session):  # its few milliseconds, not worth two more processes (logistics/queries/sql_serial.py)
-        rows = session.execute(
-            select(kec.label("k"), role, func.count(person_id), func.count(User.id).filter(active_user),
-                   func.count(User.id).filter(active_user, User.last_login_at.is_not(None))).select_from(people)
-            .outerjoin(User, and_(User.person_id == person_id, User.role.in_([r.value for r in PERSON_ROLE])))
-            .where(*where).group_by(kec, role)).all()
+    rows = session.execute(
+        select(kec.label("k"), role, func.count(person_id), func.count(User.id).filter(active_user),
+               func.count(User.id).filter(active_user, User.last_login_at.is_not(None))).select_from(people)
+        .outerjoin(User, and_(User.person_id == person_id, User.role.in_([r.value for r in PERSON_ROLE])))
+        .where(*where).group_by(kec, role)).all()
     kec_rows = select(Kecamatan.id, Kecamatan.nama, Kecamatan.kota_id).order_by(Kecamatan.kode_kemendagri)
     if kecamatan_ids is not None:
         kec_rows = kec_rows.where(Kecamatan.id.in_(list(kecamatan_ids)))

@@ -1,6 +1,8 @@
-"""Statements run without PostgreSQL's parallel workers, where the planner would start them for a few
-milliseconds of work: each worker is a process started and ended per statement, its CPU as large as the
-statement's own (the kota pass's login readiness, 9 ms: 8–10 ms more in two workers, docs/SCALING.md)."""
+"""Statements run without PostgreSQL's parallel workers, where they cost more CPU than they save time: each
+worker is a process started and ended per statement. The dashboard's figures at national size (docs/SCALING.md):
+a kota pass's login readiness, 9 ms, took 8–10 ms more in two workers; a province's figures 2.3–2.6× the
+database CPU with them, in about the same time. At the peak the database's cores are the limit, not a
+figure's wait."""
 from __future__ import annotations
 
 from collections.abc import Iterator
