@@ -228,8 +228,20 @@ def _db_backends(database: str) -> list[int]:
     return [int(p) for p in out.stdout.split()]
 
 
+def _ended_children_seconds(pid: int) -> float:
+    """CPU of the processes `pid` started that have ended and been waited for (/proc/<pid>/stat cutime +
+    cstime): for the postmaster, its parallel workers, which start and end within one statement, so
+    `_db_backends` never lists them (and any backend of another database that ended meanwhile)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+
+
 class InProcessMeter:
-    """This thread's CPU and the database backends' CPU around a piece of work."""
+    """This thread's CPU and the database backends' CPU around a piece of work; `ended_s`, the CPU of the
+    database's processes that ended meanwhile (parallel workers: `_ended_children_seconds`)."""
 
     def __init__(self, database: str):
         self.database = database
@@ -241,7 +253,11 @@ class InProcessMeter:
 
         db.session.execute(text("SELECT 1"))  # the session's connection exists before the first reading
         db.session.rollback()
-        self.db0 = cpu_seconds(_db_backends(self.database))
+        backends = _db_backends(self.database)
+        self.db0 = cpu_seconds(backends)
+        stat = Path(f"/proc/{backends[0]}/stat").read_text().rsplit(")", 1)[1].split() if backends else []
+        self.postmaster = int(stat[1]) if stat else 0
+        self.ended0 = _ended_children_seconds(self.postmaster)
         self.app0 = time.thread_time()
         return self
 
@@ -249,6 +265,7 @@ class InProcessMeter:
         self.app_s = time.thread_time() - self.app0
         after = cpu_seconds(_db_backends(self.database))
         self.db_s = sum(v - self.db0.get(pid, 0.0) for pid, v in after.items())
+        self.ended_s = _ended_children_seconds(self.postmaster) - self.ended0
 
 
 def worker_and_figure_rows(database_url: str) -> list[tuple[str, dict]]:
@@ -515,70 +532,98 @@ def print_model(rows: dict[str, dict]) -> None:
           "(one worker process runs on at most one core: run several on PostgreSQL, DEPLOY.md).")
 
 
-def figures_at_national_size(database_url: str) -> int:
-    """The dashboard's stored figures computed on bench/national.py's data set (built there, with statistics):
-    a kecamatan, a kota, a province-sized scope (14 kota) and the nation, CPU of this thread and of the
-    backends, and their cores at the peak (SCALING.md, "At national size")."""
-    from sqlalchemy import func, select
+KOTA_SAMPLE = 12  # kota whose passes are measured (every 43rd of the synthetic nation's, in code order)
 
-    from siaga import create_app
+
+def figures_at_national_size(database_url: str, rounds: int = 3) -> int:
+    """The dashboard's stored figures computed on bench/national.py's data set (built there, with statistics)
+    as the worker computes them (siaga/shared_figures.py `refresh_wanted(claim=True)`: claimed, computed,
+    stored): kota passes (each kota's kecamatan and the kota's own, KOTA_SAMPLE kota spread over the country,
+    `rounds` times), every province's figures (one round) and the nation's; CPU of this thread and of the
+    backends, and their cores at the peak (SCALING.md, "At national size")."""
+    from sqlalchemy import func, select, update
+
+    from logistics.election_scope import active_election_id
+    from siaga import create_app, figure_codec, shared_figures
     from siaga.config import normalise_database_url
     from siaga.extensions import db
 
     url = normalise_database_url(database_url)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "ELECTION_CLOCK": PEAK_CLOCK})
+    # Stored as on the day (the testing environment this runs in stores none)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "ELECTION_CLOCK": PEAK_CLOCK,
+                      "FIGURES_SHARE_S": FIGURES_SHARE_S, "FIGURES_SHARE_WIDE_S": FIGURES_SHARE_WIDE_S})
     print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average before: {load_average()}", flush=True)
     with app.app_context():
         from logistics.models import Kecamatan, Kelurahan, Kota, Tps
         from maps.dashboard import ALERTS_SHOWN, EXAMPLES_PER_SOURCE
-        from siaga.shared_figures import FIGURES, TOGETHER
 
-        compute, session = FIGURES["dashboard"], db.session
+        session, table = db.session, shared_figures.TABLE
         # bench/national.py's kota: every one but the demo's (its areas carry the real Kemendagri codes; its
         # TPS codes end in -Nnnn)
         demo = (select(Kecamatan.kota_id).join(Kelurahan, Kelurahan.kecamatan_id == Kecamatan.id)
                 .join(Tps, Tps.kelurahan_id == Kelurahan.id).where(~Tps.code.like("%-N%")))
-        synthetic = Kota.id.not_in(demo)
-        kecamatan = session.scalar(select(Kecamatan.id).join(Kota).where(synthetic).order_by(Kecamatan.id)
-                                   .offset(3000).limit(1))
-        kotas = list(session.scalars(select(Kota.id).where(synthetic).order_by(Kota.id).offset(100).limit(15)))
-        of_kota = lambda ids: tuple(sorted(session.scalars(select(Kecamatan.id).where(Kecamatan.kota_id.in_(ids)))))  # noqa: E731
-        tps = session.scalar(select(func.count(Tps.id)).join(Kelurahan).where(Kelurahan.kecamatan_id == kecamatan))
+        kotas = list(session.scalars(select(Kota.id).where(Kota.id.not_in(demo)).order_by(Kota.kode_kemendagri)))
+        sample = kotas[::max(len(kotas) // KOTA_SAMPLE, 1)][:KOTA_SAMPLE]
+        kecamatan = session.execute(select(Kecamatan.id, Kecamatan.kota_id, func.substr(Kota.kode_kemendagri, 1, 2))
+                                    .join(Kota)).all()
+        of_kota: dict[int, list[int]] = {}
+        of_province: dict[str, list[int]] = {}
+        for kec_id, kota_id, province in kecamatan:
+            of_kota.setdefault(kota_id, []).append(kec_id)
+            of_province.setdefault(province, []).append(kec_id)
+        tps_of = dict(session.execute(select(Kecamatan.kota_id, func.count(Tps.id)).join(Kelurahan, Tps.kelurahan_id == Kelurahan.id)
+                                      .join(Kecamatan).where(Kecamatan.kota_id.in_(sample)).group_by(Kecamatan.kota_id)).all())
         session.rollback()
-        first_kota, province = of_kota(kotas[:1]), of_kota(kotas[1:])
-        average = KECAMATAN / KOTA
-        # label, the computation, runs, computations per second at the peak. A kecamatan's figures are computed
-        # with the rest of its kota's and the kota's own (one pass per kota, scaled to the average kota's
-        # kecamatan); a wider scope's once per FIGURES_SHARE_WIDE_S. The kecamatan and the kota alone: what the
-        # pass replaced, for reference (no cores).
-        scopes = [
-            (f"a kecamatan alone ({tps} TPS; replaced by the next row)",
-             lambda: compute(ids=(kecamatan,), examples=ALERTS_SHOWN), 5, 0.0),
-            (f"a kota's {len(first_kota)} kecamatan and the kota together (cores scaled to the average kota's "
-             f"{average:.1f} kecamatan)",
-             lambda: TOGETHER["dashboard"](ids=first_kota[:1], examples=ALERTS_SHOWN), 3,
-             KOTA / KECAMATAN_PASS_S * average / len(first_kota)),
-            (f"a kota alone ({len(first_kota)} kecamatan; now from the row above)",
-             lambda: compute(ids=first_kota, examples=EXAMPLES_PER_SOURCE), 3, 0.0),
-            (f"a province-sized scope (14 kota, {len(province)} kecamatan)",
-             lambda: compute(ids=province, examples=EXAMPLES_PER_SOURCE), 1, PROVINSI / WIDE_PASS_S),
-            ("the nation", lambda: compute(ids=None, examples=EXAMPLES_PER_SOURCE), 1, 1 / WIDE_PASS_S),
-        ]
-        print("| scope | app CPU ms | PostgreSQL CPU ms | wall ms | computations at the peak | app cores | "
+        # The params a screen asks for (maps/dashboard.py `_request_figures`): a kecamatan's (its kota's pass
+        # computes it), a province coordinator's (its kecamatan), the nation's.
+        passes = [{"ids": (min(of_kota[k]),), "examples": ALERTS_SHOWN} for k in sample]
+        provinces = [{"ids": tuple(sorted(ids)), "examples": EXAMPLES_PER_SOURCE} for ids in of_province.values()]
+        nation = [{"ids": None, "examples": EXAMPLES_PER_SOURCE}]
+        database = url.rsplit("/", 1)[1]
+
+        def stored_keys(scopes: list[dict]) -> list[str]:
+            shared_figures.forget()
+            for params in scopes:  # computed and stored once, as a reader's first request does (warms the caches)
+                shared_figures.snapshot("dashboard", **params).value
+                session.rollback()
+            return [shared_figures._key("dashboard", figure_codec.dumps(p), active_election_id(session)) for p in scopes]
+
+        def measured(keys: list[str], runs: int) -> tuple[float, float, float, float, int]:
+            """app s, database s, ended processes' s, wall s, computations stored: `runs` rounds of the worker's
+            job, every key wanted."""
+            app_s = db_s = ended_s = wall = 0.0
+            stored = 0
+            for _ in range(runs):
+                with db.engine.begin() as connection:  # a reader found each stale
+                    connection.execute(update(table).where(table.c.key.in_(keys)).values(wanted_at=table.c.computed_at))
+                began = time.perf_counter()
+                with InProcessMeter(database) as meter:
+                    stored += shared_figures.refresh_wanted(claim=True)
+                wall += time.perf_counter() - began
+                app_s, db_s, ended_s = app_s + meter.app_s, db_s + meter.db_s, ended_s + meter.ended_s
+            return app_s, db_s, ended_s, wall, stored
+
+        mean_kecamatan = sum(len(of_kota[k]) for k in sample) / len(sample)
+        mean_tps = sum(tps_of.get(k, 0) for k in sample) / len(sample)
+        print(f"sample: {len(sample)} kota of {len(kotas)}, {mean_kecamatan:.1f} kecamatan and {mean_tps:.0f} TPS "
+              f"each on average (the nation: {KECAMATAN / KOTA:.1f} and {TPS / KOTA:.0f}); "
+              f"{len(provinces)} provinces", flush=True)
+        print("| computations (as the worker: claimed, computed, stored) | each: app CPU ms | PostgreSQL CPU ms "
+              "(+ processes ended meanwhile: parallel workers) | wall ms | at the peak | app cores | "
               "PostgreSQL cores |\n|---|---|---|---|---|---|---|")
         total_app = total_db = 0.0
-        for label, run, runs, rate in scopes:
-            run()  # warm
-            session.rollback()
-            began = time.perf_counter()
-            with InProcessMeter(url.rsplit("/", 1)[1]) as meter:
-                for _ in range(runs):
-                    run()
-                    session.rollback()
-            app_ms, db_ms = meter.app_s * 1000 / runs, meter.db_s * 1000 / runs
-            total_app, total_db = total_app + rate * app_ms / 1000, total_db + rate * db_ms / 1000
-            print(f"| {label}, {runs} runs | {app_ms:.1f} | {db_ms:.1f} | {(time.perf_counter() - began) * 1000 / runs:.0f} "
-                  f"| {rate:.2f}/s | {rate * app_ms / 1000:.1f} | {rate * db_ms / 1000:.1f} |", flush=True)
+        for label, scopes, runs, rate in (
+                (f"a kota's pass (its kecamatan and the kota), {len(sample)} kota × {rounds} rounds", passes, rounds,
+                 KOTA / KECAMATAN_PASS_S),
+                (f"a province's figures, all {len(provinces)} × 1", provinces, 1, PROVINSI / WIDE_PASS_S),
+                ("the nation's figures, × 2", nation, 2, 1 / WIDE_PASS_S)):
+            keys = stored_keys(scopes)
+            app_s, db_s, ended_s, wall, stored = measured(keys, runs)
+            app_ms, db_ms, ended_ms = app_s * 1000 / stored, db_s * 1000 / stored, ended_s * 1000 / stored
+            total_app, total_db = total_app + rate * app_ms / 1000, total_db + rate * (db_ms + ended_ms) / 1000
+            print(f"| {label} | {app_ms:.1f} | {db_ms:.1f} (+ {ended_ms:.1f}) | {wall * 1000 / stored:.0f} | "
+                  f"{rate:.2f}/s | {rate * app_ms / 1000:.2f} | {rate * (db_ms + ended_ms) / 1000:.2f} |", flush=True)
+        shared_figures.forget()
         print(f"| **the stored figures at national size** | | | | | **{total_app:.1f}** | **{total_db:.1f}** |")
     print(f"load average after: {load_average()}")
     return 0

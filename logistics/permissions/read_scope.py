@@ -161,6 +161,27 @@ def person_in_kecamatan(kecamatan_ids) -> ColumnElement[bool] | None:
         select(Person.id).where(Person.tps_id.is_(None), Person.kelurahan_id.is_(None), Person.kecamatan_id.in_(ids))))
 
 
+def people_of_kecamatan(kecamatan_ids, columns=(), where=()):
+    """(person_id, kecamatan_id, *columns) of the people of these kecamatan, each with its
+    `person_kecamatan()` and the `columns` of Person asked for: found the three ways `person_in_kecamatan`
+    finds them (their TPS's kelurahan; else their kelurahan; else their own kecamatan), each way giving the
+    kecamatan it found them by, so no one's kecamatan is worked out again by a subquery per person (a kota's
+    13,000 people, two subqueries each, twice: PostgreSQL then judged the dashboard's login readiness worth
+    compiling, 40 of its 100 ms). The ways are disjoint: one row each. `where` (criteria on Person) narrows
+    each way as it finds them."""
+    ids = _listed(kecamatan_ids)
+    person = (Person.id.label("person_id"), *columns)
+    return union_all(
+        select(*person, Kelurahan.kecamatan_id.label("kecamatan_id"))
+        .join(Tps, Person.tps_id == Tps.id).join(Kelurahan, Tps.kelurahan_id == Kelurahan.id)
+        .where(Kelurahan.kecamatan_id.in_(ids), *where),
+        select(*person, Kelurahan.kecamatan_id).join(Kelurahan, Person.kelurahan_id == Kelurahan.id)
+        .where(Person.tps_id.is_(None), Kelurahan.kecamatan_id.in_(ids), *where),
+        select(*person, Person.kecamatan_id)
+        .where(Person.tps_id.is_(None), Person.kelurahan_id.is_(None), Person.kecamatan_id.in_(ids), *where)
+    ).subquery()
+
+
 def account_kecamatan():
     """The kecamatan of an account (`User`): its TPS's, its medic station's, its person's, else its own
     kecamatan column (a coordinator's, a courier's). NULL for city-wide accounts."""

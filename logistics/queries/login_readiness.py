@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from logistics.models import Kecamatan, MedicStation, Person, Tps, User
-from logistics.permissions.read_scope import person_in_kecamatan, person_kecamatan
+from logistics.permissions.read_scope import people_of_kecamatan, person_in_kecamatan, person_kecamatan
 from logistics.services.field_accounts import PERSON_ROLE
 from logistics.queries.zones import deployment_zone
 from logistics.rules.time_zones import AreaZone, zone_of
@@ -44,16 +44,19 @@ def status_of(user: User | None) -> str:
 
 def readiness_summary(session: Session, kecamatan_ids) -> list[dict]:
     """Per kecamatan: {role: (people, with an active account, logged in)} for TPS officers, couriers, medics."""
-    kec = person_kecamatan()
     active_user = and_(User.id.is_not(None), User.active.is_(True))
+    should_log_in = (Person.role.in_([p.value for p in PERSON_ROLE.values()]), Person.active.is_(True))
+    if kecamatan_ids is None:  # everyone: each one's kecamatan worked out
+        people, where = Person, should_log_in
+        kec, role, person_id = person_kecamatan(), Person.role, Person.id
+    else:  # found by kecamatan, each with the one it was found by (the same), KPPS members left out as found
+        people, where = people_of_kecamatan(kecamatan_ids, columns=(Person.role,), where=should_log_in), ()
+        kec, role, person_id = people.c.kecamatan_id, people.c.role, people.c.person_id
     rows = session.execute(
-        select(kec.label("k"), Person.role, func.count(Person.id),
-               func.count(User.id).filter(active_user),
-               func.count(User.id).filter(active_user, User.last_login_at.is_not(None)))
-        .outerjoin(User, and_(User.person_id == Person.id, User.role.in_([r.value for r in PERSON_ROLE])))
-        .where(Person.role.in_([p.value for p in PERSON_ROLE.values()]), Person.active.is_(True),
-               *([person_in_kecamatan(kecamatan_ids)] if kecamatan_ids is not None else []))
-        .group_by(kec, Person.role)).all()
+        select(kec.label("k"), role, func.count(person_id), func.count(User.id).filter(active_user),
+               func.count(User.id).filter(active_user, User.last_login_at.is_not(None))).select_from(people)
+        .outerjoin(User, and_(User.person_id == person_id, User.role.in_([r.value for r in PERSON_ROLE])))
+        .where(*where).group_by(kec, role)).all()
     kec_rows = select(Kecamatan.id, Kecamatan.nama, Kecamatan.kota_id).order_by(Kecamatan.kode_kemendagri)
     if kecamatan_ids is not None:
         kec_rows = kec_rows.where(Kecamatan.id.in_(list(kecamatan_ids)))
