@@ -177,7 +177,7 @@ def test_the_access_log_names_the_role_of_an_early_answer(client, session, acces
 
 
 def flask_only(app, monkeypatch):
-    """Serve the next requests without the early check: Flask's own WSGI callable, as under it."""
+    """Serve the next requests by the WSGI callable the early check wraps: Flask's, the full way only."""
     monkeypatch.setattr(app, "wsgi_app", app.wsgi_app.wsgi_app)
 
 
