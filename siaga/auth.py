@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import secrets
 import time
+from collections.abc import Mapping
 from functools import wraps
 
 from flask import (
@@ -149,9 +150,10 @@ def start_session(user: User) -> None:
     session.update(new_session_values(user))
 
 
-def session_expires_at() -> int | None:
-    """When the current login ends (Unix time), however active the user stays."""
-    logged_in_at = session.get("logged_in_at")
+def session_expires_at(cookie: Mapping | None = None) -> int | None:
+    """When the current login ends (Unix time), however active the user stays; of `cookie` when given (a
+    session read before Flask's request: siaga/live.py's early check)."""
+    logged_in_at = (session if cookie is None else cookie).get("logged_in_at")
     if not isinstance(logged_in_at, int):
         return None
     return logged_in_at + int(current_app.permanent_session_lifetime.total_seconds())
@@ -163,11 +165,12 @@ _USER_AND_ACTIVE_ELECTION = (select(User, *identity_read.columns())
                              .where(User.id == bindparam("user_id")).execution_options(all_elections=True))
 
 
-def session_login() -> tuple[int, int] | None:
-    """The login this request's session cookie claims, (user id, session version), when it has not expired
-    (30 h after it began); the account is not read here. Whether that version is still the account's is
-    `_session_user`'s test, or `LOGIN_HOLDS`, its SQL twin."""
-    user_id, version, expires_at = session.get("user_id"), session.get("session_version"), session_expires_at()
+def session_login(cookie: Mapping | None = None) -> tuple[int, int] | None:
+    """The login this request's session cookie (or `cookie`, as `session_expires_at`) claims, (user id,
+    session version), when it has not expired (30 h after it began); the account is not read here. Whether
+    that version is still the account's is `_session_user`'s test, or `LOGIN_HOLDS`, its SQL twin."""
+    values = session if cookie is None else cookie
+    user_id, version, expires_at = values.get("user_id"), values.get("session_version"), session_expires_at(cookie)
     if not isinstance(user_id, int) or not isinstance(version, int) or expires_at is None or time.time() >= expires_at:
         return None
     return user_id, version

@@ -42,13 +42,19 @@ def current_language() -> str:
     if not has_request_context():
         return "id"
     if "lang" not in g:
-        chosen = request.args.get("lang") or request.cookies.get("lang")
-        if chosen is None and request.path.startswith("/api/"):
-            # A partner's program says its language in Accept-Language (the API's messages). Pages keep
-            # Indonesian unless chosen: a phone set to English is no choice of the officer's.
-            chosen = request.accept_languages.best_match(LANGUAGES)
-        g.lang = chosen if chosen in LANGUAGES else "id"
+        g.lang = language_of(request)
     return g.lang
+
+
+def language_of(asking) -> str:
+    """The language of a request (Flask's, or a bare werkzeug one read before Flask's: siaga/live.py's early
+    check, which must tag a page in the language the page would be in)."""
+    chosen = asking.args.get("lang") or asking.cookies.get("lang")
+    if chosen is None and asking.path.startswith("/api/"):
+        # A partner's program says its language in Accept-Language (the API's messages). Pages keep
+        # Indonesian unless chosen: a phone set to English is no choice of the officer's.
+        chosen = asking.accept_languages.best_match(LANGUAGES)
+    return chosen if chosen in LANGUAGES else "id"
 
 
 def _fill(text: str, values: dict) -> str:

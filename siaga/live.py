@@ -18,21 +18,27 @@ to that user, at that session version, for that address.
 
 The open field pages' checks are most of the national peak's requests (docs/SCALING.md), so a page whose
 data versions follow from its address alone (`names_from_address=True`: a TPS's pages, a station's) is
-checked earlier still (`answer_unchanged_early`, before the account is read): the login the session cookie
-claims is tested in the same statement as the versions (`siaga.auth.LOGIN_HOLDS`, the SQL twin of the
-account's test), so the check is one statement and skips the user's load, the permission and the view; a
-tag that does not match goes the full way, where the account is read and the permission checked.
+checked ahead of Flask's request (`EarlyCheck`, a WSGI middleware around `app.wsgi_app`: no request context,
+no hooks, no account read): the address is matched with the app's url map, the cookie read by the app's own
+session interface, and the login it claims tested in the same statement as the versions
+(`siaga.auth.LOGIN_HOLDS`, the SQL twin of the account's test), so the check is one statement and skips the
+user's load, the permission and the view. The tag is `_tag`'s, the full way's, over the same inputs (the
+language by `siaga.i18n.language_of`); the 304 carries Flask's 304's headers and access line
+(`siaga.observability.answered`). A tag that does not match, or anything the middleware does not decide
+(see `EarlyCheck`), goes to Flask unchanged: the full way, where the account is read and the permission
+checked.
 """
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
+import time
 from contextlib import contextmanager
 from functools import wraps
 from typing import Callable, Iterable, Iterator
 
-from flask import Response, current_app, g, request
+from flask import Flask, Response, current_app, g, request
 from sqlalchemy import Connection, Engine
 
 from logistics.queries.data_versions import versions, versions_and
@@ -40,7 +46,9 @@ from logistics.queries.kept import KEPT_NAMES
 from siaga.auth import LOGIN_HOLDS, current_user, role_of_login_row, session_login
 from siaga.election import election_now
 from siaga.extensions import db
-from siaga.i18n import current_language
+from siaga.i18n import current_language, language_of
+from siaga.observability import answered, request_id_of
+from siaga.security import connection_headers
 
 
 
@@ -48,9 +56,12 @@ def page_etag(names: Iterable[str], by_minute: bool = False, extra: str = "") ->
     user = current_user()
     who = _who(user.id, user.session_version) if user is not None else "-"
     minute = election_now().strftime("%Y%m%d%H%M") if by_minute else ""
+    # The election browsed (admin/elections.py), if not the active one: its pages are other pages.
+    viewing = str(db.session.info.get("election_id") or "")
     # KEPT_NAMES too: the election's day and settings and the zones in use, which the pages show (a changed
     # quorum is a new page), and under which the settings and zones are kept per process (one statement).
-    return _tag(versions(db.session, *names, *KEPT_NAMES), who, minute, extra)
+    return _tag(versions(db.session, *names, *KEPT_NAMES), who, request.full_path, current_language(), viewing,
+                minute, extra)
 
 
 def _who(user_id: int, session_version: int) -> str:
@@ -58,34 +69,67 @@ def _who(user_id: int, session_version: int) -> str:
     return f"{user_id}.{session_version}"
 
 
-def _tag(version_text: str, who: str, minute: str, extra: str) -> str:
-    # The election browsed (admin/elections.py), if not the active one: its pages are other pages.
-    viewing = str(db.session.info.get("election_id") or "")
-    basis = "|".join((version_text, request.full_path, who, current_language(), minute, extra, viewing))
+def _tag(version_text: str, who: str, full_path: str, language: str, viewing: str, minute: str = "",
+         extra: str = "") -> str:
+    """A page's tag, computed here only, for the full way (`page_etag`) and the early one (`EarlyCheck`)."""
+    basis = "|".join((version_text, full_path, who, language, minute, extra, viewing))
     key = str(current_app.config.get("SECRET_KEY") or "").encode()
     return base64.urlsafe_b64encode(hmac.new(key, basis.encode(), hashlib.sha256).digest()[:12]).decode()
 
 
-def answer_unchanged_early() -> Response | None:
-    """Before the account is read (a before_request): a check of a page declared `names_from_address`,
-    answered 304 when its tag is still the one asked about and the login still holds; else None, and the
-    request goes on the full way (a tag that differs, a login that ended: the full way answers or refuses)."""
-    if request.method != "GET" or not request.if_none_match:
-        return None
-    names = getattr(current_app.view_functions.get(request.endpoint), "live_names_from_address", None)
-    login = session_login() if names is not None else None
-    if login is None:
-        return None
-    with _lone_read() as connection:
-        version_text, held = versions_and(connection, (*names(**request.view_args), *KEPT_NAMES), LOGIN_HOLDS,
-                                          {"login_user": login[0], "login_version": login[1]})
-    if not held:
-        return None
-    tag = _tag(version_text, _who(*login), "", "")
-    if tag not in request.if_none_match:
-        return None
-    g.log_role = role_of_login_row(held[0][0]).value  # the access log's role, as `_note_role` would note it
-    return not_modified(tag)
+class EarlyCheck:
+    """WSGI middleware around `app.wsgi_app`, ahead of Flask's request (no request context, no hooks): a
+    check of a page declared `names_from_address` is answered 304 when its tag is still the one asked about
+    and the login still holds. Anything else goes to Flask unchanged: another method, no If-None-Match, an
+    address that is no such page, no login in the cookie, an election browsed, a tag that differs, a login
+    that ended (the full way answers or refuses), and any error (the full way meets it and answers it as it
+    answers any). What Flask's 304 carries, this one carries, by the same functions: the session interface's
+    Vary (and no Set-Cookie), `siaga.security.connection_headers`, the request id, and the access line and
+    the request's metrics (`siaga.observability.answered`)."""
+
+    def __init__(self, app: Flask, wsgi_app, browsed_key: str):
+        self.app, self.wsgi_app, self.browsed_key = app, wsgi_app, browsed_key
+
+    def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") == "GET" and environ.get("HTTP_IF_NONE_MATCH"):
+            started = time.perf_counter()
+            try:
+                answer = self.answer(environ, started)
+            except Exception:  # noqa: BLE001 - the full way answers it (an error page, the error logged)
+                answer = None
+            if answer is not None:
+                return answer(environ, start_response)
+        return self.wsgi_app(environ, start_response)
+
+    def answer(self, environ, started: float) -> Response | None:
+        app = self.app
+        asking = app.request_class(environ)
+        rule, view_args = app.create_url_adapter(asking).match(return_rule=True)
+        names = getattr(app.view_functions.get(rule.endpoint), "live_names_from_address", None)
+        if names is None:
+            return None
+        cookie = app.session_interface.open_session(app, asking)  # the app's own reading of its cookie
+        if cookie is None or self.browsed_key in cookie:  # a past election browsed: its pages are other pages
+            return None
+        cookie.accessed = True  # read, as Flask's request context marks it: the answer varies on the cookie
+        with app.app_context():
+            login = session_login(cookie)
+            if login is None:
+                return None
+            with _lone_read() as connection:
+                version_text, held = versions_and(connection, (*names(**view_args), *KEPT_NAMES), LOGIN_HOLDS,
+                                                  {"login_user": login[0], "login_version": login[1]})
+            if not held:
+                return None
+            tag = _tag(version_text, _who(*login), asking.full_path, language_of(asking), "")
+            if tag not in asking.if_none_match:
+                return None
+            response = not_modified(tag)
+            app.session_interface.save_session(app, cookie, response)  # Vary: Cookie, as Flask's; no Set-Cookie
+            connection_headers(app, response)
+            # The access log's role, as `_note_role` would note it.
+            return answered(response, started, request_id_of(asking), role_of_login_row(held[0][0]).value,
+                            asking.method, rule.endpoint, rule)
 
 
 @contextmanager
@@ -93,8 +137,9 @@ def _lone_read() -> Iterator[Connection]:
     """A connection for the early check's one statement. On PostgreSQL, out of any transaction (autocommit:
     no BEGIN before it and no ROLLBACK after, one round trip instead of three; the pool hands the same
     connection to the request's session if it goes the full way). Elsewhere, and under a session bound to one
-    connection (the tests' savepoints), the session's."""
-    bind = db.session.get_bind()
+    connection (the tests' savepoints), the session's. The bind is found without making the request's session
+    (the engine, unless the session's maker names a connection): on PostgreSQL the check needs none."""
+    bind = db.session.session_factory.kw.get("bind") or db.engine
     if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
         with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             yield connection
@@ -114,7 +159,7 @@ def live_page(names: Callable[..., Iterable[str]], *, by_minute: bool = False,
               extra: Callable[..., str] | None = None, names_from_address: bool = False):
     """Make a GET view a live page: 304 when nothing it shows has changed since the client's copy.
     `names_from_address`: `names(**view_args)` reads nothing and needs no user, so the page is checked
-    before the account is read (`answer_unchanged_early`); only for a page tagged by its versions alone."""
+    before Flask's request (`EarlyCheck`); only for a page tagged by its versions alone."""
     if names_from_address and (by_minute or extra is not None):
         raise ValueError("a page checked early is tagged by its data versions alone")
 
@@ -148,8 +193,10 @@ def live_poll_pushed_s() -> str:
     return f"{float(current_app.config['LIVE_POLL_PUSHED_S']):g}"
 
 
-def register(app) -> None:
-    """Before siaga.auth's registration: the early answer runs before the account is read."""
-    app.before_request(answer_unchanged_early)
+def register(app: Flask) -> None:
+    """Around the app's WSGI callable: a live page's early check comes before Flask's request."""
+    from admin.elections import VIEW_KEY  # where a browser session names the election it browses
+
+    app.wsgi_app = EarlyCheck(app, app.wsgi_app, VIEW_KEY)
     app.jinja_env.globals["live_etag"] = live_etag
     app.jinja_env.globals["live_poll_pushed_s"] = live_poll_pushed_s

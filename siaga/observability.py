@@ -29,6 +29,7 @@ from flask import Blueprint, Flask, Response, current_app, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import event, func, inspect, select
+from werkzeug.routing import Rule
 
 from siaga.extensions import db
 from siaga.security import through_a_proxy
@@ -55,8 +56,10 @@ bp = Blueprint("metrics", __name__)
 
 # --- logs and request metrics ----------------------------------------------------------------------------
 
-def _request_id() -> str:
-    incoming = request.headers.get("X-Request-ID", "")
+def request_id_of(asking) -> str:
+    """The request's id: its `X-Request-ID` when that looks like one, else a new one (`asking`: Flask's
+    request, or the werkzeug request of siaga/live.py's early check)."""
+    incoming = asking.headers.get("X-Request-ID", "")
     return incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
 
 
@@ -75,7 +78,7 @@ def _role() -> str:
 
 def _start() -> None:
     g.request_started = time.perf_counter()
-    g.request_id = _request_id()
+    g.request_id = request_id_of(request)
 
 
 def _note_role() -> None:
@@ -87,18 +90,24 @@ def _finish(response: Response) -> Response:
     started = g.get("request_started")
     if started is None:
         return response
+    return answered(response, started, g.request_id, _role(), request.method, request.endpoint, request.url_rule)
+
+
+def answered(response: Response, started: float, request_id: str, role: str, method: str, endpoint: str | None,
+             rule: Rule | None) -> Response:
+    """A request answered: counted, timed and logged (the access line), its id sent back. For every request
+    Flask serves (`_finish`) and for a live page's check answered before Flask's request (siaga/live.py)."""
     seconds = time.perf_counter() - started
-    endpoint = request.endpoint or "unmatched"
+    endpoint = endpoint or "unmatched"
     status = response.status_code
-    REQUESTS.labels(endpoint, request.method, str(status)).inc()
+    REQUESTS.labels(endpoint, method, str(status)).inc()
     LATENCY.labels(endpoint).observe(seconds)
     if status >= 500:
         ERRORS.labels(endpoint).inc()
-    response.headers["X-Request-ID"] = g.request_id
+    response.headers["X-Request-ID"] = request_id
     access_log.info(json.dumps({
-        "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "request_id": g.request_id, "role": _role(),
-        "method": request.method, "endpoint": endpoint,
-        "route": request.url_rule.rule if request.url_rule is not None else None,
+        "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "request_id": request_id, "role": role,
+        "method": method, "endpoint": endpoint, "route": rule.rule if rule is not None else None,
         "status": status, "duration_ms": round(seconds * 1000, 1),
     }, separators=(",", ":")))
     return response

@@ -67,6 +67,14 @@ def through_a_proxy() -> bool:
     return any(name in request.headers for name in PROXY_HEADERS)
 
 
+def connection_headers(app: Flask, response) -> None:
+    """What every response carries, a body-less 304 too (a live page's idle check must stay under 1 KB on a
+    phone, siaga/live.py: nothing to sniff, store or refer from): HSTS in production, which is about the
+    connection. The only security header of a 304, whether Flask answered it or the early check did."""
+    if app.config.get("SIAGA_ENV") == "production":
+        response.headers["Strict-Transport-Security"] = HSTS
+
+
 def _trust_proxies(app: Flask) -> None:
     """Behind TRUSTED_PROXIES reverse proxies (TLS terminator, load balancer), take the client's address and
     scheme from their X-Forwarded-For/-Proto: per-address login throttling and API limits count clients,
@@ -92,16 +100,11 @@ def register(app: Flask) -> None:
 
     @app.after_request
     def _headers(response):
+        connection_headers(app, response)
         if response.status_code == 304:
-            # No body: nothing to sniff, store or refer from, and a live page's idle check must stay under
-            # 1 KB on a phone (siaga/live.py). HSTS still goes on it (it is about the connection).
-            if app.config.get("SIAGA_ENV") == "production":
-                response.headers["Strict-Transport-Security"] = HSTS
             return response
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if app.config.get("SIAGA_ENV") == "production":
-            response.headers["Strict-Transport-Security"] = HSTS
         if may_carry_personal_data(response):
             response.headers["Cache-Control"] = "no-store"  # replaces a view's "private, no-cache" too
         if response.mimetype == "text/html":

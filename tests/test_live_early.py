@@ -1,9 +1,12 @@
-"""An open field page's check answered before the account is read (siaga/live.py, `answer_unchanged_early`):
+"""An open field page's check answered before Flask's request (siaga/live.py, `EarlyCheck`, a WSGI middleware):
 one statement reads the page's data versions and whether the cookie's login still holds
-(`siaga.auth.LOGIN_HOLDS`); the login's end, in any of its ways, and another user's tag are never a 304."""
+(`siaga.auth.LOGIN_HOLDS`); the login's end, in any of its ways, and another user's tag are never a 304. Each
+case says which way answered: Flask's request handling (its `request_started` signal) or the early check."""
 import time
 
 import pytest
+from flask import request_started
+from prometheus_client import REGISTRY
 from sqlalchemy import event, select
 
 from logistics.models import User
@@ -37,6 +40,26 @@ def poll(client, url: str, tag: str):
     return client.get(url, headers={"If-None-Match": tag, "Accept": "text/html"})
 
 
+@pytest.fixture()
+def by_flask(app):
+    """The requests Flask's request handling began (none for a check the early way answered)."""
+    begun: list[str] = []
+
+    def note(_sender, **_extra):
+        from flask import request
+
+        begun.append(request.path)
+
+    request_started.connect(note, app)
+    yield begun
+    request_started.disconnect(note, app)
+
+
+def early_reads(sent: list[str]) -> list[str]:
+    """The early check's statement among those sent (the versions and the login: a UNION ALL)."""
+    return [s for s in sent if s.upper().startswith("SELECT") and "UNION ALL" in s]
+
+
 def officer_page(client, session) -> tuple[User, str, str]:
     user = log_in_as(client, session, "petugas")
     url = f"/lapangan/tps/{user.tps_id}"
@@ -45,11 +68,13 @@ def officer_page(client, session) -> tuple[User, str, str]:
     return user, url, first.headers["ETag"]
 
 
-def test_the_check_is_one_statement_without_loading_the_account(client, session):
+def test_the_check_is_one_statement_without_loading_the_account(client, session, by_flask):
     _user, url, tag = officer_page(client, session)
+    by_flask.clear()
     with statements(session) as sent:
         answer = poll(client, url, tag)
     assert answer.status_code == 304 and answer.get_data() == b""
+    assert by_flask == []  # answered before Flask's request
     reads = [s for s in sent if s.upper().startswith("SELECT")]
     assert len(reads) == 1, sent
     assert "data_version" in reads[0] and "app_user" in reads[0] and "UNION ALL" in reads[0]
@@ -57,25 +82,29 @@ def test_the_check_is_one_statement_without_loading_the_account(client, session)
     log_in_as(client, session, "kurir")
     route = client.get("/lapangan/rute")
     assert route.status_code == 200
+    by_flask.clear()
     with statements(session) as sent:
         assert poll(client, "/lapangan/rute", route.headers["ETag"]).status_code == 304
     assert len([s for s in sent if s.upper().startswith("SELECT")]) == 2, sent
+    assert by_flask == ["/lapangan/rute"] and early_reads(sent) == []
 
 
-def test_the_deliveries_page_and_the_station_page_are_checked_early_too(client, session):
+def test_the_deliveries_page_and_the_station_page_are_checked_early_too(client, session, by_flask):
     user = log_in_as(client, session, "petugas")
     medic = session.scalar(select(User).where(User.username == "medis"))
     for username, url in (("petugas", f"/lapangan/tps/{user.tps_id}/kiriman"),
                           ("medis", f"/lapangan/pos/{medic.medic_station_id}")):
         log_in_as(client, session, username)
         tag = client.get(url).headers["ETag"]
+        by_flask.clear()
         with statements(session) as sent:
             assert poll(client, url, tag).status_code == 304
         assert len([s for s in sent if s.upper().startswith("SELECT")]) == 1, (url, sent)
+        assert by_flask == [], url
 
 
 @pytest.mark.parametrize("end", ["revoked", "deactivated", "pin_reset"])
-def test_a_login_that_ended_gets_no_304_for_its_old_tag(client, session, actor_for, end):
+def test_a_login_that_ended_gets_no_304_for_its_old_tag(client, session, actor_for, end, by_flask):
     """The cookie still claims the old session version: the early check finds the login no longer holds
     and the full way refuses it (to the login page, or to replace the new PIN first)."""
     user, url, tag = officer_page(client, session)
@@ -83,53 +112,144 @@ def test_a_login_that_ended_gets_no_304_for_its_old_tag(client, session, actor_f
     {"revoked": lambda: revoke_sessions(session, admin, user.id),
      "deactivated": lambda: deactivate_user(session, admin, user.id),
      "pin_reset": lambda: reset_pin(session, admin, user.id)}[end]()
-    answer = poll(client, url, tag)
+    by_flask.clear()
+    with statements(session) as sent:
+        answer = poll(client, url, tag)
     assert answer.status_code in (302, 303), answer.status_code
     assert "/login" in answer.headers["Location"]
+    assert len(early_reads(sent)) == 1 and by_flask == [url]  # the early check looked, then went to Flask
 
 
 @pytest.mark.parametrize("change, goes_to", [({"must_change_password": True}, "/akun/sandi-baru"),
                                               ({"active": False}, "/login")])
-def test_an_account_change_is_no_304_even_at_the_same_session_version(client, session, change, goes_to):
+def test_an_account_change_is_no_304_even_at_the_same_session_version(client, session, change, goes_to,
+                                                                      by_flask):
     """A PIN to replace, or the account switched off, without a new session version (by hand here; the
     services always end the sessions with them): the page is not served, so its check is not answered."""
     user, url, tag = officer_page(client, session)
     for name, value in change.items():
         setattr(user, name, value)
     session.flush()
-    answer = poll(client, url, tag)
+    by_flask.clear()
+    with statements(session) as sent:
+        answer = poll(client, url, tag)
     assert answer.status_code in (302, 303) and goes_to in answer.headers["Location"]
+    assert len(early_reads(sent)) == 1 and by_flask == [url]
 
 
-def test_an_expired_login_gets_no_304(client, session, app):
+def test_an_expired_login_gets_no_304(client, session, app, by_flask):
     _user, url, tag = officer_page(client, session)
     with client.session_transaction() as cookie:
         cookie["logged_in_at"] = int(time.time() - app.permanent_session_lifetime.total_seconds() - 1)
-    answer = poll(client, url, tag)
+    by_flask.clear()
+    with statements(session) as sent:
+        answer = poll(client, url, tag)
     assert answer.status_code == 302 and "/login" in answer.headers["Location"]
+    assert early_reads(sent) == [] and by_flask == [url]  # no login claimed: nothing to read early
 
 
-def test_another_users_tag_is_not_theirs(client, session):
+def test_another_users_tag_is_not_theirs(client, session, by_flask):
     """The tag is keyed with the user's id: a coordinator who may see the same page gets the page, not a
     304, for the officer's tag (a 304 would tell them nothing, but it is not theirs to be given)."""
     _user, url, tag = officer_page(client, session)
     log_in_as(client, session, "koordinator")
-    answer = poll(client, url, tag)
+    by_flask.clear()
+    with statements(session) as sent:
+        answer = poll(client, url, tag)
     assert answer.status_code == 200 and answer.headers["ETag"] != tag
+    assert len(early_reads(sent)) == 1 and by_flask == [url]
 
 
-def test_a_change_is_the_full_page(client, session, actor_for):
+def test_a_change_is_the_full_page(client, session, actor_for, by_flask):
     user, url, tag = officer_page(client, session)
     report_officers_present(session, actor_for("petugas"), user.tps_id, 6)
+    by_flask.clear()
     answer = poll(client, url, tag)
-    assert answer.status_code == 200 and answer.headers["ETag"] != tag
-    assert poll(client, url, answer.headers["ETag"]).status_code == 304
+    assert answer.status_code == 200 and answer.headers["ETag"] != tag and by_flask == [url]
+    assert poll(client, url, answer.headers["ETag"]).status_code == 304 and by_flask == [url]
 
 
-def test_the_access_log_names_the_role_of_an_early_answer(client, session, access_lines):
+def test_the_access_log_names_the_role_of_an_early_answer(client, session, access_lines, by_flask):
     _user, url, tag = officer_page(client, session)
-    assert poll(client, url, tag).status_code == 304
+    by_flask.clear()
+    assert poll(client, url, tag).status_code == 304 and by_flask == []
     assert (access_lines[-1]["status"], access_lines[-1]["role"]) == (304, "field_officer")
+
+
+def flask_only(app, monkeypatch):
+    """Serve the next requests by the WSGI callable the early check wraps: Flask's, the full way only."""
+    monkeypatch.setattr(app, "wsgi_app", app.wsgi_app.wsgi_app)
+
+
+def test_the_early_304_is_the_full_ways_304(app, client, session, access_lines, by_flask, monkeypatch):
+    """The same tag, headers, access line and metrics, whichever way answers (production: HSTS on both)."""
+    _user, url, tag = officer_page(client, session)
+    monkeypatch.setitem(app.config, "SIAGA_ENV", "production")
+    counted = {"endpoint": "field.tps_page", "method": "GET", "status": "304"}
+
+    def answer_and_count():
+        before = REGISTRY.get_sample_value("siaga_http_requests_total", counted) or 0.0
+        answer = poll(client, url, tag)
+        assert answer.status_code == 304
+        return answer, REGISTRY.get_sample_value("siaga_http_requests_total", counted) - before, access_lines[-1]
+
+    by_flask.clear()
+    early, early_counted, early_line = answer_and_count()
+    assert by_flask == []
+    with monkeypatch.context() as patch:
+        flask_only(app, patch)
+        full, full_counted, full_line = answer_and_count()
+    assert by_flask == [url]
+    assert early.headers["ETag"] == full.headers["ETag"] == tag and early_counted == full_counted == 1
+    assert early.headers["Strict-Transport-Security"] == full.headers["Strict-Transport-Security"]
+    assert sorted(early.headers.keys()) == sorted(full.headers.keys()), (early.headers, full.headers)
+    assert "Set-Cookie" not in early.headers and early.headers["Vary"] == "Cookie"
+    assert early.headers["X-Request-ID"] == early_line["request_id"]
+    same = ("role", "method", "endpoint", "route", "status")
+    assert [early_line[k] for k in same] == [full_line[k] for k in same]
+    assert sorted(early_line) == sorted(full_line)
+    asked = client.get(url, headers={"If-None-Match": tag, "X-Request-ID": "phone-1234567"})
+    assert asked.status_code == 304 and asked.headers["X-Request-ID"] == "phone-1234567"
+
+
+@pytest.mark.parametrize("chosen", ["cookie", "query"])
+def test_a_page_in_english_is_checked_early_in_english(app, client, session, by_flask, monkeypatch, chosen):
+    """The language is decided as Flask's request decides it (siaga.i18n.language_of): the tag of the page in
+    English is the early check's too, and is not the Indonesian page's."""
+    _user, url, tag_id = officer_page(client, session)
+    if chosen == "cookie":
+        client.set_cookie("lang", "en")
+    else:
+        url += "?lang=en"
+    english = client.get(url)
+    assert english.status_code == 200 and english.headers["ETag"] != tag_id
+    by_flask.clear()
+    assert poll(client, url, english.headers["ETag"]).status_code == 304 and by_flask == []
+    assert poll(client, url, tag_id).status_code == 200 and by_flask == [url.split("?")[0]]
+
+
+def test_an_election_browsed_goes_the_full_way(client, session, by_flask):
+    """A browser session browsing a past election (admin/elections.py) sees other pages: not checked early."""
+    _user, url, tag = officer_page(client, session)
+    with client.session_transaction() as cookie:
+        cookie["election_view"] = 1
+    by_flask.clear()
+    with statements(session) as sent:
+        poll(client, url, tag)
+    assert early_reads(sent) == [] and by_flask == [url]
+
+
+def test_an_error_in_the_early_check_is_the_full_ways_to_answer(client, session, by_flask, monkeypatch):
+    from siaga import live
+
+    _user, url, tag = officer_page(client, session)
+
+    def broken(*_args):
+        raise RuntimeError("the early check failed")
+
+    monkeypatch.setattr(live, "versions_and", broken)
+    by_flask.clear()
+    assert poll(client, url, tag).status_code == 304 and by_flask == [url]
 
 
 def test_a_page_tagged_by_more_than_its_versions_cannot_be_checked_early():

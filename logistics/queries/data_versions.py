@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy import Connection, Select, bindparam, func, select, union_all
+from sqlalchemy import Connection, Dialect, Select, bindparam, func, select, union_all
 from sqlalchemy.orm import Session, scoped_session
 
 from logistics.models import DataVersion
@@ -40,14 +40,26 @@ def versions_and(connection: Connection, names: tuple[str, ...], also: Select, p
     selects two columns, a name starting with ALSO_PREFIX (no data version has one) and an integer; `params`
     are its parameters. For a check that needs the versions and one small fact more in one round trip
     (siaga/live.py: whether the login still holds). Not noted for a transaction: a lone read."""
-    values, also_rows = _split(connection.execute(_with(also), {"names": names, **params}), names)
+    sql, order, fixed = _with(connection.dialect, also, len(names), tuple(params))
+    given = {**fixed, **params, **{f"names_{i}": name for i, name in enumerate(names, 1)}}
+    values, also_rows = _split(connection.exec_driver_sql(sql, tuple(given[k] for k in order) if order else given),
+                               names)
     return _text(values), also_rows
 
 
 @lru_cache(maxsize=None)
-def _with(also: Select):
-    """The versions' statement and `also`, built once per `also` (a module's constant)."""
-    return union_all(_VERSIONS, also)
+def _with(dialect: Dialect, also: Select, count: int, keys: tuple[str, ...]) -> tuple[str, tuple[str, ...] | None, dict]:
+    """The versions' statement and `also` (a module's constant, its parameters `keys`), compiled once per dialect
+    and number of names:
+    its SQL, the order of its parameters (a positional driver's; None for named ones) and the values it fixes.
+    Run as the driver's SQL, the check skips the statement's cache lookup and the IN list's rendering, which
+    were most of its cost in the app (docs/PERFORMANCE.md, "An idle live page")."""
+    blank = {"names": [""] * count, **dict.fromkeys(keys)}
+    compiled = union_all(_VERSIONS, also).params(blank).compile(
+        dialect=dialect, compile_kwargs={"render_postcompile": True})
+    order = tuple(compiled.positiontup) if compiled.positional else None
+    fixed = {k: v for k, v in compiled.params.items() if v is not None and not k.startswith("names_")}
+    return compiled.string, order, fixed
 
 
 def _split(rows, names: tuple[str, ...]) -> tuple[dict[str, int], list]:
