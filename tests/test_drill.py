@@ -5,7 +5,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from logistics.actor import Actor
 from logistics.drill.runner import DrillRefused, play_drills, run_drill, start_drill, wipe_drill
@@ -231,6 +231,40 @@ def test_the_drill_clock_maps_the_wall_clock_to_the_simulated_day():
     assert clock.simulated_hour(started + timedelta(minutes=40)) == 1  # 01:00 of the night after: counting
     assert clock.simulated_hour(started - timedelta(seconds=1)) is None  # before the drill began
     assert clock.simulated_hour(started + timedelta(minutes=48)) is None  # after its 24 hours
+    day_start = started - timedelta(hours=5)  # 00:00 of the simulated day
+    assert clock.moment(started + timedelta(minutes=47), day_start) == day_start + timedelta(hours=28, minutes=30)
+    # played out: the clock holds at the end of its day (05:00 the next morning), however long it is left
+    for later in (timedelta(minutes=48), timedelta(hours=3), timedelta(days=2)):
+        assert clock.moment(started + later, day_start) == day_start + timedelta(hours=29)
+
+
+def test_a_drill_left_in_progress_stops_its_clock_at_the_end_of_its_day(app, session, client):
+    """The map's "updated" stamp is the drill's simulated clock (not held within the election day): a drill
+    played out and not wiped held it at its day's end rather than running on into the days after."""
+    from datetime import time
+
+    from logistics.timeutil import local_at
+    from siaga.election import election_day, election_now
+    from tests.field_client import log_in_as
+
+    day = election_day()
+    started = local_at(day, time(15, 0))
+    session.add(DrillClock(day=day, started_at=started, speed=30.0))
+    session.commit()
+    log_in_as(client, session, "koordinator")
+    try:
+        for wall, stamp in ((started + timedelta(minutes=12), local_at(day, time(11, 0))),
+                            (started + timedelta(minutes=48), local_at(day, time(5, 0)) + timedelta(days=1)),
+                            (started + timedelta(hours=5), local_at(day, time(5, 0)) + timedelta(days=1))):
+            app.config["ELECTION_CLOCK"] = wall.isoformat()
+            response = client.get("/map/data/tps.geojson?zoom=12&bbox=106.0,-2.3,106.3,-2.0")
+            assert datetime.fromisoformat(response.headers["Election-Clock"]) == stamp, wall
+        with app.app_context():
+            assert election_now() == local_at(day, time(0)) + timedelta(days=1) - timedelta(microseconds=1)
+    finally:
+        app.config["ELECTION_CLOCK"] = ""
+        session.execute(delete(DrillClock))
+        session.commit()
 
 
 def test_drill_refuses_a_day_with_real_records(session, today_plan, actor_for):
