@@ -55,6 +55,29 @@ def test_schedule_is_a_day_with_everything_a_coordinator_trains_on():
     assert sum(e.params["status"] == "closed" for e in cares) == kinds["incident"]
 
 
+def test_a_couriers_round_leaves_together_and_in_the_tours_order():
+    """Each stop dispatched at its own random moment set a courier's stops off out of their tour's order."""
+    from dataclasses import replace
+
+    # two couriers, each with a lunch round of 6 stops whose tour order is not the order of their ids
+    routed = tuple(replace(m, route=(1 + i % 2, "siang"), route_seq=6 - (i // 2) % 6)
+                   for i, m in enumerate(m for m in WORLD.meals if m.planned == timedelta(hours=12)) if i < 12)
+    world = replace(WORLD, meals=routed)
+    events = drill_schedule(world, seed=7)
+    seq = {m.id: m.route_seq for m in routed}
+    arrivals = {e.target: e.at for e in events if e.kind == "arrive"}
+    for courier in (1, 2):
+        stops = {m.id for m in routed if m.route[0] == courier}
+        dispatched = [e for e in events if e.kind == "dispatch" and e.target in stops]
+        assert [seq[e.target] for e in dispatched] == sorted(seq[d] for d in stops)  # the tour's order
+        assert len({e.at for e in dispatched}) == 1  # all at once
+        assert dispatched[0].at < min(at for d, at in arrivals.items() if d in stops)
+    # the rest of the day is the one the seed made before
+    assert [(e.at, e.kind, e.target) for e in events if e.kind not in ("dispatch",)] == \
+        [(e.at, e.kind, e.target) for e in drill_schedule(replace(world, meals=tuple(
+            replace(m, route=None, route_seq=None) for m in routed)), seed=7) if e.kind != "dispatch"]
+
+
 def test_the_first_medic_logins_station_sees_an_incident_in_the_drills_first_two_minutes():
     """The demo: whoever opens `medis`'s station page as the drill starts sees it change by itself."""
     from dataclasses import replace
@@ -101,6 +124,8 @@ def today_plan(session):
 def test_drill_runs_through_the_services_and_the_wipe_restores(session, today_plan):
     day, kec_id = today_plan
     audit_before = session.scalar(select(func.max(AuditEntry.id)))
+    tour = {d.id: ((d.courier_id, d.meal_round), d.route_seq) for d in session.scalars(select(Delivery).where(
+        Delivery.kind == DeliveryKind.MEAL, Delivery.courier_id.is_not(None)))}  # as planned
     slept = []
     report = run_drill(session, day, seed=3, speed=1e9, kecamatan_ids=[kec_id], tps_limit=6, sleep=slept.append)
     assert report.skipped == [] and report.applied == report.events > 6 * 5
@@ -124,6 +149,12 @@ def test_drill_runs_through_the_services_and_the_wipe_restores(session, today_pl
     # a second drill on the same day is refused until the first is wiped
     with pytest.raises(DrillRefused, match="drill --wipe"):
         run_drill(session, day, speed=1e9, kecamatan_ids=[kec_id], tps_limit=6, sleep=slept.append)
+
+    # each courier's round was set off in its tour's order (the order the planner gave it)
+    dispatched = [e.entity_id for e in entries if e.action == "delivery.dispatched"]
+    for route in {(d.courier_id, d.meal_round) for d in meals}:
+        stops = [d for d in dispatched if tour[d][0] == route]
+        assert stops == sorted(stops, key=lambda d: tour[d][1]), route
 
     counts = wipe_drill(session)
     assert counts == {"tps": 6, "delivery": len(meals), "health_incident": len(incidents)}
