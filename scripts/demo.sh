@@ -22,6 +22,9 @@ export FLASK_APP=wsgi
 export SMS_GATEWAY="${SMS_GATEWAY:-fake}"
 .venv/bin/flask db upgrade
 .venv/bin/flask seed-demo
+# The day's every meal round, the late snack (kudapan malam) too: the seed plans pagi, siang and malam only
+# (the snack is left for the planning page's button), and the drill plays only the rounds planned.
+.venv/bin/flask plan-meals
 if [ "${DRILL:-1}" != "0" ]; then
   .venv/bin/flask drill --wipe
   # Records the drill's plan; the worker plays it.

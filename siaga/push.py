@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import re
 from urllib.parse import urlsplit
 
 import marshmallow as ma
 from cryptography.hazmat.primitives.asymmetric import ec
 from flask import Blueprint, current_app, jsonify, request
+from sqlalchemy import select
 
 from logistics.errors import ValidationFailed
 from logistics.permissions import HOLDERS, Permission
+from logistics.models import PushSubscription
 from logistics.models.push import DEVICE_MAX, ENDPOINT_MAX, KEY_AUTH_LENGTH, KEY_P256DH_LENGTH
 from logistics.services.push_subscriptions import replace, subscribe, unsubscribe
 from siaga.auth import current_actor, requires
@@ -175,6 +178,27 @@ def push_offered() -> bool:
 
     user = current_user()
     return user is not None and user.role in HOLDERS[Permission.PUSH_SUBSCRIBE]  # not admins' pages
+
+
+def endpoint_mark(endpoint: str) -> str:
+    """A subscription's mark in a page (push.js makes the same of the browser's): a digest, not the endpoint,
+    which is the capability to push to the browser."""
+    return hashlib.sha256(endpoint.encode()).hexdigest()[:16]
+
+
+@bp.app_template_global()
+def push_known() -> str:
+    """The marks of the subscriptions the server holds for this user's current login, in every full answer of a
+    field page (<body data-push-known>): a browser whose subscription is not among them (the push service
+    answered 404/410 and the worker dropped it) subscribes again (push.js) instead of waiting for pushes that
+    no longer come while checking only every LIVE_POLL_PUSHED_S."""
+    from siaga.auth import current_user
+
+    user = current_user()
+    if user is None or not push_offered():
+        return ""
+    return " ".join(sorted(endpoint_mark(e) for e in db.session.scalars(
+        select(PushSubscription.endpoint).where(PushSubscription.of_current_login(user)))))
 
 
 def register(app) -> None:

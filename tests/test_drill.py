@@ -5,7 +5,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from logistics.actor import Actor
 from logistics.drill.runner import DrillRefused, play_drills, run_drill, start_drill, wipe_drill
@@ -55,6 +55,29 @@ def test_schedule_is_a_day_with_everything_a_coordinator_trains_on():
     assert sum(e.params["status"] == "closed" for e in cares) == kinds["incident"]
 
 
+def test_a_couriers_round_leaves_together_and_in_the_tours_order():
+    """Each stop dispatched at its own random moment set a courier's stops off out of their tour's order."""
+    from dataclasses import replace
+
+    # two couriers, each with a lunch round of 6 stops whose tour order is not the order of their ids
+    routed = tuple(replace(m, route=(1 + i % 2, "siang"), route_seq=6 - (i // 2) % 6)
+                   for i, m in enumerate(m for m in WORLD.meals if m.planned == timedelta(hours=12)) if i < 12)
+    world = replace(WORLD, meals=routed)
+    events = drill_schedule(world, seed=7)
+    seq = {m.id: m.route_seq for m in routed}
+    arrivals = {e.target: e.at for e in events if e.kind == "arrive"}
+    for courier in (1, 2):
+        stops = {m.id for m in routed if m.route[0] == courier}
+        dispatched = [e for e in events if e.kind == "dispatch" and e.target in stops]
+        assert [seq[e.target] for e in dispatched] == sorted(seq[d] for d in stops)  # the tour's order
+        assert len({e.at for e in dispatched}) == 1  # all at once
+        assert dispatched[0].at < min(at for d, at in arrivals.items() if d in stops)
+    # the rest of the day is the one the seed made before
+    assert [(e.at, e.kind, e.target) for e in events if e.kind not in ("dispatch",)] == \
+        [(e.at, e.kind, e.target) for e in drill_schedule(replace(world, meals=tuple(
+            replace(m, route=None, route_seq=None) for m in routed)), seed=7) if e.kind != "dispatch"]
+
+
 def test_the_first_medic_logins_station_sees_an_incident_in_the_drills_first_two_minutes():
     """The demo: whoever opens `medis`'s station page as the drill starts sees it change by itself."""
     from dataclasses import replace
@@ -101,6 +124,8 @@ def today_plan(session):
 def test_drill_runs_through_the_services_and_the_wipe_restores(session, today_plan):
     day, kec_id = today_plan
     audit_before = session.scalar(select(func.max(AuditEntry.id)))
+    tour = {d.id: ((d.courier_id, d.meal_round), d.route_seq) for d in session.scalars(select(Delivery).where(
+        Delivery.kind == DeliveryKind.MEAL, Delivery.courier_id.is_not(None)))}  # as planned
     slept = []
     report = run_drill(session, day, seed=3, speed=1e9, kecamatan_ids=[kec_id], tps_limit=6, sleep=slept.append)
     assert report.skipped == [] and report.applied == report.events > 6 * 5
@@ -124,6 +149,12 @@ def test_drill_runs_through_the_services_and_the_wipe_restores(session, today_pl
     # a second drill on the same day is refused until the first is wiped
     with pytest.raises(DrillRefused, match="drill --wipe"):
         run_drill(session, day, speed=1e9, kecamatan_ids=[kec_id], tps_limit=6, sleep=slept.append)
+
+    # each courier's round was set off in its tour's order (the order the planner gave it)
+    dispatched = [e.entity_id for e in entries if e.action == "delivery.dispatched"]
+    for route in {(d.courier_id, d.meal_round) for d in meals}:
+        stops = [d for d in dispatched if tour[d][0] == route]
+        assert stops == sorted(stops, key=lambda d: tour[d][1]), route
 
     counts = wipe_drill(session)
     assert counts == {"tps": 6, "delivery": len(meals), "health_incident": len(incidents)}
@@ -231,6 +262,40 @@ def test_the_drill_clock_maps_the_wall_clock_to_the_simulated_day():
     assert clock.simulated_hour(started + timedelta(minutes=40)) == 1  # 01:00 of the night after: counting
     assert clock.simulated_hour(started - timedelta(seconds=1)) is None  # before the drill began
     assert clock.simulated_hour(started + timedelta(minutes=48)) is None  # after its 24 hours
+    day_start = started - timedelta(hours=5)  # 00:00 of the simulated day
+    assert clock.moment(started + timedelta(minutes=47), day_start) == day_start + timedelta(hours=28, minutes=30)
+    # played out: the clock holds at the end of its day (05:00 the next morning), however long it is left
+    for later in (timedelta(minutes=48), timedelta(hours=3), timedelta(days=2)):
+        assert clock.moment(started + later, day_start) == day_start + timedelta(hours=29)
+
+
+def test_a_drill_left_in_progress_stops_its_clock_at_the_end_of_its_day(app, session, client):
+    """The map's "updated" stamp is the drill's simulated clock (not held within the election day): a drill
+    played out and not wiped held it at its day's end rather than running on into the days after."""
+    from datetime import time
+
+    from logistics.timeutil import local_at
+    from siaga.election import election_day, election_now
+    from tests.field_client import log_in_as
+
+    day = election_day()
+    started = local_at(day, time(15, 0))
+    session.add(DrillClock(day=day, started_at=started, speed=30.0))
+    session.commit()
+    log_in_as(client, session, "koordinator")
+    try:
+        for wall, stamp in ((started + timedelta(minutes=12), local_at(day, time(11, 0))),
+                            (started + timedelta(minutes=48), local_at(day, time(5, 0)) + timedelta(days=1)),
+                            (started + timedelta(hours=5), local_at(day, time(5, 0)) + timedelta(days=1))):
+            app.config["ELECTION_CLOCK"] = wall.isoformat()
+            response = client.get("/map/data/tps.geojson?zoom=12&bbox=106.0,-2.3,106.3,-2.0")
+            assert datetime.fromisoformat(response.headers["Election-Clock"]) == stamp, wall
+        with app.app_context():
+            assert election_now() == local_at(day, time(0)) + timedelta(days=1) - timedelta(microseconds=1)
+    finally:
+        app.config["ELECTION_CLOCK"] = ""
+        session.execute(delete(DrillClock))
+        session.commit()
 
 
 def test_drill_refuses_a_day_with_real_records(session, today_plan, actor_for):

@@ -335,10 +335,12 @@ def kept_per_process():
 
 
 def test_officer_page_statements_are_held(app, client, session, kept_per_process):
-    """The officer's TPS page (the phone's most read page) in four statements of its own, beside what every
+    """The officer's TPS page (the phone's most read page) in five statements of its own, beside what every
     request reads (the active election, the user): the data versions (its ETag; the settings and zones are
-    kept under them), the TPS through the read filter, its incidents of the day, its arrived deliveries. The
-    election's settings and the zones in use are read once per process and version, not per answer."""
+    kept under them), the TPS through the read filter, its incidents of the day, its arrived deliveries, and
+    the user's push subscriptions (siaga/push.py `push_known`: whether the browser's is still held; a full
+    answer only, a 304 reads none of these). The election's settings and the zones in use are read once per
+    process and version, not per answer."""
     user = log_in_as(client, session, "petugas")
     url = f"/lapangan/tps/{user.tps_id}"
     first, _ = page_statements(app, client, url)
@@ -347,7 +349,7 @@ def test_officer_page_statements_are_held(app, client, session, kept_per_process
     assert again.status_code == 200
     tables = [s.split(" FROM ", 1)[1].split()[0] for s in statements]
     own = [t for t in tables if t not in ("election", "app_user")]  # every request's (a test's session keeps them)
-    assert own == ["data_version", "tps", "health_incident", "delivery"], statements
+    assert own == ["data_version", "tps", "health_incident", "delivery", "push_subscription"], statements
 
 
 def test_officer_page_follows_a_changed_setting_under_the_kept_values(app, client, session, actor_for,

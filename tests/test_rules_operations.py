@@ -7,7 +7,9 @@ from logistics.models import CheckinKind, RiskTier
 from logistics.rules.checkins import schedule
 from logistics.rules.risk import assess
 from logistics.rules.roster import coverage_gaps, on_duty, opening_window
-from logistics.rules.routing import Stop, arrival_times, nearest_neighbour_tour, road_metres, sweep_split
+from logistics.rules.routing import (
+    DISPATCH_LEAD, Stop, arrival_times, nearest_neighbour_tour, release_time, road_metres, sweep_split,
+)
 from logistics.timeutil import local_at, to_local
 
 T, S, R = RiskTier.TINGGI, RiskTier.SEDANG, RiskTier.RENDAH
@@ -68,6 +70,18 @@ def test_sweep_split_covers_every_stop_once_in_balanced_groups():
     assert sorted(len(g) for g in groups) == [6, 7, 7]
     with pytest.raises(ValueError):
         sweep_split(KITCHEN, stops, 0)
+
+
+def test_a_round_is_released_early_enough_for_its_tour():
+    noon = datetime(2025, 8, 27, 5, 0, tzinfo=timezone.utc)
+    short = [timedelta(minutes=m) for m in (10, 25, 40)]
+    assert release_time([noon] * 3, short) == noon - DISPATCH_LEAD  # an hour ahead is enough
+    long = [timedelta(minutes=m) for m in (10, 45, 80)]
+    release = release_time([noon] * 3, long)
+    assert release == noon - timedelta(minutes=80)  # the far end is reached at its planned time, not 20 min after
+    assert all(release + leg <= noon for leg in long)
+    # a stop planned later (its time edited) needs no earlier release for itself
+    assert release_time([noon, noon, noon + timedelta(minutes=30)], long) == noon - timedelta(minutes=60)
 
 
 def test_arrival_times_add_travel_and_service():

@@ -85,6 +85,17 @@ def test_delivering_a_stop_recomputes_the_rest_from_there(session, actor_for):
     assert all(d.eta_at > last.arrived_at for d in rest)
 
 
+def test_the_plan_itself_puts_no_meal_at_risk(session, actor_for):
+    """Released an hour ahead whatever its tour's length, the far end of a long tour was at risk from the
+    day's first moment (36 alerts at a drill's 05:03, before anything was due): the plan releases each round
+    early enough for its courier's tour, and "at risk" is left to a courier who is behind it."""
+    plan_meals(session, actor_for("koordinator"), DAY)  # the late snack too
+    planned = meals(session)
+    assert planned and all(d.eta_at <= d.planned_at for d in planned)
+    start, end = local_at(DAY, time(0)), local_at(DAY + timedelta(days=1), time(0))
+    assert not [a for a in collect_alerts(session, local_at(DAY, time(5, 3)), start, end) if a.kind == "meal_at_risk"]
+
+
 def test_courier_leaving_late_puts_stops_at_risk_before_they_are_late(session, actor_for):
     kurir = actor_for("kurir")
     stops = sorted(meals(session, courier_id=kurir.person_id, meal_round=MealRound.SIANG), key=lambda d: d.route_seq)

@@ -6,7 +6,9 @@ browsers would, and records what it could decrypt.
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 
 import pytest
 from py_vapid import Vapid
@@ -370,3 +372,31 @@ def test_a_renewed_subscription_replaces_the_old_endpoint_for_the_same_login(
     report_merah(session, actor_for)
     outbox()
     assert len(push_service.to(new)) == 1 and push_service.to(old) == []
+
+
+def _known(page: str) -> set[str]:
+    return set(re.search(r'data-push-known="([^"]*)"', page).group(1).split())
+
+
+def test_a_field_page_says_which_subscriptions_the_server_still_holds(app, session, actor_for, push_service, outbox):
+    """The push service answering 404/410 makes the worker drop the subscription, but the browser keeps it:
+    every full answer of a field page names the subscriptions the server holds for the login (digests of
+    their endpoints), so the page (push.js) sees its own is gone and subscribes again."""
+    from siaga.push import endpoint_mark
+
+    kept, dropped = push_service.subscribe(), push_service.subscribe()
+    medic = browser(app, session, "medis")
+    for device in (kept, dropped):
+        assert subscribe(medic, device).status_code == 201
+    page = medic.get("/lapangan/pos", follow_redirects=True).get_data(as_text=True)
+    assert _known(page) == {endpoint_mark(kept.endpoint), endpoint_mark(dropped.endpoint)}
+    assert kept.endpoint not in page  # the endpoint is the capability to push to the browser: never shown
+    push_service.gone(dropped.endpoint)
+    report_merah(session, actor_for)
+    assert outbox().gone == 1
+    page = medic.get("/lapangan/pos", follow_redirects=True).get_data(as_text=True)  # the new merah: a full answer
+    assert _known(page) == {endpoint_mark(kept.endpoint)}
+    # the mark is push.js's: the first 16 hex digits of the endpoint's SHA-256
+    assert endpoint_mark("https://push.example.org/x") == hashlib.sha256(b"https://push.example.org/x").hexdigest()[:16]
+    # a coordinator's pages offer no field page's interval, so they say nothing of it
+    assert "data-push-known" not in browser(app, session, "koordinator").get("/dashboard").get_data(as_text=True)

@@ -126,12 +126,17 @@ def drill_world(session: Session, day: date) -> DrillWorld:
     and the seed whenever the drill's player starts (the worker restarted, say), so it is the same day."""
     start, end = day_window(session, day)
     tps = session.execute(select(Tps.id, Tps.code).where(Tps.drill.is_(True)).order_by(Tps.code, Tps.id)).all()
-    meals = session.execute(select(Delivery.id, Delivery.tps_id, Delivery.planned_at, Delivery.quantity_planned).where(
+    # A route's order (`route_seq`) holds until its first stop is reached, so a restarted player sets a
+    # route's stops off in the same order as before (they leave together, before any of them is reached).
+    meals = session.execute(select(Delivery.id, Delivery.tps_id, Delivery.planned_at, Delivery.quantity_planned,
+                                   Delivery.courier_id, Delivery.meal_round, Delivery.route_seq).where(
         Delivery.drill.is_(True), Delivery.kind == DeliveryKind.MEAL, Delivery.planned_at >= start,
         Delivery.planned_at < end).order_by(Delivery.id)).all()
     return DrillWorld(
         tps=tuple(DrillTps(t.id, t.code) for t in tps),
-        meals=tuple(DrillMeal(m.id, m.tps_id, m.planned_at - start, m.quantity_planned) for m in meals),
+        meals=tuple(DrillMeal(m.id, m.tps_id, m.planned_at - start, m.quantity_planned,
+                              route=(m.courier_id, m.meal_round.value) if m.courier_id is not None else None,
+                              route_seq=m.route_seq) for m in meals),
         facility_ids=tuple(session.scalars(select(HealthFacility.id).order_by(HealthFacility.id))),
         early_tps=_early_tps(session),
     )

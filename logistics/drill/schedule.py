@@ -38,6 +38,10 @@ class DrillMeal:
     tps_id: int
     planned: timedelta  # planned time as an offset into the day (local)
     quantity: int
+    # The courier's round it is a stop of (courier id, meal round) and its place on the tour (`route_seq`);
+    # None: no courier planned (the command post steps in, stop by stop).
+    route: tuple[int, str] | None = None
+    route_seq: int | None = None
 
 
 @dataclass(frozen=True)
@@ -97,19 +101,30 @@ def drill_schedule(world: DrillWorld, seed: int) -> list[DrillEvent]:
     meals = sorted(world.meals, key=lambda m: (m.planned, m.id))
     unconfirmed = meals[len(meals) // 3].id if meals else None
     no_show = meals[(2 * len(meals)) // 3].id if len(meals) > 2 else None
+    leaves: dict[int, timedelta] = {}  # when each meal would leave the kitchen on its own
     for m in meals:
         if m.id == no_show:
-            add(m.planned - timedelta(minutes=40), "dispatch", m.id)
+            leaves[m.id] = m.planned - timedelta(minutes=40)
             add(m.planned + timedelta(minutes=60), "fail", m.id, reason="Kendaraan kurir mogok (gladi)")
             continue
         late = rng.random() < LATE_MEAL_SHARE
         arrived = m.planned + (_minutes(rng, 35, 70) if late else _minutes(rng, -15, 15))
-        add(arrived - _minutes(rng, 15, 40), "dispatch", m.id)
+        leaves[m.id] = arrived - _minutes(rng, 15, 40)
         add(arrived, "arrive", m.id)
         short = rng.random() < SHORT_MEAL_SHARE
         quantity = max(0, m.quantity - rng.randint(1, 3)) if short else m.quantity
         wait = timedelta(minutes=45) if m.id == unconfirmed else _minutes(rng, 2, 10)
         add(arrived + wait, "receive", m.id, quantity=quantity)
+    # A courier leaves with the whole round, before the first of its stops would have left on its own, and
+    # sets off to its stops in the tour's order (its page's order); each stop dispatched at its own moment
+    # set them off out of order.
+    routes: dict[object, list[DrillMeal]] = {}
+    for m in meals:
+        routes.setdefault(m.route if m.route is not None else ("stop", m.id), []).append(m)
+    for stops in routes.values():
+        leave = min(leaves[m.id] for m in stops)
+        for m in sorted(stops, key=lambda m: (m.route_seq is None, m.route_seq or 0, m.id)):
+            add(leave, "dispatch", m.id)
 
     n_incidents = max(len(Triage) * 2, len(tps) // 20)
     colours = list(Triage) + [rng.choices(list(Triage), weights=(60, 25, 12, 3))[0]

@@ -36,13 +36,18 @@ class DrillClock(Base):
         """The simulated offset from 00:00 that the wall-clock moment `wall` stands for."""
         return DAY_START + (wall - self.started_at) * self.speed
 
+    def ends_at(self) -> datetime:
+        """The wall-clock moment the drill's clock stops: its stop time (`stop_at`, a drill stopped early),
+        else the end of its 24-hour day (DAY_END)."""
+        end = self.wall_time(DAY_END)
+        return min(end, self.stop_at) if self.stop_at is not None else end
+
     def moment(self, wall: datetime, day_start: datetime) -> datetime:
         """The simulated moment the wall-clock moment `wall` stands for, `day_start` being 00:00 of the
-        simulated day (`logistics.queries.zones.day_window`, as the schedule's offsets are). A drill stopped
-        early (`stop_at`) stays at the moment it stopped."""
-        if self.stop_at is not None and wall > self.stop_at:
-            wall = self.stop_at
-        return day_start + self.simulated(wall)
+        simulated day (`logistics.queries.zones.day_window`, as the schedule's offsets are). Once the drill
+        has ended (`ends_at`: its day played out, or stopped early) it stays at the moment it ended: a
+        drill left in progress until its wipe would otherwise go on into the days after its own."""
+        return day_start + self.simulated(min(wall, self.ends_at()))
 
     def simulated_hour(self, wall: datetime) -> int | None:
         """The hour of the simulated day (0-23 on its clock face) for `wall`; None outside the drill's day."""

@@ -75,12 +75,12 @@ def _drill(session: Session) -> tuple[DrillClock, date, datetime] | None:
 
 def drill_speed(session: Session, wall: datetime) -> float | None:
     """How many times faster than real time the drill in progress plays at `wall` (None: no drill, or
-    one stopped early (`stop_at`) before `wall`)."""
+    one that ended (`DrillClock.ends_at`: its day played out, or stopped early) before `wall`)."""
     drill = _drill(session)
     if drill is None:
         return None
     pace = drill[0]
-    if pace.stop_at is not None and wall > pace.stop_at:
+    if wall > pace.ends_at():
         return None
     return pace.speed
 

@@ -16,7 +16,7 @@ from logistics.rules.geo import haversine_m
 SPEED_KMH = 25.0  # a loaded motorbike in city traffic
 SERVICE_TIME = timedelta(minutes=5)  # hand over the meals, get a signature
 ROAD_DETOUR = 1.3  # road distance / straight-line distance, typical for Indonesian towns
-DISPATCH_LEAD = timedelta(minutes=60)  # the kitchen releases a round this long before its planned time
+DISPATCH_LEAD = timedelta(minutes=60)  # the kitchen releases a round at least this long before its planned time
 
 
 @dataclass(frozen=True)
@@ -66,3 +66,11 @@ def arrival_times(start: Stop, tour: list[Stop], depart_at: datetime, speed_kmh:
         arrivals.append(clock)
         here = stop
     return arrivals
+
+
+def release_time(planned: list[datetime], legs: list[timedelta], lead: timedelta = DISPATCH_LEAD) -> datetime:
+    """When the kitchen releases a round whose tour reaches its stops `legs` after leaving (in tour order,
+    each stop planned at `planned`): `lead` before the earliest planned time, or earlier when the tour needs
+    longer to reach every stop by its planned time. A release an hour ahead put the far end of a long tour
+    past its planned time before anyone had moved: the plan itself raised "at risk" for every round."""
+    return min([min(planned) - lead] + [at - leg for at, leg in zip(planned, legs)])

@@ -1,14 +1,14 @@
 """Keep each courier's tour and ETAs current: after planning, and after every courier step."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from logistics.models import Delivery, DeliveryKind, MealRound, Vendor
 from logistics.rules.lifecycles.delivery import REACHED
-from logistics.rules.routing import DISPATCH_LEAD, SERVICE_TIME, Stop, arrival_times, nearest_neighbour_tour
+from logistics.rules.routing import SERVICE_TIME, Stop, arrival_times, nearest_neighbour_tour, release_time
 from logistics.queries.zones import day_window
 
 
@@ -36,13 +36,16 @@ def refresh_route(session: Session, courier_id: int, meal_round: MealRound, day:
         origin = Stop("kitchen", vendor.kitchen_lat, vendor.kitchen_lon) if vendor else \
             Stop("first", open_stops[0].tps.lat, open_stops[0].tps.lon)
         dispatched = [d.dispatched_at for d in open_stops if d.dispatched_at]
-        depart = min(dispatched) if dispatched else min(d.planned_at for d in open_stops) - DISPATCH_LEAD
+        depart = min(dispatched) if dispatched else None
     for seq, delivery in enumerate(finished, start=1):
         delivery.route_seq = seq
     by_key = {d.id: d for d in open_stops}
     tour = nearest_neighbour_tour(origin, [Stop(d.id, d.tps.lat, d.tps.lon) for d in open_stops])
-    for seq, (stop, eta) in enumerate(zip(tour, arrival_times(origin, tour, depart)), start=len(finished) + 1):
+    legs = [eta - datetime.min for eta in arrival_times(origin, tour, datetime.min)]  # from leaving `origin`
+    if depart is None:  # not on its way yet: the plan's release, early enough for the tour (routing.release_time)
+        depart = release_time([by_key[stop.key].planned_at for stop in tour], legs)
+    for seq, (stop, leg) in enumerate(zip(tour, legs), start=len(finished) + 1):
         by_key[stop.key].route_seq = seq
-        by_key[stop.key].eta_at = eta
+        by_key[stop.key].eta_at = depart + leg
     session.flush()
     return sorted(stops, key=lambda d: d.route_seq)

@@ -30,9 +30,10 @@ QUIET_S = 11  # more than twice the 5-s check: a page checking every 5 s would h
 SHOWN_WITHIN_MS = 10_000
 
 # The page's PushManager, as a phone's would be with the local push service behind it: subscribe() gives
-# the test's device, getSubscription() what was subscribed (kept across page loads), unsubscribe() forgets.
+# the test's device (the next of the test's devices after an unsubscribe), getSubscription() what was
+# subscribed (kept across page loads), unsubscribe() forgets.
 FAKE_PUSH_MANAGER = """(() => {
-  const KEY = "__test_push_subscription", DEVICE = %s;
+  const KEY = "__test_push_subscription", DEVICES = [].concat(%s);
   const make = (json) => ({endpoint: json.endpoint, expirationTime: null, options: {}, toJSON: () => json,
                            unsubscribe: () => { localStorage.removeItem(KEY); return Promise.resolve(true); }});
   PushManager.prototype.getSubscription = function () {
@@ -40,8 +41,12 @@ FAKE_PUSH_MANAGER = """(() => {
     return Promise.resolve(kept ? make(JSON.parse(kept)) : null);
   };
   PushManager.prototype.subscribe = function () {
-    localStorage.setItem(KEY, JSON.stringify(DEVICE));
-    return Promise.resolve(make(DEVICE));
+    const kept = localStorage.getItem(KEY);
+    if (kept) { return Promise.resolve(make(JSON.parse(kept))); }
+    const n = Number(localStorage.getItem(KEY + "#") || 0), device = DEVICES[Math.min(n, DEVICES.length - 1)];
+    localStorage.setItem(KEY + "#", String(n + 1));
+    localStorage.setItem(KEY, JSON.stringify(device));
+    return Promise.resolve(make(device));
   };
 })();"""
 
@@ -134,6 +139,56 @@ def test_a_subscribed_page_checks_rarely_and_at_once_on_a_push_for_it(phone, liv
         toggle.click()
         phone.wait_for_function("() => document.body.dataset.pushSubscribed === ''")
         phone.wait_for_function("() => document.body.dataset.liveEvery === '5000'")
+    finally:
+        correct_delivery(e2e_session, coordinator, meal.id, DeliveryStatus.PLANNED, "e2e: kembali direncanakan")
+    assert errors == []
+
+
+def test_a_subscription_the_push_service_dropped_is_made_again(phone, live_server, e2e_session, push_service,
+                                                              worker_pass):
+    """The push service answers 410 for the phone's subscription: the worker drops it, the browser keeps it.
+    The page's next full answer says the server no longer holds it (data-push-known), so the page checks every
+    5 s again and subscribes anew, and the server has the new subscription to push to."""
+    errors = []
+    phone.on("pageerror", lambda e: errors.append(str(e)))
+    first, second = push_service.subscribe(), push_service.subscribe()
+    phone.context.grant_permissions(["notifications"], origin=live_server)
+    phone.context.add_init_script(FAKE_PUSH_MANAGER % json.dumps([first.subscription_json(),
+                                                                  second.subscription_json()]))
+    officer = e2e_session.scalar(select(User).where(User.username == "petugas"))
+    meal = planned_meal(e2e_session, officer.tps_id)
+
+    def held() -> set[str]:
+        e2e_session.expire_all()
+        return set(e2e_session.scalars(select(PushSubscription.endpoint).where(PushSubscription.user_id == officer.id)))
+
+    log_in_field(phone, live_server, "petugas")
+    phone.wait_for_function("() => window.siagaLive !== undefined && navigator.serviceWorker.controller !== null")
+    phone.locator("#push-toggle button").click()
+    phone.wait_for_function("() => document.body.dataset.pushSubscribed === '1'")
+    assert held() == {first.endpoint}
+
+    e2e_session.execute(update(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None)).values(dispatched_at=utcnow()))
+    e2e_session.commit()
+    coordinator = actor(e2e_session, "koordinator")
+    try:
+        push_service.gone(first.endpoint)  # the push service forgot it; the browser did not
+        advance_delivery(e2e_session, coordinator, meal.id, DeliveryStatus.DISPATCHED)
+        advance_delivery(e2e_session, coordinator, meal.id, DeliveryStatus.ARRIVED)
+        worker_pass()
+        assert held() == set() and push_service.to(first) == []
+        assert phone.evaluate("document.body.dataset.pushSubscribed") == "1"  # the page cannot know yet
+
+        phone.evaluate("window.siagaLive.now()")  # its next check (every LIVE_POLL_PUSHED_S): a full answer
+        expect(phone.locator(f"#sampai-{meal.id}")).to_contain_text("Makanan sampai", timeout=SHOWN_WITHIN_MS)
+        phone.wait_for_function("() => document.body.dataset.pushSubscribed === '1' && "
+                                "document.body.dataset.liveEvery === '%d'" % (PUSHED_PAGE_CHECK_S * 1000))
+        for _ in range(50):
+            if held() == {second.endpoint}:
+                break
+            phone.wait_for_timeout(100)
+        assert held() == {second.endpoint}  # subscribed anew: the worker pushes to it
+        expect(phone.locator("#push-toggle button")).to_have_text("Matikan notifikasi")
     finally:
         correct_delivery(e2e_session, coordinator, meal.id, DeliveryStatus.PLANNED, "e2e: kembali direncanakan")
     assert errors == []

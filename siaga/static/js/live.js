@@ -16,7 +16,9 @@
    data-push-subscribed="1">), a page stating a longer interval (<body data-live-pushed-s>: the field pages,
    LIVE_POLL_PUSHED_S in siaga/config.py, 30 s) checks that often instead of every POLL_MS: a change that is
    pushed to this person comes with its push, one that is not (logistics/queries/audience.py: a delivery
-   dispatched, an incident treated on site) within that interval. Hidden tabs keep HIDDEN_MS.
+   dispatched, an incident treated on site) within that interval. Hidden tabs keep HIDDEN_MS. Every full
+   answer says which subscriptions the server still holds (<body data-push-known>, copied over): one the
+   push service declared gone is dropped by the worker, and push.js then subscribes this browser again.
 
    Other checks (the map's layers, each with its own ETag) use the same clock: siagaLive.every(check),
    where check() returns a promise. */
@@ -133,6 +135,13 @@
     }
     window.scrollTo(x, y);
     if (!waiting) { document.body.setAttribute("data-live-etag", tag); }
+    // The subscriptions the server holds for this login (a field page's, siaga/push.py `push_known`): push.js
+    // subscribes again when this browser's is no longer one of them.
+    var pushKnown = doc.body.getAttribute("data-push-known");
+    if (pushKnown !== null) {
+      document.body.setAttribute("data-push-known", pushKnown);
+      document.dispatchEvent(new CustomEvent("siaga:push-known"));
+    }
     var count = Number(document.body.getAttribute("data-live-swaps") || 0) + 1;
     document.body.setAttribute("data-live-swaps", String(count));  // read by the end-to-end tests too
     document.dispatchEvent(new CustomEvent("siaga:live", {detail: {regions: swapped}}));

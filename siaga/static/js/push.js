@@ -7,7 +7,12 @@
 
    While this browser holds a subscription the server knows (posted in this login), the page says so,
    <body data-push-subscribed="1">, and tells live.js ("siaga:push" on the document): a push for this
-   person makes the page check at once (field/static/sw.js), so its own checks can be rarer. */
+   person makes the page check at once (field/static/sw.js), so its own checks can be rarer. A field page
+   also says which subscriptions the server holds for this login (<body data-push-known>: digests of their
+   endpoints, siaga/push.py `push_known`), on load and with every full answer (live.js, "siaga:push-known"):
+   when this browser's is not among them (the push service answered 404/410 and the worker dropped it; the
+   browser does not know) the page checks every 5 s again and subscribes anew: a fresh subscription, since the
+   push service no longer takes the old one, posted to the server. */
 (function () {
   "use strict";
   var box = document.getElementById("push-toggle");
@@ -53,15 +58,37 @@
       });
     });
   }
+  function subscribeAnew() {
+    return Promise.all([registration(), fetch(text.key, {credentials: "same-origin"}).then(function (r) { return r.json(); })])
+      .then(function (both) {
+        return both[0].pushManager.subscribe({userVisibleOnly: true,
+                                              applicationServerKey: applicationServerKey(both[1].public_key)});
+      }).then(register);
+  }
   function enable() {
     return Notification.requestPermission().then(function (permission) {
       if (permission !== "granted") { show(false); return; }
-      return Promise.all([registration(), fetch(text.key, {credentials: "same-origin"}).then(function (r) { return r.json(); })])
-        .then(function (both) {
-          return both[0].pushManager.subscribe({userVisibleOnly: true,
-                                                applicationServerKey: applicationServerKey(both[1].public_key)});
-        }).then(register).then(function () { show(true); });
+      return subscribeAnew().then(function () { show(true); });
     });
+  }
+  function mark(endpoint) {  // as siaga/push.py `endpoint_mark`: the first 16 hex digits of its SHA-256
+    return crypto.subtle.digest("SHA-256", new TextEncoder().encode(endpoint)).then(function (digest) {
+      return Array.from(new Uint8Array(digest).slice(0, 8), function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+    });
+  }
+  // Whether the server still holds `subscription` (null: the page does not say: not a field page).
+  function serverHolds(subscription) {
+    var said = document.body.getAttribute("data-push-known");
+    if (said === null) { return Promise.resolve(null); }
+    return mark(subscription.endpoint).then(function (m) { return said.split(" ").indexOf(m) >= 0; });
+  }
+  var renewing = false;
+  function renew(subscription) {  // the server dropped it: a new subscription in its place (one at a time)
+    if (renewing || !navigator.onLine) { return; }
+    renewing = true;
+    return subscription.unsubscribe().then(subscribeAnew).then(function () { show(true); }, function () {
+      show(false, text.failed);
+    }).then(function () { renewing = false; });
   }
   function disable() {
     return registration().then(function (reg) { return reg.pushManager.getSubscription(); }).then(function (subscription) {
@@ -73,11 +100,27 @@
     button.disabled = true;
     (box.dataset.subscribed ? disable() : enable()).catch(function () { show(!!box.dataset.subscribed, text.failed); });
   });
-  registration().then(function (reg) { return reg && reg.pushManager.getSubscription(); }).then(function (subscription) {
+  function current() {
+    return registration().then(function (reg) { return reg && reg.pushManager.getSubscription(); });
+  }
+  current().then(function (subscription) {
     if (!subscription || Notification.permission !== "granted") { show(false); return; }
     show(true);
-    // Posted again once per login, and when the browser changed the subscription (pushsubscriptionchange).
-    if (localStorage.getItem(REGISTERED) === login + " " + subscription.endpoint) { known(true); return; }
-    if (navigator.onLine) { return register(subscription); }
+    return serverHolds(subscription).then(function (holds) {
+      if (holds === false) { known(false); return renew(subscription); }
+      // Posted again once per login, and when the browser changed the subscription (pushsubscriptionchange).
+      if (localStorage.getItem(REGISTERED) === login + " " + subscription.endpoint) { known(true); return; }
+      if (navigator.onLine) { return register(subscription); }
+    });
   }).catch(function () { known(false); show(false); });
+  // A full answer of the page (live.js): does the server still hold this browser's subscription?
+  document.addEventListener("siaga:push-known", function () {
+    if (renewing || box.dataset.subscribed !== "1") { return; }
+    current().then(function (subscription) {
+      if (!subscription) { return; }
+      return serverHolds(subscription).then(function (holds) {
+        if (holds === false) { known(false); return renew(subscription); }
+      });
+    }).catch(function () { /* asked again with the next full answer */ });
+  });
 })();
