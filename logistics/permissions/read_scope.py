@@ -153,18 +153,14 @@ def person_in_kecamatan(kecamatan_ids) -> ColumnElement[bool] | None:
     found without working out the kecamatan of millions of others first."""
     if kecamatan_ids is None:
         return None
-    ids = _listed(kecamatan_ids)  # a UNION of indexed look-ups (see incident_in_kecamatan)
-    return Person.id.in_(union_all(
-        select(Person.id).where(Person.tps_id.in_(select(Tps.id).where(tps_in_scope(ids)))),
-        select(Person.id).where(Person.tps_id.is_(None),
-                                Person.kelurahan_id.in_(select(Kelurahan.id).where(Kelurahan.kecamatan_id.in_(ids)))),
-        select(Person.id).where(Person.tps_id.is_(None), Person.kelurahan_id.is_(None), Person.kecamatan_id.in_(ids))))
+    # A UNION of indexed look-ups (see incident_in_kecamatan): the three ways of `people_of_kecamatan`.
+    return Person.id.in_(select(people_of_kecamatan(kecamatan_ids).c.person_id))
 
 
 def people_of_kecamatan(kecamatan_ids, columns=(), where=()):
     """(person_id, kecamatan_id, *columns) of the people of these kecamatan, each with its
-    `person_kecamatan()` and the `columns` of Person asked for: found the three ways `person_in_kecamatan`
-    finds them (their TPS's kelurahan; else their kelurahan; else their own kecamatan), each way giving the
+    `person_kecamatan()` and the `columns` of Person asked for: found three ways (their TPS's kelurahan; else
+    their kelurahan; else their own kecamatan; `person_in_kecamatan` filters by them), each way giving the
     kecamatan it found them by, so no one's kecamatan is worked out again by a subquery per person (a kota's
     13,000 people, two subqueries each, twice: PostgreSQL then judged the dashboard's login readiness worth
     compiling, 40 of its 100 ms). The ways are disjoint: one row each. `where` (criteria on Person) narrows
