@@ -17,23 +17,18 @@ from logistics.queries.alerts import (
 from logistics.queries.day_charts import day_chart_figures, day_chart_figures_per_kecamatan
 from logistics.queries.incidents_per_hour import incidents_per_hour, incidents_per_hour_per_kecamatan
 from logistics.queries.login_readiness import readiness_summary
-from logistics.queries.sql_serial import serial
+from logistics.queries.sql_serial import serially
 from logistics.queries.summary import city_totals, kecamatan_summary, kota_summary
 
 AREAS_SHOWN = 25  # areas with alerts, worst first
 
 
+@serially
 def dashboard_figures(session: Session, now: datetime, start: datetime, end: datetime,
                       ids: tuple[int, ...] | None, examples: int, drill) -> dict:
     """Everything the page shows that the database computes, for one scope (`ids`: kecamatan, None: all);
-    `drill`, the drill being played (its clock), if any. Without parallel workers (`serial`): a province's
+    `drill`, the drill being played (its clock), if any. Without parallel workers (`serially`): a province's
     statements took 2.3–2.6× the database CPU with them, in about the same time (docs/SCALING.md)."""
-    with serial(session):
-        return _dashboard_figures(session, now, start, end, ids, examples, drill)
-
-
-def _dashboard_figures(session: Session, now: datetime, start: datetime, end: datetime,
-                       ids: tuple[int, ...] | None, examples: int, drill) -> dict:
     rows = kecamatan_summary(session, now, start, end, ids)
     several_kota = len({r["kota_id"] for r in rows}) > 1
     return _figures(
@@ -49,6 +44,7 @@ def _dashboard_figures(session: Session, now: datetime, start: datetime, end: da
         area_gaps=gaps_per_kota(session, ids) if several_kota else None)
 
 
+@serially
 def kecamatan_dashboard_figures(session: Session, now: datetime, start: datetime, end: datetime,
                                 ids: Iterable[int], examples: int, drill, whole_examples: int | None = None
                                 ) -> tuple[dict[int, dict], dict | None]:
@@ -58,13 +54,6 @@ def kecamatan_dashboard_figures(session: Session, now: datetime, start: datetime
     kecamatan; each kecamatan's slice is what it would have been alone. With `whole_examples` (≤ `examples`),
     also `dashboard_figures(..., ids, whole_examples, drill)` for them all, put together from the slices
     (else None). Without parallel workers, as `dashboard_figures`."""
-    with serial(session):
-        return _kecamatan_dashboard_figures(session, now, start, end, ids, examples, drill, whole_examples)
-
-
-def _kecamatan_dashboard_figures(session: Session, now: datetime, start: datetime, end: datetime,
-                                 ids: Iterable[int], examples: int, drill, whole_examples: int | None
-                                 ) -> tuple[dict[int, dict], dict | None]:
     rows = kecamatan_summary(session, now, start, end, ids)
     ids = [r["kecamatan_id"] for r in rows]
     if not ids:

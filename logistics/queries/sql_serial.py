@@ -5,11 +5,15 @@ database CPU with them, in about the same time. At the peak the database's cores
 figure's wait."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import wraps
+from typing import TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+
+T = TypeVar("T")
 
 
 @contextmanager
@@ -22,3 +26,12 @@ def serial(session: Session) -> Iterator[None]:
     session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
     yield
     session.execute(text("SET LOCAL max_parallel_workers_per_gather TO DEFAULT"))
+
+
+def serially(function: Callable[..., T]) -> Callable[..., T]:
+    """`function(session, ...)` with its statements `serial`."""
+    @wraps(function)
+    def wrapped(session: Session, *args, **kwargs) -> T:
+        with serial(session):
+            return function(session, *args, **kwargs)
+    return wrapped
