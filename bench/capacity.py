@@ -49,7 +49,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.cluster import Cluster, missing_prerequisite  # noqa: E402
 from siaga.config import FIGURES_SHARE_S, FIGURES_SHARE_WIDE_S, LIVE_POLL_PUSHED_S  # noqa: E402
-from bench.live_app import drop_scratch_database, prepare_database, scratch_postgres_url  # noqa: E402
+from bench.live_app import drop_scratch_database, prepare_database, proc_stat, process_cpu_s, scratch_postgres_url  # noqa: E402
 from bench.load_faults import logged_in  # noqa: E402
 from bench.write_path import WRK_SCRIPT, parse_wrk  # noqa: E402
 
@@ -58,15 +58,8 @@ BOX = "106.09,-2.15,106.15,-2.10"  # about a kecamatan of the demo city, as a co
 
 def cpu_seconds(pids) -> dict[int, float]:
     """utime + stime of each process so far (/proc/<pid>/stat), in seconds."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    seconds = {}
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        seconds[pid] = (int(fields[11]) + int(fields[12])) / ticks
-    return seconds
+    seconds = {pid: process_cpu_s(pid) for pid in pids}
+    return {pid: s for pid, s in seconds.items() if s is not None}
 
 
 class CpuMeter:
@@ -232,11 +225,8 @@ def _ended_children_seconds(pid: int) -> float:
     """CPU of the processes `pid` started that have ended and been waited for (/proc/<pid>/stat cutime +
     cstime): for the postmaster, its parallel workers, which start and end within one statement, so
     `_db_backends` never lists them (and any backend of another database that ended meanwhile)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+    fields = proc_stat(pid)
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK") if fields is not None else 0.0
 
 
 class InProcessMeter:
@@ -255,7 +245,7 @@ class InProcessMeter:
         db.session.rollback()
         backends = _db_backends(self.database)
         self.db0 = cpu_seconds(backends)
-        stat = Path(f"/proc/{backends[0]}/stat").read_text().rsplit(")", 1)[1].split() if backends else []
+        stat = proc_stat(backends[0]) if backends else None
         self.postmaster = int(stat[1]) if stat else 0
         self.ended0 = _ended_children_seconds(self.postmaster)
         self.app0 = time.thread_time()

@@ -26,6 +26,21 @@ DEMO_PASSWORD = "bench-password"
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 
 
+def proc_stat(pid: int) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command's name (field 3 on is index 0), None when the process
+    is gone: utime and stime are [11] and [12], cutime and cstime [13] and [14], the parent [1]."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def process_cpu_s(pid: int) -> float | None:
+    """utime + stime of a process so far, in seconds; None when it is gone."""
+    fields = proc_stat(pid)
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") if fields is not None else None
+
+
 def free_port() -> int:
     return free_ports(1)[0]
 

@@ -17,7 +17,6 @@ Benchmarks are not tests: nothing here asserts a time.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import socket
 import sys
@@ -30,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.live_app import (  # noqa: E402
+    process_cpu_s,
     DEMO_PASSWORD, drop_scratch_database, prepare_database, running, scratch_postgres_url,
 )
 
@@ -85,8 +85,7 @@ def log_in(port: int, username: str) -> str:
 
 
 def worker_cpu(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return process_cpu_s(pid)
 
 
 def measure(port: int, pid: int, requests: int, path: str, cookie: str, extra: str, status: bytes) -> dict:

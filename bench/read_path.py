@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.live_app import (  # noqa: E402
+    process_cpu_s,
     GUNICORN, Server, free_port, prepare_database, scratch_databases,
 )
 from bench.live_idle import log_in  # noqa: E402
@@ -118,14 +119,7 @@ def children(pid: int) -> list[int]:
 
 def cpu_seconds(pids: list[int]) -> float:
     """utime + stime of these processes so far (/proc/<pid>/stat), in seconds."""
-    total = 0.0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+    return sum(s for s in map(process_cpu_s, pids) if s is not None)
 
 
 def measure(url: str, headers: dict, workers: list[int], duration: float, args, new_box: bool = False) -> dict:

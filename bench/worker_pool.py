@@ -30,18 +30,13 @@ from py_vapid import Vapid  # noqa: E402
 from py_vapid.utils import b64urlencode  # noqa: E402
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
+from bench.live_app import process_cpu_s  # noqa: E402
 from siaga.config import normalise_database_url  # noqa: E402
 from tests import push_service as push  # noqa: E402
 from tests.fixtures.worker_processes import start_worker  # noqa: E402
 from tests.test_worker_kill import prepare  # noqa: E402
 
 SCHEMA = "siaga_worker_pool_bench"
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
 
 
 def load() -> str:
@@ -118,7 +113,7 @@ def run(url: str, service: push.PushService, args) -> None:
                     time.sleep(3)  # the first passes and jobs done: an idle worker on an empty outbox
                     pushes_before = len(service.all())
                     before_load = load()
-                    cpu_before = sum(cpu_s(w.pid) for w in workers)
+                    cpu_before = sum(process_cpu_s(w.pid) for w in workers)
                     for _ in range(count):
                         raise_event(db.session, event)
                     db.session.commit()
@@ -127,7 +122,7 @@ def run(url: str, service: push.PushService, args) -> None:
                     while pending():
                         time.sleep(0.02)
                     seconds = time.monotonic() - committed
-                    cpu = sum(cpu_s(w.pid) for w in workers) - cpu_before
+                    cpu = sum(process_cpu_s(w.pid) for w in workers) - cpu_before
                     for worker in workers:
                         worker.terminate()
                     for worker in workers:

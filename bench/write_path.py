@@ -47,6 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.live_app import (  # noqa: E402
+    process_cpu_s,
     GUNICORN, free_port, prepare_database, running, scratch_databases,
 )
 
@@ -92,14 +93,7 @@ def wrk(url: str, headers: dict, duration: int, threads: int, connections: int, 
 def worker_cpu_seconds(master_pid: int) -> float:
     """User + system CPU of a gunicorn master's workers so far (/proc; Linux only)."""
     out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master_pid)], capture_output=True, text=True).stdout
-    total = 0.0
-    for pid in out.split():
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+    return sum(s for s in map(process_cpu_s, map(int, out.split())) if s is not None)
 
 
 def measured(master_pid: int, *wrk_args, **wrk_kwargs) -> dict:
@@ -370,13 +364,7 @@ def _server_cpu(database_url: str):
     pids = text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
 
     def spent() -> float:
-        total = 0.0
-        for pid in connection.scalars(pids):
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        total = sum(s for s in map(process_cpu_s, connection.scalars(pids)) if s is not None)
         connection.rollback()
         return total
     return spent
