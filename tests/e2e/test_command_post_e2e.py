@@ -17,6 +17,13 @@ POPUP_ON = """(key) => { var open = [];
     SIAGA_MAP.map.eachLayer(function (l) { if (l.isPopupOpen && l.isPopupOpen()) { open.push(l.siagaKey); } });
     return open.length === 1 && open[0] === key && document.querySelectorAll('.leaflet-popup').length === 1; }"""
 
+# Opens the popup of the TPS marker nearest the map's centre; gives its key.
+OPEN_NEAREST_TPS = """() => { var S = SIAGA_MAP, c = S.map.getCenter(), m = null, best = Infinity;
+    S.map.eachLayer(function (l) {
+      if (l.siagaKey && l.siagaKey.indexOf('tps:') === 0 && l.getLatLng().distanceTo(c) < best) {
+        m = l; best = l.getLatLng().distanceTo(c); } });
+    m.openPopup(); return m.siagaKey; }"""
+
 
 @pytest.fixture(scope="module")
 def drill_server(database_url, tmp_path_factory):
@@ -91,11 +98,7 @@ def test_map_meal_mode_keeps_its_popup_and_folds_its_controls(browser, drill_ser
                            ".contains('leaflet-control-layers-expanded')")
     assert folded == (size == "390x844")
     # A popup stays open across redraws of its layer (the poll, and the moveend of its own auto-pan).
-    key = page.evaluate("""() => { var S = SIAGA_MAP, c = S.map.getCenter(), m = null, best = Infinity;
-        S.map.eachLayer(function (l) {
-          if (l.siagaKey && l.siagaKey.indexOf('tps:') === 0 && l.getLatLng().distanceTo(c) < best) {
-            m = l; best = l.getLatLng().distanceTo(c); } });
-        m.openPopup(); return m.siagaKey; }""")
+    key = page.evaluate(OPEN_NEAREST_TPS)
     # While the drill plays, the TPS layer is redrawn at every poll (its clock moves a simulated minute a
     # second at 60x): a redraw closes the popup and opens it again once its markers are drawn (chunked). So
     # the popup is waited for, on the same TPS, after each redraw, rather than looked at after a fixed pause.
@@ -110,4 +113,46 @@ def test_map_meal_mode_keeps_its_popup_and_folds_its_controls(browser, drill_ser
     screenshot(page, f"map-meals-drill-{size}", full_page=False)
     page.emulate_media(media="print")
     screenshot(page, f"map-meals-print-{size}", full_page=False)
+    context.close()
+
+
+def test_map_popup_kept_when_two_redraws_arrive_together(browser, drill_server):
+    """A poll's answer and a move's can arrive together: the second redraw starts before the first has opened
+    the popup again (its markers go on the map in chunks). The popup is still the user's: it stays open."""
+    context, page = _page(browser, DESKTOP)
+    log_in(page, drill_server, "koordinator")
+    page.goto(drill_server + "/map")
+    page.wait_for_function("() => window.SIAGA_MAP && window.SIAGA_MAP.loads > 0")
+    page.evaluate("() => SIAGA_MAP.map.setZoom(16)")
+    page.wait_for_function("() => Object.keys(SIAGA_MAP.tps).length > 0")
+    key = page.evaluate(OPEN_NEAREST_TPS)
+    page.wait_for_function(POPUP_ON, arg=key)
+    for _ in range(3):
+        held = []
+
+        def hold_two(route):  # the next two TPS answers are held, then given back to back
+            if len(held) == 2:
+                route.continue_()
+                return
+            held.append(route)
+            if len(held) == 2:
+                answers = [r.fetch() for r in held]
+                for r, answer in zip(held, answers):
+                    r.fulfill(response=answer)
+
+        page.route("**/map/data/tps.geojson*", hold_two)
+        loads = page.evaluate("() => SIAGA_MAP.loads")
+        # Two redraws asked for at once (the colour mode changed twice), as a poll and a move can.
+        page.check("input[name=color][value=meals]")
+        page.check("input[name=color][value=status]")
+        page.wait_for_function(f"() => SIAGA_MAP.loads >= {loads + 2}")
+        page.wait_for_function(POPUP_ON, arg=key)
+        page.unroute("**/map/data/tps.geojson*")
+    # Closed by the user, it stays closed across the next redraws.
+    page.evaluate("() => SIAGA_MAP.map.closePopup()")
+    loads = page.evaluate("() => SIAGA_MAP.loads")
+    page.check("input[name=color][value=meals]")
+    page.wait_for_function(f"() => SIAGA_MAP.loads > {loads} && Object.keys(SIAGA_MAP.tps).length > 0")
+    page.wait_for_timeout(300)  # past the chunked drawing's reopening
+    assert page.locator(".leaflet-popup").count() == 0
     context.close()

@@ -61,14 +61,27 @@
   S.tps = {};  // id -> latest properties (read by the end-to-end tests too)
   S.loads = 0;
 
+  /* A popup closed because a redraw removed its marker is still wanted: only the user's close forgets it.
+   * Otherwise a redraw that starts before the previous one has reopened it (two answers arriving together:
+   * a poll's and a move's) would find no popup open and draw it closed for good. */
+  var redrawing = false;
+  function redraw(clear) {
+    redrawing = true;
+    try { clear(); } finally { redrawing = false; }
+  }
   map.on("popupopen", function (e) { openKey = (e.popup._source && e.popup._source.siagaKey) || null; });
   map.on("popupclose", function (e) {
-    if (e.popup._source && e.popup._source.siagaKey === openKey) { openKey = null; }
+    if (!redrawing && e.popup._source && e.popup._source.siagaKey === openKey) { openKey = null; }
   });
   function keyed(marker, key, reopen) {
     marker.siagaKey = key;
     if (reopen === key) { reopenLater.push(marker); }
     return marker;
+  }
+  /* After a layer of `prefix` markers is drawn without the open popup's marker (it left the view, or its
+   * record is gone): that popup is no longer wanted. */
+  function forgetUnless(drawn, prefix, key) {
+    if (key && key === openKey && key.indexOf(prefix) === 0 && !drawn) { openKey = null; }
   }
   /* After a layer is drawn: the popup that was open opens again where it was (no pan, so no reload). */
   function reopen(key) {
@@ -168,8 +181,8 @@
 
   function drawTps(data) {
     var keep = openKeyDrawn = openKey;
-    cluster.clearLayers();
-    cells.clearLayers();
+    reopenLater = [];  // markers of an earlier drawing not yet reopened: this one replaces them
+    redraw(function () { cluster.clearLayers(); cells.clearLayers(); });
     S.tps = {};
     S.cells = [];  // the grid cells' properties (read by the end-to-end tests too)
     var markers = [];
@@ -198,6 +211,7 @@
       tooltip(marker, p.label + " " + p.kelurahan);
       markers.push(keyed(marker, "tps:" + p.id, keep));
     });
+    forgetUnless(reopenLater.length, "tps:", keep);
     cluster.addLayers(markers);  // then chunkProgress reopens the popup
   }
 
