@@ -24,6 +24,7 @@ from logistics.services.webhooks import create_subscription, disable_subscriptio
 from logistics.timeutil import utcnow
 from siaga.worker import outbox
 from siaga.worker.webhooks import WebhookChannel, signed_headers
+from tests.worker_passes import passes_until_idle
 
 TOLERANCE_S = 5 * 60
 
@@ -106,7 +107,7 @@ def subscribe(session, receiver, kinds=("incident.reported",), scopes=("read:inc
 
 def deliver(session, monkeypatch):
     monkeypatch.setattr(outbox, "RETRY_AFTER", timedelta(0))
-    return outbox.deliver_pending(session, [WebhookChannel(timeout=5)])
+    return passes_until_idle(session, [WebhookChannel(timeout=5)])
 
 
 def test_an_event_reaches_the_partner_signed_once_without_personal_data(session, actor_for, receiver,

@@ -1,6 +1,6 @@
 """Web Push end to end against a local push service that verifies VAPID and decrypts (tests/push_service.py).
 
-An event raised by a real service call is delivered by a real worker pass (`deliver_pending` with the
+An event raised by a real service call is delivered by real worker passes (`deliver_pending` with the
 registered channels) through pywebpush over HTTP; the push service holds the devices' private keys, as the
 browsers would, and records what it could decrypt.
 """
@@ -21,7 +21,7 @@ from logistics.services.incidents import report_incident
 from logistics.timeutil import utcnow
 from siaga.vapid import VapidKeys, _instance_key, vapid_keys
 from siaga.worker.channels import channels_for
-from siaga.worker.outbox import deliver_pending
+from tests.worker_passes import passes_until_idle
 from tests import push_service as push
 from tests.conftest import DEMO_PASSWORD
 from tests.field_client import csrf_from, log_in_as
@@ -44,13 +44,13 @@ def vapid(app, monkeypatch):
 
 @pytest.fixture()
 def outbox(app, session, vapid):
-    """The outbox with the seed's events already dispatched; `outbox()` runs one worker pass."""
+    """The outbox with the seed's events already dispatched; `outbox()` runs the worker's passes (until idle)."""
     session.execute(update(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None)).values(dispatched_at=utcnow()))
     session.commit()
 
     def run_pass():
         with app.app_context():
-            return deliver_pending(session, channels_for(app))
+            return passes_until_idle(session, channels_for(app))
 
     return run_pass
 

@@ -53,13 +53,13 @@ FAKE_PUSH_MANAGER = """(() => {
 
 @pytest.fixture()
 def worker_pass(e2e_database_url, monkeypatch):
-    """One pass of the worker's `webpush` channel over the live server's database (no worker runs there)."""
+    """The worker's passes of its `webpush` channel over the live server's database (no worker runs there)."""
     from siaga.app import create_app
     from siaga.config import normalise_database_url
     from siaga.extensions import db
     from siaga.vapid import VapidKeys
     from siaga.worker.channels import channels_for
-    from siaga.worker.outbox import deliver_pending
+    from tests.worker_passes import passes_until_idle
 
     monkeypatch.setenv("SIAGA_ENV", "testing")
     app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(e2e_database_url)})
@@ -72,7 +72,7 @@ def worker_pass(e2e_database_url, monkeypatch):
     def run_pass():
         with app.app_context():
             channels = [channel for channel in channels_for(app) if channel.name == "webpush"]
-            return deliver_pending(db.session, channels)
+            return passes_until_idle(db.session, channels)
 
     yield run_pass
     with app.app_context():
