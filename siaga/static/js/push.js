@@ -90,6 +90,14 @@
       show(false, text.failed);
     }).then(function () { renewing = false; });
   }
+  // Renews `subscription` when the server no longer holds it; resolves to whether it holds it (false: renewed).
+  function renewIfDropped(subscription) {
+    return serverHolds(subscription).then(function (holds) {
+      if (holds !== false) { return holds; }
+      known(false);
+      return Promise.resolve(renew(subscription)).then(function () { return false; });
+    });
+  }
   function disable() {
     return registration().then(function (reg) { return reg.pushManager.getSubscription(); }).then(function (subscription) {
       if (!subscription) { return; }
@@ -106,8 +114,8 @@
   current().then(function (subscription) {
     if (!subscription || Notification.permission !== "granted") { show(false); return; }
     show(true);
-    return serverHolds(subscription).then(function (holds) {
-      if (holds === false) { known(false); return renew(subscription); }
+    return renewIfDropped(subscription).then(function (holds) {
+      if (holds === false) { return; }
       // Posted again once per login, and when the browser changed the subscription (pushsubscriptionchange).
       if (localStorage.getItem(REGISTERED) === login + " " + subscription.endpoint) { known(true); return; }
       if (navigator.onLine) { return register(subscription); }
@@ -117,10 +125,7 @@
   document.addEventListener("siaga:push-known", function () {
     if (renewing || box.dataset.subscribed !== "1") { return; }
     current().then(function (subscription) {
-      if (!subscription) { return; }
-      return serverHolds(subscription).then(function (holds) {
-        if (holds === false) { known(false); return renew(subscription); }
-      });
+      if (subscription) { return renewIfDropped(subscription); }
     }).catch(function () { /* asked again with the next full answer */ });
   });
 })();
