@@ -138,16 +138,17 @@ def _noted(session: Session) -> set[str]:
 
 
 def _owner_names(session: Session, table: str, record, before: dict) -> set[str]:
-    names = set()
+    names, drawn_in = set(), None
     for column, key in SCOPED.get(table, ()):
         if column == POSITION:
-            names.update(scoped(table, key, c) for c in _cells_of(session, table, record, before))
+            drawn_in = _cells_of(session, table, record, before)
+            names.update(scoped(table, key, c) for c in drawn_in)
             continue
         for value in (getattr(record, column, None), before.get(column)):
             if value is not None:
                 names.add(scoped(table, key, value))
     if table == "tps" and ("lat" in before or "lon" in before):  # what is drawn at it moved with it
-        moved = _cells_of(session, table, record, before)
+        moved = drawn_in if drawn_in is not None else _cells_of(session, table, record, before)
         names.update(scoped(drawn, "g", c) for drawn in DRAWN_AT_TPS for c in moved)
     return names
 
