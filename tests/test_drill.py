@@ -377,7 +377,7 @@ def test_a_database_down_for_good_ends_the_drill(session, today_plan, monkeypatc
 def test_with_the_fake_gateway_a_few_tps_report_by_sms(app, session, today_plan, sms):  # noqa: F811
     """SMS_GATEWAY=fake (the demo): the worker's drill has a few TPS's officers text their reports, as the
     gateway's signed webhook; stored by the same services as their accounts, answered through the gateway."""
-    from logistics.drill.runner import DRILL_SMS_TPS, _sms_officers
+    from logistics.drill.runner import DRILL_SMS_TPS, _sms_officers, drill_key
     from logistics.models import SmsInbound, User
     from siaga.worker import JOBS, jobs, run_job  # noqa: F401  (registers the jobs)
 
@@ -389,7 +389,7 @@ def test_with_the_fake_gateway_a_few_tps_report_by_sms(app, session, today_plan,
     assert run_job(app, job["play_drill"]) > 0
     session.expire_all()
     assert session.get(DrillClock, drill.id).finished_at is not None
-    texts = session.scalars(select(SmsInbound).where(SmsInbound.message_id.like(f"gladi-{drill.id}-%"))).all()
+    texts = session.scalars(select(SmsInbound).where(SmsInbound.message_id.like(f"gladi-{drill_key(drill)}-%"))).all()
     assert texts and {t.phone for t in texts} <= set(texting.values())
     assert Counter(t.result for t in texts)["stored"] >= len(texts) // 2
     accounts = {u.id: u for u in session.scalars(select(User).where(User.tps_id.in_(texting)))}
@@ -404,6 +404,30 @@ def test_with_the_fake_gateway_a_few_tps_report_by_sms(app, session, today_plan,
     assert any(i.tps_id in texting for i in incidents)
     assert {i.status for i in incidents} == {IncidentStatus.CLOSED}
     wipe_drill(session)
+
+
+def test_a_drill_started_again_has_its_tps_report_by_sms_again(app, session, today_plan, sms):  # noqa: F811
+    """Wiped and started again (the demo does at each start), the drill's SMS TPS text their day again: the
+    messages are the new drill's own, not taken for repeats of the wiped one's (on SQLite a new drill may
+    have the wiped one's id), so its SMS TPS report and are counted."""
+    from logistics.drill.runner import _sms_officers
+    from logistics.models import SmsInbound
+    from siaga.worker import JOBS, jobs, run_job  # noqa: F401  (registers the jobs)
+
+    day, kec_id = today_plan
+    play = next(j for j in JOBS if j.name == "play_drill")
+    stored_per_drill = []
+    for _ in range(2):
+        before = session.scalar(select(func.count()).select_from(SmsInbound).where(SmsInbound.result == "stored"))
+        start_drill(session, day, seed=3, speed=1e9, kecamatan_ids=[kec_id], tps_limit=6)
+        texting = _sms_officers(session)
+        assert texting and run_job(app, play) > 0
+        session.expire_all()
+        stored_per_drill.append(session.scalar(select(func.count()).select_from(SmsInbound).where(
+            SmsInbound.result == "stored")) - before)
+        assert {session.get(Tps, t).status for t in texting} == {TpsStatus.HANDED_OVER}  # their day, by SMS
+        wipe_drill(session)
+    assert stored_per_drill[0] > 0 and stored_per_drill[1] == stored_per_drill[0]
 
 
 def _play_until(session, drill, simulated: timedelta, plays: dict):

@@ -48,3 +48,71 @@ def test_handover_ends_the_count(session, actor_for):
     now = utcnow()
     alerts = collect_alerts(session, now + timedelta(hours=21), now - timedelta(hours=1), now + timedelta(hours=30))
     assert [a for a in alerts if a.kind.startswith("fatigue")] == []
+
+
+# --- during a drill ---------------------------------------------------------------------------------------
+# The audit trail keeps when a post was received on the wall clock; a drill's day is judged on its simulated
+# clock (logistics/queries/election_clock.py). A trainee's post (or an SMS TPS's, in the demo) received now
+# is at the drill's simulated "now", whatever the real time of day the drill plays at.
+
+SPEED = 60.0
+
+
+def _drill_reading_now(session, petugas, simulated: timedelta):
+    """A drill of today at 60x over the kecamatan of `petugas`'s TPS, whose clock reads `simulated` (from 00:00
+    of its day) at the real moment it is started."""
+    from logistics.drill.runner import start_drill
+    from logistics.models import Kelurahan, Tps
+    from logistics.models.drill import DAY_START
+    from logistics.timeutil import to_local
+
+    kecamatan = session.scalar(select(Kelurahan.kecamatan_id).join(Tps, Tps.kelurahan_id == Kelurahan.id)
+                               .where(Tps.id == petugas.tps_id))
+    started = utcnow() - (simulated - DAY_START) / SPEED
+    return start_drill(session, to_local(started).date(), speed=SPEED, kecamatan_ids=[kecamatan],
+                       clock=lambda: started)
+
+
+def _fatigue_on_drill_clock(session, drill, simulated: timedelta, tps_id: int):
+    """The TPS's fatigue alerts judged when the drill's clock reads `simulated`, as the product judges them
+    (the election clock at that wall-clock moment)."""
+    from logistics.queries.election_clock import election_clock
+    from logistics.queries.zones import day_window
+
+    start, end = day_window(session, drill.day)
+    now = election_clock(session, drill.day, drill.wall_time(simulated))
+    assert now == start + simulated  # (the drill's clock)
+    return [a for a in collect_alerts(session, now, start, end) if a.kind.startswith("fatigue") and a.tps_id == tps_id]
+
+
+def test_in_a_drill_hours_on_duty_are_counted_on_the_drills_clock(session, actor_for):
+    """A first post at the drill's 06:00 is 16 hours on duty at its 22:00 (not at the real clock's 16 hours
+    after the post, nor hours counted from a real time against a simulated one)."""
+    from logistics.queries.zones import day_window
+
+    petugas = actor_for("petugas")
+    drill = _drill_reading_now(session, petugas, timedelta(hours=6))
+    report_officers_present(session, petugas, petugas.tps_id, 7)  # received now: the drill's 06:00
+    assert _fatigue_on_drill_clock(session, drill, timedelta(hours=21, minutes=58), petugas.tps_id) == []
+    [alert] = _fatigue_on_drill_clock(session, drill, timedelta(hours=22, minutes=2), petugas.tps_id)
+    assert alert.kind == "fatigue_alert" and "sudah 16 jam bertugas" in alert.message_id
+    six = day_window(session, drill.day)[0] + timedelta(hours=6)
+    assert six <= alert.since < six + timedelta(minutes=2)  # the post's moment on the drill's clock
+    [alert] = _fatigue_on_drill_clock(session, drill, timedelta(hours=23, minutes=30), petugas.tps_id)
+    assert "sudah 17 jam bertugas" in alert.message_id
+
+
+def test_a_drill_started_again_counts_only_its_own_posts(session, actor_for):
+    """Wiped and started again the same day (the demo does at each start): the first drill's posts stay in
+    the audit trail (append-only), but its officers' hours are no part of the new drill's day."""
+    from logistics.drill.runner import wipe_drill
+
+    petugas = actor_for("petugas")
+    _drill_reading_now(session, petugas, timedelta(hours=6))
+    report_officers_present(session, petugas, petugas.tps_id, 7)  # the first drill's post
+    wipe_drill(session)
+    again = _drill_reading_now(session, petugas, timedelta(hours=5))  # its 05:00 is now
+    assert _fatigue_on_drill_clock(session, again, timedelta(hours=23, minutes=30), petugas.tps_id) == []
+    report_officers_present(session, petugas, petugas.tps_id, 7)  # its own first post, at its 05:00
+    [alert] = _fatigue_on_drill_clock(session, again, timedelta(hours=23, minutes=30), petugas.tps_id)
+    assert "sudah 18 jam bertugas" in alert.message_id

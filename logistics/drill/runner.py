@@ -42,13 +42,20 @@ from logistics.services.deliveries import advance_delivery
 from logistics.services.incidents import advance_incident, report_incident
 from logistics.services.tps_status import advance_tps_status, report_officers_present
 from logistics.queries.zones import day_window
-from logistics.timeutil import utcnow
+from logistics.timeutil import as_utc, utcnow
 
 DATABASE_PATIENCE = timedelta(minutes=2)  # a database down longer than this ends the drill
 DRILL_SMS_TPS = 3  # TPS whose officers report by SMS in a drill with a texter
 # texter(phone, text, message_id): the SMS as the gateway would post it (committed by its own request).
 Texter = Callable[[str, str, str], None]
 LABEL = "gladi"  # every drill actor's label starts with it (the audit trail's drill mark)
+
+
+def drill_key(drill: DrillClock) -> str:
+    """What tells a drill from any other, wiped ones too: its id and when it started (SQLite gives a new drill
+    the id of the wiped one before it, as `drill --wipe` deletes every drill clock). The player kept between the
+    worker's ticks and the drill's SMS (their message ids, which the SMS webhook stores once) go by it."""
+    return f"{drill.id}-{as_utc(drill.started_at):%Y%m%dT%H%M%S%f}"
 
 
 class DrillRefused(Exception):
@@ -249,6 +256,7 @@ class DrillPlay:
 
     def __init__(self, session: Session, drill: DrillClock, texter: Texter | None = None):
         self.session, self.id, self.played, self.stop_at = session, drill.id, drill.played, drill.stop_at
+        self.key = drill_key(drill)
         self.texter = texter
         self.by_sms = _sms_officers(session) if texter is not None else {}
         self.pace = DrillClock(day=drill.day, started_at=drill.started_at, speed=drill.speed)
@@ -351,7 +359,7 @@ class DrillPlay:
         duplicate), then count the event played."""
         self.session.rollback()  # no transaction of ours open while the webhook's request writes (SQLite)
         try:
-            self.texter(phone, text, f"gladi-{self.id}-{self.played}")
+            self.texter(phone, text, f"{LABEL}-{self.key}-{self.played}")
             self.report.applied += 1
             log(f"SMS {phone}: {text}")
         except Exception as exc:  # noqa: BLE001 - the day goes on; the operator sees it in /admin/sms
@@ -396,15 +404,14 @@ def run_drill(session: Session, day: date, *, seed: int = 1, speed: float = 30.0
     return play.report
 
 
-def play_drills(session: Session, now: datetime, plays: dict[tuple, DrillPlay],
+def play_drills(session: Session, now: datetime, plays: dict[str, DrillPlay],
                 log: Callable[[str], None] = lambda message: None, texter: Texter | None = None) -> int:
     """The worker's tick: play what is due of the drill not yet finished (if any), and mark it finished
     after its last event. `plays` keeps the player between ticks (its schedule is made once). Returns the
     events played."""
     drill = session.scalar(select(DrillClock).where(DrillClock.finished_at.is_(None))
                            .order_by(DrillClock.id.desc()).limit(1))
-    # A wiped drill's id may be reused by the next one (SQLite): the start time tells them apart.
-    key = (drill.id, drill.started_at) if drill is not None else None
+    key = drill_key(drill) if drill is not None else None  # not the id alone: a wiped drill's may be reused
     if key not in plays:
         plays.clear()  # wiped, finished, or a new drill
     if drill is None:

@@ -6,16 +6,20 @@ so its day stays readable once it has played out), it is the drill's simulated t
 the meal plans and deadlines it is judged against are in the election day's local hours, and a drill
 started in the afternoon or at dawn must still open its TPS at 07:00 and be late at 12:40 as designed.
 The records a drill's day makes (the drill's own events, a trainee's taps, SMS) are stamped on the same
-clock (logistics/services/common.py `step_time`), so what is judged and what is stamped agree.
+clock (logistics/services/common.py `step_time`), so what is judged and what is stamped agree. What stays
+on the wall clock (the audit trail's `at`, when a post was received) is read on it through `wall_stamps`.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, scoped_session
 
 from logistics.models import DrillClock
+from logistics.models.drill import DAY_START
+from logistics.queries.sql_time import rescaled
 from logistics.queries.zones import day_window
 
 _TABLE = DrillClock.__table__
@@ -93,6 +97,40 @@ def on_drill_clock(session: Session, wall: datetime, day: date | None = None) ->
         return wall
     pace, _day, day_start = drill
     return pace.moment(wall, day_start)
+
+
+@dataclass(frozen=True)
+class WallStamps:
+    """How a stamp kept on the wall clock (the audit trail's `at`: when a post was received) is read on a day's
+    election clock: as it is on a real day; while a drill plays the day, through the drill's clock, and only
+    the stamps since the drill started: an earlier drill of the day, wiped (the demo wipes and starts one at
+    each start), left its entries in the append-only trail, and they are no part of this drill's day."""
+    drill: DrillClock | None = None
+    day_start: datetime | None = None  # 00:00 of the drill's day
+
+    def window(self, start: datetime, end: datetime) -> tuple[datetime, datetime]:
+        """The wall-clock stamps that are [start, end) of the election clock, as a wall-clock [start, end)
+        (the range an index on the stamps reads)."""
+        if self.drill is None:
+            return start, end
+        return (max(self.drill.wall_time(start - self.day_start), self.drill.started_at),
+                self.drill.wall_time(end - self.day_start))
+
+    def on_clock(self, stamp):
+        """The stamp (an SQL column or aggregate) on the election clock: itself on a real day, else its moment
+        on the drill's clock (`DrillClock.moment`'s SQL twin, for stamps in `window`: before the drill ends)."""
+        if self.drill is None:
+            return stamp
+        return rescaled(stamp, self.drill.started_at, self.day_start + DAY_START, self.drill.speed)
+
+
+def wall_stamps(session: Session, day: date) -> WallStamps:
+    """How wall-clock stamps are read on `day`'s election clock (`WallStamps`)."""
+    drill = _drill(session)
+    if drill is None or drill[1] != day:
+        return WallStamps()
+    pace, _day, day_start = drill
+    return WallStamps(pace, day_start)
 
 
 def election_clock(session: Session, day: date, wall: datetime) -> datetime:

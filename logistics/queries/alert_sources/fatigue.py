@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from logistics.models import AuditEntry, Kelurahan, Role, Tps, User
 from logistics.texts import lazy_gettext
 from logistics.queries.alerts import Alert, alert_source
+from logistics.queries.election_clock import wall_stamps
 from logistics.rules.fatigue import hours_on_duty, on_duty_at_least_sql
 from logistics.settings import settings_for
 
@@ -71,16 +72,22 @@ def fatigue(session, moment, kecamatan_ids):
     # and for the others the earliest entry is the same. Before 16:00 WIB that is no entry at all; in the
     # evening, the early morning's (the index on audit_entry.at). Reading the whole day's trail made this
     # the dashboard's costliest query at national scale (docs/SCALING.md).
-    first = _first_posts(moment.day_start, moment.now - settings.fatigue_alert + _INSTANT).subquery()
-    escalated = on_duty_at_least_sql(first.c.first, moment.now, Tps.handed_over_at, settings.fatigue_escalate)
+    # The trail's `at` is when a post was received, on the wall clock; the day is judged on the election
+    # clock, a drill's simulated time while one plays it: read through it (and only the drill's own posts).
+    # On a real day both are the wall clock and this is the statement it always was.
+    stamps = wall_stamps(session, moment.day)
+    start, end = stamps.window(moment.day_start, moment.now - settings.fatigue_alert)
+    first = _first_posts(start, end + _INSTANT).subquery()
+    since = stamps.on_clock(first.c.first)
+    escalated = on_duty_at_least_sql(since, moment.now, Tps.handed_over_at, settings.fatigue_escalate)
     query = (select(case((escalated, literal("fatigue_escalation")), else_=literal("fatigue_alert")).label("kind"),
                     case((escalated, literal("critical")), else_=literal("high")).label("severity"),
-                    first.c.first.label("since"), Kelurahan.kecamatan_id.label("kecamatan_id"),
+                    since.label("since"), Kelurahan.kecamatan_id.label("kecamatan_id"),
                     Tps.id.label("tps_id"), Tps.number.label("number"), Tps.handed_over_at.label("handed_over_at"),
                     Kelurahan.nama.label("kelurahan"))
              .select_from(first).join(Tps, Tps.id == first.c.tps_id)
              .join(Kelurahan, Tps.kelurahan_id == Kelurahan.id)
-             .where(on_duty_at_least_sql(first.c.first, moment.now, Tps.handed_over_at, settings.fatigue_alert)))
+             .where(on_duty_at_least_sql(since, moment.now, Tps.handed_over_at, settings.fatigue_alert)))
     if kecamatan_ids is not None:
         query = query.where(Kelurahan.kecamatan_id.in_(kecamatan_ids))
     return query
