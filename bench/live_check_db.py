@@ -63,6 +63,8 @@ def main() -> int:
                         help="data_version at national size: this many TPS counters more (e.g. 1700000)")
     parser.add_argument("--root", type=Path, default=ROOT, help="serve another checkout (e.g. a git worktree of an "
                         "older commit)")
+    parser.add_argument("--full", action="store_true", help="the full page only (no If-None-Match): with --mix's "
+                        "figure, what the checks in the mix cost")
     parser.add_argument("--mix", type=int, default=0,
                         help="the full page (the page's own 200, Flask's way) once every MIX checks, as at the peak")
     args = parser.parse_args()
@@ -96,7 +98,7 @@ def main() -> int:
             cookie = "; ".join(f"{c.name}={c.value}" for c in browser.cookies)
             path = f"/lapangan/tps/{demo.tps_id}"
             tag = browser.get(server.url + path).headers["ETag"]
-            headers = ["-H", f"Cookie: {cookie}", "-H", f"If-None-Match: {tag}"]
+            headers = ["-H", f"Cookie: {cookie}", *(() if args.full else ("-H", f"If-None-Match: {tag}"))]
             wrk = ["wrk", "-t1", "-c1", "--latency", *headers, server.url + path]
             if args.mix:  # every MIX-th request without If-None-Match: the full page
                 script = Path(f"/tmp/live_check_mix_{os.getpid()}.lua")
@@ -114,7 +116,8 @@ def main() -> int:
             out = subprocess.run([*wrk[:1], f"-d{args.duration}s", *wrk[1:]], capture_output=True, text=True).stdout
             result = parse_wrk(out)
             n = result["requests"]
-            what = f"requests ({args.mix} checks and a full page)" if args.mix else "checks"
+            what = (f"requests ({args.mix} checks and a full page)" if args.mix else "full pages" if args.full
+                    else "checks")
             app = (sum(cpu(worker)) - app0) * 1000 / n
             after = {pid: cpu(pid) for pid in backends}
             user = sum(after[p][0] - before[p][0] for p in backends) * 1000 / n
