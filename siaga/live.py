@@ -34,12 +34,13 @@ import base64
 import hashlib
 import hmac
 import time
+import weakref
 from contextlib import contextmanager
 from functools import wraps
 from typing import Callable, Iterable, Iterator
 
 from flask import Flask, Response, current_app, g, request
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, create_engine, event
 
 from logistics.queries.data_versions import versions, versions_and
 from logistics.queries.kept import KEPT_NAMES
@@ -135,16 +136,38 @@ class EarlyCheck:
 @contextmanager
 def _lone_read() -> Iterator[Connection]:
     """A connection for the early check's one statement. On PostgreSQL, out of any transaction (autocommit:
-    no BEGIN before it and no ROLLBACK after, one round trip instead of three; the pool hands the same
-    connection to the request's session if it goes the full way). Elsewhere, and under a session bound to one
-    connection (the tests' savepoints), the session's. The bind is found without making the request's session
-    (the engine, unless the session's maker names a connection): on PostgreSQL the check needs none."""
+    no BEGIN before it and no ROLLBACK after, one round trip instead of three), on the checks' own pool
+    (`_checks_engine`). Elsewhere, and under a session bound to one connection (the tests' savepoints), the
+    session's. The bind is found without making the request's session (the engine, unless the session's maker
+    names a connection): on PostgreSQL the check needs none."""
     bind = db.session.session_factory.kw.get("bind") or db.engine
     if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
-        with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        with _checks_engine(bind).connect() as connection:
             yield connection
     else:
         yield db.session.connection()
+
+
+_CHECKS_ENGINES: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+
+
+def _checks_engine(engine: Engine) -> Engine:
+    """The early checks' own pool beside the app's `engine` (PostgreSQL): autocommit connections that no
+    session uses, so the check's statement stays prepared. psycopg prepares a statement on its fifth run on a
+    connection, and forgets every statement (and deallocates them) at a ROLLBACK, which ends every read
+    request's session: on the app's pool, between the full way's requests, the check was parsed and planned
+    at every run (at national size its planning cost more than its run; docs/SCALING.md, "The live check's
+    database CPU, measured apart"). One connection more per process (a sync worker checks one page at a time);
+    disposed with `engine`."""
+    checks = _CHECKS_ENGINES.get(engine)
+    if checks is None:
+        from siaga import pg_liveness
+
+        checks = create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_size=1, pool_pre_ping=False)
+        pg_liveness.install(checks)  # a connection the server left is replaced on checkout, as the app's
+        event.listen(engine, "engine_disposed", lambda _engine: checks.dispose())
+        _CHECKS_ENGINES[engine] = checks
+    return checks
 
 
 def not_modified(tag: str) -> Response:

@@ -257,12 +257,12 @@ def test_a_page_tagged_by_more_than_its_versions_cannot_be_checked_early():
         live_page(lambda: (), by_minute=True, names_from_address=True)
 
 
-def test_on_the_engine_the_check_is_a_lone_read(app):
-    """Served as in production (the app's own engine, not the tests' one connection): on PostgreSQL the
-    check's one statement runs outside any transaction (autocommit: no BEGIN, no ROLLBACK: one round trip);
-    on SQLite in the request's deferred transaction. A tag that differs still goes the full way."""
+def served_as_in_production(app):
+    """A client logged in as `petugas` on the app's own engine (not the tests' one connection), its TPS page's
+    address, the app's engine and the engine the early check reads on (PostgreSQL: the checks' own)."""
     from siaga.auth import new_session_values
     from siaga.extensions import db
+    from siaga.live import _checks_engine
 
     client = app.test_client()
     with app.app_context():
@@ -272,21 +272,65 @@ def test_on_the_engine_the_check_is_a_lone_read(app):
         db.session.remove()
     with client.session_transaction() as cookie:
         cookie.update(values)
+    checks = _checks_engine(engine) if engine.dialect.name == "postgresql" else engine
+    return client, url, engine, checks
+
+
+def test_on_the_engine_the_check_is_a_lone_read(app):
+    """Served as in production: on PostgreSQL the check's one statement runs outside any transaction
+    (autocommit: no BEGIN, no ROLLBACK: one round trip) on a connection of its own pool; on SQLite in the
+    request's deferred transaction. A tag that differs still goes the full way."""
+    client, url, engine, checks = served_as_in_production(app)
     first = client.get(url)
     assert first.status_code == 200
-    seen: list[tuple[str, bool]] = []
+    seen: list[tuple[str, bool, bool]] = []
 
     def note(conn, _cursor, statement, *_args):
-        seen.append((" ".join(statement.split()), bool(getattr(conn.connection.dbapi_connection, "autocommit", False))))
+        seen.append((" ".join(statement.split()), bool(getattr(conn.connection.dbapi_connection, "autocommit", False)),
+                     conn.engine is checks))
 
-    event.listen(engine, "before_cursor_execute", note)
+    for watched in {engine, checks}:
+        event.listen(watched, "before_cursor_execute", note)
     try:
         assert poll(client, url, first.headers["ETag"]).status_code == 304
-        reads = [(s, autocommit) for s, autocommit in seen if s.upper().startswith("SELECT")]
+        reads = [(s, autocommit, own) for s, autocommit, own in seen if s.upper().startswith("SELECT")]
         assert len(reads) == 1 and "UNION ALL" in reads[0][0], seen
         assert reads[0][1] is (engine.dialect.name == "postgresql"), seen
+        assert reads[0][2], seen  # on the checks' engine (on SQLite: the app's, the request's connection)
         seen.clear()
         assert poll(client, url, '"another"').status_code == 200
-        assert any("app_user" in s and "UNION ALL" not in s for s, _a in seen)  # the full way: the account read
+        assert any("app_user" in s and "UNION ALL" not in s for s, _a, _o in seen)  # the full way: the account read
+        # the full way's session on the app's pool (the early check's statement, which found another tag, on its own)
+        assert not any(own for s, _a, own in seen if "UNION ALL" not in s) or engine is checks, seen
     finally:
-        event.remove(engine, "before_cursor_execute", note)
+        for watched in {engine, checks}:
+            event.remove(watched, "before_cursor_execute", note)
+
+
+def test_the_check_stays_prepared_between_the_full_ways_requests(app):
+    """At the peak an open page's checks come between other requests of the same process, each ending its
+    session with a ROLLBACK, at which psycopg forgets (and deallocates) what it prepared on that connection.
+    On PostgreSQL the check has its own connection, so its statement, prepared at its sixth run (psycopg's
+    threshold: five), is still prepared after a full page; on SQLite it reads in the request's transaction."""
+    client, url, engine, checks = served_as_in_production(app)
+    tag = client.get(url).headers["ETag"]
+    for _ in range(6):
+        assert poll(client, url, tag).status_code == 304
+    assert client.get(url).status_code == 200  # the full way: its session ends with a ROLLBACK
+    used: list = []
+
+    def note(conn, _cursor, statement, *_args):
+        if "UNION ALL" in statement:
+            used.append(conn.connection.dbapi_connection)
+
+    event.listen(checks, "before_cursor_execute", note)
+    try:
+        assert poll(client, url, tag).status_code == 304
+    finally:
+        event.remove(checks, "before_cursor_execute", note)
+    assert len(used) == 1
+    if engine.dialect.name == "postgresql":  # asked on the check's own connection: what it has prepared
+        prepared = used[0].execute("SELECT statement FROM pg_prepared_statements").fetchall()
+        assert [s for (s,) in prepared if "UNION ALL" in s], prepared
+    else:
+        assert used[0] is not None  # the request's connection (sqlite3 keeps its own statement cache)
