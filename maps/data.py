@@ -18,6 +18,8 @@ layer's bodies are also kept per process under their tag (`_Bodies`, MAP_KEPT_BO
 coordinator asking for the same view of the same data gets the body built for the first, without its queries
 or its JSON. Every tag names the election read, so a past election an admin browses never gets the active
 one's body or a 304 for it; its zoomed-out cells are counted live (the stored ones count the active election).
+The incidents layer's unchanged poll, and the TPS layer's when its tag is its versions alone (points, status
+colour), is answered ahead of Flask by siaga/live.py's early check (`_early`), over the same tag (`layer_tag`).
 """
 from __future__ import annotations
 

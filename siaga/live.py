@@ -27,6 +27,12 @@ language by `siaga.i18n.language_of`); the 304 carries Flask's 304's headers and
 (`siaga.observability.answered`). A tag that does not match, or anything the middleware does not decide
 (see `EarlyCheck`), goes to Flask unchanged: the full way, where the account is read and the permission
 checked.
+
+The same middleware answers the map's TPS and incidents layers' unchanged polls (maps/data.py, `_early`): a
+view declares `checked_early(Early(...))`, saying which data versions its address shows, what else the
+statement reads (the reader's kecamatan scope, the active election, the newest drill: `EarlyRead`), its tag
+and its 304's own headers. A layer's tag is not keyed with the user, so the view's permission is tested on the
+role the login's test reads.
 """
 from __future__ import annotations
 

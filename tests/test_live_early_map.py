@@ -20,7 +20,7 @@ from siaga.election import wall_clock
 from tests import factories as f
 from tests.field_client import log_in_as
 from tests.test_area_scopes import areas  # noqa: F401 - the fixture
-from tests.test_live_early import by_flask, flask_only, statements  # noqa: F401 - by_flask: fixture
+from tests.test_live_early import flask_only, statements
 
 CITY = "105.9,-2.4,106.4,-1.9"
 INCIDENTS = f"/map/data/incidents.geojson?bbox={CITY}"
