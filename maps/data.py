@@ -18,6 +18,8 @@ layer's bodies are also kept per process under their tag (`_Bodies`, MAP_KEPT_BO
 coordinator asking for the same view of the same data gets the body built for the first, without its queries
 or its JSON. Every tag names the election read, so a past election an admin browses never gets the active
 one's body or a 304 for it; its zoomed-out cells are counted live (the stored ones count the active election).
+The incidents layer's unchanged poll, and the TPS layer's when its tag is its versions alone (points, status
+colour), is answered ahead of Flask by siaga/live.py's early check (`_early`), over the same tag (`layer_tag`).
 """
 from __future__ import annotations
 
@@ -41,13 +43,14 @@ from logistics.services.data_versions import drawn_in
 from logistics.services.map_grid import source_version
 from logistics.rules.meal_state import MealState
 from maps import bp
-from siaga.election import clock_now, election_now, election_window, local_time, local_zone
+from siaga.election import clock_now, election_now, election_window, local_time, local_zone, wall_clock
 from logistics.permissions.read_scope import personal_visible, visible_ids
-from siaga.auth import current_actor, kecamatan_scope, requires
+from siaga.auth import READER_SCOPE, current_actor, kecamatan_scope, requires
 from siaga.extensions import db
 from siaga.fields import FormChoice, FormInt, Translated, bad_text
-from siaga.forms import FormSchema, with_query
-from siaga.i18n import _, current_language, label, lazy_gettext
+from siaga.forms import FormSchema, load, with_query
+from siaga.i18n import _, current_language, label, language_of, lazy_gettext
+from siaga.live import READ_DRILL, READ_ELECTION, Early, checked_early, not_modified
 from siaga.worker.heartbeat import worker_alive
 
 DETAIL_ZOOM = 10  # below this, always grid cells
@@ -55,6 +58,8 @@ MAX_POINTS = 2000  # more TPS than this in view: grid cells too
 # Boundaries are drawn from this zoom on (a country's kelurahan at zoom 5 would be 80,000 outlines).
 BOUNDARY_MIN_ZOOM = {"kota": 0, "kecamatan": 8, "kelurahan": 11}
 BOUNDARY_MAX_AGE_S = 300  # boundaries change with an import; the browser may reuse one for 5 minutes
+
+LAYER_CACHE = "private, no-cache"  # a layer's answer: kept by the browser, asked again (If-None-Match) each time
 
 MEAL_LABELS = {
     MealState.LATE: lazy_gettext("Terlambat"), MealState.SHORT: lazy_gettext("Kurang"),
@@ -134,18 +139,21 @@ def _tps_bodies() -> _Bodies | None:
     return current_app.extensions.get("siaga_map_bodies")
 
 
-def _conditional(version: str, build, cache_control: str = "private, no-cache", bodies: _Bodies | None = None
+def layer_tag(version: str, full_path: str, scope: list[int] | None, language: str, election: int | None) -> str:
+    """A layer's tag, computed here only: for the full way (`_conditional`) and the early one (`_early`).
+    The election read (the active one, or a past one an admin browses: admin/elections.py) is part of it: the
+    data versions are shared by every election, so without it a browsed election would get the active one's
+    kept body, or a 304 for the other election's copy."""
+    return hashlib.sha1(f"{version}|{full_path}|{scope}|{language}|{election}".encode()).hexdigest()
+
+
+def _conditional(version: str, build, cache_control: str = LAYER_CACHE, bodies: _Bodies | None = None
                  ) -> Response:
     """Answer 304 when the client already has this version; otherwise the body (from `bodies` when this
     process built it for the same tag already, else built and kept there)."""
-    scope = kecamatan_scope()
-    # The election read (the active one, or a past one an admin browses: admin/elections.py) is part of the tag:
-    # the data versions are shared by every election, so without it a browsed election would get the active
-    # one's kept body, or a 304 for the other election's copy.
-    election = current_election_id(db.session)
-    tag = hashlib.sha1(f"{version}|{request.full_path}|{scope}|{current_language()}|{election}".encode()).hexdigest()
+    tag = layer_tag(version, request.full_path, kecamatan_scope(), current_language(), current_election_id(db.session))
     if tag in request.if_none_match:
-        response = Response(status=304)
+        response = not_modified(tag)
     else:
         body = bodies.get(tag) if bodies is not None else None
         if body is None:
@@ -159,6 +167,25 @@ def _conditional(version: str, build, cache_control: str = "private, no-cache", 
     return response
 
 
+def _early(schema: type[FormSchema], names, moving_clock: bool = False) -> Early:
+    """A layer's unchanged poll answered ahead of Flask (siaga/live.py, `EarlyCheck`): its data versions
+    (`names(query)`, the address parsed by the view's `schema`: None when they are not the versions alone), the reader's scope and the
+    active election read in the login's statement, tagged by `layer_tag`. A layer whose answer carries the
+    election clock (`moving_clock`: the TPS layer's Election-Clock) is answered early only with no drill (then
+    the clock is the wall clock; a drill's moves at its own pace, read the full way)."""
+    def tag(read) -> str | None:
+        if moving_clock and read.drill() is not None:
+            return None
+        return layer_tag(read.versions, read.asking.full_path, read.scope(), language_of(read.asking),
+                         read.election())
+
+    def headers(_read) -> dict:
+        return {"Cache-Control": LAYER_CACHE, **({"Election-Clock": wall_clock().isoformat()} if moving_clock else {})}
+
+    return Early(lambda asking, _view_args: names(load(schema, asking.args)), tag,
+                 (*READER_SCOPE, READ_ELECTION, *((READ_DRILL,) if moving_clock else ())), headers)
+
+
 def _collection(features: list[dict], **extra) -> dict:
     return {"type": "FeatureCollection", "features": features, **extra}
 
@@ -168,7 +195,25 @@ def _point(lon: float, lat: float, properties: dict) -> dict:
             "properties": properties}
 
 
+def _tps_shown(box: mp.BBox, meals: bool) -> tuple[str, ...]:
+    """What a TPS point shows: the TPS (those drawn in the box), its kelurahan's name, its nearest station's
+    name and distance (and for meals, the deliveries of the TPS in the box). The names, the stations and
+    the coverage change with an edit, not every second: their tables' counters."""
+    return (*drawn_in("tps", box), "kelurahan", "tps_coverage", "medic_station",
+            *(drawn_in("delivery", box) if meals else ()))
+
+
+def _tps_early(query: dict) -> tuple[str, ...] | None:
+    """The TPS layer's versions when its tag is made of them alone (`_early`): the points of a zoom finer than
+    the stored cells, coloured by status. Not the cells (their tag is their refresh's, read the full way), nor
+    the meals colour (its tag moves with the election clock's minute)."""
+    if query.get("zoom", DETAIL_ZOOM) <= TOP_ZOOM or query.get("color") == "meals":
+        return None
+    return _tps_shown(query["bbox"], meals=False)
+
+
 @bp.get("/map/data/tps.geojson")
+@checked_early(_early(TpsQuery, _tps_early, moving_clock=True))
 @requires(Permission.FIGURES_VIEW)
 @with_query(TpsQuery)
 def tps_geojson(query: dict):
@@ -176,12 +221,7 @@ def tps_geojson(query: dict):
     meals = query.get("color") == "meals"
     if zoom < DETAIL_ZOOM:
         return _grid(box, zoom)
-    # What a TPS point shows: the TPS (those drawn in the box), its kelurahan's name, its nearest station's
-    # name and distance (and for meals, the deliveries of the TPS in the box). The names, the stations and
-    # the coverage change with an edit, not every second: their tables' counters.
-    shown = (*drawn_in("tps", box), "kelurahan", "tps_coverage", "medic_station",
-             *(drawn_in("delivery", box) if meals else ()))
-    version = versions(db.session, *shown)
+    version = versions(db.session, *_tps_shown(box, meals))
     counted_at = None
     if zoom <= TOP_ZOOM:
         # A view with too many TPS shows cells: the stored ones down to TOP_ZOOM, in the tag by their refresh;
@@ -252,12 +292,17 @@ def _tps_features(box: mp.BBox, zoom: int, meals: bool, counted: bool) -> dict:
     return _collection(features, aggregate=False)
 
 
+def _incidents_shown(query: dict) -> tuple[str, ...]:
+    return drawn_in("health_incident", query.get("bbox"))
+
+
 @bp.get("/map/data/incidents.geojson")
+@checked_early(_early(BoxQuery, _incidents_shown))
 @requires(Permission.FIGURES_VIEW)
 @with_query(BoxQuery)
 def incidents_geojson(query: dict):
     box = query.get("bbox")
-    return _conditional(versions(db.session, *drawn_in("health_incident", box)), lambda: _incident_features(box))
+    return _conditional(versions(db.session, *_incidents_shown(query)), lambda: _incident_features(box))
 
 
 def _incident_features(box) -> dict:

@@ -17,7 +17,7 @@ from flask import (
     Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, session, url_for,
 )
 
-from sqlalchemy import String, bindparam, literal, select, type_coerce
+from sqlalchemy import String, and_, bindparam, literal, select, type_coerce
 
 from logistics.actor import Actor
 from logistics import identity_read
@@ -25,6 +25,7 @@ from logistics.errors import ValidationFailed
 from logistics.models import Role, User
 from logistics.queries.data_versions import ALSO_PREFIX
 from logistics.permissions import Permission, Target, holds, may
+from logistics.permissions.read_scope import kecamatan_ids_rows
 from logistics.services.accounts import (
     PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, authenticate, change_password, log_out, normalise_username,
     record_login,
@@ -197,15 +198,30 @@ def _session_user() -> User | None:
 # early answer to a live page, read in the statement of its data versions): one row, ("@<role>", session
 # version), when the login (`login_user`, `login_version`: `session_login()`) still holds. It also asks that
 # the PIN was replaced (siaga/first_login.py), so it holds only where the user's pages are served.
+_LOGIN_USER = and_(User.id == bindparam("login_user"), User.session_version == bindparam("login_version"))
 LOGIN_HOLDS = (
     select(literal(ALSO_PREFIX, String) + type_coerce(User.role, String), User.session_version)
-    .where(User.id == bindparam("login_user"), User.session_version == bindparam("login_version"),
-           User.active.is_(True), User.must_change_password.is_(False)))
+    .where(_LOGIN_USER, User.active.is_(True), User.must_change_password.is_(False)))
+# The login's `kecamatan_scope`, read with LOGIN_HOLDS (the map layers' early check: their tag carries it), as
+# rows named READER_NATION (the nation: None) or READER_KECAMATAN (one per kecamatan; `reader_scope` reads them).
+READER_NATION, READER_KECAMATAN = f"{ALSO_PREFIX}:nation", f"{ALSO_PREFIX}:kecamatan"
+READER_SCOPE = kecamatan_ids_rows(_LOGIN_USER, READER_NATION, READER_KECAMATAN)
 
 
-def role_of_login_row(name: str) -> Role:
-    """The role in a `LOGIN_HOLDS` row's name."""
-    return Role(name[len(ALSO_PREFIX):])
+def reader_scope(rows: list[tuple[str, int]]) -> list[int] | None:
+    """`kecamatan_scope` from READER_SCOPE's rows (among others), as `kecamatan_ids` gives it: sorted."""
+    if any(name == READER_NATION for name, _value in rows):
+        return None
+    return sorted(value for name, value in rows if name == READER_KECAMATAN)
+
+
+def role_of_login(rows: list[tuple[str, int]]) -> Role | None:
+    """The role in `LOGIN_HOLDS`'s row among `rows` (read with others, whose names start with "@:"); None when
+    there is none: the login no longer holds."""
+    for name, _version in rows:
+        if not name.startswith(f"{ALSO_PREFIX}:"):
+            return Role(name[len(ALSO_PREFIX):])
+    return None
 
 
 def _too_many_attempts(wait: int) -> str:

@@ -27,6 +27,12 @@ language by `siaga.i18n.language_of`); the 304 carries Flask's 304's headers and
 (`siaga.observability.answered`). A tag that does not match, or anything the middleware does not decide
 (see `EarlyCheck`), goes to Flask unchanged: the full way, where the account is read and the permission
 checked.
+
+The same middleware answers the map's TPS and incidents layers' unchanged polls (maps/data.py, `_early`): a
+view declares `checked_early(Early(...))`, saying which data versions its address shows, what else the
+statement reads (the reader's kecamatan scope, the active election, the newest drill: `EarlyRead`), its tag
+and its 304's own headers. A layer's tag is not keyed with the user, so the view's permission is tested on the
+role the login's test reads.
 """
 from __future__ import annotations
 
@@ -36,15 +42,20 @@ import hmac
 import time
 import weakref
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import wraps
 from typing import Callable, Iterable, Iterator
 
 from flask import Flask, Response, current_app, g, request
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Select, String, create_engine, event, literal, select
+from werkzeug.wrappers import Request
 
-from logistics.queries.data_versions import versions, versions_and
+from logistics.election_scope import active_election_column
+from logistics.permissions import role_holds
+from logistics.queries.data_versions import ALSO_PREFIX, versions, versions_and
+from logistics.queries.election_clock import newest_drill_column
 from logistics.queries.kept import KEPT_NAMES
-from siaga.auth import LOGIN_HOLDS, current_user, role_of_login_row, session_login
+from siaga.auth import LOGIN_HOLDS, current_user, reader_scope, role_of_login, session_login
 from siaga.election import election_now
 from siaga.extensions import db
 from siaga.i18n import current_language, language_of
@@ -78,15 +89,76 @@ def _tag(version_text: str, who: str, full_path: str, language: str, viewing: st
     return base64.urlsafe_b64encode(hmac.new(key, basis.encode(), hashlib.sha256).digest()[:12]).decode()
 
 
+# What an early check may read with the login besides (`Early.also`), as rows named "@:...": the active election
+# and the newest drill (the columns the request's identity read carries, logistics/identity_read.py).
+_ELECTION_ROW, _DRILL_ROW = f"{ALSO_PREFIX}:election", f"{ALSO_PREFIX}:drill"
+READ_ELECTION = select(literal(_ELECTION_ROW, String), active_election_column())
+READ_DRILL = select(literal(_DRILL_ROW, String), newest_drill_column())
+
+
+@dataclass(frozen=True)
+class EarlyRead:
+    """What the early check's one statement read for a request: the versions' text ("name:version|...", as
+    `versions` gives it), the login (user id, session version) and the rows read with it (`Early.also`)."""
+    asking: Request
+    login: tuple[int, int]
+    versions: str
+    rows: list
+
+    def scope(self) -> list[int] | None:
+        """The reader's `kecamatan_scope` (read by `siaga.auth.READER_SCOPE`)."""
+        return reader_scope(self.rows)
+
+    def election(self) -> int | None:
+        """The active election (`READ_ELECTION`): what `current_election_id` is with no election browsed."""
+        return self._value(_ELECTION_ROW)
+
+    def drill(self) -> int | None:
+        """The newest drill's id (`READ_DRILL`); None: no drill, the election clock is the wall clock."""
+        return self._value(_DRILL_ROW)
+
+    def _value(self, name: str):
+        found = [value for row_name, value in self.rows if row_name == name]
+        if len(found) != 1:
+            raise LookupError(f"{name} not read")  # not declared in `also`: the full way answers
+        return found[0]
+
+
+@dataclass(frozen=True)
+class Early:
+    """How a view's unchanged GET is checked ahead of Flask (`EarlyCheck`; `checked_early` declares it):
+    `names(asking, view_args)`: the data versions its answer shows, from the address alone; `also`: what the
+    statement reads besides (after LOGIN_HOLDS; parameters: the login's); `tag(read)`: the tag the view would
+    give, over the same inputs by the same function; `headers(read)`: what the view's 304 carries besides the
+    common ones. `names` or `tag` answer None for a request the check cannot decide: the full way answers."""
+    names: Callable[[Request, dict], Iterable[str] | None]
+    tag: Callable[[EarlyRead], str | None]
+    also: tuple[Select, ...] = ()
+    headers: Callable[[EarlyRead], dict] | None = None
+
+
+def checked_early(early: Early):
+    """Declare a GET view checked ahead of Flask (`EarlyCheck`), as `early` says. The view's permission
+    (`siaga.auth.requires`) is tested on the role the login's test reads."""
+
+    def decorator(view):
+        view.live_early = early  # seen on the registered view: `functools.wraps` carries it up the decorators
+        return view
+
+    return decorator
+
+
 class EarlyCheck:
     """WSGI middleware around `app.wsgi_app`, ahead of Flask's request (no request context, no hooks): a
-    check of a page declared `names_from_address` is answered 304 when its tag is still the one asked about
-    and the login still holds. Anything else goes to Flask unchanged: another method, no If-None-Match, an
-    address that is no such page, no login in the cookie, an election browsed, a tag that differs, a login
-    that ended (the full way answers or refuses), and any error (the full way meets it and answers it as it
-    answers any). What Flask's 304 carries, this one carries, by the same functions: the session interface's
-    Vary (and no Set-Cookie), `siaga.security.connection_headers`, the request id, and the access line and
-    the request's metrics (`siaga.observability.answered`)."""
+    check of a view declared `checked_early` (a page declared `names_from_address`, a map layer) is answered
+    304 when its tag is still the one asked about, the login still holds and its role may open the view.
+    Anything else goes to Flask unchanged: another method, no If-None-Match, an address that is no such view
+    (or one its `Early` does not decide), no login in the cookie, an election browsed, a tag that differs, a
+    login that ended or a role refused (the full way answers or refuses), and any error (the full way meets it
+    and answers it as it answers any). What Flask's 304 carries, this one carries, by the same functions: the
+    session interface's Vary (and no Set-Cookie), `siaga.security.connection_headers`, the view's own
+    (`Early.headers`), the request id, and the access line and the request's metrics
+    (`siaga.observability.answered`)."""
 
     def __init__(self, app: Flask, wsgi_app, browsed_key: str):
         self.app, self.wsgi_app, self.browsed_key = app, wsgi_app, browsed_key
@@ -106,8 +178,9 @@ class EarlyCheck:
         app = self.app
         asking = app.request_class(environ)
         rule, view_args = app.create_url_adapter(asking).match(return_rule=True)
-        names = getattr(app.view_functions.get(rule.endpoint), "live_names_from_address", None)
-        if names is None:
+        view = app.view_functions.get(rule.endpoint)
+        early: Early | None = getattr(view, "live_early", None)
+        if early is None:
             return None
         cookie = app.session_interface.open_session(app, asking)  # the app's own reading of its cookie
         if cookie is None or self.browsed_key in cookie:  # a past election browsed: its pages are other pages
@@ -117,20 +190,28 @@ class EarlyCheck:
             login = session_login(cookie)
             if login is None:
                 return None
-            with _lone_read() as connection:
-                version_text, held = versions_and(connection, (*names(**view_args), *KEPT_NAMES), LOGIN_HOLDS,
-                                                  {"login_user": login[0], "login_version": login[1]})
-            if not held:
+            names = early.names(asking, view_args)
+            if names is None:
                 return None
-            tag = _tag(version_text, _who(*login), asking.full_path, language_of(asking), "")
-            if tag not in asking.if_none_match:
+            with _lone_read() as connection:
+                version_text, rows = versions_and(connection, tuple(names), (LOGIN_HOLDS, *early.also),
+                                                  {"login_user": login[0], "login_version": login[1]})
+            role = role_of_login(rows)
+            permission = getattr(view, "permission", None)  # `requires`'s
+            if role is None or (permission is not None and not role_holds(role, permission)):
+                return None
+            read = EarlyRead(asking, login, version_text, rows)
+            tag = early.tag(read)
+            if tag is None or tag not in asking.if_none_match:
                 return None
             response = not_modified(tag)
+            if early.headers is not None:
+                response.headers.update(early.headers(read))
             app.session_interface.save_session(app, cookie, response)  # Vary: Cookie, as Flask's; no Set-Cookie
             connection_headers(app, response)
             # The access log's role, as `_note_role` would note it.
-            return answered(response, started, request_id_of(asking), role_of_login_row(held[0][0]).value,
-                            asking.method, rule.endpoint, rule)
+            return answered(response, started, request_id_of(asking), role.value, asking.method, rule.endpoint,
+                            rule)
 
 
 @contextmanager
@@ -198,8 +279,11 @@ def live_page(names: Callable[..., Iterable[str]], *, by_minute: bool = False,
                 response.set_etag(tag)
             return response
 
-        if names_from_address:  # seen on the registered view: `functools.wraps` carries it up the decorators
-            wrapped.live_names_from_address = names
+        if names_from_address:
+            checked_early(Early(
+                lambda _asking, view_args: (*names(**view_args), *KEPT_NAMES),
+                lambda read: _tag(read.versions, _who(*read.login), read.asking.full_path, language_of(read.asking),
+                                  "")))(wrapped)
         return wrapped
 
     return decorator

@@ -192,3 +192,20 @@ def access_lines():
     yield handler.lines
     observability.access_log.removeHandler(handler)
     observability.access_log.setLevel(previous)
+
+
+@pytest.fixture()
+def by_flask(app):
+    """The requests Flask's request handling began (none for a check siaga/live.py's early way answered)."""
+    from flask import request_started
+
+    begun: list[str] = []
+
+    def note(_sender, **_extra):
+        from flask import request
+
+        begun.append(request.path)
+
+    request_started.connect(note, app)
+    yield begun
+    request_started.disconnect(note, app)

@@ -5,7 +5,6 @@ case says which way answered: Flask's request handling (its `request_started` si
 import time
 
 import pytest
-from flask import request_started
 from prometheus_client import REGISTRY
 from sqlalchemy import event, select
 
@@ -38,21 +37,6 @@ def statements(session):
 
 def poll(client, url: str, tag: str):
     return client.get(url, headers={"If-None-Match": tag, "Accept": "text/html"})
-
-
-@pytest.fixture()
-def by_flask(app):
-    """The requests Flask's request handling began (none for a check the early way answered)."""
-    begun: list[str] = []
-
-    def note(_sender, **_extra):
-        from flask import request
-
-        begun.append(request.path)
-
-    request_started.connect(note, app)
-    yield begun
-    request_started.disconnect(note, app)
 
 
 def early_reads(sent: list[str]) -> list[str]:

@@ -285,7 +285,15 @@ def holds(actor: Actor, permission: Permission) -> bool:
     """May `actor` open the pages of `permission` at all (before any record is known)?"""
     if permission in NATION_ADMIN_ONLY:
         return actor.role == Role.ADMIN and actor.nation_wide
-    return actor.role == Role.ADMIN or actor.role in HOLDERS[permission]
+    return bool(role_holds(actor.role, permission))
+
+
+def role_holds(role: Role, permission: Permission) -> bool | None:
+    """`holds` known from the role alone (siaga/live.py's early check has no actor): None when it also
+    depends on the actor's area (NATION_ADMIN_ONLY)."""
+    if permission in NATION_ADMIN_ONLY:
+        return None
+    return role == Role.ADMIN or role in HOLDERS[permission]
 
 
 def require(allowed: bool, message: str) -> None:

@@ -36,7 +36,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import ColumnElement, Select, exists, false, func, or_, select, true, union_all
+from sqlalchemy import (
+    ColumnElement, Integer, Select, String, and_, exists, false, func, literal, not_, or_, select, true, union_all,
+)
 from sqlalchemy.orm import Session
 
 from logistics.actor import Actor
@@ -212,6 +214,25 @@ def kecamatan_ids(actor: Actor | None) -> list[int] | None:
         return None
     scope = actor.scope_kecamatan()
     return None if scope is None else sorted(scope)
+
+
+def kecamatan_ids_rows(user_where: ColumnElement[bool], nation: str, kecamatan: str) -> tuple[Select, ...]:
+    """`kecamatan_ids` of the account `user_where` selects (over `Actor.from_user`), in SQL, for a statement that
+    reads more with it (siaga/live.py's early check, with the login's test): rows of two columns, (`nation`, 0)
+    when it is None, else (`kecamatan`, id) once per kecamatan of the area (none: an area without kecamatan, which
+    sees nothing). Its twin's order of precedence (`area_kecamatan_sql`): a kecamatan, else a kab/kota, else a
+    province. tests/test_live_early.py holds the two equal for each kind of area."""
+    has_area = or_(User.kecamatan_id.is_not(None), User.kota_id.is_not(None), User.provinsi_kode.is_not(None))
+    in_area = and_(User.role.in_(AREA_ROLES), has_area)
+    nation_row = select(literal(nation, String), literal(0, Integer)).where(user_where, not_(in_area))
+    own = (select(literal(kecamatan, String), User.kecamatan_id)
+           .where(user_where, in_area, User.kecamatan_id.is_not(None)))
+    wider = (select(literal(kecamatan, String), Kecamatan.id).join(User, user_where)
+             .where(in_area, User.kecamatan_id.is_(None),
+                    or_(Kecamatan.kota_id == User.kota_id,
+                        and_(User.kota_id.is_(None),
+                             func.substr(Kecamatan.kode_kemendagri, 1, 2) == User.provinsi_kode))))
+    return nation_row, own, wider
 
 
 def account_in_area(actor: Actor) -> ColumnElement[bool]:

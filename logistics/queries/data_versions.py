@@ -35,11 +35,13 @@ def versions(session: Session, *names: str) -> str:
     return _text(values)
 
 
-def versions_and(connection: Connection, names: tuple[str, ...], also: Select, params: dict) -> tuple[str, list]:
-    """`versions(*names)` and the rows of `also`, in one statement (a UNION ALL) on `connection`: `also`
-    selects two columns, a name starting with ALSO_PREFIX (no data version has one) and an integer; `params`
-    are its parameters. For a check that needs the versions and one small fact more in one round trip
-    (siaga/live.py: whether the login still holds). Not noted for a transaction: a lone read."""
+def versions_and(connection: Connection, names: tuple[str, ...], also: tuple[Select, ...], params: dict
+                 ) -> tuple[str, list]:
+    """`versions(*names)` and the rows of the selects `also`, in one statement (a UNION ALL) on `connection`:
+    each selects two columns, a name starting with ALSO_PREFIX (no data version has one) and an integer;
+    `params` are their parameters. For a check that needs the versions and a few small facts more in one round
+    trip (siaga/live.py: whether the login still holds, the reader's scope). Not noted for a transaction: a
+    lone read."""
     sql, order, fixed = _with(connection.dialect, also, len(names), tuple(params))
     given = {**fixed, **params, **{f"names_{i}": name for i, name in enumerate(names, 1)}}
     values, also_rows = _split(connection.exec_driver_sql(sql, tuple(given[k] for k in order) if order else given),
@@ -48,14 +50,15 @@ def versions_and(connection: Connection, names: tuple[str, ...], also: Select, p
 
 
 @lru_cache(maxsize=None)
-def _with(dialect: Dialect, also: Select, count: int, keys: tuple[str, ...]) -> tuple[str, tuple[str, ...] | None, dict]:
-    """The versions' statement and `also` (a module's constant, its parameters `keys`), compiled once per dialect
+def _with(dialect: Dialect, also: tuple[Select, ...], count: int, keys: tuple[str, ...]
+          ) -> tuple[str, tuple[str, ...] | None, dict]:
+    """The versions' statement and `also` (modules' constants, their parameters `keys`), compiled once per dialect
     and number of names:
     its SQL, the order of its parameters (a positional driver's; None for named ones) and the values it fixes.
     Run as the driver's SQL, the check skips the statement's cache lookup and the IN list's rendering, which
     were most of its cost in the app (docs/PERFORMANCE.md, "An idle live page")."""
     blank = {"names": [""] * count, **dict.fromkeys(keys)}
-    compiled = union_all(_VERSIONS, also).params(blank).compile(
+    compiled = union_all(_VERSIONS, *also).params(blank).compile(
         dialect=dialect, compile_kwargs={"render_postcompile": True})
     order = tuple(compiled.positiontup) if compiled.positional else None
     fixed = {k: v for k, v in compiled.params.items() if v is not None and not k.startswith("names_")}
@@ -65,8 +68,8 @@ def _with(dialect: Dialect, also: Select, count: int, keys: tuple[str, ...]) -> 
 def _split(rows, names: tuple[str, ...]) -> tuple[dict[str, int], list]:
     found, also = {}, []
     for name, value in rows:
-        if name.startswith(ALSO_PREFIX):
-            also.append((name, value))
+        if name.startswith(ALSO_PREFIX):  # an int (PostgreSQL types the column as the versions' sum: numeric)
+            also.append((name, None if value is None else int(value)))
         else:
             found[name] = value
     return {name: int(found.get(name) or 0) for name in names}, also
