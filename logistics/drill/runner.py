@@ -39,6 +39,7 @@ from logistics.rules.sms_commands import compose
 from logistics.services import drills
 from logistics.services.unit_of_work import UnitOfWork, in_unit_of_work
 from logistics.services.deliveries import advance_delivery
+from logistics.services.routes import planned_round
 from logistics.services.incidents import advance_incident, report_incident
 from logistics.services.tps_status import advance_tps_status, report_officers_present
 from logistics.queries.zones import day_window
@@ -133,17 +134,23 @@ def drill_world(session: Session, day: date) -> DrillWorld:
     and the seed whenever the drill's player starts (the worker restarted, say), so it is the same day."""
     start, end = day_window(session, day)
     tps = session.execute(select(Tps.id, Tps.code).where(Tps.drill.is_(True)).order_by(Tps.code, Tps.id)).all()
-    # A route's order (`route_seq`) holds until its first stop is reached, so a restarted player sets a
-    # route's stops off in the same order as before (they leave together, before any of them is reached).
     meals = session.execute(select(Delivery.id, Delivery.tps_id, Delivery.planned_at, Delivery.quantity_planned,
-                                   Delivery.courier_id, Delivery.meal_round, Delivery.route_seq).where(
+                                   Delivery.courier_id, Delivery.meal_round).where(
         Delivery.drill.is_(True), Delivery.kind == DeliveryKind.MEAL, Delivery.planned_at >= start,
         Delivery.planned_at < end).order_by(Delivery.id)).all()
+    # Each courier's round as planned (its tour, legs and release: logistics/services/routes.py `planned_round`),
+    # not as its stored order and ETAs stand now: those move as the round is played, the plan does not.
+    on_tour: dict[int, dict] = {}  # delivery id -> its DrillMeal's round, place on the tour, leg and release
+    routes = {(m.courier_id, m.meal_round) for m in meals if m.courier_id is not None}
+    for courier_id, meal_round in sorted(routes, key=lambda r: (r[0], r[1].value)):
+        plan = planned_round(session, courier_id, meal_round, day)
+        for seq, (stop, leg) in enumerate(zip(plan.stops, plan.legs), start=1):
+            on_tour[stop.id] = dict(route=(courier_id, meal_round.value), route_seq=seq, leg=leg,
+                                    release=plan.release - start)
     return DrillWorld(
         tps=tuple(DrillTps(t.id, t.code) for t in tps),
-        meals=tuple(DrillMeal(m.id, m.tps_id, m.planned_at - start, m.quantity_planned,
-                              route=(m.courier_id, m.meal_round.value) if m.courier_id is not None else None,
-                              route_seq=m.route_seq) for m in meals),
+        meals=tuple(DrillMeal(m.id, m.tps_id, m.planned_at - start, m.quantity_planned, **on_tour.get(m.id, {}))
+                    for m in meals),
         facility_ids=tuple(session.scalars(select(HealthFacility.id).order_by(HealthFacility.id))),
         early_tps=_early_tps(session),
     )

@@ -16,7 +16,7 @@ FULL_CREW = 7  # KPPS officers per TPS
 # 40 simulated minutes after the drill begins (05:00): 80 s of wall-clock time at the demo's 30x.
 EARLY_INCIDENT_AT = timedelta(hours=5, minutes=40)
 LATE_OPENING_SHARE = 0.05
-LATE_MEAL_SHARE = 0.10
+LATE_MEAL_SHARE = 0.10  # of couriers' rounds (and of stops sent without a courier): late by design
 SHORT_MEAL_SHARE = 0.08
 COMPLAINTS = {
     Triage.HIJAU: ("Pusing", "Kelelahan", "Maag kambuh"),
@@ -38,10 +38,14 @@ class DrillMeal:
     tps_id: int
     planned: timedelta  # planned time as an offset into the day (local)
     quantity: int
-    # The courier's round it is a stop of (courier id, meal round) and its place on the tour (`route_seq`);
+    # The courier's round it is a stop of (courier id, meal round), its place on the tour (`route_seq`), the
+    # time from leaving the kitchen to reaching it (`leg`) and when the kitchen releases the round (`release`,
+    # an offset like `planned`), as the plan has them (logistics/services/routes.py `planned_round`);
     # None: no courier planned (the command post steps in, stop by stop).
     route: tuple[int, str] | None = None
     route_seq: int | None = None
+    leg: timedelta | None = None
+    release: timedelta | None = None
 
 
 @dataclass(frozen=True)
@@ -99,32 +103,47 @@ def drill_schedule(world: DrillWorld, seed: int) -> list[DrillEvent]:
             status=TpsStatus.HANDED_OVER.value)
 
     meals = sorted(world.meals, key=lambda m: (m.planned, m.id))
+    rounds: dict[object, list[DrillMeal]] = {}  # a courier's round, or a stop sent on its own
+    round_of: dict[int, object] = {}
+    for m in meals:
+        round_of[m.id] = m.route if m.leg is not None else ("stop", m.id)
+        rounds.setdefault(round_of[m.id], []).append(m)
+    for stops in rounds.values():
+        stops.sort(key=lambda m: (m.route_seq or 0, m.id))
     unconfirmed = meals[len(meals) // 3].id if meals else None
-    no_show = meals[(2 * len(meals)) // 3].id if len(meals) > 2 else None
-    leaves: dict[int, timedelta] = {}  # when each meal would leave the kitchen on its own
-    for m in meals:
-        if m.id == no_show:
-            leaves[m.id] = m.planned - timedelta(minutes=40)
-            add(m.planned + timedelta(minutes=60), "fail", m.id, reason="Kendaraan kurir mogok (gladi)")
-            continue
-        late = rng.random() < LATE_MEAL_SHARE
-        arrived = m.planned + (_minutes(rng, 35, 70) if late else _minutes(rng, -15, 15))
-        leaves[m.id] = arrived - _minutes(rng, 15, 40)
-        add(arrived, "arrive", m.id)
-        short = rng.random() < SHORT_MEAL_SHARE
-        quantity = max(0, m.quantity - rng.randint(1, 3)) if short else m.quantity
-        wait = timedelta(minutes=45) if m.id == unconfirmed else _minutes(rng, 2, 10)
-        add(arrived + wait, "receive", m.id, quantity=quantity)
-    # A courier leaves with the whole round, before the first of its stops would have left on its own, and
-    # sets off to its stops in the tour's order (its page's order); each stop dispatched at its own moment
-    # set them off out of order.
-    routes: dict[object, list[DrillMeal]] = {}
-    for m in meals:
-        routes.setdefault(m.route if m.route is not None else ("stop", m.id), []).append(m)
-    for stops in routes.values():
-        leave = min(leaves[m.id] for m in stops)
-        for m in sorted(stops, key=lambda m: (m.route_seq is None, m.route_seq or 0, m.id)):
+    # The one not coming is the last stop of its round: the courier's breakdown holds up no other stop.
+    no_show = rounds[round_of[meals[(2 * len(meals)) // 3].id]][-1].id if len(meals) > 2 else None
+    by_time: dict[timedelta, list[object]] = {}  # a meal round's rounds: its meals are planned at one time
+    for key, stops in rounds.items():
+        by_time.setdefault(stops[0].planned, []).append(key)
+    late_rounds = {key for keys in by_time.values()  # a few of every meal round's
+                   for key in rng.sample(keys, max(1, round(len(keys) * LATE_MEAL_SHARE)))}
+    for key, stops in rounds.items():
+        late_by = _minutes(rng, 35, 70) if key in late_rounds else None
+        if stops[0].leg is None:  # the command post sends it on its own, a little before its time
+            arrives = {stops[0].id: stops[0].planned + (-_minutes(rng, 0, 20) if late_by is None else late_by)}
+            leave = arrives[stops[0].id] - _minutes(rng, 15, 40)
+        else:
+            # A courier leaves with the whole round and reaches its stops in the tour's order, a little quicker
+            # than the plan's model (logistics/rules/routing.py); on time, the kitchen releases it a little
+            # before the plan's release (so the ETAs the dispatch sets stay within the planned times: the
+            # "at risk" alert stays quiet), late, so late that its tightest stop is reached `late_by` after
+            # its planned time (the ETAs say so as it leaves).
+            pace = rng.uniform(0.9, 1.0)
+            leave = stops[0].release - _minutes(rng, 5, 15) if late_by is None else \
+                min(m.planned - m.leg * pace for m in stops) + late_by
+            arrives = {m.id: leave + m.leg * pace for m in stops}
+        for m in stops:  # set off in the tour's order (its page's order)
             add(leave, "dispatch", m.id)
+        for m in stops:
+            if m.id == no_show:
+                add(max(m.planned, leave) + timedelta(minutes=60), "fail", m.id, reason="Kendaraan kurir mogok (gladi)")
+                continue
+            add(arrives[m.id], "arrive", m.id)
+            short = rng.random() < SHORT_MEAL_SHARE
+            quantity = max(0, m.quantity - rng.randint(1, 3)) if short else m.quantity
+            wait = timedelta(minutes=45) if m.id == unconfirmed else _minutes(rng, 2, 10)
+            add(arrives[m.id] + wait, "receive", m.id, quantity=quantity)
 
     n_incidents = max(len(Triage) * 2, len(tps) // 20)
     colours = list(Triage) + [rng.choices(list(Triage), weights=(60, 25, 12, 3))[0]
