@@ -60,6 +60,8 @@ def _note(conn, _cursor, statement: str, _parameters, _context, _executemany) ->
 
 
 def _forget(conn) -> None:
+    if conn.invalidated:  # its DBAPI connection is gone (and its info with it): asking would raise
+        return
     conn.info.pop(WROTE, None)
 
 
@@ -79,12 +81,15 @@ def commit_if_read_only(scoped: scoped_session, exc: BaseException | None) -> bo
 def _only_read(session: Session) -> bool:
     from logistics.services.unit_of_work import active
 
-    if not session.in_transaction() or session.new or session.dirty or session.deleted or active(session):
+    transaction = session.get_transaction()
+    if transaction is None or not transaction.is_active:  # none, or a failed flush's: only a rollback ends it
+        return False
+    if session.new or session.dirty or session.deleted or active(session):
         return False
     if session.get_bind().dialect.name != "postgresql":
         return False
     connection = session.connection()
-    if connection.info.get(WROTE) or connection.in_nested_transaction():
+    if connection.invalidated or connection.info.get(WROTE) or connection.in_nested_transaction():
         return False
     status = getattr(connection.connection.dbapi_connection, "info", None)
     return status is not None and status.transaction_status.name in ("INTRANS", "IDLE")

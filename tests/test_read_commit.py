@@ -129,6 +129,15 @@ def test_a_pending_orm_change_is_rolled_back_not_committed(probe, path):
     assert _stored(probe[1]) == {KEPT: 7}
 
 
+def test_a_connection_invalidated_in_a_transaction_still_rolls_back(probe):
+    """A connection the database left (a restart) is invalidated mid-transaction, then rolled back: noting the
+    transaction's end must not ask for the connection that is gone (PendingRollbackError instead of the 503)."""
+    with probe[1].connect() as connection:
+        connection.execute(select(DataVersion.version).where(DataVersion.name == KEPT))
+        connection.invalidate()
+        connection.rollback()
+
+
 def _prepared(dbapi_connection) -> list[str]:
     """What the server has prepared on this pooled connection (asked on it, then its transaction ended)."""
     try:
