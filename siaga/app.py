@@ -28,7 +28,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     with app.app_context():
         _tune_sqlite(db.engine)
-        _tune_postgresql(db.engine)
+        _tune_postgresql(app, db.engine)
 
     from siaga import auth, errors, i18n, live, observability, security, templating
     from siaga.cli import register_cli
@@ -78,8 +78,14 @@ def _close_session_quietly(_exc) -> None:
 
     If the database went away after the response was built (a restart, `pg_ctl stop`), rolling back the
     session's read transaction fails; Flask-SQLAlchemy's teardown would raise that past every error
-    handler. The response stands; the pool drops the broken connection."""
+    handler. The response stands; the pool drops the broken connection.
+
+    A request's transaction that only read is committed first (PostgreSQL: psycopg's prepared statements
+    survive a COMMIT, not a ROLLBACK; siaga/read_commit.py); any other is rolled back by the remove()."""
+    from siaga.read_commit import commit_if_read_only
+
     try:
+        commit_if_read_only(db.session, _exc)
         db.session.remove()
     except SQLAlchemyError:
         logging.getLogger(__name__).warning("closing the session failed (database gone?)", exc_info=True)
@@ -91,13 +97,15 @@ def _close_session_quietly(_exc) -> None:
         db.session.registry.clear()
 
 
-def _tune_postgresql(engine: Engine) -> None:
+def _tune_postgresql(app: Flask, engine: Engine) -> None:
     """Pooled connections are checked for a server that left without a round trip (siaga/pg_liveness.py),
-    instead of pool_pre_ping's SELECT 1 per request."""
+    instead of pool_pre_ping's SELECT 1 per request; a request's transaction that wrote nothing ends with
+    COMMIT, which keeps psycopg's prepared statements (siaga/read_commit.py)."""
     if engine.dialect.name == "postgresql":
-        from siaga import pg_liveness
+        from siaga import pg_liveness, read_commit
 
         pg_liveness.install(engine)
+        read_commit.install(app, engine)
 
 
 def _tune_sqlite(engine: Engine) -> None:
