@@ -3,6 +3,7 @@ one statement reads the page's data versions and whether the cookie's login stil
 (`siaga.auth.LOGIN_HOLDS`); the login's end, in any of its ways, and another user's tag are never a 304. Each
 case says which way answered: Flask's request handling (its `request_started` signal) or the early check."""
 import time
+from contextlib import contextmanager
 
 import pytest
 from prometheus_client import REGISTRY
@@ -14,6 +15,30 @@ from logistics.services.field_accounts import reset_pin
 from logistics.services.tps_status import report_officers_present
 from siaga.live import live_page
 from tests.field_client import log_in_as
+
+
+@contextmanager
+def connections_running(engine, marker: str):
+    """The DBAPI connections on which `engine` sent a statement containing `marker` while the block runs."""
+    used: list = []
+
+    def note(conn, _cursor, statement, *_args):
+        if marker in statement:
+            used.append(conn.connection.dbapi_connection)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield used
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+def prepared_on(dbapi_connection) -> list[str]:
+    """What PostgreSQL has prepared on this pooled connection (asked on it, then its transaction ended)."""
+    try:
+        return [s for (s,) in dbapi_connection.execute("SELECT statement FROM pg_prepared_statements").fetchall()]
+    finally:
+        dbapi_connection.rollback()
 
 
 def statements(session):
@@ -165,11 +190,11 @@ def flask_only(app, monkeypatch):
     monkeypatch.setattr(app, "wsgi_app", app.wsgi_app.wsgi_app)
 
 
-def test_the_early_304_is_the_full_ways_304(app, client, session, access_lines, by_flask, monkeypatch):
-    """The same tag, headers, access line and metrics, whichever way answers (production: HSTS on both)."""
-    _user, url, tag = officer_page(client, session)
+def early_and_full_304(app, client, url: str, tag: str, endpoint: str, access_lines, by_flask, monkeypatch):
+    """The poll of `url` with `tag` answered 304 both ways, the early check's then Flask's (production settings),
+    each counted once under `endpoint` and logged with the same fields; (early, full, early's access line)."""
     monkeypatch.setitem(app.config, "SIAGA_ENV", "production")
-    counted = {"endpoint": "field.tps_page", "method": "GET", "status": "304"}
+    counted = {"endpoint": endpoint, "method": "GET", "status": "304"}
 
     def answer_and_count():
         before = REGISTRY.get_sample_value("siaga_http_requests_total", counted) or 0.0
@@ -183,15 +208,24 @@ def test_the_early_304_is_the_full_ways_304(app, client, session, access_lines, 
     with monkeypatch.context() as patch:
         flask_only(app, patch)
         full, full_counted, full_line = answer_and_count()
-    assert by_flask == [url]
+    assert by_flask == [url.split("?")[0]]
     assert early.headers["ETag"] == full.headers["ETag"] == tag and early_counted == full_counted == 1
-    assert early.headers["Strict-Transport-Security"] == full.headers["Strict-Transport-Security"]
     assert sorted(early.headers.keys()) == sorted(full.headers.keys()), (early.headers, full.headers)
-    assert "Set-Cookie" not in early.headers and early.headers["Vary"] == "Cookie"
-    assert early.headers["X-Request-ID"] == early_line["request_id"]
+    for name in ("Cache-Control", "Vary", "Strict-Transport-Security"):
+        assert early.headers.get(name) == full.headers.get(name), name
+    assert "Set-Cookie" not in early.headers
     same = ("role", "method", "endpoint", "route", "status")
-    assert [early_line[k] for k in same] == [full_line[k] for k in same]
-    assert sorted(early_line) == sorted(full_line)
+    assert [early_line[k] for k in same] == [full_line[k] for k in same] and sorted(early_line) == sorted(full_line)
+    return early, full, early_line
+
+
+def test_the_early_304_is_the_full_ways_304(app, client, session, access_lines, by_flask, monkeypatch):
+    """The same tag, headers, access line and metrics, whichever way answers (production: HSTS on both)."""
+    _user, url, tag = officer_page(client, session)
+    early, _full, early_line = early_and_full_304(app, client, url, tag, "field.tps_page", access_lines, by_flask,
+                                                  monkeypatch)
+    assert "Strict-Transport-Security" in early.headers and early.headers["Vary"] == "Cookie"
+    assert early.headers["X-Request-ID"] == early_line["request_id"]
     asked = client.get(url, headers={"If-None-Match": tag, "X-Request-ID": "phone-1234567"})
     assert asked.status_code == 304 and asked.headers["X-Request-ID"] == "phone-1234567"
 
@@ -301,20 +335,11 @@ def test_the_check_stays_prepared_between_the_full_ways_requests(app):
     for _ in range(6):
         assert poll(client, url, tag).status_code == 304
     assert client.get(url).status_code == 200  # the full way: its session ends with a ROLLBACK
-    used: list = []
-
-    def note(conn, _cursor, statement, *_args):
-        if "UNION ALL" in statement:
-            used.append(conn.connection.dbapi_connection)
-
-    event.listen(checks, "before_cursor_execute", note)
-    try:
+    with connections_running(checks, "UNION ALL") as used:
         assert poll(client, url, tag).status_code == 304
-    finally:
-        event.remove(checks, "before_cursor_execute", note)
     assert len(used) == 1
     if engine.dialect.name == "postgresql":  # asked on the check's own connection: what it has prepared
-        prepared = used[0].execute("SELECT statement FROM pg_prepared_statements").fetchall()
-        assert [s for (s,) in prepared if "UNION ALL" in s], prepared
+        prepared = prepared_on(used[0])
+        assert [s for s in prepared if "UNION ALL" in s], prepared
     else:
         assert used[0] is not None  # the request's connection (sqlite3 keeps its own statement cache)

@@ -6,7 +6,6 @@ cases (an ended login, an error) are tests/test_live_early.py's; here, what a la
 from datetime import timedelta
 
 import pytest
-from prometheus_client import REGISTRY
 from sqlalchemy import select
 
 from logistics.actor import Actor
@@ -20,7 +19,7 @@ from siaga.election import wall_clock
 from tests import factories as f
 from tests.field_client import log_in_as
 from tests.test_area_scopes import areas  # noqa: F401 - the fixture
-from tests.test_live_early import flask_only, statements
+from tests.test_live_early import early_and_full_304, poll, statements
 
 CITY = "105.9,-2.4,106.4,-1.9"
 INCIDENTS = f"/map/data/incidents.geojson?bbox={CITY}"
@@ -31,10 +30,6 @@ def early_reads(sent: list[str]) -> list[str]:
     """The early check's statement among those sent: the versions, the login and more, a UNION ALL (a layer's own
     query may be one too: the incidents')."""
     return [s for s in sent if s.upper().startswith("SELECT DATA_VERSION.NAME") and "UNION ALL" in s]
-
-
-def poll(client, url: str, tag: str):
-    return client.get(url, headers={"If-None-Match": tag})
 
 
 def first_tag(client, url: str) -> str:
@@ -62,32 +57,10 @@ def test_the_early_304_of_a_layer_is_the_full_ways_304(app, client, session, acc
     """The same tag, headers (Cache-Control, and the TPS layer's Election-Clock), access line and metrics."""
     log_in_as(client, session, "koordinator")
     tag = first_tag(client, url)
-    monkeypatch.setitem(app.config, "SIAGA_ENV", "production")
     endpoint = "maps.incidents_geojson" if url == INCIDENTS else "maps.tps_geojson"
-    counted = {"endpoint": endpoint, "method": "GET", "status": "304"}
-
-    def answer_and_count():
-        before = REGISTRY.get_sample_value("siaga_http_requests_total", counted) or 0.0
-        answer = poll(client, url, tag)
-        assert answer.status_code == 304
-        return answer, REGISTRY.get_sample_value("siaga_http_requests_total", counted) - before, access_lines[-1]
-
-    by_flask.clear()
-    early, early_counted, early_line = answer_and_count()
-    assert by_flask == []
-    with monkeypatch.context() as patch:
-        flask_only(app, patch)
-        full, full_counted, full_line = answer_and_count()
-    assert by_flask == [url.split("?")[0]]
-    assert early.headers["ETag"] == full.headers["ETag"] == tag and early_counted == full_counted == 1
-    assert sorted(early.headers.keys()) == sorted(full.headers.keys()), (early.headers, full.headers)
-    for name in ("Cache-Control", "Vary", "Strict-Transport-Security"):
-        assert early.headers[name] == full.headers[name], name
+    early, _full, _line = early_and_full_304(app, client, url, tag, endpoint, access_lines, by_flask, monkeypatch)
     if url == TPS:
         assert abs(wall_clock() - _stamp(early)) < timedelta(minutes=1)
-    assert "Set-Cookie" not in early.headers
-    same = ("role", "method", "endpoint", "route", "status")
-    assert [early_line[k] for k in same] == [full_line[k] for k in same] and sorted(early_line) == sorted(full_line)
 
 
 def _stamp(answer):

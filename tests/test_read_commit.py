@@ -13,7 +13,7 @@ from sqlalchemy import delete, event, insert, select
 from logistics.models import DataVersion
 from siaga import create_app
 from siaga.extensions import db
-from tests.test_live_early import served_as_in_production
+from tests.test_live_early import connections_running, prepared_on, served_as_in_production
 
 NAME = "probe@read_commit"  # a counter no page reads
 KEPT = "probe@read_commit_kept"  # one committed by the set-up, that a view changes without committing
@@ -138,34 +138,17 @@ def test_a_connection_invalidated_in_a_transaction_still_rolls_back(probe):
         connection.rollback()
 
 
-def _prepared(dbapi_connection) -> list[str]:
-    """What the server has prepared on this pooled connection (asked on it, then its transaction ended)."""
-    try:
-        return [s for (s,) in dbapi_connection.execute("SELECT statement FROM pg_prepared_statements").fetchall()]
-    finally:
-        dbapi_connection.rollback()
-
-
 def test_a_read_requests_statement_stays_prepared(probe):
     """psycopg prepares a statement at its sixth run on a connection; before, the ROLLBACK that ended each
     request made it forget (and deallocate) it, so at the seventh request it was not prepared."""
     _client, engine, _ends = probe
     if engine.dialect.name != "postgresql":
         pytest.skip("psycopg's prepared statements")
-    used: list = []
-
-    def note(conn, _cursor, statement, *_args):
-        if "FROM data_version" in statement:
-            used.append(conn.connection.dbapi_connection)
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
+    with connections_running(engine, "FROM data_version") as used:
         for _ in range(7):
             assert _get(probe, "read").status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
     assert len(set(map(id, used))) == 1  # one request at a time: one pooled connection
-    assert [s for s in _prepared(used[-1]) if "FROM data_version" in s]
+    assert [s for s in prepared_on(used[-1]) if "FROM data_version" in s]
 
 
 def test_the_field_pages_statements_stay_prepared(app):
@@ -188,7 +171,7 @@ def test_the_field_pages_statements_stay_prepared(app):
         event.remove(engine, "before_cursor_execute", note)
     assert len({id(c) for c, _s in sent}) == 1, sent
     statements = {_shape(s) for _c, s in sent}
-    prepared = {_shape(s) for s in _prepared(sent[-1][0])}
+    prepared = {_shape(s) for s in prepared_on(sent[-1][0])}
     assert len(statements) >= 3 and statements <= prepared, (statements - prepared, prepared)
 
 
