@@ -22,6 +22,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.from_mapping(settings.as_flask_config())
     if overrides:
         app.config.update(overrides)
+    _pool_options(app)
 
     db.init_app(app)
     app.teardown_appcontext(_close_session_quietly)  # runs before Flask-SQLAlchemy's own remove()
@@ -95,6 +96,15 @@ def _close_session_quietly(_exc) -> None:
         except SQLAlchemyError:
             pass
         db.session.registry.clear()
+
+
+def _pool_options(app: Flask) -> None:
+    """On PostgreSQL the pool hands out the connection returned last (LIFO, not the default FIFO): what psycopg
+    prepared is per connection (siaga/read_commit.py), and a process whose pool holds several connections would
+    otherwise take them in turn, none reaching the runs that prepare a statement."""
+    if str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+                                                   "pool_use_lifo": True}
 
 
 def _tune_postgresql(app: Flask, engine: Engine) -> None:
