@@ -234,7 +234,7 @@ _CHECKS_ENGINES: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDict
 
 def _checks_engine(engine: Engine) -> Engine:
     """The early checks' own pool beside the app's `engine` (PostgreSQL): autocommit connections that no
-    session uses, so the check's statement stays prepared. psycopg prepares a statement on its fifth run on a
+    session uses, so the check's statement stays prepared. psycopg prepares a statement on its sixth run on a
     connection, and forgets every statement (and deallocates them) at a ROLLBACK, which ends every read
     request's session: on the app's pool, between the full way's requests, the check was parsed and planned
     at every run (at national size its planning cost more than its run; docs/SCALING.md, "The live check's
