@@ -235,11 +235,11 @@ _CHECKS_ENGINES: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDict
 def _checks_engine(engine: Engine) -> Engine:
     """The early checks' own pool beside the app's `engine` (PostgreSQL): autocommit connections that no
     session uses, so the check's statement stays prepared. psycopg prepares a statement on its sixth run on a
-    connection, and forgets every statement (and deallocates them) at a ROLLBACK, which ends every read
-    request's session: on the app's pool, between the full way's requests, the check was parsed and planned
-    at every run (at national size its planning cost more than its run; docs/SCALING.md, "The live check's
-    database CPU, measured apart"). One connection more per process (a sync worker checks one page at a time);
-    disposed with `engine`."""
+    connection, and forgets every statement (and deallocates them) at a ROLLBACK, which still ends a request
+    that failed or wrote (siaga/read_commit.py): on the app's pool such requests between checks would have
+    them parsed and planned again (at national size its planning cost more than its run; docs/SCALING.md,
+    "The live check's database CPU, measured apart"). One connection more per process (a sync worker checks
+    one page at a time); disposed with `engine`."""
     checks = _CHECKS_ENGINES.get(engine)
     if checks is None:
         from siaga import pg_liveness
